@@ -1,4 +1,3 @@
-// SKELETON: signatures are the contract other packages code against.
 package gateway
 
 import (
@@ -14,7 +13,7 @@ import (
 type Config struct {
 	Listen          string        // default "127.0.0.1:8080"
 	PublicURL       string        // base URL clients use, e.g. "https://gw.example.com"; default "http://" + Listen
-	TrustedProxies  []string      // CIDRs whose X-Forwarded-Host/-Proto are honoured for ?wsdl
+	TrustedProxies  []string      // CIDRs (or single IPs) whose X-Forwarded-Host/-Proto are honoured for ?wsdl
 	ShutdownTimeout time.Duration // drain deadline; default 15s
 	Limits          xmldoc.Limits // request envelope limits
 	Services        []ServiceConfig
@@ -22,15 +21,21 @@ type Config struct {
 
 // ServiceConfig configures one service at /services/{Name}.
 type ServiceConfig struct {
-	Name        string
+	Name        string // path segment: letters, digits, '-', '_', '.'
 	WSDL        string // file path or http(s) URL
 	WSDLService string // wsdl:service local name; "" when the WSDL has one
 	Cluster     cluster.Config
 	Key         KeyConfig
 	Operations  map[string]OperationConfig // by operation name
-	Stage       queueing.StageConfig       // this cluster's dispatch stage
+	Stage       queueing.StageConfig       // this cluster's dispatch stage; Name defaults to "dispatch/" + Name
 	Timeout     time.Duration              // per-try timeout; default 30s
-	Retries     int                        // extra tries for idempotent ops; default 2
+	Retries     int                        // extra tries; default 2, negative for none
+	// UnderstoodHeaders names header blocks, in Clark notation
+	// ("{namespace}local"), that the gateway accepts with mustUnderstand on
+	// behalf of the backend (e.g. "{http://docs.oasis-open.org/wss/2004/01/
+	// oasis-200401-wss-wssecurity-secext-1.0.xsd}Security"). They are
+	// forwarded unchanged. The WS-Addressing headers are always understood.
+	UnderstoodHeaders []string
 }
 
 // KeyConfig says how the partition key is taken from a request.
@@ -40,12 +45,76 @@ type KeyConfig struct {
 	Missing    string            // "reject" (default) or "any"
 }
 
+// Key-missing policies.
+const (
+	MissingReject = "reject" // Sender fault with the wsgw:PartitionKeyMissing subcode
+	MissingAny    = "any"    // any partition (cluster.AnyPartition)
+)
+
 // OperationConfig overrides per operation.
 type OperationConfig struct {
 	Idempotent bool
 	Timeout    time.Duration // per-try; 0 uses the service's
 }
 
-// Validate reports every error in c, each with its field path
-// ("services[1].cluster.partitions[0].replicas[2]: ...").
-func (c *Config) Validate() error { panic("unimplemented") }
+// Defaults.
+const (
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultShutdownTimeout = 15 * time.Second
+	DefaultTimeout         = 30 * time.Second
+	DefaultRetries         = 2
+)
+
+// withDefaults returns a copy of c with zero fields set to their defaults.
+// Limits are left as they are (xmldoc applies its own defaults).
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Listen
+	}
+	for len(c.PublicURL) > 0 && c.PublicURL[len(c.PublicURL)-1] == '/' {
+		c.PublicURL = c.PublicURL[:len(c.PublicURL)-1]
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	svcs := make([]ServiceConfig, len(c.Services))
+	for i, s := range c.Services {
+		svcs[i] = s.withDefaults()
+	}
+	c.Services = svcs
+	return c
+}
+
+func (s ServiceConfig) withDefaults() ServiceConfig {
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
+	}
+	switch {
+	case s.Retries == 0:
+		s.Retries = DefaultRetries
+	case s.Retries < 0:
+		s.Retries = 0
+	}
+	if s.Key.Missing == "" {
+		s.Key.Missing = MissingReject
+	}
+	if s.Stage.Name == "" {
+		s.Stage.Name = "dispatch/" + s.Name
+	}
+	if s.Cluster.Name == "" {
+		s.Cluster.Name = s.Name
+	}
+	return s
+}
+
+// opConfig returns the effective settings of operation name.
+func (s *ServiceConfig) opConfig(name string) OperationConfig {
+	oc := s.Operations[name]
+	if oc.Timeout == 0 {
+		oc.Timeout = s.Timeout
+	}
+	return oc
+}

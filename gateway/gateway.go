@@ -2,32 +2,177 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
 // Options are the gateway's collaborators.
 type Options struct {
 	Logger   *slog.Logger         // default slog.Default()
-	Registry *prometheus.Registry // default a new registry
+	Registry *prometheus.Registry // default a new registry (with Go and process collectors)
 }
 
 // Gateway is the router.
-type Gateway struct{}
+type Gateway struct {
+	cfg      Config // defaulted
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	metrics  *metrics
+	limits   xmldoc.Limits
+	trusted  []netip.Prefix
+	services []*service
+	byName   map[string]*service
+	// client forwards requests; healthClient runs health checks. They share
+	// one transport.
+	client       *http.Client
+	healthClient *http.Client
+	transport    *http.Transport
+	budget       *retryBudget
+	bufs         sync.Pool // *[]byte copy buffers for relaying replies
+	handler      http.Handler
+	serving      atomic.Bool // set while Serve accepts connections
+	closeOnce    sync.Once
+}
 
 // New validates cfg, loads every WSDL, builds the dispatch tables, clusters
 // and stages.
-func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) { panic("unimplemented") }
+func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: cfg.withDefaults(), log: opts.Logger, reg: opts.Registry,
+		limits: cfg.Limits.WithDefaults(), budget: newRetryBudget(), byName: make(map[string]*service)}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	if g.reg == nil {
+		g.reg = prometheus.NewRegistry()
+		g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	for _, s := range g.cfg.TrustedProxies {
+		p, _ := parsePrefix(s) // validated
+		g.trusted = append(g.trusted, p)
+	}
+	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	g.newClients()
+	for i, sc := range g.cfg.Services {
+		s, err := newService(ctx, sc, fmt.Sprintf("services[%d]", i), g)
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+		g.services = append(g.services, s)
+		g.byName[sc.Name] = s
+	}
+	m, err := newMetrics(g.reg, g)
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	g.metrics = m
+	g.handler = g.routes()
+	return g, nil
+}
+
+// newClients builds the backend transport: no proxy from the environment,
+// no transparent decompression (replies are relayed unchanged), no
+// redirects followed (a redirect is relayed, never re-sent).
+func (g *Gateway) newClients() {
+	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	g.transport = &http.Transport{
+		DialContext:           d.DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+	}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	g.client = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
+	g.healthClient = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
+}
 
 // Handler returns the HTTP front: /services/{name}, /healthz, /readyz, /metrics.
-func (g *Gateway) Handler() http.Handler { panic("unimplemented") }
+func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // Serve serves on ln until ctx ends, then stops accepting and drains
 // in-flight requests within ShutdownTimeout. It also runs health checks.
-func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error { panic("unimplemented") }
+// It returns nil after a clean shutdown.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	srv := g.newServer()
+	runCtx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, s := range g.services {
+		wg.Go(func() { s.cluster.Run(runCtx) })
+	}
+	defer func() { stop(); wg.Wait() }()
 
-// Close releases the gateway's resources.
-func (g *Gateway) Close() error { panic("unimplemented") }
+	errc := make(chan error, 1)
+	g.serving.Store(true)
+	go func() { errc <- srv.Serve(ln) }()
+	g.log.Info("serving", "addr", ln.Addr().String(), "public", g.cfg.PublicURL)
+	select {
+	case err := <-errc:
+		g.serving.Store(false)
+		return fmt.Errorf("serving http: %w", err)
+	case <-ctx.Done():
+	}
+	g.serving.Store(false)
+	g.log.Info("shutting down", "drain", g.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		g.log.Warn("drain deadline passed; closing remaining connections")
+		srv.Close()
+	}
+	<-errc // http.ErrServerClosed
+	for _, s := range g.services {
+		s.close()
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutting down http: %w", err)
+	}
+	return nil
+}
+
+// newServer returns the http.Server with timeouts: headers within 10s, a
+// whole request within 60s; the write side is bounded by the per-try
+// timeouts of forwarding.
+func (g *Gateway) newServer() *http.Server {
+	return &http.Server{
+		Handler:           g.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Close releases the gateway's resources: stages and idle backend
+// connections. It is safe to call more than once.
+func (g *Gateway) Close() error {
+	g.closeOnce.Do(func() {
+		for _, s := range g.services {
+			s.close()
+		}
+		if g.transport != nil {
+			g.transport.CloseIdleConnections()
+		}
+	})
+	return nil
+}

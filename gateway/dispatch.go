@@ -1,0 +1,108 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsdl"
+)
+
+// decision is what the gateway decided about one request before
+// forwarding it.
+type decision struct {
+	msg    *soap.Message // the request, read once; msg.Doc.Raw() is forwarded
+	op     *wsdl.Operation
+	opCfg  OperationConfig
+	key    string // partition key; "" when the request has none
+	part   *cluster.Partition
+	usesWA bool // the request carries WS-Addressing headers
+}
+
+// decide reads the request envelope from body and decides where it goes:
+// content type, guarded read, mustUnderstand, WS-Addressing, operation
+// lookup, partition key and partition. It is separate from HTTP so that it
+// can be benchmarked. Errors are *soap.Fault values; the returned version
+// is the one to answer in.
+func (s *service) decide(h http.Header, body io.Reader) (*decision, soap.Version, error) {
+	hint := guessVersion(h)
+	v, action, err := soap.ParseContentType(h)
+	if err != nil {
+		return nil, hint, err
+	}
+	msg, err := soap.ReadMessage(body, s.limits)
+	if err != nil {
+		return nil, v, err
+	}
+	if msg.Version != v {
+		return nil, msg.Version, soap.NewFault(msg.Version, soap.FaultUnsupportedMediaType,
+			fmt.Sprintf("a SOAP %s envelope sent as %s", msg.Version, h.Get("Content-Type")))
+	}
+	v = msg.Version
+	if !s.versions[v] {
+		return nil, v, soap.VersionMismatch(fmt.Sprintf("service %s does not accept SOAP %s", s.cfg.Name, v)).WithVersion(v)
+	}
+	if err := msg.CheckMustUnderstand(true, s.understood); err != nil {
+		return nil, v, err
+	}
+	addr, err := soap.ReadAddressing(msg)
+	if err != nil {
+		return nil, v, err
+	}
+	d := &decision{msg: msg, usesWA: addr.NS != ""}
+	if d.op, err = s.lookup(msg, action, addr); err != nil {
+		return nil, v, err
+	}
+	d.opCfg = s.cfg.opConfig(d.op.Name)
+	if err := s.partition(d); err != nil {
+		return nil, v, err
+	}
+	return d, v, nil
+}
+
+// lookup finds the operation of msg (WS-Addressing 1.0 Metadata, 4.4; the
+// wsdl package matches SOAPAction, wsa:Action and the body element).
+func (s *service) lookup(msg *soap.Message, action string, addr soap.Addressing) (*wsdl.Operation, error) {
+	k := wsdl.Key{Version: msg.Version, SOAPAction: action, WSAAction: addr.Action}
+	if msg.Payload.Valid() {
+		k.Body = msg.Payload.Name()
+	}
+	op, err := s.dispatch.Lookup(k)
+	if err == nil {
+		return op, nil
+	}
+	var mm *wsdl.MismatchError
+	wsaInvolved := addr.Action != "" && (errors.Is(err, wsdl.ErrNoOperation) || errors.As(err, &mm))
+	if wsaInvolved {
+		// WS-Addressing 1.0 SOAP Binding 6.4.4.
+		return nil, soap.ActionNotSupported(msg.Version, addr.NS, addr.Action).WithCause(err)
+	}
+	return nil, soap.NewFault(msg.Version, soap.FaultOperationNotFound,
+		fmt.Sprintf("service %s: %v", s.cfg.Name, err)).WithCause(err)
+}
+
+// partition takes the partition key from the envelope and picks d.part.
+func (s *service) partition(d *decision) error {
+	if s.keys == nil {
+		d.part = s.cluster.AnyPartition()
+		return nil
+	}
+	expr := s.keys.Get()
+	key, ok := d.msg.Envelope.EvalString(expr)
+	s.keys.Put(expr)
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		if s.cfg.Key.Missing == MissingAny {
+			d.part = s.cluster.AnyPartition()
+			return nil
+		}
+		return keyMissingFault(d.msg.Version, s.cfg.Name)
+	}
+	d.key = key
+	d.part = s.cluster.Partition(key)
+	return nil
+}

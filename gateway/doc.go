@@ -1,0 +1,53 @@
+// Package gateway is the wsgw router: the HTTP front (chi), the service
+// registry built from Config and each service's WSDL, the staged request
+// path, WSDL publication, and the health, readiness and metrics endpoints.
+//
+// # The request path
+//
+// A POST to /services/{name} is admitted by the service's dispatch stage
+// (queueing.Stage; refused at once with HTTP 503, Retry-After and a SOAP
+// Receiver/Server fault with the wsgw:Busy subcode). Inside the stage the
+// request's Content-Type is checked (SOAP 1.1 text/xml + SOAPAction, SOAP
+// 1.2 application/soap+xml; otherwise 415), the envelope is read once by the
+// guarded reader (soap.ReadMessage, bounded by Config.Limits), headers
+// targeted at the gateway are checked for mustUnderstand, WS-Addressing
+// headers are read, and the operation is found in the WSDL dispatch table by
+// SOAPAction, wsa:Action and body element QName. The partition key is taken
+// from the envelope by the service's XPath expression, the partition chosen
+// by rendezvous hashing and a replica by power-of-two-choices
+// (gateway/cluster). The original request bytes are forwarded (never
+// re-serialised) and the reply streamed back unchanged.
+//
+// # mustUnderstand
+//
+// The gateway is the ultimate receiver of its endpoints (SOAP 1.2 Part 1,
+// 2.7; SOAP 1.1, 4.2.3): a header block targeted at it (no role, role next,
+// or ultimateReceiver) with mustUnderstand set must be one it understands.
+// It understands the WS-Addressing 1.0 and 2004/08 message addressing
+// headers, plus any names listed in ServiceConfig.UnderstoodHeaders (headers
+// the backend processes, e.g. wsse:Security). Header blocks for other roles
+// pass through to the backend untouched.
+//
+// # Failover and retries
+//
+// A try that fails is retried on another replica of the same partition only
+// when the operation is marked idempotent (ServiceConfig.Operations), or
+// when the request provably never reached the backend: the dial failed, or
+// no request byte was written (httptrace WroteHeaders never fired). Tries
+// are bounded by ServiceConfig.Retries, each by the operation's (or the
+// service's) timeout, and all retries gateway-wide by a retry budget (at
+// most 20% of requests over a 10s window, plus a small floor). A
+// non-idempotent request whose outcome is unknown is never sent twice: the
+// client gets a Receiver/Server fault with the wsgw:OutcomeUnknown subcode.
+//
+// # Endpoints
+//
+//	POST /services/{name}            SOAP 1.1 / 1.2 requests
+//	GET  /services/{name}?wsdl       the WSDL, endpoint rewritten to the gateway
+//	GET  /services/{name}?wsdl=N     imported WSDL documents
+//	GET  /services/{name}?xsd=N      imported or included schemas
+//	GET  /services/{name}            a short text description of the service
+//	GET  /healthz                    200 while serving
+//	GET  /readyz                     200 when every cluster has an available replica per partition
+//	GET  /metrics                    Prometheus metrics
+package gateway

@@ -1,0 +1,226 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/soap"
+)
+
+// tryResult is what one try at one replica came to.
+type tryResult struct {
+	resp     *http.Response // non-nil when a reply came; body still open
+	err      error
+	sent     bool // request bytes may have reached the backend
+	timedOut bool // the per-try timeout expired
+}
+
+// outcome maps the try to a cluster.Outcome.
+func (t *tryResult) outcome() cluster.Outcome {
+	switch {
+	case t.resp != nil && replyFailed(t.resp):
+		return cluster.Failed
+	case t.resp != nil:
+		return cluster.Success
+	case !t.sent:
+		return cluster.ConnectFailed
+	case t.timedOut:
+		return cluster.TimedOut
+	}
+	return cluster.Failed
+}
+
+// replyFailed reports a reply that says the replica failed rather than the
+// request: a 5xx that is not a SOAP envelope (SOAP faults are relayed as
+// answers).
+func replyFailed(resp *http.Response) bool {
+	if resp.StatusCode < 500 {
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return mt != soap.MediaType11 && mt != soap.MediaType12
+}
+
+// forward sends d's request to replicas of d.part until one replies or the
+// rules forbid another try (see the package documentation), and streams
+// the reply to w. It returns the request's outcome label and whether the
+// client's response must be aborted (a reply broke off after its header
+// was relayed).
+func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) (string, bool) {
+	v := d.msg.Version
+	var tried []*cluster.Replica
+	var last tryResult
+	g.budget.request()
+	for attempt := 0; ; attempt++ {
+		rep := d.part.Pick(tried...)
+		if rep == nil && attempt == 0 {
+			retryAfter(w, time.Second)
+			noRouteFault(v, s.cfg.Name, d.part.Name()).WriteHTTP(w, v)
+			return outcomeNoRoute, false
+		}
+		if rep == nil {
+			break
+		}
+		tried = append(tried, rep)
+		g.metrics.tries.WithLabelValues(s.cfg.Name, triesKind(attempt)).Inc()
+		done := rep.Begin()
+		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)
+		last = g.try(tctx, r, d, rep)
+		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
+			outcome, abort := g.relay(tctx, w, last.resp)
+			cancel()
+			done(outcome)
+			return relayLabel(abort), abort
+		}
+		retry := last.resp != nil // a failed reply, and mayRetry said yes
+		if retry {
+			last.resp.Body.Close()
+			last.err = fmt.Errorf("backend replied %s", last.resp.Status)
+			last.resp = nil
+		}
+		last.timedOut = last.timedOut || (last.err != nil && tctx.Err() != nil && ctx.Err() == nil)
+		cancel()
+		if ctx.Err() != nil { // the client went away: not the replica's fault
+			done(cluster.Success)
+			return outcomeAborted, false
+		}
+		done(last.outcome())
+		s.log.Warn("backend try failed", "operation", d.op.Name, "replica", rep.URL(),
+			"sent", last.sent, "timedOut", last.timedOut, "err", last.err)
+		if !retry && !g.mayRetry(s, d, &last, attempt) {
+			break
+		}
+	}
+	return g.failed(w, d, &last)
+}
+
+// mayRetry reports whether the request may be tried again after last.
+func (g *Gateway) mayRetry(s *service, d *decision, last *tryResult, attempt int) bool {
+	if attempt >= s.cfg.Retries || (last.sent && !d.opCfg.Idempotent) {
+		return false
+	}
+	if !g.budget.allowRetry() {
+		g.metrics.budget.Inc()
+		return false
+	}
+	return true
+}
+
+// failed answers a request no try could complete.
+func (g *Gateway) failed(w http.ResponseWriter, d *decision, last *tryResult) (string, bool) {
+	v := d.msg.Version
+	switch {
+	case last.sent && !d.opCfg.Idempotent:
+		outcomeUnknownFault(v, d.op.Name, last.err).WriteHTTP(w, v)
+		return outcomeUnknown, false
+	case last.timedOut:
+		backendFault(v, d.op.Name, true, last.err).WriteHTTP(w, v)
+		return outcomeTimeout, false
+	}
+	retryAfter(w, time.Second)
+	backendFault(v, d.op.Name, false, last.err).WriteHTTP(w, v)
+	return outcomeUnavailable, false
+}
+
+// try sends d's request to rep once. The request body is a new reader over
+// the bytes read from the client: they are never copied.
+func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cluster.Replica) tryResult {
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() { wrote.Store(true) },
+	})
+	raw := d.msg.Doc.Raw()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rep.URL(), bytes.NewReader(raw))
+	if err != nil {
+		return tryResult{err: fmt.Errorf("building request: %w", err)}
+	}
+	req.Header = outboundHeader(r, g.trusted)
+	req.ContentLength = int64(len(raw))
+	resp, err := g.client.Do(req)
+	if err != nil {
+		// Nothing reached the backend when the dial failed or when no
+		// header was written; with a reused keep-alive connection a failure
+		// after WroteHeaders may be after the backend got the request.
+		return tryResult{err: err, sent: wrote.Load() && !isDialError(err),
+			timedOut: errors.Is(err, context.DeadlineExceeded)}
+	}
+	return tryResult{resp: resp, sent: true}
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// relay streams resp to w unchanged but for hop-by-hop headers, flushing
+// as data arrives. It returns the replica's outcome and whether the
+// client's response must be aborted.
+func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.Response) (cluster.Outcome, bool) {
+	defer resp.Body.Close()
+	outcome := cluster.Success
+	if replyFailed(resp) {
+		outcome = cluster.Failed
+	}
+	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	stripHopByHop(h)
+	w.WriteHeader(resp.StatusCode)
+	fw := &flushWriter{w: w, rc: http.NewResponseController(w)}
+	buf := g.bufs.Get().(*[]byte)
+	defer g.bufs.Put(buf)
+	_, err := io.CopyBuffer(fw, resp.Body, *buf)
+	switch {
+	case err == nil:
+		return outcome, false
+	case fw.err != nil || ctx.Err() != nil: // the client went away
+		return outcome, true
+	case errors.Is(err, context.DeadlineExceeded):
+		return cluster.TimedOut, true
+	}
+	return cluster.Failed, true
+}
+
+func relayLabel(abort bool) string {
+	if abort {
+		return outcomeAborted
+	}
+	return outcomeOK
+}
+
+func triesKind(attempt int) string {
+	if attempt == 0 {
+		return "first"
+	}
+	return "retry"
+}
+
+// flushWriter flushes after every write so that a streamed reply reaches
+// the client as it arrives; err records the first write error.
+type flushWriter struct {
+	w   io.Writer
+	rc  *http.ResponseController
+	err error
+}
+
+func (f *flushWriter) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err == nil {
+		err = f.rc.Flush()
+	}
+	if err != nil && f.err == nil {
+		f.err = err
+	}
+	return n, err
+}

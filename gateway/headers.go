@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"encoding/xml"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/textproto"
+	"strings"
+
+	"github.com/wsgw/wsgw/soap"
+)
+
+// hopByHop are the connection-specific header fields a proxy must not
+// forward (RFC 9110, 7.6.1; RFC 9112, 6.1 for Transfer-Encoding), plus
+// Proxy-Connection and Keep-Alive which old clients still send.
+var hopByHop = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// stripHopByHop removes the hop-by-hop fields from h, and every field the
+// Connection header lists (RFC 9110, 7.6.1).
+func stripHopByHop(h http.Header) {
+	for _, v := range h["Connection"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	for _, name := range hopByHop {
+		h.Del(name)
+	}
+}
+
+// outboundHeader builds the header of the request forwarded to a backend:
+// the client's fields without hop-by-hop ones (Content-Type and SOAPAction
+// included), and X-Forwarded-For/-Proto/-Host describing the client's hop.
+// Content-Length is set by the transport from the body.
+func outboundHeader(r *http.Request, trusted []netip.Prefix) http.Header {
+	h := r.Header.Clone()
+	stripHopByHop(h)
+	h.Del("Content-Length")
+	h.Del("Expect") // answered by this server, not the backend's business
+	ip := remoteIP(r)
+	if prior := h.Values("X-Forwarded-For"); len(prior) > 0 && ip.IsValid() {
+		h.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip.String())
+	} else if ip.IsValid() {
+		h.Set("X-Forwarded-For", ip.String())
+	}
+	if !isTrusted(ip, trusted) || h.Get("X-Forwarded-Proto") == "" {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		h.Set("X-Forwarded-Proto", proto)
+	}
+	if !isTrusted(ip, trusted) || h.Get("X-Forwarded-Host") == "" {
+		h.Set("X-Forwarded-Host", r.Host)
+	}
+	return h
+}
+
+// remoteIP returns the IP of the request's peer (invalid when unknown).
+func remoteIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+	if !ip.IsValid() {
+		return false
+	}
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// wsaHeaders are the message addressing headers the gateway understands
+// (WS-Addressing 1.0 SOAP Binding 2-3; the 2004/08 submission has the
+// same names).
+var wsaHeaders = map[string]bool{
+	"To": true, "From": true, "ReplyTo": true, "FaultTo": true,
+	"Action": true, "MessageID": true, "RelatesTo": true,
+}
+
+// understood reports whether the gateway accepts a mandatory header block
+// named n for service s.
+func (s *service) understood(n xml.Name) bool {
+	if n.Space == soap.WSANS || n.Space == soap.WSANS2004 {
+		return wsaHeaders[n.Local]
+	}
+	return s.understands[n]
+}
+
+// parseClark parses "{namespace}local".
+func parseClark(s string) (xml.Name, bool) {
+	if !strings.HasPrefix(s, "{") {
+		return xml.Name{}, false
+	}
+	end := strings.IndexByte(s, '}')
+	if end < 2 || end == len(s)-1 {
+		return xml.Name{}, false
+	}
+	local := s[end+1:]
+	if strings.ContainsAny(local, "{}: \t") {
+		return xml.Name{}, false
+	}
+	return xml.Name{Space: s[1:end], Local: local}, true
+}

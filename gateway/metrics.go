@@ -1,0 +1,127 @@
+package gateway
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Request outcomes, the "outcome" label of wsgw_requests_total.
+const (
+	outcomeOK             = "ok"              // the backend's reply was relayed (SOAP faults included)
+	outcomeClientFault    = "client_fault"    // the gateway refused the request (Sender/Client fault)
+	outcomeBusy           = "busy"            // refused by admission control
+	outcomeNoRoute        = "no_route"        // no available replica
+	outcomeUnavailable    = "unavailable"     // every try failed before a reply
+	outcomeTimeout        = "timeout"         // the last try timed out
+	outcomeUnknown        = "outcome_unknown" // non-idempotent request may have reached the backend
+	outcomeAborted        = "aborted"         // the client went away or the reply broke off
+	operationUnknownLabel = "-"               // operation label before the operation is known
+)
+
+// metrics are the gateway's Prometheus metrics. The stage and replica
+// gauges are read at scrape time by stateCollector.
+type metrics struct {
+	requests *prometheus.CounterVec   // service, operation, outcome
+	duration *prometheus.HistogramVec // service, operation
+	tries    *prometheus.CounterVec   // service, result: first, retry
+	budget   prometheus.Counter       // retries refused by the retry budget
+}
+
+func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "wsgw", Name: "requests_total",
+			Help: "SOAP requests by service, operation and outcome.",
+		}, []string{"service", "operation", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "wsgw", Name: "request_duration_seconds",
+			Help:    "Time from admission to the end of the reply, by service and operation.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"service", "operation"}),
+		tries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "wsgw", Name: "backend_tries_total",
+			Help: "Requests sent to backends, by service and kind (first or retry).",
+		}, []string{"service", "kind"}),
+		budget: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "wsgw", Name: "retry_budget_exhausted_total",
+			Help: "Retries not attempted because the gateway-wide retry budget was spent.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.tries, m.budget, &stateCollector{g: g}} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("registering metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// observe records one finished request.
+func (m *metrics) observe(service, operation, outcome string, start time.Time) {
+	if operation == "" {
+		operation = operationUnknownLabel
+	}
+	m.requests.WithLabelValues(service, operation, outcome).Inc()
+	m.duration.WithLabelValues(service, operation).Observe(time.Since(start).Seconds())
+}
+
+var (
+	descStageQueued = prometheus.NewDesc("wsgw_stage_queued",
+		"Tasks waiting in a stage's queue.", []string{"stage"}, nil)
+	descStageRunning = prometheus.NewDesc("wsgw_stage_running",
+		"Tasks running in a stage's workers.", []string{"stage"}, nil)
+	descStageAdmitted = prometheus.NewDesc("wsgw_stage_admitted_total",
+		"Tasks a stage admitted.", []string{"stage"}, nil)
+	descStageRejected = prometheus.NewDesc("wsgw_stage_rejected_total",
+		"Tasks a stage refused (busy).", []string{"stage"}, nil)
+	descReplicaHealthy = prometheus.NewDesc("wsgw_replica_healthy",
+		"1 when the replica passes its health checks.", []string{"service", "partition", "replica"}, nil)
+	descReplicaEjected = prometheus.NewDesc("wsgw_replica_ejected",
+		"1 when the replica is ejected as an outlier.", []string{"service", "partition", "replica"}, nil)
+	descReplicaBreaker = prometheus.NewDesc("wsgw_replica_breaker_open",
+		"1 when the replica's circuit breaker is open or half-open.", []string{"service", "partition", "replica", "state"}, nil)
+	descReplicaInFlight = prometheus.NewDesc("wsgw_replica_in_flight",
+		"Requests in flight to the replica.", []string{"service", "partition", "replica"}, nil)
+)
+
+// stateCollector reports stage and replica state at scrape time.
+type stateCollector struct{ g *Gateway }
+
+var _ prometheus.Collector = (*stateCollector)(nil)
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descStageQueued, descStageRunning, descStageAdmitted,
+		descStageRejected, descReplicaHealthy, descReplicaEjected, descReplicaBreaker, descReplicaInFlight} {
+		ch <- d
+	}
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.g.services {
+		st := s.stage.Stats()
+		name := s.cfg.Stage.Name
+		ch <- prometheus.MustNewConstMetric(descStageQueued, prometheus.GaugeValue, float64(st.Queued), name)
+		ch <- prometheus.MustNewConstMetric(descStageRunning, prometheus.GaugeValue, float64(st.Running), name)
+		ch <- prometheus.MustNewConstMetric(descStageAdmitted, prometheus.CounterValue, float64(st.Admitted), name)
+		ch <- prometheus.MustNewConstMetric(descStageRejected, prometheus.CounterValue, float64(st.Rejected), name)
+		for _, p := range s.cluster.Partitions() {
+			for _, r := range p.Replicas() {
+				rs := r.State()
+				labels := []string{s.cfg.Name, p.Name(), r.Name()}
+				ch <- prometheus.MustNewConstMetric(descReplicaHealthy, prometheus.GaugeValue, b2f(rs.Healthy), labels...)
+				ch <- prometheus.MustNewConstMetric(descReplicaEjected, prometheus.GaugeValue, b2f(rs.Ejected), labels...)
+				ch <- prometheus.MustNewConstMetric(descReplicaInFlight, prometheus.GaugeValue, float64(rs.InFlight), labels...)
+				ch <- prometheus.MustNewConstMetric(descReplicaBreaker, prometheus.GaugeValue,
+					b2f(rs.Breaker != "" && rs.Breaker != "closed"), append(labels, rs.Breaker)...)
+			}
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,149 @@
+package gateway
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/antchfx/xpath"
+
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsdl"
+)
+
+// service is one configured service: its WSDL, dispatch table, cluster and
+// dispatch stage.
+type service struct {
+	cfg         ServiceConfig
+	log         *slog.Logger
+	limits      xmldoc.Limits
+	defs        *wsdl.Definitions
+	wsdlName    string // the wsdl:service local name
+	dispatch    *wsdl.Dispatch
+	versions    [3]bool // indexed by soap.Version: the versions the bindings accept
+	understands map[xml.Name]bool
+	keys        *exprPool // nil without a partition key
+	cluster     *cluster.Cluster
+	stage       *queueing.Stage
+	pubs        *pubCache
+	closeOnce   sync.Once
+}
+
+// newService loads the WSDL of cfg (already defaulted and validated) and
+// builds the service. path is cfg's field path for errors.
+func newService(ctx context.Context, cfg ServiceConfig, path string, g *Gateway) (*service, error) {
+	s := &service{cfg: cfg, log: g.log.With("service", cfg.Name), limits: g.limits}
+	defs, err := wsdl.Load(ctx, cfg.WSDL, wsdl.LoadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%s.wsdl: %w", path, err)
+	}
+	s.defs = defs
+	if s.dispatch, err = wsdl.NewDispatch(defs, cfg.WSDLService); err != nil {
+		return nil, fmt.Errorf("%s: building dispatch table: %w", path, err)
+	}
+	if s.wsdlName, err = serviceName(defs, cfg.WSDLService); err != nil {
+		return nil, fmt.Errorf("%s.wsdlService: %w", path, err)
+	}
+	if err := s.checkOperations(path); err != nil {
+		return nil, err
+	}
+	s.understands = make(map[xml.Name]bool, len(cfg.UnderstoodHeaders))
+	for _, h := range cfg.UnderstoodHeaders {
+		n, _ := parseClark(h) // validated
+		s.understands[n] = true
+	}
+	if cfg.Key.XPath != "" {
+		if s.keys, err = newExprPool(cfg.Key.XPath, cfg.Key.Namespaces); err != nil {
+			return nil, fmt.Errorf("%s.key.xpath: %w", path, err)
+		}
+	}
+	if s.pubs, err = newPubCache(defs, s.wsdlName, g.cfg.PublicURL+"/services/"+cfg.Name); err != nil {
+		return nil, fmt.Errorf("%s: publishing wsdl: %w", path, err)
+	}
+	if s.cluster, err = cluster.New(cfg.Cluster, g.healthClient, s.log); err != nil {
+		return nil, fmt.Errorf("%s.cluster: %w", path, err)
+	}
+	if s.stage, err = queueing.NewStage(cfg.Stage); err != nil {
+		return nil, fmt.Errorf("%s.stage: %w", path, err)
+	}
+	return s, nil
+}
+
+// checkOperations fills s.versions and checks that every configured
+// operation exists.
+func (s *service) checkOperations(path string) error {
+	names := make(map[string]bool)
+	for _, op := range s.dispatch.Operations() {
+		names[op.Name] = true
+		if op.Version == soap.V11 || op.Version == soap.V12 {
+			s.versions[op.Version] = true
+		}
+	}
+	if !s.versions[soap.V11] && !s.versions[soap.V12] {
+		return fmt.Errorf("%s.wsdl: service %s has no SOAP 1.1 or 1.2 operation", path, s.wsdlName)
+	}
+	var missing []string
+	for name := range s.cfg.Operations {
+		if !names[name] {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		var p problems
+		for _, name := range missing {
+			p.add(fmt.Sprintf("%s.operations[%s]", path, name), "no such operation in service %s", s.wsdlName)
+		}
+		return p.err()
+	}
+	return nil
+}
+
+// serviceName resolves the wsdl:service local name ("" picks the only one).
+func serviceName(defs *wsdl.Definitions, name string) (string, error) {
+	if name != "" {
+		for _, svc := range defs.Services {
+			if svc.Name.Local == name {
+				return name, nil
+			}
+		}
+		return "", fmt.Errorf("no wsdl:service %q", name)
+	}
+	if len(defs.Services) != 1 {
+		return "", fmt.Errorf("the WSDL has %d services; name one", len(defs.Services))
+	}
+	return defs.Services[0].Name.Local, nil
+}
+
+// close stops the service's stage.
+func (s *service) close() { s.closeOnce.Do(s.stage.Close) }
+
+// exprPool holds compiled copies of one XPath expression: an
+// xpath.Expr keeps evaluation state, so one copy serves one request at a
+// time.
+type exprPool struct {
+	pool sync.Pool
+}
+
+func newExprPool(expr string, ns map[string]string) (*exprPool, error) {
+	first, err := xpath.CompileWithNS(expr, ns)
+	if err != nil {
+		return nil, err
+	}
+	p := &exprPool{}
+	p.pool.New = func() any {
+		e, _ := xpath.CompileWithNS(expr, ns) // compiled once above
+		return e
+	}
+	p.pool.Put(first)
+	return p, nil
+}
+
+func (p *exprPool) Get() *xpath.Expr  { return p.pool.Get().(*xpath.Expr) }
+func (p *exprPool) Put(e *xpath.Expr) { p.pool.Put(e) }
