@@ -1,15 +1,8 @@
-// SKELETON: signatures are the contract other packages code against.
 package soap
 
-import (
-	"encoding/xml"
-	"io"
-	"net/http"
-
-	"github.com/wsgw/wsgw/soap/xmldoc"
-)
-
-// Version is a SOAP version.
+// Version is a SOAP version. The zero Version means "not known" (for example
+// a fault raised before the envelope namespace could be read); see
+// Fault.VersionOr.
 type Version uint8
 
 const (
@@ -17,73 +10,65 @@ const (
 	V12 Version = 2
 )
 
+// Envelope namespaces (SOAP 1.1 note 4.1.2; SOAP 1.2 Part 1, 5.1).
 const (
 	NS11 = "http://schemas.xmlsoap.org/soap/envelope/"
 	NS12 = "http://www.w3.org/2003/05/soap-envelope"
 )
 
-// Namespace returns the envelope namespace of v.
-func (v Version) Namespace() string { panic("unimplemented") }
-
-// ContentType returns the media type (with charset=utf-8) used to send v.
-func (v Version) ContentType() string { panic("unimplemented") }
-
-// String returns "1.1" or "1.2".
-func (v Version) String() string { panic("unimplemented") }
-
-// ParseContentType checks a request's Content-Type (and for SOAP 1.1 its
-// SOAPAction header). It returns the version the media type names and the
-// action (SOAP 1.1: SOAPAction with its quotes removed; SOAP 1.2: the action
-// parameter), or a *Fault with HTTP status 415.
-func ParseContentType(h http.Header) (v Version, action string, err error) { panic("unimplemented") }
-
-// Message is a request or reply envelope read through the guarded reader.
-type Message struct {
-	Doc      *xmldoc.Doc
-	Version  Version
-	Envelope xmldoc.Element
-	Header   xmldoc.Element // invalid when the envelope has no Header
-	Body     xmldoc.Element
-	// Headers lists the Header's child elements in document order.
-	Headers []HeaderBlock
-	// Payload is the Body's first child element; invalid for an empty Body.
-	Payload xmldoc.Element
-}
-
-// HeaderBlock is one header entry with its SOAP processing attributes.
-type HeaderBlock struct {
-	Element        xmldoc.Element
-	Name           xml.Name
-	MustUnderstand bool
-	// Role is the SOAP 1.2 role or SOAP 1.1 actor URI; "" means the ultimate
-	// receiver.
-	Role  string
-	Relay bool // SOAP 1.2 relay attribute
-}
-
-// Role URIs.
+// Media types (SOAP 1.1 note 6.1; SOAP 1.2 Part 2, 7.1.4 and RFC 3902).
 const (
-	RoleNext             = "http://www.w3.org/2003/05/soap-envelope/role/next"
-	RoleNone             = "http://www.w3.org/2003/05/soap-envelope/role/none"
-	RoleUltimateReceiver = "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"
-	ActorNext            = "http://schemas.xmlsoap.org/soap/actor/next"
+	MediaType11 = "text/xml"
+	MediaType12 = "application/soap+xml"
 )
 
-// ReadMessage reads one envelope from r with the guarded reader and checks
-// its SOAP structure. Every error is a *Fault in the version of the envelope
-// (VersionMismatch for an unknown envelope namespace; Sender/Client for a
-// malformed, over-limit or DTD-bearing message).
-func ReadMessage(r io.Reader, lim xmldoc.Limits) (*Message, error) { panic("unimplemented") }
+// Namespace returns the envelope namespace of v ("" for an unknown version).
+func (v Version) Namespace() string {
+	switch v {
+	case V11:
+		return NS11
+	case V12:
+		return NS12
+	}
+	return ""
+}
 
-// Targeted reports whether h is addressed to a node that plays the given
-// roles (next is always played; ultimate says whether this node is the
-// ultimate receiver).
-func (h HeaderBlock) Targeted(ultimate bool, roles ...string) bool { panic("unimplemented") }
+// ContentType returns the media type (with charset=utf-8) used to send v.
+// An unknown version is sent as SOAP 1.1.
+func (v Version) ContentType() string {
+	if v == V12 {
+		return MediaType12 + "; charset=utf-8"
+	}
+	return MediaType11 + "; charset=utf-8"
+}
 
-// CheckMustUnderstand returns a MustUnderstand fault (SOAP 1.2 with
-// NotUnderstood entries) for every header targeted at this node (see
-// Targeted) with mustUnderstand set whose name understood does not accept;
-// nil when there is none.
-func (m *Message) CheckMustUnderstand(ultimate bool, understood func(xml.Name) bool, roles ...string) error {
-	panic("unimplemented")
+// String returns "1.1" or "1.2" ("unknown" for any other value).
+func (v Version) String() string {
+	switch v {
+	case V11:
+		return "1.1"
+	case V12:
+		return "1.2"
+	}
+	return "unknown"
+}
+
+// VersionOf returns the SOAP version whose envelope namespace is ns, or 0.
+func VersionOf(ns string) Version {
+	switch ns {
+	case NS11:
+		return V11
+	case NS12:
+		return V12
+	}
+	return 0
+}
+
+// orDefault maps an unknown version to SOAP 1.1, the version a peer that
+// sent something unreadable is most likely to understand.
+func (v Version) orDefault() Version {
+	if v == V12 {
+		return V12
+	}
+	return V11
 }

@@ -1,0 +1,145 @@
+package soap
+
+import (
+	"bytes"
+	"encoding/xml"
+)
+
+// WS-Addressing 1.0 SOAP Binding 6.4 fault subcodes and detail elements, in
+// the WS-Addressing 1.0 namespace. For a message in the 2004/08 submission
+// namespace the constructors below use the submission's subcodes instead
+// (InvalidMessageInformationHeader, MessageInformationHeaderRequired, which
+// has no InvalidCardinality level) in that namespace.
+var (
+	WSAInvalidAddressingHeader         = xml.Name{Space: WSANS, Local: "InvalidAddressingHeader"}
+	WSAInvalidAddress                  = xml.Name{Space: WSANS, Local: "InvalidAddress"}
+	WSAInvalidEPR                      = xml.Name{Space: WSANS, Local: "InvalidEPR"}
+	WSAInvalidCardinality              = xml.Name{Space: WSANS, Local: "InvalidCardinality"}
+	WSAMissingAddressInEPR             = xml.Name{Space: WSANS, Local: "MissingAddressInEPR"}
+	WSAMessageAddressingHeaderRequired = xml.Name{Space: WSANS, Local: "MessageAddressingHeaderRequired"}
+	WSADestinationUnreachable          = xml.Name{Space: WSANS, Local: "DestinationUnreachable"}
+	WSAActionNotSupported              = xml.Name{Space: WSANS, Local: "ActionNotSupported"}
+	WSAEndpointUnavailable             = xml.Name{Space: WSANS, Local: "EndpointUnavailable"}
+
+	// Detail elements (SOAP Binding 6.4) and the SOAP 1.1 detail header (6.2).
+	WSAProblemHeaderQName = xml.Name{Space: WSANS, Local: "ProblemHeaderQName"}
+	WSAProblemAction      = xml.Name{Space: WSANS, Local: "ProblemAction"}
+	WSAProblemIRI         = xml.Name{Space: WSANS, Local: "ProblemIRI"}
+	WSAFaultDetail        = xml.Name{Space: WSANS, Local: "FaultDetail"}
+)
+
+// WSAFaultAction returns the [action] of WS-Addressing faults in namespace
+// ns ("" means WSANS).
+func WSAFaultAction(ns string) string {
+	return wsaNS(ns) + "/fault"
+}
+
+func wsaNS(ns string) string {
+	if ns == "" {
+		return WSANS
+	}
+	return ns
+}
+
+// wsaSubcode returns the subcode local in namespace ns, using the
+// submission's name in the 2004/08 namespace.
+func wsaSubcode(ns, local string) xml.Name {
+	ns = wsaNS(ns)
+	if ns == WSANS2004 {
+		switch local {
+		case "InvalidAddressingHeader":
+			local = "InvalidMessageInformationHeader"
+		case "MessageAddressingHeaderRequired":
+			local = "MessageInformationHeaderRequired"
+		}
+	}
+	return xml.Name{Space: ns, Local: local}
+}
+
+// InvalidAddressingHeader is the WS-Addressing fault for an invalid header
+// (SOAP Binding 6.4.1); sub is the optional subsubcode local name (e.g.
+// "InvalidCardinality", "InvalidAddress"; "" for none), problem the header's
+// name, given in the ProblemHeaderQName detail.
+func InvalidAddressingHeader(v Version, ns string, problem xml.Name, sub string) *Fault {
+	f := wsaFault(v, ns, CodeSender, "InvalidAddressingHeader",
+		"A header representing a Message Addressing Property is not valid and the message cannot be processed")
+	if sub != "" && wsaNS(ns) == WSANS {
+		f.Subcodes = append(f.Subcodes, xml.Name{Space: WSANS, Local: sub})
+	}
+	f.Detail = problemHeaderQName(wsaNS(ns), problem)
+	return f
+}
+
+// InvalidCardinality is InvalidAddressingHeader with the InvalidCardinality
+// subsubcode, for a header that occurs more than once.
+func InvalidCardinality(v Version, ns string, problem xml.Name) *Fault {
+	f := InvalidAddressingHeader(v, ns, problem, "InvalidCardinality")
+	f.Reason += ": more than one " + problem.Local
+	return f
+}
+
+// MessageAddressingHeaderRequired is the fault for a missing required
+// header (SOAP Binding 6.4.2), naming it in ProblemHeaderQName.
+func MessageAddressingHeaderRequired(v Version, ns string, missing xml.Name) *Fault {
+	f := wsaFault(v, ns, CodeSender, "MessageAddressingHeaderRequired",
+		"A required header representing a Message Addressing Property is not present")
+	f.Detail = problemHeaderQName(wsaNS(ns), missing)
+	return f
+}
+
+// ActionNotSupported is the fault for an [action] the endpoint does not
+// handle (SOAP Binding 6.4.4), with the ProblemAction detail.
+func ActionNotSupported(v Version, ns, action string) *Fault {
+	f := wsaFault(v, ns, CodeSender, "ActionNotSupported",
+		"The ["+action+"] cannot be processed at the receiver")
+	var b bytes.Buffer
+	b.WriteString(`<wsa:ProblemAction xmlns:wsa="` + wsaNS(ns) + `"><wsa:Action>`)
+	escape(&b, action)
+	b.WriteString(`</wsa:Action></wsa:ProblemAction>`)
+	f.Detail = b.Bytes()
+	return f
+}
+
+// DestinationUnreachable is the fault for a [destination] no route leads to
+// (SOAP Binding 6.4.3), with the ProblemIRI detail.
+func DestinationUnreachable(v Version, ns, to string) *Fault {
+	f := wsaFault(v, ns, CodeSender, "DestinationUnreachable",
+		"No route can be determined to reach ["+to+"]")
+	var b bytes.Buffer
+	b.WriteString(`<wsa:ProblemIRI xmlns:wsa="` + wsaNS(ns) + `">`)
+	escape(&b, to)
+	b.WriteString(`</wsa:ProblemIRI>`)
+	f.Detail = b.Bytes()
+	return f
+}
+
+// wsaFault builds a WS-Addressing fault whose envelope carries the
+// wsa:Action of WS-Addressing faults (SOAP Binding 6).
+func wsaFault(v Version, ns string, code Code, local, reason string) *Fault {
+	ns = wsaNS(ns)
+	return &Fault{
+		Code:     code,
+		Subcodes: []xml.Name{wsaSubcode(ns, local)},
+		Reason:   reason,
+		Version:  v,
+		Header:   []byte(`<wsa:Action xmlns:wsa="` + ns + `">` + WSAFaultAction(ns) + `</wsa:Action>`),
+	}
+}
+
+// problemHeaderQName returns <wsa:ProblemHeaderQName>p:local</...> with the
+// prefixes it needs declared.
+func problemHeaderQName(ns string, n xml.Name) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<wsa:ProblemHeaderQName xmlns:wsa="` + ns + `"`)
+	prefix := "wsa"
+	if n.Space != ns {
+		prefix = "p"
+		b.WriteString(` xmlns:p="`)
+		escape(&b, n.Space)
+		b.WriteByte('"')
+	}
+	b.WriteString(">" + prefix + ":")
+	escape(&b, n.Local)
+	b.WriteString("</wsa:ProblemHeaderQName>")
+	return b.Bytes()
+}

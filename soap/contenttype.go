@@ -1,0 +1,87 @@
+package soap
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// ParseContentType checks a request's Content-Type (and for SOAP 1.1 its
+// SOAPAction header). It returns the version the media type names and the
+// action (SOAP 1.1: SOAPAction with its quotes removed; SOAP 1.2: the action
+// parameter, "" when absent), or a *Fault.
+//
+//   - text/xml is SOAP 1.1 (SOAP 1.1 note 6.1.1); application/soap+xml is
+//     SOAP 1.2 (Part 2, 7.1.4; RFC 3902, action parameter optional).
+//   - Any other or unparsable media type, or a charset other than utf-8
+//     (case-insensitive; an absent charset means utf-8): Sender fault
+//     wsgw:UnsupportedMediaType with HTTP 415. Its Version is the version
+//     of the media type when that is known, else 0.
+//   - SOAP 1.1 without a SOAPAction header: refused, Client fault
+//     wsgw:MalformedMessage with HTTP 400 (WS-I Basic Profile 1.1 R1113).
+//     SOAP 1.1 note 6.1.1 says a client MUST send the header; BP 1.1 R2744
+//     requires it. An empty value (`SOAPAction: ""` or `SOAPAction:`) is
+//     accepted and returns "": the intent is not given by the header.
+//     A value without quotes (BP 1.1 R1109 requires them) is accepted as is.
+func ParseContentType(h http.Header) (v Version, action string, err error) {
+	ct := h.Get("Content-Type")
+	mt, params, perr := mime.ParseMediaType(ct)
+	if errors.Is(perr, mime.ErrInvalidMediaParameter) {
+		// Toolkits send unquoted URIs (action=urn:x), which RFC 2045
+		// forbids: accept them.
+		params, perr = lenientParams(ct), nil
+	}
+	switch {
+	case perr != nil:
+		return 0, "", unsupportedMedia(0, "unreadable Content-Type \""+ct+"\": "+perr.Error())
+	case mt == MediaType11:
+		v = V11
+	case mt == MediaType12:
+		v = V12
+	default:
+		return 0, "", unsupportedMedia(0, "Content-Type "+mt+" is not a SOAP media type (text/xml for SOAP 1.1, application/soap+xml for SOAP 1.2)")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return v, "", unsupportedMedia(v, "charset "+cs+" is not supported; send utf-8")
+	}
+	if v == V12 {
+		return v, params["action"], nil
+	}
+	vals, ok := h[http.CanonicalHeaderKey("SOAPAction")]
+	if !ok || len(vals) == 0 {
+		f := NewFault(v, FaultMalformedMessage, "SOAP 1.1 request without a SOAPAction header (SOAP 1.1 note 6.1.1); send SOAPAction: \"\" when there is no action")
+		f.Status = http.StatusBadRequest
+		return v, "", f
+	}
+	return v, unquote(strings.Trim(vals[0], " \t")), nil
+}
+
+func unsupportedMedia(v Version, reason string) *Fault {
+	return NewFault(v, FaultUnsupportedMediaType, reason)
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// lenientParams splits the parameters of a media type on ';' without
+// RFC 2045 token rules; names are lower-cased, values unquoted.
+func lenientParams(ct string) map[string]string {
+	params := map[string]string{}
+	parts := strings.Split(ct, ";")
+	for _, p := range parts[1:] {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if _, dup := params[k]; !dup && k != "" {
+			params[k] = unquote(strings.TrimSpace(v))
+		}
+	}
+	return params
+}

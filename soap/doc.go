@@ -1,0 +1,71 @@
+// Package soap is the wire of wsgw: SOAP 1.1 and 1.2 envelopes read through
+// the guarded reader (package xmldoc), SOAP faults as Go errors, and the
+// WS-Addressing message addressing properties.
+//
+// # Specifications
+//
+//   - SOAP 1.1 (W3C Note, 8 May 2000): 4.1 Envelope, 4.2 Header (actor,
+//     mustUnderstand), 4.3 Body, 4.4 Fault, 6.1.1 SOAPAction, 6.2 status.
+//   - SOAP 1.2 Part 1 (W3C Rec., 2nd ed. 2007): 2.2-2.4 roles, targeting and
+//     understanding headers; 5 (no DTD, no PI); 5.1-5.3 Envelope, Header,
+//     Body; 5.4 Fault (5.4.6 codes, 5.4.7 VersionMismatch and Upgrade,
+//     5.4.8 MustUnderstand and NotUnderstood); Appendix A (version
+//     transition).
+//   - SOAP 1.2 Part 2: 7.1.4 and RFC 3902 (application/soap+xml, action);
+//     7.5.2.2 HTTP status of faults.
+//   - WS-I Basic Profile 1.1: R1011 (nothing after Body), R1109/R2744
+//     (SOAPAction), R1113 (400 for malformed HTTP requests).
+//   - WS-Addressing 1.0 Core and SOAP Binding (W3C Rec. 9 May 2006): Core 3
+//     (properties, defaults), SOAP Binding 2-3 (headers, targeting) and 6
+//     (faults); the 2004/08 member submission namespace is read too.
+//
+// # Choices
+//
+// Reply version. A fault is answered in the version of the request. When
+// that cannot be known (input that is not XML before its root, or an
+// envelope in an unknown namespace), Fault.Version is 0 and the caller
+// answers in Fault.VersionOr(the version its Content-Type names): SOAP 1.2
+// for application/soap+xml, else SOAP 1.1. So an unknown envelope sent as
+// application/soap+xml gets a SOAP 1.2 VersionMismatch (as the W3C test
+// collection's T24 expects), and one sent as text/xml a SOAP 1.1
+// VersionMismatch a SOAP 1.1 toolkit can read (Appendix A). Both carry the
+// Upgrade header listing SOAP 1.2 then SOAP 1.1. A root in a SOAP namespace
+// with another local name is a VersionMismatch too (SOAP 1.2 5.4.6), in
+// that namespace's version.
+//
+// Missing SOAPAction. A SOAP 1.1 request without the SOAPAction header is
+// refused (HTTP 400, Client fault wsgw:MalformedMessage): SOAP 1.1 6.1.1
+// says the client MUST send it. An empty value is accepted (no intent
+// given); so is a value without the quotes BP 1.1 asks for.
+//
+// SOAP 1.1 faultcodes for subcodes. SOAP 1.1 has no subcodes. A fault with
+// subcodes is written in SOAP 1.1 with its outermost subcode as the
+// faultcode (wsa:InvalidAddressingHeader, wsgw:Busy). This is the rule of
+// WS-Addressing 1.0 SOAP Binding 6, which this package applies to its own
+// subcodes too; WS-I BP 1.1 R1004 allows such qualified faultcodes and
+// R1031 discourages the "Client.Busy" dot notation. The inner subcodes of
+// such a fault (wsa:InvalidCardinality) are not written in SOAP 1.1. The
+// detail of a WS-Addressing fault goes, in SOAP 1.1, in a wsa:FaultDetail
+// header block (SOAP Binding 6). The golden files in testdata/faults pin
+// both renderings.
+//
+// Trailing elements. SOAP 1.1 allows elements after the Body; WS-I BP 1.1
+// R1011 forbids them, and so does this package (Client fault), as SOAP 1.2
+// does (Sender fault).
+//
+// Strictness. Unqualified attributes on Envelope, Header or Body, text in
+// them, unqualified header blocks, SOAP 1.2 attributes in the envelope
+// namespace on Envelope, Header or Body (env:encodingStyle included), and
+// mustUnderstand or relay values outside the version's lexical space are
+// Sender faults. Unqualified Body children are accepted (SOAP 1.2 says
+// SHOULD be qualified).
+//
+// WS-Addressing. Only headers targeted at this node as ultimate receiver
+// (no role, ultimateReceiver or next; never none or another role) are read.
+// The namespace of the first such header is the message's; headers in the
+// other WS-Addressing namespace are ignored. In the 2004/08 namespace the
+// faults use the submission's subcodes, with the ProblemHeaderQName style
+// detail in that namespace.
+//
+// Fault codes: see faultcodes.go for the one table of wsgw subcodes.
+package soap
