@@ -1,0 +1,231 @@
+package xmldoc
+
+import (
+	"bytes"
+	"io"
+)
+
+// parser holds the state of one parse. The scanner reads from buf by
+// offset and asks fill for more bytes when it runs out, so every limit is
+// checked as the bytes that break it arrive. Slices of buf must not be held
+// across a call that may fill (buf may move when it grows); offsets may.
+type parser struct {
+	r       io.Reader
+	buf     []byte
+	eof     bool
+	checked int // bytes of buf validated by checkChars
+	lim     Limits
+	d       *Doc
+	stack   []int32          // open elements, innermost last
+	bind    map[string]int32 // prefix -> innermost declaration in scope
+}
+
+// bailout carries a parse error up to run (as go/parser does): the
+// scanner's many small helpers then need no error plumbing.
+type bailout struct{ err error }
+
+func (p *parser) fail(err error) { panic(bailout{err}) }
+
+func (p *parser) syntax(off int, msg string) {
+	p.fail(&SyntaxError{Offset: int64(off), Msg: msg})
+}
+
+func (p *parser) limit(name string, max, got, off int) {
+	p.fail(&LimitError{Limit: name, Max: int64(max), Got: int64(got), Offset: int64(off)})
+}
+
+const (
+	minBufCap      = 4 << 10
+	maxEmptyReads  = 100
+	elemsPerKiB    = 24 // initial index capacity estimate for a known size
+	predefinedDecl = 0  // decls[0] binds the xml prefix (Namespaces 3)
+)
+
+// Parse reads r to EOF (at most lim.MaxBytes) and indexes it. Limits are
+// checked as bytes arrive, so an over-deep or over-large document is refused
+// without reading the rest. Errors are *LimitError, *SyntaxError,
+// *ForbiddenError, or the reader's own error.
+//
+// When r has a Len method (bytes.Reader, strings.Reader, bytes.Buffer) the
+// buffer is sized from it once.
+func Parse(r io.Reader, lim Limits) (*Doc, error) {
+	lim = lim.WithDefaults()
+	size := int64(minBufCap)
+	if l, ok := r.(interface{ Len() int }); ok && int64(l.Len())+1 > size {
+		size = int64(l.Len()) + 1 // +1 to see EOF without growing
+	}
+	if size > lim.MaxBytes+1 {
+		size = lim.MaxBytes + 1
+	}
+	p := &parser{r: r, lim: lim, buf: make([]byte, 0, size)}
+	return p.run()
+}
+
+// ParseBytes indexes b without copying it; b must not be modified afterwards.
+func ParseBytes(b []byte, lim Limits) (*Doc, error) {
+	lim = lim.WithDefaults()
+	if int64(len(b)) > lim.MaxBytes {
+		return nil, &LimitError{Limit: "MaxBytes", Max: lim.MaxBytes, Got: int64(len(b)), Offset: lim.MaxBytes}
+	}
+	if _, err := checkChars(b, 0, true); err != nil {
+		return nil, err
+	}
+	p := &parser{buf: b, eof: true, checked: len(b), lim: lim}
+	return p.run()
+}
+
+func (p *parser) run() (d *Doc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, ok := r.(bailout)
+			if !ok {
+				panic(r)
+			}
+			d, err = nil, b.err
+		}
+	}()
+	n := 64
+	if p.eof {
+		n = len(p.buf)>>10*elemsPerKiB + 16
+	}
+	p.d = &Doc{elems: make([]elem, 0, n), attrs: make([]attr, 0, n)}
+	p.d.decls = append(p.d.decls, nsDecl{prefix: "xml", uri: xmlNS, uriSet: true, prev: -1, shadow: -1})
+	p.stack = make([]int32, 0, 16)
+	p.document()
+	p.d.raw = p.buf
+	p.finish()
+	return p.d, nil
+}
+
+// fill reads more input into buf, growing it, and validates the new
+// characters. It reports false at end of input.
+func (p *parser) fill() bool {
+	if p.eof {
+		return false
+	}
+	for empty := 0; ; empty++ {
+		if len(p.buf) == cap(p.buf) {
+			p.grow()
+		}
+		n, err := p.r.Read(p.buf[len(p.buf):cap(p.buf)])
+		p.buf = p.buf[:len(p.buf)+n]
+		if int64(len(p.buf)) > p.lim.MaxBytes {
+			p.limit("MaxBytes", int(p.lim.MaxBytes), len(p.buf), int(p.lim.MaxBytes))
+		}
+		if err == io.EOF {
+			p.eof = true
+		} else if err != nil {
+			p.fail(err)
+		}
+		k, cerr := checkChars(p.buf[p.checked:], p.checked, p.eof)
+		if cerr != nil {
+			p.fail(cerr)
+		}
+		p.checked += k
+		if n > 0 || p.eof {
+			return n > 0
+		}
+		if empty >= maxEmptyReads {
+			p.fail(io.ErrNoProgress)
+		}
+	}
+}
+
+func (p *parser) grow() {
+	c := 2 * cap(p.buf)
+	if c < minBufCap {
+		c = minBufCap
+	}
+	if int64(c) > p.lim.MaxBytes+1 {
+		c = int(p.lim.MaxBytes + 1)
+	}
+	nb := make([]byte, len(p.buf), c)
+	copy(nb, p.buf)
+	p.buf = nb
+}
+
+// ensure tries to make buf[:i+1] available; it reports whether it is.
+func (p *parser) ensure(i int) bool {
+	for i >= len(p.buf) {
+		if !p.fill() {
+			return false
+		}
+	}
+	return true
+}
+
+// at returns the byte at offset i; ok is false past the end of input.
+func (p *parser) at(i int) (c byte, ok bool) {
+	if i < len(p.buf) {
+		return p.buf[i], true
+	}
+	if !p.ensure(i) {
+		return 0, false
+	}
+	return p.buf[i], true
+}
+
+// must returns the byte at offset i, failing at end of input.
+func (p *parser) must(i int) byte {
+	c, ok := p.at(i)
+	if !ok {
+		p.unexpectedEOF(i)
+	}
+	return c
+}
+
+func (p *parser) unexpectedEOF(i int) {
+	if n := len(p.stack); n > 0 {
+		e := &p.d.elems[p.stack[n-1]]
+		p.syntax(i, "unexpected end of input in element <"+string(p.buf[e.start+1:e.nameEnd])+">")
+	}
+	p.syntax(i, "unexpected end of input")
+}
+
+// hasPrefix reports whether the input at offset i starts with s.
+func (p *parser) hasPrefix(i int, s string) bool {
+	p.ensure(i + len(s) - 1)
+	return bytes.HasPrefix(p.buf[min(i, len(p.buf)):], []byte(s))
+}
+
+// skipSpace returns the offset of the first non-space byte at or after i
+// (or the end of input).
+func (p *parser) skipSpace(i int) int {
+	for {
+		c, ok := p.at(i)
+		if !ok || !isSpace(c) {
+			return i
+		}
+		i++
+	}
+}
+
+// find returns the offset of the first occurrence of seq at or after from,
+// or -1 at end of input. More than maxLen bytes before it is a MaxTextLen
+// error.
+func (p *parser) find(from int, seq string, maxLen int) int {
+	searched := from
+	for {
+		if k := indexSeq(p.buf[searched:], seq); k >= 0 {
+			j := searched + k
+			if j-from > maxLen {
+				p.limit("MaxTextLen", maxLen, j-from, from)
+			}
+			return j
+		}
+		searched = max(from, len(p.buf)-len(seq)+1)
+		if len(p.buf)-from > maxLen {
+			p.limit("MaxTextLen", maxLen, len(p.buf)-from, from)
+		}
+		if !p.fill() {
+			return -1
+		}
+	}
+}
+
+func indexSeq(b []byte, seq string) int {
+	if len(seq) == 1 {
+		return bytes.IndexByte(b, seq[0])
+	}
+	return bytes.Index(b, []byte(seq))
+}

@@ -1,0 +1,192 @@
+package xmldoc
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// startTag parses the start tag or empty-element tag at lt (XML 1.0, 3.1
+// [40], [44]), adds the element to the index and returns the offset after
+// the tag.
+func (p *parser) startTag(lt int) int {
+	if depth := len(p.stack) + 1; depth > p.lim.MaxDepth {
+		p.limit("MaxDepth", p.lim.MaxDepth, depth, lt)
+	}
+	if n := len(p.d.elems) + 1; n > p.lim.MaxElements {
+		p.limit("MaxElements", p.lim.MaxElements, n, lt)
+	}
+	nameEnd, prefixLen := p.qname(lt+1, "element")
+	parent, scope := int32(-1), int32(predefinedDecl)
+	if n := len(p.stack); n > 0 {
+		parent = p.stack[n-1]
+		scope = p.d.elems[parent].scope
+	}
+	e := elem{
+		start: int32(lt), nameEnd: int32(nameEnd), prefixLen: int32(prefixLen),
+		parent: parent, firstChild: -1, lastChild: -1, prev: -1, next: -1,
+		attr0: int32(len(p.d.attrs)), scope: scope,
+	}
+	i, empty := p.attributes(nameEnd, &e)
+	e.attrEnd = int32(len(p.d.attrs))
+	p.resolve(&e, lt)
+	e.contentStart = int32(i)
+	idx := p.link(e)
+	if empty {
+		p.close(idx, i, i)
+	} else {
+		p.stack = append(p.stack, idx)
+	}
+	return i
+}
+
+// link appends e to the index as the last child of its parent.
+func (p *parser) link(e elem) int32 {
+	idx := int32(len(p.d.elems))
+	if e.parent >= 0 {
+		par := &p.d.elems[e.parent]
+		e.prev = par.lastChild
+		if par.lastChild >= 0 {
+			p.d.elems[par.lastChild].next = idx
+		} else {
+			par.firstChild = idx
+		}
+		par.lastChild = idx
+	}
+	p.d.elems = append(p.d.elems, e)
+	return idx
+}
+
+// close records the end of element idx (content ends at contentEnd, the
+// element at end) and ends the scope of its namespace declarations.
+func (p *parser) close(idx int32, contentEnd, end int) {
+	e := &p.d.elems[idx]
+	e.contentEnd, e.end = int32(contentEnd), int32(end)
+	outer := int32(predefinedDecl)
+	if e.parent >= 0 {
+		outer = p.d.elems[e.parent].scope
+	}
+	p.unbind(outer, e.scope)
+}
+
+// attributes parses the attribute specifications from i up to the end of
+// the tag and returns the offset after the tag and whether it was an
+// empty-element tag.
+func (p *parser) attributes(i int, e *elem) (int, bool) {
+	for n := 1; ; n++ {
+		sp := i
+		i = p.skipSpace(i)
+		switch p.must(i) {
+		case '>':
+			return i + 1, false
+		case '/':
+			if p.must(i+1) != '>' {
+				p.syntax(i, "expected '>' after '/' in tag")
+			}
+			return i + 2, true
+		}
+		if i == sp {
+			p.syntax(i, "expected whitespace, '>' or '/>' in tag")
+		}
+		if n > p.lim.MaxAttrs {
+			p.limit("MaxAttrs", p.lim.MaxAttrs, n, i)
+		}
+		i = p.attribute(i, e)
+	}
+}
+
+// attribute parses one attribute specification (XML 1.0, 3.1 [41]) at i
+// and returns the offset after it. Namespace declarations are recorded as
+// such and bound at once (Namespaces 5: they apply to the whole tag).
+func (p *parser) attribute(i int, e *elem) int {
+	nameEnd, prefixLen := p.qname(i, "attribute")
+	j := p.skipSpace(nameEnd)
+	if p.must(j) != '=' {
+		p.syntax(j, "expected '=' after attribute name")
+	}
+	j = p.skipSpace(j + 1)
+	q := p.must(j)
+	if q != '"' && q != '\'' {
+		p.syntax(j, "attribute value must be quoted")
+	}
+	quote := `"`
+	if q == '\'' {
+		quote = "'"
+	}
+	end := p.find(j+1, quote, p.lim.MaxTextLen)
+	if end < 0 {
+		p.unexpectedEOF(len(p.buf))
+	}
+	a := attr{
+		nameStart: int32(i), nameEnd: int32(nameEnd), prefixLen: int32(prefixLen),
+		valStart: int32(j + 1), valEnd: int32(end), ns: -1,
+	}
+	if p.checkText(j+1, end, true) {
+		a.flags |= aDecode
+	}
+	p.declare(&a, e)
+	p.d.attrs = append(p.d.attrs, a)
+	return end + 1
+}
+
+// qname scans a QName (Namespaces 4 [7]) at i: NCName (':' NCName)?. It
+// returns the offset after it and the prefix length (0 for none).
+func (p *parser) qname(i int, what string) (end, prefixLen int) {
+	start, seg := i, i // seg: start of the current NCName
+	for {
+		if i-start > p.lim.MaxNameLen {
+			p.limit("MaxNameLen", p.lim.MaxNameLen, i-start, start)
+		}
+		c, ok := p.at(i)
+		if !ok {
+			break
+		}
+		if c < utf8.RuneSelf {
+			cl := asciiClass[c]
+			if cl&cNameStart != 0 || cl&cName != 0 && i > seg {
+				i++
+				continue
+			}
+			if c != ':' || i == seg || seg != start {
+				break
+			}
+			i++
+			seg = i
+			continue
+		}
+		p.ensure(i + utf8.UTFMax - 1)
+		r, size := utf8.DecodeRune(p.buf[i:])
+		if !isNameStartRune(r) && !(i > seg && isNameRune(r)) {
+			break
+		}
+		i += size
+	}
+	if i == seg {
+		p.syntax(i, "invalid or missing "+what+" name")
+	}
+	if c, ok := p.at(i); ok && c == ':' {
+		p.syntax(i, "more than one ':' in "+what+" name")
+	}
+	if seg != start {
+		prefixLen = seg - 1 - start
+	}
+	return i, prefixLen
+}
+
+// endTag parses the end tag at lt (XML 1.0, 3.1 [42]), checks that it
+// matches the innermost open element, and returns the offset after it.
+func (p *parser) endTag(lt int) int {
+	idx := p.stack[len(p.stack)-1]
+	e := &p.d.elems[idx]
+	nameEnd, _ := p.qname(lt+2, "end tag")
+	if !bytes.Equal(p.buf[lt+2:nameEnd], p.buf[e.start+1:e.nameEnd]) {
+		p.syntax(lt, "end tag </"+string(p.buf[lt+2:nameEnd])+"> does not match start tag <"+
+			string(p.buf[e.start+1:e.nameEnd])+">")
+	}
+	i := p.skipSpace(nameEnd)
+	if p.must(i) != '>' {
+		p.syntax(i, "expected '>' in end tag")
+	}
+	p.close(idx, lt, i+1)
+	p.stack = p.stack[:len(p.stack)-1]
+	return i + 1
+}
