@@ -1,0 +1,81 @@
+package badgerq
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wsgw/wsgw/queueing"
+)
+
+// Ack deletes the messages ids, once on disk. Unknown IDs (already acked,
+// dead-lettered) are ignored. Acking a message whose lease has run out is
+// allowed: at-least-once delivery means the work was done.
+func (q *Queue) Ack(ctx context.Context, ids ...uint64) error {
+	if len(ids) > q.opts.MaxBatch {
+		return fmt.Errorf("acking %d messages, max %d: %w", len(ids), q.opts.MaxBatch, queueing.ErrTooLarge)
+	}
+	ids = append([]uint64(nil), ids...)
+	o := newOp(0, true, func(b *batch) error { return b.ack(ids) })
+	if err := q.submit(ctx, o); err != nil {
+		return fmt.Errorf("acking: %w", err)
+	}
+	return nil
+}
+
+func (b *batch) ack(ids []uint64) error {
+	for _, seq := range ids {
+		m, found, err := b.getMeta(b.q.k.meta(seq))
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if err := b.removeLive(seq, m); err != nil {
+			return err
+		}
+		if err := b.txn.Delete(b.q.k.body(seq)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Nack returns the leased message id for redelivery after delay, or after
+// the Options.Backoff delay for its attempt count if delay is negative.
+// A message that has had MaxAttempts deliveries goes to the dead letters
+// instead. It fails with queueing.ErrNotFound if id is not leased.
+func (q *Queue) Nack(ctx context.Context, id uint64, delay time.Duration) error {
+	o := newOp(0, true, func(b *batch) error { return b.nack(id, delay) })
+	if err := q.submit(ctx, o); err != nil {
+		return fmt.Errorf("nacking %d: %w", id, err)
+	}
+	return nil
+}
+
+func (b *batch) nack(seq uint64, delay time.Duration) error {
+	k := b.q.k
+	m, found, err := b.getMeta(k.meta(seq))
+	if err != nil {
+		return err
+	}
+	if !found || !m.leased() {
+		return queueing.ErrNotFound
+	}
+	if b.outOfAttempts(m) {
+		return b.deadLetter(seq, m, queueing.ReasonMaxAttempts)
+	}
+	if delay < 0 {
+		delay = b.q.opts.Backoff.Delay(int(m.attempts), b.q.rnd.Float64())
+	}
+	if err := b.txn.Delete(k.ready(m.visibleAt, seq)); err != nil {
+		return err
+	}
+	m.flags = flagReady
+	m.visibleAt = addDur(b.now, delay)
+	if err := b.txn.Set(k.ready(m.visibleAt, seq), nil); err != nil {
+		return err
+	}
+	return b.txn.Set(k.meta(seq), m.encode())
+}

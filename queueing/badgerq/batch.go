@@ -1,0 +1,213 @@
+package badgerq
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// batch is one committer transaction and the counters as they will be if
+// it commits. Used by the committer goroutine only.
+type batch struct {
+	q      *Queue
+	txn    *badger.Txn
+	now    int64 // unix ns, one clock reading per batch
+	length int64
+	dead   int64
+}
+
+func (q *Queue) newBatch() *batch {
+	return &batch{
+		q:      q,
+		txn:    q.db.NewTransaction(true),
+		now:    q.now(),
+		length: q.length.Load(),
+		dead:   q.dead.Load(),
+	}
+}
+
+// get returns a copy of key's value, or found false.
+func (b *batch) get(key []byte) (val []byte, found bool, err error) {
+	item, err := b.txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	val, err = item.ValueCopy(nil)
+	return val, err == nil, err
+}
+
+func (b *batch) getMeta(key []byte) (meta, bool, error) {
+	v, found, err := b.get(key)
+	if err != nil || !found {
+		return meta{}, false, err
+	}
+	m, err := decodeMeta(v)
+	return m, err == nil, err
+}
+
+// firstKey returns a copy of the first key under prefix, or nil.
+func (b *batch) firstKey(prefix []byte) []byte {
+	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	it.Rewind()
+	if !it.Valid() {
+		return nil
+	}
+	return it.Item().KeyCopy(nil)
+}
+
+// insertLive stores a live message's meta and indexes (not its body): a
+// grouped message enters the ready index only if its group was empty.
+func (b *batch) insertLive(seq uint64, m meta) error {
+	k := b.q.k
+	m.flags = flagReady
+	m.visibleAt = b.now
+	if m.group != "" {
+		n, err := b.groupCount(m.group)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			m.flags = 0
+		}
+		if err := b.setGroupCount(m.group, n+1); err != nil {
+			return err
+		}
+		if err := b.txn.Set(k.groupMember(m.group, seq), nil); err != nil {
+			return err
+		}
+	}
+	if m.ready() {
+		if err := b.txn.Set(k.ready(m.visibleAt, seq), nil); err != nil {
+			return err
+		}
+	}
+	if m.expiresAt != 0 {
+		if err := b.txn.Set(k.expiry(m.expiresAt, seq), nil); err != nil {
+			return err
+		}
+	}
+	b.length++
+	return b.txn.Set(k.meta(seq), m.encode())
+}
+
+// removeLive deletes a live message's meta and indexes (not its body) and,
+// if it was its group's ready member, promotes the group's next one.
+func (b *batch) removeLive(seq uint64, m meta) error {
+	k := b.q.k
+	dels := [][]byte{k.meta(seq)}
+	if m.ready() {
+		dels = append(dels, k.ready(m.visibleAt, seq))
+	}
+	if m.expiresAt != 0 {
+		dels = append(dels, k.expiry(m.expiresAt, seq))
+	}
+	if m.group != "" {
+		dels = append(dels, k.groupMember(m.group, seq))
+	}
+	for _, key := range dels {
+		if err := b.txn.Delete(key); err != nil {
+			return err
+		}
+	}
+	b.length--
+	if m.group == "" {
+		return nil
+	}
+	n, err := b.groupCount(m.group)
+	if err != nil {
+		return err
+	}
+	if err := b.setGroupCount(m.group, max(n-1, 0)); err != nil {
+		return err
+	}
+	if !m.ready() || n <= 1 {
+		return nil
+	}
+	return b.promote(m.group)
+}
+
+// promote puts the group's first waiting member into the ready index, at
+// its enqueue time so that it keeps its place among older messages.
+func (b *batch) promote(group string) error {
+	key := b.firstKey(b.q.k.groupPrefix(group))
+	if key == nil {
+		return nil
+	}
+	seq := lastSeq(key)
+	m, found, err := b.getMeta(b.q.k.meta(seq))
+	if err != nil || !found || m.ready() {
+		return err
+	}
+	m.flags |= flagReady
+	m.visibleAt = m.enqueuedAt
+	if err := b.txn.Set(b.q.k.ready(m.visibleAt, seq), nil); err != nil {
+		return err
+	}
+	return b.txn.Set(b.q.k.meta(seq), m.encode())
+}
+
+func (b *batch) groupCount(group string) (uint64, error) {
+	v, found, err := b.get(b.q.k.groupCount(group))
+	if err != nil || !found {
+		return 0, err
+	}
+	d := decoder{b: v}
+	n := d.uvarint()
+	if d.bad {
+		return 0, fmt.Errorf("decoding group count: %w", errCorrupt)
+	}
+	return n, nil
+}
+
+func (b *batch) setGroupCount(group string, n uint64) error {
+	if n == 0 {
+		return b.txn.Delete(b.q.k.groupCount(group))
+	}
+	return b.txn.Set(b.q.k.groupCount(group), binaryUvarint(n))
+}
+
+// deadLetter moves a live message to the dead letters, evicting the oldest
+// dead letter when over the bound.
+func (b *batch) deadLetter(seq uint64, m meta, reason string) error {
+	if err := b.removeLive(seq, m); err != nil {
+		return err
+	}
+	m.flags = 0
+	m.deadAt = b.now
+	m.reason = reason
+	if err := b.txn.Set(b.q.k.dead(seq), m.encode()); err != nil {
+		return err
+	}
+	b.dead++
+	if b.dead <= int64(b.q.opts.MaxDeadLetters) {
+		return nil
+	}
+	oldest := b.firstKey(b.q.k.spacePrefix(spaceDead))
+	if oldest == nil {
+		return nil
+	}
+	return b.deleteDead(lastSeq(oldest))
+}
+
+// deleteDead deletes a dead letter and its body.
+func (b *batch) deleteDead(seq uint64) error {
+	if err := b.txn.Delete(b.q.k.dead(seq)); err != nil {
+		return err
+	}
+	b.dead--
+	return b.txn.Delete(b.q.k.body(seq))
+}
+
+// expired tells whether m is past its expiry at the batch's time.
+func (b *batch) expired(m meta) bool { return m.expiresAt != 0 && m.expiresAt <= b.now }
+
+// outOfAttempts tells whether m has had its last delivery.
+func (b *batch) outOfAttempts(m meta) bool {
+	max := b.q.opts.MaxAttempts
+	return max > 0 && int(m.attempts) >= max
+}

@@ -1,0 +1,166 @@
+package badgerq
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/queueing"
+)
+
+// Queue is one durable queue stored under its own prefix of a badger DB.
+// Its methods are safe for concurrent use. Every change goes through the
+// queue's committer goroutine, which gathers concurrent calls into one
+// badger transaction and one sync to disk (group commit).
+type Queue struct {
+	db         *badger.DB
+	k          keys
+	opts       queueing.Options
+	seq        *badger.Sequence
+	syncWrites bool  // the DB syncs on every commit; no extra Sync needed
+	maxOps     int   // ops gathered into one transaction
+	maxBytes   int64 // body bytes gathered into one transaction
+
+	ops       chan *op
+	closing   chan struct{} // closed by Close: no new ops
+	stopped   chan struct{} // closed when the committer has returned
+	closeOnce sync.Once
+
+	// Counters, written by the committer only, read by Stats.
+	length atomic.Int64
+	dead   atomic.Int64
+
+	rnd *rand.Rand // used by the committer only (backoff jitter)
+}
+
+// Open opens the queue stored under prefix in db, starting its committer;
+// Close stops it. The caller owns db and closes it after Close. prefix must
+// not be empty, and no queue's prefix may be a prefix of another's (end
+// them with a separator: "q/orders/"). One Queue per prefix at a time.
+//
+// For durability the DB may be opened with SyncWrites false (the queue
+// calls db.Sync once per group commit) or true (each commit syncs).
+func Open(db *badger.DB, prefix string, opts queueing.Options) (*Queue, error) {
+	if prefix == "" {
+		return nil, errors.New("opening queue: empty prefix")
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("opening queue %q: %w", prefix, err)
+	}
+	q := &Queue{
+		db:         db,
+		k:          keys{prefix: []byte(prefix)},
+		opts:       opts.WithDefaults(),
+		syncWrites: db.Opts().SyncWrites,
+		maxOps:     1024,
+		closing:    make(chan struct{}),
+		stopped:    make(chan struct{}),
+		rnd:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+	}
+	q.maxBytes = min(int64(q.opts.MaxBatchBytes)*2, db.MaxBatchSize()/2)
+	q.ops = make(chan *op, q.maxOps)
+	if err := q.loadCounts(); err != nil {
+		return nil, fmt.Errorf("opening queue %q: %w", prefix, err)
+	}
+	seq, err := db.GetSequence(q.k.seq(), 1000)
+	if err != nil {
+		return nil, fmt.Errorf("opening queue %q: sequence: %w", prefix, err)
+	}
+	q.seq = seq
+	go q.run()
+	return q, nil
+}
+
+func (q *Queue) loadCounts() error {
+	return q.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(q.k.counts())
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			d := decoder{b: v}
+			l, dl := d.uvarint(), d.uvarint()
+			if d.bad {
+				return fmt.Errorf("decoding counts: %w", errCorrupt)
+			}
+			q.length.Store(int64(l))
+			q.dead.Store(int64(dl))
+			return nil
+		})
+	})
+}
+
+func encodeCounts(length, dead int64) []byte {
+	b := binary.AppendUvarint(nil, uint64(length))
+	return binary.AppendUvarint(b, uint64(dead))
+}
+
+// Close refuses new calls, commits those already submitted, stops the
+// committer and releases the unused part of the ID sequence. It does not
+// close the DB.
+func (q *Queue) Close() error {
+	var err error
+	q.closeOnce.Do(func() {
+		close(q.closing)
+		<-q.stopped
+		err = q.seq.Release()
+	})
+	return err
+}
+
+// Stats is a snapshot of a queue's counters.
+type Stats struct {
+	Length      int // messages in the queue: ready, leased, delayed
+	DeadLetters int
+}
+
+// Stats returns the queue's counters.
+func (q *Queue) Stats() Stats {
+	return Stats{Length: int(q.length.Load()), DeadLetters: int(q.dead.Load())}
+}
+
+// now is the queue's clock in unix nanoseconds.
+func (q *Queue) now() int64 { return q.opts.Now().UnixNano() }
+
+// addDur adds d to a time in unix nanoseconds.
+func addDur(ns int64, d time.Duration) int64 { return ns + int64(d) }
+
+// submit hands o to the committer and waits for its outcome. If ctx ends
+// after o was handed over, the outcome is unknown: o may still commit.
+func (q *Queue) submit(ctx context.Context, o *op) error {
+	select {
+	case <-q.closing:
+		return queueing.ErrClosed
+	default:
+	}
+	select {
+	case q.ops <- o:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-q.closing:
+		return queueing.ErrClosed
+	}
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-q.stopped:
+		select {
+		case err := <-o.done:
+			return err
+		default:
+			return queueing.ErrClosed
+		}
+	}
+}
