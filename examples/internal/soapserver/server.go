@@ -34,10 +34,10 @@ type Server struct {
 	Logger      *slog.Logger
 }
 
-// ServeHTTP answers POST (SOAP), GET ?wsdl and GET /health on any path.
+// ServeHTTP answers POST (SOAP) and GET ?wsdl on any path, and GET .../health.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/health":
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/health"):
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	case r.Method == http.MethodGet && hasWSDLQuery(r):

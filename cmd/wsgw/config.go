@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wsgw/wsgw/gateway"
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+// defaultDataDir is where the badger store lives unless data_dir says
+// otherwise.
+const defaultDataDir = "./wsgw-data"
+
+// loadConfig reads and decodes the config file at path.
+func loadConfig(path string) (*fileConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	var fc fileConfig
+	if err := decodeYAML(data, &fc); err != nil {
+		return nil, fmt.Errorf("config %s:\n%w", path, err)
+	}
+	return &fc, nil
+}
+
+// toGateway maps the file format onto the gateway's configuration. A
+// relative WSDL file path is taken relative to baseDir, the config file's
+// directory.
+func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
+	cfg := gateway.Config{
+		Listen:          fc.Listen,
+		PublicURL:       fc.PublicURL,
+		TrustedProxies:  fc.TrustedProxies,
+		ShutdownTimeout: time.Duration(fc.ShutdownTimeout),
+		Limits: xmldoc.Limits{
+			MaxBytes:    int64(fc.Limits.MaxBytes),
+			MaxDepth:    fc.Limits.MaxDepth,
+			MaxElements: fc.Limits.MaxElements,
+			MaxAttrs:    fc.Limits.MaxAttrs,
+			MaxNameLen:  fc.Limits.MaxNameLen,
+			MaxTextLen:  int(fc.Limits.MaxTextLen),
+		},
+	}
+	for _, s := range fc.Services {
+		cfg.Services = append(cfg.Services, s.toGateway(baseDir))
+	}
+	return cfg
+}
+
+func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
+	sc := gateway.ServiceConfig{
+		Name:        s.Name,
+		WSDL:        resolveWSDL(s.WSDL, baseDir),
+		WSDLService: s.WSDLService,
+		Timeout:     time.Duration(s.Timeout),
+		Retries:     s.Retries,
+		Key: gateway.KeyConfig{
+			XPath:      s.Key.XPath,
+			Namespaces: s.Key.Namespaces,
+			Missing:    s.Key.Missing,
+		},
+		Stage: queueing.StageConfig{
+			Name:        s.Name,
+			Workers:     s.Stage.Workers,
+			QueueLen:    s.Stage.QueueLen,
+			TargetDelay: time.Duration(s.Stage.TargetDelay),
+		},
+		Cluster: s.Cluster.toGateway(s.Name),
+	}
+	if s.Operations != nil {
+		sc.Operations = make(map[string]gateway.OperationConfig, len(s.Operations))
+		for name, op := range s.Operations {
+			sc.Operations[name] = gateway.OperationConfig{Idempotent: op.Idempotent, Timeout: time.Duration(op.Timeout)}
+		}
+	}
+	return sc
+}
+
+func (c *fileCluster) toGateway(name string) cluster.Config {
+	cc := cluster.Config{
+		Name: name,
+		Health: cluster.HealthConfig{
+			Path:               c.Health.Path,
+			Interval:           time.Duration(c.Health.Interval),
+			Timeout:            time.Duration(c.Health.Timeout),
+			HealthyThreshold:   c.Health.HealthyThreshold,
+			UnhealthyThreshold: c.Health.UnhealthyThreshold,
+		},
+		Outlier: cluster.OutlierConfig{
+			ConsecutiveFailures: c.Outlier.ConsecutiveFailures,
+			BaseEjection:        time.Duration(c.Outlier.BaseEjection),
+			MaxEjectedPercent:   c.Outlier.MaxEjectedPercent,
+		},
+		Breaker: cluster.BreakerConfig{
+			FailureRatio: c.Breaker.FailureRatio,
+			MinRequests:  c.Breaker.MinRequests,
+			Window:       time.Duration(c.Breaker.Window),
+			OpenFor:      time.Duration(c.Breaker.OpenFor),
+		},
+	}
+	for _, p := range c.Partitions {
+		cc.Partitions = append(cc.Partitions, cluster.PartitionConfig{Name: p.Name, Replicas: p.Replicas})
+	}
+	return cc
+}
+
+// resolveWSDL makes a relative file path relative to baseDir; URLs and
+// absolute paths are returned as they are.
+func resolveWSDL(wsdl, baseDir string) string {
+	if wsdl == "" || filepath.IsAbs(wsdl) || strings.HasPrefix(wsdl, "http://") || strings.HasPrefix(wsdl, "https://") {
+		return wsdl
+	}
+	return filepath.Join(baseDir, wsdl)
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// decodeYAML decodes the YAML document data into out (a pointer to a struct
+// of the file format) strictly: an unknown or repeated key, a value of the
+// wrong kind, or a bad scalar is an error naming its path
+// ("services[1].cluster.partitions[0].replicas: ..."). Every error is
+// reported, not only the first.
+func decodeYAML(data []byte, out any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil // empty document: all defaults
+	}
+	var errs []error
+	decodeNode(doc.Content[0], reflect.ValueOf(out).Elem(), "", &errs)
+	return errors.Join(errs...)
+}
+
+var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+
+func decodeNode(n *yaml.Node, v reflect.Value, path string, errs *[]error) {
+	fail := func(format string, args ...any) {
+		at := path
+		if at == "" {
+			at = "(top level)"
+		}
+		*errs = append(*errs, fmt.Errorf("%s: %s (line %d)", at, fmt.Sprintf(format, args...), n.Line))
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // absent: zero value
+	}
+	if reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
+		if err := n.Decode(v.Addr().Interface()); err != nil {
+			fail("%s", yamlMessage(err))
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		decodeNode(n, v.Elem(), path, errs)
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			fail("want a mapping")
+			return
+		}
+		fields := yamlFields(v.Type())
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			kpath := join(path, k.Value)
+			idx, ok := fields[k.Value]
+			switch {
+			case !ok:
+				*errs = append(*errs, fmt.Errorf("%s: unknown key (line %d)", kpath, k.Line))
+			case seen[k.Value]:
+				*errs = append(*errs, fmt.Errorf("%s: repeated key (line %d)", kpath, k.Line))
+			default:
+				seen[k.Value] = true
+				decodeNode(val, v.Field(idx), kpath, errs)
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			fail("want a list")
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, el := range n.Content {
+			decodeNode(el, s.Index(i), fmt.Sprintf("%s[%d]", path, i), errs)
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			fail("want a mapping")
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			kpath := join(path, k.Value)
+			key := reflect.ValueOf(k.Value)
+			if m.MapIndex(key).IsValid() {
+				*errs = append(*errs, fmt.Errorf("%s: repeated key (line %d)", kpath, k.Line))
+				continue
+			}
+			el := reflect.New(v.Type().Elem()).Elem()
+			decodeNode(val, el, kpath, errs)
+			m.SetMapIndex(key, el)
+		}
+		v.Set(m)
+	default: // scalars
+		if n.Kind != yaml.ScalarNode {
+			fail("want a single value")
+			return
+		}
+		if err := n.Decode(v.Addr().Interface()); err != nil {
+			fail("%s", yamlMessage(err))
+		}
+	}
+}
+
+// yamlFields maps yaml tag names to field indexes of struct type t.
+func yamlFields(t reflect.Type) map[string]int {
+	m := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	return m
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// yamlMessage strips yaml's "yaml: unmarshal errors:\n  line N: " framing:
+// decodeNode adds the path and line itself.
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg := te.Errors[0]
+		if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
+			msg = rest
+		}
+		return msg
+	}
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}

@@ -1,0 +1,94 @@
+package main
+
+// The YAML file format of `wsgw serve --config`. It lives here only: it is
+// mapped onto the gateway's plain structs (gateway.Config) by toGateway.
+// Every key is optional unless noted; zero values take the gateway's
+// defaults. README.md documents every key; keep the two in step.
+
+// fileConfig is the document root.
+type fileConfig struct {
+	Listen          string        `yaml:"listen"`
+	PublicURL       string        `yaml:"public_url"`
+	TrustedProxies  []string      `yaml:"trusted_proxies"`
+	ShutdownTimeout duration      `yaml:"shutdown_timeout"`
+	DataDir         string        `yaml:"data_dir"`
+	Log             fileLog       `yaml:"log"`
+	Limits          fileLimits    `yaml:"limits"`
+	Services        []fileService `yaml:"services"`
+}
+
+type fileLog struct {
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+	Format string `yaml:"format"` // text (default) or json
+}
+
+type fileLimits struct {
+	MaxBytes    byteSize `yaml:"max_bytes"`
+	MaxDepth    int      `yaml:"max_depth"`
+	MaxElements int      `yaml:"max_elements"`
+	MaxAttrs    int      `yaml:"max_attrs"`
+	MaxNameLen  int      `yaml:"max_name_len"`
+	MaxTextLen  byteSize `yaml:"max_text_len"`
+}
+
+type fileService struct {
+	Name        string                   `yaml:"name"`
+	WSDL        string                   `yaml:"wsdl"`
+	WSDLService string                   `yaml:"wsdl_service"`
+	Timeout     duration                 `yaml:"timeout"`
+	Retries     int                      `yaml:"retries"`
+	Key         fileKey                  `yaml:"key"`
+	Operations  map[string]fileOperation `yaml:"operations"`
+	Stage       fileStage                `yaml:"stage"`
+	Cluster     fileCluster              `yaml:"cluster"`
+}
+
+type fileKey struct {
+	XPath      string            `yaml:"xpath"`
+	Namespaces map[string]string `yaml:"namespaces"`
+	Missing    string            `yaml:"missing"`
+}
+
+type fileOperation struct {
+	Idempotent bool     `yaml:"idempotent"`
+	Timeout    duration `yaml:"timeout"`
+}
+
+type fileStage struct {
+	Workers     int      `yaml:"workers"`
+	QueueLen    int      `yaml:"queue_len"`
+	TargetDelay duration `yaml:"target_delay"`
+}
+
+type fileCluster struct {
+	Partitions []filePartition `yaml:"partitions"`
+	Health     fileHealth      `yaml:"health"`
+	Outlier    fileOutlier     `yaml:"outlier"`
+	Breaker    fileBreaker     `yaml:"breaker"`
+}
+
+type filePartition struct {
+	Name     string   `yaml:"name"`
+	Replicas []string `yaml:"replicas"`
+}
+
+type fileHealth struct {
+	Path               string   `yaml:"path"`
+	Interval           duration `yaml:"interval"`
+	Timeout            duration `yaml:"timeout"`
+	HealthyThreshold   int      `yaml:"healthy_threshold"`
+	UnhealthyThreshold int      `yaml:"unhealthy_threshold"`
+}
+
+type fileOutlier struct {
+	ConsecutiveFailures int      `yaml:"consecutive_failures"`
+	BaseEjection        duration `yaml:"base_ejection"`
+	MaxEjectedPercent   int      `yaml:"max_ejected_percent"`
+}
+
+type fileBreaker struct {
+	FailureRatio float64  `yaml:"failure_ratio"`
+	MinRequests  int      `yaml:"min_requests"`
+	Window       duration `yaml:"window"`
+	OpenFor      duration `yaml:"open_for"`
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/examples/demo"
+)
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", demo.DefaultListen, "gateway listen address")
+	data := fs.String("data", defaultDataDir, "data directory (badger store)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: wsgw demo [--listen 127.0.0.1:8080] [--data ./wsgw-data]\n\nRuns the gateway with the example services' backends in this process.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	log, err := newLogger(stderr, *logLevel, "text")
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw:", err)
+		return 2
+	}
+	d, err := startDemo(ctx, demoOptions{Listen: *listen, DataDir: *data, Logger: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw demo:", err)
+		return 1
+	}
+	printDemo(stdout, d)
+	if err := d.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "wsgw demo:", err)
+		d.Close()
+		return 1
+	}
+	if err := d.Close(); err != nil {
+		fmt.Fprintln(stderr, "wsgw demo:", err)
+		return 1
+	}
+	return 0
+}
+
+type demoOptions struct {
+	Listen  string
+	DataDir string
+	Logger  *slog.Logger
+}
+
+// runningDemo is the demo with the node's store.
+type runningDemo struct {
+	*demo.Demo
+	dataDir string
+	db      *badger.DB
+}
+
+// startDemo opens the store and starts the demo; it serves until ctx ends.
+func startDemo(ctx context.Context, opts demoOptions) (*runningDemo, error) {
+	db, err := openStore(opts.DataDir, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	d, err := demo.Start(ctx, demo.Options{Listen: opts.Listen, Logger: opts.Logger, Registry: newRegistry()})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &runningDemo{Demo: d, dataDir: opts.DataDir, db: db}, nil
+}
+
+// Close stops the demo and closes the store.
+func (d *runningDemo) Close() error {
+	return errors.Join(d.Demo.Close(), d.db.Close())
+}
+
+// printDemo prints the URLs and a request to try.
+func printDemo(w io.Writer, d *runningDemo) {
+	fmt.Fprintf(w, "wsgw demo: gateway on %s, data in %s\n\n", d.URL, d.dataDir)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range d.Services {
+		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", s.Name, s.Endpoint, s.Shape)
+		fmt.Fprintf(tw, "  \t%s\t\n", s.WSDL)
+	}
+	fmt.Fprintf(tw, "  metrics\t%s/metrics\t\n", d.URL)
+	fmt.Fprintf(tw, "  ready\t%s/readyz\t\n", d.URL)
+	fmt.Fprintf(tw, "  health\t%s/healthz\t\n", d.URL)
+	tw.Flush()
+	fmt.Fprintf(w, "\nTry a SOAP 1.1 GetQuote (ServedBy shows the partition/replica):\n\n%s\n\nCtrl-C stops.\n", d.Curl())
+}

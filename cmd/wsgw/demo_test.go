@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/examples/demo"
+)
+
+// checkFor polls cond until it returns nil or timeout passes.
+func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func startTestDemo(t *testing.T) *runningDemo {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	d, err := startDemo(ctx, demoOptions{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Logger: log})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := d.Close(); err != nil {
+			t.Errorf("closing demo: %v", err)
+		}
+	})
+	checkFor(t, 20*time.Second, func() error {
+		resp, err := http.Get(d.URL + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET /readyz: got %d, want 200", resp.StatusCode)
+		}
+		return nil
+	})
+	return d
+}
+
+var servedByRE = regexp.MustCompile(`<(?:\w+:)?ServedBy>([^<]*)</`)
+
+// soapCall posts body and returns the status, content type and reply.
+func soapCall(t *testing.T, url, contentType, soapAction, body string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if soapAction != "" {
+		req.Header.Set("SOAPAction", soapAction)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+func TestDemo_GetQuoteSOAP11AndSOAP12(t *testing.T) {
+	d := startTestDemo(t)
+	endpoint := d.URL + "/services/StockQuote"
+	cases := []struct {
+		name, contentType, soapAction, body, wantType, wantEnv string
+	}{
+		{"soap11", "text/xml; charset=utf-8", `"urn:wsgw:examples:stockquote/GetQuote"`, demo.GetQuote11("ACME"),
+			"text/xml", "http://schemas.xmlsoap.org/soap/envelope/"},
+		{"soap12", `application/soap+xml; charset=utf-8; action="urn:wsgw:examples:stockquote/GetQuote"`, "", demo.GetQuote12("ACME"),
+			"application/soap+xml", "http://www.w3.org/2003/05/soap-envelope"},
+	}
+	partitions := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 2 {
+				status, ct, reply := soapCall(t, endpoint, c.contentType, c.soapAction, c.body)
+				if status != http.StatusOK || !strings.HasPrefix(ct, c.wantType) {
+					t.Fatalf("got %d %q, want 200 %s; reply %s", status, ct, c.wantType, reply)
+				}
+				if !strings.Contains(reply, c.wantEnv) || !strings.Contains(reply, "<Price>42.5</Price>") {
+					t.Errorf("reply %s: want a %s envelope with Price 42.5", reply, c.wantEnv)
+				}
+				m := servedByRE.FindStringSubmatch(reply)
+				if m == nil {
+					t.Fatalf("reply %s: no ServedBy", reply)
+				}
+				part, _, _ := strings.Cut(m[1], "/")
+				partitions[part] = true
+			}
+		})
+	}
+	if len(partitions) != 1 {
+		t.Errorf("ACME served by partitions %v, want one (affinity)", partitions)
+	}
+}
+
+func TestDemo_PrintedCurlWorks(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl not installed")
+	}
+	d := startTestDemo(t)
+	var out bytes.Buffer
+	printDemo(&out, d)
+	for _, want := range []string{d.URL + "/services/StockQuote?wsdl", d.URL + "/services/Temperature", d.URL + "/metrics", d.URL + "/readyz", "curl -sS"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printed\n%s\nwant it to contain %s", out.String(), want)
+		}
+	}
+	var line string
+	for l := range strings.Lines(out.String()) {
+		if strings.HasPrefix(l, "curl ") {
+			line = strings.TrimSpace(l)
+		}
+	}
+	if line == "" {
+		t.Fatalf("printed\n%s\nwant a line starting with curl", out.String())
+	}
+	cmd := exec.Command("sh", "-c", strings.Replace(line, "curl ", curl+" ", 1))
+	reply, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(reply), "GetQuoteResponse") {
+		t.Errorf("running %s: got %v %s, want a GetQuoteResponse", line, err, reply)
+	}
+}

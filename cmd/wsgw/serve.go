@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wsgw/wsgw/gateway"
+)
+
+// defaultListen is the gateway's address when the config names none
+// (gateway.Config.Listen's documented default).
+const defaultListen = "127.0.0.1:8080"
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "wsgw.yaml", "config file")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: wsgw serve [--config wsgw.yaml]\n\nRuns the gateway. The config file format is in README.md.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	fc, err := loadConfig(*configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw:", err)
+		return 2
+	}
+	log, err := newLogger(stderr, fc.Log.Level, fc.Log.Format)
+	if err != nil {
+		fmt.Fprintf(stderr, "wsgw: config %s:\nlog: %v\n", *configPath, err)
+		return 2
+	}
+	cfg := fc.toGateway(filepath.Dir(*configPath))
+	if cfg.Listen == "" {
+		cfg.Listen = defaultListen
+	}
+	dataDir := fc.DataDir
+	if dataDir == "" {
+		dataDir = defaultDataDir
+	}
+
+	db, err := openStore(dataDir, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw:", err)
+		return 1
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw:", err)
+		return 1
+	}
+	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry()})
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "wsgw: config %s:\n%v\n", *configPath, err)
+		return 2
+	}
+	defer gw.Close()
+	log.Info("wsgw serving", "listen", ln.Addr().String(), "services", len(cfg.Services))
+	if err := gw.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "wsgw:", err)
+		return 1
+	}
+	log.Info("wsgw stopped")
+	return 0
+}
+
+// newRegistry returns the metrics registry, with Go runtime and process
+// metrics besides the gateway's own.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/examples/temperature"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServe_StartsAndStopsOnCancel(t *testing.T) {
+	backend := httptest.NewServer(temperature.NewBackend("r0", nil))
+	defer backend.Close()
+	dir := t.TempDir()
+	cfg := "listen: 127.0.0.1:0\n" +
+		"data_dir: " + filepath.Join(dir, "data") + "\n" +
+		"services:\n" +
+		"  - name: Temperature\n" +
+		"    wsdl: " + backend.URL + "/?wsdl\n" +
+		"    cluster:\n" +
+		"      partitions:\n" +
+		"        - replicas: [" + backend.URL + "]\n"
+	path := filepath.Join(dir, "wsgw.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--config", path}, &stdout, &stderr) }()
+	checkFor(t, 20*time.Second, func() error {
+		if !strings.Contains(stderr.String(), "wsgw serving") {
+			return fmt.Errorf("stderr %q: want \"wsgw serving\"", stderr.String())
+		}
+		return nil
+	})
+	if !strings.Contains(stderr.String(), "store opened") {
+		t.Errorf("stderr %q: want the store's path logged", stderr.String())
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit code: got %d, want 0; stderr %s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+}
+
+func TestServe_InvalidConfigExits2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wsgw.yaml")
+	cfg := "data_dir: " + filepath.Join(t.TempDir(), "data") + "\nlisten: 127.0.0.1:0\nservices:\n  - name: A\n    wsdl: a.wsdl\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--config", path}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "services[0]") {
+		t.Errorf("got %d, stderr %q; want 2 and an error naming services[0]", code, stderr.String())
+	}
+}
