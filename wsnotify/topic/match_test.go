@@ -1,6 +1,7 @@
 package topic
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -137,5 +138,57 @@ func TestExpr_Topics(t *testing.T) {
 	}
 	if got := mustParse(t, DialectFull, "tns:r|tns:*").Topics(); got != nil {
 		t.Errorf("Topics() of a wildcard union: got %v, want nil", got)
+	}
+}
+
+// refMatch is a plain set-of-depths evaluation of p against t (no bit
+// tricks), the reference for the bitset matcher.
+func refMatch(p *pathExpr, t Path) bool {
+	if !p.anyNS && p.ns != t.Namespace || len(t.Names) == 0 {
+		return false
+	}
+	d := len(t.Names)
+	cur := map[int]bool{0: true}
+	for _, s := range p.steps {
+		next := map[int]bool{}
+		for i := range cur {
+			lo, hi := i+1, i+1 // child: depth i+1
+			if s.desc {
+				hi = d // descendant: any depth below i
+			}
+			if s.kind == stepSelf {
+				lo = i // self, or descendant-or-self
+				if !s.desc {
+					hi = i
+				}
+			}
+			for j := lo; j <= hi && j <= d; j++ {
+				if s.kind == stepName && t.Names[j-1] != s.name {
+					continue
+				}
+				next[j] = true
+			}
+		}
+		cur = next
+	}
+	return cur[d]
+}
+
+func TestExpr_MatchAgreesWithReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		expr := genExpr(r, DialectFull)
+		e, err := Parse(DialectFull, expr, testScope)
+		if err != nil {
+			continue
+		}
+		topic := genTopic(r)
+		want := false
+		for i := range e.paths {
+			want = want || refMatch(&e.paths[i], topic)
+		}
+		if got := e.Match(topic); got != want {
+			t.Fatalf("Parse(%q).Match(%v): got %v, want %v", expr, topic, got, want)
+		}
 	}
 }
