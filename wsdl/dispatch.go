@@ -11,8 +11,8 @@ import (
 
 // SOAP/HTTP transports (WSDL 1.1, 3.3; WSDL 1.1 SOAP 1.2 binding note, 3.2).
 var httpTransports = map[string]bool{
-	"http://schemas.xmlsoap.org/soap/http":         true,
-	"http://schemas.xmlsoap.org/soap/http/":        true,
+	"http://schemas.xmlsoap.org/soap/http":          true,
+	"http://schemas.xmlsoap.org/soap/http/":         true,
 	"http://www.w3.org/2003/05/soap/bindings/HTTP/": true,
 	"http://www.w3.org/2003/05/soap/bindings/HTTP":  true,
 }

@@ -71,12 +71,12 @@ func docRefs(root *etree.Element) []ref {
 
 // loader reads a document and everything it imports, each once.
 type loader struct {
-	opts    LoadOptions
-	fetch   Fetcher
-	main    string // location as given to Load
-	docs    []*Document
-	byLoc   map[string]int // absolute location -> index in docs
-	total   int64
+	opts  LoadOptions
+	fetch Fetcher
+	main  string // location as given to Load
+	docs  []*Document
+	byLoc map[string]int // absolute location -> index in docs
+	total int64
 }
 
 type pending struct {
