@@ -67,12 +67,12 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 			Missing:    s.Key.Missing,
 		},
 		Stage: queueing.StageConfig{
-			Name:        s.Name,
 			Workers:     s.Stage.Workers,
 			QueueLen:    s.Stage.QueueLen,
 			TargetDelay: time.Duration(s.Stage.TargetDelay),
 		},
-		Cluster: s.Cluster.toGateway(s.Name),
+		Cluster:           s.Cluster.toGateway(),
+		UnderstoodHeaders: s.UnderstoodHeaders,
 	}
 	if s.Operations != nil {
 		sc.Operations = make(map[string]gateway.OperationConfig, len(s.Operations))
@@ -83,9 +83,8 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 	return sc
 }
 
-func (c *fileCluster) toGateway(name string) cluster.Config {
+func (c *fileCluster) toGateway() cluster.Config {
 	cc := cluster.Config{
-		Name: name,
 		Health: cluster.HealthConfig{
 			Path:               c.Health.Path,
 			Interval:           time.Duration(c.Health.Interval),

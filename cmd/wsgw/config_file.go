@@ -41,6 +41,8 @@ type fileService struct {
 	Operations  map[string]fileOperation `yaml:"operations"`
 	Stage       fileStage                `yaml:"stage"`
 	Cluster     fileCluster              `yaml:"cluster"`
+
+	UnderstoodHeaders []string `yaml:"understood_headers"`
 }
 
 type fileKey struct {

@@ -47,9 +47,9 @@ func TestLoadConfig_Full(t *testing.T) {
 					"GetQuote": {Idempotent: true, Timeout: 2 * time.Second},
 					"SetQuote": {},
 				},
-				Stage: queueing.StageConfig{Name: "StockQuote", Workers: 8, QueueLen: 32, TargetDelay: 50 * time.Millisecond},
+				Stage:             queueing.StageConfig{Workers: 8, QueueLen: 32, TargetDelay: 50 * time.Millisecond},
+				UnderstoodHeaders: []string{"{urn:example:auth}Token"},
 				Cluster: cluster.Config{
-					Name: "StockQuote",
 					Partitions: []cluster.PartitionConfig{
 						{Name: "east", Replicas: []string{"http://10.0.0.1:9101", "http://10.0.0.2:9101"}},
 						{Replicas: []string{"http://10.0.1.1:9101"}},
@@ -62,8 +62,7 @@ func TestLoadConfig_Full(t *testing.T) {
 			{
 				Name:    "Temperature",
 				WSDL:    "http://10.0.2.1:9201/?wsdl",
-				Stage:   queueing.StageConfig{Name: "Temperature"},
-				Cluster: cluster.Config{Name: "Temperature", Partitions: []cluster.PartitionConfig{{Replicas: []string{"http://10.0.2.1:9201"}}}},
+				Cluster: cluster.Config{Partitions: []cluster.PartitionConfig{{Replicas: []string{"http://10.0.2.1:9201"}}}},
 			},
 		},
 	}

@@ -54,7 +54,7 @@ func (d *Demo) startTemperature() ([]*backend, error) {
 // gatewayConfig points a gateway listening on addr at the backends.
 func gatewayConfig(addr string, stock [][]*backend, temp []*backend) gateway.Config {
 	health := cluster.HealthConfig{Path: "/health", Interval: healthInterval}
-	stockCluster := cluster.Config{Name: "StockQuote", Health: health}
+	stockCluster := cluster.Config{Health: health}
 	for p, reps := range stock {
 		stockCluster.Partitions = append(stockCluster.Partitions, cluster.PartitionConfig{Name: fmt.Sprintf("p%d", p), Replicas: urls(reps)})
 	}
@@ -79,7 +79,6 @@ func gatewayConfig(addr string, stock [][]*backend, temp []*backend) gateway.Con
 				Name: "Temperature",
 				WSDL: temp[0].url + "/?wsdl",
 				Cluster: cluster.Config{
-					Name:       "Temperature",
 					Partitions: []cluster.PartitionConfig{{Name: "p0", Replicas: urls(temp)}},
 					Health:     health,
 				},
