@@ -48,6 +48,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cfg.Listen == "" {
 		cfg.Listen = defaultListen
 	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "wsgw: config %s:\n%v\n", *configPath, err)
+		return 2
+	}
 	dataDir := fc.DataDir
 	if dataDir == "" {
 		dataDir = defaultDataDir
