@@ -148,11 +148,10 @@ func (p *parser) resolve(e *elem, lt int) {
 	}
 }
 
+// checkUnique refuses b when it has a's expanded name (Namespaces 6.3);
+// equal qualified names were refused as the attributes were read.
 func (p *parser) checkUnique(a, b *attr) {
 	an, bn := p.buf[a.nameStart:a.nameEnd], p.buf[b.nameStart:b.nameEnd]
-	if string(an) == string(bn) {
-		p.syntax(int(b.nameStart), "duplicate attribute "+string(bn))
-	}
 	if a.ns < 0 || b.ns < 0 || a.flags&aDecl != 0 || b.flags&aDecl != 0 {
 		return
 	}

@@ -73,7 +73,7 @@ const maxXMLDecl = 512
 
 // xmlDecl parses the XML declaration at i (XML 1.0, 2.8 [23]-[26], 4.3.3
 // [80]-[81], 2.9 [32]) and returns the offset after it. Only version 1.0 and
-// encoding UTF-8 (or none) are accepted.
+// encoding UTF-8 (or its alias UTF8, or none) are accepted.
 func (p *parser) xmlDecl(i int) int {
 	end := p.find(i, "?>", maxXMLDecl)
 	if end < 0 {
@@ -115,7 +115,9 @@ func (p *parser) declAttr(off, seen int, name, val string) int {
 		}
 		return 1
 	case name == "encoding" && seen == 1:
-		if !strings.EqualFold(val, "UTF-8") {
+		// "UTF8" is not an IANA name, but common (libxml2 takes it, and the
+		// SOAP 1.2 test collection's T66 uses it); the bytes are UTF-8.
+		if !strings.EqualFold(val, "UTF-8") && !strings.EqualFold(val, "UTF8") {
 			p.syntax(off, "unsupported encoding \""+val+"\"")
 		}
 		return 2

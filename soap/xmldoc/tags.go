@@ -123,6 +123,12 @@ func (p *parser) attribute(i int, e *elem) int {
 	if p.checkText(j+1, end, true) {
 		a.flags |= aDecode
 	}
+	name := p.buf[i:nameEnd]
+	for _, b := range p.d.attrs[e.attr0:] { // WFC: Unique Att Spec, as soon as it is broken
+		if string(p.buf[b.nameStart:b.nameEnd]) == string(name) {
+			p.syntax(i, "duplicate attribute "+string(name))
+		}
+	}
 	p.declare(&a, e)
 	p.d.attrs = append(p.d.attrs, a)
 	return end + 1

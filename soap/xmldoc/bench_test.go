@@ -1,0 +1,69 @@
+package xmldoc
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/antchfx/xpath"
+)
+
+func benchmarkParse(b *testing.B, size int) {
+	in := []byte(soapEnvelope(size))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := Parse(bytes.NewReader(in), Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParse_1KiB(b *testing.B)   { benchmarkParse(b, 1<<10) }
+func BenchmarkParse_100KiB(b *testing.B) { benchmarkParse(b, 100<<10) }
+
+// onlyReader hides bytes.Reader's Len, as a network body would.
+type onlyReader struct{ r *bytes.Reader }
+
+func (r onlyReader) Read(p []byte) (int, error) { return r.r.Read(p) }
+
+func BenchmarkParse_100KiBStream(b *testing.B) {
+	in := []byte(soapEnvelope(100 << 10))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := Parse(onlyReader{bytes.NewReader(in)}, Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseBytes_100KiB(b *testing.B) {
+	in := []byte(soapEnvelope(100 << 10))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := ParseBytes(in, Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchmarkXPath(b *testing.B, size int) {
+	d, err := ParseBytes([]byte(soapEnvelope(size)), Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	expr, err := xpath.CompileWithNS("//q:Symbol", map[string]string{"q": quoteNS})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, ok := d.Root().EvalString(expr); !ok || v != "IBM" {
+			b.Fatalf("got %q %v, want IBM", v, ok)
+		}
+	}
+}
+
+func BenchmarkXPathSymbol_1KiB(b *testing.B)   { benchmarkXPath(b, 1<<10) }
+func BenchmarkXPathSymbol_100KiB(b *testing.B) { benchmarkXPath(b, 100<<10) }
