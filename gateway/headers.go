@@ -87,21 +87,11 @@ func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// wsaHeaders are the message addressing headers the gateway understands
-// (WS-Addressing 1.0 SOAP Binding 2-3; the 2004/08 submission has the
-// same names).
-var wsaHeaders = map[string]bool{
-	"To": true, "From": true, "ReplyTo": true, "FaultTo": true,
-	"Action": true, "MessageID": true, "RelatesTo": true,
-}
-
 // understood reports whether the gateway accepts a mandatory header block
-// named n for service s.
+// named n for service s: the WS-Addressing message addressing headers, which
+// it reads, and the service's UnderstoodHeaders.
 func (s *service) understood(n xml.Name) bool {
-	if n.Space == soap.WSANS || n.Space == soap.WSANS2004 {
-		return wsaHeaders[n.Local]
-	}
-	return s.understands[n]
+	return soap.IsAddressingHeader(n) || s.understands[n]
 }
 
 // parseClark parses "{namespace}local".

@@ -117,7 +117,7 @@ func (g *Gateway) handleGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if !q.Has("wsdl") && !q.Has("xsd") {
+	if !q.Has("wsdl") && !q.Has("WSDL") && !q.Has("xsd") {
 		g.describe(w, s)
 		return
 	}
