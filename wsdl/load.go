@@ -1,6 +1,7 @@
 package wsdl
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -104,6 +105,9 @@ func (l *loader) run(ctx context.Context, abs string) error {
 		if err != nil {
 			return err
 		}
+		if d == nil {
+			continue // already loaded under another location
+		}
 		for _, r := range docRefs(d.tree.Root()) {
 			v, _ := attr(r.el, r.attr)
 			loc, err := resolveRef(d.Location, v)
@@ -116,7 +120,8 @@ func (l *loader) run(ctx context.Context, abs string) error {
 	return nil
 }
 
-// read fetches, bounds and parses one document and records it.
+// read fetches, bounds and parses one document and records it. It returns
+// nil, nil when the bytes are those of a document already loaded.
 func (l *loader) read(ctx context.Context, p pending) (*Document, error) {
 	fail := func(format string, args ...any) error {
 		if p.from == nil {
@@ -144,6 +149,14 @@ func (l *loader) read(ctx context.Context, p pending) (*Document, error) {
 	l.total += int64(len(raw))
 	if l.total > l.opts.MaxTotalBytes {
 		return nil, fail("documents larger than %d bytes in total", l.opts.MaxTotalBytes)
+	}
+	for i, prev := range l.docs {
+		if bytes.Equal(prev.Raw, raw) {
+			// The same document under another location (e.g. ?wsdl and
+			// ?wsdl=0): load it once.
+			l.byLoc[p.loc] = i
+			return nil, l.checkKind(p, prev)
+		}
 	}
 	d := &Document{Location: p.loc, Raw: raw}
 	tree, err := parseXML(raw)

@@ -13,7 +13,7 @@ import (
 // publicURL (the gateway's URL for the service): every soap:address and
 // soap12:address of that service's ports (only that service) is rewritten
 // to publicURL, and in every served document each wsdl:import location to
-// publicURL?wsdl=N and each xsd:import / xsd:include / xsd:redefine
+// publicURL?wsdl=N (publicURL?wsdl for the main one) and each xsd:import / xsd:include / xsd:redefine
 // schemaLocation to publicURL?xsd=N, N being the index in d.Documents.
 // Documents are otherwise preserved (an XML round trip: attribute order,
 // prefixes and comments kept; insignificant formatting may change).
@@ -59,12 +59,15 @@ func (d *Definitions) rewriteRefs(doc *Document, root *etree.Element, base *url.
 		if !ok {
 			return fmt.Errorf("%s: document not loaded", r)
 		}
-		q := "xsd="
-		if d.Documents[i].Kind == "wsdl" {
-			q = "wsdl="
+		q := "xsd=" + strconv.Itoa(i)
+		switch {
+		case i == 0:
+			q = "wsdl" // one URL per document: clients load each once
+		case d.Documents[i].Kind == "wsdl":
+			q = "wsdl=" + strconv.Itoa(i)
 		}
 		u := *base
-		u.RawQuery = q + strconv.Itoa(i)
+		u.RawQuery = q
 		if base.RawQuery != "" {
 			u.RawQuery = base.RawQuery + "&" + u.RawQuery
 		}
