@@ -74,7 +74,7 @@ func (b *batch) nack(seq uint64, delay time.Duration) error {
 	}
 	m.flags = flagReady
 	m.visibleAt = addDur(b.now, delay)
-	if err := b.txn.Set(k.ready(m.visibleAt, seq), nil); err != nil {
+	if err := b.setReady(m.visibleAt, seq); err != nil {
 		return err
 	}
 	return b.txn.Set(k.meta(seq), m.encode())

@@ -1,8 +1,8 @@
 package badgerq
 
 import (
+	"bytes"
 	"errors"
-	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -49,17 +49,6 @@ func (b *batch) getMeta(key []byte) (meta, bool, error) {
 	return m, err == nil, err
 }
 
-// firstKey returns a copy of the first key under prefix, or nil.
-func (b *batch) firstKey(prefix []byte) []byte {
-	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close()
-	it.Rewind()
-	if !it.Valid() {
-		return nil
-	}
-	return it.Item().KeyCopy(nil)
-}
-
 // insertLive stores a live message's meta and indexes (not its body): a
 // grouped message enters the ready index only if its group was empty.
 func (b *batch) insertLive(seq uint64, m meta) error {
@@ -67,27 +56,21 @@ func (b *batch) insertLive(seq uint64, m meta) error {
 	m.flags = flagReady
 	m.visibleAt = b.now
 	if m.group != "" {
-		n, err := b.groupCount(m.group)
+		first, err := b.joinGroup(m.group, seq)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
+		if !first {
 			m.flags = 0
-		}
-		if err := b.setGroupCount(m.group, n+1); err != nil {
-			return err
-		}
-		if err := b.txn.Set(k.groupMember(m.group, seq), nil); err != nil {
-			return err
 		}
 	}
 	if m.ready() {
-		if err := b.txn.Set(k.ready(m.visibleAt, seq), nil); err != nil {
+		if err := b.setReady(m.visibleAt, seq); err != nil {
 			return err
 		}
 	}
 	if m.expiresAt != 0 {
-		if err := b.txn.Set(k.expiry(m.expiresAt, seq), nil); err != nil {
+		if err := b.setExpiry(m.expiresAt, seq); err != nil {
 			return err
 		}
 	}
@@ -106,9 +89,6 @@ func (b *batch) removeLive(seq uint64, m meta) error {
 	if m.expiresAt != 0 {
 		dels = append(dels, k.expiry(m.expiresAt, seq))
 	}
-	if m.group != "" {
-		dels = append(dels, k.groupMember(m.group, seq))
-	}
 	for _, key := range dels {
 		if err := b.txn.Delete(key); err != nil {
 			return err
@@ -118,57 +98,7 @@ func (b *batch) removeLive(seq uint64, m meta) error {
 	if m.group == "" {
 		return nil
 	}
-	n, err := b.groupCount(m.group)
-	if err != nil {
-		return err
-	}
-	if err := b.setGroupCount(m.group, max(n-1, 0)); err != nil {
-		return err
-	}
-	if !m.ready() || n <= 1 {
-		return nil
-	}
-	return b.promote(m.group)
-}
-
-// promote puts the group's first waiting member into the ready index, at
-// its enqueue time so that it keeps its place among older messages.
-func (b *batch) promote(group string) error {
-	key := b.firstKey(b.q.k.groupPrefix(group))
-	if key == nil {
-		return nil
-	}
-	seq := lastSeq(key)
-	m, found, err := b.getMeta(b.q.k.meta(seq))
-	if err != nil || !found || m.ready() {
-		return err
-	}
-	m.flags |= flagReady
-	m.visibleAt = m.enqueuedAt
-	if err := b.txn.Set(b.q.k.ready(m.visibleAt, seq), nil); err != nil {
-		return err
-	}
-	return b.txn.Set(b.q.k.meta(seq), m.encode())
-}
-
-func (b *batch) groupCount(group string) (uint64, error) {
-	v, found, err := b.get(b.q.k.groupCount(group))
-	if err != nil || !found {
-		return 0, err
-	}
-	d := decoder{b: v}
-	n := d.uvarint()
-	if d.bad {
-		return 0, fmt.Errorf("decoding group count: %w", errCorrupt)
-	}
-	return n, nil
-}
-
-func (b *batch) setGroupCount(group string, n uint64) error {
-	if n == 0 {
-		return b.txn.Delete(b.q.k.groupCount(group))
-	}
-	return b.txn.Set(b.q.k.groupCount(group), binaryUvarint(n))
+	return b.leaveGroup(m.group, seq, m.ready())
 }
 
 // deadLetter moves a live message to the dead letters, evicting the oldest
@@ -180,14 +110,18 @@ func (b *batch) deadLetter(seq uint64, m meta, reason string) error {
 	m.flags = 0
 	m.deadAt = b.now
 	m.reason = reason
-	if err := b.txn.Set(b.q.k.dead(seq), m.encode()); err != nil {
+	if err := b.setDead(seq, m); err != nil {
 		return err
 	}
 	b.dead++
 	if b.dead <= int64(b.q.opts.MaxDeadLetters) {
 		return nil
 	}
-	oldest := b.firstKey(b.q.k.spacePrefix(spaceDead))
+	var oldest []byte
+	b.scan(b.q.k.spacePrefix(spaceDead), &b.q.floors.dead, func(key []byte) bool {
+		oldest = bytes.Clone(key)
+		return false
+	})
 	if oldest == nil {
 		return nil
 	}

@@ -83,6 +83,9 @@ func (q *Queue) gather(first *op) []*op {
 // is retried in a transaction of its own.
 func (q *Queue) commit(ops []*op) {
 	errs, committed, err := q.commitTxn(ops)
+	if err != nil {
+		q.floors.reset()
+	}
 	switch {
 	case err == nil:
 		for i, o := range ops {

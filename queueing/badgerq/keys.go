@@ -94,5 +94,3 @@ func fromNano(ns int64) time.Time {
 	}
 	return time.Unix(0, ns)
 }
-
-func binaryUvarint(n uint64) []byte { return binary.AppendUvarint(nil, n) }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -68,16 +66,15 @@ type readyKey struct {
 // visibleKeys returns up to limit keys from the front of the ready index
 // whose visible-at time has come.
 func (b *batch) visibleKeys(limit int) []readyKey {
-	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: b.q.k.spacePrefix(spaceReady)})
-	defer it.Close()
 	var out []readyKey
-	for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
-		at, seq := splitTimeSeq(it.Item().Key())
-		if at > b.now {
-			break
+	b.scan(b.q.k.spacePrefix(spaceReady), &b.q.floors.ready, func(key []byte) bool {
+		at, seq := splitTimeSeq(key)
+		if at > b.now || len(out) == limit {
+			return false
 		}
 		out = append(out, readyKey{at: at, seq: seq})
-	}
+		return true
+	})
 	return out
 }
 
@@ -107,7 +104,7 @@ func (b *batch) leaseOne(c readyKey, visibility time.Duration) (l queueing.Lease
 	m.attempts++
 	m.flags |= flagReady | flagLeased
 	m.visibleAt = addDur(b.now, visibility)
-	if err := b.txn.Set(k.ready(m.visibleAt, seq), nil); err != nil {
+	if err := b.setReady(m.visibleAt, seq); err != nil {
 		return l, false, err
 	}
 	if err := b.txn.Set(k.meta(seq), m.encode()); err != nil {

@@ -37,7 +37,8 @@ type Queue struct {
 	length atomic.Int64
 	dead   atomic.Int64
 
-	rnd *rand.Rand // used by the committer only (backoff jitter)
+	rnd    *rand.Rand // used by the committer only (backoff jitter)
+	floors floors     // used by the committer only
 }
 
 // Open opens the queue stored under prefix in db, starting its committer;

@@ -1,8 +1,6 @@
 package badgerq
 
 import (
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -19,15 +17,14 @@ func (q *Queue) sweepOp() *op {
 
 func (b *batch) sweep() error {
 	var due []readyKey
-	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: b.q.k.spacePrefix(spaceExpiry)})
-	for it.Rewind(); it.Valid() && len(due) < sweepBudget; it.Next() {
-		at, seq := splitTimeSeq(it.Item().Key())
-		if at > b.now {
-			break
+	b.scan(b.q.k.spacePrefix(spaceExpiry), &b.q.floors.expiry, func(key []byte) bool {
+		at, seq := splitTimeSeq(key)
+		if at > b.now || len(due) == sweepBudget {
+			return false
 		}
 		due = append(due, readyKey{at: at, seq: seq})
-	}
-	it.Close()
+		return true
+	})
 	for _, d := range due {
 		seq := d.seq
 		m, found, err := b.getMeta(b.q.k.meta(seq))

@@ -1,0 +1,71 @@
+package badgerq
+
+import (
+	"bytes"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// floor is a lower bound of the live keys of one index: no live key sorts
+// before it. Deletes leave tombstones at the front of the ready, expiry and
+// dead indexes until compaction; seeking to the floor steps over them
+// instead of scanning them on every Lease. Nil means the index's start.
+type floor struct{ key []byte }
+
+// lower keeps the bound true when key is written.
+func (f *floor) lower(key []byte) {
+	if f.key != nil && bytes.Compare(key, f.key) < 0 {
+		f.key = key
+	}
+}
+
+// floors are the committer's bounds, one per index. If a transaction is
+// discarded they are reset, since they may reflect its deletes.
+type floors struct {
+	ready, expiry, dead floor
+}
+
+func (fs *floors) reset() { *fs = floors{} }
+
+// scan iterates the index under prefix from its floor, calling fn with each
+// key until fn returns false. The first key seen becomes the floor: every
+// key before it is gone, in this transaction's view.
+func (b *batch) scan(prefix []byte, f *floor, fn func(key []byte) bool) {
+	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	if f.key == nil {
+		it.Rewind()
+	} else {
+		it.Seek(f.key)
+	}
+	for first := true; it.Valid(); it.Next() {
+		k := it.Item().Key()
+		if first {
+			f.key, first = bytes.Clone(k), false
+		}
+		if !fn(k) {
+			return
+		}
+	}
+}
+
+// setReady writes a ready-index key.
+func (b *batch) setReady(at int64, seq uint64) error {
+	key := b.q.k.ready(at, seq)
+	b.q.floors.ready.lower(key)
+	return b.txn.Set(key, nil)
+}
+
+// setExpiry writes an expiry-index key.
+func (b *batch) setExpiry(at int64, seq uint64) error {
+	key := b.q.k.expiry(at, seq)
+	b.q.floors.expiry.lower(key)
+	return b.txn.Set(key, nil)
+}
+
+// setDead writes a dead letter's record.
+func (b *batch) setDead(seq uint64, m meta) error {
+	key := b.q.k.dead(seq)
+	b.q.floors.dead.lower(key)
+	return b.txn.Set(key, m.encode())
+}
