@@ -1,0 +1,78 @@
+package soap
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+// fuzzSeeds adds the inline envelopes and, when present, the conformance
+// envelopes as seeds.
+func fuzzSeeds(f *testing.F) {
+	for _, s := range []string{
+		env11 + `<s:Body/></s:Envelope>`,
+		env12 + `<e:Header><h:A xmlns:h="urn:h" e:mustUnderstand="true" e:role="urn:r"/></e:Header><e:Body><p:Op xmlns:p="urn:p"/></e:Body></e:Envelope>`,
+		env12 + `<e:Header xmlns:w="http://www.w3.org/2005/08/addressing"><w:To>a</w:To><w:Action>b</w:Action>` +
+			`<w:ReplyTo><w:Address>c</w:Address><w:ReferenceParameters><x:K xmlns:x="urn:x"/></w:ReferenceParameters></w:ReplyTo></e:Header><e:Body/></e:Envelope>`,
+		`<!DOCTYPE x>` + env12 + `<e:Body/></e:Envelope>`,
+		`<e:Envelope xmlns:e="urn:wrong"><e:Body/></e:Envelope>`,
+	} {
+		f.Add([]byte(s))
+	}
+	for _, glob := range []string{
+		"soap11-envelope-tests/zsi-2.1-a1/extracted/*.xml",
+		"ws-addressing/axis2-addressing-test-resources/*/*/*.xml",
+	} {
+		files, _ := filepath.Glob(filepath.Join(material, glob))
+		for _, path := range files {
+			if b, err := os.ReadFile(path); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+}
+
+// checkFaultErr fails unless err is nil or a *Fault whose envelopes are
+// well-formed in both versions.
+func checkFaultErr(t *testing.T, err error) {
+	if err == nil {
+		return
+	}
+	var fault *Fault
+	if !errors.As(err, &fault) {
+		t.Fatalf("got error %T %v, want a *Fault", err, err)
+	}
+	checkWellFormed(t, "fault 1.1", fault.Marshal(V11))
+	checkWellFormed(t, "fault 1.2", fault.Marshal(V12))
+}
+
+var fuzzLimits = xmldoc.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxElements: 10000}
+
+func FuzzReadMessage(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ReadMessage(bytes.NewReader(b), fuzzLimits)
+		checkFaultErr(t, err)
+		if err != nil {
+			return
+		}
+		checkFaultErr(t, m.CheckMustUnderstand(true, noneUnderstood, "urn:r"))
+	})
+}
+
+func FuzzReadAddressing(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ReadMessageBytes(b, fuzzLimits)
+		checkFaultErr(t, err)
+		if err != nil {
+			return
+		}
+		_, err = ReadAddressing(m)
+		checkFaultErr(t, err)
+	})
+}
