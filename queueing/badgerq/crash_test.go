@@ -1,0 +1,242 @@
+package badgerq
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/queueing"
+)
+
+// crashDirEnv names the directory of the crash test's child process.
+const crashDirEnv = "WSGW_BADGERQ_CRASH_DIR"
+
+// TestQueue_CrashKeepsAcknowledged kills a child process that enqueues and
+// acks under load with SIGKILL at random moments, restarting it on the
+// same DB, then checks that every Enqueue that returned nil is present
+// unless acked, and that no acked message came back.
+func TestQueue_CrashKeepsAcknowledged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	dir := t.TempDir()
+	for round := range 3 {
+		runAndKill(t, dir, round)
+	}
+	log := readCrashLogs(t, dir)
+	if len(log.enqueued) == 0 || len(log.acked) == 0 {
+		t.Fatalf("got %d enqueued, %d acked by the children, want some of each", len(log.enqueued), len(log.acked))
+	}
+	got := drainAfterCrash(t, filepath.Join(dir, "db"))
+	for id, body := range log.enqueued {
+		b, present := got[id]
+		switch {
+		case log.acked[id] && present:
+			t.Errorf("message %d: acked, but present after restart", id)
+		case !log.acking[id] && !present:
+			t.Errorf("message %d (%s): enqueue returned nil, but lost", id, body)
+		case present && b != body:
+			t.Errorf("message %d: got body %q, want %q", id, b, body)
+		}
+	}
+	for id := range got {
+		if log.acked[id] {
+			t.Errorf("message %d: acked, but delivered after restart", id)
+		}
+	}
+	t.Logf("%d enqueued, %d acked, %d delivered after the crashes", len(log.enqueued), len(log.acked), len(got))
+}
+
+func runAndKill(t *testing.T, dir string, round int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestQueue_CrashChild$")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, fmt.Sprintf("WSGW_BADGERQ_CRASH_ROUND=%d", round))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting child: %v", err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		ok := false
+		for sc.Scan() {
+			if sc.Text() == "ready" && !ok {
+				ok = true
+				ready <- true
+			}
+		}
+		if !ok {
+			ready <- false
+		}
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			cmd.Wait()
+			t.Fatalf("round %d: child exited before getting ready", round)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("round %d: child not ready in 20s", round)
+	}
+	time.Sleep(time.Duration(200+rand.IntN(600)) * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("killing child: %v", err)
+	}
+	cmd.Wait()
+}
+
+// TestQueue_CrashChild is the child of TestQueue_CrashKeepsAcknowledged; it
+// runs until killed.
+func TestQueue_CrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("only run as the crash test's child")
+	}
+	db := openDB(t, filepath.Join(dir, "db"))
+	q, err := Open(db, "q/crash/", queueing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("log-%d", os.Getpid())), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One write(2) per line: whatever was written survives SIGKILL.
+	write := func(format string, args ...any) { fmt.Fprintf(logf, format+"\n", args...) }
+	ctx := context.Background()
+	for p := range 6 {
+		go func() {
+			for i := 0; ; i++ {
+				m := queueing.Message{Body: fmt.Appendf(nil, "%d-%d-%d", os.Getpid(), p, i)}
+				if i%3 == 0 {
+					m.Group = fmt.Sprint("g", p)
+				}
+				id, err := q.Enqueue(ctx, m)
+				if err != nil {
+					write("X %v", err)
+					return
+				}
+				write("E %d %s", id, m.Body)
+			}
+		}()
+	}
+	for range 2 {
+		go func() {
+			for {
+				ls, err := q.Lease(ctx, 8, time.Hour)
+				if err != nil {
+					return
+				}
+				for _, l := range ls {
+					write("I %d", l.ID)
+				}
+				if err := q.Ack(ctx, ids(ls)...); err != nil {
+					return
+				}
+				for _, l := range ls {
+					write("A %d", l.ID)
+				}
+			}
+		}()
+	}
+	fmt.Println("ready")
+	select {}
+}
+
+type crashLog struct {
+	enqueued map[uint64]string
+	acking   map[uint64]bool // an Ack was called
+	acked    map[uint64]bool // an Ack returned nil
+}
+
+func readCrashLogs(t *testing.T, dir string) crashLog {
+	t.Helper()
+	l := crashLog{enqueued: map[uint64]string{}, acking: map[uint64]bool{}, acked: map[uint64]bool{}}
+	files, _ := filepath.Glob(filepath.Join(dir, "log-*"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			var id uint64
+			var body string
+			switch {
+			case strings.HasPrefix(line, "E "):
+				if n, _ := fmt.Sscanf(line, "E %d %s", &id, &body); n == 2 {
+					l.enqueued[id] = body
+				}
+			case strings.HasPrefix(line, "I "):
+				if n, _ := fmt.Sscanf(line, "I %d", &id); n == 1 {
+					l.acking[id] = true
+				}
+			case strings.HasPrefix(line, "A "):
+				if n, _ := fmt.Sscanf(line, "A %d", &id); n == 1 {
+					l.acked[id] = true
+				}
+			case strings.HasPrefix(line, "X "):
+				t.Errorf("child: %s", line)
+			}
+		}
+	}
+	return l
+}
+
+// drainAfterCrash reopens the DB two hours later (every lease has run out)
+// and leases and acks everything, checking no message comes twice and each
+// group comes in ID order.
+func drainAfterCrash(t *testing.T, dbDir string) map[uint64]string {
+	t.Helper()
+	db := openDB(t, dbDir)
+	defer db.Close()
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
+	q, err := Open(db, "q/crash/", queueing.Options{Now: later, SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	length := q.Stats().Length
+	got := map[uint64]string{}
+	lastInGroup := map[string]uint64{}
+	for {
+		ls, err := q.Lease(context.Background(), 1000, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ls) == 0 {
+			break
+		}
+		for _, l := range ls {
+			if _, dup := got[l.ID]; dup {
+				t.Fatalf("message %d delivered twice after restart", l.ID)
+			}
+			got[l.ID] = string(l.Body)
+			if l.Group != "" && l.ID < lastInGroup[l.Group] {
+				t.Errorf("group %s: got %d after %d, want ID order", l.Group, l.ID, lastInGroup[l.Group])
+			}
+			lastInGroup[l.Group] = l.ID
+		}
+		if err := q.Ack(context.Background(), ids(ls)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != length {
+		t.Errorf("got %d messages delivered, want the stored length %d", len(got), length)
+	}
+	if s := q.Stats(); s.Length != 0 || s.DeadLetters != 0 {
+		t.Errorf("got %+v after draining, want an empty queue", s)
+	}
+	return got
+}
