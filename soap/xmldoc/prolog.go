@@ -107,48 +107,48 @@ func (p *parser) xmlDecl(i int) int {
 
 // declAttr checks one pseudo-attribute of the XML declaration; order is
 // version, encoding, standalone. seen is the index of the last one seen.
-func (p *parser) declAttr(off, seen int, name, val string) int {
+func (p *parser) declAttr(off, seen int, name, val []byte) int {
 	switch {
-	case name == "version" && seen == 0:
-		if val != "1.0" {
-			p.syntax(off, "unsupported XML version \""+val+"\"")
+	case string(name) == "version" && seen == 0:
+		if string(val) != "1.0" {
+			p.syntax(off, "unsupported XML version \""+string(val)+"\"")
 		}
 		return 1
-	case name == "encoding" && seen == 1:
+	case string(name) == "encoding" && seen == 1:
 		// "UTF8" is not an IANA name, but common (libxml2 takes it, and the
 		// SOAP 1.2 test collection's T66 uses it); the bytes are UTF-8.
-		if !strings.EqualFold(val, "UTF-8") && !strings.EqualFold(val, "UTF8") {
-			p.syntax(off, "unsupported encoding \""+val+"\"")
+		if !bytes.EqualFold(val, []byte("UTF-8")) && !bytes.EqualFold(val, []byte("UTF8")) {
+			p.syntax(off, "unsupported encoding \""+string(val)+"\"")
 		}
 		return 2
-	case name == "standalone" && (seen == 1 || seen == 2):
-		if val != "yes" && val != "no" {
-			p.syntax(off, "invalid standalone value \""+val+"\"")
+	case string(name) == "standalone" && (seen == 1 || seen == 2):
+		if string(val) != "yes" && string(val) != "no" {
+			p.syntax(off, "invalid standalone value \""+string(val)+"\"")
 		}
 		return 3
 	}
-	p.syntax(off, "unexpected \""+name+"\" in XML declaration")
+	p.syntax(off, "unexpected \""+string(name)+"\" in XML declaration")
 	return 0
 }
 
 // pseudoAttr splits name S? '=' S? quoted-value off the front of b.
-func pseudoAttr(b []byte) (name, val string, rest []byte, ok bool) {
+func pseudoAttr(b []byte) (name, val, rest []byte, ok bool) {
 	n := 0
 	for n < len(b) && (b[n] >= 'a' && b[n] <= 'z') {
 		n++
 	}
-	name = string(b[:n])
+	name = b[:n]
 	b = bytes.TrimLeft(b[n:], " \t\r\n")
 	if n == 0 || len(b) == 0 || b[0] != '=' {
-		return "", "", nil, false
+		return nil, nil, nil, false
 	}
 	b = bytes.TrimLeft(b[1:], " \t\r\n")
 	if len(b) == 0 || b[0] != '"' && b[0] != '\'' {
-		return "", "", nil, false
+		return nil, nil, nil, false
 	}
 	q := bytes.IndexByte(b[1:], b[0])
 	if q < 0 {
-		return "", "", nil, false
+		return nil, nil, nil, false
 	}
-	return name, string(b[1 : 1+q]), b[q+2:], true
+	return name, b[1 : 1+q], b[q+2:], true
 }

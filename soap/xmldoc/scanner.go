@@ -10,14 +10,16 @@ import (
 // checked as the bytes that break it arrive. Slices of buf must not be held
 // across a call that may fill (buf may move when it grows); offsets may.
 type parser struct {
-	r       io.Reader
-	buf     []byte
-	eof     bool
-	checked int // bytes of buf validated by checkChars
-	lim     Limits
-	d       *Doc
-	stack   []int32          // open elements, innermost last
-	bind    map[string]int32 // prefix -> innermost declaration in scope
+	r        io.Reader
+	buf      []byte
+	eof      bool
+	checked  int // bytes of buf validated by checkChars
+	lim      Limits
+	d        *Doc
+	stack    []int32 // open elements, innermost last
+	total    int     // input size when known in advance, else 0
+	stackBuf [16]int32
+	bind     map[string]int32 // prefix -> innermost declaration in scope
 }
 
 // bailout carries a parse error up to run (as go/parser does): the
@@ -35,10 +37,14 @@ func (p *parser) limit(name string, max, got, off int) {
 }
 
 const (
-	minBufCap      = 4 << 10
-	maxEmptyReads  = 100
-	elemsPerKiB    = 24 // initial index capacity estimate for a known size
-	predefinedDecl = 0  // decls[0] binds the xml prefix (Namespaces 3)
+	minBufCap     = 4 << 10
+	maxEmptyReads = 100
+	// The index starts at this many elements per KiB of input when its size
+	// is known (a SOAP request has some 10 to 40), within maxInitialElems;
+	// growth then extrapolates from what has been read.
+	initialElemsPerKiB = 12
+	maxInitialElems    = 4096
+	predefinedDecl     = 0 // decls[0] binds the xml prefix (Namespaces 3)
 )
 
 // Parse reads r to EOF (at most lim.MaxBytes) and indexes it. Limits are
@@ -50,14 +56,16 @@ const (
 // buffer is sized from it once.
 func Parse(r io.Reader, lim Limits) (*Doc, error) {
 	lim = lim.WithDefaults()
+	var p parser
 	size := int64(minBufCap)
-	if l, ok := r.(interface{ Len() int }); ok && int64(l.Len())+1 > size {
+	if l, ok := r.(interface{ Len() int }); ok {
 		size = int64(l.Len()) + 1 // +1 to see EOF without growing
+		p.total = l.Len()
 	}
 	if size > lim.MaxBytes+1 {
 		size = lim.MaxBytes + 1
 	}
-	p := &parser{r: r, lim: lim, buf: make([]byte, 0, size)}
+	p.r, p.lim, p.buf = r, lim, make([]byte, 0, size)
 	return p.run()
 }
 
@@ -70,7 +78,7 @@ func ParseBytes(b []byte, lim Limits) (*Doc, error) {
 	if _, err := checkChars(b, 0, true); err != nil {
 		return nil, err
 	}
-	p := &parser{buf: b, eof: true, checked: len(b), lim: lim}
+	p := parser{buf: b, eof: true, checked: len(b), lim: lim, total: len(b)}
 	return p.run()
 }
 
@@ -84,13 +92,10 @@ func (p *parser) run() (d *Doc, err error) {
 			d, err = nil, b.err
 		}
 	}()
-	n := 64
-	if p.eof {
-		n = len(p.buf)>>10*elemsPerKiB + 16
-	}
+	n := min(p.total>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements)
 	p.d = &Doc{elems: make([]elem, 0, n), attrs: make([]attr, 0, n)}
-	p.d.decls = append(p.d.decls, nsDecl{prefix: "xml", uri: xmlNS, uriSet: true, prev: -1, shadow: -1})
-	p.stack = make([]int32, 0, 16)
+	p.d.decls = append(make([]nsDecl, 0, 8), nsDecl{prefix: "xml", uri: xmlNS, uriSet: true, prev: -1, shadow: -1})
+	p.stack = p.stackBuf[:0]
 	p.document()
 	p.d.raw = p.buf
 	p.finish()
@@ -228,4 +233,17 @@ func indexSeq(b []byte, seq string) int {
 		return bytes.IndexByte(b, seq[0])
 	}
 	return bytes.Index(b, []byte(seq))
+}
+
+// growCap returns the capacity for an index slice of n entries that is
+// full, read up to offset pos: twice as large, or what the density so far
+// predicts for the whole input when its size is known.
+func (p *parser) growCap(n, pos, limit int) int {
+	c := 2*n + 16
+	if p.total > 0 && pos > 0 {
+		if est := int(int64(n)*int64(p.total)/int64(pos))*9/8 + 16; est > c {
+			c = est
+		}
+	}
+	return min(c, max(limit, n+1))
 }

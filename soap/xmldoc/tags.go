@@ -52,6 +52,10 @@ func (p *parser) link(e elem) int32 {
 		}
 		par.lastChild = idx
 	}
+	if len(p.d.elems) == cap(p.d.elems) {
+		c := p.growCap(len(p.d.elems), int(e.start), p.lim.MaxElements)
+		p.d.elems = append(make([]elem, 0, c), p.d.elems...)
+	}
 	p.d.elems = append(p.d.elems, e)
 	return idx
 }
@@ -130,6 +134,10 @@ func (p *parser) attribute(i int, e *elem) int {
 		}
 	}
 	p.declare(&a, e)
+	if len(p.d.attrs) == cap(p.d.attrs) {
+		c := p.growCap(len(p.d.attrs), i, maxOffset)
+		p.d.attrs = append(make([]attr, 0, c), p.d.attrs...)
+	}
 	p.d.attrs = append(p.d.attrs, a)
 	return end + 1
 }
@@ -138,33 +146,43 @@ func (p *parser) attribute(i int, e *elem) int {
 // returns the offset after it and the prefix length (0 for none).
 func (p *parser) qname(i int, what string) (end, prefixLen int) {
 	start, seg := i, i // seg: start of the current NCName
+	limit := start + p.lim.MaxNameLen
+scan:
 	for {
-		if i-start > p.lim.MaxNameLen {
-			p.limit("MaxNameLen", p.lim.MaxNameLen, i-start, start)
-		}
-		c, ok := p.at(i)
-		if !ok {
-			break
-		}
-		if c < utf8.RuneSelf {
-			cl := asciiClass[c]
-			if cl&cNameStart != 0 || cl&cName != 0 && i > seg {
+		for b := p.buf; i < len(b); {
+			if i > limit {
+				p.limit("MaxNameLen", p.lim.MaxNameLen, i-start, start)
+			}
+			c := b[i]
+			if c < utf8.RuneSelf {
+				cl := asciiClass[c]
+				if cl&cNameStart != 0 || cl&cName != 0 && i > seg {
+					i++
+					continue
+				}
+				if c != ':' || i == seg || seg != start {
+					break scan
+				}
 				i++
+				seg = i
 				continue
 			}
-			if c != ':' || i == seg || seg != start {
-				break
+			if !utf8.FullRune(b[i:]) {
+				p.ensure(i + utf8.UTFMax - 1)
+				b = p.buf
 			}
-			i++
-			seg = i
-			continue
+			r, size := utf8.DecodeRune(b[i:])
+			if !isNameStartRune(r) && !(i > seg && isNameRune(r)) {
+				break scan
+			}
+			i += size
 		}
-		p.ensure(i + utf8.UTFMax - 1)
-		r, size := utf8.DecodeRune(p.buf[i:])
-		if !isNameStartRune(r) && !(i > seg && isNameRune(r)) {
+		if !p.fill() {
 			break
 		}
-		i += size
+	}
+	if i > limit {
+		p.limit("MaxNameLen", p.lim.MaxNameLen, i-start, start)
 	}
 	if i == seg {
 		p.syntax(i, "invalid or missing "+what+" name")
