@@ -143,3 +143,27 @@ func problemHeaderQName(ns string, n xml.Name) []byte {
 	b.WriteString("</wsa:ProblemHeaderQName>")
 	return b.Bytes()
 }
+
+// WithAddressing makes f a WS-Addressing reply to a message with the
+// addressing properties a (SOAP Binding 3.3; Core 3.4): it adds to
+// f.Header the wsa:Action of faults (unless f already has a wsa:Action
+// header) and a wsa:RelatesTo naming a.MessageID when there is one. It
+// does nothing when the message used no WS-Addressing (a.NS == ""). The
+// reference parameters of the fault endpoint are not echoed.
+func (f *Fault) WithAddressing(a Addressing) *Fault {
+	if a.NS == "" {
+		return f
+	}
+	var b bytes.Buffer
+	b.Write(f.Header)
+	if !bytes.Contains(f.Header, []byte(":Action ")) {
+		b.WriteString(`<wsa:Action xmlns:wsa="` + a.NS + `">` + WSAFaultAction(a.NS) + `</wsa:Action>`)
+	}
+	if a.MessageID != "" {
+		b.WriteString(`<wsa:RelatesTo xmlns:wsa="` + a.NS + `">`)
+		escape(&b, a.MessageID)
+		b.WriteString(`</wsa:RelatesTo>`)
+	}
+	f.Header = b.Bytes()
+	return f
+}

@@ -33,8 +33,10 @@ type Message struct {
 //     wsgw:MalformedMessage.
 //
 // Fault.Version is the envelope's version when its root start tag could be
-// read, 0 otherwise (an unknown envelope namespace included): the caller
-// answers in f.VersionOr(version named by the Content-Type). See doc.go.
+// read (for input the reader refuses: when the root start tag is within the
+// first 4 KiB), 0 otherwise, an unknown envelope namespace included: the
+// caller answers in f.VersionOr(version named by the Content-Type). See
+// doc.go.
 func ReadMessage(r io.Reader, lim xmldoc.Limits) (*Message, error) {
 	sn := &sniffer{r: r}
 	doc, err := xmldoc.Parse(sn, lim)

@@ -38,6 +38,8 @@ func faultCases() map[string]*Fault {
 		"wsa_header_required":          MessageAddressingHeaderRequired(V12, WSANS, xml.Name{Space: WSANS, Local: "Action"}),
 		"wsa_action_not_supported":     ActionNotSupported(V12, "", "urn:example:Nope"),
 		"wsa_destination_unreachable":  DestinationUnreachable(V12, WSANS, "http://elsewhere/x"),
+		"wsa_with_addressing":          ActionNotSupported(V11, WSANS, "urn:x").WithAddressing(Addressing{NS: WSANS, MessageID: "urn:uuid:1"}),
+		"zero":                         {},
 		"wsa_invalid_foreign_header":   InvalidAddressingHeader(V11, WSANS, xml.Name{Space: "urn:ext", Local: "Thing"}, "InvalidEPR"),
 	}
 }

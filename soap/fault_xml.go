@@ -112,7 +112,7 @@ func (w *faultWriter) qnameElement(tag string, n xml.Name) {
 func (w *faultWriter) fault12(f *Fault) {
 	w.open("Code")
 	w.open("Value")
-	w.b.WriteString(w.env + ":" + string(f.Code))
+	w.b.WriteString(w.env + ":" + string(f.code()))
 	w.close("Value")
 	for _, s := range f.Subcodes {
 		w.open("Subcode")
@@ -148,7 +148,7 @@ func (w *faultWriter) fault11(f *Fault) {
 	if len(f.Subcodes) > 0 {
 		w.qname(f.Subcodes[0])
 	} else {
-		w.b.WriteString(w.env + ":" + code11(f.Code))
+		w.b.WriteString(w.env + ":" + code11(f.code()))
 	}
 	w.b.WriteString("</faultcode><faultstring>")
 	escape(&w.b, f.Reason)
@@ -170,6 +170,14 @@ func subcodeSpace(f *Fault) string {
 		return ""
 	}
 	return f.Subcodes[0].Space
+}
+
+// code returns f.Code, Receiver when unset.
+func (f *Fault) code() Code {
+	if f.Code == "" {
+		return CodeReceiver
+	}
+	return f.Code
 }
 
 // code11 maps a SOAP 1.2 code to its SOAP 1.1 faultcode local name.
