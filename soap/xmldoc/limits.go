@@ -24,13 +24,16 @@ const (
 // maxOffset keeps every offset within the int32 fields of the index.
 const maxOffset = 1<<31 - 2
 
-// WithDefaults returns l with every zero field set to its default.
-// Negative fields are left as they are (and refuse everything they bound).
+// WithDefaults returns l with every zero field set to its default. A
+// negative field refuses everything it bounds. MaxBytes is at most 2 GiB - 2
+// (the index holds 32-bit offsets).
 func (l Limits) WithDefaults() Limits {
-	if l.MaxBytes == 0 {
+	switch {
+	case l.MaxBytes == 0:
 		l.MaxBytes = DefaultMaxBytes
-	}
-	if l.MaxBytes > maxOffset {
+	case l.MaxBytes < 0:
+		l.MaxBytes = -1
+	case l.MaxBytes > maxOffset:
 		l.MaxBytes = maxOffset
 	}
 	if l.MaxDepth == 0 {

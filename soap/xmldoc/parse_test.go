@@ -239,6 +239,17 @@ func TestLimits_WithDefaults(t *testing.T) {
 	}
 }
 
+func TestParse_NegativeLimitsRefuse(t *testing.T) {
+	for _, lim := range []Limits{{MaxBytes: -5}, {MaxDepth: -1}, {MaxElements: -1}, {MaxNameLen: -1}, {MaxTextLen: -1}, {MaxAttrs: -1}} {
+		in := `<a x="1">t</a>`
+		_, err := parseAllWays(t, in, lim)
+		var le *LimitError
+		if !errors.As(err, &le) {
+			t.Errorf("Limits %+v: got %v, want a LimitError", lim, err)
+		}
+	}
+}
+
 // endless generates head, then body repeated up to 1 GiB, counting the
 // bytes it hands out.
 type endless struct {

@@ -92,7 +92,7 @@ func (p *parser) run() (d *Doc, err error) {
 			d, err = nil, b.err
 		}
 	}()
-	n := min(p.total>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements)
+	n := max(0, min(p.total>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements))
 	p.d = &Doc{elems: make([]elem, 0, n), attrs: make([]attr, 0, n)}
 	p.d.decls = append(make([]nsDecl, 0, 8), nsDecl{prefix: "xml", uri: xmlNS, uriSet: true, prev: -1, shadow: -1})
 	p.stack = p.stackBuf[:0]
