@@ -28,7 +28,8 @@
 // except built-in namespaces such as SOAP encoding) and xsd:include /
 // xsd:redefine. Relative locations resolve against the importing
 // document. Each location is loaded once, so cycles (mutual XSD imports,
-// mutual WSDL imports) end; depth, document count and bytes are bounded;
+// mutual WSDL imports) end, and bytes identical to a loaded document's
+// (one document under two URLs, e.g. ?wsdl and ?wsdl=0) are that document; depth, document count and bytes are bounded;
 // DOCTYPE is refused and no entity is expanded; an unbound namespace
 // prefix is an error. A document read over HTTP never makes the loader
 // read a local file. An import whose target cannot be read is an error

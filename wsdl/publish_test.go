@@ -2,6 +2,7 @@ package wsdl
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -86,9 +87,14 @@ func TestPublish_RewritesAndServesImports(t *testing.T) {
 		}
 	}
 
-	// A client loading the published WSDL through the gateway sees the same
-	// dispatch table, and the gateway's address.
-	d2, err := Load(context.Background(), public+"?wsdl", LoadOptions{HTTPClient: gw.Client()})
+	checkReload(t, d, public, gw.Client())
+}
+
+// checkReload loads public?wsdl as a client would: the same dispatch table,
+// and the gateway's address on the published service only.
+func checkReload(t *testing.T, d *Definitions, public string, client *http.Client) {
+	t.Helper()
+	d2, err := Load(context.Background(), public+"?wsdl", LoadOptions{HTTPClient: client})
 	if err != nil {
 		t.Fatalf("re-Load: %v", err)
 	}
@@ -138,5 +144,35 @@ func TestPublish_Errors(t *testing.T) {
 	if !strings.Contains(string(b), `<soap:address location="http://gw/services/O?tenant=a"/>`) ||
 		!strings.Contains(string(b), `<soap:address location="http://backend/q11"/>`) {
 		t.Errorf("got %s, want Other rewritten and QuoteService untouched", b)
+	}
+}
+
+// Definitions, Dispatch and Publication are read-only once built: used from
+// many goroutines at once (run with -race).
+func TestPublish_Concurrent(t *testing.T) {
+	d := mustLoadMem(t, "q.wsdl", publishDocs())
+	tb, err := NewDispatch(d, "QuoteService")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			p, err := d.Publish("QuoteService", "http://gw/services/Q")
+			if err == nil {
+				if _, ok := p.Lookup(url.Values{"xsd": {"2"}}); !ok {
+					err = errors.New("?xsd=2 not found")
+				}
+			}
+			if err == nil {
+				_, err = tb.Lookup(Key{Version: 1, SOAPAction: "http://example.com/q/GetQuote"})
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
