@@ -89,13 +89,13 @@ func ReadAddressing(m *Message) (Addressing, error) {
 	seen := map[string]bool{}
 	for _, h := range m.Headers {
 		ns := h.Name.Space
-		if (ns != WSANS && ns != WSANS2004) || !h.Targeted(true) {
+		if !IsAddressingHeader(h.Name) || !h.Targeted(true) {
 			continue
 		}
 		if a.NS == "" {
 			a.NS = ns
 		}
-		if ns != a.NS || !IsAddressingHeader(h.Name) {
+		if ns != a.NS {
 			continue
 		}
 		if h.Name.Local != "RelatesTo" && seen[h.Name.Local] {

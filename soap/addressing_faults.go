@@ -16,6 +16,7 @@ var (
 	WSAInvalidEPR                      = xml.Name{Space: WSANS, Local: "InvalidEPR"}
 	WSAInvalidCardinality              = xml.Name{Space: WSANS, Local: "InvalidCardinality"}
 	WSAMissingAddressInEPR             = xml.Name{Space: WSANS, Local: "MissingAddressInEPR"}
+	WSAActionMismatch                  = xml.Name{Space: WSANS, Local: "ActionMismatch"}
 	WSAMessageAddressingHeaderRequired = xml.Name{Space: WSANS, Local: "MessageAddressingHeaderRequired"}
 	WSADestinationUnreachable          = xml.Name{Space: WSANS, Local: "DestinationUnreachable"}
 	WSAActionNotSupported              = xml.Name{Space: WSANS, Local: "ActionNotSupported"}
@@ -165,5 +166,19 @@ func (f *Fault) WithAddressing(a Addressing) *Fault {
 		b.WriteString(`</wsa:RelatesTo>`)
 	}
 	f.Header = b.Bytes()
+	return f
+}
+
+// CheckAction checks the action of the HTTP binding (SOAP 1.1 SOAPAction,
+// SOAP 1.2 action media type parameter) against the WS-Addressing [action]
+// of a (SOAP Binding 4.1-4.2): when both are present they must be equal,
+// else InvalidAddressingHeader / ActionMismatch. An empty httpAction, or a
+// message without WS-Addressing, passes.
+func CheckAction(v Version, a Addressing, httpAction string) error {
+	if a.NS == "" || httpAction == "" || httpAction == a.Action {
+		return nil
+	}
+	f := InvalidAddressingHeader(v, a.NS, xml.Name{Space: a.NS, Local: "Action"}, "ActionMismatch")
+	f.Reason += ": the HTTP action " + httpAction + " differs from wsa:Action " + a.Action
 	return f
 }

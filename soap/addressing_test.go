@@ -53,9 +53,24 @@ func TestReadAddressing_Properties(t *testing.T) {
 }
 
 func TestReadAddressing_None(t *testing.T) {
-	a, err := readAddressingString(t, env11+`<s:Header><h:X xmlns:h="urn:h"/></s:Header><s:Body/></s:Envelope>`)
-	if err != nil || a.NS != "" || a.ReplyTo != nil {
-		t.Errorf("got %+v, %v; want no addressing", a, err)
+	for _, h := range []string{
+		`<h:X xmlns:h="urn:h"/>`,
+		`<w:ReferenceParameter xmlns:w="http://www.w3.org/2005/08/addressing"/>`,
+	} {
+		a, err := readAddressingString(t, env11+`<s:Header>`+h+`</s:Header><s:Body/></s:Envelope>`)
+		if err != nil || a.NS != "" || a.ReplyTo != nil {
+			t.Errorf("%s: got %+v, %v; want no addressing", h, a, err)
+		}
+	}
+}
+
+func TestReadAddressing_MixedNamespacesUseTheFirst(t *testing.T) {
+	a, err := readAddressingString(t, env11+`<s:Header>`+
+		`<w:Action xmlns:w="http://schemas.xmlsoap.org/ws/2004/08/addressing">urn:old</w:Action>`+
+		`<w:Action xmlns:w="http://www.w3.org/2005/08/addressing">urn:new</w:Action>`+
+		`</s:Header><s:Body/></s:Envelope>`)
+	if err != nil || a.NS != WSANS2004 || a.Action != "urn:old" || a.ReplyTo != nil {
+		t.Errorf("got %+v, %v; want the 2004/08 Action and no ReplyTo default", a, err)
 	}
 }
 
@@ -162,4 +177,21 @@ func mustRead(t *testing.T, path string) *Message {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return m
+}
+
+func TestCheckAction_Mismatch(t *testing.T) {
+	a := Addressing{NS: WSANS, Action: "urn:a"}
+	for _, httpAction := range []string{"", "urn:a"} {
+		if err := CheckAction(V11, a, httpAction); err != nil {
+			t.Errorf("%q: got %v, want nil", httpAction, err)
+		}
+	}
+	if err := CheckAction(V11, Addressing{}, "urn:b"); err != nil {
+		t.Errorf("no WS-A: got %v, want nil", err)
+	}
+	err := CheckAction(V12, a, "urn:b")
+	var f *Fault
+	if !errors.As(err, &f) || len(f.Subcodes) != 2 || f.Subcodes[1] != WSAActionMismatch {
+		t.Fatalf("got %v, want InvalidAddressingHeader/ActionMismatch", err)
+	}
 }

@@ -13,17 +13,17 @@ const FaultNS = "urn:wsgw:faults"
 // ones here, with their row in wsgwFaults. NewFault builds a fault from a
 // subcode with the code and HTTP status of its row.
 //
-//	subcode               code      HTTP  condition
-//	wsgw:Busy             Receiver  503   a stage is saturated; Retry-After says when to retry
-//	wsgw:OutcomeUnknown   Receiver  500   a non-idempotent call may or may not have run; not retried
-//	wsgw:NoRoute          Receiver  503   no replica of the chosen partition is available
-//	wsgw:BackendUnavailable Receiver 500  the backend could not be reached or failed
-//	wsgw:BackendTimeout   Receiver  500   the backend did not answer in time
-//	wsgw:PartitionKeyMissing Sender 400   the request lacks the service's partition key
-//	wsgw:OperationNotFound Sender   400   no operation matches SOAPAction / wsa:Action / body
-//	wsgw:LimitExceeded    Sender    400   the message exceeds a configured size, depth or count
-//	wsgw:MalformedMessage Sender    400   not well-formed XML, a forbidden construct, or a bad envelope
-//	wsgw:UnsupportedMediaType Sender 415  the Content-Type is not a SOAP media type or charset
+//	subcode                    code      HTTP  condition
+//	wsgw:Busy                  Receiver  503   a stage is saturated; Retry-After says when to retry
+//	wsgw:OutcomeUnknown        Receiver  500   a non-idempotent call may or may not have run; not retried
+//	wsgw:NoRoute               Receiver  503   no replica of the chosen partition is available
+//	wsgw:BackendUnavailable    Receiver  500   the backend could not be reached or failed
+//	wsgw:BackendTimeout        Receiver  500   the backend did not answer in time
+//	wsgw:PartitionKeyMissing   Sender    400   the request lacks the service's partition key
+//	wsgw:OperationNotFound     Sender    400   no operation matches SOAPAction, wsa:Action, body
+//	wsgw:LimitExceeded         Sender    400   over a configured size, depth, count or length limit
+//	wsgw:MalformedMessage      Sender    400   not well-formed, DOCTYPE/PI, or a bad envelope
+//	wsgw:UnsupportedMediaType  Sender    415   not a SOAP media type, or a charset other than utf-8
 //
 // HTTP statuses are SOAP 1.2's (Sender 400, Receiver 500) except where the
 // condition has its own (503, 415); SOAP 1.1 uses 500 where SOAP 1.2 uses 400.
