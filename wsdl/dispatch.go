@@ -151,10 +151,23 @@ func (t *Dispatch) ambiguities() []Ambiguity {
 			add("SOAPAction", k, ix.soapAction[k])
 		}
 		for _, k := range sortedKeys(ix.action, func(s string) string { return s }) {
-			add("wsa:Action", k, ix.action[k])
+			if ops := ix.action[k]; !allSOAPAction(ops, k) {
+				add("wsa:Action", k, ops) // else reported as a SOAPAction already
+			}
 		}
 	}
 	return out
+}
+
+// allSOAPAction reports whether every op's Action is its SOAPAction v
+// (WS-Addressing 1.0 Metadata 4.4.1).
+func allSOAPAction(ops []*Operation, v string) bool {
+	for _, op := range ops {
+		if op.SOAPAction != v {
+			return false
+		}
+	}
+	return true
 }
 
 // distinguishers lists the keys other than key whose values differ
