@@ -118,9 +118,11 @@ func (b *batch) deadLetter(seq uint64, m meta, reason string) error {
 		return nil
 	}
 	var oldest []byte
-	b.scan(b.q.k.spacePrefix(spaceDead), &b.q.floors.dead, func(key []byte) bool {
-		oldest = bytes.Clone(key)
-		return false
+	b.scan(b.q.k.spacePrefix(spaceDead), &b.q.floors.dead, func(key []byte, live bool) bool {
+		if live {
+			oldest = bytes.Clone(key)
+		}
+		return !live
 	})
 	if oldest == nil {
 		return nil

@@ -128,6 +128,10 @@ func (q *Queue) commitTxn(ops []*op) (errs []error, committed bool, err error) {
 	}
 	q.length.Store(b.length)
 	q.dead.Store(b.dead)
+	q.commits.Add(1)
+	if durable {
+		q.syncs.Add(1) // by this Sync, or by the commit if the DB syncs writes
+	}
 	if durable && !q.syncWrites {
 		if err := q.db.Sync(); err != nil {
 			return nil, true, fmt.Errorf("syncing: %w", err)

@@ -28,22 +28,38 @@ type floors struct {
 func (fs *floors) reset() { *fs = floors{} }
 
 // scan iterates the index under prefix from its floor, calling fn with each
-// key until fn returns false. The first key seen becomes the floor: every
-// key before it is gone, in this transaction's view.
-func (b *batch) scan(prefix []byte, f *floor, fn func(key []byte) bool) {
-	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+// key and whether it is live (not deleted) until fn returns false.
+//
+// It iterates all versions, so that deleted keys are seen rather than
+// skipped: a scan that stops at the first key in the future (Lease, the
+// expiry sweep) then stops there even when that key was deleted, instead of
+// stepping over every tombstone up to the next live key (with a one-minute
+// visibility timeout, every lease acked in the last minute). Only a key's
+// newest version counts. The floor rises to the first live key seen, or to
+// the key where fn stopped: every key before it is gone.
+func (b *batch) scan(prefix []byte, f *floor, fn func(key []byte, live bool) bool) {
+	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, AllVersions: true})
 	defer it.Close()
 	if f.key == nil {
 		it.Rewind()
 	} else {
 		it.Seek(f.key)
 	}
-	for first := true; it.Valid(); it.Next() {
-		k := it.Item().Key()
-		if first {
-			f.key, first = bytes.Clone(k), false
+	var prev []byte
+	raised := false
+	for ; it.Valid(); it.Next() {
+		item := it.Item()
+		k := item.Key()
+		if prev != nil && bytes.Equal(k, prev) {
+			continue // an older version
 		}
-		if !fn(k) {
+		prev = append(prev[:0], k...)
+		live := !item.IsDeletedOrExpired()
+		more := fn(k, live)
+		if !raised && (live || !more) {
+			f.key, raised = bytes.Clone(k), true
+		}
+		if !more {
 			return
 		}
 	}

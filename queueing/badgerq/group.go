@@ -1,7 +1,6 @@
 package badgerq
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 )
@@ -84,11 +83,11 @@ func (b *batch) nextMember(group string, low uint64) (uint64, error) {
 	prefix := b.q.k.groupPrefix(group)
 	f := floor{key: b.q.k.groupMember(group, low)}
 	var next uint64
-	b.scan(prefix, &f, func(key []byte) bool {
-		if bytes.HasPrefix(key, prefix) && len(key) == len(prefix)+8 {
+	b.scan(prefix, &f, func(key []byte, live bool) bool {
+		if live && len(key) == len(prefix)+8 {
 			next = lastSeq(key)
 		}
-		return false
+		return !live
 	})
 	return next, nil
 }

@@ -67,12 +67,14 @@ type readyKey struct {
 // whose visible-at time has come.
 func (b *batch) visibleKeys(limit int) []readyKey {
 	var out []readyKey
-	b.scan(b.q.k.spacePrefix(spaceReady), &b.q.floors.ready, func(key []byte) bool {
+	b.scan(b.q.k.spacePrefix(spaceReady), &b.q.floors.ready, func(key []byte, live bool) bool {
 		at, seq := splitTimeSeq(key)
 		if at > b.now || len(out) == limit {
 			return false
 		}
-		out = append(out, readyKey{at: at, seq: seq})
+		if live {
+			out = append(out, readyKey{at: at, seq: seq})
+		}
 		return true
 	})
 	return out

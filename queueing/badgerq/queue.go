@@ -34,8 +34,10 @@ type Queue struct {
 	closeOnce sync.Once
 
 	// Counters, written by the committer only, read by Stats.
-	length atomic.Int64
-	dead   atomic.Int64
+	length  atomic.Int64
+	dead    atomic.Int64
+	commits atomic.Uint64
+	syncs   atomic.Uint64
 
 	rnd    *rand.Rand // used by the committer only (backoff jitter)
 	floors floors     // used by the committer only
@@ -123,11 +125,18 @@ func (q *Queue) Close() error {
 type Stats struct {
 	Length      int // messages in the queue: ready, leased, delayed
 	DeadLetters int
+	Commits     uint64 // transactions committed since Open
+	Syncs       uint64 // syncs to disk since Open (group commits)
 }
 
 // Stats returns the queue's counters.
 func (q *Queue) Stats() Stats {
-	return Stats{Length: int(q.length.Load()), DeadLetters: int(q.dead.Load())}
+	return Stats{
+		Length:      int(q.length.Load()),
+		DeadLetters: int(q.dead.Load()),
+		Commits:     q.commits.Load(),
+		Syncs:       q.syncs.Load(),
+	}
 }
 
 // now is the queue's clock in unix nanoseconds.

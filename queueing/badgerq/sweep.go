@@ -17,12 +17,14 @@ func (q *Queue) sweepOp() *op {
 
 func (b *batch) sweep() error {
 	var due []readyKey
-	b.scan(b.q.k.spacePrefix(spaceExpiry), &b.q.floors.expiry, func(key []byte) bool {
+	b.scan(b.q.k.spacePrefix(spaceExpiry), &b.q.floors.expiry, func(key []byte, live bool) bool {
 		at, seq := splitTimeSeq(key)
 		if at > b.now || len(due) == sweepBudget {
 			return false
 		}
-		due = append(due, readyKey{at: at, seq: seq})
+		if live {
+			due = append(due, readyKey{at: at, seq: seq})
+		}
 		return true
 	})
 	for _, d := range due {
