@@ -67,3 +67,14 @@ func benchmarkXPath(b *testing.B, size int) {
 
 func BenchmarkXPathSymbol_1KiB(b *testing.B)   { benchmarkXPath(b, 1<<10) }
 func BenchmarkXPathSymbol_100KiB(b *testing.B) { benchmarkXPath(b, 100<<10) }
+
+func BenchmarkParseSized_100KiB(b *testing.B) {
+	in := []byte(soapEnvelope(100 << 10))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := ParseSized(onlyReader{bytes.NewReader(in)}, int64(len(in)), Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

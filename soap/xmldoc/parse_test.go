@@ -307,6 +307,27 @@ func TestParse_StopsEarlyOnEndlessInput(t *testing.T) {
 	}
 }
 
+func TestParseSized_HintIsNotTrusted(t *testing.T) {
+	in := soapEnvelope(8 << 10)
+	want := dump(mustParse(t, in))
+	for _, hint := range []int64{-1, 0, 10, int64(len(in)), 1 << 40} {
+		d, err := ParseSized(iotest.HalfReader(strings.NewReader(in)), hint, Limits{})
+		if err != nil {
+			t.Fatalf("hint %d: got %v, want no error", hint, err)
+		}
+		if got := dump(d); got != want {
+			t.Errorf("hint %d: got a different document", hint)
+		}
+		if c := cap(d.Raw()); c > max(2*len(in)+minBufCap, maxSizeHint+1) {
+			t.Errorf("hint %d: got buffer capacity %d for %d bytes", hint, c, len(in))
+		}
+	}
+	_, err := ParseSized(&endless{body: "<a>"}, 1<<40, Limits{MaxBytes: 100, MaxDepth: 1000})
+	if errKind(err) != "limit:MaxBytes" {
+		t.Errorf("endless input: got %v, want MaxBytes", err)
+	}
+}
+
 func TestParse_ReaderError(t *testing.T) {
 	boom := errors.New("boom")
 	_, err := Parse(io.MultiReader(strings.NewReader("<a>"), iotest.ErrReader(boom)), Limits{})

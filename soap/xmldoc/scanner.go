@@ -18,6 +18,7 @@ type parser struct {
 	d        *Doc
 	stack    []int32 // open elements, innermost last
 	total    int     // input size when known in advance, else 0
+	hint     int     // expected input size, or 0
 	stackBuf [16]int32
 	bind     map[string]int32 // prefix -> innermost declaration in scope
 }
@@ -55,17 +56,36 @@ const (
 // When r has a Len method (bytes.Reader, strings.Reader, bytes.Buffer) the
 // buffer is sized from it once.
 func Parse(r io.Reader, lim Limits) (*Doc, error) {
+	if l, ok := r.(interface{ Len() int }); ok {
+		return parseReader(r, int64(l.Len()), true, lim)
+	}
+	return parseReader(r, 0, false, lim)
+}
+
+// ParseSized is Parse with the expected input size (such as an HTTP
+// Content-Length), used only to size the buffer and the index up front. The
+// size is not trusted: a longer input is still read up to lim.MaxBytes, and
+// at most maxSizeHint bytes are reserved on its word.
+func ParseSized(r io.Reader, size int64, lim Limits) (*Doc, error) {
+	return parseReader(r, min(size, maxSizeHint), false, lim)
+}
+
+// maxSizeHint bounds what ParseSized reserves before the bytes arrive.
+const maxSizeHint = 1 << 20
+
+func parseReader(r io.Reader, size int64, exact bool, lim Limits) (*Doc, error) {
 	lim = lim.WithDefaults()
 	var p parser
-	size := int64(minBufCap)
-	if l, ok := r.(interface{ Len() int }); ok {
-		size = int64(l.Len()) + 1 // +1 to see EOF without growing
-		p.total = l.Len()
+	c := int64(minBufCap)
+	if size > 0 {
+		c = size + 1 // +1 to see EOF without growing
 	}
-	if size > lim.MaxBytes+1 {
-		size = lim.MaxBytes + 1
+	c = max(0, min(c, lim.MaxBytes+1))
+	p.r, p.lim, p.buf = r, lim, make([]byte, 0, c)
+	p.hint = int(min(size, lim.MaxBytes))
+	if exact {
+		p.total = p.hint
 	}
-	p.r, p.lim, p.buf = r, lim, make([]byte, 0, size)
 	return p.run()
 }
 
@@ -78,7 +98,7 @@ func ParseBytes(b []byte, lim Limits) (*Doc, error) {
 	if _, err := checkChars(b, 0, true); err != nil {
 		return nil, err
 	}
-	p := parser{buf: b, eof: true, checked: len(b), lim: lim, total: len(b)}
+	p := parser{buf: b, eof: true, checked: len(b), lim: lim, total: len(b), hint: len(b)}
 	return p.run()
 }
 
@@ -92,7 +112,7 @@ func (p *parser) run() (d *Doc, err error) {
 			d, err = nil, b.err
 		}
 	}()
-	n := max(0, min(p.total>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements))
+	n := max(0, min(p.hint>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements))
 	p.d = &Doc{elems: make([]elem, 0, n), attrs: make([]attr, 0, n)}
 	p.d.decls = append(make([]nsDecl, 0, 8), nsDecl{prefix: "xml", uri: xmlNS, uriSet: true, prev: -1, shadow: -1})
 	p.stack = p.stackBuf[:0]
@@ -237,11 +257,13 @@ func indexSeq(b []byte, seq string) int {
 
 // growCap returns the capacity for an index slice of n entries that is
 // full, read up to offset pos: twice as large, or what the density so far
-// predicts for the whole input when its size is known.
+// predicts for the whole input, as far as its size is known (a hint does
+// not count; bytes read ahead do).
 func (p *parser) growCap(n, pos, limit int) int {
 	c := 2*n + 16
-	if p.total > 0 && pos > 0 {
-		if est := int(int64(n)*int64(p.total)/int64(pos))*9/8 + 16; est > c {
+	total := max(p.total, len(p.buf)) // bytes that have arrived are no guess
+	if total > 0 && pos > 0 {
+		if est := int(int64(n)*int64(total)/int64(pos))*9/8 + 16; est > c {
 			c = est
 		}
 	}
