@@ -67,5 +67,18 @@
 // faults use the submission's subcodes, with the ProblemHeaderQName style
 // detail in that namespace.
 //
-// Fault codes: see faultcodes.go for the one table of wsgw subcodes.
+// # API in brief
+//
+//   - ParseContentType: version and HTTP action of a request.
+//   - ReadMessage / ReadMessageBytes: the envelope, its header blocks and
+//     payload; Message.CheckMustUnderstand; Message.Fault reads a fault
+//     reply.
+//   - ReadAddressing: the WS-Addressing properties; CheckAction compares
+//     them with the HTTP action.
+//   - Faults: Sender, Receiver, VersionMismatch, MustUnderstand, NewFault
+//     (wsgw subcodes, faultcodes.go holds the one table), the WS-Addressing
+//     constructors (InvalidAddressingHeader, InvalidCardinality,
+//     MessageAddressingHeaderRequired, ActionNotSupported,
+//     DestinationUnreachable), Fault.WithAddressing for the reply headers;
+//     Fault.Marshal and Fault.WriteHTTP write one in either version.
 package soap

@@ -61,6 +61,9 @@ func FuzzReadMessage(f *testing.F) {
 			return
 		}
 		checkFaultErr(t, m.CheckMustUnderstand(true, noneUnderstood, "urn:r"))
+		if f, ok := m.Fault(); ok {
+			checkWellFormed(t, "re-marshalled fault", f.Marshal(m.Version))
+		}
 	})
 }
 
