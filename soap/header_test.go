@@ -97,3 +97,36 @@ func TestMessage_CheckMustUnderstand_SOAP11Actor(t *testing.T) {
 		t.Errorf("got %s, want faultcode soap:MustUnderstand", got)
 	}
 }
+
+// The W3C collection's intermediary tests (Axis2's copy keeps them): which
+// mandatory headers a node faults on depends on the roles it plays. Node B
+// is an intermediary playing .../B; node C the ultimate receiver playing
+// .../C.
+func TestMessage_CheckMustUnderstand_W3CIntermediaries(t *testing.T) {
+	dir := materialDir(t, "soap12-w3c-testcollection/axis2-SOAP12Testing/RequestMessages")
+	const ts = "http://example.org/ts-tests/"
+	tests := []struct {
+		file     string
+		role     string
+		ultimate bool
+		want     int // headers not understood
+	}{
+		{"SOAP12ReqT6_A.xml", ts + "B", false, 0},  // echoOk for C, not mandatory
+		{"SOAP12ReqT17_A.xml", ts + "B", false, 1}, // Unknown, role next, mandatory
+		{"SOAP12ReqT17_A.xml", ts + "C", true, 1},
+		{"SOAP12ReqT62_A.xml", ts + "B", false, 3}, // three mandatory headers for B
+		{"SOAP12ReqT62_A.xml", ts + "C", true, 0},  // none for C
+	}
+	for _, tt := range tests {
+		m := mustRead(t, dir+"/"+tt.file)
+		err := m.CheckMustUnderstand(tt.ultimate, noneUnderstood, tt.role)
+		got := 0
+		var f *Fault
+		if errors.As(err, &f) {
+			got = len(f.NotUnderstood)
+		}
+		if got != tt.want {
+			t.Errorf("%s at %s: got %d headers not understood (%v), want %d", tt.file, tt.role, got, err, tt.want)
+		}
+	}
+}
