@@ -3,6 +3,7 @@ package xmldoc
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -140,6 +141,9 @@ var stdExceptions = []string{"invalid XML name", "xml declaration", `encoding "U
 func checkDifferential(t *testing.T, in []byte) {
 	d, err := ParseBytes(in, Limits{})
 	d2, err2 := Parse(iotest.HalfReader(bytes.NewReader(in)), Limits{})
+	if errors.Is(err, errInternal) || errors.Is(err2, errInternal) {
+		t.Fatalf("input %q: got %v / %v", in, err, err2)
+	}
 	if (err == nil) != (err2 == nil) {
 		t.Fatalf("ParseBytes error %v, streaming Parse error %v: want agreement", err, err2)
 	}
@@ -199,6 +203,11 @@ var diffSeeds = []string{
 	`<a>]]></a>`,
 	`<ñ é="ü">ß</ñ>`,
 	`<a xmlns:p="u" xmlns:q="u" p:x="1" q:x="2"/>`,
+	`<p:a xmlns:p="u1"><p:b xmlns:p="u2" p:c="x"><d xmlns="u3"/></p:b><p:e/></p:a>`,
+	`<xml:a xml:space="preserve"> <b/> </xml:a>`,
+	"<a>\r\n<![CDATA[\r\n]]>&#xD;</a>",
+	`<?xml version="1.0" encoding="UTF8"?><a/>`,
+	"<a><b>1</b><!-- x --><b>2</b></a>\n<!-- tail -->\n",
 }
 
 func TestParse_MatchesEncodingXML(t *testing.T) {

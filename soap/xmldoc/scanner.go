@@ -2,6 +2,8 @@ package xmldoc
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 )
 
@@ -22,6 +24,9 @@ type parser struct {
 	stackBuf [16]int32
 	bind     map[string]int32 // prefix -> innermost declaration in scope
 }
+
+// errInternal marks a panic inside the parser.
+var errInternal = errors.New("xmldoc: internal error")
 
 // bailout carries a parse error up to run (as go/parser does): the
 // scanner's many small helpers then need no error plumbing.
@@ -107,7 +112,10 @@ func (p *parser) run() (d *Doc, err error) {
 		if r := recover(); r != nil {
 			b, ok := r.(bailout)
 			if !ok {
-				panic(r)
+				// A bug, not the input's fault; the gateway must still
+				// answer with a fault rather than crash (FuzzParse looks
+				// for these).
+				b.err = fmt.Errorf("%w: %v", errInternal, r)
 			}
 			d, err = nil, b.err
 		}
