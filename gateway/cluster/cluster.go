@@ -1,52 +1,13 @@
-// SKELETON: signatures are the contract other packages code against.
 package cluster
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 )
-
-// Config configures one backend cluster. Zero fields take the defaults in
-// comments.
-type Config struct {
-	Name       string
-	Partitions []PartitionConfig
-	Health     HealthConfig
-	Outlier    OutlierConfig
-	Breaker    BreakerConfig
-}
-
-// PartitionConfig names a partition and its equivalent replicas.
-type PartitionConfig struct {
-	Name     string   // default "p<index>"
-	Replicas []string // base URLs of the replicas
-}
-
-// HealthConfig configures active health checks.
-type HealthConfig struct {
-	Path               string        // GET path on the replica; "" disables active checks
-	Interval           time.Duration // default 5s
-	Timeout            time.Duration // default 2s
-	HealthyThreshold   int           // consecutive passes to mark healthy; default 2
-	UnhealthyThreshold int           // consecutive failures to mark unhealthy; default 2
-}
-
-// OutlierConfig configures passive outlier ejection.
-type OutlierConfig struct {
-	ConsecutiveFailures int           // failures in a row that eject; default 5
-	BaseEjection        time.Duration // first ejection; doubles per repeat, max 10x; default 30s
-	MaxEjectedPercent   int           // of a partition's replicas; default 50 (at least one replica stays)
-}
-
-// BreakerConfig configures the per-replica circuit breaker.
-type BreakerConfig struct {
-	FailureRatio float64       // over the window, opens the breaker; default 0.5
-	MinRequests  int           // in the window before it can open; default 20
-	Window       time.Duration // default 10s
-	OpenFor      time.Duration // before a half-open probe; default 5s
-}
 
 // Outcome is what happened to one request sent to a replica.
 type Outcome int
@@ -58,56 +19,84 @@ const (
 	TimedOut                     // sent, no reply in time
 )
 
+func (o Outcome) String() string {
+	switch o {
+	case Success:
+		return "success"
+	case ConnectFailed:
+		return "connect-failed"
+	case Failed:
+		return "failed"
+	case TimedOut:
+		return "timed-out"
+	}
+	return "outcome(" + strconv.Itoa(int(o)) + ")"
+}
+
 // Cluster is the partitioned, replicated set of backends of one service.
-type Cluster struct{}
+//
+// A Cluster is safe for concurrent use. Its partitions and replicas are
+// fixed at New; their health, ejection and breaker state change.
+type Cluster struct {
+	cfg    Config // with defaults applied
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time // the clock for ejection and breaker; tests replace it
+	parts  []*Partition
+}
 
 // New validates cfg and builds the cluster. client is used for health
-// checks.
+// checks; nil means a client with no overall timeout (each check has
+// Health.Timeout). log nil means slog.Default(), as in gateway.Options.
 func New(cfg Config, client *http.Client, log *slog.Logger) (*Cluster, error) {
-	panic("unimplemented")
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuring cluster %s: %w", cfg.Name, err)
+	}
+	if client == nil {
+		client = &http.Client{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg = cfg.withDefaults()
+	c := &Cluster{cfg: cfg, client: client, log: log.With("cluster", cfg.Name), now: time.Now}
+	for i, pc := range cfg.Partitions {
+		p := &Partition{c: c, name: partitionName(pc.Name, i)}
+		p.seed = partitionSeed(p.name)
+		for k, u := range pc.Replicas {
+			r := &Replica{p: p, url: u, name: "r" + strconv.Itoa(k)}
+			r.healthy.Store(true)
+			r.brk.init(cfg.Breaker)
+			p.replicas = append(p.replicas, r)
+		}
+		c.parts = append(c.parts, p)
+	}
+	return c, nil
 }
 
-// Run performs active health checks until ctx ends.
-func (c *Cluster) Run(ctx context.Context) { panic("unimplemented") }
-
-// Partition returns the partition for key by rendezvous hashing.
-func (c *Cluster) Partition(key string) *Partition { panic("unimplemented") }
-
-// AnyPartition returns a partition for a request without a key: the one
-// with the most available capacity.
-func (c *Cluster) AnyPartition() *Partition { panic("unimplemented") }
+// Name returns the cluster's configured name.
+func (c *Cluster) Name() string { return c.cfg.Name }
 
 // Partitions lists the partitions in configuration order.
-func (c *Cluster) Partitions() []*Partition { panic("unimplemented") }
+func (c *Cluster) Partitions() []*Partition { return c.parts }
 
 // Ready reports whether every partition has an available replica.
-func (c *Cluster) Ready() bool { panic("unimplemented") }
-
-// Partition is a set of equivalent replicas.
-type Partition struct{}
-
-func (p *Partition) Name() string         { panic("unimplemented") }
-func (p *Partition) Replicas() []*Replica { panic("unimplemented") }
-
-// Pick chooses an available replica not in exclude by power-of-two-choices
-// on in-flight requests. It returns nil when none is available.
-func (p *Partition) Pick(exclude ...*Replica) *Replica { panic("unimplemented") }
-
-// Replica is one backend endpoint.
-type Replica struct{}
-
-func (r *Replica) URL() string  { panic("unimplemented") }
-func (r *Replica) Name() string { panic("unimplemented") } // "r<index>" within its partition
-
-// Begin counts a request in flight on r; call done exactly once with its
-// outcome, which feeds outlier ejection and the breaker.
-func (r *Replica) Begin() (done func(Outcome)) { panic("unimplemented") }
-
-// State describes r for metrics and admin.
-type State struct {
-	Healthy, Ejected bool
-	Breaker          string // "closed", "open", "half-open"
-	InFlight         int
+func (c *Cluster) Ready() bool {
+	now := lazyNow{c: c}
+	for _, p := range c.parts {
+		if n, _ := p.capacity(&now); n == 0 {
+			return false
+		}
+	}
+	return true
 }
 
-func (r *Replica) State() State { panic("unimplemented") }
+// Run performs active health checks until ctx ends. It returns when ctx
+// ends, also when active checks are disabled. Call it once.
+func (c *Cluster) Run(ctx context.Context) {
+	if c.cfg.Health.Path == "" {
+		<-ctx.Done()
+		return
+	}
+	c.runHealth(ctx)
+}
