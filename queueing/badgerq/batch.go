@@ -10,11 +10,12 @@ import (
 // batch is one committer transaction and the counters as they will be if
 // it commits. Used by the committer goroutine only.
 type batch struct {
-	q      *Queue
-	txn    *badger.Txn
-	now    int64 // unix ns, one clock reading per batch
-	length int64
-	dead   int64
+	q       *Queue
+	txn     *badger.Txn
+	now     int64 // unix ns, one clock reading per batch
+	length  int64
+	dead    int64
+	readied bool // a ready-index key visible now was written
 }
 
 func (q *Queue) newBatch() *batch {

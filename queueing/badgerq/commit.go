@@ -129,6 +129,9 @@ func (q *Queue) commitTxn(ops []*op) (errs []error, committed bool, err error) {
 	q.length.Store(b.length)
 	q.dead.Store(b.dead)
 	q.commits.Add(1)
+	if b.readied {
+		defer q.signal() // after the sync: Lease sees what was signalled
+	}
 	if durable {
 		q.syncs.Add(1) // by this Sync, or by the commit if the DB syncs writes
 	}

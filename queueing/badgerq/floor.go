@@ -54,6 +54,7 @@ func (b *batch) scan(prefix []byte, f *floor, fn func(key []byte, live bool) boo
 			continue // an older version
 		}
 		prev = append(prev[:0], k...)
+		b.q.scanned.Add(1)
 		live := !item.IsDeletedOrExpired()
 		more := fn(k, live)
 		if !raised && (live || !more) {
@@ -69,6 +70,7 @@ func (b *batch) scan(prefix []byte, f *floor, fn func(key []byte, live bool) boo
 func (b *batch) setReady(at int64, seq uint64) error {
 	key := b.q.k.ready(at, seq)
 	b.q.floors.ready.lower(key)
+	b.readied = b.readied || at <= b.now
 	return b.txn.Set(key, nil)
 }
 

@@ -38,6 +38,10 @@ type Queue struct {
 	dead    atomic.Int64
 	commits atomic.Uint64
 	syncs   atomic.Uint64
+	scanned atomic.Uint64 // index keys visited by scans, for tests
+
+	sigMu sync.Mutex    // guards sig
+	sig   chan struct{} // closed when messages may have become visible
 
 	rnd    *rand.Rand // used by the committer only (backoff jitter)
 	floors floors     // used by the committer only
@@ -65,6 +69,7 @@ func Open(db *badger.DB, prefix string, opts queueing.Options) (*Queue, error) {
 		maxOps:     1024,
 		closing:    make(chan struct{}),
 		stopped:    make(chan struct{}),
+		sig:        make(chan struct{}),
 		rnd:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	q.maxBytes = min(int64(q.opts.MaxBatchBytes)*2, db.MaxBatchSize()/2)
@@ -137,6 +142,24 @@ func (q *Queue) Stats() Stats {
 		Commits:     q.commits.Load(),
 		Syncs:       q.syncs.Load(),
 	}
+}
+
+// Ready returns a channel that is closed once messages may have become
+// visible after the call: an enqueue, a redrive, a group moving on to its
+// next message or a nack without delay committed. Messages that become
+// visible with the passing of time (a lease or a nack delay running out)
+// close nothing, so a consumer waits on Ready and a timer, then Leases.
+func (q *Queue) Ready() <-chan struct{} {
+	q.sigMu.Lock()
+	defer q.sigMu.Unlock()
+	return q.sig
+}
+
+func (q *Queue) signal() {
+	q.sigMu.Lock()
+	defer q.sigMu.Unlock()
+	close(q.sig)
+	q.sig = make(chan struct{})
 }
 
 // now is the queue's clock in unix nanoseconds.

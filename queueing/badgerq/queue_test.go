@@ -364,3 +364,48 @@ func TestOptions_ValidateReportsEveryField(t *testing.T) {
 		}
 	}
 }
+
+func TestQueue_ReadySignalsEnqueue(t *testing.T) {
+	e := newEnv(t, queueing.Options{})
+	ready := e.q.Ready()
+	id := e.enqueue("a", "")
+	select {
+	case <-ready:
+	default:
+		t.Fatal("Ready not closed after an Enqueue")
+	}
+	ready = e.q.Ready()
+	e.lease(1, time.Minute)
+	select {
+	case <-ready:
+		t.Fatal("Ready closed by a Lease, want open")
+	default:
+	}
+	if err := e.q.Nack(context.Background(), id, 0); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ready:
+	default:
+		t.Fatal("Ready not closed after a Nack without delay")
+	}
+}
+
+// TestQueue_LeaseScanIsBoundedByTombstones checks that leasing does not
+// step over the deleted index keys that acks leave behind: before the
+// scan floor (leased-out keys) or after now (the acked leases' deadlines).
+func TestQueue_LeaseScanIsBoundedByTombstones(t *testing.T) {
+	e := newEnv(t, queueing.Options{})
+	for range 300 {
+		e.enqueue("x", "")
+		e.ack(ids(e.lease(1, time.Minute))...)
+	}
+	e.enqueue("last", "")
+	before := e.q.scanned.Load()
+	if got := bodies(e.lease(10, time.Minute)); !slices.Equal(got, []string{"last"}) {
+		t.Fatalf("got %q, want [last]", got)
+	}
+	if got := e.q.scanned.Load() - before; got > 4 {
+		t.Errorf("got %d index keys visited by one Lease after 300 acks, want at most 4", got)
+	}
+}

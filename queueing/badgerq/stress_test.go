@@ -47,12 +47,16 @@ func TestQueue_ConcurrentEnqueueLeaseAck(t *testing.T) {
 			if done {
 				return nil
 			}
+			ready := e.q.Ready()
 			ls, err := e.q.Lease(ctx, 16, time.Minute)
 			if err != nil {
 				return err
 			}
 			if len(ls) == 0 {
-				time.Sleep(time.Millisecond)
+				select {
+				case <-ready:
+				case <-time.After(5 * time.Millisecond):
+				}
 				continue
 			}
 			mu.Lock()
