@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/dgraph-io/badger/v4"
@@ -89,7 +91,8 @@ func (d *runningDemo) Close() error {
 // printDemo prints the URLs and a request to try.
 func printDemo(w io.Writer, d *runningDemo) {
 	fmt.Fprintf(w, "wsgw demo: gateway on %s, data in %s\n\n", d.URL, d.dataDir)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	for _, s := range d.Services {
 		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", s.Name, s.Endpoint, s.Shape)
 		fmt.Fprintf(tw, "  \t%s\t\n", s.WSDL)
@@ -98,5 +101,8 @@ func printDemo(w io.Writer, d *runningDemo) {
 	fmt.Fprintf(tw, "  ready\t%s/readyz\t\n", d.URL)
 	fmt.Fprintf(tw, "  health\t%s/healthz\t\n", d.URL)
 	tw.Flush()
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+	}
 	fmt.Fprintf(w, "\nTry a SOAP 1.1 GetQuote (ServedBy shows the partition/replica):\n\n%s\n\nCtrl-C stops.\n", d.Curl())
 }

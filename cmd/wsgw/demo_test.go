@@ -150,3 +150,13 @@ func TestDemo_PrintedCurlWorks(t *testing.T) {
 		t.Errorf("running %s: got %v %s, want a GetQuoteResponse", line, err, reply)
 	}
 }
+
+func TestDemo_GetTemperature(t *testing.T) {
+	d := startTestDemo(t)
+	body := `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>` +
+		`<t:GetTemperature xmlns:t="urn:wsgw:examples:temperature"><t:City>Oslo</t:City></t:GetTemperature></env:Body></env:Envelope>`
+	status, ct, reply := soapCall(t, d.URL+"/services/Temperature", "application/soap+xml; charset=utf-8", "", body)
+	if status != http.StatusOK || !strings.HasPrefix(ct, "application/soap+xml") || !strings.Contains(reply, "<Celsius>3.5</Celsius>") {
+		t.Errorf("got %d %q %s, want 200 application/soap+xml with Celsius 3.5", status, ct, reply)
+	}
+}
