@@ -78,3 +78,23 @@ func BenchmarkParseSized_100KiB(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkXPathCompiled_100KiB(b *testing.B) {
+	d, err := ParseBytes([]byte(soapEnvelope(100<<10)), Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, err := CompileXPath("//q:Symbol", map[string]string{"q": quoteNS})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if v, ok := x.EvalString(d.Root()); !ok || v != "IBM" {
+				b.Errorf("got %q %v, want IBM", v, ok)
+				return
+			}
+		}
+	})
+}

@@ -55,5 +55,11 @@
 // node is all character data between two neighbouring tags, CDATA sections
 // included and comments left out. Namespace declarations are not attribute
 // nodes. Name tests with prefixes match by namespace URI when the
-// expression is compiled with xpath.CompileWithNS.
+// expression is compiled with xpath.CompileWithNS (with xpath.Compile they
+// compare prefixes as written, and an unprefixed name test matches by local
+// name in any namespace: antchfx/xpath's behaviour, not XPath 1.0's).
+//
+// An *xpath.Expr holds iteration state, so antchfx/xpath does not let two
+// goroutines evaluate one at once; Element.EvalString serialises such
+// evaluations, and XPath (CompileXPath) evaluates in parallel.
 package xmldoc
