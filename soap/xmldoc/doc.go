@@ -55,9 +55,10 @@
 // node is all character data between two neighbouring tags, CDATA sections
 // included and comments left out. Namespace declarations are not attribute
 // nodes. Name tests with prefixes match by namespace URI when the
-// expression is compiled with xpath.CompileWithNS (with xpath.Compile they
-// compare prefixes as written, and an unprefixed name test matches by local
-// name in any namespace: antchfx/xpath's behaviour, not XPath 1.0's).
+// expression is compiled with xpath.CompileWithNS and the prefix is in its
+// map; otherwise antchfx/xpath compares prefixes as written. So an
+// unprefixed name test matches elements written without a prefix, whatever
+// their default namespace (antchfx/xpath's behaviour, not XPath 1.0's).
 //
 // An *xpath.Expr holds iteration state, so antchfx/xpath does not let two
 // goroutines evaluate one at once; Element.EvalString serialises such

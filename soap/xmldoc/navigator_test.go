@@ -76,6 +76,15 @@ func TestNavigator_NamespaceAwareNameTest(t *testing.T) {
 		{"no namespace", `<a><Symbol>no</Symbol></a>`, "", false},
 		{"soap envelope", soapEnvelope(1 << 10), "IBM", true},
 	}
+	// Pinned antchfx/xpath behaviour (see doc.go): unprefixed name tests
+	// compare the written prefix, not the namespace.
+	bare := xpath.MustCompile("//Symbol")
+	if got, ok := mustParse(t, `<a xmlns="urn:x"><Symbol>E</Symbol></a>`).Root().EvalString(bare); got != "E" || !ok {
+		t.Errorf("//Symbol in a default namespace: got %q %v, want E true", got, ok)
+	}
+	if _, ok := mustParse(t, `<p:a xmlns:p="urn:x"><p:Symbol/></p:a>`).Root().EvalString(bare); ok {
+		t.Errorf("//Symbol against p:Symbol: got a match, want none")
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, ok := mustParse(t, tt.doc).Root().EvalString(expr)
