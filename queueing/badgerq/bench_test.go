@@ -80,13 +80,18 @@ func BenchmarkEnqueue(b *testing.B) {
 // leased and acked (two syncs per message, shared by a group commit).
 func BenchmarkEnqueueLeaseAck(b *testing.B) {
 	body := make([]byte, 1024)
-	for _, parallel := range []bool{false, true} {
-		name := "sequential"
-		if parallel {
-			name = "parallel"
-		}
-		b.Run(name, func(b *testing.B) {
-			q := benchQueue(b, false)
+	for _, mode := range []struct {
+		name                 string
+		syncWrites, parallel bool
+	}{
+		{"sequential", false, false},
+		{"parallel", false, true},
+		{"sequential-syncwrites", true, false},
+		{"parallel-syncwrites", true, true},
+	} {
+		parallel := mode.parallel
+		b.Run(mode.name, func(b *testing.B) {
+			q := benchQueue(b, mode.syncWrites)
 			ctx := context.Background()
 			one := func() {
 				if _, err := q.Enqueue(ctx, queueing.Message{Body: body}); err != nil {

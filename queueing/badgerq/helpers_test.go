@@ -11,9 +11,15 @@ import (
 	"github.com/wsgw/wsgw/queueing"
 )
 
+// openDB opens a DB as doc.go asks: with SyncWrites.
 func openDB(t testing.TB, dir string) *badger.DB {
 	t.Helper()
-	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).WithSyncWrites(false))
+	return openDBSync(t, dir, true)
+}
+
+func openDBSync(t testing.TB, dir string, syncWrites bool) *badger.DB {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).WithSyncWrites(syncWrites))
 	if err != nil {
 		t.Fatalf("opening badger: %v", err)
 	}

@@ -3,6 +3,7 @@ package badgerq
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -407,5 +408,49 @@ func TestQueue_LeaseScanIsBoundedByTombstones(t *testing.T) {
 	}
 	if got := e.q.scanned.Load() - before; got > 4 {
 		t.Errorf("got %d index keys visited by one Lease after 300 acks, want at most 4", got)
+	}
+}
+
+// TestQueue_SyncModes checks both ways of syncing (doc.go): one sync per
+// durable call here, since the calls are sequential, and the data back
+// after reopening.
+func TestQueue_SyncModes(t *testing.T) {
+	for _, syncWrites := range []bool{true, false} {
+		t.Run(fmt.Sprint("SyncWrites=", syncWrites), func(t *testing.T) {
+			dir := t.TempDir()
+			ctx := context.Background()
+			db := openDBSync(t, dir, syncWrites)
+			q, err := Open(db, "q/", queueing.Options{SweepInterval: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range []string{"a", "b"} {
+				if _, err := q.Enqueue(ctx, queueing.Message{Body: []byte(b)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ls, err := q.Lease(ctx, 1, time.Minute)
+			if err != nil || len(ls) != 1 {
+				t.Fatalf("Lease: got %d, %v, want 1 message", len(ls), err)
+			}
+			if err := q.Ack(ctx, ls[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if got := q.Stats().Syncs; got != 3 {
+				t.Errorf("got %d syncs, want 3 (two enqueues, one ack; none for the lease)", got)
+			}
+			q.Close()
+			db.Close()
+			db = openDBSync(t, dir, syncWrites)
+			defer db.Close()
+			q, err = Open(db, "q/", queueing.Options{SweepInterval: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.Close()
+			if ls, _ := q.Lease(ctx, 10, time.Minute); len(ls) != 1 || string(ls[0].Body) != "b" {
+				t.Fatalf("got %+v after reopen, want b", ls)
+			}
+		})
 	}
 }

@@ -1,0 +1,82 @@
+// Package badgerq implements the durable queues of package queueing on
+// badger (github.com/dgraph-io/badger/v4), for a single node.
+//
+// # One store, many queues
+//
+// The caller opens one *badger.DB and hands it to Open with a key prefix;
+// each queue lives under its own prefix ("q/orders/", "q/sub/42/"), so any
+// number of named queues share the node's DB with the other persistent
+// parts of the gateway. No prefix may be a prefix of another.
+//
+// # Key layout
+//
+// Under the queue's prefix P (seq: the message ID, 8 bytes big-endian;
+// times: unix nanoseconds, 8 bytes big-endian, so keys sort by time):
+//
+//	P m <seq>                 meta: flags (ready, leased), attempts,
+//	                          visible-at, enqueued-at, expires-at, group
+//	P b <seq>                 body, written once
+//	P r <visibleAt> <seq>     ready index: one key per deliverable message,
+//	                          ordered by (visible-at, seq)
+//	P g <len><group> <seq>    group members, in ID order
+//	P G <len><group>          group record: member count, lowest member
+//	P x <expiresAt> <seq>     expiry index, for messages with an expiry
+//	P d <seq>                 dead letter: meta plus reason and dead-at
+//	                          (the body stays at P b <seq>)
+//	P s                       badger sequence lease for IDs (db.GetSequence)
+//	P n                       counters: length, dead letters
+//
+// Leasing is an ordered scan of the ready index that stops at the first key
+// whose visible-at time is in the future. A lease does not have a state of
+// its own: it moves the message's ready key to now+visibility and sets the
+// leased flag, so a lease that is neither acked nor nacked ends by itself,
+// across restarts, with nothing to recover. A nack moves the key to
+// now+delay. A group has exactly one member in the ready index; the others
+// wait in the group index and the next one is promoted (at its enqueue
+// time, keeping its place) when that one is acked or dead-lettered. So a
+// group's next message is never leased while an earlier one is leased or
+// waiting for redelivery, and groups proceed in parallel.
+//
+// No index of the messages is kept in memory: memory is bounded by the
+// batch sizes, not by the queue's length. The committer keeps a "floor" per
+// index (a key below which no live key exists) so that scans seek past the
+// tombstones that deletes leave at the front of an index until badger
+// compacts them, and scans read all versions so that they stop at a key in
+// the future even when it was deleted, rather than stepping over every
+// tombstone up to the next live key.
+//
+// Expired messages are never delivered: Lease dead-letters those it meets,
+// and a periodic sweep (Options.SweepInterval) reads a bounded slice of the
+// expiry index and dead-letters expired messages that are not leased.
+//
+// # Durability contract
+//
+// Every change (Enqueue, Lease, Ack, Nack, Redrive, the sweep) goes through
+// one committer goroutine per queue, started by Open and stopped by Close.
+// It takes every call waiting for it, applies them in one badger
+// transaction and, if any of them needs durability (all but Lease and the
+// sweep), syncs once before replying to any of them: group commit. A call
+// that returns nil is on disk; one that returns an error other than a
+// context error had no effect; after a context error the outcome is
+// unknown. Batches are atomic: an EnqueueBatch is stored whole or not at
+// all.
+//
+// Open the DB with SyncWrites true. Then each committed transaction is
+// synced by badger itself, and since the queue commits one transaction per
+// group, that is one sync per group. With SyncWrites false the queue calls
+// db.Sync after each durable transaction, which costs the same but syncs
+// only the active memtable's log and the newest value-log file: if another
+// writer of the same DB makes badger rotate its memtable between the
+// queue's commit and its Sync, the queue's writes sit in a log that is not
+// synced until the memtable is flushed, and an operating-system crash in
+// that window can lose them (a killed process loses nothing: its writes
+// are in the page cache). Measured on the development VM, both modes cost
+// one fsync (1-3 ms there) per group commit; SyncWrites true also syncs
+// lease-only transactions.
+//
+// IDs come from a badger sequence, are increasing in commit order and are
+// never reused, also after a crash. Delivery is at least once: a message
+// whose lease runs out is delivered again, with its attempt count raised,
+// until it is acked or goes to the dead letters after Options.MaxAttempts
+// deliveries.
+package badgerq
