@@ -145,9 +145,9 @@ func (o Options) Validate() error {
 	if o.VisibilityTimeout < 0 {
 		errs = append(errs, fmt.Errorf("VisibilityTimeout: must not be negative, got %v", o.VisibilityTimeout))
 	}
-	if o.MaxBatchBytes > 0 && o.MaxMessageBytes > o.MaxBatchBytes {
+	if d := o.WithDefaults(); d.MaxMessageBytes > d.MaxBatchBytes {
 		errs = append(errs, fmt.Errorf("MaxMessageBytes: must not exceed MaxBatchBytes (%d), got %d",
-			o.MaxBatchBytes, o.MaxMessageBytes))
+			d.MaxBatchBytes, d.MaxMessageBytes))
 	}
 	errs = append(errs, o.Backoff.check("Backoff.")...)
 	return errors.Join(errs...)

@@ -16,7 +16,7 @@ func (q *Queue) Ack(ctx context.Context, ids ...uint64) error {
 		return fmt.Errorf("acking %d messages, max %d: %w", len(ids), q.opts.MaxBatch, queueing.ErrTooLarge)
 	}
 	ids = append([]uint64(nil), ids...)
-	o := newOp(0, true, func(b *batch) error { return b.ack(ids) })
+	o := newOp(ctx, opCost(len(ids), 0), true, func(b *batch) error { return b.ack(ids) })
 	if err := q.submit(ctx, o); err != nil {
 		return fmt.Errorf("acking: %w", err)
 	}
@@ -47,7 +47,7 @@ func (b *batch) ack(ids []uint64) error {
 // A message that has had MaxAttempts deliveries goes to the dead letters
 // instead. It fails with queueing.ErrNotFound if id is not leased.
 func (q *Queue) Nack(ctx context.Context, id uint64, delay time.Duration) error {
-	o := newOp(0, true, func(b *batch) error { return b.nack(id, delay) })
+	o := newOp(ctx, opCost(1, 0), true, func(b *batch) error { return b.nack(id, delay) })
 	if err := q.submit(ctx, o); err != nil {
 		return fmt.Errorf("nacking %d: %w", id, err)
 	}

@@ -1,6 +1,7 @@
 package badgerq
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -10,15 +11,20 @@ import (
 
 // op is one call waiting for the committer.
 type op struct {
+	ctx     context.Context      // the caller's; an op whose ctx ended is skipped
 	apply   func(b *batch) error // runs inside the batch's transaction
-	size    int64                // body bytes, for bounding a transaction
+	cost    int64                // estimated transaction bytes, see opCost
 	durable bool                 // reply only after a sync to disk
 	done    chan error           // buffered 1; receives the outcome once
 }
 
-func newOp(size int64, durable bool, apply func(b *batch) error) *op {
-	return &op{apply: apply, size: size, durable: durable, done: make(chan error, 1)}
+func newOp(ctx context.Context, cost int64, durable bool, apply func(b *batch) error) *op {
+	return &op{ctx: ctx, apply: apply, cost: cost, durable: durable, done: make(chan error, 1)}
 }
+
+// opCost estimates the transaction bytes of an op on items messages with
+// bodies of bodyBytes: each message writes or deletes a few keys.
+func opCost(items int, bodyBytes int64) int64 { return bodyBytes + 512*int64(items) }
 
 // isOpError tells an error that fails one op (which then wrote nothing)
 // from one that fails the whole transaction.
@@ -65,12 +71,12 @@ func (q *Queue) drain() {
 // pile up while the previous batch syncs: that is the group commit.
 func (q *Queue) gather(first *op) []*op {
 	ops := []*op{first}
-	size := first.size
-	for len(ops) < q.maxOps && size < q.maxBytes {
+	cost := first.cost
+	for len(ops) < q.maxOps && cost < q.maxCost {
 		select {
 		case o := <-q.ops:
 			ops = append(ops, o)
-			size += o.size
+			cost += o.cost
 		default:
 			return ops
 		}
@@ -111,6 +117,10 @@ func (q *Queue) commitTxn(ops []*op) (errs []error, committed bool, err error) {
 	errs = make([]error, len(ops))
 	durable := false
 	for i, o := range ops {
+		if err := o.ctx.Err(); err != nil {
+			errs[i] = err // the caller is gone: do not lease for no one
+			continue
+		}
 		e := o.apply(b)
 		if e != nil && !isOpError(e) {
 			return nil, false, e

@@ -67,7 +67,7 @@ func (q *Queue) Redrive(ctx context.Context, ids ...uint64) (int, error) {
 	}
 	ids = append([]uint64(nil), ids...)
 	var n int
-	o := newOp(0, true, func(b *batch) error {
+	o := newOp(ctx, opCost(len(ids), 0), true, func(b *batch) error {
 		var err error
 		n, err = b.redrive(ids)
 		return err
@@ -112,7 +112,7 @@ func (q *Queue) DeleteDeadLetters(ctx context.Context, ids ...uint64) error {
 		return fmt.Errorf("deleting %d dead letters, max %d: %w", len(ids), q.opts.MaxBatch, queueing.ErrTooLarge)
 	}
 	ids = append([]uint64(nil), ids...)
-	o := newOp(0, true, func(b *batch) error {
+	o := newOp(ctx, opCost(len(ids), 0), true, func(b *batch) error {
 		for _, seq := range ids {
 			_, ok, err := b.get(b.q.k.dead(seq))
 			if err != nil {

@@ -29,7 +29,7 @@ func (q *Queue) EnqueueBatch(ctx context.Context, msgs []queueing.Message) ([]ui
 	}
 	msgs = cloneBodies(msgs) // the caller may reuse them if ctx ends first
 	var ids []uint64
-	o := newOp(size, true, func(b *batch) error {
+	o := newOp(ctx, opCost(len(msgs), size), true, func(b *batch) error {
 		var err error
 		ids, err = b.enqueue(msgs)
 		return err

@@ -8,8 +8,8 @@ import (
 	"github.com/wsgw/wsgw/queueing"
 )
 
-// Lease hands out up to n visible messages (at most MaxBatch), oldest
-// first, each until now+visibility (0 means Options.VisibilityTimeout). It
+// Lease hands out up to n visible messages (at most MaxBatch, and no more
+// once their bodies reach MaxBatchBytes), oldest first, each until now+visibility (0 means Options.VisibilityTimeout). It
 // returns at once, with no messages if none is visible. Expired messages
 // and messages out of attempts met on the way go to the dead letters.
 func (q *Queue) Lease(ctx context.Context, n int, visibility time.Duration) ([]queueing.Lease, error) {
@@ -24,7 +24,7 @@ func (q *Queue) Lease(ctx context.Context, n int, visibility time.Duration) ([]q
 	}
 	n = min(n, q.opts.MaxBatch)
 	var out []queueing.Lease
-	o := newOp(0, false, func(b *batch) error {
+	o := newOp(ctx, opCost(n, 0), false, func(b *batch) error {
 		var err error
 		out, err = b.lease(n, visibility)
 		return err
@@ -42,8 +42,9 @@ const leaseScanSlack = 64
 func (b *batch) lease(n int, visibility time.Duration) ([]queueing.Lease, error) {
 	cands := b.visibleKeys(n + leaseScanSlack)
 	var out []queueing.Lease
+	bytes := 0
 	for _, c := range cands {
-		if len(out) == n {
+		if len(out) == n || bytes >= b.q.opts.MaxBatchBytes {
 			break
 		}
 		l, ok, err := b.leaseOne(c, visibility)
@@ -52,6 +53,7 @@ func (b *batch) lease(n int, visibility time.Duration) ([]queueing.Lease, error)
 		}
 		if ok {
 			out = append(out, l)
+			bytes += len(l.Body)
 		}
 	}
 	return out, nil

@@ -26,7 +26,7 @@ type Queue struct {
 	seq        *badger.Sequence
 	syncWrites bool  // the DB syncs on every commit; no extra Sync needed
 	maxOps     int   // ops gathered into one transaction
-	maxBytes   int64 // body bytes gathered into one transaction
+	maxCost    int64 // estimated bytes gathered into one transaction (opCost)
 
 	ops       chan *op
 	closing   chan struct{} // closed by Close: no new ops
@@ -72,7 +72,11 @@ func Open(db *badger.DB, prefix string, opts queueing.Options) (*Queue, error) {
 		sig:        make(chan struct{}),
 		rnd:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
-	q.maxBytes = min(int64(q.opts.MaxBatchBytes)*2, db.MaxBatchSize()/2)
+	q.maxCost = db.MaxBatchSize() / 2
+	if need := opCost(q.opts.MaxBatch, int64(q.opts.MaxBatchBytes)); need > q.maxCost {
+		return nil, fmt.Errorf("opening queue %q: a full batch (%d bytes estimated) does not fit a badger transaction (%d); lower MaxBatch or MaxBatchBytes, or raise the DB's MemTableSize",
+			prefix, need, q.maxCost)
+	}
 	q.ops = make(chan *op, q.maxOps)
 	if err := q.loadCounts(); err != nil {
 		return nil, fmt.Errorf("opening queue %q: %w", prefix, err)

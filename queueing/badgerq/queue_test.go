@@ -454,3 +454,28 @@ func TestQueue_SyncModes(t *testing.T) {
 		})
 	}
 }
+
+func TestQueue_LeaseWithEndedContextLeasesNothing(t *testing.T) {
+	e := newEnv(t, queueing.Options{})
+	e.enqueue("a", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 10 {
+		if _, err := e.q.Lease(ctx, 1, time.Minute); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Lease with an ended context: got %v, want context.Canceled", err)
+		}
+	}
+	if ls := e.lease(1, time.Minute); len(ls) != 1 || ls[0].Attempts != 1 {
+		t.Fatalf("got %+v, want the message on its first attempt", ls)
+	}
+}
+
+func TestQueue_LeaseBoundedByBytes(t *testing.T) {
+	e := newEnv(t, queueing.Options{MaxBatchBytes: 8, MaxMessageBytes: 5})
+	for _, b := range []string{"aaaaa", "bbbbb", "c"} {
+		e.enqueue(b, "")
+	}
+	if got := bodies(e.lease(10, time.Minute)); !slices.Equal(got, []string{"aaaaa", "bbbbb"}) {
+		t.Fatalf("got %q, want leasing to stop once MaxBatchBytes is reached", got)
+	}
+}

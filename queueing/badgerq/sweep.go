@@ -1,6 +1,8 @@
 package badgerq
 
 import (
+	"context"
+
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -12,7 +14,7 @@ const sweepBudget = 256
 // message not yet expired or after sweepBudget keys; messages leased at
 // the moment are left to their consumer (Lease checks expiry again).
 func (q *Queue) sweepOp() *op {
-	return newOp(0, false, func(b *batch) error { return b.sweep() })
+	return newOp(context.Background(), opCost(sweepBudget, 0), false, func(b *batch) error { return b.sweep() })
 }
 
 func (b *batch) sweep() error {
