@@ -66,6 +66,18 @@ func (p *parser) declare(a *attr, e *elem) {
 	p.d.decls = append(p.d.decls, d)
 	p.bind[prefix] = idx
 	e.scope = idx
+	p.rebound(prefix, idx)
+}
+
+// rebound keeps the lookup caches in step with a change of binding.
+func (p *parser) rebound(prefix string, idx int32) {
+	p.lastOK = false
+	if prefix == "" {
+		p.defaultNS = -1
+		if idx >= 0 && p.d.decls[idx].uriStart != p.d.decls[idx].uriEnd {
+			p.defaultNS = idx
+		}
+	}
 }
 
 // checkDecl applies the constraints of Namespaces 3 (reserved prefixes and
@@ -98,12 +110,18 @@ func (p *parser) unbind(outer, scope int32) {
 		} else {
 			p.bind[key] = d.shadow
 		}
+		p.rebound(key, d.shadow)
 	}
 }
 
-// lookup returns the declaration binding prefix (Namespaces 7: it must
-// exist).
-func (p *parser) lookup(prefix []byte, off int) int32 {
+// lookup returns the declaration binding the prefix buf[s:e] (Namespaces
+// 7: it must exist). The last answer is cached: SOAP repeats prefixes.
+func (p *parser) lookup(s, e int32) int32 {
+	prefix := p.buf[s:e]
+	if p.lastOK && string(prefix) == p.lastPrefix {
+		return p.lastDecl
+	}
+	off := int(s)
 	if string(prefix) == "xml" {
 		return predefinedDecl
 	}
@@ -114,6 +132,7 @@ func (p *parser) lookup(prefix []byte, off int) int32 {
 	if !ok {
 		p.syntax(off, "undeclared namespace prefix \""+string(prefix)+"\"")
 	}
+	p.lastPrefix, p.lastDecl, p.lastOK = view(p.buf, s, e), v, true
 	return v
 }
 
@@ -129,18 +148,16 @@ func (p *parser) declURI(k int32) string {
 // resolve gives e and its attributes their namespace names (Namespaces 6)
 // and checks attribute uniqueness (XML 1.0, 3.1 WFC: Unique Att Spec;
 // Namespaces 6.3).
-func (p *parser) resolve(e *elem, lt int) {
-	e.ns = -1
+func (p *parser) resolve(e *elem) {
+	e.ns = p.defaultNS
 	if e.prefixLen > 0 {
-		e.ns = p.lookup(p.buf[e.start+1:e.start+1+e.prefixLen], lt+1)
-	} else if v, ok := p.bind[""]; ok && p.d.decls[v].uriStart != p.d.decls[v].uriEnd {
-		e.ns = v
+		e.ns = p.lookup(e.start+1, e.start+1+e.prefixLen)
 	}
 	attrs := p.d.attrs[e.attr0:e.attrEnd]
 	for k := range attrs {
 		a := &attrs[k]
 		if a.flags&aDecl == 0 && a.prefixLen > 0 {
-			a.ns = p.lookup(p.buf[a.nameStart:a.nameStart+a.prefixLen], int(a.nameStart))
+			a.ns = p.lookup(a.nameStart, a.nameStart+a.prefixLen)
 		}
 		for l := range k {
 			p.checkUnique(&attrs[l], a)

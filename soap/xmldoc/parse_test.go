@@ -98,6 +98,12 @@ func TestParse_WellFormed(t *testing.T) {
 		{"spaces in tags", "<a  x = '1'\n></a >", "{}a {}x=\"1\" text=\"\"\n"},
 		{"gt in value", `<a x="a>b"/>`, "{}a {}x=\"a>b\" text=\"\"\n"},
 		{"ns in attr value refs", `<p:a xmlns:p="urn:&amp;"/>`, "{urn:&}a text=\"\"\n"},
+		{"long decoded", "<a t=\"" + pad + "\t&amp;\">" + pad + "\r\n&lt;</a>",
+			"{}a {}t=\"" + pad + " &\" text=\"" + pad + "\\n<\"\n"},
+		{"default scope restored", `<a xmlns="urn:x"><b xmlns=""/><c/><d xmlns="urn:y"><e/></d><f/></a>`,
+			"{urn:x}a text=\"\"\n {}b text=\"\"\n {urn:x}c text=\"\"\n {urn:y}d text=\"\"\n  {urn:y}e text=\"\"\n {urn:x}f text=\"\"\n"},
+		{"prefix scope restored", `<p:a xmlns:p="1"><p:b xmlns:p="2"><p:x/></p:b><p:c/></p:a>`,
+			"{1}a text=\"\"\n {2}b text=\"\"\n  {2}x text=\"\"\n {1}c text=\"\"\n"},
 		{"same local different ns", `<a xmlns:p="urn:p" xmlns:q="urn:q" p:x="1" q:x="2"/>`,
 			"{}a {urn:p}x=\"1\" {urn:q}x=\"2\" text=\"\"\n"},
 	}
@@ -122,6 +128,9 @@ const billionLaughs = `<?xml version="1.0"?>
  <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
 ]>
 <lolz>&lol9;</lolz>`
+
+// pad is longer than shortRun.
+var pad = strings.Repeat("p]", shortRun)
 
 func TestParse_Malformed(t *testing.T) {
 	tests := []struct{ name, in, kind, msg string }{
@@ -182,6 +191,11 @@ func TestParse_Malformed(t *testing.T) {
 		{"bad markup", `<a><!FOO></a>`, "syntax", "invalid markup"},
 		{"slash without gt", `<a/ >`, "syntax", "expected '>' after '/'"},
 		{"end tag junk", `<a></a x>`, "syntax", "expected '>' in end tag"},
+		// Runs longer than shortRun take the vectorised path.
+		{"long bad entity", "<a>" + pad + "&nbsp;</a>", "syntax", "undefined entity &nbsp;"},
+		{"long cdata end", "<a>" + pad + "]]></a>", "syntax", "\"]]>\" in character data"},
+		{"long lt in attr", `<a x="` + pad + `<"/>`, "syntax", "'<' in attribute value"},
+		{"long bare ampersand in attr", `<a x="` + pad + `&"/>`, "syntax", "'&' not starting"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,9 @@ import "bytes"
 // attribute values, whitespace to normalise).
 func (p *parser) checkText(s, e int, inAttr bool) (decode bool) {
 	b := p.buf[s:e]
+	if len(b) < shortRun {
+		return p.checkShort(b, s, inAttr)
+	}
 	if inAttr {
 		if k := bytes.IndexByte(b, '<'); k >= 0 {
 			p.syntax(s+k, "'<' in attribute value")
@@ -32,6 +35,55 @@ func (p *parser) checkText(s, e int, inAttr bool) (decode bool) {
 			break
 		}
 		k += n + next
+	}
+	return decode
+}
+
+// shortRun is the length below which one pass over the bytes beats the
+// vectorised searches of checkText.
+const shortRun = 64
+
+// Bytes that checkShort looks at twice.
+var (
+	specialInText = byteSet("&\r]")
+	specialInAttr = byteSet("&\r\n\t<")
+)
+
+func byteSet(s string) (t [256]bool) {
+	for i := range len(s) {
+		t[s[i]] = true
+	}
+	return t
+}
+
+// checkShort is checkText in one pass, for short runs (such as the
+// whitespace between tags).
+func (p *parser) checkShort(b []byte, s int, inAttr bool) (decode bool) {
+	special := &specialInText
+	if inAttr {
+		special = &specialInAttr
+	}
+	for k := 0; k < len(b); k++ {
+		c := b[k]
+		if !special[c] {
+			continue
+		}
+		switch c {
+		case '&':
+			n, msg := checkRef(b[k:])
+			if msg != "" {
+				p.syntax(s+k, msg)
+			}
+			k += n - 1
+		case '<':
+			p.syntax(s+k, "'<' in attribute value")
+		case ']':
+			if bytes.HasPrefix(b[k:], []byte("]]>")) {
+				p.syntax(s+k, "\"]]>\" in character data")
+			}
+			continue
+		}
+		decode = true
 	}
 	return decode
 }

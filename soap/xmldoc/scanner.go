@@ -23,6 +23,13 @@ type parser struct {
 	hint     int     // expected input size, or 0
 	stackBuf [16]int32
 	bind     map[string]int32 // prefix -> innermost declaration in scope
+
+	// Caches of bind: the default namespace's declaration (-1 for none)
+	// and the last prefix looked up.
+	defaultNS  int32
+	lastPrefix string
+	lastDecl   int32
+	lastOK     bool
 }
 
 // errInternal marks a panic inside the parser.
@@ -120,10 +127,11 @@ func (p *parser) run() (d *Doc, err error) {
 			d, err = nil, b.err
 		}
 	}()
-	n := max(0, min(p.hint>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements))
+	n := max(0, min(max(p.hint, cap(p.buf))>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements))
 	p.d = &Doc{elems: make([]elem, 0, n), attrs: make([]attr, 0, n)}
 	p.d.decls = append(make([]nsDecl, 0, 8), nsDecl{prefix: "xml", uri: xmlNS, uriSet: true, prev: -1, shadow: -1})
 	p.stack = p.stackBuf[:0]
+	p.defaultNS = -1
 	p.document()
 	p.d.raw = p.buf
 	p.finish()

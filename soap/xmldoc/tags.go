@@ -16,21 +16,12 @@ func (p *parser) startTag(lt int) int {
 		p.limit("MaxElements", p.lim.MaxElements, n, lt)
 	}
 	nameEnd, prefixLen := p.qname(lt+1, "element")
-	parent, scope := int32(-1), int32(predefinedDecl)
-	if n := len(p.stack); n > 0 {
-		parent = p.stack[n-1]
-		scope = p.d.elems[parent].scope
-	}
-	e := elem{
-		start: int32(lt), nameEnd: int32(nameEnd), prefixLen: int32(prefixLen),
-		parent: parent, firstChild: -1, lastChild: -1, prev: -1, next: -1,
-		attr0: int32(len(p.d.attrs)), scope: scope,
-	}
-	i, empty := p.attributes(nameEnd, &e)
+	idx := p.newElem(lt, nameEnd, prefixLen)
+	e := &p.d.elems[idx] // stable: elems does not grow until this tag ends
+	i, empty := p.attributes(nameEnd, e)
 	e.attrEnd = int32(len(p.d.attrs))
-	p.resolve(&e, lt)
 	e.contentStart = int32(i)
-	idx := p.link(e)
+	p.resolve(e)
 	if empty {
 		p.close(idx, i, i)
 	} else {
@@ -39,12 +30,28 @@ func (p *parser) startTag(lt int) int {
 	return i
 }
 
-// link appends e to the index as the last child of its parent.
-func (p *parser) link(e elem) int32 {
+// newElem appends the record of the element at lt to the index, as the
+// last child of the innermost open element.
+func (p *parser) newElem(lt, nameEnd, prefixLen int) int32 {
+	parent, scope := int32(-1), int32(predefinedDecl)
+	if n := len(p.stack); n > 0 {
+		parent = p.stack[n-1]
+		scope = p.d.elems[parent].scope
+	}
 	idx := int32(len(p.d.elems))
-	if e.parent >= 0 {
-		par := &p.d.elems[e.parent]
-		e.prev = par.lastChild
+	if len(p.d.elems) == cap(p.d.elems) {
+		c := p.growCap(len(p.d.elems), lt, p.lim.MaxElements)
+		p.d.elems = append(make([]elem, 0, c), p.d.elems...)
+	}
+	p.d.elems = p.d.elems[:idx+1]
+	p.d.elems[idx] = elem{
+		start: int32(lt), nameEnd: int32(nameEnd), prefixLen: int32(prefixLen),
+		parent: parent, firstChild: -1, lastChild: -1, prev: -1, next: -1,
+		attr0: int32(len(p.d.attrs)), scope: scope,
+	}
+	if parent >= 0 {
+		par := &p.d.elems[parent]
+		p.d.elems[idx].prev = par.lastChild
 		if par.lastChild >= 0 {
 			p.d.elems[par.lastChild].next = idx
 		} else {
@@ -52,11 +59,6 @@ func (p *parser) link(e elem) int32 {
 		}
 		par.lastChild = idx
 	}
-	if len(p.d.elems) == cap(p.d.elems) {
-		c := p.growCap(len(p.d.elems), int(e.start), p.lim.MaxElements)
-		p.d.elems = append(make([]elem, 0, c), p.d.elems...)
-	}
-	p.d.elems = append(p.d.elems, e)
 	return idx
 }
 
