@@ -87,8 +87,8 @@ type Options struct {
 	// nacked or whose lease runs out goes to the dead letters with
 	// ReasonMaxAttempts; 0 means 10, negative means unlimited.
 	MaxAttempts int
-	// MaxDeadLetters bounds the dead letters; past it the oldest is deleted.
-	// 0 means 100,000.
+	// MaxDeadLetters bounds the dead letters; past it the one with the
+	// lowest ID is deleted. 0 means 100,000.
 	MaxDeadLetters int
 	// VisibilityTimeout is used by Lease when it is given 0; 0 means 30s.
 	VisibilityTimeout time.Duration

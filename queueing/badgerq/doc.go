@@ -56,9 +56,9 @@
 // It takes every call waiting for it, applies them in one badger
 // transaction and, if any of them needs durability (all but Lease and the
 // sweep), syncs once before replying to any of them: group commit. A call
-// that returns nil is on disk; one that returns an error other than a
-// context error had no effect; after a context error the outcome is
-// unknown. Batches are atomic: an EnqueueBatch is stored whole or not at
+// that returns nil is on disk. One that fails with a queueing error
+// (ErrQueueFull, ErrTooLarge, ErrNotFound, ErrClosed) had no effect; after
+// a context error, or a failed sync, the outcome is unknown. Batches are atomic: an EnqueueBatch is stored whole or not at
 // all.
 //
 // Open the DB with SyncWrites true. Then each committed transaction is

@@ -52,8 +52,8 @@ type Queue struct {
 // not be empty, and no queue's prefix may be a prefix of another's (end
 // them with a separator: "q/orders/"). One Queue per prefix at a time.
 //
-// For durability the DB may be opened with SyncWrites false (the queue
-// calls db.Sync once per group commit) or true (each commit syncs).
+// Open the DB with SyncWrites true: see "Durability contract" in the
+// package documentation for why, and for what SyncWrites false risks.
 func Open(db *badger.DB, prefix string, opts queueing.Options) (*Queue, error) {
 	if prefix == "" {
 		return nil, errors.New("opening queue: empty prefix")
