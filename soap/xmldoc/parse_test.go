@@ -152,6 +152,7 @@ func TestParse_Malformed(t *testing.T) {
 		{"encoding", `<?xml version="1.0" encoding="ISO-8859-1"?><a/>`, "syntax", "unsupported encoding"},
 		{"encoding utf-16", `<?xml version="1.0" encoding="UTF-16"?><a/>`, "syntax", "unsupported encoding"},
 		{"version", `<?xml version="1.1"?><a/>`, "syntax", "unsupported XML version"},
+		{"unterminated decl", `<?xml version="1.0" ` + strings.Repeat(" ", 600) + `?><a/>`, "syntax", "not terminated"},
 		{"decl order", `<?xml encoding="UTF-8" version="1.0"?><a/>`, "syntax", "unexpected \"encoding\""},
 		{"bad entity", `<a>&nbsp;</a>`, "syntax", "undefined entity &nbsp;"},
 		{"bad entity in attr", `<a x="&foo;"/>`, "syntax", "undefined entity"},
@@ -242,6 +243,17 @@ func TestParse_Limits(t *testing.T) {
 				t.Errorf("got message %q, want it to contain %q", err, tt.msg)
 			}
 		})
+	}
+}
+
+func TestParse_MaxBytesBoundary(t *testing.T) {
+	in := soapEnvelope(5000)
+	if _, err := parseAllWays(t, in, Limits{MaxBytes: int64(len(in))}); err != nil {
+		t.Errorf("MaxBytes = len: got %v, want no error", err)
+	}
+	_, err := parseAllWays(t, in, Limits{MaxBytes: int64(len(in) - 1)})
+	if errKind(err) != "limit:MaxBytes" {
+		t.Errorf("MaxBytes = len-1: got %v, want MaxBytes", err)
 	}
 }
 

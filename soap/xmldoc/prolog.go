@@ -69,16 +69,18 @@ func (p *parser) pi(i int) {
 	p.fail(&ForbiddenError{Offset: int64(i), Construct: "processing instruction"})
 }
 
-const maxXMLDecl = 512
+const maxXMLDecl = 512 // far more than any legal declaration needs
 
 // xmlDecl parses the XML declaration at i (XML 1.0, 2.8 [23]-[26], 4.3.3
 // [80]-[81], 2.9 [32]) and returns the offset after it. Only version 1.0 and
 // encoding UTF-8 (or its alias UTF8, or none) are accepted.
 func (p *parser) xmlDecl(i int) int {
-	end := p.find(i, "?>", maxXMLDecl)
+	p.ensure(i + maxXMLDecl)
+	end := bytes.Index(p.buf[i:min(len(p.buf), i+maxXMLDecl)], []byte("?>"))
 	if end < 0 {
-		p.syntax(i, "unterminated XML declaration")
+		p.syntax(i, "XML declaration not terminated within 512 bytes")
 	}
+	end += i
 	b := p.buf[i+5 : end] // pseudo-attributes, no slices kept past here
 	off := i + 5
 	seen := 0
