@@ -67,6 +67,16 @@ func newBackend(t *testing.T, id string) *backend {
 
 func (b *backend) url() string { return b.srv.URL + "/quote" }
 
+// holdRequests makes the backend block every request until release (or
+// the end of the test).
+func (b *backend) holdRequests(t *testing.T) (release func()) {
+	b.hold = make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(b.hold) }) }
+	t.Cleanup(release) // runs before the server's Close, which waits for handlers
+	return release
+}
+
 // kill stops the backend: its port refuses connections from now on.
 func (b *backend) kill() {
 	b.srv.CloseClientConnections()
@@ -99,7 +109,7 @@ type quoteArgs struct {
 }
 
 func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodGet && r.URL.Path == "/health" {
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/health") {
 		if !b.healthy.Load() {
 			http.Error(w, "unhealthy", http.StatusServiceUnavailable)
 			return

@@ -185,7 +185,7 @@ func TestGateway_Readyz(t *testing.T) {
 
 func TestGateway_OverloadRefusedWithBusy(t *testing.T) {
 	slow := newBackend(t, "p0/r0")
-	slow.hold = make(chan struct{})
+	release := slow.holdRequests(t)
 	svc := quoteService("StockQuote", partitionOf(slow))
 	svc.Stage = queueing.StageConfig{Workers: 1, QueueLen: 1, TargetDelay: -1}
 	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
@@ -218,7 +218,7 @@ func TestGateway_OverloadRefusedWithBusy(t *testing.T) {
 		}
 		checkGolden(t, "busy_"+v.String(), r)
 	}
-	close(slow.hold)
+	release()
 	wg.Wait()
 	for i, r := range results {
 		if errs[i] != nil || r.status != 200 {
@@ -269,7 +269,7 @@ func TestGateway_MetricsExposed(t *testing.T) {
 
 func TestGateway_ShutdownDrainsInFlight(t *testing.T) {
 	slow := newBackend(t, "p0/r0")
-	slow.hold = make(chan struct{})
+	release := slow.holdRequests(t)
 	g, stop := serveGateway(t, Config{ShutdownTimeout: 10 * time.Second,
 		Services: []ServiceConfig{quoteService("StockQuote", partitionOf(slow))}})
 	defer stop()
@@ -290,7 +290,7 @@ func TestGateway_ShutdownDrainsInFlight(t *testing.T) {
 		}
 		return nil
 	})
-	close(slow.hold)
+	release()
 	if r := <-result; r.status != 200 {
 		t.Errorf("in-flight request: got %d, want 200:\n%s", r.status, r.body)
 	}
