@@ -41,10 +41,15 @@ type Index struct {
 }
 
 // node is one trie node: a topic (or literal prefix) within a namespace.
+// Its children are kept in a slice while there are few (most topics have
+// few subtopics, and a one-entry map costs ~200 bytes) and in a map beyond
+// maxFew.
 type node struct {
-	children map[string]*node
-	exact    []string    // ids whose path is exactly this topic
-	wild     []wildEntry // wildcard paths whose literal prefix ends here
+	name  string           // key in the parent
+	few   []*node          // children, while len(many) == 0
+	many  map[string]*node // children, once there were more than maxFew
+	exact []string         // ids whose path is exactly this topic
+	wild  []wildEntry      // wildcard paths whose literal prefix ends here
 }
 
 type wildEntry struct {
@@ -119,7 +124,7 @@ func (x *Index) AppendMatch(dst []string, t Path) []string {
 			dst = append(dst, n.exact...)
 			break
 		}
-		n = n.children[t.Names[i]]
+		n = n.child(t.Names[i])
 	}
 	if len(dst)-start > 1 {
 		found := dst[start:]

@@ -69,9 +69,9 @@ func TestIndex_PrunesOnlyEmptyNodes(t *testing.T) {
 	if got := x.Match(mustPath(t, nsA, "r", "c")); !slices.Equal(got, []string{"mid"}) {
 		t.Errorf("Match after removing a deeper sibling: got %q, want [mid]", got)
 	}
-	r := x.roots[nsA].children["r"]
-	if len(r.children) != 0 {
-		t.Errorf("node r children after Remove: got %d, want 0", len(r.children))
+	r := x.roots[nsA].child("r")
+	if len(r.few)+len(r.many) != 0 {
+		t.Errorf("node r children after Remove: got %d, want 0", len(r.few)+len(r.many))
 	}
 }
 
@@ -141,5 +141,28 @@ func TestIndex_ConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if got := len(x.Match(topic)); got != 400 {
 		t.Errorf("Match after concurrent Add/Remove: got %d ids, want 400", got)
+	}
+}
+
+func TestIndex_ManyChildren(t *testing.T) {
+	x := NewIndex()
+	const n = 3 * maxFew
+	for i := range n {
+		x.Add(fmt.Sprint("s", i), mustParse(t, DialectConcrete, fmt.Sprintf("tns:r/c%d", i)))
+	}
+	for i := range n {
+		topic := mustPath(t, nsA, "r", fmt.Sprint("c", i))
+		if got := x.Match(topic); !slices.Equal(got, []string{fmt.Sprint("s", i)}) {
+			t.Errorf("Match(%v): got %q, want [s%d]", topic, got, i)
+		}
+		if i%2 == 0 {
+			x.Remove(fmt.Sprint("s", i))
+		}
+	}
+	for i := range n {
+		topic := mustPath(t, nsA, "r", fmt.Sprint("c", i))
+		if got, want := len(x.Match(topic)), i%2; got != want {
+			t.Errorf("Match(%v) after removals: got %d ids, want %d", topic, got, want)
+		}
 	}
 }

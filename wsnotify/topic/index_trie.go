@@ -32,15 +32,7 @@ func (x *Index) addPathLocked(id string, p *pathExpr) {
 	names, exact := p.literalPrefix()
 	n := root
 	for _, name := range names {
-		child := n.children[name]
-		if child == nil {
-			if n.children == nil {
-				n.children = make(map[string]*node)
-			}
-			child = &node{}
-			n.children[name] = child
-		}
-		n = child
+		n = n.addChild(name)
 	}
 	if exact {
 		n.exact = append(n.exact, id)
@@ -72,7 +64,7 @@ func (x *Index) removePathLocked(id string, p *pathExpr) {
 	n := root
 	trail = append(trail, n)
 	for _, name := range names {
-		if n = n.children[name]; n == nil {
+		if n = n.child(name); n == nil {
 			return
 		}
 		trail = append(trail, n)
@@ -83,7 +75,7 @@ func (x *Index) removePathLocked(id string, p *pathExpr) {
 		n.wild = slices.DeleteFunc(n.wild, func(w wildEntry) bool { return w.id == id })
 	}
 	for i := len(trail) - 1; i > 0 && trail[i].empty(); i-- {
-		delete(trail[i-1].children, names[i-1])
+		trail[i-1].removeChild(names[i-1])
 	}
 	if root.empty() {
 		delete(x.roots, p.ns)
@@ -91,5 +83,52 @@ func (x *Index) removePathLocked(id string, p *pathExpr) {
 }
 
 func (n *node) empty() bool {
-	return len(n.children) == 0 && len(n.exact) == 0 && len(n.wild) == 0
+	return len(n.few) == 0 && len(n.many) == 0 && len(n.exact) == 0 && len(n.wild) == 0
+}
+
+// maxFew is the number of children kept in node.few before node.many.
+const maxFew = 8
+
+func (n *node) child(name string) *node {
+	if n.many != nil {
+		return n.many[name]
+	}
+	for _, c := range n.few {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// addChild returns the child called name, creating it if needed.
+func (n *node) addChild(name string) *node {
+	if c := n.child(name); c != nil {
+		return c
+	}
+	c := &node{name: name}
+	switch {
+	case n.many != nil:
+		n.many[name] = c
+	case len(n.few) < maxFew:
+		n.few = append(n.few, c)
+	default:
+		n.many = make(map[string]*node, 2*maxFew)
+		for _, f := range n.few {
+			n.many[f.name] = f
+		}
+		n.many[name] = c
+		n.few = nil
+	}
+	return c
+}
+
+// removeChild drops the child called name. A node that went to a map stays
+// with it.
+func (n *node) removeChild(name string) {
+	if n.many != nil {
+		delete(n.many, name)
+		return
+	}
+	n.few = slices.DeleteFunc(n.few, func(c *node) bool { return c.name == name })
 }

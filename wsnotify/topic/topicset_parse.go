@@ -15,7 +15,8 @@ import (
 // wstop elements such as wstop:documentation are skipped. A child element
 // must be unqualified or in its root's namespace (child topics belong to
 // the root's namespace, WS-Topics 1.3, 4); another namespace gives
-// ErrTopicNotSupported. Nesting deeper than MaxDepth is an error.
+// ErrTopicNotSupported. Nesting deeper than MaxDepth is an error. Topics
+// read before an error stay added.
 func (s *TopicSet) AddXML(doc []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	if err := expectTopicSet(d); err != nil {
