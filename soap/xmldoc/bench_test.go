@@ -2,6 +2,8 @@ package xmldoc
 
 import (
 	"bytes"
+	"encoding/xml"
+	"io"
 	"testing"
 
 	"github.com/antchfx/xpath"
@@ -97,4 +99,42 @@ func BenchmarkXPathCompiled_100KiB(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkEncodingXMLTokens_100KiB is a reference point: only tokenising
+// the same input with encoding/xml, without keeping anything.
+func BenchmarkEncodingXMLTokens_100KiB(b *testing.B) {
+	in := []byte(soapEnvelope(100 << 10))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		dec := xml.NewDecoder(bytes.NewReader(in))
+		for {
+			if _, err := dec.Token(); err != nil {
+				if err != io.EOF {
+					b.Fatal(err)
+				}
+				break
+			}
+		}
+	}
+}
+
+// BenchmarkXPathFullScan_100KiB walks every node: the name test matches
+// nothing.
+func BenchmarkXPathFullScan_100KiB(b *testing.B) {
+	d, err := ParseBytes([]byte(soapEnvelope(100<<10)), Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	expr, err := xpath.CompileWithNS("//q:Nope", map[string]string{"q": quoteNS})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := d.Root().EvalString(expr); ok {
+			b.Fatal("got a match, want none")
+		}
+	}
 }
