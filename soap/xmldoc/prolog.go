@@ -1,9 +1,6 @@
 package xmldoc
 
-import (
-	"bytes"
-	"strings"
-)
+import "bytes"
 
 // document parses document ::= prolog element Misc* (XML 1.0, 2.1 [1]).
 func (p *parser) document() {
@@ -61,7 +58,8 @@ func (p *parser) misc(i int) int {
 // pi refuses the processing instruction at i (SOAP 1.2 Part 1, 5). A
 // misplaced XML declaration is a syntax error (XML 1.0, 2.8 [23]).
 func (p *parser) pi(i int) {
-	if p.hasPrefix(i, "<?") && len(p.buf) >= i+5 && strings.EqualFold(string(p.buf[i+2:i+5]), "xml") {
+	p.ensure(i + 5)
+	if len(p.buf) >= i+5 && bytes.EqualFold(p.buf[i+2:i+5], []byte("xml")) {
 		if c, ok := p.at(i + 5); !ok || isSpace(c) || c == '?' {
 			p.syntax(i, "XML declaration not at the start of the document")
 		}
