@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -91,23 +90,6 @@ func TestQueue_NackDefaultBackoffGrows(t *testing.T) {
 			t.Fatalf("attempt %d: redelivered before %v", attempt+1, wait)
 		}
 		e.clock.Advance(time.Millisecond)
-	}
-}
-
-func TestBackoff_DelayJitterAndCap(t *testing.T) {
-	b := queueing.Backoff{Base: time.Second, Max: 10 * time.Second, Jitter: 0.5}
-	for _, tc := range []struct {
-		attempts int
-		r        float64
-		want     time.Duration
-	}{
-		{1, 0, time.Second}, {2, 0, 2 * time.Second}, {3, 0.5, 3 * time.Second},
-		{10, 0, 10 * time.Second}, {10, 0.999999, 5*time.Second + 10*time.Microsecond},
-	} {
-		got := b.Delay(tc.attempts, tc.r)
-		if diff := got - tc.want; diff < -time.Millisecond || diff > time.Millisecond {
-			t.Errorf("Delay(%d, %v): got %v, want %v", tc.attempts, tc.r, got, tc.want)
-		}
 	}
 }
 
@@ -354,15 +336,6 @@ func TestQueue_PrefixesAreSeparate(t *testing.T) {
 	}
 	if got := bodies(e.lease(10, time.Minute)); !slices.Equal(got, []string{"mine"}) {
 		t.Fatalf("got %q, want only this queue's message", got)
-	}
-}
-
-func TestOptions_ValidateReportsEveryField(t *testing.T) {
-	err := queueing.Options{MaxLength: -1, MaxBatch: -2, Backoff: queueing.Backoff{Jitter: 2}}.Validate()
-	for _, want := range []string{"MaxLength", "MaxBatch", "Backoff.Jitter"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("got %v, want a mention of %s", err, want)
-		}
 	}
 }
 

@@ -1,0 +1,52 @@
+package queueing_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/queueing"
+)
+
+func TestBackoff_DelayJitterAndCap(t *testing.T) {
+	b := queueing.Backoff{Base: time.Second, Max: 10 * time.Second, Jitter: 0.5}
+	for _, tc := range []struct {
+		attempts int
+		r        float64
+		want     time.Duration
+	}{
+		{1, 0, time.Second}, {2, 0, 2 * time.Second}, {3, 0.5, 3 * time.Second},
+		{10, 0, 10 * time.Second}, {10, 0.999999, 5*time.Second + 10*time.Microsecond},
+	} {
+		got := b.Delay(tc.attempts, tc.r)
+		if diff := got - tc.want; diff < -time.Millisecond || diff > time.Millisecond {
+			t.Errorf("Delay(%d, %v): got %v, want %v", tc.attempts, tc.r, got, tc.want)
+		}
+	}
+}
+
+func TestOptions_ValidateReportsEveryField(t *testing.T) {
+	err := queueing.Options{MaxLength: -1, MaxBatch: -2, Backoff: queueing.Backoff{Jitter: 2}}.Validate()
+	for _, want := range []string{"MaxLength", "MaxBatch", "Backoff.Jitter"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want a mention of %s", err, want)
+		}
+	}
+}
+
+func TestOptions_ZeroValueIsValid(t *testing.T) {
+	if err := (queueing.Options{}).Validate(); err != nil {
+		t.Fatalf("got %v for the zero Options, want nil", err)
+	}
+	d := queueing.Options{}.WithDefaults()
+	if d.MaxAttempts != 10 || d.Backoff.Base != time.Second || d.Now == nil {
+		t.Errorf("got defaults %+v, want MaxAttempts 10, Backoff.Base 1s, a clock", d)
+	}
+}
+
+func TestOptions_MessageLargerThanBatchIsInvalid(t *testing.T) {
+	err := queueing.Options{MaxMessageBytes: 8 << 20}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "MaxMessageBytes") {
+		t.Fatalf("got %v, want an error about MaxMessageBytes over the default MaxBatchBytes", err)
+	}
+}
