@@ -46,7 +46,7 @@ const (
 
 // Raw returns the document's bytes exactly as read. They must not be
 // modified.
-func (d *Doc) Raw() []byte { return d.raw }
+func (d *Doc) Raw() []byte { return d.raw[:len(d.raw):len(d.raw)] } // appending copies
 
 // Root returns the document element.
 func (d *Doc) Root() Element { return Element{doc: d, i: 0} }
