@@ -91,9 +91,7 @@ func (s *service) partition(d *decision) error {
 		d.part = s.cluster.AnyPartition()
 		return nil
 	}
-	expr := s.keys.Get()
-	key, ok := d.msg.Envelope.EvalString(expr)
-	s.keys.Put(expr)
+	key, ok := s.keys.EvalString(d.msg.Envelope)
 	key = strings.TrimSpace(key)
 	if !ok || key == "" {
 		if s.cfg.Key.Missing == MissingAny {

@@ -52,9 +52,10 @@ type backend struct {
 	hold    chan struct{}
 	arrived chan string
 
-	mu   sync.Mutex // guards sets and last
-	sets map[string]int
-	last http.Header // header of the last request
+	mu      sync.Mutex // guards sets, last and lastRaw
+	sets    map[string]int
+	last    http.Header // header of the last request
+	lastRaw []byte      // body of the last request
 }
 
 func newBackend(t *testing.T, id string) *backend {
@@ -95,6 +96,12 @@ func (b *backend) lastHeader() http.Header {
 	return b.last
 }
 
+func (b *backend) lastBody() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.lastRaw)
+}
+
 // request is what the backend understood of a request.
 type request struct {
 	Body struct {
@@ -126,7 +133,7 @@ func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	xml.Unmarshal(env.Body.Inner, &args)
 	b.mu.Lock()
-	b.last = r.Header.Clone()
+	b.last, b.lastRaw = r.Header.Clone(), raw
 	if args.XMLName.Local == "SetQuote" {
 		b.sets[args.Symbol]++
 	}

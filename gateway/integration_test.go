@@ -18,7 +18,8 @@ func TestGateway_GetQuoteBothVersions(t *testing.T) {
 	g := startGateway(t, Config{Services: []ServiceConfig{quoteService("StockQuote", partitionOf(b))}})
 	for _, v := range []soapVersion{v11, v12} {
 		t.Run(v.String(), func(t *testing.T) {
-			r := post(t, g.url+"/services/StockQuote", v, "GetQuote", envelope(v, "", getQuote("ACME")))
+			req := envelope(v, "", "\n  <q:GetQuote  ><!-- kept --><q:Symbol>ACME</q:Symbol></q:GetQuote>\n")
+			r := post(t, g.url+"/services/StockQuote", v, "GetQuote", req)
 			if r.status != http.StatusOK {
 				t.Fatalf("got status %d, want 200; body:\n%s", r.status, r.body)
 			}
@@ -27,6 +28,9 @@ func TestGateway_GetQuoteBothVersions(t *testing.T) {
 			}
 			if got := r.header.Get("X-Backend"); got != "p0/r0" {
 				t.Errorf("got X-Backend %q, want the backend's header relayed", got)
+			}
+			if got := b.lastBody(); got != req {
+				t.Errorf("backend got body\n%s\nwant the request's bytes unchanged\n%s", got, req)
 			}
 			h := b.lastHeader()
 			if h.Get("X-Forwarded-For") != "127.0.0.1" || h.Get("X-Forwarded-Proto") != "http" ||
@@ -296,5 +300,54 @@ func TestGateway_ShutdownDrainsInFlight(t *testing.T) {
 	}
 	if err := <-stopped; err != nil {
 		t.Errorf("Serve: got %v, want nil", err)
+	}
+}
+
+func TestGateway_PerTryTimeout(t *testing.T) {
+	r0, r1 := newBackend(t, "p0/r0"), newBackend(t, "p0/r1")
+	r0.holdRequests(t)
+	r1.holdRequests(t)
+	svc := quoteService("StockQuote", partitionOf(r0, r1))
+	svc.Timeout = 100 * time.Millisecond
+	svc.Cluster.Outlier = cluster.OutlierConfig{ConsecutiveFailures: 1000}
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	url := g.url + "/services/StockQuote"
+
+	r := post(t, url, v12, "GetQuote", envelope(v12, "", getQuote("SLOW")))
+	if !hasSubcode(r.body, "BackendTimeout") {
+		t.Errorf("idempotent GetQuote: got %d, want a BackendTimeout fault after trying both replicas:\n%s", r.status, r.body)
+	}
+	r = post(t, url, v11, "SetQuote", envelope(v11, "", setQuote("SLOW")))
+	if !hasSubcode(r.body, "OutcomeUnknown") {
+		t.Errorf("SetQuote: got %d, want an OutcomeUnknown fault:\n%s", r.status, r.body)
+	}
+	if n := r0.setCount("SLOW") + r1.setCount("SLOW"); n != 1 {
+		t.Errorf("SetQuote: got %d calls across replicas, want exactly 1", n)
+	}
+}
+
+func TestGateway_MissingKeyAnyPartition(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	svc := quoteService("StockQuote", partitionOf(b))
+	svc.Key.Missing = MissingAny
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	r := post(t, g.url+"/services/StockQuote", v11, "GetQuote", envelope(v11, "", "<q:GetQuote/>"))
+	if r.status != 200 {
+		t.Errorf("got %d, want 200 from any partition:\n%s", r.status, r.body)
+	}
+}
+
+func TestGateway_UnderstoodHeadersPassThrough(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	svc := quoteService("StockQuote", partitionOf(b))
+	svc.UnderstoodHeaders = []string{"{urn:example:tx}Transaction"}
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	hdr := `<x:Transaction xmlns:x="urn:example:tx" soap:mustUnderstand="1">42</x:Transaction>`
+	r := post(t, g.url+"/services/StockQuote", v11, "GetQuote", envelope(v11, hdr, getQuote("TX")))
+	if r.status != 200 {
+		t.Fatalf("got %d, want 200:\n%s", r.status, r.body)
+	}
+	if !strings.Contains(b.lastBody(), hdr) {
+		t.Errorf("backend got\n%s\nwant the header block forwarded", b.lastBody())
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/antchfx/xpath"
-
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
@@ -28,7 +26,7 @@ type service struct {
 	dispatch    *wsdl.Dispatch
 	versions    [3]bool // indexed by soap.Version: the versions the bindings accept
 	understands map[xml.Name]bool
-	keys        *exprPool // nil without a partition key
+	keys        *xmldoc.XPath // the partition key; nil without one
 	cluster     *cluster.Cluster
 	stage       *queueing.Stage
 	pubs        *pubCache
@@ -59,7 +57,7 @@ func newService(ctx context.Context, cfg ServiceConfig, path string, g *Gateway)
 		s.understands[n] = true
 	}
 	if cfg.Key.XPath != "" {
-		if s.keys, err = newExprPool(cfg.Key.XPath, cfg.Key.Namespaces); err != nil {
+		if s.keys, err = xmldoc.CompileXPath(cfg.Key.XPath, cfg.Key.Namespaces); err != nil {
 			return nil, fmt.Errorf("%s.key.xpath: %w", path, err)
 		}
 	}
@@ -123,27 +121,3 @@ func serviceName(defs *wsdl.Definitions, name string) (string, error) {
 
 // close stops the service's stage.
 func (s *service) close() { s.closeOnce.Do(s.stage.Close) }
-
-// exprPool holds compiled copies of one XPath expression: an
-// xpath.Expr keeps evaluation state, so one copy serves one request at a
-// time.
-type exprPool struct {
-	pool sync.Pool
-}
-
-func newExprPool(expr string, ns map[string]string) (*exprPool, error) {
-	first, err := xpath.CompileWithNS(expr, ns)
-	if err != nil {
-		return nil, err
-	}
-	p := &exprPool{}
-	p.pool.New = func() any {
-		e, _ := xpath.CompileWithNS(expr, ns) // compiled once above
-		return e
-	}
-	p.pool.Put(first)
-	return p, nil
-}
-
-func (p *exprPool) Get() *xpath.Expr  { return p.pool.Get().(*xpath.Expr) }
-func (p *exprPool) Put(e *xpath.Expr) { p.pool.Put(e) }
