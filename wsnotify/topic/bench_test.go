@@ -100,3 +100,27 @@ func BenchmarkExpr_MatchFull(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIndex_MatchDescendantWildcards: n subscriptions tns://xK (any
+// depth, literal prefix empty) are bucketed by their last name, so a topic
+// ending in another name does not evaluate them.
+func BenchmarkIndex_MatchDescendantWildcards(b *testing.B) {
+	for _, n := range []int{1000, 100000} {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			x := NewIndex()
+			for i := range n {
+				x.Add("sub-"+strconv.Itoa(i), mustParse(b, DialectFull, "tns://x"+strconv.Itoa(i)))
+			}
+			x.Add("hot", mustParse(b, DialectFull, "tns://c"))
+			topic := mustPath(b, nsA, "hot", "c")
+			dst := make([]string, 0, 4)
+			b.ReportAllocs()
+			for b.Loop() {
+				dst = x.AppendMatch(dst[:0], topic)
+			}
+			if len(dst) != 1 {
+				b.Fatalf("matched %d, want 1", len(dst))
+			}
+		})
+	}
+}

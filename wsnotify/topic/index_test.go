@@ -56,8 +56,8 @@ func TestIndex_AddReplacesAndRemove(t *testing.T) {
 	if got := x.Len(); got != 0 {
 		t.Errorf("Len after Remove: got %d, want 0", got)
 	}
-	if len(x.roots) != 0 || len(x.anyNS) != 0 {
-		t.Errorf("trie after removing everything: got %d roots, %d any-namespace, want none", len(x.roots), len(x.anyNS))
+	if len(x.roots) != 0 || !x.any.empty() {
+		t.Errorf("trie after removing everything: got %d roots, any-namespace empty %v, want none", len(x.roots), x.any.empty())
 	}
 }
 

@@ -17,11 +17,25 @@ func (p *pathExpr) literalPrefix() (names []string, exact bool) {
 	return names, true
 }
 
+// lastName returns the name tested by p's last step, ignoring trailing plain
+// '.' steps, when that step is a name test: every topic p selects then ends
+// with that name. ok is false for a last step '*' or '//.'.
+func (p *pathExpr) lastName() (name string, ok bool) {
+	for i := len(p.steps) - 1; i >= 0; i-- {
+		s := p.steps[i]
+		if s.kind == stepSelf && !s.desc {
+			continue
+		}
+		return s.name, s.kind == stepName
+	}
+	return "", false
+}
+
 // addPathLocked stores one path of subscription id. x.mu must be held for
 // writing.
 func (x *Index) addPathLocked(id string, p *pathExpr) {
 	if p.anyNS {
-		x.anyNS = append(x.anyNS, wildEntry{id: id, path: p})
+		x.any.addWild(id, p)
 		return
 	}
 	root := x.roots[p.ns]
@@ -36,8 +50,35 @@ func (x *Index) addPathLocked(id string, p *pathExpr) {
 	}
 	if exact {
 		n.exact = append(n.exact, id)
+		return
+	}
+	n.addWild(id, p)
+}
+
+func (n *node) addWild(id string, p *pathExpr) {
+	w := wildEntry{id: id, path: p}
+	name, ok := p.lastName()
+	if !ok {
+		n.wild = append(n.wild, w)
+		return
+	}
+	if n.last == nil {
+		n.last = make(map[string][]wildEntry)
+	}
+	n.last[name] = append(n.last[name], w)
+}
+
+func (n *node) removeWild(id string, p *pathExpr) {
+	isID := func(w wildEntry) bool { return w.id == id }
+	name, ok := p.lastName()
+	if !ok {
+		n.wild = slices.DeleteFunc(n.wild, isID)
+		return
+	}
+	if ws := slices.DeleteFunc(n.last[name], isID); len(ws) > 0 {
+		n.last[name] = ws
 	} else {
-		n.wild = append(n.wild, wildEntry{id: id, path: p})
+		delete(n.last, name)
 	}
 }
 
@@ -47,7 +88,7 @@ func (x *Index) removeLocked(id string, e *Expr) {
 	for i := range e.paths {
 		p := &e.paths[i]
 		if p.anyNS {
-			x.anyNS = slices.DeleteFunc(x.anyNS, func(w wildEntry) bool { return w.id == id })
+			x.any.removeWild(id, p)
 			continue
 		}
 		x.removePathLocked(id, p)
@@ -72,7 +113,7 @@ func (x *Index) removePathLocked(id string, p *pathExpr) {
 	if exact {
 		n.exact = slices.DeleteFunc(n.exact, func(s string) bool { return s == id })
 	} else {
-		n.wild = slices.DeleteFunc(n.wild, func(w wildEntry) bool { return w.id == id })
+		n.removeWild(id, p)
 	}
 	for i := len(trail) - 1; i > 0 && trail[i].empty(); i-- {
 		trail[i-1].removeChild(names[i-1])
@@ -83,52 +124,6 @@ func (x *Index) removePathLocked(id string, p *pathExpr) {
 }
 
 func (n *node) empty() bool {
-	return len(n.few) == 0 && len(n.many) == 0 && len(n.exact) == 0 && len(n.wild) == 0
-}
-
-// maxFew is the number of children kept in node.few before node.many.
-const maxFew = 8
-
-func (n *node) child(name string) *node {
-	if n.many != nil {
-		return n.many[name]
-	}
-	for _, c := range n.few {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-// addChild returns the child called name, creating it if needed.
-func (n *node) addChild(name string) *node {
-	if c := n.child(name); c != nil {
-		return c
-	}
-	c := &node{name: name}
-	switch {
-	case n.many != nil:
-		n.many[name] = c
-	case len(n.few) < maxFew:
-		n.few = append(n.few, c)
-	default:
-		n.many = make(map[string]*node, 2*maxFew)
-		for _, f := range n.few {
-			n.many[f.name] = f
-		}
-		n.many[name] = c
-		n.few = nil
-	}
-	return c
-}
-
-// removeChild drops the child called name. A node that went to a map stays
-// with it.
-func (n *node) removeChild(name string) {
-	if n.many != nil {
-		delete(n.many, name)
-		return
-	}
-	n.few = slices.DeleteFunc(n.few, func(c *node) bool { return c.name == name })
+	return len(n.few) == 0 && len(n.many) == 0 && len(n.exact) == 0 &&
+		len(n.wild) == 0 && len(n.last) == 0
 }
