@@ -16,7 +16,8 @@ const (
 )
 
 // Dialects returns the dialect URIs Parse accepts, for the broker's
-// wsnt:TopicExpressionDialect resource property (WS-BaseNotification 1.3, 4.2).
+// wsnt:TopicExpressionDialect resource property (WS-BaseNotification 1.3
+// NotificationProducer resource properties, b-2.xsd).
 func Dialects() []string {
 	return []string{DialectSimple, DialectConcrete, DialectFull}
 }

@@ -10,8 +10,9 @@
 //     their root. TopicSet holds the topics a broker supports, either fixed by
 //     configuration or open (topics appear on first publish), and serialises
 //     itself as the wstop:TopicSet element (t-1.xsd TopicSetType, topics
-//     marked wstop:topic="true") that the broker publishes as a resource
-//     property (WS-BaseNotification 1.3, 4.2).
+//     marked wstop:topic="true") that the broker publishes as a
+//     NotificationProducer resource property (WS-BaseNotification 1.3,
+//     b-2.xsd wsnt:TopicSet / wstop:TopicSet).
 //   - 7 Topic expressions: Parse compiles the three dialects of section 7,
 //     Simple (7.1), Concrete (7.2) and Full (7.3), following the EBNF given in
 //     the annotations of t-1.xsd (SimpleTopicExpression,
@@ -30,6 +31,21 @@
 // "which subscriptions match this topic" with a trie walk whose cost depends
 // on the depth of the topic and on the subscriptions that can match it, not
 // on the number of subscriptions to other topics (see Index).
+//
+// Interpretations where the grammar leaves a choice (the spec body was not
+// at hand; the t-1.xsd grammar and the WS-Nu test vectors were):
+//
+//   - An unprefixed root NCName is a QName in the default namespace in scope
+//     (xsd:QName rules), or in no namespace when none is declared.
+//   - An unprefixed root '*' (Full: "*", "//*") is XPath 1.0's NameTest '*'
+//     and selects topics of every namespace; "tns:*" only those of tns.
+//     WS-Nu's vector "//*" then selects every topic of its topic set.
+//   - A prefixed child ("tns:a/tns:b") must resolve to its root's namespace
+//     and means the same as the unprefixed child; another namespace is
+//     ErrTopicNotSupported, as topics here cannot graft foreign children.
+//   - '//' at the root applies after the prefix ("tns://a"), as in the
+//     grammar; "//tns:a" is invalid. '.' is a child step only.
+//   - Whitespace is trimmed at both ends (xsd:token) and allowed around '|'.
 //
 // Not implemented: the XPath 1.0 dialect
 // (http://www.w3.org/TR/1999/REC-xpath-19991116) as a topic expression

@@ -6,16 +6,18 @@ import (
 	"sync"
 )
 
-// DefaultMaxTopics bounds an open TopicSet whose MaxTopics is zero.
+// DefaultMaxTopics bounds an open TopicSet made by NewOpenSet(0).
 const DefaultMaxTopics = 10000
 
 // TopicSet is the set of topics a broker supports (WS-Topics 1.3, 4; the
-// wstop:TopicSet resource property of WS-BaseNotification 1.3, 4.2).
+// wstop:TopicSet NotificationProducer resource property of
+// WS-BaseNotification 1.3, b-2.xsd).
 //
 // A fixed set holds the topics it was configured with: publishing on any
 // other topic, or subscribing with an expression that selects none of its
 // topics, is refused with ErrTopicNotSupported. An open set starts empty and
-// gains a topic when a message is first published on it, up to MaxTopics;
+// gains a topic when a message is first published on it, up to the bound
+// given to NewOpenSet;
 // any well-formed expression may be subscribed, as its topics may appear
 // later.
 //
