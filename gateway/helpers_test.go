@@ -47,6 +47,14 @@ type backend struct {
 	healthy atomic.Bool
 	// drop makes it read the request, then close the connection unanswered.
 	drop atomic.Bool
+	// failWith, when set, makes it answer with this status: a SOAP fault
+	// when soapFault is set, else a plain-text error.
+	failWith  atomic.Int32
+	soapFault atomic.Bool
+	// stream makes it send its reply in two flushed halves, waiting for
+	// the channel to close in between.
+	stream chan struct{}
+	calls  atomic.Int32 // SOAP requests received
 	// hold, when set, blocks each request until the channel is closed;
 	// arrived gets a value as each request arrives.
 	hold    chan struct{}
@@ -124,6 +132,7 @@ func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
 		return
 	}
+	b.calls.Add(1)
 	raw, _ := io.ReadAll(r.Body)
 	var env request
 	var args quoteArgs
@@ -152,8 +161,25 @@ func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if code := int(b.failWith.Load()); code != 0 {
+		b.fail(w, code)
+		return
+	}
 	b.reply(w, r, args)
 }
+
+func (b *backend) fail(w http.ResponseWriter, code int) {
+	if !b.soapFault.Load() {
+		http.Error(w, "backend trouble", code)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(code)
+	io.WriteString(w, backendFault11)
+}
+
+const backendFault11 = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>` +
+	`<faultcode>s:Server</faultcode><faultstring>quote store down</faultstring></s:Fault></s:Body></s:Envelope>`
 
 func (b *backend) reply(w http.ResponseWriter, r *http.Request, args quoteArgs) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -174,7 +200,16 @@ func (b *backend) reply(w http.ResponseWriter, r *http.Request, args quoteArgs) 
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("X-Backend", b.id)
-	fmt.Fprintf(w, `<e:Envelope xmlns:e="%s"><e:Body>%s</e:Body></e:Envelope>`, envNS, payload)
+	reply := fmt.Sprintf(`<e:Envelope xmlns:e="%s"><e:Body>%s</e:Body></e:Envelope>`, envNS, payload)
+	if b.stream == nil {
+		io.WriteString(w, reply)
+		return
+	}
+	half := len(reply) / 2
+	io.WriteString(w, reply[:half])
+	http.NewResponseController(w).Flush()
+	<-b.stream
+	io.WriteString(w, reply[half:])
 }
 
 // replicaConfig is a cluster partition of the given backends.

@@ -1,0 +1,83 @@
+package gateway
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestGateway_RelaysBackendFaultUnchanged(t *testing.T) {
+	r0, r1 := newBackend(t, "p0/r0"), newBackend(t, "p0/r1")
+	for _, b := range []*backend{r0, r1} {
+		b.failWith.Store(http.StatusInternalServerError)
+		b.soapFault.Store(true)
+	}
+	g := startGateway(t, Config{Services: []ServiceConfig{quoteService("StockQuote", partitionOf(r0, r1))}})
+	r := post(t, g.url+"/services/StockQuote", v11, "GetQuote", envelope(v11, "", getQuote("F")))
+	if r.status != 500 || r.body != backendFault11 {
+		t.Errorf("got %d\n%s\nwant 500 with the backend's fault unchanged", r.status, r.body)
+	}
+	if n := r0.calls.Load() + r1.calls.Load(); n != 1 {
+		t.Errorf("got %d tries, want 1: a SOAP fault is an answer, not a failure", n)
+	}
+}
+
+func TestGateway_RetriesIdempotentOnNonSOAP5xx(t *testing.T) {
+	r0, r1 := newBackend(t, "p0/r0"), newBackend(t, "p0/r1")
+	for _, b := range []*backend{r0, r1} {
+		b.failWith.Store(http.StatusBadGateway)
+	}
+	g := startGateway(t, Config{Services: []ServiceConfig{quoteService("StockQuote", partitionOf(r0, r1))}})
+	url := g.url + "/services/StockQuote"
+	r := post(t, url, v11, "GetQuote", envelope(v11, "", getQuote("G")))
+	if r.status != http.StatusInternalServerError || !hasSubcode(r.body, "BackendUnavailable") {
+		t.Errorf("GetQuote: got %d, want 500 BackendUnavailable after both replicas failed:\n%s", r.status, r.body)
+	}
+	if n := r0.calls.Load() + r1.calls.Load(); n != 2 {
+		t.Errorf("GetQuote: got %d tries, want 2", n)
+	}
+	r = post(t, url, v11, "SetQuote", envelope(v11, "", setQuote("G")))
+	if r.status != http.StatusBadGateway || !strings.Contains(r.body, "backend trouble") {
+		t.Errorf("SetQuote: got %d %q, want the backend's 502 relayed (not idempotent: no retry)", r.status, r.body)
+	}
+	if n := r0.setCount("G") + r1.setCount("G"); n != 1 {
+		t.Errorf("SetQuote: got %d calls, want 1", n)
+	}
+}
+
+func TestGateway_StreamsReply(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	b.stream = make(chan struct{})
+	var once bool
+	release := func() {
+		if !once {
+			once = true
+			close(b.stream)
+		}
+	}
+	t.Cleanup(release)
+	g := startGateway(t, Config{Services: []ServiceConfig{quoteService("StockQuote", partitionOf(b))}})
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/services/StockQuote",
+		strings.NewReader(envelope(v11, "", getQuote("STREAM"))))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `"`+quoteNS+`/GetQuote"`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// The first half arrives while the backend still holds the second.
+	first := make([]byte, 10)
+	if _, err := io.ReadFull(resp.Body, first); err != nil {
+		t.Fatalf("reading the first bytes: %v", err)
+	}
+	release()
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := servedBy(string(first) + string(rest)); err != nil || got != "p0/r0" {
+		t.Errorf("got ServedBy %q (%v), want p0/r0", got, err)
+	}
+}
