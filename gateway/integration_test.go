@@ -264,6 +264,8 @@ func TestGateway_MetricsExposed(t *testing.T) {
 		`wsgw_stage_queued{stage="dispatch/StockQuote"} 0`,
 		`wsgw_replica_in_flight{partition="p0",replica="r0",service="StockQuote"} 0`,
 		`wsgw_replica_healthy{partition="p0",replica="r0",service="StockQuote"}`,
+		`wsgw_replica_breaker_state{partition="p0",replica="r0",service="StockQuote",state="closed"} 1`,
+		`wsgw_backend_tries_total{kind="first",service="StockQuote"} 1`,
 	} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("metrics: missing %s", want)

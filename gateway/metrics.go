@@ -79,8 +79,9 @@ var (
 		"1 when the replica passes its health checks.", []string{"service", "partition", "replica"}, nil)
 	descReplicaEjected = prometheus.NewDesc("wsgw_replica_ejected",
 		"1 when the replica is ejected as an outlier.", []string{"service", "partition", "replica"}, nil)
-	descReplicaBreaker = prometheus.NewDesc("wsgw_replica_breaker_open",
-		"1 when the replica's circuit breaker is open or half-open.", []string{"service", "partition", "replica", "state"}, nil)
+	descReplicaBreaker = prometheus.NewDesc("wsgw_replica_breaker_state",
+		"1 for the state the replica's circuit breaker is in (closed, open, half-open).",
+		[]string{"service", "partition", "replica", "state"}, nil)
 	descReplicaInFlight = prometheus.NewDesc("wsgw_replica_in_flight",
 		"Requests in flight to the replica.", []string{"service", "partition", "replica"}, nil)
 )
@@ -112,8 +113,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 				ch <- prometheus.MustNewConstMetric(descReplicaHealthy, prometheus.GaugeValue, b2f(rs.Healthy), labels...)
 				ch <- prometheus.MustNewConstMetric(descReplicaEjected, prometheus.GaugeValue, b2f(rs.Ejected), labels...)
 				ch <- prometheus.MustNewConstMetric(descReplicaInFlight, prometheus.GaugeValue, float64(rs.InFlight), labels...)
-				ch <- prometheus.MustNewConstMetric(descReplicaBreaker, prometheus.GaugeValue,
-					b2f(rs.Breaker != "" && rs.Breaker != "closed"), append(labels, rs.Breaker)...)
+				ch <- prometheus.MustNewConstMetric(descReplicaBreaker, prometheus.GaugeValue, 1, append(labels, rs.Breaker)...)
 			}
 		}
 	}

@@ -42,6 +42,25 @@ func (p *problems) add(path, format string, args ...any) {
 	p.list = append(p.list, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// nested adds the problems of a sub-configuration whose Validate returns
+// errors (joined or not) reading "relative.path: message".
+func (p *problems) nested(path string, err error) {
+	if err == nil {
+		return
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		if sub, msg, ok := strings.Cut(e.Error(), ": "); ok && !strings.ContainsAny(sub, " \t") {
+			p.add(path+"."+sub, "%s", msg)
+		} else {
+			p.add(path, "%s", e.Error())
+		}
+	}
+}
+
 func (p *problems) err() error {
 	if len(p.list) == 0 {
 		return nil
@@ -124,9 +143,7 @@ func (s *ServiceConfig) validate(p *problems, path string) {
 			p.add(fmt.Sprintf("%s.operations[%s].timeout", path, name), "negative")
 		}
 	}
-	if s.Stage.Workers < 0 {
-		p.add(path+".stage.workers", "negative")
-	}
+	p.nested(path+".stage", s.Stage.Validate())
 	if s.Stage.QueueLen < 0 {
 		p.add(path+".stage.queueLen", "negative")
 	}
@@ -166,58 +183,10 @@ func (k *KeyConfig) validate(p *problems, path string) {
 	}
 }
 
+// validateCluster reports the cluster's own validation (gateway/cluster
+// owns those rules) under path.
 func validateCluster(p *problems, path string, c *cluster.Config) {
-	if len(c.Partitions) == 0 {
-		p.add(path+".partitions", "at least one partition is required")
-	}
-	names := make(map[string]int)
-	for i, part := range c.Partitions {
-		pp := fmt.Sprintf("%s.partitions[%d]", path, i)
-		name := part.Name
-		if name == "" {
-			name = fmt.Sprintf("p%d", i)
-		}
-		if j, dup := names[name]; dup {
-			p.add(pp+".name", "duplicate of partitions[%d] name %q", j, name)
-		}
-		names[name] = i
-		if len(part.Replicas) == 0 {
-			p.add(pp+".replicas", "at least one replica is required")
-		}
-		for k, r := range part.Replicas {
-			if u, err := url.Parse(r); err != nil || !isHTTPURL(u) {
-				p.add(fmt.Sprintf("%s.replicas[%d]", pp, k), "not an absolute http(s) URL: %q", r)
-			}
-		}
-	}
-	validateClusterTuning(p, path, c)
-}
-
-func validateClusterTuning(p *problems, path string, c *cluster.Config) {
-	h := c.Health
-	if h.Path != "" && !strings.HasPrefix(h.Path, "/") {
-		p.add(path+".health.path", "%q: must start with '/'", h.Path)
-	}
-	neg := func(field string, negative bool) {
-		if negative {
-			p.add(path+"."+field, "negative")
-		}
-	}
-	neg("health.interval", h.Interval < 0)
-	neg("health.timeout", h.Timeout < 0)
-	neg("health.healthyThreshold", h.HealthyThreshold < 0)
-	neg("health.unhealthyThreshold", h.UnhealthyThreshold < 0)
-	neg("outlier.consecutiveFailures", c.Outlier.ConsecutiveFailures < 0)
-	neg("outlier.baseEjection", c.Outlier.BaseEjection < 0)
-	if c.Outlier.MaxEjectedPercent < 0 || c.Outlier.MaxEjectedPercent > 100 {
-		p.add(path+".outlier.maxEjectedPercent", "%d: want 0..100", c.Outlier.MaxEjectedPercent)
-	}
-	if c.Breaker.FailureRatio < 0 || c.Breaker.FailureRatio > 1 {
-		p.add(path+".breaker.failureRatio", "%g: want 0..1", c.Breaker.FailureRatio)
-	}
-	neg("breaker.minRequests", c.Breaker.MinRequests < 0)
-	neg("breaker.window", c.Breaker.Window < 0)
-	neg("breaker.openFor", c.Breaker.OpenFor < 0)
+	p.nested(path, c.Validate())
 }
 
 func isHTTPURL(u *url.URL) bool {
