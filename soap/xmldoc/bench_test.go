@@ -3,7 +3,9 @@ package xmldoc
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/antchfx/xpath"
@@ -135,6 +137,25 @@ func BenchmarkXPathFullScan_100KiB(b *testing.B) {
 	for b.Loop() {
 		if _, ok := d.Root().EvalString(expr); ok {
 			b.Fatal("got a match, want none")
+		}
+	}
+}
+
+// BenchmarkParse_ManyAttrs is the attribute-uniqueness worst case: every
+// element has MaxAttrs prefixed attributes.
+func BenchmarkParse_ManyAttrs(b *testing.B) {
+	var el strings.Builder
+	el.WriteString("<e xmlns:p='u'")
+	for i := range DefaultMaxAttrs - 1 {
+		fmt.Fprintf(&el, " p:a%02d=''", i)
+	}
+	el.WriteString("/>")
+	in := []byte("<r>" + strings.Repeat(el.String(), (1<<20)/el.Len()) + "</r>")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := ParseBytes(in, Limits{}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -159,9 +159,33 @@ func (p *parser) resolve(e *elem) {
 		if a.flags&aDecl == 0 && a.prefixLen > 0 {
 			a.ns = p.lookup(a.nameStart, a.nameStart+a.prefixLen)
 		}
-		for l := range k {
-			p.checkUnique(&attrs[l], a)
+		if len(attrs) <= attrLinear {
+			for l := range k {
+				p.checkUnique(&attrs[l], a)
+			}
 		}
+	}
+	if len(attrs) > attrLinear {
+		p.checkUniqueSet(attrs)
+	}
+}
+
+// checkUniqueSet is checkUnique over all pairs of attrs, with a set.
+func (p *parser) checkUniqueSet(attrs []attr) {
+	if p.seenExpanded == nil {
+		p.seenExpanded = make(map[[2]string]struct{}, 2*attrLinear)
+	}
+	clear(p.seenExpanded)
+	for k := range attrs {
+		a := &attrs[k]
+		if a.ns < 0 || a.flags&aDecl != 0 {
+			continue
+		}
+		key := [2]string{p.declURI(a.ns), view(p.buf, a.nameStart+a.prefixLen+1, a.nameEnd)}
+		if _, dup := p.seenExpanded[key]; dup {
+			p.syntax(int(a.nameStart), "duplicate attribute {"+key[0]+"}"+key[1])
+		}
+		p.seenExpanded[key] = struct{}{}
 	}
 }
 

@@ -30,6 +30,10 @@ type parser struct {
 	lastPrefix string
 	lastDecl   int32
 	lastOK     bool
+
+	// Sets for attribute uniqueness in tags with many attributes.
+	seenNames    map[string]struct{}
+	seenExpanded map[[2]string]struct{}
 }
 
 // errInternal marks a panic inside the parser.

@@ -129,12 +129,7 @@ func (p *parser) attribute(i int, e *elem) int {
 	if p.checkText(j+1, end, true) {
 		a.flags |= aDecode
 	}
-	name := p.buf[i:nameEnd]
-	for _, b := range p.d.attrs[e.attr0:] { // WFC: Unique Att Spec, as soon as it is broken
-		if string(p.buf[b.nameStart:b.nameEnd]) == string(name) {
-			p.syntax(i, "duplicate attribute "+string(name))
-		}
-	}
+	p.checkNewName(e, i, nameEnd)
 	p.declare(&a, e)
 	if len(p.d.attrs) == cap(p.d.attrs) {
 		c := p.growCap(len(p.d.attrs), i, maxOffset)
@@ -215,4 +210,37 @@ func (p *parser) endTag(lt int) int {
 	p.close(idx, lt, i+1)
 	p.stack = p.stack[:len(p.stack)-1]
 	return i + 1
+}
+
+// attrLinear is the attribute count up to which uniqueness is checked by
+// comparing pairs; beyond it a set is used, so that a tag with MaxAttrs
+// attributes costs O(n), not O(n²).
+const attrLinear = 8
+
+// checkNewName refuses the attribute name buf[s:end] if the element
+// already has it (XML 1.0, 3.1 WFC: Unique Att Spec), as soon as it is read.
+func (p *parser) checkNewName(e *elem, s, end int) {
+	prev := p.d.attrs[e.attr0:]
+	name := view(p.buf, int32(s), int32(end))
+	if len(prev) < attrLinear {
+		for k := range prev {
+			if view(p.buf, prev[k].nameStart, prev[k].nameEnd) == name {
+				p.syntax(s, "duplicate attribute "+name)
+			}
+		}
+		return
+	}
+	if len(prev) == attrLinear {
+		if p.seenNames == nil {
+			p.seenNames = make(map[string]struct{}, 2*attrLinear)
+		}
+		clear(p.seenNames)
+		for k := range prev {
+			p.seenNames[view(p.buf, prev[k].nameStart, prev[k].nameEnd)] = struct{}{}
+		}
+	}
+	if _, dup := p.seenNames[name]; dup {
+		p.syntax(s, "duplicate attribute "+name)
+	}
+	p.seenNames[name] = struct{}{}
 }
