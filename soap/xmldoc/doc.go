@@ -17,8 +17,9 @@
 //
 //   - 2.1 and 2.8 document and prolog: one root element, only whitespace
 //     and comments around it; the XML declaration (2.8) only at the very
-//     start (after an optional UTF-8 byte order mark, 4.3.3); version 1.0
-//     only; encoding absent or UTF-8 (4.3.3), anything else is refused.
+//     start (after an optional UTF-8 byte order mark, 4.3.3), elsewhere it
+//     is a syntax error; version 1.0 only; encoding absent or UTF-8 (or its
+//     common alias UTF8), anything else is refused (4.3.3).
 //   - 2.2 characters: the input must be valid UTF-8 of legal Char code
 //     points.
 //   - 2.3 names (ASCII fast path, the full NameStartChar/NameChar ranges
