@@ -50,3 +50,24 @@ func TestGateway_WSDLPublication(t *testing.T) {
 		t.Errorf("GET without ?wsdl: got %d %q, want a page naming the operations", r.status, r.body)
 	}
 }
+
+func TestGateway_WSDLImportsServed(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	svc := quoteService("Imported", partitionOf(b))
+	svc.WSDL = "testdata/imported/stockquote.wsdl"
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	base := g.url + "/services/Imported"
+	r := do(t, http.MethodGet, base+"?wsdl", nil, "")
+	if r.status != 200 || !strings.Contains(r.body, `schemaLocation="`+base+`?xsd=1"`) {
+		t.Fatalf("?wsdl: got %d, want the import pointing at %s?xsd=1:\n%s", r.status, base, r.body)
+	}
+	r = do(t, http.MethodGet, base+"?xsd=1", nil, "")
+	if r.status != 200 || !strings.Contains(r.body, `name="GetQuote"`) {
+		t.Errorf("?xsd=1: got %d, want the imported schema:\n%s", r.status, r.body)
+	}
+	// The imported schema still lets the gateway route.
+	r = post(t, base, v12, "GetQuote", envelope(v12, "", getQuote("IMP")))
+	if got, _ := servedBy(r.body); r.status != 200 || got != "p0/r0" {
+		t.Errorf("GetQuote: got %d %q, want 200 from p0/r0", r.status, got)
+	}
+}
