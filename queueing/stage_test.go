@@ -325,9 +325,9 @@ func BenchmarkStage_Do(b *testing.B) {
 			_ = s.Do(ctx, fn)
 		}
 	})
-	b.Run("contended", func(b *testing.B) {
-		// Fewer workers than goroutines, so callers queue and hand off.
-		s, _ := NewStage(StageConfig{Workers: 2, QueueLen: 1 << 16, TargetDelay: -1})
+	b.Run("parallel", func(b *testing.B) {
+		// Many goroutines, enough workers: mutex contention only.
+		s, _ := NewStage(StageConfig{})
 		ctx := context.Background()
 		b.ReportAllocs()
 		b.SetParallelism(8)
@@ -336,5 +336,20 @@ func BenchmarkStage_Do(b *testing.B) {
 				_ = s.Do(ctx, fn)
 			}
 		})
+	})
+	b.Run("queued", func(b *testing.B) {
+		// One worker, 16 goroutines, a task that yields: most callers
+		// queue and receive their slot by hand-off.
+		s, _ := NewStage(StageConfig{Workers: 1, QueueLen: 1 << 16, TargetDelay: -1})
+		ctx := context.Background()
+		yield := func(context.Context) { runtime.Gosched() }
+		b.ReportAllocs()
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				_ = s.Do(ctx, yield)
+			}
+		})
+		b.ReportMetric(float64(s.Stats().Admitted), "admitted")
 	})
 }
