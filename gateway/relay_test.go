@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
 func TestGateway_RelaysBackendFaultUnchanged(t *testing.T) {
@@ -79,5 +81,33 @@ func TestGateway_StreamsReply(t *testing.T) {
 	}
 	if got, err := servedBy(string(first) + string(rest)); err != nil || got != "p0/r0" {
 		t.Errorf("got ServedBy %q (%v), want p0/r0", got, err)
+	}
+}
+
+func TestGateway_RefusesOversizedRequest(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	g := startGateway(t, Config{Limits: xmldoc.Limits{MaxBytes: 512},
+		Services: []ServiceConfig{quoteService("StockQuote", partitionOf(b))}})
+	body := string(quoteRequest(2048))
+	h := http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "Soapaction": {`"` + quoteNS + `/GetQuote"`}}
+	declared := do(t, http.MethodPost, g.url+"/services/StockQuote", h, body)
+
+	// Without a declared length (chunked), the guarded reader stops it.
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/services/StockQuote", io.MultiReader(strings.NewReader(body)))
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	streamed := response{status: resp.StatusCode, header: resp.Header, body: string(raw)}
+	for name, r := range map[string]response{"declared": declared, "streamed": streamed} {
+		if r.status != 500 || !hasSubcode(r.body, "LimitExceeded") {
+			t.Errorf("%s: got %d, want a LimitExceeded fault:\n%s", name, r.status, r.body)
+		}
+	}
+	if n := b.calls.Load(); n != 0 {
+		t.Errorf("got %d requests at the backend, want 0", n)
 	}
 }

@@ -81,6 +81,12 @@ func (g *Gateway) process(ctx context.Context, s *service, w http.ResponseWriter
 	// The guarded reader stops at MaxBytes itself; MaxBytesReader (one
 	// byte more, so that the reader's own limit error comes first) also
 	// tells the server not to reuse a connection with an unread body.
+	if r.ContentLength > s.limits.MaxBytes {
+		// Refused before reading: the declared length is over the limit.
+		writeFault(w, soap.NewFault(0, soap.FaultLimitExceeded, fmt.Sprintf(
+			"the request has %d bytes; the limit is %d", r.ContentLength, s.limits.MaxBytes)), guessVersion(r.Header))
+		return "", outcomeClientFault, false
+	}
 	body := http.MaxBytesReader(w, r.Body, s.limits.MaxBytes+1)
 	d, v, err := s.decide(r.Header, body)
 	if err != nil {
