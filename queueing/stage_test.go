@@ -85,6 +85,9 @@ func TestStage_RefusesWhenQueueFull(t *testing.T) {
 	if !errors.As(err, &busy) {
 		t.Fatalf("Do on a full stage: got %v, want *BusyError", err)
 	}
+	if want := "stage full busy: queue full (retry after 1s)"; busy.Error() != want {
+		t.Fatalf("Error(): got %q, want %q", busy.Error(), want)
+	}
 	if busy.Reason != ReasonQueueFull || busy.Stage != "full" || busy.RetryAfter <= 0 {
 		t.Fatalf("BusyError: got %+v, want reason %q, stage full, RetryAfter > 0", busy, ReasonQueueFull)
 	}

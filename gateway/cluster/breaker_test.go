@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -144,5 +146,26 @@ func TestBreaker_Disabled(t *testing.T) {
 	fail(r, 100, Failed)
 	if got := r.State().Breaker; got != "closed" {
 		t.Fatalf("disabled breaker: got %s, want closed", got)
+	}
+}
+
+func TestBreaker_HalfOpenAdmitsOneProbeUnderRace(t *testing.T) {
+	c, clk := newTestCluster(t, breakerConfig(1))
+	p := c.Partitions()[0]
+	r := p.replicas[0]
+	openBreaker(t, r)
+	clk.Advance(5 * time.Second)
+	var got atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if p.Pick() == r {
+				got.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := got.Load(); n != 1 {
+		t.Fatalf("Picks of a half-open replica by 16 goroutines: got %d, want 1", n)
 	}
 }
