@@ -15,12 +15,11 @@ import (
 // decision is what the gateway decided about one request before
 // forwarding it.
 type decision struct {
-	msg    *soap.Message // the request, read once; msg.Doc.Raw() is forwarded
-	op     *wsdl.Operation
-	opCfg  OperationConfig
-	key    string // partition key; "" when the request has none
-	part   *cluster.Partition
-	usesWA bool // the request carries WS-Addressing headers
+	msg   *soap.Message // the request, read once; msg.Doc.Raw() is forwarded
+	op    *wsdl.Operation
+	opCfg OperationConfig
+	key   string // partition key; "" when the request has none
+	part  *cluster.Partition
 }
 
 // decide reads the request envelope from body and decides where it goes:
@@ -43,7 +42,7 @@ func (s *service) decide(h http.Header, body io.Reader) (*decision, soap.Version
 			fmt.Sprintf("a SOAP %s envelope sent as %s", msg.Version, h.Get("Content-Type")))
 	}
 	v = msg.Version
-	if !s.versions[v] {
+	if !s.versions[v] { // SOAP 1.2 Part 1, 5.4.7: this endpoint does not take v
 		return nil, v, soap.VersionMismatch(fmt.Sprintf("service %s does not accept SOAP %s", s.cfg.Name, v)).WithVersion(v)
 	}
 	if err := msg.CheckMustUnderstand(true, s.understood); err != nil {
@@ -53,7 +52,7 @@ func (s *service) decide(h http.Header, body io.Reader) (*decision, soap.Version
 	if err != nil {
 		return nil, v, err
 	}
-	d := &decision{msg: msg, usesWA: addr.NS != ""}
+	d := &decision{msg: msg}
 	if d.op, err = s.lookup(msg, action, addr); err != nil {
 		return nil, v, err
 	}

@@ -353,3 +353,17 @@ func TestGateway_UnderstoodHeadersPassThrough(t *testing.T) {
 		t.Errorf("backend got\n%s\nwant the header block forwarded", b.lastBody())
 	}
 }
+
+func TestGateway_VersionNotBound(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	svc := quoteService("Old", partitionOf(b))
+	svc.WSDL = "testdata/soap11only.wsdl"
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	r := post(t, g.url+"/services/Old", v12, "GetQuote", envelope(v12, "", getQuote("V")))
+	if r.status != 500 || !strings.Contains(r.body, "VersionMismatch") || !strings.Contains(r.body, "Upgrade") {
+		t.Errorf("SOAP 1.2 to a SOAP 1.1 service: got %d, want a VersionMismatch fault with Upgrade:\n%s", r.status, r.body)
+	}
+	if r := post(t, g.url+"/services/Old", v11, "GetQuote", envelope(v11, "", getQuote("V"))); r.status != 200 {
+		t.Errorf("SOAP 1.1: got %d, want 200:\n%s", r.status, r.body)
+	}
+}
