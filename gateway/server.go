@@ -67,6 +67,7 @@ func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request) {
 		outcome = outcomeBusy
 	}
 	g.metrics.observe(s.cfg.Name, op, outcome, start)
+	s.log.Debug("request", "operation", op, "outcome", outcome, "took", time.Since(start))
 	if abort {
 		// A reply broke off after its header was relayed: abort the
 		// client's response rather than end it as if it were complete.
@@ -78,24 +79,18 @@ func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request) {
 // operation name ("" when unknown), the outcome label and whether the
 // response must be aborted.
 func (g *Gateway) process(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request) (string, string, bool) {
-	// The guarded reader stops at MaxBytes itself; MaxBytesReader (one
-	// byte more, so that the reader's own limit error comes first) also
-	// tells the server not to reuse a connection with an unread body.
-	if r.ContentLength > s.limits.MaxBytes {
-		// Refused before reading: the declared length is over the limit.
+	if r.ContentLength > s.limits.MaxBytes { // refused before reading
 		writeFault(w, soap.NewFault(0, soap.FaultLimitExceeded, fmt.Sprintf(
 			"the request has %d bytes; the limit is %d", r.ContentLength, s.limits.MaxBytes)), guessVersion(r.Header))
 		return "", outcomeClientFault, false
 	}
+	// The guarded reader stops at MaxBytes itself; MaxBytesReader (one
+	// byte more, so that the reader's own limit error comes first) also
+	// tells the server not to reuse a connection with an unread body.
 	body := http.MaxBytesReader(w, r.Body, s.limits.MaxBytes+1)
 	d, v, err := s.decide(r.Header, body)
-	if err != nil {
+	if err != nil { // every decision fault is about the request
 		writeFault(w, err, v)
-		var f *soap.Fault
-		if errors.As(err, &f) && f.Code != soap.CodeSender && f.Code != soap.CodeMustUnderstand &&
-			f.Code != soap.CodeVersionMismatch {
-			return "", outcomeUnavailable, false
-		}
 		return "", outcomeClientFault, false
 	}
 	outcome, abort := g.forward(ctx, s, w, r, d)
