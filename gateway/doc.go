@@ -40,6 +40,29 @@
 // non-idempotent request whose outcome is unknown is never sent twice: the
 // client gets a Receiver/Server fault with the wsgw:OutcomeUnknown subcode.
 //
+// # Faults the gateway raises
+//
+// Every refusal is a SOAP fault in the request's version (guessed from the
+// Content-Type until the envelope is read), with the code and HTTP status
+// of its subcode's row in soap's table:
+//
+//	wsgw:Busy                 Receiver  503 + Retry-After  stage queue full or queueing delay over target
+//	wsgw:UnsupportedMediaType Sender    415                not a SOAP media type, or the envelope's version differs
+//	wsgw:MalformedMessage     Sender    400 (1.1: 500)     not well-formed, DOCTYPE, bad envelope
+//	wsgw:LimitExceeded        Sender    400 (1.1: 500)     over Config.Limits (a declared Content-Length too)
+//	MustUnderstand            -         500                a mandatory header block for the gateway not understood
+//	VersionMismatch           -         500                a SOAP version the service's bindings do not take
+//	wsa:ActionNotSupported    Sender    400 (1.1: 500)     wsa:Action present and no operation matches
+//	wsgw:OperationNotFound    Sender    400 (1.1: 500)     no operation, or SOAPAction and body disagree
+//	wsgw:PartitionKeyMissing  Sender    400 (1.1: 500)     no key, and KeyConfig.Missing is "reject"
+//	wsgw:NoRoute              Receiver  503 + Retry-After  no available replica in the partition
+//	wsgw:BackendUnavailable   Receiver  500                every permitted try failed
+//	wsgw:BackendTimeout       Receiver  500                the last permitted try timed out
+//	wsgw:OutcomeUnknown       Receiver  500                a non-idempotent request failed after it was sent
+//
+// An unknown service gets a Sender fault with HTTP 404. A backend's reply,
+// SOAP faults included, is relayed unchanged.
+//
 // # Endpoints
 //
 //	POST /services/{name}            SOAP 1.1 / 1.2 requests
