@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"strings"
 	"time"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
@@ -74,9 +75,7 @@ func (c Config) withDefaults() Config {
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Listen
 	}
-	for len(c.PublicURL) > 0 && c.PublicURL[len(c.PublicURL)-1] == '/' {
-		c.PublicURL = c.PublicURL[:len(c.PublicURL)-1]
-	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
