@@ -15,10 +15,6 @@ import (
 	"github.com/wsgw/wsgw/gateway"
 )
 
-// defaultListen is the gateway's address when the config names none
-// (gateway.Config.Listen's documented default).
-const defaultListen = "127.0.0.1:8080"
-
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,7 +42,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	cfg := fc.toGateway(filepath.Dir(*configPath))
 	if cfg.Listen == "" {
-		cfg.Listen = defaultListen
+		cfg.Listen = gateway.DefaultListen
 	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "wsgw: config %s:\n%v\n", *configPath, err)

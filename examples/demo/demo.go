@@ -25,7 +25,7 @@ import (
 
 // DefaultListen is the gateway's address unless Options.Listen says
 // otherwise.
-const DefaultListen = "127.0.0.1:8080"
+const DefaultListen = gateway.DefaultListen
 
 // Options configure Start.
 type Options struct {
