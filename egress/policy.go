@@ -1,0 +1,230 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrRefused is wrapped by every *RefusedError.
+var ErrRefused = errors.New("egress refused")
+
+// RefusedError says why an outbound address is refused.
+type RefusedError struct {
+	Address string // the URL, or host:port at dial time
+	Reason  string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("egress to %s refused: %s", e.Address, e.Reason)
+}
+
+// Unwrap returns ErrRefused.
+func (e *RefusedError) Unwrap() error { return ErrRefused }
+
+// Config is the allow-list. Every zero field allows nothing, except Schemes
+// (zero: http and https) and Ports (zero: any port).
+type Config struct {
+	// CIDRs are the networks the gateway may connect to ("10.0.0.0/8",
+	// "192.0.2.7", "loopback" for 127.0.0.0/8 and ::1/128).
+	CIDRs []string
+	// Hosts are host names allowed whatever they resolve to: exact names
+	// ("consumer.example.com") or "*.example.com" for any subdomain.
+	Hosts []string
+	// Schemes allowed; zero means http and https.
+	Schemes []string
+	// Ports allowed; zero means any port.
+	Ports []int
+}
+
+// Loopback is the Config that allows http and https to loopback addresses
+// only (the `wsgw demo` policy and tests).
+func Loopback() Config { return Config{CIDRs: []string{"loopback"}} }
+
+// Validate reports every invalid entry with its field path.
+func (c Config) Validate() error {
+	_, err := New(c)
+	return err
+}
+
+// Resolver resolves host names; *net.Resolver implements it.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// Policy is a compiled Config. It is immutable and safe for concurrent use.
+type Policy struct {
+	nets    []netip.Prefix
+	hosts   []string // lower case; "*.x" entries are suffix matches
+	schemes []string
+	ports   []int
+	// Resolver used by Check; net.DefaultResolver when nil.
+	Resolver Resolver
+}
+
+// New compiles c; the error lists every invalid entry with its field path.
+func New(c Config) (*Policy, error) {
+	p := &Policy{schemes: []string{"http", "https"}}
+	var errs []error
+	for i, s := range c.CIDRs {
+		nets, err := parseNet(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cidrs[%d]: %w", i, err))
+		}
+		p.nets = append(p.nets, nets...)
+	}
+	for i, h := range c.Hosts {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" || strings.ContainsAny(h, "/:@ ") || strings.Count(h, "*") > 1 ||
+			strings.Contains(h, "*") && !strings.HasPrefix(h, "*.") {
+			errs = append(errs, fmt.Errorf("hosts[%d]: %q is not a host name or *.domain", i, h))
+			continue
+		}
+		p.hosts = append(p.hosts, h)
+	}
+	if len(c.Schemes) > 0 {
+		p.schemes = nil
+	}
+	for i, s := range c.Schemes {
+		s = strings.ToLower(s)
+		if s != "http" && s != "https" {
+			errs = append(errs, fmt.Errorf("schemes[%d]: %q: only http and https", i, s))
+		}
+		p.schemes = append(p.schemes, s)
+	}
+	for i, port := range c.Ports {
+		if port < 1 || port > 65535 {
+			errs = append(errs, fmt.Errorf("ports[%d]: %d out of range 1-65535", i, port))
+		}
+		p.ports = append(p.ports, port)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+func parseNet(s string) ([]netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "loopback") {
+		return []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, nil
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return []netip.Prefix{netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())}, nil
+	}
+	pf, err := netip.ParsePrefix(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not an IP address, a CIDR or \"loopback\"", s)
+	}
+	return []netip.Prefix{pf.Masked()}, nil
+}
+
+// AllowsIP reports whether a lies in an allowed network.
+func (p *Policy) AllowsIP(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, n := range p.nets {
+		if n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsHost reports whether the host name is allowed by name.
+func (p *Policy) AllowsHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, h := range p.hosts {
+		if h == host || strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Policy) allowsPort(port int) bool {
+	return len(p.ports) == 0 || slices.Contains(p.ports, port)
+}
+
+// Check refuses rawURL early with a *RefusedError saying why; it resolves a
+// host name that is not allowed by name (bounded to 2 seconds).
+func (p *Policy) Check(rawURL string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return p.CheckContext(ctx, rawURL)
+}
+
+// CheckContext is Check with the caller's context for the resolution.
+func (p *Policy) CheckContext(ctx context.Context, rawURL string) error {
+	refuse := func(why string) error { return &RefusedError{Address: rawURL, Reason: why} }
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return refuse("not an absolute http(s) URL")
+	}
+	if u.User != nil {
+		return refuse("user information in the URL is not allowed")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if !slices.Contains(p.schemes, scheme) {
+		return refuse(fmt.Sprintf("scheme %q not allowed", u.Scheme))
+	}
+	port, err := urlPort(u, scheme)
+	if err != nil {
+		return refuse(err.Error())
+	}
+	if !p.allowsPort(port) {
+		return refuse(fmt.Sprintf("port %d not allowed", port))
+	}
+	host := u.Hostname()
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !p.AllowsIP(a) {
+			return refuse(fmt.Sprintf("address %s is not in an allowed network", a))
+		}
+		return nil
+	}
+	if p.AllowsHost(host) {
+		return nil
+	}
+	if len(p.nets) == 0 {
+		return refuse(fmt.Sprintf("host %q not allowed", host))
+	}
+	return p.checkResolved(ctx, host, refuse)
+}
+
+func (p *Policy) checkResolved(ctx context.Context, host string, refuse func(string) error) error {
+	var r Resolver = net.DefaultResolver
+	if p.Resolver != nil {
+		r = p.Resolver
+	}
+	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return refuse(fmt.Sprintf("host %q does not resolve", host))
+	}
+	for _, a := range addrs {
+		if !p.AllowsIP(a) {
+			return refuse(fmt.Sprintf("host %q resolves to %s, not in an allowed network", host, a.Unmap()))
+		}
+	}
+	return nil
+}
+
+func urlPort(u *url.URL, scheme string) (int, error) {
+	ps := u.Port()
+	if ps == "" {
+		if scheme == "https" {
+			return 443, nil
+		}
+		return 80, nil
+	}
+	port, err := strconv.Atoi(ps)
+	if err != nil || port < 1 || port > 65535 {
+		return 0, fmt.Errorf("bad port %q", ps)
+	}
+	return port, nil
+}
