@@ -17,7 +17,12 @@ type Config struct {
 	TrustedProxies  []string      // CIDRs (or single IPs) whose X-Forwarded-Host/-Proto are honoured for ?wsdl
 	ShutdownTimeout time.Duration // drain deadline; default 15s
 	Limits          xmldoc.Limits // request envelope limits
-	Services        []ServiceConfig
+	// ReadStage is the stage that reads and checks request envelopes
+	// before they go to a service's dispatch stage. Its workers times
+	// Limits.MaxBytes bounds the memory of requests being read. Name
+	// defaults to "read".
+	ReadStage queueing.StageConfig
+	Services  []ServiceConfig
 }
 
 // ServiceConfig configures one service at /services/{Name}.
@@ -78,6 +83,9 @@ func (c Config) withDefaults() Config {
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.ReadStage.Name == "" {
+		c.ReadStage.Name = "read"
 	}
 	svcs := make([]ServiceConfig, len(c.Services))
 	for i, s := range c.Services {

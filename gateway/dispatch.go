@@ -25,15 +25,16 @@ type decision struct {
 // decide reads the request envelope from body and decides where it goes:
 // content type, guarded read, mustUnderstand, WS-Addressing, operation
 // lookup, partition key and partition. It is separate from HTTP so that it
-// can be benchmarked. Errors are *soap.Fault values; the returned version
-// is the one to answer in.
-func (s *service) decide(h http.Header, body io.Reader) (*decision, soap.Version, error) {
+// can be benchmarked. size is the body's declared length (negative when
+// unknown), a hint for the reader's buffer. Errors are *soap.Fault values;
+// the returned version is the one to answer in.
+func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, soap.Version, error) {
 	hint := guessVersion(h)
 	v, action, err := soap.ParseContentType(h)
 	if err != nil {
 		return nil, hint, err
 	}
-	msg, err := soap.ReadMessage(body, s.limits)
+	msg, err := soap.ReadMessageSized(body, size, s.limits)
 	if err != nil {
 		return nil, v, err
 	}

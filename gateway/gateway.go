@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
@@ -32,6 +33,7 @@ type Gateway struct {
 	metrics  *metrics
 	limits   xmldoc.Limits
 	trusted  []netip.Prefix
+	read     *queueing.Stage // reads and decides; see handleSOAP
 	services []*service
 	byName   map[string]*service
 	// client forwards requests; healthClient runs health checks. They share
@@ -67,6 +69,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 	}
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	g.newClients()
+	var err error
+	if g.read, err = queueing.NewStage(g.cfg.ReadStage); err != nil {
+		return nil, fmt.Errorf("readStage: %w", err)
+	}
 	for i, sc := range g.cfg.Services {
 		s, err := newService(ctx, sc, fmt.Sprintf("services[%d]", i), g)
 		if err != nil {
@@ -140,9 +146,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		srv.Close()
 	}
 	<-errc // http.ErrServerClosed
-	for _, s := range g.services {
-		s.close()
-	}
+	g.closeStages()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutting down http: %w", err)
 	}
@@ -163,13 +167,22 @@ func (g *Gateway) newServer() *http.Server {
 	}
 }
 
+// closeStages stops the read stage and every service's dispatch stage,
+// letting admitted work finish.
+func (g *Gateway) closeStages() {
+	if g.read != nil {
+		g.read.Close()
+	}
+	for _, s := range g.services {
+		s.close()
+	}
+}
+
 // Close releases the gateway's resources: stages and idle backend
 // connections. It is safe to call more than once.
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
-		for _, s := range g.services {
-			s.close()
-		}
+		g.closeStages()
 		if g.transport != nil {
 			g.transport.CloseIdleConnections()
 		}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wsgw/wsgw/queueing"
 )
 
 // Request outcomes, the "outcome" label of wsgw_requests_total.
@@ -99,13 +101,9 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	collectStage(ch, c.g.read)
 	for _, s := range c.g.services {
-		st := s.stage.Stats()
-		name := s.cfg.Stage.Name
-		ch <- prometheus.MustNewConstMetric(descStageQueued, prometheus.GaugeValue, float64(st.Queued), name)
-		ch <- prometheus.MustNewConstMetric(descStageRunning, prometheus.GaugeValue, float64(st.Running), name)
-		ch <- prometheus.MustNewConstMetric(descStageAdmitted, prometheus.CounterValue, float64(st.Admitted), name)
-		ch <- prometheus.MustNewConstMetric(descStageRejected, prometheus.CounterValue, float64(st.Rejected), name)
+		collectStage(ch, s.stage)
 		for _, p := range s.cluster.Partitions() {
 			for _, r := range p.Replicas() {
 				rs := r.State()
@@ -117,6 +115,14 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
+}
+
+func collectStage(ch chan<- prometheus.Metric, st *queueing.Stage) {
+	n, s := st.Name(), st.Stats()
+	ch <- prometheus.MustNewConstMetric(descStageQueued, prometheus.GaugeValue, float64(s.Queued), n)
+	ch <- prometheus.MustNewConstMetric(descStageRunning, prometheus.GaugeValue, float64(s.Running), n)
+	ch <- prometheus.MustNewConstMetric(descStageAdmitted, prometheus.CounterValue, float64(s.Admitted), n)
+	ch <- prometheus.MustNewConstMetric(descStageRejected, prometheus.CounterValue, float64(s.Rejected), n)
 }
 
 func b2f(b bool) float64 {

@@ -39,32 +39,37 @@ func (g *Gateway) serviceFor(w http.ResponseWriter, r *http.Request) *service {
 	return nil
 }
 
-// handleSOAP is the request path for POST /services/{name}: admission by
-// the service's dispatch stage, then (in a stage worker) decide and
-// forward.
+// handleSOAP is the request path for POST /services/{name}, two stages
+// joined by bounded queues (SEDA): the gateway's read stage reads and
+// checks the envelope and decides where it goes; the service's dispatch
+// stage forwards it. Either stage refuses work it cannot take at once with
+// 503, Retry-After and a wsgw:Busy fault. Reading in its own stage keeps a
+// slow client from holding a slot of a cluster's stage, and bounds the
+// memory of requests being read to the read stage's workers times
+// Limits.MaxBytes.
 func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request) {
 	s := g.serviceFor(w, r)
 	if s == nil {
 		return
 	}
 	start := time.Now()
-	var op, outcome string
+	var d *decision
+	var outcome string
 	var abort bool
-	err := s.stage.Do(r.Context(), func(ctx context.Context) {
-		op, outcome, abort = g.process(ctx, s, w, r)
+	err := g.read.Do(r.Context(), func(context.Context) {
+		d, outcome = g.readRequest(s, w, r)
 	})
-	var busy *queueing.BusyError
-	switch {
-	case errors.As(err, &busy):
-		retryAfter(w, busy.RetryAfter)
-		busyFault(0, busy.Stage, busy.Reason).WriteHTTP(w, guessVersion(r.Header))
-		outcome = outcomeBusy
-	case err != nil && r.Context().Err() != nil:
-		outcome = outcomeAborted // gone while queued
-	case err != nil: // the stage is closing
-		retryAfter(w, time.Second)
-		busyFault(0, s.cfg.Stage.Name, "shutting down").WriteHTTP(w, guessVersion(r.Header))
-		outcome = outcomeBusy
+	if err == nil && d != nil {
+		err = s.stage.Do(r.Context(), func(ctx context.Context) {
+			outcome, abort = g.forward(ctx, s, w, r, d)
+		})
+	}
+	var op string
+	if d != nil {
+		op = d.op.Name
+	}
+	if err != nil {
+		outcome = g.refused(w, r, d, err)
 	}
 	g.metrics.observe(s.cfg.Name, op, outcome, start)
 	s.log.Debug("request", "operation", op, "outcome", outcome, "took", time.Since(start))
@@ -75,26 +80,47 @@ func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// process decides where the request goes and forwards it. It returns the
-// operation name ("" when unknown), the outcome label and whether the
-// response must be aborted.
-func (g *Gateway) process(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request) (string, string, bool) {
+// refused answers a request a stage did not run and returns its outcome
+// label. d is the decision when the request got that far.
+func (g *Gateway) refused(w http.ResponseWriter, r *http.Request, d *decision, err error) string {
+	v := guessVersion(r.Header)
+	if d != nil {
+		v = d.msg.Version
+	}
+	var busy *queueing.BusyError
+	switch {
+	case errors.As(err, &busy):
+		retryAfter(w, busy.RetryAfter)
+		busyFault(v, busy.Stage, busy.Reason).WriteHTTP(w, v)
+		return outcomeBusy
+	case r.Context().Err() != nil:
+		return outcomeAborted // gone while queued
+	}
+	// The stage is closing.
+	retryAfter(w, time.Second)
+	busyFault(v, "gateway", "shutting down").WriteHTTP(w, v)
+	return outcomeBusy
+}
+
+// readRequest reads and checks the request and decides where it goes. On
+// a fault it answers the client and returns a nil decision with the
+// outcome label.
+func (g *Gateway) readRequest(s *service, w http.ResponseWriter, r *http.Request) (*decision, string) {
 	if r.ContentLength > s.limits.MaxBytes { // refused before reading
 		writeFault(w, soap.NewFault(0, soap.FaultLimitExceeded, fmt.Sprintf(
 			"the request has %d bytes; the limit is %d", r.ContentLength, s.limits.MaxBytes)), guessVersion(r.Header))
-		return "", outcomeClientFault, false
+		return nil, outcomeClientFault
 	}
 	// The guarded reader stops at MaxBytes itself; MaxBytesReader (one
 	// byte more, so that the reader's own limit error comes first) also
 	// tells the server not to reuse a connection with an unread body.
 	body := http.MaxBytesReader(w, r.Body, s.limits.MaxBytes+1)
-	d, v, err := s.decide(r.Header, body)
+	d, v, err := s.decide(r.Header, body, r.ContentLength)
 	if err != nil { // every decision fault is about the request
 		writeFault(w, err, v)
-		return "", outcomeClientFault, false
+		return nil, outcomeClientFault
 	}
-	outcome, abort := g.forward(ctx, s, w, r, d)
-	return d.op.Name, outcome, abort
+	return d, ""
 }
 
 func (g *Gateway) handleHealthz(w http.ResponseWriter, r *http.Request) {

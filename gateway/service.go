@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -42,7 +43,7 @@ func newService(ctx context.Context, cfg ServiceConfig, path string, g *Gateway)
 		return nil, fmt.Errorf("%s.wsdl: %w", path, err)
 	}
 	s.defs = defs
-	if s.dispatch, err = wsdl.NewDispatch(defs, cfg.WSDLService); err != nil {
+	if s.dispatch, err = newDispatch(defs, cfg.WSDLService, s.log); err != nil {
 		return nil, fmt.Errorf("%s: building dispatch table: %w", path, err)
 	}
 	if s.wsdlName, err = serviceName(defs, cfg.WSDLService); err != nil {
@@ -71,6 +72,24 @@ func newService(ctx context.Context, cfg ServiceConfig, path string, g *Gateway)
 		return nil, fmt.Errorf("%s.stage: %w", path, err)
 	}
 	return s, nil
+}
+
+// newDispatch builds the dispatch table. A WSDL whose operations are
+// ambiguous by some key still gets its table: the ambiguities are logged
+// when it loads, and a request whose keys cannot tell the operations apart
+// gets a fault (wsdl.ErrAmbiguous) when it comes.
+func newDispatch(defs *wsdl.Definitions, name string, log *slog.Logger) (*wsdl.Dispatch, error) {
+	t, err := wsdl.NewDispatch(defs, name)
+	var amb *wsdl.AmbiguityError
+	if errors.As(err, &amb) && t != nil {
+		level := slog.LevelWarn
+		if amb.Indistinguishable() {
+			level = slog.LevelError // some operations cannot be reached at all
+		}
+		log.Log(context.Background(), level, "ambiguous operations in the WSDL", "err", amb)
+		return t, nil
+	}
+	return t, err
 }
 
 // checkOperations fills s.versions and checks that every configured

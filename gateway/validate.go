@@ -73,6 +73,7 @@ func (p *problems) err() error {
 // *ValidationError.
 func (c *Config) Validate() error {
 	var p problems
+	p.nested("readStage", c.ReadStage.Validate())
 	if c.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 			p.add("listen", "not a host:port address: %v", err)

@@ -38,8 +38,21 @@ type Message struct {
 // caller answers in f.VersionOr(version named by the Content-Type). See
 // doc.go.
 func ReadMessage(r io.Reader, lim xmldoc.Limits) (*Message, error) {
+	return ReadMessageSized(r, -1, lim)
+}
+
+// ReadMessageSized is ReadMessage with the expected size of the input (an
+// HTTP Content-Length; negative when unknown), which sizes the reader's
+// buffer once instead of growing it. The size is a hint, not a limit.
+func ReadMessageSized(r io.Reader, size int64, lim xmldoc.Limits) (*Message, error) {
 	sn := &sniffer{r: r}
-	doc, err := xmldoc.Parse(sn, lim)
+	var doc *xmldoc.Doc
+	var err error
+	if size >= 0 {
+		doc, err = xmldoc.ParseSized(sn, size, lim)
+	} else {
+		doc, err = xmldoc.Parse(sn, lim)
+	}
 	if err != nil {
 		return nil, readFault(err, sn.version())
 	}
