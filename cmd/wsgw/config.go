@@ -47,6 +47,7 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 			MaxNameLen:  fc.Limits.MaxNameLen,
 			MaxTextLen:  int(fc.Limits.MaxTextLen),
 		},
+		ReadStage: fc.ReadStage.toQueueing(),
 	}
 	for _, s := range fc.Services {
 		cfg.Services = append(cfg.Services, s.toGateway(baseDir))
@@ -66,11 +67,7 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 			Namespaces: s.Key.Namespaces,
 			Missing:    s.Key.Missing,
 		},
-		Stage: queueing.StageConfig{
-			Workers:     s.Stage.Workers,
-			QueueLen:    s.Stage.QueueLen,
-			TargetDelay: time.Duration(s.Stage.TargetDelay),
-		},
+		Stage:             s.Stage.toQueueing(),
 		Cluster:           s.Cluster.toGateway(),
 		UnderstoodHeaders: s.UnderstoodHeaders,
 	}
@@ -117,4 +114,8 @@ func resolveWSDL(wsdl, baseDir string) string {
 		return wsdl
 	}
 	return filepath.Join(baseDir, wsdl)
+}
+
+func (s fileStage) toQueueing() queueing.StageConfig {
+	return queueing.StageConfig{Workers: s.Workers, QueueLen: s.QueueLen, TargetDelay: time.Duration(s.TargetDelay)}
 }

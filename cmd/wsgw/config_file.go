@@ -14,6 +14,7 @@ type fileConfig struct {
 	DataDir         string        `yaml:"data_dir"`
 	Log             fileLog       `yaml:"log"`
 	Limits          fileLimits    `yaml:"limits"`
+	ReadStage       fileStage     `yaml:"read_stage"`
 	Services        []fileService `yaml:"services"`
 }
 

@@ -31,6 +31,7 @@ func TestLoadConfig_Full(t *testing.T) {
 		Limits: xmldoc.Limits{
 			MaxBytes: 2 << 20, MaxDepth: 32, MaxElements: 5000, MaxAttrs: 16, MaxNameLen: 128, MaxTextLen: 64 << 10,
 		},
+		ReadStage: queueing.StageConfig{Workers: 16, QueueLen: 64, TargetDelay: 20 * time.Millisecond},
 		Services: []gateway.ServiceConfig{
 			{
 				Name:        "StockQuote",

@@ -13,7 +13,11 @@ import (
 // needed. The parts that persist get it from here, each under its own key
 // prefix (ARCHITECTURE.md, "One store").
 func openStore(dir string, log *slog.Logger) (*badger.DB, error) {
-	opts := badger.DefaultOptions(dir).WithLogger(badgerLogger{log.With("component", "badger")})
+	// SyncWrites: a write is on disk when its commit returns, which is
+	// what "acknowledged" means for every part that persists (db.Sync
+	// alone can miss a memtable that badger has just rotated).
+	opts := badger.DefaultOptions(dir).WithSyncWrites(true).
+		WithLogger(badgerLogger{log.With("component", "badger")})
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening store in %s: %w", dir, err)
