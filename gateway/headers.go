@@ -44,19 +44,26 @@ func outboundHeader(r *http.Request, trusted []netip.Prefix) http.Header {
 	h.Del("Content-Length")
 	h.Del("Expect") // answered by this server, not the backend's business
 	ip := remoteIP(r)
-	if prior := h.Values("X-Forwarded-For"); len(prior) > 0 && ip.IsValid() {
+	trustedPeer := isTrusted(ip, trusted)
+	// A chain from a trusted proxy is extended; one from anybody else is
+	// the client's own claim and is replaced by what this hop saw.
+	prior := h.Values("X-Forwarded-For")
+	h.Del("X-Forwarded-For")
+	switch {
+	case !ip.IsValid():
+	case trustedPeer && len(prior) > 0:
 		h.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip.String())
-	} else if ip.IsValid() {
+	default:
 		h.Set("X-Forwarded-For", ip.String())
 	}
-	if !isTrusted(ip, trusted) || h.Get("X-Forwarded-Proto") == "" {
+	if !trustedPeer || h.Get("X-Forwarded-Proto") == "" {
 		proto := "http"
 		if r.TLS != nil {
 			proto = "https"
 		}
 		h.Set("X-Forwarded-Proto", proto)
 	}
-	if !isTrusted(ip, trusted) || h.Get("X-Forwarded-Host") == "" {
+	if !trustedPeer || h.Get("X-Forwarded-Host") == "" {
 		h.Set("X-Forwarded-Host", r.Host)
 	}
 	return h

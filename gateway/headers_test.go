@@ -40,8 +40,8 @@ func TestOutboundHeader_AddsForwardedFields(t *testing.T) {
 	r.Header.Set("Content-Length", "12")
 	r.Header.Set("Expect", "100-continue")
 	h := outboundHeader(r, nil)
-	if got, want := h.Get("X-Forwarded-For"), "198.51.100.1, 192.0.2.7"; got != want {
-		t.Errorf("X-Forwarded-For: got %q, want %q", got, want)
+	if got, want := h.Get("X-Forwarded-For"), "192.0.2.7"; got != want {
+		t.Errorf("X-Forwarded-For from an untrusted peer: got %q, want %q", got, want)
 	}
 	if got, want := h.Get("X-Forwarded-Host"), "gw.example"; got != want {
 		t.Errorf("X-Forwarded-Host from an untrusted peer: got %q, want %q", got, want)
@@ -58,6 +58,9 @@ func TestOutboundHeader_AddsForwardedFields(t *testing.T) {
 	h = outboundHeader(r, trusted)
 	if got, want := h.Get("X-Forwarded-Host"), "evil.example"; got != want {
 		t.Errorf("X-Forwarded-Host from a trusted proxy: got %q, want %q", got, want)
+	}
+	if got, want := h.Get("X-Forwarded-For"), "198.51.100.1, 192.0.2.7"; got != want {
+		t.Errorf("X-Forwarded-For from a trusted proxy: got %q, want %q", got, want)
 	}
 }
 
