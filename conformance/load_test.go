@@ -1,0 +1,79 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestLoad_ShippedCases(t *testing.T) {
+	suites, err := Load(Cases())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(suites) == 0 {
+		t.Fatal("got no suites, want the shipped ones")
+	}
+	for _, s := range suites {
+		for _, c := range s.Cases {
+			if c.Suite != s.Name {
+				t.Errorf("case %s: suite %q, want %q", c.ID, c.Suite, s.Name)
+			}
+		}
+	}
+}
+
+func TestLoad_ReportsEveryError(t *testing.T) {
+	fsys := fstest.MapFS{
+		"x/suite.yaml": {Data: []byte("suite: x\ntitle: X\n")},
+		"x/a.yaml": {Data: []byte(`id: ok
+title: OK
+kind: wsgw-specific
+exchanges: [{path: /}]
+---
+id: a
+title: A
+kind: extension
+exchanges:
+  - path: "{nope}"
+    soap: "1.3"
+    expect:
+      fault: {code: zz:Client}
+      xpath: [{expr: "//(", count: 1}]
+---
+id: ok
+title: dup
+kind: wsgw-specific
+exchanges: [{path: /}]
+---
+id: b
+title: B
+kind: standard
+exchanges: [{path: /, bogus: 1}]
+`)},
+	}
+	_, err := Load(fsys)
+	if err == nil {
+		t.Fatal("got no error, want several")
+	}
+	for _, want := range []string{
+		"reason: required for kind extension",
+		"spec: a standard case", // not reported: a is an extension
+		"exchanges[0].path: unknown placeholder {nope}",
+		`exchanges[0].soap: "1.3"`,
+		`prefix "zz" is not bound`,
+		"exchanges[0].expect.xpath[0].expr",
+		`case id "ok" already used`,
+		"field bogus not found",
+	} {
+		if want == "spec: a standard case" {
+			if strings.Contains(err.Error(), want) {
+				t.Errorf("error %v: want no %q", err, want)
+			}
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error:\n%v\nwant it to contain %q", err, want)
+		}
+	}
+}
