@@ -121,7 +121,10 @@ func wsaFault(v Version, ns string, code Code, local, reason string) *Fault {
 	return &Fault{
 		Code:     code,
 		Subcodes: []xml.Name{wsaSubcode(ns, local)},
-		Reason:   reason,
+		// WS-Addressing 1.0 SOAP Binding 6: in SOAP 1.1 the subcode is
+		// the faultcode.
+		SubcodeFaultcode: true,
+		Reason:           reason,
 		Version:  v,
 		Header:   []byte(`<wsa:Action xmlns:wsa="` + ns + `">` + WSAFaultAction(ns) + `</wsa:Action>`),
 	}

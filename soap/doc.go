@@ -38,16 +38,19 @@
 // says the client MUST send it. An empty value is accepted (no intent
 // given); so is a value without the quotes BP 1.1 asks for.
 //
-// SOAP 1.1 faultcodes for subcodes. SOAP 1.1 has no subcodes. A fault with
-// subcodes is written in SOAP 1.1 with its outermost subcode as the
-// faultcode (wsa:InvalidAddressingHeader, wsgw:Busy). This is the rule of
-// WS-Addressing 1.0 SOAP Binding 6, which this package applies to its own
-// subcodes too; WS-I BP 1.1 R1004 allows such qualified faultcodes and
-// R1031 discourages the "Client.Busy" dot notation. The inner subcodes of
-// such a fault (wsa:InvalidCardinality) are not written in SOAP 1.1. The
-// detail of a WS-Addressing fault goes, in SOAP 1.1, in a wsa:FaultDetail
-// header block (SOAP Binding 6). The golden files in testdata/faults pin
-// both renderings.
+// SOAP 1.1 faultcodes for subcodes. SOAP 1.1 has no subcodes. By default
+// a fault with subcodes is written in SOAP 1.1 with the SOAP 1.1 code as
+// its faultcode (soap:Client for Sender, soap:Server for Receiver), as WS-I
+// BP 1.1 R1004 prefers, and each subcode as a wsgw:Subcode entry leading
+// the detail (<wsgw:Subcode>wsgw:Busy</wsgw:Subcode>); R1031 rules out the
+// "Client.Busy" dot notation. A toolkit thus sees Client or Server, which
+// tells it whose fault it is, and the subcode is not lost. Specs whose
+// SOAP 1.1 binding says otherwise set Fault.SubcodeFaultcode: then the
+// outermost subcode is the faultcode (WS-Addressing 1.0 SOAP Binding 6:
+// wsa:InvalidAddressingHeader; WS-ReliableMessaging 1.2, 4), the inner
+// subcodes (wsa:InvalidCardinality) are not written, and the detail of a
+// WS-Addressing fault goes in a wsa:FaultDetail header block. Message.Fault
+// reads both forms back. The golden files in testdata/faults pin them.
 //
 // Trailing elements. SOAP 1.1 allows elements after the Body; WS-I BP 1.1
 // R1011 forbids them, and so does this package (Client fault), as SOAP 1.2

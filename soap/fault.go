@@ -28,10 +28,15 @@ const (
 type Fault struct {
 	Code Code
 	// Subcodes, outermost first (SOAP 1.2 Code/Subcode/Subcode...). SOAP 1.1
-	// has no subcodes: there the outermost subcode, when present, is the
-	// faultcode (the rule of WS-Addressing 1.0 SOAP Binding 6, applied to
-	// every subcode; see doc.go), and the Code is implied by it.
+	// has no subcodes: see SubcodeFaultcode.
 	Subcodes []xml.Name
+	// SubcodeFaultcode says how a fault with subcodes is written in SOAP
+	// 1.1. False (the default): the faultcode is the SOAP 1.1 code
+	// (Client, Server, ...; WS-I BP 1.1 R1004 prefers them) and each
+	// subcode is a wsgw:Subcode element in the detail. True: the outermost
+	// subcode is the faultcode, for specs whose SOAP 1.1 binding says so
+	// (WS-Addressing 1.0 SOAP Binding 6, WS-ReliableMessaging 1.2 4).
+	SubcodeFaultcode bool
 	Reason   string
 	// Detail is serialised XML placed inside the Detail/detail element. It
 	// must declare every namespace prefix it uses.

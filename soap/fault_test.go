@@ -101,7 +101,7 @@ func TestFault_Marshal_Codes(t *testing.T) {
 		{Sender("x"), V11, "soap:Client", ""},
 		{Receiver("x"), V11, "soap:Server", ""},
 		{Sender("x"), V12, "", "env:Sender"},
-		{NewFault(0, FaultBusy, "x"), V11, "wsgw:Busy", ""},
+		{NewFault(0, FaultBusy, "x"), V11, "soap:Server", ""},
 		{NewFault(0, FaultBusy, "x"), V12, "", "env:Receiver"},
 		{InvalidCardinality(V11, WSANS, xml.Name{Space: WSANS, Local: "To"}), V11, "wsa:InvalidAddressingHeader", ""},
 		{VersionMismatch("x"), V11, "soap:VersionMismatch", ""},

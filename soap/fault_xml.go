@@ -145,7 +145,8 @@ func (w *faultWriter) fault12(f *Fault) {
 
 func (w *faultWriter) fault11(f *Fault) {
 	w.b.WriteString("<faultcode>")
-	if len(f.Subcodes) > 0 {
+	asCode := f.SubcodeFaultcode && len(f.Subcodes) > 0
+	if asCode {
 		w.qname(f.Subcodes[0])
 	} else {
 		w.b.WriteString(w.env + ":" + code11(f.code()))
@@ -158,12 +159,34 @@ func (w *faultWriter) fault11(f *Fault) {
 		escape(&w.b, f.Role)
 		w.b.WriteString("</faultactor>")
 	}
-	if len(f.Detail) > 0 && !isWSA(subcodeSpace(f)) {
+	subInDetail := !asCode && len(f.Subcodes) > 0
+	if subInDetail || (len(f.Detail) > 0 && !isWSA(subcodeSpace(f))) {
 		w.b.WriteString("<detail>")
+		if subInDetail {
+			w.subcodes11(f.Subcodes)
+		}
 		w.b.Write(f.Detail)
 		w.b.WriteString("</detail>")
 	}
 }
+
+// subcodes11 writes each subcode as a wsgw:Subcode detail entry, outermost
+// first, for SOAP 1.1, which has no subcodes.
+func (w *faultWriter) subcodes11(subs []xml.Name) {
+	decl := ""
+	if !hasSpace(w.prefixes, FaultNS) { // else declared on the Envelope
+		decl = ` xmlns:wsgw="` + FaultNS + `"`
+	}
+	for _, n := range subs {
+		w.b.WriteString("<wsgw:" + subcodeElem + decl + ">")
+		w.qname(n)
+		w.b.WriteString("</wsgw:" + subcodeElem + ">")
+	}
+}
+
+// subcodeElem is the local name of the SOAP 1.1 detail entry that carries
+// a subcode.
+const subcodeElem = "Subcode"
 
 func subcodeSpace(f *Fault) string {
 	if len(f.Subcodes) == 0 {

@@ -95,8 +95,36 @@ func (f *Fault) read11(m *Message, e xmldoc.Element) {
 		case xml.Name{Local: "faultactor"}:
 			f.Role = strings.TrimSpace(c.Text())
 		case xml.Name{Local: "detail"}:
-			f.Detail = content(m.Doc, c)
+			f.readDetail11(m, c)
 		}
+	}
+}
+
+// readDetail11 reads a SOAP 1.1 detail: the wsgw:Subcode entries that lead
+// it (see SubcodeFaultcode) go back into Subcodes, the rest into Detail.
+func (f *Fault) readDetail11(m *Message, detail xmldoc.Element) {
+	f.Detail = content(m.Doc, detail)
+	if len(f.Subcodes) > 0 || len(f.Detail) == 0 {
+		return // the faultcode was a subcode
+	}
+	// content slices Raw, whose capacity ends with it: so this is the
+	// offset of Detail in Raw.
+	base := len(m.Doc.Raw()) - cap(f.Detail)
+	for c := detail.FirstChild(); c.Valid(); c = c.NextSibling() {
+		if c.Name() != (xml.Name{Space: FaultNS, Local: subcodeElem}) {
+			break
+		}
+		n, ok := c.ResolveQName(strings.TrimSpace(c.Text()))
+		if !ok {
+			break
+		}
+		f.Subcodes = append(f.Subcodes, n)
+		_, end := c.Span()
+		f.Detail = f.Detail[end-base:]
+		base = end
+	}
+	if len(f.Detail) == 0 {
+		f.Detail = nil
 	}
 }
 

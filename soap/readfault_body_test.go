@@ -24,7 +24,7 @@ func TestMessageFault_RoundTrip(t *testing.T) {
 			}
 			wantSubs, wantDetail, wantNU := want.Subcodes, want.Detail, want.NotUnderstood
 			if v == V11 {
-				if len(wantSubs) > 1 {
+				if len(wantSubs) > 1 && want.SubcodeFaultcode {
 					wantSubs = wantSubs[:1]
 				}
 				if isWSA(subcodeSpace(want)) {
@@ -54,7 +54,7 @@ func code11Read(f *Fault, v Version) Code {
 		return f.code()
 	case f.Code == CodeDataEncodingUnknown:
 		return CodeSender
-	case len(f.Subcodes) > 0 && f.Subcodes[0].Space != FaultNS && !isWSA(f.Subcodes[0].Space):
+	case f.SubcodeFaultcode && len(f.Subcodes) > 0 && f.Subcodes[0].Space != FaultNS && !isWSA(f.Subcodes[0].Space):
 		return CodeReceiver
 	}
 	return f.code()
