@@ -125,8 +125,8 @@ func wsaFault(v Version, ns string, code Code, local, reason string) *Fault {
 		// the faultcode.
 		SubcodeFaultcode: true,
 		Reason:           reason,
-		Version:  v,
-		Header:   []byte(`<wsa:Action xmlns:wsa="` + ns + `">` + WSAFaultAction(ns) + `</wsa:Action>`),
+		Version:          v,
+		Header:           []byte(`<wsa:Action xmlns:wsa="` + ns + `">` + WSAFaultAction(ns) + `</wsa:Action>`),
 	}
 }
 

@@ -37,7 +37,7 @@ type Fault struct {
 	// subcode is the faultcode, for specs whose SOAP 1.1 binding says so
 	// (WS-Addressing 1.0 SOAP Binding 6, WS-ReliableMessaging 1.2 4).
 	SubcodeFaultcode bool
-	Reason   string
+	Reason           string
 	// Detail is serialised XML placed inside the Detail/detail element. It
 	// must declare every namespace prefix it uses.
 	Detail []byte
