@@ -1,0 +1,131 @@
+package conformance
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strings"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+// wireFault is a fault's codes as written: the SOAP 1.1 faultcode or the
+// SOAP 1.2 Code/Value, and the SOAP 1.2 Subcode/Value chain.
+type wireFault struct {
+	code     xml.Name
+	rawCode  string
+	subcodes []xml.Name
+	reason   string
+}
+
+func (f wireFault) String() string {
+	s := qnameString(f.code)
+	for _, sc := range f.subcodes {
+		s += "/" + qnameString(sc)
+	}
+	return s
+}
+
+func qnameString(n xml.Name) string {
+	for p, ns := range BuiltinNamespaces {
+		if ns == n.Space {
+			return p + ":" + n.Local
+		}
+	}
+	return "{" + n.Space + "}" + n.Local
+}
+
+// readWireFault reads the fault of m, if it carries one.
+func readWireFault(m *soap.Message) (wireFault, bool) {
+	p := m.Payload
+	ns := m.Version.Namespace()
+	if !p.Valid() || p.Name() != (xml.Name{Space: ns, Local: "Fault"}) {
+		return wireFault{}, false
+	}
+	var f wireFault
+	if sf, ok := m.Fault(); ok {
+		f.reason = sf.Reason
+	}
+	if m.Version == soap.V11 {
+		c := p.Child("", "faultcode")
+		f.rawCode = strings.TrimSpace(c.Text())
+		f.code, _ = c.ResolveQName(f.rawCode)
+		return f, true
+	}
+	code := p.Child(ns, "Code")
+	f.code, f.rawCode = valueQName(code.Child(ns, "Value"))
+	for sc := code.Child(ns, "Subcode"); sc.Valid(); sc = sc.Child(ns, "Subcode") {
+		n, _ := valueQName(sc.Child(ns, "Value"))
+		f.subcodes = append(f.subcodes, n)
+	}
+	return f, true
+}
+
+func valueQName(e xmldoc.Element) (xml.Name, string) {
+	if !e.Valid() {
+		return xml.Name{}, ""
+	}
+	raw := strings.TrimSpace(e.Text())
+	n, _ := e.ResolveQName(raw)
+	return n, raw
+}
+
+func (k *checker) fault(e *Expect) error {
+	if e.Fault == nil && !e.NoFault {
+		return nil
+	}
+	m, err := k.message()
+	if err != nil {
+		return err
+	}
+	f, ok := readWireFault(m)
+	switch {
+	case e.NoFault && ok:
+		return fmt.Errorf("fault: got %s (%q), want no fault", f, f.reason)
+	case e.NoFault:
+		return nil
+	case !ok:
+		return fmt.Errorf("fault: got a reply without a Fault, want one")
+	}
+	if len(e.Fault.Code) > 0 && !k.codeMatches(m.Version, f, e.Fault.Code) {
+		return fmt.Errorf("fault code: got %s (%q), want %s", f, f.reason, strings.Join(e.Fault.Code, " or "))
+	}
+	return k.subcodesMatch(m.Version, f, e.Fault.Subcodes)
+}
+
+// codeMatches reports whether the fault's code is one of want. In SOAP
+// 1.1, s11:X also accepts the dot notation s11:X.Something (SOAP 1.1 4.4.1).
+func (k *checker) codeMatches(v soap.Version, f wireFault, want QNames) bool {
+	for _, q := range want {
+		n, err := k.c.ResolveQName(q)
+		if err != nil {
+			continue
+		}
+		if n == f.code {
+			return true
+		}
+		if v == soap.V11 && n.Space == soap.NS11 && f.code.Space == soap.NS11 && strings.HasPrefix(f.code.Local, n.Local+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// subcodesMatch checks the outermost subcodes; a SOAP 1.1 fault, which has
+// none, matches when its faultcode is the first one wanted (the rule of
+// WS-Addressing 1.0 SOAP Binding 6 for subcodes in SOAP 1.1).
+func (k *checker) subcodesMatch(v soap.Version, f wireFault, want QNames) error {
+	for i, q := range want {
+		n, _ := k.c.ResolveQName(q)
+		if v == soap.V11 {
+			if f.code != n {
+				return fmt.Errorf("fault code: got %s (%q), want %s (SOAP 1.1 has no subcodes: the outermost one is the faultcode)", f, f.reason, q)
+			}
+			return nil
+		}
+		if i >= len(f.subcodes) || f.subcodes[i] != n {
+			return fmt.Errorf("fault subcodes: got %s (%q), want subcode %d to be %s", f, f.reason, i+1, q)
+		}
+	}
+	return nil
+}
