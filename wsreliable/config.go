@@ -1,0 +1,174 @@
+package wsreliable
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Protocol names the wire protocol of a group.
+type Protocol uint8
+
+const (
+	// RM is OASIS WS-ReliableMessaging 1.2 (sequences), with WS-MakeConnection 1.1.
+	RM Protocol = iota + 1
+	// Rel is OASIS WS-Reliability 1.1 (groups).
+	Rel
+)
+
+func (p Protocol) String() string {
+	switch p {
+	case RM:
+		return "wsrm"
+	case Rel:
+		return "wsrel"
+	}
+	return "unknown"
+}
+
+// Assurance is a WS-RM 1.2 delivery assurance (WS-RM 1.2, 2.4), set per
+// service. WS-Reliability 1.1 asks per message instead (DuplicateElimination,
+// MessageOrder; guaranteed delivery is always on).
+type Assurance uint8
+
+const (
+	// ExactlyOnce: each message delivered once; duplicates acknowledged and dropped.
+	ExactlyOnce Assurance = iota
+	// AtLeastOnce: every received copy is delivered (no duplicate elimination).
+	AtLeastOnce
+	// AtMostOnce: duplicates dropped. On the receiving side it behaves as
+	// ExactlyOnce; the difference is the sender's (it may give up retrying).
+	AtMostOnce
+)
+
+func (a Assurance) String() string {
+	return [...]string{"ExactlyOnce", "AtLeastOnce", "AtMostOnce"}[a]
+}
+
+// Incomplete is the WS-RM 1.2 IncompleteSequenceBehavior (3.4) the receiving
+// side applies to messages still held when a sequence ends with a gap.
+type Incomplete uint8
+
+const (
+	// NoDiscard: held messages are delivered anyway (order is broken only
+	// across the gap). Only meaningful without InOrder.
+	NoDiscard Incomplete = iota
+	// DiscardFollowingFirstGap: held messages after the first gap are dropped.
+	DiscardFollowingFirstGap
+	// DiscardEntireSequence: nothing of an incomplete sequence is delivered
+	// that has not already been.
+	DiscardEntireSequence
+)
+
+func (b Incomplete) String() string {
+	return [...]string{"NoDiscard", "DiscardFollowingFirstGap", "DiscardEntireSequence"}[b]
+}
+
+// Config is the engine's per-service configuration. Every zero value is a
+// usable default, given in each field's comment.
+type Config struct {
+	// Assurance for inbound WS-RM sequences. Zero: ExactlyOnce.
+	Assurance Assurance
+	// InOrder holds inbound WS-RM messages back until every lower number has
+	// been delivered. Zero: delivery in arrival order.
+	InOrder bool
+	// Incomplete is announced in CreateSequenceResponse and applied when an
+	// InOrder sequence ends with a gap. Zero: NoDiscard (which, InOrder,
+	// behaves as DiscardFollowingFirstGap: order is never broken).
+	Incomplete Incomplete
+	// SequenceExpires is the lifetime granted to inbound WS-RM sequences
+	// (CreateSequenceResponse/Expires). Zero: PT0S would be wrong, so zero
+	// means no expiry.
+	SequenceExpires time.Duration
+	// IdleTimeout terminates an inbound WS-RM sequence with no traffic for
+	// this long. Zero: never.
+	IdleTimeout time.Duration
+	// MaxGroups bounds the open inbound groups and sequences; beyond it
+	// CreateSequence is refused and a new WS-Reliability group gets
+	// MessageProcessingFailure. Zero: 10000.
+	MaxGroups int
+	// MaxHeld bounds the hold-back buffer of one ordered group; a message
+	// that would exceed it is not accepted (not acknowledged, so the sender
+	// retries it later). Zero: 1024.
+	MaxHeld int
+	// MaxMessageNumber is the highest message number accepted; above it
+	// WS-RM answers MessageNumberRollover. Zero: 9223372036854775807 (WS-RM
+	// 1.2, 3.7).
+	MaxMessageNumber uint64
+	// RefuseCallback and RefusePoll refuse those WS-Reliability reply
+	// patterns (InvalidReplyPattern). Zero: allowed.
+	RefuseCallback, RefusePoll bool
+	// RefuseOrdering refuses WS-Reliability MessageOrder
+	// (FeatureNotSupported). Zero: allowed.
+	RefuseOrdering bool
+	// DupWindow is how long a WS-Reliability group's duplicate elimination
+	// state is kept after its last ExpiryTime when that is not given, and the
+	// lifetime of a WS-RM sequence's state after termination. Zero: 1h.
+	DupWindow time.Duration
+
+	// Sending side. RetransmitBase is the first retransmission interval,
+	// doubled after each try up to RetransmitMax. Zero: 2s and 64s.
+	RetransmitBase, RetransmitMax time.Duration
+	// MaxRetransmits: after this many tries a message is given up and
+	// reported (Failed). Zero: 20.
+	MaxRetransmits int
+	// SendWindow bounds unacknowledged messages per outbound sequence; more
+	// wait in the engine's backlog. Zero: 64.
+	SendWindow int
+}
+
+// Validate reports every invalid field, with its path.
+func (c Config) Validate() error {
+	var errs []error
+	neg := func(name string, d time.Duration) {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative duration %v", name, d))
+		}
+	}
+	neg("SequenceExpires", c.SequenceExpires)
+	neg("IdleTimeout", c.IdleTimeout)
+	neg("DupWindow", c.DupWindow)
+	neg("RetransmitBase", c.RetransmitBase)
+	neg("RetransmitMax", c.RetransmitMax)
+	for name, n := range map[string]int{"MaxGroups": c.MaxGroups, "MaxHeld": c.MaxHeld,
+		"MaxRetransmits": c.MaxRetransmits, "SendWindow": c.SendWindow} {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative %d", name, n))
+		}
+	}
+	if c.Assurance > AtMostOnce {
+		errs = append(errs, fmt.Errorf("wsreliable.Config.Assurance: unknown value %d", c.Assurance))
+	}
+	if c.Incomplete > DiscardEntireSequence {
+		errs = append(errs, fmt.Errorf("wsreliable.Config.Incomplete: unknown value %d", c.Incomplete))
+	}
+	if c.RetransmitMax != 0 && c.RetransmitBase > c.RetransmitMax {
+		errs = append(errs, errors.New("wsreliable.Config.RetransmitBase: greater than RetransmitMax"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) withDefaults() Config {
+	def := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	def(&c.MaxGroups, 10000)
+	def(&c.MaxHeld, 1024)
+	def(&c.MaxRetransmits, 20)
+	def(&c.SendWindow, 64)
+	if c.MaxMessageNumber == 0 {
+		c.MaxMessageNumber = 1<<63 - 1
+	}
+	if c.DupWindow == 0 {
+		c.DupWindow = time.Hour
+	}
+	if c.RetransmitBase == 0 {
+		c.RetransmitBase = 2 * time.Second
+	}
+	if c.RetransmitMax == 0 {
+		c.RetransmitMax = 64 * time.Second
+	}
+	return c
+}

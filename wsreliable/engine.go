@@ -1,0 +1,162 @@
+package wsreliable
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Engine is the deterministic reliable messaging engine: the receiving side
+// of both protocols and the WS-RM sending side. It is not safe for
+// concurrent use; the driver owns it from one goroutine (or a mutex).
+//
+// Use: Tick(now) whenever time passes (and before Step, so that Step sees
+// the current time); Step(event) for each input; then, while HasReady,
+// rd := Ready(), carry it out (see Ready), Advance().
+type Engine struct {
+	cfg Config
+	now time.Time
+
+	in  map[string]*inGroup // inbound groups and sequences, by identifier
+	out map[string]*outSeq  // outbound sequences, by local name
+	// outByTo maps a destination to the local name of its current sequence;
+	// outByID a peer-chosen Identifier to the local name.
+	outByTo, outByID map[string]string
+	nextLocal        uint64
+
+	// pending holds messages for WS-MakeConnection anonymous addresses.
+	pending map[string][]Outbound
+
+	rd        Ready
+	dirtyIn   map[string]bool
+	dirtyOut  map[string]bool
+	metaDirty bool
+	ackTo     map[string]bool // groups whose ack to AcksTo is queued this round
+}
+
+// New returns an engine with configuration cfg (see Config.Validate).
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{
+		cfg: cfg.withDefaults(), in: map[string]*inGroup{}, out: map[string]*outSeq{},
+		outByTo: map[string]string{}, outByID: map[string]string{},
+		pending: map[string][]Outbound{}, dirtyIn: map[string]bool{},
+		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
+	}, nil
+}
+
+// Now returns the time of the last Tick.
+func (e *Engine) Now() time.Time { return e.now }
+
+// Step feeds one event to the engine. Protocol errors are not returned:
+// they are Replies (faults) in the next Ready. Step returns an error only
+// for an event type it does not know.
+func (e *Engine) Step(ev Event) error {
+	switch ev := ev.(type) {
+	case Message:
+		e.onMessage(ev)
+	case CreateSequence:
+		e.onCreate(ev)
+	case AckRequest:
+		e.onAckRequest(ev)
+	case Close:
+		e.onClose(ev)
+	case Terminate:
+		e.onTerminate(ev)
+	case PollRequest:
+		e.onPoll(ev)
+	case MakeConnection:
+		e.onMakeConnection(ev)
+	case NotReliable:
+		e.fault(ev.Ref, RM, &Fault{Code: WSRMRequired})
+	case ProcessingFailed:
+		e.onProcessingFailed(ev)
+	case Submit:
+		e.onSubmit(ev)
+	case Created:
+		e.onCreated(ev)
+	case AckReceived:
+		e.onAckReceived(ev)
+	case PeerFault:
+		e.onPeerFault(ev)
+	case Finish:
+		e.onFinish(ev)
+	default:
+		return fmt.Errorf("wsreliable: stepping unknown event %T", ev)
+	}
+	return nil
+}
+
+// Tick advances the engine's clock to now (never backwards) and runs what
+// is due: group expiry and idle termination, hold-back expiry, forgetting
+// ended groups, retransmissions.
+func (e *Engine) Tick(now time.Time) {
+	if now.After(e.now) {
+		e.now = now
+	}
+	for _, id := range sortedKeys(e.in) {
+		e.tickIn(e.in[id])
+	}
+	for _, local := range sortedKeys(e.out) {
+		e.tickOut(e.out[local])
+	}
+}
+
+// HasReady reports whether Ready has anything to do.
+func (e *Engine) HasReady() bool {
+	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut) > 0 || e.metaDirty
+}
+
+// Ready returns what the driver must do now (see the Ready type for the
+// order). Until Advance, it returns the same work again, plus anything new.
+func (e *Engine) Ready() Ready {
+	for _, id := range sortedKeys(e.dirtyIn) {
+		e.rd.Persist = append(e.rd.Persist, e.inRecord(id))
+	}
+	for _, local := range sortedKeys(e.dirtyOut) {
+		e.rd.Persist = append(e.rd.Persist, e.outRecord(local))
+	}
+	if e.metaDirty {
+		e.rd.Persist = append(e.rd.Persist, Record{Key: keyMeta, Value: []byte(u64(e.nextLocal))})
+	}
+	clear(e.dirtyIn)
+	clear(e.dirtyOut)
+	clear(e.ackTo)
+	e.metaDirty = false
+	return e.rd
+}
+
+// Advance tells the engine the last Ready has been carried out.
+func (e *Engine) Advance() { e.rd = Ready{} }
+
+func (e *Engine) reply(r Reply) {
+	if r.Ref != 0 {
+		e.rd.Replies = append(e.rd.Replies, r)
+	}
+}
+
+func (e *Engine) fault(ref uint64, p Protocol, f *Fault) {
+	e.reply(Reply{Ref: ref, Kind: ReplyFault, Proto: p, Group: f.Group, Fault: f})
+}
+
+func (e *Engine) send(o Outbound) {
+	if isMCAnonymous(o.To) {
+		e.pending[o.To] = append(e.pending[o.To], o)
+		return
+	}
+	e.rd.Send = append(e.rd.Send, o)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func u64(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -1,0 +1,184 @@
+package wsreliable
+
+import "time"
+
+// Event is an input to Engine.Step. Every event that came in on a request
+// carries the driver's Ref for it; the answer to that request is the Reply
+// with the same Ref in a later Ready (after the records it depends on are
+// persisted). Ref 0 means no request is waiting (nothing is answered).
+type Event interface{ isEvent() }
+
+// ReplyPattern is the WS-Reliability 1.1 ReplyPattern value (4.2.3? see doc.go).
+type ReplyPattern uint8
+
+const (
+	// Response: the acknowledgement rides on the response to the request.
+	Response ReplyPattern = iota
+	// Callback: the acknowledgement is sent in a separate request to ReplyTo.
+	Callback
+	// Poll: the acknowledgement is kept until a PollRequest asks for it.
+	Poll
+)
+
+func (p ReplyPattern) String() string { return [...]string{"Response", "Callback", "Poll"}[p] }
+
+// Message is one reliable message received: a WS-RM 1.2 message with a
+// Sequence header (3.7) or a WS-Reliability 1.1 message with a Request
+// header (MessageId, SequenceNum, ExpiryTime, ReplyPattern, ...).
+type Message struct {
+	Ref   uint64
+	Proto Protocol
+	// Group is the WS-RM sequence Identifier or the WS-Reliability groupId.
+	Group string
+	// Number is the MessageNumber / SequenceNum number; WS-Reliability
+	// messages without SequenceNum have 0 (a group of one message).
+	Number uint64
+	// Last is WS-Reliability SequenceNum/@last. (WS-RM 1.2 has no LastMessage.)
+	Last bool
+	// NoSequenceNum: a WS-Reliability message without SequenceNum, alone
+	// in its group (NonSequenceReply). WS-Reliability numbers start at 0,
+	// WS-RM message numbers at 1.
+	NoSequenceNum bool
+	// AckRequested: WS-RM AckRequested header for this sequence or
+	// WS-Reliability AckRequested.
+	AckRequested bool
+	// Payload is what is delivered (the driver's choice, typically the raw
+	// envelope bytes).
+	Payload []byte
+
+	// WS-Reliability 1.1 only.
+	Expiry       time.Time     // ExpiryTime (required by the schema)
+	GroupExpiry  time.Time     // SequenceNum/@groupExpiryTime; zero when absent
+	GroupMaxIdle time.Duration // SequenceNum/@groupMaxIdleDuration; 0 when absent
+	ReplyPattern ReplyPattern
+	ReplyTo      string // ReplyPattern/ReplyTo (BareURI), for Callback (and Poll)
+	DupElim      bool   // DuplicateElimination
+	Ordered      bool   // MessageOrder
+}
+
+// CreateSequence is a WS-RM 1.2 CreateSequence (3.4). NewID is the
+// Identifier the driver generated for the sequence (the engine makes no
+// random numbers).
+type CreateSequence struct {
+	Ref     uint64
+	NewID   string
+	AcksTo  string
+	Expires time.Duration // 0: none asked
+	// Offer is the offered Identifier of the reverse sequence; "" when none.
+	Offer         string
+	OfferEndpoint string
+}
+
+// AckRequest is a WS-RM 1.2 AckRequested header (3.8) for Group, sent
+// without a message of that sequence.
+type AckRequest struct {
+	Ref   uint64
+	Group string
+}
+
+// Close is a WS-RM 1.2 CloseSequence (3.5).
+type Close struct {
+	Ref           uint64
+	Group         string
+	LastMsgNumber uint64 // 0: absent
+}
+
+// Terminate is a WS-RM 1.2 TerminateSequence (3.6).
+type Terminate struct {
+	Ref           uint64
+	Group         string
+	LastMsgNumber uint64 // 0: absent
+}
+
+// PollRef names the messages of one group a WS-Reliability PollRequest
+// asks about (RefToMessageIds with SequenceNumRange children; no range for
+// a group without sequence numbers).
+type PollRef struct {
+	Group  string
+	Ranges RangeSet
+}
+
+// PollRequest is a WS-Reliability 1.1 PollRequest. With ReplyTo the answer
+// is sent there, otherwise it is the reply.
+type PollRequest struct {
+	Ref     uint64
+	Refs    []PollRef
+	ReplyTo string
+}
+
+// MakeConnection is a WS-MakeConnection 1.1 MakeConnection (3.1) for the
+// anonymous address Address (wsmc anonymous URI with id). The reply carries
+// the oldest pending message for it, if any, with MorePending.
+type MakeConnection struct {
+	Ref     uint64
+	Address string
+}
+
+// NotReliable is a message without RM headers sent to a service that
+// requires them: the reply is a WSRMRequired fault (WS-RM 1.2, 4.9).
+type NotReliable struct{ Ref uint64 }
+
+// ProcessingFailed reports that the application (the backend behind the
+// delivery queue) failed a delivered WS-Reliability message. Permanent
+// selects PermanentProcessingFailure, otherwise MessageProcessingFailure;
+// the fault is reported where the group's acknowledgements go.
+type ProcessingFailed struct {
+	Group     string
+	Number    uint64
+	Permanent bool
+}
+
+// Sending side.
+
+// Submit asks the engine to send Payload reliably over WS-RM 1.2 to To.
+// Messages to one To share one sequence, in submission order.
+type Submit struct {
+	To      string
+	Payload []byte
+}
+
+// Created is the CreateSequenceResponse for the outbound sequence the
+// engine named Local in its Send; ID is the Identifier the peer chose.
+// Refused reports a CreateSequenceRefused fault (or any fault).
+type Created struct {
+	Local   string
+	ID      string
+	Refused bool
+}
+
+// AckReceived is a SequenceAcknowledgement (3.9) received for an outbound
+// sequence.
+type AckReceived struct {
+	Ref    uint64
+	Group  string
+	Ranges RangeSet
+	Nacks  []uint64
+	None   bool
+	Final  bool
+}
+
+// PeerFault reports a WS-RM fault received about an outbound sequence
+// (SequenceTerminated, UnknownSequence, ...): the sequence fails.
+type PeerFault struct {
+	Group string
+	Code  FaultCode
+}
+
+// Finish asks the engine to close and terminate the outbound sequence to To
+// once everything submitted is acknowledged.
+type Finish struct{ To string }
+
+func (Message) isEvent()          {}
+func (CreateSequence) isEvent()   {}
+func (AckRequest) isEvent()       {}
+func (Close) isEvent()            {}
+func (Terminate) isEvent()        {}
+func (PollRequest) isEvent()      {}
+func (MakeConnection) isEvent()   {}
+func (NotReliable) isEvent()      {}
+func (ProcessingFailed) isEvent() {}
+func (Submit) isEvent()           {}
+func (Created) isEvent()          {}
+func (AckReceived) isEvent()      {}
+func (PeerFault) isEvent()        {}
+func (Finish) isEvent()           {}

@@ -1,0 +1,199 @@
+package wsreliable
+
+import (
+	"slices"
+	"time"
+)
+
+// groupState is the life of an inbound group or sequence.
+type groupState uint8
+
+const (
+	open groupState = iota
+	// closed: WS-RM CloseSequence received; no new messages.
+	closed
+	// ended: terminated (WS-RM TerminateSequence, expiry, idleness) or, for
+	// WS-Reliability, complete or aborted. The state is kept until
+	// KeepUntil so duplicates are still recognised (and acknowledged), then
+	// forgotten.
+	ended
+)
+
+// inGroup is one inbound WS-RM sequence or WS-Reliability group: the
+// protocol-neutral core state. It is persisted whole (JSON) under
+// "in/<id>"; its size is bounded by the gaps in Received, not by the
+// number of messages. Held messages are persisted one record each.
+type inGroup struct {
+	ID      string   `json:"id"`
+	Proto   Protocol `json:"proto"`
+	Ordered bool     `json:"ordered,omitempty"`
+	DupElim bool     `json:"dupElim,omitempty"`
+	// NonSeq: a WS-Reliability message without SequenceNum.
+	NonSeq bool `json:"nonSeq,omitempty"`
+	// Base is the first message number: 1 for WS-RM, 0 for WS-Reliability.
+	Base   uint64     `json:"base"`
+	State  groupState `json:"state"`
+	Reason FaultCode  `json:"reason,omitempty"` // why an ended group ended early
+	// Last is the last message number, when known (HasLast).
+	Last    uint64 `json:"last,omitempty"`
+	HasLast bool   `json:"hasLast,omitempty"`
+	// Received is every number accepted (the duplicate elimination window
+	// and the acknowledgement ranges).
+	Received RangeSet `json:"received"`
+	// Next is, for an ordered group, the next number to deliver.
+	Next uint64 `json:"next"`
+
+	AcksTo string `json:"acksTo,omitempty"` // WS-RM
+	Offer  string `json:"offer,omitempty"`  // WS-RM offered sequence accepted
+
+	Expires    time.Time     `json:"expires,omitzero"`    // group expiry
+	MaxIdle    time.Duration `json:"maxIdle,omitempty"`   // idle termination
+	LastActive time.Time     `json:"lastActive,omitzero"` // last message
+	// KeepUntil: a WS-Reliability group's last ExpiryTime (duplicate
+	// elimination lasts that long); for an ended group, when to forget it.
+	KeepUntil time.Time `json:"keepUntil,omitzero"`
+
+	// WS-Reliability: where acknowledgements and later faults go.
+	Pattern ReplyPattern `json:"pattern,omitempty"`
+	ReplyTo string       `json:"replyTo,omitempty"`
+	// Faults are WS-Reliability faults reported for numbers of the group
+	// (kept for PollRequest); bounded by maxFaults.
+	Faults []RangeFault `json:"faults,omitempty"`
+
+	held map[uint64]heldMsg // ordered hold-back buffer (restored from records)
+}
+
+// heldMsg is a message accepted (and acknowledged) but not yet delivered.
+type heldMsg struct {
+	Group   string    `json:"group"`
+	Number  uint64    `json:"n"`
+	Payload []byte    `json:"payload"`
+	Expiry  time.Time `json:"expiry,omitzero"`
+}
+
+const maxFaults = 64
+
+func (e *Engine) newGroup(id string, p Protocol) *inGroup {
+	g := &inGroup{ID: id, Proto: p, held: map[uint64]heldMsg{}, LastActive: e.now}
+	if p == RM {
+		g.Base, g.Next = 1, 1
+	}
+	e.in[id] = g
+	e.dirtyIn[id] = true
+	return g
+}
+
+// activeGroups counts groups not ended.
+func (e *Engine) activeGroups() int {
+	n := 0
+	for _, g := range e.in {
+		if g.State != ended {
+			n++
+		}
+	}
+	return n
+}
+
+// canAccept reports whether accepting n would overflow the hold-back buffer.
+func (e *Engine) canAccept(g *inGroup, n uint64) bool {
+	return !g.Ordered || n == g.Next || len(g.held) < e.cfg.MaxHeld
+}
+
+// accept records n as received and delivers it, or holds it back until the
+// numbers before it are delivered (ordered groups).
+func (e *Engine) accept(g *inGroup, n uint64, payload []byte, expiry time.Time) {
+	g.Received = g.Received.Add(n)
+	g.LastActive = e.now
+	e.dirtyIn[g.ID] = true
+	if !g.Ordered {
+		e.deliver(g, n, payload)
+		return
+	}
+	if n != g.Next {
+		h := heldMsg{Group: g.ID, Number: n, Payload: payload, Expiry: expiry}
+		g.held[n] = h
+		e.rd.Persist = append(e.rd.Persist, heldRecord(h))
+		return
+	}
+	e.deliver(g, n, payload)
+	g.Next++
+	e.drain(g)
+}
+
+// drain delivers held messages that are next in order.
+func (e *Engine) drain(g *inGroup) {
+	for {
+		h, ok := g.held[g.Next]
+		if !ok {
+			// Received but no longer held: it expired before its turn
+			// (expireHeld); the gap it leaves is skipped.
+			if g.Received.Contains(g.Next) {
+				g.Next++
+				continue
+			}
+			return
+		}
+		delete(g.held, g.Next)
+		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, h.Number)})
+		e.deliver(g, h.Number, h.Payload)
+		g.Next++
+	}
+}
+
+func (e *Engine) deliver(g *inGroup, n uint64, payload []byte) {
+	e.rd.Deliver = append(e.rd.Deliver, Delivery{Proto: g.Proto, Group: g.ID, Number: n, Payload: payload})
+}
+
+// dropHeld discards the hold-back buffer (a gap that will never fill).
+func (e *Engine) dropHeld(g *inGroup) {
+	for _, n := range sortedNums(g.held) {
+		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+	}
+	clear(g.held)
+	e.dirtyIn[g.ID] = true
+}
+
+// end terminates g; its state is kept for keep, then forgotten.
+func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
+	if g.Ordered && len(g.held) > 0 {
+		e.dropHeld(g)
+	}
+	g.State, g.Reason = ended, reason
+	if keepUntil.Before(e.now) {
+		keepUntil = e.now
+	}
+	g.KeepUntil = keepUntil
+	e.dirtyIn[g.ID] = true
+}
+
+// forget removes g and its records.
+func (e *Engine) forget(g *inGroup) {
+	e.dropHeld(g)
+	delete(e.in, g.ID)
+	delete(e.dirtyIn, g.ID)
+	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID)})
+}
+
+// ack returns g's acknowledgement (WS-RM 3.9 semantics).
+func (g *inGroup) ack() Ack {
+	a := Ack{Proto: g.Proto, Group: g.ID, Ranges: g.Received, Final: g.State != open}
+	if len(g.Received) == 0 {
+		a.None = true
+	}
+	return a
+}
+
+func (g *inGroup) addFault(n uint64, c FaultCode) {
+	if len(g.Faults) < maxFaults {
+		g.Faults = append(g.Faults, RangeFault{Range{n, n}, c})
+	}
+}
+
+func sortedNums[V any](m map[uint64]V) []uint64 {
+	out := make([]uint64, 0, len(m))
+	for n := range m {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,167 @@
+package wsreliable
+
+import "time"
+
+// Ready is what the engine asks the driver to do, in this order:
+//
+//  1. Persist every Record (write, and sync, in one batch: Value nil means
+//     delete Key). Deliver entries must be handed to the delivery queue in
+//     the same atomic batch (queueing/badgerq shares the one badger DB), or
+//     the queue must drop repeats by Delivery.ID: the delivered mark and the
+//     delivery belong together.
+//  2. Then, and only then, answer Replies, make Sends and hand over Deliver
+//     (in slice order: it is the delivery order).
+//  3. Call Advance.
+type Ready struct {
+	Persist []Record
+	Replies []Reply
+	Send    []Outbound
+	Deliver []Delivery
+	// Failed lists outbound messages the engine gave up on (retries
+	// exhausted, sequence refused or faulted).
+	Failed []Failure
+}
+
+// Empty reports whether r holds nothing to do.
+func (r Ready) Empty() bool {
+	return len(r.Persist)+len(r.Replies)+len(r.Send)+len(r.Deliver)+len(r.Failed) == 0
+}
+
+// Record is one key/value the engine persists; the driver stores it under
+// its own key prefix and hands every stored record back to Restore after a
+// restart. Value nil deletes Key. The Value encoding is the engine's own.
+type Record struct {
+	Key   string
+	Value []byte
+}
+
+// ReplyKind says what answers a request.
+type ReplyKind uint8
+
+const (
+	// ReplyAccepted: nothing to say on the wire beyond Acks (if any); HTTP
+	// 202 when Acks is empty.
+	ReplyAccepted ReplyKind = iota
+	// ReplyCreated: CreateSequenceResponse (Group, Expires, Incomplete, AcceptOffer).
+	ReplyCreated
+	// ReplyClosed: CloseSequenceResponse, with the Final acknowledgement.
+	ReplyClosed
+	// ReplyTerminated: TerminateSequenceResponse, with the Final acknowledgement.
+	ReplyTerminated
+	// ReplyPoll: the WS-Reliability Response header answering a PollRequest.
+	ReplyPoll
+	// ReplyPending: a MakeConnection answer; Pending is the message (nil:
+	// nothing pending, HTTP 202).
+	ReplyPending
+	// ReplyFault: Fault is the answer (a SOAP fault).
+	ReplyFault
+)
+
+var replyKindNames = [...]string{"accepted", "created", "closed", "terminated", "poll", "pending", "fault"}
+
+func (k ReplyKind) String() string { return replyKindNames[k] }
+
+// Reply answers the request the driver numbered Ref.
+type Reply struct {
+	Ref   uint64
+	Kind  ReplyKind
+	Proto Protocol
+	Group string
+	// Acks are acknowledgements to carry (WS-RM SequenceAcknowledgement
+	// headers; WS-Reliability Response header).
+	Acks  []Ack
+	Fault *Fault
+	// ReplyCreated.
+	Expires     time.Duration
+	Incomplete  Incomplete
+	AcceptOffer bool
+	// ReplyPending.
+	Pending     *Outbound
+	MorePending bool
+}
+
+// Ack is the acknowledgement state of one group: a WS-RM
+// SequenceAcknowledgement (3.9) or a WS-Reliability NonSequenceReply /
+// SequenceReplies element.
+type Ack struct {
+	Proto  Protocol
+	Group  string
+	Ranges RangeSet
+	Nacks  []uint64
+	None   bool // WS-RM: nothing received
+	Final  bool // WS-RM: the sequence is closed or terminated
+	// WS-Reliability.
+	NonSequence bool        // the group has no sequence numbers (NonSequenceReply)
+	Faults      []RangeFault // numbers answered with a fault
+}
+
+// RangeFault is a WS-Reliability ReplyRange with a fault attribute.
+type RangeFault struct {
+	Range Range
+	Code  FaultCode
+}
+
+// OutKind is the kind of an Outbound message.
+type OutKind uint8
+
+const (
+	// OutAck: acknowledgements (WS-RM SequenceAcknowledgement to AcksTo;
+	// WS-Reliability Response header to a Callback ReplyTo).
+	OutAck OutKind = iota
+	// OutCreate: a CreateSequence for the outbound sequence Local.
+	OutCreate
+	// OutMessage: a sequence message (first try or retransmission).
+	OutMessage
+	// OutClose, OutTerminate: CloseSequence, TerminateSequence.
+	OutClose
+	OutTerminate
+)
+
+var outKindNames = [...]string{"ack", "create", "message", "close", "terminate"}
+
+func (k OutKind) String() string { return outKindNames[k] }
+
+// Outbound is a message the gateway sends on its own initiative. To is an
+// address a client supplied (AcksTo, ReplyTo) or a configured peer: the
+// driver checks it against the egress allow-list before sending. To in the
+// WS-MakeConnection anonymous form is never sent: such messages wait for a
+// MakeConnection (Reply.Pending).
+type Outbound struct {
+	Kind   OutKind
+	Proto  Protocol
+	To     string
+	Group  string // sequence Identifier ("" for OutCreate)
+	Local  string // the engine's name of an outbound sequence
+	Number uint64
+	// Last is set on the highest message of a sequence being finished.
+	Last         bool
+	AckRequested bool
+	Payload      []byte
+	Acks         []Ack
+	// Fault is set on an OutAck that reports a WS-RM fault to AcksTo.
+	Fault *Fault
+	// LastMsgNumber for OutClose / OutTerminate.
+	LastMsgNumber uint64
+	// Attempt counts tries of an OutMessage, 1 for the first.
+	Attempt int
+}
+
+// Delivery is one message for the application, in delivery order.
+type Delivery struct {
+	Proto   Protocol
+	Group   string
+	Number  uint64
+	Payload []byte
+}
+
+// ID is a stable identifier of the delivery (group and number), for a queue
+// that drops repeats.
+func (d Delivery) ID() string { return d.Proto.String() + ":" + d.Group + "#" + u64(d.Number) }
+
+// Failure is an outbound message that was not acknowledged.
+type Failure struct {
+	To      string
+	Number  uint64
+	Payload []byte
+	Reason  string
+}

@@ -1,0 +1,54 @@
+package wsreliable
+
+// onMessage dispatches a reliable message to its protocol front-end.
+func (e *Engine) onMessage(m Message) {
+	switch m.Proto {
+	case RM:
+		e.rmMessage(m)
+	case Rel:
+		e.relMessage(m)
+	default:
+		e.fault(m.Ref, RM, &Fault{Code: WSRMRequired, Why: "unknown protocol"})
+	}
+}
+
+// tickIn runs the timers of one inbound group.
+func (e *Engine) tickIn(g *inGroup) {
+	now := e.now
+	if g.State == ended {
+		if !now.Before(g.KeepUntil) {
+			e.forget(g)
+		}
+		return
+	}
+	e.expireHeld(g)
+	idle := g.MaxIdle > 0 && !now.Before(g.LastActive.Add(g.MaxIdle))
+	expired := !g.Expires.IsZero() && !now.Before(g.Expires)
+	if !idle && !expired {
+		return
+	}
+	if g.Proto == RM {
+		e.end(g, SequenceTerminated, now.Add(e.cfg.DupWindow))
+		return
+	}
+	// WS-Reliability: the group is aborted; later messages get GroupAborted.
+	keep := now.Add(e.cfg.DupWindow)
+	if g.KeepUntil.After(keep) {
+		keep = g.KeepUntil
+	}
+	e.end(g, GroupAborted, keep)
+}
+
+// expireHeld drops held messages whose ExpiryTime passed: they may no
+// longer be delivered (WS-Reliability ExpiryTime).
+func (e *Engine) expireHeld(g *inGroup) {
+	for _, n := range sortedNums(g.held) {
+		h := g.held[n]
+		if !h.Expiry.IsZero() && !e.now.Before(h.Expiry) {
+			delete(g.held, n)
+			e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+			g.addFault(n, MessageProcessingFailure)
+			e.dirtyIn[g.ID] = true
+		}
+	}
+}

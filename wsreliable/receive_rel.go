@@ -1,0 +1,240 @@
+package wsreliable
+
+// relMessage handles a WS-Reliability 1.1 message with a Request header:
+// checks, then duplicate elimination, ordering, group termination by last
+// message, and the acknowledgement by reply pattern.
+func (e *Engine) relMessage(m Message) {
+	if m.Group == "" {
+		e.fault(m.Ref, Rel, &Fault{Code: InvalidMessageID})
+		return
+	}
+	if code := e.relCheck(m); code != NoFault {
+		e.relAnswer(m, nil, code)
+		return
+	}
+	g := e.in[m.Group]
+	if g == nil {
+		if e.activeGroups() >= e.cfg.MaxGroups {
+			e.relAnswer(m, nil, MessageProcessingFailure)
+			return
+		}
+		g = e.newRelGroup(m)
+	}
+	if code := relGroupCheck(g, m); code != NoFault {
+		e.relAnswer(m, g, code)
+		return
+	}
+	g.Pattern, g.ReplyTo = m.ReplyPattern, m.ReplyTo
+	dup := g.Received.Contains(m.Number)
+	switch {
+	case dup && g.DupElim:
+		// Duplicate: acknowledged, not delivered again.
+	case dup:
+		e.deliver(g, m.Number, m.Payload) // no DuplicateElimination asked
+	case !e.canAccept(g, m.Number):
+		e.relAnswer(m, g, MessageProcessingFailure)
+		return
+	default:
+		if m.Expiry.After(g.KeepUntil) {
+			g.KeepUntil = m.Expiry
+		}
+		if m.Last {
+			g.Last, g.HasLast = m.Number, true
+		}
+		e.accept(g, m.Number, m.Payload, m.Expiry)
+		e.relComplete(g)
+	}
+	e.relAnswer(m, g, NoFault)
+}
+
+// relCheck checks one message on its own.
+func (e *Engine) relCheck(m Message) FaultCode {
+	switch {
+	case m.Expiry.IsZero() || !e.now.Before(m.Expiry):
+		return InvalidExpiryTime
+	case m.ReplyPattern > Poll,
+		m.ReplyPattern == Callback && (m.ReplyTo == "" || e.cfg.RefuseCallback),
+		m.ReplyPattern == Poll && e.cfg.RefusePoll:
+		return InvalidReplyPattern
+	case m.Ordered && e.cfg.RefuseOrdering:
+		return FeatureNotSupported
+	case m.Ordered && m.NoSequenceNum, m.NoSequenceNum && (m.Last || m.Number != 0):
+		return InvalidMessageParameters
+	case !m.GroupExpiry.IsZero() && !e.now.Before(m.GroupExpiry):
+		return InvalidExpiryTime
+	}
+	return NoFault
+}
+
+// relGroupCheck checks a message against its group.
+func relGroupCheck(g *inGroup, m Message) FaultCode {
+	switch {
+	case g.Proto != Rel:
+		return InvalidMessageID
+	case g.State == ended && g.Reason != NoFault && !g.Received.Contains(m.Number):
+		return GroupAborted
+	case g.NonSeq != m.NoSequenceNum, g.Ordered != m.Ordered:
+		return InvalidMessageParameters
+	case g.HasLast && (m.Number > g.Last || m.Last && m.Number != g.Last):
+		return InvalidMessageParameters
+	case !m.GroupExpiry.IsZero() && !g.Expires.IsZero() && !m.GroupExpiry.Equal(g.Expires):
+		return InvalidMessageParameters
+	}
+	return NoFault
+}
+
+func (e *Engine) newRelGroup(m Message) *inGroup {
+	g := e.newGroup(m.Group, Rel)
+	g.Ordered = m.Ordered
+	// MessageOrder implies duplicate elimination: a copy delivered twice
+	// would break the order.
+	g.DupElim = m.DupElim || m.Ordered
+	g.NonSeq = m.NoSequenceNum
+	g.Expires = m.GroupExpiry
+	g.MaxIdle = m.GroupMaxIdle
+	return g
+}
+
+// relComplete ends a group whose last message arrived and every number
+// up to it too (group termination by last message). Its duplicate
+// elimination state is kept until the group's last ExpiryTime.
+func (e *Engine) relComplete(g *inGroup) {
+	if g.State == ended {
+		return
+	}
+	complete := g.NonSeq
+	if g.HasLast && len(g.Received) == 1 && g.Received[0].Lower == g.Base && g.Received[0].Upper == g.Last {
+		complete = true
+	}
+	if complete && len(g.held) == 0 {
+		e.end(g, NoFault, g.KeepUntil)
+	}
+}
+
+// relAnswer acknowledges m (or reports code) by m's reply pattern:
+// Response in the reply, Callback sent to ReplyTo, Poll kept for
+// PollRequest. A fault goes by the pattern too, except InvalidReplyPattern
+// and faults before a group exists, which go in the reply.
+func (e *Engine) relAnswer(m Message, g *inGroup, code FaultCode) {
+	a := Ack{Proto: Rel, Group: m.Group, NonSequence: m.NoSequenceNum}
+	r := Range{m.Number, m.Number}
+	if code != NoFault {
+		a.Faults = []RangeFault{{r, code}}
+	} else {
+		a.Ranges = RangeSet{r}
+	}
+	reply := Reply{Ref: m.Ref, Kind: ReplyAccepted, Proto: Rel, Group: m.Group}
+	pattern := m.ReplyPattern
+	if code == InvalidReplyPattern || (g == nil && pattern == Poll) {
+		pattern = Response
+	}
+	switch {
+	case code == NoFault && !m.AckRequested:
+	case pattern == Response:
+		reply.Acks = []Ack{a}
+	case pattern == Callback:
+		e.send(Outbound{Kind: OutAck, Proto: Rel, To: m.ReplyTo, Group: m.Group, Acks: []Ack{a}})
+	case pattern == Poll && code != NoFault:
+		g.addFault(m.Number, code)
+		e.dirtyIn[g.ID] = true
+	}
+	e.reply(reply)
+}
+
+// onPoll answers a PollRequest: for each group asked about, the numbers
+// received in the ranges asked and the faults recorded there. A group the
+// engine does not know (never received, or forgotten) is left out: the
+// sender has no acknowledgement and resends.
+func (e *Engine) onPoll(ev PollRequest) {
+	if len(ev.Refs) == 0 {
+		e.fault(ev.Ref, Rel, &Fault{Code: InvalidPollRequest})
+		return
+	}
+	var acks []Ack
+	for _, ref := range ev.Refs {
+		g := e.in[ref.Group]
+		if g == nil || g.Proto != Rel {
+			continue
+		}
+		acks = append(acks, pollAck(g, ref.Ranges))
+	}
+	if ev.ReplyTo != "" {
+		e.send(Outbound{Kind: OutAck, Proto: Rel, To: ev.ReplyTo, Acks: acks})
+		e.reply(Reply{Ref: ev.Ref, Kind: ReplyAccepted, Proto: Rel})
+		return
+	}
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPoll, Proto: Rel, Acks: acks})
+}
+
+func pollAck(g *inGroup, asked RangeSet) Ack {
+	a := Ack{Proto: Rel, Group: g.ID, NonSequence: g.NonSeq}
+	inAsked := func(n uint64) bool { return len(asked) == 0 || asked.Contains(n) }
+	failed := RangeSet{}
+	for _, f := range g.Faults {
+		if inAsked(f.Range.Lower) {
+			a.Faults = append(a.Faults, f)
+			failed = failed.AddRange(f.Range)
+		}
+	}
+	for _, r := range g.Received {
+		for _, q := range intersect(r, asked) {
+			for _, piece := range subtract(q, failed) {
+				a.Ranges = a.Ranges.AddRange(piece)
+			}
+		}
+	}
+	return a
+}
+
+// intersect returns r ∩ s (r itself when s is empty: no restriction).
+func intersect(r Range, s RangeSet) []Range {
+	if len(s) == 0 {
+		return []Range{r}
+	}
+	var out []Range
+	for _, q := range s {
+		lo, hi := max(r.Lower, q.Lower), min(r.Upper, q.Upper)
+		if lo <= hi {
+			out = append(out, Range{lo, hi})
+		}
+	}
+	return out
+}
+
+// subtract returns r minus s.
+func subtract(r Range, s RangeSet) []Range {
+	var out []Range
+	lo := r.Lower
+	for _, q := range s {
+		if q.Upper < lo || q.Lower > r.Upper {
+			continue
+		}
+		if q.Lower > lo {
+			out = append(out, Range{lo, q.Lower - 1})
+		}
+		if q.Upper >= r.Upper {
+			return out
+		}
+		lo = q.Upper + 1
+	}
+	return append(out, Range{lo, r.Upper})
+}
+
+// onProcessingFailed records an application failure of a delivered
+// message and reports it where the group's acknowledgements go.
+func (e *Engine) onProcessingFailed(ev ProcessingFailed) {
+	g := e.in[ev.Group]
+	if g == nil || g.Proto != Rel {
+		return
+	}
+	code := MessageProcessingFailure
+	if ev.Permanent {
+		code = PermanentProcessingFailure
+	}
+	g.addFault(ev.Number, code)
+	e.dirtyIn[g.ID] = true
+	if g.Pattern == Callback && g.ReplyTo != "" {
+		a := Ack{Proto: Rel, Group: g.ID, NonSequence: g.NonSeq, Faults: []RangeFault{{Range{ev.Number, ev.Number}, code}}}
+		e.send(Outbound{Kind: OutAck, Proto: Rel, To: g.ReplyTo, Group: g.ID, Acks: []Ack{a}})
+	}
+}

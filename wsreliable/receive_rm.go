@@ -1,0 +1,208 @@
+package wsreliable
+
+import (
+	"strings"
+
+	"github.com/wsgw/wsgw/soap"
+)
+
+// MCAnonymousPrefix is the WS-MakeConnection 1.1 anonymous URI template
+// (3.1): an address of this form is reached only by MakeConnection.
+const MCAnonymousPrefix = NSMC + "/anonymous?id="
+
+func isMCAnonymous(addr string) bool { return strings.HasPrefix(addr, MCAnonymousPrefix) }
+
+func isAnonymous(addr string) bool {
+	return addr == "" || addr == soap.WSAAnonymous || addr == soap.WSAAnonymous2004
+}
+
+// onCreate handles CreateSequence (WS-RM 1.2, 3.4).
+func (e *Engine) onCreate(ev CreateSequence) {
+	refuse := func(why string) {
+		e.fault(ev.Ref, RM, &Fault{Code: CreateSequenceRefused, Why: why})
+	}
+	switch {
+	case ev.NewID == "" || e.in[ev.NewID] != nil:
+		refuse("identifier not unique")
+		return
+	case e.activeGroups() >= e.cfg.MaxGroups:
+		refuse("too many sequences")
+		return
+	case ev.AcksTo == soap.WSANone:
+		refuse("AcksTo is the none address")
+		return
+	case ev.Offer != "" && (ev.Offer == ev.NewID || e.in[ev.Offer] != nil || e.outByID[ev.Offer] != ""):
+		refuse("offered identifier not unique")
+		return
+	}
+	g := e.newGroup(ev.NewID, RM)
+	g.AcksTo = ev.AcksTo
+	g.Ordered = e.cfg.InOrder
+	g.DupElim = e.cfg.Assurance != AtLeastOnce
+	grant := e.cfg.SequenceExpires
+	if ev.Expires > 0 && (grant == 0 || ev.Expires < grant) {
+		grant = ev.Expires
+	}
+	if grant > 0 {
+		g.Expires = e.now.Add(grant)
+	}
+	g.MaxIdle = e.cfg.IdleTimeout
+	if ev.Offer != "" {
+		g.Offer = ev.Offer
+		e.acceptOffer(ev.Offer, ev.OfferEndpoint)
+	}
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyCreated, Proto: RM, Group: g.ID, Expires: grant,
+		Incomplete: e.cfg.Incomplete, AcceptOffer: ev.Offer != ""})
+}
+
+// rmGroup finds the open-or-ended WS-RM sequence id, or answers the fault.
+func (e *Engine) rmGroup(ref uint64, id string) *inGroup {
+	g := e.in[id]
+	if g == nil || g.Proto != RM {
+		e.fault(ref, RM, &Fault{Code: UnknownSequence, Group: id})
+		return nil
+	}
+	return g
+}
+
+// rmMessage handles a message with a Sequence header (WS-RM 1.2, 3.7).
+func (e *Engine) rmMessage(m Message) {
+	g := e.rmGroup(m.Ref, m.Group)
+	if g == nil {
+		return
+	}
+	switch {
+	case m.Number == 0 || m.Number > e.cfg.MaxMessageNumber:
+		e.fault(m.Ref, RM, &Fault{Code: MessageNumberRollover, Group: g.ID, Number: m.Number, Max: e.cfg.MaxMessageNumber})
+		return
+	case g.State == ended:
+		e.fault(m.Ref, RM, &Fault{Code: SequenceTerminated, Group: g.ID})
+		return
+	}
+	dup := g.Received.Contains(m.Number)
+	switch {
+	case dup && g.DupElim:
+		// Duplicate: acknowledged again, not delivered (2.4 ExactlyOnce/AtMostOnce).
+	case !dup && g.State == closed:
+		e.fault(m.Ref, RM, &Fault{Code: SequenceClosed, Group: g.ID})
+		return
+	case dup:
+		e.deliver(g, m.Number, m.Payload) // AtLeastOnce: every copy
+		g.LastActive = e.now
+	case !e.canAccept(g, m.Number):
+		// Hold-back buffer full: not accepted, not acknowledged; the
+		// sender retransmits later.
+	default:
+		e.accept(g, m.Number, m.Payload, m.Expiry)
+	}
+	e.rmAck(m.Ref, g)
+}
+
+// rmAck sends g's acknowledgement: in the reply when AcksTo is anonymous,
+// else (once per Ready) to AcksTo, the reply carrying nothing.
+func (e *Engine) rmAck(ref uint64, g *inGroup) {
+	if isAnonymous(g.AcksTo) {
+		e.reply(Reply{Ref: ref, Kind: ReplyAccepted, Proto: RM, Group: g.ID, Acks: []Ack{g.ack()}})
+		return
+	}
+	e.reply(Reply{Ref: ref, Kind: ReplyAccepted, Proto: RM, Group: g.ID})
+	e.queueAckTo(g)
+}
+
+// queueAckTo queues one acknowledgement of g to AcksTo per Ready, with the
+// state at the time Ready is taken.
+func (e *Engine) queueAckTo(g *inGroup) {
+	if e.ackTo[g.ID] {
+		for i := range e.rd.Send {
+			if o := &e.rd.Send[i]; o.Kind == OutAck && o.Group == g.ID {
+				o.Acks = []Ack{g.ack()}
+			}
+		}
+		return
+	}
+	e.ackTo[g.ID] = true
+	e.send(Outbound{Kind: OutAck, Proto: RM, To: g.AcksTo, Group: g.ID, Acks: []Ack{g.ack()}})
+}
+
+// onAckRequest handles AckRequested (3.8).
+func (e *Engine) onAckRequest(ev AckRequest) {
+	if g := e.rmGroup(ev.Ref, ev.Group); g != nil {
+		e.rmAck(ev.Ref, g)
+	}
+}
+
+// onClose handles CloseSequence (3.5): no new messages; the reply carries
+// the Final acknowledgement. An ordered sequence's held messages can no
+// longer be delivered in order and are discarded (Incomplete).
+func (e *Engine) onClose(ev Close) {
+	g := e.rmGroup(ev.Ref, ev.Group)
+	if g == nil {
+		return
+	}
+	if g.State == ended {
+		e.fault(ev.Ref, RM, &Fault{Code: SequenceTerminated, Group: g.ID})
+		return
+	}
+	g.State = closed
+	g.Last, g.HasLast = max(ev.LastMsgNumber, g.Received.Max()), true
+	e.endIncomplete(g)
+	e.dirtyIn[g.ID] = true
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyClosed, Proto: RM, Group: g.ID, Acks: []Ack{g.ack()}})
+}
+
+// onTerminate handles TerminateSequence (3.6). The state is kept for
+// DupWindow so that late retransmissions get SequenceTerminated rather
+// than UnknownSequence, then forgotten.
+func (e *Engine) onTerminate(ev Terminate) {
+	g := e.rmGroup(ev.Ref, ev.Group)
+	if g == nil {
+		return
+	}
+	if g.State != ended {
+		e.endIncomplete(g)
+		e.end(g, NoFault, e.now.Add(e.cfg.DupWindow))
+	}
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyTerminated, Proto: RM, Group: g.ID, Acks: []Ack{g.ack()}})
+}
+
+// endIncomplete applies IncompleteSequenceBehavior when a sequence ends
+// with messages held behind a gap: they cannot be delivered in order.
+func (e *Engine) endIncomplete(g *inGroup) {
+	if len(g.held) > 0 {
+		e.dropHeld(g)
+	}
+}
+
+// onMakeConnection handles MakeConnection (WS-MakeConnection 1.1, 3.1-3.2).
+func (e *Engine) onMakeConnection(ev MakeConnection) {
+	if ev.Address == "" {
+		e.fault(ev.Ref, RM, &Fault{Code: MissingSelection})
+		return
+	}
+	q := e.pending[ev.Address]
+	if len(q) == 0 {
+		e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM})
+		return
+	}
+	o := q[0]
+	if len(q) == 1 {
+		delete(e.pending, ev.Address)
+	} else {
+		e.pending[ev.Address] = q[1:]
+	}
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM, Group: o.Group, Pending: &o, MorePending: len(q) > 1})
+}
+
+// acceptOffer creates the outbound sequence a CreateSequence offered
+// (WS-RM 1.2, 3.4 Offer): it is open at once, with the offered Identifier.
+// It carries the gateway's messages to the offering endpoint.
+func (e *Engine) acceptOffer(id, endpoint string) {
+	e.nextLocal++
+	e.metaDirty = true
+	s := &outSeq{Local: "s" + u64(e.nextLocal), To: endpoint, ID: id, State: sending, Next: 1, unacked: map[uint64]*outMsg{}}
+	e.out[s.Local], e.outByID[id] = s, s.Local
+	if endpoint != "" && e.outByTo[endpoint] == "" {
+		e.outByTo[endpoint] = s.Local
+	}
+	e.dirtyOut[s.Local] = true
+}

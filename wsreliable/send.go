@@ -1,0 +1,256 @@
+package wsreliable
+
+import "time"
+
+// outState is the life of an outbound sequence.
+type outState uint8
+
+const (
+	creating outState = iota // CreateSequence sent, no response yet
+	sending                  // open
+	closing                  // CloseSequence sent, waiting for the Final ack
+)
+
+// outSeq is one outbound WS-RM 1.2 sequence (the gateway as RM Source).
+// Persisted as JSON under "out/<local>"; unacknowledged messages one
+// record each. Retransmission timers are not persisted: after a restart
+// everything unacknowledged is resent at the first Tick.
+type outSeq struct {
+	Local string   `json:"local"`
+	To    string   `json:"to"`
+	ID    string   `json:"id,omitempty"` // "" while creating
+	State outState `json:"state"`
+	Next  uint64   `json:"next"` // next number to assign
+	Acked RangeSet `json:"acked"`
+	// Finish: close and terminate once everything is acknowledged.
+	Finish bool `json:"finish,omitempty"`
+
+	unacked  map[uint64]*outMsg
+	attempt  int       // CreateSequence or CloseSequence tries
+	due      time.Time // next CreateSequence/CloseSequence retry
+}
+
+// outMsg is a message sent (or waiting for the window) and not acknowledged.
+type outMsg struct {
+	Local   string    `json:"local"`
+	Number  uint64    `json:"n"`
+	Payload []byte    `json:"payload"`
+	attempt int       // tries so far
+	due     time.Time // next try; zero: not sent yet
+}
+
+func (e *Engine) backoff(attempt int) time.Duration {
+	d := e.cfg.RetransmitBase
+	for i := 1; i < attempt && d < e.cfg.RetransmitMax; i++ {
+		d *= 2
+	}
+	return min(d, e.cfg.RetransmitMax)
+}
+
+// onSubmit numbers a message on the destination's sequence (creating one
+// with CreateSequence, WS-RM 1.2 3.4, when there is none).
+func (e *Engine) onSubmit(ev Submit) {
+	s := e.out[e.outByTo[ev.To]]
+	if s == nil || s.Finish {
+		e.nextLocal++
+		e.metaDirty = true
+		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Next: 1, unacked: map[uint64]*outMsg{}}
+		e.out[s.Local], e.outByTo[ev.To] = s, s.Local
+		e.sendCreate(s)
+	}
+	m := &outMsg{Local: s.Local, Number: s.Next, Payload: ev.Payload}
+	s.Next++
+	s.unacked[m.Number] = m
+	e.rd.Persist = append(e.rd.Persist, outMsgRecord(m))
+	e.dirtyOut[s.Local] = true
+	e.pump(s)
+}
+
+func (e *Engine) sendCreate(s *outSeq) {
+	s.attempt++
+	s.due = e.now.Add(e.backoff(s.attempt))
+	e.send(Outbound{Kind: OutCreate, Proto: RM, To: s.To, Local: s.Local, Attempt: s.attempt})
+}
+
+// pump sends messages never sent that fit in the window.
+func (e *Engine) pump(s *outSeq) {
+	if s.State != sending {
+		return
+	}
+	window := 0
+	for _, n := range sortedNums(s.unacked) {
+		m := s.unacked[n]
+		if window >= e.cfg.SendWindow {
+			return
+		}
+		window++
+		if m.due.IsZero() {
+			e.transmit(s, m)
+		}
+	}
+}
+
+func (e *Engine) transmit(s *outSeq, m *outMsg) {
+	m.attempt++
+	m.due = e.now.Add(e.backoff(m.attempt))
+	e.send(Outbound{Kind: OutMessage, Proto: RM, To: s.To, Group: s.ID, Local: s.Local,
+		Number: m.Number, Payload: m.Payload, Attempt: m.attempt, AckRequested: m.attempt > 1 || m.Number == s.Next-1})
+}
+
+// onCreated handles the CreateSequenceResponse (or refusal) of s.
+func (e *Engine) onCreated(ev Created) {
+	s := e.out[ev.Local]
+	if s == nil || s.State != creating {
+		return
+	}
+	if ev.Refused || ev.ID == "" {
+		e.failSeq(s, "CreateSequence refused")
+		return
+	}
+	s.ID, s.State, s.attempt = ev.ID, sending, 0
+	e.outByID[ev.ID] = s.Local
+	e.dirtyOut[s.Local] = true
+	e.pump(s)
+}
+
+// onAckReceived applies a SequenceAcknowledgement (3.9) to an outbound
+// sequence: acknowledged messages are released; Nacks resent at once; an
+// ack for a number never sent is InvalidAcknowledgement (4.5).
+func (e *Engine) onAckReceived(ev AckReceived) {
+	s := e.out[e.outByID[ev.Group]]
+	if s == nil {
+		e.fault(ev.Ref, RM, &Fault{Code: UnknownSequence, Group: ev.Group})
+		return
+	}
+	if ev.Ranges.Max() >= s.Next {
+		a := Ack{Proto: RM, Group: ev.Group, Ranges: ev.Ranges}
+		f := &Fault{Code: InvalidAcknowledgement, Group: ev.Group, Ack: &a}
+		e.fault(ev.Ref, RM, f)
+		if ev.Ref == 0 {
+			e.send(Outbound{Kind: OutAck, Proto: RM, To: s.To, Group: s.ID, Fault: f})
+		}
+		return
+	}
+	for _, r := range ev.Ranges {
+		s.Acked = s.Acked.AddRange(r)
+	}
+	for _, n := range sortedNums(s.unacked) {
+		if s.Acked.Contains(n) {
+			delete(s.unacked, n)
+			e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n)})
+		}
+	}
+	for _, n := range ev.Nacks {
+		if m := s.unacked[n]; m != nil && !m.due.IsZero() {
+			e.transmit(s, m)
+		}
+	}
+	e.dirtyOut[s.Local] = true
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyAccepted, Proto: RM})
+	if s.State == closing && ev.Final {
+		e.terminateSeq(s)
+		return
+	}
+	e.pump(s)
+	e.maybeClose(s)
+}
+
+// onFinish marks the sequence to To for closing when all is acknowledged.
+func (e *Engine) onFinish(ev Finish) {
+	s := e.out[e.outByTo[ev.To]]
+	if s == nil {
+		return
+	}
+	s.Finish = true
+	e.dirtyOut[s.Local] = true
+	e.maybeClose(s)
+}
+
+// maybeClose sends CloseSequence (3.5) once a finishing sequence has
+// everything acknowledged.
+func (e *Engine) maybeClose(s *outSeq) {
+	if !s.Finish || s.State != sending || len(s.unacked) > 0 {
+		return
+	}
+	s.State, s.attempt = closing, 0
+	e.sendClose(s)
+}
+
+func (e *Engine) sendClose(s *outSeq) {
+	s.attempt++
+	s.due = e.now.Add(e.backoff(s.attempt))
+	e.dirtyOut[s.Local] = true
+	e.send(Outbound{Kind: OutClose, Proto: RM, To: s.To, Group: s.ID, Local: s.Local, LastMsgNumber: s.Next - 1, Attempt: s.attempt})
+}
+
+// terminateSeq sends TerminateSequence (3.6) and forgets s.
+func (e *Engine) terminateSeq(s *outSeq) {
+	e.send(Outbound{Kind: OutTerminate, Proto: RM, To: s.To, Group: s.ID, Local: s.Local, LastMsgNumber: s.Next - 1})
+	e.removeSeq(s)
+}
+
+func (e *Engine) removeSeq(s *outSeq) {
+	for _, n := range sortedNums(s.unacked) {
+		e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n)})
+	}
+	delete(e.out, s.Local)
+	delete(e.dirtyOut, s.Local)
+	if e.outByTo[s.To] == s.Local {
+		delete(e.outByTo, s.To)
+	}
+	delete(e.outByID, s.ID)
+	e.rd.Persist = append(e.rd.Persist, Record{Key: outKey(s.Local)})
+}
+
+// failSeq reports every unacknowledged message as failed and drops s.
+func (e *Engine) failSeq(s *outSeq, why string) {
+	for _, n := range sortedNums(s.unacked) {
+		m := s.unacked[n]
+		e.rd.Failed = append(e.rd.Failed, Failure{To: s.To, Number: n, Payload: m.Payload, Reason: why})
+	}
+	if s.ID != "" {
+		e.send(Outbound{Kind: OutTerminate, Proto: RM, To: s.To, Group: s.ID, Local: s.Local, LastMsgNumber: s.Next - 1})
+	}
+	e.removeSeq(s)
+}
+
+// onPeerFault: a WS-RM fault about an outbound sequence ends it.
+func (e *Engine) onPeerFault(ev PeerFault) {
+	if s := e.out[e.outByID[ev.Group]]; s != nil {
+		e.failSeq(s, ev.Code.String())
+	}
+}
+
+// tickOut retransmits what is due, with exponential backoff
+// (RetransmitBase doubling to RetransmitMax), and gives up after
+// MaxRetransmits tries: the whole sequence fails, since a receiver
+// delivering in order could never pass the gap.
+func (e *Engine) tickOut(s *outSeq) {
+	switch s.State {
+	case creating, closing:
+		if e.now.Before(s.due) {
+			return
+		}
+		if s.attempt >= e.cfg.MaxRetransmits {
+			e.failSeq(s, "no response to "+map[outState]string{creating: "CreateSequence", closing: "CloseSequence"}[s.State])
+			return
+		}
+		if s.State == creating {
+			e.sendCreate(s)
+		} else {
+			e.sendClose(s)
+		}
+		return
+	}
+	for _, n := range sortedNums(s.unacked) {
+		m := s.unacked[n]
+		if m.due.IsZero() || e.now.Before(m.due) {
+			continue
+		}
+		if m.attempt >= e.cfg.MaxRetransmits {
+			e.failSeq(s, "retransmissions exhausted")
+			return
+		}
+		e.transmit(s, m)
+	}
+}
