@@ -144,7 +144,7 @@ func (e *Engine) fault(ref uint64, p Protocol, f *Fault) {
 
 func (e *Engine) send(o Outbound) {
 	if isMCAnonymous(o.To) {
-		e.pending[o.To] = append(e.pending[o.To], o)
+		e.queuePending(o)
 		return
 	}
 	e.rd.Send = append(e.rd.Send, o)
@@ -160,3 +160,21 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// queuePending keeps o for a MakeConnection from o.To. A newer copy of the
+// same thing (an ack of the same group, a retransmission) replaces the
+// older; at most MaxHeld wait per address, the oldest dropped beyond
+// (acks are regenerated, messages retransmitted).
+func (e *Engine) queuePending(o Outbound) {
+	q := e.pending[o.To]
+	for i := range q {
+		if q[i].Kind == o.Kind && q[i].Group == o.Group && q[i].Number == o.Number && q[i].Local == o.Local {
+			q[i] = o
+			return
+		}
+	}
+	if len(q) >= e.cfg.MaxHeld {
+		q = q[1:]
+	}
+	e.pending[o.To] = append(q, o)
+}

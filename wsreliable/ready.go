@@ -91,7 +91,7 @@ type Ack struct {
 	None   bool // WS-RM: nothing received
 	Final  bool // WS-RM: the sequence is closed or terminated
 	// WS-Reliability.
-	NonSequence bool        // the group has no sequence numbers (NonSequenceReply)
+	NonSequence bool         // the group has no sequence numbers (NonSequenceReply)
 	Faults      []RangeFault // numbers answered with a fault
 }
 

@@ -18,9 +18,9 @@ import (
 // Numbers are 20-digit zero-padded, so a prefix scan returns them in order.
 const keyMeta = "meta"
 
-func inKey(id string) string          { return "in/" + id }
+func inKey(id string) string             { return "in/" + id }
 func heldKey(id string, n uint64) string { return "held/" + id + "\n" + pad(n) }
-func outKey(local string) string      { return "out/" + local }
+func outKey(local string) string         { return "out/" + local }
 func outMsgKey(local string, n uint64) string {
 	return "outm/" + local + "\n" + pad(n)
 }

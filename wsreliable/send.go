@@ -25,9 +25,9 @@ type outSeq struct {
 	// Finish: close and terminate once everything is acknowledged.
 	Finish bool `json:"finish,omitempty"`
 
-	unacked  map[uint64]*outMsg
-	attempt  int       // CreateSequence or CloseSequence tries
-	due      time.Time // next CreateSequence/CloseSequence retry
+	unacked map[uint64]*outMsg
+	attempt int       // CreateSequence or CloseSequence tries
+	due     time.Time // next CreateSequence/CloseSequence retry
 }
 
 // outMsg is a message sent (or waiting for the window) and not acknowledged.

@@ -1,0 +1,100 @@
+package wsreliable
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// event builds the engine event of a script command.
+func (r *scriptRunner) event(name string, a args) (Event, error) {
+	ref := a.u64("ref")
+	switch name {
+	case "create":
+		return CreateSequence{Ref: ref, NewID: a["id"], AcksTo: a["acksto"], Offer: a["offer"],
+			OfferEndpoint: a["offerto"], Expires: a.dur("expires")}, nil
+	case "send":
+		return Message{Ref: ref, Proto: RM, Group: a["seq"], Number: a.u64("n"),
+			Payload: []byte(a["data"]), AckRequested: a.has("ackreq")}, nil
+	case "rel":
+		return r.relEvent(ref, a)
+	case "ackreq":
+		return AckRequest{Ref: ref, Group: a["seq"]}, nil
+	case "close":
+		return Close{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
+	case "terminate":
+		return Terminate{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
+	case "poll":
+		p := PollRequest{Ref: ref, ReplyTo: a["replyto"]}
+		for _, g := range strings.Fields(a["group"]) {
+			id, rs, _ := strings.Cut(g, ":")
+			set, ok := ParseRangeSet(rs)
+			if !ok {
+				return nil, fmt.Errorf("bad ranges %q", rs)
+			}
+			p.Refs = append(p.Refs, PollRef{Group: id, Ranges: set})
+		}
+		return p, nil
+	case "mc":
+		return MakeConnection{Ref: ref, Address: a["addr"]}, nil
+	case "plain":
+		return NotReliable{Ref: ref}, nil
+	case "failed":
+		return ProcessingFailed{Group: a["group"], Number: a.u64("n"), Permanent: a.has("permanent")}, nil
+	case "submit":
+		return Submit{To: a["to"], Payload: []byte(a["data"])}, nil
+	case "created":
+		return Created{Local: a["local"], ID: a["id"], Refused: a.has("refused")}, nil
+	case "ack":
+		set, ok := ParseRangeSet(a["ranges"])
+		if !ok {
+			return nil, fmt.Errorf("bad ranges %q", a["ranges"])
+		}
+		ev := AckReceived{Ref: ref, Group: a["seq"], Ranges: set, Final: a.has("final")}
+		if n := a.u64("nack"); n != 0 {
+			ev.Nacks = []uint64{n}
+		}
+		return ev, nil
+	case "peerfault":
+		return PeerFault{Group: a["seq"], Code: xmlNameLocal(a["code"])}, nil
+	case "finish":
+		return Finish{To: a["to"]}, nil
+	}
+	return nil, fmt.Errorf("unknown command %q", name)
+}
+
+// relEvent builds a WS-Reliability message: times are relative to the
+// script clock ("+60s").
+func (r *scriptRunner) relEvent(ref uint64, a args) (Event, error) {
+	at := func(k string) time.Time {
+		v := a[k]
+		if v == "" {
+			return time.Time{}
+		}
+		d, _ := time.ParseDuration(strings.TrimPrefix(v, "+"))
+		return r.now.Add(d)
+	}
+	m := Message{Ref: ref, Proto: Rel, Group: a["group"], Number: a.u64("n"), Last: a.has("last"),
+		NoSequenceNum: a.has("nonseq"), AckRequested: a.has("ack"), Payload: []byte(a["data"]),
+		Expiry: at("expiry"), GroupExpiry: at("gexpiry"), GroupMaxIdle: a.dur("idle"),
+		ReplyTo: a["replyto"], DupElim: a.has("dup"), Ordered: a.has("ordered")}
+	switch a["pattern"] {
+	case "", "Response":
+	case "Callback":
+		m.ReplyPattern = Callback
+	case "Poll":
+		m.ReplyPattern = Poll
+	default:
+		m.ReplyPattern = 9
+	}
+	return m, nil
+}
+
+func xmlNameLocal(local string) FaultCode {
+	for i := range faultTable {
+		if FaultCode(i).String() == local {
+			return FaultCode(i)
+		}
+	}
+	return NoFault
+}
