@@ -46,11 +46,7 @@ func buildRequest(ctx context.Context, fsys fs.FS, c *Case, x *Exchange, v *vars
 	}
 	setSOAPHeaders(req.Header, x, v)
 	for k, val := range x.Headers {
-		if val == "" {
-			req.Header.Del(k)
-			continue
-		}
-		req.Header.Set(k, v.expand(val))
+		setRaw(req.Header, k, v.expand(val))
 	}
 	return req, body, nil
 }
@@ -73,7 +69,7 @@ func setSOAPHeaders(h http.Header, x *Exchange, v *vars) {
 	case "1.1":
 		h.Set("Content-Type", "text/xml; charset=utf-8")
 		if x.Action != nil {
-			h.Set("SOAPAction", `"`+v.expand(*x.Action)+`"`)
+			setRaw(h, "SOAPAction", `"`+v.expand(*x.Action)+`"`)
 		}
 	case "1.2":
 		ct := "application/soap+xml; charset=utf-8"
@@ -105,4 +101,18 @@ func send(client *http.Client, req *http.Request, body []byte, rec *Record) (*re
 		return nil, fmt.Errorf("reading reply: %w", err)
 	}
 	return &reply{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// setRaw sets a header under the name as written (SOAPAction, not
+// Soapaction: some servers compare case-sensitively), replacing any
+// spelling of it; an empty value removes it.
+func setRaw(h http.Header, name, value string) {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
+		}
+	}
+	if value != "" {
+		h[name] = []string{value}
+	}
 }
