@@ -27,7 +27,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	case "poll":
 		p := PollRequest{Ref: ref, ReplyTo: a["replyto"]}
 		for _, g := range strings.Fields(a["group"]) {
-			id, rs, _ := strings.Cut(g, ":")
+			id, rs, _ := strings.Cut(g, "@")
 			set, ok := ParseRangeSet(rs)
 			if !ok {
 				return nil, fmt.Errorf("bad ranges %q", rs)

@@ -242,6 +242,7 @@ func (e *Engine) tickOut(s *outSeq) {
 		}
 		return
 	}
+	e.pump(s) // after a restart, nothing has been sent yet
 	for _, n := range sortedNums(s.unacked) {
 		m := s.unacked[n]
 		if m.due.IsZero() || e.now.Before(m.due) {
