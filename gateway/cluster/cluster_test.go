@@ -128,3 +128,18 @@ func TestOutcome_String(t *testing.T) {
 		}
 	}
 }
+
+// A health path that makes no valid URL would fail every check at run time
+// and mark every replica unhealthy: Validate must refuse it.
+func TestConfig_ValidateHealthPath(t *testing.T) {
+	cfg := testConfig(1, 2)
+	cfg.Health = HealthConfig{Path: "/%zz"}
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "health.path: ") {
+		t.Errorf("Validate with health path %q: got %v, want a health.path error", cfg.Health.Path, err)
+	}
+	cfg.Health = HealthConfig{Path: "/health"}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("Validate with health path /health: got %v, want nil", err)
+	}
+}

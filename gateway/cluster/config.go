@@ -111,8 +111,30 @@ func (c Config) Validate() error {
 			seen[raw] = k
 		}
 	}
+	if err := c.checkHealthPath(); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.validateTuning()...)
 	return errors.Join(errs...)
+}
+
+// checkHealthPath refuses a health path that makes no valid check URL
+// with a replica's: every check would fail and mark the replica unhealthy.
+func (c Config) checkHealthPath() error {
+	if c.Health.Path == "" {
+		return nil
+	}
+	for _, p := range c.Partitions {
+		for _, raw := range p.Replicas {
+			if checkReplicaURL(raw) != nil {
+				continue // reported already
+			}
+			if _, err := url.Parse(healthURL(raw, c.Health.Path)); err != nil {
+				return fmt.Errorf("health.path: %q makes no valid URL with replica %q: %v", c.Health.Path, raw, err)
+			}
+		}
+	}
+	return nil
 }
 
 func (c Config) validateTuning() []error {
