@@ -80,7 +80,11 @@ func (x *exchange) dispatch() {
 	case ActionEchoIn:
 		text := p.Text()
 		if strings.TrimSpace(text) == "" {
-			x.fault(soap.Sender("empty echo string", EmptyEchoString))
+			// In SOAP 1.1 the subcode is the faultcode, as the test suite
+			// expects (test1133) and WS-Addressing's own faults do.
+			f := soap.Sender("empty echo string", EmptyEchoString)
+			f.SubcodeFaultcode = true
+			x.fault(f)
 			return
 		}
 		var b bytes.Buffer
