@@ -107,10 +107,13 @@ func (c *fileCluster) toGateway() cluster.Config {
 	return cc
 }
 
-// resolveWSDL makes a relative file path relative to baseDir; URLs and
-// absolute paths are returned as they are.
+// resolveWSDL makes a relative file path relative to baseDir; URLs (http,
+// https and file, whose scheme is case-insensitive, as wsdl.Load takes
+// them) and absolute paths are returned as they are.
 func resolveWSDL(wsdl, baseDir string) string {
-	if wsdl == "" || filepath.IsAbs(wsdl) || strings.HasPrefix(wsdl, "http://") || strings.HasPrefix(wsdl, "https://") {
+	l := strings.ToLower(wsdl)
+	if wsdl == "" || filepath.IsAbs(wsdl) || strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") ||
+		strings.HasPrefix(l, "file:") {
 		return wsdl
 	}
 	return filepath.Join(baseDir, wsdl)

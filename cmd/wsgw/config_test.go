@@ -137,3 +137,17 @@ func TestLoadConfig_ExampleFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveWSDL_URLsKeptAsGiven(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"svc.wsdl", filepath.Join("/etc/wsgw", "svc.wsdl")},
+		{"/srv/svc.wsdl", "/srv/svc.wsdl"},
+		{"http://h/svc?wsdl", "http://h/svc?wsdl"},
+		{"HTTPS://h/svc?wsdl", "HTTPS://h/svc?wsdl"},
+		{"file:///srv/svc.wsdl", "file:///srv/svc.wsdl"},
+	} {
+		if got := resolveWSDL(tc.in, "/etc/wsgw"); got != tc.want {
+			t.Errorf("resolveWSDL(%q): got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
