@@ -86,6 +86,10 @@ type Exchange struct {
 	// Path is the request URL: relative to the target URL ("/healthz",
 	// "?wsdl") or absolute after substitution ("{service}?wsdl").
 	Path string `yaml:"path"`
+	// Base, when set, is the URL a relative Path is resolved against
+	// (RFC 3986 5.2) instead of the target, e.g. "{service}?wsdl" for the
+	// locations a WSDL names.
+	Base string `yaml:"base"`
 	// SOAP ("1.1" or "1.2") sets the default Content-Type (text/xml or
 	// application/soap+xml, charset utf-8) and where Action goes.
 	SOAP string `yaml:"soap"`
@@ -127,10 +131,12 @@ type Expect struct {
 	// Fault, when set, requires a SOAP fault; NoFault forbids one.
 	Fault   *FaultExpect `yaml:"fault"`
 	NoFault bool         `yaml:"no_fault"`
-	// BodyMatches is a regular expression the reply body must match.
-	BodyMatches string           `yaml:"body_matches"`
-	Headers     []HeaderExpect   `yaml:"headers"`
-	XPath       []XPathAssertion `yaml:"xpath"`
+	// BodyMatches is a regular expression the reply body must match;
+	// BodyNotMatches one it must not.
+	BodyMatches    string           `yaml:"body_matches"`
+	BodyNotMatches string           `yaml:"body_not_matches"`
+	Headers        []HeaderExpect   `yaml:"headers"`
+	XPath          []XPathAssertion `yaml:"xpath"`
 }
 
 // FaultExpect constrains the fault of a reply.

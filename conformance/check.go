@@ -73,15 +73,23 @@ func (k *checker) headers(e *Expect) error {
 }
 
 func (k *checker) bodyMatches(e *Expect) error {
-	if e.BodyMatches == "" {
-		return nil
+	if e.BodyMatches != "" {
+		re, err := regexp.Compile(k.v.expand(e.BodyMatches))
+		if err != nil {
+			return fmt.Errorf("body_matches: %v", err)
+		}
+		if !re.Match(k.r.body) {
+			return fmt.Errorf("body: want a match of %q", re)
+		}
 	}
-	re, err := regexp.Compile(k.v.expand(e.BodyMatches))
-	if err != nil {
-		return fmt.Errorf("body_matches: %v", err)
-	}
-	if !re.Match(k.r.body) {
-		return fmt.Errorf("body: want a match of %q", re)
+	if e.BodyNotMatches != "" {
+		re, err := regexp.Compile(k.v.expand(e.BodyNotMatches))
+		if err != nil {
+			return fmt.Errorf("body_not_matches: %v", err)
+		}
+		if loc := re.FindIndex(k.r.body); loc != nil {
+			return fmt.Errorf("body: got %q at offset %d, want no match of %q", k.r.body[loc[0]:loc[1]], loc[0], re)
+		}
 	}
 	return nil
 }
@@ -140,7 +148,7 @@ func (k *checker) evaluate(src string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	expr, err := compileXPath(src, k.c.ns)
+	expr, err := compileXPath(k.v.expand(src), k.c.ns)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ func (k *checker) xpaths(e *Expect) error {
 }
 
 func (k *checker) xpath(a XPathAssertion) error {
+	a.Expr = k.v.expand(a.Expr)
 	res, err := k.evaluate(a.Expr)
 	if err != nil {
 		return fmt.Errorf("xpath %s: %v", a.Expr, err)

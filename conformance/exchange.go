@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -40,7 +41,11 @@ func buildRequest(ctx context.Context, fsys fs.FS, c *Case, x *Exchange, v *vars
 			method = http.MethodPost
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, resolveURL(v.values["target"], v.expand(x.Path)), bytes.NewReader(body))
+	u, err := resolveURL(v.values["target"], v.expand(x.Base), v.expand(x.Path))
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("building request: %w", err)
 	}
@@ -51,15 +56,26 @@ func buildRequest(ctx context.Context, fsys fs.FS, c *Case, x *Exchange, v *vars
 	return req, body, nil
 }
 
-// resolveURL joins a path to the target unless it is absolute already.
-func resolveURL(target, p string) string {
+// resolveURL resolves a path against base (RFC 3986 5.2) when base is
+// set, else joins it to the target unless it is absolute already.
+func resolveURL(target, base, p string) (string, error) {
 	switch {
+	case base != "":
+		b, err := url.Parse(base)
+		if err != nil {
+			return "", fmt.Errorf("base %q: %w", base, err)
+		}
+		ref, err := url.Parse(p)
+		if err != nil {
+			return "", fmt.Errorf("path %q: %w", p, err)
+		}
+		return b.ResolveReference(ref).String(), nil
 	case strings.HasPrefix(p, "http://"), strings.HasPrefix(p, "https://"):
-		return p
+		return p, nil
 	case p == "", strings.HasPrefix(p, "/"), strings.HasPrefix(p, "?"):
-		return target + p
+		return target + p, nil
 	}
-	return target + "/" + p
+	return target + "/" + p, nil
 }
 
 // setSOAPHeaders sets Content-Type and SOAPAction as the SOAP version and

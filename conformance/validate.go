@@ -93,9 +93,11 @@ func (c *Case) validateExchange(fsys fs.FS, field string, x *Exchange, known map
 		}
 		local["item"] = true
 	}
-	for _, m := range placeholderRE.FindAllStringSubmatch(x.Path, -1) {
-		if !local[m[1]] {
-			bad(".path", "unknown placeholder {%s}", m[1])
+	for _, f := range [][2]string{{".path", x.Path}, {".base", x.Base}} {
+		for _, m := range placeholderRE.FindAllStringSubmatch(f[1], -1) {
+			if !local[m[1]] {
+				bad(f[0], "unknown placeholder {%s}", m[1])
+			}
 		}
 	}
 	switch x.SOAP {
@@ -151,7 +153,7 @@ func (c *Case) validateExpect(field string, e *Expect) []error {
 			}
 		}
 	}
-	for _, re := range append([]string{e.BodyMatches}, headerPatterns(e.Headers)...) {
+	for _, re := range append([]string{e.BodyMatches, e.BodyNotMatches}, headerPatterns(e.Headers)...) {
 		if _, err := regexp.Compile(re); err != nil {
 			bad("", "bad regular expression %q: %v", re, err)
 		}
