@@ -10,7 +10,11 @@ import (
 // ships it (wsdl/soap12-test.wsdl, PHP License 3.01; see
 // ../testdata/soap12/SOURCES), with its two soap12:address locations
 // (http://localhost/soap12/test-doc and test-rpc) replaced by this
-// service's /soap12 when served.
+// service's /soap12 when served. One change to the file: the document
+// binding's echoOk operation no longer binds its input part to a header
+// as well as to the body, so that the operation's body is test:echoOk and
+// emptyBody is the only operation with an empty body (a gateway that
+// dispatches by body element can tell them apart; WS-I BP 1.1 R2710).
 //
 //go:embed wsdl/soap12-test.wsdl
 var soap12WSDL string
