@@ -94,7 +94,8 @@ func (t *SOAPTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return wsgwReplyTo11(resp)
 }
 
-// wsgwGowsdlAction undoes gowsdl's spelling of an empty action (”).
+// wsgwGowsdlAction undoes gowsdl's spelling of an empty action: two
+// apostrophes.
 func wsgwGowsdlAction(h string) string {
 	h = strings.TrimSpace(h)
 	if h == "''" {
