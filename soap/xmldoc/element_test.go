@@ -95,3 +95,18 @@ func TestCompileXPath(t *testing.T) {
 		t.Errorf("String: got %q", x.String())
 	}
 }
+
+// A prefix the namespace map does not bind must be refused: antchfx/xpath
+// compiles it without a map and then matches the document's own prefix, so
+// a key expression would work for clients that happen to pick that prefix
+// and find nothing for the others.
+func TestCompileXPath_UnboundPrefix(t *testing.T) {
+	for _, ns := range []map[string]string{nil, {}, {"p": quoteNS}} {
+		if _, err := CompileXPath("//q:Symbol", ns); err == nil {
+			t.Errorf("CompileXPath(//q:Symbol, %v): got no error, want prefix q not bound", ns)
+		}
+	}
+	if _, err := CompileXPath("//*[local-name()='Symbol']", nil); err != nil {
+		t.Errorf("CompileXPath without prefixes and nil map: got %v, want nil", err)
+	}
+}

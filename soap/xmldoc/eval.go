@@ -81,15 +81,17 @@ type XPath struct {
 }
 
 // CompileXPath compiles expr; ns binds the prefixes it uses to namespace
-// URIs (name tests then match by URI, whatever prefix a document uses).
+// URIs (name tests then match by URI, whatever prefix a document uses). A
+// prefix ns does not bind is an error, also when ns is nil (antchfx/xpath
+// would otherwise match it against the prefixes of each document).
 func CompileXPath(expr string, ns map[string]string) (*XPath, error) {
-	first, err := xpath.CompileWithNS(expr, ns)
-	if err != nil {
-		return nil, err
-	}
 	x := &XPath{src: expr, ns: make(map[string]string, len(ns))}
 	for k, v := range ns {
 		x.ns[k] = v
+	}
+	first, err := xpath.CompileWithNS(expr, x.ns) // never nil: see above
+	if err != nil {
+		return nil, err
 	}
 	x.pool.Put(first)
 	return x, nil
