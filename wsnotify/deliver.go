@@ -1,0 +1,114 @@
+package wsnotify
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsnotify/delivery"
+)
+
+// consumerData is the broker's part of a delivery target.
+type consumerData struct {
+	soap      soap.Version
+	refParams [][]byte
+}
+
+// sender posts batches to consumers: a wsnt:Notify with one
+// NotificationMessage per message, each with its SubscriptionReference,
+// Topic and ProducerReference (WS-BaseNotification 1.3, 3.2), or the bare
+// payload for UseRaw (4.2 SubscriptionPolicy). The envelope is in the
+// SOAP version of the Subscribe request.
+type sender struct{ b *Broker }
+
+var _ delivery.Sender = (*sender)(nil)
+
+func (s *sender) Send(ctx context.Context, id string, t delivery.Target, batch []*delivery.Msg) error {
+	cd, _ := t.Data.(consumerData)
+	v := cd.soap
+	if v == 0 {
+		v = soap.V11
+	}
+	var env bytes.Buffer
+	env.WriteString(envelopeOpen(v))
+	env.WriteString("<s:Header><wsa:Action>" + actNotify + "</wsa:Action><wsa:To>" + esc(t.URL) + "</wsa:To>")
+	writeRefParams(&env, cd.refParams)
+	env.WriteString("</s:Header><s:Body>")
+	if t.Raw {
+		for _, m := range batch {
+			env.Write(m.Payload)
+		}
+	} else {
+		env.WriteString("<wsnt:Notify>")
+		for _, m := range batch {
+			env.Write(s.b.notificationMessage(id, m))
+		}
+		env.WriteString("</wsnt:Notify>")
+	}
+	env.WriteString("</s:Body></s:Envelope>")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, &env)
+	if err != nil {
+		return err
+	}
+	if v == soap.V12 {
+		req.Header.Set("Content-Type", soap.MediaType12+`; charset=utf-8; action="`+actNotify+`"`)
+	} else {
+		req.Header.Set("Content-Type", soap.V11.ContentType())
+		req.Header.Set("SOAPAction", `"`+actNotify+`"`)
+	}
+	resp, err := s.b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) //nolint:errcheck // drained for connection reuse
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("consumer answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// deadLetter is the record of a batch given up after MaxAttempts.
+type deadLetter struct {
+	Subscription string    `json:"subscription"`
+	Consumer     string    `json:"consumer"`
+	Error        string    `json:"error"`
+	Time         time.Time `json:"time"`
+	Messages     [][]byte  `json:"messages"`
+}
+
+func (b *Broker) deliveryHooks() delivery.Hooks {
+	return delivery.Hooks{
+		Delivered: func(_ string, n int) { b.metrics.delivered.Add(float64(n)) },
+		Failed:    func(string, error) { b.metrics.failed.Inc() },
+		Dropped:   func(_ string, n int) { b.metrics.dropped.Add(float64(n)) },
+		Dead:      b.deadLetter,
+	}
+}
+
+func (b *Broker) deadLetter(id string, t delivery.Target, batch []*delivery.Msg, cause error) {
+	b.metrics.dead.Add(float64(len(batch)))
+	now := b.now()
+	dl := deadLetter{Subscription: id, Consumer: t.URL, Error: cause.Error(), Time: now}
+	for _, m := range batch {
+		dl.Messages = append(dl.Messages, m.Wrapped)
+	}
+	val, err := json.Marshal(dl)
+	if err == nil {
+		key := binary.BigEndian.AppendUint64(b.st.key("dl", ""), uint64(now.UnixNano()))
+		key = append(key, id...)
+		err = b.st.db.Update(func(txn *badger.Txn) error { return txn.Set(key, val) })
+	}
+	if err != nil {
+		b.log.Error("wsnotify: storing dead letter", "subscription", id, "err", err)
+	}
+	b.log.Warn("wsnotify: delivery given up", "subscription", id, "consumer", t.URL, "messages", len(batch), "err", cause)
+}

@@ -1,0 +1,212 @@
+package wsnotify
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"maps"
+	"slices"
+
+	"github.com/wsgw/wsgw/wsnotify/topic"
+)
+
+// Demand-based publishing (WS-BrokeredNotification 1.3, 5: Demand=true).
+// The broker subscribes to a demand-based publisher while at least one
+// active subscription could receive its topics, and pauses that
+// subscription (or, when the publisher cannot pause, unsubscribes) when
+// none can. The reconciler runs in Run, after every change to
+// subscriptions or registrations and on every sweep tick (which retries
+// failed calls).
+
+const demandCallTimeout = 10 * time.Second
+
+func (b *Broker) reconcileDemand(ctx context.Context) {
+	b.mu.Lock()
+	orphans := b.orphans
+	b.orphans = nil
+	var regs []*registration
+	for _, r := range b.regs {
+		if r.rec.Demand {
+			regs = append(regs, r)
+		}
+	}
+	b.mu.Unlock()
+	for _, ps := range orphans {
+		b.endPubSub(ctx, ps)
+	}
+	for _, r := range regs {
+		if ctx.Err() != nil {
+			return
+		}
+		b.reconcileReg(ctx, r, b.hasDemand(r))
+	}
+}
+
+// hasDemand reports whether an active subscription may select a topic of
+// r. Concrete registration topics use the topic index; wildcard ones are
+// checked against every subscription (registrations are few).
+func (b *Broker) hasDemand(r *registration) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	now := b.now()
+	active := func(s *subscription) bool { return s != nil && !s.rec.Paused && s.rec.Termination.After(now) }
+	for id := range b.noTopic {
+		if active(b.subs[id]) {
+			return true
+		}
+	}
+	if len(r.topics) == 0 {
+		for _, s := range b.subs {
+			if active(s) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, e := range r.topics {
+		for _, p := range e.Topics() {
+			for _, id := range b.index.Match(p) {
+				if active(b.subs[id]) {
+					return true
+				}
+			}
+		}
+		if e.Concrete() {
+			continue
+		}
+		for _, s := range b.subs {
+			if active(s) && s.topic != nil && exprsMayOverlap(e, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// exprsMayOverlap: a concrete subscription overlaps e when e selects one of
+// its topics; two wildcard expressions are assumed to overlap.
+func exprsMayOverlap(reg *topic.Expr, s *subscription) bool {
+	if !s.topic.Concrete() {
+		return true
+	}
+	for _, p := range s.topic.Topics() {
+		if reg.Match(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// reconcileReg moves r's publisher subscriptions towards want.
+func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
+	b.mu.RLock()
+	subs := append([]pubSub(nil), r.rec.PubSubs...)
+	b.mu.RUnlock()
+	changed := false
+	switch {
+	case want && len(subs) == 0:
+		subs, changed = b.subscribeToPublisher(ctx, r), true
+	case want:
+		for i := range subs {
+			if subs[i].Paused && b.pubSubCall(ctx, subs[i].Manager, actResumeReq, "<wsnt:ResumeSubscription/>") == nil {
+				subs[i].Paused, changed = false, true
+			}
+		}
+	default:
+		for i := 0; i < len(subs); i++ {
+			if subs[i].Paused {
+				continue
+			}
+			changed = true
+			if b.pubSubCall(ctx, subs[i].Manager, actPauseReq, "<wsnt:PauseSubscription/>") == nil {
+				subs[i].Paused = true
+				continue
+			}
+			b.endPubSub(ctx, subs[i]) // cannot pause: unsubscribe, subscribe again on demand
+			subs = append(subs[:i], subs[i+1:]...)
+			i--
+		}
+	}
+	if !changed {
+		return
+	}
+	b.mu.Lock()
+	r.rec.PubSubs = subs
+	rec := r.rec
+	_, live := b.regs[rec.ID]
+	b.mu.Unlock()
+	if live {
+		if err := b.st.put("reg", rec.ID, rec); err != nil {
+			b.log.Error("wsnotify: storing registration", "id", rec.ID, "err", err)
+		}
+	}
+}
+
+// subscribeToPublisher subscribes the broker to r's publisher, one
+// subscription per registered topic (WS-BaseNotification 1.3, 4.2).
+func (b *Broker) subscribeToPublisher(ctx context.Context, r *registration) []pubSub {
+	filters := []string{""}
+	if len(r.rec.Topics) > 0 {
+		filters = filters[:0]
+		for _, t := range r.rec.Topics {
+			filters = append(filters, topicExpressionXML(t))
+		}
+	}
+	var subs []pubSub
+	for _, f := range filters {
+		body := "<wsnt:Subscribe>" + eprXML("wsnt:ConsumerReference", b.url(pathBroker))
+		if f != "" {
+			body += "<wsnt:Filter>" + f + "</wsnt:Filter>"
+		}
+		body += "</wsnt:Subscribe>"
+		cctx, cancel := context.WithTimeout(ctx, demandCallTimeout)
+		m, err := b.soapCall(cctx, r.rec.Publisher, r.rec.RefParams, actSubscribeReq, body)
+		cancel()
+		if err != nil {
+			b.log.Warn("wsnotify: subscribing to demand-based publisher", "publisher", r.rec.Publisher, "err", err)
+			continue
+		}
+		ref := m.Payload.Child(NSB, "SubscriptionReference")
+		addr, _ := readEPR(m.Doc.Raw(), ref)
+		if addr == "" {
+			b.log.Warn("wsnotify: publisher's SubscribeResponse has no SubscriptionReference", "publisher", r.rec.Publisher)
+			continue
+		}
+		subs = append(subs, pubSub{Manager: addr})
+	}
+	return subs
+}
+
+// topicExpressionXML writes a registered topic expression as a
+// wsnt:TopicExpression with the namespace declarations it was written with.
+func topicExpressionXML(t exprRecord) string {
+	var sb strings.Builder
+	sb.WriteString(`<wsnt:TopicExpression Dialect="` + esc(t.Dialect) + `"`)
+	for _, p := range slices.Sorted(maps.Keys(t.NS)) {
+		if p == "" {
+			sb.WriteString(` xmlns="` + esc(t.NS[p]) + `"`)
+		} else if p != "wsnt" {
+			sb.WriteString(` xmlns:` + p + `="` + esc(t.NS[p]) + `"`)
+		}
+	}
+	sb.WriteString(">" + esc(strings.TrimSpace(t.Expr)) + "</wsnt:TopicExpression>")
+	return sb.String()
+}
+
+func (b *Broker) pubSubCall(ctx context.Context, manager, action, body string) error {
+	if err := b.policy.CheckContext(ctx, manager); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, demandCallTimeout)
+	defer cancel()
+	_, err := b.soapCall(cctx, manager, nil, action, body)
+	if err != nil {
+		b.log.Warn("wsnotify: call to publisher's subscription manager", "manager", manager, "action", action, "err", err)
+	}
+	return err
+}
+
+func (b *Broker) endPubSub(ctx context.Context, ps pubSub) {
+	b.pubSubCall(ctx, ps.Manager, actUnsubscribeReq, "<wsnt:Unsubscribe/>") //nolint:errcheck // logged; best effort
+}

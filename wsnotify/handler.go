@@ -1,0 +1,175 @@
+package wsnotify
+
+import (
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wsgw/wsgw/soap"
+)
+
+// request is one SOAP request to a broker endpoint.
+type request struct {
+	r   *http.Request
+	msg *soap.Message
+	raw []byte
+	wsa soap.Addressing
+	v   soap.Version
+	id  string // resource id from the path; "" for the broker endpoints
+	now time.Time
+}
+
+// op handles one operation; an empty action means a one-way operation
+// (HTTP 202, no body).
+type op func(*request) (action string, body []byte, err error)
+
+// Handler returns the broker's HTTP handler; it serves paths under /wsn/:
+//
+//	/wsn/NotificationBroker      Notify, Subscribe, GetCurrentMessage, RegisterPublisher; GET ?wsdl
+//	/wsn/subscriptions/{id}      Renew, Unsubscribe, PauseSubscription, ResumeSubscription
+//	/wsn/CreatePullPoint         CreatePullPoint
+//	/wsn/pullpoints/{id}         GetMessages, DestroyPullPoint, Notify
+//	/wsn/registrations/{id}      DestroyRegistration
+//
+// Operations are chosen by the QName of the body's first element, whatever
+// the SOAPAction or wsa:Action.
+func (b *Broker) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(pathBroker, b.endpoint(map[xml.Name]op{
+		qNotify: b.notifyOp, qSubscribe: b.subscribeOp,
+		qGetCurrentMessage: b.getCurrentMessageOp, qRegisterPublisher: b.registerPublisherOp,
+	}))
+	mux.Handle(pathSubscriptions+"{id}", b.endpoint(map[xml.Name]op{
+		qRenew: b.renewOp, qUnsubscribe: b.unsubscribeOp,
+		qPauseSubscription: b.pauseOp, qResumeSubscription: b.resumeOp,
+	}))
+	mux.Handle(pathCreatePullPoint, b.endpoint(map[xml.Name]op{qCreatePullPoint: b.createPullPointOp}))
+	mux.Handle(pathPullPoints+"{id}", b.endpoint(map[xml.Name]op{
+		qGetMessages: b.getMessagesOp, qDestroyPullPoint: b.destroyPullPointOp, qNotify: b.pullPointNotifyOp,
+	}))
+	mux.Handle(pathRegistrations+"{id}", b.endpoint(map[xml.Name]op{qDestroyRegistration: b.destroyRegistrationOp}))
+	return mux
+}
+
+func (b *Broker) endpoint(ops map[xml.Name]op) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == pathBroker && r.URL.Query().Has("wsdl") {
+			b.serveWSDL(w, r)
+			return
+		}
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST a SOAP envelope", http.StatusMethodNotAllowed)
+			return
+		}
+		req, f := b.readRequest(r)
+		if f != nil {
+			f.WriteHTTP(w, f.Version)
+			return
+		}
+		fn, ok := ops[req.msg.Payload.Name()]
+		if !ok {
+			n := req.msg.Payload.Name()
+			writeFault(w, req, soap.NewFault(req.v, soap.FaultOperationNotFound, "no operation "+clark(n.Space, n.Local)+" at "+r.URL.Path))
+			return
+		}
+		action, body, err := b.call(fn, req)
+		if err != nil {
+			var f *soap.Fault
+			if !errors.As(err, &f) {
+				b.log.Error("wsnotify: operation failed", "path", r.URL.Path, "err", err)
+				f = soap.Receiver("internal error")
+			}
+			writeFault(w, req, f)
+			return
+		}
+		if action == "" {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		writeEnvelope(w, req, action, body)
+	}
+}
+
+// call runs fn, turning a panic into an error (a fault, never a crash).
+func (b *Broker) call(fn op, req *request) (action string, body []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("wsnotify: panic in operation", "panic", p)
+			action, body, err = "", nil, soap.Receiver("internal error")
+		}
+	}()
+	return fn(req)
+}
+
+// readRequest reads and checks the envelope of r. A returned fault has its
+// Version set to the version to answer in.
+func (b *Broker) readRequest(r *http.Request) (*request, *soap.Fault) {
+	v, _, err := soap.ParseContentType(r.Header)
+	if err != nil {
+		return nil, asFault(err, v)
+	}
+	m, err := soap.ReadMessageSized(r.Body, r.ContentLength, b.cfg.Limits)
+	if err != nil {
+		return nil, asFault(err, v)
+	}
+	v = m.Version
+	understood := func(n xml.Name) bool { return soap.IsAddressingHeader(n) }
+	if err := m.CheckMustUnderstand(true, understood); err != nil {
+		return nil, asFault(err, v)
+	}
+	a, err := soap.ReadAddressing(m)
+	if err != nil {
+		return nil, asFault(err, v)
+	}
+	if !m.Payload.Valid() {
+		return nil, asFault(soap.NewFault(v, soap.FaultOperationNotFound, "empty Body"), v)
+	}
+	return &request{r: r, msg: m, raw: m.Doc.Raw(), wsa: a, v: v, id: r.PathValue("id"), now: b.now()}, nil
+}
+
+func asFault(err error, v soap.Version) *soap.Fault {
+	var f *soap.Fault
+	if !errors.As(err, &f) {
+		f = soap.Sender(err.Error())
+	}
+	f.Version = f.VersionOr(v)
+	return f
+}
+
+func writeFault(w http.ResponseWriter, req *request, f *soap.Fault) {
+	if req.wsa.NS != "" && len(f.Detail) > 0 && !strings.Contains(string(f.Header), ":Action") {
+		f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+req.wsa.NS+`">`+actFault+`</wsa:Action>`...)
+	}
+	f.WithAddressing(req.wsa).WriteHTTP(w, req.v)
+}
+
+// envelopeOpen is the start of every envelope the broker writes; it
+// declares the prefixes bodies use (wsnt, wsn-br, wsa).
+func envelopeOpen(v soap.Version) string {
+	return `<s:Envelope xmlns:s="` + v.Namespace() + `" xmlns:wsa="` + soap.WSANS +
+		`" xmlns:wsnt="` + NSB + `" xmlns:wsn-br="` + NSBR + `">`
+}
+
+// writeEnvelope writes a reply envelope in the request's version; WS-A
+// headers (Action, RelatesTo) when the request used WS-Addressing.
+func writeEnvelope(w http.ResponseWriter, req *request, action string, body []byte) {
+	var sb strings.Builder
+	sb.WriteString(envelopeOpen(req.v))
+	if req.wsa.NS != "" {
+		ns := `xmlns:h="` + req.wsa.NS + `"`
+		sb.WriteString(`<s:Header><h:Action ` + ns + `>` + action + `</h:Action>`)
+		if req.wsa.MessageID != "" {
+			sb.WriteString(`<h:RelatesTo ` + ns + `>` + esc(req.wsa.MessageID) + `</h:RelatesTo>`)
+		}
+		sb.WriteString(`</s:Header>`)
+	}
+	sb.WriteString(`<s:Body>`)
+	sb.Write(body)
+	sb.WriteString(`</s:Body></s:Envelope>`)
+	w.Header().Set("Content-Type", req.v.ContentType())
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(sb.String())) //nolint:errcheck // client gone
+}

@@ -1,0 +1,52 @@
+package wsnotify
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics of the broker, registered with Options.Registerer.
+type metrics struct {
+	reg           prometheus.Registerer
+	cs            []prometheus.Collector
+	notifications prometheus.Counter
+	unsupported   prometheus.Counter
+	subscribes    prometheus.Counter
+	expired       prometheus.Counter
+	delivered     prometheus.Counter
+	failed        prometheus.Counter
+	dropped       prometheus.Counter
+	dead          prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
+	c := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "wsgw", Subsystem: "wsn", Name: name, Help: help})
+	}
+	m := &metrics{
+		reg:           reg,
+		notifications: c("notifications_received_total", "NotificationMessages received by Notify."),
+		unsupported:   c("notifications_unsupported_topic_total", "NotificationMessages dropped: topic not in the topic set."),
+		subscribes:    c("subscriptions_created_total", "Subscriptions created."),
+		expired:       c("subscriptions_expired_total", "Subscriptions removed at their termination time."),
+		delivered:     c("deliveries_total", "Messages delivered to consumers."),
+		failed:        c("delivery_attempts_failed_total", "Failed delivery attempts (each retried or dead-lettered)."),
+		dropped:       c("messages_dropped_total", "Messages dropped at a full consumer queue or pull point."),
+		dead:          c("dead_letters_total", "Messages dead-lettered after the configured attempts."),
+	}
+	subs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "wsgw", Subsystem: "wsn", Name: "subscriptions", Help: "Live subscriptions."},
+		func() float64 { b.mu.RLock(); defer b.mu.RUnlock(); return float64(len(b.subs)) })
+	m.cs = []prometheus.Collector{m.notifications, m.unsupported, m.subscribes, m.expired, m.delivered, m.failed, m.dropped, m.dead, subs}
+	if reg != nil {
+		for _, col := range m.cs {
+			reg.MustRegister(col)
+		}
+	}
+	return m
+}
+
+func (m *metrics) unregister() {
+	if m.reg == nil {
+		return
+	}
+	for _, c := range m.cs {
+		m.reg.Unregister(c)
+	}
+}

@@ -1,0 +1,199 @@
+package wsnotify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wsgw/wsgw/wsnotify/topic"
+)
+
+// Publisher registrations (WS-BrokeredNotification 1.3, 5:
+// RegisterPublisher; 6: PublisherRegistrationManager DestroyRegistration).
+
+type regRecord struct {
+	ID          string       `json:"id"`
+	Publisher   string       `json:"publisher,omitempty"`
+	RefParams   [][]byte     `json:"refParams,omitempty"`
+	Topics      []exprRecord `json:"topics,omitempty"`
+	Demand      bool         `json:"demand,omitempty"`
+	Created     time.Time    `json:"created"`
+	Termination time.Time    `json:"termination"`
+	// PubSubs are the broker's subscriptions at the publisher (demand-based
+	// publishing), one per registered topic (one without a filter when the
+	// registration names no topic).
+	PubSubs []pubSub `json:"pubSubs,omitempty"`
+}
+
+type pubSub struct {
+	Manager string `json:"manager"` // SubscriptionReference address at the publisher
+	Paused  bool   `json:"paused,omitempty"`
+}
+
+// registration is a live registration; rec.PubSubs is guarded by Broker.mu
+// and changed only by the demand reconciler.
+type registration struct {
+	rec    regRecord
+	topics []*topic.Expr
+}
+
+func compileReg(rec regRecord, now time.Time) (*registration, error) {
+	r := &registration{rec: rec}
+	for i := range rec.Topics {
+		t := &rec.Topics[i]
+		e, err := topic.Parse(t.Dialect, t.Expr, t.resolver())
+		if err != nil {
+			return nil, topicFault(err, now)
+		}
+		r.topics = append(r.topics, e)
+	}
+	return r, nil
+}
+
+func (b *Broker) registerPublisherOp(req *request) (string, []byte, error) {
+	p, now := req.msg.Payload, req.now
+	rec := regRecord{ID: newID(), Created: now}
+	if pr := p.Child(NSBR, "PublisherReference"); pr.Valid() {
+		rec.Publisher, rec.RefParams = readEPR(req.raw, pr)
+	}
+	for c := p.FirstChild(); c.Valid(); c = c.NextSibling() {
+		if c.Name() == brn("Topic") {
+			dialect, _ := c.Attr("", "Dialect")
+			rec.Topics = append(rec.Topics, exprRecord{Dialect: strings.TrimSpace(dialect), Expr: c.Text(), NS: inScope(req.raw, c)})
+		}
+	}
+	if d := p.Child(NSBR, "Demand"); d.Valid() {
+		v := strings.TrimSpace(d.Text())
+		rec.Demand = v == "true" || v == "1"
+	}
+	var err error
+	if rec.Termination, err = b.termination(p.Child(NSBR, "InitialTerminationTime"), now, fUnacceptableInitialTime); err != nil {
+		return "", nil, err
+	}
+	r, err := compileReg(rec, now)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, e := range r.topics {
+		if err := b.topics.CheckSubscribe(e); err != nil {
+			return "", nil, topicFault(err, now)
+		}
+	}
+	if err := b.checkPublisher(req, &rec); err != nil {
+		return "", nil, err
+	}
+	if err := b.createReg(r, now); err != nil {
+		return "", nil, err
+	}
+	body := "<wsn-br:RegisterPublisherResponse>" +
+		eprXML("wsn-br:PublisherRegistrationReference", b.url(pathRegistrations+rec.ID)) +
+		eprXML("wsn-br:ConsumerReference", b.url(pathBroker)) + "</wsn-br:RegisterPublisherResponse>"
+	return actRegisterResp, []byte(body), nil
+}
+
+// checkPublisher: demand-based publishing needs a publisher the broker may
+// send to (the egress policy).
+func (b *Broker) checkPublisher(req *request, rec *regRecord) error {
+	if !rec.Demand {
+		return nil
+	}
+	if rec.Publisher == "" {
+		return wsnFault(fRegistrationRejected, req.now, "Demand needs a PublisherReference", "")
+	}
+	if err := b.policy.CheckContext(req.r.Context(), rec.Publisher); err != nil {
+		return wsnFault(fRegistrationRejected, req.now, "publisher not allowed: "+err.Error(), "")
+	}
+	return nil
+}
+
+func (b *Broker) createReg(r *registration, now time.Time) error {
+	b.mu.Lock()
+	if len(b.regs) >= b.cfg.MaxRegistrations {
+		b.mu.Unlock()
+		return wsnFault(fRegistrationFailed, now, fmt.Sprintf("the broker holds its maximum of %d registrations", b.cfg.MaxRegistrations), "")
+	}
+	b.regs[r.rec.ID] = r
+	b.mu.Unlock()
+	if err := b.st.put("reg", r.rec.ID, r.rec); err != nil {
+		b.mu.Lock()
+		delete(b.regs, r.rec.ID)
+		b.mu.Unlock()
+		f := wsnFault(fRegistrationFailed, now, "storing the registration failed", "")
+		f.Cause = err
+		return f
+	}
+	b.kickDemand()
+	return nil
+}
+
+func (b *Broker) destroyRegistrationOp(req *request) (string, []byte, error) {
+	b.mu.RLock()
+	r := b.regs[req.id]
+	b.mu.RUnlock()
+	if r == nil || !r.rec.Termination.After(req.now) {
+		return "", nil, wsnFault(fResourceUnknown, req.now, "no such registration", "")
+	}
+	if err := b.deleteReg(req.id); err != nil {
+		f := wsnFault(fResourceNotDestroyed, req.now, "deleting the registration failed", "")
+		f.Cause = err
+		return "", nil, f
+	}
+	return actDestroyRegResp, []byte("<wsn-br:DestroyRegistrationResponse/>"), nil
+}
+
+// deleteReg removes registration id; its subscriptions at the publisher are
+// ended by the demand reconciler.
+func (b *Broker) deleteReg(id string) error {
+	b.mu.Lock()
+	r := b.regs[id]
+	delete(b.regs, id)
+	if r != nil {
+		b.orphans = append(b.orphans, r.rec.PubSubs...)
+	}
+	b.mu.Unlock()
+	b.kickDemand()
+	return b.st.delete("reg", id)
+}
+
+// publisherRegistered reports whether n comes from a registered publisher:
+// a registration whose PublisherReference address is n's
+// ProducerReference address and whose topics (if any) select n's topic.
+func (b *Broker) publisherRegistered(n *notification) bool {
+	if n.producer == "" {
+		return false
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, r := range b.regs {
+		if r.rec.Publisher != n.producer {
+			continue
+		}
+		if len(r.topics) == 0 {
+			return true
+		}
+		for _, e := range r.topics {
+			if n.hasTopic && e.Match(n.topic) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *Broker) loadRegs() error {
+	now := b.now()
+	return b.st.scan("reg", func(id string, val []byte) error {
+		var rec regRecord
+		if err := json.Unmarshal(val, &rec); err != nil {
+			return fmt.Errorf("decoding registration %s: %w", id, err)
+		}
+		r, err := compileReg(rec, now)
+		if err != nil {
+			b.log.Warn("wsnotify: dropping registration whose topics no longer compile", "id", id, "err", err)
+			return nil
+		}
+		b.regs[id] = r
+		return nil
+	})
+}

@@ -1,0 +1,152 @@
+package wsnotify
+
+import (
+	"encoding/xml"
+	"fmt"
+	"github.com/wsgw/wsgw/soap"
+	"strings"
+	"time"
+
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+// subscribeOp is NotificationProducer Subscribe (WS-BaseNotification 1.3,
+// 4.2): it creates a subscription for the ConsumerReference with the
+// Filter, InitialTerminationTime and SubscriptionPolicy of the request.
+func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
+	p, raw, now := req.msg.Payload, req.raw, req.now
+	rec := subRecord{ID: newID(), SOAP: req.v, Created: now}
+	cr := p.Child(NSB, "ConsumerReference")
+	if !cr.Valid() {
+		return "", nil, wsnFault(fSubscribeCreationFailed, now, "ConsumerReference is required", "")
+	}
+	rec.Consumer, rec.RefParams = readEPR(raw, cr)
+	if rec.Consumer == "" {
+		return "", nil, wsnFault(fSubscribeCreationFailed, now, "ConsumerReference has no wsa:Address", "")
+	}
+	if f := p.Child(NSB, "Filter"); f.Valid() {
+		if err := parseFilter(raw, f, &rec, now); err != nil {
+			return "", nil, err
+		}
+	}
+	var err error
+	if rec.Termination, err = b.termination(p.Child(NSB, "InitialTerminationTime"), now, fUnacceptableInitialTime); err != nil {
+		return "", nil, err
+	}
+	if sp := p.Child(NSB, "SubscriptionPolicy"); sp.Valid() {
+		if rec.UseRaw, err = parsePolicy(sp, now); err != nil {
+			return "", nil, err
+		}
+	}
+	s, err := compileSub(rec, now)
+	if err != nil {
+		return "", nil, err
+	}
+	if s.topic != nil {
+		if err := b.topics.CheckSubscribe(s.topic); err != nil {
+			return "", nil, topicFault(err, now)
+		}
+	}
+	if err := b.checkConsumer(req, &s.rec); err != nil {
+		return "", nil, err
+	}
+	if err := b.createSub(s, now); err != nil {
+		return "", nil, err
+	}
+	b.log.Debug("wsnotify: subscribed", "id", rec.ID, "consumer", rec.Consumer)
+	body := "<wsnt:SubscribeResponse>" + eprXML("wsnt:SubscriptionReference", b.url(pathSubscriptions+rec.ID)) +
+		"<wsnt:CurrentTime>" + xsdTime(now) + "</wsnt:CurrentTime>" +
+		"<wsnt:TerminationTime>" + xsdTime(rec.Termination) + "</wsnt:TerminationTime></wsnt:SubscribeResponse>"
+	return actSubscribeResp, []byte(body), nil
+}
+
+// checkConsumer admits the consumer address: one of this broker's pull
+// points, or an address the egress policy allows.
+func (b *Broker) checkConsumer(req *request, rec *subRecord) error {
+	if id, ok := strings.CutPrefix(rec.Consumer, b.url(pathPullPoints)); ok {
+		b.mu.RLock()
+		_, exists := b.pps[id]
+		b.mu.RUnlock()
+		if !exists {
+			return wsnFault(fSubscribeCreationFailed, req.now, "no such pull point: "+truncate(rec.Consumer, 256), "")
+		}
+		if rec.UseRaw {
+			return wsnFault(fUnsupportedPolicy, req.now, "UseRaw is not supported for a pull point consumer",
+				qnameElem("UnsupportedPolicy", bn("UseRaw")))
+		}
+		rec.PullPoint = id
+		return nil
+	}
+	if err := b.policy.CheckContext(req.r.Context(), rec.Consumer); err != nil {
+		return wsnFault(fSubscribeCreationFailed, req.now, "consumer not allowed: "+err.Error(), "")
+	}
+	return nil
+}
+
+// createSub checks the bounds, persists s and makes it live.
+func (b *Broker) createSub(s *subscription, now time.Time) error {
+	b.mu.Lock()
+	switch {
+	case len(b.subs) >= b.cfg.MaxSubscriptions:
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the broker holds its maximum of %d subscriptions", b.cfg.MaxSubscriptions), "")
+	case b.consumers[s.rec.Consumer] >= b.cfg.MaxSubscriptionsPerConsumer:
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the consumer has its maximum of %d subscriptions", b.cfg.MaxSubscriptionsPerConsumer), "")
+	}
+	b.addLocked(s)
+	rec := s.rec
+	b.mu.Unlock()
+	if err := b.st.put("sub", rec.ID, rec); err != nil {
+		b.mu.Lock()
+		b.removeLocked(rec.ID)
+		b.mu.Unlock()
+		f := wsnFault(fSubscribeCreationFailed, now, "storing the subscription failed", "")
+		f.Code, f.Cause = soap.CodeReceiver, err
+		return f
+	}
+	b.metrics.subscribes.Inc()
+	b.kickDemand()
+	return nil
+}
+
+// parsePolicy reads wsnt:SubscriptionPolicy (b-2.xsd, 4.2): UseRaw is the
+// one policy; another b-2 element is an UnsupportedPolicyRequestFault, an
+// element of another namespace an UnrecognizedPolicyRequestFault.
+func parsePolicy(sp xmldoc.Element, now time.Time) (useRaw bool, err error) {
+	for c := sp.FirstChild(); c.Valid(); c = c.NextSibling() {
+		switch n := c.Name(); {
+		case n == bn("UseRaw"):
+			useRaw = true
+		case n.Space == NSB:
+			return false, wsnFault(fUnsupportedPolicy, now, "policy "+n.Local+" not supported", qnameElem("UnsupportedPolicy", n))
+		default:
+			return false, wsnFault(fUnrecognizedPolicy, now, "policy "+clark(n.Space, n.Local)+" not recognized", qnameElem("UnrecognizedPolicy", n))
+		}
+	}
+	return useRaw, nil
+}
+
+// termination reads an (Initial)TerminationTime element: absent or
+// xsi:nil gives the configured default; a time not after now, or beyond
+// MaxTermination, gives fault with MinimumTime and MaximumTime
+// (WS-BaseNotification 1.3, 4.2 and 6.1).
+func (b *Broker) termination(e xmldoc.Element, now time.Time, fault xml.Name) (time.Time, error) {
+	if !e.Valid() {
+		return now.Add(b.cfg.DefaultTermination), nil
+	}
+	if nilv, _ := e.Attr(NSXSI, "nil"); strings.TrimSpace(nilv) == "true" || strings.TrimSpace(nilv) == "1" {
+		return now.Add(b.cfg.DefaultTermination), nil
+	}
+	maxT := now.Add(b.cfg.MaxTermination)
+	t, err := parseTermination(e.Text(), now)
+	switch {
+	case err != nil:
+		return time.Time{}, wsnFault(fault, now, err.Error(), timeBounds(now, maxT))
+	case !t.After(now):
+		return time.Time{}, wsnFault(fault, now, "termination time "+xsdTime(t)+" is not in the future", timeBounds(now, maxT))
+	case t.After(maxT):
+		return time.Time{}, wsnFault(fault, now, "termination time "+xsdTime(t)+" is beyond the maximum", timeBounds(now, maxT))
+	}
+	return t, nil
+}

@@ -1,0 +1,178 @@
+package wsnotify
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsnotify/delivery"
+	"github.com/wsgw/wsgw/wsnotify/topic"
+)
+
+// subRecord is the persisted form of a subscription (WS-BaseNotification
+// 1.3, 4.2 Subscribe; 6 SubscriptionManager resource properties): filters
+// are kept as source text with the namespace bindings they were written
+// with, and compiled again on load.
+type subRecord struct {
+	ID          string       `json:"id"`
+	Consumer    string       `json:"consumer"`
+	RefParams   [][]byte     `json:"refParams,omitempty"` // self-contained reference parameter elements
+	SOAP        soap.Version `json:"soap"`                // version deliveries are sent in
+	Topic       *exprRecord  `json:"topic,omitempty"`
+	Content     *exprRecord  `json:"content,omitempty"`
+	Props       *exprRecord  `json:"props,omitempty"`
+	Created     time.Time    `json:"created"`
+	Termination time.Time    `json:"termination"`
+	Paused      bool         `json:"paused,omitempty"`
+	UseRaw      bool         `json:"useRaw,omitempty"`
+	PullPoint   string       `json:"pullPoint,omitempty"` // consumer is this broker's pull point
+}
+
+// exprRecord is a filter expression with its dialect and the namespace
+// bindings in scope where it was written.
+type exprRecord struct {
+	Dialect string            `json:"dialect"`
+	Expr    string            `json:"expr"`
+	NS      map[string]string `json:"ns,omitempty"`
+}
+
+// subscription is a live subscription: its record (mutable fields guarded
+// by Broker.mu) and its compiled filters (immutable).
+type subscription struct {
+	rec     subRecord
+	topic   *topic.Expr
+	content *xpathFilter
+	props   *xpathFilter
+}
+
+func (r *exprRecord) resolver() topic.Resolver {
+	return func(prefix string) (string, bool) {
+		uri, ok := r.NS[prefix]
+		return uri, ok
+	}
+}
+
+// compile compiles rec's filters; the error is the fault a Subscribe with
+// these filters gets.
+func compileSub(rec subRecord, now time.Time) (*subscription, error) {
+	s := &subscription{rec: rec}
+	if t := rec.Topic; t != nil {
+		e, err := topic.Parse(t.Dialect, t.Expr, t.resolver())
+		if err != nil {
+			return nil, topicFault(err, now)
+		}
+		s.topic = e
+	}
+	var err error
+	if c := rec.Content; c != nil {
+		if s.content, err = compileXPathFilter(c, fInvalidMessageContent, now); err != nil {
+			return nil, err
+		}
+	}
+	if p := rec.Props; p != nil {
+		if s.props, err = compileXPathFilter(p, fInvalidProducerProps, now); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func compileXPathFilter(r *exprRecord, fault xml.Name, now time.Time) (*xpathFilter, error) {
+	if r.Dialect != XPath1 {
+		return nil, wsnFault(fault, now, fmt.Sprintf("dialect %q not supported (only XPath 1.0, %s)", truncate(r.Dialect, 128), XPath1), "")
+	}
+	if strings.TrimSpace(r.Expr) == "" {
+		return nil, wsnFault(fault, now, "empty expression", "")
+	}
+	ns := make(map[string]string, len(r.NS))
+	for p, u := range r.NS {
+		if p != "" { // XPath 1.0: unprefixed names have no namespace
+			ns[p] = u
+		}
+	}
+	f, err := compileFilter(strings.TrimSpace(r.Expr), ns)
+	if err != nil {
+		return nil, wsnFault(fault, now, "invalid XPath 1.0 expression: "+err.Error(), "")
+	}
+	return f, nil
+}
+
+// addLocked makes s live: indexes, counts, and its delivery queue.
+func (b *Broker) addLocked(s *subscription) {
+	id := s.rec.ID
+	b.subs[id] = s
+	if s.topic != nil {
+		b.index.Add(id, s.topic)
+	} else {
+		b.noTopic[id] = struct{}{}
+	}
+	b.consumers[s.rec.Consumer]++
+	if s.rec.PullPoint == "" {
+		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
+	}
+}
+
+// removeLocked undoes addLocked.
+func (b *Broker) removeLocked(id string) *subscription {
+	s, ok := b.subs[id]
+	if !ok {
+		return nil
+	}
+	delete(b.subs, id)
+	b.index.Remove(id)
+	delete(b.noTopic, id)
+	if b.consumers[s.rec.Consumer]--; b.consumers[s.rec.Consumer] <= 0 {
+		delete(b.consumers, s.rec.Consumer)
+	}
+	b.disp.Remove(id)
+	return s
+}
+
+func (b *Broker) target(r *subRecord) delivery.Target {
+	return delivery.Target{URL: r.Consumer, Raw: r.UseRaw, Data: consumerData{soap: r.SOAP, refParams: r.RefParams}}
+}
+
+// deleteSub removes subscription id from memory and the store.
+func (b *Broker) deleteSub(id string) error {
+	b.mu.Lock()
+	s := b.removeLocked(id)
+	b.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	b.kickDemand()
+	return b.st.delete("sub", id)
+}
+
+// loadSubs compiles every stored subscription back.
+func (b *Broker) loadSubs() error {
+	now := b.now()
+	var stale []string
+	err := b.st.scan("sub", func(id string, val []byte) error {
+		var rec subRecord
+		if err := json.Unmarshal(val, &rec); err != nil {
+			return fmt.Errorf("decoding subscription %s: %w", id, err)
+		}
+		if !rec.Termination.After(now) {
+			stale = append(stale, id)
+			return nil
+		}
+		s, err := compileSub(rec, now)
+		if err != nil {
+			b.log.Warn("wsnotify: dropping subscription whose filter no longer compiles", "id", id, "err", err)
+			stale = append(stale, id)
+			return nil
+		}
+		b.addLocked(s)
+		return nil
+	})
+	for _, id := range stale {
+		if err := b.st.delete("sub", id); err != nil {
+			return err
+		}
+	}
+	return err
+}
