@@ -69,9 +69,10 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 		opts.Logger = slog.Default()
 	}
 	d = &Demo{log: opts.Logger, served: make(chan struct{})}
+	started := d // d itself is nil once an error is returned
 	defer func() {
 		if err != nil {
-			d.stopBackends()
+			started.stopBackends()
 		}
 	}()
 	stock, err := d.startStockQuote()
