@@ -67,7 +67,9 @@ func (f *flattener) build() ([]byte, error) {
 	for _, a := range main.Attr {
 		root.Attr = append(root.Attr, etree.Attr{Space: a.Space, Key: a.Key, Value: a.Value})
 	}
-	root.CreateAttr("xmlns:"+tnsPrefix, f.tns)
+	if f.tns != "" { // a prefix cannot be bound to no namespace
+		root.CreateAttr("xmlns:"+tnsPrefix, f.tns)
+	}
 	types := root.CreateElement(prefixed(main.Space, "types"))
 	if err := f.addSchemas(types); err != nil {
 		return nil, err
@@ -225,6 +227,9 @@ func bindingRank(b *etree.Element) int {
 // binding=, a binding's type=) that name a component of an imported WSDL
 // document at the main target namespace, where that component now is.
 func (f *flattener) rewriteRefs(c *etree.Element) {
+	if f.tns == "" {
+		return // WSDL 1.1, 2.1: targetNamespace is required; nothing to point at
+	}
 	for _, e := range descendants(c) {
 		for _, key := range []string{"message", "binding", "type"} {
 			if key == "type" && !is(e, nsWSDL, "binding") {
