@@ -1,0 +1,217 @@
+package wsreliable
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wsgw/wsgw/soap"
+)
+
+// WS-RM 1.2 and WS-MC 1.1 actions (WS-RM 1.2, 3.4-3.9 and appendix; WS-MC 3.1).
+const (
+	ActionCreateSequence            = NSRM + "/CreateSequence"
+	ActionCreateSequenceResponse    = NSRM + "/CreateSequenceResponse"
+	ActionCloseSequence             = NSRM + "/CloseSequence"
+	ActionCloseSequenceResponse     = NSRM + "/CloseSequenceResponse"
+	ActionTerminateSequence         = NSRM + "/TerminateSequence"
+	ActionTerminateSequenceResponse = NSRM + "/TerminateSequenceResponse"
+	ActionSequenceAcknowledgement   = NSRM + "/SequenceAcknowledgement"
+	ActionAckRequested              = NSRM + "/AckRequested"
+	ActionFault                     = NSRM + "/fault"
+	ActionMakeConnection            = NSMC + "/MakeConnection"
+)
+
+// EncodeContext is what an encoder needs besides the engine's output.
+type EncodeContext struct {
+	// Version is the SOAP version to answer in (the request's).
+	Version soap.Version
+	// Request holds the request's WS-Addressing properties: a reply
+	// carries wsa:RelatesTo its MessageID.
+	Request soap.Addressing
+	// Self is the gateway's address for this service, given as
+	// Accept/AcksTo when an Offer is accepted.
+	Self string
+	// MessageID is the wsa:MessageID to give a message the gateway sends
+	// ("" for none).
+	MessageID string
+}
+
+// EncodeReplies writes the HTTP answer to one request from every Reply the
+// engine gave for its Ref: a fault if any is one (the first), otherwise one
+// envelope with each acknowledgement as a header block
+// (SequenceAcknowledgement, or the WS-Reliability Response element) and the
+// protocol response as the body. Status 202 and no body when there is
+// nothing to say (WS-RM over HTTP, one-way).
+func EncodeReplies(ctx EncodeContext, replies []Reply) (status int, body []byte) {
+	for _, r := range replies {
+		if r.Kind == ReplyFault {
+			f := r.Fault.SOAP(ctx.Version)
+			if r.Proto == RM && ctx.Request.NS != "" {
+				// WS-RM 1.2, 4: the fault action; WithAddressing adds RelatesTo.
+				f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+ctx.Request.NS+`">`+ActionFault+`</wsa:Action>`...)
+				f = f.WithAddressing(ctx.Request)
+			}
+			return f.HTTPStatus(ctx.Version), f.Marshal(ctx.Version)
+		}
+	}
+	var hdr, bdy strings.Builder
+	action := ""
+	var relAcks []Ack
+	for _, r := range replies {
+		for _, a := range r.Acks {
+			if a.Proto == Rel {
+				relAcks = append(relAcks, a)
+				continue
+			}
+			writeRMAck(&hdr, a, "")
+			action = firstNonEmpty(action, ActionSequenceAcknowledgement)
+		}
+		switch r.Kind {
+		case ReplyCreated:
+			action = ActionCreateSequenceResponse
+			writeCreateResponse(&bdy, r, ctx.Self)
+		case ReplyClosed:
+			action = ActionCloseSequenceResponse
+			bdy.WriteString(`<wsrm:CloseSequenceResponse><wsrm:Identifier>` + escape(r.Group) + `</wsrm:Identifier></wsrm:CloseSequenceResponse>`)
+		case ReplyTerminated:
+			action = ActionTerminateSequenceResponse
+			bdy.WriteString(`<wsrm:TerminateSequenceResponse><wsrm:Identifier>` + escape(r.Group) + `</wsrm:Identifier></wsrm:TerminateSequenceResponse>`)
+		case ReplyPending:
+			if r.Pending != nil {
+				return http.StatusOK, EncodeOutbound(ctx, *r.Pending, r.MorePending)
+			}
+		}
+	}
+	if len(relAcks) > 0 {
+		writeRelResponse(&hdr, relAcks)
+	}
+	if hdr.Len()+bdy.Len() == 0 {
+		return http.StatusAccepted, nil
+	}
+	if action != "" {
+		hdr.WriteString(wsaHeaders(action, ctx.Request.MessageID, ""))
+	}
+	return http.StatusOK, envelope(ctx.Version, hdr.String(), bdy.String())
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func writeCreateResponse(b *strings.Builder, r Reply, self string) {
+	b.WriteString(`<wsrm:CreateSequenceResponse><wsrm:Identifier>` + escape(r.Group) + `</wsrm:Identifier>`)
+	if r.Expires > 0 {
+		b.WriteString(`<wsrm:Expires>` + xsDuration(r.Expires) + `</wsrm:Expires>`)
+	}
+	b.WriteString(`<wsrm:IncompleteSequenceBehavior>` + r.Incomplete.String() + `</wsrm:IncompleteSequenceBehavior>`)
+	if r.AcceptOffer {
+		b.WriteString(`<wsrm:Accept><wsrm:AcksTo><wsa:Address>` + escape(firstNonEmpty(self, soap.WSAAnonymous)) +
+			`</wsa:Address></wsrm:AcksTo></wsrm:Accept>`)
+	}
+	b.WriteString(`</wsrm:CreateSequenceResponse>`)
+}
+
+// EncodeOutbound writes a message the gateway sends (Outbound): a
+// SequenceAcknowledgement (or WS-RM fault) to AcksTo, a WS-Reliability
+// Response to a Callback ReplyTo, CreateSequence (AcksTo and Offer-less:
+// acknowledgements come back on the HTTP response), a sequence message (its
+// Payload is the Body content), CloseSequence, TerminateSequence. pending
+// adds the WS-MC MessagePending header (3.2).
+func EncodeOutbound(ctx EncodeContext, o Outbound, pending bool) []byte {
+	var hdr, bdy strings.Builder
+	action := ""
+	switch o.Kind {
+	case OutAck:
+		if o.Proto == Rel {
+			writeRelResponse(&hdr, o.Acks)
+			break
+		}
+		if o.Fault != nil {
+			f := o.Fault.SOAP(ctx.Version)
+			f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+soap.WSANS+`">`+ActionFault+`</wsa:Action>`...)
+			if !isAnonymous(o.To) {
+				f.Header = append(f.Header, `<wsa:To xmlns:wsa="`+soap.WSANS+`">`+escape(o.To)+`</wsa:To>`...)
+			}
+			return f.Marshal(ctx.Version)
+		}
+		for _, a := range o.Acks {
+			writeRMAck(&hdr, a, "")
+		}
+		action = ActionSequenceAcknowledgement
+	case OutCreate:
+		action = ActionCreateSequence
+		bdy.WriteString(`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>` + soap.WSAAnonymous + `</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	case OutMessage:
+		hdr.WriteString(`<wsrm:Sequence ` + mustUnderstand(ctx.Version) + `><wsrm:Identifier>` + escape(o.Group) +
+			`</wsrm:Identifier><wsrm:MessageNumber>` + u64(o.Number) + `</wsrm:MessageNumber></wsrm:Sequence>`)
+		if o.AckRequested {
+			hdr.WriteString(`<wsrm:AckRequested><wsrm:Identifier>` + escape(o.Group) + `</wsrm:Identifier></wsrm:AckRequested>`)
+		}
+		bdy.Write(o.Payload)
+	case OutClose, OutTerminate:
+		name := map[OutKind]string{OutClose: "CloseSequence", OutTerminate: "TerminateSequence"}[o.Kind]
+		action = NSRM + "/" + name
+		bdy.WriteString(`<wsrm:` + name + `><wsrm:Identifier>` + escape(o.Group) + `</wsrm:Identifier><wsrm:LastMsgNumber>` +
+			u64(o.LastMsgNumber) + `</wsrm:LastMsgNumber></wsrm:` + name + `>`)
+	}
+	if pending {
+		hdr.WriteString(`<wsmc:MessagePending pending="true"/>`)
+	}
+	if action != "" {
+		hdr.WriteString(wsaHeaders(action, "", o.To))
+		if ctx.MessageID != "" {
+			hdr.WriteString(`<wsa:MessageID>` + escape(ctx.MessageID) + `</wsa:MessageID>`)
+		}
+	}
+	return envelope(ctx.Version, hdr.String(), bdy.String())
+}
+
+func mustUnderstand(v soap.Version) string {
+	if v == soap.V12 {
+		return `env:mustUnderstand="true"`
+	}
+	return `env:mustUnderstand="1"`
+}
+
+// wsaHeaders writes wsa:Action, and wsa:RelatesTo / wsa:To when given.
+func wsaHeaders(action, relatesTo, to string) string {
+	s := `<wsa:Action>` + escape(action) + `</wsa:Action>`
+	if relatesTo != "" {
+		s += `<wsa:RelatesTo>` + escape(relatesTo) + `</wsa:RelatesTo>`
+	}
+	if to != "" && !isAnonymous(to) {
+		s += `<wsa:To>` + escape(to) + `</wsa:To>`
+	}
+	return s
+}
+
+// envelope writes an envelope of version v declaring the prefixes env,
+// wsa, wsrm (WS-RM 1.2) or wsrel (WS-Reliability 1.1) and wsmc.
+func envelope(v soap.Version, header, body string) []byte {
+	if v != soap.V12 {
+		v = soap.V11
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
+	b.WriteString(`<env:Envelope xmlns:env="` + v.Namespace() + `" xmlns:wsa="` + soap.WSANS +
+		`" xmlns:wsrm="` + NSRM + `" xmlns:wsmc="` + NSMC + `" xmlns:wsrel="` + NSRel + `">`)
+	if header != "" {
+		b.WriteString(`<env:Header>` + header + `</env:Header>`)
+	}
+	b.WriteString(`<env:Body>` + body + `</env:Body></env:Envelope>` + "\n")
+	return []byte(b.String())
+}
+
+// xsDuration writes d as an xs:duration in seconds.
+func xsDuration(d time.Duration) string {
+	s := d.Seconds()
+	if s == float64(int64(s)) {
+		return fmt.Sprintf("PT%dS", int64(s))
+	}
+	return fmt.Sprintf("PT%gS", s)
+}
