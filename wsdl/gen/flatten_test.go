@@ -15,7 +15,7 @@ import (
 // routing is what a client needs of an operation; flattening keeps it.
 type routing struct {
 	Name, SOAPAction, Body, Binding, Style, Use string
-	Version                                    int
+	Version                                     int
 }
 
 func routingOf(t *testing.T, defs *wsdl.Definitions) []routing {
