@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsgw/wsgw/conformance"
 )
 
 // startTestService runs `wsgw conformance testservice` on a free port and
@@ -75,4 +77,41 @@ func startGatewayFor(t *testing.T, ctx context.Context, ts string) string {
 		return nil
 	})
 	return "http://" + addr
+}
+
+// TestTestService_BehindGateway runs the soap12 and wsa suites against the
+// gateway in front of the test service (conformance/testservice/testdata/
+// wsgw.yaml) and logs the counts per suite, with the failing cases.
+func TestTestService_BehindGateway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the test service and a gateway")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ts := startTestService(t, ctx)
+	gw := startGatewayFor(t, ctx, ts)
+	all, err := conformance.Load(conformance.Cases())
+	if err != nil {
+		t.Logf("loading cases: %v", err)
+	}
+	var suites []*conformance.Suite
+	for _, s := range all {
+		if s.Name == "soap12" || s.Name == "wsa" {
+			suites = append(suites, s)
+		}
+	}
+	r := &conformance.Runner{Target: gw, Set: map[string]string{
+		"node": gw + "/services/SOAP12Test", "wsa": gw + "/services/WSATest",
+	}}
+	res := r.Run(ctx, suites)
+	for _, sr := range res.Suites {
+		pass, fail, skip := sr.Counts()
+		t.Logf("suite %s behind the gateway: %d passed, %d failed, %d skipped", sr.Suite.Name, pass, fail, skip)
+		for _, c := range sr.Cases {
+			if c.Outcome == conformance.Fail {
+				t.Logf("  %s: %s", c.Case, c.Message)
+			}
+		}
+	}
+	cancel()
 }
