@@ -145,8 +145,9 @@ type FaultExpect struct {
 	// the SOAP 1.1 faultcode (where s11:Client also accepts the dot
 	// notation s11:Client.Something). Empty accepts any code.
 	Code QNames `yaml:"code"`
-	// Subcodes must be the outermost SOAP 1.2 subcodes, in order. In a
-	// SOAP 1.1 reply, the first one is looked for as the faultcode.
+	// Subcodes must be the outermost SOAP 1.2 subcodes, in order. A SOAP
+	// 1.1 reply matches when its faultcode is the first one, or when its
+	// detail lists them as wsgw:Subcode entries.
 	Subcodes QNames `yaml:"subcodes"`
 }
 
