@@ -94,7 +94,16 @@ func TestDispatcher_RetriesThenDeadLetters(t *testing.T) {
 	var dead, failed int
 	d := start(t, Config{MaxAttempts: 3, BaseBackoff: time.Millisecond}, r, Hooks{
 		Failed: func(string, error) { mu.Lock(); failed++; mu.Unlock() },
-		Dead:   func(_ string, _ Target, b []*Msg, _ error) { mu.Lock(); dead += len(b); mu.Unlock() },
+		Dead: func(_ string, _ Target, b []*Msg, _ error) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range b {
+				if m == nil {
+					t.Error("dead-lettered batch holds a nil message")
+				}
+			}
+			dead += len(b)
+		},
 	})
 	d.Add("a", Target{}, false)
 	d.Enqueue("a", &Msg{})

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -99,6 +100,7 @@ func (d *Dispatcher) finish(id string, q *queue, batch []*Msg, err error) {
 	}
 	q.attempts++
 	if q.attempts >= d.cfg.MaxAttempts {
+		batch = slices.Clone(batch) // dropHead clears the shared backing array
 		q.items = dropHead(q.items, n)
 		q.attempts, q.busy = 0, false
 		d.kickLocked(id, q)
