@@ -50,8 +50,8 @@ func (a Assurance) String() string {
 type Incomplete uint8
 
 const (
-	// NoDiscard: held messages are delivered anyway (order is broken only
-	// across the gap). Only meaningful without InOrder.
+	// NoDiscard: held messages are delivered anyway, in number order
+	// across the gaps.
 	NoDiscard Incomplete = iota
 	// DiscardFollowingFirstGap: held messages after the first gap are dropped.
 	DiscardFollowingFirstGap
@@ -72,13 +72,15 @@ type Config struct {
 	// InOrder holds inbound WS-RM messages back until every lower number has
 	// been delivered. Zero: delivery in arrival order.
 	InOrder bool
-	// Incomplete is announced in CreateSequenceResponse and applied when an
-	// InOrder sequence ends with a gap. Zero: NoDiscard (which, InOrder,
-	// behaves as DiscardFollowingFirstGap: order is never broken).
+	// Incomplete is announced in CreateSequenceResponse and applied to the
+	// messages held back when a sequence is closed, terminated or expires.
+	// DiscardEntireSequence holds every message of a sequence until it is
+	// complete (so a sequence longer than MaxHeld cannot complete). Zero:
+	// NoDiscard.
 	Incomplete Incomplete
-	// SequenceExpires is the lifetime granted to inbound WS-RM sequences
-	// (CreateSequenceResponse/Expires). Zero: PT0S would be wrong, so zero
-	// means no expiry.
+	// SequenceExpires is the longest lifetime granted to inbound WS-RM
+	// sequences (CreateSequenceResponse/Expires); a shorter Expires asked
+	// for is granted. Zero: no limit.
 	SequenceExpires time.Duration
 	// IdleTimeout terminates an inbound WS-RM sequence with no traffic for
 	// this long. Zero: never.

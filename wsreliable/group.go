@@ -27,6 +27,9 @@ type inGroup struct {
 	ID      string   `json:"id"`
 	Proto   Protocol `json:"proto"`
 	Ordered bool     `json:"ordered,omitempty"`
+	// HoldAll: WS-RM DiscardEntireSequence; nothing is delivered until the
+	// sequence is complete (closed or terminated without a gap).
+	HoldAll bool `json:"holdAll,omitempty"`
 	DupElim bool     `json:"dupElim,omitempty"`
 	// NonSeq: a WS-Reliability message without SequenceNum.
 	NonSeq bool `json:"nonSeq,omitempty"`
@@ -96,7 +99,7 @@ func (e *Engine) activeGroups() int {
 
 // canAccept reports whether accepting n would overflow the hold-back buffer.
 func (e *Engine) canAccept(g *inGroup, n uint64) bool {
-	return !g.Ordered || n == g.Next || len(g.held) < e.cfg.MaxHeld
+	return (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) || len(g.held) < e.cfg.MaxHeld
 }
 
 // accept records n as received and delivers it, or holds it back until the
@@ -105,11 +108,11 @@ func (e *Engine) accept(g *inGroup, n uint64, payload []byte, expiry time.Time) 
 	g.Received = g.Received.Add(n)
 	g.LastActive = e.now
 	e.dirtyIn[g.ID] = true
-	if !g.Ordered {
+	if !g.Ordered && !g.HoldAll {
 		e.deliver(g, n, payload)
 		return
 	}
-	if n != g.Next {
+	if n != g.Next || g.HoldAll {
 		h := heldMsg{Group: g.ID, Number: n, Payload: payload, Expiry: expiry}
 		g.held[n] = h
 		e.rd.Persist = append(e.rd.Persist, heldRecord(h))
@@ -155,7 +158,7 @@ func (e *Engine) dropHeld(g *inGroup) {
 
 // end terminates g; its state is kept for keep, then forgotten.
 func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
-	if g.Ordered && len(g.held) > 0 {
+	if len(g.held) > 0 {
 		e.dropHeld(g)
 	}
 	g.State, g.Reason = ended, reason

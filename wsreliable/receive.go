@@ -28,6 +28,7 @@ func (e *Engine) tickIn(g *inGroup) {
 		return
 	}
 	if g.Proto == RM {
+		e.endIncomplete(g)
 		e.end(g, SequenceTerminated, now.Add(e.cfg.DupWindow))
 		return
 	}

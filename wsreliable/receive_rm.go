@@ -47,6 +47,7 @@ func (e *Engine) onCreate(ev CreateSequence) {
 		g.Expires = e.now.Add(grant)
 	}
 	g.MaxIdle = e.cfg.IdleTimeout
+	g.HoldAll = e.cfg.Incomplete == DiscardEntireSequence
 	if ev.Offer != "" {
 		g.Offer = ev.Offer
 		e.acceptOffer(ev.Offer, ev.OfferEndpoint)
@@ -159,16 +160,35 @@ func (e *Engine) onTerminate(ev Terminate) {
 		return
 	}
 	if g.State != ended {
+		if ev.LastMsgNumber > 0 && !g.HasLast {
+			g.Last, g.HasLast = ev.LastMsgNumber, true
+		}
 		e.endIncomplete(g)
 		e.end(g, NoFault, e.now.Add(e.cfg.DupWindow))
 	}
 	e.reply(Reply{Ref: ev.Ref, Kind: ReplyTerminated, Proto: RM, Group: g.ID, Acks: []Ack{g.ack()}})
 }
 
-// endIncomplete applies IncompleteSequenceBehavior when a sequence ends
-// with messages held behind a gap: they cannot be delivered in order.
+// endIncomplete applies IncompleteSequenceBehavior (WS-RM 1.2, 3.4) to
+// what is held when a sequence is closed or terminated, since no gap can
+// fill any more: NoDiscard delivers it (in number order, across the gaps),
+// DiscardFollowingFirstGap drops it (everything held is after the first
+// gap), DiscardEntireSequence delivers it only if the sequence is complete.
 func (e *Engine) endIncomplete(g *inGroup) {
-	if len(g.held) > 0 {
+	if len(g.held) == 0 {
+		return
+	}
+	complete := len(g.Received) == 1 && g.Received[0].Lower == 1 && (!g.HasLast || g.Received[0].Upper >= g.Last)
+	switch {
+	case e.cfg.Incomplete == NoDiscard, e.cfg.Incomplete == DiscardEntireSequence && complete:
+		for _, n := range sortedNums(g.held) {
+			e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+			e.deliver(g, n, g.held[n].Payload)
+			g.Next = n + 1
+		}
+		clear(g.held)
+		e.dirtyIn[g.ID] = true
+	default:
 		e.dropHeld(g)
 	}
 }
