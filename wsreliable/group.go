@@ -30,7 +30,7 @@ type inGroup struct {
 	// HoldAll: WS-RM DiscardEntireSequence; nothing is delivered until the
 	// sequence is complete (closed or terminated without a gap).
 	HoldAll bool `json:"holdAll,omitempty"`
-	DupElim bool     `json:"dupElim,omitempty"`
+	DupElim bool `json:"dupElim,omitempty"`
 	// NonSeq: a WS-Reliability message without SequenceNum.
 	NonSeq bool `json:"nonSeq,omitempty"`
 	// Base is the first message number: 1 for WS-RM, 0 for WS-Reliability.
