@@ -60,10 +60,7 @@ func declared(src []byte) (map[string]bool, error) {
 	}
 	names := map[string]bool{}
 	var dups []string
-	add := func(id *ast.Ident) {
-		if id.Name == "_" {
-			return
-		}
+	for _, id := range topLevel(f) {
 		if names[id.Name] {
 			dups = append(dups, id.Name)
 		}
@@ -73,20 +70,11 @@ func declared(src []byte) (map[string]bool, error) {
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			if d.Recv == nil {
-				add(d.Name)
-			}
 			typeExprs = append(typeExprs, d.Type)
 		case *ast.GenDecl:
 			for _, s := range d.Specs {
-				switch s := s.(type) {
-				case *ast.TypeSpec:
-					add(s.Name)
+				if s, ok := s.(*ast.TypeSpec); ok {
 					typeExprs = append(typeExprs, s.Type)
-				case *ast.ValueSpec:
-					for _, n := range s.Names {
-						add(n)
-					}
 				}
 			}
 		}
@@ -98,6 +86,37 @@ func declared(src []byte) (map[string]bool, error) {
 		return nil, fmt.Errorf("gowsdl generated Go that does not compile: undefined types %s (XSD types gowsdl could not map)", strings.Join(undef, ", "))
 	}
 	return names, nil
+}
+
+// topLevel returns the package-level identifiers f declares (not methods,
+// not the blank identifier).
+func topLevel(f *ast.File) []*ast.Ident {
+	var out []*ast.Ident
+	add := func(id *ast.Ident) {
+		if id.Name != "_" {
+			out = append(out, id)
+		}
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				add(d.Name)
+			}
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					add(s.Name)
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						add(n)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // undefinedTypes lists the unqualified type names used in exprs that are

@@ -51,8 +51,9 @@
 //     faultstring; Role -> faultactor; Detail -> detail; subcodes are
 //     dropped). The HTTP status is kept, so a fault from either port
 //     reaches the caller the same way: gowsdl's *soap.HTTPError with a
-//     SOAP 1.1 fault in ResponseBody. Multipart (MTOM) requests are not
-//     rewritten.
+//     SOAP 1.1 fault in ResponseBody (gowsdl reads a fault only from a
+//     200 reply); the generated SOAPFaultOf(err) extracts it as a
+//     *soap.SOAPFault. Multipart (MTOM) requests are not rewritten.
 //
 // The generated package needs only the standard library and
 // github.com/hooklift/gowsdl/soap. Files: service.go (gowsdl's output),

@@ -5,6 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"strings"
 )
 
@@ -14,19 +16,9 @@ import (
 //go:embed internal/soaprt/transport.go internal/soaprt/fault.go internal/soaprt/client.go
 var runtimeFS embed.FS
 
-// runtimeNames are the package-level names of internal/soaprt, which must
-// not collide with gowsdl's.
-var runtimeNames = []string{"SOAPTransport", "wsgwEnv11", "wsgwEnv12", "wsgwGowsdlAction", "wsgwRequestNS",
-	"wsgwReplyNS", "wsgwBodyName", "wsgwReplyTo11", "wsgwFault12", "wsgwFaultTo11", "wsgwHTTPClient"}
-
 // runtimeFiles returns the transport files for package pkg, keyed by the
 // file name they are written under.
 func runtimeFiles(pkg, source string, taken map[string]bool) (map[string][]byte, error) {
-	for _, n := range runtimeNames {
-		if taken[n] {
-			return nil, fmt.Errorf("gowsdl generated %s, a name of the SOAP transport wsgw adds", n)
-		}
-	}
 	entries, err := runtimeFS.ReadDir("internal/soaprt")
 	if err != nil {
 		return nil, err
@@ -37,16 +29,25 @@ func runtimeFiles(pkg, source string, taken map[string]bool) (map[string][]byte,
 		if err != nil {
 			return nil, err
 		}
+		f, err := parser.ParseFile(token.NewFileSet(), e.Name(), b, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, fmt.Errorf("parsing internal/soaprt/%s: %w", e.Name(), err)
+		}
+		for _, id := range topLevel(f) {
+			if taken[id.Name] {
+				return nil, fmt.Errorf("gowsdl generated %s, a name of the SOAP transport wsgw adds", id.Name)
+			}
+		}
 		body, ok := bytes.CutPrefix(b, []byte("package soaprt\n"))
 		if !ok {
 			return nil, fmt.Errorf("internal/soaprt/%s: no package clause first", e.Name())
 		}
 		src := generatedHeader(source) + "package " + pkg + "\n" + string(body)
-		f, err := format.Source([]byte(src))
+		formatted, err := format.Source([]byte(src))
 		if err != nil {
 			return nil, fmt.Errorf("formatting %s: %w", e.Name(), err)
 		}
-		out["wsgw_"+e.Name()] = f
+		out["wsgw_"+e.Name()] = formatted
 	}
 	return out, nil
 }

@@ -3,7 +3,10 @@
 // changed). It lives here as a real package so that it is compiled, vetted
 // and tested like any other code; nothing imports it.
 //
-// The file transport.go must therefore import only the standard library
-// and use only identifiers that cannot collide with what gowsdl generates:
-// the exported SOAPTransport and unexported names starting with "wsgw".
+// Its files must therefore import only the standard library and
+// github.com/hooklift/gowsdl/soap, and declare only names unlikely to
+// collide with what gowsdl generates: the exported SOAPTransport and
+// SOAPFaultOf, and unexported names starting with "wsgw" (gen refuses a
+// package where one collides). Every file but this one and the tests is
+// embedded.
 package soaprt

@@ -3,7 +3,10 @@ package soaprt
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"strings"
+
+	"github.com/hooklift/gowsdl/soap"
 )
 
 // wsgwFault12 is a SOAP 1.2 Fault (SOAP 1.2 Part 1, 5.4) whose namespace
@@ -100,4 +103,35 @@ func (f *wsgwFault12) write11(b *bytes.Buffer) {
 		b.WriteString(`</detail>`)
 	}
 	b.WriteString(`</wsgw11:Fault>`)
+}
+
+// SOAPFaultOf returns the SOAP fault that err, an error of a generated
+// operation, carries: err itself when it is a *soap.SOAPFault (a fault
+// sent with HTTP status 200), or the SOAP 1.1 fault in the body of a
+// *soap.HTTPError (gowsdl reports a fault sent with an error status, as
+// SOAP 1.1 and 1.2 servers send it, as an HTTPError; a SOAP 1.2 port's
+// transport has already rewritten the body to SOAP 1.1).
+func SOAPFaultOf(err error) (*soap.SOAPFault, bool) {
+	var f *soap.SOAPFault
+	if errors.As(err, &f) {
+		return f, true
+	}
+	var he *soap.HTTPError
+	if !errors.As(err, &he) {
+		return nil, false
+	}
+	var env struct {
+		Body struct {
+			Fault *struct {
+				Code   string `xml:"faultcode"`
+				String string `xml:"faultstring"`
+				Actor  string `xml:"faultactor"`
+			} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
+		} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
+	}
+	if xml.Unmarshal(he.ResponseBody, &env) != nil || env.Body.Fault == nil {
+		return nil, false
+	}
+	bf := env.Body.Fault
+	return &soap.SOAPFault{Code: strings.TrimSpace(bf.Code), String: bf.String, Actor: strings.TrimSpace(bf.Actor)}, true
 }

@@ -151,3 +151,18 @@ func TestSOAPTransport_RefusesMultipart(t *testing.T) {
 		t.Errorf("got %v, want a multipart error", err)
 	}
 }
+
+func TestSOAPFaultOf_FromHTTPErrorAndSOAPFault(t *testing.T) {
+	for _, status := range []int{200, 400} {
+		s, _ := server(t, status, "application/soap+xml", fault12)
+		c := soap.NewClient(s.URL, soap.WithHTTPClient(wsgwHTTPClient(nil, true, actions)))
+		err := c.Call("", &echo{}, &echoResponse{})
+		f, ok := SOAPFaultOf(err)
+		if !ok || f.Code != "wsgw11:Client" || f.String != "Bad & wrong" || f.Actor != "urn:role" {
+			t.Errorf("status %d: got %+v %v from %v, want the Client fault", status, f, ok, err)
+		}
+	}
+	if f, ok := SOAPFaultOf(errors.New("x")); ok {
+		t.Errorf("got %+v, want no fault", f)
+	}
+}
