@@ -24,10 +24,15 @@
 // echoStructAsSimpleTypes, echoSimpleTypesAsStruct, echoBase64, echoBoolean,
 // echoDate, echoDecimal, echoHexBinary, echoVoid, returnVoid, countItems,
 // isNil, echoHeader, echoSenderFault, echoReceiverFault). Headers are
-// processed by SOAP 1.2 Part 1, 2.4-2.7 (targeting, mustUnderstand, relay);
-// faults by Part 1, 5.4 and Part 2, 3.1.7 (encoding: enc:MissingID,
-// enc:UntypedValue) and 4.4 (rpc:ProcedureNotPresent, rpc:BadArguments).
-// Envelopes are read, and faults written, by package soap.
+// processed by SOAP 1.2 Part 1, 2.2-2.6 (roles, targeting, mustUnderstand,
+// processing order); faults by Part 1, 5.4 and Part 2, 3.2 (decoding
+// faults: enc:MissingID, enc:DuplicateID) and 4.4 (rpc:ProcedureNotPresent,
+// rpc:BadArguments). Relaying (Part 1, 2.7) is an intermediary's business:
+// node C is the ultimate receiver and forwards nothing, so env:relay is only
+// checked for its lexical form; the intermediary tests (T6-T9, T17, T18,
+// T20, T21, T62) put a node B, such as the gateway, in front of it.
+// Envelopes are read, and faults written, by package soap; replies are
+// written directly.
 //
 // Choices where the collection leaves room, or where its PHP copy (the
 // source of the request files) differs from the W3C text:

@@ -9,7 +9,8 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
-// SOAP 1.2 Part 2 fault subcodes used by node C.
+// SOAP 1.2 Part 2 fault subcodes used by node C (3.2 decoding faults,
+// 4.4 RPC faults).
 var (
 	encMissingID      = xml.Name{Space: nsEnc, Local: "MissingID"}
 	encDuplicateID    = xml.Name{Space: nsEnc, Local: "DuplicateID"}
