@@ -117,6 +117,9 @@ type Config struct {
 	// SendWindow bounds unacknowledged messages per outbound sequence; more
 	// wait in the engine's backlog. Zero: 64.
 	SendWindow int
+	// MaxBacklog bounds the messages an outbound sequence holds (sent or
+	// waiting); a Submit beyond it fails at once (Ready.Failed). Zero: 10000.
+	MaxBacklog int
 }
 
 // Validate reports every invalid field, with its path.
@@ -133,7 +136,7 @@ func (c Config) Validate() error {
 	neg("RetransmitBase", c.RetransmitBase)
 	neg("RetransmitMax", c.RetransmitMax)
 	for name, n := range map[string]int{"MaxGroups": c.MaxGroups, "MaxHeld": c.MaxHeld,
-		"MaxRetransmits": c.MaxRetransmits, "SendWindow": c.SendWindow} {
+		"MaxRetransmits": c.MaxRetransmits, "SendWindow": c.SendWindow, "MaxBacklog": c.MaxBacklog} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative %d", name, n))
 		}
@@ -160,6 +163,7 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxHeld, 1024)
 	def(&c.MaxRetransmits, 20)
 	def(&c.SendWindow, 64)
+	def(&c.MaxBacklog, 10000)
 	if c.MaxMessageNumber == 0 {
 		c.MaxMessageNumber = 1<<63 - 1
 	}

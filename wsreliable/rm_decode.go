@@ -69,7 +69,7 @@ func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
 			evs = append(evs, ev)
 		}
 	}
-	for id := range ackReq {
+	for _, id := range sortedKeys(ackReq) {
 		if !hasSequence(evs, id) {
 			evs = append(evs, AckRequest{Ref: ctx.Ref, Group: id})
 		}
@@ -81,7 +81,6 @@ func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
 	if ev != nil {
 		evs = append(evs, ev)
 	}
-	sortAckRequests(evs)
 	return evs, nil
 }
 
@@ -92,20 +91,6 @@ func hasSequence(evs []Event, id string) bool {
 		}
 	}
 	return false
-}
-
-// sortAckRequests orders the AckRequest events (from a map) by identifier.
-func sortAckRequests(evs []Event) {
-	for i := 1; i < len(evs); i++ {
-		for j := i; j > 0; j-- {
-			a, ok1 := evs[j-1].(AckRequest)
-			b, ok2 := evs[j].(AckRequest)
-			if !ok1 || !ok2 || a.Group <= b.Group {
-				break
-			}
-			evs[j-1], evs[j] = evs[j], evs[j-1]
-		}
-	}
 }
 
 func uses200502(m *soap.Message) bool {

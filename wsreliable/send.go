@@ -58,6 +58,10 @@ func (e *Engine) onSubmit(ev Submit) {
 		e.out[s.Local], e.outByTo[ev.To] = s, s.Local
 		e.sendCreate(s)
 	}
+	if len(s.unacked) >= e.cfg.MaxBacklog {
+		e.rd.Failed = append(e.rd.Failed, Failure{To: ev.To, Payload: ev.Payload, Reason: "backlog full"})
+		return
+	}
 	m := &outMsg{Local: s.Local, Number: s.Next, Payload: ev.Payload}
 	s.Next++
 	s.unacked[m.Number] = m
