@@ -153,6 +153,7 @@ func EncodeOutbound(ctx EncodeContext, o Outbound, pending bool) []byte {
 			hdr.WriteString(`<wsrm:AckRequested><wsrm:Identifier>` + escape(o.Group) + `</wsrm:Identifier></wsrm:AckRequested>`)
 		}
 		bdy.Write(o.Payload)
+		action = o.Action
 	case OutClose, OutTerminate:
 		name := map[OutKind]string{OutClose: "CloseSequence", OutTerminate: "TerminateSequence"}[o.Kind]
 		action = NSRM + "/" + name

@@ -133,7 +133,9 @@ type ProcessingFailed struct {
 // Submit asks the engine to send Payload reliably over WS-RM 1.2 to To.
 // Messages to one To share one sequence, in submission order.
 type Submit struct {
-	To      string
+	To string
+	// Action is the message's wsa:Action (WS-RM 1.2 runs over WS-Addressing).
+	Action  string
 	Payload []byte
 }
 

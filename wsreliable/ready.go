@@ -136,8 +136,10 @@ type Outbound struct {
 	// Last is set on the highest message of a sequence being finished.
 	Last         bool
 	AckRequested bool
-	Payload      []byte
-	Acks         []Ack
+	// Action is the wsa:Action of an OutMessage.
+	Action  string
+	Payload []byte
+	Acks    []Ack
 	// Fault is set on an OutAck that reports a WS-RM fault to AcksTo.
 	Fault *Fault
 	// LastMsgNumber for OutClose / OutTerminate.

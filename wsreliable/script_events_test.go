@@ -42,7 +42,8 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	case "failed":
 		return ProcessingFailed{Group: a["group"], Number: a.u64("n"), Permanent: a.has("permanent")}, nil
 	case "submit":
-		return Submit{To: a["to"], Payload: []byte(a["data"])}, nil
+		// "_" stands for a space in the payload.
+		return Submit{To: a["to"], Action: a["action"], Payload: []byte(strings.ReplaceAll(a["data"], "_", " "))}, nil
 	case "created":
 		return Created{Local: a["local"], ID: a["id"], Refused: a.has("refused")}, nil
 	case "ack":

@@ -168,7 +168,7 @@ func (r *scriptRunner) config(a args) []string {
 		InOrder: a.has("inorder"), RefuseCallback: a.has("refuse-callback"),
 		RefusePoll: a.has("refuse-poll"), RefuseOrdering: a.has("refuse-ordering"),
 		MaxHeld: a.int("maxheld"), MaxGroups: a.int("maxgroups"), MaxRetransmits: a.int("maxretries"),
-		SendWindow: a.int("window"), MaxMessageNumber: uint64(a.int("maxnumber")),
+		SendWindow: a.int("window"), MaxBacklog: a.int("maxbacklog"), MaxMessageNumber: uint64(a.int("maxnumber")),
 		SequenceExpires: a.dur("expires"), IdleTimeout: a.dur("idle"), DupWindow: a.dur("dupwindow"),
 	}
 	switch a["assurance"] {

@@ -35,6 +35,7 @@ type outMsg struct {
 	Local   string    `json:"local"`
 	Number  uint64    `json:"n"`
 	Payload []byte    `json:"payload"`
+	Action  string    `json:"action,omitempty"`
 	attempt int       // tries so far
 	due     time.Time // next try; zero: not sent yet
 }
@@ -62,7 +63,7 @@ func (e *Engine) onSubmit(ev Submit) {
 		e.rd.Failed = append(e.rd.Failed, Failure{To: ev.To, Payload: ev.Payload, Reason: "backlog full"})
 		return
 	}
-	m := &outMsg{Local: s.Local, Number: s.Next, Payload: ev.Payload}
+	m := &outMsg{Local: s.Local, Number: s.Next, Payload: ev.Payload, Action: ev.Action}
 	s.Next++
 	s.unacked[m.Number] = m
 	e.rd.Persist = append(e.rd.Persist, outMsgRecord(m))
@@ -98,7 +99,7 @@ func (e *Engine) transmit(s *outSeq, m *outMsg) {
 	m.attempt++
 	m.due = e.now.Add(e.backoff(m.attempt))
 	e.send(Outbound{Kind: OutMessage, Proto: RM, To: s.To, Group: s.ID, Local: s.Local,
-		Number: m.Number, Payload: m.Payload, Attempt: m.attempt, AckRequested: m.attempt > 1 || m.Number == s.Next-1})
+		Number: m.Number, Payload: m.Payload, Action: m.Action, Attempt: m.attempt, AckRequested: m.attempt > 1 || m.Number == s.Next-1})
 }
 
 // onCreated handles the CreateSequenceResponse (or refusal) of s.
