@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -160,5 +162,33 @@ func TestGenerate_RemovesItsStalePortsFile(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stat %s: got %v, want it removed", stale, err)
+	}
+}
+
+func TestGenerate_FromAPublishedWSDLWithImports(t *testing.T) {
+	runner := worker(t)
+	orig, _ := flattenFixture(t)
+	var pub *wsdl.Publication
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		doc, ok := pub.Lookup(r.URL.Query())
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(doc)
+	}))
+	endpoint := "http://" + srv.Listener.Addr().String() + "/services/Echo"
+	pub, err := orig.Publish("EchoService", endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	defer srv.Close()
+	res, err := Generate(t.Context(), Options{WSDL: endpoint + "?wsdl", Out: t.TempDir(), Package: "echo", Runner: runner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Ports) != 2 || res.Ports[1].Address != endpoint {
+		t.Errorf("got ports %+v, want 2 at the published address", res.Ports)
 	}
 }
