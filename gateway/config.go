@@ -37,10 +37,11 @@ type ServiceConfig struct {
 	Timeout     time.Duration              // per-try timeout; default 30s
 	Retries     int                        // extra tries; default 2, negative for none
 	// UnderstoodHeaders names header blocks, in Clark notation
-	// ("{namespace}local"), that the gateway accepts with mustUnderstand on
-	// behalf of the backend (e.g. "{http://docs.oasis-open.org/wss/2004/01/
-	// oasis-200401-wss-wssecurity-secext-1.0.xsd}Security"). They are
-	// forwarded unchanged. The WS-Addressing headers are always understood.
+	// ("{namespace}local"), that the gateway accepts when they are
+	// targeted at it (role next) with mustUnderstand, on behalf of the
+	// backend, and forwards unchanged. Blocks without a role go to the
+	// backend anyway (see doc.go). The WS-Addressing headers are always
+	// understood.
 	UnderstoodHeaders []string
 }
 

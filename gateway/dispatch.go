@@ -15,7 +15,8 @@ import (
 // decision is what the gateway decided about one request before
 // forwarding it.
 type decision struct {
-	msg   *soap.Message // the request, read once; msg.Doc.Raw() is forwarded
+	msg   *soap.Message // the request, read once
+	out   payload       // what is forwarded: slices of msg.Doc.Raw()
 	op    *wsdl.Operation
 	opCfg OperationConfig
 	key   string // partition key; "" when the request has none
@@ -46,14 +47,17 @@ func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, 
 	if !s.versions[v] { // SOAP 1.2 Part 1, 5.4.7: this endpoint does not take v
 		return nil, v, soap.VersionMismatch(fmt.Sprintf("service %s does not accept SOAP %s", s.cfg.Name, v)).WithVersion(v)
 	}
-	if err := msg.CheckMustUnderstand(true, s.understood); err != nil {
+	// The gateway forwards to the backend, the ultimate receiver: only
+	// blocks for role next are its own to understand (SOAP 1.2 Part 1,
+	// 2.4); the rest is the backend's business.
+	if err := msg.CheckMustUnderstand(false, s.understood); err != nil {
 		return nil, v, err
 	}
 	addr, err := soap.ReadAddressing(msg)
 	if err != nil {
 		return nil, v, err
 	}
-	d := &decision{msg: msg}
+	d := &decision{msg: msg, out: forwardedPayload(msg, s.understood)}
 	if d.op, err = s.lookup(msg, action, addr); err != nil {
 		return nil, v, err
 	}

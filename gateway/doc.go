@@ -20,13 +20,18 @@
 //
 // # mustUnderstand
 //
-// The gateway is the ultimate receiver of its endpoints (SOAP 1.2 Part 1,
-// 2.7; SOAP 1.1, 4.2.3): a header block targeted at it (no role, role next,
-// or ultimateReceiver) with mustUnderstand set must be one it understands.
-// It understands the WS-Addressing 1.0 and 2004/08 message addressing
-// headers, plus any names listed in ServiceConfig.UnderstoodHeaders (headers
-// the backend processes, e.g. wsse:Security). Header blocks for other roles
-// pass through to the backend untouched.
+// For the services it forwards, the gateway is a SOAP intermediary and the
+// backend the ultimate receiver (SOAP 1.2 Part 1, 2.7; SOAP 1.1, 4.2.2).
+// Header blocks without a role (or for ultimateReceiver) are the
+// backend's, and blocks for roles the gateway does not play pass through
+// untouched, mustUnderstand or not. A block for role next (SOAP 1.1 actor
+// next) is the gateway's: with mustUnderstand set it must be one the
+// gateway understands, or the request gets a MustUnderstand fault; it
+// understands the WS-Addressing 1.0 and 2004/08 headers and the names in
+// ServiceConfig.UnderstoodHeaders, and lets those through to the backend.
+// A next block it does not understand and that is not relayed (SOAP 1.2
+// relay="true") is removed from what it forwards (2.7.2), by forwarding
+// the request's bytes around the block, never re-serialising them.
 //
 // # Failover and retries
 //

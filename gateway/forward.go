@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -80,7 +79,7 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 			outcome, abort := g.relay(tctx, w, last.resp)
 			cancel()
 			done(outcome)
-			return relayLabel(abort), abort
+			return relayLabel(outcome, abort), abort
 		}
 		retry := last.resp != nil // a failed reply, and mayRetry said yes
 		if retry {
@@ -90,8 +89,8 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		}
 		last.timedOut = last.timedOut || (last.err != nil && tctx.Err() != nil && ctx.Err() == nil)
 		cancel()
-		if ctx.Err() != nil { // the client went away: not the replica's fault
-			done(cluster.Success)
+		if ctx.Err() != nil { // the client went away: says nothing of the replica
+			done(cluster.Canceled)
 			return outcomeAborted, false
 		}
 		done(last.outcome())
@@ -139,13 +138,20 @@ func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cl
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteHeaders: func() { wrote.Store(true) },
 	})
-	raw := d.msg.Doc.Raw()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rep.URL(), bytes.NewReader(raw))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rep.URL(), d.out.Reader())
 	if err != nil {
 		return tryResult{err: fmt.Errorf("building request: %w", err)}
 	}
 	req.Header = outboundHeader(r, g.trusted)
-	req.ContentLength = int64(len(raw))
+	req.ContentLength = d.out.Len()
+	// net/http resends a request on a reused connection that broke when
+	// it deems the request replayable, which an Idempotency-Key header
+	// makes a POST. A non-idempotent operation is sent once: without
+	// GetBody it is not replayable.
+	req.GetBody = nil
+	if d.opCfg.Idempotent {
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(d.out.Reader()), nil }
+	}
 	resp, err := g.client.Do(req)
 	if err != nil {
 		// Nothing reached the backend when the dial failed or when no
@@ -192,9 +198,12 @@ func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.R
 	return cluster.Failed, true
 }
 
-func relayLabel(abort bool) string {
-	if abort {
+func relayLabel(o cluster.Outcome, abort bool) string {
+	switch {
+	case abort:
 		return outcomeAborted
+	case o != cluster.Success:
+		return outcomeBackendError
 	}
 	return outcomeOK
 }

@@ -12,6 +12,7 @@ import (
 // Request outcomes, the "outcome" label of wsgw_requests_total.
 const (
 	outcomeOK             = "ok"              // the backend's reply was relayed (SOAP faults included)
+	outcomeBackendError   = "backend_error"   // a non-SOAP 5xx reply was relayed (no other try allowed)
 	outcomeClientFault    = "client_fault"    // the gateway refused the request (Sender/Client fault)
 	outcomeBusy           = "busy"            // refused by admission control
 	outcomeNoRoute        = "no_route"        // no available replica

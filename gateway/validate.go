@@ -8,9 +8,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/antchfx/xpath"
-
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
 // FieldError is one configuration problem at a field path such as
@@ -75,8 +74,13 @@ func (c *Config) Validate() error {
 	var p problems
 	p.nested("readStage", c.ReadStage.Validate())
 	if c.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		host, _, err := net.SplitHostPort(c.Listen)
+		if err != nil {
 			p.add("listen", "not a host:port address: %v", err)
+		} else if c.PublicURL == "" && unspecifiedHost(host) {
+			// The default public URL is http://listen: it would be
+			// written into published WSDLs, where clients cannot use it.
+			p.add("publicURL", "required when listen (%q) names no host clients can reach", c.Listen)
 		}
 	}
 	if c.PublicURL != "" {
@@ -179,7 +183,10 @@ func (k *KeyConfig) validate(p *problems, path string) {
 	if k.XPath == "" {
 		return
 	}
-	if _, err := xpath.CompileWithNS(k.XPath, k.Namespaces); err != nil {
+	// The same compilation New does: it also refuses prefixes the
+	// namespaces do not bind, which would match only documents that
+	// happen to use the same prefix.
+	if _, err := xmldoc.CompileXPath(k.XPath, k.Namespaces); err != nil {
 		p.add(path+".xpath", "%q: %v", k.XPath, err)
 	}
 }
@@ -188,6 +195,16 @@ func (k *KeyConfig) validate(p *problems, path string) {
 // owns those rules) under path.
 func validateCluster(p *problems, path string, c *cluster.Config) {
 	p.nested(path, c.Validate())
+}
+
+// unspecifiedHost reports a listen host that is no address to publish:
+// empty, 0.0.0.0 or ::.
+func unspecifiedHost(host string) bool {
+	if host == "" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsUnspecified()
 }
 
 func isHTTPURL(u *url.URL) bool {

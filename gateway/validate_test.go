@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,5 +94,42 @@ func TestConfigWithDefaults(t *testing.T) {
 	}
 	if c.Services[0].Retries != -1 {
 		t.Errorf("withDefaults changed its receiver")
+	}
+}
+
+// A key expression whose prefix no namespace binds would match only
+// documents that happen to use that prefix, refusing every other client
+// with PartitionKeyMissing: Validate refuses it.
+func TestConfigValidate_KeyXPathUnboundPrefix(t *testing.T) {
+	c := validConfig()
+	c.Services[0].Key.Namespaces = nil
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "services[0].key.xpath") {
+		t.Errorf("key %q without namespaces: got %v, want a services[0].key.xpath error", c.Services[0].Key.XPath, err)
+	}
+}
+
+// Without a public URL the published WSDLs say http://listen, which must
+// then be an address clients can reach.
+func TestConfigValidate_PublicURLNeededForWildcardListen(t *testing.T) {
+	for _, tc := range []struct {
+		listen, public string
+		ok             bool
+	}{
+		{":8080", "", false},
+		{"0.0.0.0:8080", "", false},
+		{"[::]:8080", "", false},
+		{":8080", "https://gw.example.com", true},
+		{"127.0.0.1:8080", "", true},
+		{"gw.internal:8080", "", true},
+	} {
+		c := validConfig()
+		c.Listen, c.PublicURL = tc.listen, tc.public
+		err := c.Validate()
+		if got := err == nil; got != tc.ok {
+			t.Errorf("listen %q public %q: got %v, want ok=%v", tc.listen, tc.public, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "publicURL") {
+			t.Errorf("listen %q: got %v, want a publicURL error", tc.listen, err)
+		}
 	}
 }

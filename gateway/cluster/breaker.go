@@ -86,6 +86,14 @@ func (b *breaker) reserveLocked(now time.Time) (from, to breakerState, ok bool) 
 	return from, breakerHalfOpen, true
 }
 
+// releaseProbeLocked frees the half-open probe slot held by a request
+// begun in epoch that ended without telling anything about the replica.
+func (b *breaker) releaseProbeLocked(epoch uint64) {
+	if epoch == b.epoch.Load() && breakerState(b.state.Load()) == breakerHalfOpen {
+		b.probeAt = time.Time{}
+	}
+}
+
 // recordLocked feeds the outcome of a request begun in epoch.
 func (b *breaker) recordLocked(now time.Time, epoch uint64, failed bool) (from, to breakerState) {
 	from = breakerState(b.state.Load())

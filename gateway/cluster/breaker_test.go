@@ -169,3 +169,26 @@ func TestBreaker_HalfOpenAdmitsOneProbeUnderRace(t *testing.T) {
 		t.Fatalf("Picks of a half-open replica by 16 goroutines: got %d, want 1", n)
 	}
 }
+
+// A probe given up by its client says nothing about the replica: the
+// breaker stays half-open and the next request may probe at once.
+func TestBreaker_CanceledProbeNeitherClosesNorReopens(t *testing.T) {
+	c, clk := newTestCluster(t, breakerConfig(1))
+	p := c.Partitions()[0]
+	r := p.replicas[0]
+	openBreaker(t, r)
+	clk.Advance(5 * time.Second)
+	if got := p.Pick(); got != r {
+		t.Fatalf("Pick after OpenFor: got %v, want the replica (probe)", got)
+	}
+	r.Begin()(Canceled)
+	if got := r.State().Breaker; got != "half-open" {
+		t.Fatalf("breaker after a canceled probe: got %s, want half-open", got)
+	}
+	if got := p.Pick(); got != r {
+		t.Fatalf("Pick after a canceled probe: got %v, want the replica (a new probe)", got)
+	}
+	if got := r.State().InFlight; got != 0 {
+		t.Errorf("in flight after the canceled request: got %d, want 0", got)
+	}
+}

@@ -17,6 +17,11 @@ const (
 	ConnectFailed                // never reached the replica (dial failed)
 	Failed                       // sent, then failed (reset, 5xx non-SOAP, bad reply)
 	TimedOut                     // sent, no reply in time
+	// Canceled: the request was given up for reasons of its own (the
+	// client went away). It says nothing about the replica: it counts for
+	// neither the breaker nor outlier detection, and frees a half-open
+	// probe slot for another request.
+	Canceled
 )
 
 func (o Outcome) String() string {
@@ -29,6 +34,8 @@ func (o Outcome) String() string {
 		return "failed"
 	case TimedOut:
 		return "timed-out"
+	case Canceled:
+		return "canceled"
 	}
 	return "outcome(" + strconv.Itoa(int(o)) + ")"
 }

@@ -58,6 +58,12 @@ func (r *Replica) Begin() (done func(Outcome)) {
 // finish feeds the outcome of a request begun in breaker epoch to the
 // breaker and to outlier detection.
 func (r *Replica) finish(epoch uint64, o Outcome) {
+	if o == Canceled {
+		r.mu.Lock()
+		r.brk.releaseProbeLocked(epoch)
+		r.mu.Unlock()
+		return
+	}
 	now := r.p.c.now()
 	if !r.brk.disabled {
 		r.mu.Lock()
