@@ -28,9 +28,13 @@
 //     (*GoWSDL).Start, a data race: the race detector reports it, and at
 //     worst the runtime aborts with "concurrent map writes". The Command
 //     runner therefore runs gowsdl in a child process (ServeGowsdl is the
-//     child's side; `wsgw gen` re-executes itself), so a crash or a panic
-//     on any gowsdl goroutine is an error. InProcess runs it in process,
-//     recovering panics on the calling goroutine only.
+//     child's side; `wsgw gen` re-executes itself) with GOMAXPROCS=1, so
+//     that the two goroutines never write in parallel (on two cores, with
+//     the default GOMAXPROCS, the abort showed up in the sample tests),
+//     runs it again should it
+//     abort anyway, and reports any other crash or panic, on any gowsdl
+//     goroutine, as an error. InProcess runs it in process, recovering
+//     panics on the calling goroutine only.
 //   - Ports and SOAP 1.2. gowsdl generates one interface per port type and
 //     a runtime (github.com/hooklift/gowsdl/soap) that speaks SOAP 1.1
 //     only, with the SOAPAction of the first binding of the port type. gen

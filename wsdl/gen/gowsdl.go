@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 	"os/exec"
 	"runtime/debug"
 	"strings"
@@ -91,12 +92,29 @@ type workerReply struct {
 	Error string `json:"error,omitempty"`
 }
 
-// RunGowsdl runs the child and reads its reply.
+// crashTries bounds the runs of a child that died of gowsdl's map race.
+const crashTries = 3
+
+// RunGowsdl runs the child and reads its reply. The child runs with
+// GOMAXPROCS=1: gowsdl's two goroutines then never write their map in
+// parallel, and the runtime's "concurrent map writes" check, which fires
+// often on a multi-core machine, cannot; should it fire anyway, the child
+// is run again.
 func (c Command) RunGowsdl(ctx context.Context, wsdlFile, pkg string) (*Code, error) {
-	cmd := exec.CommandContext(ctx, c.Path, append(append([]string(nil), c.Args...), wsdlFile, pkg)...)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	for try := 1; ; try++ {
+		stdout.Reset()
+		stderr.Reset()
+		cmd := exec.CommandContext(ctx, c.Path, append(append([]string(nil), c.Args...), wsdlFile, pkg)...)
+		cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err == nil {
+			break
+		}
+		if try < crashTries && ctx.Err() == nil && strings.Contains(stderr.String(), "concurrent map writes") {
+			continue
+		}
 		return nil, fmt.Errorf("running gowsdl (%s): %w\n%s", c.Path, err, firstLines(stderr.String(), 12))
 	}
 	var r workerReply
