@@ -33,9 +33,16 @@ type ServiceConfig struct {
 	Cluster     cluster.Config
 	Key         KeyConfig
 	Operations  map[string]OperationConfig // by operation name
-	Stage       queueing.StageConfig       // this cluster's dispatch stage; Name defaults to "dispatch/" + Name
-	Timeout     time.Duration              // per-try timeout; default 30s
-	Retries     int                        // extra tries; default 2, negative for none
+	// Unmatched says what happens to a request that names no operation of
+	// the WSDL (no action or body element matches, e.g. a Body with no
+	// element): UnmatchedReject (default) answers with a Sender fault;
+	// UnmatchedForward forwards it anyway, as a non-idempotent call with
+	// the service's timeout, leaving the answer to the backend. Requests
+	// whose keys name different operations are refused either way.
+	Unmatched string
+	Stage     queueing.StageConfig // this cluster's dispatch stage; Name defaults to "dispatch/" + Name
+	Timeout   time.Duration        // per-try timeout; default 30s
+	Retries   int                  // extra tries; default 2, negative for none
 	// UnderstoodHeaders names header blocks, in Clark notation
 	// ("{namespace}local"), that the gateway accepts when they are
 	// targeted at it (role next) with mustUnderstand, on behalf of the
@@ -57,6 +64,16 @@ const (
 	MissingReject = "reject" // Sender fault with the wsgw:PartitionKeyMissing subcode
 	MissingAny    = "any"    // any partition (cluster.AnyPartition)
 )
+
+// Unmatched-request policies.
+const (
+	UnmatchedReject  = "reject"
+	UnmatchedForward = "forward"
+)
+
+// unmatchedOperation names requests forwarded under UnmatchedForward in
+// logs, faults and metrics.
+const unmatchedOperation = "(unmatched)"
 
 // OperationConfig overrides per operation.
 type OperationConfig struct {
@@ -108,6 +125,9 @@ func (s ServiceConfig) withDefaults() ServiceConfig {
 	}
 	if s.Key.Missing == "" {
 		s.Key.Missing = MissingReject
+	}
+	if s.Unmatched == "" {
+		s.Unmatched = UnmatchedReject
 	}
 	if s.Stage.Name == "" {
 		s.Stage.Name = "dispatch/" + s.Name

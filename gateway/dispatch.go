@@ -79,6 +79,9 @@ func (s *service) lookup(msg *soap.Message, action string, addr soap.Addressing)
 	if err == nil {
 		return op, nil
 	}
+	if s.cfg.Unmatched == UnmatchedForward && errors.Is(err, wsdl.ErrNoOperation) {
+		return s.unmatched, nil
+	}
 	var mm *wsdl.MismatchError
 	wsaInvolved := addr.Action != "" && (errors.Is(err, wsdl.ErrNoOperation) || errors.As(err, &mm))
 	if wsaInvolved {

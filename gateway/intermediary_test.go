@@ -80,3 +80,29 @@ func TestGateway_IdempotencyKeyDoesNotReplay(t *testing.T) {
 		t.Errorf("got %d calls at the backend, want exactly 1", n)
 	}
 }
+
+// Under Unmatched "forward" a request that names no operation of the WSDL
+// (here a Body with no element, header blocks only) goes to the backend;
+// under the default it is refused. Keys that name different operations
+// are refused either way.
+func TestGateway_UnmatchedPolicy(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	strict := quoteService("Strict", partitionOf(b))
+	lax := quoteService("Lax", partitionOf(b))
+	lax.Unmatched = UnmatchedForward
+	lax.Key.Missing = MissingAny
+	g := startGateway(t, Config{Services: []ServiceConfig{strict, lax}})
+	empty := envelope(v12, `<x:Ping xmlns:x="urn:x"/>`, "")
+	if r := post(t, g.url+"/services/Strict", v12, "", empty); !hasSubcode(r.body, "OperationNotFound") {
+		t.Errorf("reject: got %d, want an OperationNotFound fault:\n%s", r.status, r.body)
+	}
+	before := b.calls.Load()
+	post(t, g.url+"/services/Lax", v12, "", empty) // the test backend refuses it; what counts is that it got it
+	if got := b.calls.Load() - before; got != 1 {
+		t.Errorf("forward: got %d calls at the backend, want 1", got)
+	}
+	mismatch := post(t, g.url+"/services/Lax", v12, "SetQuote", envelope(v12, "", getQuote("X")))
+	if !hasSubcode(mismatch.body, "OperationNotFound") {
+		t.Errorf("forward, SetQuote action with a GetQuote body: got %d, want an OperationNotFound fault:\n%s", mismatch.status, mismatch.body)
+	}
+}

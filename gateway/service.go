@@ -25,7 +25,8 @@ type service struct {
 	defs        *wsdl.Definitions
 	wsdlName    string // the wsdl:service local name
 	dispatch    *wsdl.Dispatch
-	versions    [3]bool // indexed by soap.Version: the versions the bindings accept
+	unmatched   *wsdl.Operation // stands for requests forwarded under UnmatchedForward
+	versions    [3]bool         // indexed by soap.Version: the versions the bindings accept
 	understands map[xml.Name]bool
 	keys        *xmldoc.XPath // the partition key; nil without one
 	cluster     *cluster.Cluster
@@ -37,7 +38,8 @@ type service struct {
 // newService loads the WSDL of cfg (already defaulted and validated) and
 // builds the service. path is cfg's field path for errors.
 func newService(ctx context.Context, cfg ServiceConfig, path string, g *Gateway) (*service, error) {
-	s := &service{cfg: cfg, log: g.log.With("service", cfg.Name), limits: g.limits}
+	s := &service{cfg: cfg, log: g.log.With("service", cfg.Name), limits: g.limits,
+		unmatched: &wsdl.Operation{Name: unmatchedOperation}}
 	defs, err := wsdl.Load(ctx, cfg.WSDL, wsdl.LoadOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("%s.wsdl: %w", path, err)

@@ -138,6 +138,11 @@ func (s *ServiceConfig) validate(p *problems, path string) {
 	}
 	validateCluster(p, path+".cluster", &s.Cluster)
 	s.Key.validate(p, path+".key")
+	switch s.Unmatched {
+	case "", UnmatchedReject, UnmatchedForward:
+	default:
+		p.add(path+".unmatched", "%q: want %q or %q", s.Unmatched, UnmatchedReject, UnmatchedForward)
+	}
 	opNames := make([]string, 0, len(s.Operations))
 	for name := range s.Operations {
 		opNames = append(opNames, name)

@@ -60,6 +60,7 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 		Name:        s.Name,
 		WSDL:        resolveWSDL(s.WSDL, baseDir),
 		WSDLService: s.WSDLService,
+		Unmatched:   s.Unmatched,
 		Timeout:     time.Duration(s.Timeout),
 		Retries:     s.Retries,
 		Key: gateway.KeyConfig{

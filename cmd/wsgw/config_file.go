@@ -40,6 +40,7 @@ type fileService struct {
 	Retries     int                      `yaml:"retries"`
 	Key         fileKey                  `yaml:"key"`
 	Operations  map[string]fileOperation `yaml:"operations"`
+	Unmatched   string                   `yaml:"unmatched"`
 	Stage       fileStage                `yaml:"stage"`
 	Cluster     fileCluster              `yaml:"cluster"`
 

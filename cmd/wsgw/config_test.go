@@ -37,6 +37,7 @@ func TestLoadConfig_Full(t *testing.T) {
 				Name:        "StockQuote",
 				WSDL:        filepath.Join("/etc/wsgw", "stockquote.wsdl"),
 				WSDLService: "StockQuote",
+				Unmatched:   "forward",
 				Timeout:     10 * time.Second,
 				Retries:     3,
 				Key: gateway.KeyConfig{

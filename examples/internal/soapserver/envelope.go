@@ -74,7 +74,7 @@ func readEnvelope(rd io.Reader) (*request, error) {
 		}
 		switch {
 		case el.Name.Space == ns && el.Name.Local == "Header":
-			if err := req.dec.Skip(); err != nil {
+			if err := checkHeader(req.dec, req.version); err != nil {
 				return req, err
 			}
 		case el.Name.Space == ns && el.Name.Local == "Body":
@@ -107,4 +107,52 @@ func nextStart(dec *xml.Decoder) (xml.StartElement, error) {
 			return xml.StartElement{}, errors.New("DTDs are not allowed in SOAP messages")
 		}
 	}
+}
+
+// checkHeader reads the Header's blocks. The example services understand
+// none, so a block targeted at them (they are the ultimate receiver) with
+// mustUnderstand set gets a MustUnderstand fault (SOAP 1.1, 4.2.3; SOAP 1.2
+// Part 1, 2.4 and 5.4.8).
+func checkHeader(dec *xml.Decoder, v Version) error {
+	ns := v.namespace()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("reading header: %w", err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if mustUnderstandHere(t, ns) {
+				return &Fault{Code: CodeMustUnderstand, Reason: "header block {" + t.Name.Space + "}" + t.Name.Local + " not understood"}
+			}
+			if err := dec.Skip(); err != nil {
+				return fmt.Errorf("reading header: %w", err)
+			}
+		}
+	}
+}
+
+// mustUnderstandHere reports a header block with mustUnderstand set that
+// is addressed to this node: no role/actor (the ultimate receiver), or
+// next, or ultimateReceiver.
+func mustUnderstandHere(el xml.StartElement, ns string) bool {
+	must, role := false, ""
+	for _, a := range el.Attr {
+		if a.Name.Space != ns {
+			continue // an unqualified actor is not SOAP's (SOAP 1.1, 4.2.2)
+		}
+		switch a.Name.Local {
+		case "mustUnderstand":
+			must = a.Value == "1" || a.Value == "true"
+		case "role", "actor":
+			role = a.Value
+		}
+	}
+	switch role {
+	case "", ns + "role/next", ns + "role/ultimateReceiver", "http://schemas.xmlsoap.org/soap/actor/next":
+		return must
+	}
+	return false
 }

@@ -14,6 +14,7 @@ const (
 	CodeSender          Code = iota // 1.1 Client, 1.2 Sender
 	CodeReceiver                    // 1.1 Server, 1.2 Receiver
 	CodeVersionMismatch             // both VersionMismatch
+	CodeMustUnderstand              // both MustUnderstand
 )
 
 // Fault is a SOAP fault an operation returns.
@@ -28,6 +29,8 @@ func (c Code) local(v Version) string {
 	switch {
 	case c == CodeVersionMismatch:
 		return "VersionMismatch"
+	case c == CodeMustUnderstand:
+		return "MustUnderstand"
 	case c == CodeSender && v == V12:
 		return "Sender"
 	case c == CodeSender:
