@@ -17,6 +17,12 @@ Usage:
   wsgw serve --config wsgw.yaml   run the gateway from a config file
   wsgw demo [--listen ADDR] [--data DIR]
                                   run the gateway and the example services in one process
+  wsgw gen --wsdl URL|FILE --out DIR --package NAME
+                                  generate a Go client package from a WSDL (SOAP 1.1 and 1.2 ports)
+  wsgw conformance --target URL [--suite LIST] [--junit FILE] [--report FILE]
+                                  run the conformance kit against any SOAP implementation
+  wsgw conformance testservice --listen ADDR
+                                  serve the kit's test service (SOAP 1.2 collection, WS-A echo/notify)
   wsgw version                    print the version
 
 Run "wsgw <command> -h" for a command's flags.
