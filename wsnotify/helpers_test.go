@@ -52,7 +52,7 @@ func (fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	db    *badger.DB
 	b     *Broker
@@ -73,7 +73,7 @@ func testConfig() Config {
 
 // newEnv starts a broker on a real loopback port over a badger in dir
 // (t.TempDir() when ""), running until the test ends.
-func newEnv(t *testing.T, cfg Config, dir string) *env {
+func newEnv(t testing.TB, cfg Config, dir string) *env {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -167,7 +167,7 @@ func (e *env) post(path string, v soap.Version, payload string) reply {
 	return postRaw(e.t, e.base+path, v, envelope(v, payload))
 }
 
-func postRaw(t *testing.T, url string, v soap.Version, body string) reply {
+func postRaw(t testing.TB, url string, v soap.Version, body string) reply {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if v == soap.V12 {
