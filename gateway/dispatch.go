@@ -47,23 +47,26 @@ func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, 
 	if !s.versions[v] { // SOAP 1.2 Part 1, 5.4.7: this endpoint does not take v
 		return nil, v, soap.VersionMismatch(fmt.Sprintf("service %s does not accept SOAP %s", s.cfg.Name, v)).WithVersion(v)
 	}
+	// Every fault from here on relates to the request's WS-Addressing
+	// properties, when it has them.
+	addr, addrErr := soap.ReadAddressing(msg)
 	// The gateway forwards to the backend, the ultimate receiver: only
 	// blocks for role next are its own to understand (SOAP 1.2 Part 1,
-	// 2.4); the rest is the backend's business.
+	// 2.4); the rest is the backend's business. MustUnderstand faults come
+	// before any other processing (2.6).
 	if err := msg.CheckMustUnderstand(false, s.understood); err != nil {
-		return nil, v, err
+		return nil, v, relate(err, addr)
 	}
-	addr, err := soap.ReadAddressing(msg)
-	if err != nil {
-		return nil, v, err
+	if addrErr != nil {
+		return nil, v, relate(addrErr, addr)
 	}
 	d := &decision{msg: msg, out: forwardedPayload(msg, s.understood)}
 	if d.op, err = s.lookup(msg, action, addr); err != nil {
-		return nil, v, err
+		return nil, v, relate(err, addr)
 	}
 	d.opCfg = s.cfg.opConfig(d.op.Name)
 	if err := s.partition(d); err != nil {
-		return nil, v, err
+		return nil, v, relate(err, addr)
 	}
 	return d, v, nil
 }

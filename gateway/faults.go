@@ -27,12 +27,38 @@ func guessVersion(h http.Header) soap.Version {
 // else in hint. An error that is not a *soap.Fault becomes a Receiver fault
 // that does not reveal it.
 func writeFault(w http.ResponseWriter, err error, hint soap.Version) {
+	var none *unsentFault
+	if errors.As(err, &none) {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	var f *soap.Fault
 	if !errors.As(err, &f) {
 		f = soap.Receiver("internal gateway error").WithCause(err)
 	}
 	f.WriteHTTP(w, f.VersionOr(hint))
 }
+
+// relate makes a fault about a request that used WS-Addressing a reply to
+// it (WS-Addressing 1.0 Core 3.4; SOAP Binding 6): the fault Action and a
+// RelatesTo naming its MessageID. A fault whose [fault endpoint] is none is
+// not sent: it becomes an *unsentFault, answered with 202 and no body.
+func relate(err error, a soap.Addressing) error {
+	var f *soap.Fault
+	if a.NS == "" || !errors.As(err, &f) {
+		return err
+	}
+	f = f.WithAddressing(a)
+	if a.FaultTo.IsNone() {
+		return &unsentFault{f}
+	}
+	return f
+}
+
+// unsentFault is a fault the request asked not to be sent.
+type unsentFault struct{ *soap.Fault }
+
+func (u *unsentFault) Unwrap() error { return u.Fault }
 
 // retryAfter sets the Retry-After header (RFC 9110, 10.2.3) in whole
 // seconds, at least one.

@@ -106,3 +106,18 @@ func TestGateway_UnmatchedPolicy(t *testing.T) {
 		t.Errorf("forward, SetQuote action with a GetQuote body: got %d, want an OperationNotFound fault:\n%s", mismatch.status, mismatch.body)
 	}
 }
+
+// A fault about a request whose [fault endpoint] is none is not sent
+// (WS-Addressing 1.0 Core 3.4): 202 and no body.
+func TestGateway_FaultToNoneNotSent(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	g := startGateway(t, Config{Services: []ServiceConfig{quoteService("StockQuote", partitionOf(b))}})
+	const wsa = `xmlns:wsa="http://www.w3.org/2005/08/addressing"`
+	hdr := `<wsa:Action ` + wsa + `>urn:wsgw:test:quote/Nothing</wsa:Action>` +
+		`<wsa:MessageID ` + wsa + `>urn:uuid:1</wsa:MessageID>` +
+		`<wsa:FaultTo ` + wsa + `><wsa:Address>http://www.w3.org/2005/08/addressing/none</wsa:Address></wsa:FaultTo>`
+	r := post(t, g.url+"/services/StockQuote", v12, "", envelope(v12, hdr, getQuote("ACME")))
+	if r.status != http.StatusAccepted || r.body != "" {
+		t.Errorf("got %d %q, want 202 and no body", r.status, r.body)
+	}
+}

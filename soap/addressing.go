@@ -84,7 +84,20 @@ func IsAddressingHeader(n xml.Name) bool {
 // missing while other WS-A headers are present
 // MessageAddressingHeaderRequired. The 2004/08 namespace gets the
 // submission's subcodes.
+//
+// With an error, the Addressing returned is what addresses the fault
+// (Core 3.4): NS, and the first well-formed MessageID, ReplyTo and FaultTo,
+// so that the caller can relate the fault to the message (WithAddressing)
+// and send it to the fault endpoint, or not at all when that is none.
 func ReadAddressing(m *Message) (Addressing, error) {
+	a, err := readAddressing(m)
+	if err != nil {
+		return faultContext(m), err
+	}
+	return a, nil
+}
+
+func readAddressing(m *Message) (Addressing, error) {
 	var a Addressing
 	seen := map[string]bool{}
 	for _, h := range m.Headers {
@@ -215,3 +228,33 @@ func collapse(s string) string {
 }
 
 func isXMLSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
+
+// faultContext reads, leniently, what addresses a fault about m's
+// addressing headers: the namespace and the first MessageID, ReplyTo and
+// FaultTo that can be read.
+func faultContext(m *Message) Addressing {
+	var a Addressing
+	for _, h := range m.Headers {
+		if !IsAddressingHeader(h.Name) || !h.Targeted(true) || (a.NS != "" && h.Name.Space != a.NS) {
+			continue
+		}
+		a.NS = h.Name.Space
+		switch h.Name.Local {
+		case "MessageID":
+			if id, f := uriHeader(m.Version, h); f == nil && a.MessageID == "" {
+				a.MessageID = id
+			}
+		case "ReplyTo", "FaultTo":
+			epr, f := readEPR(m.Version, a.NS, h)
+			if f != nil {
+				continue
+			}
+			if h.Name.Local == "ReplyTo" && a.ReplyTo == nil {
+				a.ReplyTo = epr
+			} else if h.Name.Local == "FaultTo" && a.FaultTo == nil {
+				a.FaultTo = epr
+			}
+		}
+	}
+	return a
+}

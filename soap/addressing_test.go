@@ -195,3 +195,20 @@ func TestCheckAction_Mismatch(t *testing.T) {
 		t.Fatalf("got %v, want InvalidAddressingHeader/ActionMismatch", err)
 	}
 }
+
+// A fault about the addressing headers still gets what addresses it: the
+// message's MessageID and fault endpoint.
+func TestReadAddressing_FaultContext(t *testing.T) {
+	a, err := readAddressingString(t, env11+`<s:Header>`+
+		`<w:MessageID xmlns:w="http://www.w3.org/2005/08/addressing">urn:uuid:1</w:MessageID>`+
+		`<w:To xmlns:w="http://www.w3.org/2005/08/addressing">urn:a</w:To>`+
+		`<w:To xmlns:w="http://www.w3.org/2005/08/addressing">urn:b</w:To>`+
+		`<w:FaultTo xmlns:w="http://www.w3.org/2005/08/addressing"><w:Address>http://www.w3.org/2005/08/addressing/none</w:Address></w:FaultTo>`+
+		`</s:Header><s:Body/></s:Envelope>`)
+	if err == nil {
+		t.Fatal("got no error, want InvalidCardinality")
+	}
+	if a.NS != WSANS || a.MessageID != "urn:uuid:1" || !a.FaultTo.IsNone() {
+		t.Errorf("got %+v, want NS, MessageID urn:uuid:1 and FaultTo none", a)
+	}
+}
