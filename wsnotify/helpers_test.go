@@ -298,3 +298,17 @@ func sample(t *testing.T, name string) string {
 }
 
 var versions = []soap.Version{soap.V11, soap.V12}
+
+// subCount returns the number of live subscriptions.
+func (e *env) subCount() int {
+	e.b.mu.RLock()
+	defer e.b.mu.RUnlock()
+	return len(e.b.subs)
+}
+
+func (e *env) hasSub(id string) bool {
+	e.b.mu.RLock()
+	defer e.b.mu.RUnlock()
+	_, ok := e.b.subs[id]
+	return ok
+}

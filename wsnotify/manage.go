@@ -15,8 +15,9 @@ import (
 func (b *Broker) lookupSub(req *request) (*subscription, error) {
 	b.mu.RLock()
 	s, ok := b.subs[req.id]
+	live := ok && s.rec.Termination.After(req.now)
 	b.mu.RUnlock()
-	if !ok || !s.rec.Termination.After(req.now) {
+	if !live {
 		return nil, wsnFault(fResourceUnknown, req.now, "no such subscription", "")
 	}
 	return s, nil

@@ -52,20 +52,16 @@ func TestBroker_RenewMovesTerminationAndExpiryRemoves(t *testing.T) {
 	}
 	e.clock.Add(90 * time.Minute) // past the initial minute, within the renewal
 	e.b.sweep()
-	if _, ok := e.b.subs[id]; !ok {
+	if !e.hasSub(id) {
 		t.Fatal("subscription removed before its renewed termination time")
 	}
 	e.clock.Add(time.Hour)
-	waitFor(t, "sweeper removes the subscription", func() bool {
-		e.b.mu.RLock()
-		defer e.b.mu.RUnlock()
-		return len(e.b.subs) == 0
-	})
+	waitFor(t, "sweeper removes the subscription", func() bool { return e.subCount() == 0 })
 	if got := e.post(pathSubscriptions+id, soap.V11, bodyOp("Unsubscribe")).faultDetail(); got != "ResourceUnknownFault" {
 		t.Fatalf("Unsubscribe after expiry: got %q, want ResourceUnknownFault", got)
 	}
 	e.restart()
-	if n := len(e.b.subs); n != 0 {
+	if n := e.subCount(); n != 0 {
 		t.Fatalf("got %d subscriptions after restart, want the expired one gone from the store", n)
 	}
 }
@@ -95,7 +91,7 @@ func TestBroker_OnlyOwnReferenceManages(t *testing.T) {
 	if got := e.post(pathSubscriptions+other, soap.V11, bodyOp("Unsubscribe")).faultDetail(); got != "ResourceUnknownFault" {
 		t.Fatalf("got %q, want ResourceUnknownFault", got)
 	}
-	if _, ok := e.b.subs[id]; !ok {
+	if !e.hasSub(id) {
 		t.Fatal("subscription gone")
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // call sends a SOAP 1.1 request (WS-Addressing 1.0 headers: Action, To,
 // MessageID, the target's reference parameters) to addr through the egress
-// client and returns the reply's payload element bytes. A SOAP fault reply
+// client and returns the reply envelope. A SOAP fault reply
 // or a non-2xx status is an error.
 func (b *Broker) soapCall(ctx context.Context, addr string, refParams [][]byte, action, body string) (*soap.Message, error) {
 	var env bytes.Buffer
@@ -55,5 +55,3 @@ func writeRefParams(w *bytes.Buffer, refParams [][]byte) {
 		w.Write(rp[ne:])
 	}
 }
-
-

@@ -57,7 +57,7 @@ func TestBroker_PullPointStoresUntilGetMessages(t *testing.T) {
 			t.Fatalf("DestroyPullPoint: HTTP %d\n%s", r.status, r.body)
 		}
 		checkFault(t, e.post(path, v, getMessages("")), v, "ResourceUnknownFault", "")
-		if n := len(e.b.subs); n != 0 {
+		if n := e.subCount(); n != 0 {
 			t.Fatalf("got %d subscriptions after DestroyPullPoint, want its subscription gone", n)
 		}
 	}
