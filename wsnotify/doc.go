@@ -55,6 +55,15 @@
 //     their messages, current messages and dead letters are in badger and
 //     survive a restart; in-flight queue contents do not (until reliable
 //     delivery is bridged to wsreliable).
+//   - Delivery queues are per subscription (package delivery): a consumer
+//     with several subscriptions has several queues, each bounded; the
+//     number of subscriptions per consumer address is bounded too
+//     (Config.MaxSubscriptionsPerConsumer). Workers are shared and bounded.
+//   - Namespace scope: xmldoc does not list the declarations in scope at an
+//     element, so nsscope.go reads them from the start tags of the element
+//     and its ancestors (filters' prefix bindings; self-contained payload
+//     fragments, which carry every inherited declaration so QName-valued
+//     content keeps its meaning).
 //   - An empty InitialTerminationTime is not a valid time:
 //     UnacceptableInitialTerminationTimeFault; absent or xsi:nil takes
 //     Config.DefaultTermination.
