@@ -1,0 +1,74 @@
+// Package driver runs a wsreliable.Engine for one reliable service: it
+// owns the goroutines, the clock, the badger store, the durable delivery
+// queue and the HTTP I/O that the deterministic engine leaves out (see
+// wsreliable/doc.go; the split follows etcd raft's node over RawNode).
+//
+// # Lifecycle
+//
+// New(cfg, opts) opens the service's durable queue and restores the engine
+// from the records stored under the service's key prefix. Run(ctx) runs
+// the engine loop (one goroutine: it alone touches the engine) and the
+// consumer that delivers to the backend, until ctx ends. Close, after Run
+// has returned (or without Run), closes the queue. HandleRequest is the
+// entry of the gateway: it decodes an already-read *soap.Message into
+// events, hands them to the loop, and returns the HTTP answer once every
+// record the answer depends on is on disk.
+//
+// # Persistence: one store, own prefix
+//
+// Under prefix P ("rm/<service>/"):
+//
+//	P e/<engine key>        engine records (wsreliable.Record), Restore input
+//	P q/...                 the durable delivery queue (queueing/badgerq)
+//	P d/<delivery id>       done marks: deliveries the backend has taken
+//	                        (badger TTL: Config.DoneTTL)
+//	P r/<address>\x00<seq>  backend replies waiting for a WS-MakeConnection
+//
+// # Ready, in order
+//
+// For each Ready the loop (1) enqueues the Deliver entries in one
+// EnqueueBatch (group commit, synced), (2) writes every Persist record in
+// one badger transaction (the DB is opened with SyncWrites), (3) answers
+// the waiting requests, (4) starts the Sends (acknowledgements to AcksTo,
+// WS-Reliability Callback responses) through the egress client, (5) logs
+// Failed. badgerq cannot join an outside transaction, so steps 1 and 2 are
+// two commits; deliveries go first. A crash between them loses nothing
+// acknowledged (no answer was sent) but may enqueue a delivery twice: the
+// engine, restored without its delivered mark, delivers the client's
+// retransmission again. The consumer drops such repeats by
+// wsreliable.Delivery.ID (the done marks), so deliveries stay in order and
+// are handed to the backend once. A failed step drops the answers (the
+// requests get a Receiver fault) and rebuilds the engine from the store.
+//
+// # Store-and-forward
+//
+// The consumer leases from the queue and calls Backend.Deliver with the
+// stored envelope (the RM headers removed) and its original Content-Type
+// and SOAPAction, plus the header Wsgw-Delivery-Id (the delivery's ID, so a
+// backend can drop the one repeat this package cannot rule out: a crash
+// after the backend answered and before the done mark was written). Every
+// message of a group (sequence) is in one badgerq FIFO group, so a group
+// is delivered in order, one message at a time, while groups proceed in
+// parallel. A failed delivery is nacked with the queue's backoff and
+// dead-lettered after Config.MaxAttempts; one the backend rejects
+// (ErrRejected) is dropped at once, logged. Either way a WS-Reliability
+// sender learns of it (PermanentProcessingFailure). A backend that is down therefore only
+// delays delivery: messages are acknowledged to the client as soon as they
+// are on disk.
+//
+// # Replies
+//
+// The backend's reply to a delivered request is kept when the request's
+// wsa:ReplyTo is a WS-MakeConnection anonymous URI (WS-MC 1.1, 3.1): a
+// MakeConnection for that address returns the oldest stored reply (with
+// wsmc:MessagePending when more wait) before anything the engine holds for
+// it. A ReplyTo that is a real address gets the reply POSTed there through
+// the egress allow-list. An anonymous ReplyTo gets nothing: the request was
+// answered (acknowledged) long before the backend saw it.
+//
+// WS-Reliability 1.1 has no message to fetch a business reply: its
+// PollRequest returns acknowledgements only. The wsgw extension for it is
+// not implemented yet (the gateway answers PollRequest with the
+// acknowledgement state, as the standard says); see README "Reliable
+// services".
+package driver

@@ -1,0 +1,185 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsreliable"
+)
+
+// fakeBackend records the order numbers it receives; down makes it fail.
+type fakeBackend struct {
+	mu   sync.Mutex // guards got and down
+	got  []string
+	down bool
+}
+
+var orderRE = regexp.MustCompile(`<o:Id>([^<]*)</o:Id>`)
+
+func (b *fakeBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.down {
+		return nil, 0, errors.New("backend down")
+	}
+	if strings.Contains(string(msg), "wsrm:Sequence") {
+		return nil, 0, fmt.Errorf("%w: RM header not stripped", ErrRejected)
+	}
+	if m := orderRE.FindSubmatch(msg); m != nil {
+		b.got = append(b.got, string(m[1]))
+	}
+	return nil, http.StatusAccepted, nil
+}
+
+func (b *fakeBackend) setDown(v bool) { b.mu.Lock(); b.down = v; b.mu.Unlock() }
+
+func (b *fakeBackend) received() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.got)
+}
+
+func openDB(t *testing.T, dir string) *badger.DB {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// running is a driver with its Run goroutine.
+type running struct {
+	*Driver
+	stop func()
+}
+
+func start(t *testing.T, db *badger.DB, b Backend) *running {
+	t.Helper()
+	d, err := New(Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true},
+		Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
+		Options{DB: db, Backend: b, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	r := &running{Driver: d}
+	r.stop = func() { cancel(); <-done; d.Close() }
+	return r
+}
+
+const rmEnv = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:wsrm="http://docs.oasis-open.org/ws-rx/wsrm/200702"><s:Header>%s</s:Header><s:Body>%s</s:Body></s:Envelope>`
+
+func call(t *testing.T, d *Driver, header, body string) (int, string) {
+	t.Helper()
+	raw := fmt.Sprintf(rmEnv, header, body)
+	m, err := soap.ReadMessageBytes([]byte(raw), xmldoc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "Soapaction": {`"urn:order"`}}
+	st, _, b := d.HandleRequest(context.Background(), m, h)
+	return st, string(b)
+}
+
+var idRE = regexp.MustCompile(`<wsrm:Identifier>([^<]*)</wsrm:Identifier>`)
+
+func createSequence(t *testing.T, d *Driver) string {
+	t.Helper()
+	st, body := call(t, d, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`,
+		`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	m := idRE.FindStringSubmatch(body)
+	if st != 200 || m == nil {
+		t.Fatalf("CreateSequence: got %d %s", st, body)
+	}
+	return m[1]
+}
+
+func send(t *testing.T, d *Driver, seq string, n int) string {
+	t.Helper()
+	st, body := call(t, d, fmt.Sprintf(`<wsrm:Sequence s:mustUnderstand="1"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`, seq, n),
+		fmt.Sprintf(`<o:Order xmlns:o="urn:order"><o:Id>%d</o:Id></o:Order>`, n))
+	if st != 200 {
+		t.Fatalf("message %d: got status %d, want 200: %s", n, st, body)
+	}
+	return body
+}
+
+func waitReceived(t *testing.T, b *fakeBackend, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := b.received()
+		if slices.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backend received %v, want %v", got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestDriver_InOrderExactlyOnce(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	b := &fakeBackend{}
+	d := start(t, db, b)
+	defer d.stop()
+	seq := createSequence(t, d.Driver)
+	send(t, d.Driver, seq, 1)
+	if ack := send(t, d.Driver, seq, 3); !strings.Contains(ack, `Lower="3"`) {
+		t.Fatalf("ack of 3: got %s", ack)
+	}
+	send(t, d.Driver, seq, 3) // duplicate
+	waitReceived(t, b, []string{"1"})
+	send(t, d.Driver, seq, 2)
+	send(t, d.Driver, seq, 2) // duplicate
+	waitReceived(t, b, []string{"1", "2", "3"})
+	if s := d.Stats(); s.Accepted != 3 || s.Delivered != 3 {
+		t.Fatalf("stats: got %+v, want 3 accepted and delivered", s)
+	}
+}
+
+func TestDriver_BackendDownThenRestart(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, dir)
+	b := &fakeBackend{down: true}
+	d := start(t, db, b)
+	seq := createSequence(t, d.Driver)
+	for n := 1; n <= 5; n++ {
+		send(t, d.Driver, seq, n)
+	}
+	d.stop()
+	db.Close()
+
+	db = openDB(t, dir)
+	defer db.Close()
+	b.setDown(false)
+	d = start(t, db, b)
+	defer d.stop()
+	send(t, d.Driver, seq, 6)
+	send(t, d.Driver, seq, 3) // a late duplicate, after the restart
+	waitReceived(t, b, []string{"1", "2", "3", "4", "5", "6"})
+	if s := d.Stats(); s.QueueDepth != 0 {
+		t.Fatalf("queue depth: got %d, want 0", s.QueueDepth)
+	}
+}
+
+var testBackoff = queueingBackoff()

@@ -1,0 +1,132 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/wsreliable"
+)
+
+// maxBatch bounds the requests stepped before one Ready (group commit).
+const maxBatch = 128
+
+// loop owns the engine: it steps requests and ticks, and carries out
+// each Ready, until ctx ends.
+func (d *Driver) loop(ctx context.Context) {
+	t := time.NewTicker(d.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-d.reqs:
+			batch := []*request{r}
+		gather:
+			for len(batch) < maxBatch {
+				select {
+				case r := <-d.reqs:
+					batch = append(batch, r)
+				default:
+					break gather
+				}
+			}
+			d.step(ctx, batch)
+		case ev := <-d.failed:
+			d.eng.Tick(d.opts.Now())
+			d.eng.Step(ev) //nolint:errcheck // a known event type
+			d.step(ctx, nil)
+		case <-t.C:
+			d.eng.Tick(d.opts.Now())
+			d.step(ctx, nil)
+		}
+	}
+}
+
+// step feeds batch to the engine, carries out what it asks, and answers
+// every request of batch.
+func (d *Driver) step(ctx context.Context, batch []*request) {
+	d.eng.Tick(d.opts.Now())
+	for _, r := range batch {
+		for _, ev := range r.evs {
+			d.eng.Step(ev) //nolint:errcheck // events come from the codecs
+		}
+	}
+	byRef := map[uint64][]wsreliable.Reply{}
+	var err error
+	for d.eng.HasReady() {
+		rd := d.eng.Ready()
+		if err = d.apply(ctx, rd); err != nil {
+			break
+		}
+		for _, rp := range rd.Replies {
+			byRef[rp.Ref] = append(byRef[rp.Ref], rp)
+		}
+		d.eng.Advance()
+	}
+	if err != nil {
+		d.log.Error("storing reliable messaging state; restoring the engine", "err", err)
+		if rerr := d.restore(); rerr != nil {
+			d.log.Error("restoring the engine", "err", rerr)
+		}
+	}
+	for _, r := range batch {
+		r.err = err
+		r.done <- byRef[r.ref]
+	}
+}
+
+// apply carries out rd (see package doc): deliveries, records, then sends.
+func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
+	if len(rd.Deliver) > 0 {
+		msgs := make([]queueing.Message, len(rd.Deliver))
+		for i, dl := range rd.Deliver {
+			msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group}
+		}
+		if _, err := d.q.EnqueueBatch(ctx, msgs); err != nil {
+			return fmt.Errorf("enqueueing %d deliveries: %w", len(msgs), err)
+		}
+		d.accepted.Add(uint64(len(msgs)))
+	}
+	if len(rd.Persist) > 0 {
+		if err := d.persist(rd.Persist); err != nil {
+			return err
+		}
+	}
+	for _, o := range rd.Send {
+		d.sendOutbound(ctx, o)
+	}
+	for _, f := range rd.Failed {
+		d.log.Warn("outbound message given up", "to", f.To, "number", f.Number, "reason", f.Reason)
+	}
+	return nil
+}
+
+// persist writes records in one transaction, synced.
+func (d *Driver) persist(recs []wsreliable.Record) error {
+	err := d.opts.DB.Update(func(txn *badger.Txn) error {
+		for _, r := range recs {
+			k := d.key("e/", r.Key)
+			var err error
+			if r.Value == nil {
+				err = txn.Delete(k)
+			} else {
+				err = txn.Set(k, r.Value)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && !d.opts.DB.Opts().SyncWrites {
+		err = d.opts.DB.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("persisting %d records: %w", len(recs), err)
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package driver
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsreliable"
+)
+
+// envelopeMeta is what a stored envelope needs besides its bytes to be
+// delivered as the client sent it.
+type envelopeMeta struct {
+	ContentType string `json:"ct,omitempty"`
+	SOAPAction  string `json:"sa,omitempty"`
+	ReplyTo     string `json:"rt,omitempty"`
+}
+
+// stored is an envelope with its meta, as kept by the engine (Payload) and
+// the queue: uvarint length of the meta JSON, the meta, the envelope.
+type stored struct {
+	envelopeMeta
+	Envelope []byte
+}
+
+func encodeEnvelope(hdr http.Header, addr soap.Addressing, env []byte) []byte {
+	m := envelopeMeta{ContentType: hdr.Get("Content-Type"), SOAPAction: hdr.Get("SOAPAction")}
+	if addr.ReplyTo != nil && !addr.ReplyTo.IsAnonymous() && !addr.ReplyTo.IsNone() {
+		m.ReplyTo = addr.ReplyTo.Address
+	}
+	return frame(m, env)
+}
+
+func frame(meta any, rest []byte) []byte {
+	j, _ := json.Marshal(meta) // plain strings: cannot fail
+	b := binary.AppendUvarint(make([]byte, 0, len(j)+len(rest)+4), uint64(len(j)))
+	return append(append(b, j...), rest...)
+}
+
+var errCorrupt = errors.New("corrupt stored message")
+
+func unframe(b []byte, meta any) ([]byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return nil, errCorrupt
+	}
+	if err := json.Unmarshal(b[k:k+int(n)], meta); err != nil {
+		return nil, errCorrupt
+	}
+	return b[k+int(n):], nil
+}
+
+func decodeEnvelope(b []byte) (stored, error) {
+	var s stored
+	env, err := unframe(b, &s.envelopeMeta)
+	s.Envelope = env
+	return s, err
+}
+
+func (s stored) header(id string) http.Header {
+	h := http.Header{}
+	if s.ContentType != "" {
+		h.Set("Content-Type", s.ContentType)
+	}
+	if s.SOAPAction != "" {
+		h.Set("SOAPAction", s.SOAPAction)
+	}
+	h.Set(DeliveryIDHeader, id)
+	return h
+}
+
+// deliveryMeta names a queued delivery.
+type deliveryMeta struct {
+	ID     string              `json:"id"`
+	Proto  wsreliable.Protocol `json:"p"`
+	Group  string              `json:"g"`
+	Number uint64              `json:"n"`
+}
+
+// encodeDelivery is the queue body of dl: its meta, then its Payload.
+func encodeDelivery(dl wsreliable.Delivery) []byte {
+	return frame(deliveryMeta{ID: dl.ID(), Proto: dl.Proto, Group: dl.Group, Number: dl.Number}, dl.Payload)
+}
+
+func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
+	var m deliveryMeta
+	rest, err := unframe(b, &m)
+	if err != nil {
+		return m, stored{}, err
+	}
+	s, err := decodeEnvelope(rest)
+	return m, s, err
+}
+
+// strippedEnvelope returns msg's bytes without the WS-RM, WS-MC and
+// WS-Reliability header blocks targeted at this node: they are the
+// gateway's business, not the backend's (which would fault on
+// mustUnderstand="1"). Other bytes are kept as received.
+func strippedEnvelope(msg *soap.Message) []byte {
+	raw := msg.Doc.Raw()
+	out := make([]byte, 0, len(raw))
+	from := 0
+	for _, h := range msg.Headers {
+		switch h.Name.Space {
+		case wsreliable.NSRM, wsreliable.NSMC, wsreliable.NSRel:
+		default:
+			continue
+		}
+		if !h.Targeted(true) {
+			continue
+		}
+		start, end := h.Element.Span()
+		out = append(out, raw[from:start]...)
+		from = end
+	}
+	return append(out, raw[from:]...)
+}

@@ -1,0 +1,123 @@
+package driver
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsreliable"
+)
+
+// request is one HTTP request's events on their way through the loop.
+type request struct {
+	ref  uint64
+	evs  []wsreliable.Event
+	done chan []wsreliable.Reply // buffered: the loop never blocks on it
+	err  error                   // set by the loop before done is sent to
+}
+
+// HandleRequest processes a request that carries WS-RM 1.2, WS-MC 1.1 or
+// WS-Reliability 1.1 content (the gateway has read and checked msg; hdr is
+// the request's HTTP header) and returns the HTTP answer. It returns once
+// the answer may be sent: what it acknowledges is on disk.
+func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.Header) (int, http.Header, []byte) {
+	v := msg.Version
+	addr, err := soap.ReadAddressing(msg)
+	if err != nil {
+		return faultAnswer(err, v)
+	}
+	ref := d.nextRef.Add(1)
+	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg))
+	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload}
+	var evs []wsreliable.Event
+	switch {
+	case wsreliable.IsRM(msg):
+		evs, err = wsreliable.DecodeRM(msg, dc)
+	case wsreliable.IsRel(msg):
+		evs, err = wsreliable.DecodeRel(msg, dc)
+	default:
+		evs = []wsreliable.Event{wsreliable.NotReliable{Ref: ref}}
+	}
+	if err != nil {
+		return faultAnswer(err, v)
+	}
+	for _, ev := range evs {
+		switch ev := ev.(type) {
+		case wsreliable.Message:
+			d.versions.Store(ev.Group, v)
+		case wsreliable.MakeConnection:
+			if body, ok := d.takeReply(ev.Address); ok {
+				return okAnswer(v, body)
+			}
+		}
+	}
+	r := &request{ref: ref, evs: evs, done: make(chan []wsreliable.Reply, 1)}
+	select {
+	case d.reqs <- r:
+	case <-ctx.Done():
+		return busyAnswer(v, "request abandoned")
+	case <-d.done:
+		return busyAnswer(v, "shutting down")
+	}
+	var replies []wsreliable.Reply
+	select {
+	case replies = <-r.done:
+	case <-ctx.Done():
+		return busyAnswer(v, "request abandoned")
+	}
+	if r.err != nil {
+		d.log.Error("reliable request failed", "err", r.err)
+		return faultAnswer(soap.Receiver("The message could not be stored; retry it later."), v)
+	}
+	status, body := wsreliable.EncodeReplies(wsreliable.EncodeContext{Version: v, Request: addr, Self: d.cfg.Self}, replies)
+	if body == nil {
+		return status, http.Header{}, nil
+	}
+	return okStatus(v, status, body)
+}
+
+func okAnswer(v soap.Version, body []byte) (int, http.Header, []byte) {
+	return okStatus(v, http.StatusOK, body)
+}
+
+func okStatus(v soap.Version, status int, body []byte) (int, http.Header, []byte) {
+	h := http.Header{}
+	h.Set("Content-Type", v.ContentType())
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	return status, h, body
+}
+
+// faultAnswer renders err (a *soap.Fault, else a Receiver fault) in v.
+func faultAnswer(err error, v soap.Version) (int, http.Header, []byte) {
+	f, ok := err.(*soap.Fault)
+	if !ok {
+		f = soap.Receiver(err.Error())
+	}
+	if v != soap.V11 && v != soap.V12 {
+		v = soap.V11
+	}
+	body := f.Marshal(v)
+	_, h, _ := okStatus(v, 0, body)
+	return f.HTTPStatus(v), h, body
+}
+
+func busyAnswer(v soap.Version, why string) (int, http.Header, []byte) {
+	st, h, body := faultAnswer(soap.Receiver("The reliable messaging service is unavailable: "+why+"."), v)
+	h.Set("Retry-After", "1")
+	if st == http.StatusInternalServerError {
+		st = http.StatusServiceUnavailable
+	}
+	return st, h, body
+}
+
+// newID returns a fresh sequence Identifier (RFC 9562 version 4 UUID URN).
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
