@@ -7,6 +7,7 @@ import (
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsnotify"
 )
 
 // Config is the gateway's configuration (plain structs; the YAML format
@@ -23,6 +24,10 @@ type Config struct {
 	// defaults to "read".
 	ReadStage queueing.StageConfig
 	Services  []ServiceConfig
+	// Broker, when set, hosts the WS-Notification broker under /wsn/
+	// (broker.go); it needs Options.DB. Its PublicURL defaults to the
+	// gateway's, its Limits to the gateway's. Nil: no broker.
+	Broker *wsnotify.Config
 }
 
 // ServiceConfig configures one service at /services/{Name}.
@@ -50,6 +55,10 @@ type ServiceConfig struct {
 	// backend anyway (see doc.go). The WS-Addressing headers are always
 	// understood.
 	UnderstoodHeaders []string
+	// Reliable, when set, makes the service reliable: WS-RM 1.2 and
+	// WS-Reliability 1.1 requests are stored, acknowledged and delivered
+	// later (reliable.go). It needs Options.DB. Nil: not reliable.
+	Reliable *ReliableConfig
 }
 
 // KeyConfig says how the partition key is taken from a request.

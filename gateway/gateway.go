@@ -12,17 +12,23 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsnotify"
 )
 
 // Options are the gateway's collaborators.
 type Options struct {
 	Logger   *slog.Logger         // default slog.Default()
 	Registry *prometheus.Registry // default a new registry (with Go and process collectors)
+	// DB is the node's one store; the parts that persist keep their
+	// records in it under their own key prefixes. Required when
+	// Config.Broker is set.
+	DB *badger.DB
 }
 
 // Gateway is the router.
@@ -44,8 +50,11 @@ type Gateway struct {
 	budget       *retryBudget
 	bufs         sync.Pool // *[]byte copy buffers for relaying replies
 	handler      http.Handler
-	serving      atomic.Bool // set while Serve accepts connections
+	broker       *wsnotify.Broker // nil without Config.Broker; see broker.go
+	rel          *reliables       // the reliable services' drivers; see reliable.go
+	serving      atomic.Bool      // set while Serve accepts connections
 	closeOnce    sync.Once
+	closeErr     error // Close's result; set under closeOnce
 }
 
 // New validates cfg, loads every WSDL, builds the dispatch tables, clusters
@@ -88,6 +97,14 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.metrics = m
+	if err := g.startReliable(opts.DB); err != nil {
+		g.Close()
+		return nil, err
+	}
+	if err := g.openBroker(opts.DB); err != nil {
+		g.Close()
+		return nil, err
+	}
 	g.handler = g.routes()
 	return g, nil
 }
@@ -111,7 +128,8 @@ func (g *Gateway) newClients() {
 	g.healthClient = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
 }
 
-// Handler returns the HTTP front: /services/{name}, /healthz, /readyz, /metrics.
+// Handler returns the HTTP front: /services/{name}, /healthz, /readyz,
+// /metrics, and /wsn/ when the gateway hosts the broker.
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // Serve serves on ln until ctx ends, then stops accepting and drains
@@ -124,6 +142,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	for _, s := range g.services {
 		wg.Go(func() { s.cluster.Run(runCtx) })
 	}
+	wg.Go(func() { g.runBroker(runCtx) })
 	defer func() { stop(); wg.Wait() }()
 
 	errc := make(chan error, 1)
@@ -186,6 +205,8 @@ func (g *Gateway) Close() error {
 		if g.transport != nil {
 			g.transport.CloseIdleConnections()
 		}
+		g.stopReliable()
+		g.closeErr = g.closeBroker()
 	})
-	return nil
+	return g.closeErr
 }

@@ -25,6 +25,9 @@ func (g *Gateway) routes() http.Handler {
 	r.Get("/readyz", g.handleReadyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{
 		Registry: g.reg, ErrorLog: slogPrintln{g}}))
+	if g.broker != nil {
+		r.Handle("/wsn/*", g.broker.Handler())
+	}
 	return r
 }
 
@@ -61,6 +64,10 @@ func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request) {
 	})
 	if err == nil && d != nil {
 		err = s.stage.Do(r.Context(), func(ctx context.Context) {
+			if d.reliable || s.cfg.Reliable != nil && s.cfg.Reliable.Require {
+				outcome = g.serveReliable(ctx, s, w, r, d) // reliable.go
+				return
+			}
 			outcome, abort = g.forward(ctx, s, w, r, d)
 		})
 	}

@@ -107,6 +107,7 @@ func (c *Config) Validate() error {
 		names[s.Name] = i
 		s.validate(&p, path)
 	}
+	validateBroker(&p, c)
 	return p.err()
 }
 
@@ -164,6 +165,9 @@ func (s *ServiceConfig) validate(p *problems, path string) {
 		if _, ok := parseClark(h); !ok {
 			p.add(fmt.Sprintf("%s.understoodHeaders[%d]", path, i), "%q: not a {namespace}local name", h)
 		}
+	}
+	if s.Reliable != nil {
+		s.Reliable.validate(p, path+".reliable")
 	}
 }
 
