@@ -21,6 +21,9 @@ type decision struct {
 	opCfg OperationConfig
 	key   string // partition key; "" when the request has none
 	part  *cluster.Partition
+	// reliable: the request goes to the service's reliable messaging
+	// driver (reliable.go); out, key and part are not set.
+	reliable bool
 }
 
 // decide reads the request envelope from body and decides where it goes:
@@ -59,6 +62,9 @@ func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, 
 	}
 	if addrErr != nil {
 		return nil, v, relate(addrErr, addr)
+	}
+	if s.isReliable(msg) {
+		return &decision{msg: msg, op: reliableOp, reliable: true}, v, nil
 	}
 	d := &decision{msg: msg, out: forwardedPayload(msg, s.understood)}
 	if d.op, err = s.lookup(msg, action, addr); err != nil {

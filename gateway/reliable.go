@@ -1,0 +1,303 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsdl"
+	"github.com/wsgw/wsgw/wsreliable"
+	"github.com/wsgw/wsgw/wsreliable/driver"
+)
+
+// ReliableConfig makes a service reliable: requests carrying WS-RM 1.2,
+// WS-MakeConnection 1.1 or WS-Reliability 1.1 content go to the service's
+// reliable messaging driver (wsreliable/driver), which stores and
+// acknowledges them and delivers them to the cluster later, with retries.
+// Zero fields take the defaults in their comments.
+type ReliableConfig struct {
+	// Assurance for WS-RM sequences: "ExactlyOnce" (default),
+	// "AtLeastOnce" or "AtMostOnce" (WS-RM 1.2, 2.4).
+	Assurance string
+	// InOrder delivers each sequence in message number order.
+	InOrder bool
+	// Require answers requests without RM headers with a WSRMRequired
+	// fault; false forwards them as usual.
+	Require bool
+	// Incomplete is the WS-RM IncompleteSequenceBehavior: "NoDiscard"
+	// (default), "DiscardFollowingFirstGap" or "DiscardEntireSequence".
+	Incomplete string
+	// SequenceExpires caps sequence lifetimes; IdleTimeout ends idle ones.
+	// Zero: no limit.
+	SequenceExpires, IdleTimeout time.Duration
+	// MaxSequences bounds open sequences/groups (zero: 10000); MaxHeld a
+	// sequence's messages held back for ordering (zero: 1024); MaxQueue the
+	// messages waiting for delivery (zero: 1,000,000).
+	MaxSequences, MaxHeld, MaxQueue int
+	// Retry governs delivery to the backend.
+	Retry ReliableRetry
+	// Egress is the allow-list for addresses clients give (AcksTo,
+	// ReplyTo, Callback). The zero value allows nothing.
+	Egress egress.Config
+}
+
+// ReliableRetry governs store-and-forward delivery.
+type ReliableRetry struct {
+	MaxAttempts int           // deliveries before dead-lettering; zero: 10, negative: unlimited
+	Backoff     time.Duration // first redelivery delay, doubled per try; zero: 1s
+	MaxBackoff  time.Duration // cap of the delay; zero: 5m
+	Timeout     time.Duration // per delivery; zero: the service's timeout
+}
+
+var (
+	assurances  = map[string]wsreliable.Assurance{"": wsreliable.ExactlyOnce, "ExactlyOnce": wsreliable.ExactlyOnce, "AtLeastOnce": wsreliable.AtLeastOnce, "AtMostOnce": wsreliable.AtMostOnce}
+	incompletes = map[string]wsreliable.Incomplete{"": wsreliable.NoDiscard, "NoDiscard": wsreliable.NoDiscard, "DiscardFollowingFirstGap": wsreliable.DiscardFollowingFirstGap, "DiscardEntireSequence": wsreliable.DiscardEntireSequence}
+)
+
+func (c *ReliableConfig) validate(p *problems, path string) {
+	if _, ok := assurances[c.Assurance]; !ok {
+		p.add(path+".assurance", "%q: want ExactlyOnce, AtLeastOnce or AtMostOnce", c.Assurance)
+	}
+	if _, ok := incompletes[c.Incomplete]; !ok {
+		p.add(path+".incomplete", "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
+	}
+	for name, d := range map[string]time.Duration{"sequenceExpires": c.SequenceExpires, "idleTimeout": c.IdleTimeout,
+		"retry.backoff": c.Retry.Backoff, "retry.maxBackoff": c.Retry.MaxBackoff, "retry.timeout": c.Retry.Timeout} {
+		if d < 0 {
+			p.add(path+"."+name, "negative")
+		}
+	}
+	for name, n := range map[string]int{"maxSequences": c.MaxSequences, "maxHeld": c.MaxHeld, "maxQueue": c.MaxQueue} {
+		if n < 0 {
+			p.add(path+"."+name, "negative")
+		}
+	}
+	p.nested(path+".egress", c.Egress.Validate())
+}
+
+// driverConfig maps c to the driver's configuration.
+func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string) driver.Config {
+	timeout := c.Retry.Timeout
+	if timeout == 0 {
+		timeout = s.Timeout
+	}
+	return driver.Config{
+		Name: s.Name, Self: self,
+		Engine: wsreliable.Config{Assurance: assurances[c.Assurance], InOrder: c.InOrder,
+			Incomplete: incompletes[c.Incomplete], SequenceExpires: c.SequenceExpires,
+			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxHeld: c.MaxHeld},
+		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue,
+		Backoff: queueing.Backoff{Base: c.Retry.Backoff, Max: c.Retry.MaxBackoff},
+	}
+}
+
+// reliableOp names reliable requests in metrics and logs.
+var reliableOp = &wsdl.Operation{Name: "(reliable)"}
+
+// isReliable reports whether msg goes to the service's driver rather than
+// straight to the cluster.
+func (s *service) isReliable(msg *soap.Message) bool {
+	return s.cfg.Reliable != nil && (wsreliable.IsRM(msg) || wsreliable.IsRel(msg))
+}
+
+// reliables are the drivers of the reliable services and their goroutines.
+type reliables struct {
+	byName map[string]*driver.Driver
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startReliable builds and starts a driver per reliable service. db is the
+// node's store; it must be set when any service is reliable.
+func (g *Gateway) startReliable(db *badger.DB) error {
+	rel := &reliables{byName: map[string]*driver.Driver{}}
+	ctx, stop := context.WithCancel(context.Background())
+	rel.stop = stop
+	g.rel = rel
+	for i, s := range g.services {
+		rc := s.cfg.Reliable
+		if rc == nil {
+			continue
+		}
+		path := fmt.Sprintf("services[%d].reliable", i)
+		if db == nil {
+			return fmt.Errorf("%s: a reliable service needs the node's store (gateway.Options.DB)", path)
+		}
+		pol, err := egress.New(rc.Egress)
+		if err != nil {
+			return fmt.Errorf("%s.egress: %w", path, err)
+		}
+		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name)
+		d, err := driver.New(cfg, driver.Options{DB: db, Backend: &clusterBackend{g: g, s: s},
+			Client: pol.Client(nil, cfg.DeliveryTimeout), Logger: s.log.With("component", "reliable")})
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		rel.byName[s.cfg.Name] = d
+		rel.wg.Go(func() { d.Run(ctx) })
+	}
+	if len(rel.byName) > 0 {
+		if err := g.reg.Register(&reliableCollector{rel: rel}); err != nil {
+			return fmt.Errorf("registering metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+// stopReliable stops every driver and closes its queue.
+func (g *Gateway) stopReliable() {
+	if g.rel == nil {
+		return
+	}
+	g.rel.stop()
+	g.rel.wg.Wait()
+	for _, d := range g.rel.byName {
+		if err := d.Close(); err != nil {
+			g.log.Error("closing reliable driver", "err", err)
+		}
+	}
+}
+
+// serveReliable hands d's request to the service's driver and writes its
+// answer. It returns the outcome label.
+func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
+	status, h, body := g.rel.byName[s.cfg.Name].HandleRequest(ctx, d.msg, r.Header)
+	for k, vs := range h {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(status)
+	w.Write(body) //nolint:errcheck // the client is gone
+	switch {
+	case status < 300:
+		return outcomeOK
+	case status == http.StatusServiceUnavailable:
+		return outcomeBusy
+	}
+	return outcomeClientFault
+}
+
+// clusterBackend delivers stored messages of s to its cluster: a fresh
+// forward of the stored bytes to a replica of the partition the same key
+// chooses, failing over to the partition's other replicas (a stored
+// delivery is retried anyway: the driver gives the backend its delivery
+// ID to drop repeats).
+type clusterBackend struct {
+	g *Gateway
+	s *service
+}
+
+var _ driver.Backend = (*clusterBackend)(nil)
+
+// maxReplyBytes bounds a stored backend reply.
+const maxReplyBytes = 4 << 20
+
+// Deliver implements driver.Backend.
+func (b *clusterBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
+	d, _, err := b.s.decide(hdr, bytes.NewReader(msg), int64(len(msg)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", driver.ErrRejected, err)
+	}
+	var tried []*cluster.Replica
+	lastErr := errors.New("no available replica")
+	for {
+		rep := d.part.Pick(tried...)
+		if rep == nil {
+			return nil, 0, lastErr
+		}
+		tried = append(tried, rep)
+		reply, status, err := b.try(ctx, rep, d, hdr)
+		if err == nil {
+			return reply, status, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			return nil, 0, err
+		}
+	}
+}
+
+// try sends one delivery to rep.
+func (b *clusterBackend) try(ctx context.Context, rep *cluster.Replica, d *decision, hdr http.Header) ([]byte, int, error) {
+	done := rep.Begin()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rep.URL(), d.out.Reader())
+	if err != nil {
+		done(cluster.Canceled)
+		return nil, 0, err
+	}
+	req.Header = hdr.Clone()
+	req.ContentLength = d.out.Len()
+	resp, err := b.g.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			done(cluster.Canceled)
+		} else {
+			done(cluster.Failed)
+		}
+		return nil, 0, fmt.Errorf("delivering to %s: %w", rep.URL(), err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
+	switch {
+	case err != nil:
+		done(cluster.Failed)
+		return nil, 0, fmt.Errorf("reading reply of %s: %w", rep.URL(), err)
+	case replyFailed(resp):
+		done(cluster.Failed)
+		return nil, 0, fmt.Errorf("delivering to %s: backend replied %s", rep.URL(), resp.Status)
+	}
+	done(cluster.Success)
+	return body, resp.StatusCode, nil
+}
+
+func reliableDesc(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc("wsgw_reliable_"+name, help, []string{"service"}, nil)
+}
+
+// reliableCollector reports the drivers' counters at scrape time.
+type reliableCollector struct{ rel *reliables }
+
+var reliableDescs = struct{ accepted, delivered, redelivered, dead, dups, depth, deadLetters *prometheus.Desc }{
+	reliableDesc("accepted_total", "Reliable messages accepted (stored for delivery)."),
+	reliableDesc("delivered_total", "Reliable messages the backend took."),
+	reliableDesc("redelivered_total", "Delivery tries after the first."),
+	reliableDesc("dead_lettered_total", "Reliable messages given up."),
+	reliableDesc("duplicates_total", "Repeated deliveries dropped by their delivery ID."),
+	reliableDesc("queue_depth", "Reliable messages waiting for delivery."),
+	reliableDesc("dead_letters", "Reliable messages in the dead letters."),
+}
+
+func (c *reliableCollector) Describe(ch chan<- *prometheus.Desc) {
+	d := reliableDescs
+	for _, x := range []*prometheus.Desc{d.accepted, d.delivered, d.redelivered, d.dead, d.dups, d.depth, d.deadLetters} {
+		ch <- x
+	}
+}
+
+func (c *reliableCollector) Collect(ch chan<- prometheus.Metric) {
+	d := reliableDescs
+	for name, drv := range c.rel.byName {
+		st := drv.Stats()
+		counter := func(desc *prometheus.Desc, v uint64) {
+			ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v), name)
+		}
+		counter(d.accepted, st.Accepted)
+		counter(d.delivered, st.Delivered)
+		counter(d.redelivered, st.Redelivered)
+		counter(d.dead, st.DeadLettered)
+		counter(d.dups, st.Duplicates)
+		ch <- prometheus.MustNewConstMetric(d.depth, prometheus.GaugeValue, float64(st.QueueDepth), name)
+		ch <- prometheus.MustNewConstMetric(d.deadLetters, prometheus.GaugeValue, float64(st.DeadLetters), name)
+	}
+}

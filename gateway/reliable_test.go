@@ -1,0 +1,347 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/wsreliable"
+	"github.com/wsgw/wsgw/wsreliable/driver"
+)
+
+// logBackend is a StockQuote backend that logs the Symbol of every SetQuote
+// in the order received and answers GetQuote. It can be stopped and
+// started again on the same address.
+type logBackend struct {
+	addr string
+
+	mu  sync.Mutex // guards log, ids and srv
+	log []string
+	ids []string // Wsgw-Delivery-Id of each SetQuote
+	srv *http.Server
+}
+
+var symbolRE = regexp.MustCompile(`<q:Symbol>([^<]*)</q:Symbol>`)
+
+func newLogBackend(t *testing.T) *logBackend {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &logBackend{addr: ln.Addr().String()}
+	b.serve(ln)
+	t.Cleanup(b.stop)
+	return b
+}
+
+func (b *logBackend) url() string { return "http://" + b.addr + "/quote" }
+
+func (b *logBackend) serve(ln net.Listener) {
+	srv := &http.Server{Handler: http.HandlerFunc(b.handle)}
+	b.mu.Lock()
+	b.srv = srv
+	b.mu.Unlock()
+	go srv.Serve(ln) //nolint:errcheck // ends with stop
+}
+
+func (b *logBackend) start(t *testing.T) {
+	ln, err := net.Listen("tcp", b.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.serve(ln)
+}
+
+func (b *logBackend) stop() {
+	b.mu.Lock()
+	srv := b.srv
+	b.mu.Unlock()
+	srv.Close()
+}
+
+func (b *logBackend) handle(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if strings.Contains(string(body), "wsrm:") {
+		http.Error(w, "RM header leaked to the backend", http.StatusBadRequest)
+		return
+	}
+	m := symbolRE.FindSubmatch(body)
+	if m == nil {
+		http.Error(w, "no symbol", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	if strings.Contains(string(body), "GetQuote") {
+		fmt.Fprintf(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><q:GetQuoteResponse xmlns:q="%s"><q:Price>42</q:Price><q:Symbol>%s</q:Symbol></q:GetQuoteResponse></soap:Body></soap:Envelope>`, quoteNS, m[1])
+		return
+	}
+	b.mu.Lock()
+	b.log = append(b.log, string(m[1]))
+	b.ids = append(b.ids, r.Header.Get(driver.DeliveryIDHeader))
+	b.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (b *logBackend) received() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.log)
+}
+
+func (b *logBackend) waitLog(t *testing.T, want ...string) {
+	t.Helper()
+	waitFor(t, 15*time.Second, func() error {
+		if got := b.received(); !slices.Equal(got, want) {
+			return fmt.Errorf("backend log: got %v, want %v", got, want)
+		}
+		return nil
+	})
+}
+
+// reliableQuote is a reliable, in-order StockQuote service over b.
+func reliableQuote(b *logBackend) ServiceConfig {
+	s := quoteService("Quotes", cluster.PartitionConfig{Replicas: []string{b.url()}})
+	s.Cluster.Health = cluster.HealthConfig{}
+	s.Timeout = 2 * time.Second
+	s.Reliable = &ReliableConfig{InOrder: true,
+		Retry:  ReliableRetry{Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxAttempts: -1},
+		Egress: egress.Loopback()}
+	return s
+}
+
+func openTestDB(t *testing.T, dir string) *badger.DB {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// serveWithDB serves a gateway with db on a loopback port; stop ends it.
+func serveWithDB(t *testing.T, cfg Config, db *badger.DB) (url string, stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	g, err := New(context.Background(), cfg, Options{DB: db, Logger: log})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx, ln) }()
+	var once sync.Once
+	return "http://" + ln.Addr().String(), func() {
+		once.Do(func() { cancel(); <-done; g.Close() })
+	}
+}
+
+// rmClient is a WS-RM 1.2 client of one sequence.
+type rmClient struct {
+	t   *testing.T
+	url string
+	seq string
+}
+
+const rmWSANS = "http://www.w3.org/2005/08/addressing"
+
+var identRE = regexp.MustCompile(`<wsrm:Identifier>([^<]*)</wsrm:Identifier>`)
+
+
+func newRMClient(t *testing.T, url string) *rmClient {
+	t.Helper()
+	hdr := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionCreateSequence + `</wsa:Action>`
+	r := postRM(t, url, hdr, `<wsrm:CreateSequence xmlns:wsrm="`+wsreliable.NSRM+`" xmlns:wsa="`+rmWSANS+`"><wsrm:AcksTo><wsa:Address>`+rmWSANS+`/anonymous</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	m := identRE.FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || m == nil {
+		t.Fatalf("CreateSequence: got %d %s", r.status, r.body)
+	}
+	return &rmClient{t: t, url: url, seq: m[1]}
+}
+
+func postRM(t *testing.T, url, header, body string) response {
+	t.Helper()
+	return postOp(t, url, "SetQuote", header, body)
+}
+
+func postOp(t *testing.T, url, op, header, body string) response {
+	t.Helper()
+	h := http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "Soapaction": {`"` + quoteNS + `/` + op + `"`}}
+	return do(t, http.MethodPost, url, h, envelope(v11, header, body))
+}
+
+// send sends message n of the sequence (SetQuote of symbol) and returns
+// the acknowledged ranges.
+func (c *rmClient) send(n int, symbol string) string {
+	c.t.Helper()
+	hdr := fmt.Sprintf(`<wsrm:Sequence xmlns:wsrm="%s" soap:mustUnderstand="1"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`,
+		wsreliable.NSRM, c.seq, n)
+	r := postRM(c.t, c.url, hdr, setQuote(symbol))
+	if r.status != http.StatusOK {
+		c.t.Fatalf("message %d: got %d, want 200: %s", n, r.status, r.body)
+	}
+	return ackRanges(r.body)
+}
+
+var rangeRE = regexp.MustCompile(`Upper="(\d+)" Lower="(\d+)"`)
+
+// ackRanges renders the AcknowledgementRanges of body as "1-2,4-4".
+func ackRanges(body string) string {
+	var s []string
+	for _, m := range rangeRE.FindAllStringSubmatch(body, -1) {
+		s = append(s, m[2]+"-"+m[1])
+	}
+	return strings.Join(s, ",")
+}
+
+func TestReliable_LostMessageRetransmitted(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	c := newRMClient(t, url+"/services/Quotes")
+	c.send(1, "A")
+	// Message 2 is lost on the way; the acknowledgement of 3 shows the gap.
+	if got := c.send(3, "C"); got != "1-1,3-3" {
+		t.Fatalf("ack after the loss: got %q, want 1-1,3-3", got)
+	}
+	if got := c.send(2, "B"); got != "1-3" {
+		t.Fatalf("ack after the retransmission: got %q, want 1-3", got)
+	}
+	b.waitLog(t, "A", "B", "C")
+}
+
+func TestReliable_DuplicateEliminatedButAcked(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	c := newRMClient(t, url+"/services/Quotes")
+	c.send(1, "A")
+	if got := c.send(1, "A"); got != "1-1" {
+		t.Fatalf("ack of the duplicate: got %q, want 1-1", got)
+	}
+	c.send(2, "B")
+	b.waitLog(t, "A", "B")
+}
+
+func TestReliable_GapHeldThenDeliveredInOrder(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	c := newRMClient(t, url+"/services/Quotes")
+	c.send(3, "C")
+	c.send(2, "B")
+	time.Sleep(100 * time.Millisecond) // time enough to deliver, were anything deliverable
+	if got := b.received(); len(got) != 0 {
+		t.Fatalf("delivered across a gap: %v", got)
+	}
+	if got := c.send(1, "A"); got != "1-3" {
+		t.Fatalf("ack: got %q, want 1-3", got)
+	}
+	b.waitLog(t, "A", "B", "C")
+}
+
+func TestReliable_BackendDown(t *testing.T) {
+	b := newLogBackend(t)
+	b.stop()
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	c := newRMClient(t, url+"/services/Quotes")
+	var want []string
+	for n := 1; n <= 5; n++ {
+		sym := fmt.Sprintf("S%d", n)
+		if got, wantAck := c.send(n, sym), fmt.Sprintf("1-%d", n); got != wantAck {
+			t.Fatalf("ack with the backend down: got %q, want %q", got, wantAck)
+		}
+		want = append(want, sym)
+	}
+	time.Sleep(50 * time.Millisecond)
+	b.start(t)
+	b.waitLog(t, want...)
+}
+
+func TestReliable_RestartResumesDeliveries(t *testing.T) {
+	b := newLogBackend(t)
+	b.stop()
+	dir := t.TempDir()
+	db := openTestDB(t, dir)
+	cfg := Config{Services: []ServiceConfig{reliableQuote(b)}}
+	url, stop := serveWithDB(t, cfg, db)
+	c := newRMClient(t, url+"/services/Quotes")
+	c.send(1, "A")
+	c.send(3, "C") // held back across the restart
+	c.send(2, "B")
+	stop()
+	db.Close()
+
+	db = openTestDB(t, dir)
+	defer db.Close()
+	b.start(t)
+	url, stop = serveWithDB(t, cfg, db)
+	defer stop()
+	c.url = url + "/services/Quotes"
+	if got := c.send(2, "B"); got != "1-3" { // a duplicate after the restart
+		t.Fatalf("ack after the restart: got %q, want 1-3", got)
+	}
+	c.send(4, "D")
+	b.waitLog(t, "A", "B", "C", "D")
+}
+
+func TestReliable_MakeConnectionCollectsReply(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	c := newRMClient(t, url+"/services/Quotes")
+	mc := wsreliable.MCAnonymousPrefix + "client-1"
+	hdr := fmt.Sprintf(`<wsrm:Sequence xmlns:wsrm="%s"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`+
+		`<wsa:Action xmlns:wsa="%s">%s/GetQuote</wsa:Action><wsa:MessageID xmlns:wsa="%[3]s">urn:m:1</wsa:MessageID><wsa:ReplyTo xmlns:wsa="%[3]s"><wsa:Address>%[5]s</wsa:Address></wsa:ReplyTo>`,
+		wsreliable.NSRM, c.seq, rmWSANS, quoteNS, mc)
+	if r := postOp(t, c.url, "GetQuote", hdr, getQuote("ACME")); r.status != http.StatusOK {
+		t.Fatalf("GetQuote: got %d %s", r.status, r.body)
+	}
+	pull := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionMakeConnection + `</wsa:Action>`
+	body := `<wsmc:MakeConnection xmlns:wsmc="` + wsreliable.NSMC + `"><wsmc:Address>` + mc + `</wsmc:Address></wsmc:MakeConnection>`
+	waitFor(t, 10*time.Second, func() error {
+		r := postRM(t, c.url, pull, body)
+		if r.status != http.StatusOK || !strings.Contains(r.body, "GetQuoteResponse") {
+			return fmt.Errorf("MakeConnection: got %d %s", r.status, r.body)
+		}
+		return nil
+	})
+}
+
+func TestReliable_NeedsDB(t *testing.T) {
+	b := newLogBackend(t)
+	_, err := New(context.Background(), Config{Services: []ServiceConfig{reliableQuote(b)}}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "services[0].reliable") {
+		t.Fatalf("New without DB: got %v, want an error naming services[0].reliable", err)
+	}
+}
