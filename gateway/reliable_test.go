@@ -166,7 +166,6 @@ const rmWSANS = "http://www.w3.org/2005/08/addressing"
 
 var identRE = regexp.MustCompile(`<wsrm:Identifier>([^<]*)</wsrm:Identifier>`)
 
-
 func newRMClient(t *testing.T, url string) *rmClient {
 	t.Helper()
 	hdr := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionCreateSequence + `</wsa:Action>`
