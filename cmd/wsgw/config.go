@@ -10,7 +10,6 @@ import (
 	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/queueing"
-	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
 // defaultDataDir is where the badger store lives unless data_dir says
@@ -39,15 +38,9 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		PublicURL:       fc.PublicURL,
 		TrustedProxies:  fc.TrustedProxies,
 		ShutdownTimeout: time.Duration(fc.ShutdownTimeout),
-		Limits: xmldoc.Limits{
-			MaxBytes:    int64(fc.Limits.MaxBytes),
-			MaxDepth:    fc.Limits.MaxDepth,
-			MaxElements: fc.Limits.MaxElements,
-			MaxAttrs:    fc.Limits.MaxAttrs,
-			MaxNameLen:  fc.Limits.MaxNameLen,
-			MaxTextLen:  int(fc.Limits.MaxTextLen),
-		},
-		ReadStage: fc.ReadStage.toQueueing(),
+		Limits:          fc.Limits.toXMLDoc(),
+		ReadStage:       fc.ReadStage.toQueueing(),
+		Broker:          fc.Broker.toWSNotify(),
 	}
 	for _, s := range fc.Services {
 		cfg.Services = append(cfg.Services, s.toGateway(baseDir))
@@ -71,6 +64,7 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 		Stage:             s.Stage.toQueueing(),
 		Cluster:           s.Cluster.toGateway(),
 		UnderstoodHeaders: s.UnderstoodHeaders,
+		Reliable:          s.Reliable.toGateway(),
 	}
 	if s.Operations != nil {
 		sc.Operations = make(map[string]gateway.OperationConfig, len(s.Operations))

@@ -16,6 +16,7 @@ type fileConfig struct {
 	Limits          fileLimits    `yaml:"limits"`
 	ReadStage       fileStage     `yaml:"read_stage"`
 	Services        []fileService `yaml:"services"`
+	Broker          *fileBroker   `yaml:"broker"` // config_broker.go
 }
 
 type fileLog struct {
@@ -43,6 +44,7 @@ type fileService struct {
 	Unmatched   string                   `yaml:"unmatched"`
 	Stage       fileStage                `yaml:"stage"`
 	Cluster     fileCluster              `yaml:"cluster"`
+	Reliable    *fileReliable            `yaml:"reliable"` // config_reliable.go
 
 	UnderstoodHeaders []string `yaml:"understood_headers"`
 }

@@ -75,7 +75,7 @@ func startDemo(ctx context.Context, opts demoOptions) (*runningDemo, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := demo.Start(ctx, demo.Options{Listen: opts.Listen, Logger: opts.Logger, Registry: newRegistry()})
+	d, err := demo.Start(ctx, demo.Options{Listen: opts.Listen, Logger: opts.Logger, Registry: newRegistry(), DB: db})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -97,6 +97,9 @@ func printDemo(w io.Writer, d *runningDemo) {
 		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", s.Name, s.Endpoint, s.Shape)
 		fmt.Fprintf(tw, "  \t%s\t\n", s.WSDL)
 	}
+	fmt.Fprintf(tw, "  broker\t%s\t(WS-Notification; delivers to loopback consumers)\n", d.Broker.Endpoint)
+	fmt.Fprintf(tw, "  \t%s\t\n", d.Broker.WSDL)
+	fmt.Fprintf(tw, "  pull points\t%s\t\n", d.Broker.CreatePullPoint)
 	fmt.Fprintf(tw, "  metrics\t%s/metrics\t\n", d.URL)
 	fmt.Fprintf(tw, "  ready\t%s/readyz\t\n", d.URL)
 	fmt.Fprintf(tw, "  health\t%s/healthz\t\n", d.URL)

@@ -130,7 +130,8 @@ func TestDemo_PrintedCurlWorks(t *testing.T) {
 	d := startTestDemo(t)
 	var out bytes.Buffer
 	printDemo(&out, d)
-	for _, want := range []string{d.URL + "/services/StockQuote?wsdl", d.URL + "/services/Temperature", d.URL + "/metrics", d.URL + "/readyz", "curl -sS"} {
+	for _, want := range []string{d.URL + "/services/StockQuote?wsdl", d.URL + "/services/Temperature", d.URL + "/metrics", d.URL + "/readyz", "curl -sS",
+		d.URL + "/wsn/NotificationBroker", d.URL + "/wsn/NotificationBroker?wsdl", d.URL + "/wsn/CreatePullPoint"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("printed\n%s\nwant it to contain %s", out.String(), want)
 		}
@@ -158,5 +159,23 @@ func TestDemo_GetTemperature(t *testing.T) {
 	status, ct, reply := soapCall(t, d.URL+"/services/Temperature", "application/soap+xml; charset=utf-8", "", body)
 	if status != http.StatusOK || !strings.HasPrefix(ct, "application/soap+xml") || !strings.Contains(reply, "<Celsius>3.5</Celsius>") {
 		t.Errorf("got %d %q %s, want 200 application/soap+xml with Celsius 3.5", status, ct, reply)
+	}
+}
+
+func TestDemo_HostsBroker(t *testing.T) {
+	d := startTestDemo(t)
+	body := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` +
+		`<wsnt:CreatePullPoint xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"/></s:Body></s:Envelope>`
+	status, _, reply := soapCall(t, d.Broker.CreatePullPoint, "text/xml; charset=utf-8", `""`, body)
+	if status != http.StatusOK || !strings.Contains(reply, d.URL+"/wsn/pullpoints/") {
+		t.Errorf("CreatePullPoint: got %d %s, want 200 with a pull point under %s/wsn/pullpoints/", status, reply, d.URL)
+	}
+	resp, err := http.Get(d.Broker.WSDL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: got %d, want 200", d.Broker.WSDL, resp.StatusCode)
 	}
 }

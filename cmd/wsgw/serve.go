@@ -65,7 +65,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "wsgw:", err)
 		return 1
 	}
-	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry()})
+	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry(), DB: db})
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(stderr, "wsgw: config %s:\n%v\n", *configPath, err)

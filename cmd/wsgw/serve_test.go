@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -85,5 +87,42 @@ func TestServe_InvalidConfigExits2(t *testing.T) {
 	code := run(context.Background(), []string{"serve", "--config", path}, &stdout, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "services[0]") {
 		t.Errorf("got %d, stderr %q; want 2 and an error naming services[0]", code, stderr.String())
+	}
+}
+
+func TestServe_BrokerAllowsNoEgressUnlessConfigured(t *testing.T) {
+	consumer := httptest.NewServer(http.NotFoundHandler())
+	defer consumer.Close()
+	dir := t.TempDir()
+	cfg := "listen: 127.0.0.1:0\ndata_dir: " + filepath.Join(dir, "data") + "\nbroker: {}\n"
+	path := filepath.Join(dir, "wsgw.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--config", path}, &stdout, &stderr) }()
+	listenRE := regexp.MustCompile(`"wsgw serving" listen=(\S+)`)
+	var addr string
+	checkFor(t, 20*time.Second, func() error {
+		m := listenRE.FindStringSubmatch(stderr.String())
+		if m == nil {
+			return fmt.Errorf("stderr %q: want \"wsgw serving listen=...\"", stderr.String())
+		}
+		addr = m[1]
+		return nil
+	})
+	body := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` +
+		`<wsnt:Subscribe xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa="http://www.w3.org/2005/08/addressing">` +
+		`<wsnt:ConsumerReference><wsa:Address>` + consumer.URL + `</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe></s:Body></s:Envelope>`
+	status, _, reply := soapCall(t, "http://"+addr+"/wsn/NotificationBroker", "text/xml; charset=utf-8", `""`, body)
+	if status != http.StatusInternalServerError || !strings.Contains(reply, "SubscribeCreationFailedFault") {
+		t.Errorf("Subscribe to a loopback consumer with no egress configured: got %d %s, want 500 SubscribeCreationFailedFault", status, reply)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit code: got %d, want 0; stderr %s", code, stderr.String())
 	}
 }

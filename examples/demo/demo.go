@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wsgw/wsgw/gateway"
@@ -32,6 +33,9 @@ type Options struct {
 	Listen   string               // gateway address; default DefaultListen; port 0 picks one
 	Logger   *slog.Logger         // default slog.Default()
 	Registry *prometheus.Registry // handed to the gateway; nil: the gateway's default
+	// DB is the node's store, where the broker keeps its state; nil: an
+	// in-memory store that Close discards.
+	DB *badger.DB
 }
 
 // Demo is a running demo: backends and a gateway serving.
@@ -39,6 +43,7 @@ type Demo struct {
 	URL      string         // the gateway's base URL, "http://127.0.0.1:8080"
 	Config   gateway.Config // the configuration the gateway runs
 	Services []Service
+	Broker   Broker // the WS-Notification broker's URLs
 
 	log      *slog.Logger
 	gw       *gateway.Gateway
@@ -47,6 +52,7 @@ type Demo struct {
 	served   chan struct{} // closed when Serve returned
 	serveErr error         // Serve's result; read after served is closed
 	once     sync.Once     // guards the shutdown in Close
+	memDB    *badger.DB    // the in-memory store when Options.DB is nil
 	closeErr error
 }
 
@@ -73,8 +79,13 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	defer func() {
 		if err != nil {
 			started.stopBackends()
+			started.closeMemDB()
 		}
 	}()
+	db, err := d.store(opts.DB)
+	if err != nil {
+		return nil, err
+	}
 	stock, err := d.startStockQuote()
 	if err != nil {
 		return nil, err
@@ -92,8 +103,9 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	d.URL = "http://" + addr
 	d.Config = gatewayConfig(addr, stock, temp)
 	d.Services = services(d.URL)
+	d.Broker = brokerURLs(d.URL)
 
-	gw, err := gateway.New(ctx, d.Config, gateway.Options{Logger: opts.Logger, Registry: opts.Registry})
+	gw, err := gateway.New(ctx, d.Config, gateway.Options{Logger: opts.Logger, Registry: opts.Registry, DB: db})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("starting gateway: %w", err)
@@ -123,7 +135,7 @@ func (d *Demo) Close() error {
 		if errors.Is(serveErr, http.ErrServerClosed) || errors.Is(serveErr, context.Canceled) {
 			serveErr = nil
 		}
-		d.closeErr = errors.Join(serveErr, d.gw.Close(), d.stopBackends())
+		d.closeErr = errors.Join(serveErr, d.gw.Close(), d.stopBackends(), d.closeMemDB())
 	})
 	return d.closeErr
 }

@@ -5,10 +5,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/examples/stockquote"
 	"github.com/wsgw/wsgw/examples/temperature"
 	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/wsnotify"
 )
 
 // The demo's shape.
@@ -61,6 +63,8 @@ func gatewayConfig(addr string, stock [][]*backend, temp []*backend) gateway.Con
 	return gateway.Config{
 		Listen:    addr,
 		PublicURL: "http://" + addr,
+		// The broker may deliver to consumers on loopback only.
+		Broker: &wsnotify.Config{Egress: egress.Loopback()},
 		Services: []gateway.ServiceConfig{
 			{
 				Name:    "StockQuote",

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"time"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsnotify"
+	"github.com/wsgw/wsgw/wsnotify/delivery"
+)
+
+// fileBroker is the `broker:` section: present (even as `broker: {}`), the
+// gateway hosts the WS-Notification broker under /wsn/. It maps every
+// field of wsnotify.Config; README.md documents each key.
+type fileBroker struct {
+	PublicURL                   string       `yaml:"public_url"`
+	Topics                      fileTopics   `yaml:"topics"`
+	DefaultTermination          duration     `yaml:"default_termination"`
+	MaxTermination              duration     `yaml:"max_termination"`
+	MaxSubscriptions            int          `yaml:"max_subscriptions"`
+	MaxSubscriptionsPerConsumer int          `yaml:"max_subscriptions_per_consumer"`
+	Delivery                    fileDelivery `yaml:"delivery"`
+	MaxPullPoints               int          `yaml:"max_pull_points"`
+	MaxPullPointMessages        int          `yaml:"max_pull_point_messages"`
+	MaxRegistrations            int          `yaml:"max_registrations"`
+	Egress                      fileEgress   `yaml:"egress"`
+	RequireRegistration         bool         `yaml:"require_registration"`
+	Limits                      fileLimits   `yaml:"limits"`
+	SweepInterval               duration     `yaml:"sweep_interval"`
+}
+
+type fileTopics struct {
+	Fixed     bool     `yaml:"fixed"`
+	Topics    []string `yaml:"topics"`
+	MaxTopics int      `yaml:"max_topics"`
+}
+
+type fileDelivery struct {
+	QueueLen    int      `yaml:"queue_len"`
+	PausedLen   int      `yaml:"paused_len"`
+	MaxBatch    int      `yaml:"max_batch"`
+	Workers     int      `yaml:"workers"`
+	MaxAttempts int      `yaml:"max_attempts"`
+	BaseBackoff duration `yaml:"base_backoff"`
+	MaxBackoff  duration `yaml:"max_backoff"`
+	Timeout     duration `yaml:"timeout"`
+}
+
+// fileEgress is the allow-list of addresses the broker may send to; empty,
+// it allows none (serve grants nothing the file does not name).
+type fileEgress struct {
+	CIDRs   []string `yaml:"cidrs"`
+	Hosts   []string `yaml:"hosts"`
+	Schemes []string `yaml:"schemes"`
+	Ports   []int    `yaml:"ports"`
+}
+
+// toWSNotify maps the section onto the broker's configuration; a nil
+// section is no broker.
+func (b *fileBroker) toWSNotify() *wsnotify.Config {
+	if b == nil {
+		return nil
+	}
+	return &wsnotify.Config{
+		PublicURL: b.PublicURL,
+		Topics: wsnotify.TopicsConfig{
+			Fixed: b.Topics.Fixed, Topics: b.Topics.Topics, MaxTopics: b.Topics.MaxTopics,
+		},
+		DefaultTermination:          time.Duration(b.DefaultTermination),
+		MaxTermination:              time.Duration(b.MaxTermination),
+		MaxSubscriptions:            b.MaxSubscriptions,
+		MaxSubscriptionsPerConsumer: b.MaxSubscriptionsPerConsumer,
+		Delivery: delivery.Config{
+			QueueLen:    b.Delivery.QueueLen,
+			PausedLen:   b.Delivery.PausedLen,
+			MaxBatch:    b.Delivery.MaxBatch,
+			Workers:     b.Delivery.Workers,
+			MaxAttempts: b.Delivery.MaxAttempts,
+			BaseBackoff: time.Duration(b.Delivery.BaseBackoff),
+			MaxBackoff:  time.Duration(b.Delivery.MaxBackoff),
+			Timeout:     time.Duration(b.Delivery.Timeout),
+		},
+		MaxPullPoints:        b.MaxPullPoints,
+		MaxPullPointMessages: b.MaxPullPointMessages,
+		MaxRegistrations:     b.MaxRegistrations,
+		Egress: egress.Config{
+			CIDRs: b.Egress.CIDRs, Hosts: b.Egress.Hosts, Schemes: b.Egress.Schemes, Ports: b.Egress.Ports,
+		},
+		RequireRegistration: b.RequireRegistration,
+		Limits:              b.Limits.toXMLDoc(),
+		SweepInterval:       time.Duration(b.SweepInterval),
+	}
+}
+
+func (l fileLimits) toXMLDoc() xmldoc.Limits {
+	return xmldoc.Limits{
+		MaxBytes:    int64(l.MaxBytes),
+		MaxDepth:    l.MaxDepth,
+		MaxElements: l.MaxElements,
+		MaxAttrs:    l.MaxAttrs,
+		MaxNameLen:  l.MaxNameLen,
+		MaxTextLen:  int(l.MaxTextLen),
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsnotify"
+	"github.com/wsgw/wsgw/wsnotify/delivery"
+)
+
+func TestLoadConfig_BrokerEveryKey(t *testing.T) {
+	fc, err := loadConfig("testdata/broker.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fc.toGateway("/etc/wsgw").Broker
+	want := &wsnotify.Config{
+		PublicURL: "https://wsn.example.com",
+		Topics: wsnotify.TopicsConfig{Fixed: true, MaxTopics: 500,
+			Topics: []string{"{urn:example:quotes}stock/ACME", "{urn:example:quotes}stock/INTC"}},
+		DefaultTermination:          time.Hour,
+		MaxTermination:              48 * time.Hour,
+		MaxSubscriptions:            5000,
+		MaxSubscriptionsPerConsumer: 10,
+		Delivery: delivery.Config{QueueLen: 200, PausedLen: 50, MaxBatch: 20, Workers: 4, MaxAttempts: 3,
+			BaseBackoff: 100 * time.Millisecond, MaxBackoff: 30 * time.Second, Timeout: 5 * time.Second},
+		MaxPullPoints:        100,
+		MaxPullPointMessages: 1000,
+		MaxRegistrations:     50,
+		Egress: egress.Config{CIDRs: []string{"10.0.0.0/8", "loopback"}, Hosts: []string{"*.consumers.example.com"},
+			Schemes: []string{"https"}, Ports: []int{443, 8443}},
+		RequireRegistration: true,
+		Limits:              xmldoc.Limits{MaxBytes: 1 << 20, MaxDepth: 40, MaxElements: 1000, MaxAttrs: 20, MaxNameLen: 100, MaxTextLen: 64 << 10},
+		SweepInterval:       2 * time.Second,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	cfg := fc.toGateway("/etc/wsgw")
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("Validate: got %v, want nil", err)
+	}
+}
+
+func TestLoadConfig_BrokerAbsentOrEmpty(t *testing.T) {
+	var fc fileConfig
+	if err := decodeYAML([]byte("listen: 127.0.0.1:1\n"), &fc); err != nil {
+		t.Fatal(err)
+	}
+	if b := fc.toGateway(".").Broker; b != nil {
+		t.Errorf("no broker section: got %+v, want no broker", b)
+	}
+	fc = fileConfig{}
+	if err := decodeYAML([]byte("broker: {}\n"), &fc); err != nil {
+		t.Fatal(err)
+	}
+	b := fc.toGateway(".").Broker
+	if b == nil {
+		t.Fatal("broker: {}: got no broker, want one with defaults")
+	}
+	if !reflect.DeepEqual(b.Egress, egress.Config{}) {
+		t.Errorf("broker: {} egress: got %+v, want none allowed", b.Egress)
+	}
+}
+
+func TestLoadConfig_BrokerErrorsNamePaths(t *testing.T) {
+	var fc fileConfig
+	err := decodeYAML([]byte("broker:\n  egress:\n    cidr: [loopback]\n  delivery:\n    timeout: soon\n"), &fc)
+	if err == nil {
+		t.Fatal("got nil, want errors")
+	}
+	for _, want := range []string{"broker.egress.cidr: unknown key (line 3)", "broker.delivery.timeout: want a duration"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %q in it", err, want)
+		}
+	}
+	fc = fileConfig{}
+	if err := decodeYAML([]byte("broker:\n  egress: {cidrs: [nonsense]}\n"), &fc); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "broker.egress.cidrs[0]") {
+		t.Errorf("Validate: got %v, want an error at broker.egress.cidrs[0]", err)
+	}
+}
