@@ -23,6 +23,8 @@ Usage:
                                   run the conformance kit against any SOAP implementation
   wsgw conformance testservice --listen ADDR
                                   serve the kit's test service (SOAP 1.2 collection, WS-A echo/notify)
+  wsgw bench durable [--amqp URL] [--messages N] [--concurrency C] [--json]
+                                  measure durable enqueue side by side with RabbitMQ
   wsgw version                    print the version
 
 Run "wsgw <command> -h" for a command's flags.
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdGen(ctx, rest, stdout, stderr)
 	case "conformance":
 		return cmdConformance(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
