@@ -59,11 +59,11 @@
 //     with several subscriptions has several queues, each bounded; the
 //     number of subscriptions per consumer address is bounded too
 //     (Config.MaxSubscriptionsPerConsumer). Workers are shared and bounded.
-//   - Namespace scope: xmldoc does not list the declarations in scope at an
-//     element, so nsscope.go reads them from the start tags of the element
-//     and its ancestors (filters' prefix bindings; self-contained payload
-//     fragments, which carry every inherited declaration so QName-valued
-//     content keeps its meaning).
+//   - Namespace scope: filters' prefix bindings are the declarations in
+//     scope at the filter element (xmldoc Element.InScopeNamespaces);
+//     payloads and reference parameters re-sent in another envelope are
+//     self-contained fragments carrying every inherited declaration, so
+//     QName-valued content keeps its meaning (nsscope.go).
 //   - An empty InitialTerminationTime is not a valid time:
 //     UnacceptableInitialTerminationTimeFault; absent or xsi:nil takes
 //     Config.DefaultTermination.

@@ -14,7 +14,7 @@ import (
 // most once. Any other child is InvalidFilterFault naming it in
 // UnknownFilter. Namespace bindings are those in scope at each expression
 // element.
-func parseFilter(raw []byte, f xmldoc.Element, rec *subRecord, now time.Time) error {
+func parseFilter(f xmldoc.Element, rec *subRecord, now time.Time) error {
 	for c := f.FirstChild(); c.Valid(); c = c.NextSibling() {
 		n := c.Name()
 		var slot **exprRecord
@@ -37,7 +37,7 @@ func parseFilter(raw []byte, f xmldoc.Element, rec *subRecord, now time.Time) er
 		if !ok && n.Local != "TopicExpression" {
 			dialect = XPath1 // lenient: the QueryExpression dialect nearly everyone means
 		}
-		*slot = &exprRecord{Dialect: strings.TrimSpace(dialect), Expr: c.Text(), NS: inScope(raw, c)}
+		*slot = &exprRecord{Dialect: strings.TrimSpace(dialect), Expr: c.Text(), NS: c.InScopeNamespaces()}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/wsgw/wsgw/soap"
 )
@@ -54,4 +55,13 @@ func writeRefParams(w *bytes.Buffer, refParams [][]byte) {
 		w.WriteString(` xmlns:wsgwa="` + soap.WSANS + `" wsgwa:IsReferenceParameter="true"`)
 		w.Write(rp[ne:])
 	}
+}
+
+// nameEnd returns the index after the element name starting at rp[i] (a
+// fragment the broker wrote: the name ends at a space, '>' or '/').
+func nameEnd(rp []byte, i int) int {
+	for i < len(rp) && strings.IndexByte(" \t\r\n>/", rp[i]) < 0 {
+		i++
+	}
+	return i
 }

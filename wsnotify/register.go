@@ -60,7 +60,7 @@ func (b *Broker) registerPublisherOp(req *request) (string, []byte, error) {
 	for c := p.FirstChild(); c.Valid(); c = c.NextSibling() {
 		if c.Name() == brn("Topic") {
 			dialect, _ := c.Attr("", "Dialect")
-			rec.Topics = append(rec.Topics, exprRecord{Dialect: strings.TrimSpace(dialect), Expr: c.Text(), NS: inScope(req.raw, c)})
+			rec.Topics = append(rec.Topics, exprRecord{Dialect: strings.TrimSpace(dialect), Expr: c.Text(), NS: c.InScopeNamespaces()})
 		}
 	}
 	if d := p.Child(NSBR, "Demand"); d.Valid() {

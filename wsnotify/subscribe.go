@@ -25,7 +25,7 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 		return "", nil, wsnFault(fSubscribeCreationFailed, now, "ConsumerReference has no wsa:Address", "")
 	}
 	if f := p.Child(NSB, "Filter"); f.Valid() {
-		if err := parseFilter(raw, f, &rec, now); err != nil {
+		if err := parseFilter(f, &rec, now); err != nil {
 			return "", nil, err
 		}
 	}
