@@ -1,0 +1,46 @@
+package main
+
+import (
+	"time"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway"
+)
+
+// fileReliable is services[].reliable: the service is reliable (WS-RM 1.2,
+// WS-Reliability 1.1; gateway.ReliableConfig). README.md, "services[].reliable".
+type fileReliable struct {
+	Assurance       string            `yaml:"assurance"` // ExactlyOnce (default), AtLeastOnce, AtMostOnce
+	InOrder         bool              `yaml:"in_order"`
+	Require         bool              `yaml:"require"`
+	Incomplete      string            `yaml:"incomplete"`
+	SequenceExpires duration          `yaml:"sequence_expires"`
+	IdleTimeout     duration          `yaml:"idle_timeout"`
+	MaxSequences    int               `yaml:"max_sequences"`
+	MaxHeld         int               `yaml:"max_held"`
+	MaxQueue        int               `yaml:"max_queue"`
+	Retry           fileReliableRetry `yaml:"retry"`
+	Egress          fileEgress        `yaml:"egress"`
+}
+
+type fileReliableRetry struct {
+	MaxAttempts int      `yaml:"max_attempts"`
+	Backoff     duration `yaml:"backoff"`
+	MaxBackoff  duration `yaml:"max_backoff"`
+	Timeout     duration `yaml:"timeout"`
+}
+
+// toGateway maps r; nil stays nil (the service is not reliable).
+func (r *fileReliable) toGateway() *gateway.ReliableConfig {
+	if r == nil {
+		return nil
+	}
+	return &gateway.ReliableConfig{
+		Assurance: r.Assurance, InOrder: r.InOrder, Require: r.Require, Incomplete: r.Incomplete,
+		SequenceExpires: time.Duration(r.SequenceExpires), IdleTimeout: time.Duration(r.IdleTimeout),
+		MaxSequences: r.MaxSequences, MaxHeld: r.MaxHeld, MaxQueue: r.MaxQueue,
+		Retry: gateway.ReliableRetry{MaxAttempts: r.Retry.MaxAttempts, Backoff: time.Duration(r.Retry.Backoff),
+			MaxBackoff: time.Duration(r.Retry.MaxBackoff), Timeout: time.Duration(r.Retry.Timeout)},
+		Egress: egress.Config{CIDRs: r.Egress.CIDRs, Hosts: r.Egress.Hosts, Schemes: r.Egress.Schemes, Ports: r.Egress.Ports},
+	}
+}
