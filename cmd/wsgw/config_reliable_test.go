@@ -45,7 +45,7 @@ func TestLoadConfig_ReliableEveryKey(t *testing.T) {
 	}
 	want = &gateway.ReliableConfig{Assurance: "AtLeastOnce", Require: true, Incomplete: "DiscardEntireSequence",
 		SequenceExpires: time.Hour, IdleTimeout: 10 * time.Minute, MaxSequences: 5, MaxHeld: 6, MaxQueue: 7,
-		Retry: gateway.ReliableRetry{MaxAttempts: 3, Backoff: time.Second, MaxBackoff: time.Minute, Timeout: 5 * time.Second},
+		Retry:  gateway.ReliableRetry{MaxAttempts: 3, Backoff: time.Second, MaxBackoff: time.Minute, Timeout: 5 * time.Second},
 		Egress: egress.Config{CIDRs: []string{"10.0.0.0/8"}, Hosts: []string{"cb.example.com"}, Schemes: []string{"https"}, Ports: []int{443}}}
 	if got := fc.toGateway(".").Services[0].Reliable; !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
