@@ -1,0 +1,94 @@
+package conformance_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/conformance"
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/wsnotify"
+)
+
+// wsnKnownFailures are wsn cases the broker fails today, with the reason
+// (reported to the broker's owner). A case listed here that passes fails
+// the test, so the list cannot go stale.
+var wsnKnownFailures = map[string]string{}
+
+// startBroker serves a wsnotify broker over a badger store in t.TempDir()
+// on a loopback port, its egress allowing loopback only, until the test
+// ends. It returns the base URL.
+func startBroker(t *testing.T) string {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(filepath.Join(t.TempDir(), "db")).WithLogger(nil).WithSyncWrites(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + l.Addr().String()
+	b, err := wsnotify.Open(db, wsnotify.Config{PublicURL: base, Egress: egress.Loopback(), SweepInterval: time.Second},
+		wsnotify.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: b.Handler()}}
+	srv.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.Run(ctx); close(done) }() //nolint:errcheck // nil when ctx ends
+	t.Cleanup(func() { cancel(); <-done; srv.Close(); b.Close(); db.Close() })
+	return base
+}
+
+// TestWSNSuite_PassesAgainstBroker runs the wsn suite, as `wsgw
+// conformance --suite wsn` would, against an in-process broker.
+func TestWSNSuite_PassesAgainstBroker(t *testing.T) {
+	base := startBroker(t)
+	all, err := conformance.Load(os.DirFS("testdata"))
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if strings.HasPrefix(line, "wsn/") {
+				t.Errorf("loading cases: %s", line)
+			}
+		}
+	}
+	var suite *conformance.Suite
+	for _, s := range all {
+		if s.Name == "wsn" {
+			suite = s
+		}
+	}
+	if suite == nil {
+		t.Fatal("no suite wsn in testdata")
+	}
+	r := &conformance.Runner{Target: base, Files: os.DirFS("testdata")}
+	res := r.Run(context.Background(), []*conformance.Suite{suite})
+	for _, sr := range res.Suites {
+		pass, fail, skip := sr.Counts()
+		t.Logf("suite %s: %d passed, %d failed, %d skipped", sr.Suite.Name, pass, fail, skip)
+		for _, c := range sr.Cases {
+			known, isKnown := wsnKnownFailures[c.Case.ID]
+			switch {
+			case c.Outcome == conformance.Fail && isKnown:
+				t.Logf("%s: known failure (%s): %s", c.Case.ID, known, c.Message)
+			case c.Outcome == conformance.Fail:
+				t.Errorf("%s: %s", c.Case.ID, c.Message)
+			case isKnown:
+				t.Errorf("%s: listed as a known failure (%s) but got %v; remove it from wsnKnownFailures", c.Case.ID, known, c.Outcome)
+			}
+		}
+	}
+}
