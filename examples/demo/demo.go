@@ -94,6 +94,10 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	if err != nil {
 		return nil, err
 	}
+	ord, err := d.startOrders() // orders.go
+	if err != nil {
+		return nil, err
+	}
 
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -102,7 +106,8 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	addr := ln.Addr().String()
 	d.URL = "http://" + addr
 	d.Config = gatewayConfig(addr, stock, temp)
-	d.Services = services(d.URL)
+	d.Config.Services = append(d.Config.Services, ordersService(ord))
+	d.Services = append(services(d.URL), ordersInfo(d.URL))
 	d.Broker = brokerURLs(d.URL)
 
 	gw, err := gateway.New(ctx, d.Config, gateway.Options{Logger: opts.Logger, Registry: opts.Registry, DB: db})
