@@ -23,6 +23,20 @@
 // queue once it is written to disk (fsynced), so both sides measure the same
 // thing: the time from send to "the system says it is on disk".
 //
+// # WS-RM through the gateway
+//
+// WSRM measures the reliable path end to end, in one process on loopback:
+// a gateway (package gateway) serving the stock-quote example as a
+// reliable service (WS-RM 1.2, exactly once, in order) on a fresh badger
+// store, in front of the example's backend. Each producer creates a
+// sequence (AcksTo anonymous, before the clock starts) and sends SetQuote
+// messages padded to Load.Size bytes; a message is acknowledged when the
+// HTTP reply carries a SequenceAcknowledgement covering it, which the
+// gateway sends once the message is on disk (wsreliable/driver). The run
+// also reports when the backend had every message. It has no peer. Like
+// examples/demo, this package wires a gateway and is imported by cmd/wsgw
+// only.
+//
 // Each run yields a Result: throughput (messages over the wall time of the
 // whole run, connection and store setup excluded) and the
 // acknowledgement latency of every message, reported as p50, p99

@@ -16,6 +16,9 @@ type Report struct {
 	// Peer is nil when the peer was not measured; PeerNote says why.
 	Peer     *Result
 	PeerNote string
+	// Notes are further lines for the reader, e.g. when a store-and-forward
+	// run's deliveries completed.
+	Notes []string
 }
 
 // Ratios are wsgw's figures over the peer's.
@@ -70,6 +73,9 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(ew)
 	if r.Peer != nil {
 		fmt.Fprintf(ew, "peer: %s\n", r.Peer.System)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintln(ew, n)
 	}
 	if r.Peer == nil {
 		fmt.Fprintf(ew, "peer: not measured (%s)\n", r.PeerNote)

@@ -17,6 +17,7 @@ type jsonReport struct {
 	Peer        *jsonResult `json:"peer"` // null: not measured
 	PeerNote    string      `json:"peer_note,omitempty"`
 	Ratio       *jsonRatio  `json:"ratio"` // wsgw/peer; null without a peer
+	Notes       []string    `json:"notes,omitempty"`
 }
 
 type jsonResult struct {
@@ -47,7 +48,7 @@ func toJSONResult(r Result) jsonResult {
 func (r Report) WriteJSON(w io.Writer) error {
 	out := jsonReport{
 		Benchmark: r.Benchmark, Messages: r.Load.Messages, Size: r.Load.Size,
-		Concurrency: r.Load.Concurrency, Wsgw: toJSONResult(r.Wsgw),
+		Concurrency: r.Load.Concurrency, Wsgw: toJSONResult(r.Wsgw), Notes: r.Notes,
 	}
 	if r.Peer != nil {
 		p := toJSONResult(*r.Peer)

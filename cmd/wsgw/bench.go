@@ -11,9 +11,10 @@ import (
 )
 
 const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--concurrency C] [--amqp URL] [--data DIR] [--json]
+       wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--json]
 
-Measures wsgw side by side with a peer on this machine and reports the
-ratios wsgw/peer (package bench documents what is measured).
+Measures wsgw on this machine, side by side with a peer where there is one,
+and reports the ratios wsgw/peer (package bench documents what is measured).
 
   durable   durable enqueue: N messages of BYTES bytes from C concurrent
             producers into a badgerq queue on a fresh badger store
@@ -21,8 +22,12 @@ ratios wsgw/peer (package bench documents what is measured).
             an AMQP broker (RabbitMQ) at --amqp: a durable queue, persistent
             messages, publisher confirms. Without --amqp, or when it cannot
             be reached, only wsgw is measured and the report says so.
+  wsrm      the reliable path of the gateway, in this process on loopback:
+            C WS-RM 1.2 sequences sending N SetQuote messages (envelopes of
+            BYTES bytes) to the stock-quote example service, reliable, each
+            acknowledged when a SequenceAcknowledgement covering it comes
+            back (stored on disk). No peer.
 
-The WS-RM path through the gateway (wsgw bench wsrm) is not measured yet.
 Exit status: 0 when the run completed, 1 when it failed, 2 for bad usage.
 `
 
@@ -34,6 +39,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch args[0] {
 	case "durable":
 		return benchDurable(ctx, args[1:], stdout, stderr)
+	case "wsrm":
+		return benchWSRM(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
@@ -43,7 +50,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 }
 
-type durableFlags struct {
+type benchFlags struct {
 	load      bench.Load
 	amqp      string
 	queueType string
@@ -51,16 +58,19 @@ type durableFlags struct {
 	json      bool
 }
 
-// parseDurableFlags returns the flags, or an exit code >= 0 to stop.
-func parseDurableFlags(args []string, stderr io.Writer) (*durableFlags, int) {
-	f := &durableFlags{}
-	fs := flag.NewFlagSet("bench durable", flag.ContinueOnError)
+// parseBenchFlags returns the flags of benchmark name (with the AMQP peer's
+// when withPeer), or an exit code >= 0 to stop.
+func parseBenchFlags(name string, withPeer bool, args []string, stderr io.Writer) (*benchFlags, int) {
+	f := &benchFlags{}
+	fs := flag.NewFlagSet("bench "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&f.load.Messages, "messages", 20000, "messages to send")
 	fs.IntVar(&f.load.Size, "size", 1024, "bytes per message")
 	fs.IntVar(&f.load.Concurrency, "concurrency", 16, "concurrent producers, each waiting for its acknowledgement")
-	fs.StringVar(&f.amqp, "amqp", "", "AMQP URL of the peer, e.g. amqp://guest:guest@127.0.0.1:5672/ (none: wsgw only)")
-	fs.StringVar(&f.queueType, "amqp-queue-type", "", `x-queue-type of the peer's queue: "" (classic) or "quorum"`)
+	if withPeer {
+		fs.StringVar(&f.amqp, "amqp", "", "AMQP URL of the peer, e.g. amqp://guest:guest@127.0.0.1:5672/ (none: wsgw only)")
+		fs.StringVar(&f.queueType, "amqp-queue-type", "", `x-queue-type of the peer's queue: "" (classic) or "quorum"`)
+	}
 	fs.StringVar(&f.data, "data", "", "directory in which the fresh badger store is made (and removed); default the temporary directory")
 	fs.BoolVar(&f.json, "json", false, "write the report as JSON")
 	fs.Usage = func() {
@@ -78,14 +88,14 @@ func parseDurableFlags(args []string, stderr io.Writer) (*durableFlags, int) {
 		return nil, 2
 	}
 	if err := f.load.Validate(); err != nil {
-		fmt.Fprintf(stderr, "wsgw bench durable: %v\n", err)
+		fmt.Fprintf(stderr, "wsgw bench %s: %v\n", name, err)
 		return nil, 2
 	}
 	return f, -1
 }
 
 func benchDurable(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f, code := parseDurableFlags(args, stderr)
+	f, code := parseBenchFlags("durable", true, args, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -118,6 +128,31 @@ func benchDurable(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 1
 	}
 	return code
+}
+
+func benchWSRM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, code := parseBenchFlags("wsrm", false, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	fmt.Fprintln(stderr, "wsgw bench wsrm: measuring the gateway's WS-RM path...")
+	res, err := bench.WSRM(ctx, f.load, f.data)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw bench wsrm:", err)
+		return 1
+	}
+	rep := bench.Report{Benchmark: "wsrm", Load: f.load, Wsgw: res.Result,
+		PeerNote: "none for this benchmark; compare with wsgw bench durable"}
+	if res.Delivered > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("backend: every message delivered %.2fs after the first send", res.Delivered.Seconds()))
+	} else {
+		rep.Notes = append(rep.Notes, "backend: not every message was delivered within a minute of the last acknowledgement")
+	}
+	if err := writeReport(stdout, rep, f.json); err != nil {
+		fmt.Fprintln(stderr, "wsgw bench wsrm: writing the report:", err)
+		return 1
+	}
+	return 0
 }
 
 func writeReport(w io.Writer, rep bench.Report, asJSON bool) error {

@@ -20,6 +20,7 @@ func TestBench_Usage(t *testing.T) {
 		{[]string{"bench", "nope"}, 2, `unknown benchmark "nope"`},
 		{[]string{"bench", "durable", "--messages", "0"}, 2, "messages: 0"},
 		{[]string{"bench", "durable", "extra"}, 2, "Usage: wsgw bench durable"},
+		{[]string{"bench", "wsrm", "--amqp", "x"}, 2, "flag provided but not defined"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -87,5 +88,19 @@ func TestBench_DurableWithPeer(t *testing.T) {
 		"--data", t.TempDir(), "--amqp", url}, &stdout, &stderr)
 	if code != 0 || !strings.Contains(stdout.String(), "ratio wsgw/peer: throughput") {
 		t.Errorf("got exit %d, stdout\n%s\nstderr %q; want 0 and the ratios", code, stdout.String(), stderr.String())
+	}
+}
+
+func TestBench_WSRM(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"bench", "wsrm", "--messages", "20", "--concurrency", "2",
+		"--data", t.TempDir()}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("got exit %d, stderr %q; want 0", code, stderr.String())
+	}
+	for _, want := range []string{"wsgw bench wsrm: 20 messages", "throughput (msgs/s)", "every message delivered", "peer: not measured (none for this benchmark"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("got\n%s\nwant it to contain %q", stdout.String(), want)
+		}
 	}
 }

@@ -23,8 +23,8 @@ Usage:
                                   run the conformance kit against any SOAP implementation
   wsgw conformance testservice --listen ADDR
                                   serve the kit's test service (SOAP 1.2 collection, WS-A echo/notify)
-  wsgw bench durable [--amqp URL] [--messages N] [--concurrency C] [--json]
-                                  measure durable enqueue side by side with RabbitMQ
+  wsgw bench durable|wsrm [--amqp URL] [--messages N] [--concurrency C] [--json]
+                                  measure durable enqueue (side by side with RabbitMQ), the WS-RM path
   wsgw version                    print the version
 
 Run "wsgw <command> -h" for a command's flags.
