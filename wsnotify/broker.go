@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/wsdl"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
@@ -61,6 +62,10 @@ type Broker struct {
 	ppMu sync.Mutex // serialises pull-point appends and takes (sequence numbers, counts in pullPoint)
 
 	running sync.Mutex // held by Run
+
+	pubOnce sync.Once // builds pub, pubErr (wsdl.go)
+	pub     *wsdl.Publication
+	pubErr  error
 }
 
 // Open returns a broker over db (records under Options.Prefix), with every

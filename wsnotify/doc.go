@@ -30,6 +30,10 @@
 //
 // Handler serves /wsn/NotificationBroker, /wsn/subscriptions/{id},
 // /wsn/CreatePullPoint, /wsn/pullpoints/{id} and /wsn/registrations/{id}.
+// GET /wsn/NotificationBroker?wsdl publishes the broker's WSDL (wsdl.go):
+// SOAP 1.1 bindings of the OASIS port types, importing the OASIS WSDLs and
+// schemas, which are embedded and served from the broker too (?wsdl=N,
+// ?xsd=N), so toolkits load it offline.
 // Operations are dispatched on the body element's QName, so any SOAPAction
 // or wsa:Action variant is accepted. Identifiers are 128-bit random; the
 // id in a reference's address is what manages the resource (no reference

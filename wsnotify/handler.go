@@ -27,11 +27,12 @@ type op func(*request) (action string, body []byte, err error)
 
 // Handler returns the broker's HTTP handler; it serves paths under /wsn/:
 //
-//	/wsn/NotificationBroker      Notify, Subscribe, GetCurrentMessage, RegisterPublisher; GET ?wsdl
+//	/wsn/NotificationBroker      Notify, Subscribe, GetCurrentMessage, RegisterPublisher; GET ?wsdl, ?wsdl=N, ?xsd=N
 //	/wsn/subscriptions/{id}      Renew, Unsubscribe, PauseSubscription, ResumeSubscription
 //	/wsn/CreatePullPoint         CreatePullPoint
 //	/wsn/pullpoints/{id}         GetMessages, DestroyPullPoint, Notify
 //	/wsn/registrations/{id}      DestroyRegistration
+//	/wsn/xml.xsd                 GET: the xml: schema the WSDL's bf-2.xsd imports
 //
 // Operations are chosen by the QName of the body's first element, whatever
 // the SOAPAction or wsa:Action.
@@ -50,12 +51,13 @@ func (b *Broker) Handler() http.Handler {
 		qGetMessages: b.getMessagesOp, qDestroyPullPoint: b.destroyPullPointOp, qNotify: b.pullPointNotifyOp,
 	}))
 	mux.Handle(pathRegistrations+"{id}", b.endpoint(map[xml.Name]op{qDestroyRegistration: b.destroyRegistrationOp}))
+	mux.HandleFunc("GET "+pathXMLSchema, serveXMLSchema)
 	return mux
 }
 
 func (b *Broker) endpoint(ops map[xml.Name]op) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == pathBroker && r.URL.Query().Has("wsdl") {
+		if r.Method == http.MethodGet && r.URL.Path == pathBroker && r.URL.RawQuery != "" {
 			b.serveWSDL(w, r)
 			return
 		}
