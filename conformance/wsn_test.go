@@ -31,7 +31,7 @@ var wsnKnownFailures = map[string]string{
 // startBroker serves a wsnotify broker over a badger store in t.TempDir()
 // on a loopback port, its egress allowing loopback only, until the test
 // ends. It returns the base URL.
-func startBroker(t *testing.T) string {
+func startBroker(t *testing.T, topics wsnotify.TopicsConfig) string {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(filepath.Join(t.TempDir(), "db")).WithLogger(nil).WithSyncWrites(false))
 	if err != nil {
@@ -42,7 +42,7 @@ func startBroker(t *testing.T) string {
 		t.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
-	b, err := wsnotify.Open(db, wsnotify.Config{PublicURL: base, Egress: egress.Loopback(), SweepInterval: time.Second},
+	b, err := wsnotify.Open(db, wsnotify.Config{PublicURL: base, Egress: egress.Loopback(), SweepInterval: time.Second, Topics: topics},
 		wsnotify.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func startBroker(t *testing.T) string {
 // the cases clean up after themselves, so a second run against the same
 // broker has the same outcomes.
 func TestWSNSuite_PassesAgainstBroker(t *testing.T) {
-	base := startBroker(t)
+	base := startBroker(t, wsnotify.TopicsConfig{})
 	suite := loadWSN(t)
 	for run := 1; run <= 2; run++ {
 		r := &conformance.Runner{Target: base, Files: os.DirFS("testdata")}
@@ -71,6 +71,31 @@ func TestWSNSuite_PassesAgainstBroker(t *testing.T) {
 			t.Logf("run %d, suite %s: %d passed, %d failed, %d skipped", run, sr.Suite.Name, pass, fail, skip)
 			checkOutcomes(t, sr)
 		}
+	}
+}
+
+// TestWSNSuite_FixedTopicSet runs the cases skipped for want of a fixed
+// topic set against a broker that has one.
+func TestWSNSuite_FixedTopicSet(t *testing.T) {
+	base := startBroker(t, wsnotify.TopicsConfig{Fixed: true, Topics: []string{"{urn:wsgw:conformance:wsn:topics}t"}})
+	suite := *loadWSN(t)
+	suite.Cases = nil
+	for _, c := range loadWSN(t).Cases {
+		if strings.Contains(c.Skip, "fixed topic set") {
+			k := *c
+			k.Skip = ""
+			suite.Cases = append(suite.Cases, &k)
+		}
+	}
+	if len(suite.Cases) == 0 {
+		t.Fatal("no wsn case is skipped for want of a fixed topic set")
+	}
+	r := &conformance.Runner{Target: base, Files: os.DirFS("testdata")}
+	res := r.Run(context.Background(), []*conformance.Suite{&suite})
+	for _, sr := range res.Suites {
+		pass, fail, skip := sr.Counts()
+		t.Logf("suite %s, fixed topic set: %d passed, %d failed, %d skipped", sr.Suite.Name, pass, fail, skip)
+		checkOutcomes(t, sr)
 	}
 }
 
