@@ -1,8 +1,10 @@
 // Package demo wires the example services to a gateway in one process: it
 // starts the stockquote and temperature backends on loopback port-0
 // listeners, and a gateway whose configuration points at them (WSDLs loaded
-// from the backends' ?wsdl). `wsgw demo` and the end-to-end and interop
-// tests run it.
+// from the backends' ?wsdl). The gateway also hosts the WS-Notification
+// broker at /wsn/, allowed to deliver to loopback consumers only, with its
+// state in Options.DB. `wsgw demo` and the end-to-end and interop tests
+// run it.
 //
 // Like cmd/wsgw, it is wiring: it imports the gateway, and nothing imports
 // it but commands and tests.
