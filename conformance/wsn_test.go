@@ -24,8 +24,6 @@ import (
 // (reported to the broker's owner). A case listed here that passes fails
 // the test, so the list cannot go stale.
 var wsnKnownFailures = map[string]string{
-	"wsn-pause-keeps-messages": "a paused subscription whose consumer is a pull point drops what is published while paused " +
-		"(wsnotify/notify.go fanOut skips it) instead of keeping it for Resume as push subscriptions do",
 }
 
 // startBroker serves a wsnotify broker over a badger store in t.TempDir()

@@ -84,6 +84,11 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 		return actPauseResp, []byte("<wsnt:PauseSubscriptionResponse/>"), nil
 	}
 	b.disp.Resume(req.id)
+	if err := b.releaseHeld(s); err != nil {
+		f := wsnFault(fResumeFailed, req.now, "delivering the messages kept while paused failed", "")
+		f.Cause = err
+		return "", nil, f
+	}
 	return actResumeResp, []byte("<wsnt:ResumeSubscriptionResponse/>"), nil
 }
 
@@ -102,4 +107,19 @@ func (b *Broker) updateSub(s *subscription, change func(*subRecord)) error {
 		return err
 	}
 	return nil
+}
+
+// releaseHeld moves what a paused pull-point subscription kept into its
+// pull point, in order. A notification published while Resume runs may
+// reach the pull point just before the held ones.
+func (b *Broker) releaseHeld(s *subscription) error {
+	held := s.takeHeld()
+	if len(held) == 0 {
+		return nil
+	}
+	wb := &writeBatch{pp: make([]ppItem, len(held))}
+	for i, data := range held {
+		wb.pp[i] = ppItem{pp: s.rec.PullPoint, data: data}
+	}
+	return b.writeBatch(wb)
 }

@@ -151,9 +151,12 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 			continue
 		}
 		if s.rec.PullPoint != "" {
-			if !s.rec.Paused {
-				batch.pp = append(batch.pp, ppItem{pp: s.rec.PullPoint, data: b.notificationMessage(id, n.msg)})
+			data := b.notificationMessage(id, n.msg)
+			if s.rec.Paused {
+				s.hold(data, b.cfg.Delivery.PausedLen)
+				continue
 			}
+			batch.pp = append(batch.pp, ppItem{pp: s.rec.PullPoint, data: data})
 			continue
 		}
 		b.disp.Enqueue(id, n.msg)

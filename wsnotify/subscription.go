@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
@@ -46,6 +47,33 @@ type subscription struct {
 	topic   *topic.Expr
 	content *xpathFilter
 	props   *xpathFilter
+
+	// heldMu guards held: the messages a paused subscription whose
+	// consumer is a pull point keeps until Resume (push subscriptions keep
+	// theirs in the dispatcher's paused queue), at most
+	// Delivery.PausedLen, the oldest dropped first.
+	heldMu sync.Mutex
+	held   [][]byte
+}
+
+// hold keeps data for Resume, dropping the oldest beyond limit; it
+// returns how many were dropped.
+func (s *subscription) hold(data []byte, limit int) int {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	s.held = append(s.held, data)
+	drop := max(0, len(s.held)-limit)
+	s.held = s.held[drop:]
+	return drop
+}
+
+// takeHeld returns and forgets the held messages.
+func (s *subscription) takeHeld() [][]byte {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	h := s.held
+	s.held = nil
+	return h
 }
 
 func (r *exprRecord) resolver() topic.Resolver {
