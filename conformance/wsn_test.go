@@ -23,8 +23,7 @@ import (
 // wsnKnownFailures are wsn cases the broker fails today, with the reason
 // (reported to the broker's owner). A case listed here that passes fails
 // the test, so the list cannot go stale.
-var wsnKnownFailures = map[string]string{
-}
+var wsnKnownFailures = map[string]string{}
 
 // startBroker serves a wsnotify broker over a badger store in t.TempDir()
 // on a loopback port, its egress allowing loopback only, until the test
