@@ -20,6 +20,13 @@ const idlePoll = 100 * time.Millisecond
 // Each lease holds at most one message per group (badgerq FIFO groups),
 // so the deliveries of one lease run in parallel.
 func (d *Driver) consume(ctx context.Context) {
+	// Whatever is leased was leased by an earlier process (one process
+	// owns the store): deliver it again now, not when its lease runs out.
+	if n, err := d.q.ReleaseLeases(ctx); err != nil && ctx.Err() == nil {
+		d.log.Error("releasing the leases of an earlier run", "err", err)
+	} else if n > 0 {
+		d.log.Info("released the leases of an earlier run", "count", n)
+	}
 	for ctx.Err() == nil {
 		ready := d.q.Ready()
 		leases, err := d.q.Lease(ctx, d.cfg.Workers, 0)

@@ -152,6 +152,9 @@ func TestDriver_InOrderExactlyOnce(t *testing.T) {
 	send(t, d.Driver, seq, 2)
 	send(t, d.Driver, seq, 2) // duplicate
 	waitReceived(t, b, []string{"1", "2", "3"})
+	for deadline := time.Now().Add(5 * time.Second); d.Stats().Delivered != 3 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if s := d.Stats(); s.Accepted != 3 || s.Delivered != 3 {
 		t.Fatalf("stats: got %+v, want 3 accepted and delivered", s)
 	}
@@ -177,8 +180,10 @@ func TestDriver_BackendDownThenRestart(t *testing.T) {
 	send(t, d.Driver, seq, 6)
 	send(t, d.Driver, seq, 3) // a late duplicate, after the restart
 	waitReceived(t, b, []string{"1", "2", "3", "4", "5", "6"})
-	if s := d.Stats(); s.QueueDepth != 0 {
-		t.Fatalf("queue depth: got %d, want 0", s.QueueDepth)
+	for deadline := time.Now().Add(5 * time.Second); d.Stats().QueueDepth != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("queue depth: got %d, want 0", d.Stats().QueueDepth)
+		}
 	}
 }
 
