@@ -49,9 +49,10 @@ type Backend struct {
 	soap http.Handler
 	log  *slog.Logger
 
-	mu     sync.Mutex          // guards orders and seen
-	orders map[string][]string // customer -> OrderIds, in the order received
-	seen   map[string]bool     // delivery IDs taken
+	mu      sync.Mutex          // guards orders, seen and repeats
+	orders  map[string][]string // customer -> OrderIds, in the order received
+	seen    map[string]bool     // delivery IDs taken
+	repeats int                 // deliveries dropped as repeats
 }
 
 // NewBackend returns a backend: SOAP 1.1 and 1.2 on POST (any path), the
@@ -117,6 +118,8 @@ func (b *Backend) submitOrder(w http.ResponseWriter, r *http.Request, o Order) {
 			b.seen[id] = true
 		}
 		b.orders[o.Customer] = append(b.orders[o.Customer], o.OrderID)
+	} else {
+		b.repeats++
 	}
 	b.mu.Unlock()
 	b.log.Info("order", "customer", o.Customer, "orderId", o.OrderID, "item", o.Item,
@@ -129,6 +132,13 @@ func (b *Backend) OrderLog(customer string) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.orders[customer])
+}
+
+// Repeats returns how many deliveries were dropped as repeats.
+func (b *Backend) Repeats() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.repeats
 }
 
 type getOrderLogRequest struct {
