@@ -54,7 +54,9 @@
 // (ErrRejected) is dropped at once, logged. Either way a WS-Reliability
 // sender learns of it (PermanentProcessingFailure). A backend that is down therefore only
 // delays delivery: messages are acknowledged to the client as soon as they
-// are on disk.
+// are on disk. One process owns the store, so when the consumer starts,
+// every lease in the queue is an earlier process's: it releases them
+// (badgerq ReleaseLeases) rather than wait for their visibility timeouts.
 //
 // # Replies
 //

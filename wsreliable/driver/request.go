@@ -67,6 +67,8 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 	case replies = <-r.done:
 	case <-ctx.Done():
 		return busyAnswer(v, "request abandoned")
+	case <-d.done: // Run ended before it got to the request
+		return busyAnswer(v, "shutting down")
 	}
 	if r.err != nil {
 		d.log.Error("reliable request failed", "err", r.err)
