@@ -23,7 +23,8 @@ import (
 )
 
 // ReliableConfig makes a service reliable: requests carrying WS-RM 1.2,
-// WS-MakeConnection 1.1 or WS-Reliability 1.1 content go to the service's
+// WS-MakeConnection 1.1 or WS-Reliability 1.1 content (or wsgw's
+// WS-Reliability reply pickup, driver.NSReplyRequest) go to the service's
 // reliable messaging driver (wsreliable/driver), which stores and
 // acknowledges them and delivers them to the cluster later, with retries.
 // Zero fields take the defaults in their comments.
@@ -109,7 +110,7 @@ var reliableOp = &wsdl.Operation{Name: "(reliable)"}
 // isReliable reports whether msg goes to the service's driver rather than
 // straight to the cluster.
 func (s *service) isReliable(msg *soap.Message) bool {
-	return s.cfg.Reliable != nil && (wsreliable.IsRM(msg) || wsreliable.IsRel(msg))
+	return s.cfg.Reliable != nil && (wsreliable.IsRM(msg) || wsreliable.IsRel(msg) || driver.IsReplyRequest(msg))
 }
 
 // reliables are the drivers of the reliable services and their goroutines.

@@ -344,3 +344,44 @@ func TestReliable_NeedsDB(t *testing.T) {
 		t.Fatalf("New without DB: got %v, want an error naming services[0].reliable", err)
 	}
 }
+
+// relRequest is a WS-Reliability 1.1 Request header for message number of
+// group, ordered, with duplicate elimination, ReplyPattern Response.
+func relRequest(group string, number int) string {
+	return fmt.Sprintf(`<r:Request xmlns:r="%s" soap:mustUnderstand="1"><r:MessageId groupId="%s"><r:SequenceNum number="%d"/></r:MessageId>`+
+		`<r:ExpiryTime>%s</r:ExpiryTime><r:ReplyPattern><r:Value>Response</r:Value></r:ReplyPattern><r:AckRequested/><r:DuplicateElimination/><r:MessageOrder/></r:Request>`,
+		wsreliable.NSRel, group, number, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+}
+
+func TestReliable_WSReliabilityOrderedAndReplyPickup(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	svc := url + "/services/Quotes"
+	const group = "urn:uuid:6d3c1f0e-rel-test"
+	for _, n := range []int{1, 0, 1} { // 1 before 0, then 1 again
+		r := postRM(t, svc, relRequest(group, n), setQuote(fmt.Sprintf("R%d", n)))
+		if r.status != http.StatusOK || !strings.Contains(r.body, "SequenceReplies") {
+			t.Fatalf("message %d: got %d %s, want 200 with SequenceReplies", n, r.status, r.body)
+		}
+	}
+	b.waitLog(t, "R0", "R1")
+
+	const g2 = "urn:uuid:6d3c1f0e-rel-reply"
+	if r := postOp(t, svc, "GetQuote", relRequest(g2, 0), getQuote("ACME")); r.status != http.StatusOK {
+		t.Fatalf("GetQuote: got %d %s", r.status, r.body)
+	}
+	pick := `<x:ReplyRequest xmlns:x="` + driver.NSReplyRequest + `" groupId="` + g2 + `" number="0"/>`
+	waitFor(t, 10*time.Second, func() error {
+		r := postOp(t, svc, "GetQuote", "", pick)
+		if r.status != http.StatusOK || !strings.Contains(r.body, "GetQuoteResponse") {
+			return fmt.Errorf("ReplyRequest: got %d %s", r.status, r.body)
+		}
+		return nil
+	})
+	if r := postOp(t, svc, "GetQuote", "", pick); r.status != http.StatusAccepted {
+		t.Fatalf("ReplyRequest again: got %d %s, want 202 (collected once)", r.status, r.body)
+	}
+}

@@ -89,8 +89,11 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 		return
 	}
 	replyTo := ""
-	if strings.HasPrefix(s.ReplyTo, wsreliable.MCAnonymousPrefix) {
+	switch {
+	case strings.HasPrefix(s.ReplyTo, wsreliable.MCAnonymousPrefix):
 		replyTo = s.ReplyTo
+	case meta.Proto == wsreliable.Rel:
+		replyTo = relReplyAddress(meta.Group, meta.Number) // relreply.go
 	}
 	if err := d.markDone(meta.ID, replyTo, replyBody(reply, status)); err != nil {
 		log.Error("writing done mark", "err", err)
@@ -98,7 +101,7 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 		return
 	}
 	d.delivered.Add(1)
-	if s.ReplyTo != "" && replyTo == "" && len(reply) > 0 {
+	if s.ReplyTo != "" && !strings.HasPrefix(s.ReplyTo, wsreliable.MCAnonymousPrefix) && len(reply) > 0 {
 		d.post(ctx, s.ReplyTo, guessVersion(s.ContentType), reply, "")
 	}
 	d.ack(ctx, l.ID)

@@ -69,8 +69,8 @@
 // answered (acknowledged) long before the backend saw it.
 //
 // WS-Reliability 1.1 has no message to fetch a business reply: its
-// PollRequest returns acknowledgements only. The wsgw extension for it is
-// not implemented yet (the gateway answers PollRequest with the
-// acknowledgement state, as the standard says); see README "Reliable
-// services".
+// PollRequest returns acknowledgements only. The backend's reply to a
+// WS-Reliability message is therefore kept (by groupId and number) and
+// given out once to a wsgw extension request, ReplyRequest; NSReplyRequest
+// documents it and why it exists.
 package driver

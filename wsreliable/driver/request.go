@@ -25,6 +25,9 @@ type request struct {
 // the answer may be sent: what it acknowledges is on disk.
 func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.Header) (int, http.Header, []byte) {
 	v := msg.Version
+	if IsReplyRequest(msg) {
+		return d.replyRequest(msg)
+	}
 	addr, err := soap.ReadAddressing(msg)
 	if err != nil {
 		return faultAnswer(err, v)
