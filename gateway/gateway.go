@@ -27,7 +27,7 @@ type Options struct {
 	Registry *prometheus.Registry // default a new registry (with Go and process collectors)
 	// DB is the node's one store; the parts that persist keep their
 	// records in it under their own key prefixes. Required when
-	// Config.Broker is set.
+	// Config.Broker is set or a service is Reliable.
 	DB *badger.DB
 }
 
