@@ -153,6 +153,8 @@ type Driver struct {
 
 	// versions remembers the SOAP version each group spoke, for messages
 	// sent to its AcksTo/ReplyTo; written by HandleRequest, read by sends.
+	// An entry lives until the sequence is terminated (a group that never
+	// is keeps its few bytes until the process ends).
 	versions sync.Map // group -> soap.Version
 
 	accepted, delivered, redelivered, dead, dups atomic.Uint64

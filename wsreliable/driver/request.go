@@ -50,7 +50,9 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 	for _, ev := range evs {
 		switch ev := ev.(type) {
 		case wsreliable.Message:
-			d.versions.Store(ev.Group, v)
+			d.versions.LoadOrStore(ev.Group, v)
+		case wsreliable.Terminate:
+			d.versions.Delete(ev.Group)
 		case wsreliable.MakeConnection:
 			if body, ok := d.takeReply(ev.Address); ok {
 				return okAnswer(v, body)
