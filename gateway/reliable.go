@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"sync"
 	"time"
@@ -257,6 +258,11 @@ func (b *clusterBackend) try(ctx context.Context, rep *cluster.Replica, d *decis
 	case replyFailed(resp):
 		done(cluster.Failed)
 		return nil, 0, fmt.Errorf("delivering to %s: backend replied %s", rep.URL(), resp.Status)
+	case resp.StatusCode >= 400 && !isSOAPReply(resp):
+		// Not a SOAP fault but a refusal of the request itself (404,
+		// 415...): retrying the same bytes cannot succeed.
+		done(cluster.Success)
+		return nil, 0, fmt.Errorf("%w: %s replied %s", driver.ErrRejected, rep.URL(), resp.Status)
 	}
 	done(cluster.Success)
 	return body, resp.StatusCode, nil
@@ -268,6 +274,11 @@ func reliableDesc(name, help string) *prometheus.Desc {
 
 // reliableCollector reports the drivers' counters at scrape time.
 type reliableCollector struct{ rel *reliables }
+
+func isSOAPReply(resp *http.Response) bool {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return mt == soap.MediaType11 || mt == soap.MediaType12
+}
 
 var reliableDescs = struct{ accepted, delivered, redelivered, dead, dups, depth, deadLetters *prometheus.Desc }{
 	reliableDesc("accepted_total", "Reliable messages accepted (stored for delivery)."),

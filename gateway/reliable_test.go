@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -192,11 +193,17 @@ func postOp(t *testing.T, url, op, header, body string) response {
 // the acknowledged ranges.
 func (c *rmClient) send(n int, symbol string) string {
 	c.t.Helper()
+	return c.sendStatus(n, symbol, http.StatusOK)
+}
+
+// sendStatus is send expecting the HTTP status want.
+func (c *rmClient) sendStatus(n int, symbol string, want int) string {
+	c.t.Helper()
 	hdr := fmt.Sprintf(`<wsrm:Sequence xmlns:wsrm="%s" soap:mustUnderstand="1"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`,
 		wsreliable.NSRM, c.seq, n)
 	r := postRM(c.t, c.url, hdr, setQuote(symbol))
-	if r.status != http.StatusOK {
-		c.t.Fatalf("message %d: got %d, want 200: %s", n, r.status, r.body)
+	if r.status != want {
+		c.t.Fatalf("message %d: got %d, want %d: %s", n, r.status, want, r.body)
 	}
 	return ackRanges(r.body)
 }
@@ -384,4 +391,58 @@ func TestReliable_WSReliabilityOrderedAndReplyPickup(t *testing.T) {
 	if r := postOp(t, svc, "GetQuote", "", pick); r.status != http.StatusAccepted {
 		t.Fatalf("ReplyRequest again: got %d %s, want 202 (collected once)", r.status, r.body)
 	}
+}
+
+func TestReliable_RequireRefusesPlainRequests(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	svc := reliableQuote(b)
+	svc.Reliable.Require = true
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{svc}}, db)
+	defer stop()
+	r := postOp(t, url+"/services/Quotes", "SetQuote", "", setQuote("X"))
+	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "WSRMRequired") {
+		t.Fatalf("plain request: got %d %s, want a WSRMRequired fault", r.status, r.body)
+	}
+}
+
+func TestReliable_AcksToThroughEgress(t *testing.T) {
+	b := newLogBackend(t)
+	acks := make(chan string, 8)
+	cb := httptestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		acks <- string(body)
+		w.WriteHeader(http.StatusAccepted)
+	})
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	svc := url + "/services/Quotes"
+	hdr := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionCreateSequence + `</wsa:Action>`
+	r := postRM(t, svc, hdr, `<wsrm:CreateSequence xmlns:wsrm="`+wsreliable.NSRM+`" xmlns:wsa="`+rmWSANS+`"><wsrm:AcksTo><wsa:Address>`+cb+`</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	m := identRE.FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("CreateSequence: got %d %s", r.status, r.body)
+	}
+	c := &rmClient{t: t, url: svc, seq: m[1]}
+	if got := c.sendStatus(1, "A", http.StatusAccepted); got != "" {
+		t.Fatalf("reply to a message whose acks go to AcksTo: got %q, want no acknowledgement", got)
+	}
+	select {
+	case ack := <-acks:
+		if ackRanges(ack) != "1-1" {
+			t.Fatalf("acknowledgement at AcksTo: got %s", ack)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no acknowledgement at AcksTo")
+	}
+	b.waitLog(t, "A")
+}
+
+func httptestServer(t *testing.T, h http.HandlerFunc) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
