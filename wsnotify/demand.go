@@ -132,14 +132,26 @@ func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
 		return
 	}
 	b.mu.Lock()
+	before := r.rec.PubSubs
 	r.rec.PubSubs = subs
 	rec := r.rec
 	_, live := b.regs[rec.ID]
-	b.mu.Unlock()
-	if live {
-		if err := b.st.put("reg", rec.ID, rec); err != nil {
-			b.log.Error("wsnotify: storing registration", "id", rec.ID, "err", err)
+	if !live {
+		// Deleted meanwhile: deleteReg orphaned the subscriptions it saw;
+		// the ones made since must end too.
+		for _, ps := range subs {
+			if !slices.ContainsFunc(before, func(o pubSub) bool { return o.Manager == ps.Manager }) {
+				b.orphans = append(b.orphans, ps)
+			}
 		}
+	}
+	b.mu.Unlock()
+	if !live {
+		b.kickDemand()
+		return
+	}
+	if err := b.st.put("reg", rec.ID, rec); err != nil {
+		b.log.Error("wsnotify: storing registration", "id", rec.ID, "err", err)
 	}
 }
 

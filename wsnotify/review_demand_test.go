@@ -1,0 +1,61 @@
+package wsnotify
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+// TestBroker_DestroyRegistrationDuringPublisherSubscribe: a registration
+// destroyed while the broker is subscribing at its publisher must not leave
+// that publisher subscription behind: the broker unsubscribes it.
+func TestBroker_DestroyRegistrationDuringPublisherSubscribe(t *testing.T) {
+	e := newEnv(t, testConfig(), "")
+	inSubscribe, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex // guards ops
+	var ops []string
+	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		m, err := soap.ReadMessageBytes(body, xmldoc.Limits{})
+		if err != nil {
+			t.Errorf("publisher got a bad envelope: %v", err)
+			return
+		}
+		name := m.Payload.Name().Local
+		mu.Lock()
+		ops = append(ops, name)
+		mu.Unlock()
+		resp := `<wsnt:` + name + `Response/>`
+		if name == "Subscribe" {
+			close(inSubscribe)
+			<-release
+			resp = `<wsnt:SubscribeResponse><wsnt:SubscriptionReference><wsa:Address>http://` + r.Host + `/sub/1</wsa:Address></wsnt:SubscriptionReference></wsnt:SubscribeResponse>`
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<s:Envelope xmlns:s="`+soap.NS11+`" xmlns:wsnt="`+NSB+`" xmlns:wsa="`+soap.WSANS+`"><s:Body>`+resp+`</s:Body></s:Envelope>`)
+	}))
+	defer pub.Close()
+	calls := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(ops, ",") }
+
+	r := e.post(pathBroker, soap.V11, registerXML(pub.URL, "tns:a", true, ""))
+	reg := r.address("PublisherRegistrationReference")
+	if r.status != 200 {
+		t.Fatalf("RegisterPublisher: HTTP %d\n%s", r.status, r.body)
+	}
+	c := newConsumer(t)
+	subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), ""))
+	<-inSubscribe
+	if r := e.post(strings.TrimPrefix(reg, e.base), soap.V11, `<wsn-br:DestroyRegistration xmlns:wsn-br="`+NSBR+`"/>`); r.status != 200 {
+		t.Fatalf("DestroyRegistration: HTTP %d\n%s", r.status, r.body)
+	}
+	close(release)
+	waitFor(t, "Unsubscribe at the publisher of the destroyed registration", func() bool {
+		return calls() == "Subscribe,Unsubscribe"
+	})
+}
