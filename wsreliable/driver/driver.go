@@ -152,9 +152,9 @@ type Driver struct {
 	sem   chan struct{}  // bounds outbound sends
 
 	// versions remembers the SOAP version each group spoke, for messages
-	// sent to its AcksTo/ReplyTo; written by HandleRequest, read by sends.
-	// An entry lives until the sequence is terminated (a group that never
-	// is keeps its few bytes until the process ends).
+	// sent to its AcksTo/ReplyTo: stored by the loop when the engine
+	// persists the group, deleted when the engine deletes it (or on
+	// TerminateSequence), so it is bounded like the engine's groups.
 	versions sync.Map // group -> soap.Version
 
 	accepted, delivered, redelivered, dead, dups atomic.Uint64

@@ -3,11 +3,13 @@ package driver
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -57,9 +59,10 @@ func (d *Driver) step(ctx context.Context, batch []*request) {
 	}
 	byRef := map[uint64][]wsreliable.Reply{}
 	var err error
+	vs := batchVersions(batch)
 	for d.eng.HasReady() {
 		rd := d.eng.Ready()
-		if err = d.apply(ctx, rd); err != nil {
+		if err = d.apply(ctx, rd, vs); err != nil {
 			break
 		}
 		for _, rp := range rd.Replies {
@@ -79,8 +82,42 @@ func (d *Driver) step(ctx context.Context, batch []*request) {
 	}
 }
 
-// apply carries out rd (see package doc): deliveries, records, then sends.
-func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
+// batchVersions maps the groups of batch's messages to the SOAP version
+// their request spoke.
+func batchVersions(batch []*request) map[string]soap.Version {
+	vs := map[string]soap.Version{}
+	for _, r := range batch {
+		for _, ev := range r.evs {
+			if m, ok := ev.(wsreliable.Message); ok {
+				vs[m.Group] = r.v
+			}
+		}
+	}
+	return vs
+}
+
+// trackVersions remembers the SOAP version of the groups the engine
+// stores (vs: this batch's) and forgets those it deletes, so that the
+// map holds no more than the engine does: a message for a group the
+// engine refused leaves nothing behind.
+func (d *Driver) trackVersions(recs []wsreliable.Record, vs map[string]soap.Version) {
+	for _, r := range recs {
+		id, ok := strings.CutPrefix(r.Key, "in/") // wsreliable's group records
+		switch {
+		case !ok:
+		case r.Value == nil:
+			d.versions.Delete(id)
+		default:
+			if v, ok := vs[id]; ok {
+				d.versions.LoadOrStore(id, v)
+			}
+		}
+	}
+}
+
+// apply carries out rd (see package doc): deliveries, records, then sends;
+// vs are the SOAP versions of the batch's groups.
+func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]soap.Version) error {
 	if len(rd.Deliver) > 0 {
 		msgs := make([]queueing.Message, len(rd.Deliver))
 		for i, dl := range rd.Deliver {
@@ -96,8 +133,9 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
 			return err
 		}
 	}
+	d.trackVersions(rd.Persist, vs)
 	for _, o := range rd.Send {
-		d.sendOutbound(ctx, o)
+		d.sendOutbound(ctx, o, vs)
 	}
 	for _, f := range rd.Failed {
 		d.log.Warn("outbound message given up", "to", f.To, "number", f.Number, "reason", f.Reason)

@@ -14,6 +14,7 @@ import (
 // request is one HTTP request's events on their way through the loop.
 type request struct {
 	ref  uint64
+	v    soap.Version // the request's SOAP version
 	evs  []wsreliable.Event
 	done chan []wsreliable.Reply // buffered: the loop never blocks on it
 	err  error                   // set by the loop before done is sent to
@@ -49,8 +50,6 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 	}
 	for _, ev := range evs {
 		switch ev := ev.(type) {
-		case wsreliable.Message:
-			d.versions.LoadOrStore(ev.Group, v)
 		case wsreliable.Terminate:
 			d.versions.Delete(ev.Group)
 		case wsreliable.MakeConnection:
@@ -59,7 +58,7 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 			}
 		}
 	}
-	r := &request{ref: ref, evs: evs, done: make(chan []wsreliable.Reply, 1)}
+	r := &request{ref: ref, v: v, evs: evs, done: make(chan []wsreliable.Reply, 1)}
 	select {
 	case d.reqs <- r:
 	case <-ctx.Done():
