@@ -1,6 +1,8 @@
 package wsnotify
 
 import (
+	"errors"
+
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -32,7 +34,9 @@ func (b *Broker) renewOp(req *request) (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := b.updateSub(s, func(r *subRecord) { r.Termination = t }); err != nil {
+	if err := b.updateSub(s, func(r *subRecord) { r.Termination = t }); errors.Is(err, errSubGone) {
+		return "", nil, wsnFault(fResourceUnknown, req.now, "no such subscription", "")
+	} else if err != nil {
 		f := wsnFault(fUnacceptableTermTime, req.now, "storing the new termination time failed", timeBounds(req.now, req.now.Add(b.cfg.MaxTermination)))
 		f.Code, f.Cause = soap.CodeReceiver, err
 		return "", nil, f
@@ -69,7 +73,9 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := b.updateSub(s, func(r *subRecord) { r.Paused = paused }); err != nil {
+	if err := b.updateSub(s, func(r *subRecord) { r.Paused = paused }); errors.Is(err, errSubGone) {
+		return "", nil, wsnFault(fResourceUnknown, req.now, "no such subscription", "")
+	} else if err != nil {
 		fault, what := fResumeFailed, "resuming"
 		if paused {
 			fault, what = fPauseFailed, "pausing"
@@ -92,10 +98,18 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 	return actResumeResp, []byte("<wsnt:ResumeSubscriptionResponse/>"), nil
 }
 
+// errSubGone: the subscription was removed after it was looked up.
+var errSubGone = errors.New("subscription removed")
+
 // updateSub applies change to s's record and persists it; on a store
-// failure the change is undone.
+// failure the change is undone. A subscription removed meanwhile (by
+// Unsubscribe or expiry) is not stored again: errSubGone.
 func (b *Broker) updateSub(s *subscription, change func(*subRecord)) error {
 	b.mu.Lock()
+	if s.gone {
+		b.mu.Unlock()
+		return errSubGone
+	}
 	old := s.rec
 	change(&s.rec)
 	rec := s.rec
@@ -105,6 +119,15 @@ func (b *Broker) updateSub(s *subscription, change func(*subRecord)) error {
 		s.rec = old
 		b.mu.Unlock()
 		return err
+	}
+	b.mu.RLock()
+	gone := s.gone
+	b.mu.RUnlock()
+	if gone { // removed while storing: its delete may have run first
+		if err := b.st.delete("sub", rec.ID); err != nil {
+			return err
+		}
+		return errSubGone
 	}
 	return nil
 }

@@ -54,6 +54,10 @@ type subscription struct {
 	// Delivery.PausedLen, the oldest dropped first.
 	heldMu sync.Mutex
 	held   [][]byte
+
+	// gone is set (under Broker.mu) when the subscription is removed, so
+	// that a late updateSub does not store its record again.
+	gone bool
 }
 
 // hold keeps data for Resume, dropping the oldest beyond limit; it
@@ -150,6 +154,7 @@ func (b *Broker) removeLocked(id string) *subscription {
 		return nil
 	}
 	delete(b.subs, id)
+	s.gone = true
 	b.index.Remove(id)
 	delete(b.noTopic, id)
 	if b.consumers[s.rec.Consumer]--; b.consumers[s.rec.Consumer] <= 0 {
