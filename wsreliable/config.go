@@ -91,7 +91,9 @@ type Config struct {
 	MaxGroups int
 	// MaxHeld bounds the hold-back buffer of one ordered group; a message
 	// that would exceed it is not accepted (not acknowledged, so the sender
-	// retries it later). Zero: 1024.
+	// retries it later). It bounds as well the gaps in any group's received
+	// numbers: a message that would open one more is not accepted either.
+	// Zero: 1024.
 	MaxHeld int
 	// MaxMessageNumber is the highest message number accepted; above it
 	// WS-RM answers MessageNumberRollover. Zero: 9223372036854775807 (WS-RM

@@ -97,8 +97,14 @@ func (e *Engine) activeGroups() int {
 	return n
 }
 
-// canAccept reports whether accepting n would overflow the hold-back buffer.
+// canAccept reports whether accepting n would overflow the hold-back buffer,
+// or open a gap beyond MaxHeld in the received set (which is persisted
+// whole with each message: unbounded gaps cost memory and quadratic
+// writes). A number that fills or extends a range is always welcome.
 func (e *Engine) canAccept(g *inGroup, n uint64) bool {
+	if len(g.Received) >= e.cfg.MaxHeld && len(g.Received.Add(n)) > len(g.Received) {
+		return false
+	}
 	return (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) || len(g.held) < e.cfg.MaxHeld
 }
 
