@@ -175,12 +175,21 @@ func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
 	e.dirtyIn[g.ID] = true
 }
 
-// forget removes g and its records.
+// forget removes g and its records, and the sequence g's CreateSequence
+// offered when nothing on it waits for an acknowledgement (one with
+// messages in flight ends by its own acknowledgements or retransmission
+// limit).
 func (e *Engine) forget(g *inGroup) {
 	e.dropHeld(g)
 	delete(e.in, g.ID)
 	delete(e.dirtyIn, g.ID)
 	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID)})
+	if g.Offer == "" {
+		return
+	}
+	if s := e.out[e.outByID[g.Offer]]; s != nil && len(s.unacked) == 0 {
+		e.removeSeq(s)
+	}
 }
 
 // ack returns g's acknowledgement (WS-RM 3.9 semantics).
