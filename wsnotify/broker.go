@@ -63,6 +63,10 @@ type Broker struct {
 
 	running sync.Mutex // held by Run
 
+	dlMu           sync.Mutex // guards dlCount, maxDeadLetters; serialises dead-letter writes
+	dlCount        int        // dead-letter records in the store
+	maxDeadLetters int        // bound of dlCount; the oldest records are deleted beyond it
+
 	pubOnce sync.Once // builds pub, pubErr (wsdl.go)
 	pub     *wsdl.Publication
 	pubErr  error
@@ -92,6 +96,7 @@ func Open(db *badger.DB, cfg Config, opts Options) (*Broker, error) {
 		demand: make(chan struct{}, 1),
 		subs:   map[string]*subscription{}, noTopic: map[string]struct{}{},
 		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*pullPoint{},
+		maxDeadLetters: maxDeadLetters,
 	}
 	if b.log == nil {
 		b.log = slog.Default()

@@ -16,7 +16,7 @@ import (
 //	pp/{id}                  pull point record (JSON)
 //	ppm/{id}/{seq:8 bytes}   a pull point's stored NotificationMessage
 //	cur/{topic}              the current (last) message of a topic
-//	dl/{unixnano:8}{id}      a dead-lettered delivery (JSON)
+//	dl/{unixnano:8}{id}      a dead-lettered delivery (JSON); the newest maxDeadLetters kept
 type store struct {
 	db     *badger.DB
 	prefix string

@@ -44,5 +44,8 @@ func (b *Broker) load() error {
 	if err := b.loadSubs(); err != nil {
 		return err
 	}
+	if err := b.countDeadLetters(); err != nil {
+		return err
+	}
 	return b.loadRegs()
 }
