@@ -137,6 +137,13 @@ func (d *Driver) nack(ctx context.Context, l queueing.Lease, meta deliveryMeta) 
 		maxAttempts = 10 // badgerq's default
 	}
 	last := maxAttempts > 0 && l.Attempts >= maxAttempts
+	if last {
+		// Going to the dead letters: a repeat of it in the queue (see
+		// the package doc) must not be delivered after all.
+		if err := d.markDone(meta.ID, "", nil); err != nil {
+			d.log.Error("writing done mark", "err", err)
+		}
+	}
 	if err := d.q.Nack(ctx, l.ID, -1); err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("nacking delivery", "id", l.ID, "err", err)
