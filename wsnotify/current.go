@@ -47,3 +47,46 @@ func (b *Broker) getCurrentMessageOp(req *request) (string, []byte, error) {
 	body := "<wsnt:GetCurrentMessageResponse>" + string(payload) + "</wsnt:GetCurrentMessageResponse>"
 	return actGetCurrentResp, []byte(body), nil
 }
+
+// loadTopics puts the topics of the retained current messages back in an
+// open topic set (they appeared on first publish and are not in the
+// configuration), so that the set and its MaxTopics bound survive a
+// restart. A retained message on a topic the set no longer admits (full,
+// or not in a fixed set) is deleted.
+func (b *Broker) loadTopics() error {
+	pfx := b.st.key("cur", "")
+	var stale [][]byte
+	err := b.st.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			p, ok := parseTopicKey(string(k[len(pfx):]))
+			if ok && b.topics.Publish(p) == nil {
+				continue
+			}
+			stale = append(stale, it.Item().KeyCopy(nil))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range stale {
+		if err := b.st.db.Update(func(txn *badger.Txn) error { return txn.Delete(k) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseTopicKey parses topic.Path.String ("{namespace}root/child"); names
+// are NCNames, so the last '}' ends the namespace.
+func parseTopicKey(s string) (topic.Path, bool) {
+	end := strings.LastIndexByte(s, '}')
+	if !strings.HasPrefix(s, "{") || end < 0 {
+		return topic.Path{}, false
+	}
+	p, err := topic.NewPath(s[1:end], strings.Split(s[end+1:], "/")...)
+	return p, err == nil
+}

@@ -41,6 +41,9 @@ func (b *Broker) load() error {
 	if err := b.loadPullPoints(); err != nil {
 		return err
 	}
+	if err := b.loadTopics(); err != nil {
+		return err
+	}
 	if err := b.loadSubs(); err != nil {
 		return err
 	}
