@@ -26,16 +26,31 @@ func (d *Driver) sendOutbound(ctx context.Context, o wsreliable.Outbound, vs map
 		v = x
 	}
 	body := wsreliable.EncodeOutbound(wsreliable.EncodeContext{Version: v, Self: d.cfg.Self}, o, false)
-	d.post(ctx, o.To, v, body, "")
+	// The engine loop must not wait for a sending slot: slow or silent
+	// addresses would stall every request of the service. Without a free
+	// slot the message is dropped (acknowledgements are regenerated).
+	select {
+	case d.sem <- struct{}{}:
+	default:
+		d.log.Warn("too many outbound messages in flight: dropped", "kind", o.Kind.String(), "to", o.To)
+		return
+	}
+	d.postHolding(ctx, o.To, v, body, "")
 }
 
-// post sends body to addr in the background.
+// post sends body to addr in the background, waiting for a sending slot.
 func (d *Driver) post(ctx context.Context, addr string, v soap.Version, body []byte, action string) {
 	select {
 	case d.sem <- struct{}{}:
 	case <-ctx.Done():
 		return
 	}
+	d.postHolding(ctx, addr, v, body, action)
+}
+
+// postHolding sends body to addr in the background; the caller holds a
+// slot of sem, which the send releases.
+func (d *Driver) postHolding(ctx context.Context, addr string, v soap.Version, body []byte, action string) {
 	d.sends.Add(1)
 	go func() {
 		defer func() { <-d.sem; d.sends.Done() }()
