@@ -1,0 +1,438 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+const (
+	wsrmNS      = "http://docs.oasis-open.org/ws-rx/wsrm/200702"
+	soap11EnvNS = "http://schemas.xmlsoap.org/soap/envelope/"
+	soap12EnvNS = "http://www.w3.org/2003/05/soap-envelope"
+	ordersNS    = "urn:wsgw:examples:orders"
+)
+
+// gsoapShare is where Debian's gsoap package puts the plugin, import and
+// custom sources that testdata/gsoap/build.sh compiles.
+const gsoapShare = "/usr/share/gsoap"
+
+// requireGSOAP skips (fails when CI is set) unless gSOAP's generators,
+// its WS-RM plugin sources (package gsoap), its header and library
+// (libgsoap-dev) and a C compiler are there.
+func requireGSOAP(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, tool := range []string{"wsdl2h", "soapcpp2", "gcc", "sh"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	for _, f := range []string{
+		gsoapShare + "/plugin/wsrmapi.c", gsoapShare + "/plugin/wsaapi.c", gsoapShare + "/import/wsrm.h",
+		gsoapShare + "/custom/duration.c", "/usr/include/stdsoap2.h",
+	} {
+		if _, err := os.Stat(f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("cannot build the gSOAP WS-RM client: missing %s (.ci/run installs gsoap and libgsoap-dev)", strings.Join(missing, ", "))
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s; CI is set", msg)
+	}
+	t.Skip(msg)
+}
+
+// exchange is one HTTP request and response that went through recorder.
+type exchange struct {
+	req, resp []byte
+	status    int
+	lost      bool // the recorder answered 202 itself; the gateway never saw req
+}
+
+// recorder is a reverse proxy in front of the gateway that keeps every
+// exchange, so the test can check what the client sent and was told. When
+// lose is set, the first request it matches is lost: answered with an
+// empty HTTP 202 and not forwarded.
+type recorder struct {
+	*httptest.Server
+	target string
+	lose   func(req []byte) bool
+	mu     sync.Mutex // guards log and lost
+	log    []exchange
+	lost   bool
+}
+
+func newRecorder(t *testing.T, target string, lose func(req []byte) bool) *recorder {
+	r := &recorder{target: target, lose: lose}
+	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *recorder) serve(w http.ResponseWriter, in *http.Request) {
+	body, err := io.ReadAll(in.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if r.loseFirst(body) {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	out, err := http.NewRequestWithContext(in.Context(), in.Method, r.target+in.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	for _, h := range []string{"Content-Type", "SOAPAction"} {
+		if v := in.Header.Values(h); v != nil {
+			out.Header[h] = v
+		}
+	}
+	resp, err := http.DefaultClient.Do(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	rbody, err := io.ReadAll(resp.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	r.mu.Lock()
+	r.log = append(r.log, exchange{req: body, resp: rbody, status: resp.StatusCode})
+	r.mu.Unlock()
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(rbody)
+}
+
+// loseFirst reports whether req is the first request matching r.lose, and
+// records it as lost if so.
+func (r *recorder) loseFirst(req []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lose == nil || r.lost || !r.lose(req) {
+		return false
+	}
+	r.lost = true
+	r.log = append(r.log, exchange{req: req, status: http.StatusAccepted, lost: true})
+	return true
+}
+
+func (r *recorder) exchanges() []exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.log)
+}
+
+// envelope is what the test reads from one SOAP 1.1 or 1.2 envelope.
+type envelope struct {
+	ns     string         // the envelope namespace
+	action string         // wsa:Action header
+	header xmldoc.Element // soap:Header (may be invalid)
+	body   xmldoc.Element // the first child of soap:Body (may be invalid)
+}
+
+func parseEnvelope(b []byte) (envelope, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return envelope{}, nil
+	}
+	doc, err := xmldoc.ParseBytes(b, xmldoc.Limits{})
+	if err != nil {
+		return envelope{}, err
+	}
+	root := doc.Root()
+	ns := root.Name().Space
+	if root.Name().Local != "Envelope" || (ns != soap11EnvNS && ns != soap12EnvNS) {
+		return envelope{}, fmt.Errorf("root element %v: want a SOAP 1.1 or 1.2 Envelope", root.Name())
+	}
+	env := envelope{ns: ns, header: root.Child(ns, "Header")}
+	if body := root.Child(ns, "Body"); body.Valid() {
+		env.body = body.FirstChild()
+	}
+	if env.header.Valid() {
+		env.action = strings.TrimSpace(env.header.Child(wsaNS, "Action").Text())
+	}
+	return env, nil
+}
+
+// messageNumber is the wsrm:MessageNumber of a request, 0 without one.
+func messageNumber(req []byte) int {
+	env, err := parseEnvelope(req)
+	if err != nil {
+		return 0
+	}
+	num, _ := strconv.Atoi(strings.TrimSpace(env.header.Child(wsrmNS, "Sequence").Child(wsrmNS, "MessageNumber").Text()))
+	return num
+}
+
+// gsoapCase is one run of the gSOAP client: a sequence of n SubmitOrders
+// over SOAP version; lose, when not 0, is the message number whose first
+// transmission the recorder loses.
+type gsoapCase struct {
+	name, version, envNS string
+	n, lose              int
+}
+
+// TestGSOAP_WSRMSequenceExactlyOnceInOrder: a WS-RM 1.2 source the project
+// did not write, gSOAP 2.8's wsrm plugin (testdata/gsoap/client.c, built
+// here from the demo's Orders WSDL), sends sequences of SubmitOrders
+// through the gateway: CreateSequence, five messages with AckRequested,
+// CloseSequence, TerminateSequence; over SOAP 1.1, over SOAP 1.2, and
+// over SOAP 1.1 with message 3 lost on the way (the acknowledgements leave
+// a gap, the plugin resends it before closing). The plugin must end with
+// every message acknowledged, and the backend must get every OrderId
+// once, in order.
+func TestGSOAP_WSRMSequenceExactlyOnceInOrder(t *testing.T) {
+	requireGSOAP(t)
+	d := startDemo(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	build := exec.CommandContext(ctx, "sh", "testdata/gsoap/build.sh", d.URL+"/services/Orders?wsdl", dir)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the gSOAP client: %v\n%s", err, out)
+	}
+	for _, tc := range []gsoapCase{
+		{name: "SOAP11", version: "1.1", envNS: soap11EnvNS, n: 5},
+		{name: "SOAP12", version: "1.2", envNS: soap12EnvNS, n: 5},
+		{name: "SOAP11_Message3Lost", version: "1.1", envNS: soap11EnvNS, n: 5, lose: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			runGSOAPSequence(ctx, t, d.URL, filepath.Join(dir, "client"), tc)
+		})
+	}
+}
+
+// runGSOAPSequence runs the gSOAP client through a recorder in front of
+// the gateway, and checks what it reports, what went over the wire and
+// what the backend got.
+func runGSOAPSequence(ctx context.Context, t *testing.T, gatewayURL, client string, tc gsoapCase) {
+	customer := "gsoap-" + tc.name
+	var lose func([]byte) bool
+	if tc.lose != 0 {
+		lose = func(req []byte) bool { return messageNumber(req) == tc.lose }
+	}
+	rec := newRecorder(t, gatewayURL, lose)
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, client, rec.URL+"/services/Orders", customer, strconv.Itoa(tc.n), tc.version)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	t.Logf("gSOAP client output:\n%s%s", stdout.String(), stderr.String())
+	if runErr != nil {
+		t.Errorf("gSOAP client: %v", runErr)
+	}
+
+	// The plugin keeps a message until an acknowledgement covers it.
+	want := []string{"created ok"}
+	unacked := 0
+	for i := 1; i <= tc.n; i++ {
+		if i == tc.lose {
+			unacked = 1
+		}
+		want = append(want, fmt.Sprintf("sent %d unacked %d", i, unacked))
+	}
+	if unacked != 0 {
+		want = append(want, "resend 1")
+	}
+	want = append(want, "closed unacked 0", "terminated")
+	if got := strings.Split(strings.TrimSpace(stdout.String()), "\n"); !slices.Equal(got, want) {
+		t.Errorf("gSOAP client steps: got %q, want %q", got, want)
+	}
+
+	checkWSRMExchanges(t, rec.exchanges(), tc)
+
+	var wantIDs []string
+	for i := 1; i <= tc.n; i++ {
+		wantIDs = append(wantIDs, fmt.Sprintf("%s-%d", customer, i))
+	}
+	var got []string
+	waitFor(t, 20*time.Second, func() error {
+		var err error
+		if got, err = orderLog(gatewayURL, customer); err != nil {
+			return err
+		}
+		if len(got) < tc.n {
+			return fmt.Errorf("GetOrderLog(%s): got %q, want %q", customer, got, wantIDs)
+		}
+		return nil
+	})
+	if !slices.Equal(got, wantIDs) {
+		t.Errorf("GetOrderLog(%s): got %q, want %q (each once, in order)", customer, got, wantIDs)
+	}
+}
+
+// checkWSRMExchanges checks the messages the gSOAP client exchanged with
+// the gateway, all in SOAP envelopes of namespace tc.envNS: CreateSequence;
+// SubmitOrders numbered 1..n with AckRequested, each answered by a
+// SequenceAcknowledgement of exactly the numbers the gateway has got (but
+// the lost one, which no answer reached); the lost message again; then
+// CloseSequence and TerminateSequence.
+func checkWSRMExchanges(t *testing.T, log []exchange, tc gsoapCase) {
+	t.Helper()
+	type step struct {
+		action string
+		num    int
+	}
+	want := []step{{action: wsrmNS + "/CreateSequence"}}
+	for i := 1; i <= tc.n; i++ {
+		want = append(want, step{ordersNS + "/SubmitOrder", i})
+	}
+	if tc.lose != 0 {
+		want = append(want, step{ordersNS + "/SubmitOrder", tc.lose})
+	}
+	want = append(want, step{action: wsrmNS + "/CloseSequence"}, step{action: wsrmNS + "/TerminateSequence"})
+
+	var got []step
+	var seqID string
+	received := map[int]bool{}
+	for i, x := range log {
+		req, err := parseEnvelope(x.req)
+		if err != nil {
+			t.Fatalf("exchange %d: parsing the request: %v\n%s", i, err, x.req)
+		}
+		resp, err := parseEnvelope(x.resp)
+		if err != nil {
+			t.Fatalf("exchange %d: parsing the response: %v\n%s", i, err, x.resp)
+		}
+		num := messageNumber(x.req)
+		lost := ""
+		if x.lost {
+			lost = " (lost)"
+		}
+		t.Logf("exchange %d: %s %d%s -> HTTP %d %s", i, req.action, num, lost, x.status, resp.action)
+		got = append(got, step{req.action, num})
+		if req.ns != tc.envNS || (resp.ns != "" && resp.ns != tc.envNS) {
+			t.Errorf("exchange %d (%s): envelopes %q -> %q, want %q", i, req.action, req.ns, resp.ns, tc.envNS)
+		}
+		if x.status != http.StatusOK && x.status != http.StatusAccepted {
+			t.Errorf("exchange %d (%s): got HTTP %d, want 200 or 202\n%s", i, req.action, x.status, x.resp)
+		}
+		if x.lost {
+			continue
+		}
+		switch req.action {
+		case wsrmNS + "/CreateSequence":
+			seqID = strings.TrimSpace(resp.body.Child(wsrmNS, "Identifier").Text())
+			if resp.body.Name().Local != "CreateSequenceResponse" || seqID == "" {
+				t.Errorf("CreateSequence: got %s, want a CreateSequenceResponse with an Identifier", x.resp)
+			}
+		case ordersNS + "/SubmitOrder":
+			received[num] = true
+			checkSequenceMessage(t, req, resp, seqID, num, received)
+		case wsrmNS + "/TerminateSequence":
+			if resp.body.Name().Local != "TerminateSequenceResponse" {
+				t.Errorf("TerminateSequence: got %s, want a TerminateSequenceResponse", x.resp)
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("requests (action, message number): got %v, want %v", got, want)
+	}
+}
+
+// checkSequenceMessage checks SubmitOrder number num of sequence seqID and
+// the acknowledgement that answered it, which must cover exactly the
+// message numbers in received.
+func checkSequenceMessage(t *testing.T, req, resp envelope, seqID string, num int, received map[int]bool) {
+	t.Helper()
+	seq := req.header.Child(wsrmNS, "Sequence")
+	if got := strings.TrimSpace(seq.Child(wsrmNS, "Identifier").Text()); got != seqID {
+		t.Errorf("SubmitOrder %d: wsrm:Sequence Identifier %q, want %q", num, got, seqID)
+	}
+	if !req.header.Child(wsrmNS, "AckRequested").Valid() {
+		t.Errorf("SubmitOrder %d: no wsrm:AckRequested", num)
+	}
+	ack := resp.header.Child(wsrmNS, "SequenceAcknowledgement")
+	if !ack.Valid() {
+		t.Errorf("SubmitOrder %d: answer has no wsrm:SequenceAcknowledgement", num)
+		return
+	}
+	if got := strings.TrimSpace(ack.Child(wsrmNS, "Identifier").Text()); got != seqID {
+		t.Errorf("SubmitOrder %d: acknowledgement Identifier %q, want %q", num, got, seqID)
+	}
+	acked := map[int]bool{}
+	for r := ack.FirstChild(); r.Valid(); r = r.NextSibling() {
+		if r.Name() != (xml.Name{Space: wsrmNS, Local: "AcknowledgementRange"}) {
+			continue
+		}
+		lowerS, _ := r.Attr("", "Lower")
+		upperS, _ := r.Attr("", "Upper")
+		lower, err1 := strconv.Atoi(lowerS)
+		upper, err2 := strconv.Atoi(upperS)
+		if err1 != nil || err2 != nil || lower < 1 || upper < lower {
+			t.Errorf("SubmitOrder %d: AcknowledgementRange Lower=%q Upper=%q", num, lowerS, upperS)
+			continue
+		}
+		for i := lower; i <= upper; i++ {
+			acked[i] = true
+		}
+	}
+	if !maps.Equal(acked, received) {
+		t.Errorf("SubmitOrder %d: acknowledged %v, want %v", num, slices.Sorted(maps.Keys(acked)), slices.Sorted(maps.Keys(received)))
+	}
+}
+
+// orderLog asks the gateway for GetOrderLog(customer) (plain SOAP 1.1,
+// not reliable) and returns the OrderIds, in the order the backend got them.
+func orderLog(gatewayURL, customer string) ([]string, error) {
+	req := `<soap:Envelope xmlns:soap="` + soap11EnvNS + `" xmlns:o="` + ordersNS + `"><soap:Body>` +
+		`<o:GetOrderLog><o:Customer>` + customer + `</o:Customer></o:GetOrderLog></soap:Body></soap:Envelope>`
+	hreq, err := http.NewRequest(http.MethodPost, gatewayURL+"/services/Orders", strings.NewReader(req))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	hreq.Header.Set("SOAPAction", `"`+ordersNS+`/GetOrderLog"`)
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("GetOrderLog: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading GetOrderLog response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GetOrderLog: got HTTP %d, want 200: %s", resp.StatusCode, b)
+	}
+	env, err := parseEnvelope(b)
+	if err != nil {
+		return nil, fmt.Errorf("parsing GetOrderLog response: %w", err)
+	}
+	if env.body.Name().Local != "GetOrderLogResponse" {
+		return nil, fmt.Errorf("GetOrderLog: got %s, want a GetOrderLogResponse", b)
+	}
+	var ids []string
+	for e := env.body.FirstChild(); e.Valid(); e = e.NextSibling() {
+		if e.Name() == (xml.Name{Space: ordersNS, Local: "OrderId"}) {
+			ids = append(ids, strings.TrimSpace(e.Text()))
+		}
+	}
+	return ids, nil
+}
