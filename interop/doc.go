@@ -7,4 +7,10 @@
 // (testdata/wsn_client.py): zeep loads the broker's WSDL with every
 // non-loopback connection refused, subscribes a Go consumer, notifies,
 // renews and unsubscribes.
+//
+// With gSOAP (gsoap, libgsoap-dev): a C client generated from the Orders
+// WSDL and linked with gSOAP's WS-RM plugin sends a WS-RM 1.2 sequence of
+// SubmitOrder messages through the gateway over SOAP 1.1 and 1.2, once with
+// a message lost on the way (testdata/gsoap); the backend's order log must
+// hold every order once, in order.
 package interop
