@@ -2,6 +2,7 @@ package wsnotify
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ type notification struct {
 	topic    topic.Path
 	hasTopic bool
 	producer string // ProducerReference address, "" when absent
+	fromSelf bool   // its SubscriptionReference is one of this broker's: a delivery come back
 	msg      *delivery.Msg
 	doc      *xmldoc.Doc // the payload parsed on its own, for content filters (lazily)
 	docErr   bool
@@ -40,6 +42,12 @@ func (b *Broker) notifyOp(req *request) (string, []byte, error) {
 			}
 		}
 	}
+	ns = slices.DeleteFunc(ns, func(n *notification) bool {
+		if n.fromSelf {
+			b.log.Debug("wsnotify: a message this broker delivered came back to it; not published again")
+		}
+		return n.fromSelf
+	})
 	if err := b.publish(ns, req.now); err != nil {
 		return "", nil, err
 	}
@@ -84,6 +92,13 @@ func (b *Broker) parseMessage(raw []byte, nm xmldoc.Element, now time.Time) (*no
 		}
 		n.topic, n.hasTopic = p, true
 		writeTopic(&w, p)
+	}
+	if sr := nm.Child(NSB, "SubscriptionReference"); sr.Valid() {
+		// A subscription whose consumer is this broker (by whatever address
+		// the egress policy allows) would otherwise publish each message
+		// again, endlessly.
+		addr, _ := readEPR(raw, sr)
+		n.fromSelf = strings.HasPrefix(addr, b.url(pathSubscriptions))
 	}
 	if pr := nm.Child(NSB, "ProducerReference"); pr.Valid() {
 		n.producer, _ = readEPR(raw, pr)

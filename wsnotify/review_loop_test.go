@@ -1,0 +1,25 @@
+package wsnotify
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/soap"
+)
+
+// TestBroker_SelfSubscriptionDoesNotLoop: a subscription whose consumer is
+// the broker itself (an address the egress policy allows) must not turn
+// one Notify into an endless stream: a message the broker delivered that
+// comes back to it is not published again.
+func TestBroker_SelfSubscriptionDoesNotLoop(t *testing.T) {
+	e := newEnv(t, testConfig(), "")
+	c := newConsumer(t)
+	subscribeID(t, e, soap.V11, subscribeXML(e.base+pathBroker, "", ""))
+	subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
+	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:x/>"))
+	waitFor(t, "delivery", func() bool { return c.count() >= 1 })
+	time.Sleep(300 * time.Millisecond)
+	if n := c.count(); n != 1 {
+		t.Fatalf("consumer got %d messages from one Notify, want 1", n)
+	}
+}
