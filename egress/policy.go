@@ -123,6 +123,10 @@ func parseNet(s string) ([]netip.Prefix, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q is not an IP address, a CIDR or \"loopback\"", s)
 	}
+	if a := pf.Addr(); a.Is4In6() && pf.Bits() >= 96 {
+		// AllowsIP compares unmapped addresses: ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+		pf = netip.PrefixFrom(a.Unmap(), pf.Bits()-96)
+	}
 	return []netip.Prefix{pf.Masked()}, nil
 }
 

@@ -126,3 +126,18 @@ func TestClient_NoRedirects(t *testing.T) {
 		t.Fatalf("got status %d, want 302 (not followed)", resp.StatusCode)
 	}
 }
+
+func TestPolicy_MappedCIDRAllowsIPv4(t *testing.T) {
+	p, err := New(Config{CIDRs: []string{"::ffff:10.0.0.0/104"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"10.1.2.3", "::ffff:10.1.2.3"} {
+		if !p.AllowsIP(netip.MustParseAddr(a)) {
+			t.Errorf("AllowsIP(%s) = false with ::ffff:10.0.0.0/104, want true", a)
+		}
+	}
+	if p.AllowsIP(netip.MustParseAddr("11.0.0.1")) {
+		t.Error("AllowsIP(11.0.0.1) = true, want false")
+	}
+}
