@@ -139,6 +139,7 @@ type Driver struct {
 	log    *slog.Logger
 	prefix []byte
 	q      *badgerq.Queue
+	qopts  queueing.Options // q's options, defaults applied (its size bounds)
 
 	// eng is touched by the loop goroutine only (and by New before it).
 	eng *wsreliable.Engine
@@ -180,10 +181,12 @@ func New(cfg Config, opts Options) (*Driver, error) {
 	d := &Driver{cfg: cfg, opts: opts, log: opts.Logger, prefix: []byte("rm/" + cfg.Name + "/"),
 		reqs: make(chan *request, 256), failed: make(chan wsreliable.Event, 64),
 		sem: make(chan struct{}, 32), done: make(chan struct{})}
-	q, err := badgerq.Open(opts.DB, string(d.prefix)+"q/", queueing.Options{
+	d.qopts = queueing.Options{
 		MaxLength: cfg.MaxQueue, MaxAttempts: cfg.MaxAttempts, Backoff: cfg.Backoff,
 		VisibilityTimeout: cfg.DeliveryTimeout + 10*time.Second, Now: opts.Now,
-	})
+	}
+	q, err := badgerq.Open(opts.DB, string(d.prefix)+"q/", d.qopts)
+	d.qopts = d.qopts.WithDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("driver %s: %w", cfg.Name, err)
 	}

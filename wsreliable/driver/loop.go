@@ -123,8 +123,8 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]s
 		for i, dl := range rd.Deliver {
 			msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group}
 		}
-		if _, err := d.q.EnqueueBatch(ctx, msgs); err != nil {
-			return fmt.Errorf("enqueueing %d deliveries: %w", len(msgs), err)
+		if err := d.enqueue(ctx, msgs); err != nil {
+			return err
 		}
 		d.accepted.Add(uint64(len(msgs)))
 	}
@@ -139,6 +139,26 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]s
 	}
 	for _, f := range rd.Failed {
 		d.log.Warn("outbound message given up", "to", f.To, "number", f.Number, "reason", f.Reason)
+	}
+	return nil
+}
+
+// enqueue stores msgs in the delivery queue, in order, in as many batches
+// as the queue's bounds ask (a drained hold-back buffer can exceed one). A
+// crash between batches leaves a prefix stored without the engine's
+// records: as for a crash before the records (package doc), the repeats
+// are dropped by their done marks.
+func (d *Driver) enqueue(ctx context.Context, msgs []queueing.Message) error {
+	for len(msgs) > 0 {
+		n, size := 0, 0
+		for n < len(msgs) && n < d.qopts.MaxBatch && (n == 0 || size+len(msgs[n].Body) <= d.qopts.MaxBatchBytes) {
+			size += len(msgs[n].Body)
+			n++
+		}
+		if _, err := d.q.EnqueueBatch(ctx, msgs[:n]); err != nil {
+			return fmt.Errorf("enqueueing %d deliveries: %w", n, err)
+		}
+		msgs = msgs[n:]
 	}
 	return nil
 }
