@@ -84,6 +84,12 @@ func encodeDelivery(dl wsreliable.Delivery) []byte {
 	return frame(deliveryMeta{ID: dl.ID(), Proto: dl.Proto, Group: dl.Group, Number: dl.Number}, dl.Payload)
 }
 
+// deliverySize is len(encodeDelivery(dl)), without building it.
+func deliverySize(dl wsreliable.Delivery) int {
+	j, _ := json.Marshal(deliveryMeta{ID: dl.ID(), Proto: dl.Proto, Group: dl.Group, Number: dl.Number})
+	return binary.PutUvarint(make([]byte, binary.MaxVarintLen64), uint64(len(j))) + len(j) + len(dl.Payload)
+}
+
 func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
 	var m deliveryMeta
 	rest, err := unframe(b, &m)

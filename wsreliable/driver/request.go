@@ -50,6 +50,14 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 	}
 	for _, ev := range evs {
 		switch ev := ev.(type) {
+		case wsreliable.Message:
+			// One the delivery queue cannot take would fail its step, and
+			// every request batched with it, on each retransmission.
+			dl := wsreliable.Delivery{Proto: ev.Proto, Group: ev.Group, Number: ev.Number, Payload: ev.Payload}
+			if n := deliverySize(dl); n > d.qopts.MaxMessageBytes {
+				return faultAnswer(soap.Sender(fmt.Sprintf("The message is too large to be stored for delivery (%d bytes, at most %d).",
+					n, d.qopts.MaxMessageBytes)), v)
+			}
 		case wsreliable.Terminate:
 			d.versions.Delete(ev.Group)
 		case wsreliable.MakeConnection:
