@@ -51,7 +51,7 @@ type Broker struct {
 	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans
 	subs      map[string]*subscription
 	noTopic   map[string]struct{} // subscriptions without a topic filter
-	consumers map[string]int      // consumer address -> subscriptions
+	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration
 	pps       map[string]*pullPoint
 	orphans   []pubSub // publisher subscriptions of deleted registrations, to end

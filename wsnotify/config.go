@@ -31,7 +31,9 @@ type Config struct {
 	// MaxSubscriptions bounds all subscriptions; default 1,000,000.
 	MaxSubscriptions int
 	// MaxSubscriptionsPerConsumer bounds the subscriptions with the same
-	// consumer address; default 1000.
+	// consumer endpoint (scheme, host and port, whatever the path or query:
+	// the requests one Notify makes to one server), or the same pull point;
+	// default 1000.
 	MaxSubscriptionsPerConsumer int
 	// Delivery bounds per-consumer queues, workers and retries (see
 	// delivery.Config for its defaults).

@@ -61,7 +61,7 @@
 //     delivery is bridged to wsreliable).
 //   - Delivery queues are per subscription (package delivery): a consumer
 //     with several subscriptions has several queues, each bounded; the
-//     number of subscriptions per consumer address is bounded too
+//     number of subscriptions per consumer endpoint (scheme, host, port) is bounded too
 //     (Config.MaxSubscriptionsPerConsumer). Workers are shared and bounded.
 //   - Namespace scope: filters' prefix bindings are the declarations in
 //     scope at the filter element (xmldoc Element.InScopeNamespaces);

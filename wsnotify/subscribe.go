@@ -90,7 +90,7 @@ func (b *Broker) createSub(s *subscription, now time.Time) error {
 	case len(b.subs) >= b.cfg.MaxSubscriptions:
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the broker holds its maximum of %d subscriptions", b.cfg.MaxSubscriptions), "")
-	case b.consumers[s.rec.Consumer] >= b.cfg.MaxSubscriptionsPerConsumer:
+	case b.consumers[consumerKey(&s.rec)] >= b.cfg.MaxSubscriptionsPerConsumer:
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the consumer has its maximum of %d subscriptions", b.cfg.MaxSubscriptionsPerConsumer), "")
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -141,7 +143,7 @@ func (b *Broker) addLocked(s *subscription) {
 	} else {
 		b.noTopic[id] = struct{}{}
 	}
-	b.consumers[s.rec.Consumer]++
+	b.consumers[consumerKey(&s.rec)]++
 	if s.rec.PullPoint == "" {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
@@ -157,8 +159,10 @@ func (b *Broker) removeLocked(id string) *subscription {
 	s.gone = true
 	b.index.Remove(id)
 	delete(b.noTopic, id)
-	if b.consumers[s.rec.Consumer]--; b.consumers[s.rec.Consumer] <= 0 {
-		delete(b.consumers, s.rec.Consumer)
+	if k := consumerKey(&s.rec); b.consumers[k] <= 1 {
+		delete(b.consumers, k)
+	} else {
+		b.consumers[k]--
 	}
 	b.disp.Remove(id)
 	return s
@@ -208,4 +212,25 @@ func (b *Broker) loadSubs() error {
 		}
 	}
 	return err
+}
+
+// consumerKey is what MaxSubscriptionsPerConsumer counts: the endpoint the
+// broker sends to (lower-case scheme://host:port, whatever the path, query
+// or letter case of the address), or the pull point.
+func consumerKey(r *subRecord) string {
+	if r.PullPoint != "" {
+		return "pullpoint:" + r.PullPoint
+	}
+	u, err := url.Parse(r.Consumer)
+	if err != nil || u.Host == "" {
+		return r.Consumer
+	}
+	scheme, port := strings.ToLower(u.Scheme), u.Port()
+	if port == "" {
+		port = "80"
+		if scheme == "https" {
+			port = "443"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")), port)
 }
