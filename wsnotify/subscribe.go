@@ -93,6 +93,9 @@ func (b *Broker) createSub(s *subscription, now time.Time) error {
 	case b.consumers[consumerKey(&s.rec)] >= b.cfg.MaxSubscriptionsPerConsumer:
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the consumer has its maximum of %d subscriptions", b.cfg.MaxSubscriptionsPerConsumer), "")
+	case s.rec.PullPoint != "" && b.pps[s.rec.PullPoint] == nil: // destroyed since checkConsumer
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, "no such pull point: "+truncate(s.rec.Consumer, 256), "")
 	}
 	b.addLocked(s)
 	rec := s.rec
