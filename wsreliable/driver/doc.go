@@ -50,7 +50,8 @@
 // message of a group (sequence) is in one badgerq FIFO group, so a group
 // is delivered in order, one message at a time, while groups proceed in
 // parallel. A failed delivery is nacked with the queue's backoff and
-// dead-lettered after Config.MaxAttempts; one the backend rejects
+// dead-lettered after Config.MaxAttempts or, for WS-Reliability, once its
+// ExpiryTime has passed (the queue's message expiry); one the backend rejects
 // (ErrRejected) is dropped at once, logged. Either way a WS-Reliability
 // sender learns of it (PermanentProcessingFailure). A backend that is down therefore only
 // delays delivery: messages are acknowledged to the client as soon as they

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -16,6 +17,9 @@ type envelopeMeta struct {
 	ContentType string `json:"ct,omitempty"`
 	SOAPAction  string `json:"sa,omitempty"`
 	ReplyTo     string `json:"rt,omitempty"`
+	// Expiry is the WS-Reliability ExpiryTime: the queue does not deliver
+	// the message after it.
+	Expiry time.Time `json:"ex,omitzero"`
 }
 
 // stored is an envelope with its meta, as kept by the engine (Payload) and
@@ -31,6 +35,26 @@ func encodeEnvelope(hdr http.Header, addr soap.Addressing, env []byte) []byte {
 		m.ReplyTo = addr.ReplyTo.Address
 	}
 	return frame(m, env)
+}
+
+// withExpiry returns the stored envelope b with its Expiry set.
+func withExpiry(b []byte, expiry time.Time) []byte {
+	s, err := decodeEnvelope(b)
+	if err != nil {
+		return b
+	}
+	s.Expiry = expiry
+	return frame(s.envelopeMeta, s.Envelope)
+}
+
+// deliveryExpiry is the Expiry of the envelope a delivery carries (zero:
+// none).
+func deliveryExpiry(dl wsreliable.Delivery) time.Time {
+	s, err := decodeEnvelope(dl.Payload)
+	if err != nil {
+		return time.Time{}
+	}
+	return s.Expiry
 }
 
 func frame(meta any, rest []byte) []byte {

@@ -48,9 +48,13 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 	if err != nil {
 		return faultAnswer(err, v)
 	}
-	for _, ev := range evs {
+	for i, ev := range evs {
 		switch ev := ev.(type) {
 		case wsreliable.Message:
+			if !ev.Expiry.IsZero() { // WS-Reliability: not delivered after it
+				ev.Payload = withExpiry(ev.Payload, ev.Expiry)
+				evs[i] = ev
+			}
 			// One the delivery queue cannot take would fail its step, and
 			// every request batched with it, on each retransmission.
 			dl := wsreliable.Delivery{Proto: ev.Proto, Group: ev.Group, Number: ev.Number, Payload: ev.Payload}
