@@ -184,12 +184,29 @@ func (e *Engine) forget(g *inGroup) {
 	delete(e.in, g.ID)
 	delete(e.dirtyIn, g.ID)
 	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID)})
+	e.dropPending(g.AcksTo, g.ID)
+	e.dropPending(g.ReplyTo, g.ID)
 	if g.Offer == "" {
 		return
 	}
 	if s := e.out[e.outByID[g.Offer]]; s != nil && len(s.unacked) == 0 {
 		e.removeSeq(s)
 	}
+}
+
+// dropPending removes what waits for a MakeConnection from addr about
+// group (nothing is owed once the group is forgotten).
+func (e *Engine) dropPending(addr, group string) {
+	q, ok := e.pending[addr]
+	if !ok {
+		return
+	}
+	q = slices.DeleteFunc(q, func(o Outbound) bool { return o.Group == group })
+	if len(q) == 0 {
+		delete(e.pending, addr)
+		return
+	}
+	e.pending[addr] = q
 }
 
 // ack returns g's acknowledgement (WS-RM 3.9 semantics).
