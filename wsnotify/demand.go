@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
 
@@ -103,7 +104,7 @@ func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
 	b.mu.RLock()
 	subs := append([]pubSub(nil), r.rec.PubSubs...)
 	b.mu.RUnlock()
-	changed := false
+	subs, changed := b.keepPubSubs(ctx, r, subs, want)
 	switch {
 	case want && len(subs) == 0:
 		subs, changed = b.subscribeToPublisher(ctx, r), true
@@ -185,9 +186,70 @@ func (b *Broker) subscribeToPublisher(ctx context.Context, r *registration) []pu
 			b.log.Warn("wsnotify: publisher's SubscribeResponse has no SubscriptionReference", "publisher", r.rec.Publisher)
 			continue
 		}
-		subs = append(subs, pubSub{Manager: addr})
+		ps := pubSub{Manager: addr}
+		ps.Termination, _ = terminationOf(m)
+		subs = append(subs, ps)
 	}
 	return subs
+}
+
+// keepPubSubs forgets the publisher subscriptions past the TerminationTime
+// the publisher gave them (so that demand subscribes again) and, when want,
+// renews those ending within demandRenewMargin up to r's own termination
+// (WS-BaseNotification 1.3, 6.1 Renew).
+func (b *Broker) keepPubSubs(ctx context.Context, r *registration, subs []pubSub, want bool) ([]pubSub, bool) {
+	now := b.now()
+	margin := max(demandRenewMargin, 4*b.cfg.SweepInterval)
+	changed := false
+	for i := 0; i < len(subs); i++ {
+		end := subs[i].Termination
+		switch {
+		case end.IsZero():
+		case !end.After(now):
+			subs = slices.Delete(subs, i, i+1)
+			i--
+			changed = true
+		case want && end.Sub(now) < margin && end.Before(r.rec.Termination):
+			if t, err := b.renewPubSub(ctx, subs[i].Manager, r.rec.Termination); err == nil {
+				subs[i].Termination, changed = t, true
+			}
+		}
+	}
+	return subs, changed
+}
+
+// demandRenewMargin: a publisher subscription is renewed when it has less
+// than this left (or four sweep intervals, when longer).
+const demandRenewMargin = time.Minute
+
+// renewPubSub renews a publisher subscription until end and returns the
+// TerminationTime the publisher answered.
+func (b *Broker) renewPubSub(ctx context.Context, manager string, end time.Time) (time.Time, error) {
+	if err := b.policy.CheckContext(ctx, manager); err != nil {
+		return time.Time{}, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, demandCallTimeout)
+	defer cancel()
+	m, err := b.soapCall(cctx, manager, nil, actRenewReq, "<wsnt:Renew><wsnt:TerminationTime>"+xsdTime(end)+"</wsnt:TerminationTime></wsnt:Renew>")
+	if err != nil {
+		b.log.Warn("wsnotify: renewing the subscription at a demand-based publisher", "manager", manager, "err", err)
+		return time.Time{}, err
+	}
+	if t, ok := terminationOf(m); ok {
+		return t, nil
+	}
+	return end, nil
+}
+
+// terminationOf reads the wsnt:TerminationTime of a SubscribeResponse or
+// RenewResponse.
+func terminationOf(m *soap.Message) (time.Time, bool) {
+	tt := m.Payload.Child(NSB, "TerminationTime")
+	if !tt.Valid() {
+		return time.Time{}, false
+	}
+	t, err := parseDateTime(strings.TrimSpace(tt.Text()))
+	return t, err == nil
 }
 
 // topicExpressionXML writes a registered topic expression as a

@@ -45,6 +45,7 @@ const (
 	actSubscribeReq        = NSBW + "/NotificationProducer/SubscribeRequest"
 	actGetCurrentResp      = NSBW + "/NotificationProducer/GetCurrentMessageResponse"
 	actRenewResp           = NSBW + "/SubscriptionManager/RenewResponse"
+	actRenewReq            = NSBW + "/SubscriptionManager/RenewRequest"
 	actUnsubscribeResp     = NSBW + "/SubscriptionManager/UnsubscribeResponse"
 	actUnsubscribeReq      = NSBW + "/SubscriptionManager/UnsubscribeRequest"
 	actPauseResp           = NSBW + "/PausableSubscriptionManager/PauseSubscriptionResponse"

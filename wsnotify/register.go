@@ -29,6 +29,9 @@ type regRecord struct {
 type pubSub struct {
 	Manager string `json:"manager"` // SubscriptionReference address at the publisher
 	Paused  bool   `json:"paused,omitempty"`
+	// Termination is the publisher's TerminationTime for it (zero: none
+	// given); the reconciler renews it while there is demand.
+	Termination time.Time `json:"termination,omitzero"`
 }
 
 // registration is a live registration; rec.PubSubs is guarded by Broker.mu

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -58,4 +59,47 @@ func TestBroker_DestroyRegistrationDuringPublisherSubscribe(t *testing.T) {
 	waitFor(t, "Unsubscribe at the publisher of the destroyed registration", func() bool {
 		return calls() == "Subscribe,Unsubscribe"
 	})
+}
+
+// TestBroker_DemandSubscriptionRenewedBeforeItEnds: the broker's
+// subscription at a demand-based publisher ends at the TerminationTime the
+// publisher gave it; while there is demand the broker renews it before
+// then, instead of silently receiving nothing afterwards.
+func TestBroker_DemandSubscriptionRenewedBeforeItEnds(t *testing.T) {
+	e := newEnv(t, testConfig(), "")
+	var mu sync.Mutex // guards ops
+	var ops []string
+	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		m, err := soap.ReadMessageBytes(body, xmldoc.Limits{})
+		if err != nil {
+			t.Errorf("publisher got a bad envelope: %v", err)
+			return
+		}
+		name := m.Payload.Name().Local
+		mu.Lock()
+		ops = append(ops, name)
+		mu.Unlock()
+		end := "<wsnt:TerminationTime>" + xsdTime(e.clock.Now().Add(10*time.Minute)) + "</wsnt:TerminationTime>"
+		resp := `<wsnt:` + name + `Response/>`
+		switch name {
+		case "Subscribe":
+			resp = `<wsnt:SubscribeResponse><wsnt:SubscriptionReference><wsa:Address>http://` + r.Host + `/sub/1</wsa:Address></wsnt:SubscriptionReference>` + end + `</wsnt:SubscribeResponse>`
+		case "Renew":
+			resp = `<wsnt:RenewResponse>` + end + `</wsnt:RenewResponse>`
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<s:Envelope xmlns:s="`+soap.NS11+`" xmlns:wsnt="`+NSB+`" xmlns:wsa="`+soap.WSANS+`"><s:Body>`+resp+`</s:Body></s:Envelope>`)
+	}))
+	defer pub.Close()
+	calls := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(ops, ",") }
+
+	if r := e.post(pathBroker, soap.V11, registerXML(pub.URL, "tns:a", true, "P2D")); r.status != 200 {
+		t.Fatalf("RegisterPublisher: HTTP %d\n%s", r.status, r.body)
+	}
+	c := newConsumer(t)
+	subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), itt("P2D")))
+	waitFor(t, "Subscribe at the publisher", func() bool { return calls() == "Subscribe" })
+	e.clock.Add(9*time.Minute + 30*time.Second)
+	waitFor(t, "Renew at the publisher before its TerminationTime", func() bool { return calls() == "Subscribe,Renew" })
 }
