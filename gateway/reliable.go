@@ -258,6 +258,10 @@ func (b *clusterBackend) try(ctx context.Context, rep *cluster.Replica, d *decis
 	case replyFailed(resp):
 		done(cluster.Failed)
 		return nil, 0, fmt.Errorf("delivering to %s: backend replied %s", rep.URL(), resp.Status)
+	case pushback(resp.StatusCode) && !isSOAPReply(resp):
+		// The backend, or a proxy before it, asks to come back later.
+		done(cluster.Success)
+		return nil, 0, fmt.Errorf("delivering to %s: backend replied %s", rep.URL(), resp.Status)
 	case resp.StatusCode >= 400 && !isSOAPReply(resp):
 		// Not a SOAP fault but a refusal of the request itself (404,
 		// 415...): retrying the same bytes cannot succeed.
@@ -266,6 +270,13 @@ func (b *clusterBackend) try(ctx context.Context, rep *cluster.Replica, d *decis
 	}
 	done(cluster.Success)
 	return body, resp.StatusCode, nil
+}
+
+// pushback reports a 4xx status that asks the client to retry: 408
+// Request Timeout, 425 Too Early, 429 Too Many Requests (RFC 9110 15.5.9,
+// RFC 8470 5.2, RFC 6585 4).
+func pushback(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooEarly || status == http.StatusTooManyRequests
 }
 
 func reliableDesc(name, help string) *prometheus.Desc {
