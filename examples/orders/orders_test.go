@@ -69,7 +69,10 @@ func TestOrders_ThroughGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	// A cleanup, not a defer: it must run after startGateway's cleanup has
+	// closed the gateway (and its queues), or their committers find the DB
+	// closed under them (badger panics).
+	t.Cleanup(func() { db.Close() })
 	gw := startGateway(t, db, "http://"+backendAddr)
 	url := gw + "/services/Orders"
 
