@@ -48,9 +48,44 @@ func (d *Driver) loop(ctx context.Context) {
 	}
 }
 
-// step feeds batch to the engine, carries out what it asks, and answers
-// every request of batch.
+// maxStepBytes bounds the message payloads stepped before one Ready: its
+// records (held messages among them) are written in one badger
+// transaction, which has a size limit (ErrTxnTooBig would fail every
+// request of the batch).
+const maxStepBytes = 4 << 20
+
+// step feeds batch to the engine in parts of at most maxStepBytes of
+// payload, carries out what it asks, and answers every request of batch.
 func (d *Driver) step(ctx context.Context, batch []*request) {
+	if len(batch) == 0 {
+		d.stepPart(ctx, nil)
+		return
+	}
+	for len(batch) > 0 {
+		n, size := 0, 0
+		for n < len(batch) && (n == 0 || size+batch[n].payloadBytes() <= maxStepBytes) {
+			size += batch[n].payloadBytes()
+			n++
+		}
+		d.stepPart(ctx, batch[:n])
+		batch = batch[n:]
+	}
+}
+
+// payloadBytes is the size of r's message payloads.
+func (r *request) payloadBytes() int {
+	n := 0
+	for _, ev := range r.evs {
+		if m, ok := ev.(wsreliable.Message); ok {
+			n += len(m.Payload)
+		}
+	}
+	return n
+}
+
+// stepPart feeds batch to the engine, carries out what it asks, and
+// answers every request of batch.
+func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 	d.eng.Tick(d.opts.Now())
 	for _, r := range batch {
 		for _, ev := range r.evs {
