@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,14 +53,36 @@ func (b *Broker) writeBatch(wb *writeBatch) error {
 	}
 	b.ppMu.Lock()
 	defer b.ppMu.Unlock()
-	type added struct {
-		pp *pullPoint
-		n  int
+	// A Notify within the request limits can exceed one transaction
+	// (messages times pull points, plus current messages): commit and go
+	// on in a new one when badger says the transaction is full.
+	txn := b.st.db.NewTransaction(true)
+	defer func() { txn.Discard() }()
+	var pending []*pullPoint // counted, in txn, not committed yet
+	commit := func() error {
+		err := txn.Commit()
+		if err != nil { // not written: undo the counts
+			for _, pp := range pending {
+				pp.count--
+			}
+		}
+		pending = pending[:0]
+		return err
 	}
-	var adds []added
-	err := b.st.db.Update(func(txn *badger.Txn) error {
+	set := func(k, v []byte) error {
+		err := txn.Set(k, v)
+		if !errors.Is(err, badger.ErrTxnTooBig) {
+			return err
+		}
+		if err := commit(); err != nil {
+			return err
+		}
+		txn = b.st.db.NewTransaction(true)
+		return txn.Set(k, v)
+	}
+	err := func() error {
 		for _, c := range wb.current {
-			if err := txn.Set(b.st.key(c.kind, c.id), c.val); err != nil {
+			if err := set(b.st.key(c.kind, c.id), c.val); err != nil {
 				return err
 			}
 		}
@@ -71,18 +94,18 @@ func (b *Broker) writeBatch(wb *writeBatch) error {
 				b.metrics.dropped.Inc()
 				continue
 			}
-			if err := txn.Set(b.st.ppmKey(it.pp, pp.next), it.data); err != nil {
+			if err := set(b.st.ppmKey(it.pp, pp.next), it.data); err != nil {
 				return err
 			}
 			pp.next++
 			pp.count++
-			adds = append(adds, added{pp, 1})
+			pending = append(pending, pp)
 		}
-		return nil
-	})
+		return commit()
+	}()
 	if err != nil {
-		for _, a := range adds { // not written: undo the counts
-			a.pp.count -= a.n
+		for _, pp := range pending { // counted in a transaction that was not committed
+			pp.count--
 		}
 		return fmt.Errorf("storing notifications: %w", err)
 	}

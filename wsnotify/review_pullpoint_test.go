@@ -36,3 +36,27 @@ func TestBroker_SubscribeToPullPointDestroyedMeanwhile(t *testing.T) {
 		t.Fatalf("got %d subscriptions, want 0", n)
 	}
 }
+
+// TestBroker_LargeNotifyIntoPullPoint: a Notify within the request limits
+// whose messages and current messages exceed one badger transaction is
+// stored in several, not refused with an internal error (after its push
+// deliveries were already queued).
+func TestBroker_LargeNotifyIntoPullPoint(t *testing.T) {
+	e := newEnv(t, testConfig(), "")
+	pp := e.post(pathCreatePullPoint, soap.V11, bodyOp("CreatePullPoint")).address("PullPoint")
+	subscribeID(t, e, soap.V11, subscribeXML(pp, "", ""))
+	big := strings.Repeat("x", 900<<10)
+	var msgs strings.Builder
+	for i := range 10 {
+		msgs.WriteString(`<wsnt:NotificationMessage><wsnt:Topic Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple">tns:t` +
+			string(rune('a'+i)) + `</wsnt:Topic><wsnt:Message><m:big>` + big + `</m:big></wsnt:Message></wsnt:NotificationMessage>`)
+	}
+	notify := `<wsnt:Notify xmlns:wsnt="` + NSB + `" xmlns:tns="urn:topics" xmlns:m="urn:msg">` + msgs.String() + `</wsnt:Notify>`
+	if r := e.post(pathBroker, soap.V11, notify); r.status != 202 {
+		t.Fatalf("Notify of 10 x 900 KiB: got HTTP %d, want 202\n%.600s", r.status, r.body)
+	}
+	r := e.post(strings.TrimPrefix(pp, e.base), soap.V11, `<wsnt:GetMessages xmlns:wsnt="`+NSB+`"/>`)
+	if got := strings.Count(string(r.body), "<wsnt:NotificationMessage>"); got != 10 {
+		t.Fatalf("GetMessages: got %d messages, want 10", got)
+	}
+}
