@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,6 +118,7 @@ func (s *service) isReliable(msg *soap.Message) bool {
 // reliables are the drivers of the reliable services and their goroutines.
 type reliables struct {
 	byName map[string]*driver.Driver
+	egress map[string]*egress.Policy // each service's allow-list for client addresses
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -124,7 +126,7 @@ type reliables struct {
 // startReliable builds and starts a driver per reliable service. db is the
 // node's store; it must be set when any service is reliable.
 func (g *Gateway) startReliable(db *badger.DB) error {
-	rel := &reliables{byName: map[string]*driver.Driver{}}
+	rel := &reliables{byName: map[string]*driver.Driver{}, egress: map[string]*egress.Policy{}}
 	ctx, stop := context.WithCancel(context.Background())
 	rel.stop = stop
 	g.rel = rel
@@ -148,6 +150,7 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		rel.byName[s.cfg.Name] = d
+		rel.egress[s.cfg.Name] = pol
 		rel.wg.Go(func() { d.Run(ctx) })
 	}
 	if len(rel.byName) > 0 {
@@ -175,7 +178,10 @@ func (g *Gateway) stopReliable() {
 // serveReliable hands d's request to the service's driver and writes its
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
-	status, h, body := g.rel.byName[s.cfg.Name].HandleRequest(ctx, d.msg, r.Header)
+	status, h, body, refused := g.rel.refusedAcksTo(ctx, s.cfg.Name, d.msg)
+	if !refused {
+		status, h, body = g.rel.byName[s.cfg.Name].HandleRequest(ctx, d.msg, r.Header)
+	}
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}
@@ -188,6 +194,44 @@ func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.Response
 		return outcomeBusy
 	}
 	return outcomeClientFault
+}
+
+// refusedAcksTo answers a CreateSequence whose AcksTo the service's egress
+// allow-list refuses with CreateSequenceRefused (WS-RM 1.2, 4.6): no
+// acknowledgement could ever reach it. Anonymous, none and WS-MC anonymous
+// AcksTo are not sent to, so not checked.
+func (rel *reliables) refusedAcksTo(ctx context.Context, name string, msg *soap.Message) (int, http.Header, []byte, bool) {
+	if !wsreliable.IsRM(msg) {
+		return 0, nil, nil, false
+	}
+	evs, err := wsreliable.DecodeRM(msg, wsreliable.DecodeContext{NewID: "-"})
+	if err != nil {
+		return 0, nil, nil, false // the driver answers it
+	}
+	for _, ev := range evs {
+		cs, ok := ev.(wsreliable.CreateSequence)
+		if !ok || notSentTo(cs.AcksTo) {
+			continue
+		}
+		err := rel.egress[name].CheckContext(ctx, cs.AcksTo)
+		if err == nil {
+			continue
+		}
+		addr, _ := soap.ReadAddressing(msg)
+		f := &wsreliable.Fault{Code: wsreliable.CreateSequenceRefused, Why: "AcksTo: " + err.Error()}
+		status, body := wsreliable.EncodeReplies(wsreliable.EncodeContext{Version: msg.Version, Request: addr},
+			[]wsreliable.Reply{{Ref: 1, Kind: wsreliable.ReplyFault, Proto: wsreliable.RM, Fault: f}})
+		h := http.Header{}
+		h.Set("Content-Type", msg.Version.ContentType())
+		return status, h, body, true
+	}
+	return 0, nil, nil, false
+}
+
+// notSentTo reports an address the gateway never posts to.
+func notSentTo(addr string) bool {
+	return addr == "" || addr == soap.WSAAnonymous || addr == soap.WSAAnonymous2004 || addr == soap.WSANone ||
+		strings.HasPrefix(addr, wsreliable.MCAnonymousPrefix)
 }
 
 // clusterBackend delivers stored messages of s to its cluster: a fresh
