@@ -25,8 +25,6 @@ import (
 // the reason (reported to the reliable messaging owner). A case listed here
 // that passes fails the test, so the list cannot go stale.
 var reliableKnownFailures = map[string]string{
-	"wsrm-fault-create-sequence-refused-acksto-not-allowed": "the driver accepts a CreateSequence whose AcksTo " +
-		"reliable.egress refuses (200 CreateSequenceResponse); every acknowledgement to it is then dropped by the egress client",
 	"wsrm-fault-relates-to-request": "a fault raised while decoding (wsreliable/driver/request.go, faultAnswer after " +
 		"DecodeRM/DecodeRel) is written without the request's addressing: no wsa:RelatesTo, no WS-RM fault action",
 }
