@@ -176,16 +176,24 @@ func (b *Broker) getMessagesOp(req *request) (string, []byte, error) {
 	return actGetMessagesResp, w.Bytes(), nil
 }
 
-// takeMessages removes and returns up to max messages of pp, oldest first.
+// takeMessages removes and returns up to max messages of pp, oldest first,
+// as many as fit the configured message size (Limits.MaxBytes), at least
+// one: the reply stays within what the broker itself would accept.
 func (b *Broker) takeMessages(pp *pullPoint, max int) ([][]byte, error) {
 	b.ppMu.Lock()
 	defer b.ppMu.Unlock()
+	limit, used := b.cfg.Limits.WithDefaults().MaxBytes, int64(0)
 	var msgs [][]byte
 	err := b.st.db.Update(func(txn *badger.Txn) error {
 		pfx := b.st.ppmPrefix(pp.rec.ID)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid() && len(msgs) < max; it.Next() {
+			size := int64(it.Item().ValueSize())
+			if len(msgs) > 0 && limit >= 0 && used+size > limit {
+				break
+			}
+			used += size
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err

@@ -60,3 +60,27 @@ func TestBroker_LargeNotifyIntoPullPoint(t *testing.T) {
 		t.Fatalf("GetMessages: got %d messages, want 10", got)
 	}
 }
+
+// TestBroker_GetMessagesReplyBounded: GetMessages answers with as many
+// stored messages as fit the configured message size (at least one), not
+// every stored message in one reply of unbounded size; the rest stay for
+// the next call.
+func TestBroker_GetMessagesReplyBounded(t *testing.T) {
+	cfg := testConfig()
+	cfg.Limits = xmldoc.Limits{MaxBytes: 2 << 20}
+	e := newEnv(t, cfg, "")
+	pp := e.post(pathCreatePullPoint, soap.V11, bodyOp("CreatePullPoint")).address("PullPoint")
+	subscribeID(t, e, soap.V11, subscribeXML(pp, "", ""))
+	big := strings.Repeat("x", 900<<10)
+	for range 3 {
+		if r := e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:big>"+big+"</m:big>")); r.status != 202 {
+			t.Fatalf("Notify: HTTP %d\n%.600s", r.status, r.body)
+		}
+	}
+	for _, want := range []int{2, 1} {
+		r := e.post(strings.TrimPrefix(pp, e.base), soap.V11, `<wsnt:GetMessages xmlns:wsnt="`+NSB+`"/>`)
+		if got := strings.Count(string(r.body), "<wsnt:NotificationMessage>"); got != want {
+			t.Fatalf("GetMessages: got %d messages (%d bytes), want %d within 2 MiB", got, len(r.body), want)
+		}
+	}
+}
