@@ -27,6 +27,8 @@ import (
 var reliableKnownFailures = map[string]string{
 	"wsrm-fault-relates-to-request": "a fault raised while decoding (wsreliable/driver/request.go, faultAnswer after " +
 		"DecodeRM/DecodeRel) is written without the request's addressing: no wsa:RelatesTo, no WS-RM fault action",
+	"wsrm-makeconnection-fault-action": "wsreliable/encode.go (EncodeReplies) gives every RM-protocol fault the WS-RM " +
+		"fault action, also MissingSelection and UnsupportedSelection, whose action is WS-MakeConnection's",
 }
 
 // requiresRM marks the wsrm cases skipped for want of a service that
