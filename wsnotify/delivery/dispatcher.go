@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// maxBatchBytes bounds the message bytes of one batch (at least one
+// message is sent): a backlog of large messages must not become one
+// request of MaxBatch times the message size.
+const maxBatchBytes = 4 << 20
+
 // Msg is one notification, shared (never copied) by every queue it goes to.
 type Msg struct {
 	// Wrapped is the content of a wsnt:NotificationMessage without its
@@ -43,7 +48,7 @@ type Hooks struct {
 type Config struct {
 	QueueLen    int           // messages per queue; default 1000
 	PausedLen   int           // messages kept per paused queue; default QueueLen
-	MaxBatch    int           // messages per request; default 100
+	MaxBatch    int           // messages per request (and at most maxBatchBytes of them, 4 MiB); default 100
 	Workers     int           // concurrent deliveries; default 16
 	MaxAttempts int           // attempts before dead-lettering; default 5
 	BaseBackoff time.Duration // first retry delay, doubled per attempt; default 200ms

@@ -68,9 +68,13 @@ func (d *Dispatcher) take() (string, *queue, []*Msg) {
 			q.busy = false
 			continue
 		}
-		n := min(len(q.items), d.cfg.MaxBatch)
-		if q.target.Raw {
-			n = 1
+		n := 1
+		if !q.target.Raw {
+			size := len(q.items[0].Wrapped)
+			for n < min(len(q.items), d.cfg.MaxBatch) && size+len(q.items[n].Wrapped) <= maxBatchBytes {
+				size += len(q.items[n].Wrapped)
+				n++
+			}
 		}
 		if len(d.ready) > 0 {
 			d.signal() // more work for another worker
