@@ -29,6 +29,11 @@ var reliableKnownFailures = map[string]string{
 		"DecodeRM/DecodeRel) is written without the request's addressing: no wsa:RelatesTo, no WS-RM fault action",
 	"wsrm-makeconnection-fault-action": "wsreliable/encode.go (EncodeReplies) gives every RM-protocol fault the WS-RM " +
 		"fault action, also MissingSelection and UnsupportedSelection, whose action is WS-MakeConnection's",
+	"wsrel-fault-callback-replyto-not-allowed": "a WS-Reliability Callback whose ReplyTo reliable.egress refuses is " +
+		"accepted (202); its acknowledgements are then dropped by the egress client (the AcksTo check of gateway/reliable.go " +
+		"refusedAcksTo does not cover it)",
+	"wsrel-fault-poll-replyto-not-allowed": "a PollRequest whose ReplyTo reliable.egress refuses is accepted (202); " +
+		"the answer is then dropped by the egress client",
 }
 
 // requiresRM marks the wsrm cases skipped for want of a service that
