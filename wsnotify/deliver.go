@@ -41,6 +41,9 @@ func (s *sender) Send(ctx context.Context, id string, t delivery.Target, batch [
 	var env bytes.Buffer
 	env.WriteString(envelopeOpen(v))
 	env.WriteString("<s:Header><wsa:Action>" + actNotify + "</wsa:Action><wsa:To>" + esc(t.URL) + "</wsa:To>")
+	// wsa:From names this broker, so that a delivery reaching the broker
+	// itself is recognised (notifyOp), raw ones included.
+	env.WriteString("<wsa:From><wsa:Address>" + esc(s.b.url(pathBroker)) + "</wsa:Address></wsa:From>")
 	writeRefParams(&env, cd.refParams)
 	env.WriteString("</s:Header><s:Body>")
 	if t.Raw {

@@ -31,6 +31,12 @@ type notification struct {
 // RequireRegistration is set, gets a Sender fault and nothing of it is
 // published.
 func (b *Broker) notifyOp(req *request) (string, []byte, error) {
+	if f := req.wsa.From; f != nil && f.Address == b.url(pathBroker) {
+		// A delivery of this broker come back to it (a subscription whose
+		// consumer is the broker): publishing it again would loop.
+		b.log.Debug("wsnotify: a delivery of this broker came back to it; not published again")
+		return "", nil, nil
+	}
 	ns, err := b.parseNotify(req)
 	if err != nil {
 		return "", nil, err
