@@ -300,3 +300,64 @@ func waitReceived(t *testing.T, b *logBackend, want ...string) {
 		return nil
 	})
 }
+
+// relPollHeader is a Request header for message n of an ordered group,
+// ReplyPattern Poll, expiring at exp.
+func relPollHeader(group string, n int, exp time.Time) string {
+	return fmt.Sprintf(`<r:Request xmlns:r="%s" soap:mustUnderstand="1"><r:MessageId groupId="%s"><r:SequenceNum number="%d"/></r:MessageId>`+
+		`<r:ExpiryTime>%s</r:ExpiryTime><r:ReplyPattern><r:Value>Poll</r:Value></r:ReplyPattern><r:AckRequested/><r:MessageOrder/></r:Request>`,
+		wsreliable.NSRel, group, n, exp.UTC().Format(time.RFC3339Nano))
+}
+
+// relPoll polls group and returns the answer's body.
+func relPoll(t *testing.T, url, group string) string {
+	t.Helper()
+	r := rmPost(t, url, v11, `<r:PollRequest xmlns:r="`+wsreliable.NSRel+`" soap:mustUnderstand="1"><r:RefToMessageIds groupId="`+group+`"/></r:PollRequest>`, "")
+	if r.status != http.StatusOK {
+		t.Fatalf("PollRequest for %s: got %d %s, want 200", group, r.status, r.body)
+	}
+	return r.body
+}
+
+// Failures after acceptance reach a WS-Reliability Poll sender: a message
+// the backend can never take is PermanentProcessingFailure; a held message
+// whose ExpiryTime passes is dropped as MessageProcessingFailure and its gap
+// skipped, so the group's later messages are delivered, in order.
+func TestReliable_WSReliabilityFailuresPolled(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	base, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	url := base + "/services/Quotes"
+	later := time.Now().Add(time.Hour)
+
+	const rejected = "urn:uuid:wsrel-poll-rejected"
+	if r := rmPost(t, url, v11, relPollHeader(rejected, 0, later), `<q:NoSuchOperation/>`); r.status >= 300 {
+		t.Fatalf("message for no operation: got %d %s, want it accepted", r.status, r.body)
+	}
+	waitFor(t, 10*time.Second, func() error {
+		if body := relPoll(t, url, rejected); !strings.Contains(body, `from="0" to="0" fault="wsrel:PermanentProcessingFailure"`) {
+			return fmt.Errorf("poll: got %s, want message 0 with PermanentProcessingFailure", body)
+		}
+		return nil
+	})
+
+	const held = "urn:uuid:wsrel-poll-held"
+	soon := time.Now().Add(300 * time.Millisecond)
+	if r := rmPost(t, url, v11, relPollHeader(held, 1, soon), setQuote("H1")); r.status >= 300 {
+		t.Fatalf("message 1 (held): got %d %s, want it accepted", r.status, r.body)
+	}
+	waitFor(t, 10*time.Second, func() error {
+		if body := relPoll(t, url, held); !strings.Contains(body, `from="1" to="1" fault="wsrel:MessageProcessingFailure"`) {
+			return fmt.Errorf("poll: got %s, want message 1 with MessageProcessingFailure", body)
+		}
+		return nil
+	})
+	for _, n := range []int{0, 2} {
+		if r := rmPost(t, url, v11, relPollHeader(held, n, later), setQuote(fmt.Sprintf("H%d", n))); r.status >= 300 {
+			t.Fatalf("message %d: got %d %s, want it accepted", n, r.status, r.body)
+		}
+	}
+	b.waitLog(t, "H0", "H2")
+}
