@@ -131,18 +131,3 @@ func (b *Broker) updateSub(s *subscription, change func(*subRecord)) error {
 	}
 	return nil
 }
-
-// releaseHeld moves what a paused pull-point subscription kept into its
-// pull point, in order. A notification published while Resume runs may
-// reach the pull point just before the held ones.
-func (b *Broker) releaseHeld(s *subscription) error {
-	held := s.takeHeld()
-	if len(held) == 0 {
-		return nil
-	}
-	wb := &writeBatch{pp: make([]ppItem, len(held))}
-	for i, data := range held {
-		wb.pp[i] = ppItem{pp: s.rec.PullPoint, data: data}
-	}
-	return b.writeBatch(wb)
-}

@@ -172,12 +172,11 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 			continue
 		}
 		if s.rec.PullPoint != "" {
-			data := b.notificationMessage(id, n.msg)
+			it := ppItem{pp: s.rec.PullPoint, data: b.notificationMessage(id, n.msg)}
 			if s.rec.Paused {
-				s.hold(data, b.cfg.Delivery.PausedLen)
-				continue
+				it.held = s // kept for Resume (held.go)
 			}
-			batch.pp = append(batch.pp, ppItem{pp: s.rec.PullPoint, data: data})
+			batch.pp = append(batch.pp, it)
 			continue
 		}
 		b.disp.Enqueue(id, n.msg)

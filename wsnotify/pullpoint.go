@@ -38,6 +38,7 @@ type kv struct {
 type ppItem struct {
 	pp   string
 	data []byte
+	held *subscription // non-nil: for this subscription, paused when published
 }
 
 // writeBatch is what one Notify persists: current messages and pull-point
@@ -53,64 +54,119 @@ func (b *Broker) writeBatch(wb *writeBatch) error {
 	}
 	b.ppMu.Lock()
 	defer b.ppMu.Unlock()
-	// A Notify within the request limits can exceed one transaction
-	// (messages times pull points, plus current messages): commit and go
-	// on in a new one when badger says the transaction is full.
-	txn := b.st.db.NewTransaction(true)
-	defer func() { txn.Discard() }()
-	var pending []*pullPoint // counted, in txn, not committed yet
-	commit := func() error {
-		err := txn.Commit()
-		if err != nil { // not written: undo the counts
-			for _, pp := range pending {
-				pp.count--
-			}
-		}
-		pending = pending[:0]
-		return err
-	}
-	set := func(k, v []byte) error {
-		err := txn.Set(k, v)
-		if !errors.Is(err, badger.ErrTxnTooBig) {
-			return err
-		}
-		if err := commit(); err != nil {
-			return err
-		}
-		txn = b.st.db.NewTransaction(true)
-		return txn.Set(k, v)
-	}
+	w := newTxnWriter(b.st.db)
+	defer w.discard()
 	err := func() error {
 		for _, c := range wb.current {
-			if err := set(b.st.key(c.kind, c.id), c.val); err != nil {
+			if err := w.set(b.st.key(c.kind, c.id), c.val, nil); err != nil {
 				return err
 			}
 		}
 		for _, it := range wb.pp {
-			b.mu.RLock()
-			pp := b.pps[it.pp]
-			b.mu.RUnlock()
-			if pp == nil || pp.count >= b.cfg.MaxPullPointMessages {
-				b.metrics.dropped.Inc()
-				continue
+			if s := it.held; s != nil {
+				b.mu.RLock()
+				gone, paused := s.gone, s.rec.Paused
+				b.mu.RUnlock()
+				if gone {
+					continue
+				}
+				if paused {
+					if err := b.holdLocked(w, s, it.data); err != nil {
+						return err
+					}
+					continue
+				}
+				// resumed since it was published: into the pull point
 			}
-			if err := set(b.st.ppmKey(it.pp, pp.next), it.data); err != nil {
+			if err := b.appendLocked(w, it.pp, it.data); err != nil {
 				return err
 			}
-			pp.next++
-			pp.count++
-			pending = append(pending, pp)
 		}
-		return commit()
+		return w.commit()
 	}()
 	if err != nil {
-		for _, pp := range pending { // counted in a transaction that was not committed
-			pp.count--
-		}
+		w.rollback()
 		return fmt.Errorf("storing notifications: %w", err)
 	}
 	return nil
 }
+
+// appendLocked adds data to pull point id, unless it is gone or full (the
+// message is dropped and counted). b.ppMu must be held.
+func (b *Broker) appendLocked(w *txnWriter, id string, data []byte) error {
+	b.mu.RLock()
+	pp := b.pps[id]
+	b.mu.RUnlock()
+	if pp == nil || pp.count >= b.cfg.MaxPullPointMessages {
+		b.metrics.dropped.Inc()
+		return nil
+	}
+	if err := w.set(b.st.ppmKey(id, pp.next), data, func() { pp.count-- }); err != nil {
+		return err
+	}
+	pp.next++
+	pp.count++
+	return nil
+}
+
+// txnWriter writes through badger transactions, committing and going on in
+// a new one when badger says the transaction is full: a Notify within the
+// request limits can exceed one (messages times pull points, plus current
+// messages). The in-memory changes of writes not committed are undone by
+// their undo functions.
+type txnWriter struct {
+	db   *badger.DB
+	txn  *badger.Txn
+	undo []func() // of the writes in txn, in order
+}
+
+func newTxnWriter(db *badger.DB) *txnWriter {
+	return &txnWriter{db: db, txn: db.NewTransaction(true)}
+}
+
+func (w *txnWriter) do(op func(*badger.Txn) error, undo func()) error {
+	err := op(w.txn)
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		if err := w.commit(); err != nil {
+			return err
+		}
+		w.txn = w.db.NewTransaction(true)
+		err = op(w.txn)
+	}
+	if err == nil && undo != nil {
+		w.undo = append(w.undo, undo)
+	}
+	return err
+}
+
+func (w *txnWriter) set(k, v []byte, undo func()) error {
+	return w.do(func(t *badger.Txn) error { return t.Set(k, v) }, undo)
+}
+
+func (w *txnWriter) delete(k []byte, undo func()) error {
+	return w.do(func(t *badger.Txn) error { return t.Delete(k) }, undo)
+}
+
+// commit commits the current transaction; on failure its writes' changes
+// are undone.
+func (w *txnWriter) commit() error {
+	err := w.txn.Commit()
+	if err != nil {
+		w.rollback()
+	}
+	w.undo = w.undo[:0]
+	return err
+}
+
+// rollback undoes the changes of the writes not committed, newest first.
+func (w *txnWriter) rollback() {
+	for i := len(w.undo) - 1; i >= 0; i-- {
+		w.undo[i]()
+	}
+	w.undo = w.undo[:0]
+}
+
+func (w *txnWriter) discard() { w.txn.Discard() }
 
 func (b *Broker) lookupPP(req *request) (*pullPoint, error) {
 	b.mu.RLock()

@@ -84,3 +84,36 @@ func TestBroker_GetMessagesReplyBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestBroker_PausedPullPointSubscriptionKeepsAcrossRestart: what a paused
+// subscription whose consumer is a pull point keeps for Resume is stored
+// like the pull point's messages, so a restart loses none of it; the
+// bound (Delivery.PausedLen) keeps the newest.
+func TestBroker_PausedPullPointSubscriptionKeepsAcrossRestart(t *testing.T) {
+	cfg := testConfig()
+	cfg.Delivery.PausedLen = 2
+	e := newEnv(t, cfg, "")
+	pp := e.post(pathCreatePullPoint, soap.V11, bodyOp("CreatePullPoint")).address("PullPoint")
+	ppPath := strings.TrimPrefix(pp, e.base)
+	id := subscribeID(t, e, soap.V11, subscribeXML(pp, "", ""))
+	e.post(pathSubscriptions+id, soap.V11, bodyOp("PauseSubscription"))
+	for _, n := range []string{"a", "b", "c"} {
+		e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:n>"+n+"</m:n>"))
+	}
+	e.restart()
+	if r := e.post(pathSubscriptions+id, soap.V11, bodyOp("ResumeSubscription")); r.status != 200 {
+		t.Fatalf("Resume: HTTP %d\n%s", r.status, r.body)
+	}
+	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:n>d</m:n>"))
+	r := e.post(ppPath, soap.V11, `<wsnt:GetMessages xmlns:wsnt="`+NSB+`"/>`)
+	body := string(r.body)
+	if got := strings.Count(body, "<wsnt:NotificationMessage>"); got != 3 {
+		t.Fatalf("GetMessages after restart and Resume: got %d messages, want 3 (b, c, d)\n%s", got, body)
+	}
+	if b, c, d := strings.Index(body, ">b</m:n>"), strings.Index(body, ">c</m:n>"), strings.Index(body, ">d</m:n>"); b < 0 || !(b < c && c < d) {
+		t.Fatalf("got messages out of order or missing, want b, c, d:\n%s", body)
+	}
+	if strings.Contains(body, ">a</m:n>") {
+		t.Fatalf("got the oldest message beyond PausedLen=2:\n%s", body)
+	}
+}

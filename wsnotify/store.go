@@ -15,6 +15,7 @@ import (
 //	reg/{id}                 publisher registration record (JSON)
 //	pp/{id}                  pull point record (JSON)
 //	ppm/{id}/{seq:8 bytes}   a pull point's stored NotificationMessage
+//	held/{sub}/{seq:8 bytes} a NotificationMessage a paused pull-point subscription keeps
 //	cur/{topic}              the current (last) message of a topic
 //	dl/{unixnano:8}{id}      a dead-lettered delivery (JSON); the newest maxDeadLetters kept
 type store struct {
@@ -57,6 +58,12 @@ func (s *store) ppmPrefix(pp string) []byte { return s.key("ppm", pp+"/") }
 
 func (s *store) ppmKey(pp string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(s.ppmPrefix(pp), seq)
+}
+
+func (s *store) heldPrefix(sub string) []byte { return s.key("held", sub+"/") }
+
+func (s *store) heldKey(sub string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(s.heldPrefix(sub), seq)
 }
 
 // deletePrefix deletes every key under pfx, in transactions of bounded size.

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
@@ -50,36 +49,14 @@ type subscription struct {
 	content *xpathFilter
 	props   *xpathFilter
 
-	// heldMu guards held: the messages a paused subscription whose
-	// consumer is a pull point keeps until Resume (push subscriptions keep
-	// theirs in the dispatcher's paused queue), at most
-	// Delivery.PausedLen, the oldest dropped first.
-	heldMu sync.Mutex
-	held   [][]byte
+	// heldFirst and heldNext bound the sequence numbers of the messages
+	// a paused subscription whose consumer is a pull point keeps for Resume
+	// (held.go), stored under held/{id}/; guarded by Broker.ppMu.
+	heldFirst, heldNext uint64
 
 	// gone is set (under Broker.mu) when the subscription is removed, so
 	// that a late updateSub does not store its record again.
 	gone bool
-}
-
-// hold keeps data for Resume, dropping the oldest beyond limit; it
-// returns how many were dropped.
-func (s *subscription) hold(data []byte, limit int) int {
-	s.heldMu.Lock()
-	defer s.heldMu.Unlock()
-	s.held = append(s.held, data)
-	drop := max(0, len(s.held)-limit)
-	s.held = s.held[drop:]
-	return drop
-}
-
-// takeHeld returns and forgets the held messages.
-func (s *subscription) takeHeld() [][]byte {
-	s.heldMu.Lock()
-	defer s.heldMu.Unlock()
-	h := s.held
-	s.held = nil
-	return h
 }
 
 func (r *exprRecord) resolver() topic.Resolver {
@@ -181,6 +158,11 @@ func (b *Broker) deleteSub(id string) error {
 		return nil
 	}
 	b.kickDemand()
+	if s.rec.PullPoint != "" {
+		if err := b.deleteHeld(id); err != nil {
+			return err
+		}
+	}
 	return b.st.delete("sub", id)
 }
 

@@ -47,6 +47,9 @@ func (b *Broker) load() error {
 	if err := b.loadSubs(); err != nil {
 		return err
 	}
+	if err := b.loadHeld(); err != nil {
+		return err
+	}
 	if err := b.countDeadLetters(); err != nil {
 		return err
 	}
