@@ -123,8 +123,22 @@ func (b *Broker) Run(ctx context.Context) error {
 	b.running.Lock()
 	defer b.running.Unlock()
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); b.disp.Run(ctx) }()
+	// Demand reconciliation calls publishers (up to demandCallTimeout each):
+	// a goroutine of its own, so that a slow publisher does not hold up
+	// the expiry sweep.
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-b.demand:
+				b.reconcileDemand(ctx)
+			}
+		}
+	}()
 	tick := time.NewTicker(b.cfg.SweepInterval)
 	defer tick.Stop()
 	b.kickDemand()
@@ -135,8 +149,6 @@ func (b *Broker) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 			b.sweep()
-		case <-b.demand:
-			b.reconcileDemand(ctx)
 		}
 	}
 }

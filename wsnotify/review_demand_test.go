@@ -103,3 +103,29 @@ func TestBroker_DemandSubscriptionRenewedBeforeItEnds(t *testing.T) {
 	e.clock.Add(9*time.Minute + 30*time.Second)
 	waitFor(t, "Renew at the publisher before its TerminationTime", func() bool { return calls() == "Subscribe,Renew" })
 }
+
+// TestBroker_SlowPublisherDoesNotStallExpiry: a demand-based publisher that
+// does not answer must not hold up the expiry sweep (or anything else Run
+// does) for the length of the broker's calls to it.
+func TestBroker_SlowPublisherDoesNotStallExpiry(t *testing.T) {
+	e := newEnv(t, testConfig(), "")
+	inSubscribe, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(inSubscribe) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer pub.Close()
+	defer close(release)
+	if r := e.post(pathBroker, soap.V11, registerXML(pub.URL, "tns:a", true, "")); r.status != 200 {
+		t.Fatalf("RegisterPublisher: HTTP %d\n%s", r.status, r.body)
+	}
+	c := newConsumer(t)
+	subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), itt("PT1M")))
+	<-inSubscribe
+	e.clock.Add(2 * time.Minute)
+	waitFor(t, "the sweep to remove the expired subscription", func() bool { return e.subCount() == 0 })
+}
