@@ -29,8 +29,6 @@ var reliableKnownFailures = map[string]string{
 		"DecodeRM/DecodeRel) is written without the request's addressing: no wsa:RelatesTo, no WS-RM fault action",
 	"wsrm-makeconnection-fault-action": "wsreliable/encode.go (EncodeReplies) gives every RM-protocol fault the WS-RM " +
 		"fault action, also MissingSelection and UnsupportedSelection, whose action is WS-MakeConnection's",
-	"wsrm-fault-two-sequence-headers": "wsreliable/rm_decode.go (DecodeRM, the header loop) turns every wsrm:Sequence " +
-		"header into a Message event: two headers are two accepted messages and the one body is delivered twice",
 	"wsrm-fault-unknown-rm-action": "wsreliable/rm_decode.go (decodeRMBody) returns no event for an unknown WS-RM body " +
 		"element; the driver then answers 202 for a request it did nothing with",
 	"wsrm-piggybacked-ackrequested": "an application message without a Sequence header but with a piggy-backed " +

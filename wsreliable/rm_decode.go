@@ -42,8 +42,8 @@ func RMUnderstood(n xml.Name) bool {
 // CreateSequenceResponse, MakeConnection WS-MC 3.1). A Created event has
 // an empty Local: the driver fills in the sequence it asked for.
 //
-// Errors are *soap.Fault in m's version: a malformed RM element is a
-// Sender fault wsgw:MalformedMessage; the WS-RM February 2005 namespace is
+// Errors are *soap.Fault in m's version: a malformed RM element, or more
+// than one Sequence header, is a Sender fault wsgw:MalformedMessage; the WS-RM February 2005 namespace is
 // answered WSRMRequired (doc.go says why).
 func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
 	if uses200502(m) {
@@ -51,7 +51,17 @@ func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
 	}
 	var evs []Event
 	ackReq := map[string]bool{}
+	sequences := 0
 	for _, h := range targetedHeaders(m, NSRM) {
+		if h.Name.Local == "Sequence" {
+			// WS-RM 1.2, 3.7: a message is one message of one sequence.
+			// Accepting it once per header would deliver its one body
+			// as several messages; WS-RM 1.2 has no fault for this (4
+			// lists none), so it is a Sender fault.
+			if sequences++; sequences > 1 {
+				return nil, malformed(m, "more than one Sequence header (a message belongs to one sequence)")
+			}
+		}
 		if h.Name.Local == "AckRequested" {
 			id := text(h.Element.Child(NSRM, "Identifier"))
 			if id == "" {
