@@ -54,7 +54,7 @@ type Broker struct {
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration
 	pps       map[string]*pullPoint
-	orphans   []pubSub // publisher subscriptions of deleted registrations, to end
+	orphans   []orphan // publisher subscriptions of deleted registrations, to end (orphan.go)
 
 	propsMu  sync.Mutex // guards propsDoc
 	propsDoc *propsCache

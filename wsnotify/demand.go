@@ -33,9 +33,7 @@ func (b *Broker) reconcileDemand(ctx context.Context) {
 		}
 	}
 	b.mu.Unlock()
-	for _, ps := range orphans {
-		b.endPubSub(ctx, ps)
-	}
+	b.endOrphans(ctx, orphans)
 	for _, r := range regs {
 		if ctx.Err() != nil {
 			return
@@ -124,7 +122,10 @@ func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
 				subs[i].Paused = true
 				continue
 			}
-			b.endPubSub(ctx, subs[i]) // cannot pause: unsubscribe, subscribe again on demand
+			// cannot pause: unsubscribe (retried until acknowledged), subscribe again on demand
+			if err := b.addOrphans(r.rec.ID, subs[i:i+1]); err != nil {
+				b.log.Error("wsnotify: storing a publisher subscription to end", "registration", r.rec.ID, "err", err)
+			}
 			subs = append(subs[:i], subs[i+1:]...)
 			i--
 		}
@@ -137,18 +138,19 @@ func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
 	r.rec.PubSubs = subs
 	rec := r.rec
 	_, live := b.regs[rec.ID]
+	b.mu.Unlock()
 	if !live {
 		// Deleted meanwhile: deleteReg orphaned the subscriptions it saw;
 		// the ones made since must end too.
+		var made []pubSub
 		for _, ps := range subs {
 			if !slices.ContainsFunc(before, func(o pubSub) bool { return o.Manager == ps.Manager }) {
-				b.orphans = append(b.orphans, ps)
+				made = append(made, ps)
 			}
 		}
-	}
-	b.mu.Unlock()
-	if !live {
-		b.kickDemand()
+		if err := b.addOrphans(rec.ID, made); err != nil {
+			b.log.Error("wsnotify: storing publisher subscriptions to end", "registration", rec.ID, "err", err)
+		}
 		return
 	}
 	if err := b.st.put("reg", rec.ID, rec); err != nil {
@@ -279,8 +281,4 @@ func (b *Broker) pubSubCall(ctx context.Context, manager, action, body string) e
 		b.log.Warn("wsnotify: call to publisher's subscription manager", "manager", manager, "action", action, "err", err)
 	}
 	return err
-}
-
-func (b *Broker) endPubSub(ctx context.Context, ps pubSub) {
-	b.pubSubCall(ctx, ps.Manager, actUnsubscribeReq, "<wsnt:Unsubscribe/>") //nolint:errcheck // logged; best effort
 }

@@ -151,11 +151,14 @@ func (b *Broker) deleteReg(id string) error {
 	b.mu.Lock()
 	r := b.regs[id]
 	delete(b.regs, id)
+	var pubSubs []pubSub
 	if r != nil {
-		b.orphans = append(b.orphans, r.rec.PubSubs...)
+		pubSubs = r.rec.PubSubs
 	}
 	b.mu.Unlock()
-	b.kickDemand()
+	if err := b.addOrphans(id, pubSubs); err != nil {
+		return err
+	}
 	return b.st.delete("reg", id)
 }
 

@@ -129,3 +129,55 @@ func TestBroker_SlowPublisherDoesNotStallExpiry(t *testing.T) {
 	e.clock.Add(2 * time.Minute)
 	waitFor(t, "the sweep to remove the expired subscription", func() bool { return e.subCount() == 0 })
 }
+
+// TestBroker_PublisherUnsubscribeRetriedAcrossRestart: when a registration
+// ends, the broker's subscription at its publisher is ended even if the
+// publisher is down at that moment and the broker restarts meanwhile.
+func TestBroker_PublisherUnsubscribeRetriedAcrossRestart(t *testing.T) {
+	e := newEnv(t, testConfig(), "")
+	var mu sync.Mutex // guards ops, down
+	var ops []string
+	down := false
+	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		m, err := soap.ReadMessageBytes(body, xmldoc.Limits{})
+		if err != nil {
+			t.Errorf("publisher got a bad envelope: %v", err)
+			return
+		}
+		name := m.Payload.Name().Local
+		mu.Lock()
+		isDown := down
+		if !isDown {
+			ops = append(ops, name)
+		}
+		mu.Unlock()
+		if isDown {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		resp := `<wsnt:` + name + `Response/>`
+		if name == "Subscribe" {
+			resp = `<wsnt:SubscribeResponse><wsnt:SubscriptionReference><wsa:Address>http://` + r.Host + `/sub/1</wsa:Address></wsnt:SubscriptionReference></wsnt:SubscribeResponse>`
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<s:Envelope xmlns:s="`+soap.NS11+`" xmlns:wsnt="`+NSB+`" xmlns:wsa="`+soap.WSANS+`"><s:Body>`+resp+`</s:Body></s:Envelope>`)
+	}))
+	defer pub.Close()
+	calls := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(ops, ",") }
+	setDown := func(d bool) { mu.Lock(); down = d; mu.Unlock() }
+
+	r := e.post(pathBroker, soap.V11, registerXML(pub.URL, "tns:a", true, ""))
+	reg := strings.TrimPrefix(r.address("PublisherRegistrationReference"), e.base)
+	c := newConsumer(t)
+	subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), ""))
+	waitFor(t, "Subscribe at the publisher", func() bool { return calls() == "Subscribe" })
+	setDown(true)
+	if r := e.post(reg, soap.V11, `<wsn-br:DestroyRegistration xmlns:wsn-br="`+NSBR+`"/>`); r.status != 200 {
+		t.Fatalf("DestroyRegistration: HTTP %d\n%s", r.status, r.body)
+	}
+	time.Sleep(100 * time.Millisecond) // the broker tries while the publisher is down
+	e.restart()
+	setDown(false)
+	waitFor(t, "Unsubscribe at the publisher after it is back", func() bool { return calls() == "Subscribe,Unsubscribe" })
+}

@@ -13,6 +13,7 @@ import (
 //
 //	sub/{id}                 subscription record (JSON)
 //	reg/{id}                 publisher registration record (JSON)
+//	orphan/{reg}-{id}        a publisher subscription still to end (JSON; orphan.go)
 //	pp/{id}                  pull point record (JSON)
 //	ppm/{id}/{seq:8 bytes}   a pull point's stored NotificationMessage
 //	held/{sub}/{seq:8 bytes} a NotificationMessage a paused pull-point subscription keeps

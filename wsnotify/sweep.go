@@ -53,5 +53,8 @@ func (b *Broker) load() error {
 	if err := b.countDeadLetters(); err != nil {
 		return err
 	}
+	if err := b.loadOrphans(); err != nil {
+		return err
+	}
 	return b.loadRegs()
 }
