@@ -34,6 +34,9 @@ type conformanceFlags struct {
 }
 
 func cmdConformance(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "testservice" { // the kit's test service: testservice.go
+		return runTestService(ctx, args[1:], stdout)
+	}
 	f, code := parseConformanceFlags(args, stderr)
 	if code >= 0 {
 		return code

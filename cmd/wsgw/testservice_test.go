@@ -17,9 +17,10 @@ import (
 // returns its base URL.
 func startTestService(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	var out syncBuffer
+	var out, stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- runTestService(ctx, []string{"--listen", "127.0.0.1:0", "--log-level", "warn"}, &out) }()
+	args := []string{"conformance", "testservice", "--listen", "127.0.0.1:0", "--log-level", "warn"}
+	go func() { done <- run(ctx, args, &out, &stderr) }()
 	t.Cleanup(func() {
 		select {
 		case <-done:
