@@ -31,12 +31,6 @@ var reliableKnownFailures = map[string]string{
 		"fault action, also MissingSelection and UnsupportedSelection, whose action is WS-MakeConnection's",
 	"wsrm-fault-unknown-rm-action": "wsreliable/rm_decode.go (decodeRMBody) returns no event for an unknown WS-RM body " +
 		"element; the driver then answers 202 for a request it did nothing with",
-	"wsrm-piggybacked-ackrequested": "an application message without a Sequence header but with a piggy-backed " +
-		"AckRequested goes to the driver (gateway/reliable.go isReliable: any WS-RM header), which answers the " +
-		"acknowledgement and drops the body: neither delivered nor forwarded, yet answered 200",
-	"wsrel-other-header-body-not-lost": "wsreliable/rel_codec.go IsRel is true for any targeted WS-Reliability " +
-		"header, so a message with only a Response header goes to the driver; DecodeRel yields no event and the " +
-		"driver answers 202 with the body neither delivered nor forwarded",
 	"wsrel-fault-callback-replyto-not-allowed": "a WS-Reliability Callback whose ReplyTo reliable.egress refuses is " +
 		"accepted (202); its acknowledgements are then dropped by the egress client (the AcksTo check of gateway/reliable.go " +
 		"refusedAcksTo does not cover it)",

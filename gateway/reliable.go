@@ -36,8 +36,15 @@ type ReliableConfig struct {
 	Assurance string
 	// InOrder delivers each sequence in message number order.
 	InOrder bool
-	// Require answers requests without RM headers with a WSRMRequired
-	// fault; false forwards them as usual.
+	// Require answers requests that are not reliable messages with a
+	// WSRMRequired fault; false forwards them to the backend as usual.
+	// A request carrying a body that is not in a sequence (no wsrm:Sequence,
+	// no wsrel:Request header) is not a reliable message even when it
+	// carries other RM headers (a piggy-backed AckRequested or
+	// SequenceAcknowledgement, a wsrel:Response): it is refused or
+	// forwarded like any other, never taken by the driver, which would
+	// drop its body (wsreliable.IsRM, IsRel). Its piggy-backed headers
+	// are not processed.
 	Require bool
 	// Incomplete is the WS-RM IncompleteSequenceBehavior: "NoDiscard"
 	// (default), "DiscardFollowingFirstGap" or "DiscardEntireSequence".

@@ -446,3 +446,25 @@ func httptestServer(t *testing.T, h http.HandlerFunc) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// A body outside any sequence is refused under require even when it carries
+// a piggy-backed AckRequested (it used to be acknowledged and dropped).
+func TestReliable_RequireRefusesPiggyBackedAckRequested(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	svc := reliableQuote(b)
+	svc.Reliable.Require = true
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{svc}}, db)
+	defer stop()
+	c := newRMClient(t, url+"/services/Quotes")
+	hdr := `<wsrm:AckRequested xmlns:wsrm="` + wsreliable.NSRM + `"><wsrm:Identifier>` + c.seq + `</wsrm:Identifier></wsrm:AckRequested>`
+	r := postRM(t, c.url, hdr, setQuote("X"))
+	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "WSRMRequired") {
+		t.Fatalf("body with only AckRequested: got %d %s, want a WSRMRequired fault", r.status, r.body)
+	}
+	if got := c.send(1, "A"); got != "1-1" {
+		t.Fatalf("message 1: got acknowledged %q, want 1-1", got)
+	}
+	b.waitLog(t, "A")
+}

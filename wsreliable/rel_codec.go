@@ -9,9 +9,21 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
-// IsRel reports whether m carries a WS-Reliability 1.1 Request or
-// PollRequest header targeted at this node.
-func IsRel(m *soap.Message) bool { return len(targetedHeaders(m, NSRel)) > 0 }
+// IsRel reports whether m is for the WS-Reliability 1.1 engine: it
+// carries a Request header targeted at this node, or a PollRequest header
+// on a message without a body element. A message whose only WS-Reliability
+// content is another header (a Response, which receivers do not process)
+// or a PollRequest piggy-backed on an application body is not: the engine
+// would drop its body. The caller forwards it as a plain request (or
+// refuses it when reliable messaging is required).
+func IsRel(m *soap.Message) bool {
+	for _, h := range targetedHeaders(m, NSRel) {
+		if h.Name.Local == "Request" || h.Name.Local == "PollRequest" && !m.Payload.Valid() {
+			return true
+		}
+	}
+	return false
+}
 
 // RelUnderstood reports whether DecodeRel processes the header n.
 func RelUnderstood(n xml.Name) bool {

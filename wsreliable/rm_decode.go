@@ -10,17 +10,33 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
-// IsRM reports whether m carries WS-RM 1.2 or WS-MakeConnection 1.1
-// content (a header targeted here or the body), or the refused 2005/02
-// namespace.
+// IsRM reports whether m is for the RM engine: a WS-RM 1.2 or
+// WS-MakeConnection 1.1 body (a protocol message), a Sequence header
+// targeted here (a sequence message), or RM headers targeted here on a
+// message without a body element (AckRequested or SequenceAcknowledgement
+// sent alone); the same in the refused 2005/02 namespace.
+//
+// An application message outside any sequence whose only RM content is a
+// piggy-backed header (AckRequested, SequenceAcknowledgement,
+// MessagePending: WS-RM 1.2, 3.2) is not: its body is the application's,
+// and the engine has nothing to do with it but would drop it. The caller
+// forwards it as a plain request (or refuses it with WSRMRequired when
+// reliable messaging is required); its piggy-backed headers are not
+// processed.
 func IsRM(m *soap.Message) bool {
+	if s := m.Payload.Name().Space; s == NSRM || s == NSMC || s == NSRM200502 {
+		return true
+	}
 	for _, h := range m.Headers {
-		if s := h.Name.Space; (s == NSRM || s == NSMC || s == NSRM200502) && h.Targeted(true) {
+		s := h.Name.Space
+		if (s != NSRM && s != NSMC && s != NSRM200502) || !h.Targeted(true) {
+			continue
+		}
+		if !m.Payload.Valid() || (s != NSMC && h.Name.Local == "Sequence") {
 			return true
 		}
 	}
-	s := m.Payload.Name().Space
-	return s == NSRM || s == NSMC || s == NSRM200502
+	return false
 }
 
 // RMUnderstood reports whether the gateway, running DecodeRM, processes the
