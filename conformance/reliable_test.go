@@ -29,8 +29,6 @@ var reliableKnownFailures = map[string]string{
 		"DecodeRM/DecodeRel) is written without the request's addressing: no wsa:RelatesTo, no WS-RM fault action",
 	"wsrm-makeconnection-fault-action": "wsreliable/encode.go (EncodeReplies) gives every RM-protocol fault the WS-RM " +
 		"fault action, also MissingSelection and UnsupportedSelection, whose action is WS-MakeConnection's",
-	"wsrm-fault-unknown-rm-action": "wsreliable/rm_decode.go (decodeRMBody) returns no event for an unknown WS-RM body " +
-		"element; the driver then answers 202 for a request it did nothing with",
 	"wsrel-fault-callback-replyto-not-allowed": "a WS-Reliability Callback whose ReplyTo reliable.egress refuses is " +
 		"accepted (202); its acknowledgements are then dropped by the egress client (the AcksTo check of gateway/reliable.go " +
 		"refusedAcksTo does not cover it)",

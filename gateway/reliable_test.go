@@ -468,3 +468,19 @@ func TestReliable_RequireRefusesPiggyBackedAckRequested(t *testing.T) {
 	}
 	b.waitLog(t, "A")
 }
+
+// A CreateSequenceResponse sent to the gateway as a request answers nothing
+// it asked: a Sender fault, not 202 for nothing done.
+func TestReliable_CreateSequenceResponseAsRequestRefused(t *testing.T) {
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	defer db.Close()
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	defer stop()
+	hdr := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionCreateSequenceResponse + `</wsa:Action>`
+	r := postRM(t, url+"/services/Quotes", hdr, `<wsrm:CreateSequenceResponse xmlns:wsrm="`+wsreliable.NSRM+
+		`"><wsrm:Identifier>urn:uuid:not-asked</wsrm:Identifier></wsrm:CreateSequenceResponse>`)
+	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "Client") || !strings.Contains(r.body, "not a request") {
+		t.Fatalf("CreateSequenceResponse as a request: got %d %s, want a Client fault", r.status, r.body)
+	}
+}

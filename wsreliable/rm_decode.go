@@ -56,7 +56,10 @@ func RMUnderstood(n xml.Name) bool {
 // SequenceAcknowledgement: WS-RM 1.2, 3.7-3.9), then the body
 // (CreateSequence 3.4, CloseSequence 3.5, TerminateSequence 3.6,
 // CreateSequenceResponse, MakeConnection WS-MC 3.1). A Created event has
-// an empty Local: the driver fills in the sequence it asked for.
+// an empty Local: the driver fills in the sequence it asked for (a
+// CreateSequenceResponse is an answer: arriving as a request, the driver
+// refuses it). Any other body element in the WS-RM or WS-MC namespace is a
+// Sender fault.
 //
 // Errors are *soap.Fault in m's version: a malformed RM element, or more
 // than one Sequence header, is a Sender fault wsgw:MalformedMessage; the WS-RM February 2005 namespace is
@@ -192,7 +195,7 @@ func decodeRMBody(m *soap.Message, ctx DecodeContext) (Event, error) {
 			}
 			return MakeConnection{Ref: ctx.Ref, Address: text(b.Child(NSMC, "Address"))}, nil
 		}
-		return nil, nil
+		return nil, unprocessedBody(m)
 	case NSRM:
 	default:
 		return nil, nil
@@ -213,7 +216,18 @@ func decodeRMBody(m *soap.Message, ctx DecodeContext) (Event, error) {
 		}
 		return Terminate{Ref: ctx.Ref, Group: id, LastMsgNumber: last}, nil
 	}
-	return nil, nil
+	return nil, unprocessedBody(m)
+}
+
+// unprocessedBody is the fault for a WS-RM or WS-MC body element that is
+// not a request an RM Destination processes (an unknown element, or a
+// response such as CloseSequenceResponse): answering 202 would tell the
+// sender its request was taken. WS-RM 1.2 has no fault for it (4), so it is
+// a Sender fault naming the element.
+func unprocessedBody(m *soap.Message) error {
+	n := m.Payload.Name()
+	return soap.Sender("The body element {" + n.Space + "}" + n.Local +
+		" is not a WS-ReliableMessaging 1.2 or WS-MakeConnection 1.1 request this endpoint processes.").WithVersion(m.Version)
 }
 
 // hasOtherChild reports whether e has an element child other than {space}local.

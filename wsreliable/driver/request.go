@@ -62,6 +62,13 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 				return faultAnswer(soap.Sender(fmt.Sprintf("The message is too large to be stored for delivery (%d bytes, at most %d).",
 					n, d.qopts.MaxMessageBytes)), v)
 			}
+		case wsreliable.Created:
+			// A CreateSequenceResponse answers the gateway's own
+			// CreateSequence on that request's HTTP response; as a request
+			// it answers nothing the gateway asked, and the engine would
+			// do nothing with it.
+			return faultAnswer(soap.Sender("A CreateSequenceResponse is not a request: this RM Destination takes "+
+				"CreateSequence, CloseSequence, TerminateSequence, AckRequested and sequence messages.").WithVersion(v), v)
 		case wsreliable.Terminate:
 			d.versions.Delete(ev.Group)
 		case wsreliable.MakeConnection:
