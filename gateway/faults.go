@@ -41,15 +41,21 @@ func writeFault(w http.ResponseWriter, err error, hint soap.Version) {
 
 // relate makes a fault about a request that used WS-Addressing a reply to
 // it (WS-Addressing 1.0 Core 3.4; SOAP Binding 6): the fault Action and a
-// RelatesTo naming its MessageID. A fault whose [fault endpoint] is none is
-// not sent: it becomes an *unsentFault, answered with 202 and no body.
+// RelatesTo naming its MessageID. A fault goes to the [fault endpoint], or
+// without one to the [reply endpoint] (Core 3.4); when that is none the
+// fault is not sent: it becomes an *unsentFault, answered with 202 and no
+// body.
 func relate(err error, a soap.Addressing) error {
 	var f *soap.Fault
 	if a.NS == "" || !errors.As(err, &f) {
 		return err
 	}
 	f = f.WithAddressing(a)
-	if a.FaultTo.IsNone() {
+	to := a.FaultTo
+	if to == nil {
+		to = a.ReplyTo
+	}
+	if to.IsNone() {
 		return &unsentFault{f}
 	}
 	return f

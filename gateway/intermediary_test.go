@@ -118,6 +118,12 @@ func TestGateway_FaultToNoneNotSent(t *testing.T) {
 		`<wsa:FaultTo ` + wsa + `><wsa:Address>http://www.w3.org/2005/08/addressing/none</wsa:Address></wsa:FaultTo>`
 	r := post(t, g.url+"/services/StockQuote", v12, "", envelope(v12, hdr, getQuote("ACME")))
 	if r.status != http.StatusAccepted || r.body != "" {
-		t.Errorf("got %d %q, want 202 and no body", r.status, r.body)
+		t.Errorf("FaultTo none: got %d %q, want 202 and no body", r.status, r.body)
+	}
+	// Without a FaultTo the fault goes to ReplyTo; none there too.
+	hdr = strings.Replace(hdr, "FaultTo", "ReplyTo", 2)
+	r = post(t, g.url+"/services/StockQuote", v12, "", envelope(v12, hdr, getQuote("ACME")))
+	if r.status != http.StatusAccepted || r.body != "" {
+		t.Errorf("no FaultTo, ReplyTo none: got %d %q, want 202 and no body", r.status, r.body)
 	}
 }
