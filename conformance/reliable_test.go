@@ -25,8 +25,6 @@ import (
 // the reason (reported to the reliable messaging owner). A case listed here
 // that passes fails the test, so the list cannot go stale.
 var reliableKnownFailures = map[string]string{
-	"wsrm-fault-relates-to-request": "a fault raised while decoding (wsreliable/driver/request.go, faultAnswer after " +
-		"DecodeRM/DecodeRel) is written without the request's addressing: no wsa:RelatesTo, no WS-RM fault action",
 	"wsrm-makeconnection-fault-action": "wsreliable/encode.go (EncodeReplies) gives every RM-protocol fault the WS-RM " +
 		"fault action, also MissingSelection and UnsupportedSelection, whose action is WS-MakeConnection's",
 	"wsrel-fault-callback-replyto-not-allowed": "a WS-Reliability Callback whose ReplyTo reliable.egress refuses is " +

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -29,9 +30,9 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 	if IsReplyRequest(msg) {
 		return d.replyRequest(msg)
 	}
-	addr, err := soap.ReadAddressing(msg)
+	addr, err := soap.ReadAddressing(msg) // addr is the fault's context even on error
 	if err != nil {
-		return faultAnswer(err, v)
+		return relatedFault(err, v, addr)
 	}
 	ref := d.nextRef.Add(1)
 	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg))
@@ -46,7 +47,7 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 		evs = []wsreliable.Event{wsreliable.NotReliable{Ref: ref}}
 	}
 	if err != nil {
-		return faultAnswer(err, v)
+		return relatedFault(err, v, addr)
 	}
 	for i, ev := range evs {
 		switch ev := ev.(type) {
@@ -59,16 +60,16 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 			// every request batched with it, on each retransmission.
 			dl := wsreliable.Delivery{Proto: ev.Proto, Group: ev.Group, Number: ev.Number, Payload: ev.Payload}
 			if n := deliverySize(dl); n > d.qopts.MaxMessageBytes {
-				return faultAnswer(soap.Sender(fmt.Sprintf("The message is too large to be stored for delivery (%d bytes, at most %d).",
-					n, d.qopts.MaxMessageBytes)), v)
+				return relatedFault(soap.Sender(fmt.Sprintf("The message is too large to be stored for delivery (%d bytes, at most %d).",
+					n, d.qopts.MaxMessageBytes)), v, addr)
 			}
 		case wsreliable.Created:
 			// A CreateSequenceResponse answers the gateway's own
 			// CreateSequence on that request's HTTP response; as a request
 			// it answers nothing the gateway asked, and the engine would
 			// do nothing with it.
-			return faultAnswer(soap.Sender("A CreateSequenceResponse is not a request: this RM Destination takes "+
-				"CreateSequence, CloseSequence, TerminateSequence, AckRequested and sequence messages.").WithVersion(v), v)
+			return relatedFault(soap.Sender("A CreateSequenceResponse is not a request: this RM Destination takes "+
+				"CreateSequence, CloseSequence, TerminateSequence, AckRequested and sequence messages.").WithVersion(v), v, addr)
 		case wsreliable.Terminate:
 			d.versions.Delete(ev.Group)
 		case wsreliable.MakeConnection:
@@ -113,6 +114,25 @@ func okStatus(v soap.Version, status int, body []byte) (int, http.Header, []byte
 	h.Set("Content-Type", v.ContentType())
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return status, h, body
+}
+
+// relatedFault renders err, raised while reading a request whose
+// WS-Addressing properties are addr, as a reply to it (WS-Addressing 1.0
+// Core 3.4): with wsa:RelatesTo its MessageID and the fault action. An RM
+// fault (WS-RM 1.2, 4; WS-MC 1.1) is written as the engine's are
+// (wsreliable.EncodeReplies), with its spec's fault action; any other gets
+// WS-Addressing's (soap.Fault.WithAddressing).
+func relatedFault(err error, v soap.Version, addr soap.Addressing) (int, http.Header, []byte) {
+	var rf *wsreliable.Fault
+	if errors.As(err, &rf) && rf.Code.Name().Space != wsreliable.NSRel {
+		status, body := wsreliable.EncodeReplies(wsreliable.EncodeContext{Version: v, Request: addr},
+			[]wsreliable.Reply{{Kind: wsreliable.ReplyFault, Proto: wsreliable.RM, Fault: rf}})
+		return okStatus(v, status, body)
+	}
+	if f, ok := err.(*soap.Fault); ok {
+		err = f.WithAddressing(addr)
+	}
+	return faultAnswer(err, v)
 }
 
 // faultAnswer renders err (a *soap.Fault, else a Receiver fault) in v.
