@@ -25,8 +25,6 @@ import (
 // the reason (reported to the reliable messaging owner). A case listed here
 // that passes fails the test, so the list cannot go stale.
 var reliableKnownFailures = map[string]string{
-	"wsrm-makeconnection-fault-action": "wsreliable/encode.go (EncodeReplies) gives every RM-protocol fault the WS-RM " +
-		"fault action, also MissingSelection and UnsupportedSelection, whose action is WS-MakeConnection's",
 	"wsrel-fault-callback-replyto-not-allowed": "a WS-Reliability Callback whose ReplyTo reliable.egress refuses is " +
 		"accepted (202); its acknowledgements are then dropped by the egress client (the AcksTo check of gateway/reliable.go " +
 		"refusedAcksTo does not cover it)",

@@ -21,7 +21,20 @@ const (
 	ActionAckRequested              = NSRM + "/AckRequested"
 	ActionFault                     = NSRM + "/fault"
 	ActionMakeConnection            = NSMC + "/MakeConnection"
+
+	// actionMCFault is the action of WS-MakeConnection 1.1 faults
+	// (UnsupportedSelection, MissingSelection), not WS-RM's.
+	actionMCFault = NSMC + "/fault"
 )
+
+// faultAction is the wsa:Action of an RM fault of code c: WS-MC's for its
+// faults, WS-RM's (WS-RM 1.2, 4) otherwise.
+func faultAction(c FaultCode) string {
+	if c.Name().Space == NSMC {
+		return actionMCFault
+	}
+	return ActionFault
+}
 
 // EncodeContext is what an encoder needs besides the engine's output.
 type EncodeContext struct {
@@ -49,8 +62,9 @@ func EncodeReplies(ctx EncodeContext, replies []Reply) (status int, body []byte)
 		if r.Kind == ReplyFault {
 			f := r.Fault.SOAP(ctx.Version)
 			if r.Proto == RM && ctx.Request.NS != "" {
-				// WS-RM 1.2, 4: the fault action; WithAddressing adds RelatesTo.
-				f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+ctx.Request.NS+`">`+ActionFault+`</wsa:Action>`...)
+				// WS-RM 1.2, 4 (WS-MC 1.1 for its faults): the fault
+				// action; WithAddressing adds RelatesTo.
+				f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+ctx.Request.NS+`">`+faultAction(r.Fault.Code)+`</wsa:Action>`...)
 				f = f.WithAddressing(ctx.Request)
 			}
 			return f.HTTPStatus(ctx.Version), f.Marshal(ctx.Version)
@@ -133,7 +147,7 @@ func EncodeOutbound(ctx EncodeContext, o Outbound, pending bool) []byte {
 		}
 		if o.Fault != nil {
 			f := o.Fault.SOAP(ctx.Version)
-			f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+soap.WSANS+`">`+ActionFault+`</wsa:Action>`...)
+			f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+soap.WSANS+`">`+faultAction(o.Fault.Code)+`</wsa:Action>`...)
 			if !isAnonymous(o.To) {
 				f.Header = append(f.Header, `<wsa:To xmlns:wsa="`+soap.WSANS+`">`+escape(o.To)+`</wsa:To>`...)
 			}
