@@ -169,7 +169,7 @@ func values(res any) []string {
 	case string:
 		return []string{r}
 	case float64:
-		return []string{formatNumber(r)}
+		return []string{xmldoc.NumberString(r)}
 	case bool:
 		return []string{fmt.Sprint(r)}
 	}

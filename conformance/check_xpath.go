@@ -2,9 +2,7 @@ package conformance
 
 import (
 	"fmt"
-	"math"
 	"regexp"
-	"strconv"
 )
 
 func (k *checker) xpaths(e *Expect) error {
@@ -62,19 +60,4 @@ func isScalar(res any) bool {
 		return true
 	}
 	return false
-}
-
-// formatNumber converts a number to a string (XPath 1.0, 4.2 string()).
-func formatNumber(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		return "0"
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
 }

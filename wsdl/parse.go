@@ -34,7 +34,7 @@ func parseXML(b []byte) (*etree.Document, error) {
 		return nil, err
 	}
 	doc := etree.NewDocument()
-	doc.ReadSettings = etree.ReadSettings{CharsetReader: charsetReader, MaxDepth: maxXMLDeep + 1}
+	doc.ReadSettings = etree.ReadSettings{CharsetReader: CharsetReader, MaxDepth: maxXMLDeep + 1}
 	if err := doc.ReadFromBytes(b); err != nil {
 		return nil, fmt.Errorf("parsing xml: %w", err)
 	}
@@ -51,7 +51,7 @@ func parseXML(b []byte) (*etree.Document, error) {
 func guardXML(b []byte) error {
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	dec.Strict = true
-	dec.CharsetReader = charsetReader
+	dec.CharsetReader = CharsetReader
 	var scopes []map[string]bool
 	bound := func(p string) bool {
 		if p == "xml" || p == "xmlns" {
@@ -108,8 +108,10 @@ func guardXML(b []byte) error {
 	}
 }
 
-// charsetReader accepts UTF-8, US-ASCII and ISO-8859-1 declarations.
-func charsetReader(charset string, in io.Reader) (io.Reader, error) {
+// CharsetReader accepts the encodings a WSDL or schema may declare:
+// UTF-8, US-ASCII and ISO-8859-1 (for etree.ReadSettings and
+// xml.Decoder.CharsetReader).
+func CharsetReader(charset string, in io.Reader) (io.Reader, error) {
 	switch strings.ToLower(charset) {
 	case "utf-8", "utf8", "us-ascii", "ascii":
 		return in, nil

@@ -49,15 +49,16 @@ func resultString(v any) (string, bool) {
 	case string:
 		return v, true
 	case float64:
-		return numberString(v), true
+		return NumberString(v), true
 	case bool:
 		return strconv.FormatBool(v), true
 	}
 	return "", false
 }
 
-// numberString converts a number to a string (XPath 1.0, 4.2 string()).
-func numberString(f float64) string {
+// NumberString converts an XPath number to its string value (XPath 1.0,
+// 4.2 string()).
+func NumberString(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"

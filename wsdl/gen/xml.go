@@ -2,12 +2,13 @@ package gen
 
 import (
 	"fmt"
-	"io"
 	"net/url"
 	"path"
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/wsgw/wsgw/wsdl"
 )
 
 const (
@@ -20,7 +21,7 @@ const (
 // parseDoc parses a document wsdl.Load has already read and checked.
 func parseDoc(raw []byte) (*etree.Document, error) {
 	d := etree.NewDocument()
-	d.ReadSettings.CharsetReader = charsetReader
+	d.ReadSettings.CharsetReader = wsdl.CharsetReader
 	if err := d.ReadFromBytes(raw); err != nil {
 		return nil, err
 	}
@@ -28,26 +29,6 @@ func parseDoc(raw []byte) (*etree.Document, error) {
 		return nil, fmt.Errorf("no root element")
 	}
 	return d, nil
-}
-
-// charsetReader accepts the encodings wsdl.Load accepts: UTF-8, US-ASCII
-// and ISO-8859-1.
-func charsetReader(charset string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(charset) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return in, nil
-	case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
-		b, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		r := make([]rune, len(b))
-		for i, c := range b {
-			r[i] = rune(c)
-		}
-		return strings.NewReader(string(r)), nil
-	}
-	return nil, fmt.Errorf("unsupported encoding %q", charset)
 }
 
 // is reports whether e is the element {ns}local.
