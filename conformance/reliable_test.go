@@ -24,13 +24,7 @@ import (
 // reliableKnownFailures are wsrm and wsrel cases the demo fails today, with
 // the reason (reported to the reliable messaging owner). A case listed here
 // that passes fails the test, so the list cannot go stale.
-var reliableKnownFailures = map[string]string{
-	"wsrel-fault-callback-replyto-not-allowed": "a WS-Reliability Callback whose ReplyTo reliable.egress refuses is " +
-		"accepted (202); its acknowledgements are then dropped by the egress client (the AcksTo check of gateway/reliable.go " +
-		"refusedAcksTo does not cover it)",
-	"wsrel-fault-poll-replyto-not-allowed": "a PollRequest whose ReplyTo reliable.egress refuses is accepted (202); " +
-		"the answer is then dropped by the egress client",
-}
+var reliableKnownFailures = map[string]string{}
 
 // requiresRM marks the wsrm cases skipped for want of a service that
 // requires WS-RM; this test runs them against one.

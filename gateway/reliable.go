@@ -185,7 +185,7 @@ func (g *Gateway) stopReliable() {
 // serveReliable hands d's request to the service's driver and writes its
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
-	status, h, body, refused := g.rel.refusedAcksTo(ctx, s.cfg.Name, d.msg)
+	status, h, body, refused := g.rel.refusedAddress(ctx, s.cfg.Name, d.msg)
 	if !refused {
 		status, h, body = g.rel.byName[s.cfg.Name].HandleRequest(ctx, d.msg, r.Header)
 	}
@@ -203,36 +203,78 @@ func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.Response
 	return outcomeClientFault
 }
 
-// refusedAcksTo answers a CreateSequence whose AcksTo the service's egress
-// allow-list refuses with CreateSequenceRefused (WS-RM 1.2, 4.6): no
-// acknowledgement could ever reach it. Anonymous, none and WS-MC anonymous
-// AcksTo are not sent to, so not checked.
-func (rel *reliables) refusedAcksTo(ctx context.Context, name string, msg *soap.Message) (int, http.Header, []byte, bool) {
-	if !wsreliable.IsRM(msg) {
+// refusedAddress answers, at arrival, a request that gives an address the
+// service's egress allow-list refuses, since nothing could ever reach it
+// (the driver's sends go through the same list and would be dropped):
+// WS-RM CreateSequence AcksTo, WS-Reliability Callback ReplyTo and
+// PollRequest ReplyTo. Anonymous, none and WS-MC anonymous addresses are
+// not sent to, so not checked. A request the codecs refuse is left to the
+// driver, which answers it.
+func (rel *reliables) refusedAddress(ctx context.Context, name string, msg *soap.Message) (int, http.Header, []byte, bool) {
+	var evs []wsreliable.Event
+	var err error
+	switch {
+	case wsreliable.IsRM(msg):
+		evs, err = wsreliable.DecodeRM(msg, wsreliable.DecodeContext{NewID: "-"})
+	case wsreliable.IsRel(msg):
+		evs, err = wsreliable.DecodeRel(msg, wsreliable.DecodeContext{})
+	}
+	if err != nil {
 		return 0, nil, nil, false
 	}
-	evs, err := wsreliable.DecodeRM(msg, wsreliable.DecodeContext{NewID: "-"})
-	if err != nil {
-		return 0, nil, nil, false // the driver answers it
-	}
 	for _, ev := range evs {
-		cs, ok := ev.(wsreliable.CreateSequence)
-		if !ok || notSentTo(cs.AcksTo) {
-			continue
-		}
-		err := rel.egress[name].CheckContext(ctx, cs.AcksTo)
-		if err == nil {
+		reply, ok := rel.refusal(ctx, name, ev)
+		if !ok {
 			continue
 		}
 		addr, _ := soap.ReadAddressing(msg)
-		f := &wsreliable.Fault{Code: wsreliable.CreateSequenceRefused, Why: "AcksTo: " + err.Error()}
 		status, body := wsreliable.EncodeReplies(wsreliable.EncodeContext{Version: msg.Version, Request: addr},
-			[]wsreliable.Reply{{Ref: 1, Kind: wsreliable.ReplyFault, Proto: wsreliable.RM, Fault: f}})
+			[]wsreliable.Reply{reply})
 		h := http.Header{}
 		h.Set("Content-Type", msg.Version.ContentType())
 		return status, h, body, true
 	}
 	return 0, nil, nil, false
+}
+
+// refusal returns the answer to ev when it gives an address the egress
+// allow-list of service name refuses: CreateSequenceRefused for an AcksTo
+// (WS-RM 1.2, 4.6); for a Callback ReplyTo, InvalidReplyPattern in the
+// Response header, as the engine answers a refused reply pattern (doc.go:
+// InvalidReplyPattern goes in the reply); for a PollRequest ReplyTo, the
+// SOAP fault InvalidPollRequest, as for a PollRequest the codec cannot
+// read (choice: the PollRequest asks for nothing the gateway can do).
+func (rel *reliables) refusal(ctx context.Context, name string, ev wsreliable.Event) (wsreliable.Reply, bool) {
+	check := func(to string) error {
+		if notSentTo(to) {
+			return nil
+		}
+		return rel.egress[name].CheckContext(ctx, to)
+	}
+	switch ev := ev.(type) {
+	case wsreliable.CreateSequence:
+		if err := check(ev.AcksTo); err != nil {
+			return wsreliable.Reply{Ref: 1, Kind: wsreliable.ReplyFault, Proto: wsreliable.RM,
+				Fault: &wsreliable.Fault{Code: wsreliable.CreateSequenceRefused, Why: "AcksTo: " + err.Error()}}, true
+		}
+	case wsreliable.Message:
+		if ev.Proto != wsreliable.Rel || ev.ReplyPattern != wsreliable.Callback {
+			break
+		}
+		if err := check(ev.ReplyTo); err != nil {
+			a := wsreliable.Ack{Proto: wsreliable.Rel, Group: ev.Group, NonSequence: ev.NoSequenceNum,
+				Faults: []wsreliable.RangeFault{{Range: wsreliable.Range{Lower: ev.Number, Upper: ev.Number},
+					Code: wsreliable.InvalidReplyPattern}}}
+			return wsreliable.Reply{Ref: 1, Kind: wsreliable.ReplyAccepted, Proto: wsreliable.Rel, Group: ev.Group,
+				Acks: []wsreliable.Ack{a}}, true
+		}
+	case wsreliable.PollRequest:
+		if err := check(ev.ReplyTo); err != nil {
+			return wsreliable.Reply{Ref: 1, Kind: wsreliable.ReplyFault, Proto: wsreliable.Rel,
+				Fault: &wsreliable.Fault{Code: wsreliable.InvalidPollRequest, Why: "ReplyTo: " + err.Error()}}, true
+		}
+	}
+	return wsreliable.Reply{}, false
 }
 
 // notSentTo reports an address the gateway never posts to.
