@@ -19,6 +19,10 @@
 // Under prefix P ("rm/<service>/"):
 //
 //	P e/<engine key>        engine records (wsreliable.Record), Restore input
+//	P e/\x00v/<group>       the SOAP version a group's client spoke (one
+//	                        byte), written and deleted with its group's
+//	                        record, so messages sent after a restart
+//	                        without a request use it
 //	P q/...                 the durable delivery queue (queueing/badgerq)
 //	P d/<delivery id>       done marks: deliveries the backend has taken
 //	                        (badger TTL: Config.DoneTTL)

@@ -150,6 +150,38 @@ func (d *Driver) trackVersions(recs []wsreliable.Record, vs map[string]soap.Vers
 	}
 }
 
+// versionRecords returns the records that persist, with the engine's
+// records recs, the SOAP version of each group they store for the first
+// time (vs: this batch's) and delete it with the group. They live beside
+// the engine's records under versionKey, so that after a restart messages
+// no request triggers (ticks, processing failures) are written in the
+// version the group's client spoke.
+func (d *Driver) versionRecords(recs []wsreliable.Record, vs map[string]soap.Version) []wsreliable.Record {
+	var out []wsreliable.Record
+	for _, r := range recs {
+		id, ok := strings.CutPrefix(r.Key, "in/")
+		if !ok {
+			continue
+		}
+		if r.Value == nil {
+			out = append(out, wsreliable.Record{Key: versionKey + id})
+			continue
+		}
+		if _, known := d.versions.Load(id); known {
+			continue
+		}
+		if v, ok := vs[id]; ok {
+			out = append(out, wsreliable.Record{Key: versionKey + id, Value: []byte{byte(v)}})
+		}
+	}
+	return out
+}
+
+// versionKey prefixes the driver's own SOAP version records among the
+// engine's (under "e/"): no engine key starts with it, and loadRecords
+// leaves them out of the engine's Restore input.
+const versionKey = "\x00v/"
+
 // apply carries out rd (see package doc): deliveries, records, then sends;
 // vs are the SOAP versions of the batch's groups.
 func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]soap.Version) error {
@@ -165,7 +197,7 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]s
 		d.accepted.Add(uint64(len(msgs)))
 	}
 	if len(rd.Persist) > 0 {
-		if err := d.persist(rd.Persist); err != nil {
+		if err := d.persist(append(rd.Persist[:len(rd.Persist):len(rd.Persist)], d.versionRecords(rd.Persist, vs)...)); err != nil {
 			return err
 		}
 	}

@@ -3,9 +3,11 @@ package driver
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -15,7 +17,8 @@ func (d *Driver) key(kind, name string) []byte {
 	return append(append(append(k, d.prefix...), kind...), name...)
 }
 
-// loadRecords reads every engine record.
+// loadRecords reads every engine record, and loads the groups' SOAP
+// versions (versionRecords) into d.versions.
 func (d *Driver) loadRecords() ([]wsreliable.Record, error) {
 	var recs []wsreliable.Record
 	pre := d.key("e/", "")
@@ -27,7 +30,14 @@ func (d *Driver) loadRecords() ([]wsreliable.Record, error) {
 			if err != nil {
 				return err
 			}
-			recs = append(recs, wsreliable.Record{Key: string(it.Item().Key()[len(pre):]), Value: v})
+			k := string(it.Item().Key()[len(pre):])
+			if id, ok := strings.CutPrefix(k, versionKey); ok {
+				if len(v) == 1 {
+					d.versions.Store(id, soap.Version(v[0]))
+				}
+				continue
+			}
+			recs = append(recs, wsreliable.Record{Key: k, Value: v})
 		}
 		return nil
 	})
