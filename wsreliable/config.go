@@ -95,6 +95,14 @@ type Config struct {
 	// numbers: a message that would open one more is not accepted either.
 	// Zero: 1024.
 	MaxHeld int
+	// MaxHeldBytes bounds the payload bytes held back for ordering across
+	// every group of the engine (they are kept in memory until
+	// delivered). A message that would be held beyond it is refused as one
+	// beyond MaxHeld is (WS-RM: not acknowledged; WS-Reliability:
+	// MessageProcessingFailure, which the sender may resend later); the
+	// next message in order is always accepted, and delivering frees the
+	// room. Zero: 64 MiB.
+	MaxHeldBytes int64
 	// MaxMessageNumber is the highest message number accepted; above it
 	// WS-RM answers MessageNumberRollover. Zero: 9223372036854775807 (WS-RM
 	// 1.2, 3.7).
@@ -143,6 +151,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative %d", name, n))
 		}
 	}
+	if c.MaxHeldBytes < 0 {
+		errs = append(errs, fmt.Errorf("wsreliable.Config.MaxHeldBytes: negative %d", c.MaxHeldBytes))
+	}
 	if c.Assurance > AtMostOnce {
 		errs = append(errs, fmt.Errorf("wsreliable.Config.Assurance: unknown value %d", c.Assurance))
 	}
@@ -166,6 +177,9 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxRetransmits, 20)
 	def(&c.SendWindow, 64)
 	def(&c.MaxBacklog, 10000)
+	if c.MaxHeldBytes == 0 {
+		c.MaxHeldBytes = 64 << 20
+	}
 	if c.MaxMessageNumber == 0 {
 		c.MaxMessageNumber = 1<<63 - 1
 	}

@@ -90,8 +90,12 @@
 // WS-RM: acknowledgements go in the reply when AcksTo is anonymous, to
 // AcksTo otherwise (one per Ready), or wait for MakeConnection when AcksTo
 // is a WS-MC anonymous URI. A message that would overflow the hold-back
-// buffer (MaxHeld) is neither accepted nor acknowledged, so the sender
-// retries it. After CloseSequence, retransmissions are acknowledged (Final)
+// buffer (MaxHeld messages per sequence, MaxHeldBytes of payload across
+// the engine) is neither accepted nor acknowledged, so the sender retries
+// it. (Held payloads are bounded and refused beyond the bound rather than
+// spilled: they are on disk already, but a spill would make every drain a
+// read; the simpler bound is enough.) The WS-Reliability equivalent is a
+// MessageProcessingFailure for that message. After CloseSequence, retransmissions are acknowledged (Final)
 // and new numbers get SequenceClosed. A terminated sequence answers
 // SequenceTerminated for DupWindow, then UnknownSequence.
 //

@@ -25,6 +25,9 @@ type Engine struct {
 	outByTo, outByID map[string]string
 	nextLocal        uint64
 
+	// heldBytes is the payload size of every held message (MaxHeldBytes).
+	heldBytes int64
+
 	// pending holds messages for WS-MakeConnection anonymous addresses.
 	pending map[string][]Outbound
 

@@ -101,11 +101,41 @@ func (e *Engine) activeGroups() int {
 // or open a gap beyond MaxHeld in the received set (which is persisted
 // whole with each message: unbounded gaps cost memory and quadratic
 // writes). A number that fills or extends a range is always welcome.
-func (e *Engine) canAccept(g *inGroup, n uint64) bool {
+//
+// size is the message's payload size: a message that would be held is
+// refused as well when the engine's held payloads would exceed
+// MaxHeldBytes.
+func (e *Engine) canAccept(g *inGroup, n uint64, size int) bool {
 	if len(g.Received) >= e.cfg.MaxHeld && len(g.Received.Add(n)) > len(g.Received) {
 		return false
 	}
-	return (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) || len(g.held) < e.cfg.MaxHeld
+	return (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) ||
+		len(g.held) < e.cfg.MaxHeld && e.heldBytes+int64(size) <= e.cfg.MaxHeldBytes
+}
+
+// hold adds h to g's hold-back buffer.
+func (e *Engine) hold(g *inGroup, h heldMsg) {
+	if old, ok := g.held[h.Number]; ok {
+		e.heldBytes -= int64(len(old.Payload))
+	}
+	g.held[h.Number] = h
+	e.heldBytes += int64(len(h.Payload))
+}
+
+// unhold removes n from g's hold-back buffer.
+func (e *Engine) unhold(g *inGroup, n uint64) {
+	if h, ok := g.held[n]; ok {
+		e.heldBytes -= int64(len(h.Payload))
+		delete(g.held, n)
+	}
+}
+
+// clearHeld empties g's hold-back buffer.
+func (e *Engine) clearHeld(g *inGroup) {
+	for _, h := range g.held {
+		e.heldBytes -= int64(len(h.Payload))
+	}
+	clear(g.held)
 }
 
 // accept records n as received and delivers it, or holds it back until the
@@ -120,7 +150,7 @@ func (e *Engine) accept(g *inGroup, n uint64, payload []byte, expiry time.Time) 
 	}
 	if n != g.Next || g.HoldAll {
 		h := heldMsg{Group: g.ID, Number: n, Payload: payload, Expiry: expiry}
-		g.held[n] = h
+		e.hold(g, h)
 		e.rd.Persist = append(e.rd.Persist, heldRecord(h))
 		return
 	}
@@ -142,7 +172,7 @@ func (e *Engine) drain(g *inGroup) {
 			}
 			return
 		}
-		delete(g.held, g.Next)
+		e.unhold(g, g.Next)
 		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, h.Number)})
 		e.deliver(g, h.Number, h.Payload)
 		g.Next++
@@ -158,7 +188,7 @@ func (e *Engine) dropHeld(g *inGroup) {
 	for _, n := range sortedNums(g.held) {
 		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
 	}
-	clear(g.held)
+	e.clearHeld(g)
 	e.dirtyIn[g.ID] = true
 }
 

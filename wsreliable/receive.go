@@ -46,7 +46,7 @@ func (e *Engine) expireHeld(g *inGroup) {
 	for _, n := range sortedNums(g.held) {
 		h := g.held[n]
 		if !h.Expiry.IsZero() && !e.now.Before(h.Expiry) {
-			delete(g.held, n)
+			e.unhold(g, n)
 			e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
 			g.addFault(n, MessageProcessingFailure)
 			e.dirtyIn[g.ID] = true

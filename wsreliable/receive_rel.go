@@ -31,7 +31,7 @@ func (e *Engine) relMessage(m Message) {
 		// Duplicate: acknowledged, not delivered again.
 	case dup:
 		e.deliver(g, m.Number, m.Payload) // no DuplicateElimination asked
-	case !e.canAccept(g, m.Number):
+	case !e.canAccept(g, m.Number, len(m.Payload)):
 		e.relAnswer(m, g, MessageProcessingFailure)
 		return
 	default:

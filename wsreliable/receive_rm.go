@@ -90,7 +90,7 @@ func (e *Engine) rmMessage(m Message) {
 	case dup:
 		e.deliver(g, m.Number, m.Payload) // AtLeastOnce: every copy
 		g.LastActive = e.now
-	case !e.canAccept(g, m.Number):
+	case !e.canAccept(g, m.Number, len(m.Payload)):
 		// Hold-back buffer full: not accepted, not acknowledged; the
 		// sender retransmits later.
 	default:
@@ -186,7 +186,7 @@ func (e *Engine) endIncomplete(g *inGroup) {
 			e.deliver(g, n, g.held[n].Payload)
 			g.Next = n + 1
 		}
-		clear(g.held)
+		e.clearHeld(g)
 		e.dirtyIn[g.ID] = true
 	default:
 		e.dropHeld(g)

@@ -86,7 +86,7 @@ func (e *Engine) Restore(records []Record) error {
 	}
 	for _, h := range held {
 		if g := e.in[h.Group]; g != nil {
-			g.held[h.Number] = h
+			e.hold(g, h)
 		}
 	}
 	for _, m := range msgs {
