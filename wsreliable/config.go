@@ -87,8 +87,14 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxGroups bounds the open inbound groups and sequences; beyond it
 	// CreateSequence is refused and a new WS-Reliability group gets
-	// MessageProcessingFailure. Zero: 10000.
+	// MessageProcessingFailure. It bounds separately the ended ones kept to
+	// recognise late duplicates: beyond it the one due to be forgotten
+	// first is forgotten at once. Zero: 10000.
 	MaxGroups int
+	// MaxKeep caps how long an ended group is kept to recognise late
+	// duplicates, whatever ExpiryTime a WS-Reliability sender chose.
+	// Zero: 24h (or DupWindow, when longer).
+	MaxKeep time.Duration
 	// MaxHeld bounds the hold-back buffer of one ordered group; a message
 	// that would exceed it is not accepted (not acknowledged, so the sender
 	// retries it later). It bounds as well the gaps in any group's received
@@ -143,6 +149,7 @@ func (c Config) Validate() error {
 	neg("SequenceExpires", c.SequenceExpires)
 	neg("IdleTimeout", c.IdleTimeout)
 	neg("DupWindow", c.DupWindow)
+	neg("MaxKeep", c.MaxKeep)
 	neg("RetransmitBase", c.RetransmitBase)
 	neg("RetransmitMax", c.RetransmitMax)
 	for name, n := range map[string]int{"MaxGroups": c.MaxGroups, "MaxHeld": c.MaxHeld,
@@ -185,6 +192,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DupWindow == 0 {
 		c.DupWindow = time.Hour
+	}
+	if c.MaxKeep == 0 {
+		c.MaxKeep = max(24*time.Hour, c.DupWindow)
 	}
 	if c.RetransmitBase == 0 {
 		c.RetransmitBase = 2 * time.Second

@@ -113,7 +113,12 @@
 // it have arrived, or is aborted at groupExpiryTime or after
 // groupMaxIdleDuration (later new messages: GroupAborted); duplicate
 // elimination state lasts until the group's last ExpiryTime (at least
-// DupWindow after an abort). Both group attributes at once are
+// DupWindow after an abort), but no longer than MaxKeep after the group
+// ended, and only while at most MaxGroups ended groups are kept (beyond,
+// the one due first is forgotten early). So the guarantee is bounded
+// (choice): a duplicate arriving after its group was forgotten is a new
+// message of a new group and is delivered again; senders that resend
+// that late should use expiry times within MaxKeep. Both group attributes at once are
 // InvalidMessageParameters (choice). PollRequest for a group the engine
 // does not know is left out of the answer. PermanentProcessingFailure and
 // MessageProcessingFailure come from the driver (ProcessingFailed).

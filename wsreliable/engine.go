@@ -18,8 +18,13 @@ type Engine struct {
 	cfg Config
 	now time.Time
 
-	in  map[string]*inGroup // inbound groups and sequences, by identifier
-	out map[string]*outSeq  // outbound sequences, by local name
+	in map[string]*inGroup // inbound groups and sequences, by identifier
+	// openIDs are the identifiers of the groups of in not ended, sorted
+	// (Tick runs their timers in that order without sorting); endedQ
+	// the ended ones, by when they are to be forgotten.
+	openIDs []string
+	endedQ  endedHeap
+	out     map[string]*outSeq // outbound sequences, by local name
 	// outByTo maps a destination to the local name of its current sequence;
 	// outByID a peer-chosen Identifier to the local name.
 	outByTo, outByID map[string]string
@@ -95,14 +100,17 @@ func (e *Engine) Step(ev Event) error {
 
 // Tick advances the engine's clock to now (never backwards) and runs what
 // is due: group expiry and idle termination, hold-back expiry, forgetting
-// ended groups, retransmissions.
+// ended groups (without looking at those not due), retransmissions.
 func (e *Engine) Tick(now time.Time) {
 	if now.After(e.now) {
 		e.now = now
 	}
-	for _, id := range sortedKeys(e.in) {
-		e.tickIn(e.in[id])
+	for _, id := range slices.Clone(e.openIDs) {
+		if g := e.in[id]; g != nil && g.State != ended {
+			e.tickIn(g)
+		}
 	}
+	e.forgetDue()
 	for _, local := range sortedKeys(e.out) {
 		e.tickOut(e.out[local])
 	}

@@ -82,20 +82,13 @@ func (e *Engine) newGroup(id string, p Protocol) *inGroup {
 		g.Base, g.Next = 1, 1
 	}
 	e.in[id] = g
+	e.addOpen(id)
 	e.dirtyIn[id] = true
 	return g
 }
 
 // activeGroups counts groups not ended.
-func (e *Engine) activeGroups() int {
-	n := 0
-	for _, g := range e.in {
-		if g.State != ended {
-			n++
-		}
-	}
-	return n
-}
+func (e *Engine) activeGroups() int { return len(e.openIDs) }
 
 // canAccept reports whether accepting n would overflow the hold-back buffer,
 // or open a gap beyond MaxHeld in the received set (which is persisted
@@ -197,12 +190,19 @@ func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
 	if len(g.held) > 0 {
 		e.dropHeld(g)
 	}
+	if g.State != ended {
+		e.removeOpen(g.ID)
+	}
 	g.State, g.Reason = ended, reason
 	if keepUntil.Before(e.now) {
 		keepUntil = e.now
 	}
+	if limit := e.now.Add(e.cfg.MaxKeep); keepUntil.After(limit) {
+		keepUntil = limit
+	}
 	g.KeepUntil = keepUntil
 	e.dirtyIn[g.ID] = true
+	e.pushEnded(g)
 }
 
 // forget removes g and its records, and the sequence g's CreateSequence

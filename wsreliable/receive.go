@@ -15,12 +15,6 @@ func (e *Engine) onMessage(m Message) {
 // tickIn runs the timers of one inbound group.
 func (e *Engine) tickIn(g *inGroup) {
 	now := e.now
-	if g.State == ended {
-		if !now.Before(g.KeepUntil) {
-			e.forget(g)
-		}
-		return
-	}
 	e.expireHeld(g)
 	idle := g.MaxIdle > 0 && !now.Before(g.LastActive.Add(g.MaxIdle))
 	expired := !g.Expires.IsZero() && !now.Before(g.Expires)

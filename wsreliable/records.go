@@ -84,6 +84,17 @@ func (e *Engine) Restore(records []Record) error {
 			return fmt.Errorf("restoring record %q: %w", r.Key, err)
 		}
 	}
+	ids := sortedKeys(e.in)
+	for _, id := range ids {
+		if e.in[id].State != ended {
+			e.openIDs = append(e.openIDs, id)
+		}
+	}
+	for _, id := range ids {
+		if g := e.in[id]; g != nil && g.State == ended {
+			e.pushEnded(g)
+		}
+	}
 	for _, h := range held {
 		if g := e.in[h.Group]; g != nil {
 			e.hold(g, h)
