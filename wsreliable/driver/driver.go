@@ -64,6 +64,15 @@ type Config struct {
 	ReplyTTL time.Duration
 	// TickInterval is the engine's clock resolution. Zero: 100ms.
 	TickInterval time.Duration
+	// BackendRM says the Backend sends over WS-RM 1.2 through SubmitRM
+	// (outbound.go): the engine's outbound sequences are then the
+	// backend's, and a restart drops them (the delivery queue, whose
+	// entries are acknowledged only when the peer's ack covers them,
+	// submits them again on a new sequence).
+	BackendRM bool
+	// OutboundIdle is how long outbound sequences stay open without a
+	// Submit before they are closed and terminated. Zero: 30s.
+	OutboundIdle time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -82,6 +91,9 @@ func (c Config) withDefaults() Config {
 	if c.TickInterval == 0 {
 		c.TickInterval = 100 * time.Millisecond
 	}
+	if c.OutboundIdle == 0 {
+		c.OutboundIdle = 30 * time.Second
+	}
 	return c
 }
 
@@ -98,7 +110,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("Backoff: %w", err))
 	}
 	for name, d := range map[string]time.Duration{"DeliveryTimeout": c.DeliveryTimeout,
-		"DoneTTL": c.DoneTTL, "ReplyTTL": c.ReplyTTL, "TickInterval": c.TickInterval} {
+		"DoneTTL": c.DoneTTL, "ReplyTTL": c.ReplyTTL, "TickInterval": c.TickInterval, "OutboundIdle": c.OutboundIdle} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s: negative %v", name, d))
 		}
@@ -149,6 +161,8 @@ type Driver struct {
 	nextRef  atomic.Uint64
 	replySeq atomic.Uint64
 
+	ob *outbound // deliveries waiting for a WS-RM peer's ack (outbound.go)
+
 	sends sync.WaitGroup // outbound sends in flight
 	sem   chan struct{}  // bounds outbound sends
 
@@ -180,7 +194,7 @@ func New(cfg Config, opts Options) (*Driver, error) {
 	}
 	d := &Driver{cfg: cfg, opts: opts, log: opts.Logger, prefix: []byte("rm/" + cfg.Name + "/"),
 		reqs: make(chan *request, 256), failed: make(chan wsreliable.Event, 64),
-		sem: make(chan struct{}, 32), done: make(chan struct{})}
+		sem: make(chan struct{}, 32), done: make(chan struct{}), ob: newOutbound()}
 	d.qopts = queueing.Options{
 		MaxLength: cfg.MaxQueue, MaxAttempts: cfg.MaxAttempts, Backoff: cfg.Backoff,
 		VisibilityTimeout: cfg.DeliveryTimeout + 10*time.Second, Now: opts.Now,
@@ -208,6 +222,15 @@ func (d *Driver) restore() error {
 	if err != nil {
 		return fmt.Errorf("loading records: %w", err)
 	}
+	d.ob.reset()
+	if d.cfg.BackendRM {
+		var dropped []wsreliable.Record
+		if recs, dropped = withoutOutbound(recs); len(dropped) > 0 {
+			if err := d.persist(dropped); err != nil {
+				return err
+			}
+		}
+	}
 	if err := eng.Restore(recs); err != nil {
 		return err
 	}
@@ -221,6 +244,9 @@ func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.consume(ctx) })
+	if d.cfg.BackendRM {
+		wg.Go(func() { d.idle(ctx, d.cfg.OutboundIdle) })
+	}
 	d.loop(ctx)
 	wg.Wait()
 	d.sends.Wait()

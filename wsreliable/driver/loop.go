@@ -202,6 +202,7 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]s
 		}
 	}
 	d.trackVersions(rd.Persist, vs)
+	d.ob.observe(rd)
 	for _, o := range rd.Send {
 		d.sendOutbound(ctx, o, vs)
 	}

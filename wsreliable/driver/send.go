@@ -35,6 +35,10 @@ func (d *Driver) sendOutbound(ctx context.Context, o wsreliable.Outbound, vs map
 		d.log.Warn("too many outbound messages in flight: dropped", "kind", o.Kind.String(), "to", o.To)
 		return
 	}
+	if o.Kind != wsreliable.OutAck {
+		d.postOutbound(ctx, o, v, body) // outbound.go: the answer goes to the engine
+		return
+	}
 	d.postHolding(ctx, o.To, v, body, "")
 }
 
