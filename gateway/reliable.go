@@ -61,6 +61,12 @@ type ReliableConfig struct {
 	// Egress is the allow-list for addresses clients give (AcksTo,
 	// ReplyTo, Callback). The zero value allows nothing.
 	Egress egress.Config
+	// BackendRM delivers the stored messages to the backend over WS-RM
+	// 1.2 (the gateway as RM Source, reliable_backend.go): one outbound
+	// sequence per replica, a message's queue entry acknowledged only
+	// when the replica's SequenceAcknowledgement covers it. False: plain
+	// SOAP requests.
+	BackendRM bool
 }
 
 // ReliableRetry governs store-and-forward delivery.
@@ -109,7 +115,8 @@ func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string) driver.Conf
 			Incomplete: incompletes[c.Incomplete], SequenceExpires: c.SequenceExpires,
 			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxHeld: c.MaxHeld},
 		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue,
-		Backoff: queueing.Backoff{Base: c.Retry.Backoff, Max: c.Retry.MaxBackoff},
+		Backoff:   queueing.Backoff{Base: c.Retry.Backoff, Max: c.Retry.MaxBackoff},
+		BackendRM: c.BackendRM,
 	}
 }
 
@@ -151,11 +158,18 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 			return fmt.Errorf("%s.egress: %w", path, err)
 		}
 		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name)
-		d, err := driver.New(cfg, driver.Options{DB: db, Backend: &clusterBackend{g: g, s: s},
-			Client: pol.Client(nil, cfg.DeliveryTimeout), Logger: s.log.With("component", "reliable")})
+		var backend driver.Backend = &clusterBackend{g: g, s: s}
+		client := pol.Client(nil, cfg.DeliveryTimeout)
+		rmb := &rmBackend{s: s}
+		if rc.BackendRM {
+			backend, client = rmb, replicaClient(g, s, client)
+		}
+		d, err := driver.New(cfg, driver.Options{DB: db, Backend: backend,
+			Client: client, Logger: s.log.With("component", "reliable")})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
+		rmb.d = d
 		rel.byName[s.cfg.Name] = d
 		rel.egress[s.cfg.Name] = pol
 		rel.wg.Go(func() { d.Run(ctx) })

@@ -1,0 +1,123 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsreliable/driver"
+)
+
+// rmBackend delivers the stored messages of a service with
+// ReliableConfig.BackendRM to its cluster over WS-RM 1.2 (the gateway as
+// RM Source): each message is submitted to the driver's engine on the
+// outbound sequence of the replica the partition key chooses (one sequence
+// per replica), sent with a Sequence header, and its delivery succeeds
+// only when the replica's SequenceAcknowledgement covers it, so the
+// durable queue entry is acknowledged only then. The backend's business
+// reply, if any, is not kept (it answers the sequence message, which the
+// engine may send several times).
+type rmBackend struct {
+	s *service
+	d *driver.Driver // set once driver.New returns, before Run
+}
+
+var _ driver.Backend = (*rmBackend)(nil)
+
+// Deliver implements driver.Backend.
+func (b *rmBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
+	dec, _, err := b.s.decide(hdr, bytes.NewReader(msg), int64(len(msg)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", driver.ErrRejected, err)
+	}
+	rep := dec.part.Pick()
+	if rep == nil {
+		return nil, 0, errors.New("no available replica")
+	}
+	payload, err := bodyContent(dec.msg)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", driver.ErrRejected, err)
+	}
+	action := strings.Trim(hdr.Get("SOAPAction"), `"`)
+	if a, err := soap.ReadAddressing(dec.msg); err == nil && a.Action != "" {
+		action = a.Action
+	}
+	if err := b.d.SubmitRM(ctx, rep.URL(), action, payload, hdr.Get(driver.DeliveryIDHeader)); err != nil {
+		return nil, 0, fmt.Errorf("sending to %s over WS-RM: %w", rep.URL(), err)
+	}
+	return nil, http.StatusAccepted, nil
+}
+
+// xmlnsRE matches a namespace declaration in a start tag.
+var xmlnsRE = regexp.MustCompile(`\sxmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*("[^"]*"|'[^']*')`)
+
+// bodyContent returns m's payload element (the Body's first child) as
+// bytes that stand alone: the namespace declarations in scope from the
+// Envelope and Body start tags are copied onto it, unless it declares the
+// prefix itself.
+func bodyContent(m *soap.Message) ([]byte, error) {
+	if !m.Payload.Valid() {
+		return nil, errors.New("empty Body")
+	}
+	raw := m.Doc.Raw()
+	ps, pe := m.Payload.Span()
+	el := raw[ps:pe]
+	nameEnd := bytes.IndexAny(el, " \t\r\n/>")
+	if nameEnd < 0 {
+		return nil, errors.New("malformed payload start tag")
+	}
+	seen := map[string]bool{}
+	for _, d := range xmlnsRE.FindAllSubmatch(startTag(el), -1) {
+		seen[string(d[1])] = true
+	}
+	var extra []byte
+	for _, anc := range []xmldoc.Element{m.Body, m.Envelope} { // innermost first
+		s, e := anc.Span()
+		for _, d := range xmlnsRE.FindAllSubmatch(startTag(raw[s:e]), -1) {
+			if p := string(d[1]); !seen[p] {
+				seen[p] = true
+				extra = append(extra, d[0]...)
+			}
+		}
+	}
+	out := make([]byte, 0, len(el)+len(extra))
+	out = append(out, el[:nameEnd]...)
+	out = append(out, extra...)
+	return append(out, el[nameEnd:]...), nil
+}
+
+// startTag returns the start tag at the beginning of el.
+func startTag(el []byte) []byte {
+	if i := bytes.IndexByte(el, '>'); i >= 0 {
+		return el[:i]
+	}
+	return el
+}
+
+// replicaClient sends to the service's configured replicas with the
+// gateway's backend client and to any other address with egress (the
+// allow-list client for client-supplied addresses).
+func replicaClient(g *Gateway, s *service, egress *http.Client) *http.Client {
+	replicas := map[string]bool{}
+	for _, p := range s.cfg.Cluster.Partitions {
+		for _, r := range p.Replicas {
+			replicas[strings.TrimSuffix(r, "/")] = true
+		}
+	}
+	return &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if replicas[strings.TrimSuffix(req.URL.String(), "/")] {
+			return g.client.Do(req)
+		}
+		return egress.Do(req)
+	}), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway/cluster"
+)
+
+// serveAt serves a gateway with db on addr ("127.0.0.1:0" for any port);
+// it returns the address, to serve again there after stop.
+func serveAt(t *testing.T, cfg Config, db *badger.DB, addr string) (string, func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	g, err := New(context.Background(), cfg, Options{DB: db, Logger: log})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx, ln) }()
+	var once sync.Once
+	return ln.Addr().String(), func() { once.Do(func() { cancel(); <-done; g.Close() }) }
+}
+
+// TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart chains gateway A,
+// whose Quotes service sends its stored messages over WS-RM 1.2
+// (BackendRM), to gateway B, whose Quotes service is a reliable WS-RM
+// destination in front of the backend; B restarts in the middle.
+func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
+	b := newLogBackend(t)
+	dirB := t.TempDir()
+	dbB := openTestDB(t, dirB)
+	cfgB := Config{Services: []ServiceConfig{reliableQuote(b)}}
+	addrB, stopB := serveAt(t, cfgB, dbB, "127.0.0.1:0")
+
+	sa := quoteService("Quotes", cluster.PartitionConfig{Replicas: []string{"http://" + addrB + "/services/Quotes"}})
+	sa.Cluster.Health = cluster.HealthConfig{}
+	sa.Timeout = time.Second
+	sa.Reliable = &ReliableConfig{InOrder: true, BackendRM: true, Egress: egress.Loopback(),
+		Retry: ReliableRetry{Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxAttempts: -1}}
+	dbA := openTestDB(t, t.TempDir())
+	defer dbA.Close()
+	addrA, stopA := serveAt(t, Config{Services: []ServiceConfig{sa}}, dbA, "127.0.0.1:0")
+	defer stopA()
+
+	c := newRMClient(t, "http://"+addrA+"/services/Quotes")
+	var want []string
+	for n := 1; n <= 10; n++ {
+		sym := fmt.Sprintf("S%d", n)
+		want = append(want, sym)
+		c.send(n, sym)
+	}
+	waitFor(t, 15*time.Second, func() error {
+		if got := len(b.received()); got < 3 {
+			return fmt.Errorf("backend received %d messages, want at least 3", got)
+		}
+		return nil
+	})
+	stopB()
+	dbB.Close()
+	dbB = openTestDB(t, dirB)
+	defer dbB.Close()
+	_, stopB = serveAt(t, cfgB, dbB, addrB)
+	defer stopB()
+	b.waitLog(t, want...)
+	time.Sleep(200 * time.Millisecond) // no late repeat
+	b.waitLog(t, want...)
+}
