@@ -27,6 +27,8 @@
 //	P d/<delivery id>       done marks: deliveries the backend has taken
 //	                        (badger TTL: Config.DoneTTL)
 //	P r/<address>\x00<seq>  backend replies waiting for a WS-MakeConnection
+//	P l/<address>\x00<seq>  replies given out, until the answer carrying
+//	                        them is written (lease deadline + reply)
 //
 // # Ready, in order
 //
@@ -69,7 +71,10 @@
 // wsa:ReplyTo is a WS-MakeConnection anonymous URI (WS-MC 1.1, 3.1): a
 // MakeConnection for that address returns the oldest stored reply (with
 // wsmc:MessagePending when more wait) before anything the engine holds for
-// it. A ReplyTo that is a real address gets the reply POSTed there through
+// it. Pickup is at least once: the reply is deleted only
+// when the gateway reports the answer written (HandleRequestDone); an
+// answer that failed, or was never reported within DeliveryTimeout (a
+// crash), leaves the reply for the next MakeConnection. A ReplyTo that is a real address gets the reply POSTed there through
 // the egress allow-list. An anonymous ReplyTo gets nothing: the request was
 // answered (acknowledged) long before the backend saw it.
 //

@@ -43,7 +43,8 @@ func relReplyAddress(group string, number uint64) string {
 }
 
 // replyRequest answers a ReplyRequest.
-func (d *Driver) replyRequest(m *soap.Message) (int, http.Header, []byte) {
+// done receives the lease of the reply given (see takeReply).
+func (d *Driver) replyRequest(m *soap.Message, done *func(bool)) (int, http.Header, []byte) {
 	v := m.Version
 	group, _ := m.Payload.Attr("", "groupId")
 	group = strings.TrimSpace(group)
@@ -56,7 +57,8 @@ func (d *Driver) replyRequest(m *soap.Message) (int, http.Header, []byte) {
 		return faultAnswer(soap.Sender("ReplyRequest needs a groupId and, if given, a numeric number.",
 			(&wsreliable.Fault{Code: wsreliable.InvalidPollRequest}).SOAP(v).Subcodes...), v)
 	}
-	if body, ok := d.takeReply(relReplyAddress(group, n)); ok {
+	if body, settle, ok := d.takeReply(relReplyAddress(group, n)); ok {
+		*done = settle
 		return okAnswer(v, body)
 	}
 	return http.StatusAccepted, http.Header{}, nil

@@ -25,10 +25,32 @@ type request struct {
 // WS-Reliability 1.1 content (the gateway has read and checked msg; hdr is
 // the request's HTTP header) and returns the HTTP answer. It returns once
 // the answer may be sent: what it acknowledges is on disk.
+//
+// A stored reply it returns (WS-MakeConnection, ReplyRequest) is deleted
+// at once: a caller that can tell whether the answer was written uses
+// HandleRequestDone instead.
 func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.Header) (int, http.Header, []byte) {
+	status, h, body, done := d.HandleRequestDone(ctx, msg, hdr)
+	done(true)
+	return status, h, body
+}
+
+// HandleRequestDone is HandleRequest for a caller that reports, by calling
+// done once, whether it wrote the answer. A stored reply the answer
+// carries is deleted only when done(true) is called; done(false) keeps it
+// for the next pickup, and so does a done never called, after
+// Config.DeliveryTimeout (pickup is at least once, see takeReply).
+func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header) (status int, h http.Header, body []byte, done func(written bool)) {
+	done = func(bool) {}
+	status, h, body = d.handle(ctx, msg, hdr, &done)
+	return status, h, body, done
+}
+
+// handle is HandleRequest; a stored reply's lease settles through *done.
+func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool)) (int, http.Header, []byte) {
 	v := msg.Version
 	if IsReplyRequest(msg) {
-		return d.replyRequest(msg)
+		return d.replyRequest(msg, done)
 	}
 	addr, err := soap.ReadAddressing(msg) // addr is the fault's context even on error
 	if err != nil {
@@ -73,7 +95,8 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 		case wsreliable.Terminate:
 			d.versions.Delete(ev.Group)
 		case wsreliable.MakeConnection:
-			if body, ok := d.takeReply(ev.Address); ok {
+			if body, settle, ok := d.takeReply(ev.Address); ok {
+				*done = settle
 				return okAnswer(v, body)
 			}
 		}
