@@ -200,14 +200,18 @@ func (g *Gateway) stopReliable() {
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
 	status, h, body, refused := g.rel.refusedAddress(ctx, s.cfg.Name, d.msg)
+	done := func(bool) {}
 	if !refused {
-		status, h, body = g.rel.byName[s.cfg.Name].HandleRequest(ctx, d.msg, r.Header)
+		status, h, body, done = g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header)
 	}
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}
 	w.WriteHeader(status)
-	w.Write(body) //nolint:errcheck // the client is gone
+	_, err := w.Write(body)
+	// A stored reply (WS-MakeConnection) is deleted only once written: a
+	// client gone before keeps it for its next pickup.
+	done(err == nil)
 	switch {
 	case status < 300:
 		return outcomeOK
