@@ -21,6 +21,7 @@ type fileReliable struct {
 	MaxQueue        int               `yaml:"max_queue"`
 	Retry           fileReliableRetry `yaml:"retry"`
 	Egress          fileEgress        `yaml:"egress"`
+	BackendRM       bool              `yaml:"backend_rm"`
 }
 
 type fileReliableRetry struct {
@@ -41,6 +42,7 @@ func (r *fileReliable) toGateway() *gateway.ReliableConfig {
 		MaxSequences: r.MaxSequences, MaxHeld: r.MaxHeld, MaxQueue: r.MaxQueue,
 		Retry: gateway.ReliableRetry{MaxAttempts: r.Retry.MaxAttempts, Backoff: time.Duration(r.Retry.Backoff),
 			MaxBackoff: time.Duration(r.Retry.MaxBackoff), Timeout: time.Duration(r.Retry.Timeout)},
-		Egress: egress.Config{CIDRs: r.Egress.CIDRs, Hosts: r.Egress.Hosts, Schemes: r.Egress.Schemes, Ports: r.Egress.Ports},
+		Egress:    egress.Config{CIDRs: r.Egress.CIDRs, Hosts: r.Egress.Hosts, Schemes: r.Egress.Schemes, Ports: r.Egress.Ports},
+		BackendRM: r.BackendRM,
 	}
 }
