@@ -116,6 +116,15 @@ func (e *Engine) Tick(now time.Time) {
 	}
 }
 
+// Duplicate reports whether m is a copy of a message already accepted in
+// a group that eliminates duplicates: stepped, it would be acknowledged
+// and not delivered. (A driver short of room for deliveries can still
+// take it.)
+func (e *Engine) Duplicate(m Message) bool {
+	g := e.in[m.Group]
+	return g != nil && g.Proto == m.Proto && g.DupElim && g.Received.Contains(m.Number)
+}
+
 // HasReady reports whether Ready has anything to do.
 func (e *Engine) HasReady() bool {
 	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut) > 0 || e.metaDirty

@@ -45,6 +45,11 @@
 // wsreliable.Delivery.ID (the done marks), so deliveries stay in order and
 // are handed to the backend once. A failed step drops the answers (the
 // requests get a Receiver fault) and rebuilds the engine from the store.
+// A request whose new messages the delivery queue (MaxQueue) has no room
+// for is refused alone before the engine sees it: a Receiver fault, 503
+// with Retry-After (for WS-RM the message stays unacknowledged, for
+// WS-Reliability the sender resends it); the other requests of its batch
+// proceed and nothing is reloaded.
 //
 // # Store-and-forward
 //

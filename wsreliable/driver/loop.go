@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -87,7 +88,17 @@ func (r *request) payloadBytes() int {
 // answers every request of batch.
 func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 	d.eng.Tick(d.opts.Now())
+	room := d.qopts.MaxLength - d.q.Stats().Length
 	for _, r := range batch {
+		// A request whose messages would not fit in the delivery queue is
+		// refused alone, before the engine accepts anything of it (the
+		// client retries it); the rest of the batch goes on.
+		n := d.newMessages(r)
+		if n > room {
+			r.err = errQueueFull
+			continue
+		}
+		room -= n
 		for _, ev := range r.evs {
 			d.eng.Step(ev) //nolint:errcheck // events come from the codecs
 		}
@@ -112,9 +123,29 @@ func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 		}
 	}
 	for _, r := range batch {
-		r.err = err
+		if r.err == nil {
+			r.err = err
+		}
 		r.done <- byRef[r.ref]
 	}
+}
+
+// errQueueFull refuses a request whose messages the delivery queue has no
+// room for.
+var errQueueFull = errors.New("the delivery queue is full")
+
+// newMessages counts r's reliable messages that are not duplicates the
+// engine drops: at most as many deliveries. (Held messages a gap-filling
+// message releases are not counted: those are stored already; if they do
+// not fit, the step fails as any storage error does.)
+func (d *Driver) newMessages(r *request) int {
+	n := 0
+	for _, ev := range r.evs {
+		if m, ok := ev.(wsreliable.Message); ok && !d.eng.Duplicate(m) {
+			n++
+		}
+	}
+	return n
 }
 
 // batchVersions maps the groups of batch's messages to the SOAP version

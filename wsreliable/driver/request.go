@@ -117,6 +117,9 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 	case <-d.done: // Run ended before it got to the request
 		return busyAnswer(v, "shutting down")
 	}
+	if errors.Is(r.err, errQueueFull) {
+		return busyAnswer(v, "the delivery queue is full")
+	}
 	if r.err != nil {
 		d.log.Error("reliable request failed", "err", r.err)
 		return faultAnswer(soap.Receiver("The message could not be stored; retry it later."), v)
