@@ -244,10 +244,15 @@ func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.consume(ctx) })
+	loopCtx := ctx
 	if d.cfg.BackendRM {
 		wg.Go(func() { d.idle(ctx, d.cfg.OutboundIdle) })
+		// The loop outlives ctx by the closing of the outbound sequences.
+		var stop context.CancelFunc
+		loopCtx, stop = context.WithCancel(context.WithoutCancel(ctx))
+		wg.Go(func() { <-ctx.Done(); d.finishOutbound(); stop() })
 	}
-	d.loop(ctx)
+	d.loop(loopCtx)
 	wg.Wait()
 	d.sends.Wait()
 	return nil

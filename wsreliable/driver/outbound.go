@@ -41,6 +41,7 @@ type outbound struct {
 	byKey map[string]*outWait // engine record key (outm/...) -> waiter
 	byID  map[string]*outWait // delivery ID -> waiter
 	tos   map[string]bool     // destinations with an open sequence
+	open  map[string]bool     // the engine's outbound sequences (out/ record keys)
 	last  time.Time           // last Submit
 }
 
@@ -54,7 +55,8 @@ type outWait struct {
 }
 
 func newOutbound() *outbound {
-	return &outbound{byKey: map[string]*outWait{}, byID: map[string]*outWait{}, tos: map[string]bool{}}
+	return &outbound{byKey: map[string]*outWait{}, byID: map[string]*outWait{}, tos: map[string]bool{},
+		open: map[string]bool{}}
 }
 
 func (w *outWait) finish(err error) {
@@ -129,6 +131,13 @@ func (ob *outbound) observe(rd wsreliable.Ready) {
 		failed[f.To+"\x00"+fmt.Sprint(f.Number)] = f.Reason
 	}
 	for _, r := range rd.Persist {
+		if strings.HasPrefix(r.Key, "out/") {
+			if r.Value != nil {
+				ob.open[r.Key] = true
+			} else {
+				delete(ob.open, r.Key)
+			}
+		}
 		if !strings.HasPrefix(r.Key, "outm/") {
 			continue
 		}
@@ -185,7 +194,51 @@ func (ob *outbound) reset() {
 	for _, w := range ob.byID {
 		w.finish(fmt.Errorf("%w: engine restored", ErrOutboundFailed))
 	}
-	ob.fifo, ob.byKey, ob.byID = nil, map[string]*outWait{}, map[string]*outWait{}
+	ob.fifo, ob.byKey, ob.byID, ob.open = nil, map[string]*outWait{}, map[string]*outWait{}, map[string]bool{}
+}
+
+// outboundCloseTimeout bounds the closing of the outbound sequences when
+// Run ends.
+const outboundCloseTimeout = 2 * time.Second
+
+// finishOutbound, when Run ends, asks the engine to close and terminate
+// every outbound sequence (WS-RM 1.2, 3.5, 3.6) once what it carries is
+// acknowledged, and waits for that, at most outboundCloseTimeout: the loop
+// still runs. A sequence left open is dropped at the next start (the
+// delivery queue submits its messages again).
+func (d *Driver) finishOutbound() {
+	ob := d.ob
+	ob.mu.Lock()
+	var tos []string
+	for to := range ob.tos {
+		tos = append(tos, to)
+	}
+	clear(ob.tos)
+	ob.mu.Unlock()
+	deadline := time.NewTimer(outboundCloseTimeout)
+	defer deadline.Stop()
+	for _, to := range tos {
+		select {
+		case d.failed <- wsreliable.Finish{To: to}:
+		case <-deadline.C:
+			return
+		}
+	}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		ob.mu.Lock()
+		n := len(ob.open)
+		ob.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-t.C:
+		case <-deadline.C:
+			return
+		}
+	}
 }
 
 // idle finishes (CloseSequence, then TerminateSequence: WS-RM 1.2, 3.5,
