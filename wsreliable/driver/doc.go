@@ -88,4 +88,25 @@
 // WS-Reliability message is therefore kept (by groupId and number) and
 // given out once to a wsgw extension request, ReplyRequest; NSReplyRequest
 // documents it and why it exists.
+//
+// # Sending side (outbound.go)
+//
+// The engine's outbound messages (CreateSequence, sequence messages,
+// CloseSequence, TerminateSequence) are POSTed through Options.Client and
+// their answers fed back to the engine: a CreateSequenceResponse is
+// Created (any other fault to a CreateSequence: refused), the
+// SequenceAcknowledgement headers of any answer AckReceived, a WS-RM fault
+// PeerFault. Nothing is retried here: retransmission is the engine's, at
+// Tick. With Config.BackendRM the Backend sends the stored deliveries over
+// WS-RM with SubmitRM, which returns once the peer's acknowledgement
+// covers the message: the delivery queue entry is acknowledged only then,
+// so a peer that crashes loses nothing. A delivery retried while its
+// message is still unacknowledged waits for that message rather than
+// submitting it again. Outbound sequences are closed and terminated after
+// Config.OutboundIdle without a Submit and when Run ends (for at most 2s).
+// A restart drops the engine's outbound sequences (the queue entries not
+// yet acknowledged are submitted again on a new sequence), so a crash
+// between the peer's acknowledgement and the queue's ack can send a
+// message twice, on two sequences: across a crash of this process the
+// delivery is at least once (the peer gets no delivery ID to drop it).
 package driver
