@@ -1,0 +1,28 @@
+package gateway
+
+import (
+	"testing"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+func TestBodyContent_CarriesNamespacesInScope(t *testing.T) {
+	raw := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:q="urn:q" xmlns:x="urn:env-x">` +
+		`<s:Header/><s:Body xmlns:x="urn:body-x"><q:SetQuote xmlns:y="urn:y"><x:Symbol>A</x:Symbol></q:SetQuote></s:Body></s:Envelope>`
+	m, err := soap.ReadMessageBytes([]byte(raw), xmldoc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := bodyContent(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<q:SetQuote xmlns:x="urn:body-x" xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:q="urn:q" xmlns:y="urn:y"><x:Symbol>A</x:Symbol></q:SetQuote>`
+	if string(got) != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if _, err := xmldoc.ParseBytes(got, xmldoc.Limits{}); err != nil {
+		t.Errorf("the payload does not stand alone: %v", err)
+	}
+}
