@@ -112,8 +112,9 @@
 // gap skipped. A group ends when its last message and every number before
 // it have arrived, or is aborted at groupExpiryTime or after
 // groupMaxIdleDuration (later new messages: GroupAborted); duplicate
-// elimination state lasts until the group's last ExpiryTime (at least
-// DupWindow after an abort), but no longer than MaxKeep after the group
+// elimination state lasts until the group's last ExpiryTime plus DupWindow
+// (so that a message found expired in the delivery queue can still be
+// reported through its group; at least DupWindow after an abort), but no longer than MaxKeep after the group
 // ended, and only while at most MaxGroups ended groups are kept (beyond,
 // the one due first is forgotten early). So the guarantee is bounded
 // (choice): a duplicate arriving after its group was forgotten is a new

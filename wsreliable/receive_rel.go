@@ -97,7 +97,10 @@ func (e *Engine) newRelGroup(m Message) *inGroup {
 
 // relComplete ends a group whose last message arrived and every number
 // up to it too (group termination by last message). Its duplicate
-// elimination state is kept until the group's last ExpiryTime.
+// elimination state is kept until the group's last ExpiryTime, and
+// DupWindow more: a message of it that expires waiting for delivery is
+// found expired at or after its ExpiryTime, and its failure is reported
+// through the group (ProcessingFailed), which must still be known.
 func (e *Engine) relComplete(g *inGroup) {
 	if g.State == ended {
 		return
@@ -107,7 +110,7 @@ func (e *Engine) relComplete(g *inGroup) {
 		complete = true
 	}
 	if complete && len(g.held) == 0 {
-		e.end(g, NoFault, g.KeepUntil)
+		e.end(g, NoFault, g.KeepUntil.Add(e.cfg.DupWindow))
 	}
 }
 

@@ -70,6 +70,11 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 		d.ack(ctx, l.ID)
 		return
 	}
+	if !s.Expiry.IsZero() && !d.opts.Now().Before(s.Expiry) {
+		log.Warn("WS-Reliability ExpiryTime passed before delivery; dropping the message", "expiry", s.Expiry)
+		d.expire(ctx, l, meta)
+		return
+	}
 	if l.Attempts > 1 {
 		d.redelivered.Add(1)
 	}
@@ -171,11 +176,31 @@ func (d *Driver) giveUp(ctx context.Context, l queueing.Lease, meta deliveryMeta
 }
 
 func (d *Driver) processingFailed(ctx context.Context, meta deliveryMeta) {
+	d.reportFailure(ctx, meta, true)
+}
+
+// expire drops l, whose WS-Reliability ExpiryTime passed while it waited
+// (counted as dead-lettered), and reports MessageProcessingFailure to its
+// sender where its reply pattern has a way (Callback: sent to ReplyTo;
+// Poll: in the PollRequest answers; Response: the answer is long gone,
+// so it is recorded for a PollRequest only and logged).
+func (d *Driver) expire(ctx context.Context, l queueing.Lease, meta deliveryMeta) {
+	if err := d.markDone(meta.ID, "", nil); err != nil {
+		d.log.Error("writing done mark", "err", err)
+		d.nack(ctx, l, meta)
+		return
+	}
+	d.dead.Add(1)
+	d.ack(ctx, l.ID)
+	d.reportFailure(ctx, meta, false)
+}
+
+func (d *Driver) reportFailure(ctx context.Context, meta deliveryMeta, permanent bool) {
 	if meta.Proto != wsreliable.Rel {
 		return
 	}
 	select {
-	case d.failed <- wsreliable.ProcessingFailed{Group: meta.Group, Number: meta.Number, Permanent: true}:
+	case d.failed <- wsreliable.ProcessingFailed{Group: meta.Group, Number: meta.Number, Permanent: permanent}:
 	case <-ctx.Done():
 	}
 }

@@ -61,10 +61,16 @@
 // message of a group (sequence) is in one badgerq FIFO group, so a group
 // is delivered in order, one message at a time, while groups proceed in
 // parallel. A failed delivery is nacked with the queue's backoff and
-// dead-lettered after Config.MaxAttempts or, for WS-Reliability, once its
-// ExpiryTime has passed (the queue's message expiry); one the backend rejects
+// dead-lettered after Config.MaxAttempts; one the backend rejects
 // (ErrRejected) is dropped at once, logged. Either way a WS-Reliability
-// sender learns of it (PermanentProcessingFailure). A backend that is down therefore only
+// sender learns of it (PermanentProcessingFailure). A WS-Reliability
+// message whose ExpiryTime has passed when its turn comes is dropped,
+// logged and counted as dead-lettered, and its sender gets a
+// MessageProcessingFailure where the reply pattern has a way (Callback:
+// sent to ReplyTo; Poll: in PollRequest answers; for Response only a
+// later PollRequest shows it). The queue's own expiry is not used for it:
+// the queue would dead-letter the message without the driver seeing it.
+// WS-RM has no message for it; WS-RM messages carry no ExpiryTime. A backend that is down therefore only
 // delays delivery: messages are acknowledged to the client as soon as they
 // are on disk. One process owns the store, so when the consumer starts,
 // every lease in the queue is an earlier process's: it releases them

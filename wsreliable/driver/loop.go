@@ -219,8 +219,10 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]s
 	if len(rd.Deliver) > 0 {
 		msgs := make([]queueing.Message, len(rd.Deliver))
 		for i, dl := range rd.Deliver {
-			msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group,
-				ExpiresAt: deliveryExpiry(dl)}
+			// No queue ExpiresAt: the queue would dead-letter an expired
+			// message unseen; the consumer drops it and tells its sender
+			// (deliverOne).
+			msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group}
 		}
 		if err := d.enqueue(ctx, msgs); err != nil {
 			return err

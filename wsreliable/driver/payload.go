@@ -47,16 +47,6 @@ func withExpiry(b []byte, expiry time.Time) []byte {
 	return frame(s.envelopeMeta, s.Envelope)
 }
 
-// deliveryExpiry is the Expiry of the envelope a delivery carries (zero:
-// none).
-func deliveryExpiry(dl wsreliable.Delivery) time.Time {
-	s, err := decodeEnvelope(dl.Payload)
-	if err != nil {
-		return time.Time{}
-	}
-	return s.Expiry
-}
-
 func frame(meta any, rest []byte) []byte {
 	j, _ := json.Marshal(meta) // plain strings: cannot fail
 	b := binary.AppendUvarint(make([]byte, 0, len(j)+len(rest)+4), uint64(len(j)))
