@@ -56,6 +56,12 @@ type ReliableConfig struct {
 	// sequence's messages held back for ordering (zero: 1024); MaxQueue the
 	// messages waiting for delivery (zero: 1,000,000).
 	MaxSequences, MaxHeld, MaxQueue int
+	// MaxHeldBytes bounds the payload bytes held back for ordering across
+	// the service's sequences (zero: 64 MiB); MaxKeep how long an ended
+	// sequence or group is remembered to recognise late duplicates (zero:
+	// 24h). See wsreliable.Config.
+	MaxHeldBytes int64
+	MaxKeep      time.Duration
 	// Retry governs delivery to the backend.
 	Retry ReliableRetry
 	// Egress is the allow-list for addresses clients give (AcksTo,
@@ -90,6 +96,7 @@ func (c *ReliableConfig) validate(p *problems, path string) {
 		p.add(path+".incomplete", "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
 	}
 	for name, d := range map[string]time.Duration{"sequenceExpires": c.SequenceExpires, "idleTimeout": c.IdleTimeout,
+		"maxKeep":       c.MaxKeep,
 		"retry.backoff": c.Retry.Backoff, "retry.maxBackoff": c.Retry.MaxBackoff, "retry.timeout": c.Retry.Timeout} {
 		if d < 0 {
 			p.add(path+"."+name, "negative")
@@ -99,6 +106,9 @@ func (c *ReliableConfig) validate(p *problems, path string) {
 		if n < 0 {
 			p.add(path+"."+name, "negative")
 		}
+	}
+	if c.MaxHeldBytes < 0 {
+		p.add(path+".maxHeldBytes", "negative")
 	}
 	p.nested(path+".egress", c.Egress.Validate())
 }
@@ -113,7 +123,8 @@ func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string) driver.Conf
 		Name: s.Name, Self: self,
 		Engine: wsreliable.Config{Assurance: assurances[c.Assurance], InOrder: c.InOrder,
 			Incomplete: incompletes[c.Incomplete], SequenceExpires: c.SequenceExpires,
-			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxHeld: c.MaxHeld},
+			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxHeld: c.MaxHeld,
+			MaxHeldBytes: c.MaxHeldBytes, MaxKeep: c.MaxKeep},
 		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue,
 		Backoff:   queueing.Backoff{Base: c.Retry.Backoff, Max: c.Retry.MaxBackoff},
 		BackendRM: c.BackendRM,

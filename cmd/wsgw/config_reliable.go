@@ -19,6 +19,8 @@ type fileReliable struct {
 	MaxSequences    int               `yaml:"max_sequences"`
 	MaxHeld         int               `yaml:"max_held"`
 	MaxQueue        int               `yaml:"max_queue"`
+	MaxHeldBytes    byteSize          `yaml:"max_held_bytes"`
+	MaxKeep         duration          `yaml:"max_keep"`
 	Retry           fileReliableRetry `yaml:"retry"`
 	Egress          fileEgress        `yaml:"egress"`
 	BackendRM       bool              `yaml:"backend_rm"`
@@ -40,6 +42,7 @@ func (r *fileReliable) toGateway() *gateway.ReliableConfig {
 		Assurance: r.Assurance, InOrder: r.InOrder, Require: r.Require, Incomplete: r.Incomplete,
 		SequenceExpires: time.Duration(r.SequenceExpires), IdleTimeout: time.Duration(r.IdleTimeout),
 		MaxSequences: r.MaxSequences, MaxHeld: r.MaxHeld, MaxQueue: r.MaxQueue,
+		MaxHeldBytes: int64(r.MaxHeldBytes), MaxKeep: time.Duration(r.MaxKeep),
 		Retry: gateway.ReliableRetry{MaxAttempts: r.Retry.MaxAttempts, Backoff: time.Duration(r.Retry.Backoff),
 			MaxBackoff: time.Duration(r.Retry.MaxBackoff), Timeout: time.Duration(r.Retry.Timeout)},
 		Egress:    egress.Config{CIDRs: r.Egress.CIDRs, Hosts: r.Egress.Hosts, Schemes: r.Egress.Schemes, Ports: r.Egress.Ports},

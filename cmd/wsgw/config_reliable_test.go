@@ -36,6 +36,8 @@ func TestLoadConfig_ReliableEveryKey(t *testing.T) {
       max_sequences: 5
       max_held: 6
       max_queue: 7
+      max_held_bytes: 1MiB
+      max_keep: 2h
       retry: {max_attempts: 3, backoff: 1s, max_backoff: 1m, timeout: 5s}
       egress: {cidrs: [10.0.0.0/8], hosts: [cb.example.com], schemes: [https], ports: [443]}
 `
@@ -45,6 +47,7 @@ func TestLoadConfig_ReliableEveryKey(t *testing.T) {
 	}
 	want = &gateway.ReliableConfig{Assurance: "AtLeastOnce", Require: true, Incomplete: "DiscardEntireSequence",
 		SequenceExpires: time.Hour, IdleTimeout: 10 * time.Minute, MaxSequences: 5, MaxHeld: 6, MaxQueue: 7,
+		MaxHeldBytes: 1 << 20, MaxKeep: 2 * time.Hour,
 		Retry:  gateway.ReliableRetry{MaxAttempts: 3, Backoff: time.Second, MaxBackoff: time.Minute, Timeout: 5 * time.Second},
 		Egress: egress.Config{CIDRs: []string{"10.0.0.0/8"}, Hosts: []string{"cb.example.com"}, Schemes: []string{"https"}, Ports: []int{443}}}
 	if got := fc.toGateway(".").Services[0].Reliable; !reflect.DeepEqual(got, want) {
