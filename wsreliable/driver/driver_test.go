@@ -70,9 +70,19 @@ type running struct {
 
 func start(t *testing.T, db *badger.DB, b Backend) *running {
 	t.Helper()
-	d, err := New(Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true},
+	return startWith(t, Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true},
 		Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: b, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Options{DB: db, Backend: b})
+}
+
+// startWith starts a driver of cfg and opts (a discarding logger unless
+// opts has one); stop ends it.
+func startWith(t *testing.T, cfg Config, opts Options) *running {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	d, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

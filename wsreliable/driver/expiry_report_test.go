@@ -1,10 +1,7 @@
 package driver
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -20,15 +17,10 @@ func TestDriver_WSReliabilityExpiredInQueueReported(t *testing.T) {
 	db := openDB(t, t.TempDir())
 	defer db.Close()
 	b := &fakeBackend{down: true}
-	d, err := New(Config{Name: "Orders", MaxAttempts: -1, Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: b, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done; d.Close() }()
+	r := startWith(t, Config{Name: "Orders", MaxAttempts: -1, Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
+		Options{DB: db, Backend: b})
+	defer r.stop()
+	d := r.Driver
 	expiry := time.Now().Add(time.Second).UTC().Truncate(time.Second).Add(time.Second)
 	hdr := fmt.Sprintf(`<r:Request xmlns:r="%s" s:mustUnderstand="1"><r:MessageId groupId="urn:uuid:expiry-poll"/>`+
 		`<r:ExpiryTime>%s</r:ExpiryTime><r:ReplyPattern><r:Value>Poll</r:Value></r:ReplyPattern><r:AckRequested/></r:Request>`,

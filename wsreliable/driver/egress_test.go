@@ -1,9 +1,6 @@
 package driver
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -27,16 +24,11 @@ func TestDriver_SlowAcksToDoesNotStallRequests(t *testing.T) {
 		<-r.Context().Done()
 		return nil, r.Context().Err()
 	})}
-	d, err := New(Config{Name: "Orders", Engine: wsreliable.Config{}, Backoff: testBackoff,
+	r := startWith(t, Config{Name: "Orders", Engine: wsreliable.Config{}, Backoff: testBackoff,
 		DeliveryTimeout: 3 * time.Second, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: &fakeBackend{}, Client: hole, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done; d.Close() }()
+		Options{DB: db, Backend: &fakeBackend{}, Client: hole})
+	defer r.stop()
+	d := r.Driver
 
 	st, body := call(t, d, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`,
 		`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>http://acks.example/hole</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
