@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wsgw/wsgw/examples/stockquote"
+	"github.com/wsgw/wsgw/gateway"
+	"github.com/wsgw/wsgw/gateway/cluster"
+)
+
+// ProxyOptions configure the proxy benchmark's peer.
+type ProxyOptions struct {
+	// Nginx is the nginx binary started as the peer; "" or a path that
+	// does not exist: the peer is not measured.
+	Nginx string
+}
+
+// proxyWarmup is how many requests each side gets, unmeasured, before its
+// run: the keep-alive connections are open and the first WSDL-driven
+// paths have run when the clock starts.
+const proxyWarmup = 200
+
+// Proxy measures the request/response path: l.Messages GetQuote requests
+// (SOAP 1.1 envelopes padded to l.Size bytes), sent by l.Concurrency
+// keep-alive clients on loopback to the stock-quote example's backend
+// (a) through a wsgw gateway in this process, (b) through nginx (when
+// opts.Nginx is installed) and (c) directly. Each side's run is preceded
+// by an unmeasured warm-up. A failure of the wsgw or direct side is an
+// error; nginx failing to start or to run is reported in NginxNote, with
+// NginxFailed set.
+func Proxy(ctx context.Context, l Load, opts ProxyOptions) (ProxyReport, error) {
+	rep := ProxyReport{Load: l}
+	if err := l.Validate(); err != nil {
+		return rep, err
+	}
+	backend, err := startCounting(stockquote.NewBackend("p0/r0", nil, discardLogger()))
+	if err != nil {
+		return rep, err
+	}
+	defer backend.srv.Close()
+	backendAddr := strings.TrimPrefix(backend.url, "http://")
+
+	rep.Direct, err = proxyRun(ctx, l, backend.url+"/")
+	if err != nil {
+		return rep, fmt.Errorf("direct: %w", err)
+	}
+	rep.Direct.System = "stock-quote backend, directly"
+
+	gw, err := startProxyGateway(ctx, backend.url)
+	if err != nil {
+		return rep, err
+	}
+	rep.Wsgw, err = proxyRun(ctx, l, gw.url+"/services/StockQuote")
+	gw.stop()
+	if err != nil {
+		return rep, fmt.Errorf("wsgw: %w", err)
+	}
+	rep.Wsgw.System = "wsgw gateway (WSDL dispatch, envelope checks, key XPath //q:Symbol; 1 partition, 1 replica)"
+
+	switch _, statErr := os.Stat(opts.Nginx); {
+	case opts.Nginx == "":
+		rep.NginxNote = "no --nginx path given"
+	case statErr != nil:
+		rep.NginxNote = fmt.Sprintf("nginx not installed (%v)", statErr)
+	default:
+		res, err := nginxRun(ctx, l, opts.Nginx, backendAddr)
+		if err != nil {
+			rep.NginxNote = err.Error()
+			rep.NginxFailed = true
+			break
+		}
+		rep.Nginx = &res
+	}
+	return rep, nil
+}
+
+// proxyRun warms target up and then measures l against it.
+func proxyRun(ctx context.Context, l Load, target string) (Result, error) {
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConnsPerHost: l.Concurrency, DisableCompression: true,
+	}, Timeout: time.Minute}
+	defer client.CloseIdleConnections()
+	env := getQuoteEnvelope("ACME", l.Size)
+	send := func(ctx context.Context, _ int, _ []byte) error {
+		reply, err := postSOAP(ctx, client, target, nsQuote+"/GetQuote", env)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(reply, []byte("GetQuoteResponse")) || !bytes.Contains(reply, []byte("42.5")) {
+			return fmt.Errorf("no GetQuoteResponse for ACME in %.300q", reply)
+		}
+		return nil
+	}
+	warm := l
+	warm.Messages = max(proxyWarmup, l.Concurrency)
+	if _, err := drive(ctx, warm, send); err != nil {
+		return Result{}, fmt.Errorf("warm-up: %w", err)
+	}
+	return drive(ctx, l, send)
+}
+
+// getQuoteEnvelope is a SOAP 1.1 GetQuote of symbol, padded with a Note
+// element (which the backend ignores) to size bytes.
+func getQuoteEnvelope(symbol string, size int) []byte {
+	head := `<soap:Envelope xmlns:soap="` + nsSOAP11 + `" xmlns:q="` + nsQuote + `">` +
+		`<soap:Body><q:GetQuote><q:Symbol>` + symbol + `</q:Symbol>`
+	tail := `</q:GetQuote></soap:Body></soap:Envelope>`
+	const noteOpen, noteClose = `<q:Note>`, `</q:Note>`
+	pad := size - len(head) - len(tail) - len(noteOpen) - len(noteClose)
+	if pad <= 0 {
+		return []byte(head + tail)
+	}
+	return []byte(head + noteOpen + strings.Repeat("x", pad) + noteClose + tail)
+}
+
+// startProxyGateway serves a gateway with the stock-quote service (plain
+// request/response, no store) in front of backendURL, keyed as the demo
+// keys it.
+func startProxyGateway(ctx context.Context, backendURL string) (*runningGateway, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listening for the gateway: %w", err)
+	}
+	addr := ln.Addr().String()
+	cfg := gateway.Config{Listen: addr, PublicURL: "http://" + addr, Services: []gateway.ServiceConfig{{
+		Name:    "StockQuote",
+		WSDL:    backendURL + "/?wsdl",
+		Cluster: cluster.Config{Partitions: []cluster.PartitionConfig{{Replicas: []string{backendURL}}}},
+		Key:     gateway.KeyConfig{XPath: "//q:Symbol", Namespaces: map[string]string{"q": stockquote.Namespace}},
+		Operations: map[string]gateway.OperationConfig{
+			"GetQuote": {Idempotent: true}, "SetQuote": {Idempotent: false},
+		},
+	}}}
+	g, err := gateway.New(ctx, cfg, gateway.Options{Logger: discardLogger()})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("starting the gateway: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(runCtx, ln) }()
+	return &runningGateway{url: "http://" + addr, stop: func() {
+		cancel()
+		<-done
+		g.Close()
+	}}, nil
+}
+
+// errNginx marks nginx failing to start.
+var errNginx = errors.New("nginx")
