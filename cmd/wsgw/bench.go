@@ -12,6 +12,7 @@ import (
 
 const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--concurrency C] [--amqp URL] [--data DIR] [--json]
        wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--json]
+       wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--json]
 
 Measures wsgw on this machine, side by side with a peer where there is one,
 and reports the ratios wsgw/peer (package bench documents what is measured).
@@ -27,6 +28,13 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             BYTES bytes) to the stock-quote example service, reliable, each
             acknowledged when a SequenceAcknowledgement covering it comes
             back (stored on disk). No peer.
+  proxy     request/response: N GetQuote requests (SOAP 1.1 envelopes of
+            BYTES bytes, e.g. 1024 or 102400) from C keep-alive clients on
+            loopback to the stock-quote backend, through an in-process
+            gateway, through nginx (--nginx, started on 127.0.0.1 with a
+            generated configuration and stopped after), and directly. When
+            --nginx does not exist only wsgw and direct are measured and the
+            report says so.
 
 Exit status: 0 when the run completed, 1 when it failed, 2 for bad usage.
 `
@@ -41,6 +49,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return benchDurable(ctx, args[1:], stdout, stderr)
 	case "wsrm":
 		return benchWSRM(ctx, args[1:], stdout, stderr)
+	case "proxy":
+		return benchProxy(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
@@ -160,4 +170,54 @@ func writeReport(w io.Writer, rep bench.Report, asJSON bool) error {
 		return rep.WriteJSON(w)
 	}
 	return rep.WriteText(w)
+}
+
+func benchProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var l bench.Load
+	var nginx string
+	var asJSON bool
+	fs := flag.NewFlagSet("bench proxy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&l.Messages, "requests", 20000, "requests to send")
+	fs.IntVar(&l.Size, "size", 1024, "bytes per request envelope (padded)")
+	fs.IntVar(&l.Concurrency, "concurrency", 16, "concurrent keep-alive clients, each waiting for its response")
+	fs.StringVar(&nginx, "nginx", "/usr/sbin/nginx", `nginx binary run as the peer ("" or missing: not measured)`)
+	fs.BoolVar(&asJSON, "json", false, "write the report as JSON")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, benchUsage+"\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	if err := l.Validate(); err != nil {
+		fmt.Fprintf(stderr, "wsgw bench proxy: %v\n", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "wsgw bench proxy: measuring direct, wsgw, then nginx...")
+	rep, err := bench.Proxy(ctx, l, bench.ProxyOptions{Nginx: nginx})
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw bench proxy:", err)
+		return 1
+	}
+	if asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw bench proxy: writing the report:", err)
+		return 1
+	}
+	if rep.NginxFailed {
+		return 1 // installed, but its side failed: the report says how
+	}
+	return 0
 }
