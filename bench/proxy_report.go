@@ -22,10 +22,10 @@ type ProxyReport struct {
 
 // ProxyWhatWsgwDoes is what the wsgw side does per request that nginx's
 // does not: the comparison is of costs, not of equal work.
-const ProxyWhatWsgwDoes = "wsgw parses every envelope (SOAP version, well-formedness and size limits), " +
-	"dispatches it by the WSDL (operation from the body's element and SOAPAction), " +
+const ProxyWhatWsgwDoes = "wsgw reads every envelope under its size and depth limits " +
+	"(content type, SOAP version, mustUnderstand, WS-Addressing), dispatches it to a WSDL operation, " +
 	"evaluates the partition key XPath //q:Symbol and picks the partition's replica; " +
-	"nginx forwards bytes without looking at them"
+	"nginx forwards the bytes without looking at them"
 
 // Ratios returns wsgw/nginx, and false when nginx was not measured.
 func (r ProxyReport) Ratios() (Ratios, bool) {
