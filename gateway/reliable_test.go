@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -132,28 +131,23 @@ func openTestDB(t *testing.T, dir string) *badger.DB {
 	return db
 }
 
+// reliableScenario serves a gateway with the reliable Quotes service in
+// front of a logging backend, for the test's duration, and returns the
+// backend and a WS-RM client of a new sequence to it.
+func reliableScenario(t *testing.T) (*logBackend, *rmClient) {
+	t.Helper()
+	b := newLogBackend(t)
+	db := openTestDB(t, t.TempDir())
+	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
+	t.Cleanup(func() { stop(); db.Close() })
+	return b, newRMClient(t, url+"/services/Quotes")
+}
+
 // serveWithDB serves a gateway with db on a loopback port; stop ends it.
 func serveWithDB(t *testing.T, cfg Config, db *badger.DB) (url string, stop func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	g, err := New(context.Background(), cfg, Options{DB: db, Logger: log})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Serve(ctx, ln) }()
-	var once sync.Once
-	return "http://" + ln.Addr().String(), func() {
-		once.Do(func() { cancel(); <-done; g.Close() })
-	}
+	addr, stop := serveAt(t, cfg, db, "127.0.0.1:0")
+	return "http://" + addr, stop
 }
 
 // rmClient is a WS-RM 1.2 client of one sequence.
@@ -220,12 +214,7 @@ func ackRanges(body string) string {
 }
 
 func TestReliable_LostMessageRetransmitted(t *testing.T) {
-	b := newLogBackend(t)
-	db := openTestDB(t, t.TempDir())
-	defer db.Close()
-	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
-	defer stop()
-	c := newRMClient(t, url+"/services/Quotes")
+	b, c := reliableScenario(t)
 	c.send(1, "A")
 	// Message 2 is lost on the way; the acknowledgement of 3 shows the gap.
 	if got := c.send(3, "C"); got != "1-1,3-3" {
@@ -238,12 +227,7 @@ func TestReliable_LostMessageRetransmitted(t *testing.T) {
 }
 
 func TestReliable_DuplicateEliminatedButAcked(t *testing.T) {
-	b := newLogBackend(t)
-	db := openTestDB(t, t.TempDir())
-	defer db.Close()
-	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
-	defer stop()
-	c := newRMClient(t, url+"/services/Quotes")
+	b, c := reliableScenario(t)
 	c.send(1, "A")
 	if got := c.send(1, "A"); got != "1-1" {
 		t.Fatalf("ack of the duplicate: got %q, want 1-1", got)
@@ -253,12 +237,7 @@ func TestReliable_DuplicateEliminatedButAcked(t *testing.T) {
 }
 
 func TestReliable_GapHeldThenDeliveredInOrder(t *testing.T) {
-	b := newLogBackend(t)
-	db := openTestDB(t, t.TempDir())
-	defer db.Close()
-	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
-	defer stop()
-	c := newRMClient(t, url+"/services/Quotes")
+	b, c := reliableScenario(t)
 	c.send(3, "C")
 	c.send(2, "B")
 	time.Sleep(100 * time.Millisecond) // time enough to deliver, were anything deliverable
@@ -320,12 +299,7 @@ func TestReliable_RestartResumesDeliveries(t *testing.T) {
 }
 
 func TestReliable_MakeConnectionCollectsReply(t *testing.T) {
-	b := newLogBackend(t)
-	db := openTestDB(t, t.TempDir())
-	defer db.Close()
-	url, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, db)
-	defer stop()
-	c := newRMClient(t, url+"/services/Quotes")
+	_, c := reliableScenario(t)
 	mc := wsreliable.MCAnonymousPrefix + "client-1"
 	hdr := fmt.Sprintf(`<wsrm:Sequence xmlns:wsrm="%s"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`+
 		`<wsa:Action xmlns:wsa="%s">%s/GetQuote</wsa:Action><wsa:MessageID xmlns:wsa="%[3]s">urn:m:1</wsa:MessageID><wsa:ReplyTo xmlns:wsa="%[3]s"><wsa:Address>%[5]s</wsa:Address></wsa:ReplyTo>`,

@@ -110,7 +110,7 @@ var gatewayGaps = map[string]string{
 // for a reason other than a known gap (gatewayGaps).
 func TestTestService_BehindGateway(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts the test service and a gateway")
+		t.Skip("-short: this test starts the conformance test service and a gateway in front of it")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
