@@ -11,8 +11,10 @@ import (
 // bindings e inherits from its ancestors and does not declare itself are
 // added to its start tag, so that the element keeps its meaning (prefixed
 // names, QName-valued content) when it is carried into another document.
-// The rest of the element is the input's bytes, unchanged.
-func (e Element) Standalone() []byte {
+// The rest of the element is the input's bytes, unchanged. Bindings to a
+// namespace URI in omit are not added (a SOAP envelope's own namespace, for
+// an element taken out of the Body).
+func (e Element) Standalone(omit ...string) []byte {
 	if !e.Valid() {
 		return nil
 	}
@@ -21,6 +23,11 @@ func (e Element) Standalone() []byte {
 	inherited := e.Parent().InScopeNamespaces()
 	for p := range e.NamespaceDecls() {
 		delete(inherited, p)
+	}
+	for p, uri := range inherited {
+		if slices.Contains(omit, uri) {
+			delete(inherited, p)
+		}
 	}
 	nameEnd := start + 1 + len(e.Name().Local) // after "<local"
 	if p := e.Prefix(); p != "" {

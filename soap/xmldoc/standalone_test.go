@@ -20,3 +20,14 @@ func TestStandalone_CarriesInheritedNamespaces(t *testing.T) {
 		t.Errorf("got root %v, want {urn:p}b", n)
 	}
 }
+
+func TestStandalone_Omit(t *testing.T) {
+	doc, err := ParseBytes([]byte(`<e:Envelope xmlns:e="urn:env" xmlns:t="urn:t"><e:Body><n xmlns="urn:n">t:x</n></e:Body></e:Envelope>`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(doc.Root().FirstChild().FirstChild().Standalone("urn:env"))
+	if want := `<n xmlns:t="urn:t" xmlns="urn:n">t:x</n>`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

@@ -146,6 +146,9 @@ func (r *Receiver) accept(p Packet) bool {
 	case !r.synced:
 		switch p.(type) {
 		case *Data, *Heartbeat:
+			if r.hdr.Session == 0 {
+				r.joinAt = r.now // the session is known now: announce ourselves
+			}
 			r.sync(h, p)
 		default:
 			return false
@@ -161,6 +164,7 @@ func (r *Receiver) accept(p Packet) bool {
 		clear(r.lost)
 		clear(r.buf)
 		r.bufBytes, r.asm, r.cycleAt = 0, assembly{}, time.Time{}
+		r.joinAt = r.now // announce ourselves to the restarted sender
 		r.sync(h, p)
 	}
 	return true
@@ -176,9 +180,6 @@ func (r *Receiver) sync(h Header, p Packet) {
 		r.next, r.top = p.Seq, p.Seq-1
 	case *Heartbeat:
 		r.next, r.top = p.Lead+1, p.Lead
-	}
-	if r.started && r.joinAt.After(r.now) {
-		r.joinAt = r.now // announce ourselves to the (new) sender
 	}
 }
 

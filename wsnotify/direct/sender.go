@@ -149,9 +149,11 @@ func (s *Sender) Publish(notify []byte) error {
 }
 
 // Step feeds one packet received from a receiver at from (a NAK or a Join;
-// other kinds are counted and ignored).
+// other kinds are counted and ignored). A NAK must name the current epoch;
+// a Join, about membership only, may come from a receiver that has not
+// heard the session yet.
 func (s *Sender) Step(from netip.AddrPort, p Packet) {
-	if h := p.header(); h.Session != s.cfg.Session || h.Epoch != s.cfg.Epoch {
+	if h := p.header(); h.Session != s.cfg.Session || h.Epoch != s.cfg.Epoch && p.Kind() != KindJoin {
 		s.m.Foreign++
 		return
 	}

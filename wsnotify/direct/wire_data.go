@@ -30,18 +30,20 @@ const (
 // so that a plain SOAP-over-UDP listener can still read a notification that
 // fits one datagram (choice).
 //
-//	<s:Envelope xmlns:s=".." xmlns:wsa=".." xmlns:wsgwd="urn:wsgw:direct:1">
-//	 <s:Header><wsa:To>soap.udp://239.192.0.1:7400</wsa:To><wsa:Action>..Notify</wsa:Action>
+//	<s:Envelope xmlns:s=".."><s:Header xmlns:wsa=".." xmlns:wsgwd="urn:wsgw:direct:1">
+//	 <wsa:To>soap.udp://239.192.0.1:7400</wsa:To><wsa:Action>..Notify</wsa:Action>
 //	  <wsa:MessageID>urn:wsgw:direct:SESSION:EPOCH:SEQ</wsa:MessageID>
 //	  <wsgwd:Seq session="SESSION" epoch="EPOCH" seq="SEQ" frag="0" frags="1"/></s:Header>
 //	 <s:Body><wsnt:Notify ..>..</wsnt:Notify></s:Body></s:Envelope>
 //
-// SESSION is 16 hexadecimal digits; repairs carry repair="true".
+// SESSION is 16 hexadecimal digits; repairs carry repair="true". The
+// header's namespaces are declared on the Header, so that the Notify
+// inherits none of them: a receiver delivers the publisher's bytes.
 const (
-	envOpen = `<s:Envelope xmlns:s="` + soap.NS12 + `" xmlns:wsa="` + soap.WSANS + `" xmlns:wsgwd="` + NS + `"><s:Header>`
+	envOpen = `<s:Envelope xmlns:s="` + soap.NS12 + `"><s:Header xmlns:wsa="` + soap.WSANS + `" xmlns:wsgwd="` + NS + `">`
 	envBody = `</s:Header><s:Body>`
 	envEnd  = `</s:Body></s:Envelope>`
-	fragEl  = `<wsgwd:Fragment>`
+	fragEl  = `<wsgwd:Fragment xmlns:wsgwd="` + NS + `">`
 	fragEnd = `</wsgwd:Fragment>`
 )
 
@@ -159,7 +161,7 @@ func DecodeData(b []byte) (*Data, error) {
 		}
 		d.Body = raw
 	case d.Frags == 1 && n == xml.Name{Space: NSNotification, Local: "Notify"}:
-		d.Body = body.Standalone()
+		d.Body = body.Standalone(soap.NS11, soap.NS12)
 	default:
 		return nil, malformed("Body element {%s}%s with frags=%d", n.Space, n.Local, d.Frags)
 	}
