@@ -73,9 +73,13 @@ type NAK struct {
 	Ranges []Range
 }
 
-// NCF confirms that the sender will repair Ranges (RFC 3208, 5.2).
+// NCF confirms that the sender will repair Ranges (RFC 3208, 5.2), within
+// about Wait: the sender's bound on how long its repair queue and budget
+// hold the repairs back, so that receivers do not give up on a repair that
+// is coming (choice).
 type NCF struct {
 	Header
+	Wait   time.Duration
 	Ranges []Range
 }
 

@@ -123,9 +123,9 @@ func (r *Receiver) Step(from netip.AddrPort, p Packet) {
 	case *Heartbeat:
 		r.onHeartbeat(p)
 	case *NCF:
-		r.onConfirm(p.Ranges)
+		r.onConfirm(p.Ranges, p.Wait)
 	case *NAK:
-		r.onConfirm(p.Ranges)
+		r.onConfirm(p.Ranges, 0)
 	case *Demote:
 		r.onDemote(p)
 	default:
@@ -275,9 +275,11 @@ func (r *Receiver) onHeartbeat(h *Heartbeat) {
 }
 
 // onConfirm takes an NCF, or another receiver's NAK, for ranges: the
-// sequences in them will be repaired, so this receiver does not ask (RFC
-// 3208, 6.3: NAK suppression; RFC 5740, 5.3).
-func (r *Receiver) onConfirm(ranges []Range) {
+// sequences in them will be repaired (within wait, the sender says), so
+// this receiver does not ask (RFC 3208, 6.3: NAK suppression; RFC 5740,
+// 5.3).
+func (r *Receiver) onConfirm(ranges []Range, wait time.Duration) {
+	deadline := r.now.Add(wait + r.rtts(r.cfg.RepairWait))
 	budget := maxNAKSeqs
 	for _, rg := range ranges {
 		lo, hi := max(rg.From, r.next), min(rg.To, r.top)
@@ -290,8 +292,8 @@ func (r *Receiver) onConfirm(ranges []Range) {
 			if ms.state == backingOff {
 				r.m.Suppressed++
 			}
-			if ms.state != waitRepair {
-				ms.state, ms.deadline = waitRepair, r.now.Add(r.rtts(r.cfg.RepairWait))
+			if ms.state != waitRepair || deadline.After(ms.deadline) {
+				ms.state, ms.deadline = waitRepair, deadline
 			}
 		}
 	}

@@ -312,7 +312,7 @@ func describe(p Packet) string {
 	case *NAK:
 		return "nak " + fmtRanges(p.Ranges)
 	case *NCF:
-		return "ncf " + fmtRanges(p.Ranges)
+		return fmt.Sprintf("ncf %s wait=%v", fmtRanges(p.Ranges), p.Wait)
 	case *Demote:
 		return fmt.Sprintf("demote %s hold=%v lead=%d", p.Reason, p.Hold, p.Lead)
 	case *Join:
@@ -395,7 +395,7 @@ func parseArgs(fields []string) args {
 }
 
 func (a args) pos(i int) string { return a["#"+strconv.Itoa(i)] }
-func (a args) int(k string) int  { n, _ := strconv.Atoi(a[k]); return n }
+func (a args) int(k string) int { n, _ := strconv.Atoi(a[k]); return n }
 func (a args) u64(k string) uint64 {
 	n, _ := strconv.ParseUint(a[k], 10, 64)
 	return n

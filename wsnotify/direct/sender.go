@@ -407,11 +407,31 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	}
 	slices.Sort(fresh)
 	fresh = slices.Compact(fresh)
+	wait := s.repairWait()
 	for rs := toRanges(fresh); len(rs) > 0; {
 		n := min(len(rs), MaxRanges)
-		s.queueCtl(Dest{Kind: ToGroup}, &NCF{Header: s.hdr(), Ranges: rs[:n]})
+		s.queueCtl(Dest{Kind: ToGroup}, &NCF{Header: s.hdr(), Wait: wait, Ranges: rs[:n]})
 		rs = rs[n:]
 	}
+}
+
+// repairWait bounds how long a repair asked for now waits: the gathering,
+// then every repair ahead of it at the floor rate of the repair budget (the
+// data-rate share only makes it sooner), plus a datagram's worth of debt.
+func (s *Sender) repairWait() time.Duration {
+	avg := s.cfg.MTU
+	if len(s.window) > 0 {
+		avg = s.windowBytes / len(s.window)
+	}
+	if s.cfg.Mode == Unicast {
+		avg *= max(1, len(s.fanout))
+	}
+	ahead := float64((len(s.repairQ)+len(s.dueQ)+1)*avg) - s.repair.tokens
+	wait := s.cfg.Aggregate
+	if ahead > 0 {
+		wait += time.Duration(ahead / float64(s.cfg.RepairFloor) * float64(time.Second))
+	}
+	return min(wait, s.cfg.Window)
 }
 
 // request records a NAK for seq and reports whether it starts a new repair.

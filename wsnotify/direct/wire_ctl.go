@@ -18,7 +18,8 @@ import (
 // Bodies:
 //
 //	heartbeat: trail u64, lead u64, rtt µs u32, backoff K×100 u16, group size u32
-//	nak, ncf:  count u16, then count × (from u64, to u64), from <= to
+//	nak:       count u16, then count × (from u64, to u64), 0 < from <= to
+//	ncf:       wait ms u32, then the ranges as in a nak
 //	demote:    reason u8, hold ms u32, lead u64
 //	join:      flags u8 (bit 0: leave)
 //
@@ -60,6 +61,7 @@ func EncodeControl(p Packet) []byte {
 	case *NAK:
 		b = appendRanges(b, p.Ranges)
 	case *NCF:
+		b = binary.BigEndian.AppendUint32(b, clampU32(p.Wait.Milliseconds()))
 		b = appendRanges(b, p.Ranges)
 	case *Demote:
 		b = append(b, byte(p.Reason))
@@ -119,7 +121,8 @@ func DecodeControl(b []byte) (Packet, error) {
 	case KindNAK:
 		p = &NAK{Header: h, Ranges: r.ranges()}
 	case KindNCF:
-		p = &NCF{Header: h, Ranges: r.ranges()}
+		wait := time.Duration(r.u32()) * time.Millisecond
+		p = &NCF{Header: h, Wait: wait, Ranges: r.ranges()}
 	case KindDemote:
 		d := &Demote{Header: h, Reason: DemoteReason(r.u8())}
 		d.Hold = time.Duration(r.u32()) * time.Millisecond
