@@ -25,6 +25,8 @@ Usage:
                                   serve the kit's test service (SOAP 1.2 collection, WS-A echo/notify)
   wsgw bench durable|wsrm [--amqp URL] [--messages N] [--concurrency C] [--json]
                                   measure durable enqueue (side by side with RabbitMQ), the WS-RM path
+  wsgw direct send|recv --config FILE
+                                  run an agent of a direct (multicast) notification path
   wsgw version                    print the version
 
 Run "wsgw <command> -h" for a command's flags.
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdConformance(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "direct":
+		return cmdDirect(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+func writeDirectConfig(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDirect_ConfigErrorsNameKeys(t *testing.T) {
+	cfg := writeDirectConfig(t, "direct.yaml", "group: 224.0.0.1:7400\nttl: 300\nsend:\n  listen: 0.0.0.0:8090\n")
+	var stdout, stderr syncBuffer
+	if code := run(context.Background(), []string{"direct", "send", "--config", cfg}, &stdout, &stderr); code != 2 {
+		t.Fatalf("got exit %d, want 2; stderr: %s", code, stderr.String())
+	}
+	for _, want := range []string{"send.listen: 0.0.0.0:8090 is not a loopback address"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("got %q, want it to contain %q", stderr.String(), want)
+		}
+	}
+	cfg = writeDirectConfig(t, "direct.yaml", "group: 224.0.0.1:7400\nttl: 300\n")
+	stderr = syncBuffer{}
+	if code := run(context.Background(), []string{"direct", "send", "--config", cfg}, &stdout, &stderr); code != 2 {
+		t.Fatalf("got exit %d, want 2; stderr: %s", code, stderr.String())
+	}
+	for _, want := range []string{"session: required", "group: 224.0.0.1 is outside the allowed ranges", "ttl: 300 is outside"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("got %q, want it to contain %q", stderr.String(), want)
+		}
+	}
+}
+
+// consumer is an unmodified WS-N consumer: it records the body of each
+// Notify it is posted.
+type consumer struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (c *consumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m, err := soap.ReadMessage(r.Body, xmldoc.Limits{})
+	if err != nil || m.Payload.Name().Local != "Notify" {
+		http.Error(w, "not a Notify", http.StatusBadRequest)
+		return
+	}
+	c.mu.Lock()
+	c.got = append(c.got, string(m.Payload.Standalone(soap.NS11, soap.NS12)))
+	c.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (c *consumer) count() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.got) }
+
+var (
+	sendReady = regexp.MustCompile(`publishers on (http://\S+/), control udp (\S+),`)
+	recvReady = regexp.MustCompile(`wsgw direct recv: udp (\S+),`)
+)
+
+// TestDirect_UnicastAgentsOnLoopback runs both agents on loopback in
+// unicast fan-out mode: a publisher's ordinary Notify to the send agent
+// reaches an unmodified consumer behind the receive agent.
+func TestDirect_UnicastAgentsOnLoopback(t *testing.T) {
+	cons := &consumer{}
+	srv := httptest.NewServer(cons)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sendCfg := writeDirectConfig(t, "send.yaml", "session: 77\ntransport: unicast\nsend:\n  listen: 127.0.0.1:0\n  control: 127.0.0.1:0\n  egress: {cidrs: [loopback]}\n")
+	var sendOut, sendErr, recvOut, recvErr syncBuffer
+	done := make(chan int, 2)
+	go func() { done <- run(ctx, []string{"direct", "send", "--config", sendCfg}, &sendOut, &sendErr) }()
+	var m []string
+	checkfor.True(t, 10*time.Second, "the send agent to start", func() bool {
+		m = sendReady.FindStringSubmatch(sendOut.String())
+		return m != nil
+	})
+	recvCfg := writeDirectConfig(t, "recv.yaml", fmt.Sprintf("session: 77\ntransport: unicast\nrecv:\n  sender: %s\n  listen: 127.0.0.1:0\n  consumer: %s/notify\n", m[2], srv.URL))
+	go func() { done <- run(ctx, []string{"direct", "recv", "--config", recvCfg}, &recvOut, &recvErr) }()
+	checkfor.True(t, 10*time.Second, "the receive agent to start", func() bool { return recvReady.MatchString(recvOut.String()) })
+	checkfor.True(t, 10*time.Second, "the receiver to join", func() bool {
+		resp, err := http.Get(strings.TrimSuffix(m[1], "/") + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `"Joined":true`)
+	})
+	const n = 5
+	for i := range n {
+		body := fmt.Sprintf(`<s:Envelope xmlns:s="%s"><s:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><wsnt:NotificationMessage><wsnt:Message><n>%d</n></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify></s:Body></s:Envelope>`, soap.NS11, i)
+		req, _ := http.NewRequest(http.MethodPost, m[1], strings.NewReader(body))
+		req.Header.Set("Content-Type", soap.V11.ContentType())
+		req.Header.Set("SOAPAction", `"http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify"`)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("publish %d: got HTTP %d, want 202", i, resp.StatusCode)
+		}
+	}
+	checkfor.True(t, 10*time.Second, "5 notifications at the consumer", func() bool { return cons.count() == n })
+	for i, g := range cons.got {
+		if !strings.Contains(g, fmt.Sprintf("<n>%d</n>", i)) {
+			t.Errorf("notification %d: got %s, want <n>%d</n>, in order", i, g, i)
+		}
+	}
+	cancel()
+	for range 2 {
+		if code := <-done; code != 0 {
+			t.Errorf("got exit %d, want 0; stderr: %s %s", code, sendErr.String(), recvErr.String())
+		}
+	}
+	for _, out := range []string{sendOut.String(), recvOut.String()} {
+		if !strings.Contains(out, "wsgw direct: metrics {") {
+			t.Errorf("got %q, want the final metrics line", out)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package agent
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsnotify/direct"
+)
+
+type recorder struct {
+	mu  sync.Mutex
+	got [][]byte
+	err error
+}
+
+func (r *recorder) Publish(b []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	r.got = append(r.got, b)
+	return nil
+}
+
+const notify12 = `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><e:Body>` +
+	`<wsnt:Notify><wsnt:NotificationMessage><wsnt:Message><m>1</m></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify></e:Body></e:Envelope>`
+
+func post(t *testing.T, url, ct, body string) *http.Response {
+	t.Helper()
+	resp, err := http.Post(url, ct, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestPublishHandler_AcceptsNotify(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	defer srv.Close()
+	resp := post(t, srv.URL, soap.MediaType12, notify12)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("got HTTP %d, want 202", resp.StatusCode)
+	}
+	want := `<wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><wsnt:NotificationMessage><wsnt:Message><m>1</m></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`
+	if len(rec.got) != 1 || string(rec.got[0]) != want {
+		t.Errorf("got published %q, want %q", rec.got, want)
+	}
+}
+
+func TestPublishHandler_Faults(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	defer srv.Close()
+	notNotify := strings.Replace(notify12, "wsnt:Notify", "wsnt:Subscribe", 2)
+	resp := post(t, srv.URL, soap.MediaType12, notNotify)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "one wsnt:Notify") || !strings.Contains(string(body), soap.NS12) {
+		t.Errorf("got HTTP %d %s, want 400 and a SOAP 1.2 Sender fault", resp.StatusCode, body)
+	}
+	rec.err = direct.ErrFull
+	resp = post(t, srv.URL, soap.MediaType12, notify12)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("got HTTP %d Retry-After %q, want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+func TestPoster_PostsOrdinaryNotify(t *testing.T) {
+	var mu sync.Mutex
+	var got []*soap.Message
+	consumer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, err := soap.ReadMessage(r.Body, xmldoc.Limits{})
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer consumer.Close()
+	p := NewPoster(consumer.URL, soap.V11, consumer.Client(), 8, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	p.Deliver(direct.Delivery{Seq: 1, Notify: []byte(`<wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><x/></wsnt:Notify>`)})
+	checkfor.True(t, 5*time.Second, "the consumer to get the notification", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+	if m := got[0]; m.Version != soap.V11 || m.Payload.Name() != notifyName {
+		t.Errorf("got a SOAP %v envelope with %v, want SOAP 1.1 with wsnt:Notify", m.Version, m.Payload.Name())
+	}
+	if c := p.Counters(); c.Posted != 1 {
+		t.Errorf("got %+v, want 1 posted", c)
+	}
+}

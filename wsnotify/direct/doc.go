@@ -1,0 +1,70 @@
+// Package direct is the direct data path of the WS-Notification broker:
+// notifications flow from a publisher's agent to subscribers' agents by IP
+// multicast (or unicast fan-out), not through the broker, with sequence
+// numbers, NAK-based repair, and a repair rate that cannot become a storm.
+// WS-Notification stays the control plane (the negotiation that fills a
+// Channel is not here yet).
+//
+// The package is a deterministic engine, in the style of etcd raft and of
+// package wsreliable: a Sender and a Receiver take packets and clock ticks
+// and return datagrams to send, notifications to deliver and gaps to
+// report (Ready/Advance); they hold no goroutine, socket or clock, and
+// their randomness is injected. Package driver runs them on sockets;
+// package agent is the HTTP side of the agents (`wsgw direct`).
+//
+// Specifications followed, and how:
+//
+//   - NORM, RFC 5740: the receiver's NAK back-off, a truncated exponential
+//     draw over [0, K·RTT] for the group size (5.3; ExponentialRand of RFC
+//     5401), K = 4; suppression by what is heard (5.3); the sender gathers
+//     NAKs for (K+1)·RTT before repairing (5.4.1); sync-current late join:
+//     a receiver starts at the first datagram it hears and never asks for
+//     earlier ones (5.2); a receiver asking outside the window is told so
+//     (5.4.3, NORM_CMD(SQUELCH); here a Demote).
+//   - PGM, RFC 3208: the sender confirms each NAK at once with an NCF to
+//     the group, which cancels other receivers' pending NAKs (5.2, 6.3);
+//     repairs only within the advertised window, whose edges heartbeats
+//     (SPMs) carry, 100 ms after data doubling to 2 s when idle (choice of
+//     values); one rate limit over everything the source sends (5.1.1,
+//     TXW_MAX_RTE).
+//   - SOAP-over-UDP 1.1 (OASIS, 2009): each data datagram is one SOAP 1.2
+//     envelope with wsa:To, wsa:Action and wsa:MessageID, carrying the
+//     wsnt:Notify of WS-BaseNotification 1.3 (3.2) and a wsgwd:Seq header
+//     that is not mustUnderstand (wire_data.go). NAK, NCF, heartbeat,
+//     demote and join are a compact binary format (wire_ctl.go).
+//   - TIBCO Rendezvous's retransmission control and Aeron's linger:
+//     a receiver that keeps losing is demoted, and a range is repaired at
+//     most once per linger.
+//
+// Choices:
+//
+//   - (choice) Sequence numbers are 64-bit per (session, epoch), from 1,
+//     never wrapping; a new epoch (a restarted sender) makes what a
+//     receiver had not resolved a gap.
+//   - (choice) A notification larger than one datagram (MTU 1200 by
+//     default) is split into base64 wsgwd:Fragment bodies; a receiver
+//     delivers it whole or reports all its datagrams in a gap.
+//   - (choice) Storm cap: a token bucket over all bytes sent (default
+//     10 MiB/s); repairs are further held to RepairFraction (25%) of the
+//     data bytes sent plus RepairFloor (64 KiB/s); the buckets lend one
+//     datagram. Control packets go first, then repairs, then data. Over
+//     MaxRepairQueue the oldest waiting repair is dropped.
+//   - (choice) NCFs carry the sender's bound on how long its queue and
+//     budget hold repairs back, so receivers wait for a confirmed repair
+//     instead of giving up on it.
+//   - (choice) A receiver gives up a sequence after MaxNAKs (5) waits
+//     without its repair (PGM's NCF and data retries in one count), or when
+//     a heartbeat's trail passes it, and reports a Gap: never a silent loss.
+//   - (choice) Demotion: a receiver whose NAKed sequences exceed 5% of
+//     those sent, in two 10 s intervals in a row, or that NAKs outside the
+//     window, has its NAKs ignored for 60 s and is told (Demote); it turns
+//     its losses into gaps at once, to recover over HTTP.
+//   - (choice) The RTT is configured (10 ms, at least 2 ms) and
+//     advertised, not measured; the group size is the number of receivers
+//     that joined. No congestion control beyond the configured rate.
+//   - (choice) Unicast fan-out copies every group datagram to each joined
+//     receiver (at most 64); repair works unchanged, and the caps count
+//     every copy.
+//   - (choice) No authentication of datagrams yet: receivers accept only
+//     datagrams from the sender's address (package driver).
+package direct

@@ -1,0 +1,19 @@
+// Package driver runs the direct path's engines (package direct) on real
+// sockets: UDP over golang.org/x/net/ipv4 for multicast (join, TTL,
+// loopback, outgoing interface) and unicast. A driver owns one goroutine
+// that owns its engine, one that reads the socket, the clock and the
+// randomness; the engine owns the protocol.
+//
+// Choices:
+//   - One socket per side (choice): the sender sends data, heartbeats and
+//     NCFs from its control address and reads NAKs and Joins there, so a
+//     receiver can tell the sender's datagrams by their source address and
+//     drops any other (a cheap guard against spoofed repairs, not
+//     authentication).
+//   - Group addresses must lie in an allowed range (239.0.0.0/8, the
+//     administratively scoped block of RFC 2365, by default); TTL 1 by
+//     default keeps datagrams on the local link; multicast loopback is off
+//     unless asked for.
+//   - In unicast fan-out mode the sender sends only to receivers whose
+//     address the Allow function (the egress allow-list) accepts.
+package driver

@@ -1,0 +1,79 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/wsnotify/direct"
+)
+
+// TestDriver_UnicastLoopback runs a sender and a receiver in unicast
+// fan-out mode on real sockets on loopback: the receiver joins, and gets
+// every notification in order.
+func TestDriver_UnicastLoopback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	loop := func(a netip.Addr) bool { return a.IsLoopback() }
+	s, err := NewSender(direct.SenderConfig{Session: 42, Epoch: 1}, NetConfig{Unicast: true, Allow: loop,
+		Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	go func() { done <- s.Run(ctx) }()
+	saddr, err := s.Addr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	rc, err := NewReceiver(direct.ReceiverConfig{Session: 42, JoinInterval: 50 * time.Millisecond},
+		NetConfig{Unicast: true, Sender: saddr, Listen: netip.MustParseAddrPort("127.0.0.1:0")},
+		Handlers{Deliver: func(d direct.Delivery) { mu.Lock(); got = append(got, string(d.Notify)); mu.Unlock() }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- rc.Run(ctx) }()
+	checkfor.True(t, 5*time.Second, "the receiver to join", func() bool {
+		m, _ := s.Metrics()
+		return len(m.Receivers) == 1
+	})
+	const n = 20
+	for i := range n {
+		if err := s.Publish(fmt.Appendf(nil, `<wsnt:Notify xmlns:wsnt="%s"><n>%d</n></wsnt:Notify>`, direct.NSNotification, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkfor.True(t, 5*time.Second, "20 deliveries", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == n })
+	mu.Lock()
+	for i, g := range got {
+		if want := fmt.Sprintf(`<wsnt:Notify xmlns:wsnt="%s"><n>%d</n></wsnt:Notify>`, direct.NSNotification, i); g != want {
+			t.Errorf("delivery %d: got %s, want %s", i, g, want)
+		}
+	}
+	mu.Unlock()
+	cancel()
+	for range 2 {
+		if err := <-done; err != context.Canceled {
+			t.Errorf("got Run error %v, want context.Canceled", err)
+		}
+	}
+}
+
+func TestNewSender_ValidatesWithPaths(t *testing.T) {
+	_, err := NewSender(direct.SenderConfig{}, NetConfig{Group: netip.MustParseAddrPort("224.0.0.1:7400"), TTL: 300}, nil)
+	if err == nil {
+		t.Fatal("got no error, want the session, group and TTL refused")
+	}
+	for _, want := range []string{"Engine.Session: required", "Net.Group: 224.0.0.1 is outside the allowed ranges", "Net.TTL: 300"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %q, want it to contain %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package driver
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsgw/wsgw/wsnotify/direct"
+)
+
+// engine is what a driver needs of direct.Sender and direct.Receiver.
+type engine interface {
+	Tick(time.Time)
+	Step(netip.AddrPort, direct.Packet)
+	Next() time.Time
+	HasReady() bool
+	Ready() direct.Ready
+	Advance()
+}
+
+// runner is the loop shared by both sides: it ticks the engine at its
+// Next, steps the datagrams the reader hands it, and carries out Ready.
+type runner struct {
+	mu  sync.Mutex // guards eng (the engine is not safe for concurrent use)
+	eng engine
+	cfg NetConfig
+	log *slog.Logger
+
+	c     atomic.Pointer[conn]
+	bound chan struct{} // closed once the socket is open
+	wake  chan struct{}
+	// accept filters datagrams before the engine sees them.
+	accept func(from netip.AddrPort, p direct.Packet) bool
+	// handle gets each Ready's deliveries, gaps and demotions, in order,
+	// outside the lock.
+	handle func(direct.Ready)
+
+	readDrops, badPackets, writeErrs atomic.Int64
+}
+
+func newRunner(eng engine, cfg NetConfig, log *slog.Logger) *runner {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &runner{eng: eng, cfg: cfg.withDefaults(), log: log, bound: make(chan struct{}), wake: make(chan struct{}, 1)}
+}
+
+// run owns the socket c until ctx ends.
+func (r *runner) run(ctx context.Context, c *conn) error {
+	r.c.Store(c)
+	close(r.bound)
+	in := make(chan packet, 1024)
+	go c.readLoop(in, func() { r.readDrops.Add(1) })
+	defer func() {
+		c.pc.Close()
+		for range in { //nolint:revive // drain until the reader has stopped
+		}
+	}()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	r.do(func() {})
+	for {
+		r.mu.Lock()
+		next := r.eng.Next()
+		r.mu.Unlock()
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(0, next.Sub(r.cfg.Now()))
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case p := <-in:
+			pkt, err := direct.Decode(p.b)
+			if err != nil {
+				r.badPackets.Add(1)
+				r.log.Debug("direct: undecodable datagram", "from", p.from, "err", err)
+				continue
+			}
+			from := unmap(p.from)
+			if r.accept != nil && !r.accept(from, pkt) {
+				r.badPackets.Add(1)
+				continue
+			}
+			r.do(func() { r.eng.Step(from, pkt) })
+		case <-timer.C:
+			r.do(func() {})
+		case <-r.wake:
+		}
+	}
+}
+
+// do ticks the engine, runs f on it and carries out what it asks.
+func (r *runner) do(f func()) {
+	r.mu.Lock()
+	r.eng.Tick(r.cfg.Now())
+	f()
+	var rds []direct.Ready
+	for r.eng.HasReady() {
+		rds = append(rds, r.eng.Ready())
+		r.eng.Advance()
+	}
+	r.mu.Unlock()
+	c := r.c.Load()
+	for _, rd := range rds {
+		for _, d := range rd.Send {
+			to := d.To.Addr
+			switch d.To.Kind {
+			case direct.ToGroup:
+				to = r.cfg.Group
+			case direct.ToSender:
+				to = r.cfg.Sender
+			}
+			if c == nil {
+				continue
+			}
+			if err := c.write(d.Bytes, to); err != nil {
+				r.writeErrs.Add(1)
+				r.log.Debug("direct: writing a datagram", "to", to, "kind", d.Kind, "err", err)
+			}
+		}
+		if r.handle != nil && len(rd.Deliver)+len(rd.Gaps)+len(rd.Demoted) > 0 {
+			r.handle(rd)
+		}
+	}
+}
+
+func (r *runner) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Addr waits until the socket is open and returns its local address.
+func (r *runner) addr(ctx context.Context) (netip.AddrPort, error) {
+	select {
+	case <-r.bound:
+		return r.c.Load().pc.LocalAddr().(interface{ AddrPort() netip.AddrPort }).AddrPort(), nil
+	case <-ctx.Done():
+		return netip.AddrPort{}, ctx.Err()
+	}
+}
+
+// Counters of the driver itself.
+type Counters struct {
+	ReadDrops   int64 `json:"read_drops"`   // datagrams dropped: the engine loop was behind
+	BadPackets  int64 `json:"bad_packets"`  // undecodable, or from an address not accepted
+	WriteErrors int64 `json:"write_errors"` // datagrams the socket refused
+}
+
+func (r *runner) counters() Counters {
+	return Counters{ReadDrops: r.readDrops.Load(), BadPackets: r.badPackets.Load(), WriteErrors: r.writeErrs.Load()}
+}

@@ -1,0 +1,174 @@
+package driver
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"golang.org/x/net/ipv4"
+)
+
+// NetConfig is where the datagrams go and how.
+type NetConfig struct {
+	// Group is the multicast group and port of the data (multicast mode).
+	Group netip.AddrPort
+	// Interface is the name of the interface to send and join on; "" lets
+	// the system choose (the route to the group).
+	Interface string
+	TTL       int  // multicast TTL; default 1
+	Loopback  bool // deliver multicast to this host's own sockets too
+	// AllowedGroups bounds Group; default 239.0.0.0/8.
+	AllowedGroups []netip.Prefix
+	// Listen is the local address: the sender's control address (NAKs and
+	// Joins come here; default 0.0.0.0:0), or the receiver's socket
+	// (default 0.0.0.0 on the group's port; unicast mode: any port).
+	Listen netip.AddrPort
+	// Sender is the sender's control address (receiver side).
+	Sender netip.AddrPort
+	// Unicast: no multicast; the sender copies each datagram to each
+	// receiver that joined.
+	Unicast bool
+	// Allow decides which receivers a unicast sender sends to (the egress
+	// allow-list); required in unicast mode.
+	Allow func(netip.Addr) bool
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+var defaultGroups = []netip.Prefix{netip.MustParsePrefix("239.0.0.0/8")}
+
+func (c NetConfig) withDefaults() NetConfig {
+	if c.TTL == 0 {
+		c.TTL = 1
+	}
+	if len(c.AllowedGroups) == 0 {
+		c.AllowedGroups = defaultGroups
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// validate reports every invalid field with its path; sender says which
+// side is configured.
+func (c NetConfig) validate(sender bool) error {
+	var errs []error
+	add := func(path, f string, a ...any) { errs = append(errs, fmt.Errorf(path+": "+f, a...)) }
+	d := c.withDefaults()
+	if !c.Unicast {
+		switch g := c.Group.Addr(); {
+		case !c.Group.IsValid() || c.Group.Port() == 0:
+			add("Group", "required: a multicast group and port such as 239.192.0.1:7400")
+		case !g.Is4() || !g.IsMulticast():
+			add("Group", "%v is not an IPv4 multicast address", g)
+		default:
+			in := false
+			for _, p := range d.AllowedGroups {
+				in = in || p.Contains(g)
+			}
+			if !in {
+				add("Group", "%v is outside the allowed ranges %v", g, d.AllowedGroups)
+			}
+		}
+	}
+	for i, p := range c.AllowedGroups {
+		if !p.Addr().Is4() || !p.Addr().IsMulticast() {
+			add(fmt.Sprintf("AllowedGroups[%d]", i), "%v is not an IPv4 multicast range", p)
+		}
+	}
+	if c.TTL < 0 || c.TTL > 255 {
+		add("TTL", "%d is outside 0..255", c.TTL)
+	}
+	if !sender && (!c.Sender.IsValid() || c.Sender.Port() == 0) {
+		add("Sender", "required: the sender's control address, host:port")
+	}
+	if sender && c.Unicast && c.Allow == nil {
+		add("Allow", "required in unicast mode (the egress allow-list of receivers)")
+	}
+	return errors.Join(errs...)
+}
+
+// conn is a UDP socket with the multicast options set.
+type conn struct {
+	pc  net.PacketConn
+	p   *ipv4.PacketConn
+	cfg NetConfig
+}
+
+func listen(cfg NetConfig, addr netip.AddrPort, join bool) (*conn, error) {
+	pc, err := net.ListenPacket("udp4", addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("listening on %v: %w", addr, err)
+	}
+	c := &conn{pc: pc, p: ipv4.NewPacketConn(pc), cfg: cfg}
+	if cfg.Unicast {
+		return c, nil
+	}
+	var ifi *net.Interface
+	if cfg.Interface != "" {
+		if ifi, err = net.InterfaceByName(cfg.Interface); err != nil {
+			pc.Close()
+			return nil, fmt.Errorf("finding interface %s: %w", cfg.Interface, err)
+		}
+		if err := c.p.SetMulticastInterface(ifi); err != nil {
+			pc.Close()
+			return nil, fmt.Errorf("setting the multicast interface: %w", err)
+		}
+	}
+	if err := c.p.SetMulticastTTL(cfg.TTL); err != nil {
+		pc.Close()
+		return nil, fmt.Errorf("setting the multicast TTL: %w", err)
+	}
+	if err := c.p.SetMulticastLoopback(cfg.Loopback); err != nil {
+		pc.Close()
+		return nil, fmt.Errorf("setting multicast loopback: %w", err)
+	}
+	if join {
+		if err := c.p.JoinGroup(ifi, &net.UDPAddr{IP: cfg.Group.Addr().AsSlice()}); err != nil {
+			pc.Close()
+			return nil, fmt.Errorf("joining %v: %w", cfg.Group.Addr(), err)
+		}
+	}
+	return c, nil
+}
+
+func (c *conn) write(b []byte, to netip.AddrPort) error {
+	_, err := c.p.WriteTo(b, nil, net.UDPAddrFromAddrPort(to))
+	return err
+}
+
+// packet is a datagram read from the socket.
+type packet struct {
+	from netip.AddrPort
+	b    []byte
+}
+
+// readLoop reads datagrams into in until the socket is closed.
+func (c *conn) readLoop(in chan<- packet, dropped func()) {
+	buf := make([]byte, 65536)
+	for {
+		n, _, src, err := c.p.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				close(in)
+				return
+			}
+			continue
+		}
+		ua, ok := src.(*net.UDPAddr)
+		if !ok {
+			continue
+		}
+		p := packet{from: ua.AddrPort(), b: append([]byte(nil), buf[:n]...)}
+		select {
+		case in <- p:
+		default:
+			dropped()
+		}
+	}
+}
+
+func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }

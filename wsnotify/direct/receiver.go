@@ -1,0 +1,532 @@
+package direct
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Receiver is the receiving side of one session: it puts datagrams in
+// order, reassembles notifications, detects gaps, asks for repairs after a
+// random back-off unless an NCF or another receiver's NAK was heard first,
+// and reports every loss it gives up as a Gap, never silently. It is
+// deterministic (its randomness comes from Config.Rand) and not safe for
+// concurrent use.
+//
+// Use: Tick(now) whenever time passes and before each Step; then, while
+// HasReady, carry out Ready() and call Advance. Next says when the next
+// Tick is due.
+type Receiver struct {
+	cfg     ReceiverConfig
+	now     time.Time
+	started bool
+	synced  bool
+	hdr     Header
+
+	next, top uint64 // every sequence below next is resolved; top is the highest known
+	buf       map[uint64]*Data
+	bufBytes  int
+	missing   map[uint64]*miss
+	lost      map[uint64]GapReason
+	cycleAt   time.Time // end of the running NAK back-off
+
+	rtt       time.Duration
+	backoff   float64
+	groupSize float64
+
+	demotedUntil time.Time
+	joinAt       time.Time
+
+	asm         assembly
+	skipPartial bool      // just synchronised: fragments of a notification begun earlier are not ours
+	discarding  bool      // the rest of a notification that lost a datagram...
+	discardWhy  GapReason // ...for this reason
+	gap         *Gap
+	seen        uint64
+
+	m  ReceiverMetrics
+	rd Ready
+}
+
+type missState uint8
+
+const (
+	backingOff missState = iota // waiting for the NAK back-off
+	waitNCF                     // NAKed
+	waitRepair                  // confirmed (NCF, or another receiver's NAK)
+)
+
+type miss struct {
+	state    missState
+	deadline time.Time
+	tries    int
+}
+
+type assembly struct {
+	active      bool
+	start       uint64
+	frags, next uint16
+	parts       [][]byte
+	size        int
+}
+
+// NewReceiver returns a receiver for cfg.
+func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Receiver{
+		cfg: cfg, hdr: Header{Session: cfg.Session},
+		buf: map[uint64]*Data{}, missing: map[uint64]*miss{}, lost: map[uint64]GapReason{},
+		rtt: cfg.RTT, backoff: cfg.Backoff, groupSize: float64(cfg.GroupSize),
+	}, nil
+}
+
+// HasReady reports whether Ready has anything to do.
+func (r *Receiver) HasReady() bool { return !r.rd.Empty() }
+
+// Ready returns what the driver must do. Until Advance it returns the same
+// work again, plus anything new.
+func (r *Receiver) Ready() Ready { return r.rd }
+
+// Advance tells the engine the last Ready has been carried out.
+func (r *Receiver) Advance() { r.rd = Ready{} }
+
+// Session returns the session and epoch followed (zero before the first
+// packet when Config.Session is 0).
+func (r *Receiver) Session() Header { return r.hdr }
+
+// Metrics returns a copy of the counters.
+func (r *Receiver) Metrics() ReceiverMetrics {
+	m := r.m
+	if r.seen > 0 {
+		m.Loss = float64(m.Missed) / float64(r.seen)
+	}
+	if r.now.Before(r.demotedUntil) {
+		m.DemotedUntil = r.demotedUntil
+	}
+	return m
+}
+
+// Step feeds one packet heard from from (the sender's data, heartbeats,
+// NCFs and demotions; NAKs of other receivers, when the network lets this
+// one hear them).
+func (r *Receiver) Step(from netip.AddrPort, p Packet) {
+	if !r.accept(p) {
+		r.m.Foreign++
+		return
+	}
+	switch p := p.(type) {
+	case *Data:
+		r.onData(p)
+	case *Heartbeat:
+		r.onHeartbeat(p)
+	case *NCF:
+		r.onConfirm(p.Ranges, p.Wait)
+	case *NAK:
+		r.onConfirm(p.Ranges, 0)
+	case *Demote:
+		r.onDemote(p)
+	default:
+		r.m.Foreign++
+	}
+	r.deliver()
+}
+
+// accept checks p's session and epoch: a newer epoch is a restart of the
+// sender (what was not received of the old one becomes a gap), an older
+// one is stale.
+func (r *Receiver) accept(p Packet) bool {
+	h := p.header()
+	if r.hdr.Session != 0 && h.Session != r.hdr.Session {
+		return false
+	}
+	switch {
+	case !r.synced:
+		switch p.(type) {
+		case *Data, *Heartbeat:
+			if r.hdr.Session == 0 {
+				r.joinAt = r.now // the session is known now: announce ourselves
+			}
+			r.sync(h, p)
+		default:
+			return false
+		}
+	case h.Epoch < r.hdr.Epoch:
+		return false
+	case h.Epoch > r.hdr.Epoch:
+		if _, ok := p.(*Demote); ok {
+			return false
+		}
+		r.skipTo(r.top+1, GapRestart)
+		clear(r.missing)
+		clear(r.lost)
+		clear(r.buf)
+		r.bufBytes, r.asm, r.cycleAt = 0, assembly{}, time.Time{}
+		r.joinAt = r.now // announce ourselves to the restarted sender
+		r.sync(h, p)
+	}
+	return true
+}
+
+// sync starts following the session at the current position
+// (NORM_SYNC_CURRENT, RFC 5740, 5.2): from the first data datagram heard,
+// or after the lead of the first heartbeat; nothing earlier is asked for.
+func (r *Receiver) sync(h Header, p Packet) {
+	r.synced, r.hdr, r.skipPartial, r.discarding = true, h, true, false
+	switch p := p.(type) {
+	case *Data:
+		r.next, r.top = p.Seq, p.Seq-1
+	case *Heartbeat:
+		r.next, r.top = p.Lead+1, p.Lead
+	}
+}
+
+func (r *Receiver) onData(d *Data) {
+	r.m.DataPackets++
+	if d.Repair {
+		r.m.RepairPackets++
+	}
+	if _, dup := r.buf[d.Seq]; dup || d.Seq < r.next {
+		r.m.Duplicates++
+		return
+	}
+	if _, gone := r.lost[d.Seq]; gone {
+		r.m.Duplicates++
+		return
+	}
+	if d.Seq > r.top {
+		r.extend(d.Seq - 1)
+		r.top = d.Seq
+		r.seen++
+	}
+	if _, ok := r.missing[d.Seq]; ok {
+		delete(r.missing, d.Seq)
+		r.m.Recovered++
+	}
+	r.buf[d.Seq] = d
+	r.bufBytes += len(d.Body)
+	for r.bufBytes > r.cfg.MaxBufferBytes && r.giveUpLowest(GapOverflow) {
+		r.deliver()
+	}
+}
+
+// extend learns that every sequence up to to exists: those not seen are
+// missing.
+func (r *Receiver) extend(to uint64) {
+	if to <= r.top {
+		return
+	}
+	if to-r.top > uint64(r.cfg.MaxPending) {
+		r.skipTo(to-uint64(r.cfg.MaxPending)+1, GapOverflow)
+	}
+	for seq := r.top + 1; seq <= to; seq++ {
+		r.m.Missed++
+		r.seen++
+		if r.now.Before(r.demotedUntil) {
+			r.lost[seq] = GapDemoted
+			continue
+		}
+		r.missing[seq] = &miss{}
+		r.startCycle()
+	}
+	r.top = to
+	for len(r.missing) > r.cfg.MaxPending && r.giveUpLowest(GapOverflow) {
+	}
+}
+
+// giveUpLowest declares the lowest missing sequence lost.
+func (r *Receiver) giveUpLowest(why GapReason) bool {
+	if len(r.missing) == 0 {
+		return false
+	}
+	for seq := r.next; seq <= r.top; seq++ {
+		if _, ok := r.missing[seq]; ok {
+			delete(r.missing, seq)
+			r.lost[seq] = why
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Receiver) startCycle() {
+	if r.cycleAt.IsZero() {
+		maxWait := time.Duration(r.backoff * float64(r.rtt))
+		r.cycleAt = r.now.Add(expBackoff(maxWait, r.groupSize, r.cfg.Rand.Float64()))
+	}
+}
+
+func (r *Receiver) onHeartbeat(h *Heartbeat) {
+	if h.RTT > 0 {
+		r.rtt = max(h.RTT, MinRTT)
+	}
+	if h.Backoff > 0 {
+		r.backoff = h.Backoff
+	}
+	if h.GroupSize > 0 {
+		r.groupSize = float64(h.GroupSize)
+	}
+	if h.Trail > r.next {
+		r.skipTo(h.Trail, GapWindow)
+	}
+	r.extend(h.Lead)
+}
+
+// onConfirm takes an NCF, or another receiver's NAK, for ranges: the
+// sequences in them will be repaired (within wait, the sender says), so
+// this receiver does not ask (RFC 3208, 6.3: NAK suppression; RFC 5740,
+// 5.3).
+func (r *Receiver) onConfirm(ranges []Range, wait time.Duration) {
+	deadline := r.now.Add(wait + r.rtts(r.cfg.RepairWait))
+	budget := maxNAKSeqs
+	for _, rg := range ranges {
+		lo, hi := max(rg.From, r.next), min(rg.To, r.top)
+		for seq := lo; seq <= hi && budget > 0; seq++ {
+			budget--
+			ms := r.missing[seq]
+			if ms == nil {
+				continue
+			}
+			if ms.state == backingOff {
+				r.m.Suppressed++
+			}
+			if ms.state != waitRepair || deadline.After(ms.deadline) {
+				ms.state, ms.deadline = waitRepair, deadline
+			}
+		}
+	}
+}
+
+func (r *Receiver) rtts(n float64) time.Duration { return time.Duration(n * float64(r.rtt)) }
+
+// onDemote: the sender ignores this receiver's NAKs for a while, so what is
+// missing now, and what goes missing until then, becomes a gap at once.
+func (r *Receiver) onDemote(d *Demote) {
+	r.demotedUntil = r.now.Add(d.Hold)
+	r.m.Demotions++
+	for seq := range r.missing {
+		r.lost[seq] = GapDemoted
+	}
+	clear(r.missing)
+	r.cycleAt = time.Time{}
+	r.rd.Demoted = append(r.rd.Demoted, Demotion{Reason: d.Reason, Until: r.demotedUntil})
+}
+
+// Tick advances the engine's clock (never backwards) and runs what is due:
+// Joins, the end of the NAK back-off (one NAK for everything still missing
+// and not confirmed), and the waits of NAKed or confirmed sequences (each
+// wait that ends without the repair counts: after MaxNAKs of them the
+// sequence is given up as a gap; RFC 3208, 6.3's NAK_NCF_RETRIES and
+// NAK_DATA_RETRIES in one count, choice).
+func (r *Receiver) Tick(now time.Time) {
+	if now.After(r.now) {
+		r.now = now
+	}
+	if !r.started {
+		r.started, r.joinAt = true, r.now
+	}
+	if r.hdr.Session != 0 && r.cfg.JoinInterval > 0 && !r.now.Before(r.joinAt) {
+		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindJoin, Bytes: EncodeControl(&Join{Header: r.hdr})})
+		r.joinAt = r.now.Add(r.cfg.JoinInterval)
+	}
+	for seq, ms := range r.missing {
+		if ms.state == backingOff || r.now.Before(ms.deadline) {
+			continue
+		}
+		ms.tries++
+		if ms.tries >= r.cfg.MaxNAKs {
+			delete(r.missing, seq)
+			r.lost[seq] = GapUnrecovered
+			continue
+		}
+		ms.state = backingOff
+		r.startCycle()
+	}
+	if !r.cycleAt.IsZero() && !r.now.Before(r.cycleAt) {
+		r.cycleAt = time.Time{}
+		r.sendNAKs()
+	}
+	r.deliver()
+}
+
+// sendNAKs asks for every sequence still backing off, in as few NAKs as
+// the limits of one datagram allow.
+func (r *Receiver) sendNAKs() {
+	var seqs []uint64
+	for seq, ms := range r.missing {
+		if ms.state == backingOff {
+			seqs = append(seqs, seq)
+		}
+	}
+	slices.Sort(seqs)
+	deadline := r.now.Add(r.rtts(r.cfg.NCFWait))
+	for len(seqs) > 0 {
+		var rs []Range
+		n := 0
+		for n < len(seqs) && n < maxNAKSeqs {
+			if k := len(rs); k > 0 && rs[k-1].To+1 == seqs[n] {
+				rs[k-1].To = seqs[n]
+			} else if k == MaxRanges {
+				break
+			} else {
+				rs = append(rs, Range{seqs[n], seqs[n]})
+			}
+			ms := r.missing[seqs[n]]
+			ms.state, ms.deadline = waitNCF, deadline
+			n++
+		}
+		seqs = seqs[n:]
+		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindNAK, Bytes: EncodeControl(&NAK{Header: r.hdr, Ranges: rs})})
+		r.m.NAKsSent++
+		r.m.NAKedSeqs += int64(n)
+	}
+}
+
+// Next is when Tick next has something to do (zero: nothing scheduled).
+func (r *Receiver) Next() time.Time {
+	var next time.Time
+	earlier := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	earlier(r.cycleAt)
+	if r.hdr.Session != 0 && r.cfg.JoinInterval > 0 {
+		earlier(r.joinAt)
+	}
+	for _, ms := range r.missing {
+		if ms.state != backingOff {
+			earlier(ms.deadline)
+		}
+	}
+	return next
+}
+
+// skipTo resolves everything below seq: what is missing there is lost for
+// why, what was received is delivered in order, and sequences never heard
+// of are reported in the gap too.
+func (r *Receiver) skipTo(seq uint64, why GapReason) {
+	for s := range r.missing {
+		if s < seq {
+			delete(r.missing, s)
+			r.lost[s] = why
+		}
+	}
+	r.deliver()
+	if r.next < seq {
+		r.drop(r.next, why)
+		r.gapRange(r.next+1, seq-1, why)
+		r.next = seq
+		r.top = max(r.top, seq-1)
+		r.flushGap()
+	}
+}
+
+// deliver resolves sequences from next on while they are received or lost.
+func (r *Receiver) deliver() {
+	for r.next <= r.top {
+		if d := r.buf[r.next]; d != nil {
+			delete(r.buf, r.next)
+			r.bufBytes -= len(d.Body)
+			r.take(d)
+		} else if why, ok := r.lost[r.next]; ok {
+			delete(r.lost, r.next)
+			r.drop(r.next, why)
+		} else {
+			break
+		}
+		r.next++
+	}
+	r.flushGap()
+}
+
+// take adds an in-order datagram to the notification being reassembled.
+func (r *Receiver) take(d *Data) {
+	if r.skipPartial {
+		if d.Frag != 0 {
+			return // the rest of a notification sent before we joined
+		}
+		r.skipPartial = false
+	}
+	if r.discarding {
+		if d.Frag != 0 {
+			r.gapRange(d.Seq, d.Seq, r.discardWhy)
+			return
+		}
+		r.discarding = false
+	}
+	a := &r.asm
+	if a.active {
+		if d.Frag == a.next && d.Frags == a.frags {
+			a.parts = append(a.parts, d.Body)
+			a.size += len(d.Body)
+			a.next++
+			switch {
+			case a.size > r.cfg.MaxMessageBytes:
+				r.gapRange(a.start, d.Seq, GapMalformed)
+				r.discarding, r.discardWhy = a.next < a.frags, GapMalformed
+				*a = assembly{}
+			case a.next == a.frags:
+				r.deliverOne(a.start, slices.Concat(a.parts...), int64(a.frags))
+				*a = assembly{}
+			}
+			return
+		}
+		r.gapRange(a.start, d.Seq-1, GapMalformed)
+		*a = assembly{}
+	}
+	switch {
+	case d.Frags == 1:
+		r.deliverOne(d.Seq, d.Body, 1)
+	case d.Frag != 0:
+		r.gapRange(d.Seq, d.Seq, GapMalformed)
+		r.discarding, r.discardWhy = true, GapMalformed
+	default:
+		*a = assembly{active: true, start: d.Seq, frags: d.Frags, next: 1, parts: [][]byte{d.Body}, size: len(d.Body)}
+	}
+}
+
+func (r *Receiver) deliverOne(seq uint64, notify []byte, seqs int64) {
+	r.rd.Deliver = append(r.rd.Deliver, Delivery{Seq: seq, Notify: notify})
+	r.m.Delivered++
+	r.m.DeliveredSeqs += seqs
+}
+
+// drop resolves the lost sequence seq: it takes down the notification being
+// reassembled, and the rest of it that follows.
+func (r *Receiver) drop(seq uint64, why GapReason) {
+	from := seq
+	if r.asm.active {
+		from = r.asm.start
+		r.asm = assembly{}
+	}
+	r.skipPartial = false
+	r.discarding, r.discardWhy = true, why
+	r.gapRange(from, seq, why)
+}
+
+// gapRange adds from..to to the gap being reported (contiguous, same
+// reason), or starts a new one.
+func (r *Receiver) gapRange(from, to uint64, why GapReason) {
+	if from > to {
+		return
+	}
+	if g := r.gap; g != nil && g.Reason == why && g.To+1 == from {
+		g.To = to
+		return
+	}
+	r.flushGap()
+	r.gap = &Gap{Epoch: r.hdr.Epoch, From: from, To: to, Reason: why}
+}
+
+func (r *Receiver) flushGap() {
+	if r.gap == nil {
+		return
+	}
+	r.rd.Gaps = append(r.rd.Gaps, *r.gap)
+	r.m.Gaps++
+	r.m.GapSeqs += int64(r.gap.To - r.gap.From + 1)
+	r.gap = nil
+}

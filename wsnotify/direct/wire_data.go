@@ -1,0 +1,207 @@
+package direct
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"math"
+	"strconv"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
+)
+
+// Names of the data format.
+const (
+	// NS is the namespace of wsgw's direct-path elements (wsgwd).
+	NS = "urn:wsgw:direct:1"
+	// ActionNotify is the wsa:Action of a data datagram
+	// (WS-BaseNotification 1.3, bw-2.wsdl NotificationConsumer Notify).
+	ActionNotify = "http://docs.oasis-open.org/wsn/bw-2/NotificationConsumer/Notify"
+	// NSNotification is the namespace of wsnt:Notify (b-2.xsd).
+	NSNotification = "http://docs.oasis-open.org/wsn/b-2"
+)
+
+// A data datagram is a SOAP 1.2 envelope as SOAP-over-UDP 1.1 sends it
+// (OASIS, 2009: one envelope per datagram; wsa:To, wsa:Action and
+// wsa:MessageID present, 4.1-4.2): the body is the wsnt:Notify (or, for a
+// notification larger than one datagram, one wsgwd:Fragment of its bytes,
+// base64), and the header carries wsgwd:Seq, which is not mustUnderstand,
+// so that a plain SOAP-over-UDP listener can still read a notification that
+// fits one datagram (choice).
+//
+//	<s:Envelope xmlns:s=".."><s:Header xmlns:wsa=".." xmlns:wsgwd="urn:wsgw:direct:1">
+//	 <wsa:To>soap.udp://239.192.0.1:7400</wsa:To><wsa:Action>..Notify</wsa:Action>
+//	  <wsa:MessageID>urn:wsgw:direct:SESSION:EPOCH:SEQ</wsa:MessageID>
+//	  <wsgwd:Seq session="SESSION" epoch="EPOCH" seq="SEQ" frag="0" frags="1"/></s:Header>
+//	 <s:Body><wsnt:Notify ..>..</wsnt:Notify></s:Body></s:Envelope>
+//
+// SESSION is 16 hexadecimal digits; repairs carry repair="true". The
+// header's namespaces are declared on the Header, so that the Notify
+// inherits none of them: a receiver delivers the publisher's bytes.
+const (
+	envOpen = `<s:Envelope xmlns:s="` + soap.NS12 + `"><s:Header xmlns:wsa="` + soap.WSANS + `" xmlns:wsgwd="` + NS + `">`
+	envBody = `</s:Header><s:Body>`
+	envEnd  = `</s:Body></s:Envelope>`
+	fragEl  = `<wsgwd:Fragment xmlns:wsgwd="` + NS + `">`
+	fragEnd = `</wsgwd:Fragment>`
+)
+
+// appendData encodes d (its Body is the Notify, or a fragment's raw bytes
+// when d.Frags > 1) addressed to the wsa:To URI to.
+func appendData(b []byte, to string, d *Data) []byte {
+	b = append(b, envOpen...)
+	b = append(b, "<wsa:To>"...)
+	b = appendEscaped(b, to)
+	b = append(b, "</wsa:To><wsa:Action>"+ActionNotify+"</wsa:Action><wsa:MessageID>urn:wsgw:direct:"...)
+	b = appendSession(b, d.Session)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, uint64(d.Epoch), 10)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, d.Seq, 10)
+	b = append(b, `</wsa:MessageID><wsgwd:Seq session="`...)
+	b = appendSession(b, d.Session)
+	b = append(b, `" epoch="`...)
+	b = strconv.AppendUint(b, uint64(d.Epoch), 10)
+	b = append(b, `" seq="`...)
+	b = strconv.AppendUint(b, d.Seq, 10)
+	b = append(b, `" frag="`...)
+	b = strconv.AppendUint(b, uint64(d.Frag), 10)
+	b = append(b, `" frags="`...)
+	b = strconv.AppendUint(b, uint64(d.Frags), 10)
+	if d.Repair {
+		b = append(b, `" repair="true`...)
+	}
+	b = append(b, `"/>`+envBody...)
+	if d.Frags > 1 {
+		b = append(b, fragEl...)
+		b = base64.StdEncoding.AppendEncode(b, d.Body)
+		b = append(b, fragEnd...)
+	} else {
+		b = append(b, d.Body...)
+	}
+	return append(b, envEnd...)
+}
+
+func appendSession(b []byte, s uint64) []byte {
+	const digits = "0123456789abcdef"
+	for i := 60; i >= 0; i -= 4 {
+		b = append(b, digits[(s>>i)&0xf])
+	}
+	return b
+}
+
+func appendEscaped(b []byte, s string) []byte {
+	var w bytes.Buffer
+	xml.EscapeText(&w, []byte(s)) //nolint:errcheck // bytes.Buffer never fails
+	return append(b, w.Bytes()...)
+}
+
+// dataOverhead is the size of a data datagram around its body, for the
+// largest header values (so that any sequence number fits the MTU).
+func dataOverhead(to string, fragmented bool) int {
+	d := &Data{Header: Header{Epoch: math.MaxUint32}, Seq: math.MaxUint64, Frag: math.MaxUint16, Frags: 1, Repair: true}
+	n := len(appendData(nil, to, d))
+	if fragmented {
+		n += len(fragEl) + len(fragEnd)
+	}
+	return n
+}
+
+// dataLimits bound the guarded reader for one datagram (at most the
+// largest UDP payload over IPv4).
+var dataLimits = xmldoc.Limits{MaxBytes: 65507, MaxDepth: 32, MaxElements: 4096, MaxTextLen: 65507}
+
+var seqName = xml.Name{Space: NS, Local: "Seq"}
+
+// DecodeData decodes a data datagram. b is untrusted input; the returned
+// Body shares nothing with b.
+func DecodeData(b []byte) (*Data, error) {
+	m, err := soap.ReadMessageBytes(b, dataLimits)
+	if err != nil {
+		return nil, malformed("data envelope: %v", err)
+	}
+	var seq xmldoc.Element
+	for _, h := range m.Headers {
+		if h.Name == seqName {
+			if seq.Valid() {
+				return nil, malformed("two wsgwd:Seq headers")
+			}
+			seq = h.Element
+		}
+	}
+	if !seq.Valid() {
+		return nil, malformed("no wsgwd:Seq header")
+	}
+	d := &Data{}
+	p := attrParser{e: seq}
+	d.Session = p.hex64("session")
+	d.Epoch = uint32(p.uint("epoch", math.MaxUint32))
+	d.Seq = p.uint("seq", math.MaxUint64)
+	d.Frag = uint16(p.uint("frag", math.MaxUint16))
+	d.Frags = uint16(p.uint("frags", math.MaxUint16))
+	if r, ok := seq.Attr("", "repair"); ok {
+		d.Repair = r == "true" || r == "1"
+	}
+	if p.err != "" {
+		return nil, malformed("wsgwd:Seq: %s", p.err)
+	}
+	if d.Seq == 0 || d.Frags == 0 || d.Frag >= d.Frags {
+		return nil, malformed("wsgwd:Seq seq=%d frag=%d frags=%d", d.Seq, d.Frag, d.Frags)
+	}
+	body := m.Payload
+	if !body.Valid() || body.NextSibling().Valid() {
+		return nil, malformed("the Body must hold one element")
+	}
+	switch n := body.Name(); {
+	case d.Frags > 1 && n == xml.Name{Space: NS, Local: "Fragment"}:
+		raw, err := base64.StdEncoding.DecodeString(body.Text())
+		if err != nil || len(raw) == 0 {
+			return nil, malformed("wsgwd:Fragment is not base64")
+		}
+		d.Body = raw
+	case d.Frags == 1 && n == xml.Name{Space: NSNotification, Local: "Notify"}:
+		d.Body = body.Standalone(soap.NS11, soap.NS12)
+	default:
+		return nil, malformed("Body element {%s}%s with frags=%d", n.Space, n.Local, d.Frags)
+	}
+	return d, nil
+}
+
+type attrParser struct {
+	e   xmldoc.Element
+	err string
+}
+
+func (p *attrParser) raw(name string) string {
+	v, ok := p.e.Attr("", name)
+	if !ok && p.err == "" {
+		p.err = "no " + name + " attribute"
+	}
+	return v
+}
+
+func (p *attrParser) uint(name string, limit uint64) uint64 {
+	v, err := strconv.ParseUint(p.raw(name), 10, 64)
+	if (err != nil || v > limit) && p.err == "" {
+		p.err = "bad " + name
+	}
+	return v
+}
+
+func (p *attrParser) hex64(name string) uint64 {
+	s := p.raw(name)
+	v, err := strconv.ParseUint(s, 16, 64)
+	if (err != nil || len(s) != 16) && p.err == "" {
+		p.err = "bad " + name
+	}
+	return v
+}
+
+// Decode decodes any datagram: a control packet or a data envelope.
+func Decode(b []byte) (Packet, error) {
+	if IsControl(b) {
+		return DecodeControl(b)
+	}
+	return DecodeData(b)
+}
