@@ -61,6 +61,9 @@ func loadSuite(fsys fs.FS, dir string) (*Suite, error) {
 	if s.Name != path.Base(dir) {
 		errs = append(errs, fmt.Errorf("%s: suite: %q, want the directory's name %q", file, s.Name, path.Base(dir)))
 	}
+	if err := s.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", file, err))
+	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", dir, err)

@@ -25,8 +25,8 @@ func TestLoad_ShippedCases(t *testing.T) {
 
 func TestLoad_ReportsEveryError(t *testing.T) {
 	fsys := fstest.MapFS{
-		"x/suite.yaml": {Data: []byte("suite: x\ntitle: X\n")},
-		"x/a.yaml": {Data: []byte(`id: ok
+		"gateway/suite.yaml": {Data: []byte("suite: gateway\ntitle: G\n")},
+		"gateway/a.yaml": {Data: []byte(`id: ok
 title: OK
 kind: wsgw-specific
 exchanges: [{path: /}]
@@ -51,6 +51,19 @@ title: B
 kind: standard
 exchanges: [{path: /, bogus: 1}]
 `)},
+		"x/suite.yaml": {Data: []byte(`suite: x
+title: X
+params:
+  - {name: a, default: ["{target}/a", "{target}/b"]}
+  - {name: "b c"}
+  - {name: d, default: "{e}/x"}
+  - {name: a}
+`)},
+		"x/b.yaml": {Data: []byte(`id: wsgw-only
+title: W
+kind: wsgw-specific
+exchanges: [{path: /}]
+`)},
 	}
 	_, err := Load(fsys)
 	if err == nil {
@@ -65,6 +78,11 @@ exchanges: [{path: /, bogus: 1}]
 		"exchanges[0].expect.xpath[0].expr",
 		`case id "ok" already used`,
 		"field bogus not found",
+		`case "wsgw-only": kind: wsgw-specific cases belong in the gateway suite`,
+		"params[0].default: several defaults need endpoint: true",
+		`params[1].name: "b c" is not a parameter name`,
+		"params[2].default: {e} is not target or a parameter declared before it",
+		`params[3].name: "a" is declared twice`,
 	} {
 		if want == "spec: a standard case" {
 			if strings.Contains(err.Error(), want) {

@@ -16,12 +16,17 @@ import (
 	"github.com/wsgw/wsgw/conformance"
 )
 
-const conformanceUsage = `Usage: wsgw conformance --target URL [--suite LIST] [--set NAME=VALUE]... [--junit FILE] [--report FILE]
+const conformanceUsage = `Usage: wsgw conformance --target URL [--suite LIST] [--set [SUITE.]NAME=VALUE]... [--junit FILE] [--report FILE]
 
 Runs the conformance kit's cases against any SOAP implementation at URL over
 HTTP. Suites: %s.
 A suite's cases use parameters (e.g. the URL of the service to test), with
-defaults built from --target; --set overrides them. --list shows them.
+defaults built from --target; --set overrides them (NAME in every suite that
+has it, SUITE.NAME in one). --list shows them. When the target has no
+endpoint at a default URL (404), the cases that need it are skipped, with the
+--set that would run them.
+Cases of kind extension (where the standards say nothing) that the target
+does otherwise "differ": they are reported apart and are not failures.
 Exit status: 0 when no case failed, 1 when one did, 2 for bad usage.
 
 `
@@ -79,7 +84,7 @@ func parseConformanceFlags(args []string, stderr io.Writer) (*conformanceFlags, 
 	fs.StringVar(&f.junit, "junit", "", "write JUnit XML to this file")
 	fs.StringVar(&f.report, "report", "", "write a report to this file: Markdown, or HTML when it ends in .html")
 	fs.StringVar(&f.cases, "cases", "", "directory of cases to run instead of the built-in ones")
-	fs.Var(&f.set, "set", "NAME=VALUE: a suite parameter, e.g. service=http://host/svc (repeatable)")
+	fs.Var(&f.set, "set", "[SUITE.]NAME=VALUE: a suite parameter, e.g. service=http://host/svc or soap11.service=... (repeatable)")
 	fs.BoolVar(&f.list, "list", false, "list the suites, their parameters and cases, and exit")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one HTTP exchange")
 	fs.Usage = func() {
@@ -152,7 +157,7 @@ func warnUnknownParams(stderr io.Writer, suites []*conformance.Suite, set map[st
 	known := map[string]bool{}
 	for _, s := range suites {
 		for _, p := range s.Params {
-			known[p.Name] = true
+			known[p.Name], known[s.Name+"."+p.Name] = true, true
 		}
 	}
 	names := make([]string, 0, len(set))

@@ -42,11 +42,14 @@ func listSuites(w io.Writer, suites []*conformance.Suite) {
 	for _, s := range suites {
 		fmt.Fprintf(w, "%s: %s (%d cases)\n", s.Name, s.Title, len(s.Cases))
 		for _, p := range s.Params {
-			def := p.Default
-			if def == "" {
-				def = "required"
+			def := "default " + strings.Join(p.Default, ", or else ")
+			switch {
+			case len(p.Default) == 0:
+				def = "no default: the cases using it are skipped unless it is set"
+			case p.Endpoint:
+				def += ", where the target has an endpoint"
 			}
-			fmt.Fprintf(w, "  --set %s=...  %s [default %s]\n", p.Name, p.Description, def)
+			fmt.Fprintf(w, "  --set %s=...  %s [%s]\n", p.Name, strings.Join(strings.Fields(p.Description), " "), def)
 		}
 		for _, c := range s.Cases {
 			fmt.Fprintf(w, "  %-45s %-13s %s\n", c.ID, c.Kind, c.Citations())
