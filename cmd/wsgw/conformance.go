@@ -27,7 +27,8 @@ endpoint at a default URL (404), the cases that need it are skipped, with the
 --set that would run them.
 Cases of kind extension (where the standards say nothing) that the target
 does otherwise "differ": they are reported apart and are not failures.
-Exit status: 0 when no case failed, 1 when one did, 2 for bad usage.
+Exit status: 0 when no case failed, 1 when one did or none ran, 2 for bad
+usage or an output file that cannot be created.
 
 `
 
@@ -55,6 +56,14 @@ func cmdConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 		listSuites(stdout, suites)
 		return 0
 	}
+	// The output files are created before the run, so that a path that
+	// cannot be written is an error now, not after every case ran.
+	out, err := createOutputs(f)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw conformance:", err)
+		return 2
+	}
+	defer out.discard()
 	runner := &conformance.Runner{Target: strings.TrimRight(f.target, "/"), Set: f.set.values, Files: casesFS(f)}
 	runner.Progress = conformance.NewProgress(stdout, isTerminal(stdout))
 	if f.timeout > 0 {
@@ -64,11 +73,15 @@ func cmdConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	res := runner.Run(ctx, suites)
 	fmt.Fprintln(stdout)
 	conformance.WriteSummary(stdout, res)
-	if err := writeOutputs(f, res); err != nil {
+	if err := out.write(f, res); err != nil {
 		fmt.Fprintln(stderr, "wsgw conformance:", err)
 		return 1
 	}
-	if res.Failed() {
+	switch {
+	case res.Failed():
+		return 1
+	case res.Tally().Ran() == 0:
+		fmt.Fprintln(stderr, "wsgw conformance: no case ran (every case was skipped, see why above): nothing was tested")
 		return 1
 	}
 	return 0
