@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -43,7 +41,7 @@ func cmdConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(args) > 0 && args[0] == "testservice" { // the kit's test service: testservice.go
 		return runTestService(ctx, args[1:], stdout)
 	}
-	f, code := parseConformanceFlags(args, stderr)
+	f, code := parseConformanceFlags(args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -88,10 +86,9 @@ func cmdConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 // parseConformanceFlags returns the flags, or an exit code >= 0 to stop.
-func parseConformanceFlags(args []string, stderr io.Writer) (*conformanceFlags, int) {
+func parseConformanceFlags(args []string, stdout, stderr io.Writer) (*conformanceFlags, int) {
 	f := &conformanceFlags{set: setFlag{values: map[string]string{}}}
-	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("conformance", fmt.Sprintf(conformanceUsage, suiteNames(stderr)))
 	fs.StringVar(&f.target, "target", "", "base URL of the implementation under test, e.g. http://127.0.0.1:8080 (required)")
 	fs.StringVar(&f.suites, "suite", "", "comma-separated suites to run (default: all)")
 	fs.StringVar(&f.junit, "junit", "", "write JUnit XML to this file")
@@ -100,19 +97,12 @@ func parseConformanceFlags(args []string, stderr io.Writer) (*conformanceFlags, 
 	fs.Var(&f.set, "set", "[SUITE.]NAME=VALUE: a suite parameter, e.g. service=http://host/svc or soap11.service=... (repeatable)")
 	fs.BoolVar(&f.list, "list", false, "list the suites, their parameters and cases, and exit")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one HTTP exchange")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, conformanceUsage, suiteNames(stderr))
-		fs.PrintDefaults()
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return nil, code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, 0
-		}
-		return nil, 2
-	}
-	if fs.NArg() > 0 || (f.target == "" && !f.list) {
-		fs.Usage()
-		return nil, 2
+	if f.target == "" && !f.list {
+		fmt.Fprintln(stderr, "wsgw conformance: --target is required")
+		return nil, usageError(fs)
 	}
 	if f.target != "" {
 		if u, err := url.Parse(f.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

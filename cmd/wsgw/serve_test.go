@@ -126,3 +126,52 @@ func TestServe_BrokerAllowsNoEgressUnlessConfigured(t *testing.T) {
 		t.Errorf("exit code: got %d, want 0; stderr %s", code, stderr.String())
 	}
 }
+
+// TestServe_ListenOverridesConfig runs serve with a config whose listen
+// address is taken, and --listen 127.0.0.1:0: the gateway serves on the
+// flag's address.
+func TestServe_ListenOverridesConfig(t *testing.T) {
+	taken := httptest.NewServer(http.NotFoundHandler())
+	defer taken.Close()
+	dir := t.TempDir()
+	cfg := "listen: " + strings.TrimPrefix(taken.URL, "http://") + "\ndata_dir: " + filepath.Join(dir, "data") + "\nbroker: {}\n"
+	path := filepath.Join(dir, "wsgw.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", path, "--listen", "127.0.0.1:0"}, &stdout, &stderr)
+	}()
+	listenRE := regexp.MustCompile(`"wsgw serving" listen=(\S+)`)
+	var addr string
+	checkFor(t, 20*time.Second, func() error {
+		if m := listenRE.FindStringSubmatch(stderr.String()); m != nil {
+			addr = m[1]
+			return nil
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d; stderr %s", code, stderr.String())
+		default:
+		}
+		return fmt.Errorf("stderr %q: want \"wsgw serving listen=...\"", stderr.String())
+	})
+	if addr == strings.TrimPrefix(taken.URL, "http://") {
+		t.Errorf("serving on %s, the config's address, want another one (--listen 127.0.0.1:0)", addr)
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz on %s: got %v %v, want 200", addr, resp, err)
+	}
+	if resp != nil {
+		resp.Body.Close()
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit code: got %d, want 0; stderr %s", code, stderr.String())
+	}
+}
