@@ -33,6 +33,11 @@ type Suite struct {
 	// Params are the target URLs (or other values) the suite's cases use
 	// as {name} placeholders, set with --set name=value.
 	Params []Param `yaml:"params"`
+	// Requires names parameters every case of the suite needs, whether
+	// its requests use them or not: without one of them the whole suite
+	// is skipped (e.g. the gateway suite's /healthz case needs a target
+	// that is a wsgw gateway, which its service endpoint tells).
+	Requires []string `yaml:"requires"`
 	// Namespaces binds prefixes for every case of the suite, on top of
 	// the built-in ones (see BuiltinNamespaces).
 	Namespaces map[string]string `yaml:"namespaces"`

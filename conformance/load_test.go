@@ -58,6 +58,7 @@ params:
   - {name: "b c"}
   - {name: d, default: "{e}/x"}
   - {name: a}
+requires: [nope]
 `)},
 		"x/b.yaml": {Data: []byte(`id: wsgw-only
 title: W
@@ -83,6 +84,7 @@ exchanges: [{path: /}]
 		`params[1].name: "b c" is not a parameter name`,
 		"params[2].default: {e} is not target or a parameter declared before it",
 		`params[3].name: "a" is declared twice`,
+		`requires[0]: "nope" is not a parameter of the suite`,
 	} {
 		if want == "spec: a standard case" {
 			if strings.Contains(err.Error(), want) {

@@ -133,3 +133,21 @@ func TestResults_DiffersIsNoFailure(t *testing.T) {
 		t.Errorf("Tally: got %+v (ran %d), want 1 pass, 1 differs, 2 ran", got, got.Ran())
 	}
 }
+
+// TestRunner_SuiteRequiresSkipsEveryCase runs a suite that requires an
+// endpoint the target lacks: its case that does not use it is skipped too.
+func TestRunner_SuiteRequiresSkipsEveryCase(t *testing.T) {
+	srv := fakeTarget(t)
+	fsys := fstest.MapFS{
+		"r/suite.yaml": {Data: []byte("suite: r\ntitle: R\nparams:\n  - {name: svc, endpoint: true, default: \"{target}/missing/r\"}\nrequires: [svc]\n")},
+		"r/cases.yaml": {Data: []byte("id: r-fixed\ntitle: fixed path\nkind: standard\nspec: [{doc: HTTP, clause: \"1\"}]\nexchanges: [{path: /sub/x, expect: {status: 200}}]\n")},
+	}
+	suites, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := (&Runner{Target: srv.URL, Files: fsys}).Run(context.Background(), suites)
+	if c := res.Suites[0].Cases[0]; c.Outcome != Skip || !strings.Contains(c.Message, "needs --set svc=") {
+		t.Errorf("r-fixed: got %s (%s), want skip: its suite requires svc", c.Outcome, c.Message)
+	}
+}

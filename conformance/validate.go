@@ -74,6 +74,9 @@ func (c *Case) validate(fsys fs.FS, s *Suite) error {
 	for _, p := range s.Params {
 		known[p.Name] = true
 	}
+	for _, name := range s.Requires {
+		c.params[name] = true
+	}
 	for i := range c.Exchanges {
 		x := &c.Exchanges[i]
 		errs = append(errs, c.validateExchange(fsys, fmt.Sprintf("exchanges[%d]", i), x, known)...)
@@ -141,6 +144,11 @@ func (s *Suite) validate() error {
 			}
 		}
 		seen[p.Name] = true
+	}
+	for i, name := range s.Requires {
+		if !s.hasParam(name) {
+			errs = append(errs, fmt.Errorf("requires[%d]: %q is not a parameter of the suite", i, name))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -170,14 +170,16 @@ func TestSpyne_KitVerdicts(t *testing.T) {
 	}
 }
 
-// TestSpyne_KitSkipsSuitesWithoutEndpoint runs the soap11 and wsdl suites
-// against spyne with their default parameters: the target has nothing at
-// /services/StockQuote, so every case is skipped, saying which --set would
-// run it, and none passes.
+// TestSpyne_KitSkipsSuitesWithoutEndpoint runs the soap11, wsdl and
+// gateway suites against spyne with their default parameters: the target
+// has nothing at /services/StockQuote, so every case is skipped, saying
+// which --set would run it, and none passes or fails; the gateway suite's
+// cases on fixed paths (/healthz, /metrics) too, since the suite requires
+// its service endpoint.
 func TestSpyne_KitSkipsSuitesWithoutEndpoint(t *testing.T) {
 	requireSpyne(t)
 	base := strings.TrimSuffix(startSpyne(t), "/Echo")
-	res, got := runKit(t, base, nil, "soap11", "wsdl")
+	res, got := runKit(t, base, nil, "soap11", "wsdl", "gateway")
 	if tl := res.Tally(); tl.Ran() != 0 {
 		t.Errorf("got %+v, want every case skipped", tl)
 	}
