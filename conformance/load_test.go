@@ -97,3 +97,24 @@ exchanges: [{path: /}]
 		}
 	}
 }
+
+func TestLoadSuites_ReportsOnlyTheNamedSuites(t *testing.T) {
+	fsys := fstest.MapFS{
+		"good/suite.yaml": {Data: []byte("suite: good\ntitle: G\n")},
+		"good/a.yaml":     {Data: []byte("id: g\ntitle: G\nkind: standard\nspec: [{doc: D, clause: \"1\"}]\nexchanges: [{path: /}]\n")},
+		"bad/suite.yaml":  {Data: []byte("suite: bad\ntitle: B\n")},
+		"bad/a.yaml":      {Data: []byte("id: b\ntitle: B\nkind: nonsense\nexchanges: [{path: /}]\n")},
+	}
+	if s, err := LoadSuites(fsys, "good"); err != nil || len(s) != 1 || s[0].Name != "good" {
+		t.Errorf("good: got %v, %v; want the good suite and no error", s, err)
+	}
+	if _, err := LoadSuites(fsys, "bad"); err == nil || !strings.Contains(err.Error(), `kind: "nonsense"`) {
+		t.Errorf("bad: got %v, want its error", err)
+	}
+	if _, err := LoadSuites(fsys); err == nil || !strings.Contains(err.Error(), `kind: "nonsense"`) {
+		t.Errorf("all: got %v, want the bad suite's error", err)
+	}
+	if _, err := LoadSuites(fsys, "good", "nope"); err == nil || !strings.Contains(err.Error(), `no suite "nope" (have bad, good)`) {
+		t.Errorf("nope: got %v, want no suite naming the ones there are", err)
+	}
+}

@@ -99,24 +99,7 @@ func TestWSNSuite_FixedTopicSet(t *testing.T) {
 // loadWSN loads the wsn suite, failing on load errors in its files only.
 func loadWSN(t *testing.T) *conformance.Suite {
 	t.Helper()
-	all, err := conformance.Load(os.DirFS("testdata"))
-	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			if strings.HasPrefix(line, "wsn/") {
-				t.Errorf("loading cases: %s", line)
-			}
-		}
-	}
-	var suite *conformance.Suite
-	for _, s := range all {
-		if s.Name == "wsn" {
-			suite = s
-		}
-	}
-	if suite == nil {
-		t.Fatal("no suite wsn in testdata")
-	}
-	return suite
+	return loadSuites(t, "wsn")[0]
 }
 
 // checkOutcomes fails the test for every failed case not known to fail,

@@ -14,29 +14,13 @@ import (
 
 // loadSuites loads the case tree and keeps the suites --suite names.
 func loadSuites(f *conformanceFlags) ([]*conformance.Suite, error) {
-	all, err := conformance.Load(casesFS(f))
-	if err != nil {
-		return nil, err
-	}
-	if f.suites == "" {
-		return all, nil
-	}
-	byName := map[string]*conformance.Suite{}
 	var names []string
-	for _, s := range all {
-		byName[s.Name] = s
-		names = append(names, s.Name)
-	}
-	var out []*conformance.Suite
-	for _, n := range strings.Split(f.suites, ",") {
-		n = strings.TrimSpace(n)
-		s, ok := byName[n]
-		if !ok {
-			return nil, fmt.Errorf("--suite: no suite %q (have %s)", n, strings.Join(names, ", "))
+	if f.suites != "" {
+		for _, n := range strings.Split(f.suites, ",") {
+			names = append(names, strings.TrimSpace(n))
 		}
-		out = append(out, s)
 	}
-	return out, nil
+	return conformance.LoadSuites(casesFS(f), names...)
 }
 
 func listSuites(w io.Writer, suites []*conformance.Suite) {
