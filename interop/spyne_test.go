@@ -18,15 +18,7 @@ import (
 // answers without a fault, with SOAPAction "Echo".
 const spynePayload = `<e:Echo xmlns:e="urn:wsgw:conformance:spyne"><e:text>kit</e:text></e:Echo>`
 
-func requireSpyne(t *testing.T) {
-	t.Helper()
-	if err := exec.Command(python, "-c", "import spyne").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3-spyne not importable by %s (CI is set): %v", python, err)
-		}
-		t.Skip("python3-spyne not installed (.ci/run installs it)")
-	}
-}
+func requireSpyne(t *testing.T) { requirePython(t, "spyne", "python3-spyne") }
 
 // startSpyne runs testdata/spyne_server.py until the test ends and returns
 // its endpoint URL.
