@@ -75,6 +75,21 @@ func soapCall(t *testing.T, url, contentType, soapAction, body string) (int, str
 	if soapAction != "" {
 		req.Header.Set("SOAPAction", soapAction)
 	}
+	return roundTrip(t, req)
+}
+
+// get GETs url and returns the status, Content-Type and body of the reply.
+func get(t *testing.T, url string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return roundTrip(t, req)
+}
+
+func roundTrip(t *testing.T, req *http.Request) (int, string, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -171,13 +186,8 @@ func TestDemo_HostsBroker(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(reply, d.URL+"/wsn/pullpoints/") {
 		t.Errorf("CreatePullPoint: got %d %s, want 200 with a pull point under %s/wsn/pullpoints/", status, reply, d.URL)
 	}
-	resp, err := http.Get(d.Broker.WSDL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET %s: got %d, want 200", d.Broker.WSDL, resp.StatusCode)
+	if status, _, _ := get(t, d.Broker.WSDL); status != http.StatusOK {
+		t.Errorf("GET %s: got %d, want 200", d.Broker.WSDL, status)
 	}
 }
 
@@ -219,20 +229,12 @@ func TestDemo_PullPointDeliveryCounted(t *testing.T) {
 // deliveries reads wsgw_wsn_deliveries_total from the gateway's /metrics.
 func deliveries(t *testing.T, base string) float64 {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^wsgw_wsn_deliveries_total (\S+)$`).FindSubmatch(b)
+	_, _, b := get(t, base+"/metrics")
+	m := regexp.MustCompile(`(?m)^wsgw_wsn_deliveries_total (\S+)$`).FindStringSubmatch(b)
 	if m == nil {
 		t.Fatalf("/metrics has no wsgw_wsn_deliveries_total:\n%s", b)
 	}
-	v, err := strconv.ParseFloat(string(m[1]), 64)
+	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,41 +43,16 @@ func startTestService(t *testing.T, ctx context.Context) string {
 
 // startGatewayFor runs `wsgw serve` with the example config of
 // conformance/testservice/testdata/wsgw.yaml pointed at the test service at
-// ts, and returns the gateway's base URL.
-func startGatewayFor(t *testing.T, ctx context.Context, ts string) string {
+// ts, on a free port, and returns the gateway's base URL.
+func startGatewayFor(t *testing.T, ts string) string {
 	t.Helper()
 	raw, err := os.ReadFile("../../conformance/testservice/testdata/wsgw.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cfg := strings.NewReplacer("http://127.0.0.1:8090", ts, "listen: 127.0.0.1:8080", "listen: 127.0.0.1:0",
-		"data_dir: ./wsgw-data", "data_dir: "+filepath.Join(dir, "data")).Replace(string(raw))
-	path := filepath.Join(dir, "wsgw.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--config", path}, &stdout, &stderr) }()
-	t.Cleanup(func() {
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("gateway did not stop")
-		}
-	})
-	re := regexp.MustCompile(`wsgw serving"? listen=(\S+)`)
-	var addr string
-	checkFor(t, 20*time.Second, func() error {
-		m := re.FindStringSubmatch(stderr.String())
-		if m == nil {
-			return fmt.Errorf("stderr %q: want \"wsgw serving\"", stderr.String())
-		}
-		addr = m[1]
-		return nil
-	})
-	return "http://" + addr
+	cfg := strings.NewReplacer("http://127.0.0.1:8090", ts,
+		"data_dir: ./wsgw-data", "data_dir: "+filepath.Join(t.TempDir(), "data")).Replace(string(raw))
+	return "http://" + startServe(t, cfg, "--listen", "127.0.0.1:0").addr
 }
 
 // gatewayGaps are the cases the gateway in front of the test service does
@@ -98,7 +73,7 @@ func TestTestService_BehindGateway(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ts := startTestService(t, ctx)
-	gw := startGatewayFor(t, ctx, ts)
+	gw := startGatewayFor(t, ts)
 	suites, err := conformance.LoadSuites(conformance.Cases(), "soap12", "wsa")
 	if err != nil {
 		t.Fatal(err)
