@@ -21,6 +21,10 @@ const (
 	KindWsgw Kind = "wsgw-specific"
 )
 
+// GatewaySuite is the suite of cases about wsgw alone (kind
+// wsgw-specific), which no other implementation is expected to pass.
+const GatewaySuite = "gateway"
+
 // Suite is a directory testdata/<name>/: its suite.yaml and its cases.
 type Suite struct {
 	Name        string `yaml:"suite"`
@@ -29,6 +33,11 @@ type Suite struct {
 	// Params are the target URLs (or other values) the suite's cases use
 	// as {name} placeholders, set with --set name=value.
 	Params []Param `yaml:"params"`
+	// Requires names parameters every case of the suite needs, whether
+	// its requests use them or not: without one of them the whole suite
+	// is skipped (e.g. the gateway suite's /healthz case needs a target
+	// that is a wsgw gateway, which its service endpoint tells).
+	Requires []string `yaml:"requires"`
 	// Namespaces binds prefixes for every case of the suite, on top of
 	// the built-in ones (see BuiltinNamespaces).
 	Namespaces map[string]string `yaml:"namespaces"`
@@ -41,10 +50,17 @@ type Param struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 	// Default is used when the runner is not given the parameter; it may
-	// use other placeholders, e.g. "{target}/services/StockQuote". An empty
-	// Default makes the parameter required: without it the suite's cases
-	// are skipped.
-	Default string `yaml:"default"`
+	// use target and the parameters declared before it, e.g.
+	// "{target}/services/StockQuote". An endpoint may list several
+	// defaults: the first one where the target has an endpoint is used.
+	// No default makes the parameter required: without it the cases that
+	// use it are skipped, with the --set that would run them.
+	Default Strings `yaml:"default"`
+	// Endpoint marks a URL the cases send requests to. When its value
+	// comes from Default, the runner first checks that the target has
+	// something there (params.go); when it has not, the cases that use it
+	// are skipped rather than failed, with the --set that would run them.
+	Endpoint bool `yaml:"endpoint"`
 }
 
 // Citation names the clause of a specification a case checks.
@@ -76,6 +92,10 @@ type Case struct {
 	File string `yaml:"-"`
 	// ns is the resolved namespace bindings: built-ins, suite, case.
 	ns map[string]string
+	// params names the suite parameters the case's requests use (in a
+	// path, base, action, header or body): without a value for one of
+	// them the case cannot run.
+	params map[string]bool
 }
 
 // Exchange is one HTTP request and the expectations on its reply.
@@ -212,14 +232,13 @@ func (s IntSet) Contains(v int) bool {
 	return false
 }
 
-// QNames is one QName or a list, written "prefix:local" (the prefix bound
-// by the case, its suite or the built-ins) or "{namespace}local".
-type QNames []string
+// Strings is one string or a list.
+type Strings []string
 
 // UnmarshalYAML accepts a scalar or a sequence.
-func (q *QNames) UnmarshalYAML(n *yaml.Node) error {
+func (q *Strings) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
-		*q = QNames{n.Value}
+		*q = Strings{n.Value}
 		return nil
 	}
 	var v []string
@@ -229,6 +248,10 @@ func (q *QNames) UnmarshalYAML(n *yaml.Node) error {
 	*q = v
 	return nil
 }
+
+// QNames is one QName or a list, written "prefix:local" (the prefix bound
+// by the case, its suite or the built-ins) or "{namespace}local".
+type QNames = Strings
 
 // Citations returns the case's citations as "Doc Clause; Doc Clause".
 func (c *Case) Citations() string {

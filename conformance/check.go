@@ -39,7 +39,7 @@ func (k *checker) check(e *Expect) error {
 
 func (k *checker) status(e *Expect) error {
 	if len(e.Status) > 0 && !e.Status.Contains(k.r.status) {
-		return fmt.Errorf("HTTP status: got %d, want %s", k.r.status, joinInts(e.Status))
+		return fmt.Errorf("HTTP status: got %d with %s, want %s", k.r.status, k.describe(), joinInts(e.Status))
 	}
 	return nil
 }
@@ -51,7 +51,7 @@ func (k *checker) contentType(e *Expect) error {
 	got := k.r.header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(got)
 	if err != nil || !strings.EqualFold(mt, e.ContentType) {
-		return fmt.Errorf("Content-Type: got %q, want %s", got, e.ContentType)
+		return fmt.Errorf("Content-Type: got %q with %s, want %s", got, k.describe(), e.ContentType)
 	}
 	return nil
 }
@@ -101,7 +101,7 @@ func (k *checker) message() (*soap.Message, error) {
 	}
 	m, err := soap.ReadMessageBytes(k.r.body, replyLimits)
 	if err != nil {
-		return nil, fmt.Errorf("reply is not a SOAP envelope: %v", err)
+		return nil, fmt.Errorf("reply is not a SOAP envelope: got %s", k.describe())
 	}
 	k.msg = m
 	return m, nil
@@ -128,7 +128,7 @@ func (k *checker) document() (*xmldoc.Doc, error) {
 	}
 	d, err := xmldoc.ParseBytes(k.r.body, replyLimits)
 	if err != nil {
-		return nil, fmt.Errorf("reply is not XML: %v", err)
+		return nil, fmt.Errorf("reply is not XML: got %s", k.describe())
 	}
 	k.doc = d
 	return d, nil

@@ -12,6 +12,7 @@ import (
 // wireFault is a fault's codes as written: the SOAP 1.1 faultcode or the
 // SOAP 1.2 Code/Value, and the SOAP 1.2 Subcode/Value chain.
 type wireFault struct {
+	version  soap.Version
 	code     xml.Name
 	rawCode  string
 	subcodes []xml.Name
@@ -21,11 +22,39 @@ type wireFault struct {
 }
 
 func (f wireFault) String() string {
-	s := qnameString(f.code)
+	s := f.codeString()
 	for _, sc := range append(f.subcodes, f.detailSubcodes...) {
 		s += "/" + qnameString(sc)
 	}
 	return s
+}
+
+// codeString is the fault's code as a QName, or what stands in its place.
+func (f wireFault) codeString() string {
+	switch {
+	case f.code.Local != "":
+		return qnameString(f.code)
+	case f.rawCode != "":
+		return fmt.Sprintf("%q", f.rawCode)
+	}
+	return "(none)"
+}
+
+// describe is the fault with its reason, for diagnostics. A code that is
+// missing or not a QName in scope is said so, not shown as an empty name.
+func (f wireFault) describe() string {
+	codeEl, reasonEl := "Code/Value", "Reason"
+	if f.version == soap.V11 {
+		codeEl, reasonEl = "faultcode", "faultstring"
+	}
+	reason := fmt.Sprintf("%s %q", reasonEl, f.reason)
+	switch {
+	case f.code.Local != "":
+		return fmt.Sprintf("%s (%s)", f, reason)
+	case f.rawCode != "":
+		return fmt.Sprintf("a Fault whose %s %q is not a QName in scope (%s)", codeEl, f.rawCode, reason)
+	}
+	return fmt.Sprintf("a Fault without a %s (%s)", codeEl, reason)
 }
 
 func qnameString(n xml.Name) string {
@@ -44,7 +73,7 @@ func readWireFault(m *soap.Message) (wireFault, bool) {
 	if !p.Valid() || p.Name() != (xml.Name{Space: ns, Local: "Fault"}) {
 		return wireFault{}, false
 	}
-	var f wireFault
+	f := wireFault{version: m.Version}
 	if sf, ok := m.Fault(); ok {
 		f.reason = sf.Reason
 	}
@@ -89,14 +118,14 @@ func (k *checker) fault(e *Expect) error {
 	f, ok := readWireFault(m)
 	switch {
 	case e.NoFault && ok:
-		return fmt.Errorf("fault: got %s (%q), want no fault", f, f.reason)
+		return fmt.Errorf("fault: got %s, want no fault", f.describe())
 	case e.NoFault:
 		return nil
 	case !ok:
-		return fmt.Errorf("fault: got a reply without a Fault, want one")
+		return fmt.Errorf("fault: got %s, want a fault", k.describe())
 	}
 	if len(e.Fault.Code) > 0 && !k.codeMatches(m.Version, f, e.Fault.Code) {
-		return fmt.Errorf("fault code: got %s (%q), want %s", f, f.reason, strings.Join(e.Fault.Code, " or "))
+		return fmt.Errorf("fault code: got %s, want %s", f.describe(), strings.Join(e.Fault.Code, " or "))
 	}
 	return k.subcodesMatch(m.Version, f, e.Fault.Subcodes)
 }
@@ -136,7 +165,7 @@ func (k *checker) subcodesMatch(v soap.Version, f wireFault, want QNames) error 
 	for i, q := range want {
 		n, _ := k.c.ResolveQName(q)
 		if i >= len(got) || got[i] != n {
-			return fmt.Errorf("fault subcodes: got %s (%q), want subcode %d to be %s", f, f.reason, i+1, q)
+			return fmt.Errorf("fault subcodes: got %s, want subcode %d to be %s", f.describe(), i+1, q)
 		}
 	}
 	return nil

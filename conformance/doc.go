@@ -17,10 +17,29 @@
 // subcodes, XPath 1.0 assertions, headers) and values captured for later
 // exchanges.
 //
-// # Kinds
+// # Kinds and outcomes
 //
 // Each case says what it checks: "standard" (a clause of a specification),
 // "extension" (wsgw goes where a standard says nothing, with the reason:
 // the report lists these under "Where the standards stop") or
-// "wsgw-specific" (behaviour of wsgw itself a user relies on).
+// "wsgw-specific" (behaviour of wsgw itself a user relies on; such cases
+// live in the gateway suite only, so that the other suites can judge any
+// implementation).
+//
+// A case passes, fails, or is skipped. An extension case whose
+// expectations do not hold "differs" instead of failing (choice): where no
+// standard speaks, another implementation is not wrong to do otherwise.
+// It is reported apart and never counts as a failure (Results.Failed).
+//
+// # Never a false pass
+//
+// A case must not pass for a reason other than the one it checks. So the
+// cases take their requests from the target's parameters (a bad envelope
+// carries the endpoint's own request, {payload}, so that its defect is the
+// only thing that can cause the expected fault); a suite's endpoints that
+// the target does not have (a default URL answered 404) skip the cases
+// using them, with the --set that would run them, while a target that does
+// not answer fails them (params.go); and a diagnostic says what the reply
+// was (describe.go), never the kit's own reading error in the guise of a
+// fault from the target.
 package conformance

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,9 +23,49 @@ const SuiteFile = "suite.yaml"
 // are separate YAML documents). Suites are sorted by name and cases by file
 // then position. Every problem found is reported, each prefixed with its
 // file.
-func Load(fsys fs.FS) ([]*Suite, error) {
+func Load(fsys fs.FS) ([]*Suite, error) { return LoadSuites(fsys) }
+
+// LoadSuites reads the case tree as Load does and returns the suites
+// named, in that order (every suite when names is empty). Only the
+// problems of the returned suites' files are reported, so that one suite
+// can run while another is being written; a name no suite has is an
+// error.
+func LoadSuites(fsys fs.FS, names ...string) ([]*Suite, error) {
+	suites, errs, err := loadTree(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		var all []error
+		for _, n := range slices.Sorted(maps.Keys(errs)) {
+			all = append(all, errs[n]...)
+		}
+		return suites, errors.Join(all...)
+	}
+	byName := map[string]*Suite{}
+	have := make([]string, len(suites))
+	for i, s := range suites {
+		byName[s.Name], have[i] = s, s.Name
+	}
+	var out []*Suite
+	var selected []error
+	for _, n := range names {
+		selected = append(selected, errs[n]...)
+		s, ok := byName[n]
+		if !ok {
+			selected = append(selected, fmt.Errorf("no suite %q (have %s)", n, strings.Join(have, ", ")))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out, errors.Join(selected...)
+}
+
+// loadTree reads every suite under fsys, with the problems found by suite
+// (the directory's name).
+func loadTree(fsys fs.FS) ([]*Suite, map[string][]error, error) {
 	var suites []*Suite
-	var errs []error
+	errs := map[string][]error{}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -33,7 +75,8 @@ func Load(fsys fs.FS) ([]*Suite, error) {
 		}
 		s, err := loadSuite(fsys, path.Dir(p))
 		if err != nil {
-			errs = append(errs, err)
+			name := path.Base(path.Dir(p))
+			errs[name] = append(errs[name], err)
 		}
 		if s != nil {
 			suites = append(suites, s)
@@ -41,11 +84,11 @@ func Load(fsys fs.FS) ([]*Suite, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("loading cases: %w", err)
+		return nil, nil, fmt.Errorf("loading cases: %w", err)
 	}
 	sort.Slice(suites, func(i, j int) bool { return suites[i].Name < suites[j].Name })
-	errs = append(errs, checkUnique(suites)...)
-	return suites, errors.Join(errs...)
+	checkUnique(suites, errs)
+	return suites, errs, nil
 }
 
 func loadSuite(fsys fs.FS, dir string) (*Suite, error) {
@@ -60,6 +103,9 @@ func loadSuite(fsys fs.FS, dir string) (*Suite, error) {
 	}
 	if s.Name != path.Base(dir) {
 		errs = append(errs, fmt.Errorf("%s: suite: %q, want the directory's name %q", file, s.Name, path.Base(dir)))
+	}
+	if err := s.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", file, err))
 	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -124,19 +170,19 @@ func decodeOne(fsys fs.FS, file string, v any) error {
 	return nil
 }
 
-func checkUnique(suites []*Suite) []error {
-	var errs []error
+// checkUnique adds to errs, under the suite of the later case, every case
+// id used twice.
+func checkUnique(suites []*Suite, errs map[string][]error) {
 	seen := map[string]string{}
 	for _, s := range suites {
 		for _, c := range s.Cases {
 			if f, ok := seen[c.ID]; ok {
-				errs = append(errs, fmt.Errorf("%s: case id %q already used in %s", c.File, c.ID, f))
+				errs[s.Name] = append(errs[s.Name], fmt.Errorf("%s: case id %q already used in %s", c.File, c.ID, f))
 				continue
 			}
 			seen[c.ID] = c.File
 		}
 	}
-	return errs
 }
 
 // ReadBody returns the request body of x in case c: Body, or the contents

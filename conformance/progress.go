@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -34,28 +35,23 @@ func (p *plainProgress) CaseDone(i int, r *CaseResult) {
 }
 
 // termProgress keeps one line "[ 12/80] running suite/id" up to date and
-// prints failures above it.
+// prints failures (and extension cases that differ) above it.
 type termProgress struct {
-	w                io.Writer
-	total            int
-	pass, fail, skip int
+	w     io.Writer
+	total int
+	tally Tally
 }
 
 func (p *termProgress) Start(total int) { p.total = total }
 
 func (p *termProgress) CaseStarted(i int, c *Case) {
-	fmt.Fprintf(p.w, "\r\033[K[%*d/%d] %d passed, %d failed, %d skipped; running %s", width(p.total), i+1, p.total, p.pass, p.fail, p.skip, c)
+	fmt.Fprintf(p.w, "\r\033[K[%*d/%d] %d passed, %d failed, %d skipped; running %s", width(p.total), i+1, p.total, p.tally.Pass, p.tally.Fail, p.tally.Skip, c)
 }
 
 func (p *termProgress) CaseDone(i int, r *CaseResult) {
-	switch r.Outcome {
-	case Pass:
-		p.pass++
-	case Fail:
-		p.fail++
-		fmt.Fprintf(p.w, "\r\033[KFAIL %s: %s\n", r.Case, r.Message)
-	case Skip:
-		p.skip++
+	p.tally.add(r.Outcome)
+	if r.Outcome == Fail || r.Outcome == Differs {
+		fmt.Fprintf(p.w, "\r\033[K%s %s: %s\n", strings.ToUpper(string(r.Outcome)), r.Case, r.Message)
 	}
 	if i+1 == p.total {
 		fmt.Fprintf(p.w, "\r\033[K")
@@ -64,16 +60,40 @@ func (p *termProgress) CaseDone(i int, r *CaseResult) {
 
 func width(n int) int { return len(fmt.Sprint(n)) }
 
-// WriteSummary writes a table of pass/fail/skip counts per suite.
+// WriteSummary writes a table of outcomes per suite, the parameters that
+// kept cases from running, and a closing line.
 func WriteSummary(w io.Writer, r *Results) {
-	fmt.Fprintf(w, "%-10s %5s %5s %5s\n", "suite", "pass", "fail", "skip")
-	var tp, tf, ts int
+	fmt.Fprintf(w, "%-10s %5s %5s %5s %7s\n", "suite", "pass", "fail", "skip", "differ")
 	for _, s := range r.Suites {
-		p, f, sk := s.Counts()
-		tp, tf, ts = tp+p, tf+f, ts+sk
-		fmt.Fprintf(w, "%-10s %5d %5d %5d\n", s.Suite.Name, p, f, sk)
+		t := s.Tally()
+		fmt.Fprintf(w, "%-10s %5d %5d %5d %7d\n", s.Suite.Name, t.Pass, t.Fail, t.Skip, t.Differs)
 	}
-	fmt.Fprintf(w, "%-10s %5d %5d %5d   (%s against %s)\n", "total", tp, tf, ts, r.Duration.Round(1e6), r.Target)
+	t := r.Tally()
+	fmt.Fprintf(w, "%-10s %5d %5d %5d %7d   (%s against %s)\n", "total", t.Pass, t.Fail, t.Skip, t.Differs, r.Duration.Round(1e6), r.Target)
+	for _, s := range r.Suites {
+		for _, name := range s.unavailableUsed() {
+			fmt.Fprintf(w, "%s: {%s}: %s\n", s.Suite.Name, name, s.Unavailable[name])
+		}
+	}
+	if t.Differs > 0 {
+		fmt.Fprintf(w, "differ: extension cases (where the standards stop) in which the target does otherwise; not failures\n")
+	}
 	// The plain closing line CI systems read, whatever their language.
-	fmt.Fprintf(w, "conformance: %d passed, %d failed, %d skipped\n", tp, tf, ts)
+	fmt.Fprintf(w, "conformance: %d passed, %d failed, %d skipped, %d differ\n", t.Pass, t.Fail, t.Skip, t.Differs)
+}
+
+// unavailableUsed returns, sorted, the parameters without a value that
+// kept some case of the suite from running.
+func (s *SuiteResult) unavailableUsed() []string {
+	var out []string
+	for name := range s.Unavailable {
+		for _, c := range s.Cases {
+			if c.Outcome == Skip && c.Case.params[name] {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -23,9 +23,10 @@ type reportModel struct {
 }
 
 type suiteRow struct {
-	Name, Title      string
-	Pass, Fail, Skip int
-	Params           map[string]string
+	Name, Title string
+	Tally
+	Params      map[string]string
+	Unavailable map[string]string // of the parameters that kept cases from running
 }
 
 func newReportModel(r *Results) *reportModel {
@@ -36,8 +37,11 @@ func newReportModel(r *Results) *reportModel {
 		Extensions: r.Extensions(),
 	}
 	for _, s := range r.Suites {
-		p, f, sk := s.Counts()
-		m.Suites = append(m.Suites, suiteRow{s.Suite.Name, s.Suite.Title, p, f, sk, s.Params})
+		un := map[string]string{}
+		for _, name := range s.unavailableUsed() {
+			un[name] = s.Unavailable[name]
+		}
+		m.Suites = append(m.Suites, suiteRow{s.Suite.Name, s.Suite.Title, s.Tally(), s.Params, un})
 		for _, c := range s.Cases {
 			m.All = append(m.All, c)
 			switch c.Outcome {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 )
@@ -15,7 +16,9 @@ type Runner struct {
 	// Target is the base URL of the implementation under test; cases use
 	// it as {target} and resolve relative paths against it.
 	Target string
-	// Set holds parameter values given by the user (--set name=value).
+	// Set holds parameter values given by the user (--set name=value):
+	// "name" sets the parameter of every suite that has one of that name,
+	// "suite.name" that of one suite only, and wins over "name".
 	Set map[string]string
 	// Files is the case tree, for body files (Cases() by default).
 	Files fs.FS
@@ -48,13 +51,13 @@ func (r *Runner) Run(ctx context.Context, suites []*Suite) *Results {
 	}
 	i := 0
 	for _, s := range suites {
-		params, missing := resolveParams(s, r.Target, r.Set)
-		sr := &SuiteResult{Suite: s, Params: params}
+		p := r.resolveParams(ctx, s)
+		sr := &SuiteResult{Suite: s, Params: p.values, Unavailable: p.unavailable}
 		for _, c := range s.Cases {
 			if r.Progress != nil {
 				r.Progress.CaseStarted(i, c)
 			}
-			cr := r.runCase(ctx, c, params, missing)
+			cr := r.runCase(ctx, c, p)
 			sr.Cases = append(sr.Cases, cr)
 			if r.Progress != nil {
 				r.Progress.CaseDone(i, cr)
@@ -67,14 +70,14 @@ func (r *Runner) Run(ctx context.Context, suites []*Suite) *Results {
 	return res
 }
 
-func (r *Runner) runCase(ctx context.Context, c *Case, params map[string]string, missing []string) *CaseResult {
+func (r *Runner) runCase(ctx context.Context, c *Case, p resolved) *CaseResult {
 	cr := &CaseResult{Case: c, Failed: -1}
-	switch {
+	switch why := c.unavailable(p); {
 	case c.Skip != "":
 		cr.Outcome, cr.Message = Skip, c.Skip
 		return cr
-	case len(missing) > 0:
-		cr.Outcome, cr.Message = Skip, "needs --set "+strings.Join(missing, "=... --set ")+"=..."
+	case why != "":
+		cr.Outcome, cr.Message = Skip, why
 		return cr
 	case ctx.Err() != nil:
 		cr.Outcome, cr.Message = Skip, "run stopped: "+ctx.Err().Error()
@@ -82,16 +85,32 @@ func (r *Runner) runCase(ctx context.Context, c *Case, params map[string]string,
 	}
 	start := time.Now()
 	defer func() { cr.Duration = time.Since(start) }()
-	v := newVars(params)
+	v := newVars(p.values)
 	for xi := range c.Exchanges {
 		if err := r.runExchange(ctx, c, &c.Exchanges[xi], v, cr); err != nil {
 			cr.Outcome, cr.Failed = Fail, len(cr.Records)-1
+			if c.Kind == KindExtension {
+				cr.Outcome = Differs
+			}
 			cr.Message = fmt.Sprintf("exchange %d%s: %v", xi+1, labelOf(&c.Exchanges[xi]), err)
 			return cr
 		}
 	}
 	cr.Outcome = Pass
 	return cr
+}
+
+// unavailable says why c cannot run with the parameters p ("" when it
+// can): the reasons of the parameters it uses that have no value.
+func (c *Case) unavailable(p resolved) string {
+	var why []string
+	for name, reason := range p.unavailable {
+		if c.params[name] {
+			why = append(why, reason)
+		}
+	}
+	sort.Strings(why)
+	return strings.Join(why, "; ")
 }
 
 func labelOf(x *Exchange) string {

@@ -38,6 +38,8 @@ func fakeTarget(t *testing.T) *httptest.Server {
 			io.WriteString(w, `<d><loc href="../sub/a"/><loc href="../sub/b"/></d>`)
 		case strings.HasPrefix(r.URL.Path, "/sub/"):
 			io.WriteString(w, `<ok/>`)
+		case strings.HasPrefix(r.URL.Path, "/missing"):
+			http.NotFound(w, r)
 		default:
 			w.Header().Set("Content-Type", "text/xml")
 			w.Header().Set("X-Got-Action", r.Header.Get("SOAPAction"))
@@ -90,8 +92,8 @@ exchanges:
 ---
 id: t-fail
 title: fails on the second exchange
-kind: extension
-reason: because
+kind: standard
+spec: [{doc: SOAP 1.1, clause: "4.4"}]
 exchanges:
   - path: "{svc}"
     soap: "1.1"
@@ -106,11 +108,20 @@ exchanges:
     body: '<big>{pad}</big>'
     expect:
       fault: {code: s11:Server}
+---
+id: t-ext
+title: an extension the target does otherwise
+kind: extension
+reason: because
+exchanges:
+  - path: /fault11
+    expect: {status: 200}
 `
 
 const otherCases = `id: u-skip
 title: needs a parameter
-kind: wsgw-specific
+kind: standard
+spec: [{doc: SOAP 1.1, clause: "6"}]
 exchanges:
   - path: "{other}"
 `
@@ -144,8 +155,14 @@ func TestRunner_Outcomes(t *testing.T) {
 	if c := got["t-fail"]; c.Outcome != Fail || c.Failed != 1 || !strings.Contains(c.Message, "exchange 2: reply is not a SOAP envelope") {
 		t.Errorf("t-fail: got %s at %d (%s), want a failure at exchange 2: the echo is no envelope", c.Outcome, c.Failed, c.Message)
 	}
+	if c := got["t-ext"]; c.Outcome != Differs || !strings.Contains(c.Message, "HTTP status: got 500 with a SOAP 1.1 fault s11:Client.Bad") {
+		t.Errorf("t-ext: got %s (%s), want differs, saying what the reply was", c.Outcome, c.Message)
+	}
 	if c := got["u-skip"]; c.Outcome != Skip || !strings.Contains(c.Message, "--set other=") {
 		t.Errorf("u-skip: got %s (%s), want skip naming --set other=", c.Outcome, c.Message)
+	}
+	if got, want := res.Tally(), (Tally{Pass: 1, Fail: 1, Skip: 1, Differs: 1}); got != want {
+		t.Errorf("Tally: got %+v, want %+v", got, want)
 	}
 	if !res.Failed() {
 		t.Error("Failed: got false, want true")
@@ -167,15 +184,19 @@ func TestRunner_ReportShowsExchangedMessages(t *testing.T) {
 		"bytes omitted",        // the 20000-byte body, truncated
 		"(20011 bytes in all)", // and its size
 		"## Where the standards stop",
-		"| t/t-fail: fails on the second exchange | fail |  | because |",
+		"| t/t-ext: an extension the target does otherwise | differs: exchange 1: HTTP status: got 500",
+		"|  | because |",
 		"- u/u-skip: needs --set other=...",
+		"- u: {other}: needs --set other=...",
 	} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report:\n%s\nwant it to contain %q", md.String(), want)
 		}
 	}
-	if strings.Contains(md.String(), "### t/t-pass") {
-		t.Error("report: got a failure section for t-pass, want none")
+	for _, id := range []string{"t-pass", "t-ext"} {
+		if strings.Contains(md.String(), "### t/"+id) {
+			t.Errorf("report: got a failure section for %s, want none", id)
+		}
 	}
 	var h bytes.Buffer
 	if err := WriteReport(&h, "r.html", res); err != nil {
@@ -196,17 +217,24 @@ func TestRunner_JUnitParsesBack(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &got); err != nil {
 		t.Fatalf("parsing junit: %v\n%s", err, b.String())
 	}
-	if got.Tests != 3 || got.Failures != 1 || got.Skipped != 1 || len(got.Suites) != 2 {
-		t.Fatalf("got tests %d failures %d skipped %d suites %d, want 3 1 1 2", got.Tests, got.Failures, got.Skipped, len(got.Suites))
+	if got.Tests != 4 || got.Failures != 1 || got.Skipped != 1 || len(got.Suites) != 2 {
+		t.Fatalf("got tests %d failures %d skipped %d suites %d, want 4 1 1 2", got.Tests, got.Failures, got.Skipped, len(got.Suites))
 	}
 	var failure *junitMessage
+	var differs string
 	for _, c := range got.Suites[0].Cases {
 		if c.Failure != nil {
 			failure = c.Failure
 		}
+		if strings.HasPrefix(c.Name, "t-ext:") {
+			differs = c.SystemOut
+		}
 	}
 	if failure == nil || !strings.Contains(failure.Text, "<big>xxx") || !strings.Contains(failure.Text, "--- reply") {
 		t.Errorf("failure: got %+v, want the exchanges in its text", failure)
+	}
+	if !strings.Contains(differs, "the target differs (not a failure)") || !strings.Contains(differs, "--- reply") {
+		t.Errorf("t-ext system-out: got %q, want it to say the extension differs, with the exchanges", differs)
 	}
 }
 
@@ -215,14 +243,14 @@ func TestProgress_PlainAndTerminal(t *testing.T) {
 	for _, term := range []bool{false, true} {
 		var b bytes.Buffer
 		p := NewProgress(&b, term)
-		p.Start(3)
+		p.Start(4)
 		for i, c := range append(res.Suites[0].Cases, res.Suites[1].Cases...) {
 			p.CaseStarted(i, c.Case)
 			p.CaseDone(i, c)
 		}
 		out := b.String()
-		if !strings.Contains(out, "FAIL t/t-fail") {
-			t.Errorf("terminal=%v: got %q, want a FAIL line", term, out)
+		if !strings.Contains(out, "FAIL t/t-fail") || !strings.Contains(out, "DIFFERS t/t-ext") {
+			t.Errorf("terminal=%v: got %q, want a FAIL and a DIFFERS line", term, out)
 		}
 		if term != strings.Contains(out, "\r\033[K") {
 			t.Errorf("terminal=%v: got %q, want line updates only on a terminal", term, out)

@@ -25,6 +25,10 @@ var BuiltinNamespaces = map[string]string{
 // placeholderRE matches a {name} placeholder.
 var placeholderRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_.-]*)\}`)
 
+// paramNameRE matches a suite parameter's name: a placeholder name without
+// dots, which --set suite.name reserves.
+var paramNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
 // validate checks c and resolves its namespace bindings; it reports every
 // problem with its field path.
 func (c *Case) validate(fsys fs.FS, s *Suite) error {
@@ -61,13 +65,90 @@ func (c *Case) validate(fsys fs.FS, s *Suite) error {
 	if len(c.Exchanges) == 0 {
 		bad("exchanges", "at least one is required")
 	}
+	if c.Kind == KindWsgw && s.Name != GatewaySuite {
+		bad("kind", "wsgw-specific cases belong in the %s suite; in suite %s use standard, or extension for behaviour where the standards say nothing", GatewaySuite, s.Name)
+	}
 	c.ns = mergeNS(BuiltinNamespaces, s.Namespaces, c.Namespaces)
 	known := map[string]bool{"target": true}
+	c.params = map[string]bool{}
 	for _, p := range s.Params {
 		known[p.Name] = true
 	}
+	for _, name := range s.Requires {
+		c.params[name] = true
+	}
 	for i := range c.Exchanges {
-		errs = append(errs, c.validateExchange(fsys, fmt.Sprintf("exchanges[%d]", i), &c.Exchanges[i], known)...)
+		x := &c.Exchanges[i]
+		errs = append(errs, c.validateExchange(fsys, fmt.Sprintf("exchanges[%d]", i), x, known)...)
+		c.noteParams(fsys, s, x)
+	}
+	return errors.Join(errs...)
+}
+
+// noteParams records in c.params the suite parameters the request of x
+// uses.
+func (c *Case) noteParams(fsys fs.FS, s *Suite, x *Exchange) {
+	texts := []string{x.Path, x.Base, x.Body}
+	if x.Action != nil {
+		texts = append(texts, *x.Action)
+	}
+	for _, v := range x.Headers {
+		texts = append(texts, v)
+	}
+	for _, f := range x.Fill {
+		texts = append(texts, f.Text)
+	}
+	if x.BodyFile != "" {
+		if b, err := c.ReadBody(fsys, x); err == nil {
+			texts = append(texts, string(b))
+		}
+	}
+	for _, t := range texts {
+		for _, m := range placeholderRE.FindAllStringSubmatch(t, -1) {
+			if s.hasParam(m[1]) {
+				c.params[m[1]] = true
+			}
+		}
+	}
+}
+
+func (s *Suite) hasParam(name string) bool {
+	for _, p := range s.Params {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks the suite's parameters.
+func (s *Suite) validate() error {
+	var errs []error
+	seen := map[string]bool{"target": true}
+	for i, p := range s.Params {
+		field := fmt.Sprintf("params[%d]", i)
+		switch {
+		case !paramNameRE.MatchString(p.Name):
+			errs = append(errs, fmt.Errorf("%s.name: %q is not a parameter name (letters, digits, _ and -)", field, p.Name))
+		case seen[p.Name]:
+			errs = append(errs, fmt.Errorf("%s.name: %q is declared twice (or is target)", field, p.Name))
+		}
+		if len(p.Default) > 1 && !p.Endpoint {
+			errs = append(errs, fmt.Errorf("%s.default: several defaults need endpoint: true (the first endpoint found is used)", field))
+		}
+		for _, d := range p.Default {
+			for _, m := range placeholderRE.FindAllStringSubmatch(d, -1) {
+				if !seen[m[1]] {
+					errs = append(errs, fmt.Errorf("%s.default: {%s} is not target or a parameter declared before it", field, m[1]))
+				}
+			}
+		}
+		seen[p.Name] = true
+	}
+	for i, name := range s.Requires {
+		if !s.hasParam(name) {
+			errs = append(errs, fmt.Errorf("requires[%d]: %q is not a parameter of the suite", i, name))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -55,22 +55,3 @@ func (v *vars) expandBytes(b []byte) []byte {
 	}
 	return []byte(v.expand(string(b)))
 }
-
-// resolveParams computes the values of a suite's parameters: set (from
-// --set) or the default, expanded with target and the parameters before
-// it. missing names the parameters that have neither.
-func resolveParams(s *Suite, target string, set map[string]string) (values map[string]string, missing []string) {
-	v := newVars(map[string]string{"target": strings.TrimRight(target, "/")})
-	for _, p := range s.Params {
-		val, ok := set[p.Name]
-		if !ok {
-			val = p.Default
-		}
-		if val == "" {
-			missing = append(missing, p.Name)
-			continue
-		}
-		v.values[p.Name] = v.expand(val)
-	}
-	return v.values, missing
-}

@@ -8,6 +8,13 @@
 // non-loopback connection refused, subscribes a Go consumer, notifies,
 // renews and unsubscribes.
 //
+// With python3-spyne: the conformance kit judging a server the project did
+// not write. A small SOAP 1.1 service written with spyne
+// (testdata/spyne_server.py, on a loopback port the system picks) is run
+// through the kit's soap11 and wsdl suites, and the verdicts of the cases
+// that used to pass falsely, of extension cases and of a suite without an
+// endpoint are checked.
+//
 // With gSOAP (gsoap, libgsoap-dev): a C client generated from the Orders
 // WSDL and linked with gSOAP's WS-RM plugin sends a WS-RM 1.2 sequence of
 // SubmitOrder messages through the gateway over SOAP 1.1 and 1.2, once with

@@ -44,13 +44,17 @@ type zeepResult struct {
 	SOAP12 portResult `json:"soap12"`
 }
 
-func requireZeep(t *testing.T) {
+func requireZeep(t *testing.T) { requirePython(t, "zeep", "python3-zeep") }
+
+// requirePython skips the test unless python can import module (from the
+// Debian package pkg), and fails it instead when CI is set.
+func requirePython(t *testing.T, module, pkg string) {
 	t.Helper()
-	if err := exec.Command(python, "-c", "import zeep").Run(); err != nil {
+	if err := exec.Command(python, "-c", "import "+module).Run(); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("python3-zeep not importable by %s (CI is set): %v", python, err)
+			t.Fatalf("%s not importable by %s (CI is set): %v", pkg, python, err)
 		}
-		t.Skip("python3-zeep not installed (.ci/run installs it)")
+		t.Skipf("%s not installed (.ci/run installs it)", pkg)
 	}
 }
 

@@ -92,7 +92,9 @@ func (b *Broker) writeBatch(wb *writeBatch) error {
 }
 
 // appendLocked adds data to pull point id, unless it is gone or full (the
-// message is dropped and counted). b.ppMu must be held.
+// message is dropped and counted). Once the write commits, the message is
+// counted as delivered: a pull point is the consumer it was delivered to
+// (WS-BaseNotification 1.3, 5). b.ppMu must be held.
 func (b *Broker) appendLocked(w *txnWriter, id string, data []byte) error {
 	b.mu.RLock()
 	pp := b.pps[id]
@@ -104,6 +106,7 @@ func (b *Broker) appendLocked(w *txnWriter, id string, data []byte) error {
 	if err := w.set(b.st.ppmKey(id, pp.next), data, func() { pp.count-- }); err != nil {
 		return err
 	}
+	w.afterCommit(b.metrics.delivered.Inc)
 	pp.next++
 	pp.count++
 	return nil
@@ -118,6 +121,7 @@ type txnWriter struct {
 	db   *badger.DB
 	txn  *badger.Txn
 	undo []func() // of the writes in txn, in order
+	done []func() // to run once txn has committed
 }
 
 func newTxnWriter(db *badger.DB) *txnWriter {
@@ -147,15 +151,23 @@ func (w *txnWriter) delete(k []byte, undo func()) error {
 	return w.do(func(t *badger.Txn) error { return t.Delete(k) }, undo)
 }
 
+// afterCommit runs fn once the current transaction has committed, and
+// never if it does not.
+func (w *txnWriter) afterCommit(fn func()) { w.done = append(w.done, fn) }
+
 // commit commits the current transaction; on failure its writes' changes
 // are undone.
 func (w *txnWriter) commit() error {
 	err := w.txn.Commit()
 	if err != nil {
 		w.rollback()
+		return err
 	}
-	w.undo = w.undo[:0]
-	return err
+	for _, fn := range w.done {
+		fn()
+	}
+	w.undo, w.done = w.undo[:0], w.done[:0]
+	return nil
 }
 
 // rollback undoes the changes of the writes not committed, newest first.
@@ -163,7 +175,7 @@ func (w *txnWriter) rollback() {
 	for i := len(w.undo) - 1; i >= 0; i-- {
 		w.undo[i]()
 	}
-	w.undo = w.undo[:0]
+	w.undo, w.done = w.undo[:0], w.done[:0]
 }
 
 func (w *txnWriter) discard() { w.txn.Discard() }

@@ -2,6 +2,7 @@ package wsnotify
 
 import (
 	"context"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/url"
@@ -61,8 +62,9 @@ func TestBroker_WSDLLoadsOverHTTP(t *testing.T) {
 	for _, s := range d.Services {
 		names = append(names, s.Name.Local)
 	}
-	if got := strings.Join(names, " "); got != "NotificationBroker CreatePullPoint" {
-		t.Errorf("services: got %s, want NotificationBroker CreatePullPoint", got)
+	const want = "NotificationBroker CreatePullPoint SubscriptionManager PullPoint PublisherRegistrationManager"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("services: got %s, want %s", got, want)
 	}
 	body := getOK(t, e.base+pathBroker+"?wsdl")
 	for _, want := range []string{
@@ -72,6 +74,70 @@ func TestBroker_WSDLLoadsOverHTTP(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("?wsdl lacks %s", want)
 		}
+	}
+}
+
+// TestBroker_WSDLHasAPortPerBinding checks that every binding of the
+// broker's WSDL that the broker serves has a port (toolkits such as
+// node-soap build clients from ports only: without one, Renew or
+// GetMessages cannot be called from the WSDL), at the address where the
+// broker serves it: the fixed endpoints, or the base of the addresses it
+// returns in EPRs (base + id) for subscriptions, pull points and
+// registrations. NotificationConsumer is bound at a consumer's address,
+// not the broker's.
+func TestBroker_WSDLHasAPortPerBinding(t *testing.T) {
+	e := newEnv(t, testConfig(), "")
+	var doc struct {
+		Bindings []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"binding"`
+		Services []struct {
+			Ports []struct {
+				Binding string `xml:"binding,attr"`
+				Address struct {
+					Location string `xml:"location,attr"`
+				} `xml:"address"`
+			} `xml:"port"`
+		} `xml:"service"`
+	}
+	if err := xml.Unmarshal([]byte(getOK(t, e.base+pathBroker+"?wsdl")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string][]string{} // binding local name -> port addresses
+	for _, s := range doc.Services {
+		for _, p := range s.Ports {
+			_, local, _ := strings.Cut(p.Binding, ":")
+			ports[local] = append(ports[local], p.Address.Location)
+		}
+	}
+	want := map[string]string{
+		"NotificationBrokerBinding":           pathBroker,
+		"CreatePullPointBinding":              pathCreatePullPoint,
+		"PausableSubscriptionManagerBinding":  pathSubscriptions,
+		"PullPointBinding":                    pathPullPoints,
+		"PublisherRegistrationManagerBinding": pathRegistrations,
+		"NotificationConsumerBinding":         "",
+	}
+	for _, b := range doc.Bindings {
+		path, ok := want[b.Name]
+		if !ok {
+			t.Errorf("binding %s: not known to this test; add where the broker serves it", b.Name)
+			continue
+		}
+		delete(want, b.Name)
+		got := strings.Join(ports[b.Name], " ")
+		if path == "" {
+			if got != "" {
+				t.Errorf("binding %s: got ports at %s, want none (a consumer's own address)", b.Name, got)
+			}
+			continue
+		}
+		if got != e.base+path {
+			t.Errorf("binding %s: got ports at %q, want one at %s", b.Name, got, e.base+path)
+		}
+	}
+	for name := range want {
+		t.Errorf("binding %s: missing from the WSDL", name)
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -70,10 +69,9 @@ type benchFlags struct {
 
 // parseBenchFlags returns the flags of benchmark name (with the AMQP peer's
 // when withPeer), or an exit code >= 0 to stop.
-func parseBenchFlags(name string, withPeer bool, args []string, stderr io.Writer) (*benchFlags, int) {
+func parseBenchFlags(name string, withPeer bool, args []string, stdout, stderr io.Writer) (*benchFlags, int) {
 	f := &benchFlags{}
-	fs := flag.NewFlagSet("bench "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench "+name, benchUsage+"\n")
 	fs.IntVar(&f.load.Messages, "messages", 20000, "messages to send")
 	fs.IntVar(&f.load.Size, "size", 1024, "bytes per message")
 	fs.IntVar(&f.load.Concurrency, "concurrency", 16, "concurrent producers, each waiting for its acknowledgement")
@@ -83,19 +81,8 @@ func parseBenchFlags(name string, withPeer bool, args []string, stderr io.Writer
 	}
 	fs.StringVar(&f.data, "data", "", "directory in which the fresh badger store is made (and removed); default the temporary directory")
 	fs.BoolVar(&f.json, "json", false, "write the report as JSON")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, benchUsage+"\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, 0
-		}
-		return nil, 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return nil, 2
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return nil, code
 	}
 	if err := f.load.Validate(); err != nil {
 		fmt.Fprintf(stderr, "wsgw bench %s: %v\n", name, err)
@@ -105,7 +92,7 @@ func parseBenchFlags(name string, withPeer bool, args []string, stderr io.Writer
 }
 
 func benchDurable(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f, code := parseBenchFlags("durable", true, args, stderr)
+	f, code := parseBenchFlags("durable", true, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -141,7 +128,7 @@ func benchDurable(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func benchWSRM(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f, code := parseBenchFlags("wsrm", false, args, stderr)
+	f, code := parseBenchFlags("wsrm", false, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -176,26 +163,14 @@ func benchProxy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var l bench.Load
 	var nginx string
 	var asJSON bool
-	fs := flag.NewFlagSet("bench proxy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench proxy", benchUsage+"\n")
 	fs.IntVar(&l.Messages, "requests", 20000, "requests to send")
 	fs.IntVar(&l.Size, "size", 1024, "bytes per request envelope (padded)")
 	fs.IntVar(&l.Concurrency, "concurrency", 16, "concurrent keep-alive clients, each waiting for its response")
 	fs.StringVar(&nginx, "nginx", "/usr/sbin/nginx", `nginx binary run as the peer ("" or missing: not measured)`)
 	fs.BoolVar(&asJSON, "json", false, "write the report as JSON")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, benchUsage+"\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	if err := l.Validate(); err != nil {
 		fmt.Fprintf(stderr, "wsgw bench proxy: %v\n", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,21 +16,14 @@ import (
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", demo.DefaultListen, "gateway listen address")
+	fs := newFlagSet("demo", "Usage: wsgw demo [--listen 127.0.0.1:8080] [--data ./wsgw-data]\n\n"+
+		"Runs the gateway with the example services' backends and the conformance\n"+
+		"kit's test service in this process.\n")
+	listen := fs.String("listen", demo.DefaultListen, "gateway listen address (port 0 picks a free port)")
 	data := fs.String("data", defaultDataDir, "data directory (badger store)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: wsgw demo [--listen 127.0.0.1:8080] [--data ./wsgw-data]\n\nRuns the gateway with the example services' backends in this process.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	log, err := newLogger(stderr, *logLevel, "text")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,21 @@ func soapCall(t *testing.T, url, contentType, soapAction, body string) (int, str
 	if soapAction != "" {
 		req.Header.Set("SOAPAction", soapAction)
 	}
+	return roundTrip(t, req)
+}
+
+// get GETs url and returns the status, Content-Type and body of the reply.
+func get(t *testing.T, url string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return roundTrip(t, req)
+}
+
+func roundTrip(t *testing.T, req *http.Request) (int, string, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -170,12 +186,57 @@ func TestDemo_HostsBroker(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(reply, d.URL+"/wsn/pullpoints/") {
 		t.Errorf("CreatePullPoint: got %d %s, want 200 with a pull point under %s/wsn/pullpoints/", status, reply, d.URL)
 	}
-	resp, err := http.Get(d.Broker.WSDL)
+	if status, _, _ := get(t, d.Broker.WSDL); status != http.StatusOK {
+		t.Errorf("GET %s: got %d, want 200", d.Broker.WSDL, status)
+	}
+}
+
+// TestDemo_PullPointDeliveryCounted subscribes a pull point, publishes
+// one message to its topic and reads the broker's metrics: the message
+// stored in the pull point counts as delivered (wsgw_wsn_deliveries_total
+// stayed 0 for pull points).
+func TestDemo_PullPointDeliveryCounted(t *testing.T) {
+	d := startTestDemo(t)
+	const env = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" ` +
+		`xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:tns="urn:wsgw:test:topics"><s:Body>%s</s:Body></s:Envelope>`
+	call := func(url, body string) string {
+		t.Helper()
+		status, _, reply := soapCall(t, url, "text/xml; charset=utf-8", `""`, fmt.Sprintf(env, body))
+		if status != http.StatusOK && status != http.StatusAccepted {
+			t.Fatalf("POST %s: got %d %s", url, status, reply)
+		}
+		return reply
+	}
+	addrRE := regexp.MustCompile(`<wsa:Address>([^<]+)</wsa:Address>`)
+	m := addrRE.FindStringSubmatch(call(d.Broker.CreatePullPoint, `<wsnt:CreatePullPoint/>`))
+	if m == nil {
+		t.Fatal("CreatePullPoint: no pull point address")
+	}
+	pp := m[1]
+	call(d.Broker.Endpoint, `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>`+pp+`</wsa:Address></wsnt:ConsumerReference>`+
+		`<wsnt:Filter><wsnt:TopicExpression Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple">tns:counted</wsnt:TopicExpression></wsnt:Filter></wsnt:Subscribe>`)
+	before := deliveries(t, d.URL)
+	call(d.Broker.Endpoint, `<wsnt:Notify><wsnt:NotificationMessage><wsnt:Topic Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple">tns:counted</wsnt:Topic>`+
+		`<wsnt:Message><m xmlns="urn:wsgw:test:msg">1</m></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`)
+	if got := deliveries(t, d.URL); got != before+1 {
+		t.Errorf("wsgw_wsn_deliveries_total: got %v after one message into a pull point, want %v", got, before+1)
+	}
+	if reply := call(pp, `<wsnt:GetMessages/>`); !strings.Contains(reply, `xmlns="urn:wsgw:test:msg">1</m>`) {
+		t.Errorf("GetMessages: got %s, want the message", reply)
+	}
+}
+
+// deliveries reads wsgw_wsn_deliveries_total from the gateway's /metrics.
+func deliveries(t *testing.T, base string) float64 {
+	t.Helper()
+	_, _, b := get(t, base+"/metrics")
+	m := regexp.MustCompile(`(?m)^wsgw_wsn_deliveries_total (\S+)$`).FindStringSubmatch(b)
+	if m == nil {
+		t.Fatalf("/metrics has no wsgw_wsn_deliveries_total:\n%s", b)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET %s: got %d, want 200", d.Broker.WSDL, resp.StatusCode)
-	}
+	return v
 }

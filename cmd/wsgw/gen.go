@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,32 +9,28 @@ import (
 	"github.com/wsgw/wsgw/wsdl/gen"
 )
 
-// genWorkerFlag makes `wsgw gen` the child process that runs gowsdl for
-// its parent (gen.Command, gen.ServeGowsdl); users do not pass it.
-const genWorkerFlag = "gowsdl-worker"
+// genWorkerArg, as the first argument, makes `wsgw gen` the child process
+// that runs gowsdl for its parent (gen.Command, gen.ServeGowsdl). It is no
+// flag of the command, so its usage does not show it: users do not pass it.
+const genWorkerArg = "--gowsdl-worker"
 
 func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	if len(args) > 0 && args[0] == genWorkerArg {
+		return gen.ServeGowsdl(ctx, args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("gen", "Usage: wsgw gen --wsdl URL|FILE --out DIR --package NAME\n\n"+
+		"Generates a Go client package with gowsdl, after resolving the WSDL's imports;\n"+
+		"one constructor per SOAP 1.1 or SOAP 1.2 port. The package imports gowsdl's\n"+
+		"runtime: the module that builds it needs `go get "+gen.GowsdlModule+"@"+gen.GowsdlVersion()+"`.\n")
 	wsdlLoc := fs.String("wsdl", "", "WSDL file or http(s) URL (e.g. a gateway's ?wsdl)")
 	out := fs.String("out", "", "directory to write the Go package to")
 	pkg := fs.String("package", "", "Go package name")
-	worker := fs.Bool(genWorkerFlag, false, "internal: run gowsdl for a parent wsgw gen")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: wsgw gen --wsdl URL|FILE --out DIR --package NAME\n\n"+
-			"Generates a Go client package with gowsdl, after resolving the WSDL's imports;\n"+
-			"one constructor per SOAP 1.1 or SOAP 1.2 port.")
-		fs.PrintDefaults()
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *worker {
-		return gen.ServeGowsdl(ctx, fs.Args(), stdout, stderr)
-	}
-	if fs.NArg() > 0 || *wsdlLoc == "" || *out == "" || *pkg == "" {
-		fs.Usage()
-		return 2
+	if *wsdlLoc == "" || *out == "" || *pkg == "" {
+		fmt.Fprintln(stderr, "wsgw gen: --wsdl, --out and --package are required")
+		return usageError(fs)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -46,7 +41,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		WSDL: *wsdlLoc, Out: *out, Package: *pkg,
 		// gowsdl runs in a child process: it can crash on a race of its
 		// own, and it logs through the standard logger.
-		Runner: gen.Command{Path: exe, Args: []string{"gen", "--" + genWorkerFlag}},
+		Runner: gen.Command{Path: exe, Args: []string{"gen", genWorkerArg}},
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "wsgw gen:", err)
@@ -64,6 +59,10 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			v = "1.2"
 		}
 		fmt.Fprintf(stdout, "port %s (SOAP %s): %s(url, hc) %s, default address %s\n", p.Name, v, p.Func, p.Iface, p.Address)
+	}
+	fmt.Fprintf(stdout, "\nThe package imports %s/soap. In the module that builds it, run:\n\n", gen.GowsdlModule)
+	for _, r := range res.Requires {
+		fmt.Fprintf(stdout, "  go get %s\n", r)
 	}
 	return 0
 }

@@ -107,7 +107,8 @@ func TestGen_StockQuoteClientCallsGatewayOverSOAP11And12(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("wsgw gen: got exit %d, want 0; stderr:\n%s", code, stderr)
 	}
-	for _, want := range []string{"NewStockQuoteSoap11", "NewStockQuoteSoap12", "default address " + d.URL + "/services/StockQuote"} {
+	for _, want := range []string{"NewStockQuoteSoap11", "NewStockQuoteSoap12", "default address " + d.URL + "/services/StockQuote",
+		"\n  go get github.com/hooklift/gowsdl@v0.5.0\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("wsgw gen printed\n%s\nwant it to mention %s", stdout, want)
 		}

@@ -14,22 +14,25 @@ var version = "dev"
 const usage = `wsgw: a SOAP gateway (WSDL-driven dispatch to clustered backends)
 
 Usage:
-  wsgw serve --config wsgw.yaml   run the gateway from a config file
+  wsgw serve --config wsgw.yaml [--listen ADDR]
+                                  run the gateway from a config file
   wsgw demo [--listen ADDR] [--data DIR]
                                   run the gateway and the example services in one process
   wsgw gen --wsdl URL|FILE --out DIR --package NAME
                                   generate a Go client package from a WSDL (SOAP 1.1 and 1.2 ports)
   wsgw conformance --target URL [--suite LIST] [--junit FILE] [--report FILE]
                                   run the conformance kit against any SOAP implementation
+                                  (wsgw demo hosts an endpoint for every suite)
   wsgw conformance testservice --listen ADDR
                                   serve the kit's test service (SOAP 1.2 collection, WS-A echo/notify)
-  wsgw bench durable|wsrm [--amqp URL] [--messages N] [--concurrency C] [--json]
-                                  measure durable enqueue (side by side with RabbitMQ), the WS-RM path
+  wsgw bench durable|wsrm|proxy [--amqp URL] [--messages N] [--concurrency C] [--json]
+                                  measure durable enqueue (side by side with RabbitMQ), the WS-RM
+                                  path, request/response through the gateway (side by side with nginx)
   wsgw direct send|recv --config FILE
                                   run an agent of a direct (multicast) notification path
   wsgw version                    print the version
 
-Run "wsgw <command> -h" for a command's flags.
+Run "wsgw <command> --help" for a command's flags.
 `
 
 // run runs the command in args and returns the process exit code: 0 ok,

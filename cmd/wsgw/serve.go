@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,19 +15,11 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", "Usage: wsgw serve [--config wsgw.yaml] [--listen ADDR]\n\nRuns the gateway. The config file format is in README.md.\n")
 	configPath := fs.String("config", "wsgw.yaml", "config file")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: wsgw serve [--config wsgw.yaml]\n\nRuns the gateway. The config file format is in README.md.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	listen := fs.String("listen", "", "listen address, e.g. 127.0.0.1:0, instead of the config's listen (port 0 picks a free port)")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	fc, err := loadConfig(*configPath)
 	if err != nil {
@@ -41,6 +32,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	cfg := fc.toGateway(filepath.Dir(*configPath))
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
 	if cfg.Listen == "" {
 		cfg.Listen = gateway.DefaultListen
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -19,23 +18,14 @@ const defaultTestServiceListen = "127.0.0.1:8090"
 // and the WS-Addressing test suite's echo and notify services) until ctx
 // ends. Usage errors give 2, a failure to listen or serve 1.
 func runTestService(ctx context.Context, args []string, stdout io.Writer) int {
-	fs := flag.NewFlagSet("conformance testservice", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs := newFlagSet("conformance testservice", "Usage: wsgw conformance testservice [--listen "+defaultTestServiceListen+"]\n\n"+
+		"Runs the conformance kit's test service: the W3C SOAP 1.2 test collection's\n"+
+		"node C at /soap12 and the W3C WS-Addressing test suite's echo and notify\n"+
+		"services at /wsa (WSDLs at /soap12?wsdl and /wsa?wsdl).\n")
 	listen := fs.String("listen", defaultTestServiceListen, "listen address (port 0 picks a free port)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: wsgw conformance testservice [--listen "+defaultTestServiceListen+"]\n\n"+
-			"Runs the conformance kit's test service: the W3C SOAP 1.2 test collection's\n"+
-			"node C at /soap12 and the W3C WS-Addressing test suite's echo and notify\n"+
-			"services at /wsa (WSDLs at /soap12?wsdl and /wsa?wsdl).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	if code, done := parseFlags(fs, args, stdout, stdout); done {
+		return code
 	}
 	log, err := newLogger(stdout, *logLevel, "text")
 	if err != nil {

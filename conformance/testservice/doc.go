@@ -10,7 +10,9 @@
 //	POST /wsa             WS-Addressing test suite echo and notify, by Action
 //	                      (/wsa/echo and /wsa/notify are the same endpoint)
 //	GET  /wsa?wsdl        the WSDL of echo and notify
-//	GET  /health          200
+//	GET  /health          200 (also /soap12/health and /wsa/health, for the
+//	                      health checks of a gateway whose replica is /soap12
+//	                      or /wsa)
 //
 // # SOAP Version 1.2 Specification Assertions and Test Collection
 //

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/wsgw/wsgw/soap"
@@ -29,6 +30,19 @@ var understood12 = map[string]bool{
 }
 
 func isUnderstood12(n xml.Name) bool { return n.Space == nsTest && understood12[n.Local] }
+
+// HeaderBlocks returns, in Clark notation ("{namespace}local") and sorted,
+// the header blocks node C understands: what an intermediary in front of
+// it lets through to it when they are targeted at role next (for wsgw,
+// a service's understood_headers).
+func HeaderBlocks() []string {
+	out := make([]string, 0, len(understood12))
+	for local := range understood12 {
+		out = append(out, "{"+nsTest+"}"+local)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // node is one message processed by node C.
 type node struct {

@@ -61,9 +61,13 @@ func New(cfg Config) *Service {
 		s.mux.HandleFunc("POST "+p, s.serveWSA)
 		s.mux.HandleFunc("GET "+p, s.serveWSDL(wsaWSDL, "/wsa"))
 	}
-	s.mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusOK)
-	})
+	// A gateway's health checks append their path to a replica's URL:
+	// /soap12/health and /wsa/health serve them.
+	for _, p := range []string{"/health", "/soap12/health", "/wsa/health"} {
+		s.mux.HandleFunc("GET "+p, func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusOK)
+		})
+	}
 	return s
 }
 

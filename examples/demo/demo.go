@@ -1,7 +1,9 @@
 // Package demo wires the example services to a gateway in one process: it
-// starts the stockquote and temperature backends on loopback port-0
-// listeners, and a gateway whose configuration points at them (WSDLs loaded
-// from the backends' ?wsdl). The gateway also hosts the WS-Notification
+// starts the stockquote, temperature and orders backends and the
+// conformance kit's test service on loopback port-0 listeners, and a
+// gateway whose configuration points at them (WSDLs loaded from the
+// backends' ?wsdl), so that `wsgw conformance --target <demo>` finds an
+// endpoint for every suite. The gateway also hosts the WS-Notification
 // broker at /wsn/, allowed to deliver to loopback consumers only, with its
 // state in Options.DB. `wsgw demo` and the end-to-end and interop tests
 // run it.
@@ -100,6 +102,10 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	if err != nil {
 		return nil, err
 	}
+	ts, err := d.startTestService() // testservice.go
+	if err != nil {
+		return nil, err
+	}
 
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -109,7 +115,8 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	d.URL = "http://" + addr
 	d.Config = gatewayConfig(addr, stock, temp)
 	d.Config.Services = append(d.Config.Services, ordersService(ord))
-	d.Services = append(services(d.URL), ordersInfo(d.URL))
+	d.Config.Services = append(d.Config.Services, testServices(ts)...)
+	d.Services = append(append(services(d.URL), ordersInfo(d.URL)), testServicesInfo(d.URL)...)
 	d.Broker = brokerURLs(d.URL)
 
 	gw, err := gateway.New(ctx, d.Config, gateway.Options{Logger: opts.Logger, Registry: opts.Registry, DB: db})

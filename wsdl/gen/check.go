@@ -47,18 +47,22 @@ func gowsdlOutput(code *Code) ([]byte, []string, error) {
 	return out, warnings, nil
 }
 
-// declared returns the package-level names declared in src, and an error
-// when a name is declared twice or a type used in a declaration is declared
-// nowhere: the two ways gowsdl's output most often fails to compile (two
-// schemas defining one name in different namespaces; an XSD type gowsdl
-// cannot map, e.g. soapenc:Array).
-func declared(src []byte) (map[string]bool, error) {
+// declared returns the package-level names declared in src, and the XSD
+// built-in datatypes src uses in its types without declaring them (keys of
+// unmappedBuiltins, sorted: gen declares them, xsdFile). It returns an
+// error when a name is declared twice or another type is declared nowhere:
+// the two ways gowsdl's output most often fails to compile (two schemas
+// defining one name in different namespaces; an XSD type gowsdl cannot
+// map, e.g. soapenc:Array), or when an operation's signature uses an XSD
+// built-in, which gowsdl would send under the type's name instead of the
+// part's element.
+func declared(src []byte) (names map[string]bool, builtins []string, err error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "gowsdl.go", src, parser.SkipObjectResolution)
 	if err != nil {
-		return nil, fmt.Errorf("parsing gowsdl's code: %w", err)
+		return nil, nil, fmt.Errorf("parsing gowsdl's code: %w", err)
 	}
-	names := map[string]bool{}
+	names = map[string]bool{}
 	var dups []string
 	for _, id := range topLevel(f) {
 		if names[id.Name] {
@@ -66,26 +70,37 @@ func declared(src []byte) (map[string]bool, error) {
 		}
 		names[id.Name] = true
 	}
-	var typeExprs []ast.Expr
-	for _, d := range f.Decls {
-		switch d := d.(type) {
-		case *ast.FuncDecl:
-			typeExprs = append(typeExprs, d.Type)
-		case *ast.GenDecl:
-			for _, s := range d.Specs {
-				if s, ok := s.(*ast.TypeSpec); ok {
-					typeExprs = append(typeExprs, s.Type)
-				}
-			}
-		}
-	}
 	if len(dups) > 0 {
-		return nil, fmt.Errorf("gowsdl generated Go that does not compile: declared more than once: %s", strings.Join(uniq(dups), ", "))
+		return nil, nil, fmt.Errorf("gowsdl generated Go that does not compile: declared more than once: %s", strings.Join(uniq(dups), ", "))
 	}
-	if undef := undefinedTypes(typeExprs, names); len(undef) > 0 {
-		return nil, fmt.Errorf("gowsdl generated Go that does not compile: undefined types %s (XSD types gowsdl could not map)", strings.Join(undef, ", "))
+	inTypes, inSignatures := undefinedTypes(f, names)
+	var undef []string
+	for _, n := range inTypes {
+		if _, ok := unmappedBuiltins[n]; ok {
+			builtins = append(builtins, n)
+			continue
+		}
+		undef = append(undef, n)
 	}
-	return names, nil
+	var bare []string
+	for _, n := range inSignatures {
+		if isXSDBuiltin(n) {
+			bare = append(bare, n)
+		}
+		undef = append(undef, n)
+	}
+	if undef = uniq(undef); len(undef) > 0 {
+		msg := fmt.Sprintf("gowsdl generated Go that does not compile: undefined types %s (XSD types gowsdl could not map)", strings.Join(undef, ", "))
+		if len(bare) > 0 {
+			msg += fmt.Sprintf("; %s: an operation whose part is an XSD built-in type, or an element of one (rpc, or document/literal bare), which gowsdl does not support", strings.Join(uniq(bare), ", "))
+		}
+		return nil, nil, errors.New(msg)
+	}
+	builtins = uniq(builtins)
+	for _, n := range builtins {
+		names[n] = true
+	}
+	return names, builtins, nil
 }
 
 // topLevel returns the package-level identifiers f declares (not methods,
@@ -119,50 +134,64 @@ func topLevel(f *ast.File) []*ast.Ident {
 	return out
 }
 
-// undefinedTypes lists the unqualified type names used in exprs that are
-// neither in names nor predeclared.
-func undefinedTypes(exprs []ast.Expr, names map[string]bool) []string {
-	var out []string
-	var walk func(e ast.Expr)
-	fields := func(l *ast.FieldList) {
+// undefinedTypes lists the unqualified type names f uses that are neither
+// in names nor predeclared: those used in type declarations (struct
+// fields, element types), and those used in function signatures
+// (operations, interface methods).
+func undefinedTypes(f *ast.File, names map[string]bool) (inTypes, inSignatures []string) {
+	var walk func(e ast.Expr, sig bool)
+	fields := func(l *ast.FieldList, sig bool) {
 		if l != nil {
 			for _, f := range l.List {
-				walk(f.Type)
+				walk(f.Type, sig)
 			}
 		}
 	}
-	walk = func(e ast.Expr) {
+	walk = func(e ast.Expr, sig bool) {
 		switch t := e.(type) {
 		case *ast.Ident:
 			if !names[t.Name] && types.Universe.Lookup(t.Name) == nil {
-				out = append(out, t.Name)
+				if sig {
+					inSignatures = append(inSignatures, t.Name)
+				} else {
+					inTypes = append(inTypes, t.Name)
+				}
 			}
 		case *ast.StarExpr:
-			walk(t.X)
+			walk(t.X, sig)
 		case *ast.ParenExpr:
-			walk(t.X)
+			walk(t.X, sig)
 		case *ast.ArrayType:
-			walk(t.Elt)
+			walk(t.Elt, sig)
 		case *ast.Ellipsis:
-			walk(t.Elt)
+			walk(t.Elt, sig)
 		case *ast.MapType:
-			walk(t.Key)
-			walk(t.Value)
+			walk(t.Key, sig)
+			walk(t.Value, sig)
 		case *ast.ChanType:
-			walk(t.Value)
+			walk(t.Value, sig)
 		case *ast.StructType:
-			fields(t.Fields)
+			fields(t.Fields, sig)
 		case *ast.InterfaceType:
-			fields(t.Methods)
+			fields(t.Methods, sig)
 		case *ast.FuncType:
-			fields(t.Params)
-			fields(t.Results)
+			fields(t.Params, true)
+			fields(t.Results, true)
 		}
 	}
-	for _, e := range exprs {
-		walk(e)
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			walk(d.Type, true)
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				if s, ok := s.(*ast.TypeSpec); ok {
+					walk(s.Type, false)
+				}
+			}
+		}
 	}
-	return uniq(out)
+	return uniq(inTypes), uniq(inSignatures)
 }
 
 func uniq(s []string) []string {

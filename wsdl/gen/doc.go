@@ -24,6 +24,14 @@
 //     usual failure: an XSD type gowsdl cannot map, such as soapenc:Array);
 //     otherwise Generate fails with an error naming the WSDL and the
 //     problem, and writes nothing.
+//   - XSD built-in types. gowsdl v0.5.0 maps 23 of XML Schema's built-in
+//     datatypes to Go types and writes the others (positiveInteger,
+//     nonNegativeInteger, normalizedString, NMTOKEN, QName, duration, ...:
+//     unmappedBuiltins in xsdtypes.go) as undeclared names. gen declares
+//     those the generated types use, in wsgw_xsd.go. A built-in in an
+//     operation's signature (an rpc part, or a document/literal bare part
+//     whose element has a built-in type) stays an error: gowsdl would send
+//     the value under the type's name, not the part's element.
 //   - Crashes. gowsdl v0.5.0 writes one map from two goroutines in
 //     (*GoWSDL).Start, a data race: the race detector reports it, and at
 //     worst the runtime aborts with "concurrent map writes". The Command
@@ -60,8 +68,10 @@
 //     *soap.SOAPFault. Multipart (MTOM) requests are not rewritten.
 //
 // The generated package needs only the standard library and
-// github.com/hooklift/gowsdl/soap. Files: service.go (gowsdl's output),
-// ports.go (constructors; absent when the WSDL has no SOAP port whose port
-// type gowsdl generated), wsgw_transport.go, wsgw_fault.go,
-// wsgw_client.go.
+// github.com/hooklift/gowsdl/soap, at the version gen is built with
+// (Result.Requires, which `wsgw gen` prints as a go get line). Files:
+// service.go (gowsdl's output), ports.go (constructors; absent when the
+// WSDL has no SOAP port whose port type gowsdl generated),
+// wsgw_transport.go, wsgw_fault.go, wsgw_client.go, and wsgw_xsd.go when
+// built-in types need declaring.
 package gen

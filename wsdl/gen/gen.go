@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 
 	"github.com/wsgw/wsgw/wsdl"
@@ -35,6 +36,9 @@ type Result struct {
 	Files    []string // written, in Out
 	Ports    []Port
 	Warnings []string // what gowsdl warned about, ports without a constructor
+	// Requires lists the modules the package imports, as module@version
+	// arguments of go get: the module that builds the package needs them.
+	Requires []string
 }
 
 // Generated file names, in Options.Out.
@@ -101,7 +105,7 @@ func generate(ctx context.Context, opts Options) (*Result, map[string][]byte, er
 	if err != nil {
 		return nil, nil, err
 	}
-	taken, err := declared(src)
+	taken, builtins, err := declared(src)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,8 +114,13 @@ func generate(ctx context.Context, opts Options) (*Result, map[string][]byte, er
 		return nil, nil, err
 	}
 	files[fileService] = src
+	if len(builtins) > 0 {
+		if files[fileXSD], err = xsdFile(opts.Package, opts.WSDL, builtins); err != nil {
+			return nil, nil, err
+		}
+	}
 	ps, pw := ports(defs, taken)
-	res := &Result{Ports: ps, Warnings: append(warnings, pw...)}
+	res := &Result{Ports: ps, Warnings: append(warnings, pw...), Requires: []string{GowsdlModule + "@" + GowsdlVersion()}}
 	if len(ps) > 0 {
 		if files[filePorts], err = portsFile(opts.Package, opts.WSDL, ps); err != nil {
 			return nil, nil, err
@@ -154,4 +163,30 @@ func removeStale(dir string, files map[string][]byte) error {
 		return fmt.Errorf("removing the stale %s: %w", path, err)
 	}
 	return nil
+}
+
+// GowsdlModule is the module of gowsdl, whose runtime package
+// (github.com/hooklift/gowsdl/soap) every generated package imports.
+const GowsdlModule = "github.com/hooklift/gowsdl"
+
+// gowsdlVersion is the gowsdl version gen is built with when the build
+// information does not say (it always does in a module build); go.mod
+// requires it, and a test keeps the two equal.
+const gowsdlVersion = "v0.5.0"
+
+// GowsdlVersion returns the version of gowsdl this program is built with:
+// the generated code is gowsdl's for that version and needs its runtime at
+// that version.
+func GowsdlVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == GowsdlModule {
+				if d.Replace != nil && d.Replace.Version != "" {
+					return d.Replace.Version
+				}
+				return d.Version
+			}
+		}
+	}
+	return gowsdlVersion
 }
