@@ -25,7 +25,9 @@ import (
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 )
 
-const samples = "../../shared/conformance-material/ws-notification/"
+// samples are the other implementations' messages in testdata (see its
+// SOURCES.md).
+const samples = "testdata/"
 
 // clock is a settable test clock.
 type clock struct {
