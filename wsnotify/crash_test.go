@@ -17,6 +17,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 )
 
 // TestBroker_CrashHelper is the broker process of TestBroker_KillRestart:
@@ -36,7 +37,7 @@ func TestBroker_CrashHelper(t *testing.T) {
 	}
 	cfg := testConfig()
 	cfg.PublicURL = "http://" + l.Addr().String()
-	b, err := Open(db, cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

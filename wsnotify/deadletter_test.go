@@ -11,9 +11,7 @@ import (
 // the dead-letter records without bound; the oldest are dropped.
 func TestBroker_DeadLettersBounded(t *testing.T) {
 	e := newEnv(t, testConfig(), "")
-	e.b.dlMu.Lock()
-	e.b.maxDeadLetters = 3
-	e.b.dlMu.Unlock()
+	e.b.maxDeadLetters.Store(3)
 	c := newConsumer(t)
 	c.status = 500
 	for range 6 {
@@ -22,9 +20,7 @@ func TestBroker_DeadLettersBounded(t *testing.T) {
 	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:x/>"))
 	waitFor(t, "6 subscriptions x 3 attempts", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.requests == 18 })
 	time.Sleep(200 * time.Millisecond) // the records are stored after the last answer
-	n := 0
-	e.b.st.scan("dl", func(string, []byte) error { n++; return nil })
-	if n != 3 {
+	if n := e.deadLetterCount(); n != 3 {
 		t.Fatalf("got %d dead-letter records, want the bound 3", n)
 	}
 }

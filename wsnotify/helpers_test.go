@@ -22,6 +22,7 @@ import (
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 )
 
@@ -102,7 +103,7 @@ func (e *env) start(cfg Config) {
 		cfg.PublicURL = e.base
 	}
 	e.cfg = cfg
-	b, err := Open(db, cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}})
+	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,6 +301,16 @@ func sample(t *testing.T, name string) string {
 }
 
 var versions = []soap.Version{soap.V11, soap.V12}
+
+// deadLetterCount returns the number of stored dead-letter records.
+func (e *env) deadLetterCount() int {
+	e.t.Helper()
+	dl, err := e.b.st.Read(context.Background(), deadLetters, 0, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(dl)
+}
 
 // subCount returns the number of live subscriptions.
 func (e *env) subCount() int {

@@ -1,6 +1,7 @@
 package wsnotify
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestBroker_RenewMovesTerminationAndExpiryRemoves(t *testing.T) {
 		t.Fatalf("Renew: got HTTP %d, want TerminationTime %s\n%s", r.status, want, r.body)
 	}
 	e.clock.Add(90 * time.Minute) // past the initial minute, within the renewal
-	e.b.sweep()
+	e.b.sweep(context.Background())
 	if !e.hasSub(id) {
 		t.Fatal("subscription removed before its renewed termination time")
 	}
@@ -112,11 +113,7 @@ func TestBroker_DeadLetterAfterAttempts(t *testing.T) {
 	c.status = 500
 	subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
 	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:x/>"))
-	waitFor(t, "dead letter", func() bool {
-		n := 0
-		e.b.st.scan("dl", func(string, []byte) error { n++; return nil })
-		return n == 1
-	})
+	waitFor(t, "dead letter", func() bool { return e.deadLetterCount() == 1 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.requests != 3 {
