@@ -2,8 +2,8 @@ package wsnotify
 
 import (
 	"testing"
-	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -18,8 +18,13 @@ func TestBroker_DeadLettersBounded(t *testing.T) {
 		subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
 	}
 	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:x/>"))
-	waitFor(t, "6 subscriptions x 3 attempts", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.requests == 18 })
-	time.Sleep(200 * time.Millisecond) // the records are stored after the last answer
+	checkfor.True(t, waitTimeout, "6 dead letters stored", func() bool { return count(e.b.metrics.dead) == 6 })
+	c.mu.Lock()
+	requests := c.requests
+	c.mu.Unlock()
+	if requests != 18 {
+		t.Fatalf("got %d requests, want 6 subscriptions x 3 attempts", requests)
+	}
 	if n := e.deadLetterCount(); n != 3 {
 		t.Fatalf("got %d dead-letter records, want the bound 3", n)
 	}

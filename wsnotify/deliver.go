@@ -96,7 +96,7 @@ func (b *Broker) deliveryHooks() delivery.Hooks {
 }
 
 func (b *Broker) deadLetter(id string, t delivery.Target, batch []*delivery.Msg, cause error) {
-	b.metrics.dead.Add(float64(len(batch)))
+	defer b.metrics.dead.Add(float64(len(batch))) // once the record is stored (or failed to be)
 	now := b.now()
 	dl := deadLetter{Subscription: id, Consumer: t.URL, Error: cause.Error(), Time: now}
 	for _, m := range batch {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/soap"
@@ -275,16 +277,17 @@ func (c *consumer) message(i int) string {
 	return string(c.messages[i])
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(3 * time.Millisecond)
+// count returns the value of a broker counter.
+func count(c prometheus.Counter) int {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		panic(err)
 	}
+	return int(m.GetCounter().GetValue())
 }
+
+// waitTimeout bounds the tests' waits for a condition (checkfor.True).
+const waitTimeout = 5 * time.Second
 
 // sample reads a sample message and strips its XML declaration.
 func sample(t *testing.T, name string) string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -81,7 +82,7 @@ func TestBroker_ClientSamples(t *testing.T) {
 			t.Fatalf("OKSE Notify: HTTP %d\n%s", r.status, r.body)
 		}
 	}
-	waitFor(t, "the derp message", func() bool { return c.count() == 1 })
+	checkfor.True(t, waitTimeout, "the derp message", func() bool { return c.count() == 1 })
 	if got := c.message(0); !strings.Contains(got, ">derp</message>") {
 		t.Fatalf("got %s, want only the message the XPath selects", got)
 	}

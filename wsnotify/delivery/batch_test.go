@@ -3,6 +3,8 @@ package delivery
 import (
 	"context"
 	"testing"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // TestDispatcher_BatchBoundedInBytes: a backlog of large messages is sent
@@ -20,7 +22,7 @@ func TestDispatcher_BatchBoundedInBytes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go d.Run(ctx)
-	waitFor(t, "5 delivered", func() bool { return r.total("a") == 5 })
+	checkfor.True(t, waitTimeout, "5 delivered", func() bool { return r.total("a") == 5 })
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, n := range r.batches["a"] {
