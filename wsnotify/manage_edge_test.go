@@ -11,17 +11,23 @@ import (
 	"github.com/wsgw/wsgw/storage"
 )
 
+// newSubscribed returns a running broker with one subscription, its id and
+// the live subscription.
+func newSubscribed(t *testing.T) (*env, string, *subscription) {
+	e := newEnv(t, testConfig(), "")
+	c := newConsumer(t)
+	id := subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
+	e.b.mu.RLock()
+	defer e.b.mu.RUnlock()
+	return e, id, e.b.subs[id]
+}
+
 // TestBroker_RenewRacingUnsubscribeDoesNotResurrect: a Renew (or Pause)
 // that looked the subscription up just before an Unsubscribe (or the expiry
 // sweep) deleted it must not store the record again: after a restart the
 // subscription stays gone.
 func TestBroker_RenewRacingUnsubscribeDoesNotResurrect(t *testing.T) {
-	e := newEnv(t, testConfig(), "")
-	c := newConsumer(t)
-	id := subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
-	e.b.mu.RLock()
-	s := e.b.subs[id]
-	e.b.mu.RUnlock()
+	e, id, s := newSubscribed(t)
 	ctx := context.Background()
 	if err := e.b.deleteSub(ctx, id, 0); err != nil { // Unsubscribe wins the race
 		t.Fatal(err)
@@ -40,12 +46,7 @@ func TestBroker_RenewRacingUnsubscribeDoesNotResurrect(t *testing.T) {
 // node, issue 9) is not stored again by an update: the compare-and-set
 // finds no record.
 func TestBroker_UpdateOfRecordDeletedInStoreIsGone(t *testing.T) {
-	e := newEnv(t, testConfig(), "")
-	c := newConsumer(t)
-	id := subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
-	e.b.mu.RLock()
-	s := e.b.subs[id]
-	e.b.mu.RUnlock()
+	e, id, s := newSubscribed(t)
 	ctx := context.Background()
 	if err := e.b.st.Delete(ctx, kindSub, id, 0); err != nil {
 		t.Fatal(err)
@@ -62,12 +63,7 @@ func TestBroker_UpdateOfRecordDeletedInStoreIsGone(t *testing.T) {
 // subscription at the same time both reach the store; neither overwrites
 // the other with a record that lacks its change.
 func TestBroker_ConcurrentUpdatesKeepBoth(t *testing.T) {
-	e := newEnv(t, testConfig(), "")
-	c := newConsumer(t)
-	id := subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
-	e.b.mu.RLock()
-	s := e.b.subs[id]
-	e.b.mu.RUnlock()
+	e, id, s := newSubscribed(t)
 	ctx := context.Background()
 	end := e.clock.Now().Add(5 * time.Hour).UTC()
 	const n = 8

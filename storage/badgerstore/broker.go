@@ -128,8 +128,9 @@ func seqOf(key, pfx []byte) uint64 {
 // more than a transaction holds (a Notify within the request limits into
 // many pull points). Each commit is synced.
 type writer struct {
-	s   *BrokerStore
-	txn *badger.Txn
+	s     *BrokerStore
+	txn   *badger.Txn
+	dirty bool // txn holds writes
 }
 
 func (s *BrokerStore) newWriter() *writer { return &writer{s: s, txn: s.db.NewTransaction(true)} }
@@ -142,6 +143,7 @@ func (w *writer) do(op func(*badger.Txn) error) error {
 		}
 		err = op(w.txn)
 	}
+	w.dirty = w.dirty || err == nil
 	return err
 }
 
@@ -153,11 +155,15 @@ func (w *writer) delete(k []byte) error {
 	return w.do(func(t *badger.Txn) error { return t.Delete(k) })
 }
 
-// flush commits what was written and goes on in a new transaction.
+// flush commits what was written, if anything, and goes on in a new
+// transaction.
 func (w *writer) flush() error {
+	if !w.dirty {
+		return nil
+	}
 	err := w.s.commit(w.txn)
 	w.txn.Discard()
-	w.txn = w.s.db.NewTransaction(true)
+	w.txn, w.dirty = w.s.db.NewTransaction(true), false
 	return err
 }
 

@@ -17,11 +17,15 @@ import (
 // order. Every list write holds s.mu: sequence numbers and lengths come
 // from s.lists, read from the keys on a list's first use.
 
-func checkList(l storage.List) error {
+// checkList refuses a call on an invalid list or a context that ended.
+func checkList(ctx context.Context, l storage.List) error {
 	if err := checkName("list kind", l.Kind, false); err != nil {
 		return err
 	}
-	return checkName("list ID", l.ID, true)
+	if err := checkName("list ID", l.ID, true); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // stateLocked returns what the store knows of l, counting its keys on
@@ -74,13 +78,10 @@ func (s *BrokerStore) oldestKeys(pfx []byte, n int, through func(seq uint64) boo
 // bound. The adds of one list are planned on counts first, so that a
 // value the bound would delete at once is not written at all.
 func (s *BrokerStore) Append(ctx context.Context, adds ...storage.Add) (dropped int, err error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
 	var order []storage.List
 	byList := map[storage.List][]storage.Add{}
 	for _, a := range adds {
-		if err := checkList(a.List); err != nil {
+		if err := checkList(ctx, a.List); err != nil {
 			return 0, err
 		}
 		if _, ok := byList[a.List]; !ok {
@@ -162,10 +163,7 @@ func (s *BrokerStore) appendList(w *writer, l storage.List, adds []storage.Add) 
 // Read returns the oldest entries of l, at most max and, beyond the first,
 // at most maxBytes value bytes.
 func (s *BrokerStore) Read(ctx context.Context, l storage.List, max int, maxBytes int64) ([]storage.Entry, error) {
-	if err := checkList(l); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := checkList(ctx, l); err != nil {
 		return nil, err
 	}
 	pfx := s.listPrefix(l)
@@ -194,10 +192,7 @@ func (s *BrokerStore) Read(ctx context.Context, l storage.List, max int, maxByte
 
 // DeleteThrough deletes the entries of l whose Seq is at most seq.
 func (s *BrokerStore) DeleteThrough(ctx context.Context, l storage.List, seq uint64) error {
-	if err := checkList(l); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := checkList(ctx, l); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -218,10 +213,7 @@ func (s *BrokerStore) DeleteThrough(ctx context.Context, l storage.List, seq uin
 
 // Drop deletes list l whole.
 func (s *BrokerStore) Drop(ctx context.Context, l storage.List) error {
-	if err := checkList(l); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
+	if err := checkList(ctx, l); err != nil {
 		return err
 	}
 	s.mu.Lock()

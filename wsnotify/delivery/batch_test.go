@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"context"
 	"testing"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
@@ -19,9 +18,7 @@ func TestDispatcher_BatchBoundedInBytes(t *testing.T) {
 		d.Enqueue("a", &Msg{Wrapped: big, Payload: big})
 	}
 	d.Enqueue("a", &Msg{Wrapped: make([]byte, 2*maxBatchBytes)})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.Run(ctx)
+	run(t, d)
 	checkfor.True(t, waitTimeout, "5 delivered", func() bool { return r.total("a") == 5 })
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -54,8 +54,13 @@ func (r *recorder) total(id string) int {
 // waitTimeout bounds the tests' waits for a condition (checkfor.True).
 const waitTimeout = 5 * time.Second
 
+// start returns a running Dispatcher (run).
 func start(t *testing.T, cfg Config, s Sender, h Hooks) *Dispatcher {
-	d := New(cfg, s, h)
+	return run(t, New(cfg, s, h))
+}
+
+// run runs d until the test ends, and waits for it to stop.
+func run(t *testing.T, d *Dispatcher) *Dispatcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
@@ -70,9 +75,7 @@ func TestDispatcher_DeliversAndBatchesBacklog(t *testing.T) {
 	for range 25 {
 		d.Enqueue("a", &Msg{})
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.Run(ctx)
+	run(t, d)
 	checkfor.True(t, waitTimeout, "25 delivered", func() bool { return r.total("a") == 25 })
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -153,9 +156,7 @@ func TestDispatcher_RawSendsOneAtATime(t *testing.T) {
 	for range 3 {
 		d.Enqueue("a", &Msg{})
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.Run(ctx)
+	run(t, d)
 	checkfor.True(t, waitTimeout, "3 delivered", func() bool { return r.total("a") == 3 })
 	r.mu.Lock()
 	defer r.mu.Unlock()
