@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage"
 )
@@ -95,5 +96,33 @@ func TestBroker_ConcurrentUpdatesKeepBoth(t *testing.T) {
 	e.b.mu.RUnlock()
 	if rev != r.Rev || !mem.Paused || !mem.Termination.Equal(rec.Termination) {
 		t.Fatalf("got memory rev %d paused=%v termination=%v, want the store's rev %d and record", rev, mem.Paused, mem.Termination, r.Rev)
+	}
+}
+
+// TestBroker_SweepKeepsRecordRenewedMeanwhile: the expiry sweep deletes
+// only the revision it saw expire; a record renewed meanwhile (a Renew
+// that started before the sweep, or another node) is loaded back live,
+// not deleted with its renewal.
+func TestBroker_SweepKeepsRecordRenewedMeanwhile(t *testing.T) {
+	e, id, s := newSubscribed(t)
+	ctx := context.Background()
+	e.b.mu.RLock()
+	rec, rev := s.rec, s.rev
+	e.b.mu.RUnlock()
+	expiry := rec.Termination
+	rec.Termination = expiry.Add(time.Hour) // renewed in the store, not in memory
+	if _, err := updateJSON(ctx, e.b.st, kindSub, id, rec, rev); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(expiry.Sub(e.clock.Now()) + time.Minute) // expired in memory
+	e.b.sweep(ctx)                                       // Run sweeps too, at any moment
+	checkfor.True(t, waitTimeout, "the renewed subscription live", func() bool {
+		e.b.mu.RLock()
+		defer e.b.mu.RUnlock()
+		live := e.b.subs[id]
+		return live != nil && live.rec.Termination.Equal(rec.Termination)
+	})
+	if _, err := e.b.st.Get(ctx, kindSub, id); err != nil {
+		t.Fatalf("after the sweep: Get = %v, want the renewed record", err)
 	}
 }
