@@ -17,6 +17,7 @@ import (
 
 	"github.com/wsgw/wsgw/conformance"
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsnotify"
 )
 
@@ -39,7 +40,7 @@ func startBroker(t *testing.T, topics wsnotify.TopicsConfig) string {
 		t.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
-	b, err := wsnotify.Open(db, wsnotify.Config{PublicURL: base, Egress: egress.Loopback(), SweepInterval: time.Second, Topics: topics},
+	b, err := wsnotify.Open(badgerstore.NewBroker(db, "wsn/"), wsnotify.Config{PublicURL: base, Egress: egress.Loopback(), SweepInterval: time.Second, Topics: topics},
 		wsnotify.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -11,13 +11,14 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsnotify"
 )
 
 // The WS-Notification broker (package wsnotify) is mounted under /wsn/
 // when Config.Broker is set. It keeps its records in Options.DB under the
-// key prefix brokerPrefix, registers its metrics in the gateway's
-// registry, runs while Serve runs and is closed by Close.
+// key prefix brokerPrefix (storage/badgerstore), registers its metrics in
+// the gateway's registry, runs while Serve runs and is closed by Close.
 
 // brokerPrefix is the broker's badger key prefix in the node's one store.
 const brokerPrefix = "wsn/"
@@ -87,10 +88,10 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 	if db == nil {
 		return errors.New("broker: the gateway needs Options.DB to host the broker")
 	}
-	b, err := wsnotify.Open(db, g.cfg.brokerConfig(), wsnotify.Options{
+	st := badgerstore.NewBroker(db, brokerPrefix)
+	b, err := wsnotify.Open(st, g.cfg.brokerConfig(), wsnotify.Options{
 		Logger:     g.log.With("component", "wsnotify"),
 		Registerer: g.reg,
-		Prefix:     brokerPrefix,
 	})
 	if err != nil {
 		return fmt.Errorf("opening broker: %w", err)

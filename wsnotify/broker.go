@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wsgw/wsgw/egress"
@@ -25,9 +26,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer for the broker's metrics; none registered when nil.
 	Registerer prometheus.Registerer
-	// Prefix is the badger key prefix of the broker's records; "wsn/" when
-	// empty.
-	Prefix string
 	// Now is the clock; time.Now when nil (tests move time).
 	Now func() time.Time
 	// Resolver is used by egress checks; net.DefaultResolver when nil.
@@ -39,7 +37,7 @@ type Broker struct {
 	cfg     Config
 	log     *slog.Logger
 	now     func() time.Time
-	st      *store
+	st      Store
 	policy  *egress.Policy
 	client  *http.Client
 	topics  *topic.TopicSet
@@ -53,29 +51,33 @@ type Broker struct {
 	noTopic   map[string]struct{} // subscriptions without a topic filter
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration
-	pps       map[string]*pullPoint
+	pps       map[string]*ppRecord
 	orphans   []orphan // publisher subscriptions of deleted registrations, to end (orphan.go)
 
 	propsMu  sync.Mutex // guards propsDoc
 	propsDoc *propsCache
 
-	ppMu sync.Mutex // serialises pull-point appends and takes (sequence numbers, counts in pullPoint)
+	// ppMu serialises what goes into pull points and held lists with what
+	// comes out (GetMessages, Resume, DestroyPullPoint), so that a message
+	// held for a paused subscription is never left behind by its Resume.
+	ppMu sync.Mutex
 
 	running sync.Mutex // held by Run
 
-	dlMu           sync.Mutex // guards dlCount, maxDeadLetters; serialises dead-letter writes
-	dlCount        int        // dead-letter records in the store
-	maxDeadLetters int        // bound of dlCount; the oldest records are deleted beyond it
+	maxDeadLetters atomic.Int64 // bound of the dead-letter list; the oldest are deleted beyond it
 
 	pubOnce sync.Once // builds pub, pubErr (wsdl.go)
 	pub     *wsdl.Publication
 	pubErr  error
 }
 
-// Open returns a broker over db (records under Options.Prefix), with every
-// persisted subscription, registration and pull point loaded back. It
-// starts no goroutine: Run delivers.
-func Open(db *badger.DB, cfg Config, opts Options) (*Broker, error) {
+// Open returns a broker over st, with every persisted subscription,
+// registration and pull point loaded back. It starts no goroutine: Run
+// delivers, sweeps and reconciles.
+func Open(st Store, cfg Config, opts Options) (*Broker, error) {
+	if st == nil {
+		return nil, errors.New("wsnotify: Open needs a Store")
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("validating wsnotify config: %w", err)
 	}
@@ -91,26 +93,26 @@ func Open(db *badger.DB, cfg Config, opts Options) (*Broker, error) {
 	}
 	b := &Broker{
 		cfg: cfg, log: opts.Logger, now: opts.Now,
-		st:     &store{db: db, prefix: opts.Prefix},
+		st:     st,
 		policy: policy, topics: ts, index: topic.NewIndex(),
 		demand: make(chan struct{}, 1),
 		subs:   map[string]*subscription{}, noTopic: map[string]struct{}{},
-		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*pullPoint{},
-		maxDeadLetters: maxDeadLetters,
+		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*ppRecord{},
 	}
+	b.maxDeadLetters.Store(maxDeadLetters)
 	if b.log == nil {
 		b.log = slog.Default()
 	}
 	if b.now == nil {
 		b.now = time.Now
 	}
-	if b.st.prefix == "" {
-		b.st.prefix = "wsn/"
-	}
 	b.client = policy.Client(nil, 0)
 	b.metrics = newMetrics(opts.Registerer, b)
 	b.disp = delivery.New(cfg.Delivery, &sender{b: b}, b.deliveryHooks())
-	if err := b.load(); err != nil {
+	// (choice) Loading has no context of its own: Open is called once at
+	// start, and the store bounds its own calls.
+	if err := b.load(context.Background()); err != nil {
+		b.metrics.unregister()
 		return nil, fmt.Errorf("loading wsnotify state: %w", err)
 	}
 	return b, nil
@@ -148,7 +150,7 @@ func (b *Broker) Run(ctx context.Context) error {
 			wg.Wait()
 			return nil
 		case <-tick.C:
-			b.sweep()
+			b.sweep(ctx)
 		}
 	}
 }

@@ -16,7 +16,9 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 )
 
 // TestBroker_CrashHelper is the broker process of TestBroker_KillRestart:
@@ -26,7 +28,7 @@ func TestBroker_CrashHelper(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process only")
 	}
-	db, err := badger.Open(badger.DefaultOptions(filepath.Join(dir, "db")).WithLogger(nil))
+	db, err := badger.Open(badger.DefaultOptions(filepath.Join(dir, "db")).WithLogger(nil).WithSyncWrites(true)) // as wsgw serve opens it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestBroker_CrashHelper(t *testing.T) {
 	}
 	cfg := testConfig()
 	cfg.PublicURL = "http://" + l.Addr().String()
-	b, err := Open(db, cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,5 +97,5 @@ func TestBroker_KillRestart(t *testing.T) {
 	if r := postRaw(t, base+pathBroker, soap.V11, envelope(soap.V11, notifyXML("tns:t", "<m:x/>"))); r.status != http.StatusAccepted {
 		t.Fatalf("Notify after restart: HTTP %d\n%s", r.status, r.body)
 	}
-	waitFor(t, "delivery after kill -9 and restart", func() bool { return c.count() == 1 })
+	checkfor.True(t, waitTimeout, "delivery after kill -9 and restart", func() bool { return c.count() == 1 })
 }

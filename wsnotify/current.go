@@ -1,11 +1,11 @@
 package wsnotify
 
 import (
+	"context"
 	"errors"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-
+	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
 
@@ -29,22 +29,14 @@ func (b *Broker) getCurrentMessageOp(req *request) (string, []byte, error) {
 	if b.topics.Fixed() && !b.topics.Contains(p) {
 		return "", nil, wsnFault(fTopicNotSupported, req.now, "topic "+p.String()+" is not in the topic set", "")
 	}
-	var payload []byte
-	err = b.st.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(b.st.key("cur", p.String()))
-		if err != nil {
-			return err
-		}
-		payload, err = item.ValueCopy(nil)
-		return err
-	})
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	cur, err := b.st.Get(req.storeCtx(), kindCurrent, p.String())
+	if errors.Is(err, storage.ErrNotFound) {
 		return "", nil, wsnFault(fNoCurrentMessage, req.now, "no message has been published on "+p.String(), "")
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	body := "<wsnt:GetCurrentMessageResponse>" + string(payload) + "</wsnt:GetCurrentMessageResponse>"
+	body := "<wsnt:GetCurrentMessageResponse>" + string(cur.Value) + "</wsnt:GetCurrentMessageResponse>"
 	return actGetCurrentResp, []byte(body), nil
 }
 
@@ -53,19 +45,12 @@ func (b *Broker) getCurrentMessageOp(req *request) (string, []byte, error) {
 // configuration), so that the set and its MaxTopics bound survive a
 // restart. A retained message on a topic the set no longer admits (full,
 // or not in a fixed set) is deleted.
-func (b *Broker) loadTopics() error {
-	pfx := b.st.key("cur", "")
-	var stale [][]byte
-	err := b.st.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			p, ok := parseTopicKey(string(k[len(pfx):]))
-			if ok && b.topics.Publish(p) == nil {
-				continue
-			}
-			stale = append(stale, it.Item().KeyCopy(nil))
+func (b *Broker) loadTopics(ctx context.Context) error {
+	var stale []string
+	err := b.st.Scan(ctx, kindCurrent, func(r storage.Record) error {
+		p, ok := parseTopicKey(r.Key)
+		if !ok || b.topics.Publish(p) != nil {
+			stale = append(stale, r.Key)
 		}
 		return nil
 	})
@@ -73,7 +58,7 @@ func (b *Broker) loadTopics() error {
 		return err
 	}
 	for _, k := range stale {
-		if err := b.st.db.Update(func(txn *badger.Txn) error { return txn.Delete(k) }); err != nil {
+		if err := b.st.Delete(ctx, kindCurrent, k, 0); err != nil {
 			return err
 		}
 	}

@@ -2,8 +2,8 @@ package wsnotify
 
 import (
 	"testing"
-	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -11,20 +11,21 @@ import (
 // the dead-letter records without bound; the oldest are dropped.
 func TestBroker_DeadLettersBounded(t *testing.T) {
 	e := newEnv(t, testConfig(), "")
-	e.b.dlMu.Lock()
-	e.b.maxDeadLetters = 3
-	e.b.dlMu.Unlock()
+	e.b.maxDeadLetters.Store(3)
 	c := newConsumer(t)
 	c.status = 500
 	for range 6 {
 		subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
 	}
 	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:x/>"))
-	waitFor(t, "6 subscriptions x 3 attempts", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.requests == 18 })
-	time.Sleep(200 * time.Millisecond) // the records are stored after the last answer
-	n := 0
-	e.b.st.scan("dl", func(string, []byte) error { n++; return nil })
-	if n != 3 {
+	checkfor.True(t, waitTimeout, "6 dead letters stored", func() bool { return count(e.b.metrics.dead) == 6 })
+	c.mu.Lock()
+	requests := c.requests
+	c.mu.Unlock()
+	if requests != 18 {
+		t.Fatalf("got %d requests, want 6 subscriptions x 3 attempts", requests)
+	}
+	if n := e.deadLetterCount(); n != 3 {
 		t.Fatalf("got %d dead-letter records, want the bound 3", n)
 	}
 }

@@ -3,17 +3,14 @@ package wsnotify
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 )
 
@@ -99,7 +96,7 @@ func (b *Broker) deliveryHooks() delivery.Hooks {
 }
 
 func (b *Broker) deadLetter(id string, t delivery.Target, batch []*delivery.Msg, cause error) {
-	b.metrics.dead.Add(float64(len(batch)))
+	defer b.metrics.dead.Add(float64(len(batch))) // once the record is stored (or failed to be)
 	now := b.now()
 	dl := deadLetter{Subscription: id, Consumer: t.URL, Error: cause.Error(), Time: now}
 	for _, m := range batch {
@@ -107,9 +104,9 @@ func (b *Broker) deadLetter(id string, t delivery.Target, batch []*delivery.Msg,
 	}
 	val, err := json.Marshal(dl)
 	if err == nil {
-		key := binary.BigEndian.AppendUint64(b.st.key("dl", ""), uint64(now.UnixNano()))
-		key = append(key, id...)
-		err = b.storeDeadLetter(key, val)
+		// (choice) The dispatcher's hook has no context; the append is
+		// bounded by the store.
+		err = b.storeDeadLetter(context.Background(), val)
 	}
 	if err != nil {
 		b.log.Error("wsnotify: storing dead letter", "subscription", id, "err", err)
@@ -120,59 +117,9 @@ func (b *Broker) deadLetter(id string, t delivery.Target, batch []*delivery.Msg,
 // maxDeadLetters bounds the dead-letter records a broker keeps.
 const maxDeadLetters = 10_000
 
-// storeDeadLetter writes a dead-letter record and deletes the oldest
-// records beyond the bound (keys sort by time), in one transaction.
-func (b *Broker) storeDeadLetter(key, val []byte) error {
-	b.dlMu.Lock()
-	defer b.dlMu.Unlock()
-	added := 0
-	err := b.st.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get(key); errors.Is(err, badger.ErrKeyNotFound) {
-			added = 1
-		} else if err != nil {
-			return err
-		}
-		if err := txn.Set(key, val); err != nil {
-			return err
-		}
-		excess := b.dlCount + added - b.maxDeadLetters
-		if excess <= 0 {
-			return nil
-		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: b.st.key("dl", "")})
-		defer it.Close()
-		for it.Rewind(); it.Valid() && excess > 0; it.Next() {
-			k := it.Item().KeyCopy(nil)
-			if bytes.Equal(k, key) {
-				continue
-			}
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-			added--
-			excess--
-		}
-		return nil
-	})
-	if err == nil {
-		b.dlCount += added
-	}
-	return err
-}
-
-// countDeadLetters counts the stored dead-letter records (Open).
-func (b *Broker) countDeadLetters() error {
-	n := 0
-	err := b.st.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: b.st.key("dl", "")})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
-	b.dlMu.Lock()
-	b.dlCount = n
-	b.dlMu.Unlock()
+// storeDeadLetter appends a dead-letter record; the oldest beyond the
+// bound are deleted.
+func (b *Broker) storeDeadLetter(ctx context.Context, val []byte) error {
+	_, err := b.st.Append(ctx, storage.Add{List: deadLetters, Value: val, Bound: storage.Bound{Max: int(b.maxDeadLetters.Load())}})
 	return err
 }

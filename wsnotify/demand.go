@@ -2,13 +2,14 @@ package wsnotify
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
-	"maps"
-	"slices"
-
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
 
@@ -28,7 +29,7 @@ func (b *Broker) reconcileDemand(ctx context.Context) {
 	b.orphans = nil
 	var regs []*registration
 	for _, r := range b.regs {
-		if r.rec.Demand {
+		if r.rec.Demand && r.rev != 0 { // rev 0: not stored yet; createReg kicks again
 			regs = append(regs, r)
 		}
 	}
@@ -123,7 +124,7 @@ func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
 				continue
 			}
 			// cannot pause: unsubscribe (retried until acknowledged), subscribe again on demand
-			if err := b.addOrphans(r.rec.ID, subs[i:i+1]); err != nil {
+			if err := b.addOrphans(context.WithoutCancel(ctx), r.rec.ID, subs[i:i+1]); err != nil {
 				b.log.Error("wsnotify: storing a publisher subscription to end", "registration", r.rec.ID, "err", err)
 			}
 			subs = append(subs[:i], subs[i+1:]...)
@@ -139,6 +140,12 @@ func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
 	rec := r.rec
 	_, live := b.regs[rec.ID]
 	b.mu.Unlock()
+	// The publisher has acted on the calls made: what they changed is
+	// stored even when ctx ends meanwhile.
+	sctx := context.WithoutCancel(ctx)
+	if live {
+		live = b.storeReg(sctx, r, rec)
+	}
 	if !live {
 		// Deleted meanwhile: deleteReg orphaned the subscriptions it saw;
 		// the ones made since must end too.
@@ -148,14 +155,48 @@ func (b *Broker) reconcileReg(ctx context.Context, r *registration, want bool) {
 				made = append(made, ps)
 			}
 		}
-		if err := b.addOrphans(rec.ID, made); err != nil {
+		if err := b.addOrphans(sctx, rec.ID, made); err != nil {
 			b.log.Error("wsnotify: storing publisher subscriptions to end", "registration", rec.ID, "err", err)
 		}
-		return
 	}
-	if err := b.st.put("reg", rec.ID, rec); err != nil {
-		b.log.Error("wsnotify: storing registration", "id", rec.ID, "err", err)
+}
+
+// storeReg stores rec, the record of r with the reconciler's publisher
+// subscriptions, conditioned on r's revision; the reconciler is the only
+// writer of a live registration, so a conflict (another node) is resolved
+// by writing over the stored revision. It reports false when the record
+// is gone from the store (deleted meanwhile).
+func (b *Broker) storeReg(ctx context.Context, r *registration, rec regRecord) bool {
+	b.mu.RLock()
+	rev := r.rev
+	b.mu.RUnlock()
+	for range maxCASAttempts {
+		newRev, err := updateJSON(ctx, b.st, kindReg, rec.ID, rec, rev)
+		if err == nil {
+			b.mu.Lock()
+			r.rev = newRev
+			b.mu.Unlock()
+			return true
+		}
+		if errors.Is(err, storage.ErrNotFound) {
+			return false
+		}
+		if !errors.Is(err, storage.ErrConflict) {
+			b.log.Error("wsnotify: storing registration", "id", rec.ID, "err", err)
+			return true
+		}
+		stored, err := b.st.Get(ctx, kindReg, rec.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return false
+		}
+		if err != nil {
+			b.log.Error("wsnotify: storing registration", "id", rec.ID, "err", err)
+			return true
+		}
+		rev = stored.Rev
 	}
+	b.log.Error("wsnotify: storing registration", "id", rec.ID, "err", storage.ErrConflict)
+	return true
 }
 
 // subscribeToPublisher subscribes the broker to r's publisher, one

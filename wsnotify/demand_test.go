@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
@@ -56,7 +57,7 @@ func TestBroker_DestroyRegistrationDuringPublisherSubscribe(t *testing.T) {
 		t.Fatalf("DestroyRegistration: HTTP %d\n%s", r.status, r.body)
 	}
 	close(release)
-	waitFor(t, "Unsubscribe at the publisher of the destroyed registration", func() bool {
+	checkfor.True(t, waitTimeout, "Unsubscribe at the publisher of the destroyed registration", func() bool {
 		return calls() == "Subscribe,Unsubscribe"
 	})
 }
@@ -99,9 +100,9 @@ func TestBroker_DemandSubscriptionRenewedBeforeItEnds(t *testing.T) {
 	}
 	c := newConsumer(t)
 	subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), itt("P2D")))
-	waitFor(t, "Subscribe at the publisher", func() bool { return calls() == "Subscribe" })
+	checkfor.True(t, waitTimeout, "Subscribe at the publisher", func() bool { return calls() == "Subscribe" })
 	e.clock.Add(9*time.Minute + 30*time.Second)
-	waitFor(t, "Renew at the publisher before its TerminationTime", func() bool { return calls() == "Subscribe,Renew" })
+	checkfor.True(t, waitTimeout, "Renew at the publisher before its TerminationTime", func() bool { return calls() == "Subscribe,Renew" })
 }
 
 // TestBroker_SlowPublisherDoesNotStallExpiry: a demand-based publisher that
@@ -127,7 +128,7 @@ func TestBroker_SlowPublisherDoesNotStallExpiry(t *testing.T) {
 	subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), itt("PT1M")))
 	<-inSubscribe
 	e.clock.Add(2 * time.Minute)
-	waitFor(t, "the sweep to remove the expired subscription", func() bool { return e.subCount() == 0 })
+	checkfor.True(t, waitTimeout, "the sweep to remove the expired subscription", func() bool { return e.subCount() == 0 })
 }
 
 // TestBroker_PublisherUnsubscribeRetriedAcrossRestart: when a registration
@@ -135,9 +136,9 @@ func TestBroker_SlowPublisherDoesNotStallExpiry(t *testing.T) {
 // publisher is down at that moment and the broker restarts meanwhile.
 func TestBroker_PublisherUnsubscribeRetriedAcrossRestart(t *testing.T) {
 	e := newEnv(t, testConfig(), "")
-	var mu sync.Mutex // guards ops, down
+	var mu sync.Mutex // guards ops, down, refused
 	var ops []string
-	down := false
+	down, refused := false, 0
 	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		m, err := soap.ReadMessageBytes(body, xmldoc.Limits{})
@@ -148,7 +149,9 @@ func TestBroker_PublisherUnsubscribeRetriedAcrossRestart(t *testing.T) {
 		name := m.Payload.Name().Local
 		mu.Lock()
 		isDown := down
-		if !isDown {
+		if isDown {
+			refused++
+		} else {
 			ops = append(ops, name)
 		}
 		mu.Unlock()
@@ -171,13 +174,13 @@ func TestBroker_PublisherUnsubscribeRetriedAcrossRestart(t *testing.T) {
 	reg := strings.TrimPrefix(r.address("PublisherRegistrationReference"), e.base)
 	c := newConsumer(t)
 	subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), ""))
-	waitFor(t, "Subscribe at the publisher", func() bool { return calls() == "Subscribe" })
+	checkfor.True(t, waitTimeout, "Subscribe at the publisher", func() bool { return calls() == "Subscribe" })
 	setDown(true)
 	if r := e.post(reg, soap.V11, `<wsn-br:DestroyRegistration xmlns:wsn-br="`+NSBR+`"/>`); r.status != 200 {
 		t.Fatalf("DestroyRegistration: HTTP %d\n%s", r.status, r.body)
 	}
-	time.Sleep(100 * time.Millisecond) // the broker tries while the publisher is down
+	checkfor.True(t, waitTimeout, "the broker to try while the publisher is down", func() bool { mu.Lock(); defer mu.Unlock(); return refused > 0 })
 	e.restart()
 	setDown(false)
-	waitFor(t, "Unsubscribe at the publisher after it is back", func() bool { return calls() == "Subscribe,Unsubscribe" })
+	checkfor.True(t, waitTimeout, "Unsubscribe at the publisher after it is back", func() bool { return calls() == "Subscribe,Unsubscribe" })
 }

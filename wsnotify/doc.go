@@ -56,8 +56,8 @@
 //     message published on it.
 //   - Queues are in memory and bounded; a message arriving at a full queue
 //     is dropped and counted. Subscriptions, registrations, pull points and
-//     their messages, current messages and dead letters are in badger and
-//     survive a restart; in-flight queue contents do not (until reliable
+//     their messages, current messages and dead letters are in the Store
+//     and survive a restart; in-flight queue contents do not (until reliable
 //     delivery is bridged to wsreliable).
 //   - Delivery queues are per subscription (package delivery): a consumer
 //     with several subscriptions has several queues, each bounded; the
@@ -72,9 +72,62 @@
 //     UnacceptableInitialTerminationTimeFault; absent or xsi:nil takes
 //     Config.DefaultTermination.
 //
+// # Storage
+//
+// The broker declares what it needs of a store (Store, store.go):
+// Resources, a key-value view of its resources by kind (subscriptions,
+// registrations, orphaned publisher subscriptions, pull points, current
+// messages) with revisions and compare-and-set; and Lists, bounded
+// ordered lists (a pull point's messages, what a paused pull-point
+// subscription holds, the dead letters). Every write returns once synced,
+// so whatever an operation answers after a write survives a crash (one
+// durability rule). The broker keeps a record's revision in memory and
+// writes conditioned on it: Renew and Pause apply their change again to
+// the stored record when it changed meanwhile, the expiry sweep deletes
+// only the revision it saw and loads back one renewed meanwhile, a record
+// deleted meanwhile is never stored again. storage/badgerstore implements
+// Store on one node (its doc gives the key layout); package storetest
+// holds the contract any implementation must pass.
+//
+// NATS JetStream (planned, several nodes) maps onto it without a change
+// here:
+//
+//   - Resources: one KV bucket per kind (file storage, SyncAlways,
+//     replicas as configured). A key is encoded into the KV key alphabet
+//     (base64url: topics hold '{', '}' and ':'). Get is kv.Get, its
+//     revision the entry's Revision (a stream sequence); Create is
+//     kv.Create (key exists: storage.ErrExists); Update(rev) is
+//     kv.Update(key, value, rev) (wrong last sequence: storage.ErrConflict,
+//     or storage.ErrNotFound when a Get finds the key deleted); Put is
+//     kv.Put; Delete(rev) is kv.Delete with LastRevision(rev) when rev !=
+//     0; Scan is kv.ListKeys then Get (or WatchAll with IgnoreDeletes until
+//     its initial values end). Nodes Watch the buckets to keep their
+//     topic index and subscriptions in step (issue 9), which is why the
+//     broker resolves conflicts by reading the stored record.
+//   - Lists: one stream per list kind, subjects wsn.{kind}.{id} (wsn.dl
+//     for the dead letters), file storage, SyncAlways. Append publishes
+//     each value (async publishes, all acknowledged before Append
+//     returns) with Nats-Expected-Last-Subject-Sequence, so that the bound
+//     is checked against the list the append follows; the stream's
+//     MaxMsgsPerSubject is the kind's bound (constant per kind: a
+//     configured limit) with DiscardNewPerSubject for DropNew lists and
+//     discard-old otherwise, and the dropped count is what was refused or
+//     purged. The sequence number is the stream sequence. Read is an
+//     ordered consumer (or direct gets) on the subject from its first
+//     message; DeleteThrough(seq) purges the subject up to seq+1; Drop
+//     purges the subject; IDs lists the stream's subjects (StreamInfo
+//     with a subjects filter).
+//   - (choice) What the interface does not promise: Appends to several
+//     lists are not atomic together, nor is a Read followed by its
+//     DeleteThrough (GetMessages): two nodes taking from one pull point at
+//     the same instant may both return a message. Within one node the
+//     broker serialises them (ppMu).
+//
 // # API
 //
-// Open(db, Config, Options) loads the broker; Handler is mounted by the
-// gateway; Run(ctx) delivers, sweeps expired resources and reconciles
-// demand-based publishers; Close releases connections.
+// Open(Store, Config, Options) loads the broker and starts nothing;
+// Handler is mounted by the gateway; Run(ctx) delivers, sweeps expired
+// resources and reconciles demand-based publishers until ctx ends, and
+// stops every goroutine it started before it returns; Close releases
+// connections and metrics (the Store is its opener's).
 package wsnotify

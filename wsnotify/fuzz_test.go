@@ -16,6 +16,9 @@ import (
 // panic guard: nothing may panic.
 func FuzzSubscribe(f *testing.F) {
 	files, _ := filepath.Glob(samples + smx + "subscribe*.xml")
+	if len(files) == 0 {
+		f.Fatalf("no seed files %s%ssubscribe*.xml", samples, smx)
+	}
 	for _, p := range files {
 		b, _ := os.ReadFile(p)
 		s := string(b)

@@ -1,6 +1,7 @@
 package wsnotify
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -20,6 +21,12 @@ type request struct {
 	id  string // resource id from the path; "" for the broker endpoints
 	now time.Time
 }
+
+// storeCtx is the context of the request's store calls. (choice) It is
+// not cancelled when the client goes away: by then the broker's memory may
+// have changed, and a write abandoned half-way would leave the store
+// behind it. The store bounds its own calls.
+func (req *request) storeCtx() context.Context { return context.WithoutCancel(req.r.Context()) }
 
 // op handles one operation; an empty action means a one-way operation
 // (HTTP 202, no body).

@@ -18,14 +18,19 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 )
 
-const samples = "../../shared/conformance-material/ws-notification/"
+// samples are the other implementations' messages in testdata (see its
+// SOURCES.md).
+const samples = "testdata/"
 
 // clock is a settable test clock.
 type clock struct {
@@ -100,7 +105,7 @@ func (e *env) start(cfg Config) {
 		cfg.PublicURL = e.base
 	}
 	e.cfg = cfg
-	b, err := Open(db, cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}})
+	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,16 +277,17 @@ func (c *consumer) message(i int) string {
 	return string(c.messages[i])
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(3 * time.Millisecond)
+// count returns the value of a broker counter.
+func count(c prometheus.Counter) int {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		panic(err)
 	}
+	return int(m.GetCounter().GetValue())
 }
+
+// waitTimeout bounds the tests' waits for a condition (checkfor.True).
+const waitTimeout = 5 * time.Second
 
 // sample reads a sample message and strips its XML declaration.
 func sample(t *testing.T, name string) string {
@@ -298,6 +304,16 @@ func sample(t *testing.T, name string) string {
 }
 
 var versions = []soap.Version{soap.V11, soap.V12}
+
+// deadLetterCount returns the number of stored dead-letter records.
+func (e *env) deadLetterCount() int {
+	e.t.Helper()
+	dl, err := e.b.st.Read(context.Background(), deadLetters, 0, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(dl)
+}
 
 // subCount returns the number of live subscriptions.
 func (e *env) subCount() int {

@@ -1,9 +1,13 @@
 package wsnotify
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
 )
 
 // The SubscriptionManager and PausableSubscriptionManager operations
@@ -34,7 +38,7 @@ func (b *Broker) renewOp(req *request) (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := b.updateSub(s, func(r *subRecord) { r.Termination = t }); errors.Is(err, errSubGone) {
+	if err := b.updateSub(req.storeCtx(), s, func(r *subRecord) { r.Termination = t }); errors.Is(err, errSubGone) {
 		return "", nil, wsnFault(fResourceUnknown, req.now, "no such subscription", "")
 	} else if err != nil {
 		f := wsnFault(fUnacceptableTermTime, req.now, "storing the new termination time failed", timeBounds(req.now, req.now.Add(b.cfg.MaxTermination)))
@@ -50,7 +54,7 @@ func (b *Broker) unsubscribeOp(req *request) (string, []byte, error) {
 	if _, err := b.lookupSub(req); err != nil {
 		return "", nil, err
 	}
-	if err := b.deleteSub(req.id); err != nil {
+	if err := b.deleteSub(req.storeCtx(), req.id, 0); err != nil {
 		f := wsnFault(fUnableToDestroySub, req.now, "deleting the subscription failed", "")
 		f.Cause = err
 		return "", nil, f
@@ -73,7 +77,7 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := b.updateSub(s, func(r *subRecord) { r.Paused = paused }); errors.Is(err, errSubGone) {
+	if err := b.updateSub(req.storeCtx(), s, func(r *subRecord) { r.Paused = paused }); errors.Is(err, errSubGone) {
 		return "", nil, wsnFault(fResourceUnknown, req.now, "no such subscription", "")
 	} else if err != nil {
 		fault, what := fResumeFailed, "resuming"
@@ -90,7 +94,7 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 		return actPauseResp, []byte("<wsnt:PauseSubscriptionResponse/>"), nil
 	}
 	b.disp.Resume(req.id)
-	if err := b.releaseHeld(s); err != nil {
+	if err := b.releaseHeld(req.storeCtx(), s); err != nil {
 		f := wsnFault(fResumeFailed, req.now, "delivering the messages kept while paused failed", "")
 		f.Cause = err
 		return "", nil, f
@@ -101,33 +105,54 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 // errSubGone: the subscription was removed after it was looked up.
 var errSubGone = errors.New("subscription removed")
 
-// updateSub applies change to s's record and persists it; on a store
-// failure the change is undone. A subscription removed meanwhile (by
-// Unsubscribe or expiry) is not stored again: errSubGone.
-func (b *Broker) updateSub(s *subscription, change func(*subRecord)) error {
-	b.mu.Lock()
-	if s.gone {
-		b.mu.Unlock()
-		return errSubGone
-	}
-	old := s.rec
-	change(&s.rec)
-	rec := s.rec
-	b.mu.Unlock()
-	if err := b.st.put("sub", rec.ID, rec); err != nil {
-		b.mu.Lock()
-		s.rec = old
-		b.mu.Unlock()
-		return err
-	}
-	b.mu.RLock()
-	gone := s.gone
-	b.mu.RUnlock()
-	if gone { // removed while storing: its delete may have run first
-		if err := b.st.delete("sub", rec.ID); err != nil {
+// maxCASAttempts bounds the rounds of a compare-and-set loop.
+const maxCASAttempts = 8
+
+// updateSub applies change to s's record and stores it, conditioned on the
+// revision it was based on. When the stored record changed meanwhile (a
+// concurrent Renew or Pause, or another node), the change is applied again
+// to the stored record. The record in memory follows the store. A
+// subscription removed meanwhile (by Unsubscribe or expiry) is not stored
+// again: errSubGone.
+func (b *Broker) updateSub(ctx context.Context, s *subscription, change func(*subRecord)) error {
+	for range maxCASAttempts {
+		b.mu.RLock()
+		gone, rec, rev := s.gone, s.rec, s.rev
+		b.mu.RUnlock()
+		if gone {
+			return errSubGone
+		}
+		change(&rec)
+		newRev, err := updateJSON(ctx, b.st, kindSub, rec.ID, rec, rev)
+		switch {
+		case err == nil:
+			b.mu.Lock()
+			if s.rev == rev { // else a later write is in memory already
+				s.rec, s.rev = rec, newRev
+			}
+			b.mu.Unlock()
+			return nil
+		case errors.Is(err, storage.ErrNotFound):
+			return errSubGone
+		case !errors.Is(err, storage.ErrConflict):
 			return err
 		}
-		return errSubGone
+		stored, err := b.st.Get(ctx, kindSub, rec.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return errSubGone
+		}
+		if err != nil {
+			return err
+		}
+		var cur subRecord
+		if err := json.Unmarshal(stored.Value, &cur); err != nil {
+			return fmt.Errorf("decoding subscription %s: %w", rec.ID, err)
+		}
+		b.mu.Lock()
+		if s.rev == rev {
+			s.rec, s.rev = cur, stored.Rev
+		}
+		b.mu.Unlock()
 	}
-	return nil
+	return fmt.Errorf("updating subscription %s: %w after %d attempts", s.rec.ID, storage.ErrConflict, maxCASAttempts)
 }

@@ -1,10 +1,12 @@
 package wsnotify
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -30,14 +32,18 @@ func TestBroker_PauseKeepsResumeDelivers(t *testing.T) {
 		for range 3 {
 			e.post(pathBroker, v, notifyXML("tns:t", "<m:x/>"))
 		}
-		time.Sleep(50 * time.Millisecond)
+		// Notify queues before it answers; a paused queue is given to no
+		// worker, so what it holds now is what it keeps.
+		if n := e.b.disp.Len(id); n != 3 {
+			t.Fatalf("SOAP %s: got %d messages kept while paused, want 3", v, n)
+		}
 		if n := c.count(); n != 0 {
 			t.Fatalf("SOAP %s: got %d deliveries while paused, want 0", v, n)
 		}
 		if r := e.post(pathSubscriptions+id, v, bodyOp("ResumeSubscription")); r.status != 200 || !strings.Contains(string(r.body), "ResumeSubscriptionResponse") {
 			t.Fatalf("Resume: HTTP %d\n%s", r.status, r.body)
 		}
-		waitFor(t, "kept messages delivered", func() bool { return c.count() == 3 })
+		checkfor.True(t, waitTimeout, "kept messages delivered", func() bool { return c.count() == 3 })
 	}
 }
 
@@ -51,12 +57,12 @@ func TestBroker_RenewMovesTerminationAndExpiryRemoves(t *testing.T) {
 		t.Fatalf("Renew: got HTTP %d, want TerminationTime %s\n%s", r.status, want, r.body)
 	}
 	e.clock.Add(90 * time.Minute) // past the initial minute, within the renewal
-	e.b.sweep()
+	e.b.sweep(context.Background())
 	if !e.hasSub(id) {
 		t.Fatal("subscription removed before its renewed termination time")
 	}
 	e.clock.Add(time.Hour)
-	waitFor(t, "sweeper removes the subscription", func() bool { return e.subCount() == 0 })
+	checkfor.True(t, waitTimeout, "sweeper removes the subscription", func() bool { return e.subCount() == 0 })
 	if got := e.post(pathSubscriptions+id, soap.V11, bodyOp("Unsubscribe")).faultDetail(); got != "ResourceUnknownFault" {
 		t.Fatalf("Unsubscribe after expiry: got %q, want ResourceUnknownFault", got)
 	}
@@ -76,7 +82,7 @@ func TestBroker_UnsubscribeStopsDelivery(t *testing.T) {
 	c2 := newConsumer(t)
 	subscribeID(t, e, soap.V12, subscribeXML(c2.URL, "", ""))
 	e.post(pathBroker, soap.V12, notifyXML("tns:t", "<m:x/>"))
-	waitFor(t, "other subscriber", func() bool { return c2.count() == 1 })
+	checkfor.True(t, waitTimeout, "other subscriber", func() bool { return c2.count() == 1 })
 	if c.count() != 0 {
 		t.Fatal("delivered to an unsubscribed consumer")
 	}
@@ -112,11 +118,7 @@ func TestBroker_DeadLetterAfterAttempts(t *testing.T) {
 	c.status = 500
 	subscribeID(t, e, soap.V11, subscribeXML(c.URL, "", ""))
 	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:x/>"))
-	waitFor(t, "dead letter", func() bool {
-		n := 0
-		e.b.st.scan("dl", func(string, []byte) error { n++; return nil })
-		return n == 1
-	})
+	checkfor.True(t, waitTimeout, "dead letter", func() bool { return e.deadLetterCount() == 1 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.requests != 3 {

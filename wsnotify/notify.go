@@ -2,6 +2,7 @@ package wsnotify
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func (b *Broker) notifyOp(req *request) (string, []byte, error) {
 		}
 		return n.fromSelf
 	})
-	if err := b.publish(ns, req.now); err != nil {
+	if err := b.publish(req.storeCtx(), ns, req.now); err != nil {
 		return "", nil, err
 	}
 	return "", nil, nil
@@ -137,7 +138,7 @@ func writeTopic(w *bytes.Buffer, p topic.Path) {
 // publish retains each message as its topic's current message and hands it
 // to every matching subscription: a delivery queue, or a pull point's
 // store.
-func (b *Broker) publish(ns []*notification, now time.Time) error {
+func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time) error {
 	var batch writeBatch
 	var ids []string
 	for _, n := range ns {
@@ -148,11 +149,11 @@ func (b *Broker) publish(ns []*notification, now time.Time) error {
 				b.log.Debug("wsnotify: message on an unsupported topic dropped", "topic", n.topic.String(), "err", err)
 				continue
 			}
-			batch.current = append(batch.current, kv{"cur", n.topic.String(), n.msg.Payload})
+			batch.setCurrent(n.topic.String(), n.msg.Payload)
 		}
 		ids = b.fanOut(n, now, ids[:0], &batch)
 	}
-	return b.writeBatch(&batch)
+	return b.writeBatch(ctx, &batch)
 }
 
 // fanOut sends n to its matching subscriptions; pull-point deliveries are

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/storage"
 )
 
 // The broker's subscriptions at a demand-based publisher outlive the
@@ -32,7 +33,7 @@ type orphan struct {
 
 // addOrphans stores the publisher subscriptions of registration reg for
 // ending and wakes the reconciler.
-func (b *Broker) addOrphans(reg string, pss []pubSub) error {
+func (b *Broker) addOrphans(ctx context.Context, reg string, pss []pubSub) error {
 	if len(pss) == 0 {
 		return nil
 	}
@@ -40,7 +41,7 @@ func (b *Broker) addOrphans(reg string, pss []pubSub) error {
 	var list []orphan
 	for _, ps := range pss {
 		o := orphan{Key: reg + "-" + newID(), Sub: ps, Since: now}
-		if err := b.st.put("orphan", o.Key, o); err != nil {
+		if _, err := createJSON(ctx, b.st, kindOrphan, o.Key, o); err != nil {
 			return fmt.Errorf("storing a publisher subscription to end: %w", err)
 		}
 		list = append(list, o)
@@ -67,7 +68,7 @@ func (b *Broker) endOrphans(ctx context.Context, list []orphan) {
 				continue
 			}
 		}
-		if err := b.st.delete("orphan", o.Key); err != nil {
+		if err := b.st.Delete(context.WithoutCancel(ctx), kindOrphan, o.Key, 0); err != nil {
 			b.log.Error("wsnotify: deleting an ended publisher subscription", "key", o.Key, "err", err)
 		}
 	}
@@ -80,13 +81,13 @@ func (b *Broker) endOrphans(ctx context.Context, list []orphan) {
 
 // loadOrphans loads the publisher subscriptions still to end. b.mu must be
 // held (Open).
-func (b *Broker) loadOrphans() error {
-	return b.st.scan("orphan", func(key string, val []byte) error {
+func (b *Broker) loadOrphans(ctx context.Context) error {
+	return b.st.Scan(ctx, kindOrphan, func(r storage.Record) error {
 		var o orphan
-		if err := json.Unmarshal(val, &o); err != nil {
-			return fmt.Errorf("decoding orphan %s: %w", strconv.Quote(key), err)
+		if err := json.Unmarshal(r.Value, &o); err != nil {
+			return fmt.Errorf("decoding orphan %s: %w", strconv.Quote(r.Key), err)
 		}
-		o.Key = key
+		o.Key = r.Key
 		b.orphans = append(b.orphans, o)
 		return nil
 	})

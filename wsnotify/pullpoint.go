@@ -2,37 +2,27 @@ package wsnotify
 
 import (
 	"bytes"
-	"encoding/binary"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
 )
 
 // Pull points (WS-BaseNotification 1.3, 5: CreatePullPoint, GetMessages,
 // DestroyPullPoint, and Notify into the pull point). A pull point's EPR can
 // be the ConsumerReference of a subscription; its messages are stored in
-// badger until GetMessages takes them.
+// the pull point's list (listPullPoint) until GetMessages takes them, at
+// most MaxPullPointMessages: a message for a full pull point is dropped
+// and counted.
 
 type ppRecord struct {
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
-}
-
-type pullPoint struct {
-	rec   ppRecord
-	next  uint64 // next sequence number; guarded by Broker.ppMu
-	count int    // stored messages; guarded by Broker.ppMu
-}
-
-type kv struct {
-	kind, id string
-	val      []byte
 }
 
 type ppItem struct {
@@ -41,146 +31,103 @@ type ppItem struct {
 	held *subscription // non-nil: for this subscription, paused when published
 }
 
+// current is a topic's new current message.
+type current struct {
+	topic   string // topic.Path.String
+	payload []byte
+}
+
 // writeBatch is what one Notify persists: current messages and pull-point
-// messages, written in one transaction.
+// messages.
 type writeBatch struct {
-	current []kv
+	current []current
+	curIdx  map[string]int // topic -> index in current
 	pp      []ppItem
 }
 
-func (b *Broker) writeBatch(wb *writeBatch) error {
-	if len(wb.current) == 0 && len(wb.pp) == 0 {
+// setCurrent makes payload the current message of topic t in wb: the last
+// message of a topic in one Notify is its current one, stored once.
+func (wb *writeBatch) setCurrent(t string, payload []byte) {
+	if i, ok := wb.curIdx[t]; ok {
+		wb.current[i].payload = payload
+		return
+	}
+	if wb.curIdx == nil {
+		wb.curIdx = map[string]int{}
+	}
+	wb.curIdx[t] = len(wb.current)
+	wb.current = append(wb.current, current{t, payload})
+}
+
+// writeBatch stores wb: the current messages, then the pull-point and
+// held messages in one Append.
+func (b *Broker) writeBatch(ctx context.Context, wb *writeBatch) error {
+	for _, c := range wb.current {
+		if _, err := b.st.Put(ctx, kindCurrent, c.topic, c.payload); err != nil {
+			return fmt.Errorf("storing the current message of %s: %w", c.topic, err)
+		}
+	}
+	if len(wb.pp) == 0 {
 		return nil
 	}
 	b.ppMu.Lock()
 	defer b.ppMu.Unlock()
-	w := newTxnWriter(b.st.db)
-	defer w.discard()
-	err := func() error {
-		for _, c := range wb.current {
-			if err := w.set(b.st.key(c.kind, c.id), c.val, nil); err != nil {
-				return err
+	var adds []storage.Add
+	for _, it := range wb.pp {
+		if s := it.held; s != nil {
+			b.mu.RLock()
+			gone, paused := s.gone, s.rec.Paused
+			b.mu.RUnlock()
+			if gone {
+				continue
 			}
+			if paused {
+				adds = append(adds, b.holdAdd(s, it.data))
+				continue
+			}
+			// resumed since it was published: into the pull point
 		}
-		for _, it := range wb.pp {
-			if s := it.held; s != nil {
-				b.mu.RLock()
-				gone, paused := s.gone, s.rec.Paused
-				b.mu.RUnlock()
-				if gone {
-					continue
-				}
-				if paused {
-					if err := b.holdLocked(w, s, it.data); err != nil {
-						return err
-					}
-					continue
-				}
-				// resumed since it was published: into the pull point
-			}
-			if err := b.appendLocked(w, it.pp, it.data); err != nil {
-				return err
-			}
-		}
-		return w.commit()
-	}()
-	if err != nil {
-		w.rollback()
+		adds = b.appendPPAdd(adds, it.pp, it.data)
+	}
+	if err := b.appendLocked(ctx, adds); err != nil {
 		return fmt.Errorf("storing notifications: %w", err)
 	}
 	return nil
 }
 
-// appendLocked adds data to pull point id, unless it is gone or full (the
-// message is dropped and counted). Once the write commits, the message is
-// counted as delivered: a pull point is the consumer it was delivered to
-// (WS-BaseNotification 1.3, 5). b.ppMu must be held.
-func (b *Broker) appendLocked(w *txnWriter, id string, data []byte) error {
+// appendPPAdd appends to adds the storing of data in pull point id,
+// unless the pull point is gone (the message is dropped and counted).
+func (b *Broker) appendPPAdd(adds []storage.Add, id string, data []byte) []storage.Add {
 	b.mu.RLock()
-	pp := b.pps[id]
+	_, ok := b.pps[id]
 	b.mu.RUnlock()
-	if pp == nil || pp.count >= b.cfg.MaxPullPointMessages {
+	if !ok {
 		b.metrics.dropped.Inc()
+		return adds
+	}
+	return append(adds, storage.Add{
+		List: storage.List{Kind: listPullPoint, ID: id}, Value: data,
+		Bound: storage.Bound{Max: b.cfg.MaxPullPointMessages, DropNew: true},
+	})
+}
+
+// appendLocked appends adds and counts what their bounds dropped. Once the
+// write is stored, each message kept is counted as delivered: a pull point
+// is the consumer it was delivered to (WS-BaseNotification 1.3, 5). b.ppMu
+// must be held.
+func (b *Broker) appendLocked(ctx context.Context, adds []storage.Add) error {
+	if len(adds) == 0 {
 		return nil
 	}
-	if err := w.set(b.st.ppmKey(id, pp.next), data, func() { pp.count-- }); err != nil {
-		return err
-	}
-	w.afterCommit(b.metrics.delivered.Inc)
-	pp.next++
-	pp.count++
-	return nil
-}
-
-// txnWriter writes through badger transactions, committing and going on in
-// a new one when badger says the transaction is full: a Notify within the
-// request limits can exceed one (messages times pull points, plus current
-// messages). The in-memory changes of writes not committed are undone by
-// their undo functions.
-type txnWriter struct {
-	db   *badger.DB
-	txn  *badger.Txn
-	undo []func() // of the writes in txn, in order
-	done []func() // to run once txn has committed
-}
-
-func newTxnWriter(db *badger.DB) *txnWriter {
-	return &txnWriter{db: db, txn: db.NewTransaction(true)}
-}
-
-func (w *txnWriter) do(op func(*badger.Txn) error, undo func()) error {
-	err := op(w.txn)
-	if errors.Is(err, badger.ErrTxnTooBig) {
-		if err := w.commit(); err != nil {
-			return err
-		}
-		w.txn = w.db.NewTransaction(true)
-		err = op(w.txn)
-	}
-	if err == nil && undo != nil {
-		w.undo = append(w.undo, undo)
+	dropped, err := b.st.Append(ctx, adds...)
+	b.metrics.dropped.Add(float64(dropped))
+	if err == nil {
+		b.metrics.delivered.Add(float64(len(adds) - dropped))
 	}
 	return err
 }
 
-func (w *txnWriter) set(k, v []byte, undo func()) error {
-	return w.do(func(t *badger.Txn) error { return t.Set(k, v) }, undo)
-}
-
-func (w *txnWriter) delete(k []byte, undo func()) error {
-	return w.do(func(t *badger.Txn) error { return t.Delete(k) }, undo)
-}
-
-// afterCommit runs fn once the current transaction has committed, and
-// never if it does not.
-func (w *txnWriter) afterCommit(fn func()) { w.done = append(w.done, fn) }
-
-// commit commits the current transaction; on failure its writes' changes
-// are undone.
-func (w *txnWriter) commit() error {
-	err := w.txn.Commit()
-	if err != nil {
-		w.rollback()
-		return err
-	}
-	for _, fn := range w.done {
-		fn()
-	}
-	w.undo, w.done = w.undo[:0], w.done[:0]
-	return nil
-}
-
-// rollback undoes the changes of the writes not committed, newest first.
-func (w *txnWriter) rollback() {
-	for i := len(w.undo) - 1; i >= 0; i-- {
-		w.undo[i]()
-	}
-	w.undo, w.done = w.undo[:0], w.done[:0]
-}
-
-func (w *txnWriter) discard() { w.txn.Discard() }
-
-func (b *Broker) lookupPP(req *request) (*pullPoint, error) {
+func (b *Broker) lookupPP(req *request) (*ppRecord, error) {
 	b.mu.RLock()
 	pp := b.pps[req.id]
 	b.mu.RUnlock()
@@ -197,9 +144,9 @@ func (b *Broker) createPullPointOp(req *request) (string, []byte, error) {
 		b.mu.Unlock()
 		return "", nil, wsnFault(fUnableToCreatePullPoint, req.now, fmt.Sprintf("the broker holds its maximum of %d pull points", b.cfg.MaxPullPoints), "")
 	}
-	b.pps[rec.ID] = &pullPoint{rec: rec}
+	b.pps[rec.ID] = &rec
 	b.mu.Unlock()
-	if err := b.st.put("pp", rec.ID, rec); err != nil {
+	if _, err := createJSON(req.storeCtx(), b.st, kindPullPoint, rec.ID, rec); err != nil {
 		b.mu.Lock()
 		delete(b.pps, rec.ID)
 		b.mu.Unlock()
@@ -229,7 +176,7 @@ func (b *Broker) getMessagesOp(req *request) (string, []byte, error) {
 			max = n
 		}
 	}
-	msgs, err := b.takeMessages(pp, max)
+	msgs, err := b.takeMessages(req.storeCtx(), pp.ID, max)
 	if err != nil {
 		f := wsnFault(fUnableToGetMessages, req.now, "reading the pull point failed", "")
 		f.Cause = err
@@ -244,39 +191,25 @@ func (b *Broker) getMessagesOp(req *request) (string, []byte, error) {
 	return actGetMessagesResp, w.Bytes(), nil
 }
 
-// takeMessages removes and returns up to max messages of pp, oldest first,
-// as many as fit the configured message size (Limits.MaxBytes), at least
-// one: the reply stays within what the broker itself would accept.
-func (b *Broker) takeMessages(pp *pullPoint, max int) ([][]byte, error) {
+// takeMessages removes and returns up to max messages of pull point id,
+// oldest first, as many as fit the configured message size
+// (Limits.MaxBytes), at least one: the reply stays within what the broker
+// itself would accept.
+func (b *Broker) takeMessages(ctx context.Context, id string, max int) ([][]byte, error) {
 	b.ppMu.Lock()
 	defer b.ppMu.Unlock()
-	limit, used := b.cfg.Limits.WithDefaults().MaxBytes, int64(0)
-	var msgs [][]byte
-	err := b.st.db.Update(func(txn *badger.Txn) error {
-		pfx := b.st.ppmPrefix(pp.rec.ID)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, PrefetchValues: true})
-		defer it.Close()
-		for it.Rewind(); it.Valid() && len(msgs) < max; it.Next() {
-			size := int64(it.Item().ValueSize())
-			if len(msgs) > 0 && limit >= 0 && used+size > limit {
-				break
-			}
-			used += size
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			if err := txn.Delete(it.Item().KeyCopy(nil)); err != nil {
-				return err
-			}
-			msgs = append(msgs, v)
-		}
-		return nil
-	})
-	if err != nil {
+	l := storage.List{Kind: listPullPoint, ID: id}
+	entries, err := b.st.Read(ctx, l, max, b.cfg.Limits.WithDefaults().MaxBytes)
+	if err != nil || len(entries) == 0 {
 		return nil, err
 	}
-	pp.count -= len(msgs)
+	if err := b.st.DeleteThrough(ctx, l, entries[len(entries)-1].Seq); err != nil {
+		return nil, err
+	}
+	msgs := make([][]byte, len(entries))
+	for i, e := range entries {
+		msgs[i] = e.Value
+	}
 	return msgs, nil
 }
 
@@ -284,7 +217,7 @@ func (b *Broker) destroyPullPointOp(req *request) (string, []byte, error) {
 	if _, err := b.lookupPP(req); err != nil {
 		return "", nil, err
 	}
-	if err := b.destroyPullPoint(req.id); err != nil {
+	if err := b.destroyPullPoint(req.storeCtx(), req.id); err != nil {
 		f := wsnFault(fUnableToDestroyPullPoint, req.now, "deleting the pull point failed", "")
 		f.Cause = err
 		return "", nil, f
@@ -294,7 +227,7 @@ func (b *Broker) destroyPullPointOp(req *request) (string, []byte, error) {
 
 // destroyPullPoint deletes pull point id, its messages and the
 // subscriptions that deliver to it.
-func (b *Broker) destroyPullPoint(id string) error {
+func (b *Broker) destroyPullPoint(ctx context.Context, id string) error {
 	b.mu.Lock()
 	delete(b.pps, id)
 	var subs []string
@@ -305,16 +238,16 @@ func (b *Broker) destroyPullPoint(id string) error {
 	}
 	b.mu.Unlock()
 	for _, sid := range subs {
-		if err := b.deleteSub(sid); err != nil {
+		if err := b.deleteSub(ctx, sid, 0); err != nil {
 			return err
 		}
 	}
-	if err := b.st.delete("pp", id); err != nil {
+	if err := b.st.Delete(ctx, kindPullPoint, id, 0); err != nil {
 		return err
 	}
 	b.ppMu.Lock()
 	defer b.ppMu.Unlock()
-	return b.st.deletePrefix(b.st.ppmPrefix(id))
+	return b.st.Drop(ctx, storage.List{Kind: listPullPoint, ID: id})
 }
 
 // pullPointNotifyOp stores each NotificationMessage of a Notify sent to the
@@ -332,36 +265,41 @@ func (b *Broker) pullPointNotifyOp(req *request) (string, []byte, error) {
 		data := append(append([]byte("<wsnt:NotificationMessage>"), n.msg.Wrapped...), "</wsnt:NotificationMessage>"...)
 		wb.pp = append(wb.pp, ppItem{pp: req.id, data: data})
 	}
-	return "", nil, b.writeBatch(&wb)
+	return "", nil, b.writeBatch(req.storeCtx(), &wb)
 }
 
-// loadPullPoints loads pull points with their message counts and next
-// sequence numbers.
-func (b *Broker) loadPullPoints() error {
-	err := b.st.scan("pp", func(id string, val []byte) error {
+// loadPullPoints loads the pull points and drops the message lists of
+// pull points that are gone (a crash between DestroyPullPoint's deletes).
+// b.mu must be held (Open).
+func (b *Broker) loadPullPoints(ctx context.Context) error {
+	err := b.st.Scan(ctx, kindPullPoint, func(r storage.Record) error {
 		var rec ppRecord
-		if err := json.Unmarshal(val, &rec); err != nil {
-			return fmt.Errorf("decoding pull point %s: %w", id, err)
+		if err := json.Unmarshal(r.Value, &rec); err != nil {
+			return fmt.Errorf("decoding pull point %s: %w", r.Key, err)
 		}
-		b.pps[id] = &pullPoint{rec: rec}
+		b.pps[r.Key] = &rec
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for id, pp := range b.pps {
-		pfx := b.st.ppmPrefix(id)
-		err := b.st.db.View(func(txn *badger.Txn) error {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
-			defer it.Close()
-			for it.Rewind(); it.Valid(); it.Next() {
-				k := it.Item().Key()
-				pp.count++
-				pp.next = binary.BigEndian.Uint64(k[len(pfx):]) + 1
-			}
-			return nil
-		})
-		if err != nil {
+	return b.dropStaleLists(ctx, listPullPoint, func(id string) bool { return b.pps[id] != nil })
+}
+
+// dropStaleLists drops the lists of kind whose owner is gone (!live).
+func (b *Broker) dropStaleLists(ctx context.Context, kind string, live func(id string) bool) error {
+	var stale []string
+	err := b.st.IDs(ctx, kind, func(id string) error {
+		if !live(id) {
+			stale = append(stale, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range stale {
+		if err := b.st.Drop(ctx, storage.List{Kind: kind, ID: id}); err != nil {
 			return err
 		}
 	}

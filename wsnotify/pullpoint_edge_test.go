@@ -25,11 +25,11 @@ func TestBroker_SubscribeToPullPointDestroyedMeanwhile(t *testing.T) {
 	if err := e.b.checkConsumer(req, &rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.b.destroyPullPoint(strings.TrimPrefix(pp, e.base+pathPullPoints)); err != nil {
+	if err := e.b.destroyPullPoint(req.storeCtx(), strings.TrimPrefix(pp, e.base+pathPullPoints)); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := compileSub(rec, req.now)
-	if err := e.b.createSub(s, req.now); err == nil {
+	if err := e.b.createSub(req.storeCtx(), s, req.now); err == nil {
 		t.Fatal("createSub for a destroyed pull point succeeded, want SubscribeCreationFailedFault")
 	}
 	if n := e.subCount(); n != 0 {

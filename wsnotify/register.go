@@ -1,11 +1,13 @@
 package wsnotify
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
 
@@ -34,10 +36,12 @@ type pubSub struct {
 	Termination time.Time `json:"termination,omitzero"`
 }
 
-// registration is a live registration; rec.PubSubs is guarded by Broker.mu
-// and changed only by the demand reconciler.
+// registration is a live registration; rec.PubSubs and rev (the record's
+// revision in the store) are guarded by Broker.mu and changed only by the
+// demand reconciler.
 type registration struct {
 	rec    regRecord
+	rev    uint64
 	topics []*topic.Expr
 }
 
@@ -86,7 +90,7 @@ func (b *Broker) registerPublisherOp(req *request) (string, []byte, error) {
 	if err := b.checkPublisher(req, &rec); err != nil {
 		return "", nil, err
 	}
-	if err := b.createReg(r, now); err != nil {
+	if err := b.createReg(req.storeCtx(), r, now); err != nil {
 		return "", nil, err
 	}
 	body := "<wsn-br:RegisterPublisherResponse>" +
@@ -110,22 +114,27 @@ func (b *Broker) checkPublisher(req *request, rec *regRecord) error {
 	return nil
 }
 
-func (b *Broker) createReg(r *registration, now time.Time) error {
+func (b *Broker) createReg(ctx context.Context, r *registration, now time.Time) error {
 	b.mu.Lock()
 	if len(b.regs) >= b.cfg.MaxRegistrations {
 		b.mu.Unlock()
 		return wsnFault(fRegistrationFailed, now, fmt.Sprintf("the broker holds its maximum of %d registrations", b.cfg.MaxRegistrations), "")
 	}
-	b.regs[r.rec.ID] = r
+	rec := r.rec
+	b.regs[rec.ID] = r
 	b.mu.Unlock()
-	if err := b.st.put("reg", r.rec.ID, r.rec); err != nil {
+	rev, err := createJSON(ctx, b.st, kindReg, rec.ID, rec)
+	if err != nil {
 		b.mu.Lock()
-		delete(b.regs, r.rec.ID)
+		delete(b.regs, rec.ID)
 		b.mu.Unlock()
 		f := wsnFault(fRegistrationFailed, now, "storing the registration failed", "")
 		f.Cause = err
 		return f
 	}
+	b.mu.Lock()
+	r.rev = rev
+	b.mu.Unlock()
 	b.kickDemand()
 	return nil
 }
@@ -137,7 +146,7 @@ func (b *Broker) destroyRegistrationOp(req *request) (string, []byte, error) {
 	if r == nil || !r.rec.Termination.After(req.now) {
 		return "", nil, wsnFault(fResourceUnknown, req.now, "no such registration", "")
 	}
-	if err := b.deleteReg(req.id); err != nil {
+	if err := b.deleteReg(req.storeCtx(), req.id); err != nil {
 		f := wsnFault(fResourceNotDestroyed, req.now, "deleting the registration failed", "")
 		f.Cause = err
 		return "", nil, f
@@ -147,7 +156,7 @@ func (b *Broker) destroyRegistrationOp(req *request) (string, []byte, error) {
 
 // deleteReg removes registration id; its subscriptions at the publisher are
 // ended by the demand reconciler.
-func (b *Broker) deleteReg(id string) error {
+func (b *Broker) deleteReg(ctx context.Context, id string) error {
 	b.mu.Lock()
 	r := b.regs[id]
 	delete(b.regs, id)
@@ -156,10 +165,10 @@ func (b *Broker) deleteReg(id string) error {
 		pubSubs = r.rec.PubSubs
 	}
 	b.mu.Unlock()
-	if err := b.addOrphans(id, pubSubs); err != nil {
+	if err := b.addOrphans(ctx, id, pubSubs); err != nil {
 		return err
 	}
-	return b.st.delete("reg", id)
+	return b.st.Delete(ctx, kindReg, id, 0)
 }
 
 // publisherRegistered reports whether n comes from a registered publisher:
@@ -187,19 +196,21 @@ func (b *Broker) publisherRegistered(n *notification) bool {
 	return false
 }
 
-func (b *Broker) loadRegs() error {
+// loadRegs loads the registrations. b.mu must be held (Open).
+func (b *Broker) loadRegs(ctx context.Context) error {
 	now := b.now()
-	return b.st.scan("reg", func(id string, val []byte) error {
+	return b.st.Scan(ctx, kindReg, func(r storage.Record) error {
 		var rec regRecord
-		if err := json.Unmarshal(val, &rec); err != nil {
-			return fmt.Errorf("decoding registration %s: %w", id, err)
+		if err := json.Unmarshal(r.Value, &rec); err != nil {
+			return fmt.Errorf("decoding registration %s: %w", r.Key, err)
 		}
-		r, err := compileReg(rec, now)
+		reg, err := compileReg(rec, now)
 		if err != nil {
-			b.log.Warn("wsnotify: dropping registration whose topics no longer compile", "id", id, "err", err)
+			b.log.Warn("wsnotify: dropping registration whose topics no longer compile", "id", r.Key, "err", err)
 			return nil
 		}
-		b.regs[id] = r
+		reg.rev = r.Rev
+		b.regs[r.Key] = reg
 		return nil
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
@@ -66,15 +67,15 @@ func TestBroker_DemandBasedPublisher(t *testing.T) {
 		t.Fatalf("publisher called %q without demand for its topic", got)
 	}
 	id := subscribeID(t, e, soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), ""))
-	waitFor(t, "Subscribe to the publisher", func() bool { return p.calls() == "Subscribe" })
+	checkfor.True(t, waitTimeout, "Subscribe to the publisher", func() bool { return p.calls() == "Subscribe" })
 	e.post(pathSubscriptions+id, soap.V11, bodyOp("PauseSubscription"))
-	waitFor(t, "PauseSubscription at the publisher", func() bool { return p.calls() == "Subscribe,PauseSubscription" })
+	checkfor.True(t, waitTimeout, "PauseSubscription at the publisher", func() bool { return p.calls() == "Subscribe,PauseSubscription" })
 	e.post(pathSubscriptions+id, soap.V11, bodyOp("ResumeSubscription"))
-	waitFor(t, "ResumeSubscription at the publisher", func() bool { return p.calls() == "Subscribe,PauseSubscription,ResumeSubscription" })
+	checkfor.True(t, waitTimeout, "ResumeSubscription at the publisher", func() bool { return p.calls() == "Subscribe,PauseSubscription,ResumeSubscription" })
 	if r := e.post(strings.TrimPrefix(reg, e.base), soap.V11, `<wsn-br:DestroyRegistration xmlns:wsn-br="`+NSBR+`"/>`); r.status != 200 {
 		t.Fatalf("DestroyRegistration: HTTP %d\n%s", r.status, r.body)
 	}
-	waitFor(t, "Unsubscribe at the publisher", func() bool { return strings.HasSuffix(p.calls(), ",Unsubscribe") })
+	checkfor.True(t, waitTimeout, "Unsubscribe at the publisher", func() bool { return strings.HasSuffix(p.calls(), ",Unsubscribe") })
 }
 
 func TestBroker_RequireRegistration(t *testing.T) {
@@ -92,7 +93,7 @@ func TestBroker_RequireRegistration(t *testing.T) {
 		t.Fatalf("Notify from a registered publisher: HTTP %d\n%s", r.status, r.body)
 	}
 	checkFault(t, e.post(pathBroker, soap.V12, notifyXML("tns:b", "<m:x/>")), soap.V12, "PublisherRegistrationRejectedFault", "")
-	waitFor(t, "delivery", func() bool { return c.count() == 1 })
+	checkfor.True(t, waitTimeout, "delivery", func() bool { return c.count() == 1 })
 	e.restart() // the registration is persisted
 	if r := e.post(pathBroker, soap.V12, notifyXML("tns:a", "<m:x/>")); r.status != http.StatusAccepted {
 		t.Fatalf("Notify after restart: HTTP %d\n%s", r.status, r.body)
@@ -109,7 +110,7 @@ func TestBroker_RestartResumesDeliveries(t *testing.T) {
 	e.restart()
 	e.post(pathBroker, soap.V12, notifyXML("tns:t", "<m:q><m:p>0</m:p></m:q>"))
 	e.post(pathBroker, soap.V12, notifyXML("tns:t", "<m:q><m:p>5</m:p></m:q>"))
-	waitFor(t, "delivery after restart", func() bool { return c.count() == 1 })
+	checkfor.True(t, waitTimeout, "delivery after restart", func() bool { return c.count() == 1 })
 	if got := c.message(0); !strings.Contains(got, id) || !strings.Contains(got, ">5</m:p>") {
 		t.Fatalf("got %s, want the p=5 message for %s", got, id)
 	}

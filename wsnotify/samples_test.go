@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 )
 
-const smx = "servicemix-wsn2005-test-messages/"
+const smx = "servicemix/"
 
 // TestBroker_ServiceMixSubscribeSamples sends the ServiceMix WSN test
 // messages (Subscribe payloads) in SOAP 1.1 and 1.2 envelopes. The sample
@@ -68,46 +69,45 @@ func checkFaultNoWSA(t *testing.T, r reply, fault string) {
 func TestBroker_ClientSamples(t *testing.T) {
 	e := newEnv(t, testConfig(), "")
 	c := newConsumer(t)
-	more := "more-samples/"
-	okseSub := strings.Replace(strings.Replace(sample(t, more+"okse/SUBSCRIBE_XPATH.xml"), "%s", c.URL, 1), "%s", "okse", 1)
+	okseSub := strings.Replace(strings.Replace(sample(t, "okse/SUBSCRIBE_XPATH.xml"), "%s", c.URL, 1), "%s", "okse", 1)
 	r := postRaw(t, e.base+pathBroker, soap.V11, okseSub)
 	id := strings.TrimPrefix(r.address("SubscriptionReference"), e.base+pathSubscriptions)
 	if r.status != 200 || id == "" {
 		t.Fatalf("OKSE Subscribe: HTTP %d\n%s", r.status, r.body)
 	}
-	okseNotify := strings.Replace(sample(t, more+"okse/NOTIFY.xml"), "%s", "okse", 1)
+	okseNotify := strings.Replace(sample(t, "okse/NOTIFY.xml"), "%s", "okse", 1)
 	for _, content := range []string{"skip", "derp"} {
 		n := strings.Replace(okseNotify, "<Content>%s</Content>", "<message>"+content+"</message>", 1)
 		if r := postRaw(t, e.base+pathBroker, soap.V11, n); r.status != http.StatusAccepted {
 			t.Fatalf("OKSE Notify: HTTP %d\n%s", r.status, r.body)
 		}
 	}
-	waitFor(t, "the derp message", func() bool { return c.count() == 1 })
+	checkfor.True(t, waitTimeout, "the derp message", func() bool { return c.count() == 1 })
 	if got := c.message(0); !strings.Contains(got, ">derp</message>") {
 		t.Fatalf("got %s, want only the message the XPath selects", got)
 	}
-	if r := postRaw(t, e.base+pathSubscriptions+id, soap.V11, sample(t, more+"okse/PAUSE.xml")); r.status != 200 {
+	if r := postRaw(t, e.base+pathSubscriptions+id, soap.V11, sample(t, "okse/PAUSE.xml")); r.status != 200 {
 		t.Fatalf("OKSE Pause: HTTP %d\n%s", r.status, r.body)
 	}
-	checkFault(t, postRaw(t, e.base+pathSubscriptions+id, soap.V11, sample(t, more+"okse/RENEW.xml")), soap.V11, "UnacceptableTerminationTimeFault", "") // 2016
-	reg := strings.Replace(strings.Replace(sample(t, more+"okse/REGISTER.xml"), "%s", "http://127.0.0.1:1/p", 1), "%s", "ox:quotes", 1)
+	checkFault(t, postRaw(t, e.base+pathSubscriptions+id, soap.V11, sample(t, "okse/RENEW.xml")), soap.V11, "UnacceptableTerminationTimeFault", "") // 2016
+	reg := strings.Replace(strings.Replace(sample(t, "okse/REGISTER.xml"), "%s", "http://127.0.0.1:1/p", 1), "%s", "ox:quotes", 1)
 	checkFault(t, postRaw(t, e.base+pathBroker, soap.V11, reg), soap.V11, "UnacceptableInitialTerminationTimeFault", "") // 2016
 
-	r = postRaw(t, e.base+pathCreatePullPoint, soap.V12, sample(t, more+"eurocontrol-go/createPullPoint.xml"))
+	r = postRaw(t, e.base+pathCreatePullPoint, soap.V12, sample(t, "eurocontrol-go/createPullPoint.xml"))
 	pp := strings.TrimPrefix(r.address("PullPoint"), e.base)
 	if r.status != 200 || pp == "" {
 		t.Fatalf("EUROCONTROL CreatePullPoint: HTTP %d\n%s", r.status, r.body)
 	}
-	get := strings.Replace(sample(t, more+"eurocontrol-go/getMessages.xml"), "{{.HowMany}}", "5", 1)
+	get := strings.Replace(sample(t, "eurocontrol-go/getMessages.xml"), "{{.HowMany}}", "5", 1)
 	if r := postRaw(t, e.base+pp, soap.V12, get); r.status != 200 || !strings.Contains(string(r.body), "GetMessagesResponse") {
 		t.Fatalf("EUROCONTROL GetMessages: HTTP %d\n%s", r.status, r.body)
 	}
-	if r := postRaw(t, e.base+pp, soap.V12, sample(t, more+"eurocontrol-go/destroyPullPoint.xml")); r.status != 200 {
+	if r := postRaw(t, e.base+pp, soap.V12, sample(t, "eurocontrol-go/destroyPullPoint.xml")); r.status != 200 {
 		t.Fatalf("EUROCONTROL DestroyPullPoint: HTTP %d\n%s", r.status, r.body)
 	}
 
 	// WS-Nu's sample uses the SOAP 1.2 draft namespace: VersionMismatch.
-	r = postRaw(t, e.base+pathBroker, soap.V12, sample(t, more+"ws-nu/server_test_subscribe.xml"))
+	r = postRaw(t, e.base+pathBroker, soap.V12, sample(t, "ws-nu/server_test_subscribe.xml"))
 	if f, ok := r.msg.Fault(); !ok || f.Code != soap.CodeVersionMismatch {
 		t.Fatalf("WS-Nu draft-namespace Subscribe: got HTTP %d, want VersionMismatch\n%s", r.status, r.body)
 	}

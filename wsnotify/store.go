@@ -1,97 +1,96 @@
 package wsnotify
 
 import (
-	"encoding/binary"
+	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
+	"github.com/wsgw/wsgw/storage"
 )
 
-// store keeps the broker's records in badger under prefix:
-//
-//	sub/{id}                 subscription record (JSON)
-//	reg/{id}                 publisher registration record (JSON)
-//	orphan/{reg}-{id}        a publisher subscription still to end (JSON; orphan.go)
-//	pp/{id}                  pull point record (JSON)
-//	ppm/{id}/{seq:8 bytes}   a pull point's stored NotificationMessage
-//	held/{sub}/{seq:8 bytes} a NotificationMessage a paused pull-point subscription keeps
-//	cur/{topic}              the current (last) message of a topic
-//	dl/{unixnano:8}{id}      a dead-lettered delivery (JSON); the newest maxDeadLetters kept
-type store struct {
-	db     *badger.DB
-	prefix string
+// Store is what the broker keeps across restarts: its resources as
+// records, and its messages in ordered lists. Every write returns only
+// once it is synced (storage's durability rule), so an operation whose
+// answer follows a write has it on disk. storage/badgerstore implements it
+// for one node; the package doc says how NATS JetStream maps onto it.
+type Store interface {
+	Resources
+	Lists
 }
 
-func (s *store) key(kind, id string) []byte { return []byte(s.prefix + kind + "/" + id) }
+// Resources is a key-value view of the broker's resources, by kind
+// (kindSub, kindReg, ...), with revisions and compare-and-set.
+type Resources interface {
+	// Get returns the record of key, or storage.ErrNotFound.
+	Get(ctx context.Context, kind, key string) (storage.Record, error)
+	// Create stores a new record and returns its revision, or
+	// storage.ErrExists when key has one.
+	Create(ctx context.Context, kind, key string, value []byte) (rev uint64, err error)
+	// Update replaces the record of key if its revision is rev and returns
+	// the new revision; storage.ErrNotFound when there is none,
+	// storage.ErrConflict when its revision is another.
+	Update(ctx context.Context, kind, key string, value []byte, rev uint64) (uint64, error)
+	// Put stores value under key whatever is there and returns its
+	// revision (last writer wins: current messages).
+	Put(ctx context.Context, kind, key string, value []byte) (rev uint64, err error)
+	// Delete deletes the record of key; with rev != 0 only if its
+	// revision is rev (storage.ErrConflict otherwise). Deleting what is
+	// not there is not an error.
+	Delete(ctx context.Context, kind, key string, rev uint64) error
+	// Scan calls fn with every record of kind, in no particular order,
+	// until fn returns an error (which Scan returns).
+	Scan(ctx context.Context, kind string, fn func(storage.Record) error) error
+}
 
-func (s *store) put(kind, id string, v any) error {
+// Lists are the broker's ordered message lists: a pull point's messages,
+// what a paused pull-point subscription holds, the dead letters.
+type Lists interface {
+	// Append adds each value at the end of its list, in order, within its
+	// bound, and returns how many values were dropped: refused by a full
+	// DropNew list, or deleted as the oldest beyond the bound. The adds
+	// are not atomic together: on an error some may be stored.
+	Append(ctx context.Context, adds ...storage.Add) (dropped int, err error)
+	// Read returns the oldest entries of l, at most max (max <= 0: no
+	// bound) and, beyond the first, at most maxBytes value bytes in all
+	// (maxBytes <= 0: no bound). It removes nothing.
+	Read(ctx context.Context, l storage.List, max int, maxBytes int64) ([]storage.Entry, error)
+	// DeleteThrough deletes the entries of l whose Seq is at most seq.
+	DeleteThrough(ctx context.Context, l storage.List, seq uint64) error
+	// Drop deletes list l whole.
+	Drop(ctx context.Context, l storage.List) error
+	// IDs calls fn with the ID of every non-empty list of kind (a kind of
+	// lists with IDs), in no particular order.
+	IDs(ctx context.Context, kind string, fn func(id string) error) error
+}
+
+// Kinds of the broker's records and lists. They are part of the stored
+// layout: renaming one loses what was stored under the old name.
+const (
+	kindSub       = "sub"    // subscription record (subRecord, JSON), by id
+	kindReg       = "reg"    // publisher registration (regRecord, JSON), by id
+	kindOrphan    = "orphan" // a publisher subscription still to end (orphan, JSON), by {reg}-{id}
+	kindPullPoint = "pp"     // pull point record (ppRecord, JSON), by id
+	kindCurrent   = "cur"    // the current message of a topic (payload), by topic.Path.String
+
+	listPullPoint = "ppm"  // a pull point's NotificationMessages, by pull point id
+	listHeld      = "held" // what a paused pull-point subscription keeps for Resume, by subscription id
+	listDead      = "dl"   // the dead letters (deadLetter, JSON): one list
+)
+
+// deadLetters is the broker's one dead-letter list.
+var deadLetters = storage.List{Kind: listDead}
+
+func createJSON(ctx context.Context, st Resources, kind, key string, v any) (uint64, error) {
 	val, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(s.key(kind, id), val) })
+	return st.Create(ctx, kind, key, val)
 }
 
-func (s *store) delete(kind, id string) error {
-	return s.db.Update(func(txn *badger.Txn) error { return txn.Delete(s.key(kind, id)) })
-}
-
-// scan calls fn with the id and value of every record of kind.
-func (s *store) scan(kind string, fn func(id string, val []byte) error) error {
-	pfx := s.key(kind, "")
-	return s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			item := it.Item()
-			id := string(item.Key()[len(pfx):])
-			if err := item.Value(func(v []byte) error { return fn(id, v) }); err != nil {
-				return fmt.Errorf("reading %s: %w", item.Key(), err)
-			}
-		}
-		return nil
-	})
-}
-
-func (s *store) ppmPrefix(pp string) []byte { return s.key("ppm", pp+"/") }
-
-func (s *store) ppmKey(pp string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(s.ppmPrefix(pp), seq)
-}
-
-func (s *store) heldPrefix(sub string) []byte { return s.key("held", sub+"/") }
-
-func (s *store) heldKey(sub string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(s.heldPrefix(sub), seq)
-}
-
-// deletePrefix deletes every key under pfx, in transactions of bounded size.
-func (s *store) deletePrefix(pfx []byte) error {
-	for {
-		var keys [][]byte
-		err := s.db.View(func(txn *badger.Txn) error {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
-			defer it.Close()
-			for it.Rewind(); it.Valid() && len(keys) < 1000; it.Next() {
-				keys = append(keys, it.Item().KeyCopy(nil))
-			}
-			return nil
-		})
-		if err != nil || len(keys) == 0 {
-			return err
-		}
-		err = s.db.Update(func(txn *badger.Txn) error {
-			for _, k := range keys {
-				if err := txn.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, badger.ErrConflict) {
-			return err
-		}
+func updateJSON(ctx context.Context, st Resources, kind, key string, v any, rev uint64) (uint64, error) {
+	val, err := json.Marshal(v)
+	if err != nil {
+		return 0, err
 	}
+	return st.Update(ctx, kind, key, val, rev)
 }

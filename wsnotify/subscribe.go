@@ -1,12 +1,13 @@
 package wsnotify
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
-	"github.com/wsgw/wsgw/soap"
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
@@ -50,7 +51,7 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	if err := b.checkConsumer(req, &s.rec); err != nil {
 		return "", nil, err
 	}
-	if err := b.createSub(s, now); err != nil {
+	if err := b.createSub(req.storeCtx(), s, now); err != nil {
 		return "", nil, err
 	}
 	b.log.Debug("wsnotify: subscribed", "id", rec.ID, "consumer", rec.Consumer)
@@ -84,7 +85,7 @@ func (b *Broker) checkConsumer(req *request, rec *subRecord) error {
 }
 
 // createSub checks the bounds, persists s and makes it live.
-func (b *Broker) createSub(s *subscription, now time.Time) error {
+func (b *Broker) createSub(ctx context.Context, s *subscription, now time.Time) error {
 	b.mu.Lock()
 	switch {
 	case len(b.subs) >= b.cfg.MaxSubscriptions:
@@ -100,7 +101,8 @@ func (b *Broker) createSub(s *subscription, now time.Time) error {
 	b.addLocked(s)
 	rec := s.rec
 	b.mu.Unlock()
-	if err := b.st.put("sub", rec.ID, rec); err != nil {
+	rev, err := createJSON(ctx, b.st, kindSub, rec.ID, rec)
+	if err != nil {
 		b.mu.Lock()
 		b.removeLocked(rec.ID)
 		b.mu.Unlock()
@@ -108,6 +110,9 @@ func (b *Broker) createSub(s *subscription, now time.Time) error {
 		f.Code, f.Cause = soap.CodeReceiver, err
 		return f
 	}
+	b.mu.Lock()
+	s.rev = rev
+	b.mu.Unlock()
 	b.metrics.subscribes.Inc()
 	b.kickDemand()
 	return nil

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -32,7 +32,7 @@ func TestBroker_SubscribeNotifyDelivers(t *testing.T) {
 				t.Fatalf("Notify: got HTTP %d, want 202\n%s", r.status, r.body)
 			}
 			e.post(pathBroker, v, notifyXML("tns:other", `<m:Quote/>`))
-			waitFor(t, "delivery", func() bool { return c.count() == 1 })
+			checkfor.True(t, waitTimeout, "delivery", func() bool { return c.count() == 1 })
 			got := c.message(0)
 			for _, want := range []string{subRef, `tns:stock`, "http://producer.example/p", `<wsnt:Message><m:Quote xmlns:m="urn:msg"`, `<m:Symbol>ACME</m:Symbol></m:Quote></wsnt:Message>`} {
 				if !strings.Contains(got, want) {
@@ -59,7 +59,7 @@ func TestBroker_BacklogBatchesSeveralMessagesPerNotify(t *testing.T) {
 		e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:x/>"))
 	}
 	e.b.disp.Resume(id)
-	waitFor(t, "5 messages", func() bool { return c.count() == 5 })
+	checkfor.True(t, waitTimeout, "5 messages", func() bool { return c.count() == 5 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.requests != 1 {
@@ -72,7 +72,7 @@ func TestBroker_UseRawDeliversPayloadOnly(t *testing.T) {
 	c := newConsumer(t)
 	e.post(pathBroker, soap.V11, subscribeXML(c.URL, simpleTopic("tns:t"), `<wsnt:SubscriptionPolicy><wsnt:UseRaw/></wsnt:SubscriptionPolicy>`))
 	e.post(pathBroker, soap.V11, notifyXML("tns:t", "<m:raw>1</m:raw>"))
-	waitFor(t, "raw delivery", func() bool { return c.count() == 1 })
+	checkfor.True(t, waitTimeout, "raw delivery", func() bool { return c.count() == 1 })
 	if got := c.message(0); !strings.Contains(got, `<s:Body><m:raw xmlns:m="urn:msg"`) || !strings.Contains(got, `>1</m:raw></s:Body>`) {
 		t.Fatalf("got %s, want the bare payload in the Body", got)
 	}
@@ -101,9 +101,7 @@ func TestBroker_Filters(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, testConfig(), "")
 			c := newConsumer(t)
-			if r := e.post(pathBroker, soap.V12, subscribeXML(c.URL, tt.filter, "")); r.status != 200 {
-				t.Fatalf("Subscribe: HTTP %d\n%s", r.status, r.body)
-			}
+			id := subscribeID(t, e, soap.V12, subscribeXML(c.URL, tt.filter, ""))
 			e.post(pathBroker, soap.V12, notifyXML("tns:stock", "<m:Quote><m:Symbol>ACME</m:Symbol><m:Price>120</m:Price></m:Quote>"))
 			e.post(pathBroker, soap.V12, notifyXML("tns:stock", "<m:Quote><m:Symbol>ACME</m:Symbol><m:Price>80</m:Price></m:Quote>"))
 			e.post(pathBroker, soap.V12, notifyXML("tns:stock/eu", "<m:Quote><m:Symbol>EUR</m:Symbol><m:Price>1</m:Price></m:Quote>"))
@@ -114,8 +112,9 @@ func TestBroker_Filters(t *testing.T) {
 			if map[string]bool{"none": true, "content": true, "content absolute": true, "producer properties true": true}[tt.name] {
 				want++ // the marker matches too
 			}
-			waitFor(t, "deliveries", func() bool { return c.count() >= want })
-			time.Sleep(20 * time.Millisecond) // let a wrongly matched straggler arrive
+			// Notify queues before it answers, and a message leaves its
+			// queue once the consumer has answered its delivery.
+			checkfor.True(t, waitTimeout, "the queue to drain", func() bool { return e.b.disp.Len(id) == 0 })
 			if got := c.count(); got != want {
 				t.Fatalf("got %d deliveries, want %d", got, want)
 			}

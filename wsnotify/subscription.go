@@ -1,8 +1,10 @@
 package wsnotify
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
@@ -41,21 +44,18 @@ type exprRecord struct {
 	NS      map[string]string `json:"ns,omitempty"`
 }
 
-// subscription is a live subscription: its record (mutable fields guarded
-// by Broker.mu) and its compiled filters (immutable).
+// subscription is a live subscription: its record and the record's
+// revision in the store (mutable fields guarded by Broker.mu), and its
+// compiled filters (immutable).
 type subscription struct {
 	rec     subRecord
+	rev     uint64
 	topic   *topic.Expr
 	content *xpathFilter
 	props   *xpathFilter
 
-	// heldFirst and heldNext bound the sequence numbers of the messages
-	// a paused subscription whose consumer is a pull point keeps for Resume
-	// (held.go), stored under held/{id}/; guarded by Broker.ppMu.
-	heldFirst, heldNext uint64
-
 	// gone is set (under Broker.mu) when the subscription is removed, so
-	// that a late updateSub does not store its record again.
+	// that a late updateSub gives up.
 	gone bool
 }
 
@@ -149,8 +149,11 @@ func (b *Broker) target(r *subRecord) delivery.Target {
 	return delivery.Target{URL: r.Consumer, Raw: r.UseRaw, Data: consumerData{soap: r.SOAP, refParams: r.RefParams}}
 }
 
-// deleteSub removes subscription id from memory and the store.
-func (b *Broker) deleteSub(id string) error {
+// deleteSub removes subscription id from memory and the store; with rev
+// != 0 from the store only if its record is still that revision. When it
+// is not (renewed meanwhile: by a Renew that started before the sweep, or
+// by another node), the stored record wins and is loaded back.
+func (b *Broker) deleteSub(ctx context.Context, id string, rev uint64) error {
 	b.mu.Lock()
 	s := b.removeLocked(id)
 	b.mu.Unlock()
@@ -158,42 +161,87 @@ func (b *Broker) deleteSub(id string) error {
 		return nil
 	}
 	b.kickDemand()
-	if s.rec.PullPoint != "" {
-		if err := b.deleteHeld(id); err != nil {
-			return err
-		}
+	err := b.st.Delete(ctx, kindSub, id, rev)
+	if errors.Is(err, storage.ErrConflict) {
+		return b.reloadSub(ctx, id)
 	}
-	return b.st.delete("sub", id)
+	if err != nil {
+		return err
+	}
+	if s.rec.PullPoint != "" {
+		return b.deleteHeld(ctx, id)
+	}
+	return nil
 }
 
-// loadSubs compiles every stored subscription back.
-func (b *Broker) loadSubs() error {
+// reloadSub makes the stored record of subscription id live again, unless
+// it is gone or past its termination time.
+func (b *Broker) reloadSub(ctx context.Context, id string) error {
+	r, err := b.st.Get(ctx, kindSub, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	now := b.now()
-	var stale []string
-	err := b.st.scan("sub", func(id string, val []byte) error {
-		var rec subRecord
-		if err := json.Unmarshal(val, &rec); err != nil {
-			return fmt.Errorf("decoding subscription %s: %w", id, err)
-		}
-		if !rec.Termination.After(now) {
-			stale = append(stale, id)
-			return nil
-		}
-		s, err := compileSub(rec, now)
+	s, err := b.decodeSub(r, now)
+	if err != nil || s == nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.subs[id]; !ok {
+		b.addLocked(s)
+	}
+	return nil
+}
+
+// decodeSub decodes and compiles a stored subscription; nil when it is
+// past its termination time or its filters no longer compile.
+func (b *Broker) decodeSub(r storage.Record, now time.Time) (*subscription, error) {
+	var rec subRecord
+	if err := json.Unmarshal(r.Value, &rec); err != nil {
+		return nil, fmt.Errorf("decoding subscription %s: %w", r.Key, err)
+	}
+	if !rec.Termination.After(now) {
+		return nil, nil
+	}
+	s, err := compileSub(rec, now)
+	if err != nil {
+		b.log.Warn("wsnotify: dropping subscription whose filter no longer compiles", "id", r.Key, "err", err)
+		return nil, nil
+	}
+	s.rev = r.Rev
+	return s, nil
+}
+
+// loadSubs compiles every stored subscription back and deletes the
+// expired ones. b.mu must be held (Open).
+func (b *Broker) loadSubs(ctx context.Context) error {
+	now := b.now()
+	var stale []storage.Record
+	err := b.st.Scan(ctx, kindSub, func(r storage.Record) error {
+		s, err := b.decodeSub(r, now)
 		if err != nil {
-			b.log.Warn("wsnotify: dropping subscription whose filter no longer compiles", "id", id, "err", err)
-			stale = append(stale, id)
+			return err
+		}
+		if s == nil {
+			stale = append(stale, r)
 			return nil
 		}
 		b.addLocked(s)
 		return nil
 	})
-	for _, id := range stale {
-		if err := b.st.delete("sub", id); err != nil {
+	if err != nil {
+		return err
+	}
+	for _, r := range stale {
+		if err := b.st.Delete(ctx, kindSub, r.Key, r.Rev); err != nil && !errors.Is(err, storage.ErrConflict) {
 			return err
 		}
 	}
-	return err
+	return nil
 }
 
 // consumerKey is what MaxSubscriptionsPerConsumer counts: the endpoint the

@@ -1,16 +1,19 @@
 package wsnotify
 
+import "context"
+
 // sweep removes subscriptions and registrations past their termination
 // time (WS-BaseNotification 1.3, 6.1: a subscription ends at its
 // TerminationTime), with their delivery queues, and retries demand
 // reconciliation.
-func (b *Broker) sweep() {
+func (b *Broker) sweep(ctx context.Context) {
 	now := b.now()
-	var subs, regs []string
+	var subs []*subscription
+	var regs []string
 	b.mu.RLock()
-	for id, s := range b.subs {
+	for _, s := range b.subs {
 		if !s.rec.Termination.After(now) {
-			subs = append(subs, id)
+			subs = append(subs, s)
 		}
 	}
 	for id, r := range b.regs {
@@ -19,15 +22,20 @@ func (b *Broker) sweep() {
 		}
 	}
 	b.mu.RUnlock()
-	for _, id := range subs {
-		if err := b.deleteSub(id); err != nil {
+	// The sweep's deletes are not abandoned half-way when Run ends.
+	ctx = context.WithoutCancel(ctx)
+	for _, s := range subs {
+		b.mu.RLock()
+		id, rev := s.rec.ID, s.rev
+		b.mu.RUnlock()
+		if err := b.deleteSub(ctx, id, rev); err != nil {
 			b.log.Error("wsnotify: deleting expired subscription", "id", id, "err", err)
 			continue
 		}
 		b.metrics.expired.Inc()
 	}
 	for _, id := range regs {
-		if err := b.deleteReg(id); err != nil {
+		if err := b.deleteReg(ctx, id); err != nil {
 			b.log.Error("wsnotify: deleting expired registration", "id", id, "err", err)
 		}
 	}
@@ -35,26 +43,15 @@ func (b *Broker) sweep() {
 }
 
 // load restores the persisted state (Open).
-func (b *Broker) load() error {
+func (b *Broker) load(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.loadPullPoints(); err != nil {
-		return err
+	for _, load := range []func(context.Context) error{
+		b.loadPullPoints, b.loadTopics, b.loadSubs, b.loadHeld, b.loadOrphans, b.loadRegs,
+	} {
+		if err := load(ctx); err != nil {
+			return err
+		}
 	}
-	if err := b.loadTopics(); err != nil {
-		return err
-	}
-	if err := b.loadSubs(); err != nil {
-		return err
-	}
-	if err := b.loadHeld(); err != nil {
-		return err
-	}
-	if err := b.countDeadLetters(); err != nil {
-		return err
-	}
-	if err := b.loadOrphans(); err != nil {
-		return err
-	}
-	return b.loadRegs()
+	return nil
 }

@@ -1,9 +1,11 @@
 package wsnotify
 
 import (
+	"context"
 	"testing"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
 )
 
 // TestBroker_OpenTopicSetSurvivesRestart: the topics of an open set come
@@ -22,7 +24,9 @@ func TestBroker_OpenTopicSetSurvivesRestart(t *testing.T) {
 	}
 	e.post(pathBroker, soap.V11, notifyXML("tns:d", "<m:x/>")) // over MaxTopics: dropped
 	n := 0
-	e.b.st.scan("cur", func(string, []byte) error { n++; return nil })
+	if err := e.b.st.Scan(context.Background(), kindCurrent, func(storage.Record) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	if n != 2 {
 		t.Fatalf("got %d retained current messages, want MaxTopics=2", n)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsnotify"
 )
 
@@ -45,7 +46,7 @@ func startNode(name, dir string, log *slog.Logger) (*node, error) {
 		Egress:        egress.Loopback(), // consumers (traders, downstream brokers) are on loopback
 		SweepInterval: time.Second,
 	}
-	n.b, err = wsnotify.Open(db, cfg, wsnotify.Options{Logger: log.With("broker", name)})
+	n.b, err = wsnotify.Open(badgerstore.NewBroker(db, "wsn/"), cfg, wsnotify.Options{Logger: log.With("broker", name)})
 	if err != nil {
 		l.Close()
 		db.Close()

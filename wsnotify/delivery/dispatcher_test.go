@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 type recorder struct {
@@ -49,19 +51,16 @@ func (r *recorder) total(id string) int {
 	return n
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+// waitTimeout bounds the tests' waits for a condition (checkfor.True).
+const waitTimeout = 5 * time.Second
+
+// start returns a running Dispatcher (run).
+func start(t *testing.T, cfg Config, s Sender, h Hooks) *Dispatcher {
+	return run(t, New(cfg, s, h))
 }
 
-func start(t *testing.T, cfg Config, s Sender, h Hooks) *Dispatcher {
-	d := New(cfg, s, h)
+// run runs d until the test ends, and waits for it to stop.
+func run(t *testing.T, d *Dispatcher) *Dispatcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
@@ -76,10 +75,8 @@ func TestDispatcher_DeliversAndBatchesBacklog(t *testing.T) {
 	for range 25 {
 		d.Enqueue("a", &Msg{})
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.Run(ctx)
-	waitFor(t, "25 delivered", func() bool { return r.total("a") == 25 })
+	run(t, d)
+	checkfor.True(t, waitTimeout, "25 delivered", func() bool { return r.total("a") == 25 })
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if got := r.batches["a"]; len(got) != 3 || got[0] != 10 {
@@ -107,7 +104,7 @@ func TestDispatcher_RetriesThenDeadLetters(t *testing.T) {
 	})
 	d.Add("a", Target{}, false)
 	d.Enqueue("a", &Msg{})
-	waitFor(t, "dead letter", func() bool { mu.Lock(); defer mu.Unlock(); return dead == 1 })
+	checkfor.True(t, waitTimeout, "dead letter", func() bool { mu.Lock(); defer mu.Unlock(); return dead == 1 })
 	mu.Lock()
 	defer mu.Unlock()
 	if failed != 3 {
@@ -128,7 +125,7 @@ func TestDispatcher_SlowConsumerDoesNotDelayOthers(t *testing.T) {
 	for range 50 {
 		d.Enqueue("fast", &Msg{})
 	}
-	waitFor(t, "fast consumer served", func() bool { return r.total("fast") == 50 })
+	checkfor.True(t, waitTimeout, "fast consumer served", func() bool { return r.total("fast") == 50 })
 }
 
 func TestDispatcher_PauseKeepsBoundedResumeDelivers(t *testing.T) {
@@ -144,7 +141,7 @@ func TestDispatcher_PauseKeepsBoundedResumeDelivers(t *testing.T) {
 		t.Fatalf("got %d kept while paused, want 3", got)
 	}
 	d.Resume("a")
-	waitFor(t, "backlog delivered", func() bool { return r.total("a") == 3 })
+	checkfor.True(t, waitTimeout, "backlog delivered", func() bool { return r.total("a") == 3 })
 	mu.Lock()
 	defer mu.Unlock()
 	if dropped != 2 {
@@ -159,10 +156,8 @@ func TestDispatcher_RawSendsOneAtATime(t *testing.T) {
 	for range 3 {
 		d.Enqueue("a", &Msg{})
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.Run(ctx)
-	waitFor(t, "3 delivered", func() bool { return r.total("a") == 3 })
+	run(t, d)
+	checkfor.True(t, waitTimeout, "3 delivered", func() bool { return r.total("a") == 3 })
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.batches["a"]) != 3 {

@@ -1,8 +1,9 @@
 package delivery
 
 import (
-	"context"
 	"testing"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // TestDispatcher_BatchBoundedInBytes: a backlog of large messages is sent
@@ -17,10 +18,8 @@ func TestDispatcher_BatchBoundedInBytes(t *testing.T) {
 		d.Enqueue("a", &Msg{Wrapped: big, Payload: big})
 	}
 	d.Enqueue("a", &Msg{Wrapped: make([]byte, 2*maxBatchBytes)})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.Run(ctx)
-	waitFor(t, "5 delivered", func() bool { return r.total("a") == 5 })
+	run(t, d)
+	checkfor.True(t, waitTimeout, "5 delivered", func() bool { return r.total("a") == 5 })
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, n := range r.batches["a"] {
