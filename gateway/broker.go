@@ -91,6 +91,9 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 		Logger:     g.log.With("component", "wsnotify"),
 		Registerer: g.reg,
 		Prefix:     brokerPrefix,
+		// Consumers may be https, with the egress CA bundle and client
+		// certificate.
+		TLSClientConfig: g.tls.egress,
 	})
 	if err != nil {
 		return fmt.Errorf("opening broker: %w", err)

@@ -108,6 +108,7 @@ func (c *Config) Validate() error {
 		s.validate(&p, path)
 	}
 	validateBroker(&p, c)
+	validateTLS(&p, c) // tls.go
 	return p.err()
 }
 
