@@ -30,6 +30,9 @@ type Config struct {
 	Broker *wsnotify.Config
 	// TLS, when set, makes the listener serve HTTPS (tls.go); nil: HTTP.
 	TLS *TLSConfig
+	// Security holds the users and WS-Security bounds that services with
+	// a security section use (security.go).
+	Security SecurityConfig
 	// BackendTLS is how https backends are reached (health checks
 	// included); EgressTLS how https consumers, callbacks and reply
 	// addresses are. Nil: the system roots, no client certificate.
@@ -65,6 +68,10 @@ type ServiceConfig struct {
 	// WS-Reliability 1.1 requests are stored, acknowledged and delivered
 	// later (reliable.go). It needs Options.DB. Nil: not reliable.
 	Reliable *ReliableConfig
+	// Security, when set, checks callers: WS-Security UsernameToken and
+	// Timestamp, client certificates, and who may call which operation
+	// (security.go). Nil: the gateway leaves wsse:Security to the backend.
+	Security *ServiceSecurity
 }
 
 // KeyConfig says how the partition key is taken from a request.

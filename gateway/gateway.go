@@ -52,6 +52,7 @@ type Gateway struct {
 	handler      http.Handler
 	broker       *wsnotify.Broker // nil without Config.Broker; see broker.go
 	tls          *tlsFiles        // the TLS material; see tls.go
+	sec          *security        // nil when no service has a security section; see security.go
 	rel          *reliables       // the reliable services' drivers; see reliable.go
 	serving      atomic.Bool      // set while Serve accepts connections
 	closeOnce    sync.Once
@@ -94,6 +95,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		}
 		g.services = append(g.services, s)
 		g.byName[sc.Name] = s
+	}
+	if err := g.newSecurity(); err != nil {
+		g.Close()
+		return nil, err
 	}
 	m, err := newMetrics(g.reg, g)
 	if err != nil {

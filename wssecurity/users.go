@@ -139,3 +139,16 @@ func (u *Users) CertificateIdentity(subject string) Identity {
 	}
 	return Identity{Name: subject, Method: ByCertificate, Subject: subject}
 }
+
+// Any reports whether some user satisfies f.
+func (u *Users) Any(f func(User) bool) bool {
+	if u == nil {
+		return false
+	}
+	for _, us := range u.byName {
+		if f(us.User) {
+			return true
+		}
+	}
+	return false
+}
