@@ -12,6 +12,7 @@ require (
 	github.com/rabbitmq/amqp091-go v1.10.0
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.59.0
+	golang.org/x/term v0.48.0
 )
 
 require (

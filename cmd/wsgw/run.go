@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 )
@@ -25,6 +26,8 @@ Usage:
                                   serve the kit's test service (SOAP 1.2 collection, WS-A echo/notify)
   wsgw bench durable|wsrm [--amqp URL] [--messages N] [--concurrency C] [--json]
                                   measure durable enqueue (side by side with RabbitMQ), the WS-RM path
+  wsgw passwd [--bcrypt] < password
+                                  hash a password for the users file (argon2id, or bcrypt)
   wsgw version                    print the version
 
 Run "wsgw <command> -h" for a command's flags.
@@ -48,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdConformance(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "passwd":
+		return cmdPasswd(os.Stdin, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

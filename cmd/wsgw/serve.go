@@ -20,7 +20,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "wsgw.yaml", "config file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: wsgw serve [--config wsgw.yaml]\n\nRuns the gateway. The config file format is in README.md.")
+		fmt.Fprintln(stderr, "Usage: wsgw serve [--config wsgw.yaml]\n\nRuns the gateway. The config file format is in README.md.\n"+
+			"SIGHUP reloads the TLS certificates and keys and the users file; SIGINT or SIGTERM stops.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -41,6 +42,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	cfg := fc.toGateway(filepath.Dir(*configPath))
+	usersPath := fc.usersPath(filepath.Dir(*configPath))
+	if cfg.Security.Users, err = loadUsers(usersPath); err != nil {
+		fmt.Fprintln(stderr, "wsgw:", err)
+		return 2
+	}
 	if cfg.Listen == "" {
 		cfg.Listen = gateway.DefaultListen
 	}
@@ -72,6 +78,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	defer gw.Close()
+	stopReload := reloadOnSIGHUP(ctx, gw, usersPath, log) // reload.go
+	defer stopReload()
 	log.Info("wsgw serving", "listen", ln.Addr().String(), "services", len(cfg.Services))
 	if err := gw.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "wsgw:", err)
