@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/internal/testpki"
+	"github.com/wsgw/wsgw/wsnotify"
 )
 
 // httpsClient trusts ca and presents cert (nil: none). Each client has its
@@ -236,5 +238,51 @@ func TestTLS_Validate(t *testing.T) {
 	}
 	if got := good.withDefaults().PublicURL; !strings.HasPrefix(got, "https://") {
 		t.Errorf("default public URL with TLS: got %s, want https://", got)
+	}
+}
+
+// The broker delivers to an https consumer that wants a client
+// certificate, with the egress CA bundle and certificate.
+func TestTLS_EgressToHTTPSConsumer(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	consumerCert := ca.Server(t, dir, "consumer")
+	gwClient := ca.Client(t, dir, "gateway")
+	got := make(chan string, 4)
+	consumer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if len(r.TLS.PeerCertificates) > 0 {
+			got <- r.TLS.PeerCertificates[0].Subject.CommonName + " " + string(b)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	pair, err := tls.X509KeyPair(consumerCert.CertPEM, consumerCert.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumer.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+	consumer.StartTLS()
+	t.Cleanup(consumer.Close)
+
+	url, _ := brokerGateway(t, wsnotify.Config{Egress: egress.Loopback()}, func(c *Config) {
+		c.EgressTLS = &ClientTLSConfig{CAFiles: []string{ca.File}, CertFile: gwClient.CertFile, KeyFile: gwClient.KeyFile}
+	})
+	sub := postWSN(t, url+"/wsn/NotificationBroker", `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>`+consumer.URL+
+		`</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe>`)
+	if sub.status != http.StatusOK {
+		t.Fatalf("Subscribe: got %d %s", sub.status, sub.body)
+	}
+	n := postWSN(t, url+"/wsn/NotificationBroker", `<wsnt:Notify><wsnt:NotificationMessage><wsnt:Topic Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple">tns:quotes</wsnt:Topic>`+
+		`<wsnt:Message><q xmlns="urn:msg">ACME 42</q></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`)
+	if n.status != http.StatusAccepted {
+		t.Fatalf("Notify: got %d %s", n.status, n.body)
+	}
+	select {
+	case s := <-got:
+		if !strings.HasPrefix(s, "gateway ") || !strings.Contains(s, "ACME 42") {
+			t.Errorf("consumer got %q, want the notification from the gateway's certificate", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the https consumer received nothing")
 	}
 }
