@@ -251,11 +251,7 @@ func TestSecurity_Validate(t *testing.T) {
 		return []ServiceConfig{s}
 	}
 	digestOnly := []string{PasswordTypeDigest}
-	cases := []struct {
-		name string
-		cfg  Config
-		want []string
-	}{
+	cases := []validateCase{
 		{"token required, no users", Config{Services: svc(ServiceSecurity{RequireUsernameToken: true})},
 			[]string{"services[0].security.requireUsernameToken: no users"}},
 		{"unknown user and group", Config{Security: SecurityConfig{Users: users}, Services: svc(ServiceSecurity{
@@ -276,18 +272,7 @@ func TestSecurity_Validate(t *testing.T) {
 		{"negative bounds", Config{Security: SecurityConfig{Config: wssecurity.Config{MaxAge: -1}}},
 			[]string{"security.maxAge: negative"}},
 	}
-	for _, tc := range cases {
-		err := tc.cfg.Validate()
-		if err == nil {
-			t.Errorf("%s: got no error", tc.name)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: got\n%v\nwant %q", tc.name, err, w)
-			}
-		}
-	}
+	wantValidateErrors(t, cases) // tls_test.go
 	// An operation the WSDL does not have is refused by New.
 	cfg := Config{Security: SecurityConfig{Users: users}, Services: svc(ServiceSecurity{
 		Operations: map[string]wssecurity.Rule{"Nope": {Users: []string{"alice"}}}})}

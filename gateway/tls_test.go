@@ -204,11 +204,7 @@ func TestTLS_Validate(t *testing.T) {
 	ca := testpki.NewCA(t, dir, "root")
 	a := ca.Server(t, dir, "a")
 	b := ca.Server(t, dir, "b")
-	cases := []struct {
-		name string
-		cfg  Config
-		want []string
-	}{
+	cases := []validateCase{
 		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"tls.certFile: certificate"}},
 		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"tls.certFile: reading certificate"}},
 		{"no key", Config{TLS: &TLSConfig{CertFile: a.CertFile}}, []string{"tls: certFile and keyFile are both required"}},
@@ -220,18 +216,7 @@ func TestTLS_Validate(t *testing.T) {
 		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"backendTLS: certFile and keyFile go together"}},
 		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"egressTLS.certFile"}},
 	}
-	for _, tc := range cases {
-		err := tc.cfg.Validate()
-		if err == nil {
-			t.Errorf("%s: got no error", tc.name)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: got %v, want %q", tc.name, err, w)
-			}
-		}
-	}
+	wantValidateErrors(t, cases)
 	good := Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{ca.File}, ClientAuth: ClientAuthOptional}}
 	if err := good.Validate(); err != nil {
 		t.Errorf("good config: %v", err)
@@ -284,5 +269,29 @@ func TestTLS_EgressToHTTPSConsumer(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the https consumer received nothing")
+	}
+}
+
+// validateCase is a configuration Validate must refuse with every error in
+// want (substrings).
+type validateCase struct {
+	name string
+	cfg  Config
+	want []string
+}
+
+func wantValidateErrors(t *testing.T, cases []validateCase) {
+	t.Helper()
+	for _, tc := range cases {
+		err := tc.cfg.Validate()
+		if err == nil {
+			t.Errorf("%s: got no error", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: got\n%v\nwant %q", tc.name, err, w)
+			}
+		}
 	}
 }

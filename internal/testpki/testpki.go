@@ -34,28 +34,11 @@ type CA struct {
 // NewCA makes a CA named cn and writes its certificate to dir.
 func NewCA(t testing.TB, dir, cn string) *CA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial.Add(1)),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"wsgw-test"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := &CA{Cert: cert, key: key, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	tmpl := template(cn)
+	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
+	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+	cert, certPEM, key, _ := create(t, tmpl, nil)
+	ca := &CA{Cert: cert, key: key, CertPEM: certPEM}
 	ca.File = write(t, filepath.Join(dir, cn+"-ca.pem"), ca.CertPEM)
 	return ca
 }
@@ -75,7 +58,7 @@ type Leaf struct {
 }
 
 // Server issues a server certificate for 127.0.0.1, ::1 and localhost,
-// subject CN=cn, written to dir as cn.pem and cn-key.pem.
+// subject CN=cn,O=wsgw-test, written to dir as cn.pem and cn-key.pem.
 func (ca *CA) Server(t testing.TB, dir, cn string) *Leaf {
 	return ca.issue(t, dir, cn, x509.ExtKeyUsageServerAuth)
 }
@@ -87,23 +70,43 @@ func (ca *CA) Client(t testing.TB, dir, cn string) *Leaf {
 
 func (ca *CA) issue(t testing.TB, dir, cn string, usage x509.ExtKeyUsage) *Leaf {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"wsgw-test"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-	}
+	tmpl := template(cn)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{usage}
 	if usage == x509.ExtKeyUsageServerAuth {
 		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 		tmpl.DNSNames = []string{"localhost"}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
+	cert, certPEM, _, keyPEM := create(t, tmpl, ca)
+	l := &Leaf{Cert: cert, CertPEM: certPEM, KeyPEM: keyPEM}
+	l.CertFile = write(t, filepath.Join(dir, cn+".pem"), l.CertPEM)
+	l.KeyFile = write(t, filepath.Join(dir, cn+"-key.pem"), l.KeyPEM)
+	return l
+}
+
+// template is a certificate valid from an hour ago for a day, named cn.
+func template(cn string) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber: big.NewInt(serial.Add(1)),
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"wsgw-test"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+	}
+}
+
+// create makes a key and the certificate of tmpl for it, signed by
+// parent (nil: self-signed).
+func create(t testing.TB, tmpl *x509.Certificate, parent *CA) (*x509.Certificate, []byte, *ecdsa.PrivateKey, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, signerKey := tmpl, key
+	if parent != nil {
+		signer, signerKey = parent.Cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,12 +118,8 @@ func (ca *CA) issue(t testing.TB, dir, cn string, usage x509.ExtKeyUsage) *Leaf 
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &Leaf{Cert: cert,
-		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})}
-	l.CertFile = write(t, filepath.Join(dir, cn+".pem"), l.CertPEM)
-	l.KeyFile = write(t, filepath.Join(dir, cn+"-key.pem"), l.KeyPEM)
-	return l
+	return cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), key,
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
 }
 
 // Install writes l's certificate and key over the files at certFile and
