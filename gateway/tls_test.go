@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,11 +169,11 @@ func TestTLS_BackendWithClientCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var peer string
+	var peer atomic.Value // the CommonName of the last client certificate; handshakes run concurrently
 	b.srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) > 0 {
-				peer = cs.PeerCertificates[0].Subject.CommonName
+				peer.Store(cs.PeerCertificates[0].Subject.CommonName)
 			}
 			return nil
 		}}
@@ -187,8 +188,8 @@ func TestTLS_BackendWithClientCertificate(t *testing.T) {
 	if r.status != http.StatusOK || b.calls.Load() != 1 {
 		t.Fatalf("through an https backend: got %d after %d calls, want 200 after 1\n%s", r.status, b.calls.Load(), r.body)
 	}
-	if peer != "gateway" {
-		t.Errorf("backend saw client certificate %q, want gateway", peer)
+	if got := peer.Load(); got != "gateway" {
+		t.Errorf("backend saw client certificate %v, want gateway", got)
 	}
 
 	// Without the CA bundle the backend's certificate is not trusted.
