@@ -43,7 +43,8 @@ func (p *Policy) DialContext(ctx context.Context, network, addr string) (net.Con
 }
 
 // Transport returns a new *http.Transport that dials through the policy,
-// never uses a proxy, and keeps idle connections for reuse. Share one per
+// never uses a proxy, speaks TLS with p.TLSClientConfig, and keeps idle
+// connections for reuse. Share one per
 // component: connections are pooled per transport.
 func (p *Policy) Transport() *http.Transport {
 	return &http.Transport{
@@ -55,6 +56,7 @@ func (p *Policy) Transport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
+		TLSClientConfig:       p.TLSClientConfig,
 	}
 }
 

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -67,6 +68,10 @@ type Policy struct {
 	ports   []int
 	// Resolver used by Check; net.DefaultResolver when nil.
 	Resolver Resolver
+	// TLSClientConfig is the TLS configuration of Transport (CA bundle,
+	// client certificate); nil: the system roots and no client
+	// certificate.
+	TLSClientConfig *tls.Config
 }
 
 // New compiles c; the error lists every invalid entry with its field path.

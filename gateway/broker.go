@@ -92,6 +92,9 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 	b, err := wsnotify.Open(st, g.cfg.brokerConfig(), wsnotify.Options{
 		Logger:     g.log.With("component", "wsnotify"),
 		Registerer: g.reg,
+		// Consumers may be https, with the egress CA bundle and client
+		// certificate.
+		TLSClientConfig: g.tls.egress,
 	})
 	if err != nil {
 		return fmt.Errorf("opening broker: %w", err)

@@ -27,8 +27,9 @@ const (
 )
 
 // brokerGateway serves a gateway with a broker (and no services) on a
-// loopback port until the test ends.
-func brokerGateway(t *testing.T, bc wsnotify.Config) (url string, g *Gateway) {
+// loopback port until the test ends; with changes the configuration
+// further.
+func brokerGateway(t *testing.T, bc wsnotify.Config, with ...func(*Config)) (url string, g *Gateway) {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(filepath.Join(t.TempDir(), "db")).WithLogger(nil))
 	if err != nil {
@@ -40,6 +41,9 @@ func brokerGateway(t *testing.T, bc wsnotify.Config) (url string, g *Gateway) {
 	}
 	url = "http://" + ln.Addr().String()
 	cfg := Config{PublicURL: url, Broker: &bc}
+	for _, f := range with {
+		f(&cfg)
+	}
 	g, err = New(context.Background(), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db})
 	if err != nil {
 		ln.Close()

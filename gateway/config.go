@@ -14,7 +14,7 @@ import (
 // lives in cmd/wsgw). Zero fields take documented defaults.
 type Config struct {
 	Listen          string        // default "127.0.0.1:8080"
-	PublicURL       string        // base URL clients use, e.g. "https://gw.example.com"; default "http://" + Listen
+	PublicURL       string        // base URL clients use, e.g. "https://gw.example.com"; default "http://" (with TLS "https://") + Listen
 	TrustedProxies  []string      // CIDRs (or single IPs) whose X-Forwarded-Host/-Proto are honoured for ?wsdl
 	ShutdownTimeout time.Duration // drain deadline; default 15s
 	Limits          xmldoc.Limits // request envelope limits
@@ -28,6 +28,15 @@ type Config struct {
 	// (broker.go); it needs Options.DB. Its PublicURL defaults to the
 	// gateway's, its Limits to the gateway's. Nil: no broker.
 	Broker *wsnotify.Config
+	// TLS, when set, makes the listener serve HTTPS (tls.go); nil: HTTP.
+	TLS *TLSConfig
+	// Security holds the users and WS-Security bounds that services with
+	// a security section use (security.go).
+	Security SecurityConfig
+	// BackendTLS is how https backends are reached (health checks
+	// included); EgressTLS how https consumers, callbacks and reply
+	// addresses are. Nil: the system roots, no client certificate.
+	BackendTLS, EgressTLS *ClientTLSConfig
 }
 
 // ServiceConfig configures one service at /services/{Name}.
@@ -59,6 +68,10 @@ type ServiceConfig struct {
 	// WS-Reliability 1.1 requests are stored, acknowledged and delivered
 	// later (reliable.go). It needs Options.DB. Nil: not reliable.
 	Reliable *ReliableConfig
+	// Security, when set, checks callers: WS-Security UsernameToken and
+	// Timestamp, client certificates, and who may call which operation
+	// (security.go). Nil: the gateway leaves wsse:Security to the backend.
+	Security *ServiceSecurity
 }
 
 // KeyConfig says how the partition key is taken from a request.
@@ -105,7 +118,11 @@ func (c Config) withDefaults() Config {
 		c.Listen = DefaultListen
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Listen
+		scheme := "http://"
+		if c.TLS != nil {
+			scheme = "https://"
+		}
+		c.PublicURL = scheme + c.Listen
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.ShutdownTimeout == 0 {

@@ -15,8 +15,9 @@ import (
 // decision is what the gateway decided about one request before
 // forwarding it.
 type decision struct {
-	msg   *soap.Message // the request, read once
-	out   payload       // what is forwarded: slices of msg.Doc.Raw()
+	msg   *soap.Message   // the request, read once
+	addr  soap.Addressing // its WS-Addressing properties, for faults
+	out   payload         // what is forwarded: slices of msg.Doc.Raw()
 	op    *wsdl.Operation
 	opCfg OperationConfig
 	key   string // partition key; "" when the request has none
@@ -64,9 +65,9 @@ func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, 
 		return nil, v, relate(addrErr, addr)
 	}
 	if s.isReliable(msg) {
-		return &decision{msg: msg, op: reliableOp, reliable: true}, v, nil
+		return &decision{msg: msg, addr: addr, op: reliableOp, reliable: true}, v, nil
 	}
-	d := &decision{msg: msg, out: forwardedPayload(msg, s.understood)}
+	d := &decision{msg: msg, addr: addr, out: forwardedPayload(msg, s.understood)}
 	if d.op, err = s.lookup(msg, action, addr); err != nil {
 		return nil, v, relate(err, addr)
 	}

@@ -33,6 +33,31 @@
 // relay="true") is removed from what it forwards (2.7.2), by forwarding
 // the request's bytes around the block, never re-serialising them.
 //
+// # Callers: WS-Security, client certificates, access rules
+//
+// A service with a security section (ServiceConfig.Security, security.go)
+// has its callers checked after the operation is known and before the
+// request is forwarded or taken by the reliable driver: the wsse:Security
+// header targeted at the gateway (no role, or role next) is read and its
+// UsernameToken and Timestamp verified by package wssecurity (WS-Security
+// 1.1, UsernameToken Profile 1.1) against Config.Security's users; a TLS
+// client certificate the listener verified (Config.TLS.ClientCAFiles) is
+// an identity too. The operation's rule (or the service's) must allow one
+// of the caller's identities. The consumed Security header is removed from
+// what is forwarded unless ForwardSecurityHeader says to pass it on
+// (choice: removed by default; reliable requests keep it for now). A
+// service without a security section leaves wsse:Security to the backend,
+// as before.
+//
+// # TLS
+//
+// With Config.TLS the listener serves HTTPS; with ClientCAFiles it asks
+// for client certificates (required, or optional for services to demand).
+// ReloadTLS (SIGHUP in wsgw serve) swaps certificate, key and client CAs
+// for new handshakes; open connections go on. Config.BackendTLS and
+// EgressTLS give the CA bundle and client certificate for https backends
+// and for consumers and callbacks (tls.go).
+//
 // # Failover and retries
 //
 // A try that fails is retried on another replica of the same partition only
@@ -60,6 +85,12 @@
 //	wsa:ActionNotSupported    Sender    400 (1.1: 500)     wsa:Action present and no operation matches
 //	wsgw:OperationNotFound    Sender    400 (1.1: 500)     no operation, or SOAPAction and body disagree
 //	wsgw:PartitionKeyMissing  Sender    400 (1.1: 500)     no key, and KeyConfig.Missing is "reject"
+//	wsse:InvalidSecurity      Sender    400 (1.1: 500)     a required Security header part missing, or malformed
+//	wsse:InvalidSecurityToken Sender    400 (1.1: 500)     a malformed UsernameToken
+//	wsse:UnsupportedSecurityToken Sender 400 (1.1: 500)    a password type the service does not accept
+//	wsse:MessageExpired       Sender    400 (1.1: 500)     a stale or future Created, an expired Timestamp
+//	wsse:FailedAuthentication Sender    400 (1.1: 500)     bad credentials, a replay, a missing client certificate, or a caller the rules refuse
+//	wsgw:NonceCacheFull       Receiver  503 + Retry-After  the caller's share of the replay cache is used up
 //	wsgw:NoRoute              Receiver  503 + Retry-After  no available replica in the partition
 //	wsgw:BackendUnavailable   Receiver  500                every permitted try failed
 //	wsgw:BackendTimeout       Receiver  500                the last permitted try timed out

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wssecurity"
 )
 
 // guessVersion names the SOAP version a request's Content-Type suggests,
@@ -35,6 +36,10 @@ func writeFault(w http.ResponseWriter, err error, hint soap.Version) {
 	var f *soap.Fault
 	if !errors.As(err, &f) {
 		f = soap.Receiver("internal gateway error").WithCause(err)
+	}
+	var ra *wssecurity.RetryAfterError
+	if errors.As(err, &ra) {
+		retryAfter(w, ra.After)
 	}
 	f.WriteHTTP(w, f.VersionOr(hint))
 }

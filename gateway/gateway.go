@@ -51,6 +51,8 @@ type Gateway struct {
 	bufs         sync.Pool // *[]byte copy buffers for relaying replies
 	handler      http.Handler
 	broker       *wsnotify.Broker // nil without Config.Broker; see broker.go
+	tls          *tlsFiles        // the TLS material; see tls.go
+	sec          *security        // nil when no service has a security section; see security.go
 	rel          *reliables       // the reliable services' drivers; see reliable.go
 	serving      atomic.Bool      // set while Serve accepts connections
 	closeOnce    sync.Once
@@ -77,6 +79,9 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		g.trusted = append(g.trusted, p)
 	}
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	if err := g.loadTLS(); err != nil {
+		return nil, err
+	}
 	g.newClients()
 	var err error
 	if g.read, err = queueing.NewStage(g.cfg.ReadStage); err != nil {
@@ -90,6 +95,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		}
 		g.services = append(g.services, s)
 		g.byName[sc.Name] = s
+	}
+	if err := g.newSecurity(); err != nil {
+		g.Close()
+		return nil, err
 	}
 	m, err := newMetrics(g.reg, g)
 	if err != nil {
@@ -111,7 +120,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 
 // newClients builds the backend transport: no proxy from the environment,
 // no transparent decompression (replies are relayed unchanged), no
-// redirects followed (a redirect is relayed, never re-sent).
+// redirects followed (a redirect is relayed, never re-sent), TLS as
+// Config.BackendTLS says.
 func (g *Gateway) newClients() {
 	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	g.transport = &http.Transport{
@@ -122,6 +132,7 @@ func (g *Gateway) newClients() {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
+		TLSClientConfig:       g.tls.backend,
 	}
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	g.client = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
@@ -147,7 +158,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	g.serving.Store(true)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- g.serve(srv, ln) }() // tls.go
 	g.log.Info("serving", "addr", ln.Addr().String(), "public", g.cfg.PublicURL)
 	select {
 	case err := <-errc:

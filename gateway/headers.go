@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wssecurity"
 )
 
 // hopByHop are the connection-specific header fields a proxy must not
@@ -96,9 +97,11 @@ func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
 
 // understood reports whether the gateway accepts a mandatory header block
 // named n for service s: the WS-Addressing message addressing headers, which
-// it reads, and the service's UnderstoodHeaders.
+// it reads, wsse:Security when the service has a security section (which
+// checks it, security.go), and the service's UnderstoodHeaders.
 func (s *service) understood(n xml.Name) bool {
-	return soap.IsAddressingHeader(n) || s.understands[n]
+	return soap.IsAddressingHeader(n) || s.understands[n] ||
+		s.cfg.Security != nil && wssecurity.IsSecurityHeader(n)
 }
 
 // parseClark parses "{namespace}local".

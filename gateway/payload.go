@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"slices"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
 // payload is the request as forwarded: slices of the bytes read from the
@@ -42,13 +44,16 @@ func (p payload) Reader() io.Reader {
 // SOAP 1.2 relay="true" asks for it to be relayed (2.7.2, Table 3); SOAP
 // 1.1 (4.2.2) says such an entry must not be forwarded. Blocks without a
 // role are the ultimate receiver's, the backend's, and go through untouched,
-// as do blocks for roles the gateway does not play.
-func forwardedPayload(msg *soap.Message, understood func(xml.Name) bool) payload {
+// as do blocks for roles the gateway does not play. The consumed blocks
+// (a wsse:Security header the gateway checked, security.go) are removed
+// too.
+func forwardedPayload(msg *soap.Message, understood func(xml.Name) bool, consumed ...xmldoc.Element) payload {
 	raw := msg.Doc.Raw()
 	var p payload
 	from := 0
 	for _, h := range msg.Headers {
-		if !h.Targeted(false) || understood(h.Name) || h.Relay {
+		notForwarded := h.Targeted(false) && !understood(h.Name) && !h.Relay
+		if !notForwarded && !slices.Contains(consumed, h.Element) {
 			continue
 		}
 		start, end := h.Element.Span()

@@ -168,6 +168,7 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 		if err != nil {
 			return fmt.Errorf("%s.egress: %w", path, err)
 		}
+		pol.TLSClientConfig = g.tls.egress
 		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name)
 		var backend driver.Backend = &clusterBackend{g: g, s: s}
 		client := pol.Client(nil, cfg.DeliveryTimeout)

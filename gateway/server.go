@@ -123,6 +123,9 @@ func (g *Gateway) readRequest(s *service, w http.ResponseWriter, r *http.Request
 	// tells the server not to reuse a connection with an unread body.
 	body := http.MaxBytesReader(w, r.Body, s.limits.MaxBytes+1)
 	d, v, err := s.decide(r.Header, body, r.ContentLength)
+	if err == nil {
+		err = g.authorize(s, r, d) // security.go
+	}
 	if err != nil { // every decision fault is about the request
 		writeFault(w, err, v)
 		return nil, outcomeClientFault

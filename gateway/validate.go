@@ -108,6 +108,8 @@ func (c *Config) Validate() error {
 		s.validate(&p, path)
 	}
 	validateBroker(&p, c)
+	validateTLS(&p, c)      // tls.go
+	validateSecurity(&p, c) // security.go
 	return p.err()
 }
 

@@ -15,6 +15,15 @@
 // that used to pass falsely, of extension cases and of a suite without an
 // endpoint are checked.
 //
+// WS-Security UsernameToken (wsse_test.go): a StockQuote behind a gateway
+// that requires one, called with zeep's own zeep.wsse.username.UsernameToken
+// (PasswordText, PasswordDigest, PasswordDigest with a wsu:Timestamp;
+// testdata/zeep_wsse_client.py) and with PHP's SoapClient carrying a
+// hand-built Security SoapHeader (php-cli, php-soap;
+// testdata/php_wsse_client.php), over SOAP 1.1 and 1.2: accepted with the
+// right password, wsse:FailedAuthentication with a wrong one,
+// wsse:InvalidSecurity without a token.
+//
 // With gSOAP (gsoap, libgsoap-dev): a C client generated from the Orders
 // WSDL and linked with gSOAP's WS-RM plugin sends a WS-RM 1.2 sequence of
 // SubmitOrder messages through the gateway over SOAP 1.1 and 1.2, once with

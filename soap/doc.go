@@ -15,6 +15,9 @@
 //     7.5.2.2 HTTP status of faults.
 //   - WS-I Basic Profile 1.1: R1011 (nothing after Body), R1109/R2744
 //     (SOAPAction), R1113 (400 for malformed HTTP requests).
+//   - OASIS WSS SOAP Message Security 1.1 (1 February 2006): 12, the fault
+//     codes (Table 7), in the fault table; package wssecurity reads the
+//     Security header.
 //   - WS-Addressing 1.0 Core and SOAP Binding (W3C Rec. 9 May 2006): Core 3
 //     (properties, defaults), SOAP Binding 2-3 (headers, targeting) and 6
 //     (faults); the 2004/08 member submission namespace is read too.
@@ -47,7 +50,8 @@
 // tells it whose fault it is, and the subcode is not lost. Specs whose
 // SOAP 1.1 binding says otherwise set Fault.SubcodeFaultcode: then the
 // outermost subcode is the faultcode (WS-Addressing 1.0 SOAP Binding 6:
-// wsa:InvalidAddressingHeader; WS-ReliableMessaging 1.2, 4), the inner
+// wsa:InvalidAddressingHeader; WS-ReliableMessaging 1.2, 4; WS-Security
+// 1.1 SOAP Message Security 12: wsse:FailedAuthentication), the inner
 // subcodes (wsa:InvalidCardinality) are not written, and the detail of a
 // WS-Addressing fault goes in a wsa:FaultDetail header block. Message.Fault
 // reads both forms back. The golden files in testdata/faults pin them.
@@ -79,7 +83,8 @@
 //   - ReadAddressing: the WS-Addressing properties; CheckAction compares
 //     them with the HTTP action.
 //   - Faults: Sender, Receiver, VersionMismatch, MustUnderstand, NewFault
-//     (wsgw subcodes, faultcodes.go holds the one table), the WS-Addressing
+//     (wsgw and WS-Security 1.1 subcodes, faultcodes.go holds the one
+//     table), the WS-Addressing
 //     constructors (InvalidAddressingHeader, InvalidCardinality,
 //     MessageAddressingHeaderRequired, ActionNotSupported,
 //     DestinationUnreachable), Fault.WithAddressing for the reply headers;

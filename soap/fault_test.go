@@ -41,6 +41,8 @@ func faultCases() map[string]*Fault {
 		"wsa_with_addressing":          ActionNotSupported(V11, WSANS, "urn:x").WithAddressing(Addressing{NS: WSANS, MessageID: "urn:uuid:1"}),
 		"zero":                         {},
 		"wsa_invalid_foreign_header":   InvalidAddressingHeader(V11, WSANS, xml.Name{Space: "urn:ext", Local: "Thing"}, "InvalidEPR"),
+		"wsse_failed_authentication":   NewFault(V12, WSSEFailedAuthentication, ""),
+		"wsse_invalid_security_token":  NewFault(V11, WSSEInvalidSecurityToken, "wsse:UsernameToken has no wsse:Username"),
 	}
 }
 
@@ -186,9 +188,36 @@ func TestFault_VersionOr(t *testing.T) {
 func TestNewFault_TableIsComplete(t *testing.T) {
 	for _, n := range []xml.Name{FaultBusy, FaultOutcomeUnknown, FaultNoRoute, FaultBackendUnavailable,
 		FaultBackendTimeout, FaultPartitionKeyMissing, FaultOperationNotFound, FaultLimitExceeded,
-		FaultMalformedMessage, FaultUnsupportedMediaType} {
-		if _, ok := wsgwFaults[n]; !ok {
-			t.Errorf("subcode %s has no row in wsgwFaults", n.Local)
+		FaultMalformedMessage, FaultUnsupportedMediaType, FaultNonceCacheFull,
+		WSSEUnsupportedSecurityToken, WSSEUnsupportedAlgorithm, WSSEInvalidSecurity, WSSEInvalidSecurityToken,
+		WSSEFailedAuthentication, WSSEFailedCheck, WSSESecurityTokenUnavailable, WSSEMessageExpired} {
+		if _, ok := faultTable[n]; !ok {
+			t.Errorf("subcode %s has no row in faultTable", n.Local)
 		}
+	}
+}
+
+// TestNewFault_WSSecurity checks the WS-Security 1.1 form (SOAP Message
+// Security 1.1, 12): the spec's fault string leads the reason, SOAP 1.1
+// carries the code as the faultcode, SOAP 1.2 as the Subcode of Sender.
+func TestNewFault_WSSecurity(t *testing.T) {
+	f := NewFault(V11, WSSEMessageExpired, "wsu:Created is 10m0s old")
+	if want := "The message has expired: wsu:Created is 10m0s old"; f.Reason != want {
+		t.Errorf("reason: got %q, want %q", f.Reason, want)
+	}
+	m11 := string(f.Marshal(V11))
+	if !bytes.Contains([]byte(m11), []byte(`<faultcode>wsse:MessageExpired</faultcode>`)) ||
+		!bytes.Contains([]byte(m11), []byte(`xmlns:wsse="`+WSSENS+`"`)) {
+		t.Errorf("SOAP 1.1: got %s, want faultcode wsse:MessageExpired with wsse declared", m11)
+	}
+	m12 := string(f.Marshal(V12))
+	if !bytes.Contains([]byte(m12), []byte(`<env:Value>env:Sender</env:Value><env:Subcode><env:Value>wsse:MessageExpired</env:Value>`)) {
+		t.Errorf("SOAP 1.2: got %s, want Sender with Subcode wsse:MessageExpired", m12)
+	}
+	if got := f.HTTPStatus(V12); got != http.StatusBadRequest {
+		t.Errorf("SOAP 1.2 status: got %d, want 400", got)
+	}
+	if got := NewFault(V12, WSSEFailedAuthentication, "").Reason; got != "The security token could not be authenticated or authorized" {
+		t.Errorf("empty reason: got %q, want the spec's fault string alone", got)
 	}
 }

@@ -272,6 +272,8 @@ func wellKnownPrefix(space string) string {
 		return "wsa"
 	case FaultNS:
 		return "wsgw"
+	case WSSENS:
+		return "wsse"
 	}
 	return ""
 }

@@ -19,7 +19,7 @@ import (
 //   - SOAP 1.1: a faultcode in the envelope namespace gives Code (Client ->
 //     Sender, Server -> Receiver; "Client.X" dot notation keeps its first
 //     part); any other faultcode is taken as the outermost subcode (see
-//     doc.go), with the code of its row in the wsgw table, Sender for a
+//     doc.go), with the code of its row in the fault table, Sender for a
 //     WS-Addressing one, else Receiver. faultstring, faultactor and detail
 //     give Reason, Role and Detail.
 //

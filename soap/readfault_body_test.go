@@ -46,16 +46,19 @@ func TestMessageFault_RoundTrip(t *testing.T) {
 }
 
 // code11Read is the code a fault has after a trip through version v: SOAP
-// 1.1 has no DataEncodingUnknown, and a foreign subcode as faultcode loses
-// the code (Receiver is assumed).
+// 1.1 has no DataEncodingUnknown, and a subcode as faultcode that is
+// neither WS-Addressing's nor in the fault table loses the code (Receiver
+// is assumed).
 func code11Read(f *Fault, v Version) Code {
 	switch {
 	case v == V12:
 		return f.code()
 	case f.Code == CodeDataEncodingUnknown:
 		return CodeSender
-	case f.SubcodeFaultcode && len(f.Subcodes) > 0 && f.Subcodes[0].Space != FaultNS && !isWSA(f.Subcodes[0].Space):
-		return CodeReceiver
+	case f.SubcodeFaultcode && len(f.Subcodes) > 0 && !isWSA(f.Subcodes[0].Space):
+		if _, known := faultTable[f.Subcodes[0]]; !known {
+			return CodeReceiver
+		}
 	}
 	return f.code()
 }

@@ -3,6 +3,7 @@ package wsnotify
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type Options struct {
 	Now func() time.Time
 	// Resolver is used by egress checks; net.DefaultResolver when nil.
 	Resolver egress.Resolver
+	// TLSClientConfig is used to deliver to https consumers (CA bundle,
+	// client certificate); nil: the system roots, no client certificate.
+	TLSClientConfig *tls.Config
 }
 
 // Broker is a WS-Notification 1.3 NotificationBroker.
@@ -87,6 +91,7 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 		return nil, err
 	}
 	policy.Resolver = opts.Resolver
+	policy.TLSClientConfig = opts.TLSClientConfig
 	ts, err := cfg.topicSet()
 	if err != nil {
 		return nil, fmt.Errorf("building topic set: %w", err)

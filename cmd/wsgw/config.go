@@ -30,8 +30,9 @@ func loadConfig(path string) (*fileConfig, error) {
 }
 
 // toGateway maps the file format onto the gateway's configuration. A
-// relative WSDL file path is taken relative to baseDir, the config file's
-// directory.
+// relative WSDL, certificate or key file path is taken relative to
+// baseDir, the config file's directory. The users file is read by
+// loadUsers.
 func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 	cfg := gateway.Config{
 		Listen:          fc.Listen,
@@ -41,6 +42,10 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		Limits:          fc.Limits.toXMLDoc(),
 		ReadStage:       fc.ReadStage.toQueueing(),
 		Broker:          fc.Broker.toWSNotify(),
+		TLS:             fc.TLS.toGateway(baseDir),
+		BackendTLS:      fc.BackendTLS.toGateway(baseDir),
+		EgressTLS:       fc.EgressTLS.toGateway(baseDir),
+		Security:        fc.Security.toGateway(),
 	}
 	for _, s := range fc.Services {
 		cfg.Services = append(cfg.Services, s.toGateway(baseDir))
@@ -65,6 +70,7 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 		Cluster:           s.Cluster.toGateway(),
 		UnderstoodHeaders: s.UnderstoodHeaders,
 		Reliable:          s.Reliable.toGateway(),
+		Security:          s.Security.toGateway(),
 	}
 	if s.Operations != nil {
 		sc.Operations = make(map[string]gateway.OperationConfig, len(s.Operations))

@@ -17,6 +17,11 @@ type fileConfig struct {
 	ReadStage       fileStage     `yaml:"read_stage"`
 	Services        []fileService `yaml:"services"`
 	Broker          *fileBroker   `yaml:"broker"` // config_broker.go
+	// config_security.go:
+	TLS        *fileTLS       `yaml:"tls"`
+	BackendTLS *fileClientTLS `yaml:"backend_tls"`
+	EgressTLS  *fileClientTLS `yaml:"egress_tls"`
+	Security   fileSecurity   `yaml:"security"`
 }
 
 type fileLog struct {
@@ -45,6 +50,7 @@ type fileService struct {
 	Stage       fileStage                `yaml:"stage"`
 	Cluster     fileCluster              `yaml:"cluster"`
 	Reliable    *fileReliable            `yaml:"reliable"` // config_reliable.go
+	Security    *fileServiceSecurity     `yaml:"security"` // config_security.go
 
 	UnderstoodHeaders []string `yaml:"understood_headers"`
 }

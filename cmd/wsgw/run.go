@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 )
@@ -30,6 +31,8 @@ Usage:
                                   path, request/response through the gateway (side by side with nginx)
   wsgw direct send|recv --config FILE
                                   run an agent of a direct (multicast) notification path
+  wsgw passwd [--bcrypt] < password
+                                  hash a password for the users file (argon2id, or bcrypt)
   wsgw version                    print the version
 
 Run "wsgw <command> --help" for a command's flags.
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "direct":
 		return cmdDirect(ctx, rest, stdout, stderr)
+	case "passwd":
+		return cmdPasswd(os.Stdin, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

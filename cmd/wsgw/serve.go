@@ -15,7 +15,8 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", "Usage: wsgw serve [--config wsgw.yaml] [--listen ADDR]\n\nRuns the gateway. The config file format is in README.md.\n")
+	fs := newFlagSet("serve", "Usage: wsgw serve [--config wsgw.yaml] [--listen ADDR]\n\nRuns the gateway. The config file format is in README.md.\n"+
+		"SIGHUP reloads the TLS certificates and keys and the users file; SIGINT or SIGTERM stops.\n")
 	configPath := fs.String("config", "wsgw.yaml", "config file")
 	listen := fs.String("listen", "", "listen address, e.g. 127.0.0.1:0, instead of the config's listen (port 0 picks a free port)")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
@@ -34,6 +35,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cfg := fc.toGateway(filepath.Dir(*configPath))
 	if *listen != "" {
 		cfg.Listen = *listen
+	}
+	usersPath := fc.usersPath(filepath.Dir(*configPath))
+	if cfg.Security.Users, err = loadUsers(usersPath); err != nil {
+		fmt.Fprintln(stderr, "wsgw:", err)
+		return 2
 	}
 	if cfg.Listen == "" {
 		cfg.Listen = gateway.DefaultListen
@@ -66,6 +72,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	defer gw.Close()
+	stopReload := reloadOnSIGHUP(ctx, gw, usersPath, log) // reload.go
+	defer stopReload()
 	log.Info("wsgw serving", "listen", ln.Addr().String(), "services", len(cfg.Services))
 	if err := gw.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "wsgw:", err)

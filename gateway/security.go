@@ -1,0 +1,277 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wssecurity"
+)
+
+// SecurityConfig is the gateway's WS-Security setup: its users and the
+// bounds of the checks (wssecurity.Config: freshness window, clock skew,
+// replay cache). Services say what they require in
+// ServiceConfig.Security.
+type SecurityConfig struct {
+	Users []wssecurity.User
+	wssecurity.Config
+}
+
+// ServiceSecurity is what a service requires of its callers. With a
+// security section the gateway checks the request's wsse:Security header
+// (a UsernameToken in it is always verified, required or not) and the
+// client certificate, after the operation is known and before the request
+// is forwarded or taken by the reliable driver.
+type ServiceSecurity struct {
+	// RequireUsernameToken, RequireTimestamp: the wsse:Security header
+	// must carry a wsse:UsernameToken, a wsu:Timestamp.
+	RequireUsernameToken, RequireTimestamp bool
+	// RequireClientCertificate: the TLS client must have presented a
+	// certificate the listener verified (Config.TLS.ClientCAFiles).
+	RequireClientCertificate bool
+	// PasswordTypes accepted in a UsernameToken: "text", "digest"; empty
+	// accepts both.
+	PasswordTypes []string
+	// Allow names who may call the service; the zero Rule restricts
+	// nobody beyond the Require fields (require a token or a certificate
+	// to let any authenticated caller in).
+	Allow wssecurity.Rule
+	// Operations replace Allow for the operations they name.
+	Operations map[string]wssecurity.Rule
+	// ForwardSecurityHeader passes the wsse:Security header the gateway
+	// checked on to the backend; false (the default) removes it, as the
+	// gateway consumed it (choice: a backend that trusts the gateway has
+	// no use for the caller's password).
+	ForwardSecurityHeader bool
+}
+
+// Password types of ServiceSecurity.PasswordTypes.
+const (
+	PasswordTypeText   = "text"
+	PasswordTypeDigest = "digest"
+)
+
+// security is the gateway's verifier; nil when no service has a security
+// section.
+type security struct {
+	v *wssecurity.Verifier
+}
+
+// newSecurity builds the verifier and checks that every operation a
+// security section names exists (New).
+func (g *Gateway) newSecurity() error {
+	var p problems
+	secured := false
+	for i, s := range g.services {
+		sec := s.cfg.Security
+		if sec == nil {
+			continue
+		}
+		secured = true
+		names := map[string]bool{}
+		for _, op := range s.dispatch.Operations() {
+			names[op.Name] = true
+		}
+		for _, name := range sortedKeys(sec.Operations) {
+			if !names[name] {
+				p.add(fmt.Sprintf("services[%d].security.operations[%s]", i, name), "no such operation in service %s", s.wsdlName)
+			}
+		}
+	}
+	if err := p.err(); err != nil || !secured {
+		return err
+	}
+	users, err := wssecurity.NewUsers(g.cfg.Security.Users)
+	if err != nil {
+		return fmt.Errorf("security: %w", err) // Validate reported it already
+	}
+	v, err := wssecurity.NewVerifier(g.cfg.Security.Config, users, nil)
+	if err != nil {
+		return fmt.Errorf("security: %w", err)
+	}
+	g.sec = &security{v: v}
+	return nil
+}
+
+// SetUsers replaces the users (a reload of the users file). It refuses a
+// set the services' security sections cannot work with (see Validate).
+func (g *Gateway) SetUsers(users []wssecurity.User) error {
+	cfg := g.cfg
+	cfg.Security.Users = users
+	var p problems
+	validateSecurity(&p, &cfg)
+	if err := p.err(); err != nil {
+		return err
+	}
+	if g.sec == nil {
+		return nil
+	}
+	us, err := wssecurity.NewUsers(users)
+	if err != nil {
+		return err
+	}
+	g.sec.v.SetUsers(us)
+	return nil
+}
+
+// authorize checks d's request against its service's security section and
+// drops the consumed Security header from what is forwarded. Faults are
+// WS-Security 1.1's (wssecurity), related to the request's WS-Addressing
+// properties.
+func (g *Gateway) authorize(s *service, r *http.Request, d *decision) error {
+	sec := s.cfg.Security
+	if sec == nil {
+		return nil
+	}
+	v := d.msg.Version
+	h, err := wssecurity.Parse(d.msg)
+	if err != nil {
+		return relate(err, d.addr)
+	}
+	tokenID, err := g.sec.v.Verify(v, h, policyOf(sec))
+	if err != nil {
+		return relate(err, d.addr)
+	}
+	ids := make([]wssecurity.Identity, 0, 2)
+	if tokenID != nil {
+		ids = append(ids, *tokenID)
+	}
+	if subject, ok := clientSubject(r); ok {
+		ids = append(ids, g.sec.v.Users().CertificateIdentity(subject))
+	} else if sec.RequireClientCertificate {
+		return relate(soap.NewFault(v, soap.WSSEFailedAuthentication, "this service requires a verified TLS client certificate"), d.addr)
+	}
+	if err := allowed(v, s.cfg.Name, d.op.Name, sec, ids); err != nil {
+		s.log.Info("access refused", "operation", d.op.Name, "identities", identityNames(ids))
+		return relate(err, d.addr)
+	}
+	if h != nil && !sec.ForwardSecurityHeader && !d.reliable {
+		d.out = forwardedPayload(d.msg, s.understood, h.Block.Element)
+	}
+	return nil
+}
+
+// allowed applies the operation's rule (or the service's) to the caller's
+// identities: one that the rule allows is enough.
+func allowed(v soap.Version, service, op string, sec *ServiceSecurity, ids []wssecurity.Identity) error {
+	rule, ok := sec.Operations[op]
+	if !ok {
+		rule = sec.Allow
+	}
+	if rule.IsZero() {
+		return nil
+	}
+	for _, id := range ids {
+		if rule.Allows(id) {
+			return nil
+		}
+	}
+	if len(ids) == 0 {
+		return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
+			"operation %s of service %s needs an authenticated caller (a wsse:UsernameToken or a client certificate)", op, service))
+	}
+	return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
+		"%s may not call operation %s of service %s", identityNames(ids), op, service))
+}
+
+// clientSubject returns the subject of the client certificate the TLS
+// layer verified (against Config.TLS.ClientCAFiles).
+func clientSubject(r *http.Request) (string, bool) {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return "", false
+	}
+	return r.TLS.VerifiedChains[0][0].Subject.String(), true
+}
+
+func identityNames(ids []wssecurity.Identity) string {
+	s := ""
+	for i, id := range ids {
+		if i > 0 {
+			s += " and "
+		}
+		s += fmt.Sprintf("%s (%s)", id.Name, id.Method)
+	}
+	return s
+}
+
+func policyOf(sec *ServiceSecurity) wssecurity.Policy {
+	p := wssecurity.Policy{RequireUsernameToken: sec.RequireUsernameToken, RequireTimestamp: sec.RequireTimestamp}
+	for _, t := range sec.PasswordTypes {
+		p.Text = p.Text || t == PasswordTypeText
+		p.Digest = p.Digest || t == PasswordTypeDigest
+	}
+	return p
+}
+
+// validateSecurity checks the security sections against each other and
+// refuses those that cannot work: a rule naming a user or group nobody
+// is, digest-only services whose users have no digest secret, certificate
+// rules without client CAs, tokens required with no users.
+func validateSecurity(p *problems, c *Config) {
+	p.nested("security", c.Security.Config.Validate())
+	users, err := wssecurity.NewUsers(c.Security.Users)
+	if err != nil {
+		p.nested("security", err)
+		return
+	}
+	clientCAs := c.TLS != nil && len(c.TLS.ClientCAFiles) > 0
+	for i := range c.Services {
+		sec := c.Services[i].Security
+		if sec == nil {
+			continue
+		}
+		path := fmt.Sprintf("services[%d].security", i)
+		pol := policyOf(sec)
+		for j, t := range sec.PasswordTypes {
+			if t != PasswordTypeText && t != PasswordTypeDigest {
+				p.add(fmt.Sprintf("%s.passwordTypes[%d]", path, j), "%q: want %q or %q", t, PasswordTypeText, PasswordTypeDigest)
+			}
+		}
+		if sec.RequireUsernameToken && users.Len() == 0 {
+			p.add(path+".requireUsernameToken", "no users are configured (security.users) to authenticate")
+		}
+		if sec.RequireClientCertificate && !clientCAs {
+			p.add(path+".requireClientCertificate", "the listener verifies no client certificates (tls.clientCAFiles)")
+		}
+		validateRule(p, path+".allow", sec.Allow, users, pol, clientCAs)
+		for _, name := range sortedKeys(sec.Operations) {
+			validateRule(p, fmt.Sprintf("%s.operations[%s]", path, name), sec.Operations[name], users, pol, clientCAs)
+		}
+		if pol.Digest && !pol.Text && !users.Any(func(u wssecurity.User) bool { return u.DigestSecret != "" }) {
+			p.add(path+".passwordTypes", "only PasswordDigest is accepted, and no user has a digest secret")
+		}
+	}
+}
+
+func validateRule(p *problems, path string, r wssecurity.Rule, users *wssecurity.Users, pol wssecurity.Policy, clientCAs bool) {
+	for j, name := range r.Users {
+		u, ok := users.Lookup(name)
+		at := fmt.Sprintf("%s.users[%d]", path, j)
+		switch {
+		case !ok:
+			p.add(at, "no user %q in security.users", name)
+		case pol.Digest && !pol.Text && u.DigestSecret == "" && (len(u.Subjects) == 0 || !clientCAs):
+			p.add(at, "user %q has no digest secret, and only PasswordDigest is accepted", name)
+		case pol.Text && !pol.Digest && u.PasswordHash == "" && u.DigestSecret == "" && (len(u.Subjects) == 0 || !clientCAs):
+			p.add(at, "user %q has no password, and only PasswordText is accepted", name)
+		}
+	}
+	for j, g := range r.Groups {
+		if !users.HasGroup(g) {
+			p.add(fmt.Sprintf("%s.groups[%d]", path, j), "no user is in group %q", g)
+		}
+	}
+	if len(r.Subjects) > 0 && !clientCAs {
+		p.add(path+".subjects", "the listener verifies no client certificates (tls.clientCAFiles)")
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

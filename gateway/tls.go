@@ -1,0 +1,285 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+)
+
+// TLSConfig makes the listener serve HTTPS. Files are PEM; they are read
+// when the gateway is built and again by ReloadTLS (on SIGHUP in `wsgw
+// serve`), which swaps them in for new connections while open ones go on.
+type TLSConfig struct {
+	CertFile, KeyFile string // required: the certificate (chain) and its key
+	// ClientCAFiles, when set, make the listener ask for client
+	// certificates (mTLS), verified against these CAs; the subject of a
+	// verified certificate is the caller's identity (security.go).
+	ClientCAFiles []string
+	// ClientAuth is ClientAuthRequire (default with ClientCAFiles: no
+	// handshake without a verified certificate) or ClientAuthOptional (a
+	// certificate is verified when given; services that need one say so
+	// in their security section).
+	ClientAuth string
+	// MinVersion is "1.2" (default) or "1.3".
+	MinVersion string
+}
+
+// ClientTLSConfig is how the gateway connects to https peers: backends
+// (Config.BackendTLS) or the consumers and callbacks clients name
+// (Config.EgressTLS). The zero value verifies against the system roots and
+// sends no certificate.
+type ClientTLSConfig struct {
+	// CAFiles replace the system roots when set (a private PKI).
+	CAFiles []string
+	// CertFile and KeyFile are a client certificate to present (both or
+	// neither); reloaded by ReloadTLS.
+	CertFile, KeyFile string
+}
+
+// Client authentication modes of TLSConfig.ClientAuth.
+const (
+	ClientAuthRequire  = "require"
+	ClientAuthOptional = "optional"
+)
+
+// tlsFiles is the gateway's TLS material: the listener's configuration
+// (nil without Config.TLS) and the client sides, each swapped whole on
+// reload.
+type tlsFiles struct {
+	server  *TLSConfig
+	current atomic.Pointer[tls.Config] // the listener's, as of the last (re)load
+	// backend and egress are the client configurations; their
+	// certificates come from the key pairs below through
+	// GetClientCertificate, so a reload reaches live transports.
+	backend, egress *tls.Config
+	keys            []*keyPair
+}
+
+// keyPair is a certificate and key file pair, reloadable.
+type keyPair struct {
+	certFile, keyFile string
+	cur               atomic.Pointer[tls.Certificate]
+}
+
+// load reads the pair and swaps it in; on error the old pair stays.
+func (k *keyPair) load() error {
+	c, err := loadKeyPair(k.certFile, k.keyFile)
+	if err != nil {
+		return err
+	}
+	k.cur.Store(c)
+	return nil
+}
+
+func (k *keyPair) clientCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	return k.cur.Load(), nil
+}
+
+// loadKeyPair reads a certificate (chain) and its key, checking that they
+// belong together (tls.X509KeyPair) and that the leaf parses.
+func loadKeyPair(certFile, keyFile string) (*tls.Certificate, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading certificate: %w", err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading key: %w", err)
+	}
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	return &c, nil
+}
+
+// loadPool reads PEM CA certificates; a file without one is an error.
+func loadPool(files []string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA file: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", f)
+		}
+	}
+	return pool, nil
+}
+
+var tlsVersions = map[string]uint16{"": tls.VersionTLS12, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
+
+// serverConfig reads the listener's files into a configuration.
+func (c *TLSConfig) serverConfig() (*tls.Config, error) {
+	cert, err := loadKeyPair(c.CertFile, c.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{
+		Certificates: []tls.Certificate{*cert},
+		MinVersion:   tlsVersions[c.MinVersion],
+		NextProtos:   []string{"h2", "http/1.1"},
+	}
+	if len(c.ClientCAFiles) > 0 {
+		if tc.ClientCAs, err = loadPool(c.ClientCAFiles); err != nil {
+			return nil, err
+		}
+		tc.ClientAuth = tls.RequireAndVerifyClientCert
+		if c.ClientAuth == ClientAuthOptional {
+			tc.ClientAuth = tls.VerifyClientCertIfGiven
+		}
+	}
+	return tc, nil
+}
+
+// clientConfig reads a client side's files; it returns nil for nil c.
+func (c *ClientTLSConfig) clientConfig() (*tls.Config, *keyPair, error) {
+	if c == nil {
+		return nil, nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if len(c.CAFiles) > 0 {
+		pool, err := loadPool(c.CAFiles)
+		if err != nil {
+			return nil, nil, err
+		}
+		tc.RootCAs = pool
+	}
+	if c.CertFile == "" {
+		return tc, nil, nil
+	}
+	k := &keyPair{certFile: c.CertFile, keyFile: c.KeyFile}
+	if err := k.load(); err != nil {
+		return nil, nil, err
+	}
+	tc.GetClientCertificate = k.clientCertificate
+	return tc, k, nil
+}
+
+// loadTLS reads every TLS file of the configuration (New).
+func (g *Gateway) loadTLS() error {
+	t := &tlsFiles{server: g.cfg.TLS}
+	if t.server != nil {
+		tc, err := t.server.serverConfig()
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		t.current.Store(tc)
+	}
+	var k *keyPair
+	var err error
+	if t.backend, k, err = g.cfg.BackendTLS.clientConfig(); err != nil {
+		return fmt.Errorf("backendTLS: %w", err)
+	}
+	t.addKey(k)
+	if t.egress, k, err = g.cfg.EgressTLS.clientConfig(); err != nil {
+		return fmt.Errorf("egressTLS: %w", err)
+	}
+	t.addKey(k)
+	g.tls = t
+	return nil
+}
+
+func (t *tlsFiles) addKey(k *keyPair) {
+	if k != nil {
+		t.keys = append(t.keys, k)
+	}
+}
+
+// ReloadTLS reads the listener's certificate, key and client CAs and the
+// client certificates again and swaps them in: new connections use them,
+// open ones keep what they negotiated. On an error nothing of the part that
+// failed changes and the error says which; the others are reloaded.
+// (The client sides' CA bundles are read once, at New.)
+func (g *Gateway) ReloadTLS() error {
+	var errs []error
+	if g.tls.server != nil {
+		tc, err := g.tls.server.serverConfig()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reloading tls: %w", err))
+		} else {
+			g.tls.current.Store(tc)
+		}
+	}
+	for _, k := range g.tls.keys {
+		if err := k.load(); err != nil {
+			errs = append(errs, fmt.Errorf("reloading client certificate %s: %w", k.certFile, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// serve serves srv on ln: HTTPS when the configuration has TLS, every
+// handshake taking the configuration current at that moment
+// (GetConfigForClient), so that ReloadTLS needs no restart.
+func (g *Gateway) serve(srv *http.Server, ln net.Listener) error {
+	if g.tls.server == nil {
+		return srv.Serve(ln)
+	}
+	srv.TLSConfig = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"h2", "http/1.1"},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			return g.tls.current.Load(), nil
+		},
+	}
+	return srv.ServeTLS(ln, "", "")
+}
+
+// validateTLS checks the TLS sections: values, and that every file can be
+// read and every certificate matches its key.
+func validateTLS(p *problems, c *Config) {
+	if t := c.TLS; t != nil {
+		switch {
+		case t.CertFile == "" || t.KeyFile == "":
+			p.add("tls", "certFile and keyFile are both required")
+		default:
+			if _, err := loadKeyPair(t.CertFile, t.KeyFile); err != nil {
+				p.add("tls.certFile", "%v", err)
+			}
+		}
+		switch t.ClientAuth {
+		case "", ClientAuthRequire, ClientAuthOptional:
+		default:
+			p.add("tls.clientAuth", "%q: want %q or %q", t.ClientAuth, ClientAuthRequire, ClientAuthOptional)
+		}
+		if t.ClientAuth != "" && len(t.ClientCAFiles) == 0 {
+			p.add("tls.clientAuth", "needs clientCAFiles to verify client certificates against")
+		}
+		if _, ok := tlsVersions[t.MinVersion]; !ok {
+			p.add("tls.minVersion", "%q: want \"1.2\" or \"1.3\"", t.MinVersion)
+		}
+		validateCAFiles(p, "tls.clientCAFiles", t.ClientCAFiles)
+	}
+	for _, side := range []struct {
+		path string
+		c    *ClientTLSConfig
+	}{{"backendTLS", c.BackendTLS}, {"egressTLS", c.EgressTLS}} {
+		if side.c == nil {
+			continue
+		}
+		validateCAFiles(p, side.path+".caFiles", side.c.CAFiles)
+		switch {
+		case (side.c.CertFile == "") != (side.c.KeyFile == ""):
+			p.add(side.path, "certFile and keyFile go together")
+		case side.c.CertFile != "":
+			if _, err := loadKeyPair(side.c.CertFile, side.c.KeyFile); err != nil {
+				p.add(side.path+".certFile", "%v", err)
+			}
+		}
+	}
+}
+
+func validateCAFiles(p *problems, path string, files []string) {
+	for i, f := range files {
+		if _, err := loadPool([]string{f}); err != nil {
+			p.add(fmt.Sprintf("%s[%d]", path, i), "%v", err)
+		}
+	}
+}

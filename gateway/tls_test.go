@@ -1,0 +1,298 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/testpki"
+	"github.com/wsgw/wsgw/wsnotify"
+)
+
+// httpsClient trusts ca and presents cert (nil: none). Each client has its
+// own transport, so its own connections.
+func httpsClient(ca *testpki.CA, cert *testpki.Leaf) *http.Client {
+	tc := &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}
+	if cert != nil {
+		c, err := tls.X509KeyPair(cert.CertPEM, cert.KeyPEM)
+		if err != nil {
+			panic(err)
+		}
+		tc.Certificates = []tls.Certificate{c}
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: tc, MaxConnsPerHost: 1}, Timeout: 10 * time.Second}
+}
+
+// startTLSGateway serves cfg with TLS on a loopback port; its url is https.
+func startTLSGateway(t *testing.T, cfg Config) *testGateway {
+	t.Helper()
+	g := startGateway(t, cfg)
+	g.url = "https://" + strings.TrimPrefix(g.url, "http://")
+	return g
+}
+
+// servedSerial GETs /healthz with c and returns the serial of the
+// certificate the server presented.
+func servedSerial(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.TLS == nil {
+		t.Fatalf("GET /healthz over TLS: got %d (tls %v), want 200 over TLS", resp.StatusCode, resp.TLS != nil)
+	}
+	return resp.TLS.PeerCertificates[0].SerialNumber.String()
+}
+
+func TestTLS_ServesHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	srv := ca.Server(t, dir, "gw")
+	b := newBackend(t, "r0")
+	g := startTLSGateway(t, Config{TLS: &TLSConfig{CertFile: srv.CertFile, KeyFile: srv.KeyFile},
+		Services: []ServiceConfig{quoteService("Quotes", partitionOf(b))}})
+	c := httpsClient(ca, nil)
+	if got, want := servedSerial(t, c, g.url), srv.Cert.SerialNumber.String(); got != want {
+		t.Errorf("served certificate serial: got %s, want %s", got, want)
+	}
+	waitFor(t, 5*time.Second, func() error { return readyz(c, g.url) })
+	req, err := http.NewRequest(http.MethodPost, g.url+"/services/Quotes", strings.NewReader(envelope(v11, "", getQuote("ACME"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `"`+quoteNS+`/GetQuote"`)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("POST over https: got %d, want 200", resp.StatusCode)
+	}
+	if got := b.lastHeader().Get("X-Forwarded-Proto"); got != "https" {
+		t.Errorf("X-Forwarded-Proto: got %q, want https", got)
+	}
+	// Plain HTTP to the TLS port gets nowhere.
+	if r, err := http.Get(strings.Replace(g.url, "https://", "http://", 1) + "/healthz"); err == nil {
+		r.Body.Close()
+		if r.StatusCode == http.StatusOK {
+			t.Error("plain HTTP to the TLS listener: got 200, want a refusal")
+		}
+	}
+}
+
+func readyz(c *http.Client, url string) error {
+	resp, err := c.Get(url + "/readyz")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New("not ready: " + resp.Status)
+	}
+	return nil
+}
+
+func TestTLS_MutualRequired(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	other := testpki.NewCA(t, dir, "other")
+	srv := ca.Server(t, dir, "gw")
+	g := startTLSGateway(t, Config{TLS: &TLSConfig{CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFiles: []string{ca.File}}})
+
+	if _, err := httpsClient(ca, nil).Get(g.url + "/healthz"); err == nil {
+		t.Error("no client certificate: got a reply, want the handshake refused")
+	}
+	if _, err := httpsClient(ca, other.Client(t, dir, "stranger")).Get(g.url + "/healthz"); err == nil {
+		t.Error("certificate of another CA: got a reply, want the handshake refused")
+	}
+	servedSerial(t, httpsClient(ca, ca.Client(t, dir, "alice")), g.url)
+}
+
+func TestTLS_ReloadKeepsOpenConnections(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	first := ca.Server(t, dir, "gw")
+	g := startTLSGateway(t, Config{TLS: &TLSConfig{CertFile: first.CertFile, KeyFile: first.KeyFile}})
+	old := httpsClient(ca, nil)
+	if got := servedSerial(t, old, g.url); got != first.Cert.SerialNumber.String() {
+		t.Fatalf("before reload: got serial %s, want %s", got, first.Cert.SerialNumber)
+	}
+
+	// A broken pair is refused and changes nothing.
+	second := ca.Server(t, dir, "gw2")
+	(&testpki.Leaf{CertPEM: second.CertPEM, KeyPEM: first.KeyPEM}).Install(t, first.CertFile, first.KeyFile)
+	if err := g.ReloadTLS(); err == nil {
+		t.Fatal("reload of a certificate with another key: got no error")
+	}
+	if got := servedSerial(t, httpsClient(ca, nil), g.url); got != first.Cert.SerialNumber.String() {
+		t.Fatalf("after a failed reload: got serial %s, want the first %s", got, first.Cert.SerialNumber)
+	}
+
+	// The renewed certificate (what SIGHUP does in wsgw serve).
+	second.Install(t, first.CertFile, first.KeyFile)
+	if err := g.ReloadTLS(); err != nil {
+		t.Fatal(err)
+	}
+	if got := servedSerial(t, httpsClient(ca, nil), g.url); got != second.Cert.SerialNumber.String() {
+		t.Errorf("new connection after reload: got serial %s, want %s", got, second.Cert.SerialNumber)
+	}
+	// The connection opened before the reload goes on, with its old
+	// certificate: it was not dropped.
+	if got := servedSerial(t, old, g.url); got != first.Cert.SerialNumber.String() {
+		t.Errorf("old connection after reload: got serial %s, want the first %s (a new handshake)", got, first.Cert.SerialNumber)
+	}
+}
+
+// An https backend that wants a client certificate from the gateway.
+func TestTLS_BackendWithClientCertificate(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	beCert := ca.Server(t, dir, "backend")
+	gwClient := ca.Client(t, dir, "gateway")
+	b := &backend{id: "r0", sets: map[string]int{}, arrived: make(chan string, 64)}
+	b.healthy.Store(true)
+	b.srv = httptest.NewUnstartedServer(http.HandlerFunc(b.serve))
+	pair, err := tls.X509KeyPair(beCert.CertPEM, beCert.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peer atomic.Value // the CommonName of the last client certificate; handshakes run concurrently
+	b.srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) > 0 {
+				peer.Store(cs.PeerCertificates[0].Subject.CommonName)
+			}
+			return nil
+		}}
+	b.srv.StartTLS()
+	t.Cleanup(b.srv.Close)
+
+	svc := quoteService("Quotes", cluster.PartitionConfig{Replicas: []string{b.srv.URL + "/quote"}})
+	g := startGateway(t, Config{BackendTLS: &ClientTLSConfig{CAFiles: []string{ca.File}, CertFile: gwClient.CertFile, KeyFile: gwClient.KeyFile},
+		Services: []ServiceConfig{svc}})
+	waitFor(t, 5*time.Second, func() error { return readyz(http.DefaultClient, g.url) })
+	r := post(t, g.url+"/services/Quotes", v11, "GetQuote", envelope(v11, "", getQuote("ACME")))
+	if r.status != http.StatusOK || b.calls.Load() != 1 {
+		t.Fatalf("through an https backend: got %d after %d calls, want 200 after 1\n%s", r.status, b.calls.Load(), r.body)
+	}
+	if got := peer.Load(); got != "gateway" {
+		t.Errorf("backend saw client certificate %v, want gateway", got)
+	}
+
+	// Without the CA bundle the backend's certificate is not trusted.
+	g2 := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	r = post(t, g2.url+"/services/Quotes", v11, "GetQuote", envelope(v11, "", getQuote("ACME")))
+	if r.status == http.StatusOK {
+		t.Errorf("backend certificate from an unknown CA: got 200, want a fault")
+	}
+}
+
+func TestTLS_Validate(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	a := ca.Server(t, dir, "a")
+	b := ca.Server(t, dir, "b")
+	cases := []validateCase{
+		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"tls.certFile: certificate"}},
+		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"tls.certFile: reading certificate"}},
+		{"no key", Config{TLS: &TLSConfig{CertFile: a.CertFile}}, []string{"tls: certFile and keyFile are both required"}},
+		{"CA file without certificates", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{a.KeyFile}}},
+			[]string{"tls.clientCAFiles[0]: CA file"}},
+		{"bad client auth", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientAuth: "maybe"}},
+			[]string{`tls.clientAuth: "maybe"`, "tls.clientAuth: needs clientCAFiles"}},
+		{"bad version", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, MinVersion: "1.0"}}, []string{"tls.minVersion"}},
+		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"backendTLS: certFile and keyFile go together"}},
+		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"egressTLS.certFile"}},
+	}
+	wantValidateErrors(t, cases)
+	good := Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{ca.File}, ClientAuth: ClientAuthOptional}}
+	if err := good.Validate(); err != nil {
+		t.Errorf("good config: %v", err)
+	}
+	if got := good.withDefaults().PublicURL; !strings.HasPrefix(got, "https://") {
+		t.Errorf("default public URL with TLS: got %s, want https://", got)
+	}
+}
+
+// The broker delivers to an https consumer that wants a client
+// certificate, with the egress CA bundle and certificate.
+func TestTLS_EgressToHTTPSConsumer(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	consumerCert := ca.Server(t, dir, "consumer")
+	gwClient := ca.Client(t, dir, "gateway")
+	got := make(chan string, 4)
+	consumer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if len(r.TLS.PeerCertificates) > 0 {
+			got <- r.TLS.PeerCertificates[0].Subject.CommonName + " " + string(b)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	pair, err := tls.X509KeyPair(consumerCert.CertPEM, consumerCert.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumer.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+	consumer.StartTLS()
+	t.Cleanup(consumer.Close)
+
+	url, _ := brokerGateway(t, wsnotify.Config{Egress: egress.Loopback()}, func(c *Config) {
+		c.EgressTLS = &ClientTLSConfig{CAFiles: []string{ca.File}, CertFile: gwClient.CertFile, KeyFile: gwClient.KeyFile}
+	})
+	sub := postWSN(t, url+"/wsn/NotificationBroker", `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>`+consumer.URL+
+		`</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe>`)
+	if sub.status != http.StatusOK {
+		t.Fatalf("Subscribe: got %d %s", sub.status, sub.body)
+	}
+	n := postWSN(t, url+"/wsn/NotificationBroker", `<wsnt:Notify><wsnt:NotificationMessage><wsnt:Topic Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple">tns:quotes</wsnt:Topic>`+
+		`<wsnt:Message><q xmlns="urn:msg">ACME 42</q></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`)
+	if n.status != http.StatusAccepted {
+		t.Fatalf("Notify: got %d %s", n.status, n.body)
+	}
+	select {
+	case s := <-got:
+		if !strings.HasPrefix(s, "gateway ") || !strings.Contains(s, "ACME 42") {
+			t.Errorf("consumer got %q, want the notification from the gateway's certificate", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the https consumer received nothing")
+	}
+}
+
+// validateCase is a configuration Validate must refuse with every error in
+// want (substrings).
+type validateCase struct {
+	name string
+	cfg  Config
+	want []string
+}
+
+func wantValidateErrors(t *testing.T, cases []validateCase) {
+	t.Helper()
+	for _, tc := range cases {
+		err := tc.cfg.Validate()
+		if err == nil {
+			t.Errorf("%s: got no error", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: got\n%v\nwant %q", tc.name, err, w)
+			}
+		}
+	}
+}
