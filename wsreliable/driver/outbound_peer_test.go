@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -96,36 +96,22 @@ func TestDriver_BackendRMAckedThenTerminatedOnStop(t *testing.T) {
 	peer := &rmPeer{seen: map[uint64]bool{}}
 	srv := httptest.NewServer(peer)
 	defer srv.Close()
-	db := openDB(t, t.TempDir())
-	defer db.Close()
 	sub := &rmSubmitter{to: srv.URL}
-	d, err := New(Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true}, BackendRM: true,
-		Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: sub, Client: srv.Client(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, stop := startRMDriver(t, Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true}, BackendRM: true,
+		Backoff: testBackoff, TickInterval: 20 * time.Millisecond}, sub, srv.Client())
 	sub.d = d
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
 	seq := createSequence(t, d)
 	for n := 1; n <= 4; n++ {
 		send(t, d, seq, n)
 	}
 	want := []string{"1", "2", "3", "4"}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		got, _ := peer.state()
-		if slices.Equal(got, want) && d.Stats().QueueDepth == 0 {
-			break
+	checkfor.Until(t, 10*time.Second, func() error {
+		if got, _ := peer.state(); !slices.Equal(got, want) || d.Stats().QueueDepth != 0 {
+			return fmt.Errorf("peer received %v (queue depth %d), want %v and an empty queue", got, d.Stats().QueueDepth, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("peer received %v (queue depth %d), want %v and an empty queue", got, d.Stats().QueueDepth, want)
-		}
-	}
-	cancel()
-	<-done
-	d.Close()
+		return nil
+	})
+	stop()
 	if _, calls := peer.state(); !slices.Equal(calls, []string{"create", "close", "terminate"}) {
 		t.Errorf("RM requests: got %v, want [create close terminate]", calls)
 	}
