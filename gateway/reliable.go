@@ -150,8 +150,9 @@ type reliables struct {
 }
 
 // startReliable builds and starts a driver per reliable service. db is the
-// node's store; it must be set when any service is reliable.
-func (g *Gateway) startReliable(db *badger.DB) error {
+// node's store; it must be set when any service is reliable. now is the
+// drivers' clock (nil: time.Now).
+func (g *Gateway) startReliable(db *badger.DB, now func() time.Time) error {
 	rel := &reliables{byName: map[string]*driver.Driver{}}
 	ctx, stop := context.WithCancel(context.Background())
 	rel.stop = stop
@@ -178,13 +179,13 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 			backend, client = rmb, replicaClient(g, s, client)
 		}
 		store, err := badgerstore.OpenReliable(ctx, db, s.cfg.Name,
-			badgerstore.ReliableOptions{Queue: cfg.QueueOptions(nil), ReplyTTL: cfg.ReplyTTL})
+			badgerstore.ReliableOptions{Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		rel.stores = append(rel.stores, store)
 		d, err := driver.New(cfg, driver.Options{Store: store, Backend: backend,
-			Client: client, Egress: pol, Logger: s.log.With("component", "reliable")})
+			Client: client, Egress: pol, Logger: s.log.With("component", "reliable"), Now: now})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
