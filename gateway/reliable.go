@@ -137,7 +137,7 @@ var reliableOp = &wsdl.Operation{Name: "(reliable)"}
 // isReliable reports whether msg goes to the service's driver rather than
 // straight to the cluster.
 func (s *service) isReliable(msg *soap.Message) bool {
-	return s.cfg.Reliable != nil && (wsreliable.IsRM(msg) || wsreliable.IsRel(msg) || driver.IsReplyRequest(msg))
+	return s.cfg.Reliable != nil && driver.Handles(msg)
 }
 
 // reliables are the drivers of the reliable services, their stores and

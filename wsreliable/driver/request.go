@@ -21,6 +21,13 @@ type request struct {
 	err  error                   // set by the loop before done is sent to
 }
 
+// Handles reports whether m is for the driver: WS-RM 1.2 or
+// WS-MakeConnection 1.1 content (wsreliable.IsRM), a WS-Reliability 1.1
+// Request or PollRequest (wsreliable.IsRel), or wsgw's ReplyRequest.
+func Handles(m *soap.Message) bool {
+	return wsreliable.IsRM(m) || wsreliable.IsRel(m) || IsReplyRequest(m)
+}
+
 // HandleRequest processes a request that carries WS-RM 1.2, WS-MC 1.1 or
 // WS-Reliability 1.1 content (the gateway has read and checked msg; hdr is
 // the request's HTTP header) and returns the HTTP answer. It returns once
