@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/fakeclock"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -256,7 +257,7 @@ func TestReliable_GroupExpiryAndIdleTermination(t *testing.T) {
 	rc := *idle.Reliable
 	rc.IdleTimeout = 500 * time.Millisecond
 	idle.Reliable = &rc
-	clock := newTestClock(time.Now())
+	clock := fakeclock.New(time.Now())
 	addr, stop := serveAt(t, Config{Services: []ServiceConfig{reliableQuote(b), idle}}, Options{DB: db, Now: clock.Now}, "127.0.0.1:0")
 	defer stop()
 	url, idleURL := "http://"+addr+"/services/Quotes", "http://"+addr+"/services/QuotesIdle"
@@ -273,7 +274,7 @@ func TestReliable_GroupExpiryAndIdleTermination(t *testing.T) {
 	waitReceived(t, b, "E0", "I0", "S1", "Q1")
 
 	// Past every limit: the engine sees the time at the next request.
-	clock.Add(limit + 300*time.Millisecond)
+	clock.Advance(limit + 300*time.Millisecond)
 
 	relAck(t, "expired group, message 1", rmPost(t, url, v11, relHeader(expiring, 1, ""), setQuote("E1")), expiring, 1, "GroupAborted")
 	relAck(t, "expired group, message 0 again", rmPost(t, url, v11, relHeader(expiring, 0, ""), setQuote("E0")), expiring, 0, "")

@@ -133,26 +133,6 @@ func openTestDB(t *testing.T, dir string) *badger.DB {
 	return db
 }
 
-// testClock is a settable clock for Options.Now.
-type testClock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func newTestClock(t time.Time) *testClock { return &testClock{t: t} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // reliableMetric returns the wsgw_reliable_<name> metric of service at the
 // gateway at base.
 func reliableMetric(t *testing.T, base, name, service string) float64 {

@@ -9,19 +9,14 @@ import (
 // (group termination by last message) once its held messages are all
 // released, even when MaxRelease spreads them over several Readies.
 func TestEngine_RelGroupCompletesAfterBoundedRelease(t *testing.T) {
-	e, err := New(Config{MaxRelease: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	e.Tick(now)
+	e, now := newTestEngine(t, Config{MaxRelease: 2})
 	msg := func(n uint64, last bool) Message {
 		return Message{Ref: n + 1, Proto: Rel, Group: "g", Number: n, Last: last, Ordered: true,
 			Expiry: now.Add(time.Hour), Payload: []byte("x")}
 	}
 	for n := uint64(1); n <= 5; n++ {
 		e.Step(msg(n, n == 5))
-		drain(e)
+		drainReady(e)
 	}
 	e.Step(msg(0, false))
 	var delivered []uint64

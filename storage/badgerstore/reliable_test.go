@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/wsgw/wsgw/internal/fakeclock"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -18,19 +18,7 @@ import (
 
 var _ driver.Store = (*badgerstore.Reliable)(nil)
 
-type clock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func openReliable(t *testing.T, db *badger.DB, c *clock, maxLength int) *badgerstore.Reliable {
+func openReliable(t *testing.T, db *badger.DB, c *fakeclock.Clock, maxLength int) *badgerstore.Reliable {
 	t.Helper()
 	r, err := badgerstore.OpenReliable(context.Background(), db, "Orders", badgerstore.ReliableOptions{
 		Queue: queueing.Options{MaxLength: maxLength, Now: c.Now, SweepInterval: -1}})
@@ -43,7 +31,7 @@ func openReliable(t *testing.T, db *badger.DB, c *clock, maxLength int) *badgers
 func TestReliable_RecordsAndDeliveriesCommittedTogether(t *testing.T) {
 	db := openDB(t, t.TempDir(), true)
 	defer db.Close()
-	r := openReliable(t, db, &clock{t: time.Unix(1e9, 0)}, 2)
+	r := openReliable(t, db, fakeclock.New(time.Unix(1e9, 0)), 2)
 	defer r.Close()
 	ctx := context.Background()
 	err := r.Commit(ctx, []wsreliable.Record{{Key: "in/s1", Value: []byte("a")}, {Key: "held/s1\n2", Value: []byte("h")}},
@@ -76,7 +64,7 @@ func TestReliable_RecordsAndDeliveriesCommittedTogether(t *testing.T) {
 func TestReliable_ReplyKeptWithAckPickedUpAtLeastOnce(t *testing.T) {
 	db := openDB(t, t.TempDir(), true)
 	defer db.Close()
-	c := &clock{t: time.Unix(1e9, 0)}
+	c := fakeclock.New(time.Unix(1e9, 0))
 	r := openReliable(t, db, c, 0)
 	defer r.Close()
 	ctx := context.Background()
@@ -111,14 +99,14 @@ func TestReliable_ReplyKeptWithAckPickedUpAtLeastOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	take("<r1/>")
-	c.Add(11 * time.Second) // nobody settled r1 nor r2 in time: offered again, oldest first
+	c.Advance(11 * time.Second) // nobody settled r1 nor r2 in time: offered again, oldest first
 	if err := r.SettleReply(ctx, take("<r1/>"), true); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.SettleReply(ctx, take("<r2/>"), true); err != nil {
 		t.Fatal(err)
 	}
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	take("")
 	if waiting, _ := r.Len(); waiting != 0 {
 		t.Fatalf("deliveries waiting after the acks: got %d, want 0", waiting)
@@ -128,7 +116,7 @@ func TestReliable_ReplyKeptWithAckPickedUpAtLeastOnce(t *testing.T) {
 func TestReliable_OpenReleasesLeasesAndDropsLegacyKeys(t *testing.T) {
 	dir := t.TempDir()
 	db := openDB(t, dir, true)
-	c := &clock{t: time.Unix(1e9, 0)}
+	c := fakeclock.New(time.Unix(1e9, 0))
 	r := openReliable(t, db, c, 0)
 	ctx := context.Background()
 	if err := r.Commit(ctx, []wsreliable.Record{{Key: "in/s1", Value: []byte("a")}}, []queueing.Message{{Body: []byte("d1")}}); err != nil {

@@ -58,7 +58,7 @@ func TestDriver_CrashLosesNothingAcknowledged(t *testing.T) {
 	if v := os.Getenv(crashKillsEnv); v != "" {
 		kills, _ = strconv.Atoi(v)
 	}
-	plain, dest := newPlainRecorder(), newRMRecorder()
+	plain, dest := newPlainRecorder(), newRMDest()
 	plainSrv, destSrv := httptest.NewServer(plain), httptest.NewServer(dest)
 	defer plainSrv.Close()
 	defer destSrv.Close()
@@ -184,7 +184,7 @@ func TestDriver_CrashChild(t *testing.T) {
 	ctx := context.Background()
 	drivers := map[string]*Driver{}
 	plainURL, rmURL := os.Getenv(crashPlainEnv), os.Getenv(crashRMEnv)
-	rmb := &crashRMBackend{to: rmURL}
+	rmb := &rmSubmitter{to: rmURL}
 	for name, b := range map[string]Backend{"Plain": crashPlainBackend(plainURL), "RM": rmb} {
 		cfg := Config{Name: name, Engine: wsreliable.Config{InOrder: true, RetransmitBase: 50 * time.Millisecond,
 			RetransmitMax: 400 * time.Millisecond}, BackendRM: name == "RM", MaxAttempts: -1, Backoff: testBackoff,
@@ -248,21 +248,6 @@ func (u crashPlainBackend) Deliver(ctx context.Context, msg []byte, hdr http.Hea
 		return nil, 0, fmt.Errorf("backend answered %s", resp.Status)
 	}
 	return body, resp.StatusCode, nil
-}
-
-// crashRMBackend submits each delivery's order over WS-RM.
-type crashRMBackend struct {
-	d  *Driver
-	to string
-}
-
-func (b *crashRMBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
-	id := orderRE.FindSubmatch(msg)
-	if id == nil {
-		return nil, 0, ErrRejected
-	}
-	payload := fmt.Appendf(nil, `<o:Order xmlns:o="urn:order"><o:Id>%s</o:Id></o:Order>`, id[1])
-	return nil, http.StatusAccepted, b.d.SubmitRM(ctx, b.to, "urn:order", payload, hdr.Get(DeliveryIDHeader))
 }
 
 // runCrashClient sends WS-RM sequences of 30 messages to service at the
@@ -370,83 +355,6 @@ func (p *plainRecorder) twice() int {
 	n := 0
 	for _, c := range p.ids {
 		if c > 1 {
-			n++
-		}
-	}
-	return n
-}
-
-// rmRecorder is a WS-RM 1.2 destination of any number of sequences: it
-// records, for every new (sequence, number), the order id and the
-// delivery ID (Wsgw-Delivery-Id), and acknowledges what it has.
-type rmRecorder struct {
-	mu   sync.Mutex // guards the fields below
-	seqs int
-	recv map[string]wsreliable.RangeSet // sequence -> numbers received
-	ids  map[string]map[string]bool     // delivery ID -> sequence#number
-	got  map[string]bool                // order ids
-}
-
-func newRMRecorder() *rmRecorder {
-	return &rmRecorder{recv: map[string]wsreliable.RangeSet{}, ids: map[string]map[string]bool{}, got: map[string]bool{}}
-}
-
-func (p *rmRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	m, err := soap.ReadMessageBytes(b, xmldoc.Limits{})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	evs, _ := wsreliable.DecodeRM(m, wsreliable.DecodeContext{NewID: "-"})
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ack := func(seq, final string) string {
-		var b strings.Builder
-		b.WriteString(`<wsrm:SequenceAcknowledgement><wsrm:Identifier>` + seq + `</wsrm:Identifier>`)
-		for _, rg := range p.recv[seq] {
-			fmt.Fprintf(&b, `<wsrm:AcknowledgementRange Lower="%d" Upper="%d"/>`, rg.Lower, rg.Upper)
-		}
-		return b.String() + final + `</wsrm:SequenceAcknowledgement>`
-	}
-	hdr, body := "", ""
-	for _, ev := range evs {
-		switch ev := ev.(type) {
-		case wsreliable.CreateSequence:
-			p.seqs++
-			body = fmt.Sprintf(`<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:dest:%d</wsrm:Identifier></wsrm:CreateSequenceResponse>`, p.seqs)
-		case wsreliable.Message:
-			if !p.recv[ev.Group].Contains(ev.Number) {
-				p.recv[ev.Group] = p.recv[ev.Group].Add(ev.Number)
-				id := r.Header.Get(DeliveryIDHeader)
-				if p.ids[id] == nil {
-					p.ids[id] = map[string]bool{}
-				}
-				p.ids[id][fmt.Sprint(ev.Group, "#", ev.Number)] = true
-				if o := orderRE.FindSubmatch(m.Doc.Raw()); o != nil {
-					p.got[string(o[1])] = true
-				}
-			}
-			hdr = ack(ev.Group, "")
-		case wsreliable.Close:
-			hdr, body = ack(ev.Group, "<wsrm:Final/>"), `<wsrm:CloseSequenceResponse><wsrm:Identifier>`+ev.Group+`</wsrm:Identifier></wsrm:CloseSequenceResponse>`
-		case wsreliable.Terminate:
-			body = `<wsrm:TerminateSequenceResponse><wsrm:Identifier>` + ev.Group + `</wsrm:Identifier></wsrm:TerminateSequenceResponse>`
-		}
-	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	fmt.Fprintf(w, rmEnv, hdr, body)
-}
-
-func (p *rmRecorder) has(id string) bool { p.mu.Lock(); defer p.mu.Unlock(); return p.got[id] }
-
-// twice counts the delivery IDs that came as more than one message.
-func (p *rmRecorder) twice() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, msgs := range p.ids {
-		if len(msgs) > 1 {
 			n++
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/wsgw/wsgw/internal/fakeclock"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -29,6 +30,11 @@ func openDB(t *testing.T, dir string) *badger.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// newTestClock is a settable clock for Options.Now and the store's queue.
+func newTestClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // openStore opens the badger store of cfg's service in db, with the
@@ -95,24 +101,4 @@ func startRMDriver(t *testing.T, cfg Config, b Backend, client *http.Client) (*D
 	db := openDB(t, t.TempDir())
 	r := startWith(t, db, cfg, Options{Backend: b, Client: client})
 	return r.Driver, func() { r.stop(); db.Close() }
-}
-
-// testClock is a settable clock for Options.Now and the store's queue.
-type testClock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func newTestClock() *testClock { return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }

@@ -3,97 +3,16 @@ package driver
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
-	"github.com/wsgw/wsgw/soap"
-	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
-
-// gatedPeer is a WS-RM 1.2 destination that acknowledges nothing until
-// acks is closed. It records the order of every new (sequence, number).
-type gatedPeer struct {
-	acks     chan struct{} // closed: acknowledge messages
-	gotFirst chan struct{} // closed when the first message arrives
-	closed   chan struct{} // closed when the first CloseSequence arrives
-
-	mu      sync.Mutex // guards the fields below
-	seqs    int
-	seen    map[string]bool
-	got     []string
-	onceMsg sync.Once
-	onceCl  sync.Once
-}
-
-func newGatedPeer() *gatedPeer {
-	return &gatedPeer{acks: make(chan struct{}), gotFirst: make(chan struct{}), closed: make(chan struct{}),
-		seen: map[string]bool{}}
-}
-
-func (p *gatedPeer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	m, err := soap.ReadMessageBytes(b, xmldoc.Limits{})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	evs, _ := wsreliable.DecodeRM(m, wsreliable.DecodeContext{NewID: "-"})
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ack := func(seq, final string) string {
-		select {
-		case <-p.acks:
-		default:
-			return ""
-		}
-		n := 0
-		for k := range p.seen {
-			if len(k) > len(seq) && k[:len(seq)+1] == seq+"#" {
-				n++
-			}
-		}
-		return `<wsrm:SequenceAcknowledgement><wsrm:Identifier>` + seq + `</wsrm:Identifier><wsrm:AcknowledgementRange Lower="1" Upper="` +
-			fmt.Sprint(n) + `"/>` + final + `</wsrm:SequenceAcknowledgement>`
-	}
-	hdr, body := "", ""
-	for _, ev := range evs {
-		switch ev := ev.(type) {
-		case wsreliable.CreateSequence:
-			p.seqs++
-			body = fmt.Sprintf(`<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:peer:%d</wsrm:Identifier></wsrm:CreateSequenceResponse>`, p.seqs)
-		case wsreliable.Message:
-			if k := ev.Group + "#" + fmt.Sprint(ev.Number); !p.seen[k] {
-				p.seen[k] = true
-				if id := orderRE.FindSubmatch(m.Doc.Raw()); id != nil {
-					p.got = append(p.got, string(id[1]))
-				}
-			}
-			p.onceMsg.Do(func() { close(p.gotFirst) })
-			hdr = ack(ev.Group, "")
-		case wsreliable.Close:
-			p.onceCl.Do(func() { close(p.closed) })
-			hdr, body = ack(ev.Group, "<wsrm:Final/>"), `<wsrm:CloseSequenceResponse><wsrm:Identifier>`+ev.Group+`</wsrm:Identifier></wsrm:CloseSequenceResponse>`
-		case wsreliable.Terminate:
-			body = `<wsrm:TerminateSequenceResponse><wsrm:Identifier>` + ev.Group + `</wsrm:Identifier></wsrm:TerminateSequenceResponse>`
-		}
-	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	fmt.Fprintf(w, rmEnv, hdr, body)
-}
-
-func (p *gatedPeer) orders() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.got)
-}
 
 // lateAckBackend submits each order to the peer over WS-RM. Its first
 // attempt gives up once the peer has the message and before the peer
@@ -102,7 +21,7 @@ func (p *gatedPeer) orders() []string {
 // processed: the idle sequence was closed.
 type lateAckBackend struct {
 	d        *Driver
-	peer     *gatedPeer
+	peer     *rmDest
 	to       string
 	attempts atomic.Int32
 }
@@ -144,7 +63,8 @@ func (b *lateAckBackend) Deliver(ctx context.Context, msg []byte, hdr http.Heade
 // delivery is answered "acknowledged", not submitted again under a new
 // message number (issue 8: S4 sent as #4 and #5).
 func TestSubmitRM_LateAckNotSentAgain(t *testing.T) {
-	peer := newGatedPeer()
+	peer := newRMDest()
+	peer.acks = make(chan struct{})
 	srv := httptest.NewServer(peer)
 	defer srv.Close()
 	b := &lateAckBackend{peer: peer, to: srv.URL}
@@ -158,7 +78,7 @@ func TestSubmitRM_LateAckNotSentAgain(t *testing.T) {
 	checkfor.True(t, 10*time.Second, "the delivery to be settled", func() bool {
 		return b.attempts.Load() >= 2 && d.Stats().QueueDepth == 0
 	})
-	if got := peer.orders(); !slices.Equal(got, []string{"1"}) {
+	if got, _ := peer.state(); !slices.Equal(got, []string{"1"}) {
 		t.Fatalf("orders the peer received as new messages: got %v, want [1]", got)
 	}
 }

@@ -3,78 +3,15 @@ package driver
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
-	"github.com/wsgw/wsgw/soap"
-	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
-
-// rmPeer is a minimal WS-RM 1.2 destination of one sequence: it records
-// the order ids of new message numbers and the RM requests it answers.
-type rmPeer struct {
-	mu    sync.Mutex // guards the fields below
-	got   []string
-	seen  map[uint64]bool
-	calls []string
-}
-
-func (p *rmPeer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	m, err := soap.ReadMessageBytes(b, xmldoc.Limits{})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	evs, _ := wsreliable.DecodeRM(m, wsreliable.DecodeContext{})
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ack := func(final string) string {
-		return `<wsrm:SequenceAcknowledgement><wsrm:Identifier>urn:peer</wsrm:Identifier><wsrm:AcknowledgementRange Lower="1" Upper="` +
-			fmt.Sprint(len(p.seen)) + `"/>` + final + `</wsrm:SequenceAcknowledgement>`
-	}
-	hdr, body := "", ""
-	if len(evs) == 0 && m.Payload.Name().Local == "CreateSequence" {
-		p.calls = append(p.calls, "create")
-		body = `<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:CreateSequenceResponse>`
-	}
-	for _, ev := range evs {
-		switch ev := ev.(type) {
-		case wsreliable.CreateSequence:
-			p.calls = append(p.calls, "create")
-			body = `<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:CreateSequenceResponse>`
-		case wsreliable.Message:
-			if !p.seen[ev.Number] {
-				p.seen[ev.Number] = true
-				if id := orderRE.FindSubmatch(m.Doc.Raw()); id != nil {
-					p.got = append(p.got, string(id[1]))
-				}
-			}
-			hdr = ack("")
-		case wsreliable.Close:
-			p.calls = append(p.calls, "close")
-			hdr, body = ack("<wsrm:Final/>"), `<wsrm:CloseSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:CloseSequenceResponse>`
-		case wsreliable.Terminate:
-			p.calls = append(p.calls, "terminate")
-			body = `<wsrm:TerminateSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:TerminateSequenceResponse>`
-		}
-	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	fmt.Fprintf(w, rmEnv, hdr, body)
-}
-
-func (p *rmPeer) state() (got, calls []string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.got), slices.Clone(p.calls)
-}
 
 // rmSubmitter is the Backend of a BackendRM driver: it submits each order
 // to the peer.
@@ -93,7 +30,7 @@ func (s *rmSubmitter) Deliver(ctx context.Context, msg []byte, hdr http.Header) 
 }
 
 func TestDriver_BackendRMAckedThenTerminatedOnStop(t *testing.T) {
-	peer := &rmPeer{seen: map[uint64]bool{}}
+	peer := newRMDest()
 	srv := httptest.NewServer(peer)
 	defer srv.Close()
 	sub := &rmSubmitter{to: srv.URL}
