@@ -29,6 +29,10 @@ type Options struct {
 	// records in it under their own key prefixes. Required when
 	// Config.Broker is set or a service is Reliable.
 	DB *badger.DB
+	// Now is the clock of the reliable services' protocol state (sequence
+	// and group expiry, idle limits, retransmissions, delivery retries).
+	// Default time.Now; tests inject their own.
+	Now func() time.Time
 }
 
 // Gateway is the router.
@@ -106,7 +110,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.metrics = m
-	if err := g.startReliable(opts.DB); err != nil {
+	if err := g.startReliable(opts.DB, opts.Now); err != nil {
 		g.Close()
 		return nil, err
 	}

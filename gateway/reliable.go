@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsdl"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
@@ -137,21 +137,23 @@ var reliableOp = &wsdl.Operation{Name: "(reliable)"}
 // isReliable reports whether msg goes to the service's driver rather than
 // straight to the cluster.
 func (s *service) isReliable(msg *soap.Message) bool {
-	return s.cfg.Reliable != nil && (wsreliable.IsRM(msg) || wsreliable.IsRel(msg) || driver.IsReplyRequest(msg))
+	return s.cfg.Reliable != nil && driver.Handles(msg)
 }
 
-// reliables are the drivers of the reliable services and their goroutines.
+// reliables are the drivers of the reliable services, their stores and
+// their goroutines.
 type reliables struct {
 	byName map[string]*driver.Driver
-	egress map[string]*egress.Policy // each service's allow-list for client addresses
+	stores []*badgerstore.Reliable
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 }
 
 // startReliable builds and starts a driver per reliable service. db is the
-// node's store; it must be set when any service is reliable.
-func (g *Gateway) startReliable(db *badger.DB) error {
-	rel := &reliables{byName: map[string]*driver.Driver{}, egress: map[string]*egress.Policy{}}
+// node's store; it must be set when any service is reliable. now is the
+// drivers' clock (nil: time.Now).
+func (g *Gateway) startReliable(db *badger.DB, now func() time.Time) error {
+	rel := &reliables{byName: map[string]*driver.Driver{}}
 	ctx, stop := context.WithCancel(context.Background())
 	rel.stop = stop
 	g.rel = rel
@@ -176,14 +178,19 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 		if rc.BackendRM {
 			backend, client = rmb, replicaClient(g, s, client)
 		}
-		d, err := driver.New(cfg, driver.Options{DB: db, Backend: backend,
-			Client: client, Logger: s.log.With("component", "reliable")})
+		store, err := badgerstore.OpenReliable(ctx, db, s.cfg.Name,
+			badgerstore.ReliableOptions{Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL})
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		rel.stores = append(rel.stores, store)
+		d, err := driver.New(cfg, driver.Options{Store: store, Backend: backend,
+			Client: client, Egress: pol, Logger: s.log.With("component", "reliable"), Now: now})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		rmb.d = d
 		rel.byName[s.cfg.Name] = d
-		rel.egress[s.cfg.Name] = pol
 		rel.wg.Go(func() { d.Run(ctx) })
 	}
 	if len(rel.byName) > 0 {
@@ -194,16 +201,16 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 	return nil
 }
 
-// stopReliable stops every driver and closes its queue.
+// stopReliable stops every driver and closes its store.
 func (g *Gateway) stopReliable() {
 	if g.rel == nil {
 		return
 	}
 	g.rel.stop()
 	g.rel.wg.Wait()
-	for _, d := range g.rel.byName {
-		if err := d.Close(); err != nil {
-			g.log.Error("closing reliable driver", "err", err)
+	for _, s := range g.rel.stores {
+		if err := s.Close(); err != nil {
+			g.log.Error("closing reliable store", "err", err)
 		}
 	}
 }
@@ -211,11 +218,7 @@ func (g *Gateway) stopReliable() {
 // serveReliable hands d's request to the service's driver and writes its
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
-	status, h, body, refused := g.rel.refusedAddress(ctx, s.cfg.Name, d.msg)
-	done := func(bool) {}
-	if !refused {
-		status, h, body, done = g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header)
-	}
+	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header)
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}
@@ -231,86 +234,6 @@ func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.Response
 		return outcomeBusy
 	}
 	return outcomeClientFault
-}
-
-// refusedAddress answers, at arrival, a request that gives an address the
-// service's egress allow-list refuses, since nothing could ever reach it
-// (the driver's sends go through the same list and would be dropped):
-// WS-RM CreateSequence AcksTo, WS-Reliability Callback ReplyTo and
-// PollRequest ReplyTo. Anonymous, none and WS-MC anonymous addresses are
-// not sent to, so not checked. A request the codecs refuse is left to the
-// driver, which answers it.
-func (rel *reliables) refusedAddress(ctx context.Context, name string, msg *soap.Message) (int, http.Header, []byte, bool) {
-	var evs []wsreliable.Event
-	var err error
-	switch {
-	case wsreliable.IsRM(msg):
-		evs, err = wsreliable.DecodeRM(msg, wsreliable.DecodeContext{NewID: "-"})
-	case wsreliable.IsRel(msg):
-		evs, err = wsreliable.DecodeRel(msg, wsreliable.DecodeContext{})
-	}
-	if err != nil {
-		return 0, nil, nil, false
-	}
-	for _, ev := range evs {
-		reply, ok := rel.refusal(ctx, name, ev)
-		if !ok {
-			continue
-		}
-		addr, _ := soap.ReadAddressing(msg)
-		status, body := wsreliable.EncodeReplies(wsreliable.EncodeContext{Version: msg.Version, Request: addr},
-			[]wsreliable.Reply{reply})
-		h := http.Header{}
-		h.Set("Content-Type", msg.Version.ContentType())
-		return status, h, body, true
-	}
-	return 0, nil, nil, false
-}
-
-// refusal returns the answer to ev when it gives an address the egress
-// allow-list of service name refuses: CreateSequenceRefused for an AcksTo
-// (WS-RM 1.2, 4.6); for a Callback ReplyTo, InvalidReplyPattern in the
-// Response header, as the engine answers a refused reply pattern (doc.go:
-// InvalidReplyPattern goes in the reply); for a PollRequest ReplyTo, the
-// SOAP fault InvalidPollRequest, as for a PollRequest the codec cannot
-// read (choice: the PollRequest asks for nothing the gateway can do).
-func (rel *reliables) refusal(ctx context.Context, name string, ev wsreliable.Event) (wsreliable.Reply, bool) {
-	check := func(to string) error {
-		if notSentTo(to) {
-			return nil
-		}
-		return rel.egress[name].CheckContext(ctx, to)
-	}
-	switch ev := ev.(type) {
-	case wsreliable.CreateSequence:
-		if err := check(ev.AcksTo); err != nil {
-			return wsreliable.Reply{Ref: 1, Kind: wsreliable.ReplyFault, Proto: wsreliable.RM,
-				Fault: &wsreliable.Fault{Code: wsreliable.CreateSequenceRefused, Why: "AcksTo: " + err.Error()}}, true
-		}
-	case wsreliable.Message:
-		if ev.Proto != wsreliable.Rel || ev.ReplyPattern != wsreliable.Callback {
-			break
-		}
-		if err := check(ev.ReplyTo); err != nil {
-			a := wsreliable.Ack{Proto: wsreliable.Rel, Group: ev.Group, NonSequence: ev.NoSequenceNum,
-				Faults: []wsreliable.RangeFault{{Range: wsreliable.Range{Lower: ev.Number, Upper: ev.Number},
-					Code: wsreliable.InvalidReplyPattern}}}
-			return wsreliable.Reply{Ref: 1, Kind: wsreliable.ReplyAccepted, Proto: wsreliable.Rel, Group: ev.Group,
-				Acks: []wsreliable.Ack{a}}, true
-		}
-	case wsreliable.PollRequest:
-		if err := check(ev.ReplyTo); err != nil {
-			return wsreliable.Reply{Ref: 1, Kind: wsreliable.ReplyFault, Proto: wsreliable.Rel,
-				Fault: &wsreliable.Fault{Code: wsreliable.InvalidPollRequest, Why: "ReplyTo: " + err.Error()}}, true
-		}
-	}
-	return wsreliable.Reply{}, false
-}
-
-// notSentTo reports an address the gateway never posts to.
-func notSentTo(addr string) bool {
-	return addr == "" || addr == soap.WSAAnonymous || addr == soap.WSAAnonymous2004 || addr == soap.WSANone ||
-		strings.HasPrefix(addr, wsreliable.MCAnonymousPrefix)
 }
 
 // clusterBackend delivers stored messages of s to its cluster: a fresh
@@ -414,19 +337,18 @@ func isSOAPReply(resp *http.Response) bool {
 	return mt == soap.MediaType11 || mt == soap.MediaType12
 }
 
-var reliableDescs = struct{ accepted, delivered, redelivered, dead, dups, depth, deadLetters *prometheus.Desc }{
+var reliableDescs = struct{ accepted, delivered, redelivered, dead, depth, deadLetters *prometheus.Desc }{
 	reliableDesc("accepted_total", "Reliable messages accepted (stored for delivery)."),
 	reliableDesc("delivered_total", "Reliable messages the backend took."),
 	reliableDesc("redelivered_total", "Delivery tries after the first."),
 	reliableDesc("dead_lettered_total", "Reliable messages given up."),
-	reliableDesc("duplicates_total", "Repeated deliveries dropped by their delivery ID."),
 	reliableDesc("queue_depth", "Reliable messages waiting for delivery."),
 	reliableDesc("dead_letters", "Reliable messages in the dead letters."),
 }
 
 func (c *reliableCollector) Describe(ch chan<- *prometheus.Desc) {
 	d := reliableDescs
-	for _, x := range []*prometheus.Desc{d.accepted, d.delivered, d.redelivered, d.dead, d.dups, d.depth, d.deadLetters} {
+	for _, x := range []*prometheus.Desc{d.accepted, d.delivered, d.redelivered, d.dead, d.depth, d.deadLetters} {
 		ch <- x
 	}
 }
@@ -442,7 +364,6 @@ func (c *reliableCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(d.delivered, st.Delivered)
 		counter(d.redelivered, st.Redelivered)
 		counter(d.dead, st.DeadLettered)
-		counter(d.dups, st.Duplicates)
 		ch <- prometheus.MustNewConstMetric(d.depth, prometheus.GaugeValue, float64(st.QueueDepth), name)
 		ch <- prometheus.MustNewConstMetric(d.deadLetters, prometheus.GaugeValue, float64(st.DeadLetters), name)
 	}

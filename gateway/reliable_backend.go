@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/wsgw/wsgw/soap"
-	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
 
@@ -54,50 +52,15 @@ func (b *rmBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([
 	return nil, http.StatusAccepted, nil
 }
 
-// xmlnsRE matches a namespace declaration in a start tag.
-var xmlnsRE = regexp.MustCompile(`\sxmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*("[^"]*"|'[^']*')`)
-
 // bodyContent returns m's payload element (the Body's first child) as
 // bytes that stand alone: the namespace declarations in scope from the
-// Envelope and Body start tags are copied onto it, unless it declares the
-// prefix itself.
+// Envelope and Body are copied onto it, unless it declares the prefix
+// itself (xmldoc.Element.Standalone).
 func bodyContent(m *soap.Message) ([]byte, error) {
 	if !m.Payload.Valid() {
 		return nil, errors.New("empty Body")
 	}
-	raw := m.Doc.Raw()
-	ps, pe := m.Payload.Span()
-	el := raw[ps:pe]
-	nameEnd := bytes.IndexAny(el, " \t\r\n/>")
-	if nameEnd < 0 {
-		return nil, errors.New("malformed payload start tag")
-	}
-	seen := map[string]bool{}
-	for _, d := range xmlnsRE.FindAllSubmatch(startTag(el), -1) {
-		seen[string(d[1])] = true
-	}
-	var extra []byte
-	for _, anc := range []xmldoc.Element{m.Body, m.Envelope} { // innermost first
-		s, e := anc.Span()
-		for _, d := range xmlnsRE.FindAllSubmatch(startTag(raw[s:e]), -1) {
-			if p := string(d[1]); !seen[p] {
-				seen[p] = true
-				extra = append(extra, d[0]...)
-			}
-		}
-	}
-	out := make([]byte, 0, len(el)+len(extra))
-	out = append(out, el[:nameEnd]...)
-	out = append(out, extra...)
-	return append(out, el[nameEnd:]...), nil
-}
-
-// startTag returns the start tag at the beginning of el.
-func startTag(el []byte) []byte {
-	if i := bytes.IndexByte(el, '>'); i >= 0 {
-		return el[:i]
-	}
-	return el
+	return m.Payload.Standalone(), nil
 }
 
 // replicaClient sends to the service's configured replicas with the

@@ -11,25 +11,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
 )
 
-// serveAt serves a gateway with db on addr ("127.0.0.1:0" for any port);
-// it returns the address, to serve again there after stop.
-func serveAt(t *testing.T, cfg Config, db *badger.DB, addr string) (string, func()) {
+// serveAt serves a gateway with opts (a discarding logger unless it has
+// one) on addr ("127.0.0.1:0" for any port); it returns the address, to
+// serve again there after stop.
+func serveAt(t *testing.T, cfg Config, opts Options, addr string) (string, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if testing.Verbose() {
+			opts.Logger = slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 	}
-	g, err := New(context.Background(), cfg, Options{DB: db, Logger: log})
+	g, err := New(context.Background(), cfg, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -57,7 +58,7 @@ func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
 	dirB := t.TempDir()
 	dbB := openTestDB(t, dirB)
 	cfgB := Config{Services: []ServiceConfig{reliableQuote(b)}}
-	addrB, stopB := serveAt(t, cfgB, dbB, "127.0.0.1:0")
+	addrB, stopB := serveAt(t, cfgB, Options{DB: dbB}, "127.0.0.1:0")
 
 	sa := quoteService("Quotes", cluster.PartitionConfig{Replicas: []string{"http://" + addrB + "/services/Quotes"}})
 	sa.Cluster.Health = cluster.HealthConfig{}
@@ -66,7 +67,7 @@ func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
 		Retry: ReliableRetry{Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, MaxAttempts: -1}}
 	dbA := openTestDB(t, t.TempDir())
 	defer dbA.Close()
-	addrA, stopA := serveAt(t, Config{Services: []ServiceConfig{sa}}, dbA, "127.0.0.1:0")
+	addrA, stopA := serveAt(t, Config{Services: []ServiceConfig{sa}}, Options{DB: dbA}, "127.0.0.1:0")
 	defer stopA()
 
 	c := newRMClient(t, "http://"+addrA+"/services/Quotes")
@@ -86,10 +87,19 @@ func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
 	dbB.Close()
 	dbB = openTestDB(t, dirB)
 	defer dbB.Close()
-	_, stopB = serveAt(t, cfgB, dbB, addrB)
+	_, stopB = serveAt(t, cfgB, Options{DB: dbB}, addrB)
 	defer stopB()
 	waitFor(t, 20*time.Second, func() error { return b.onceByID(want) })
-	time.Sleep(200 * time.Millisecond) // no late repeat
+	// Once neither gateway has anything left to deliver, no late repeat
+	// can come (a retransmission A still makes is one B drops).
+	waitFor(t, 10*time.Second, func() error {
+		for _, addr := range []string{addrA, addrB} {
+			if n := reliableMetric(t, "http://"+addr, "queue_depth", "Quotes"); n != 0 {
+				return fmt.Errorf("%s: queue depth %v, want 0", addr, n)
+			}
+		}
+		return nil
+	})
 	if err := b.onceByID(want); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/fakeclock"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -256,13 +257,14 @@ func TestReliable_GroupExpiryAndIdleTermination(t *testing.T) {
 	rc := *idle.Reliable
 	rc.IdleTimeout = 500 * time.Millisecond
 	idle.Reliable = &rc
-	base, stop := serveWithDB(t, Config{Services: []ServiceConfig{reliableQuote(b), idle}}, db)
+	clock := fakeclock.New(time.Now())
+	addr, stop := serveAt(t, Config{Services: []ServiceConfig{reliableQuote(b), idle}}, Options{DB: db, Now: clock.Now}, "127.0.0.1:0")
 	defer stop()
-	url, idleURL := base+"/services/Quotes", base+"/services/QuotesIdle"
+	url, idleURL := "http://"+addr+"/services/Quotes", "http://"+addr+"/services/QuotesIdle"
 
 	const limit = 500 * time.Millisecond
 	expiring, idling := "urn:uuid:wsrel-group-expiry", "urn:uuid:wsrel-group-idle"
-	expiry := time.Now().Add(limit).UTC().Format(time.RFC3339Nano)
+	expiry := clock.Now().Add(limit).UTC().Format(time.RFC3339Nano)
 	relAck(t, "expiring group, message 0", rmPost(t, url, v11, relHeader(expiring, 0, ` groupExpiryTime="`+expiry+`"`), setQuote("E0")), expiring, 0, "")
 	relAck(t, "idling group, message 0", rmPost(t, url, v11, relHeader(idling, 0, ` groupMaxIdleDuration="PT0.5S"`), setQuote("I0")), idling, 0, "")
 	expires := rmCreate(t, url, v11, `<wsrm:AcksTo><wsa:Address>`+rmWSANS+`/anonymous</wsa:Address></wsrm:AcksTo><wsrm:Expires>PT0.5S</wsrm:Expires>`)
@@ -271,9 +273,8 @@ func TestReliable_GroupExpiryAndIdleTermination(t *testing.T) {
 	mustOK(t, "idling sequence, message 1", rmMessage(t, idleURL, v11, idles, 1, "Q1"))
 	waitReceived(t, b, "E0", "I0", "S1", "Q1")
 
-	// Past every limit and the engine's next tick (100ms): the clock is
-	// what this waits for, so it sleeps.
-	time.Sleep(limit + 300*time.Millisecond)
+	// Past every limit: the engine sees the time at the next request.
+	clock.Advance(limit + 300*time.Millisecond)
 
 	relAck(t, "expired group, message 1", rmPost(t, url, v11, relHeader(expiring, 1, ""), setQuote("E1")), expiring, 1, "GroupAborted")
 	relAck(t, "expired group, message 0 again", rmPost(t, url, v11, relHeader(expiring, 0, ""), setQuote("E0")), expiring, 0, "")

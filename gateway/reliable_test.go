@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -131,6 +133,25 @@ func openTestDB(t *testing.T, dir string) *badger.DB {
 	return db
 }
 
+// reliableMetric returns the wsgw_reliable_<name> metric of service at the
+// gateway at base.
+func reliableMetric(t *testing.T, base, name, service string) float64 {
+	t.Helper()
+	r := do(t, http.MethodGet, base+"/metrics", nil, "")
+	prefix := "wsgw_reliable_" + name + `{service="` + service + `"} `
+	for _, l := range strings.Split(r.body, "\n") {
+		if v, ok := strings.CutPrefix(l, prefix); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", l, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no metric %s{service=%q} in\n%s", name, service, r.body)
+	return 0
+}
+
 // reliableScenario serves a gateway with the reliable Quotes service in
 // front of a logging backend, for the test's duration, and returns the
 // backend and a WS-RM client of a new sequence to it.
@@ -146,7 +167,7 @@ func reliableScenario(t *testing.T) (*logBackend, *rmClient) {
 // serveWithDB serves a gateway with db on a loopback port; stop ends it.
 func serveWithDB(t *testing.T, cfg Config, db *badger.DB) (url string, stop func()) {
 	t.Helper()
-	addr, stop := serveAt(t, cfg, db, "127.0.0.1:0")
+	addr, stop := serveAt(t, cfg, Options{DB: db}, "127.0.0.1:0")
 	return "http://" + addr, stop
 }
 
@@ -240,9 +261,9 @@ func TestReliable_GapHeldThenDeliveredInOrder(t *testing.T) {
 	b, c := reliableScenario(t)
 	c.send(3, "C")
 	c.send(2, "B")
-	time.Sleep(100 * time.Millisecond) // time enough to deliver, were anything deliverable
-	if got := b.received(); len(got) != 0 {
-		t.Fatalf("delivered across a gap: %v", got)
+	// A delivery is stored before the message is acknowledged: none was.
+	if n := reliableMetric(t, strings.TrimSuffix(c.url, "/services/Quotes"), "accepted_total", "Quotes"); n != 0 {
+		t.Fatalf("deliveries stored across a gap: got %v, want 0", n)
 	}
 	if got := c.send(1, "A"); got != "1-3" {
 		t.Fatalf("ack: got %q, want 1-3", got)
@@ -266,7 +287,12 @@ func TestReliable_BackendDown(t *testing.T) {
 		}
 		want = append(want, sym)
 	}
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, 10*time.Second, func() error { // a delivery failed and was tried again
+		if n := reliableMetric(t, url, "redelivered_total", "Quotes"); n == 0 {
+			return errors.New("no redelivery yet")
+		}
+		return nil
+	})
 	b.start(t)
 	b.waitLog(t, want...)
 }

@@ -92,7 +92,8 @@ type Config struct {
 	// first is forgotten at once. Zero: 10000.
 	MaxGroups int
 	// MaxKeep caps how long an ended group is kept to recognise late
-	// duplicates, whatever ExpiryTime a WS-Reliability sender chose.
+	// duplicates, whatever ExpiryTime a WS-Reliability sender chose, and
+	// how long an acknowledged Submit token waits for its Forget.
 	// Zero: 24h (or DupWindow, when longer).
 	MaxKeep time.Duration
 	// MaxHeld bounds the hold-back buffer of one ordered group; a message
@@ -109,6 +110,15 @@ type Config struct {
 	// next message in order is always accepted, and delivering frees the
 	// room. Zero: 64 MiB.
 	MaxHeldBytes int64
+	// MaxRelease and MaxReleaseBytes bound one Ready: held messages that
+	// become deliverable (a gap filled, a sequence closed or terminated
+	// with NoDiscard) are released only while the Ready holds fewer than
+	// MaxRelease deliveries and fewer than MaxReleaseBytes of payload
+	// (deliveries and held messages stored); the rest follow in the next
+	// Ready. So one Ready's records and deliveries fit one atomic write.
+	// Zero: 512 and 4 MiB.
+	MaxRelease      int
+	MaxReleaseBytes int64
 	// MaxMessageNumber is the highest message number accepted; above it
 	// WS-RM answers MessageNumberRollover. Zero: 9223372036854775807 (WS-RM
 	// 1.2, 3.7).
@@ -134,8 +144,15 @@ type Config struct {
 	// wait in the engine's backlog. Zero: 64.
 	SendWindow int
 	// MaxBacklog bounds the messages an outbound sequence holds (sent or
-	// waiting); a Submit beyond it fails at once (Ready.Failed). Zero: 10000.
+	// waiting); a Submit beyond it fails at once (FateFailed). It bounds as
+	// well the acknowledged tokens waiting for Forget: beyond, the oldest
+	// is forgotten. Zero: 10000.
 	MaxBacklog int
+	// OutboundIdle closes and terminates an outbound sequence that has
+	// nothing unacknowledged and had no Submit for this long (WS-RM 1.2,
+	// 3.5, 3.6); the next Submit to its destination creates a new one.
+	// Zero: never.
+	OutboundIdle time.Duration
 }
 
 // Validate reports every invalid field, with its path.
@@ -152,14 +169,16 @@ func (c Config) Validate() error {
 	neg("MaxKeep", c.MaxKeep)
 	neg("RetransmitBase", c.RetransmitBase)
 	neg("RetransmitMax", c.RetransmitMax)
-	for name, n := range map[string]int{"MaxGroups": c.MaxGroups, "MaxHeld": c.MaxHeld,
-		"MaxRetransmits": c.MaxRetransmits, "SendWindow": c.SendWindow, "MaxBacklog": c.MaxBacklog} {
-		if n < 0 {
-			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative %d", name, n))
+	neg("OutboundIdle", c.OutboundIdle)
+	for _, f := range []struct {
+		name string
+		n    int64
+	}{{"MaxGroups", int64(c.MaxGroups)}, {"MaxHeld", int64(c.MaxHeld)}, {"MaxHeldBytes", c.MaxHeldBytes},
+		{"MaxRelease", int64(c.MaxRelease)}, {"MaxReleaseBytes", c.MaxReleaseBytes},
+		{"MaxRetransmits", int64(c.MaxRetransmits)}, {"SendWindow", int64(c.SendWindow)}, {"MaxBacklog", int64(c.MaxBacklog)}} {
+		if f.n < 0 {
+			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative %d", f.name, f.n))
 		}
-	}
-	if c.MaxHeldBytes < 0 {
-		errs = append(errs, fmt.Errorf("wsreliable.Config.MaxHeldBytes: negative %d", c.MaxHeldBytes))
 	}
 	if c.Assurance > AtMostOnce {
 		errs = append(errs, fmt.Errorf("wsreliable.Config.Assurance: unknown value %d", c.Assurance))
@@ -184,8 +203,12 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxRetransmits, 20)
 	def(&c.SendWindow, 64)
 	def(&c.MaxBacklog, 10000)
+	def(&c.MaxRelease, 512)
 	if c.MaxHeldBytes == 0 {
 		c.MaxHeldBytes = 64 << 20
+	}
+	if c.MaxReleaseBytes == 0 {
+		c.MaxReleaseBytes = 4 << 20
 	}
 	if c.MaxMessageNumber == 0 {
 		c.MaxMessageNumber = 1<<63 - 1

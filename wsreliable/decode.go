@@ -20,6 +20,8 @@ type DecodeContext struct {
 	// Payload is what a reliable message delivers; nil means the whole
 	// envelope as received (m.Doc.Raw()).
 	Payload []byte
+	// Meta is given to the events that take one (Message.Meta).
+	Meta []byte
 }
 
 func (c DecodeContext) payload(m *soap.Message) []byte {

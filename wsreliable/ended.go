@@ -58,8 +58,15 @@ func (e *Engine) forgetDue() {
 
 // popEnded forgets the ended group due first, if it is due by now (any,
 // when now is zero); it reports whether it forgot one. Stale entries are
-// dropped or requeued on the way.
+// dropped or requeued on the way; a group still releasing held messages
+// (Flush) is passed over until it is done.
 func (e *Engine) popEnded(now time.Time) bool {
+	var busy []endedEntry
+	defer func() {
+		for _, x := range busy {
+			heap.Push(&e.endedQ, x)
+		}
+	}()
 	for len(e.endedQ) > 0 {
 		top := e.endedQ[0]
 		if !now.IsZero() && now.Before(top.at) {
@@ -72,6 +79,9 @@ func (e *Engine) popEnded(now time.Time) bool {
 			continue // forgotten, or a new group of that identifier
 		case !g.KeepUntil.Equal(top.at):
 			heap.Push(&e.endedQ, endedEntry{at: g.KeepUntil, id: g.ID})
+			continue
+		case len(g.held) > 0:
+			busy = append(busy, top)
 			continue
 		}
 		e.forget(g)

@@ -17,12 +17,7 @@ func completeRel(e *Engine, group string, expiry time.Time) Ready {
 // an ExpiryTime a year away must not pin them that long: their retention is
 // capped by MaxKeep.
 func TestEngine_EndedGroupRetentionCapped(t *testing.T) {
-	e, err := New(Config{MaxKeep: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	e.Tick(now)
+	e, now := newTestEngine(t, Config{MaxKeep: time.Hour})
 	completeRel(e, "g", now.Add(365*24*time.Hour))
 	if g := e.in["g"]; g == nil || g.State != ended {
 		t.Fatalf("group after its last message: got %+v, want ended", g)
@@ -38,12 +33,7 @@ func TestEngine_EndedGroupRetentionCapped(t *testing.T) {
 // to be forgotten first goes when more end, and they do not keep new
 // groups out (MaxGroups bounds the open ones separately).
 func TestEngine_EndedGroupsBounded(t *testing.T) {
-	e, err := New(Config{MaxGroups: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	e.Tick(now)
+	e, now := newTestEngine(t, Config{MaxGroups: 3})
 	for i := range 10 {
 		rd := completeRel(e, "g"+u64(uint64(i)), now.Add(time.Duration(i+1)*time.Hour))
 		if f := ackFault(rd); f != NoFault {

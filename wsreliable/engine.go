@@ -36,7 +36,19 @@ type Engine struct {
 	// pending holds messages for WS-MakeConnection anonymous addresses.
 	pending map[string][]Outbound
 
+	// inFlight maps the Token of each unacknowledged outbound message to
+	// it; acked holds the acknowledged tokens not yet forgotten (with when
+	// they will be), ackedQ orders them by that time.
+	inFlight map[string]*outMsg
+	acked    map[string]time.Time
+	ackedQ   endedHeap
+
+	// releasing are the groups with held messages deliverable now that did
+	// not fit in the current Ready (MaxRelease); Ready releases more.
+	releasing map[string]bool
+
 	rd        Ready
+	rdBytes   int64 // payload bytes delivered or held in rd (MaxReleaseBytes)
 	dirtyIn   map[string]bool
 	dirtyOut  map[string]bool
 	metaDirty bool
@@ -53,6 +65,7 @@ func New(cfg Config) (*Engine, error) {
 		outByTo: map[string]string{}, outByID: map[string]string{},
 		pending: map[string][]Outbound{}, dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
+		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, releasing: map[string]bool{},
 	}, nil
 }
 
@@ -92,6 +105,8 @@ func (e *Engine) Step(ev Event) error {
 		e.onPeerFault(ev)
 	case Finish:
 		e.onFinish(ev)
+	case Forget:
+		e.onForget(ev)
 	default:
 		return fmt.Errorf("wsreliable: stepping unknown event %T", ev)
 	}
@@ -100,7 +115,8 @@ func (e *Engine) Step(ev Event) error {
 
 // Tick advances the engine's clock to now (never backwards) and runs what
 // is due: group expiry and idle termination, hold-back expiry, forgetting
-// ended groups (without looking at those not due), retransmissions.
+// ended groups and acknowledged tokens (without looking at those not due),
+// retransmissions, closing idle outbound sequences.
 func (e *Engine) Tick(now time.Time) {
 	if now.After(e.now) {
 		e.now = now
@@ -111,6 +127,7 @@ func (e *Engine) Tick(now time.Time) {
 		}
 	}
 	e.forgetDue()
+	e.forgetTokensDue()
 	for _, local := range sortedKeys(e.out) {
 		e.tickOut(e.out[local])
 	}
@@ -127,12 +144,14 @@ func (e *Engine) Duplicate(m Message) bool {
 
 // HasReady reports whether Ready has anything to do.
 func (e *Engine) HasReady() bool {
-	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut) > 0 || e.metaDirty
+	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut)+len(e.releasing) > 0 || e.metaDirty
 }
 
 // Ready returns what the driver must do now (see the Ready type for the
-// order). Until Advance, it returns the same work again, plus anything new.
+// order). Until Advance, it returns the same work again, plus anything new
+// (more held messages released, while MaxRelease allows).
 func (e *Engine) Ready() Ready {
+	e.releaseMore()
 	for _, id := range sortedKeys(e.dirtyIn) {
 		e.rd.Persist = append(e.rd.Persist, e.inRecord(id))
 	}
@@ -150,12 +169,16 @@ func (e *Engine) Ready() Ready {
 }
 
 // Advance tells the engine the last Ready has been carried out.
-func (e *Engine) Advance() { e.rd = Ready{} }
+func (e *Engine) Advance() { e.rd, e.rdBytes = Ready{}, 0 }
 
 func (e *Engine) reply(r Reply) {
-	if r.Ref != 0 {
-		e.rd.Replies = append(e.rd.Replies, r)
+	if r.Ref == 0 {
+		return
 	}
+	if g := e.in[r.Group]; g != nil && g.Proto == r.Proto {
+		r.Meta = g.Meta
+	}
+	e.rd.Replies = append(e.rd.Replies, r)
 }
 
 func (e *Engine) fault(ref uint64, p Protocol, f *Fault) {
@@ -163,11 +186,25 @@ func (e *Engine) fault(ref uint64, p Protocol, f *Fault) {
 }
 
 func (e *Engine) send(o Outbound) {
+	if o.Meta == nil {
+		o.Meta = e.metaOf(o)
+	}
 	if isMCAnonymous(o.To) {
 		e.queuePending(o)
 		return
 	}
 	e.rd.Send = append(e.rd.Send, o)
+}
+
+// metaOf is the Meta of the outbound sequence or the group o is about.
+func (e *Engine) metaOf(o Outbound) []byte {
+	if s := e.out[o.Local]; o.Local != "" && s != nil {
+		return s.Meta
+	}
+	if g := e.in[o.Group]; g != nil && g.Proto == o.Proto {
+		return g.Meta
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -45,6 +45,12 @@ type Message struct {
 	// Payload is what is delivered (the driver's choice, typically the raw
 	// envelope bytes).
 	Payload []byte
+	// Meta is the driver's own data about the group (wsgw: the SOAP version
+	// the client spoke), opaque to the engine: it is stored with the group
+	// (the latest a message of the group carried) and handed back on every
+	// Reply and Outbound about it, also after a restart. A message for a
+	// group the engine refuses leaves nothing behind.
+	Meta []byte
 
 	// WS-Reliability 1.1 only.
 	Expiry       time.Time     // ExpiryTime (required by the schema)
@@ -67,6 +73,9 @@ type CreateSequence struct {
 	// Offer is the offered Identifier of the reverse sequence; "" when none.
 	Offer         string
 	OfferEndpoint string
+	// Meta is stored with the new sequence (and the offered one): see
+	// Message.Meta.
+	Meta []byte
 }
 
 // AckRequest is a WS-RM 1.2 AckRequested header (3.8) for Group, sent
@@ -104,6 +113,8 @@ type PollRequest struct {
 	Ref     uint64
 	Refs    []PollRef
 	ReplyTo string
+	// Meta is handed back on the answer sent to ReplyTo.
+	Meta []byte
 }
 
 // MakeConnection is a WS-MakeConnection 1.1 MakeConnection (3.1) for the
@@ -131,13 +142,26 @@ type ProcessingFailed struct {
 // Sending side.
 
 // Submit asks the engine to send Payload reliably over WS-RM 1.2 to To.
-// Messages to one To share one sequence, in submission order.
+// Messages to one To share one sequence, in submission order. Token names
+// the message (the driver's delivery ID; required): Ready.Fates report
+// what becomes of it. A Submit of a token in flight is not numbered again
+// (its number is reported again); one of a token acknowledged and not yet
+// forgotten is answered FateAcknowledged at once. So a caller that gave up
+// waiting and submits again never sends the message twice.
 type Submit struct {
-	To string
+	Token string
+	To    string
 	// Action is the message's wsa:Action (WS-RM 1.2 runs over WS-Addressing).
 	Action  string
 	Payload []byte
+	// Meta is stored with a sequence this Submit creates and handed back
+	// on its Outbound messages.
+	Meta []byte
 }
+
+// Forget tells the engine that the caller no longer resubmits Token (its
+// delivery is settled): the engine forgets that it was acknowledged.
+type Forget struct{ Token string }
 
 // Created is the CreateSequenceResponse for the outbound sequence the
 // engine named Local in its Send; ID is the Identifier the peer chose.
@@ -184,3 +208,4 @@ func (Created) isEvent()          {}
 func (AckReceived) isEvent()      {}
 func (PeerFault) isEvent()        {}
 func (Finish) isEvent()           {}
+func (Forget) isEvent()           {}

@@ -1,6 +1,7 @@
 package wsreliable
 
 import (
+	"bytes"
 	"slices"
 	"time"
 )
@@ -62,6 +63,13 @@ type inGroup struct {
 	// Faults are WS-Reliability faults reported for numbers of the group
 	// (kept for PollRequest); bounded by maxFaults.
 	Faults []RangeFault `json:"faults,omitempty"`
+	// Flush: every held message is to be delivered, in number order
+	// across the gaps (a sequence closed or ended with NoDiscard, or
+	// complete with DiscardEntireSequence); MaxRelease may spread that over
+	// several Readies.
+	Flush bool `json:"flush,omitempty"`
+	// Meta is the driver's data about the group (Message.Meta).
+	Meta []byte `json:"meta,omitempty"`
 
 	held map[uint64]heldMsg // ordered hold-back buffer (restored from records)
 }
@@ -76,8 +84,8 @@ type heldMsg struct {
 
 const maxFaults = 64
 
-func (e *Engine) newGroup(id string, p Protocol) *inGroup {
-	g := &inGroup{ID: id, Proto: p, held: map[uint64]heldMsg{}, LastActive: e.now}
+func (e *Engine) newGroup(id string, p Protocol, meta []byte) *inGroup {
+	g := &inGroup{ID: id, Proto: p, held: map[uint64]heldMsg{}, LastActive: e.now, Meta: bytes.Clone(meta)}
 	if p == RM {
 		g.Base, g.Next = 1, 1
 	}
@@ -145,6 +153,7 @@ func (e *Engine) accept(g *inGroup, n uint64, payload []byte, expiry time.Time) 
 		h := heldMsg{Group: g.ID, Number: n, Payload: payload, Expiry: expiry}
 		e.hold(g, h)
 		e.rd.Persist = append(e.rd.Persist, heldRecord(h))
+		e.rdBytes += int64(len(payload))
 		return
 	}
 	e.deliver(g, n, payload)
@@ -152,28 +161,84 @@ func (e *Engine) accept(g *inGroup, n uint64, payload []byte, expiry time.Time) 
 	e.drain(g)
 }
 
-// drain delivers held messages that are next in order.
+// drain delivers the held messages of g that are deliverable now, while
+// the Ready has room (MaxRelease); with more left, g is released further
+// by the next Ready (releasing). A WS-Reliability group may complete once
+// nothing is held.
 func (e *Engine) drain(g *inGroup) {
+	delete(e.releasing, g.ID)
 	for {
-		h, ok := g.held[g.Next]
+		n, ok := e.nextHeld(g)
 		if !ok {
-			// Received but no longer held: it expired before its turn
-			// (expireHeld); the gap it leaves is skipped.
-			if g.Received.Contains(g.Next) {
-				g.Next++
-				continue
+			if g.Proto == Rel {
+				e.relComplete(g)
 			}
 			return
 		}
-		e.unhold(g, g.Next)
-		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, h.Number)})
-		e.deliver(g, h.Number, h.Payload)
-		g.Next++
+		if e.readyFull() {
+			e.releasing[g.ID] = true
+			return
+		}
+		h := g.held[n]
+		e.unhold(g, n)
+		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+		e.deliver(g, n, h.Payload)
+		g.Next = n + 1
+		e.dirtyIn[g.ID] = true
 	}
+}
+
+// nextHeld returns the number of g's held message to deliver next, if one
+// is deliverable: the lowest when flushing, else the next in order.
+func (e *Engine) nextHeld(g *inGroup) (uint64, bool) {
+	switch {
+	case g.Flush && len(g.held) > 0:
+		return minKey(g.held), true
+	case g.Flush, g.HoldAll, !g.Ordered:
+		return 0, false
+	}
+	// Received but no longer held: it expired before its turn
+	// (expireHeld); the gap it leaves is skipped.
+	for _, held := g.held[g.Next]; !held && g.Received.Contains(g.Next); _, held = g.held[g.Next] {
+		g.Next++
+		e.dirtyIn[g.ID] = true
+	}
+	_, ok := g.held[g.Next]
+	return g.Next, ok
+}
+
+// releaseMore goes on releasing the held messages that did not fit in an
+// earlier Ready.
+func (e *Engine) releaseMore() {
+	for _, id := range sortedKeys(e.releasing) {
+		if e.readyFull() {
+			return
+		}
+		if g := e.in[id]; g != nil {
+			e.drain(g)
+		} else {
+			delete(e.releasing, id)
+		}
+	}
+}
+
+// readyFull reports whether the Ready has no room for more released
+// messages (MaxRelease, MaxReleaseBytes).
+func (e *Engine) readyFull() bool {
+	return len(e.rd.Deliver) >= e.cfg.MaxRelease || e.rdBytes >= e.cfg.MaxReleaseBytes
 }
 
 func (e *Engine) deliver(g *inGroup, n uint64, payload []byte) {
 	e.rd.Deliver = append(e.rd.Deliver, Delivery{Proto: g.Proto, Group: g.ID, Number: n, Payload: payload})
+	e.rdBytes += int64(len(payload))
+}
+
+// setMeta makes meta (when given) g's Meta.
+func (e *Engine) setMeta(g *inGroup, meta []byte) {
+	if meta != nil && !bytes.Equal(g.Meta, meta) {
+		g.Meta = bytes.Clone(meta)
+		e.dirtyIn[g.ID] = true
+	}
 }
 
 // dropHeld discards the hold-back buffer (a gap that will never fill).
@@ -185,9 +250,10 @@ func (e *Engine) dropHeld(g *inGroup) {
 	e.dirtyIn[g.ID] = true
 }
 
-// end terminates g; its state is kept for keep, then forgotten.
+// end terminates g; its state is kept for keep, then forgotten. Held
+// messages are dropped, unless they are being flushed (endIncomplete).
 func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
-	if len(g.held) > 0 {
+	if len(g.held) > 0 && !g.Flush {
 		e.dropHeld(g)
 	}
 	if g.State != ended {
@@ -252,6 +318,16 @@ func (g *inGroup) addFault(n uint64, c FaultCode) {
 	if len(g.Faults) < maxFaults {
 		g.Faults = append(g.Faults, RangeFault{Range{n, n}, c})
 	}
+}
+
+func minKey[V any](m map[uint64]V) uint64 {
+	first, lowest := true, uint64(0)
+	for n := range m {
+		if first || n < lowest {
+			first, lowest = false, n
+		}
+	}
+	return lowest
 }
 
 func sortedNums[V any](m map[uint64]V) []uint64 {

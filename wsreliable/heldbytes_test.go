@@ -15,12 +15,7 @@ import (
 // is not acknowledged (the sender retransmits); the next-in-order message
 // is always accepted, and delivering frees the room.
 func TestEngine_HeldBytesBounded(t *testing.T) {
-	e, err := New(Config{InOrder: true, MaxHeldBytes: 250})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	e.Tick(now)
+	e, now := newTestEngine(t, Config{InOrder: true, MaxHeldBytes: 250})
 	payload := bytes.Repeat([]byte("x"), 100)
 	exp := now.Add(time.Hour)
 	rel := func(group string, n uint64) Ready {
@@ -53,19 +48,6 @@ func TestEngine_HeldBytesBounded(t *testing.T) {
 	if e.heldBytes != 100 {
 		t.Fatalf("held bytes: got %d, want 100", e.heldBytes)
 	}
-}
-
-func drainReady(e *Engine) Ready {
-	var all Ready
-	for e.HasReady() {
-		rd := e.Ready()
-		all.Replies = append(all.Replies, rd.Replies...)
-		all.Deliver = append(all.Deliver, rd.Deliver...)
-		all.Persist = append(all.Persist, rd.Persist...)
-		all.Send = append(all.Send, rd.Send...)
-		e.Advance()
-	}
-	return all
 }
 
 func ackFault(rd Ready) FaultCode {

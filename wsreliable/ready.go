@@ -4,27 +4,27 @@ import "time"
 
 // Ready is what the engine asks the driver to do, in this order:
 //
-//  1. Persist every Record (write, and sync, in one batch: Value nil means
-//     delete Key). Deliver entries must be handed to the delivery queue in
-//     the same atomic batch (queueing/badgerq shares the one badger DB), or
-//     the queue must drop repeats by Delivery.ID: the delivered mark and the
-//     delivery belong together.
-//  2. Then, and only then, answer Replies, make Sends and hand over Deliver
-//     (in slice order: it is the delivery order).
+//  1. Persist every Record and hand every Deliver entry to the delivery
+//     queue, in one atomic write, synced (Value nil means delete Key): the
+//     delivered mark and the delivery belong together. A store that cannot
+//     write both at once must write the deliveries first and drop repeats
+//     by Delivery.ID. One Ready's deliveries are bounded (Config.MaxRelease)
+//     so that they fit one write.
+//  2. Then, and only then, answer Replies, make Sends, act on Fates and
+//     hand over Deliver (in slice order: it is the delivery order).
 //  3. Call Advance.
 type Ready struct {
 	Persist []Record
 	Replies []Reply
 	Send    []Outbound
 	Deliver []Delivery
-	// Failed lists outbound messages the engine gave up on (retries
-	// exhausted, sequence refused or faulted).
-	Failed []Failure
+	// Fates say what became of submitted messages, by Submit.Token.
+	Fates []Fate
 }
 
 // Empty reports whether r holds nothing to do.
 func (r Ready) Empty() bool {
-	return len(r.Persist)+len(r.Replies)+len(r.Send)+len(r.Deliver)+len(r.Failed) == 0
+	return len(r.Persist)+len(r.Replies)+len(r.Send)+len(r.Deliver)+len(r.Fates) == 0
 }
 
 // Record is one key/value the engine persists; the driver stores it under
@@ -67,6 +67,9 @@ type Reply struct {
 	Kind  ReplyKind
 	Proto Protocol
 	Group string
+	// Meta is the driver's metadata of Group (see Message.Meta), nil when
+	// the engine does not know the group.
+	Meta []byte
 	// Acks are acknowledgements to carry (WS-RM SequenceAcknowledgement
 	// headers; WS-Reliability Response header).
 	Acks  []Ack
@@ -133,6 +136,12 @@ type Outbound struct {
 	Group  string // sequence Identifier ("" for OutCreate)
 	Local  string // the engine's name of an outbound sequence
 	Number uint64
+	// Meta is the driver's metadata of the group or outbound sequence the
+	// message is about (Message.Meta, Submit.Meta), or of the event that
+	// caused it when there is no group (a PollRequest's ReplyTo answer).
+	Meta []byte
+	// Token is the Submit.Token of an OutMessage.
+	Token string
 	// Last is set on the highest message of a sequence being finished.
 	Last         bool
 	AckRequested bool
@@ -160,10 +169,33 @@ type Delivery struct {
 // that drops repeats.
 func (d Delivery) ID() string { return d.Proto.String() + ":" + d.Group + "#" + u64(d.Number) }
 
-// Failure is an outbound message that was not acknowledged.
-type Failure struct {
-	To      string
-	Number  uint64
-	Payload []byte
-	Reason  string
+// FateKind says what became of a submitted message.
+type FateKind uint8
+
+const (
+	// FateNumbered: the message has its number on an outbound sequence (Local,
+	// Number). A Submit of a token in flight reports its number again.
+	FateNumbered FateKind = iota + 1
+	// FateAcknowledged: the destination acknowledged the message. The
+	// token is remembered (a Submit of it is answered FateAcknowledged at
+	// once) until Forget, at most MaxKeep.
+	FateAcknowledged
+	// FateFailed: given up (Reason): backlog full, retransmissions
+	// exhausted, sequence refused or faulted. A later Submit of the token
+	// numbers it anew.
+	FateFailed
+)
+
+var fateKindNames = [...]string{"", "numbered", "acknowledged", "failed"}
+
+func (k FateKind) String() string { return fateKindNames[k] }
+
+// Fate is what became of the message submitted with Token.
+type Fate struct {
+	Token  string
+	Kind   FateKind
+	To     string
+	Local  string // the outbound sequence (FateNumbered)
+	Number uint64 // its message number (FateNumbered; FateFailed when it had one)
+	Reason string // FateFailed
 }

@@ -25,6 +25,7 @@ func (e *Engine) relMessage(m Message) {
 		return
 	}
 	g.Pattern, g.ReplyTo = m.ReplyPattern, m.ReplyTo
+	e.setMeta(g, m.Meta)
 	dup := g.Received.Contains(m.Number)
 	switch {
 	case dup && g.DupElim:
@@ -84,7 +85,7 @@ func relGroupCheck(g *inGroup, m Message) FaultCode {
 }
 
 func (e *Engine) newRelGroup(m Message) *inGroup {
-	g := e.newGroup(m.Group, Rel)
+	g := e.newGroup(m.Group, Rel, m.Meta)
 	g.Ordered = m.Ordered
 	// MessageOrder implies duplicate elimination: a copy delivered twice
 	// would break the order.
@@ -136,7 +137,11 @@ func (e *Engine) relAnswer(m Message, g *inGroup, code FaultCode) {
 	case pattern == Response:
 		reply.Acks = []Ack{a}
 	case pattern == Callback:
-		e.send(Outbound{Kind: OutAck, Proto: Rel, To: m.ReplyTo, Group: m.Group, Acks: []Ack{a}})
+		o := Outbound{Kind: OutAck, Proto: Rel, To: m.ReplyTo, Group: m.Group, Acks: []Ack{a}, Meta: m.Meta}
+		if g != nil {
+			o.Meta = g.Meta
+		}
+		e.send(o)
 	case pattern == Poll && code != NoFault:
 		g.addFault(m.Number, code)
 		e.dirtyIn[g.ID] = true
@@ -162,7 +167,7 @@ func (e *Engine) onPoll(ev PollRequest) {
 		acks = append(acks, pollAck(g, ref.Ranges))
 	}
 	if ev.ReplyTo != "" {
-		e.send(Outbound{Kind: OutAck, Proto: Rel, To: ev.ReplyTo, Acks: acks})
+		e.send(Outbound{Kind: OutAck, Proto: Rel, To: ev.ReplyTo, Acks: acks, Meta: ev.Meta})
 		e.reply(Reply{Ref: ev.Ref, Kind: ReplyAccepted, Proto: Rel})
 		return
 	}

@@ -1,6 +1,7 @@
 package wsreliable
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/wsgw/wsgw/soap"
@@ -35,7 +36,7 @@ func (e *Engine) onCreate(ev CreateSequence) {
 		refuse("offered identifier not unique")
 		return
 	}
-	g := e.newGroup(ev.NewID, RM)
+	g := e.newGroup(ev.NewID, RM, ev.Meta)
 	g.AcksTo = ev.AcksTo
 	g.Ordered = e.cfg.InOrder
 	g.DupElim = e.cfg.Assurance != AtLeastOnce
@@ -50,7 +51,7 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	g.HoldAll = e.cfg.Incomplete == DiscardEntireSequence
 	if ev.Offer != "" {
 		g.Offer = ev.Offer
-		e.acceptOffer(ev.Offer, ev.OfferEndpoint)
+		e.acceptOffer(ev.Offer, ev.OfferEndpoint, ev.Meta)
 	}
 	e.reply(Reply{Ref: ev.Ref, Kind: ReplyCreated, Proto: RM, Group: g.ID, Expires: grant,
 		Incomplete: e.cfg.Incomplete, AcceptOffer: ev.Offer != ""})
@@ -80,6 +81,7 @@ func (e *Engine) rmMessage(m Message) {
 		e.fault(m.Ref, RM, &Fault{Code: SequenceTerminated, Group: g.ID})
 		return
 	}
+	e.setMeta(g, m.Meta)
 	dup := g.Received.Contains(m.Number)
 	switch {
 	case dup && g.DupElim:
@@ -181,13 +183,9 @@ func (e *Engine) endIncomplete(g *inGroup) {
 	complete := len(g.Received) == 1 && g.Received[0].Lower == 1 && (!g.HasLast || g.Received[0].Upper >= g.Last)
 	switch {
 	case e.cfg.Incomplete == NoDiscard, e.cfg.Incomplete == DiscardEntireSequence && complete:
-		for _, n := range sortedNums(g.held) {
-			e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
-			e.deliver(g, n, g.held[n].Payload)
-			g.Next = n + 1
-		}
-		e.clearHeld(g)
+		g.Flush = true
 		e.dirtyIn[g.ID] = true
+		e.drain(g)
 	default:
 		e.dropHeld(g)
 	}
@@ -216,10 +214,11 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 // acceptOffer creates the outbound sequence a CreateSequence offered
 // (WS-RM 1.2, 3.4 Offer): it is open at once, with the offered Identifier.
 // It carries the gateway's messages to the offering endpoint.
-func (e *Engine) acceptOffer(id, endpoint string) {
+func (e *Engine) acceptOffer(id, endpoint string, meta []byte) {
 	e.nextLocal++
 	e.metaDirty = true
-	s := &outSeq{Local: "s" + u64(e.nextLocal), To: endpoint, ID: id, State: sending, Next: 1, unacked: map[uint64]*outMsg{}}
+	s := &outSeq{Local: "s" + u64(e.nextLocal), To: endpoint, ID: id, State: sending, Next: 1, Meta: bytes.Clone(meta),
+		unacked: map[uint64]*outMsg{}}
 	e.out[s.Local], e.outByID[id] = s, s.Local
 	if endpoint != "" && e.outByTo[endpoint] == "" {
 		e.outByTo[endpoint] = s.Local

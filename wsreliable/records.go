@@ -1,10 +1,12 @@
 package wsreliable
 
 import (
+	"container/heap"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Record keys. Values are JSON of the engine's own types.
@@ -14,6 +16,8 @@ import (
 //	held/<group>\n<number>    a message held back for ordering (heldMsg)
 //	out/<local>               an outbound sequence (outSeq)
 //	outm/<local>\n<number>    an unacknowledged outbound message (outMsg)
+//	tok/<token>               an acknowledged Submit token not yet forgotten
+//	                          (tokenRec)
 //
 // Numbers are 20-digit zero-padded, so a prefix scan returns them in order.
 const keyMeta = "meta"
@@ -24,7 +28,19 @@ func outKey(local string) string         { return "out/" + local }
 func outMsgKey(local string, n uint64) string {
 	return "outm/" + local + "\n" + pad(n)
 }
-func pad(n uint64) string { return fmt.Sprintf("%020d", n) }
+func tokenKey(token string) string { return "tok/" + token }
+func pad(n uint64) string          { return fmt.Sprintf("%020d", n) }
+
+// tokenRec is the record of an acknowledged token: when it is forgotten
+// without a Forget.
+type tokenRec struct {
+	Until time.Time `json:"until"`
+}
+
+func tokenRecord(token string, until time.Time) Record {
+	b, _ := json.Marshal(tokenRec{Until: until})
+	return Record{Key: tokenKey(token), Value: b}
+}
 
 func (e *Engine) inRecord(id string) Record {
 	b, _ := json.Marshal(e.in[id]) // plain data: cannot fail
@@ -49,8 +65,10 @@ func outMsgRecord(m *outMsg) Record {
 // Restore rebuilds the engine's state from every record the driver
 // persisted (in any order), after a crash or restart, on a New engine.
 // Nothing is re-delivered: a delivery was persisted with its mark. Held
-// messages stay held; unacknowledged outbound messages and CreateSequence
-// or CloseSequence requests are resent at the first Tick.
+// messages stay held (those a crash interrupted the release of are
+// released by the next Ready); unacknowledged outbound messages and
+// CreateSequence or CloseSequence requests are resent at the first Tick,
+// and their tokens, like the acknowledged ones, are known again.
 func (e *Engine) Restore(records []Record) error {
 	var held []heldMsg
 	var msgs []*outMsg
@@ -77,6 +95,13 @@ func (e *Engine) Restore(records []Record) error {
 			m := &outMsg{}
 			err = json.Unmarshal(r.Value, m)
 			msgs = append(msgs, m)
+		case strings.HasPrefix(k, "tok/"):
+			var t tokenRec
+			if err = json.Unmarshal(r.Value, &t); err == nil {
+				token := strings.TrimPrefix(k, "tok/")
+				e.acked[token] = t.Until
+				heap.Push(&e.ackedQ, endedEntry{at: t.Until, id: token})
+			}
 		default:
 			err = fmt.Errorf("unknown key")
 		}
@@ -100,9 +125,18 @@ func (e *Engine) Restore(records []Record) error {
 			e.hold(g, h)
 		}
 	}
+	for _, id := range ids {
+		// A crash may have come between two Readies releasing them.
+		if _, ok := e.nextHeld(e.in[id]); ok {
+			e.releasing[id] = true
+		}
+	}
 	for _, m := range msgs {
 		if s := e.out[m.Local]; s != nil {
 			s.unacked[m.Number] = m
+			if m.Token != "" { // records of before tokens have none
+				e.inFlight[m.Token] = m
+			}
 		}
 	}
 	for _, s := range e.out {

@@ -76,7 +76,7 @@ func decodeRequest(e xmldoc.Element, ctx DecodeContext, m *soap.Message) (Event,
 	if !mid.Valid() || !exp.Valid() || !rp.Valid() {
 		return nil, InvalidRequest, "Request needs MessageId, ExpiryTime and ReplyPattern."
 	}
-	ev := Message{Ref: ctx.Ref, Proto: Rel, Payload: ctx.payload(m),
+	ev := Message{Ref: ctx.Ref, Proto: Rel, Payload: ctx.payload(m), Meta: ctx.Meta,
 		AckRequested: e.Child(NSRel, "AckRequested").Valid(),
 		DupElim:      e.Child(NSRel, "DuplicateElimination").Valid(),
 		Ordered:      e.Child(NSRel, "MessageOrder").Valid()}
@@ -164,7 +164,7 @@ func serviceRef(e xmldoc.Element) string {
 }
 
 func decodePoll(e xmldoc.Element, ctx DecodeContext) (Event, FaultCode, string) {
-	p := PollRequest{Ref: ctx.Ref, ReplyTo: serviceRef(e.Child(NSRel, "ReplyTo"))}
+	p := PollRequest{Ref: ctx.Ref, ReplyTo: serviceRef(e.Child(NSRel, "ReplyTo")), Meta: ctx.Meta}
 	for _, r := range childrenNamed(e, NSRel, "RefToMessageIds") {
 		gid, _ := r.Attr("", "groupId")
 		ref := PollRef{Group: strings.TrimSpace(gid)}

@@ -143,7 +143,7 @@ func decodeRMHeader(m *soap.Message, e xmldoc.Element, ctx DecodeContext, ackReq
 		if id == "" || !ok || n == 0 {
 			return nil, malformed(m, "Sequence needs an Identifier and a MessageNumber of at least 1")
 		}
-		return Message{Ref: ctx.Ref, Proto: RM, Group: id, Number: n, AckRequested: ackReq[id], Payload: ctx.payload(m)}, nil
+		return Message{Ref: ctx.Ref, Proto: RM, Group: id, Number: n, AckRequested: ackReq[id], Payload: ctx.payload(m), Meta: ctx.Meta}, nil
 	case "SequenceAcknowledgement":
 		a, err := decodeRMAck(m, e)
 		if err != nil {
@@ -247,7 +247,7 @@ func decodeCreate(m *soap.Message, b xmldoc.Element, ctx DecodeContext) (Event, 
 	if !acks.Valid() {
 		return nil, malformed(m, "CreateSequence without AcksTo")
 	}
-	ev := CreateSequence{Ref: ctx.Ref, NewID: ctx.NewID, AcksTo: eprAddress(acks)}
+	ev := CreateSequence{Ref: ctx.Ref, NewID: ctx.NewID, AcksTo: eprAddress(acks), Meta: ctx.Meta}
 	if x := b.Child(NSRM, "Expires"); x.Valid() {
 		d, ok := parseDuration(text(x))
 		if !ok {

@@ -8,14 +8,14 @@ import (
 
 // event builds the engine event of a script command.
 func (r *scriptRunner) event(name string, a args) (Event, error) {
-	ref := a.u64("ref")
+	ref, meta := a.u64("ref"), a.bytes("meta")
 	switch name {
 	case "create":
 		return CreateSequence{Ref: ref, NewID: a["id"], AcksTo: a["acksto"], Offer: a["offer"],
-			OfferEndpoint: a["offerto"], Expires: a.dur("expires")}, nil
+			OfferEndpoint: a["offerto"], Expires: a.dur("expires"), Meta: meta}, nil
 	case "send":
 		return Message{Ref: ref, Proto: RM, Group: a["seq"], Number: a.u64("n"),
-			Payload: []byte(a["data"]), AckRequested: a.has("ackreq")}, nil
+			Payload: []byte(a["data"]), AckRequested: a.has("ackreq"), Meta: meta}, nil
 	case "rel":
 		return r.relEvent(ref, a)
 	case "ackreq":
@@ -25,7 +25,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	case "terminate":
 		return Terminate{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
 	case "poll":
-		p := PollRequest{Ref: ref, ReplyTo: a["replyto"]}
+		p := PollRequest{Ref: ref, ReplyTo: a["replyto"], Meta: meta}
 		for _, g := range strings.Fields(a["group"]) {
 			id, rs, _ := strings.Cut(g, "@")
 			set, ok := ParseRangeSet(rs)
@@ -43,7 +43,9 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 		return ProcessingFailed{Group: a["group"], Number: a.u64("n"), Permanent: a.has("permanent")}, nil
 	case "submit":
 		// "_" stands for a space in the payload.
-		return Submit{To: a["to"], Action: a["action"], Payload: []byte(strings.ReplaceAll(a["data"], "_", " "))}, nil
+		return Submit{Token: a["token"], To: a["to"], Action: a["action"], Payload: []byte(strings.ReplaceAll(a["data"], "_", " ")), Meta: meta}, nil
+	case "forget":
+		return Forget{Token: a["token"]}, nil
 	case "created":
 		return Created{Local: a["local"], ID: a["id"], Refused: a.has("refused")}, nil
 	case "ack":
@@ -78,7 +80,7 @@ func (r *scriptRunner) relEvent(ref uint64, a args) (Event, error) {
 	m := Message{Ref: ref, Proto: Rel, Group: a["group"], Number: a.u64("n"), Last: a.has("last"),
 		NoSequenceNum: a.has("nonseq"), AckRequested: a.has("ack"), Payload: []byte(a["data"]),
 		Expiry: at("expiry"), GroupExpiry: at("gexpiry"), GroupMaxIdle: a.dur("idle"),
-		ReplyTo: a["replyto"], DupElim: a.has("dup"), Ordered: a.has("ordered")}
+		ReplyTo: a["replyto"], DupElim: a.has("dup"), Ordered: a.has("ordered"), Meta: a.bytes("meta")}
 	switch a["pattern"] {
 	case "", "Response":
 	case "Callback":

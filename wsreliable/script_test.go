@@ -101,9 +101,12 @@ type scriptRunner struct {
 	store map[string][]byte // what the driver persisted
 	// delivered is the application's log, across crashes.
 	delivered map[string][]uint64
-	pause     bool // the next command's Ready is lost (crash before persisting)
-	drop      bool // the next command's Replies and Sends are lost on the wire
-	last      string
+	// pause: a Ready of the next command is lost (crash before persisting
+	// it), the first one after pauseAfter Readies carried out.
+	pause      bool
+	pauseAfter int
+	drop       bool // the next command's Replies and Sends are lost on the wire
+	last       string
 }
 
 func newScriptRunner(t *testing.T) *scriptRunner {
@@ -137,7 +140,7 @@ func (r *scriptRunner) run(cmd string) []string {
 		r.e.Tick(r.now)
 		return r.process()
 	case "pause":
-		r.pause = true
+		r.pause, r.pauseAfter = true, args.int("after")
 		return []string{"ok"}
 	case "drop":
 		r.drop = true
@@ -170,6 +173,7 @@ func (r *scriptRunner) config(a args) []string {
 		MaxHeld: a.int("maxheld"), MaxGroups: a.int("maxgroups"), MaxRetransmits: a.int("maxretries"),
 		SendWindow: a.int("window"), MaxBacklog: a.int("maxbacklog"), MaxMessageNumber: uint64(a.int("maxnumber")),
 		SequenceExpires: a.dur("expires"), IdleTimeout: a.dur("idle"), DupWindow: a.dur("dupwindow"),
+		MaxRelease: a.int("maxrelease"), MaxKeep: a.dur("maxkeep"), OutboundIdle: a.dur("outidle"),
 	}
 	switch a["assurance"] {
 	case "AtLeastOnce":
@@ -221,7 +225,9 @@ func (r *scriptRunner) process() []string {
 	var out []string
 	for r.e.HasReady() {
 		rd := r.e.Ready()
-		if r.pause {
+		if r.pause && r.pauseAfter > 0 {
+			r.pauseAfter--
+		} else if r.pause {
 			out = append(out, "(lost: crash before persisting)")
 			r.pause = false
 			r.e.Advance()
@@ -243,8 +249,8 @@ func (r *scriptRunner) process() []string {
 			r.delivered[d.Group] = append(r.delivered[d.Group], d.Number)
 			out = append(out, fmt.Sprintf("deliver %s#%d %s", d.Group, d.Number, d.Payload))
 		}
-		for _, f := range rd.Failed {
-			out = append(out, fmt.Sprintf("failed to=%s n=%d %q %s", f.To, f.Number, f.Payload, f.Reason))
+		for _, f := range rd.Fates {
+			out = append(out, fmtFate(f))
 		}
 		r.e.Advance()
 	}
@@ -273,6 +279,21 @@ func (r *scriptRunner) persist(recs []Record) []string {
 	return []string{"persist " + strings.Join(parts, " ")}
 }
 
+func fmtFate(f Fate) string {
+	token := f.Token
+	if token == "" {
+		token = `""`
+	}
+	s := fmt.Sprintf("fate %s %s to=%s", token, f.Kind, f.To)
+	if f.Local != "" {
+		s += fmt.Sprintf(" %s#%d", f.Local, f.Number)
+	}
+	if f.Reason != "" {
+		s += ": " + f.Reason
+	}
+	return s
+}
+
 func fmtReply(rp Reply) string {
 	s := fmt.Sprintf("reply ref=%d %s", rp.Ref, rp.Kind)
 	switch rp.Kind {
@@ -290,6 +311,9 @@ func fmtReply(rp Reply) string {
 		if rp.MorePending {
 			s += " more"
 		}
+	}
+	if rp.Meta != nil {
+		s += " meta=" + string(rp.Meta)
 	}
 	return s + fmtAcks(rp.Acks)
 }
@@ -316,6 +340,9 @@ func fmtOut(o Outbound) string {
 	}
 	if o.Fault != nil {
 		s += " fault=" + o.Fault.Code.String()
+	}
+	if o.Meta != nil {
+		s += " meta=" + string(o.Meta)
 	}
 	return s + fmtAcks(o.Acks)
 }
@@ -368,3 +395,11 @@ func (a args) u64(k string) uint64 {
 	return n
 }
 func (a args) dur(k string) time.Duration { d, _ := time.ParseDuration(a[k]); return d }
+
+// bytes is the value of k, nil when absent.
+func (a args) bytes(k string) []byte {
+	if v, ok := a[k]; ok {
+		return []byte(v)
+	}
+	return nil
+}

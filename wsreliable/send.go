@@ -1,6 +1,10 @@
 package wsreliable
 
-import "time"
+import (
+	"bytes"
+	"container/heap"
+	"time"
+)
 
 // outState is the life of an outbound sequence.
 type outState uint8
@@ -24,6 +28,10 @@ type outSeq struct {
 	Acked RangeSet `json:"acked"`
 	// Finish: close and terminate once everything is acknowledged.
 	Finish bool `json:"finish,omitempty"`
+	// LastSubmit is when a message was last submitted (OutboundIdle).
+	LastSubmit time.Time `json:"lastSubmit,omitzero"`
+	// Meta is the driver's data about the sequence (Submit.Meta).
+	Meta []byte `json:"meta,omitempty"`
 
 	unacked map[uint64]*outMsg
 	attempt int       // CreateSequence or CloseSequence tries
@@ -34,6 +42,7 @@ type outSeq struct {
 type outMsg struct {
 	Local   string    `json:"local"`
 	Number  uint64    `json:"n"`
+	Token   string    `json:"token"`
 	Payload []byte    `json:"payload"`
 	Action  string    `json:"action,omitempty"`
 	attempt int       // tries so far
@@ -49,24 +58,46 @@ func (e *Engine) backoff(attempt int) time.Duration {
 }
 
 // onSubmit numbers a message on the destination's sequence (creating one
-// with CreateSequence, WS-RM 1.2 3.4, when there is none).
+// with CreateSequence, WS-RM 1.2 3.4, when there is none), unless its
+// token is in flight or acknowledged already.
 func (e *Engine) onSubmit(ev Submit) {
+	fate := Fate{Token: ev.Token, To: ev.To}
+	switch m := e.inFlight[ev.Token]; {
+	case ev.Token == "":
+		fate.Kind, fate.Reason = FateFailed, "no token"
+		e.rd.Fates = append(e.rd.Fates, fate)
+		return
+	case m != nil:
+		fate.Kind, fate.To, fate.Local, fate.Number = FateNumbered, e.out[m.Local].To, m.Local, m.Number
+		e.rd.Fates = append(e.rd.Fates, fate)
+		return
+	}
+	if _, ok := e.acked[ev.Token]; ok {
+		fate.Kind = FateAcknowledged
+		e.rd.Fates = append(e.rd.Fates, fate)
+		return
+	}
 	s := e.out[e.outByTo[ev.To]]
+	if s != nil && !s.Finish && len(s.unacked) >= e.cfg.MaxBacklog {
+		fate.Kind, fate.Reason = FateFailed, "backlog full"
+		e.rd.Fates = append(e.rd.Fates, fate)
+		return
+	}
 	if s == nil || s.Finish {
 		e.nextLocal++
 		e.metaDirty = true
-		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Next: 1, unacked: map[uint64]*outMsg{}}
+		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Next: 1, Meta: bytes.Clone(ev.Meta), unacked: map[uint64]*outMsg{}}
 		e.out[s.Local], e.outByTo[ev.To] = s, s.Local
 		e.sendCreate(s)
 	}
-	if len(s.unacked) >= e.cfg.MaxBacklog {
-		e.rd.Failed = append(e.rd.Failed, Failure{To: ev.To, Payload: ev.Payload, Reason: "backlog full"})
-		return
-	}
-	m := &outMsg{Local: s.Local, Number: s.Next, Payload: ev.Payload, Action: ev.Action}
+	m := &outMsg{Local: s.Local, Number: s.Next, Token: ev.Token, Payload: ev.Payload, Action: ev.Action}
 	s.Next++
+	s.LastSubmit = e.now
 	s.unacked[m.Number] = m
+	e.inFlight[m.Token] = m
 	e.rd.Persist = append(e.rd.Persist, outMsgRecord(m))
+	fate.Kind, fate.Local, fate.Number = FateNumbered, s.Local, m.Number
+	e.rd.Fates = append(e.rd.Fates, fate)
 	e.dirtyOut[s.Local] = true
 	e.pump(s)
 }
@@ -98,7 +129,7 @@ func (e *Engine) pump(s *outSeq) {
 func (e *Engine) transmit(s *outSeq, m *outMsg) {
 	m.attempt++
 	m.due = e.now.Add(e.backoff(m.attempt))
-	e.send(Outbound{Kind: OutMessage, Proto: RM, To: s.To, Group: s.ID, Local: s.Local,
+	e.send(Outbound{Kind: OutMessage, Proto: RM, To: s.To, Group: s.ID, Local: s.Local, Token: m.Token,
 		Number: m.Number, Payload: m.Payload, Action: m.Action, Attempt: m.attempt, AckRequested: m.attempt > 1 || m.Number == s.Next-1})
 }
 
@@ -140,9 +171,10 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 		s.Acked = s.Acked.AddRange(r)
 	}
 	for _, n := range sortedNums(s.unacked) {
-		if s.Acked.Contains(n) {
+		if m := s.unacked[n]; s.Acked.Contains(n) {
 			delete(s.unacked, n)
 			e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n)})
+			e.tokenAcked(m)
 		}
 	}
 	for _, n := range ev.Nacks {
@@ -197,6 +229,7 @@ func (e *Engine) terminateSeq(s *outSeq) {
 func (e *Engine) removeSeq(s *outSeq) {
 	for _, n := range sortedNums(s.unacked) {
 		e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n)})
+		delete(e.inFlight, s.unacked[n].Token)
 	}
 	delete(e.out, s.Local)
 	delete(e.dirtyOut, s.Local)
@@ -210,8 +243,7 @@ func (e *Engine) removeSeq(s *outSeq) {
 // failSeq reports every unacknowledged message as failed and drops s.
 func (e *Engine) failSeq(s *outSeq, why string) {
 	for _, n := range sortedNums(s.unacked) {
-		m := s.unacked[n]
-		e.rd.Failed = append(e.rd.Failed, Failure{To: s.To, Number: n, Payload: m.Payload, Reason: why})
+		e.rd.Fates = append(e.rd.Fates, Fate{Token: s.unacked[n].Token, Kind: FateFailed, To: s.To, Local: s.Local, Number: n, Reason: why})
 	}
 	if s.ID != "" {
 		e.send(Outbound{Kind: OutTerminate, Proto: RM, To: s.To, Group: s.ID, Local: s.Local, LastMsgNumber: s.Next - 1})
@@ -229,8 +261,16 @@ func (e *Engine) onPeerFault(ev PeerFault) {
 // tickOut retransmits what is due, with exponential backoff
 // (RetransmitBase doubling to RetransmitMax), and gives up after
 // MaxRetransmits tries: the whole sequence fails, since a receiver
-// delivering in order could never pass the gap.
+// delivering in order could never pass the gap. An idle sequence
+// (OutboundIdle) is finished.
 func (e *Engine) tickOut(s *outSeq) {
+	if idle := e.cfg.OutboundIdle; idle > 0 && s.State == sending && !s.Finish && len(s.unacked) == 0 &&
+		!s.LastSubmit.IsZero() && !e.now.Before(s.LastSubmit.Add(idle)) {
+		s.Finish = true
+		e.dirtyOut[s.Local] = true
+		e.maybeClose(s)
+		return
+	}
 	switch s.State {
 	case creating, closing:
 		if e.now.Before(s.due) {
@@ -259,4 +299,71 @@ func (e *Engine) tickOut(s *outSeq) {
 		}
 		e.transmit(s, m)
 	}
+}
+
+// tokenAcked remembers the token of m, acknowledged, until Forget or
+// MaxKeep (at most MaxBacklog tokens: beyond, the one due first is
+// forgotten early), and reports it.
+func (e *Engine) tokenAcked(m *outMsg) {
+	delete(e.inFlight, m.Token)
+	until := e.now.Add(e.cfg.MaxKeep)
+	e.acked[m.Token] = until
+	heap.Push(&e.ackedQ, endedEntry{at: until, id: m.Token})
+	e.rd.Persist = append(e.rd.Persist, tokenRecord(m.Token, until))
+	e.rd.Fates = append(e.rd.Fates, Fate{Token: m.Token, Kind: FateAcknowledged, To: e.out[m.Local].To, Local: m.Local, Number: m.Number})
+	for len(e.acked) > e.cfg.MaxBacklog && e.popToken(time.Time{}) {
+	}
+}
+
+// onForget forgets an acknowledged token.
+func (e *Engine) onForget(ev Forget) {
+	if _, ok := e.acked[ev.Token]; ok {
+		delete(e.acked, ev.Token)
+		e.rd.Persist = append(e.rd.Persist, Record{Key: tokenKey(ev.Token)})
+	}
+}
+
+// forgetTokensDue forgets the acknowledged tokens whose MaxKeep has passed.
+func (e *Engine) forgetTokensDue() {
+	for e.popToken(e.now) {
+	}
+}
+
+// popToken forgets the acknowledged token due first, if due by now (any,
+// when now is zero), and reports whether it forgot one.
+func (e *Engine) popToken(now time.Time) bool {
+	for len(e.ackedQ) > 0 {
+		top := e.ackedQ[0]
+		if !now.IsZero() && now.Before(top.at) {
+			return false
+		}
+		heap.Pop(&e.ackedQ)
+		if until, ok := e.acked[top.id]; !ok || !until.Equal(top.at) {
+			continue // forgotten, or acknowledged again since
+		}
+		e.onForget(Forget{Token: top.id})
+		return true
+	}
+	return false
+}
+
+// OutboundSequence describes one outbound sequence of the engine.
+type OutboundSequence struct {
+	Local string // the engine's name
+	To    string
+	ID    string // the peer's Identifier, "" while CreateSequence is unanswered
+	// Unacked counts the messages not yet acknowledged.
+	Unacked int
+	// Finishing: closing and terminating once all is acknowledged.
+	Finishing bool
+}
+
+// OutboundSequences returns the engine's outbound sequences, by Local.
+func (e *Engine) OutboundSequences() []OutboundSequence {
+	out := make([]OutboundSequence, 0, len(e.out))
+	for _, local := range sortedKeys(e.out) {
+		s := e.out[local]
+		out = append(out, OutboundSequence{Local: s.Local, To: s.To, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish})
+	}
+	return out
 }

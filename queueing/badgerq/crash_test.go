@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -22,7 +24,8 @@ const crashDirEnv = "WSGW_BADGERQ_CRASH_DIR"
 // TestQueue_CrashKeepsAcknowledged kills a child process that enqueues and
 // acks under load with SIGKILL at random moments, restarting it on the
 // same DB, then checks that every Enqueue that returned nil is present
-// unless acked, and that no acked message came back.
+// unless acked, that no acked message came back, and that the extra
+// writes of EnqueueWith were committed exactly with their messages.
 func TestQueue_CrashKeepsAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
@@ -35,7 +38,8 @@ func TestQueue_CrashKeepsAcknowledged(t *testing.T) {
 	if len(log.enqueued) == 0 || len(log.acked) == 0 {
 		t.Fatalf("got %d enqueued, %d acked by the children, want some of each", len(log.enqueued), len(log.acked))
 	}
-	got := drainAfterCrash(t, filepath.Join(dir, "db"))
+	got, markers := drainAfterCrash(t, filepath.Join(dir, "db"))
+	checkMarkers(t, got, log, markers)
 	for id, body := range log.enqueued {
 		b, present := got[id]
 		switch {
@@ -123,7 +127,19 @@ func TestQueue_CrashChild(t *testing.T) {
 				if i%3 == 0 {
 					m.Group = fmt.Sprint("g", p)
 				}
-				id, err := q.Enqueue(ctx, m)
+				var id uint64
+				var err error
+				if i%2 == 0 {
+					id, err = q.Enqueue(ctx, m)
+				} else {
+					// With a marker key, written in the same transaction.
+					m.Body = append(m.Body, "-w"...)
+					var ids []uint64
+					ids, err = q.EnqueueWith(ctx, []queueing.Message{m}, []Write{{Key: append([]byte(markerPrefix), m.Body...), Value: m.Body}})
+					if err == nil {
+						id = ids[0]
+					}
+				}
 				if err != nil {
 					write("X %v", err)
 					return
@@ -147,7 +163,7 @@ func TestQueue_CrashChild(t *testing.T) {
 					ls = ls[1:]
 				}
 				for _, l := range ls {
-					write("I %d", l.ID)
+					write("I %d %s", l.ID, l.Body)
 				}
 				if err := q.Ack(ctx, ids(ls)...); err != nil {
 					return
@@ -164,13 +180,14 @@ func TestQueue_CrashChild(t *testing.T) {
 
 type crashLog struct {
 	enqueued map[uint64]string
+	leased   map[string]bool // bodies of messages an Ack was called for
 	acking   map[uint64]bool // an Ack was called
 	acked    map[uint64]bool // an Ack returned nil
 }
 
 func readCrashLogs(t *testing.T, dir string) crashLog {
 	t.Helper()
-	l := crashLog{enqueued: map[uint64]string{}, acking: map[uint64]bool{}, acked: map[uint64]bool{}}
+	l := crashLog{enqueued: map[uint64]string{}, leased: map[string]bool{}, acking: map[uint64]bool{}, acked: map[uint64]bool{}}
 	files, _ := filepath.Glob(filepath.Join(dir, "log-*"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -186,8 +203,9 @@ func readCrashLogs(t *testing.T, dir string) crashLog {
 					l.enqueued[id] = body
 				}
 			case strings.HasPrefix(line, "I "):
-				if n, _ := fmt.Sscanf(line, "I %d", &id); n == 1 {
+				if n, _ := fmt.Sscanf(line, "I %d %s", &id, &body); n == 2 {
 					l.acking[id] = true
+					l.leased[body] = true
 				}
 			case strings.HasPrefix(line, "A "):
 				if n, _ := fmt.Sscanf(line, "A %d", &id); n == 1 {
@@ -201,13 +219,60 @@ func readCrashLogs(t *testing.T, dir string) crashLog {
 	return l
 }
 
+// markerPrefix prefixes the keys the child writes with EnqueueWith.
+const markerPrefix = "x/"
+
+// checkMarkers checks that a marker exists for every message enqueued with
+// one that was committed (found after the crashes, or leased before), and
+// a message for every marker.
+func checkMarkers(t *testing.T, got map[uint64]string, log crashLog, markers map[string]bool) {
+	t.Helper()
+	committed := map[string]bool{}
+	for _, b := range got {
+		committed[b] = true
+	}
+	for b := range log.leased {
+		committed[b] = true
+	}
+	n := 0
+	for b := range committed {
+		if strings.HasSuffix(b, "-w") {
+			n++
+			if !markers[b] {
+				t.Errorf("message %s: committed without the marker written with it", b)
+			}
+		}
+	}
+	for b := range markers {
+		if !committed[b] {
+			t.Errorf("marker %s: committed without its message", b)
+		}
+	}
+	if n == 0 {
+		t.Errorf("got no message enqueued with a marker, want some")
+	}
+}
+
 // drainAfterCrash reopens the DB two hours later (every lease has run out)
 // and leases and acks everything, checking no message comes twice and each
-// group comes in ID order.
-func drainAfterCrash(t *testing.T, dbDir string) map[uint64]string {
+// group comes in ID order. It returns the messages and the marker keys
+// (EnqueueWith) found.
+func drainAfterCrash(t *testing.T, dbDir string) (map[uint64]string, map[string]bool) {
 	t.Helper()
 	db := openDB(t, dbDir)
 	defer db.Close()
+	markers := map[string]bool{}
+	err := db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(markerPrefix)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			markers[strings.TrimPrefix(string(it.Item().Key()), markerPrefix)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
 	q, err := Open(db, "q/crash/", queueing.Options{Now: later, SweepInterval: -1})
 	if err != nil {
@@ -245,5 +310,5 @@ func drainAfterCrash(t *testing.T, dbDir string) map[uint64]string {
 	if s := q.Stats(); s.Length != 0 || s.DeadLetters != 0 {
 		t.Errorf("got %+v after draining, want an empty queue", s)
 	}
-	return got
+	return got, markers
 }

@@ -58,8 +58,20 @@
 // sweep), syncs once before replying to any of them: group commit. A call
 // that returns nil is on disk. One that fails with a queueing error
 // (ErrQueueFull, ErrTooLarge, ErrNotFound, ErrClosed) had no effect; after
-// a context error, or a failed sync, the outcome is unknown. Batches are atomic: an EnqueueBatch is stored whole or not at
-// all.
+// a context error, or a failed sync, the outcome is unknown. Batches are
+// atomic: an EnqueueBatch is stored whole or not at all.
+//
+// # Writes of the caller's own, in the queue's transaction
+//
+// EnqueueWith and AckWith apply the caller's key writes (outside the
+// queue's prefix: a reliable driver's engine records, a kept backend
+// reply) in the same transaction as the enqueue or ack, under the same
+// group commit and the same rule: nothing returns before it is synced. So
+// a caller's records and the queue change together or not at all (the
+// reliable driver stores an engine's records with the deliveries they
+// cause, closing the window in which a crash left one without the other).
+// One EnqueueWith is bounded by what one badger transaction takes
+// (DB.MaxBatchSize) rather than by MaxBatchBytes.
 //
 // Open the DB with SyncWrites true. Then each committed transaction is
 // synced by badger itself, and since the queue commits one transaction per

@@ -2,12 +2,12 @@ package badgerq
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/wsgw/wsgw/internal/fakeclock"
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -26,25 +26,8 @@ func openDBSync(t testing.TB, dir string, syncWrites bool) *badger.DB {
 	return db
 }
 
-// fakeClock is a settable clock for Options.Now.
-type fakeClock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Unix(1_700_000_000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newFakeClock is a settable clock for Options.Now.
+func newFakeClock() *fakeclock.Clock { return fakeclock.New(time.Unix(1_700_000_000, 0)) }
 
 // env is a queue on a fresh DB with a fake clock, closed by t.Cleanup.
 type env struct {
@@ -52,7 +35,7 @@ type env struct {
 	dir   string
 	db    *badger.DB
 	q     *Queue
-	clock *fakeClock
+	clock *fakeclock.Clock
 	opts  queueing.Options
 }
 

@@ -31,3 +31,29 @@ func TestStandalone_Omit(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// Attribute values are not markup: a '>' or text like a declaration in
+// one neither ends a start tag nor declares anything; an element that
+// undeclares the default namespace keeps that.
+func TestStandalone_AttributeValuesAndUndeclaredDefault(t *testing.T) {
+	d := mustParse(t, `<e:Envelope xmlns:e="urn:env" xmlns:q="urn:q" xmlns:x="urn:env-x" xmlns="urn:default">`+
+		`<e:Body note="a &gt; b, xmlns:z='urn:not-a-declaration'" xmlns:x="urn:body-x">`+
+		`<q:Op xmlns:y="urn:y&amp;&quot;" a="1>0"><x:Arg>q:Value</x:Arg><Plain/></q:Op>`+
+		`<Bare xmlns=""/></e:Body></e:Envelope>`)
+	op := d.Root().FirstChild().FirstChild()
+	want := `<q:Op xmlns="urn:default" xmlns:e="urn:env" xmlns:q="urn:q" xmlns:x="urn:body-x" xmlns:y="urn:y&amp;&quot;" a="1>0"><x:Arg>q:Value</x:Arg><Plain/></q:Op>`
+	got := op.Standalone()
+	if string(got) != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	alone, err := ParseBytes(got, Limits{})
+	if err != nil {
+		t.Fatalf("the element does not stand alone: %v", err)
+	}
+	if n := alone.Root().FirstChild().NextSibling().Name(); n.Space != "urn:default" {
+		t.Errorf("name of <Plain/> standing alone: got %v, want it in urn:default", n)
+	}
+	if got, want := string(op.NextSibling().Standalone()), `<Bare xmlns:e="urn:env" xmlns:q="urn:q" xmlns:x="urn:body-x" xmlns=""/>`; got != want {
+		t.Errorf("an element undeclaring the default namespace: got %s, want %s", got, want)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wsgw/wsgw/queueing"
@@ -16,63 +15,77 @@ import (
 // redelivery delay has run out (those close no Ready channel).
 const idlePoll = 100 * time.Millisecond
 
-// consume leases deliveries and hands them to the backend until ctx ends.
-// Each lease holds at most one message per group (badgerq FIFO groups),
-// so the deliveries of one lease run in parallel.
+// consume leases deliveries and hands them to the backend until ctx ends,
+// Workers at a time: a finished delivery frees its slot at once, so one
+// slow group holds one slot only. The queue leases at most one message of
+// a group at a time, so each group is delivered in order.
 func (d *Driver) consume(ctx context.Context) {
-	// Whatever is leased was leased by an earlier process (one process
-	// owns the store): deliver it again now, not when its lease runs out.
-	if n, err := d.q.ReleaseLeases(ctx); err != nil && ctx.Err() == nil {
-		d.log.Error("releasing the leases of an earlier run", "err", err)
-	} else if n > 0 {
-		d.log.Info("released the leases of an earlier run", "count", n)
-	}
+	slots := d.cfg.Workers
+	freed := make(chan struct{}, slots)
+	busy := 0
+	defer func() {
+		for ; busy > 0; busy-- {
+			<-freed
+		}
+	}()
 	for ctx.Err() == nil {
-		ready := d.q.Ready()
-		leases, err := d.q.Lease(ctx, d.cfg.Workers, 0)
+		for drained := false; !drained; {
+			select {
+			case <-freed:
+				busy--
+			default:
+				drained = true
+			}
+		}
+		if busy == slots {
+			select {
+			case <-freed:
+				busy--
+			case <-ctx.Done():
+			}
+			continue
+		}
+		ready := d.store.Ready()
+		leases, err := d.store.Lease(ctx, slots-busy, 0)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("leasing deliveries", "err", err)
 		}
-		if len(leases) == 0 {
-			t := time.NewTimer(idlePoll)
-			select {
-			case <-ctx.Done():
-			case <-ready:
-			case <-t.C:
-			}
-			t.Stop()
+		for _, l := range leases {
+			busy++
+			go func() {
+				d.deliverOne(ctx, l)
+				freed <- struct{}{}
+			}()
+		}
+		if len(leases) > 0 {
 			continue
 		}
-		var wg sync.WaitGroup
-		for _, l := range leases {
-			wg.Go(func() { d.deliverOne(ctx, l) })
+		t := time.NewTimer(idlePoll)
+		select {
+		case <-ctx.Done():
+		case <-ready:
+		case <-freed:
+			busy--
+		case <-t.C:
 		}
-		wg.Wait()
+		t.Stop()
 	}
 }
 
-// deliverOne delivers one leased message and acks or nacks it.
+// deliverOne delivers one leased message and settles it: acked (the
+// backend's reply kept with the ack when someone will ask for it), nacked
+// for redelivery, or dropped.
 func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 	meta, s, err := decodeDelivery(l.Body)
 	if err != nil {
 		d.log.Error("dropping a corrupt delivery", "id", l.ID, "err", err)
-		d.ack(ctx, l.ID)
+		d.ack(ctx, l.ID, "", nil)
 		return
 	}
 	log := d.log.With("delivery", meta.ID, "attempt", l.Attempts)
-	switch done, err := d.isDone(meta.ID); {
-	case err != nil:
-		log.Error("reading done mark", "err", err)
-		d.nack(ctx, l, meta)
-		return
-	case done:
-		d.dups.Add(1)
-		d.ack(ctx, l.ID)
-		return
-	}
 	if !s.Expiry.IsZero() && !d.opts.Now().Before(s.Expiry) {
 		log.Warn("WS-Reliability ExpiryTime passed before delivery; dropping the message", "expiry", s.Expiry)
-		d.expire(ctx, l, meta)
+		d.drop(ctx, l, meta, false)
 		return
 	}
 	if l.Attempts > 1 {
@@ -83,7 +96,7 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 	cancel()
 	if errors.Is(err, ErrRejected) {
 		log.Warn("backend rejected the message; dead-lettering it", "err", err)
-		d.giveUp(ctx, l, meta)
+		d.drop(ctx, l, meta, true)
 		return
 	}
 	if err != nil {
@@ -93,23 +106,25 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 		d.nack(ctx, l, meta)
 		return
 	}
-	replyTo := ""
+	box := ""
 	switch {
 	case strings.HasPrefix(s.ReplyTo, wsreliable.MCAnonymousPrefix):
-		replyTo = s.ReplyTo
+		box = s.ReplyTo
 	case meta.Proto == wsreliable.Rel:
-		replyTo = relReplyAddress(meta.Group, meta.Number) // relreply.go
+		box = relReplyAddress(meta.Group, meta.Number) // relreply.go
 	}
-	if err := d.markDone(meta.ID, replyTo, replyBody(reply, status)); err != nil {
-		log.Error("writing done mark", "err", err)
-		d.nack(ctx, l, meta)
-		return
+	keep := replyBody(reply, status)
+	if box == "" {
+		keep = nil
+	}
+	if !d.ack(ctx, l.ID, box, keep) {
+		return // redelivered when its lease runs out
 	}
 	d.delivered.Add(1)
 	if s.ReplyTo != "" && !strings.HasPrefix(s.ReplyTo, wsreliable.MCAnonymousPrefix) && len(reply) > 0 {
 		d.post(ctx, s.ReplyTo, guessVersion(s.ContentType), reply, "")
 	}
-	d.ack(ctx, l.ID)
+	d.settled(ctx, meta)
 }
 
 // replyBody is the reply worth keeping: a body, other than a 202.
@@ -127,29 +142,32 @@ func guessVersion(ct string) soap.Version {
 	return soap.V11
 }
 
-func (d *Driver) ack(ctx context.Context, id uint64) {
-	if err := d.q.Ack(ctx, id); err != nil && ctx.Err() == nil {
-		d.log.Error("acking delivery", "id", id, "err", err)
+// ack removes delivery id (keeping reply in box) and reports whether it
+// did.
+func (d *Driver) ack(ctx context.Context, id uint64, box string, reply []byte) bool {
+	if err := d.store.Ack(ctx, id, box, reply); err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("acking delivery", "id", id, "err", err)
+		}
+		return false
+	}
+	return true
+}
+
+// settled runs once a delivery's queue entry is gone: with a WS-RM
+// backend the engine may forget its token (SubmitRM).
+func (d *Driver) settled(ctx context.Context, meta deliveryMeta) {
+	if d.cfg.BackendRM {
+		d.forget(ctx, meta.ID)
 	}
 }
 
-// nack returns l for redelivery with backoff; on its last attempt it goes
-// to the dead letters (badgerq does that) and a WS-Reliability sender
-// learns of it.
+// nack returns l for redelivery with backoff; on its last attempt (the
+// queue's MaxAttempts) it goes to the dead letters and a WS-Reliability
+// sender learns of it.
 func (d *Driver) nack(ctx context.Context, l queueing.Lease, meta deliveryMeta) {
-	maxAttempts := d.cfg.MaxAttempts
-	if maxAttempts == 0 {
-		maxAttempts = 10 // badgerq's default
-	}
-	last := maxAttempts > 0 && l.Attempts >= maxAttempts
-	if last {
-		// Going to the dead letters: a repeat of it in the queue (see
-		// the package doc) must not be delivered after all.
-		if err := d.markDone(meta.ID, "", nil); err != nil {
-			d.log.Error("writing done mark", "err", err)
-		}
-	}
-	if err := d.q.Nack(ctx, l.ID, -1); err != nil {
+	last := d.qopts.MaxAttempts > 0 && l.Attempts >= d.qopts.MaxAttempts
+	if err := d.store.Nack(ctx, l.ID, -1); err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("nacking delivery", "id", l.ID, "err", err)
 		}
@@ -157,42 +175,24 @@ func (d *Driver) nack(ctx context.Context, l queueing.Lease, meta deliveryMeta) 
 	}
 	if last {
 		d.dead.Add(1)
-		d.processingFailed(ctx, meta)
+		d.settled(ctx, meta)
+		d.reportFailure(ctx, meta, true)
 	}
 }
 
-// giveUp drops l at once (logged, counted as dead-lettered).
-func (d *Driver) giveUp(ctx context.Context, l queueing.Lease, meta deliveryMeta) {
-	// badgerq has no direct dead-letter call; a done mark makes every
-	// further lease of it a no-op, and the ack removes it.
-	if err := d.markDone(meta.ID, "", nil); err != nil {
-		d.log.Error("writing done mark", "err", err)
-		d.nack(ctx, l, meta)
+// drop removes l at once, counted as dead-lettered, and tells a
+// WS-Reliability sender: PermanentProcessingFailure for a message the
+// backend rejected; MessageProcessingFailure for one whose ExpiryTime
+// passed while it waited (expired), where its reply pattern has a way
+// (Callback: sent to ReplyTo; Poll: in the PollRequest answers; Response:
+// the answer is long gone, so it is recorded for a PollRequest only).
+func (d *Driver) drop(ctx context.Context, l queueing.Lease, meta deliveryMeta, rejected bool) {
+	if !d.ack(ctx, l.ID, "", nil) {
 		return
 	}
 	d.dead.Add(1)
-	d.ack(ctx, l.ID)
-	d.processingFailed(ctx, meta)
-}
-
-func (d *Driver) processingFailed(ctx context.Context, meta deliveryMeta) {
-	d.reportFailure(ctx, meta, true)
-}
-
-// expire drops l, whose WS-Reliability ExpiryTime passed while it waited
-// (counted as dead-lettered), and reports MessageProcessingFailure to its
-// sender where its reply pattern has a way (Callback: sent to ReplyTo;
-// Poll: in the PollRequest answers; Response: the answer is long gone,
-// so it is recorded for a PollRequest only and logged).
-func (d *Driver) expire(ctx context.Context, l queueing.Lease, meta deliveryMeta) {
-	if err := d.markDone(meta.ID, "", nil); err != nil {
-		d.log.Error("writing done mark", "err", err)
-		d.nack(ctx, l, meta)
-		return
-	}
-	d.dead.Add(1)
-	d.ack(ctx, l.ID)
-	d.reportFailure(ctx, meta, false)
+	d.settled(ctx, meta)
+	d.reportFailure(ctx, meta, rejected)
 }
 
 func (d *Driver) reportFailure(ctx context.Context, meta deliveryMeta, permanent bool) {
@@ -200,7 +200,7 @@ func (d *Driver) reportFailure(ctx context.Context, meta deliveryMeta, permanent
 		return
 	}
 	select {
-	case d.failed <- wsreliable.ProcessingFailed{Group: meta.Group, Number: meta.Number, Permanent: permanent}:
+	case d.events <- wsreliable.ProcessingFailed{Group: meta.Group, Number: meta.Number, Permanent: permanent}:
 	case <-ctx.Done():
 	}
 }

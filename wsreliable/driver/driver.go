@@ -10,10 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/wsgw/wsgw/queueing"
-	"github.com/wsgw/wsgw/queueing/badgerq"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -37,7 +34,7 @@ const DeliveryIDHeader = "Wsgw-Delivery-Id"
 // Config configures the driver of one service. Zero fields take the
 // defaults in their comments.
 type Config struct {
-	// Name is the service name; the store prefix is "rm/" + Name + "/".
+	// Name is the service name.
 	Name string
 	// Engine is the engine's configuration (assurance, ordering, limits).
 	Engine wsreliable.Config
@@ -52,13 +49,12 @@ type Config struct {
 	Backoff queueing.Backoff
 	// DeliveryTimeout bounds one delivery to the backend. Zero: 30s.
 	DeliveryTimeout time.Duration
-	// Workers is how many groups are delivered at once. Zero: 16.
+	// Workers is how many deliveries run at once (each of another group).
+	// Zero: 16.
 	Workers int
 	// MaxQueue bounds the messages waiting for delivery; past it a message
 	// is not accepted (the client retransmits). Zero: 1,000,000.
 	MaxQueue int
-	// DoneTTL is how long a delivery's done mark is kept. Zero: 24h.
-	DoneTTL time.Duration
 	// ReplyTTL is how long a backend reply waits for a MakeConnection.
 	// Zero: 24h.
 	ReplyTTL time.Duration
@@ -66,12 +62,11 @@ type Config struct {
 	TickInterval time.Duration
 	// BackendRM says the Backend sends over WS-RM 1.2 through SubmitRM
 	// (outbound.go): the engine's outbound sequences are then the
-	// backend's, and a restart drops them (the delivery queue, whose
-	// entries are acknowledged only when the peer's ack covers them,
-	// submits them again on a new sequence).
+	// backend's.
 	BackendRM bool
 	// OutboundIdle is how long outbound sequences stay open without a
-	// Submit before they are closed and terminated. Zero: 30s.
+	// Submit before they are closed and terminated (BackendRM; the
+	// engine's OutboundIdle). Zero: 30s.
 	OutboundIdle time.Duration
 }
 
@@ -82,9 +77,6 @@ func (c Config) withDefaults() Config {
 	if c.Workers == 0 {
 		c.Workers = 16
 	}
-	if c.DoneTTL == 0 {
-		c.DoneTTL = 24 * time.Hour
-	}
 	if c.ReplyTTL == 0 {
 		c.ReplyTTL = 24 * time.Hour
 	}
@@ -94,7 +86,27 @@ func (c Config) withDefaults() Config {
 	if c.OutboundIdle == 0 {
 		c.OutboundIdle = 30 * time.Second
 	}
+	if c.BackendRM && c.Engine.OutboundIdle == 0 {
+		c.Engine.OutboundIdle = c.OutboundIdle
+	}
+	// One Ready's records and deliveries are one atomic write: what the
+	// engine releases at once stays well within a store transaction.
+	if c.Engine.MaxReleaseBytes == 0 {
+		c.Engine.MaxReleaseBytes = maxStepBytes
+	}
 	return c
+}
+
+// QueueOptions are the options the Store's delivery queue must be opened
+// with (badgerstore.OpenReliable): the driver relies on its bounds
+// (MaxLength, MaxMessageBytes) and on its MaxAttempts. now is the clock
+// (nil: time.Now).
+func (c Config) QueueOptions(now func() time.Time) queueing.Options {
+	c = c.withDefaults()
+	return queueing.Options{
+		MaxLength: c.MaxQueue, MaxAttempts: c.MaxAttempts, Backoff: c.Backoff,
+		VisibilityTimeout: c.DeliveryTimeout + 10*time.Second, Now: now,
+	}.WithDefaults()
 }
 
 // Validate reports every invalid field.
@@ -109,10 +121,13 @@ func (c Config) Validate() error {
 	if err := c.Backoff.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("Backoff: %w", err))
 	}
-	for name, d := range map[string]time.Duration{"DeliveryTimeout": c.DeliveryTimeout,
-		"DoneTTL": c.DoneTTL, "ReplyTTL": c.ReplyTTL, "TickInterval": c.TickInterval, "OutboundIdle": c.OutboundIdle} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("%s: negative %v", name, d))
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"DeliveryTimeout", c.DeliveryTimeout}, {"ReplyTTL", c.ReplyTTL}, {"TickInterval", c.TickInterval},
+		{"OutboundIdle", c.OutboundIdle}} {
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("%s: negative %v", f.name, f.d))
 		}
 	}
 	if c.Workers < 0 || c.MaxQueue < 0 {
@@ -123,12 +138,17 @@ func (c Config) Validate() error {
 
 // Options are the driver's collaborators.
 type Options struct {
-	DB      *badger.DB // the node's store, opened with SyncWrites; required
-	Backend Backend    // required
+	// Store keeps the engine's records, the delivery queue and the kept
+	// replies, its queue opened with Config.QueueOptions; required.
+	Store   Store
+	Backend Backend // required
 	// Client sends to client-supplied addresses (AcksTo, ReplyTo); it must
 	// check them against the egress allow-list. nil: nothing is sent
 	// (acknowledgements still ride on replies and MakeConnection).
 	Client *http.Client
+	// Egress refuses, at arrival, a request giving an address that Client
+	// could never reach (refusal.go). nil: every address is taken.
+	Egress Egress
 	Logger *slog.Logger     // default slog.Default()
 	Now    func() time.Time // default time.Now
 }
@@ -139,51 +159,45 @@ type Stats struct {
 	Delivered    uint64 // deliveries the backend took
 	Redelivered  uint64 // delivery tries after the first
 	DeadLettered uint64 // deliveries given up
-	Duplicates   uint64 // repeats dropped by their done mark
 	QueueDepth   int    // messages waiting for delivery
 	DeadLetters  int    // messages in the dead letters
 }
 
 // Driver runs one service's reliable messaging.
 type Driver struct {
-	cfg    Config
-	opts   Options
-	log    *slog.Logger
-	prefix []byte
-	q      *badgerq.Queue
-	qopts  queueing.Options // q's options, defaults applied (its size bounds)
+	cfg   Config
+	opts  Options
+	log   *slog.Logger
+	store Store
+	qopts queueing.Options // the queue's options, defaults applied (its bounds)
 
 	// eng is touched by the loop goroutine only (and by New before it).
 	eng *wsreliable.Engine
 
-	reqs     chan *request
-	failed   chan wsreliable.Event // ProcessingFailed from the consumer
-	nextRef  atomic.Uint64
-	replySeq atomic.Uint64
+	reqs chan *request
+	// events are engine events from the driver's other goroutines (Submit,
+	// Forget, ProcessingFailed, the answers to outbound messages), stepped
+	// by the loop.
+	events  chan wsreliable.Event
+	nextRef atomic.Uint64
 
-	ob *outbound // deliveries waiting for a WS-RM peer's ack (outbound.go)
+	ob *outbound // SubmitRM's waiters, by token (outbound.go)
 
 	sends sync.WaitGroup // outbound sends in flight
 	sem   chan struct{}  // bounds outbound sends
 
-	// versions remembers the SOAP version each group spoke, for messages
-	// sent to its AcksTo/ReplyTo: stored by the loop when the engine
-	// persists the group, deleted when the engine deletes it (or on
-	// TerminateSequence), so it is bounded like the engine's groups.
-	versions sync.Map // group -> soap.Version
-
-	accepted, delivered, redelivered, dead, dups atomic.Uint64
-	closeOnce                                    sync.Once
-	done                                         chan struct{} // closed when Run returns
+	accepted, delivered, redelivered, dead atomic.Uint64
+	done                                   chan struct{} // closed when Run returns
 }
 
-// New opens the service's queue and restores its engine from db.
+// New restores the service's engine from opts.Store. It starts nothing:
+// Run does.
 func New(cfg Config, opts Options) (*Driver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("driver %s: %w", cfg.Name, err)
 	}
-	if opts.DB == nil || opts.Backend == nil {
-		return nil, fmt.Errorf("driver %s: DB and Backend are required", cfg.Name)
+	if opts.Store == nil || opts.Backend == nil {
+		return nil, fmt.Errorf("driver %s: Store and Backend are required", cfg.Name)
 	}
 	cfg = cfg.withDefaults()
 	if opts.Logger == nil {
@@ -192,45 +206,27 @@ func New(cfg Config, opts Options) (*Driver, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &Driver{cfg: cfg, opts: opts, log: opts.Logger, prefix: []byte("rm/" + cfg.Name + "/"),
-		reqs: make(chan *request, 256), failed: make(chan wsreliable.Event, 64),
+	d := &Driver{cfg: cfg, opts: opts, log: opts.Logger, store: opts.Store, qopts: cfg.QueueOptions(opts.Now),
+		reqs: make(chan *request, 256), events: make(chan wsreliable.Event, 64),
 		sem: make(chan struct{}, 32), done: make(chan struct{}), ob: newOutbound()}
-	d.qopts = queueing.Options{
-		MaxLength: cfg.MaxQueue, MaxAttempts: cfg.MaxAttempts, Backoff: cfg.Backoff,
-		VisibilityTimeout: cfg.DeliveryTimeout + 10*time.Second, Now: opts.Now,
-	}
-	q, err := badgerq.Open(opts.DB, string(d.prefix)+"q/", d.qopts)
-	d.qopts = d.qopts.WithDefaults()
-	if err != nil {
-		return nil, fmt.Errorf("driver %s: %w", cfg.Name, err)
-	}
-	d.q = q
 	if err := d.restore(); err != nil {
-		q.Close()
 		return nil, fmt.Errorf("driver %s: %w", cfg.Name, err)
 	}
 	return d, nil
 }
 
-// restore builds a new engine from the stored records.
+// restore builds a new engine from the stored records; SubmitRM's waiters
+// fail (their callers retry: a token still in flight keeps its number).
 func (d *Driver) restore() error {
 	eng, err := wsreliable.New(d.cfg.Engine)
 	if err != nil {
 		return err
 	}
-	recs, err := d.loadRecords()
+	recs, err := d.store.Records(context.Background())
 	if err != nil {
 		return fmt.Errorf("loading records: %w", err)
 	}
 	d.ob.reset()
-	if d.cfg.BackendRM {
-		var dropped []wsreliable.Record
-		if recs, dropped = withoutOutbound(recs); len(dropped) > 0 {
-			if err := d.persist(dropped); err != nil {
-				return err
-			}
-		}
-	}
 	if err := eng.Restore(recs); err != nil {
 		return err
 	}
@@ -239,36 +235,39 @@ func (d *Driver) restore() error {
 	return nil
 }
 
-// Run runs the engine loop and the delivery consumer until ctx ends.
+// Run runs the engine loop and the delivery consumer until ctx ends; with
+// BackendRM the loop then closes the outbound sequences (loop.go), and
+// the sends doing it (the TerminateSequence last) get outboundCloseTimeout
+// more to finish.
 func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.consume(ctx) })
-	loopCtx := ctx
-	if d.cfg.BackendRM {
-		wg.Go(func() { d.idle(ctx, d.cfg.OutboundIdle) })
-		// The loop outlives ctx by the closing of the outbound sequences.
-		var stop context.CancelFunc
-		loopCtx, stop = context.WithCancel(context.WithoutCancel(ctx))
-		wg.Go(func() { <-ctx.Done(); d.finishOutbound(); stop() })
+	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	if !d.cfg.BackendRM {
+		lctx = ctx
 	}
-	d.loop(loopCtx)
+	d.loop(ctx, lctx)
+	if d.cfg.BackendRM {
+		sent := make(chan struct{})
+		go func() { d.sends.Wait(); close(sent) }()
+		t := time.NewTimer(outboundCloseTimeout)
+		select {
+		case <-sent:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	stop()
 	wg.Wait()
 	d.sends.Wait()
 	return nil
 }
 
-// Close closes the queue. Call it after Run has returned.
-func (d *Driver) Close() error {
-	var err error
-	d.closeOnce.Do(func() { err = d.q.Close() })
-	return err
-}
-
 // Stats returns the driver's counters.
 func (d *Driver) Stats() Stats {
-	qs := d.q.Stats()
+	waiting, dead := d.store.Len()
 	return Stats{Accepted: d.accepted.Load(), Delivered: d.delivered.Load(),
-		Redelivered: d.redelivered.Load(), DeadLettered: d.dead.Load(), Duplicates: d.dups.Load(),
-		QueueDepth: qs.Length, DeadLetters: qs.DeadLetters}
+		Redelivered: d.redelivered.Load(), DeadLettered: d.dead.Load(),
+		QueueDepth: waiting, DeadLetters: dead}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -14,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -51,47 +48,6 @@ func (b *fakeBackend) received() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.got)
-}
-
-func openDB(t *testing.T, dir string) *badger.DB {
-	t.Helper()
-	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-// running is a driver with its Run goroutine.
-type running struct {
-	*Driver
-	stop func()
-}
-
-func start(t *testing.T, db *badger.DB, b Backend) *running {
-	t.Helper()
-	return startWith(t, Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true},
-		Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: b})
-}
-
-// startWith starts a driver of cfg and opts (a discarding logger unless
-// opts has one); stop ends it.
-func startWith(t *testing.T, cfg Config, opts Options) *running {
-	t.Helper()
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	d, err := New(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
-	r := &running{Driver: d}
-	r.stop = func() { cancel(); <-done; d.Close() }
-	return r
 }
 
 const rmEnv = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:wsrm="http://docs.oasis-open.org/ws-rx/wsrm/200702"><s:Header>%s</s:Header><s:Body>%s</s:Body></s:Envelope>`
@@ -133,17 +89,23 @@ func send(t *testing.T, d *Driver, seq string, n int) string {
 
 func waitReceived(t *testing.T, b *fakeBackend, want []string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := b.received()
-		if slices.Equal(got, want) {
-			return
+	checkfor.Until(t, 10*time.Second, func() error {
+		if got := b.received(); !slices.Equal(got, want) {
+			return fmt.Errorf("backend received %v, want %v", got, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("backend received %v, want %v", got, want)
+		return nil
+	})
+}
+
+// waitSettled waits until d's queue holds nothing.
+func waitSettled(t *testing.T, d *Driver) {
+	t.Helper()
+	checkfor.Until(t, 10*time.Second, func() error {
+		if n := d.Stats().QueueDepth; n != 0 {
+			return fmt.Errorf("queue depth: got %d, want 0", n)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestDriver_InOrderExactlyOnce(t *testing.T) {
@@ -162,9 +124,7 @@ func TestDriver_InOrderExactlyOnce(t *testing.T) {
 	send(t, d.Driver, seq, 2)
 	send(t, d.Driver, seq, 2) // duplicate
 	waitReceived(t, b, []string{"1", "2", "3"})
-	for deadline := time.Now().Add(5 * time.Second); d.Stats().Delivered != 3 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	checkfor.True(t, 5*time.Second, "3 deliveries counted", func() bool { return d.Stats().Delivered == 3 })
 	if s := d.Stats(); s.Accepted != 3 || s.Delivered != 3 {
 		t.Fatalf("stats: got %+v, want 3 accepted and delivered", s)
 	}
@@ -190,11 +150,5 @@ func TestDriver_BackendDownThenRestart(t *testing.T) {
 	send(t, d.Driver, seq, 6)
 	send(t, d.Driver, seq, 3) // a late duplicate, after the restart
 	waitReceived(t, b, []string{"1", "2", "3", "4", "5", "6"})
-	for deadline := time.Now().Add(5 * time.Second); d.Stats().QueueDepth != 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("queue depth: got %d, want 0", d.Stats().QueueDepth)
-		}
-	}
+	waitSettled(t, d.Driver)
 }
-
-var testBackoff = queueingBackoff()

@@ -24,9 +24,9 @@ func TestDriver_SlowAcksToDoesNotStallRequests(t *testing.T) {
 		<-r.Context().Done()
 		return nil, r.Context().Err()
 	})}
-	r := startWith(t, Config{Name: "Orders", Engine: wsreliable.Config{}, Backoff: testBackoff,
+	r := startWith(t, db, Config{Name: "Orders", Engine: wsreliable.Config{}, Backoff: testBackoff,
 		DeliveryTimeout: 3 * time.Second, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: &fakeBackend{}, Client: hole})
+		Options{Backend: &fakeBackend{}, Client: hole})
 	defer r.stop()
 	d := r.Driver
 

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
@@ -17,14 +14,32 @@ import (
 // maxBatch bounds the requests stepped before one Ready (group commit).
 const maxBatch = 128
 
-// loop owns the engine: it steps requests and ticks, and carries out
-// each Ready, until ctx ends.
-func (d *Driver) loop(ctx context.Context) {
+// outboundCloseTimeout bounds the closing of the outbound sequences when
+// Run ends.
+const outboundCloseTimeout = 2 * time.Second
+
+// loop owns the engine: it steps requests, events and ticks, and carries
+// out each Ready, until ctx ends. With BackendRM it then asks the engine
+// to close and terminate every outbound sequence (WS-RM 1.2, 3.5, 3.6)
+// once what it carries is acknowledged, and goes on until that is done,
+// at most outboundCloseTimeout: a sequence left open is resumed at the
+// next start. Its writes and sends use lctx, which outlives ctx.
+func (d *Driver) loop(ctx, lctx context.Context) {
 	t := time.NewTicker(d.cfg.TickInterval)
 	defer t.Stop()
+	ended := ctx.Done()
+	var closing <-chan time.Time
 	for {
 		select {
-		case <-ctx.Done():
+		case <-ended:
+			ended = nil
+			if !d.cfg.BackendRM || !d.finishOutbound(lctx) {
+				return
+			}
+			deadline := time.NewTimer(outboundCloseTimeout)
+			defer deadline.Stop()
+			closing = deadline.C
+		case <-closing:
 			return
 		case r := <-d.reqs:
 			batch := []*request{r}
@@ -37,22 +52,38 @@ func (d *Driver) loop(ctx context.Context) {
 					break gather
 				}
 			}
-			d.step(ctx, batch)
-		case ev := <-d.failed:
+			d.step(lctx, batch)
+		case ev := <-d.events:
 			d.eng.Tick(d.opts.Now())
 			d.eng.Step(ev) //nolint:errcheck // a known event type
-			d.step(ctx, nil)
+			d.step(lctx, nil)
 		case <-t.C:
 			d.eng.Tick(d.opts.Now())
-			d.step(ctx, nil)
+			d.step(lctx, nil)
+		}
+		if closing != nil && len(d.eng.OutboundSequences()) == 0 {
+			return
 		}
 	}
 }
 
+// finishOutbound steps Finish for every outbound sequence and reports
+// whether there was any.
+func (d *Driver) finishOutbound(ctx context.Context) bool {
+	seqs := d.eng.OutboundSequences()
+	d.eng.Tick(d.opts.Now())
+	for _, s := range seqs {
+		d.eng.Step(wsreliable.Finish{To: s.To}) //nolint:errcheck // a known event type
+	}
+	d.step(ctx, nil)
+	return len(seqs) > 0
+}
+
 // maxStepBytes bounds the message payloads stepped before one Ready: its
-// records (held messages among them) are written in one badger
+// records (held messages among them) and deliveries are written in one
 // transaction, which has a size limit (ErrTxnTooBig would fail every
-// request of the batch).
+// request of the batch). The engine bounds what it releases at once by
+// the same figure (Config.Engine.MaxReleaseBytes).
 const maxStepBytes = 4 << 20
 
 // step feeds batch to the engine in parts of at most maxStepBytes of
@@ -88,7 +119,8 @@ func (r *request) payloadBytes() int {
 // answers every request of batch.
 func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 	d.eng.Tick(d.opts.Now())
-	room := d.qopts.MaxLength - d.q.Stats().Length
+	waiting, _ := d.store.Len()
+	room := d.qopts.MaxLength - waiting
 	for _, r := range batch {
 		// A request whose messages would not fit in the delivery queue is
 		// refused alone, before the engine accepts anything of it (the
@@ -105,10 +137,9 @@ func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 	}
 	byRef := map[uint64][]wsreliable.Reply{}
 	var err error
-	vs := batchVersions(batch)
 	for d.eng.HasReady() {
 		rd := d.eng.Ready()
-		if err = d.apply(ctx, rd, vs); err != nil {
+		if err = d.apply(ctx, rd); err != nil {
 			break
 		}
 		for _, rp := range rd.Replies {
@@ -148,145 +179,38 @@ func (d *Driver) newMessages(r *request) int {
 	return n
 }
 
-// batchVersions maps the groups of batch's messages to the SOAP version
-// their request spoke.
-func batchVersions(batch []*request) map[string]soap.Version {
-	vs := map[string]soap.Version{}
-	for _, r := range batch {
-		for _, ev := range r.evs {
-			if m, ok := ev.(wsreliable.Message); ok {
-				vs[m.Group] = r.v
-			}
-		}
+// apply carries out rd (see package doc): records and deliveries in one
+// atomic write, then sends and fates. (The replies are the caller's.)
+func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
+	msgs := make([]queueing.Message, len(rd.Deliver))
+	for i, dl := range rd.Deliver {
+		// No queue ExpiresAt: the queue would dead-letter an expired
+		// message unseen; the consumer drops it and tells its sender
+		// (deliverOne).
+		msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group}
 	}
-	return vs
-}
-
-// trackVersions remembers the SOAP version of the groups the engine
-// stores (vs: this batch's) and forgets those it deletes, so that the
-// map holds no more than the engine does: a message for a group the
-// engine refused leaves nothing behind.
-func (d *Driver) trackVersions(recs []wsreliable.Record, vs map[string]soap.Version) {
-	for _, r := range recs {
-		id, ok := strings.CutPrefix(r.Key, "in/") // wsreliable's group records
-		switch {
-		case !ok:
-		case r.Value == nil:
-			d.versions.Delete(id)
-		default:
-			if v, ok := vs[id]; ok {
-				d.versions.LoadOrStore(id, v)
-			}
-		}
-	}
-}
-
-// versionRecords returns the records that persist, with the engine's
-// records recs, the SOAP version of each group they store for the first
-// time (vs: this batch's) and delete it with the group. They live beside
-// the engine's records under versionKey, so that after a restart messages
-// no request triggers (ticks, processing failures) are written in the
-// version the group's client spoke.
-func (d *Driver) versionRecords(recs []wsreliable.Record, vs map[string]soap.Version) []wsreliable.Record {
-	var out []wsreliable.Record
-	for _, r := range recs {
-		id, ok := strings.CutPrefix(r.Key, "in/")
-		if !ok {
-			continue
-		}
-		if r.Value == nil {
-			out = append(out, wsreliable.Record{Key: versionKey + id})
-			continue
-		}
-		if _, known := d.versions.Load(id); known {
-			continue
-		}
-		if v, ok := vs[id]; ok {
-			out = append(out, wsreliable.Record{Key: versionKey + id, Value: []byte{byte(v)}})
-		}
-	}
-	return out
-}
-
-// versionKey prefixes the driver's own SOAP version records among the
-// engine's (under "e/"): no engine key starts with it, and loadRecords
-// leaves them out of the engine's Restore input.
-const versionKey = "\x00v/"
-
-// apply carries out rd (see package doc): deliveries, records, then sends;
-// vs are the SOAP versions of the batch's groups.
-func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready, vs map[string]soap.Version) error {
-	if len(rd.Deliver) > 0 {
-		msgs := make([]queueing.Message, len(rd.Deliver))
-		for i, dl := range rd.Deliver {
-			// No queue ExpiresAt: the queue would dead-letter an expired
-			// message unseen; the consumer drops it and tells its sender
-			// (deliverOne).
-			msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group}
-		}
-		if err := d.enqueue(ctx, msgs); err != nil {
-			return err
+	if len(rd.Persist)+len(msgs) > 0 {
+		if err := d.store.Commit(ctx, rd.Persist, msgs); err != nil {
+			return fmt.Errorf("committing %d records and %d deliveries: %w", len(rd.Persist), len(msgs), err)
 		}
 		d.accepted.Add(uint64(len(msgs)))
 	}
-	if len(rd.Persist) > 0 {
-		if err := d.persist(append(rd.Persist[:len(rd.Persist):len(rd.Persist)], d.versionRecords(rd.Persist, vs)...)); err != nil {
-			return err
-		}
-	}
-	d.trackVersions(rd.Persist, vs)
-	d.ob.observe(rd)
 	for _, o := range rd.Send {
-		d.sendOutbound(ctx, o, vs)
+		d.sendOutbound(ctx, o)
 	}
-	for _, f := range rd.Failed {
-		d.log.Warn("outbound message given up", "to", f.To, "number", f.Number, "reason", f.Reason)
-	}
+	d.ob.settle(rd.Fates, d.log)
 	return nil
 }
 
-// enqueue stores msgs in the delivery queue, in order, in as many batches
-// as the queue's bounds ask (a drained hold-back buffer can exceed one). A
-// crash between batches leaves a prefix stored without the engine's
-// records: as for a crash before the records (package doc), the repeats
-// are dropped by their done marks.
-func (d *Driver) enqueue(ctx context.Context, msgs []queueing.Message) error {
-	for len(msgs) > 0 {
-		n, size := 0, 0
-		for n < len(msgs) && n < d.qopts.MaxBatch && (n == 0 || size+len(msgs[n].Body) <= d.qopts.MaxBatchBytes) {
-			size += len(msgs[n].Body)
-			n++
-		}
-		if _, err := d.q.EnqueueBatch(ctx, msgs[:n]); err != nil {
-			return fmt.Errorf("enqueueing %d deliveries: %w", n, err)
-		}
-		msgs = msgs[n:]
-	}
-	return nil
-}
+// groupMeta is the engine Meta the driver gives a group: the SOAP version
+// its client spoke, for the messages sent about it without a request
+// (acknowledgements to AcksTo, Callback faults), also after a restart.
+func groupMeta(v soap.Version) []byte { return []byte{byte(v)} }
 
-// persist writes records in one transaction, synced.
-func (d *Driver) persist(recs []wsreliable.Record) error {
-	err := d.opts.DB.Update(func(txn *badger.Txn) error {
-		for _, r := range recs {
-			k := d.key("e/", r.Key)
-			var err error
-			if r.Value == nil {
-				err = txn.Delete(k)
-			} else {
-				err = txn.Set(k, r.Value)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil && !d.opts.DB.Opts().SyncWrites {
-		err = d.opts.DB.Sync()
+// metaVersion is the SOAP version of a group's Meta (SOAP 1.1 when none).
+func metaVersion(meta []byte) soap.Version {
+	if len(meta) == 1 && soap.Version(meta[0]) == soap.V12 {
+		return soap.V12
 	}
-	if err != nil {
-		return fmt.Errorf("persisting %d records: %w", len(recs), err)
-	}
-	return nil
+	return soap.V11
 }

@@ -3,78 +3,15 @@ package driver
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/wsgw/wsgw/soap"
-	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/wsreliable"
 )
-
-// rmPeer is a minimal WS-RM 1.2 destination of one sequence: it records
-// the order ids of new message numbers and the RM requests it answers.
-type rmPeer struct {
-	mu    sync.Mutex // guards the fields below
-	got   []string
-	seen  map[uint64]bool
-	calls []string
-}
-
-func (p *rmPeer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	m, err := soap.ReadMessageBytes(b, xmldoc.Limits{})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	evs, _ := wsreliable.DecodeRM(m, wsreliable.DecodeContext{})
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ack := func(final string) string {
-		return `<wsrm:SequenceAcknowledgement><wsrm:Identifier>urn:peer</wsrm:Identifier><wsrm:AcknowledgementRange Lower="1" Upper="` +
-			fmt.Sprint(len(p.seen)) + `"/>` + final + `</wsrm:SequenceAcknowledgement>`
-	}
-	hdr, body := "", ""
-	if len(evs) == 0 && m.Payload.Name().Local == "CreateSequence" {
-		p.calls = append(p.calls, "create")
-		body = `<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:CreateSequenceResponse>`
-	}
-	for _, ev := range evs {
-		switch ev := ev.(type) {
-		case wsreliable.CreateSequence:
-			p.calls = append(p.calls, "create")
-			body = `<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:CreateSequenceResponse>`
-		case wsreliable.Message:
-			if !p.seen[ev.Number] {
-				p.seen[ev.Number] = true
-				if id := orderRE.FindSubmatch(m.Doc.Raw()); id != nil {
-					p.got = append(p.got, string(id[1]))
-				}
-			}
-			hdr = ack("")
-		case wsreliable.Close:
-			p.calls = append(p.calls, "close")
-			hdr, body = ack("<wsrm:Final/>"), `<wsrm:CloseSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:CloseSequenceResponse>`
-		case wsreliable.Terminate:
-			p.calls = append(p.calls, "terminate")
-			body = `<wsrm:TerminateSequenceResponse><wsrm:Identifier>urn:peer</wsrm:Identifier></wsrm:TerminateSequenceResponse>`
-		}
-	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	fmt.Fprintf(w, rmEnv, hdr, body)
-}
-
-func (p *rmPeer) state() (got, calls []string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.got), slices.Clone(p.calls)
-}
 
 // rmSubmitter is the Backend of a BackendRM driver: it submits each order
 // to the peer.
@@ -93,39 +30,25 @@ func (s *rmSubmitter) Deliver(ctx context.Context, msg []byte, hdr http.Header) 
 }
 
 func TestDriver_BackendRMAckedThenTerminatedOnStop(t *testing.T) {
-	peer := &rmPeer{seen: map[uint64]bool{}}
+	peer := newRMDest()
 	srv := httptest.NewServer(peer)
 	defer srv.Close()
-	db := openDB(t, t.TempDir())
-	defer db.Close()
 	sub := &rmSubmitter{to: srv.URL}
-	d, err := New(Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true}, BackendRM: true,
-		Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: sub, Client: srv.Client(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, stop := startRMDriver(t, Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true}, BackendRM: true,
+		Backoff: testBackoff, TickInterval: 20 * time.Millisecond}, sub, srv.Client())
 	sub.d = d
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
 	seq := createSequence(t, d)
 	for n := 1; n <= 4; n++ {
 		send(t, d, seq, n)
 	}
 	want := []string{"1", "2", "3", "4"}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		got, _ := peer.state()
-		if slices.Equal(got, want) && d.Stats().QueueDepth == 0 {
-			break
+	checkfor.Until(t, 10*time.Second, func() error {
+		if got, _ := peer.state(); !slices.Equal(got, want) || d.Stats().QueueDepth != 0 {
+			return fmt.Errorf("peer received %v (queue depth %d), want %v and an empty queue", got, d.Stats().QueueDepth, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("peer received %v (queue depth %d), want %v and an empty queue", got, d.Stats().QueueDepth, want)
-		}
-	}
-	cancel()
-	<-done
-	d.Close()
+		return nil
+	})
+	stop()
 	if _, calls := peer.state(); !slices.Equal(calls, []string{"create", "close", "terminate"}) {
 		t.Errorf("RM requests: got %v, want [create close terminate]", calls)
 	}

@@ -1,10 +1,16 @@
 package driver
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"reflect"
 	"testing"
+	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -73,28 +79,90 @@ func TestAnswerEvents_RMFaultIsPeerFault(t *testing.T) {
 	}
 }
 
-func TestOutbound_ObserveAcksAndFails(t *testing.T) {
+func TestOutbound_FatesEndTheirWaiters(t *testing.T) {
 	ob := newOutbound()
-	w1 := &outWait{id: "a", to: "http://b", payload: []byte("<a/>"), done: make(chan struct{})}
-	w2 := &outWait{id: "b", to: "http://b", payload: []byte("<b/>"), done: make(chan struct{})}
-	ob.fifo = []*outWait{w1, w2}
-	ob.byID["a"], ob.byID["b"] = w1, w2
-	ob.observe(wsreliable.Ready{Persist: []wsreliable.Record{
-		{Key: "outm/s1\n1", Value: []byte(`{"local":"s1","n":1,"payload":"PGEvPg=="}`)},
-		{Key: "outm/s1\n2", Value: []byte(`{"local":"s1","n":2,"payload":"PGIvPg=="}`)},
-	}})
-	ob.observe(wsreliable.Ready{Persist: []wsreliable.Record{{Key: "outm/s1\n1"}}})
+	w1, fresh := ob.wait("a")
+	if !fresh {
+		t.Fatalf("first wait for a: got an earlier waiter, want a fresh one")
+	}
+	if again, fresh := ob.wait("a"); fresh || again != w1 {
+		t.Fatalf("second wait for a: got a fresh waiter, want the first")
+	}
+	w2, _ := ob.wait("b")
+	w3, _ := ob.wait("c")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ob.settle([]wsreliable.Fate{
+		{Token: "a", Kind: wsreliable.FateNumbered, Local: "s1", Number: 1},
+		{Token: "b", Kind: wsreliable.FateNumbered, Local: "s1", Number: 2},
+	}, log)
+	select {
+	case <-w1.done:
+		t.Fatalf("a numbered: got its waiter ended, want it waiting")
+	default:
+	}
+	ob.settle([]wsreliable.Fate{
+		{Token: "a", Kind: wsreliable.FateAcknowledged},
+		{Token: "b", Kind: wsreliable.FateFailed, Reason: "retransmissions exhausted"},
+	}, log)
 	<-w1.done
+	<-w2.done
 	if w1.err != nil {
 		t.Errorf("acknowledged: got %v, want nil", w1.err)
 	}
-	ob.observe(wsreliable.Ready{Persist: []wsreliable.Record{{Key: "outm/s1\n2"}},
-		Failed: []wsreliable.Failure{{To: "http://b", Number: 2, Reason: "retransmissions exhausted"}}})
-	<-w2.done
-	if w2.err == nil {
-		t.Errorf("given up: got nil, want an error")
+	if !errors.Is(w2.err, ErrOutboundFailed) {
+		t.Errorf("given up: got %v, want ErrOutboundFailed", w2.err)
 	}
-	if len(ob.byID)+len(ob.byKey)+len(ob.fifo) != 0 {
-		t.Errorf("left over: got %d %d %d, want none", len(ob.byID), len(ob.byKey), len(ob.fifo))
+	ob.reset()
+	<-w3.done
+	if !errors.Is(w3.err, ErrOutboundFailed) {
+		t.Errorf("engine restored: got %v, want ErrOutboundFailed", w3.err)
+	}
+	if len(ob.waits) != 0 {
+		t.Errorf("waiters left over: got %d, want none", len(ob.waits))
+	}
+}
+
+// A SubmitRM whose context ends before the loop takes its Submit leaves
+// no waiter behind, whatever else the waiters went through meanwhile (an
+// engine restore failing them all), and a later SubmitRM of the same
+// delivery submits it afresh.
+func TestSubmitRM_CancelledBeforeTheLoopTakesIt(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	d, closeStore := newDriver(t, db, Config{Name: "Orders", BackendRM: true}, Options{Backend: &fakeBackend{}})
+	defer closeStore()
+	for i := range cap(d.events) { // the loop does not run: fill its queue
+		d.events <- wsreliable.Forget{Token: fmt.Sprint("filler", i)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- d.SubmitRM(ctx, "http://peer/", "urn:a", []byte("<a/>"), "d1") }()
+	checkfor.True(t, 5*time.Second, "SubmitRM waiting", func() bool {
+		d.ob.mu.Lock()
+		defer d.ob.mu.Unlock()
+		return d.ob.waits["d1"] != nil
+	})
+	d.ob.reset() // as a failed step's restore does
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) && !errors.Is(err, ErrOutboundFailed) {
+		t.Fatalf("SubmitRM: got %v, want its context's error or the restore's", err)
+	}
+	if n := len(d.ob.waits); n != 0 {
+		t.Fatalf("waiters after the cancelled SubmitRM: got %d, want 0", n)
+	}
+	<-d.events
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if err := d.SubmitRM(ctx2, "http://peer/", "urn:a", []byte("<a/>"), "d1"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("SubmitRM again: got %v, want it submitted and waiting", err)
+	}
+	found := false
+	for len(d.events) > 0 {
+		if ev, ok := (<-d.events).(wsreliable.Submit); ok && ev.Token == "d1" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the second SubmitRM's Submit: not handed to the loop")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -29,10 +30,17 @@ func makeConnection(t *testing.T, d *Driver, addr string) (int, string, func(boo
 func TestDriver_MakeConnectionPickupAtLeastOnce(t *testing.T) {
 	db := openDB(t, t.TempDir())
 	defer db.Close()
-	d := start(t, db, &fakeBackend{})
-	defer d.stop()
+	cfg := Config{Name: "Orders", Backoff: testBackoff}
+	store := openStore(t, db, cfg, nil)
+	d := startWith(t, db, cfg, Options{Store: store, Backend: &fakeBackend{}})
+	defer func() { d.stop(); store.Close() }()
 	addr := wsreliable.MCAnonymousPrefix + "client1"
-	if err := d.markDone("id1", addr, []byte("<reply1/>")); err != nil {
+	// A reply kept as the consumer keeps it: with the ack of its delivery.
+	ctx := context.Background()
+	if err := store.Commit(ctx, nil, []queueing.Message{{Body: []byte("not a delivery")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Ack(ctx, 1, addr, []byte("<reply1/>")); err != nil {
 		t.Fatal(err)
 	}
 	st, body, done := makeConnection(t, d.Driver, addr)

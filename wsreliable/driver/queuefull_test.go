@@ -2,8 +2,6 @@ package driver
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -16,15 +14,12 @@ import (
 func TestDriver_QueueFullRefusesOnlyThatMessage(t *testing.T) {
 	db := openDB(t, t.TempDir())
 	defer db.Close()
-	d, err := New(Config{Name: "Orders", MaxQueue: 2, Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
-		Options{DB: db, Backend: &fakeBackend{down: true}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, closeStore := newDriver(t, db, Config{Name: "Orders", MaxQueue: 2, Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
+		Options{Backend: &fakeBackend{down: true}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
-	defer d.Close()
+	defer closeStore()
 	eng := d.eng
 	seq := createSequence(t, d)
 	send(t, d, seq, 1)

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,7 +45,7 @@ func relReplyAddress(group string, number uint64) string {
 
 // replyRequest answers a ReplyRequest.
 // done receives the lease of the reply given (see takeReply).
-func (d *Driver) replyRequest(m *soap.Message, done *func(bool)) (int, http.Header, []byte) {
+func (d *Driver) replyRequest(ctx context.Context, m *soap.Message, done *func(bool)) (int, http.Header, []byte) {
 	v := m.Version
 	group, _ := m.Payload.Attr("", "groupId")
 	group = strings.TrimSpace(group)
@@ -57,7 +58,7 @@ func (d *Driver) replyRequest(m *soap.Message, done *func(bool)) (int, http.Head
 		return faultAnswer(soap.Sender("ReplyRequest needs a groupId and, if given, a numeric number.",
 			(&wsreliable.Fault{Code: wsreliable.InvalidPollRequest}).SOAP(v).Subcodes...), v)
 	}
-	if body, settle, ok := d.takeReply(relReplyAddress(group, n)); ok {
+	if body, settle, ok := d.takeReply(ctx, relReplyAddress(group, n)); ok {
 		*done = settle
 		return okAnswer(v, body)
 	}

@@ -21,6 +21,13 @@ type request struct {
 	err  error                   // set by the loop before done is sent to
 }
 
+// Handles reports whether m is for the driver: WS-RM 1.2 or
+// WS-MakeConnection 1.1 content (wsreliable.IsRM), a WS-Reliability 1.1
+// Request or PollRequest (wsreliable.IsRel), or wsgw's ReplyRequest.
+func Handles(m *soap.Message) bool {
+	return wsreliable.IsRM(m) || wsreliable.IsRel(m) || IsReplyRequest(m)
+}
+
 // HandleRequest processes a request that carries WS-RM 1.2, WS-MC 1.1 or
 // WS-Reliability 1.1 content (the gateway has read and checked msg; hdr is
 // the request's HTTP header) and returns the HTTP answer. It returns once
@@ -50,7 +57,7 @@ func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr h
 func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool)) (int, http.Header, []byte) {
 	v := msg.Version
 	if IsReplyRequest(msg) {
-		return d.replyRequest(msg, done)
+		return d.replyRequest(ctx, msg, done)
 	}
 	addr, err := soap.ReadAddressing(msg) // addr is the fault's context even on error
 	if err != nil {
@@ -58,7 +65,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 	}
 	ref := d.nextRef.Add(1)
 	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg))
-	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload}
+	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload, Meta: groupMeta(v)}
 	var evs []wsreliable.Event
 	switch {
 	case wsreliable.IsRM(msg):
@@ -70,6 +77,9 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 	}
 	if err != nil {
 		return relatedFault(err, v, addr)
+	}
+	if reply, refused := d.refusal(ctx, evs); refused {
+		return d.answer(v, addr, []wsreliable.Reply{reply})
 	}
 	for i, ev := range evs {
 		switch ev := ev.(type) {
@@ -92,10 +102,8 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 			// do nothing with it.
 			return relatedFault(soap.Sender("A CreateSequenceResponse is not a request: this RM Destination takes "+
 				"CreateSequence, CloseSequence, TerminateSequence, AckRequested and sequence messages.").WithVersion(v), v, addr)
-		case wsreliable.Terminate:
-			d.versions.Delete(ev.Group)
 		case wsreliable.MakeConnection:
-			if body, settle, ok := d.takeReply(ev.Address); ok {
+			if body, settle, ok := d.takeReply(ctx, ev.Address); ok {
 				*done = settle
 				return okAnswer(v, body)
 			}
@@ -124,11 +132,44 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		d.log.Error("reliable request failed", "err", r.err)
 		return faultAnswer(soap.Receiver("The message could not be stored; retry it later."), v)
 	}
+	return d.answer(v, addr, replies)
+}
+
+// answer writes the engine's replies to one request of version v whose
+// WS-Addressing properties are addr.
+func (d *Driver) answer(v soap.Version, addr soap.Addressing, replies []wsreliable.Reply) (int, http.Header, []byte) {
 	status, body := wsreliable.EncodeReplies(wsreliable.EncodeContext{Version: v, Request: addr, Self: d.cfg.Self}, replies)
 	if body == nil {
 		return status, http.Header{}, nil
 	}
 	return okStatus(v, status, body)
+}
+
+// takeReply leases the oldest reply kept for addr (Mailbox) and returns
+// it with the function that settles the lease: done(true) once the answer
+// carrying it was written deletes it, done(false) offers it again at
+// once. (The reply is returned as the backend wrote it: it carries no
+// wsmc:MessagePending; a client polls until it gets 202.)
+//
+// Pickup is at least once: a reply taken is not offered to another pickup
+// for DeliveryTimeout, then offered again if its taker never settled it (a
+// crash, a hung connection). A reply may therefore be given twice when the
+// answer was written but the process died before done(true); like a
+// delivery's repeat, it carries the same bytes.
+func (d *Driver) takeReply(ctx context.Context, addr string) (body []byte, done func(written bool), ok bool) {
+	key, body, ok, err := d.store.TakeReply(ctx, addr, d.cfg.DeliveryTimeout)
+	if err != nil {
+		d.log.Error("taking a stored reply", "address", addr, "err", err)
+		return nil, nil, false
+	}
+	if !ok {
+		return nil, nil, false
+	}
+	return body, func(written bool) {
+		if err := d.store.SettleReply(context.WithoutCancel(ctx), key, written); err != nil {
+			d.log.Error("settling a stored reply's pickup", "err", err)
+		}
+	}, true
 }
 
 func okAnswer(v soap.Version, body []byte) (int, http.Header, []byte) {

@@ -2,8 +2,6 @@ package driver
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/wsgw/wsgw/soap"
@@ -18,12 +16,9 @@ import (
 func TestDriver_BatchOfBigHeldMessagesStored(t *testing.T) {
 	db := openDB(t, t.TempDir())
 	defer db.Close()
-	d, err := New(Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true}, Backoff: testBackoff},
-		Options{DB: db, Backend: &fakeBackend{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, closeStore := newDriver(t, db, Config{Name: "Orders", Engine: wsreliable.Config{InOrder: true}, Backoff: testBackoff},
+		Options{Backend: &fakeBackend{}})
+	defer closeStore()
 	ctx := context.Background()
 	newReq := func(ev wsreliable.Event, ref uint64) *request {
 		return &request{ref: ref, v: soap.V11, evs: []wsreliable.Event{ev}, done: make(chan []wsreliable.Reply, 1)}

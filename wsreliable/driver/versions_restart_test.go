@@ -3,11 +3,18 @@ package driver
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsreliable"
 )
 
 const rmEnv12 = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:wsrm="http://docs.oasis-open.org/ws-rx/wsrm/200702"><s:Header>%s</s:Header><s:Body>%s</s:Body></s:Envelope>`
@@ -22,28 +29,67 @@ func call12(t *testing.T, d *Driver, header, body string) (int, string) {
 	return st, string(b)
 }
 
-// A group's SOAP version survives a restart: messages sent to its
-// AcksTo/ReplyTo that no request triggers (a Tick, a processing failure)
-// are written in the version the client spoke, not SOAP 1.1.
+// acksTo records the SOAP version of each acknowledgement posted to it.
+type acksTo struct {
+	mu       sync.Mutex // guards versions
+	versions []string
+}
+
+func (a *acksTo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	v := "unreadable"
+	if m, err := soap.ReadMessageBytes(b, xmldoc.Limits{}); err == nil {
+		v = m.Version.String()
+	}
+	a.mu.Lock()
+	a.versions = append(a.versions, v)
+	a.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (a *acksTo) got() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.versions)
+}
+
+// A group's SOAP version survives a restart: acknowledgements sent to its
+// AcksTo are written in the version its client spoke (the engine keeps it
+// as the group's Meta), also when a request of another version, after a
+// restart, triggers them.
 func TestDriver_VersionSurvivesRestart(t *testing.T) {
+	acks := &acksTo{}
+	srv := httptest.NewServer(acks)
+	defer srv.Close()
 	dir := t.TempDir()
 	db := openDB(t, dir)
-	d := start(t, db, &fakeBackend{})
-	seq := createSequence(t, d.Driver)
-	st, body := call12(t, d.Driver, fmt.Sprintf(`<wsrm:Sequence s:mustUnderstand="true"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`, seq),
-		`<o:Order xmlns:o="urn:order"><o:Id>1</o:Id></o:Order>`)
-	if st != 200 {
-		t.Fatalf("SOAP 1.2 message: got %d %s, want 200", st, body)
+	cfg := Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond}
+	d := startWith(t, db, cfg, Options{Backend: &fakeBackend{}, Client: srv.Client()})
+	st, body := call(t, d.Driver, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`,
+		`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>`+srv.URL+`</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	m := idRE.FindStringSubmatch(body)
+	if st != 200 || m == nil {
+		t.Fatalf("CreateSequence: got %d %s", st, body)
 	}
+	seq := m[1]
+	st, body = call12(t, d.Driver, fmt.Sprintf(`<wsrm:Sequence s:mustUnderstand="true"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`, seq),
+		`<o:Order xmlns:o="urn:order"><o:Id>1</o:Id></o:Order>`)
+	if st >= 300 {
+		t.Fatalf("SOAP 1.2 message: got %d %s", st, body)
+	}
+	checkfor.True(t, 5*time.Second, "the acknowledgement of message 1", func() bool { return len(acks.got()) == 1 })
 	d.stop()
 	db.Close()
 
 	db = openDB(t, dir)
 	defer db.Close()
-	d = start(t, db, &fakeBackend{})
+	d = startWith(t, db, cfg, Options{Backend: &fakeBackend{}, Client: srv.Client()})
 	defer d.stop()
-	x, ok := d.versions.Load(seq)
-	if !ok || x.(soap.Version) != soap.V12 {
-		t.Fatalf("version after restart: got %v (%v), want %v", x, ok, soap.V12)
+	if st, body := call(t, d.Driver, `<wsrm:AckRequested><wsrm:Identifier>`+seq+`</wsrm:Identifier></wsrm:AckRequested>`, ""); st >= 300 {
+		t.Fatalf("SOAP 1.1 AckRequested: got %d %s", st, body)
+	}
+	checkfor.True(t, 5*time.Second, "the acknowledgement after the restart", func() bool { return len(acks.got()) == 2 })
+	if got := acks.got(); !slices.Equal(got, []string{"1.2", "1.2"}) {
+		t.Fatalf("SOAP versions of the acknowledgements: got %v, want [1.2 1.2]", got)
 	}
 }

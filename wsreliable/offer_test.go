@@ -11,12 +11,7 @@ import (
 // otherwise each CreateSequence/Offer/TerminateSequence cycle of a client
 // leaves one sequence behind in memory, on disk and in every Tick.
 func TestEngine_OfferedSequenceForgottenWithItsSequence(t *testing.T) {
-	e, err := New(Config{DupWindow: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	e.Tick(now)
+	e, now := newTestEngine(t, Config{DupWindow: time.Minute})
 	disk := map[string]bool{}
 	apply := func() {
 		for e.HasReady() {
