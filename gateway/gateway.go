@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
@@ -85,10 +86,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 	g.newClients()
 	var err error
 	if g.read, err = queueing.NewStage(g.cfg.ReadStage); err != nil {
-		return nil, fmt.Errorf("readStage: %w", err)
+		return nil, fielderr.At(fielderr.Path{}.Field("ReadStage"), err)
 	}
 	for i, sc := range g.cfg.Services {
-		s, err := newService(ctx, sc, fmt.Sprintf("services[%d]", i), g)
+		s, err := newService(ctx, sc, fielderr.Path{}.Field("Services").Index(i), g)
 		if err != nil {
 			g.Close()
 			return nil, err

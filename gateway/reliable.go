@@ -17,6 +17,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsdl"
@@ -88,29 +89,30 @@ var (
 	incompletes = map[string]wsreliable.Incomplete{"": wsreliable.NoDiscard, "NoDiscard": wsreliable.NoDiscard, "DiscardFollowingFirstGap": wsreliable.DiscardFollowingFirstGap, "DiscardEntireSequence": wsreliable.DiscardEntireSequence}
 )
 
-func (c *ReliableConfig) validate(p *problems, path string) {
+func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path) {
 	if _, ok := assurances[c.Assurance]; !ok {
-		p.add(path+".assurance", "%q: want ExactlyOnce, AtLeastOnce or AtMostOnce", c.Assurance)
+		l.Add(path.Field("Assurance"), "%q: want ExactlyOnce, AtLeastOnce or AtMostOnce", c.Assurance)
 	}
 	if _, ok := incompletes[c.Incomplete]; !ok {
-		p.add(path+".incomplete", "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
+		l.Add(path.Field("Incomplete"), "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
 	}
-	for name, d := range map[string]time.Duration{"sequenceExpires": c.SequenceExpires, "idleTimeout": c.IdleTimeout,
-		"maxKeep":       c.MaxKeep,
-		"retry.backoff": c.Retry.Backoff, "retry.maxBackoff": c.Retry.MaxBackoff, "retry.timeout": c.Retry.Timeout} {
-		if d < 0 {
-			p.add(path+"."+name, "negative")
+	retry := path.Field("Retry")
+	for _, f := range []struct { // in field order
+		path     fielderr.Path
+		negative bool
+	}{
+		{path.Field("SequenceExpires"), c.SequenceExpires < 0}, {path.Field("IdleTimeout"), c.IdleTimeout < 0},
+		{path.Field("MaxSequences"), c.MaxSequences < 0}, {path.Field("MaxHeld"), c.MaxHeld < 0},
+		{path.Field("MaxQueue"), c.MaxQueue < 0}, {path.Field("MaxHeldBytes"), c.MaxHeldBytes < 0},
+		{path.Field("MaxKeep"), c.MaxKeep < 0},
+		{retry.Field("Backoff"), c.Retry.Backoff < 0}, {retry.Field("MaxBackoff"), c.Retry.MaxBackoff < 0},
+		{retry.Field("Timeout"), c.Retry.Timeout < 0},
+	} {
+		if f.negative {
+			l.Add(f.path, "negative")
 		}
 	}
-	for name, n := range map[string]int{"maxSequences": c.MaxSequences, "maxHeld": c.MaxHeld, "maxQueue": c.MaxQueue} {
-		if n < 0 {
-			p.add(path+"."+name, "negative")
-		}
-	}
-	if c.MaxHeldBytes < 0 {
-		p.add(path+".maxHeldBytes", "negative")
-	}
-	p.nested(path+".egress", c.Egress.Validate())
+	l.Nest(path.Field("Egress"), c.Egress.Validate())
 }
 
 // driverConfig maps c to the driver's configuration.
@@ -160,13 +162,13 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 		if rc == nil {
 			continue
 		}
-		path := fmt.Sprintf("services[%d].reliable", i)
+		path := fielderr.Path{}.Field("Services").Index(i).Field("Reliable")
 		if db == nil {
-			return fmt.Errorf("%s: a reliable service needs the node's store (gateway.Options.DB)", path)
+			return fielderr.Errorf(path, "a reliable service needs the node's store (gateway.Options.DB)")
 		}
 		pol, err := egress.New(rc.Egress)
 		if err != nil {
-			return fmt.Errorf("%s.egress: %w", path, err)
+			return fielderr.Under(path.Field("Egress"), err)
 		}
 		pol.TLSClientConfig = g.tls.egress
 		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name)
@@ -179,7 +181,7 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 		d, err := driver.New(cfg, driver.Options{DB: db, Backend: backend,
 			Client: client, Logger: s.log.With("component", "reliable")})
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fielderr.At(path, err)
 		}
 		rmb.d = d
 		rel.byName[s.cfg.Name] = d

@@ -321,8 +321,8 @@ func TestReliable_MakeConnectionCollectsReply(t *testing.T) {
 func TestReliable_NeedsDB(t *testing.T) {
 	b := newLogBackend(t)
 	_, err := New(context.Background(), Config{Services: []ServiceConfig{reliableQuote(b)}}, Options{})
-	if err == nil || !strings.Contains(err.Error(), "services[0].reliable") {
-		t.Fatalf("New without DB: got %v, want an error naming services[0].reliable", err)
+	if err == nil || !strings.Contains(err.Error(), "Services[0].Reliable") {
+		t.Fatalf("New without DB: got %v, want an error naming Services[0].Reliable", err)
 	}
 }
 

@@ -206,16 +206,16 @@ func TestTLS_Validate(t *testing.T) {
 	a := ca.Server(t, dir, "a")
 	b := ca.Server(t, dir, "b")
 	cases := []validateCase{
-		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"tls.certFile: certificate"}},
-		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"tls.certFile: reading certificate"}},
-		{"no key", Config{TLS: &TLSConfig{CertFile: a.CertFile}}, []string{"tls: certFile and keyFile are both required"}},
+		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"TLS.CertFile: certificate"}},
+		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"TLS.CertFile: reading certificate"}},
+		{"no key", Config{TLS: &TLSConfig{CertFile: a.CertFile}}, []string{"TLS: the certificate and key files are both required"}},
 		{"CA file without certificates", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{a.KeyFile}}},
-			[]string{"tls.clientCAFiles[0]: CA file"}},
+			[]string{"TLS.ClientCAFiles[0]: CA file"}},
 		{"bad client auth", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientAuth: "maybe"}},
-			[]string{`tls.clientAuth: "maybe"`, "tls.clientAuth: needs clientCAFiles"}},
-		{"bad version", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, MinVersion: "1.0"}}, []string{"tls.minVersion"}},
-		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"backendTLS: certFile and keyFile go together"}},
-		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"egressTLS.certFile"}},
+			[]string{`TLS.ClientAuth: "maybe"`, "TLS.ClientAuth: needs client CA files"}},
+		{"bad version", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, MinVersion: "1.0"}}, []string{"TLS.MinVersion"}},
+		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"BackendTLS: the certificate and key files go together"}},
+		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"EgressTLS.CertFile"}},
 	}
 	wantValidateErrors(t, cases)
 	good := Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{ca.File}, ClientAuth: ClientAuthOptional}}

@@ -1,9 +1,9 @@
 package wsreliable
 
 import (
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // Protocol names the wire protocol of a group.
@@ -138,39 +138,43 @@ type Config struct {
 	MaxBacklog int
 }
 
-// Validate reports every invalid field, with its path.
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "MaxHeld"), in field order.
 func (c Config) Validate() error {
-	var errs []error
-	neg := func(name string, d time.Duration) {
+	var l fielderr.List
+	var root fielderr.Path
+	negD := func(name string, d time.Duration) {
 		if d < 0 {
-			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative duration %v", name, d))
+			l.Add(root.Field(name), "negative duration %v", d)
 		}
 	}
-	neg("SequenceExpires", c.SequenceExpires)
-	neg("IdleTimeout", c.IdleTimeout)
-	neg("DupWindow", c.DupWindow)
-	neg("MaxKeep", c.MaxKeep)
-	neg("RetransmitBase", c.RetransmitBase)
-	neg("RetransmitMax", c.RetransmitMax)
-	for name, n := range map[string]int{"MaxGroups": c.MaxGroups, "MaxHeld": c.MaxHeld,
-		"MaxRetransmits": c.MaxRetransmits, "SendWindow": c.SendWindow, "MaxBacklog": c.MaxBacklog} {
+	negN := func(name string, n int64) {
 		if n < 0 {
-			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative %d", name, n))
+			l.Add(root.Field(name), "negative %d", n)
 		}
-	}
-	if c.MaxHeldBytes < 0 {
-		errs = append(errs, fmt.Errorf("wsreliable.Config.MaxHeldBytes: negative %d", c.MaxHeldBytes))
 	}
 	if c.Assurance > AtMostOnce {
-		errs = append(errs, fmt.Errorf("wsreliable.Config.Assurance: unknown value %d", c.Assurance))
+		l.Add(root.Field("Assurance"), "unknown value %d", c.Assurance)
 	}
 	if c.Incomplete > DiscardEntireSequence {
-		errs = append(errs, fmt.Errorf("wsreliable.Config.Incomplete: unknown value %d", c.Incomplete))
+		l.Add(root.Field("Incomplete"), "unknown value %d", c.Incomplete)
 	}
+	negD("SequenceExpires", c.SequenceExpires)
+	negD("IdleTimeout", c.IdleTimeout)
+	negN("MaxGroups", int64(c.MaxGroups))
+	negD("MaxKeep", c.MaxKeep)
+	negN("MaxHeld", int64(c.MaxHeld))
+	negN("MaxHeldBytes", c.MaxHeldBytes)
+	negD("DupWindow", c.DupWindow)
+	negD("RetransmitBase", c.RetransmitBase)
 	if c.RetransmitMax != 0 && c.RetransmitBase > c.RetransmitMax {
-		errs = append(errs, errors.New("wsreliable.Config.RetransmitBase: greater than RetransmitMax"))
+		l.Add(root.Field("RetransmitBase"), "greater than RetransmitMax")
 	}
-	return errors.Join(errs...)
+	negD("RetransmitMax", c.RetransmitMax)
+	negN("MaxRetransmits", int64(c.MaxRetransmits))
+	negN("SendWindow", int64(c.SendWindow))
+	negN("MaxBacklog", int64(c.MaxBacklog))
+	return l.Err()
 }
 
 func (c Config) withDefaults() Config {

@@ -83,7 +83,7 @@ func TestLoadConfig_BrokerErrorsNamePaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := fc.toGateway(".")
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "broker.egress.cidrs[0]") {
-		t.Errorf("Validate: got %v, want an error at broker.egress.cidrs[0]", err)
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "Broker.Egress.CIDRs[0]") {
+		t.Errorf("Validate: got %v, want an error at Broker.Egress.CIDRs[0]", err)
 	}
 }

@@ -119,7 +119,7 @@ func TestServe_InvalidConfigExits2(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"serve", "--config", path}, &stdout, &stderr)
-	if code != 2 || !strings.Contains(stderr.String(), "services[0]") {
+	if code != 2 || !strings.Contains(stderr.String(), "Services[0]") {
 		t.Errorf("got %d, stderr %q; want 2 and an error naming services[0]", code, stderr.String())
 	}
 }

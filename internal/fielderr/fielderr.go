@@ -148,6 +148,14 @@ func All(err error) []*Error {
 	return []*Error{{Err: err}}
 }
 
+// Under returns err's problems (see All) with p in front of each path:
+// what a value at p reports, seen from its parent. nil gives nil.
+func Under(p Path, err error) error {
+	var l List
+	l.Nest(p, err)
+	return l.Err()
+}
+
 // List collects field errors in the order they are added. The zero value
 // is empty and ready.
 type List struct {

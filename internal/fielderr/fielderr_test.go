@@ -86,6 +86,13 @@ func TestAll_FlattensNestedJoinsKeepsWrappedTextWhole(t *testing.T) {
 	if len(got) != 3 || got[0] != a || got[1] != b || len(got[2].Path) != 0 || got[2].Error() != "context: C: c" {
 		t.Errorf("got %v, want A, B and the wrapped error whole at the empty path", got)
 	}
+	under := All(Under(Path{}.Field("X"), errors.Join(a, errors.New("plain"))))
+	if len(under) != 2 || under[0].Error() != "X.A: a" || under[1].Error() != "X: plain" {
+		t.Errorf("Under: got %v, want X.A: a and X: plain", under)
+	}
+	if Under(Path{}.Field("X"), nil) != nil {
+		t.Errorf("Under(nil): want nil")
+	}
 	if All(nil) != nil {
 		t.Errorf("All(nil): want nil")
 	}
