@@ -119,8 +119,8 @@ func TestServe_InvalidConfigExits2(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"serve", "--config", path}, &stdout, &stderr)
-	if code != 2 || !strings.Contains(stderr.String(), "Services[0]") {
-		t.Errorf("got %d, stderr %q; want 2 and an error naming services[0]", code, stderr.String())
+	if code != 2 || !strings.Contains(stderr.String(), "services[0].cluster.partitions: no partitions (line 4, column 5)") {
+		t.Errorf("got %d, stderr %q; want 2 and an error naming services[0].cluster.partitions at line 4", code, stderr.String())
 	}
 }
 
