@@ -204,3 +204,21 @@ func TestNew_ErrorsCarryFieldPaths(t *testing.T) {
 		})
 	}
 }
+
+// A key expression outside the XPath grammar is refused at load, saying
+// where and why it does not compile, including a trailing token that
+// antchfx/xpath alone would drop.
+func TestConfigValidate_KeyXPathDoesNotCompile(t *testing.T) {
+	for _, tc := range []struct{ xpath, want string }{
+		{"//q:Symbol[", `Services[0].Key.XPath: "//q:Symbol[" does not compile: at column 12: want an expression, got the end`},
+		{"//q:Symbol)", `Services[0].Key.XPath: "//q:Symbol)" does not compile: at column 11: want an operator or the end, got ")"`},
+		{"//q:Symbol q:Price", `Services[0].Key.XPath: "//q:Symbol q:Price" does not compile: at column 12: want an operator, got "q"`},
+	} {
+		c := validConfig()
+		c.Services[0].Key.XPath = tc.xpath
+		all := fielderr.All(c.Validate())
+		if len(all) != 1 || all[0].Error() != tc.want {
+			t.Errorf("got %v, want %s", all, tc.want)
+		}
+	}
+}
