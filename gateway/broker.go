@@ -14,7 +14,8 @@ import (
 // The WS-Notification broker (package wsnotify) is mounted under /wsn/
 // when Config.Broker is set. It keeps its records in Options.DB under the
 // key prefix brokerPrefix (storage/badgerstore), registers its metrics in
-// the gateway's registry, runs while Serve runs and is closed by Close.
+// the gateway's registry, runs while Run (or Serve) runs and is closed by
+// Close.
 
 // brokerPrefix is the broker's badger key prefix in the node's one store.
 const brokerPrefix = "wsn/"

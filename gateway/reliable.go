@@ -142,20 +142,17 @@ func (s *service) isReliable(msg *soap.Message) bool {
 	return s.cfg.Reliable != nil && (wsreliable.IsRM(msg) || wsreliable.IsRel(msg) || driver.IsReplyRequest(msg))
 }
 
-// reliables are the drivers of the reliable services and their goroutines.
+// reliables are the drivers of the reliable services.
 type reliables struct {
 	byName map[string]*driver.Driver
 	egress map[string]*egress.Policy // each service's allow-list for client addresses
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
 }
 
-// startReliable builds and starts a driver per reliable service. db is the
-// node's store; it must be set when any service is reliable.
-func (g *Gateway) startReliable(db *badger.DB) error {
+// openReliable builds a driver per reliable service; it starts none (Run
+// runs them). db is the node's store; it must be set when any service is
+// reliable.
+func (g *Gateway) openReliable(db *badger.DB) error {
 	rel := &reliables{byName: map[string]*driver.Driver{}, egress: map[string]*egress.Policy{}}
-	ctx, stop := context.WithCancel(context.Background())
-	rel.stop = stop
 	g.rel = rel
 	for i, s := range g.services {
 		rc := s.cfg.Reliable
@@ -186,7 +183,6 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 		rmb.d = d
 		rel.byName[s.cfg.Name] = d
 		rel.egress[s.cfg.Name] = pol
-		rel.wg.Go(func() { d.Run(ctx) })
 	}
 	if len(rel.byName) > 0 {
 		if err := g.reg.Register(&reliableCollector{rel: rel}); err != nil {
@@ -196,13 +192,22 @@ func (g *Gateway) startReliable(db *badger.DB) error {
 	return nil
 }
 
-// stopReliable stops every driver and closes its queue.
-func (g *Gateway) stopReliable() {
+// runReliable runs every driver on wg until ctx ends.
+func (g *Gateway) runReliable(ctx context.Context, wg *sync.WaitGroup) {
+	for name, d := range g.rel.byName {
+		wg.Go(func() {
+			if err := d.Run(ctx); err != nil {
+				g.log.Error("reliable driver stopped", "service", name, "err", err)
+			}
+		})
+	}
+}
+
+// closeReliable closes every driver's queue; Run must have returned.
+func (g *Gateway) closeReliable() {
 	if g.rel == nil {
 		return
 	}
-	g.rel.stop()
-	g.rel.wg.Wait()
 	for _, d := range g.rel.byName {
 		if err := d.Close(); err != nil {
 			g.log.Error("closing reliable driver", "err", err)
