@@ -19,6 +19,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/wsnotify"
 )
 
@@ -117,7 +118,7 @@ func TestBroker_MountedSubscribeNotifyDelivers(t *testing.T) {
 	if n.status != http.StatusAccepted {
 		t.Fatalf("Notify: got %d %s, want 202", n.status, n.body)
 	}
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		if !strings.Contains(consumer.all(), "ACME 42") {
 			return errors.New("consumer has not received the notification")
 		}

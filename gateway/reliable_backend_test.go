@@ -15,6 +15,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // serveAt serves a gateway with db on addr ("127.0.0.1:0" for any port);
@@ -76,7 +77,7 @@ func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
 		want = append(want, sym)
 		c.send(n, sym)
 	}
-	waitFor(t, 15*time.Second, func() error {
+	checkfor.Until(t, 15*time.Second, func() error {
 		if got := len(b.received()); got < 3 {
 			return fmt.Errorf("backend received %d messages, want at least 3", got)
 		}
@@ -88,7 +89,7 @@ func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
 	defer dbB.Close()
 	_, stopB = serveAt(t, cfgB, dbB, addrB)
 	defer stopB()
-	waitFor(t, 20*time.Second, func() error { return b.onceByID(want) })
+	checkfor.Until(t, 20*time.Second, func() error { return b.onceByID(want) })
 	time.Sleep(200 * time.Millisecond) // no late repeat
 	if err := b.onceByID(want); err != nil {
 		t.Fatal(err)

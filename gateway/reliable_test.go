@@ -18,6 +18,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
@@ -103,7 +104,7 @@ func (b *logBackend) received() []string {
 
 func (b *logBackend) waitLog(t *testing.T, want ...string) {
 	t.Helper()
-	waitFor(t, 15*time.Second, func() error {
+	checkfor.Until(t, 15*time.Second, func() error {
 		if got := b.received(); !slices.Equal(got, want) {
 			return fmt.Errorf("backend log: got %v, want %v", got, want)
 		}
@@ -309,7 +310,7 @@ func TestReliable_MakeConnectionCollectsReply(t *testing.T) {
 	}
 	pull := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionMakeConnection + `</wsa:Action>`
 	body := `<wsmc:MakeConnection xmlns:wsmc="` + wsreliable.NSMC + `"><wsmc:Address>` + mc + `</wsmc:Address></wsmc:MakeConnection>`
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		r := postRM(t, c.url, pull, body)
 		if r.status != http.StatusOK || !strings.Contains(r.body, "GetQuoteResponse") {
 			return fmt.Errorf("MakeConnection: got %d %s", r.status, r.body)
@@ -355,7 +356,7 @@ func TestReliable_WSReliabilityOrderedAndReplyPickup(t *testing.T) {
 		t.Fatalf("GetQuote: got %d %s", r.status, r.body)
 	}
 	pick := `<x:ReplyRequest xmlns:x="` + driver.NSReplyRequest + `" groupId="` + g2 + `" number="0"/>`
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		r := postOp(t, svc, "GetQuote", "", pick)
 		if r.status != http.StatusOK || !strings.Contains(r.body, "GetQuoteResponse") {
 			return fmt.Errorf("ReplyRequest: got %d %s", r.status, r.body)

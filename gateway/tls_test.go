@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/internal/testpki"
 	"github.com/wsgw/wsgw/wsnotify"
 )
@@ -66,7 +67,7 @@ func TestTLS_ServesHTTPS(t *testing.T) {
 	if got, want := servedSerial(t, c, g.url), srv.Cert.SerialNumber.String(); got != want {
 		t.Errorf("served certificate serial: got %s, want %s", got, want)
 	}
-	waitFor(t, 5*time.Second, func() error { return readyz(c, g.url) })
+	checkfor.Until(t, 5*time.Second, func() error { return readyz(c, g.url) })
 	req, err := http.NewRequest(http.MethodPost, g.url+"/services/Quotes", strings.NewReader(envelope(v11, "", getQuote("ACME"))))
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestTLS_BackendWithClientCertificate(t *testing.T) {
 	svc := quoteService("Quotes", cluster.PartitionConfig{Replicas: []string{b.srv.URL + "/quote"}})
 	g := startGateway(t, Config{BackendTLS: &ClientTLSConfig{CAFiles: []string{ca.File}, CertFile: gwClient.CertFile, KeyFile: gwClient.KeyFile},
 		Services: []ServiceConfig{svc}})
-	waitFor(t, 5*time.Second, func() error { return readyz(http.DefaultClient, g.url) })
+	checkfor.Until(t, 5*time.Second, func() error { return readyz(http.DefaultClient, g.url) })
 	r := post(t, g.url+"/services/Quotes", v11, "GetQuote", envelope(v11, "", getQuote("ACME")))
 	if r.status != http.StatusOK || b.calls.Load() != 1 {
 		t.Fatalf("through an https backend: got %d after %d calls, want 200 after 1\n%s", r.status, b.calls.Load(), r.body)

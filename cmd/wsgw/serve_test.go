@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/examples/temperature"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
@@ -60,7 +61,7 @@ func startServe(t *testing.T, cfg string, args ...string) *servedGateway {
 	var stdout syncBuffer
 	go func() { g.done <- run(ctx, append([]string{"serve", "--config", path}, args...), &stdout, &g.stderr) }()
 	t.Cleanup(func() { g.stop(t) })
-	checkFor(t, 20*time.Second, func() error {
+	checkfor.Until(t, 20*time.Second, func() error {
 		if m := servingRE.FindStringSubmatch(g.stderr.String()); m != nil {
 			g.addr = m[1]
 			return nil
