@@ -268,7 +268,7 @@ func TestSecurity_Validate(t *testing.T) {
 			RequireClientCertificate: true, Allow: wssecurity.Rule{Subjects: []string{"CN=x"}}})},
 			[]string{"Services[0].Security.RequireClientCertificate", "Services[0].Security.Allow.Subjects"}},
 		{"bad user", Config{Security: SecurityConfig{Users: []wssecurity.User{{Name: "x", PasswordHash: "md5:abc"}}}},
-			[]string{"Security.Users: users[0].password_hash: not an argon2id"}},
+			[]string{"Security.Users[0].PasswordHash: not an argon2id"}},
 		{"negative bounds", Config{Security: SecurityConfig{Config: wssecurity.Config{MaxAge: -1}}},
 			[]string{"Security.MaxAge: negative"}},
 	}

@@ -26,24 +26,27 @@ import (
 //
 //	services[0].reliable.max_queue: negative (line 12, column 7)
 func (fc *fileConfig) explainConfig(err error) string {
+	return explainProblems(reflect.TypeFor[fileConfig](), fc.doc, err)
+}
+
+// explainProblems renders the problems of err for a file whose root type
+// is t and whose parsed document is doc (nil when unknown), as
+// explainConfig does; a problem with no path is rendered as it is.
+func explainProblems(t reflect.Type, doc *yaml.Node, err error) string {
 	var b strings.Builder
 	for i, p := range fielderr.All(err) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString("  ")
-		b.WriteString(fc.explain(p))
+		if len(p.Path) == 0 {
+			b.WriteString(p.Err.Error())
+			continue
+		}
+		keys, at := locate(t, doc, p.Path)
+		b.WriteString(keys.String() + ": " + p.Err.Error() + position(at))
 	}
 	return b.String()
-}
-
-// explain renders one problem.
-func (fc *fileConfig) explain(p *fielderr.Error) string {
-	if len(p.Path) == 0 {
-		return p.Err.Error()
-	}
-	keys, at := locate(reflect.TypeFor[fileConfig](), fc.doc, p.Path)
-	return keys.String() + ": " + p.Err.Error() + position(at)
 }
 
 // locate maps the Go field path p onto the file format whose root type is

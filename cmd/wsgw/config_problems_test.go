@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wsgw/wsgw/gateway"
+	"github.com/wsgw/wsgw/wssecurity"
 )
 
 // A config that decodes but does not validate: every problem is named by
@@ -83,18 +84,44 @@ func TestExplainConfig_AbsentKeyAndNoDocument(t *testing.T) {
 	}
 }
 
+// The TLS and security sections map like the rest, promoted fields
+// (security's bounds are wssecurity.Config's) included.
+func TestExplainConfig_TLSAndSecurityKeys(t *testing.T) {
+	fc := &fileConfig{}
+	doc := "tls:\n  cert_file: a.pem\nsecurity:\n  max_age: -1s\n"
+	var err error
+	if fc.doc, err = decodeDocument([]byte(doc), fc); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	want := "  tls: the certificate and key files are both required (line 1, column 1)\n" +
+		"  security.max_age: negative (line 4, column 3)"
+	if got := fc.explainConfig(cfg.Validate()); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 // The file format's structs carry the Go field names of the gateway's
 // configuration (config_problems.go maps problem paths by them): every
 // field of gateway.Config, and of the structs, slices and maps inside it,
 // has a field of the same name in the matching file struct, save those
-// the file deliberately does not set.
+// the file deliberately does not set. So do the users file's, for
+// wssecurity.User.
 func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
-	notInFile := map[string]bool{
+	checkMirror(t, reflect.TypeFor[gateway.Config](), reflect.TypeFor[fileConfig](), map[string]bool{
 		"ReadStage.Name":          true, // defaulted by the gateway
 		"Services[].Stage.Name":   true,
 		"Services[].Cluster.Name": true,
 		"Security.Users":          true, // from the users file (loadUsers)
-	}
+	})
+	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
+}
+
+// checkMirror fails t for each field of lib (and of the types inside it)
+// that file has no field of the same name for, save those in notInFile
+// (paths such as "Services[].Stage.Name").
+func checkMirror(t *testing.T, lib, file reflect.Type, notInFile map[string]bool) {
+	t.Helper()
 	var walk func(lib, file reflect.Type, path string)
 	walk = func(lib, file reflect.Type, path string) {
 		for lib.Kind() == reflect.Pointer {
@@ -106,13 +133,13 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 		switch lib.Kind() {
 		case reflect.Slice, reflect.Map:
 			if file.Kind() != lib.Kind() {
-				t.Errorf("%s: gateway has a %s, the file a %s", path, lib.Kind(), file.Kind())
+				t.Errorf("%s: the library has a %s, the file a %s", path, lib.Kind(), file.Kind())
 				return
 			}
 			walk(lib.Elem(), file.Elem(), path+"[]")
 		case reflect.Struct:
 			if file.Kind() != reflect.Struct {
-				t.Errorf("%s: gateway has a struct, the file a %s", path, file.Kind())
+				t.Errorf("%s: the library has a struct, the file a %s", path, file.Kind())
 				return
 			}
 			if lib.PkgPath() == "time" {
@@ -134,5 +161,5 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 			}
 		}
 	}
-	walk(reflect.TypeFor[gateway.Config](), reflect.TypeFor[fileConfig](), "")
+	walk(lib, file, "")
 }
