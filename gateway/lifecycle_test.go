@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/goroutines"
 	"github.com/wsgw/wsgw/wsnotify"
 )
 
@@ -27,27 +28,7 @@ var backgroundFrames = []string{
 
 // backgroundGoroutines returns the stacks of the goroutines running a
 // background part of some gateway.
-func backgroundGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, f := range backgroundFrames {
-			if strings.Contains(g, f) {
-				out = append(out, g)
-				break
-			}
-		}
-	}
-	return out
-}
+func backgroundGoroutines() []string { return goroutines.Matching(backgroundFrames...) }
 
 // A gateway that is built but not run starts no goroutine and delivers
 // nothing, not even the reliable messages its queue held from an earlier
