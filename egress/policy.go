@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // ErrRefused is wrapped by every *RefusedError.
@@ -49,7 +51,8 @@ type Config struct {
 // only (the `wsgw demo` policy and tests).
 func Loopback() Config { return Config{CIDRs: []string{"loopback"}} }
 
-// Validate reports every invalid entry with its field path.
+// Validate reports every invalid entry as *fielderr.Error values (paths
+// such as "CIDRs[1]"), in field order.
 func (c Config) Validate() error {
 	_, err := New(c)
 	return err
@@ -74,14 +77,16 @@ type Policy struct {
 	TLSClientConfig *tls.Config
 }
 
-// New compiles c; the error lists every invalid entry with its field path.
+// New compiles c; the error lists every invalid entry with its field path,
+// as Validate does.
 func New(c Config) (*Policy, error) {
 	p := &Policy{schemes: []string{"http", "https"}}
-	var errs []error
+	var errs fielderr.List
+	var root fielderr.Path
 	for i, s := range c.CIDRs {
 		nets, err := parseNet(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("cidrs[%d]: %w", i, err))
+			errs.Add(root.Field("CIDRs").Index(i), "%w", err)
 		}
 		p.nets = append(p.nets, nets...)
 	}
@@ -89,7 +94,7 @@ func New(c Config) (*Policy, error) {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if h == "" || strings.ContainsAny(h, "/:@ ") || strings.Count(h, "*") > 1 ||
 			strings.Contains(h, "*") && !strings.HasPrefix(h, "*.") {
-			errs = append(errs, fmt.Errorf("hosts[%d]: %q is not a host name or *.domain", i, h))
+			errs.Add(root.Field("Hosts").Index(i), "%q is not a host name or *.domain", h)
 			continue
 		}
 		p.hosts = append(p.hosts, h)
@@ -100,18 +105,18 @@ func New(c Config) (*Policy, error) {
 	for i, s := range c.Schemes {
 		s = strings.ToLower(s)
 		if s != "http" && s != "https" {
-			errs = append(errs, fmt.Errorf("schemes[%d]: %q: only http and https", i, s))
+			errs.Add(root.Field("Schemes").Index(i), "%q: only http and https", s)
 		}
 		p.schemes = append(p.schemes, s)
 	}
 	for i, port := range c.Ports {
 		if port < 1 || port > 65535 {
-			errs = append(errs, fmt.Errorf("ports[%d]: %d out of range 1-65535", i, port))
+			errs.Add(root.Field("Ports").Index(i), "%d out of range 1-65535", port)
 		}
 		p.ports = append(p.ports, port)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 type fakeResolver map[string][]netip.Addr
@@ -74,13 +77,12 @@ func TestPolicy_ZeroAllowsNothing(t *testing.T) {
 
 func TestConfig_ValidateFieldPaths(t *testing.T) {
 	err := Config{CIDRs: []string{"loopback", "bogus"}, Hosts: []string{"a/b"}, Schemes: []string{"ftp"}, Ports: []int{0}}.Validate()
-	if err == nil {
-		t.Fatal("Validate() = nil, want errors")
+	var got []string
+	for _, e := range fielderr.All(err) {
+		got = append(got, e.Field())
 	}
-	for _, want := range []string{"cidrs[1]", "hosts[0]", "schemes[0]", "ports[0]"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("Validate() = %v, want it to name %s", err, want)
-		}
+	if want := []string{"CIDRs[1]", "Hosts[0]", "Schemes[0]", "Ports[0]"}; !slices.Equal(got, want) {
+		t.Errorf("Validate() fields: got %q (%v), want %q", got, err, want)
 	}
 }
 

@@ -2,14 +2,10 @@ package gateway
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsnotify"
@@ -18,7 +14,8 @@ import (
 // The WS-Notification broker (package wsnotify) is mounted under /wsn/
 // when Config.Broker is set. It keeps its records in Options.DB under the
 // key prefix brokerPrefix (storage/badgerstore), registers its metrics in
-// the gateway's registry, runs while Serve runs and is closed by Close.
+// the gateway's registry, runs while Run (or Serve) runs and is closed by
+// Close.
 
 // brokerPrefix is the broker's badger key prefix in the node's one store.
 const brokerPrefix = "wsn/"
@@ -36,48 +33,14 @@ func (c *Config) brokerConfig() wsnotify.Config {
 	return bc
 }
 
-// validateBroker reports the broker's configuration problems under
-// "broker.", with its field names in the gateway's lower camel case
-// ("broker.topics.topics[0]", "broker.egress.cidrs[1]").
-func validateBroker(p *problems, c *Config) {
+// validateBroker reports the broker's configuration problems (wsnotify
+// owns those rules) under path, with the gateway's defaults filled in.
+func validateBroker(l *fielderr.List, path fielderr.Path, c *Config) {
 	if c.Broker == nil {
 		return
 	}
 	bc := c.brokerConfig()
-	err := bc.Validate()
-	if err == nil {
-		return
-	}
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	for _, e := range errs {
-		path, msg, ok := strings.Cut(e.Error(), ": ")
-		if !ok || strings.ContainsAny(path, " \t") {
-			p.add("broker", "%s", e.Error())
-			continue
-		}
-		// Egress problems read "Egress: cidrs[0]: why".
-		if sub, rest, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(sub, " \t\"") {
-			path, msg = path+"."+sub, rest
-		}
-		p.add("broker."+lowerCamelPath(path), "%s", msg)
-	}
-}
-
-// lowerCamelPath lower-cases the first letter of each dotted segment
-// ("Topics.Topics[0]" -> "topics.topics[0]"), keeping leading acronyms
-// whole ("PublicURL" -> "publicURL").
-func lowerCamelPath(path string) string {
-	segs := strings.Split(path, ".")
-	for i, s := range segs {
-		r, n := utf8.DecodeRuneInString(s)
-		if unicode.IsUpper(r) {
-			segs[i] = string(unicode.ToLower(r)) + s[n:]
-		}
-	}
-	return strings.Join(segs, ".")
+	l.Nest(path, bc.Validate())
 }
 
 // openBroker opens the broker over db when the configuration has one.
@@ -85,8 +48,9 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 	if g.cfg.Broker == nil {
 		return nil
 	}
+	path := fielderr.Path{}.Field("Broker")
 	if db == nil {
-		return errors.New("broker: the gateway needs Options.DB to host the broker")
+		return fielderr.Errorf(path, "the gateway needs Options.DB to host the broker")
 	}
 	st := badgerstore.NewBroker(db, brokerPrefix)
 	b, err := wsnotify.Open(st, g.cfg.brokerConfig(), wsnotify.Options{
@@ -97,7 +61,7 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 		TLSClientConfig: g.tls.egress,
 	})
 	if err != nil {
-		return fmt.Errorf("opening broker: %w", err)
+		return fielderr.Errorf(path, "opening broker: %w", err)
 	}
 	g.broker = b
 	return nil

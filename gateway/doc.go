@@ -109,4 +109,16 @@
 //	GET  /healthz                    200 while serving
 //	GET  /readyz                     200 when every cluster has an available replica per partition
 //	GET  /metrics                    Prometheus metrics
+//
+// # Lifecycle
+//
+// New builds the gateway and starts nothing. Run runs every background
+// part (reliable drivers, the broker's deliveries and sweeps, health
+// checks) until its context ends, and returns when they have all stopped;
+// Serve is Run plus HTTP, and stops the parts only after the HTTP drain.
+// Close releases queues, the broker and idle connections, after Run or
+// Serve has returned. A gateway that is built and not run delivers
+// nothing, not even what its queues held from an earlier run. A caller
+// that serves Handler itself must run Run beside it: a reliable request
+// waits for its driver.
 package gateway

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
@@ -59,12 +60,19 @@ type Gateway struct {
 	sec          *security        // nil when no service has a security section; see security.go
 	rel          *reliables       // the reliable services' drivers; see reliable.go
 	serving      atomic.Bool      // set while Serve accepts connections
-	closeOnce    sync.Once
-	closeErr     error // Close's result; set under closeOnce
+
+	lifeMu sync.Mutex // guards ran and closed
+	ran    bool       // Run (or Serve) has been called
+	closed bool       // Close has been called
+
+	closeOnce sync.Once
+	closeErr  error // Close's result; set under closeOnce
 }
 
 // New validates cfg, loads every WSDL, builds the dispatch tables, clusters
-// and stages.
+// and stages, and opens the reliable services' queues and the broker. It
+// starts nothing: no goroutine runs and nothing is delivered or checked
+// until Run (or Serve). Close releases what it opened.
 func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -89,10 +97,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 	g.newClients()
 	var err error
 	if g.read, err = queueing.NewStage(g.cfg.ReadStage); err != nil {
-		return nil, fmt.Errorf("readStage: %w", err)
+		return nil, fielderr.At(fielderr.Path{}.Field("ReadStage"), err)
 	}
 	for i, sc := range g.cfg.Services {
-		s, err := newService(ctx, sc, fmt.Sprintf("services[%d]", i), g)
+		s, err := newService(ctx, sc, fielderr.Path{}.Field("Services").Index(i), g)
 		if err != nil {
 			g.Close()
 			return nil, err
@@ -110,7 +118,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.metrics = m
-	if err := g.startReliable(opts.DB, opts.Now); err != nil {
+	if err := g.openReliable(ctx, opts.DB, opts.Now); err != nil {
 		g.Close()
 		return nil, err
 	}
@@ -147,18 +155,59 @@ func (g *Gateway) newClients() {
 // /metrics, and /wsn/ when the gateway hosts the broker.
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
-// Serve serves on ln until ctx ends, then stops accepting and drains
-// in-flight requests within ShutdownTimeout. It also runs health checks.
-// It returns nil after a clean shutdown.
-func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
-	srv := g.newServer()
-	runCtx, stop := context.WithCancel(context.Background())
+// Run runs the gateway's background parts until ctx ends: the reliable
+// services' drivers (deliveries, retries, acknowledgements, timers), the
+// broker's deliveries and sweeps, and the clusters' health checks. It
+// returns once every goroutine it started has stopped. Serve calls it; a
+// caller that serves Handler itself runs it beside. A gateway runs once:
+// Run after Run, Serve or Close is an error.
+func (g *Gateway) Run(ctx context.Context) error {
+	if err := g.beginRun(); err != nil {
+		return err
+	}
+	g.run(ctx)
+	return nil
+}
+
+// beginRun marks the gateway as run, once.
+func (g *Gateway) beginRun() error {
+	g.lifeMu.Lock()
+	defer g.lifeMu.Unlock()
+	switch {
+	case g.closed:
+		return errors.New("gateway: run after Close")
+	case g.ran:
+		return errors.New("gateway: run more than once")
+	}
+	g.ran = true
+	return nil
+}
+
+// run is Run after beginRun.
+func (g *Gateway) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, s := range g.services {
-		wg.Go(func() { s.cluster.Run(runCtx) })
+		wg.Go(func() { s.cluster.Run(ctx) })
 	}
-	wg.Go(func() { g.runBroker(runCtx) })
-	defer func() { stop(); wg.Wait() }()
+	g.runReliable(ctx, &wg)
+	wg.Go(func() { g.runBroker(ctx) })
+	wg.Wait()
+}
+
+// Serve runs the gateway (Run) and serves HTTP on ln until ctx ends, then
+// stops accepting, drains in-flight requests within ShutdownTimeout, and
+// only then stops the background parts, which in-flight requests may wait
+// on (a reliable request waits for its driver). It returns nil after a
+// clean shutdown.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	if err := g.beginRun(); err != nil {
+		return err
+	}
+	srv := g.newServer()
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	ran := make(chan struct{})
+	go func() { defer close(ran); g.run(runCtx) }()
+	defer func() { stop(); <-ran }()
 
 	errc := make(chan error, 1)
 	g.serving.Store(true)
@@ -212,15 +261,20 @@ func (g *Gateway) closeStages() {
 	}
 }
 
-// Close releases the gateway's resources: stages and idle backend
-// connections. It is safe to call more than once.
+// Close releases the gateway's resources: stages, idle backend
+// connections, the reliable services' queues and the broker. Call it
+// after Run or Serve has returned (or when neither was called). It is safe
+// to call more than once.
 func (g *Gateway) Close() error {
+	g.lifeMu.Lock()
+	g.closed = true
+	g.lifeMu.Unlock()
 	g.closeOnce.Do(func() {
 		g.closeStages()
 		if g.transport != nil {
 			g.transport.CloseIdleConnections()
 		}
-		g.stopReliable()
+		g.closeReliable()
 		g.closeErr = g.closeBroker()
 	})
 	return g.closeErr

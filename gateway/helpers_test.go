@@ -22,22 +22,6 @@ import (
 
 const quoteNS = "urn:wsgw:test:quote"
 
-// waitFor polls cond until it returns nil or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met after %v: %v", timeout, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // backend is a test SOAP backend for the StockQuote test WSDL. It replies
 // to GetQuote with ServedBy = id and counts SetQuote calls by Symbol.
 type backend struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -142,7 +143,7 @@ func TestGateway_HealthEjectionAndReadmission(t *testing.T) {
 	g := startGateway(t, Config{Services: []ServiceConfig{quoteService("StockQuote", partitionOf(r0, r1))}})
 	url := g.url + "/services/StockQuote"
 	r0.healthy.Store(false)
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		if g.byName["StockQuote"].cluster.Partitions()[0].Replicas()[0].State().Healthy {
 			return errors.New("r0 still healthy")
 		}
@@ -155,7 +156,7 @@ func TestGateway_HealthEjectionAndReadmission(t *testing.T) {
 		}
 	}
 	r0.healthy.Store(true)
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		r := post(t, url, v11, "GetQuote", envelope(v11, "", getQuote("ACME")))
 		if got, _ := servedBy(r.body); got != "p0/r0" {
 			return fmt.Errorf("got ServedBy %q, want p0/r0 back", got)
@@ -168,14 +169,14 @@ func TestGateway_Readyz(t *testing.T) {
 	a, b := newBackend(t, "a"), newBackend(t, "b")
 	g := startGateway(t, Config{Services: []ServiceConfig{
 		quoteService("A", partitionOf(a)), quoteService("B", partitionOf(b))}})
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		if r := do(t, "GET", g.url+"/readyz", nil, ""); r.status != 200 {
 			return fmt.Errorf("got %d %q, want 200", r.status, r.body)
 		}
 		return nil
 	})
 	b.healthy.Store(false)
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		r := do(t, "GET", g.url+"/readyz", nil, "")
 		if r.status != 503 || !strings.Contains(r.body, "B") || strings.Contains(r.body, "A") {
 			return fmt.Errorf("got %d %q, want 503 naming B only", r.status, r.body)
@@ -208,7 +209,7 @@ func TestGateway_OverloadRefusedWithBusy(t *testing.T) {
 	wg.Add(1)
 	go send(1)
 	stage := g.byName["StockQuote"].stage
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		if q := stage.Stats().Queued; q != 1 {
 			return fmt.Errorf("got %d queued, want 1", q)
 		}
@@ -235,7 +236,7 @@ func TestGateway_NoRoute(t *testing.T) {
 	b := newBackend(t, "p0/r0")
 	g := startGateway(t, Config{Services: []ServiceConfig{quoteService("StockQuote", partitionOf(b))}})
 	b.healthy.Store(false)
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		r := post(t, g.url+"/services/StockQuote", v12, "GetQuote", envelope(v12, "", getQuote("X")))
 		if r.status != http.StatusServiceUnavailable || !hasSubcode(r.body, "NoRoute") {
 			return fmt.Errorf("got %d, want 503 NoRoute:\n%s", r.status, r.body)
@@ -290,7 +291,7 @@ func TestGateway_ShutdownDrainsInFlight(t *testing.T) {
 	<-slow.arrived
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		if g.serving.Load() {
 			return errors.New("still serving")
 		}

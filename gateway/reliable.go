@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage/badgerstore"
@@ -88,29 +89,30 @@ var (
 	incompletes = map[string]wsreliable.Incomplete{"": wsreliable.NoDiscard, "NoDiscard": wsreliable.NoDiscard, "DiscardFollowingFirstGap": wsreliable.DiscardFollowingFirstGap, "DiscardEntireSequence": wsreliable.DiscardEntireSequence}
 )
 
-func (c *ReliableConfig) validate(p *problems, path string) {
+func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path) {
 	if _, ok := assurances[c.Assurance]; !ok {
-		p.add(path+".assurance", "%q: want ExactlyOnce, AtLeastOnce or AtMostOnce", c.Assurance)
+		l.Add(path.Field("Assurance"), "%q: want ExactlyOnce, AtLeastOnce or AtMostOnce", c.Assurance)
 	}
 	if _, ok := incompletes[c.Incomplete]; !ok {
-		p.add(path+".incomplete", "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
+		l.Add(path.Field("Incomplete"), "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
 	}
-	for name, d := range map[string]time.Duration{"sequenceExpires": c.SequenceExpires, "idleTimeout": c.IdleTimeout,
-		"maxKeep":       c.MaxKeep,
-		"retry.backoff": c.Retry.Backoff, "retry.maxBackoff": c.Retry.MaxBackoff, "retry.timeout": c.Retry.Timeout} {
-		if d < 0 {
-			p.add(path+"."+name, "negative")
+	retry := path.Field("Retry")
+	for _, f := range []struct { // in field order
+		path     fielderr.Path
+		negative bool
+	}{
+		{path.Field("SequenceExpires"), c.SequenceExpires < 0}, {path.Field("IdleTimeout"), c.IdleTimeout < 0},
+		{path.Field("MaxSequences"), c.MaxSequences < 0}, {path.Field("MaxHeld"), c.MaxHeld < 0},
+		{path.Field("MaxQueue"), c.MaxQueue < 0}, {path.Field("MaxHeldBytes"), c.MaxHeldBytes < 0},
+		{path.Field("MaxKeep"), c.MaxKeep < 0},
+		{retry.Field("Backoff"), c.Retry.Backoff < 0}, {retry.Field("MaxBackoff"), c.Retry.MaxBackoff < 0},
+		{retry.Field("Timeout"), c.Retry.Timeout < 0},
+	} {
+		if f.negative {
+			l.Add(f.path, "negative")
 		}
 	}
-	for name, n := range map[string]int{"maxSequences": c.MaxSequences, "maxHeld": c.MaxHeld, "maxQueue": c.MaxQueue} {
-		if n < 0 {
-			p.add(path+"."+name, "negative")
-		}
-	}
-	if c.MaxHeldBytes < 0 {
-		p.add(path+".maxHeldBytes", "negative")
-	}
-	p.nested(path+".egress", c.Egress.Validate())
+	l.Nest(path.Field("Egress"), c.Egress.Validate())
 }
 
 // driverConfig maps c to the driver's configuration.
@@ -140,35 +142,31 @@ func (s *service) isReliable(msg *soap.Message) bool {
 	return s.cfg.Reliable != nil && driver.Handles(msg)
 }
 
-// reliables are the drivers of the reliable services, their stores and
-// their goroutines.
+// reliables are the drivers of the reliable services and their stores.
 type reliables struct {
 	byName map[string]*driver.Driver
 	stores []*badgerstore.Reliable
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
 }
 
-// startReliable builds and starts a driver per reliable service. db is the
-// node's store; it must be set when any service is reliable. now is the
-// drivers' clock (nil: time.Now).
-func (g *Gateway) startReliable(db *badger.DB, now func() time.Time) error {
+// openReliable builds a driver per reliable service, over its store in
+// db; it starts none (Run runs them). db is the node's store; it must be
+// set when any service is reliable. now is the drivers' clock (nil:
+// time.Now).
+func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() time.Time) error {
 	rel := &reliables{byName: map[string]*driver.Driver{}}
-	ctx, stop := context.WithCancel(context.Background())
-	rel.stop = stop
 	g.rel = rel
 	for i, s := range g.services {
 		rc := s.cfg.Reliable
 		if rc == nil {
 			continue
 		}
-		path := fmt.Sprintf("services[%d].reliable", i)
+		path := fielderr.Path{}.Field("Services").Index(i).Field("Reliable")
 		if db == nil {
-			return fmt.Errorf("%s: a reliable service needs the node's store (gateway.Options.DB)", path)
+			return fielderr.Errorf(path, "a reliable service needs the node's store (gateway.Options.DB)")
 		}
 		pol, err := egress.New(rc.Egress)
 		if err != nil {
-			return fmt.Errorf("%s.egress: %w", path, err)
+			return fielderr.Under(path.Field("Egress"), err)
 		}
 		pol.TLSClientConfig = g.tls.egress
 		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name)
@@ -181,17 +179,16 @@ func (g *Gateway) startReliable(db *badger.DB, now func() time.Time) error {
 		store, err := badgerstore.OpenReliable(ctx, db, s.cfg.Name,
 			badgerstore.ReliableOptions{Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL})
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fielderr.At(path, err)
 		}
 		rel.stores = append(rel.stores, store)
 		d, err := driver.New(cfg, driver.Options{Store: store, Backend: backend,
 			Client: client, Egress: pol, Logger: s.log.With("component", "reliable"), Now: now})
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fielderr.At(path, err)
 		}
 		rmb.d = d
 		rel.byName[s.cfg.Name] = d
-		rel.wg.Go(func() { d.Run(ctx) })
 	}
 	if len(rel.byName) > 0 {
 		if err := g.reg.Register(&reliableCollector{rel: rel}); err != nil {
@@ -201,13 +198,22 @@ func (g *Gateway) startReliable(db *badger.DB, now func() time.Time) error {
 	return nil
 }
 
-// stopReliable stops every driver and closes its store.
-func (g *Gateway) stopReliable() {
+// runReliable runs every driver on wg until ctx ends.
+func (g *Gateway) runReliable(ctx context.Context, wg *sync.WaitGroup) {
+	for name, d := range g.rel.byName {
+		wg.Go(func() {
+			if err := d.Run(ctx); err != nil {
+				g.log.Error("reliable driver stopped", "service", name, "err", err)
+			}
+		})
+	}
+}
+
+// closeReliable closes every driver's store; Run must have returned.
+func (g *Gateway) closeReliable() {
 	if g.rel == nil {
 		return
 	}
-	g.rel.stop()
-	g.rel.wg.Wait()
 	for _, s := range g.rel.stores {
 		if err := s.Close(); err != nil {
 			g.log.Error("closing reliable store", "err", err)

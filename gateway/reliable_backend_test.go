@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // serveAt serves a gateway with opts (a discarding logger unless it has
@@ -77,7 +78,7 @@ func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
 		want = append(want, sym)
 		c.send(n, sym)
 	}
-	waitFor(t, 15*time.Second, func() error {
+	checkfor.Until(t, 15*time.Second, func() error {
 		if got := len(b.received()); got < 3 {
 			return fmt.Errorf("backend received %d messages, want at least 3", got)
 		}
@@ -89,10 +90,10 @@ func TestReliableBackendRM_ExactlyOnceInOrderAcrossRestart(t *testing.T) {
 	defer dbB.Close()
 	_, stopB = serveAt(t, cfgB, Options{DB: dbB}, addrB)
 	defer stopB()
-	waitFor(t, 20*time.Second, func() error { return b.onceByID(want) })
+	checkfor.Until(t, 20*time.Second, func() error { return b.onceByID(want) })
 	// Once neither gateway has anything left to deliver, no late repeat
 	// can come (a retransmission A still makes is one B drops).
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		for _, addr := range []string{addrA, addrB} {
 			if n := reliableMetric(t, "http://"+addr, "queue_depth", "Quotes"); n != 0 {
 				return fmt.Errorf("%s: queue depth %v, want 0", addr, n)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/internal/fakeclock"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -294,7 +295,7 @@ func TestReliable_GroupExpiryAndIdleTermination(t *testing.T) {
 func waitReceived(t *testing.T, b *logBackend, want ...string) {
 	t.Helper()
 	want = slices.Sorted(slices.Values(want))
-	waitFor(t, 15*time.Second, func() error {
+	checkfor.Until(t, 15*time.Second, func() error {
 		if got := slices.Sorted(slices.Values(b.received())); !slices.Equal(got, want) {
 			return fmt.Errorf("backend log: got %v, want %v in any order", got, want)
 		}
@@ -337,7 +338,7 @@ func TestReliable_WSReliabilityFailuresPolled(t *testing.T) {
 	if r := rmPost(t, url, v11, relPollHeader(rejected, 0, later), `<q:NoSuchOperation/>`); r.status >= 300 {
 		t.Fatalf("message for no operation: got %d %s, want it accepted", r.status, r.body)
 	}
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		if body := relPoll(t, url, rejected); !strings.Contains(body, `from="0" to="0" fault="wsrel:PermanentProcessingFailure"`) {
 			return fmt.Errorf("poll: got %s, want message 0 with PermanentProcessingFailure", body)
 		}
@@ -349,7 +350,7 @@ func TestReliable_WSReliabilityFailuresPolled(t *testing.T) {
 	if r := rmPost(t, url, v11, relPollHeader(held, 1, soon), setQuote("H1")); r.status >= 300 {
 		t.Fatalf("message 1 (held): got %d %s, want it accepted", r.status, r.body)
 	}
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		if body := relPoll(t, url, held); !strings.Contains(body, `from="1" to="1" fault="wsrel:MessageProcessingFailure"`) {
 			return fmt.Errorf("poll: got %s, want message 1 with MessageProcessingFailure", body)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
@@ -105,7 +106,7 @@ func (b *logBackend) received() []string {
 
 func (b *logBackend) waitLog(t *testing.T, want ...string) {
 	t.Helper()
-	waitFor(t, 15*time.Second, func() error {
+	checkfor.Until(t, 15*time.Second, func() error {
 		if got := b.received(); !slices.Equal(got, want) {
 			return fmt.Errorf("backend log: got %v, want %v", got, want)
 		}
@@ -287,7 +288,7 @@ func TestReliable_BackendDown(t *testing.T) {
 		}
 		want = append(want, sym)
 	}
-	waitFor(t, 10*time.Second, func() error { // a delivery failed and was tried again
+	checkfor.Until(t, 10*time.Second, func() error { // a delivery failed and was tried again
 		if n := reliableMetric(t, url, "redelivered_total", "Quotes"); n == 0 {
 			return errors.New("no redelivery yet")
 		}
@@ -335,7 +336,7 @@ func TestReliable_MakeConnectionCollectsReply(t *testing.T) {
 	}
 	pull := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionMakeConnection + `</wsa:Action>`
 	body := `<wsmc:MakeConnection xmlns:wsmc="` + wsreliable.NSMC + `"><wsmc:Address>` + mc + `</wsmc:Address></wsmc:MakeConnection>`
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		r := postRM(t, c.url, pull, body)
 		if r.status != http.StatusOK || !strings.Contains(r.body, "GetQuoteResponse") {
 			return fmt.Errorf("MakeConnection: got %d %s", r.status, r.body)
@@ -347,8 +348,8 @@ func TestReliable_MakeConnectionCollectsReply(t *testing.T) {
 func TestReliable_NeedsDB(t *testing.T) {
 	b := newLogBackend(t)
 	_, err := New(context.Background(), Config{Services: []ServiceConfig{reliableQuote(b)}}, Options{})
-	if err == nil || !strings.Contains(err.Error(), "services[0].reliable") {
-		t.Fatalf("New without DB: got %v, want an error naming services[0].reliable", err)
+	if err == nil || !strings.Contains(err.Error(), "Services[0].Reliable") {
+		t.Fatalf("New without DB: got %v, want an error naming Services[0].Reliable", err)
 	}
 }
 
@@ -381,7 +382,7 @@ func TestReliable_WSReliabilityOrderedAndReplyPickup(t *testing.T) {
 		t.Fatalf("GetQuote: got %d %s", r.status, r.body)
 	}
 	pick := `<x:ReplyRequest xmlns:x="` + driver.NSReplyRequest + `" groupId="` + g2 + `" number="0"/>`
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		r := postOp(t, svc, "GetQuote", "", pick)
 		if r.status != http.StatusOK || !strings.Contains(r.body, "GetQuoteResponse") {
 			return fmt.Errorf("ReplyRequest: got %d %s", r.status, r.body)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wssecurity"
 )
@@ -61,7 +62,7 @@ type security struct {
 // newSecurity builds the verifier and checks that every operation a
 // security section names exists (New).
 func (g *Gateway) newSecurity() error {
-	var p problems
+	var l fielderr.List
 	secured := false
 	for i, s := range g.services {
 		sec := s.cfg.Security
@@ -75,20 +76,22 @@ func (g *Gateway) newSecurity() error {
 		}
 		for _, name := range sortedKeys(sec.Operations) {
 			if !names[name] {
-				p.add(fmt.Sprintf("services[%d].security.operations[%s]", i, name), "no such operation in service %s", s.wsdlName)
+				l.Add(fielderr.Path{}.Field("Services").Index(i).Field("Security").Field("Operations").Key(name),
+					"no such operation in service %s", s.wsdlName)
 			}
 		}
 	}
-	if err := p.err(); err != nil || !secured {
+	if err := validationError(&l); err != nil || !secured {
 		return err
 	}
+	path := fielderr.Path{}.Field("Security")
 	users, err := wssecurity.NewUsers(g.cfg.Security.Users)
 	if err != nil {
-		return fmt.Errorf("security: %w", err) // Validate reported it already
+		return fielderr.Under(path.Field("Users"), err) // Validate reported it already
 	}
 	v, err := wssecurity.NewVerifier(g.cfg.Security.Config, users, nil)
 	if err != nil {
-		return fmt.Errorf("security: %w", err)
+		return fielderr.At(path, err)
 	}
 	g.sec = &security{v: v}
 	return nil
@@ -99,9 +102,15 @@ func (g *Gateway) newSecurity() error {
 func (g *Gateway) SetUsers(users []wssecurity.User) error {
 	cfg := g.cfg
 	cfg.Security.Users = users
-	var p problems
-	validateSecurity(&p, &cfg)
-	if err := p.err(); err != nil {
+	var l fielderr.List
+	sc := newSecurityCheck(&cfg)
+	validateSecurity(&l, fielderr.Path{}.Field("Security"), cfg.Security, sc)
+	for i, s := range cfg.Services {
+		if s.Security != nil {
+			s.Security.validate(&l, fielderr.Path{}.Field("Services").Index(i).Field("Security"), sc)
+		}
+	}
+	if err := validationError(&l); err != nil {
 		return err
 	}
 	if g.sec == nil {
@@ -204,66 +213,78 @@ func policyOf(sec *ServiceSecurity) wssecurity.Policy {
 	return p
 }
 
-// validateSecurity checks the security sections against each other and
-// refuses those that cannot work: a rule naming a user or group nobody
-// is, digest-only services whose users have no digest secret, certificate
-// rules without client CAs, tokens required with no users.
-func validateSecurity(p *problems, c *Config) {
-	p.nested("security", c.Security.Config.Validate())
+// securityCheck is what the services' security sections are checked
+// against: the users (nil when they are refused) and whether the listener
+// verifies client certificates.
+type securityCheck struct {
+	users     *wssecurity.Users
+	usersErr  error // NewUsers' refusal of Config.Security.Users
+	clientCAs bool
+}
+
+func newSecurityCheck(c *Config) securityCheck {
 	users, err := wssecurity.NewUsers(c.Security.Users)
-	if err != nil {
-		p.nested("security", err)
+	return securityCheck{users: users, usersErr: err, clientCAs: c.TLS != nil && len(c.TLS.ClientCAFiles) > 0}
+}
+
+// validateSecurity reports the problems of the security section at path:
+// its bounds (wssecurity.Config, whose fields it promotes) and its users.
+func validateSecurity(l *fielderr.List, path fielderr.Path, s SecurityConfig, sc securityCheck) {
+	l.Nest(path, s.Config.Validate())
+	l.Nest(path.Field("Users"), sc.usersErr)
+}
+
+// validate refuses a service security section that cannot work: a rule
+// naming a user or group nobody is, digest-only services whose users have
+// no digest secret, certificate rules without client CAs, tokens required
+// with no users. With users that are refused themselves, it checks
+// nothing (their problems are reported at Security.Users).
+func (sec *ServiceSecurity) validate(l *fielderr.List, path fielderr.Path, sc securityCheck) {
+	if sc.usersErr != nil {
 		return
 	}
-	clientCAs := c.TLS != nil && len(c.TLS.ClientCAFiles) > 0
-	for i := range c.Services {
-		sec := c.Services[i].Security
-		if sec == nil {
-			continue
+	users := sc.users
+	pol := policyOf(sec)
+	if sec.RequireUsernameToken && users.Len() == 0 {
+		l.Add(path.Field("RequireUsernameToken"), "no users are configured (security.users) to authenticate")
+	}
+	if sec.RequireClientCertificate && !sc.clientCAs {
+		l.Add(path.Field("RequireClientCertificate"), "the listener verifies no client certificates (tls.clientCAFiles)")
+	}
+	for j, t := range sec.PasswordTypes {
+		if t != PasswordTypeText && t != PasswordTypeDigest {
+			l.Add(path.Field("PasswordTypes").Index(j), "%q: want %q or %q", t, PasswordTypeText, PasswordTypeDigest)
 		}
-		path := fmt.Sprintf("services[%d].security", i)
-		pol := policyOf(sec)
-		for j, t := range sec.PasswordTypes {
-			if t != PasswordTypeText && t != PasswordTypeDigest {
-				p.add(fmt.Sprintf("%s.passwordTypes[%d]", path, j), "%q: want %q or %q", t, PasswordTypeText, PasswordTypeDigest)
-			}
-		}
-		if sec.RequireUsernameToken && users.Len() == 0 {
-			p.add(path+".requireUsernameToken", "no users are configured (security.users) to authenticate")
-		}
-		if sec.RequireClientCertificate && !clientCAs {
-			p.add(path+".requireClientCertificate", "the listener verifies no client certificates (tls.clientCAFiles)")
-		}
-		validateRule(p, path+".allow", sec.Allow, users, pol, clientCAs)
-		for _, name := range sortedKeys(sec.Operations) {
-			validateRule(p, fmt.Sprintf("%s.operations[%s]", path, name), sec.Operations[name], users, pol, clientCAs)
-		}
-		if pol.Digest && !pol.Text && !users.Any(func(u wssecurity.User) bool { return u.DigestSecret != "" }) {
-			p.add(path+".passwordTypes", "only PasswordDigest is accepted, and no user has a digest secret")
-		}
+	}
+	if pol.Digest && !pol.Text && !users.Any(func(u wssecurity.User) bool { return u.DigestSecret != "" }) {
+		l.Add(path.Field("PasswordTypes"), "only PasswordDigest is accepted, and no user has a digest secret")
+	}
+	validateRule(l, path.Field("Allow"), sec.Allow, users, pol, sc.clientCAs)
+	for _, name := range sortedKeys(sec.Operations) {
+		validateRule(l, path.Field("Operations").Key(name), sec.Operations[name], users, pol, sc.clientCAs)
 	}
 }
 
-func validateRule(p *problems, path string, r wssecurity.Rule, users *wssecurity.Users, pol wssecurity.Policy, clientCAs bool) {
+func validateRule(l *fielderr.List, path fielderr.Path, r wssecurity.Rule, users *wssecurity.Users, pol wssecurity.Policy, clientCAs bool) {
 	for j, name := range r.Users {
 		u, ok := users.Lookup(name)
-		at := fmt.Sprintf("%s.users[%d]", path, j)
+		at := path.Field("Users").Index(j)
 		switch {
 		case !ok:
-			p.add(at, "no user %q in security.users", name)
+			l.Add(at, "no user %q in security.users", name)
 		case pol.Digest && !pol.Text && u.DigestSecret == "" && (len(u.Subjects) == 0 || !clientCAs):
-			p.add(at, "user %q has no digest secret, and only PasswordDigest is accepted", name)
+			l.Add(at, "user %q has no digest secret, and only PasswordDigest is accepted", name)
 		case pol.Text && !pol.Digest && u.PasswordHash == "" && u.DigestSecret == "" && (len(u.Subjects) == 0 || !clientCAs):
-			p.add(at, "user %q has no password, and only PasswordText is accepted", name)
+			l.Add(at, "user %q has no password, and only PasswordText is accepted", name)
 		}
 	}
 	for j, g := range r.Groups {
 		if !users.HasGroup(g) {
-			p.add(fmt.Sprintf("%s.groups[%d]", path, j), "no user is in group %q", g)
+			l.Add(path.Field("Groups").Index(j), "no user is in group %q", g)
 		}
 	}
 	if len(r.Subjects) > 0 && !clientCAs {
-		p.add(path+".subjects", "the listener verifies no client certificates (tls.clientCAFiles)")
+		l.Add(path.Field("Subjects"), "the listener verifies no client certificates (tls.clientCAFiles)")
 	}
 }
 

@@ -253,24 +253,24 @@ func TestSecurity_Validate(t *testing.T) {
 	digestOnly := []string{PasswordTypeDigest}
 	cases := []validateCase{
 		{"token required, no users", Config{Services: svc(ServiceSecurity{RequireUsernameToken: true})},
-			[]string{"services[0].security.requireUsernameToken: no users"}},
+			[]string{"Services[0].Security.RequireUsernameToken: no users"}},
 		{"unknown user and group", Config{Security: SecurityConfig{Users: users}, Services: svc(ServiceSecurity{
 			Allow: wssecurity.Rule{Users: []string{"carol"}, Groups: []string{"nobody"}}})},
-			[]string{`services[0].security.allow.users[0]: no user "carol"`, `services[0].security.allow.groups[0]: no user is in group "nobody"`}},
+			[]string{`Services[0].Security.Allow.Users[0]: no user "carol"`, `Services[0].Security.Allow.Groups[0]: no user is in group "nobody"`}},
 		{"digest only, user without secret", Config{Security: SecurityConfig{Users: users}, Services: svc(ServiceSecurity{
 			PasswordTypes: digestOnly, Operations: map[string]wssecurity.Rule{"SetQuote": {Users: []string{"bob"}}}})},
-			[]string{`services[0].security.operations[SetQuote].users[0]: user "bob" has no digest secret`}},
+			[]string{`Services[0].Security.Operations[SetQuote].Users[0]: user "bob" has no digest secret`}},
 		{"digest only, nobody has a secret", Config{Security: SecurityConfig{Users: users[1:2]}, Services: svc(ServiceSecurity{PasswordTypes: digestOnly})},
-			[]string{"services[0].security.passwordTypes: only PasswordDigest is accepted, and no user has a digest secret"}},
+			[]string{"Services[0].Security.PasswordTypes: only PasswordDigest is accepted, and no user has a digest secret"}},
 		{"bad password type", Config{Security: SecurityConfig{Users: users}, Services: svc(ServiceSecurity{PasswordTypes: []string{"md5"}})},
-			[]string{`services[0].security.passwordTypes[0]: "md5"`}},
+			[]string{`Services[0].Security.PasswordTypes[0]: "md5"`}},
 		{"certificates without client CAs", Config{Security: SecurityConfig{Users: users}, Services: svc(ServiceSecurity{
 			RequireClientCertificate: true, Allow: wssecurity.Rule{Subjects: []string{"CN=x"}}})},
-			[]string{"services[0].security.requireClientCertificate", "services[0].security.allow.subjects"}},
+			[]string{"Services[0].Security.RequireClientCertificate", "Services[0].Security.Allow.Subjects"}},
 		{"bad user", Config{Security: SecurityConfig{Users: []wssecurity.User{{Name: "x", PasswordHash: "md5:abc"}}}},
-			[]string{"security.users[0].password_hash: not an argon2id"}},
+			[]string{"Security.Users[0].PasswordHash: not an argon2id"}},
 		{"negative bounds", Config{Security: SecurityConfig{Config: wssecurity.Config{MaxAge: -1}}},
-			[]string{"security.maxAge: negative"}},
+			[]string{"Security.MaxAge: negative"}},
 	}
 	wantValidateErrors(t, cases) // tls_test.go
 	// An operation the WSDL does not have is refused by New.
@@ -279,7 +279,7 @@ func TestSecurity_Validate(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(t.Context(), cfg, Options{}); err == nil || !strings.Contains(err.Error(), "services[0].security.operations[Nope]: no such operation") {
+	if _, err := New(t.Context(), cfg, Options{}); err == nil || !strings.Contains(err.Error(), "Services[0].Security.Operations[Nope]: no such operation") {
 		t.Errorf("unknown operation: got %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -36,20 +37,21 @@ type service struct {
 }
 
 // newService loads the WSDL of cfg (already defaulted and validated) and
-// builds the service. path is cfg's field path for errors.
-func newService(ctx context.Context, cfg ServiceConfig, path string, g *Gateway) (*service, error) {
+// builds the service. Its errors are *fielderr.Error values under path,
+// cfg's field path.
+func newService(ctx context.Context, cfg ServiceConfig, path fielderr.Path, g *Gateway) (*service, error) {
 	s := &service{cfg: cfg, log: g.log.With("service", cfg.Name), limits: g.limits,
 		unmatched: &wsdl.Operation{Name: unmatchedOperation}}
 	defs, err := wsdl.Load(ctx, cfg.WSDL, wsdl.LoadOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("%s.wsdl: %w", path, err)
+		return nil, fielderr.At(path.Field("WSDL"), err)
 	}
 	s.defs = defs
-	if s.dispatch, err = newDispatch(defs, cfg.WSDLService, s.log); err != nil {
-		return nil, fmt.Errorf("%s: building dispatch table: %w", path, err)
-	}
 	if s.wsdlName, err = serviceName(defs, cfg.WSDLService); err != nil {
-		return nil, fmt.Errorf("%s.wsdlService: %w", path, err)
+		return nil, fielderr.At(path.Field("WSDLService"), err)
+	}
+	if s.dispatch, err = newDispatch(defs, cfg.WSDLService, s.log); err != nil {
+		return nil, fielderr.Errorf(path, "building dispatch table: %w", err)
 	}
 	if err := s.checkOperations(path); err != nil {
 		return nil, err
@@ -61,17 +63,17 @@ func newService(ctx context.Context, cfg ServiceConfig, path string, g *Gateway)
 	}
 	if cfg.Key.XPath != "" {
 		if s.keys, err = xmldoc.CompileXPath(cfg.Key.XPath, cfg.Key.Namespaces); err != nil {
-			return nil, fmt.Errorf("%s.key.xpath: %w", path, err)
+			return nil, fielderr.Errorf(path.Field("Key").Field("XPath"), "%q does not compile: %w", cfg.Key.XPath, err)
 		}
 	}
 	if s.pubs, err = newPubCache(defs, s.wsdlName, g.cfg.PublicURL+"/services/"+cfg.Name); err != nil {
-		return nil, fmt.Errorf("%s: publishing wsdl: %w", path, err)
+		return nil, fielderr.Errorf(path, "publishing wsdl: %w", err)
 	}
 	if s.cluster, err = cluster.New(cfg.Cluster, g.healthClient, s.log); err != nil {
-		return nil, fmt.Errorf("%s.cluster: %w", path, err)
+		return nil, fielderr.At(path.Field("Cluster"), err)
 	}
 	if s.stage, err = queueing.NewStage(cfg.Stage); err != nil {
-		return nil, fmt.Errorf("%s.stage: %w", path, err)
+		return nil, fielderr.At(path.Field("Stage"), err)
 	}
 	return s, nil
 }
@@ -96,7 +98,7 @@ func newDispatch(defs *wsdl.Definitions, name string, log *slog.Logger) (*wsdl.D
 
 // checkOperations fills s.versions and checks that every configured
 // operation exists.
-func (s *service) checkOperations(path string) error {
+func (s *service) checkOperations(path fielderr.Path) error {
 	names := make(map[string]bool)
 	for _, op := range s.dispatch.Operations() {
 		names[op.Name] = true
@@ -105,7 +107,7 @@ func (s *service) checkOperations(path string) error {
 		}
 	}
 	if !s.versions[soap.V11] && !s.versions[soap.V12] {
-		return fmt.Errorf("%s.wsdl: service %s has no SOAP 1.1 or 1.2 operation", path, s.wsdlName)
+		return fielderr.Errorf(path.Field("WSDL"), "service %s has no SOAP 1.1 or 1.2 operation", s.wsdlName)
 	}
 	var missing []string
 	for name := range s.cfg.Operations {
@@ -114,14 +116,11 @@ func (s *service) checkOperations(path string) error {
 		}
 	}
 	sort.Strings(missing)
-	if len(missing) > 0 {
-		var p problems
-		for _, name := range missing {
-			p.add(fmt.Sprintf("%s.operations[%s]", path, name), "no such operation in service %s", s.wsdlName)
-		}
-		return p.err()
+	var l fielderr.List
+	for _, name := range missing {
+		l.Add(path.Field("Operations").Key(name), "no such operation in service %s", s.wsdlName)
 	}
-	return nil
+	return validationError(&l)
 }
 
 // serviceName resolves the wsdl:service local name ("" picks the only one).

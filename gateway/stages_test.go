@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -31,7 +32,7 @@ func TestGateway_ReadStageRefusesWhenFull(t *testing.T) {
 	// Headers and the start of a body that never ends.
 	fmt.Fprintf(conn, "POST /services/StockQuote HTTP/1.1\r\nHost: gw\r\n"+
 		"Content-Type: text/xml; charset=utf-8\r\nSOAPAction: \"\"\r\nContent-Length: 4096\r\n\r\n<soap:Envelope")
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		if n := g.read.Stats().Running; n != 1 {
 			return fmt.Errorf("got %d running in the read stage, want 1", n)
 		}
@@ -49,7 +50,7 @@ func TestGateway_ReadStageRefusesWhenFull(t *testing.T) {
 		t.Errorf("got a fault of another version than the SOAP 1.2 request:\n%s", r.body)
 	}
 	conn.Close() // the stalled client goes away and frees the worker
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Until(t, 5*time.Second, func() error {
 		r, err := postE(g.url+"/services/StockQuote", v11, "GetQuote", envelope(v11, "", getQuote("ACME")))
 		if err != nil || r.status != http.StatusOK {
 			return fmt.Errorf("got %d (%v), want 200", r.status, err)

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"sync/atomic"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // TLSConfig makes the listener serve HTTPS. Files are PEM; they are read
@@ -232,54 +234,54 @@ func (g *Gateway) serve(srv *http.Server, ln net.Listener) error {
 	return srv.ServeTLS(ln, "", "")
 }
 
-// validateTLS checks the TLS sections: values, and that every file can be
-// read and every certificate matches its key.
-func validateTLS(p *problems, c *Config) {
-	if t := c.TLS; t != nil {
-		switch {
-		case t.CertFile == "" || t.KeyFile == "":
-			p.add("tls", "certFile and keyFile are both required")
-		default:
-			if _, err := loadKeyPair(t.CertFile, t.KeyFile); err != nil {
-				p.add("tls.certFile", "%v", err)
-			}
-		}
-		switch t.ClientAuth {
-		case "", ClientAuthRequire, ClientAuthOptional:
-		default:
-			p.add("tls.clientAuth", "%q: want %q or %q", t.ClientAuth, ClientAuthRequire, ClientAuthOptional)
-		}
-		if t.ClientAuth != "" && len(t.ClientCAFiles) == 0 {
-			p.add("tls.clientAuth", "needs clientCAFiles to verify client certificates against")
-		}
-		if _, ok := tlsVersions[t.MinVersion]; !ok {
-			p.add("tls.minVersion", "%q: want \"1.2\" or \"1.3\"", t.MinVersion)
-		}
-		validateCAFiles(p, "tls.clientCAFiles", t.ClientCAFiles)
+// validateTLS checks the listener's TLS section at path: values, and that
+// every file can be read and the certificate matches its key.
+func validateTLS(l *fielderr.List, path fielderr.Path, t *TLSConfig) {
+	if t == nil {
+		return
 	}
-	for _, side := range []struct {
-		path string
-		c    *ClientTLSConfig
-	}{{"backendTLS", c.BackendTLS}, {"egressTLS", c.EgressTLS}} {
-		if side.c == nil {
-			continue
+	switch {
+	case t.CertFile == "" || t.KeyFile == "":
+		l.Add(path, "the certificate and key files are both required")
+	default:
+		if _, err := loadKeyPair(t.CertFile, t.KeyFile); err != nil {
+			l.Add(path.Field("CertFile"), "%v", err)
 		}
-		validateCAFiles(p, side.path+".caFiles", side.c.CAFiles)
-		switch {
-		case (side.c.CertFile == "") != (side.c.KeyFile == ""):
-			p.add(side.path, "certFile and keyFile go together")
-		case side.c.CertFile != "":
-			if _, err := loadKeyPair(side.c.CertFile, side.c.KeyFile); err != nil {
-				p.add(side.path+".certFile", "%v", err)
-			}
+	}
+	validateCAFiles(l, path.Field("ClientCAFiles"), t.ClientCAFiles)
+	switch t.ClientAuth {
+	case "", ClientAuthRequire, ClientAuthOptional:
+	default:
+		l.Add(path.Field("ClientAuth"), "%q: want %q or %q", t.ClientAuth, ClientAuthRequire, ClientAuthOptional)
+	}
+	if t.ClientAuth != "" && len(t.ClientCAFiles) == 0 {
+		l.Add(path.Field("ClientAuth"), "needs client CA files to verify client certificates against")
+	}
+	if _, ok := tlsVersions[t.MinVersion]; !ok {
+		l.Add(path.Field("MinVersion"), "%q: want \"1.2\" or \"1.3\"", t.MinVersion)
+	}
+}
+
+// validateClientTLS checks a client side (BackendTLS, EgressTLS) at path.
+func validateClientTLS(l *fielderr.List, path fielderr.Path, c *ClientTLSConfig) {
+	if c == nil {
+		return
+	}
+	validateCAFiles(l, path.Field("CAFiles"), c.CAFiles)
+	switch {
+	case (c.CertFile == "") != (c.KeyFile == ""):
+		l.Add(path, "the certificate and key files go together")
+	case c.CertFile != "":
+		if _, err := loadKeyPair(c.CertFile, c.KeyFile); err != nil {
+			l.Add(path.Field("CertFile"), "%v", err)
 		}
 	}
 }
 
-func validateCAFiles(p *problems, path string, files []string) {
+func validateCAFiles(l *fielderr.List, path fielderr.Path, files []string) {
 	for i, f := range files {
 		if _, err := loadPool([]string{f}); err != nil {
-			p.add(fmt.Sprintf("%s[%d]", path, i), "%v", err)
+			l.Add(path.Index(i), "%v", err)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/internal/testpki"
 	"github.com/wsgw/wsgw/wsnotify"
 )
@@ -66,7 +67,7 @@ func TestTLS_ServesHTTPS(t *testing.T) {
 	if got, want := servedSerial(t, c, g.url), srv.Cert.SerialNumber.String(); got != want {
 		t.Errorf("served certificate serial: got %s, want %s", got, want)
 	}
-	waitFor(t, 5*time.Second, func() error { return readyz(c, g.url) })
+	checkfor.Until(t, 5*time.Second, func() error { return readyz(c, g.url) })
 	req, err := http.NewRequest(http.MethodPost, g.url+"/services/Quotes", strings.NewReader(envelope(v11, "", getQuote("ACME"))))
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestTLS_BackendWithClientCertificate(t *testing.T) {
 	svc := quoteService("Quotes", cluster.PartitionConfig{Replicas: []string{b.srv.URL + "/quote"}})
 	g := startGateway(t, Config{BackendTLS: &ClientTLSConfig{CAFiles: []string{ca.File}, CertFile: gwClient.CertFile, KeyFile: gwClient.KeyFile},
 		Services: []ServiceConfig{svc}})
-	waitFor(t, 5*time.Second, func() error { return readyz(http.DefaultClient, g.url) })
+	checkfor.Until(t, 5*time.Second, func() error { return readyz(http.DefaultClient, g.url) })
 	r := post(t, g.url+"/services/Quotes", v11, "GetQuote", envelope(v11, "", getQuote("ACME")))
 	if r.status != http.StatusOK || b.calls.Load() != 1 {
 		t.Fatalf("through an https backend: got %d after %d calls, want 200 after 1\n%s", r.status, b.calls.Load(), r.body)
@@ -206,16 +207,16 @@ func TestTLS_Validate(t *testing.T) {
 	a := ca.Server(t, dir, "a")
 	b := ca.Server(t, dir, "b")
 	cases := []validateCase{
-		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"tls.certFile: certificate"}},
-		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"tls.certFile: reading certificate"}},
-		{"no key", Config{TLS: &TLSConfig{CertFile: a.CertFile}}, []string{"tls: certFile and keyFile are both required"}},
+		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"TLS.CertFile: certificate"}},
+		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"TLS.CertFile: reading certificate"}},
+		{"no key", Config{TLS: &TLSConfig{CertFile: a.CertFile}}, []string{"TLS: the certificate and key files are both required"}},
 		{"CA file without certificates", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{a.KeyFile}}},
-			[]string{"tls.clientCAFiles[0]: CA file"}},
+			[]string{"TLS.ClientCAFiles[0]: CA file"}},
 		{"bad client auth", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientAuth: "maybe"}},
-			[]string{`tls.clientAuth: "maybe"`, "tls.clientAuth: needs clientCAFiles"}},
-		{"bad version", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, MinVersion: "1.0"}}, []string{"tls.minVersion"}},
-		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"backendTLS: certFile and keyFile go together"}},
-		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"egressTLS.certFile"}},
+			[]string{`TLS.ClientAuth: "maybe"`, "TLS.ClientAuth: needs client CA files"}},
+		{"bad version", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, MinVersion: "1.0"}}, []string{"TLS.MinVersion"}},
+		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"BackendTLS: the certificate and key files go together"}},
+		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"EgressTLS.CertFile"}},
 	}
 	wantValidateErrors(t, cases)
 	good := Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{ca.File}, ClientAuth: ClientAuthOptional}}

@@ -1,29 +1,24 @@
 package gateway
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
 
-	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
-// FieldError is one configuration problem at a field path such as
-// "services[1].cluster.partitions[0].replicas[2]".
-type FieldError struct {
-	Path string
-	Msg  string
-}
-
-func (e FieldError) Error() string { return e.Path + ": " + e.Msg }
+// FieldError is one configuration problem at a field path, kept as data:
+// Path holds the steps (Go field names, indexes, map keys) and Field()
+// renders them ("Services[1].Cluster.Partitions[0].Replicas[2]").
+type FieldError = fielderr.Error
 
 // ValidationError lists every problem Validate found, in field order.
 type ValidationError struct {
-	Problems []FieldError
+	Problems []*FieldError
 }
 
 func (e *ValidationError) Error() string {
@@ -34,118 +29,102 @@ func (e *ValidationError) Error() string {
 	return "invalid configuration:\n  " + strings.Join(msgs, "\n  ")
 }
 
-// problems collects FieldErrors.
-type problems struct{ list []FieldError }
-
-func (p *problems) add(path, format string, args ...any) {
-	p.list = append(p.list, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+// Unwrap returns the problems, for errors.As and fielderr.All.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		errs[i] = p
+	}
+	return errs
 }
 
-// nested adds the problems of a sub-configuration whose Validate returns
-// errors (joined or not) reading "relative.path: message".
-func (p *problems) nested(path string, err error) {
-	if err == nil {
-		return
-	}
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	for _, e := range errs {
-		if sub, msg, ok := strings.Cut(e.Error(), ": "); ok && !strings.ContainsAny(sub, " \t") {
-			p.add(path+"."+sub, "%s", msg)
-		} else {
-			p.add(path, "%s", e.Error())
-		}
-	}
-}
-
-func (p *problems) err() error {
-	if len(p.list) == 0 {
+// validationError returns nil or a *ValidationError of l's problems.
+func validationError(l *fielderr.List) error {
+	if l.Len() == 0 {
 		return nil
 	}
-	return &ValidationError{Problems: p.list}
+	return &ValidationError{Problems: l.Errors()}
 }
 
-// Validate reports every error in c, each with its field path
-// ("services[1].cluster.partitions[0].replicas[2]: ..."). The error is a
-// *ValidationError.
+// Validate reports every error in c, each at its field path
+// ("Services[1].Cluster.Partitions[0].Replicas[2]: ..."), in the order of
+// the fields. The error is a *ValidationError; the library parts
+// (cluster, stages, egress, broker) report their own fields, composed
+// under their place in c.
 func (c *Config) Validate() error {
-	var p problems
-	p.nested("readStage", c.ReadStage.Validate())
+	var l fielderr.List
+	var root fielderr.Path
 	if c.Listen != "" {
 		host, _, err := net.SplitHostPort(c.Listen)
 		if err != nil {
-			p.add("listen", "not a host:port address: %v", err)
+			l.Add(root.Field("Listen"), "not a host:port address: %v", err)
 		} else if c.PublicURL == "" && unspecifiedHost(host) {
 			// The default public URL is http://listen: it would be
 			// written into published WSDLs, where clients cannot use it.
-			p.add("publicURL", "required when listen (%q) names no host clients can reach", c.Listen)
+			l.Add(root.Field("PublicURL"), "required when listen (%q) names no host clients can reach", c.Listen)
 		}
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || !isHTTPURL(u) || u.RawQuery != "" || u.Fragment != "" {
-			p.add("publicURL", "not an absolute http(s) URL without query or fragment")
+			l.Add(root.Field("PublicURL"), "not an absolute http(s) URL without query or fragment")
 		}
 	}
 	for i, s := range c.TrustedProxies {
 		if _, err := parsePrefix(s); err != nil {
-			p.add(fmt.Sprintf("trustedProxies[%d]", i), "not a CIDR or IP address: %q", s)
+			l.Add(root.Field("TrustedProxies").Index(i), "not a CIDR or IP address: %q", s)
 		}
 	}
 	if c.ShutdownTimeout < 0 {
-		p.add("shutdownTimeout", "negative")
+		l.Add(root.Field("ShutdownTimeout"), "negative")
 	}
-	validateLimits(&p, c)
+	validateLimits(&l, root.Field("Limits"), c.Limits)
+	l.Nest(root.Field("ReadStage"), c.ReadStage.Validate())
+	sc := newSecurityCheck(c) // security.go
 	names := make(map[string]int)
 	for i := range c.Services {
-		path := fmt.Sprintf("services[%d]", i)
+		path := root.Field("Services").Index(i)
 		s := &c.Services[i]
 		if j, dup := names[s.Name]; dup && s.Name != "" {
-			p.add(path+".name", "duplicate of services[%d].name %q", j, s.Name)
+			l.Add(path.Field("Name"), "%q is also the name of services[%d]", s.Name, j)
 		}
 		names[s.Name] = i
-		s.validate(&p, path)
+		s.validate(&l, path, sc)
 	}
-	validateBroker(&p, c)
-	validateTLS(&p, c)      // tls.go
-	validateSecurity(&p, c) // security.go
-	return p.err()
+	validateBroker(&l, root.Field("Broker"), c)
+	validateTLS(&l, root.Field("TLS"), c.TLS)                    // tls.go
+	validateSecurity(&l, root.Field("Security"), c.Security, sc) // security.go
+	validateClientTLS(&l, root.Field("BackendTLS"), c.BackendTLS)
+	validateClientTLS(&l, root.Field("EgressTLS"), c.EgressTLS)
+	return validationError(&l)
 }
 
-func validateLimits(p *problems, c *Config) {
-	l := c.Limits
+func validateLimits(l *fielderr.List, path fielderr.Path, lim xmldoc.Limits) {
 	for _, f := range []struct {
 		name string
 		v    int64
 	}{
-		{"maxBytes", l.MaxBytes}, {"maxDepth", int64(l.MaxDepth)},
-		{"maxElements", int64(l.MaxElements)}, {"maxAttrs", int64(l.MaxAttrs)},
-		{"maxNameLen", int64(l.MaxNameLen)}, {"maxTextLen", int64(l.MaxTextLen)},
+		{"MaxBytes", lim.MaxBytes}, {"MaxDepth", int64(lim.MaxDepth)},
+		{"MaxElements", int64(lim.MaxElements)}, {"MaxAttrs", int64(lim.MaxAttrs)},
+		{"MaxNameLen", int64(lim.MaxNameLen)}, {"MaxTextLen", int64(lim.MaxTextLen)},
 	} {
 		if f.v < 0 {
-			p.add("limits."+f.name, "negative")
+			l.Add(path.Field(f.name), "negative")
 		}
 	}
 }
 
-func (s *ServiceConfig) validate(p *problems, path string) {
+func (s *ServiceConfig) validate(l *fielderr.List, path fielderr.Path, sc securityCheck) {
 	switch {
 	case s.Name == "":
-		p.add(path+".name", "required")
+		l.Add(path.Field("Name"), "required")
 	case !validServiceName(s.Name):
-		p.add(path+".name", "%q: only letters, digits, '-', '_' and '.' are allowed", s.Name)
+		l.Add(path.Field("Name"), "%q: only letters, digits, '-', '_' and '.' are allowed", s.Name)
 	}
 	if s.WSDL == "" {
-		p.add(path+".wsdl", "required")
+		l.Add(path.Field("WSDL"), "required")
 	}
-	validateCluster(p, path+".cluster", &s.Cluster)
-	s.Key.validate(p, path+".key")
-	switch s.Unmatched {
-	case "", UnmatchedReject, UnmatchedForward:
-	default:
-		p.add(path+".unmatched", "%q: want %q or %q", s.Unmatched, UnmatchedReject, UnmatchedForward)
-	}
+	l.Nest(path.Field("Cluster"), s.Cluster.Validate())
+	s.Key.validate(l, path.Field("Key"))
 	opNames := make([]string, 0, len(s.Operations))
 	for name := range s.Operations {
 		opNames = append(opNames, name)
@@ -153,31 +132,42 @@ func (s *ServiceConfig) validate(p *problems, path string) {
 	sort.Strings(opNames)
 	for _, name := range opNames {
 		if s.Operations[name].Timeout < 0 {
-			p.add(fmt.Sprintf("%s.operations[%s].timeout", path, name), "negative")
+			l.Add(path.Field("Operations").Key(name).Field("Timeout"), "negative")
 		}
 	}
-	p.nested(path+".stage", s.Stage.Validate())
+	switch s.Unmatched {
+	case "", UnmatchedReject, UnmatchedForward:
+	default:
+		l.Add(path.Field("Unmatched"), "%q: want %q or %q", s.Unmatched, UnmatchedReject, UnmatchedForward)
+	}
+	l.Nest(path.Field("Stage"), s.Stage.Validate())
 	if s.Stage.QueueLen < 0 {
-		p.add(path+".stage.queueLen", "negative")
+		l.Add(path.Field("Stage").Field("QueueLen"), "negative")
 	}
 	if s.Timeout < 0 {
-		p.add(path+".timeout", "negative")
+		l.Add(path.Field("Timeout"), "negative")
 	}
 	for i, h := range s.UnderstoodHeaders {
 		if _, ok := parseClark(h); !ok {
-			p.add(fmt.Sprintf("%s.understoodHeaders[%d]", path, i), "%q: not a {namespace}local name", h)
+			l.Add(path.Field("UnderstoodHeaders").Index(i), "%q: not a {namespace}local name", h)
 		}
 	}
 	if s.Reliable != nil {
-		s.Reliable.validate(p, path+".reliable")
+		s.Reliable.validate(l, path.Field("Reliable"))
+	}
+	if s.Security != nil {
+		s.Security.validate(l, path.Field("Security"), sc)
 	}
 }
 
-func (k *KeyConfig) validate(p *problems, path string) {
-	switch k.Missing {
-	case "", MissingReject, MissingAny:
-	default:
-		p.add(path+".missing", "%q: want %q or %q", k.Missing, MissingReject, MissingAny)
+func (k *KeyConfig) validate(l *fielderr.List, path fielderr.Path) {
+	if k.XPath != "" {
+		// The same compilation New does: it also refuses prefixes the
+		// namespaces do not bind, which would match only documents that
+		// happen to use the same prefix.
+		if _, err := xmldoc.CompileXPath(k.XPath, k.Namespaces); err != nil {
+			l.Add(path.Field("XPath"), "%q does not compile: %v", k.XPath, err)
+		}
 	}
 	prefixes := make([]string, 0, len(k.Namespaces))
 	for prefix := range k.Namespaces {
@@ -186,26 +176,16 @@ func (k *KeyConfig) validate(p *problems, path string) {
 	sort.Strings(prefixes)
 	for _, prefix := range prefixes {
 		if prefix == "" {
-			p.add(path+".namespaces", "empty prefix (XPath 1.0 has no default namespace)")
+			l.Add(path.Field("Namespaces").Key(prefix), "empty prefix (XPath 1.0 has no default namespace)")
 		} else if k.Namespaces[prefix] == "" {
-			p.add(fmt.Sprintf("%s.namespaces[%s]", path, prefix), "empty namespace URI")
+			l.Add(path.Field("Namespaces").Key(prefix), "empty namespace URI")
 		}
 	}
-	if k.XPath == "" {
-		return
+	switch k.Missing {
+	case "", MissingReject, MissingAny:
+	default:
+		l.Add(path.Field("Missing"), "%q: want %q or %q", k.Missing, MissingReject, MissingAny)
 	}
-	// The same compilation New does: it also refuses prefixes the
-	// namespaces do not bind, which would match only documents that
-	// happen to use the same prefix.
-	if _, err := xmldoc.CompileXPath(k.XPath, k.Namespaces); err != nil {
-		p.add(path+".xpath", "%q: %v", k.XPath, err)
-	}
-}
-
-// validateCluster reports the cluster's own validation (gateway/cluster
-// owns those rules) under path.
-func validateCluster(p *problems, path string, c *cluster.Config) {
-	p.nested(path, c.Validate())
 }
 
 // unspecifiedHost reports a listen host that is no address to publish:

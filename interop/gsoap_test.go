@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
@@ -272,7 +273,7 @@ func runGSOAPSequence(ctx context.Context, t *testing.T, gatewayURL, client stri
 		wantIDs = append(wantIDs, fmt.Sprintf("%s-%d", customer, i))
 	}
 	var got []string
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Until(t, 20*time.Second, func() error {
 		var err error
 		if got, err = orderLog(gatewayURL, customer); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
@@ -139,7 +140,7 @@ func TestZeep_BrokerSubscribeNotifyRenewUnsubscribe(t *testing.T) {
 	}
 
 	var got notification
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Until(t, 20*time.Second, func() error {
 		for _, body := range c.received() {
 			ns, err := parseNotify(body)
 			if err != nil {
@@ -173,22 +174,6 @@ func TestZeep_BrokerSubscribeNotifyRenewUnsubscribe(t *testing.T) {
 	metrics := httpGet(t, d.URL+"/metrics")
 	if !strings.Contains(metrics, "\nwsgw_wsn_subscriptions 0\n") {
 		t.Errorf("after Unsubscribe: /metrics has no wsgw_wsn_subscriptions 0")
-	}
-}
-
-// waitFor polls cond until it returns nil or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/examples/demo"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // python is Debian's interpreter, where apt's python3-zeep lives; the
@@ -73,21 +74,18 @@ func startDemo(t *testing.T) *demo.Demo {
 			t.Errorf("closing demo: %v", err)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	checkfor.Until(t, 20*time.Second, func() error {
 		resp, err := http.Get(d.URL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return d
-			}
-			err = fmt.Errorf("GET /readyz: got %d, want 200", resp.StatusCode)
+		if err != nil {
+			return fmt.Errorf("gateway not ready: %w", err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gateway not ready: %v", err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("gateway not ready: GET /readyz: got %d, want 200", resp.StatusCode)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return d
 }
 
 func TestZeep_StockQuoteBothPorts(t *testing.T) {

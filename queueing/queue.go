@@ -2,8 +2,9 @@ package queueing
 
 import (
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // Durable queues: the domain types shared by every implementation
@@ -129,28 +130,30 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
-// Validate reports every invalid field, each with its path.
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "MaxLength", "Backoff.Base"), in field order.
 func (o Options) Validate() error {
-	var errs []error
+	var l fielderr.List
+	var root fielderr.Path
 	neg := func(name string, v int) {
 		if v < 0 {
-			errs = append(errs, fmt.Errorf("%s: must not be negative, got %d", name, v))
+			l.Add(root.Field(name), "must not be negative, got %d", v)
 		}
 	}
 	neg("MaxMessageBytes", o.MaxMessageBytes)
+	if d := o.WithDefaults(); d.MaxMessageBytes > d.MaxBatchBytes {
+		l.Add(root.Field("MaxMessageBytes"), "must not exceed MaxBatchBytes (%d), got %d",
+			d.MaxBatchBytes, d.MaxMessageBytes)
+	}
 	neg("MaxLength", o.MaxLength)
 	neg("MaxBatch", o.MaxBatch)
 	neg("MaxBatchBytes", o.MaxBatchBytes)
 	neg("MaxDeadLetters", o.MaxDeadLetters)
 	if o.VisibilityTimeout < 0 {
-		errs = append(errs, fmt.Errorf("VisibilityTimeout: must not be negative, got %v", o.VisibilityTimeout))
+		l.Add(root.Field("VisibilityTimeout"), "must not be negative, got %v", o.VisibilityTimeout)
 	}
-	if d := o.WithDefaults(); d.MaxMessageBytes > d.MaxBatchBytes {
-		errs = append(errs, fmt.Errorf("MaxMessageBytes: must not exceed MaxBatchBytes (%d), got %d",
-			d.MaxBatchBytes, d.MaxMessageBytes))
-	}
-	errs = append(errs, o.Backoff.check("Backoff.")...)
-	return errors.Join(errs...)
+	l.Nest(root.Field("Backoff"), o.Backoff.Validate())
+	return l.Err()
 }
 
 // Backoff is an exponential redelivery delay with jitter and a cap:
@@ -180,21 +183,21 @@ func (b Backoff) WithDefaults() Backoff {
 	return b
 }
 
-// Validate reports every invalid field, each with its path.
-func (b Backoff) Validate() error { return errors.Join(b.check("")...) }
-
-func (b Backoff) check(path string) []error {
-	var errs []error
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "Base"), in field order.
+func (b Backoff) Validate() error {
+	var l fielderr.List
+	var root fielderr.Path
 	if b.Base < 0 {
-		errs = append(errs, fmt.Errorf("%sBase: must not be negative, got %v", path, b.Base))
+		l.Add(root.Field("Base"), "must not be negative, got %v", b.Base)
 	}
 	if b.Max < 0 {
-		errs = append(errs, fmt.Errorf("%sMax: must not be negative, got %v", path, b.Max))
+		l.Add(root.Field("Max"), "must not be negative, got %v", b.Max)
 	}
 	if b.Jitter > 1 {
-		errs = append(errs, fmt.Errorf("%sJitter: must be at most 1, got %v", path, b.Jitter))
+		l.Add(root.Field("Jitter"), "must be at most 1, got %v", b.Jitter)
 	}
-	return errs
+	return l.Err()
 }
 
 // Delay is the wait before redelivering a message that has had attempts

@@ -1,10 +1,12 @@
 package queueing_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 )
 
@@ -27,10 +29,12 @@ func TestBackoff_DelayJitterAndCap(t *testing.T) {
 
 func TestOptions_ValidateReportsEveryField(t *testing.T) {
 	err := queueing.Options{MaxLength: -1, MaxBatch: -2, Backoff: queueing.Backoff{Jitter: 2}}.Validate()
-	for _, want := range []string{"MaxLength", "MaxBatch", "Backoff.Jitter"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("got %v, want a mention of %s", err, want)
-		}
+	var got []string
+	for _, e := range fielderr.All(err) {
+		got = append(got, e.Field())
+	}
+	if want := []string{"MaxLength", "MaxBatch", "Backoff.Jitter"}; !slices.Equal(got, want) {
+		t.Errorf("got fields %q (%v), want %q", got, err, want)
 	}
 }
 

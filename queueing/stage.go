@@ -2,11 +2,12 @@ package queueing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // StageConfig configures a Stage. Zero fields take the defaults in comments.
@@ -39,13 +40,14 @@ const (
 	ReasonClosed    = "stage closed"
 )
 
-// Validate reports every invalid field of c.
+// Validate reports every invalid field of c as *fielderr.Error values
+// (paths such as "Workers"), in field order.
 func (c StageConfig) Validate() error {
-	var errs []error
+	var l fielderr.List
 	if c.Workers < 0 {
-		errs = append(errs, fmt.Errorf("workers: %d is negative", c.Workers))
+		l.Add(fielderr.Path{}.Field("Workers"), "%d is negative", c.Workers)
 	}
-	return errors.Join(errs...)
+	return l.Err()
 }
 
 func (c StageConfig) withDefaults() StageConfig {

@@ -8,19 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-// waitFor polls cond until it holds or the test times out.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+	"github.com/wsgw/wsgw/internal/checkfor"
+)
 
 func newTestStage(t *testing.T, cfg StageConfig) *Stage {
 	t.Helper()
@@ -43,7 +33,7 @@ func occupy(t *testing.T, s *Stage, n int, release <-chan struct{}) *sync.WaitGr
 			}
 		})
 	}
-	waitFor(t, "workers busy", func() bool { return s.Stats().Running == n })
+	checkfor.True(t, 5*time.Second, "workers busy", func() bool { return s.Stats().Running == n })
 	return &wg
 }
 
@@ -53,7 +43,7 @@ func enqueue(t *testing.T, s *Stage, ctx context.Context, fn func(context.Contex
 	before := s.Stats().Queued
 	errc := make(chan error, 1)
 	go func() { errc <- s.Do(ctx, fn) }()
-	waitFor(t, "caller queued", func() bool { return s.Stats().Queued == before+1 })
+	checkfor.True(t, 5*time.Second, "caller queued", func() bool { return s.Stats().Queued == before+1 })
 	return errc
 }
 
@@ -220,7 +210,7 @@ func TestStage_CloseDrains(t *testing.T) {
 	go func() { s.Close(); close(closed) }()
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel() // until Close takes effect, the probe queues and leaves at once
-	waitFor(t, "new work refused", func() bool {
+	checkfor.True(t, 5*time.Second, "new work refused", func() bool {
 		var busy *BusyError
 		err := s.Do(canceled, func(context.Context) { t.Error("fn ran after Close") })
 		return errors.As(err, &busy) && busy.Reason == ReasonClosed
@@ -306,7 +296,7 @@ func TestStage_Concurrent(t *testing.T) {
 	if got, want := st.Rejected, uint64(busy.Load()); got != want {
 		t.Fatalf("Rejected: got %d, want %d", got, want)
 	}
-	waitFor(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
+	checkfor.True(t, 5*time.Second, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
 }
 
 func TestStageConfig_Validate(t *testing.T) {

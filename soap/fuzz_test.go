@@ -10,8 +10,8 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
-// fuzzSeeds adds the inline envelopes and, when present, the conformance
-// envelopes as seeds.
+// fuzzSeeds adds the inline envelopes and the conformance envelopes as
+// seeds.
 func fuzzSeeds(f *testing.F) {
 	for _, s := range []string{
 		env11 + `<s:Body/></s:Envelope>`,
@@ -28,10 +28,15 @@ func fuzzSeeds(f *testing.F) {
 		"ws-addressing/axis2-addressing-test-resources/*/*/*.xml",
 	} {
 		files, _ := filepath.Glob(filepath.Join(material, glob))
+		if len(files) == 0 {
+			f.Fatalf("no seeds in %s", filepath.Join(material, glob))
+		}
 		for _, path := range files {
-			if b, err := os.ReadFile(path); err == nil {
-				f.Add(b)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				f.Fatal(err)
 			}
+			f.Add(b)
 		}
 	}
 }

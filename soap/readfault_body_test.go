@@ -92,7 +92,7 @@ func TestMessageFault_OtherToolkits(t *testing.T) {
 	}
 	b, err := os.ReadFile(filepath.Join(coll, "index.json"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &index); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,9 @@ import (
 	"testing"
 )
 
-const samplesDir = "../../shared/conformance-material/wsdl-samples"
+// samplesDir holds WSDLs of other toolkits' test suites
+// (testdata/wsdl-samples/SOURCES.md).
+const samplesDir = "testdata/wsdl-samples"
 
 // sampleOutcomes pins what every .wsdl under samplesDir gives, so that a
 // change shows. "ok" lists each service as Name:operations, with "~" when
@@ -81,8 +83,8 @@ var sampleOutcomes = map[string]string{
 	"python-zeep/tests/wsdl_files/soap_transport_err.wsdl": "error: loading wsdl python-zeep/tests/wsdl_files/soap_transport_err.wsdl: binding {http://example.com/stockquote.wsdl}StockQuoteBinding: defined more than once",
 }
 
-// Known negatives (conformance-material/README.md): the problem each must
-// be refused for.
+// Known negatives (named in the conformance collection's README): the
+// problem each must be refused for.
 var sampleNegatives = map[string]string{
 	"node-soap/test/wsdl/missing_message_definition.wsdl":  `portType {http://example.com/weather}WeatherPortType: operation "GetWeather": output message tns:GetWeatherResponse not defined`,
 	"python-zeep/tests/wsdl_files/soap_transport_err.wsdl": `binding {http://example.com/stockquote.wsdl}StockQuoteBinding: defined more than once`,
@@ -101,21 +103,21 @@ var fileOnly = FetcherFunc(func(ctx context.Context, loc string) (io.ReadCloser,
 })
 
 func TestSamples_LoadOrFailPrecisely(t *testing.T) {
-	if _, err := os.Stat(samplesDir); err != nil {
-		t.Skipf("conformance samples not found at %s (%v): skipping the sample walk", samplesDir, err)
-	}
 	abs, err := filepath.Abs(samplesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var files []string
-	filepath.WalkDir(samplesDir, func(p string, de fs.DirEntry, err error) error {
+	err = filepath.WalkDir(samplesDir, func(p string, de fs.DirEntry, err error) error {
 		if err == nil && !de.IsDir() && strings.HasSuffix(p, ".wsdl") {
 			rel, _ := filepath.Rel(samplesDir, p)
 			files = append(files, filepath.ToSlash(rel))
 		}
-		return nil
+		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sort.Strings(files)
 	var regen []string
 	for _, rel := range files {
@@ -199,9 +201,6 @@ func checkSelfLookup(t *testing.T, path string, tb *Dispatch, ae *AmbiguityError
 // schema in four documents, each with its own prefixes.
 func TestSamples_CXFCatalogAcrossDocuments(t *testing.T) {
 	dir := filepath.Join(samplesDir, "cxf-testutils", "catalog")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("conformance samples not found at %s: skipping", dir)
-	}
 	catalog := FetcherFunc(func(ctx context.Context, loc string) (io.ReadCloser, error) {
 		if strings.HasSuffix(loc, "/nopath/Invoice.xsd") {
 			return io.NopCloser(strings.NewReader(`<schema xmlns="http://www.w3.org/2001/XMLSchema" targetNamespace="http://cxf.apache.org/courseware/Invoice"/>`)), nil

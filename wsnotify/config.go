@@ -1,13 +1,13 @@
 package wsnotify
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 	"github.com/wsgw/wsgw/wsnotify/topic"
@@ -95,37 +95,28 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports every invalid field with its path.
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "Topics.Topics[1]", "Egress.CIDRs[0]"), in field order.
 func (c Config) Validate() error {
-	var errs []error
-	add := func(path, f string, a ...any) { errs = append(errs, fmt.Errorf(path+": "+f, a...)) }
+	var l fielderr.List
+	var root fielderr.Path
 	if u, err := url.Parse(c.PublicURL); c.PublicURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		add("PublicURL", "%q is not an absolute http(s) URL", c.PublicURL)
+		l.Add(root.Field("PublicURL"), "%q is not an absolute http(s) URL", c.PublicURL)
 	}
-	if c.DefaultTermination > 0 && c.MaxTermination > 0 && c.DefaultTermination > c.MaxTermination {
-		add("DefaultTermination", "%v exceeds MaxTermination %v", c.DefaultTermination, c.MaxTermination)
+	topics := root.Field("Topics").Field("Topics")
+	if c.Topics.Fixed && len(c.Topics.Topics) == 0 {
+		l.Add(topics, "a fixed topic set needs at least one topic")
 	}
 	for i, s := range c.Topics.Topics {
 		if _, err := parseClarkTopic(s); err != nil {
-			add(fmt.Sprintf("Topics.Topics[%d]", i), "%v", err)
+			l.Add(topics.Index(i), "%w", err)
 		}
 	}
-	if c.Topics.Fixed && len(c.Topics.Topics) == 0 {
-		add("Topics.Topics", "a fixed topic set needs at least one topic")
+	if c.DefaultTermination > 0 && c.MaxTermination > 0 && c.DefaultTermination > c.MaxTermination {
+		l.Add(root.Field("DefaultTermination"), "%v exceeds MaxTermination %v", c.DefaultTermination, c.MaxTermination)
 	}
-	if err := c.Egress.Validate(); err != nil {
-		for _, e := range unjoin(err) {
-			add("Egress", "%v", e)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
+	l.Nest(root.Field("Egress"), c.Egress.Validate())
+	return l.Err()
 }
 
 // parseClarkTopic parses "{ns}a/b/c".

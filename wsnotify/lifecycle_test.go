@@ -6,13 +6,13 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/goroutines"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 )
@@ -20,22 +20,7 @@ import (
 // brokerGoroutines returns the stacks of the goroutines running the
 // broker's or its dispatcher's own loops.
 func brokerGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var gs []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "wsnotify.(*Broker).Run") || strings.Contains(g, "wsnotify/delivery.(*Dispatcher).") {
-			gs = append(gs, g)
-		}
-	}
-	return gs
+	return goroutines.Matching("wsnotify.(*Broker).Run", "wsnotify/delivery.(*Dispatcher).")
 }
 
 // TestBroker_OpenStartsNothingRunStopsAll: Open builds the broker and

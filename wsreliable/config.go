@@ -1,9 +1,9 @@
 package wsreliable
 
 import (
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // Protocol names the wire protocol of a group.
@@ -155,41 +155,46 @@ type Config struct {
 	OutboundIdle time.Duration
 }
 
-// Validate reports every invalid field, with its path.
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "MaxHeld"), in field order.
 func (c Config) Validate() error {
-	var errs []error
-	neg := func(name string, d time.Duration) {
+	var l fielderr.List
+	var root fielderr.Path
+	negD := func(name string, d time.Duration) {
 		if d < 0 {
-			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative duration %v", name, d))
+			l.Add(root.Field(name), "negative duration %v", d)
 		}
 	}
-	neg("SequenceExpires", c.SequenceExpires)
-	neg("IdleTimeout", c.IdleTimeout)
-	neg("DupWindow", c.DupWindow)
-	neg("MaxKeep", c.MaxKeep)
-	neg("RetransmitBase", c.RetransmitBase)
-	neg("RetransmitMax", c.RetransmitMax)
-	neg("OutboundIdle", c.OutboundIdle)
-	for _, f := range []struct {
-		name string
-		n    int64
-	}{{"MaxGroups", int64(c.MaxGroups)}, {"MaxHeld", int64(c.MaxHeld)}, {"MaxHeldBytes", c.MaxHeldBytes},
-		{"MaxRelease", int64(c.MaxRelease)}, {"MaxReleaseBytes", c.MaxReleaseBytes},
-		{"MaxRetransmits", int64(c.MaxRetransmits)}, {"SendWindow", int64(c.SendWindow)}, {"MaxBacklog", int64(c.MaxBacklog)}} {
-		if f.n < 0 {
-			errs = append(errs, fmt.Errorf("wsreliable.Config.%s: negative %d", f.name, f.n))
+	negN := func(name string, n int64) {
+		if n < 0 {
+			l.Add(root.Field(name), "negative %d", n)
 		}
 	}
 	if c.Assurance > AtMostOnce {
-		errs = append(errs, fmt.Errorf("wsreliable.Config.Assurance: unknown value %d", c.Assurance))
+		l.Add(root.Field("Assurance"), "unknown value %d", c.Assurance)
 	}
 	if c.Incomplete > DiscardEntireSequence {
-		errs = append(errs, fmt.Errorf("wsreliable.Config.Incomplete: unknown value %d", c.Incomplete))
+		l.Add(root.Field("Incomplete"), "unknown value %d", c.Incomplete)
 	}
+	negD("SequenceExpires", c.SequenceExpires)
+	negD("IdleTimeout", c.IdleTimeout)
+	negN("MaxGroups", int64(c.MaxGroups))
+	negD("MaxKeep", c.MaxKeep)
+	negN("MaxHeld", int64(c.MaxHeld))
+	negN("MaxHeldBytes", c.MaxHeldBytes)
+	negN("MaxRelease", int64(c.MaxRelease))
+	negN("MaxReleaseBytes", c.MaxReleaseBytes)
+	negD("DupWindow", c.DupWindow)
+	negD("RetransmitBase", c.RetransmitBase)
 	if c.RetransmitMax != 0 && c.RetransmitBase > c.RetransmitMax {
-		errs = append(errs, errors.New("wsreliable.Config.RetransmitBase: greater than RetransmitMax"))
+		l.Add(root.Field("RetransmitBase"), "greater than RetransmitMax")
 	}
-	return errors.Join(errs...)
+	negD("RetransmitMax", c.RetransmitMax)
+	negN("MaxRetransmits", int64(c.MaxRetransmits))
+	negN("SendWindow", int64(c.SendWindow))
+	negN("MaxBacklog", int64(c.MaxBacklog))
+	negD("OutboundIdle", c.OutboundIdle)
+	return l.Err()
 }
 
 func (c Config) withDefaults() Config {

@@ -3,9 +3,10 @@ package wsreliable
 import (
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // crashHarness is a driver with an in-memory disk: it persists Ready's
@@ -179,13 +180,12 @@ func TestParseDuration_XSDuration(t *testing.T) {
 
 func TestConfig_ValidateReportsEveryField(t *testing.T) {
 	err := Config{IdleTimeout: -1, MaxHeld: -1, Assurance: 9, RetransmitBase: time.Minute, RetransmitMax: time.Second}.Validate()
-	if err == nil {
-		t.Fatal("got nil, want errors")
+	var got []string
+	for _, e := range fielderr.All(err) {
+		got = append(got, e.Field())
 	}
-	for _, field := range []string{"IdleTimeout", "MaxHeld", "Assurance", "RetransmitBase"} {
-		if !strings.Contains(err.Error(), "Config."+field) {
-			t.Errorf("got %q, want it to name %s", err, field)
-		}
+	if want := []string{"Assurance", "IdleTimeout", "MaxHeld", "RetransmitBase"}; !slices.Equal(got, want) {
+		t.Errorf("got fields %q, want %q (%v)", got, want, err)
 	}
 	if err := (Config{}).Validate(); err != nil {
 		t.Errorf("zero Config: got %v, want nil", err)

@@ -1,10 +1,10 @@
 package wssecurity
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // User is one identity of a users file.
@@ -44,64 +44,63 @@ type user struct {
 	hash *passwordHash // nil without PasswordHash
 }
 
-// NewUsers validates list and indexes it. The error lists every problem,
-// each with its field path ("users[2].password_hash: ..."): a missing or
+// NewUsers validates list and indexes it. The error lists every problem as
+// a *fielderr.Error whose path starts at the list ("[2].PasswordHash"), in
+// field order: a missing or
 // repeated name, a name with control characters or over MaxUsernameLen, a
 // hash that does not parse or whose parameters are over the bounds, a
 // subject claimed by two users, and a user with no way to authenticate
 // (no hash, no digest secret, no subject).
 func NewUsers(list []User) (*Users, error) {
 	u := &Users{byName: map[string]*user{}, bySubject: map[string]*user{}, groups: map[string]bool{}}
-	var errs []error
-	add := func(i int, field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("users[%d]%s: %s", i, field, fmt.Sprintf(format, args...)))
-	}
+	var l fielderr.List
 	for i, in := range list {
+		at := fielderr.Path{}.Index(i)
 		us := &user{User: in}
 		us.Groups = slices.Clone(in.Groups)
 		us.Subjects = slices.Clone(in.Subjects)
 		switch {
 		case in.Name == "":
-			add(i, ".name", "required")
+			l.Add(at.Field("Name"), "required")
 		case len(in.Name) > MaxUsernameLen || strings.ContainsFunc(in.Name, isControl) || trimXMLSpace(in.Name) != in.Name:
-			add(i, ".name", "%q: at most %d bytes, no control characters or surrounding spaces", in.Name, MaxUsernameLen)
+			l.Add(at.Field("Name"), "%q: at most %d bytes, no control characters or surrounding spaces", in.Name, MaxUsernameLen)
 		case u.byName[in.Name] != nil:
-			add(i, ".name", "%q is defined twice", in.Name)
+			l.Add(at.Field("Name"), "%q is defined twice", in.Name)
 		default:
 			u.byName[in.Name] = us
+		}
+		for j, g := range in.Groups {
+			if g == "" || strings.ContainsFunc(g, isControl) {
+				l.Add(at.Field("Groups").Index(j), "%q is not a group name", g)
+			}
+			u.groups[g] = true
 		}
 		if in.PasswordHash != "" {
 			h, err := parsePasswordHash(in.PasswordHash)
 			if err != nil {
-				add(i, ".password_hash", "%v", err)
+				l.Add(at.Field("PasswordHash"), "%v", err)
 			}
 			us.hash = h
 		}
 		if len(in.DigestSecret) > MaxPasswordLen {
-			add(i, ".digest_secret", "longer than %d bytes", MaxPasswordLen)
-		}
-		if in.PasswordHash == "" && in.DigestSecret == "" && len(in.Subjects) == 0 {
-			add(i, "", "user %q cannot authenticate: give a password_hash, a digest_secret or subjects", in.Name)
-		}
-		for j, g := range in.Groups {
-			if g == "" || strings.ContainsFunc(g, isControl) {
-				add(i, fmt.Sprintf(".groups[%d]", j), "%q is not a group name", g)
-			}
-			u.groups[g] = true
+			l.Add(at.Field("DigestSecret"), "longer than %d bytes", MaxPasswordLen)
 		}
 		for j, s := range in.Subjects {
 			switch {
 			case s == "":
-				add(i, fmt.Sprintf(".subjects[%d]", j), "empty")
+				l.Add(at.Field("Subjects").Index(j), "empty")
 			case u.bySubject[s] != nil:
-				add(i, fmt.Sprintf(".subjects[%d]", j), "%q is already the subject of user %q", s, u.bySubject[s].Name)
+				l.Add(at.Field("Subjects").Index(j), "%q is already the subject of user %q", s, u.bySubject[s].Name)
 			default:
 				u.bySubject[s] = us
 			}
 		}
+		if in.PasswordHash == "" && in.DigestSecret == "" && len(in.Subjects) == 0 {
+			l.Add(at, "user %q cannot authenticate: give a password_hash, a digest_secret or subjects", in.Name)
+		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if err := l.Err(); err != nil {
+		return nil, err
 	}
 	return u, nil
 }

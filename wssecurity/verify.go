@@ -4,11 +4,11 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -45,21 +45,22 @@ const (
 	passCacheMax = 10000
 )
 
-// Validate reports every negative field, with its field name.
+// Validate reports every negative field as *fielderr.Error values (paths
+// such as "MaxAge"), in field order.
 func (c Config) Validate() error {
-	var errs []error
+	var l fielderr.List
 	for _, f := range []struct {
 		name string
 		neg  bool
 	}{
-		{"maxAge", c.MaxAge < 0}, {"maxSkew", c.MaxSkew < 0},
-		{"maxNonces", c.MaxNonces < 0}, {"maxNoncesPerIdentity", c.MaxNoncesPerIdentity < 0},
+		{"MaxAge", c.MaxAge < 0}, {"MaxSkew", c.MaxSkew < 0},
+		{"MaxNonces", c.MaxNonces < 0}, {"MaxNoncesPerIdentity", c.MaxNoncesPerIdentity < 0},
 	} {
 		if f.neg {
-			errs = append(errs, fmt.Errorf("%s: negative", f.name))
+			l.Add(fielderr.Path{}.Field(f.name), "negative")
 		}
 	}
-	return errors.Join(errs...)
+	return l.Err()
 }
 
 func (c Config) withDefaults() Config {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -235,20 +236,25 @@ func TestNewUsers_Problems(t *testing.T) {
 		{Name: "e", Subjects: []string{"CN=d"}},
 		{Name: "f\n", DigestSecret: "x"},
 	})
-	if err == nil {
-		t.Fatal("got no error")
+	var got []string
+	for _, e := range fielderr.All(err) {
+		got = append(got, e.Error())
 	}
-	for _, want := range []string{
-		"users[0].name: required",
-		"users[1].password_hash: not an argon2id",
-		`users[2].name: "a" is defined twice`,
-		`users[3]: user "b" cannot authenticate`,
-		"users[4].password_hash: argon2id hash: parameters",
-		`users[6].subjects[0]: "CN=d" is already the subject of user "d"`,
-		"users[7].name:",
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("got\n%v\nwant a line with %q", err, want)
+	want := []string{
+		"[0].Name: required",
+		"[1].PasswordHash: not an argon2id",
+		`[2].Name: "a" is defined twice`,
+		`[3]: user "b" cannot authenticate`,
+		"[4].PasswordHash: argon2id hash: parameters",
+		`[6].Subjects[0]: "CN=d" is already the subject of user "d"`,
+		"[7].Name:",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d: got %q, want it to begin with %q", i, got[i], want[i])
 		}
 	}
 }

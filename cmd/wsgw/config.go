@@ -23,7 +23,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
 	var fc fileConfig
-	if err := decodeYAML(data, &fc); err != nil {
+	if fc.doc, err = decodeDocument(data, &fc); err != nil {
 		return nil, fmt.Errorf("config %s:\n%w", path, err)
 	}
 	return &fc, nil

@@ -73,7 +73,7 @@ func TestLoadConfig_BrokerErrorsNamePaths(t *testing.T) {
 	if err == nil {
 		t.Fatal("got nil, want errors")
 	}
-	for _, want := range []string{"broker.egress.cidr: unknown key (line 3)", "broker.delivery.timeout: want a duration"} {
+	for _, want := range []string{"broker.egress.cidr: unknown key (line 3, column 5)", "broker.delivery.timeout: want a duration"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want %q in it", err, want)
 		}
@@ -83,7 +83,8 @@ func TestLoadConfig_BrokerErrorsNamePaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := fc.toGateway(".")
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "broker.egress.cidrs[0]") {
-		t.Errorf("Validate: got %v, want an error at broker.egress.cidrs[0]", err)
+	err = cfg.Validate()
+	if got := fc.explainConfig(err); err == nil || !strings.HasPrefix(got, "  broker.egress.cidrs[0]: ") {
+		t.Errorf("Validate: got %q, want an error at broker.egress.cidrs[0]", got)
 	}
 }

@@ -11,20 +11,27 @@ import (
 
 // decodeYAML decodes the YAML document data into out (a pointer to a struct
 // of the file format) strictly: an unknown or repeated key, a value of the
-// wrong kind, or a bad scalar is an error naming its path
-// ("services[1].cluster.partitions[0].replicas: ..."). Every error is
-// reported, not only the first.
+// wrong kind, or a bad scalar is an error naming its path and position
+// ("services[1].cluster.partitions[0].replicas: ... (line 9, column 11)").
+// Every error is reported, not only the first.
 func decodeYAML(data []byte, out any) error {
+	_, err := decodeDocument(data, out)
+	return err
+}
+
+// decodeDocument is decodeYAML that also returns the document's root node
+// (nil for an empty document), for naming the lines of later problems.
+func decodeDocument(data []byte, out any) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return err
+		return nil, err
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil // empty document: all defaults
+		return nil, nil // empty document: all defaults
 	}
 	var errs []error
 	decodeNode(doc.Content[0], reflect.ValueOf(out).Elem(), "", &errs)
-	return errors.Join(errs...)
+	return doc.Content[0], errors.Join(errs...)
 }
 
 var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
@@ -35,7 +42,7 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, errs *[]error) {
 		if at == "" {
 			at = "(top level)"
 		}
-		*errs = append(*errs, fmt.Errorf("%s: %s (line %d)", at, fmt.Sprintf(format, args...), n.Line))
+		*errs = append(*errs, fmt.Errorf("%s: %s%s", at, fmt.Sprintf(format, args...), position(n)))
 	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
@@ -66,9 +73,9 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, errs *[]error) {
 			idx, ok := fields[k.Value]
 			switch {
 			case !ok:
-				*errs = append(*errs, fmt.Errorf("%s: unknown key (line %d)", kpath, k.Line))
+				*errs = append(*errs, fmt.Errorf("%s: unknown key%s", kpath, position(k)))
 			case seen[k.Value]:
-				*errs = append(*errs, fmt.Errorf("%s: repeated key (line %d)", kpath, k.Line))
+				*errs = append(*errs, fmt.Errorf("%s: repeated key%s", kpath, position(k)))
 			default:
 				seen[k.Value] = true
 				decodeNode(val, v.Field(idx), kpath, errs)
@@ -95,7 +102,7 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, errs *[]error) {
 			kpath := join(path, k.Value)
 			key := reflect.ValueOf(k.Value)
 			if m.MapIndex(key).IsValid() {
-				*errs = append(*errs, fmt.Errorf("%s: repeated key (line %d)", kpath, k.Line))
+				*errs = append(*errs, fmt.Errorf("%s: repeated key%s", kpath, position(k)))
 				continue
 			}
 			el := reflect.New(v.Type().Elem()).Elem()

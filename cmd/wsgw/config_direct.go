@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsnotify/direct"
 	"github.com/wsgw/wsgw/wsnotify/direct/driver"
@@ -71,36 +71,24 @@ var directPaths = map[string]string{
 	"Engine.DemoteHold": "send.demote_hold", "Engine.MaxReceivers": "send.max_receivers", "Engine.MaxNAKs": "recv.max_naks",
 }
 
-// directFileKey turns a library error "Path.To.Field: message" into "key: message".
+// directFileKey names each problem of err (field errors of package direct
+// and its driver, at paths such as Engine.MTU or Net.AllowedGroups[1]) by
+// the file's key: the first two steps of the path are looked up in
+// directPaths, the rest (an index) is kept.
 func directFileKey(err error) error {
-	if err == nil {
-		return nil
-	}
 	var errs []error
-	for _, e := range unjoin(err) {
-		msg := e.Error()
-		if path, rest, ok := strings.Cut(msg, ": "); ok {
-			base, _, _ := strings.Cut(path, "[")
-			if key, ok := directPaths[base]; ok {
-				msg = key + strings.TrimPrefix(path, base) + ": " + rest
-			}
+	for _, e := range fielderr.All(err) {
+		head, rest := e.Path, fielderr.Path(nil)
+		if len(head) > 2 {
+			head, rest = head[:2], head[2:]
 		}
-		errs = append(errs, errors.New(msg))
+		if key, ok := directPaths[head.String()]; ok {
+			errs = append(errs, fmt.Errorf("%s%s: %w", key, rest, e.Err))
+			continue
+		}
+		errs = append(errs, e)
 	}
 	return errors.Join(errs...)
-}
-
-// unjoin flattens joined errors, however deep.
-func unjoin(err error) []error {
-	j, ok := err.(interface{ Unwrap() []error })
-	if !ok {
-		return []error{err}
-	}
-	var out []error
-	for _, e := range j.Unwrap() {
-		out = append(out, unjoin(e)...)
-	}
-	return out
 }
 
 func loadDirect(path string) (*fileDirect, error) {

@@ -3,7 +3,12 @@ package main
 // The YAML file format of `wsgw serve --config`. It lives here only: it is
 // mapped onto the gateway's plain structs (gateway.Config) by toGateway.
 // Every key is optional unless noted; zero values take the gateway's
-// defaults. README.md documents every key; keep the two in step.
+// defaults. README.md documents every key; keep the two in step. Each
+// struct uses the Go field names of the library struct it maps to, so
+// that problems the gateway reports at Go field paths map onto the keys
+// (config_problems.go).
+
+import "go.yaml.in/yaml/v3"
 
 // fileConfig is the document root.
 type fileConfig struct {
@@ -22,6 +27,11 @@ type fileConfig struct {
 	BackendTLS *fileClientTLS `yaml:"backend_tls"`
 	EgressTLS  *fileClientTLS `yaml:"egress_tls"`
 	Security   fileSecurity   `yaml:"security"`
+
+	// doc is the parsed document, for the lines of problems found after
+	// decoding (config_problems.go); nil when empty or not read by
+	// loadConfig.
+	doc *yaml.Node
 }
 
 type fileLog struct {

@@ -63,7 +63,7 @@ func TestLoadConfig_ReliableInvalid(t *testing.T) {
 	}
 	cfg := fc.toGateway(".")
 	err := cfg.Validate()
-	if err == nil || !strings.Contains(err.Error(), "services[0].reliable.assurance") {
-		t.Errorf("Validate: got %v, want an error at services[0].reliable.assurance", err)
+	if got := fc.explainConfig(err); err == nil || !strings.HasPrefix(got, "  services[0].reliable.assurance: ") {
+		t.Errorf("Validate: got %q, want an error at services[0].reliable.assurance", got)
 	}
 }

@@ -1,14 +1,15 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/wsgw/wsgw/gateway"
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/wssecurity"
 )
 
@@ -122,7 +123,7 @@ func (fc *fileConfig) usersPath(baseDir string) string {
 }
 
 // loadUsers reads and checks the users file at path ("": no users). Its
-// errors name the file and the users' field paths.
+// errors name the file, and each problem's key and position in it.
 func loadUsers(path string) ([]wssecurity.User, error) {
 	if path == "" {
 		return nil, nil
@@ -132,34 +133,36 @@ func loadUsers(path string) ([]wssecurity.User, error) {
 		return nil, fmt.Errorf("reading users file: %w", err)
 	}
 	var fu fileUsers
-	if err := decodeYAML(data, &fu); err != nil {
+	doc, err := decodeDocument(data, &fu)
+	if err != nil {
 		return nil, fmt.Errorf("users file %s:\n%w", path, err)
 	}
 	var users []wssecurity.User
-	var errs []error
+	var l fielderr.List
+	list := fielderr.Path{}.Field("Users")
 	for i, u := range fu.Users {
 		wu := wssecurity.User{Name: u.Name, Groups: u.Groups, PasswordHash: u.PasswordHash, DigestSecret: u.DigestSecret, Subjects: u.Subjects}
 		switch {
 		case u.DigestSecret != "" && u.DigestSecretFile != "":
-			errs = append(errs, fmt.Errorf("users[%d]: digest_secret and digest_secret_file: give one", i))
+			l.Add(list.Index(i), "digest_secret and digest_secret_file: give one")
 		case u.DigestSecretFile != "":
 			b, err := os.ReadFile(resolvePath(u.DigestSecretFile, filepath.Dir(path)))
 			if err != nil {
-				errs = append(errs, fmt.Errorf("users[%d].digest_secret_file: %w", i, err))
+				l.Add(list.Index(i).Field("DigestSecretFile"), "%w", err)
 			}
 			wu.DigestSecret = strings.TrimRight(string(b), "\r\n")
 			if wu.DigestSecret == "" && err == nil {
-				errs = append(errs, fmt.Errorf("users[%d].digest_secret_file: empty", i))
+				l.Add(list.Index(i).Field("DigestSecretFile"), "empty")
 			}
 		}
 		users = append(users, wu)
 	}
-	if len(errs) == 0 {
+	if l.Len() == 0 {
 		_, err = wssecurity.NewUsers(users)
-		errs = append(errs, err)
+		l.Nest(list, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("users file %s:\n%w", path, err)
+	if err := l.Err(); err != nil {
+		return nil, fmt.Errorf("users file %s:\n%s", path, explainProblems(reflect.TypeFor[fileUsers](), doc, err))
 	}
 	return users, nil
 }

@@ -125,10 +125,11 @@ func TestLoadUsers(t *testing.T) {
 		t.Errorf("got %+v, want %+v", users, want)
 	}
 	for _, tc := range []struct{ yaml, want string }{
-		{"users:\n  - name: a\n    password: x\n", "users[0].password: unknown key (line 3)"},
+		{"users:\n  - name: a\n    password: x\n", "users[0].password: unknown key (line 3, column 5)"},
 		{"users:\n  - name: a\n    digest_secret: x\n    digest_secret_file: alice.digest\n", "users[0]: digest_secret and digest_secret_file: give one"},
 		{"users:\n  - name: a\n    digest_secret_file: missing\n", "users[0].digest_secret_file: open"},
 		{"users:\n  - name: a\n    password_hash: \"{SHA}abc\"\n", "users[0].password_hash: not an argon2id"},
+		{"users:\n  - name: a\n    password_hash: \"{SHA}abc\"\n", " (line 3, column 5)"},
 		{"users:\n  - name: a\n", `users[0]: user "a" cannot authenticate`},
 	} {
 		_, err := loadUsers(write("bad.yaml", tc.yaml))

@@ -78,7 +78,7 @@ func TestLoadConfig_Errors(t *testing.T) {
 		name, yaml string
 		want       []string
 	}{
-		{"unknown top-level key", "listen: :80\nlisten_addr: :81\n", []string{"listen_addr: unknown key (line 2)"}},
+		{"unknown top-level key", "listen: :80\nlisten_addr: :81\n", []string{"listen_addr: unknown key (line 2, column 1)"}},
 		{"unknown nested keys, all reported", `
 services:
   - name: A
@@ -89,14 +89,14 @@ services:
   - name: B
     key: {xpath: //x, prefix: q}
 `, []string{
-			"services[0].cluster.partitions[0].weight: unknown key (line 7)",
-			"services[1].key.prefix: unknown key (line 9)",
+			"services[0].cluster.partitions[0].weight: unknown key (line 7, column 11)",
+			"services[1].key.prefix: unknown key (line 9, column 23)",
 		}},
-		{"bad duration", "services:\n  - name: A\n    timeout: 5 seconds\n", []string{`services[0].timeout: want a duration such as "5s", got "5 seconds" (line 3)`}},
-		{"wrong type", "services:\n  - name: A\n    retries: many\n", []string{"services[0].retries: cannot unmarshal !!str `many` into int (line 3)"}},
-		{"bad size", "limits:\n  max_bytes: 10 megs\n", []string{`limits.max_bytes: want a size such as 10MiB, got "10 megs" (line 2)`}},
-		{"list expected", "services:\n  name: A\n", []string{"services: want a list (line 2)"}},
-		{"repeated key", "listen: a\nlisten: b\n", []string{"listen: repeated key (line 2)"}},
+		{"bad duration", "services:\n  - name: A\n    timeout: 5 seconds\n", []string{`services[0].timeout: want a duration such as "5s", got "5 seconds" (line 3, column 14)`}},
+		{"wrong type", "services:\n  - name: A\n    retries: many\n", []string{"services[0].retries: cannot unmarshal !!str `many` into int (line 3, column 14)"}},
+		{"bad size", "limits:\n  max_bytes: 10 megs\n", []string{`limits.max_bytes: want a size such as 10MiB, got "10 megs" (line 2, column 14)`}},
+		{"list expected", "services:\n  name: A\n", []string{"services: want a list (line 2, column 3)"}},
+		{"repeated key", "listen: a\nlisten: b\n", []string{"listen: repeated key (line 2, column 1)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -15,23 +15,8 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/examples/demo"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
-
-// checkFor polls cond until it returns nil or timeout passes.
-func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 func startTestDemo(t *testing.T) *runningDemo {
 	t.Helper()
@@ -48,7 +33,7 @@ func startTestDemo(t *testing.T) *runningDemo {
 			t.Errorf("closing demo: %v", err)
 		}
 	})
-	checkFor(t, 20*time.Second, func() error {
+	checkfor.Until(t, 20*time.Second, func() error {
 		resp, err := http.Get(d.URL + "/readyz")
 		if err != nil {
 			return err

@@ -45,7 +45,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Listen = gateway.DefaultListen
 	}
 	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "wsgw: config %s:\n%v\n", *configPath, err)
+		fmt.Fprintf(stderr, "wsgw: config %s: invalid configuration:\n%s\n", *configPath, fc.explainConfig(err))
 		return 2
 	}
 	dataDir := fc.DataDir
@@ -68,7 +68,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry(), DB: db})
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(stderr, "wsgw: config %s:\n%v\n", *configPath, err)
+		fmt.Fprintf(stderr, "wsgw: config %s:\n%s\n", *configPath, fc.explainConfig(err))
 		return 2
 	}
 	defer gw.Close()

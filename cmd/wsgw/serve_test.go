@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/examples/temperature"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
@@ -60,7 +61,7 @@ func startServe(t *testing.T, cfg string, args ...string) *servedGateway {
 	var stdout syncBuffer
 	go func() { g.done <- run(ctx, append([]string{"serve", "--config", path}, args...), &stdout, &g.stderr) }()
 	t.Cleanup(func() { g.stop(t) })
-	checkFor(t, 20*time.Second, func() error {
+	checkfor.Until(t, 20*time.Second, func() error {
 		if m := servingRE.FindStringSubmatch(g.stderr.String()); m != nil {
 			g.addr = m[1]
 			return nil
@@ -119,8 +120,8 @@ func TestServe_InvalidConfigExits2(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"serve", "--config", path}, &stdout, &stderr)
-	if code != 2 || !strings.Contains(stderr.String(), "services[0]") {
-		t.Errorf("got %d, stderr %q; want 2 and an error naming services[0]", code, stderr.String())
+	if code != 2 || !strings.Contains(stderr.String(), "services[0].cluster.partitions: no partitions (line 4, column 5)") {
+		t.Errorf("got %d, stderr %q; want 2 and an error naming services[0].cluster.partitions at line 4", code, stderr.String())
 	}
 }
 

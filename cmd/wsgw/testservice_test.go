@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/conformance"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // startTestService runs `wsgw conformance testservice` on a free port and
@@ -30,7 +31,7 @@ func startTestService(t *testing.T, ctx context.Context) string {
 	})
 	re := regexp.MustCompile(`listening on (http://\S+)`)
 	var base string
-	checkFor(t, 10*time.Second, func() error {
+	checkfor.Until(t, 10*time.Second, func() error {
 		m := re.FindStringSubmatch(out.String())
 		if m == nil {
 			return fmt.Errorf("output %q: want \"listening on\"", out.String())

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/examples/orders"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 func postOrders(t *testing.T, url, action, env string) (int, string) {
@@ -44,15 +46,11 @@ func TestDemo_OrdersReliable(t *testing.T) {
 			t.Fatalf("message %d: got %d %s", n, st, body)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	checkfor.Until(t, 10*time.Second, func() error {
 		_, body := postOrders(t, url, orders.Namespace+"/GetOrderLog", orders.GetOrderLog11("carol"))
-		if strings.Contains(body, "<OrderId>a</OrderId><OrderId>b</OrderId>") {
-			return
+		if !strings.Contains(body, "<OrderId>a</OrderId><OrderId>b</OrderId>") {
+			return fmt.Errorf("GetOrderLog: got %s, want OrderIds a, b", body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GetOrderLog: got %s, want OrderIds a, b", body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/wsgw/wsgw/examples/orders"
 	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // Environment of the crash test's child gateway (a re-exec of the test
@@ -165,12 +166,13 @@ func TestOrders_CrashRestart(t *testing.T) {
 			t.Fatalf("not every message acknowledged in time (%d kills)", kills)
 		}
 		if got >= next && kills < maxKills {
+			// Not a wait for anything: the kill lands at a random point.
 			time.Sleep(time.Duration(rnd.IntN(20_000)) * time.Microsecond)
 			c.kill()
 			kills++
 			t0 := time.Now()
 			c = startChild(t, store, addr, backend.URL, logf)
-			waitHealthy(addr)
+			waitHealthy(t, addr)
 			t.Logf("restart took %v, at %v, %d acked", time.Since(t0), time.Since(start), got)
 			next = got + 1 + rnd.IntN(15)
 		}
@@ -181,12 +183,13 @@ sent:
 	for i := range want {
 		want[i] = fmt.Sprintf("o%d", i+1)
 	}
-	for !slices.Equal(b.OrderLog("dave"), want) {
-		if ctx.Err() != nil {
-			t.Fatalf("after %d kills: order log %v, want o1..o%d once each, in order", kills, b.OrderLog("dave"), n)
+	deadline, _ := ctx.Deadline()
+	checkfor.Until(t, time.Until(deadline), func() error {
+		if got := b.OrderLog("dave"); !slices.Equal(got, want) {
+			return fmt.Errorf("after %d kills: order log %v, want o1..o%d once each, in order", kills, got, n)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	t.Logf("%d messages, %d kills: delivered exactly once, in order in %v; the backend dropped %d repeated deliveries",
 		n, kills, time.Since(start), b.Repeats())
 	// The backend's own dedup hides repeats from the order log. The
@@ -200,7 +203,8 @@ sent:
 
 // retryUntil posts env until the answer is a 200 containing want and
 // returns the answer's body. Connection errors (a killed gateway) are
-// retried.
+// retried. It is the client's retransmission, paced by its interval (it
+// runs on the producer goroutine, where checkfor's t.Fatal may not run).
 func retryUntil(t *testing.T, client *http.Client, url, action, env, want string) string {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -222,13 +226,14 @@ func retryUntil(t *testing.T, client *http.Client, url, action, env, want string
 	return ""
 }
 
-func waitHealthy(addr string) {
-	for range 500 {
+// waitHealthy waits until the restarted child answers /healthz.
+func waitHealthy(t *testing.T, addr string) {
+	t.Helper()
+	checkfor.Until(t, 10*time.Second, func() error {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err
+	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/wsgw/wsgw/examples/orders"
 	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -96,13 +97,12 @@ func TestOrders_ThroughGateway(t *testing.T) {
 	go srv.Serve(bln) //nolint:errcheck // closed below
 	defer srv.Close()
 	want := []string{"o1", "o2", "o3", "o4"}
-	deadline := time.Now().Add(15 * time.Second)
-	for !slices.Equal(b.OrderLog("bob"), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("order log: got %v, want %v", b.OrderLog("bob"), want)
+	checkfor.Until(t, 15*time.Second, func() error {
+		if got := b.OrderLog("bob"); !slices.Equal(got, want) {
+			return fmt.Errorf("order log: got %v, want %v", got, want)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func startGateway(t *testing.T, db *badger.DB, backend string) string {

@@ -3,15 +3,34 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// counter returns the value of the broker's counter name.
+func (n *node) counter(t *testing.T, name string) float64 {
+	t.Helper()
+	mfs, err := n.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("broker %s: no metric %s", n.name, name)
+	return 0
+}
 
 // TestChain_TradersGetExactlyTheirQuotesInOrder runs the chain in process:
 // three brokers, the traders, the scripted quotes; each trader must get
@@ -31,10 +50,26 @@ func TestChain_TradersGetExactlyTheirQuotesInOrder(t *testing.T) {
 	if err := c.Wait(ctx, script); err != nil {
 		t.Fatal(err)
 	}
-	// Every message of the script has been handed to the bank's queues once
-	// the back office has all of them; a late extra delivery would still be
-	// in flight, so give it a moment to show up.
-	time.Sleep(100 * time.Millisecond)
+	// A late extra delivery could still be in flight once every trader has
+	// its count. Each broker delivers each message it gets once, and only a
+	// failed attempt is ever repeated: once every broker has delivered
+	// exactly what the script makes it deliver, with no failed attempt,
+	// nothing more can come.
+	want := map[*node]float64{c.Exchange: float64(len(script)), c.News: float64(len(script))}
+	for _, tr := range c.Traders {
+		want[c.Bank] += float64(len(tr.spec.Selected(script)))
+	}
+	checkfor.Until(t, 10*time.Second, func() error {
+		for n, w := range want {
+			if got := n.counter(t, "wsgw_wsn_deliveries_total"); got != w {
+				return fmt.Errorf("broker %s: got %v deliveries, want %v", n.name, got, w)
+			}
+			if got := n.counter(t, "wsgw_wsn_delivery_attempts_failed_total"); got != 0 {
+				return fmt.Errorf("broker %s: got %v failed attempts, want 0", n.name, got)
+			}
+		}
+		return nil
+	})
 	for _, tr := range c.Traders {
 		want := tr.spec.Selected(script)
 		if len(want) == 0 {

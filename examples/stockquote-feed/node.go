@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/storage/badgerstore"
@@ -23,6 +24,7 @@ type node struct {
 	url  string // base URL, http://127.0.0.1:port
 	db   *badger.DB
 	b    *wsnotify.Broker
+	reg  *prometheus.Registry // the broker's metrics
 	srv  *http.Server
 	stop context.CancelFunc
 	done chan struct{} // closed when Run and Serve have returned
@@ -40,13 +42,13 @@ func startNode(name, dir string, log *slog.Logger) (*node, error) {
 		db.Close()
 		return nil, fmt.Errorf("listening for %s: %w", name, err)
 	}
-	n := &node{name: name, url: "http://" + l.Addr().String(), db: db, done: make(chan struct{})}
+	n := &node{name: name, url: "http://" + l.Addr().String(), db: db, reg: prometheus.NewRegistry(), done: make(chan struct{})}
 	cfg := wsnotify.Config{
 		PublicURL:     n.url,
 		Egress:        egress.Loopback(), // consumers (traders, downstream brokers) are on loopback
 		SweepInterval: time.Second,
 	}
-	n.b, err = wsnotify.Open(badgerstore.NewBroker(db, "wsn/"), cfg, wsnotify.Options{Logger: log.With("broker", name)})
+	n.b, err = wsnotify.Open(badgerstore.NewBroker(db, "wsn/"), cfg, wsnotify.Options{Logger: log.With("broker", name), Registerer: n.reg})
 	if err != nil {
 		l.Close()
 		db.Close()

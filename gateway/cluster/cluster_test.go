@@ -2,10 +2,13 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // fakeClock is a settable clock for ejection and breaker tests.
@@ -92,32 +95,64 @@ func TestConfig_ValidateReportsEveryError(t *testing.T) {
 		Health:  HealthConfig{Interval: -time.Second},
 	}
 	err := cfg.Validate()
-	if err == nil {
-		t.Fatalf("Validate: got nil, want errors")
+	var got []string
+	for _, e := range fielderr.All(err) {
+		got = append(got, e.Field())
 	}
-	for _, want := range []string{
-		"partitions[0].replicas[1]: ",
-		"partitions[0].replicas[2]: ",
-		"partitions[1].name: ",
-		"partitions[1].replicas: no replicas",
-		"partitions[2].replicas[0]: ",
-		"outlier.maxEjectedPercent: ",
-		"breaker.failureRatio: ",
-		"breaker.openFor: ",
-		"health.interval: ",
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("Validate: got %q, want it to mention %q", err, want)
-		}
+	want := []string{
+		"Partitions[0].Replicas[1]",
+		"Partitions[0].Replicas[2]",
+		"Partitions[1].Name",
+		"Partitions[1].Replicas",
+		"Partitions[2].Replicas[0]",
+		"Health.Interval",
+		"Outlier.MaxEjectedPercent",
+		"Breaker.FailureRatio",
+		"Breaker.OpenFor",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Validate fields: got\n%q\nwant\n%q\n(%v)", got, want, err)
 	}
 	if _, err := New(cfg, nil, nil); err == nil {
 		t.Errorf("New with invalid config: got nil error, want error")
 	}
-	if err := (Config{}).Validate(); err == nil || !strings.Contains(err.Error(), "partitions: no partitions") {
-		t.Errorf("Validate empty: got %v, want partitions: no partitions", err)
+	if err := (Config{}).Validate(); err == nil || !strings.Contains(err.Error(), "Partitions: no partitions") {
+		t.Errorf("Validate empty: got %v, want Partitions: no partitions", err)
 	}
 	if err := testConfig(2, 2).Validate(); err != nil {
 		t.Errorf("Validate good config: got %v, want nil", err)
+	}
+}
+
+// A replica URL whose port no dial can use is refused at load, not at the
+// first request.
+func TestConfig_ValidateReplicaPort(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		want string // "" for valid
+	}{
+		{"http://h:99999", "port 99999 is not in 1-65535"},
+		{"http://h:65536", "port 65536 is not in 1-65535"},
+		{"http://h:0", "port 0 is not in 1-65535"},
+		{"http://h:abc", `invalid port ":abc"`},
+		{"https://[::1]:70000/x", "port 70000 is not in 1-65535"},
+		{"http://h:65535", ""},
+		{"http://h:1/base", ""},
+		{"http://h", ""},
+		{"https://[::1]:8443", ""},
+	} {
+		cfg := Config{Partitions: []PartitionConfig{{Replicas: []string{tc.url}}}}
+		err := cfg.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: got %v, want valid", tc.url, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: got %v, want an error with %q", tc.url, err, tc.want)
+		case tc.want != "":
+			if got := fielderr.All(err)[0].Field(); got != "Partitions[0].Replicas[0]" {
+				t.Errorf("%s: got field %q, want Partitions[0].Replicas[0]", tc.url, got)
+			}
+		}
 	}
 }
 
@@ -135,8 +170,8 @@ func TestConfig_ValidateHealthPath(t *testing.T) {
 	cfg := testConfig(1, 2)
 	cfg.Health = HealthConfig{Path: "/%zz"}
 	err := cfg.Validate()
-	if err == nil || !strings.Contains(err.Error(), "health.path: ") {
-		t.Errorf("Validate with health path %q: got %v, want a health.path error", cfg.Health.Path, err)
+	if err == nil || !strings.Contains(err.Error(), "Health.Path: ") {
+		t.Errorf("Validate with health path %q: got %v, want a Health.Path error", cfg.Health.Path, err)
 	}
 	cfg.Health = HealthConfig{Path: "/health"}
 	if err := cfg.Validate(); err != nil {

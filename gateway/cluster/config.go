@@ -1,11 +1,12 @@
 package cluster
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // Config configures one backend cluster. Zero fields take the defaults in
@@ -78,44 +79,43 @@ const (
 	defaultOpenFor            = 5 * time.Second
 )
 
-// Validate reports every error in c, each with its field path relative to
-// the cluster ("partitions[0].replicas[1]: ...").
+// Validate reports every error in c as *fielderr.Error values, in field
+// order, with paths relative to the cluster ("Partitions[0].Replicas[1]").
 func (c Config) Validate() error {
-	var errs []error
-	add := func(path, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
-	}
+	var l fielderr.List
+	var root fielderr.Path
+	parts := root.Field("Partitions")
 	if len(c.Partitions) == 0 {
-		add("partitions", "no partitions")
+		l.Add(parts, "no partitions")
 	}
 	names := make(map[string]int)
 	for i, p := range c.Partitions {
-		path := "partitions[" + strconv.Itoa(i) + "]"
+		path := parts.Index(i)
 		name := partitionName(p.Name, i)
 		if j, dup := names[name]; dup {
-			add(path+".name", "%q already names partitions[%d]", name, j)
+			l.Add(path.Field("Name"), "%q is also the name of partition %d", name, j)
 		}
 		names[name] = i
 		if len(p.Replicas) == 0 {
-			add(path+".replicas", "no replicas")
+			l.Add(path.Field("Replicas"), "no replicas")
 		}
 		seen := make(map[string]int)
 		for k, raw := range p.Replicas {
-			rpath := path + ".replicas[" + strconv.Itoa(k) + "]"
+			rpath := path.Field("Replicas").Index(k)
 			if err := checkReplicaURL(raw); err != nil {
-				add(rpath, "%v", err)
+				l.Add(rpath, "%w", err)
 			}
 			if j, dup := seen[raw]; dup {
-				add(rpath, "%q repeats replicas[%d]", raw, j)
+				l.Add(rpath, "%q repeats replica %d", raw, j)
 			}
 			seen[raw] = k
 		}
 	}
 	if err := c.checkHealthPath(); err != nil {
-		errs = append(errs, err)
+		l.Add(root.Field("Health").Field("Path"), "%w", err)
 	}
-	errs = append(errs, c.validateTuning()...)
-	return errors.Join(errs...)
+	c.validateTuning(&l)
+	return l.Err()
 }
 
 // checkHealthPath refuses a health path that makes no valid check URL
@@ -130,39 +130,44 @@ func (c Config) checkHealthPath() error {
 				continue // reported already
 			}
 			if _, err := url.Parse(healthURL(raw, c.Health.Path)); err != nil {
-				return fmt.Errorf("health.path: %q makes no valid URL with replica %q: %v", c.Health.Path, raw, err)
+				return fmt.Errorf("%q makes no valid URL with replica %q: %v", c.Health.Path, raw, err)
 			}
 		}
 	}
 	return nil
 }
 
-func (c Config) validateTuning() []error {
-	var errs []error
-	neg := func(path string, bad bool) {
+// validateTuning adds the problems of Health, Outlier and Breaker, in
+// field order.
+func (c Config) validateTuning(l *fielderr.List) {
+	var root fielderr.Path
+	neg := func(p fielderr.Path, bad bool) {
 		if bad {
-			errs = append(errs, fmt.Errorf("%s: must not be negative", path))
+			l.Add(p, "must not be negative")
 		}
 	}
 	h, o, b := c.Health, c.Outlier, c.Breaker
-	neg("health.interval", h.Interval < 0)
-	neg("health.timeout", h.Timeout < 0)
-	neg("health.healthyThreshold", h.HealthyThreshold < 0)
-	neg("health.unhealthyThreshold", h.UnhealthyThreshold < 0)
-	neg("outlier.baseEjection", o.BaseEjection < 0)
-	neg("outlier.maxEjectedPercent", o.MaxEjectedPercent < 0)
+	hp, op, bp := root.Field("Health"), root.Field("Outlier"), root.Field("Breaker")
+	neg(hp.Field("Interval"), h.Interval < 0)
+	neg(hp.Field("Timeout"), h.Timeout < 0)
+	neg(hp.Field("HealthyThreshold"), h.HealthyThreshold < 0)
+	neg(hp.Field("UnhealthyThreshold"), h.UnhealthyThreshold < 0)
+	neg(op.Field("BaseEjection"), o.BaseEjection < 0)
+	neg(op.Field("MaxEjectedPercent"), o.MaxEjectedPercent < 0)
 	if o.MaxEjectedPercent > 100 {
-		errs = append(errs, fmt.Errorf("outlier.maxEjectedPercent: %d is over 100", o.MaxEjectedPercent))
+		l.Add(op.Field("MaxEjectedPercent"), "%d is over 100", o.MaxEjectedPercent)
 	}
 	if b.FailureRatio > 1 {
-		errs = append(errs, fmt.Errorf("breaker.failureRatio: %g is over 1", b.FailureRatio))
+		l.Add(bp.Field("FailureRatio"), "%g is over 1", b.FailureRatio)
 	}
-	neg("breaker.minRequests", b.MinRequests < 0)
-	neg("breaker.window", b.Window < 0)
-	neg("breaker.openFor", b.OpenFor < 0)
-	return errs
+	neg(bp.Field("MinRequests"), b.MinRequests < 0)
+	neg(bp.Field("Window"), b.Window < 0)
+	neg(bp.Field("OpenFor"), b.OpenFor < 0)
 }
 
+// checkReplicaURL refuses a replica address no request could reach: not
+// an absolute http(s) URL with a host, or with a port outside 1-65535
+// (url.Parse takes any digits: "http://h:99999" would fail at every dial).
 func checkReplicaURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -173,6 +178,11 @@ func checkReplicaURL(raw string) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("replica URL %q: no host", raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("replica URL %q: port %s is not in 1-65535", raw, port)
+		}
 	}
 	return nil
 }

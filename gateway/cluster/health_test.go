@@ -8,19 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-// checkFor polls cond until it holds, failing the test after a while.
-func checkFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+	"github.com/wsgw/wsgw/internal/checkfor"
+)
 
 // backend is a loopback server whose health endpoint can be switched.
 type backend struct {
@@ -77,20 +67,20 @@ func TestHealth_MarksUnhealthyAndBack(t *testing.T) {
 		t.Fatalf("healthy before any check: got false, want true")
 	}
 	runCluster(t, c)
-	checkFor(t, "checks on both backends", func() bool { return b0.checks.Load() >= 2 && b1.checks.Load() >= 2 })
+	checkfor.True(t, 10*time.Second, "checks on both backends", func() bool { return b0.checks.Load() >= 2 && b1.checks.Load() >= 2 })
 	if !c.Ready() {
 		t.Fatalf("Ready with both passing: got false, want true")
 	}
 
 	b0.status.Store(http.StatusServiceUnavailable)
-	checkFor(t, "r0 unhealthy", func() bool { return !r0.State().Healthy })
+	checkfor.True(t, 10*time.Second, "r0 unhealthy", func() bool { return !r0.State().Healthy })
 	for range 20 {
 		if got := p.Pick(); got != p.replicas[1] {
 			t.Fatalf("Pick with r0 unhealthy: got %v, want r1", got)
 		}
 	}
 	b0.status.Store(http.StatusNoContent)
-	checkFor(t, "r0 healthy again", func() bool { return r0.State().Healthy })
+	checkfor.True(t, 10*time.Second, "r0 healthy again", func() bool { return r0.State().Healthy })
 }
 
 func TestHealth_TimeoutAndDeadReplica(t *testing.T) {
@@ -104,7 +94,7 @@ func TestHealth_TimeoutAndDeadReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	runCluster(t, c)
-	checkFor(t, "both unhealthy", func() bool {
+	checkfor.True(t, 10*time.Second, "both unhealthy", func() bool {
 		rs := c.Partitions()[0].replicas
 		return !rs[0].State().Healthy && !rs[1].State().Healthy
 	})

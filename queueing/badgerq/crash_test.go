@@ -94,6 +94,8 @@ func runAndKill(t *testing.T, dir string, round int) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("round %d: child not ready in 20s", round)
 	}
+	// Not a wait for anything: the child works for a random while, so
+	// that the kill lands at a random point of its work.
 	time.Sleep(time.Duration(200+rand.IntN(600)) * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("killing child: %v", err)

@@ -84,8 +84,13 @@ type XPath struct {
 // CompileXPath compiles expr; ns binds the prefixes it uses to namespace
 // URIs (name tests then match by URI, whatever prefix a document uses). A
 // prefix ns does not bind is an error, also when ns is nil (antchfx/xpath
-// would otherwise match it against the prefixes of each document).
+// would otherwise match it against the prefixes of each document). An
+// expression outside the XPath 1.0 grammar, trailing tokens included, is
+// an error naming the column and what was wanted there (xpathsyntax.go).
 func CompileXPath(expr string, ns map[string]string) (*XPath, error) {
+	if err := checkXPathSyntax(expr); err != nil {
+		return nil, err
+	}
 	x := &XPath{src: expr, ns: make(map[string]string, len(ns))}
 	for k, v := range ns {
 		x.ns[k] = v

@@ -1,9 +1,9 @@
 package direct
 
 import (
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // Rand is the source of randomness the receiver's NAK back-off draws from
@@ -136,10 +136,11 @@ func (c SenderConfig) withDefaults() SenderConfig {
 	return c
 }
 
-// Validate reports every invalid field with its path.
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "MTU").
 func (c SenderConfig) Validate() error {
-	var errs []error
-	add := func(path, f string, a ...any) { errs = append(errs, fmt.Errorf(path+": "+f, a...)) }
+	var l fielderr.List
+	add := func(name, f string, a ...any) { l.Add(fielderr.Path{}.Field(name), f, a...) }
 	if c.Session == 0 {
 		add("Session", "required (non-zero)")
 	}
@@ -180,7 +181,7 @@ func (c SenderConfig) Validate() error {
 			add(f.path, "must not be negative")
 		}
 	}
-	return errors.Join(errs...)
+	return l.Err()
 }
 
 func (c ReceiverConfig) withDefaults() ReceiverConfig {
@@ -197,10 +198,11 @@ func (c ReceiverConfig) withDefaults() ReceiverConfig {
 	return c
 }
 
-// Validate reports every invalid field with its path.
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "Backoff").
 func (c ReceiverConfig) Validate() error {
-	var errs []error
-	add := func(path, f string, a ...any) { errs = append(errs, fmt.Errorf(path+": "+f, a...)) }
+	var l fielderr.List
+	add := func(name, f string, a ...any) { l.Add(fielderr.Path{}.Field(name), f, a...) }
 	if c.Rand == nil {
 		add("Rand", "required")
 	}
@@ -220,7 +222,7 @@ func (c ReceiverConfig) Validate() error {
 			add(f.path, "must not be negative")
 		}
 	}
-	return errors.Join(errs...)
+	return l.Err()
 }
 
 func or[T comparable](v, def T) T {

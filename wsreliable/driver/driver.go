@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/wsreliable"
 )
@@ -109,31 +110,28 @@ func (c Config) QueueOptions(now func() time.Time) queueing.Options {
 	}.WithDefaults()
 }
 
-// Validate reports every invalid field.
+// Validate reports every invalid field as *fielderr.Error values (paths
+// such as "Engine.MaxHeld", "Backoff.Base"), in field order.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Name == "" {
-		errs = append(errs, errors.New("Name: empty"))
-	}
-	if err := c.Engine.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.Backoff.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("Backoff: %w", err))
-	}
-	for _, f := range []struct {
-		name string
-		d    time.Duration
-	}{{"DeliveryTimeout", c.DeliveryTimeout}, {"ReplyTTL", c.ReplyTTL}, {"TickInterval", c.TickInterval},
-		{"OutboundIdle", c.OutboundIdle}} {
-		if f.d < 0 {
-			errs = append(errs, fmt.Errorf("%s: negative %v", f.name, f.d))
+	var l fielderr.List
+	var root fielderr.Path
+	neg := func(name string, bad bool) {
+		if bad {
+			l.Add(root.Field(name), "negative")
 		}
 	}
-	if c.Workers < 0 || c.MaxQueue < 0 {
-		errs = append(errs, errors.New("Workers, MaxQueue: negative"))
+	if c.Name == "" {
+		l.Add(root.Field("Name"), "empty")
 	}
-	return errors.Join(errs...)
+	l.Nest(root.Field("Engine"), c.Engine.Validate())
+	l.Nest(root.Field("Backoff"), c.Backoff.Validate())
+	neg("DeliveryTimeout", c.DeliveryTimeout < 0)
+	neg("Workers", c.Workers < 0)
+	neg("MaxQueue", c.MaxQueue < 0)
+	neg("ReplyTTL", c.ReplyTTL < 0)
+	neg("TickInterval", c.TickInterval < 0)
+	neg("OutboundIdle", c.OutboundIdle < 0)
+	return l.Err()
 }
 
 // Options are the driver's collaborators.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // NetConfig is where the datagrams go and how.
@@ -52,43 +54,44 @@ func (c NetConfig) withDefaults() NetConfig {
 	return c
 }
 
-// validate reports every invalid field with its path; sender says which
-// side is configured.
+// validate reports every invalid field as *fielderr.Error values; sender
+// says which side is configured.
 func (c NetConfig) validate(sender bool) error {
-	var errs []error
-	add := func(path, f string, a ...any) { errs = append(errs, fmt.Errorf(path+": "+f, a...)) }
+	var l fielderr.List
+	var root fielderr.Path
+	add := func(p fielderr.Path, f string, a ...any) { l.Add(p, f, a...) }
 	d := c.withDefaults()
 	if !c.Unicast {
 		switch g := c.Group.Addr(); {
 		case !c.Group.IsValid() || c.Group.Port() == 0:
-			add("Group", "required: a multicast group and port such as 239.192.0.1:7400")
+			add(root.Field("Group"), "required: a multicast group and port such as 239.192.0.1:7400")
 		case !g.Is4() || !g.IsMulticast():
-			add("Group", "%v is not an IPv4 multicast address", g)
+			add(root.Field("Group"), "%v is not an IPv4 multicast address", g)
 		default:
 			in := false
 			for _, p := range d.AllowedGroups {
 				in = in || p.Contains(g)
 			}
 			if !in {
-				add("Group", "%v is outside the allowed ranges %v", g, d.AllowedGroups)
+				add(root.Field("Group"), "%v is outside the allowed ranges %v", g, d.AllowedGroups)
 			}
 		}
 	}
 	for i, p := range c.AllowedGroups {
 		if !p.Addr().Is4() || !p.Addr().IsMulticast() {
-			add(fmt.Sprintf("AllowedGroups[%d]", i), "%v is not an IPv4 multicast range", p)
+			add(root.Field("AllowedGroups").Index(i), "%v is not an IPv4 multicast range", p)
 		}
 	}
 	if c.TTL < 0 || c.TTL > 255 {
-		add("TTL", "%d is outside 0..255", c.TTL)
+		add(root.Field("TTL"), "%d is outside 0..255", c.TTL)
 	}
 	if !sender && (!c.Sender.IsValid() || c.Sender.Port() == 0) {
-		add("Sender", "required: the sender's control address, host:port")
+		add(root.Field("Sender"), "required: the sender's control address, host:port")
 	}
 	if sender && c.Unicast && c.Allow == nil {
-		add("Allow", "required in unicast mode (the egress allow-list of receivers)")
+		add(root.Field("Allow"), "required in unicast mode (the egress allow-list of receivers)")
 	}
-	return errors.Join(errs...)
+	return l.Err()
 }
 
 // conn is a UDP socket with the multicast options set.

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
@@ -39,7 +40,7 @@ func NewReceiver(cfg direct.ReceiverConfig, nc NetConfig, h Handlers, log *slog.
 		}
 		cfg.Rand = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
 	}
-	err := errors.Join(prefixed("Engine", cfg.Validate()), prefixed("Net", nc.validate(false)))
+	err := errors.Join(fielderr.Under(fielderr.Path{}.Field("Engine"), cfg.Validate()), fielderr.Under(fielderr.Path{}.Field("Net"), nc.validate(false)))
 	if err != nil {
 		return nil, err
 	}
@@ -97,19 +98,4 @@ func (rc *Receiver) Metrics() (direct.ReceiverMetrics, Counters) {
 	rc.r.mu.Lock()
 	defer rc.r.mu.Unlock()
 	return rc.eng.Metrics(), rc.r.counters()
-}
-
-// prefixed puts path in front of every error joined in err.
-func prefixed(path string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var out []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			out = append(out, fmt.Errorf("%s.%w", path, e))
-		}
-		return errors.Join(out...)
-	}
-	return fmt.Errorf("%s.%w", path, err)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
@@ -22,7 +23,7 @@ func NewSender(cfg direct.SenderConfig, nc NetConfig, log *slog.Logger) (*Sender
 	if nc.Unicast {
 		cfg.Mode = direct.Unicast
 	}
-	err := errors.Join(prefixed("Engine", cfg.Validate()), prefixed("Net", nc.validate(true)))
+	err := errors.Join(fielderr.Under(fielderr.Path{}.Field("Engine"), cfg.Validate()), fielderr.Under(fielderr.Path{}.Field("Net"), nc.validate(true)))
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,30 @@
+package driver
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
+	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/wsreliable"
+)
+
+// Validate reports each problem at its field path, the engine's and the
+// backoff's under theirs, in field order, the same on every run.
+func TestConfig_ValidateReportsFieldPathsInOrder(t *testing.T) {
+	cfg := Config{Engine: wsreliable.Config{MaxHeld: -1, IdleTimeout: -1},
+		Backoff: queueing.Backoff{Max: -1}, DeliveryTimeout: -time.Second, Workers: -1, MaxQueue: -1,
+		ReplyTTL: -1, TickInterval: -1, OutboundIdle: -1}
+	want := []string{"Name", "Engine.IdleTimeout", "Engine.MaxHeld", "Backoff.Max", "DeliveryTimeout",
+		"Workers", "MaxQueue", "ReplyTTL", "TickInterval", "OutboundIdle"}
+	for range 20 {
+		var got []string
+		for _, e := range fielderr.All(cfg.Validate()) {
+			got = append(got, e.Field())
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("got fields %q, want %q", got, want)
+		}
+	}
+}
