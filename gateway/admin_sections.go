@@ -132,13 +132,14 @@ func (b *viewBuilder) broker(g *Gateway) viewSection {
 	lat.Hist = b.f.histogram("wsgw_wsn_delivery_duration_seconds", nil)
 	card.Charts = []*viewChart{rate, lat}
 
-	totals := b.table("broker/totals", "Resources and counters", "", "", "#")
-	totals.kv("subscriptions", cellNum(wsn("subscriptions")))
-	totals.kv("paused", cellNum(float64(st.Paused)))
-	totals.kv("pull points", cellNum(float64(st.PullPoints)))
-	totals.kv("publisher registrations", cellNum(float64(st.Registrations)))
-	totals.kv("delivery queues", cellNum(float64(st.Queues)))
-	totals.kv("notifications queued", cellNum(float64(st.Queued)))
+	res := b.table("broker/resources", "Resources", "", "", "#")
+	res.kv("subscriptions", cellNum(wsn("subscriptions")))
+	res.kv("paused", cellNum(float64(st.Paused)))
+	res.kv("pull points", cellNum(float64(st.PullPoints)))
+	res.kv("publisher registrations", cellNum(float64(st.Registrations)))
+	res.kv("delivery queues", cellNum(float64(st.Queues)))
+	res.kv("notifications queued", cellNum(float64(st.Queued)))
+	totals := b.table("broker/totals", "Since start", "", "", "#")
 	totals.kv("received", cellNum(wsn("notifications_received_total")))
 	totals.kv("delivered", cellNum(wsn("deliveries_total")))
 	totals.kv("failed attempts", cellNum(wsn("delivery_attempts_failed_total")))
@@ -152,6 +153,7 @@ func (b *viewBuilder) broker(g *Gateway) viewSection {
 
 	topics := b.table("broker/topics", "Subscriptions by topic filter", "No subscription.",
 		"Topic filter", "#Subscriptions", "#Paused", "#Queued")
+	topics.Wide = true
 	for _, ts := range st.Topics {
 		filter := ts.Filter
 		if filter == "" {
@@ -159,7 +161,7 @@ func (b *viewBuilder) broker(g *Gateway) viewSection {
 		}
 		topics.add(filter, cellText(filter), cellNum(float64(ts.Subscriptions)), cellNum(float64(ts.Paused)), cellNum(float64(ts.Queued)))
 	}
-	card.Tables = []*viewTable{totals, topics}
+	card.Tables = []*viewTable{res, totals, topics}
 	sec.Cards = []*viewCard{card}
 	return sec
 }

@@ -45,6 +45,7 @@ type viewTable struct {
 	Title string    `json:"-"`
 	Cols  []viewCol `json:"-"`
 	Empty string    `json:"-"` // said when there is no row
+	Wide  bool      `json:"-"` // laid out below the charts, across the card
 	Rows  []viewRow `json:"rows"`
 	More  int       `json:"more,omitempty"` // rows left off (maxTableRows)
 }
@@ -135,15 +136,25 @@ func (t *viewTable) kv(name string, v viewCell) { t.add(name, cellText(name), v)
 
 func cellText(s string) viewCell { return viewCell{Text: s} }
 
-// state is a cell for a state: ok, warn or bad.
+// cellState is a cell for a state: ok, warn or bad.
 func cellState(s, class string) viewCell { return viewCell{Text: s, Class: class} }
 
-// num is a cell for a count or a measure.
+// cellNum is a cell for a count or a measure.
 func cellNum(v float64) viewCell { return viewCell{Text: formatNum(v), Class: "num"} }
 
-// seconds is a cell for a duration in seconds.
+// cellSeconds is a cell for a duration in seconds: milliseconds below a
+// second, tenths below a minute, whole seconds beyond.
 func cellSeconds(v float64) viewCell {
-	return viewCell{Text: (time.Duration(v * float64(time.Second))).Round(time.Millisecond).String(), Class: "num"}
+	d := time.Duration(v * float64(time.Second))
+	switch {
+	case d < time.Second && d > -time.Second:
+		d = d.Round(time.Millisecond)
+	case d < time.Minute && d > -time.Minute:
+		d = d.Round(100 * time.Millisecond)
+	default:
+		d = d.Round(time.Second)
+	}
+	return viewCell{Text: d.String(), Class: "num"}
 }
 
 func formatNum(v float64) string {

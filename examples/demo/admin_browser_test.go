@@ -2,6 +2,8 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"log/slog"
@@ -169,13 +171,28 @@ func TestAdminPage_Browser(t *testing.T) {
 	})
 
 	submitOrders(t, d.URL+"/services/Orders", 3)
-	accepted := `(document.querySelector('table[data-table="rel/Orders/queue"] tr[data-k="accepted"] td.num') || {textContent: "0"}).textContent`
+	accepted := `(document.querySelector('table[data-table="rel/Orders/totals"] tr[data-k="accepted"] td.num') || {textContent: "0"}).textContent`
 	checkfor.Until(t, 10*time.Second, func() error {
 		if n := b.number(t, accepted); n < 3 {
 			return fmt.Errorf("reliable messages accepted shown: got %d, want 3", n)
 		}
 		return nil
 	})
+
+	// A name a client chose, with markup in it, is shown as text.
+	evil := `urn:wsgw:admin-test:<img src=x onerror="window.__xss=1">`
+	submitRel(t, d.URL+"/services/Orders", evil)
+	evilJS, _ := json.Marshal(evil)
+	shown := `Array.from(document.querySelectorAll('table[data-table="rel/Orders/sequences"] td:first-child')).some(td => td.textContent === ` + string(evilJS) + `)`
+	checkfor.Until(t, 10*time.Second, func() error {
+		if ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](shown)); err != nil || !ok {
+			return fmt.Errorf("group %q shown as text: got %v (%v), want true", evil, ok, err)
+		}
+		return nil
+	})
+	if injected, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__xss !== undefined || document.querySelector("main img") !== null`)); err != nil || injected {
+		t.Fatalf("markup from a group identifier: got injected %v (%v), want none", injected, err)
+	}
 
 	b.screenshot(t, "admin-page.png")
 	var violations []string
@@ -376,6 +393,26 @@ func notify(t *testing.T, broker string) {
 	if st, body := postOrders(t, broker, action, env); st != http.StatusAccepted {
 		t.Fatalf("Notify: got %d, want 202 (one-way)\n%s", st, body)
 	}
+}
+
+// submitRel sends one WS-Reliability 1.1 message of group (ordered, with
+// duplicate elimination, acknowledged in the response).
+func submitRel(t *testing.T, url, group string) {
+	t.Helper()
+	env := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsrel="http://docs.oasis-open.org/wsrm/2004/06/ws-reliability-1.1.xsd" xmlns:o="urn:wsgw:examples:orders">` +
+		`<s:Header><wsrel:Request s:mustUnderstand="1"><wsrel:MessageId groupId="` + xmlAttr(group) + `"><wsrel:SequenceNum number="0"/></wsrel:MessageId>` +
+		`<wsrel:ExpiryTime>2099-12-31T23:59:59Z</wsrel:ExpiryTime><wsrel:ReplyPattern><wsrel:Value>Response</wsrel:Value></wsrel:ReplyPattern>` +
+		`<wsrel:AckRequested/><wsrel:DuplicateElimination/><wsrel:MessageOrder/></wsrel:Request></s:Header>` +
+		`<s:Body><o:SubmitOrder><o:Customer>admin</o:Customer><o:OrderId>rel-0</o:OrderId><o:Item>widget</o:Item><o:Quantity>1</o:Quantity></o:SubmitOrder></s:Body></s:Envelope>`
+	if st, body := postOrders(t, url, orders.Namespace+"/SubmitOrder", env); st != http.StatusOK || strings.Contains(body, "Fault") {
+		t.Fatalf("WS-Reliability message: got %d, want 200 without a fault\n%s", st, body)
+	}
+}
+
+func xmlAttr(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s)) //nolint:errcheck // a strings.Builder does not fail; quotes become &#34;
+	return b.String()
 }
 
 // submitOrders sends n orders in one WS-RM sequence.
