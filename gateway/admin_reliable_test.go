@@ -11,24 +11,36 @@ import (
 	"github.com/wsgw/wsgw/internal/fakeclock"
 )
 
-// adminCell returns the text of column col of the row key of table id in
-// the admin API's state at base.
-func adminCell(t *testing.T, base, id, key string, col int) (string, bool) {
+// adminState is the admin API's state as a test reads it.
+type adminState struct {
+	Tables map[string]struct {
+		Rows []struct {
+			K string `json:"k"`
+			C []struct {
+				T string `json:"t"`
+			} `json:"c"`
+		} `json:"rows"`
+	} `json:"tables"`
+	Charts map[string]struct {
+		Kind string    `json:"kind"`
+		V    []float64 `json:"v"`
+		H    *histData `json:"h"`
+	} `json:"charts"`
+}
+
+// getAdminState reads the admin API's state at base.
+func getAdminState(t *testing.T, base string) adminState {
 	t.Helper()
-	var st struct {
-		Tables map[string]struct {
-			Rows []struct {
-				K string `json:"k"`
-				C []struct {
-					T string `json:"t"`
-				} `json:"c"`
-			} `json:"rows"`
-		} `json:"tables"`
-	}
+	var st adminState
 	r := do(t, http.MethodGet, base+"/admin/api/state", nil, "")
 	if err := json.Unmarshal([]byte(r.body), &st); err != nil {
 		t.Fatalf("decoding the admin state: %v\n%s", err, r.body)
 	}
+	return st
+}
+
+// cell returns the text of column col of the row key of table id.
+func (st adminState) cell(id, key string, col int) (string, bool) {
 	for _, row := range st.Tables[id].Rows {
 		if row.K == key {
 			return row.C[col].T, true
@@ -57,11 +69,11 @@ func TestAdmin_ReliableQueueAgeAndSequences(t *testing.T) {
 	if age := reliableMetric(t, base, "oldest_age_seconds", "Quotes"); age != 90 {
 		t.Fatalf("wsgw_reliable_oldest_age_seconds: got %v, want 90", age)
 	}
-	if got, _ := adminCell(t, base, "rel/Quotes/queue", "oldest waiting", 1); got != "1m30s" {
+	if got, _ := getAdminState(t, base).cell("rel/Quotes/queue", "oldest waiting", 1); got != "1m30s" {
 		t.Fatalf("oldest waiting on the page: got %q, want 1m30s", got)
 	}
 	for col, want := range map[int]string{1: "wsrm", 2: "open", 3: "1", 4: "1", 5: "0", 7: "1m30s", 8: "never"} {
-		if got, ok := adminCell(t, base, "rel/Quotes/sequences", c.seq, col); got != want {
+		if got, ok := getAdminState(t, base).cell("rel/Quotes/sequences", c.seq, col); got != want {
 			t.Fatalf("sequence %s column %d: got %q (row found: %v), want %q", c.seq, col, got, ok, want)
 		}
 	}

@@ -2,12 +2,8 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -124,27 +120,10 @@ func TestAdmin_OwnListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	adminURL := "http://" + ln.Addr().String()
-	mainLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mainURL := "http://" + mainLn.Addr().String()
-	cfg := Config{PublicURL: mainURL, Services: []ServiceConfig{quoteService("Quotes", partitionOf(b))},
-		Admin: AdminConfig{Listen: "127.0.0.1:0"}}
-	g, err := New(context.Background(), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AdminListener: ln})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- g.Serve(ctx, mainLn) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		g.Close()
-	})
+	cfg := Config{Services: []ServiceConfig{quoteService("Quotes", partitionOf(b))}, Admin: AdminConfig{Listen: "127.0.0.1:0"}}
+	addr, stop := serveAt(t, cfg, Options{AdminListener: ln}, "127.0.0.1:0")
+	t.Cleanup(stop)
+	mainURL := "http://" + addr
 
 	for _, path := range []string{"/admin", "/admin/api/state", "/metrics", "/"} {
 		if r := do(t, http.MethodGet, mainURL+path, nil, ""); r.status != http.StatusNotFound {
@@ -218,32 +197,13 @@ func TestAdmin_StateIsWhatMetricsServe(t *testing.T) {
 		post(t, g.url+"/services/Quotes", v11, "GetQuote", envelope(v11, "", getQuote("ACME")))
 	}
 	post(t, g.url+"/services/Quotes", v11, "GetQuote", envelope(v11, "", "<q:Nothing xmlns:q=\"urn:x\"/>")) // a client fault
-	var st struct {
-		Tables map[string]struct {
-			Rows []struct {
-				K string `json:"k"`
-				C []struct {
-					T string `json:"t"`
-				} `json:"c"`
-			} `json:"rows"`
-		} `json:"tables"`
-		Charts map[string]struct {
-			Kind string    `json:"kind"`
-			V    []float64 `json:"v"`
-			H    *histData `json:"h"`
-		} `json:"charts"`
-	}
-	r := do(t, http.MethodGet, g.url+"/admin/api/state", nil, "")
-	if err := json.Unmarshal([]byte(r.body), &st); err != nil {
-		t.Fatalf("decoding the state: %v\n%s", err, r.body)
-	}
+	st := getAdminState(t, g.url)
 	cell := func(table, key string, col int) string {
-		for _, row := range st.Tables[table].Rows {
-			if row.K == key {
-				return row.C[col].T
-			}
+		c, ok := st.cell(table, key, col)
+		if !ok {
+			return "(no row " + key + ")"
 		}
-		return "(no row " + key + ")"
+		return c
 	}
 	metrics := do(t, http.MethodGet, g.url+"/metrics", nil, "").body
 	for _, c := range []struct{ table, key, metric string }{
