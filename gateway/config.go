@@ -37,6 +37,9 @@ type Config struct {
 	// included); EgressTLS how https consumers, callbacks and reply
 	// addresses are. Nil: the system roots, no client certificate.
 	BackendTLS, EgressTLS *ClientTLSConfig
+	// Admin places the admin page and the metrics, and sets their token
+	// (admin_config.go). Zero: both on the main listener, no token.
+	Admin AdminConfig
 }
 
 // ServiceConfig configures one service at /services/{Name}.

@@ -34,6 +34,9 @@ type Options struct {
 	// and group expiry, idle limits, retransmissions, delivery retries).
 	// Default time.Now; tests inject their own.
 	Now func() time.Time
+	// AdminListener is where Serve serves the admin endpoints when
+	// Config.Admin.Listen is set; nil: Serve listens on that address.
+	AdminListener net.Listener
 }
 
 // Gateway is the router.
@@ -55,6 +58,9 @@ type Gateway struct {
 	budget       *retryBudget
 	bufs         sync.Pool // *[]byte copy buffers for relaying replies
 	handler      http.Handler
+	adminHandler http.Handler     // the admin endpoints (admin.go)
+	adminLn      net.Listener     // Options.AdminListener
+	adminToken   adminToken       // the token /admin and /metrics need (admin_config.go)
 	broker       *wsnotify.Broker // nil without Config.Broker; see broker.go
 	tls          *tlsFiles        // the TLS material; see tls.go
 	sec          *security        // nil when no service has a security section; see security.go
@@ -126,6 +132,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	if err := g.initAdmin(opts.AdminListener); err != nil {
+		g.Close()
+		return nil, err
+	}
 	g.handler = g.routes()
 	return g, nil
 }
@@ -152,7 +162,8 @@ func (g *Gateway) newClients() {
 }
 
 // Handler returns the HTTP front: /services/{name}, /healthz, /readyz,
-// /metrics, and /wsn/ when the gateway hosts the broker.
+// /wsn/ when the gateway hosts the broker, and /admin and /metrics unless
+// Config.Admin.Listen puts them on a listener of their own (AdminHandler).
 func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // Run runs the gateway's background parts until ctx ends: the reliable
@@ -204,6 +215,10 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	srv := g.newServer()
+	adm, err := g.startAdmin() // admin_serve.go; nil without an admin listener
+	if err != nil {
+		return err
+	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	ran := make(chan struct{})
 	go func() { defer close(ran); g.run(runCtx) }()
@@ -216,6 +231,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case err := <-errc:
 		g.serving.Store(false)
+		adm.shutdown(context.Background())
 		return fmt.Errorf("serving http: %w", err)
 	case <-ctx.Done():
 	}
@@ -223,12 +239,13 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	g.log.Info("shutting down", "drain", g.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		g.log.Warn("drain deadline passed; closing remaining connections")
 		srv.Close()
 	}
-	<-errc // http.ErrServerClosed
+	<-errc             // http.ErrServerClosed
+	adm.shutdown(sctx) // after the drain, which it lets operators watch
 	g.closeStages()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutting down http: %w", err)

@@ -146,6 +146,8 @@ func (s *service) isReliable(msg *soap.Message) bool {
 type reliables struct {
 	byName map[string]*driver.Driver
 	stores []*badgerstore.Reliable
+	queues map[string]*badgerstore.Reliable // the stores by service, for the oldest message's age
+	now    func() time.Time                 // the drivers' clock
 }
 
 // openReliable builds a driver per reliable service, over its store in
@@ -153,7 +155,10 @@ type reliables struct {
 // set when any service is reliable. now is the drivers' clock (nil:
 // time.Now).
 func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() time.Time) error {
-	rel := &reliables{byName: map[string]*driver.Driver{}}
+	if now == nil {
+		now = time.Now
+	}
+	rel := &reliables{byName: map[string]*driver.Driver{}, queues: map[string]*badgerstore.Reliable{}, now: now}
 	g.rel = rel
 	for i, s := range g.services {
 		rc := s.cfg.Reliable
@@ -182,6 +187,7 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 			return fielderr.At(path, err)
 		}
 		rel.stores = append(rel.stores, store)
+		rel.queues[s.cfg.Name] = store
 		d, err := driver.New(cfg, driver.Options{Store: store, Backend: backend,
 			Client: client, Egress: pol, Logger: s.log.With("component", "reliable"), Now: now})
 		if err != nil {
@@ -343,18 +349,19 @@ func isSOAPReply(resp *http.Response) bool {
 	return mt == soap.MediaType11 || mt == soap.MediaType12
 }
 
-var reliableDescs = struct{ accepted, delivered, redelivered, dead, depth, deadLetters *prometheus.Desc }{
+var reliableDescs = struct{ accepted, delivered, redelivered, dead, depth, deadLetters, oldest *prometheus.Desc }{
 	reliableDesc("accepted_total", "Reliable messages accepted (stored for delivery)."),
 	reliableDesc("delivered_total", "Reliable messages the backend took."),
 	reliableDesc("redelivered_total", "Delivery tries after the first."),
 	reliableDesc("dead_lettered_total", "Reliable messages given up."),
 	reliableDesc("queue_depth", "Reliable messages waiting for delivery."),
 	reliableDesc("dead_letters", "Reliable messages in the dead letters."),
+	reliableDesc("oldest_age_seconds", "Age of the oldest reliable message waiting for delivery; 0 when none waits."),
 }
 
 func (c *reliableCollector) Describe(ch chan<- *prometheus.Desc) {
 	d := reliableDescs
-	for _, x := range []*prometheus.Desc{d.accepted, d.delivered, d.redelivered, d.dead, d.depth, d.deadLetters} {
+	for _, x := range []*prometheus.Desc{d.accepted, d.delivered, d.redelivered, d.dead, d.depth, d.deadLetters, d.oldest} {
 		ch <- x
 	}
 }
@@ -372,5 +379,23 @@ func (c *reliableCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(d.dead, st.DeadLettered)
 		ch <- prometheus.MustNewConstMetric(d.depth, prometheus.GaugeValue, float64(st.QueueDepth), name)
 		ch <- prometheus.MustNewConstMetric(d.deadLetters, prometheus.GaugeValue, float64(st.DeadLetters), name)
+		if age, err := c.rel.oldestAge(name); err == nil {
+			ch <- prometheus.MustNewConstMetric(d.oldest, prometheus.GaugeValue, age.Seconds(), name)
+		}
 	}
+}
+
+// oldestAgeTimeout bounds the wait for a queue's committer at a scrape.
+const oldestAgeTimeout = time.Second
+
+// oldestAge is how long the oldest message of service name has waited for
+// delivery, 0 when none waits.
+func (rel *reliables) oldestAge(name string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), oldestAgeTimeout)
+	defer cancel()
+	at, ok, err := rel.queues[name].Oldest(ctx)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return max(rel.now().Sub(at), 0), nil
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
@@ -23,8 +22,10 @@ func (g *Gateway) routes() http.Handler {
 	r.Get("/services/{name}", g.handleGet)
 	r.Get("/healthz", g.handleHealthz)
 	r.Get("/readyz", g.handleReadyz)
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{
-		Registry: g.reg, ErrorLog: slogPrintln{g}}))
+	if g.cfg.Admin.Listen == "" {
+		g.mountAdmin(r) // admin.go; else on the admin listener
+		r.Get("/", toAdmin)
+	}
 	if g.broker != nil {
 		r.Handle("/wsn/*", g.broker.Handler())
 	}

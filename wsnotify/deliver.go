@@ -65,6 +65,8 @@ func (s *sender) Send(ctx context.Context, id string, t delivery.Target, batch [
 		req.Header.Set("Content-Type", soap.V11.ContentType())
 		req.Header.Set("SOAPAction", `"`+actNotify+`"`)
 	}
+	start := time.Now()
+	defer func() { s.b.metrics.latency.Observe(time.Since(start).Seconds()) }()
 	resp, err := s.b.client.Do(req)
 	if err != nil {
 		return err

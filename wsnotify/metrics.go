@@ -14,6 +14,8 @@ type metrics struct {
 	failed        prometheus.Counter
 	dropped       prometheus.Counter
 	dead          prometheus.Counter
+	// latency is the time of one delivery attempt (a POST to a consumer).
+	latency prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
@@ -30,10 +32,13 @@ func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
 		failed:        c("delivery_attempts_failed_total", "Failed delivery attempts (each retried or dead-lettered)."),
 		dropped:       c("messages_dropped_total", "Messages dropped at a full consumer queue or pull point."),
 		dead:          c("dead_letters_total", "Messages dead-lettered after the configured attempts."),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "wsgw", Subsystem: "wsn", Name: "delivery_duration_seconds",
+			Help:    "Time of one delivery attempt to a consumer (a POST of a batch), failed ones included.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}),
 	}
 	subs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "wsgw", Subsystem: "wsn", Name: "subscriptions", Help: "Live subscriptions."},
 		func() float64 { b.mu.RLock(); defer b.mu.RUnlock(); return float64(len(b.subs)) })
-	m.cs = []prometheus.Collector{m.notifications, m.unsupported, m.subscribes, m.expired, m.delivered, m.failed, m.dropped, m.dead, subs}
+	m.cs = []prometheus.Collector{m.notifications, m.unsupported, m.subscribes, m.expired, m.delivered, m.failed, m.dropped, m.dead, m.latency, subs}
 	if reg != nil {
 		for _, col := range m.cs {
 			reg.MustRegister(col)

@@ -46,6 +46,7 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		BackendTLS:      fc.BackendTLS.toGateway(baseDir),
 		EgressTLS:       fc.EgressTLS.toGateway(baseDir),
 		Security:        fc.Security.toGateway(),
+		Admin:           fc.Admin.toGateway(baseDir),
 	}
 	for _, s := range fc.Services {
 		cfg.Services = append(cfg.Services, s.toGateway(baseDir))

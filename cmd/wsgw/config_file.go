@@ -27,6 +27,7 @@ type fileConfig struct {
 	BackendTLS *fileClientTLS `yaml:"backend_tls"`
 	EgressTLS  *fileClientTLS `yaml:"egress_tls"`
 	Security   fileSecurity   `yaml:"security"`
+	Admin      fileAdmin      `yaml:"admin"` // config_admin.go
 
 	// doc is the parsed document, for the lines of problems found after
 	// decoding (config_problems.go); nil when empty or not read by

@@ -92,6 +92,7 @@ func printDemo(w io.Writer, d *runningDemo) {
 	fmt.Fprintf(tw, "  broker\t%s\t(WS-Notification; delivers to loopback consumers)\n", d.Broker.Endpoint)
 	fmt.Fprintf(tw, "  \t%s\t\n", d.Broker.WSDL)
 	fmt.Fprintf(tw, "  pull points\t%s\t\n", d.Broker.CreatePullPoint)
+	fmt.Fprintf(tw, "  admin\t%s/admin\t\n", d.URL)
 	fmt.Fprintf(tw, "  metrics\t%s/metrics\t\n", d.URL)
 	fmt.Fprintf(tw, "  ready\t%s/readyz\t\n", d.URL)
 	fmt.Fprintf(tw, "  health\t%s/healthz\t\n", d.URL)

@@ -13,7 +13,8 @@ import (
 
 // reloadOnSIGHUP reloads on every SIGHUP, until ctx ends or the returned
 // stop is called: the TLS certificates, keys and client CAs (new
-// connections get them, open ones go on) and the users file. A part that
+// connections get them, open ones go on), the admin token and the users
+// file. A part that
 // does not load is logged and left as it was.
 func reloadOnSIGHUP(ctx context.Context, gw *gateway.Gateway, usersPath string, log *slog.Logger) (stop func()) {
 	sig := make(chan os.Signal, 1)
@@ -31,7 +32,7 @@ func reloadOnSIGHUP(ctx context.Context, gw *gateway.Gateway, usersPath string, 
 					log.Error("reload failed; keeping what did not load", "err", err)
 					continue
 				}
-				log.Info("reloaded", "tls", "certificates and keys", "users", usersPath)
+				log.Info("reloaded", "tls", "certificates and keys", "admin", "token", "users", usersPath)
 			}
 		}
 	}()
@@ -42,9 +43,10 @@ func reloadOnSIGHUP(ctx context.Context, gw *gateway.Gateway, usersPath string, 
 	}
 }
 
-// reload reloads the TLS material and the users file ("" for none).
+// reload reloads the TLS material, the admin token and the users file
+// ("" for none).
 func reload(gw *gateway.Gateway, usersPath string) error {
-	err := gw.ReloadTLS()
+	err := errors.Join(gw.ReloadTLS(), gw.ReloadAdminToken())
 	if usersPath != "" {
 		users, uerr := loadUsers(usersPath)
 		if uerr == nil {

@@ -16,7 +16,7 @@ import (
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", "Usage: wsgw serve [--config wsgw.yaml] [--listen ADDR]\n\nRuns the gateway. The config file format is in README.md.\n"+
-		"SIGHUP reloads the TLS certificates and keys and the users file; SIGINT or SIGTERM stops.\n")
+		"SIGHUP reloads the TLS certificates and keys, the admin token and the users file; SIGINT or SIGTERM stops.\n")
 	configPath := fs.String("config", "wsgw.yaml", "config file")
 	listen := fs.String("listen", "", "listen address, e.g. 127.0.0.1:0, instead of the config's listen (port 0 picks a free port)")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
@@ -65,9 +65,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "wsgw:", err)
 		return 1
 	}
-	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry(), DB: db})
+	var adminLn net.Listener // on the main listener without admin.listen
+	if cfg.Admin.Listen != "" {
+		if adminLn, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
+			ln.Close()
+			fmt.Fprintln(stderr, "wsgw: admin:", err)
+			return 1
+		}
+	}
+	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry(), DB: db, AdminListener: adminLn})
 	if err != nil {
 		ln.Close()
+		if adminLn != nil {
+			adminLn.Close()
+		}
 		fmt.Fprintf(stderr, "wsgw: config %s:\n%s\n", *configPath, fc.explainConfig(err))
 		return 2
 	}

@@ -40,6 +40,11 @@ type Options struct {
 	// DB is the node's store, where the broker keeps its state; nil: an
 	// in-memory store that Close discards.
 	DB *badger.DB
+	// Admin places the admin page and the metrics and sets their token;
+	// zero: on the gateway's listener, no token. AdminListener is
+	// gateway.Options.AdminListener.
+	Admin         gateway.AdminConfig
+	AdminListener net.Listener
 }
 
 // Demo is a running demo: backends and a gateway serving.
@@ -118,8 +123,10 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	d.Config.Services = append(d.Config.Services, testServices(ts)...)
 	d.Services = append(append(services(d.URL), ordersInfo(d.URL)), testServicesInfo(d.URL)...)
 	d.Broker = brokerURLs(d.URL)
+	d.Config.Admin = opts.Admin
 
-	gw, err := gateway.New(ctx, d.Config, gateway.Options{Logger: opts.Logger, Registry: opts.Registry, DB: db})
+	gw, err := gateway.New(ctx, d.Config, gateway.Options{Logger: opts.Logger, Registry: opts.Registry, DB: db,
+		AdminListener: opts.AdminListener})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("starting gateway: %w", err)

@@ -76,6 +76,7 @@ func (b *batch) insertLive(seq uint64, m meta) error {
 		}
 	}
 	b.length++
+	b.q.floors.meta.lower(k.meta(seq)) // a redriven message's seq is old
 	return b.txn.Set(k.meta(seq), m.encode())
 }
 

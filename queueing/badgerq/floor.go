@@ -19,10 +19,11 @@ func (f *floor) lower(key []byte) {
 	}
 }
 
-// floors are the committer's bounds, one per index. If a transaction is
-// discarded they are reset, since they may reflect its deletes.
+// floors are the committer's bounds, one per index (and the meta records,
+// for Oldest). If a transaction is discarded they are reset, since they
+// may reflect its deletes.
 type floors struct {
-	ready, expiry, dead floor
+	ready, expiry, dead, meta floor
 }
 
 func (fs *floors) reset() { *fs = floors{} }

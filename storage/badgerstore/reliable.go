@@ -130,6 +130,10 @@ func (r *Reliable) Len() (waiting, dead int) {
 	return s.Length, s.DeadLetters
 }
 
+// Oldest returns when the oldest delivery waiting (ready, leased or
+// delayed) was enqueued, false when none is (badgerq.Queue.Oldest).
+func (r *Reliable) Oldest(ctx context.Context) (time.Time, bool, error) { return r.q.Oldest(ctx) }
+
 // Ack removes delivery id and keeps reply (when not nil) in box, in one
 // transaction, synced.
 func (r *Reliable) Ack(ctx context.Context, id uint64, box string, reply []byte) error {

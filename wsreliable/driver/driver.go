@@ -176,7 +176,10 @@ type Driver struct {
 	// events are engine events from the driver's other goroutines (Submit,
 	// Forget, ProcessingFailed, the answers to outbound messages), stepped
 	// by the loop.
-	events  chan wsreliable.Event
+	events chan wsreliable.Event
+	// queries read the engine for other goroutines (groups.go); the loop
+	// runs them between steps.
+	queries chan func()
 	nextRef atomic.Uint64
 
 	ob *outbound // SubmitRM's waiters, by token (outbound.go)
@@ -205,7 +208,7 @@ func New(cfg Config, opts Options) (*Driver, error) {
 		opts.Now = time.Now
 	}
 	d := &Driver{cfg: cfg, opts: opts, log: opts.Logger, store: opts.Store, qopts: cfg.QueueOptions(opts.Now),
-		reqs: make(chan *request, 256), events: make(chan wsreliable.Event, 64),
+		reqs: make(chan *request, 256), events: make(chan wsreliable.Event, 64), queries: make(chan func()),
 		sem: make(chan struct{}, 32), done: make(chan struct{}), ob: newOutbound()}
 	if err := d.restore(); err != nil {
 		return nil, fmt.Errorf("driver %s: %w", cfg.Name, err)

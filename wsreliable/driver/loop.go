@@ -60,6 +60,8 @@ func (d *Driver) loop(ctx, lctx context.Context) {
 		case <-t.C:
 			d.eng.Tick(d.opts.Now())
 			d.step(lctx, nil)
+		case q := <-d.queries:
+			q()
 		}
 		if closing != nil && len(d.eng.OutboundSequences()) == 0 {
 			return
