@@ -137,7 +137,7 @@ func DecodeData(b []byte) (*Data, error) {
 	p := attrParser{e: seq}
 	d.Session = p.hex64("session")
 	d.Epoch = uint32(p.uint("epoch", math.MaxUint32))
-	d.Seq = p.uint("seq", math.MaxUint64)
+	d.Seq = p.uint("seq", MaxSeq)
 	d.Frag = uint16(p.uint("frag", math.MaxUint16))
 	d.Frags = uint16(p.uint("frags", math.MaxUint16))
 	if r, ok := seq.Attr("", "repair"); ok {
