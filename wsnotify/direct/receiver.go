@@ -136,27 +136,32 @@ func (r *Receiver) Step(from netip.AddrPort, p Packet) {
 
 // accept checks p's session and epoch: a newer epoch is a restart of the
 // sender (what was not received of the old one becomes a gap), an older
-// one is stale.
+// one is stale. Only a data datagram or a heartbeat starts following a
+// session or an epoch: they carry the position to start from; an NCF, NAK
+// or demotion of an epoch not followed yet is ignored.
 func (r *Receiver) accept(p Packet) bool {
 	h := p.header()
 	if r.hdr.Session != 0 && h.Session != r.hdr.Session {
 		return false
 	}
+	positions := false
+	switch p.(type) {
+	case *Data, *Heartbeat:
+		positions = true
+	}
 	switch {
 	case !r.synced:
-		switch p.(type) {
-		case *Data, *Heartbeat:
-			if r.hdr.Session == 0 {
-				r.joinAt = r.now // the session is known now: announce ourselves
-			}
-			r.sync(h, p)
-		default:
+		if !positions {
 			return false
 		}
+		if r.hdr.Session == 0 {
+			r.joinAt = r.now // the session is known now: announce ourselves
+		}
+		r.sync(h, p)
 	case h.Epoch < r.hdr.Epoch:
 		return false
 	case h.Epoch > r.hdr.Epoch:
-		if _, ok := p.(*Demote); ok {
+		if !positions {
 			return false
 		}
 		r.skipTo(r.top+1, GapRestart)

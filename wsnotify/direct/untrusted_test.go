@@ -90,3 +90,26 @@ func TestReceiver_SequenceNumbersNearWrapRefused(t *testing.T) {
 		t.Errorf("got %d deliveries and gaps %v, want 4 and none", got, rd.Gaps)
 	}
 }
+
+// TestReceiver_RestartHeardFirstInAnNCF: the first packet heard of a
+// restarted sender (a new epoch) is an NCF (its first heartbeat and data
+// were lost here, another receiver NAKed). The receiver must not take the
+// new epoch from it with the old epoch's positions: the new epoch's data,
+// numbered from 1 again, were then all dropped as duplicates.
+func TestReceiver_RestartHeardFirstInAnNCF(t *testing.T) {
+	old, h := Header{Session: 0x77, Epoch: 1}, Header{Session: 0x77, Epoch: 2}
+	r := newTestReceiver(t, ReceiverConfig{})
+	for seq := uint64(1); seq <= 50; seq++ {
+		wire(r.Step, netip.AddrPort{}, &Data{Header: old, Seq: seq, Frags: 1, Body: testNotify("old")})
+	}
+	r.Advance()
+	wire(r.Step, netip.AddrPort{}, &NCF{Header: h, Wait: time.Millisecond, Ranges: []Range{{1, 1}}})
+	for seq := uint64(1); seq <= 3; seq++ {
+		wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: seq, Frags: 1, Body: testNotify("new")})
+	}
+	rd := r.Ready()
+	if len(rd.Deliver) != 3 || r.Session().Epoch != 2 {
+		t.Errorf("got %d deliveries in epoch %d (gaps %v, metrics %+v), want the 3 of epoch 2",
+			len(rd.Deliver), r.Session().Epoch, rd.Gaps, r.Metrics())
+	}
+}
