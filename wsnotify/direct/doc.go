@@ -57,8 +57,9 @@
 //     a heartbeat's trail passes it, and reports a Gap: never a silent loss.
 //   - (choice) Demotion: a receiver whose NAKed sequences exceed 5% of
 //     those sent, in two 10 s intervals in a row, or that NAKs outside the
-//     window, has its NAKs ignored for 60 s and is told (Demote); it turns
-//     its losses into gaps at once, to recover over HTTP.
+//     window, has its NAKs ignored for 60 s and is told (Demote), again at
+//     most once a second while it keeps NAKing (a Demote can be lost too);
+//     it turns its losses into gaps at once, to recover over HTTP.
 //   - (choice) The RTT is configured (10 ms, at least 2 ms) and
 //     advertised, not measured; the group size is the number of receivers
 //     that joined. No congestion control beyond the configured rate.

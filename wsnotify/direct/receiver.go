@@ -307,9 +307,15 @@ func (r *Receiver) onConfirm(ranges []Range, wait time.Duration) {
 func (r *Receiver) rtts(n float64) time.Duration { return time.Duration(n * float64(r.rtt)) }
 
 // onDemote: the sender ignores this receiver's NAKs for a while, so what is
-// missing now, and what goes missing until then, becomes a gap at once.
+// missing now, and what goes missing until then, becomes a gap at once. A
+// Demote repeated while demoted (the sender tells again when NAKs still
+// come) only moves the end of the hold.
 func (r *Receiver) onDemote(d *Demote) {
+	again := r.now.Before(r.demotedUntil)
 	r.demotedUntil = r.now.Add(d.Hold)
+	if again {
+		return
+	}
 	r.m.Demotions++
 	for seq := range r.missing {
 		r.lost[seq] = GapDemoted

@@ -80,9 +80,16 @@ type peer struct {
 	strikes      int // intervals in a row above DemoteLoss
 	loss         float64
 	demotedUntil time.Time
+	demotedWhy   DemoteReason
+	toldAt       time.Time // the last Demote sent to it
 	demotions    int
 	naks         int64
 }
+
+// demoteRepeat is how often, at most, a demoted receiver that keeps
+// NAKing is told again (choice): a Demote lost on the way would leave it
+// NAKing into the void, unaware that it must recover over HTTP.
+const demoteRepeat = time.Second
 
 type outCtl struct {
 	to    Dest
@@ -385,6 +392,9 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	p.naks++
 	if s.now.Before(p.demotedUntil) {
 		s.m.NAKsIgnored++
+		if !s.now.Before(p.toldAt.Add(demoteRepeat)) {
+			s.tellDemoted(p)
+		}
 		return
 	}
 	for _, r := range ranges {
@@ -568,9 +578,15 @@ func (s *Sender) sortedPeers() []netip.AddrPort {
 // demote ignores p's NAKs for DemoteHold and tells it so (RFC 5740,
 // 5.4.3's NORM_CMD(SQUELCH) plays this part for NACKs outside the window).
 func (s *Sender) demote(p *peer, why DemoteReason) {
-	p.demotedUntil = s.now.Add(s.cfg.DemoteHold)
+	p.demotedUntil, p.demotedWhy = s.now.Add(s.cfg.DemoteHold), why
 	p.strikes = 0
 	p.demotions++
 	s.m.Demotions++
-	s.queueCtl(Dest{Kind: ToPeer, Addr: p.addr}, &Demote{Header: s.hdr(), Reason: why, Hold: s.cfg.DemoteHold, Lead: s.lead})
+	s.tellDemoted(p)
+}
+
+// tellDemoted sends p a Demote for the rest of its hold.
+func (s *Sender) tellDemoted(p *peer) {
+	p.toldAt = s.now
+	s.queueCtl(Dest{Kind: ToPeer, Addr: p.addr}, &Demote{Header: s.hdr(), Reason: p.demotedWhy, Hold: p.demotedUntil.Sub(s.now), Lead: s.lead})
 }
