@@ -70,6 +70,7 @@ type repairState struct {
 	queued      bool // in repairQ
 	dueAt       time.Time
 	lingerUntil time.Time
+	confirmedAt time.Time // the last NCF naming it
 }
 
 type peer struct {
@@ -380,7 +381,10 @@ func (s *Sender) trim() {
 // demoted receiver is ignored; one reaching outside the window demotes its
 // sender; each sequence asked for is confirmed at once (NCF to the group),
 // gathered for Aggregate, repaired once, and not repaired again within
-// Linger.
+// Linger. A NAK for a sequence whose repair is already coming is confirmed
+// again (its asker lost the first NCF, or would give the repair up), but
+// one sequence at most once per Linger (RFC 3208, 5.2: identical NCFs
+// rate-limited against NAK storms).
 func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	p := s.peer(from)
 	s.m.NAKsReceived++
@@ -403,22 +407,24 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 			return
 		}
 	}
-	var fresh []uint64
+	var confirm []uint64
 	budget := maxNAKSeqs
 	for _, r := range ranges {
 		for seq := r.From; seq <= r.To && budget > 0; seq++ {
 			budget--
 			p.naked++
 			s.m.NAKedSeqs++
-			if s.request(seq) {
-				fresh = append(fresh, seq)
+			s.request(seq)
+			if st := s.repairs[seq]; st.pending && (st.confirmedAt.IsZero() || !s.now.Before(st.confirmedAt.Add(s.cfg.Linger))) {
+				st.confirmedAt = s.now
+				confirm = append(confirm, seq)
 			}
 		}
 	}
-	slices.Sort(fresh)
-	fresh = slices.Compact(fresh)
+	slices.Sort(confirm)
+	confirm = slices.Compact(confirm)
 	wait := s.repairWait()
-	for rs := toRanges(fresh); len(rs) > 0; {
+	for rs := toRanges(confirm); len(rs) > 0; {
 		n := min(len(rs), MaxRanges)
 		s.queueCtl(Dest{Kind: ToGroup}, &NCF{Header: s.hdr(), Wait: wait, Ranges: rs[:n]})
 		rs = rs[n:]
@@ -444,8 +450,9 @@ func (s *Sender) repairWait() time.Duration {
 	return min(wait, s.cfg.Window)
 }
 
-// request records a NAK for seq and reports whether it starts a new repair.
-func (s *Sender) request(seq uint64) bool {
+// request records a NAK for seq: it starts a repair unless one is coming
+// or lingering.
+func (s *Sender) request(seq uint64) {
 	st := s.repairs[seq]
 	switch {
 	case st == nil:
@@ -453,15 +460,14 @@ func (s *Sender) request(seq uint64) bool {
 		s.repairs[seq] = st
 	case st.pending:
 		s.m.NAKsAggregated++
-		return false
+		return
 	case s.now.Before(st.lingerUntil):
 		s.m.NAKsLingered++
-		return false
+		return
 	}
-	st.pending, st.dueAt = true, s.now.Add(s.cfg.Aggregate)
+	st.pending, st.dueAt, st.confirmedAt = true, s.now.Add(s.cfg.Aggregate), time.Time{}
 	s.dueQ = append(s.dueQ, seq)
 	s.m.RepairRequests++
-	return true
 }
 
 // endGathering moves sequences whose NAK gathering has ended to the repair
