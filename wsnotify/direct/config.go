@@ -66,7 +66,7 @@ type SenderConfig struct {
 
 	MaxRate        int64         // bytes/s of everything sent (data, repairs, control); default 10 MiB/s
 	MaxBurst       int64         // token bucket depth of MaxRate; default 64 KiB
-	RepairFraction float64       // repairs at most this share of the data bytes sent; default 0.25
+	RepairFraction float64       // repairs and NCFs at most this share of the data bytes sent; default 0.25
 	RepairFloor    int64         // plus this many bytes/s whatever the data rate; default 64 KiB/s
 	RepairBurst    int64         // depth of the repair budget; default 64 KiB
 	Aggregate      time.Duration // NAKs for a sequence are gathered this long before the repair; default (Backoff+1)·RTT

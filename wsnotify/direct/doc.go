@@ -45,10 +45,12 @@
 //     default) is split into base64 wsgwd:Fragment bodies; a receiver
 //     delivers it whole or reports all its datagrams in a gap.
 //   - (choice) Storm cap: a token bucket over all bytes sent (default
-//     10 MiB/s); repairs are further held to RepairFraction (25%) of the
-//     data bytes sent plus RepairFloor (64 KiB/s); the buckets lend one
-//     datagram. Control packets go first, then repairs, then data. Over
-//     MaxRepairQueue the oldest waiting repair is dropped.
+//     10 MiB/s); what NAKs cause (repairs and the NCFs confirming them) is
+//     further held to RepairFraction (25%) of the data bytes sent plus
+//     RepairFloor (64 KiB/s); the buckets lend one datagram. Heartbeats
+//     and demotions go first, then NCFs, then repairs, then data. Over
+//     MaxRepairQueue the oldest waiting repair is dropped; over 256
+//     waiting NCFs, the new one.
 //   - (choice) NCFs carry the sender's bound on how long its queue and
 //     budget hold repairs back, so receivers wait for a confirmed repair
 //     instead of giving up on it.

@@ -14,6 +14,7 @@ type SenderMetrics struct {
 	ControlPackets int64 // heartbeats, NCFs, demotions
 	ControlBytes   int64
 	NCFsSent       int64
+	NCFsDropped    int64 // NCFs beyond the queue bound (their askers NAK again)
 
 	NAKsReceived   int64
 	NAKsIgnored    int64 // from demoted or untracked receivers

@@ -43,7 +43,8 @@ type Sender struct {
 	dueQ          []uint64 // sequences gathering NAKs, by when the gathering ends
 	repairQ       []uint64 // sequences waiting for repair budget
 	lingerQ       []uint64 // repaired sequences, by end of linger
-	ctlQ          []outCtl // control packets waiting for the rate limit
+	ctlQ          []outCtl // heartbeats and demotions waiting for the rate limit
+	ncfQ          []outCtl // NCFs waiting for the repair budget (at most maxQueuedNCFs)
 
 	hbAt  time.Time
 	hbIvl time.Duration
@@ -236,10 +237,10 @@ func (s *Sender) Next() time.Time {
 	if len(s.window) > 0 {
 		earlier(s.window[0].sentAt.Add(s.cfg.Window))
 	}
-	if len(s.ctlQ)+len(s.queue)+len(s.repairQ) > 0 {
+	if len(s.ctlQ)+len(s.ncfQ)+len(s.queue)+len(s.repairQ) > 0 {
 		if !s.total.ok() {
 			earlier(s.total.readyAt())
-		} else if len(s.repairQ) > 0 && !s.repair.ok() {
+		} else if len(s.ncfQ)+len(s.repairQ) > 0 && !s.repair.ok() {
 			earlier(s.repair.readyAt())
 		}
 	}
@@ -263,14 +264,31 @@ func (s *Sender) groupSize() int {
 	return max(1, len(s.peers))
 }
 
-// queueCtl queues a control packet; it waits only for the rate limit.
+// maxQueuedNCFs bounds the NCFs waiting for the repair budget (choice;
+// each at most ~1 KB): beyond it an NCF is dropped, and its askers NAK
+// again.
+const maxQueuedNCFs = 256
+
+// queueCtl queues a heartbeat or a demotion; it waits only for the rate
+// limit.
 func (s *Sender) queueCtl(to Dest, p Packet) {
 	s.ctlQ = append(s.ctlQ, outCtl{to: to, kind: p.Kind(), bytes: EncodeControl(p)})
 }
 
-// pump sends what the rate limit allows: control packets first, then
-// repairs within the repair budget, then new data (RFC 3208, 5.1.1: one
-// rate over everything the source sends).
+// queueNCF queues an NCF: NAKs cause it, so it waits for the repair budget
+// like a repair, though ahead of the repairs.
+func (s *Sender) queueNCF(p *NCF) {
+	if len(s.ncfQ) >= maxQueuedNCFs {
+		s.m.NCFsDropped++
+		return
+	}
+	s.ncfQ = append(s.ncfQ, outCtl{to: Dest{Kind: ToGroup}, kind: KindNCF, bytes: EncodeControl(p)})
+}
+
+// pump sends what the rate limit allows (RFC 3208, 5.1.1: one rate over
+// everything the source sends): heartbeats and demotions first; then,
+// within the repair budget, NCFs and repairs (what NAKs cause; 5.1.3 puts
+// NCFs ahead); then new data.
 func (s *Sender) pump() {
 	if !s.started {
 		return
@@ -286,9 +304,15 @@ func (s *Sender) pump() {
 			s.total.take(n)
 			s.m.ControlPackets++
 			s.m.ControlBytes += int64(n)
-			if c.kind == KindNCF {
-				s.m.NCFsSent++
-			}
+		case len(s.ncfQ) > 0 && s.repair.ok():
+			c := s.ncfQ[0]
+			s.ncfQ = s.ncfQ[1:]
+			n := s.emit(c.to, c.kind, c.bytes)
+			s.total.take(n)
+			s.repair.take(n)
+			s.m.ControlPackets++
+			s.m.ControlBytes += int64(n)
+			s.m.NCFsSent++
 		case len(s.repairQ) > 0 && s.repair.ok():
 			seq := s.repairQ[0]
 			s.repairQ = s.repairQ[1:]
@@ -426,7 +450,7 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	wait := s.repairWait()
 	for rs := toRanges(confirm); len(rs) > 0; {
 		n := min(len(rs), MaxRanges)
-		s.queueCtl(Dest{Kind: ToGroup}, &NCF{Header: s.hdr(), Wait: wait, Ranges: rs[:n]})
+		s.queueNCF(&NCF{Header: s.hdr(), Wait: wait, Ranges: rs[:n]})
 		rs = rs[n:]
 	}
 }

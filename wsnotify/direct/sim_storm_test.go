@@ -34,8 +34,9 @@ func (sm *sim) figures() simFigures {
 
 // checkCaps installs the check, after every burst of sending, that the
 // sender stayed within its caps: everything within MaxBurst + MaxRate·t,
-// repairs within RepairBurst + RepairFraction·data + RepairFloor·t (each
-// plus one datagram: the buckets lend one).
+// repairs and NCFs (what NAKs cause) within RepairBurst +
+// RepairFraction·data + RepairFloor·t (each plus one datagram: the buckets
+// lend one).
 func (sm *sim) checkCaps(cfg SenderConfig) {
 	cfg = cfg.withDefaults()
 	slack := int64(cfg.MTU)
@@ -45,8 +46,8 @@ func (sm *sim) checkCaps(cfg SenderConfig) {
 			sm.t.Fatalf("at %v: sent %d bytes, want at most %d (MaxRate)", sm.now.Sub(sm.start), sm.sentAll, limit)
 		}
 		limit := cfg.RepairBurst + int64(cfg.RepairFraction*float64(sm.sentData)+float64(cfg.RepairFloor)*el) + slack
-		if sm.sentRepair > limit {
-			sm.t.Fatalf("at %v: sent %d repair bytes, want at most %d (the repair cap)", sm.now.Sub(sm.start), sm.sentRepair, limit)
+		if sm.sentRepair+sm.sentNCF > limit {
+			sm.t.Fatalf("at %v: sent %d repair and %d NCF bytes, want at most %d together (the repair cap)", sm.now.Sub(sm.start), sm.sentRepair, sm.sentNCF, limit)
 		}
 	}
 }

@@ -69,17 +69,17 @@ type sim struct {
 	gaps [][]Gap
 	dem  []bool
 	// The sender's wire bytes over time, to check the caps.
-	sentData, sentRepair, sentAll int64
-	start                         time.Time
-	capCheck                      func()
-	decoded                       map[*byte]Packet
-	nextEvent                     int
-	timerAt                       []time.Time // per engine (0: the sender), the pending timer
-	touched                       []int
-	isTouched                     []bool
-	pub                           func(time.Time) time.Time
-	lost, lostData, naksSent      int64
-	lostSeqs                      map[uint64]bool // data sequences lost by at least one receiver
+	sentData, sentRepair, sentNCF, sentAll int64
+	start                                  time.Time
+	capCheck                               func()
+	decoded                                map[*byte]Packet
+	nextEvent                              int
+	timerAt                                []time.Time // per engine (0: the sender), the pending timer
+	touched                                []int
+	isTouched                              []bool
+	pub                                    func(time.Time) time.Time
+	lost, lostData, naksSent               int64
+	lostSeqs                               map[uint64]bool // data sequences lost by at least one receiver
 }
 
 func newSim(t testing.TB, seed uint64, n int, scfg SenderConfig, rcfg ReceiverConfig, link func(i int) linkModel) *sim {
@@ -151,6 +151,8 @@ func (sm *sim) flush() {
 				sm.sentRepair += int64(len(d.Bytes))
 			} else if ok {
 				sm.sentData += int64(len(d.Bytes))
+			} else if d.Kind == KindNCF {
+				sm.sentNCF += int64(len(d.Bytes))
 			}
 			sm.sentAll += int64(len(d.Bytes))
 			switch d.To.Kind {

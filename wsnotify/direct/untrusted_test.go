@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -111,5 +112,71 @@ func TestReceiver_RestartHeardFirstInAnNCF(t *testing.T) {
 	if len(rd.Deliver) != 3 || r.Session().Epoch != 2 {
 		t.Errorf("got %d deliveries in epoch %d (gaps %v, metrics %+v), want the 3 of epoch 2",
 			len(rd.Deliver), r.Session().Epoch, rd.Gaps, r.Metrics())
+	}
+}
+
+// TestSender_NAKFloodCannotStarveData: one receiver (not demoted yet: that
+// takes two intervals) floods NAKs naming 64 sequences of the window, eight
+// a millisecond. What the sender sends because of NAKs (NCFs and repairs)
+// stays within the repair budget, the data keeps its rate, and the NCFs
+// waiting to go stay bounded. Before, NCFs went ahead of everything with
+// no budget and no queue bound: 7 MB of them to the group in 5 s against
+// a repair budget of 0.65 MB.
+func TestSender_NAKFloodCannotStarveData(t *testing.T) {
+	cfg := SenderConfig{Session: 0x77, Epoch: 1, MaxRate: 2 << 20, MaxBurst: 64 << 10, RepairFloor: 8 << 10, RepairBurst: 8 << 10}
+	s, err := NewSender(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := scriptEpoch
+	s.Tick(now)
+	bad := netip.MustParseAddrPort("10.0.0.9:7400")
+	s.Step(bad, &Join{Header: s.hdr()})
+	var ncf, repair, data int64
+	drain := func() {
+		for _, d := range s.Ready().Send {
+			switch p, _ := Decode(d.Bytes); {
+			case d.Kind == KindNCF:
+				ncf += int64(len(d.Bytes))
+			case d.Kind == KindData && p.(*Data).Repair:
+				repair += int64(len(d.Bytes))
+			case d.Kind == KindData:
+				data += int64(len(d.Bytes))
+			}
+		}
+		s.Advance()
+	}
+	const run = 5 * time.Second
+	full, next := 0, uint64(0)
+	for ms := range int(run / time.Millisecond) {
+		now = scriptEpoch.Add(time.Duration(ms) * time.Millisecond)
+		s.Tick(now)
+		{ // 1,000 notifications/s of ~500 B: ~500 KB/s of data, a quarter of the rate
+			if err := s.Publish(testNotify(strings.Repeat("d", 400))); err == ErrFull {
+				full++
+			}
+		}
+		for trail, lead := s.Window(); lead >= trail+128 && s.peers[bad].naks < int64(8*(ms+1)); {
+			var rs []Range
+			for range MaxRanges {
+				next = max(next+2, trail)
+				if next > lead {
+					next = trail
+				}
+				rs = append(rs, Range{next, next})
+			}
+			s.Step(bad, &NAK{Header: s.hdr(), Ranges: rs})
+		}
+		drain()
+		if n := len(s.ncfQ); n > maxQueuedNCFs {
+			t.Fatalf("at %v: %d NCFs waiting, want at most %d", now.Sub(scriptEpoch), n, maxQueuedNCFs)
+		}
+	}
+	el := run.Seconds()
+	if limit := cfg.RepairBurst + int64(0.25*float64(data)+float64(cfg.RepairFloor)*el) + 2*DefaultMTU; ncf+repair > limit {
+		t.Errorf("got %d bytes of NCFs and %d of repairs, want at most %d together (the repair budget)", ncf, repair, limit)
+	}
+	if full > 0 || data < 2<<20 {
+		t.Errorf("got %d data bytes sent and %d publishes refused, want the ~2.5 MB published sent and none refused", data, full)
 	}
 }
