@@ -43,7 +43,8 @@
 //     receiver had not resolved a gap.
 //   - (choice) A notification larger than one datagram (MTU 1200 by
 //     default) is split into base64 wsgwd:Fragment bodies; a receiver
-//     delivers it whole or reports all its datagrams in a gap.
+//     delivers it whole, and only when the bytes make one wsnt:Notify
+//     element, or reports all its datagrams in a gap.
 //   - (choice) Storm cap: a token bucket over all bytes sent (default
 //     10 MiB/s); what NAKs cause (repairs and the NCFs confirming them) is
 //     further held to RepairFraction (25%) of the data bytes sent plus

@@ -480,7 +480,11 @@ func (r *Receiver) take(d *Data) {
 				r.discarding, r.discardWhy = a.next < a.frags, GapMalformed
 				*a = assembly{}
 			case a.next == a.frags:
-				r.deliverOne(a.start, slices.Concat(a.parts...), int64(a.frags))
+				if notify := slices.Concat(a.parts...); isNotify(notify) {
+					r.deliverOne(a.start, notify, int64(a.frags))
+				} else {
+					r.gapRange(a.start, d.Seq, GapMalformed)
+				}
 				*a = assembly{}
 			}
 			return

@@ -180,3 +180,41 @@ func TestSender_NAKFloodCannotStarveData(t *testing.T) {
 		t.Errorf("got %d data bytes sent and %d publishes refused, want the ~2.5 MB published sent and none refused", data, full)
 	}
 }
+
+// TestReceiver_ReassembledBytesMustBeANotify: the fragments of a
+// notification are raw bytes; whoever can send datagrams as the sender can
+// make their concatenation anything. What is not one well-formed
+// wsnt:Notify element (standalone: no prolog, nothing after it) is a gap,
+// not a delivery: the receive agent writes a delivery into the body of the
+// envelope it posts, where such bytes would end the body, add headers, or
+// make the consumer's request unreadable.
+func TestReceiver_ReassembledBytesMustBeANotify(t *testing.T) {
+	h := Header{Session: 0x77, Epoch: 1}
+	notify := string(testNotify("whole"))
+	for _, tc := range []struct {
+		name, body string
+		deliver    bool
+	}{
+		{"a notify", notify, true},
+		{"closes the body", `</s:Body><s:Header/><s:Body>` + notify, false},
+		{"not well-formed", notify[:len(notify)-3], false},
+		{"another element", `<x:Subscribe xmlns:x="` + NSNotification + `"/>`, false},
+		{"a prolog", `<?xml version="1.0"?>` + notify, false},
+		{"trailing bytes", notify + `<!-- -->`, false},
+		{"unbound prefix", `<wsnt:Notify xmlns:wsnt="` + NSNotification + `"><p:x/></wsnt:Notify>`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newTestReceiver(t, ReceiverConfig{})
+			half := len(tc.body) / 2
+			wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: 1, Frag: 0, Frags: 2, Body: []byte(tc.body[:half])})
+			wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: 2, Frag: 1, Frags: 2, Body: []byte(tc.body[half:])})
+			rd := r.Ready()
+			switch {
+			case tc.deliver && (len(rd.Deliver) != 1 || string(rd.Deliver[0].Notify) != tc.body):
+				t.Errorf("got deliveries %+v, want %q", rd.Deliver, tc.body)
+			case !tc.deliver && (len(rd.Deliver) != 0 || len(rd.Gaps) != 1 || rd.Gaps[0] != Gap{Epoch: 1, From: 1, To: 2, Reason: GapMalformed}):
+				t.Errorf("got deliveries %+v and gaps %v, want none and gap 1-2 malformed", rd.Deliver, rd.Gaps)
+			}
+		})
+	}
+}
