@@ -104,3 +104,36 @@ func TestPoster_PostsOrdinaryNotify(t *testing.T) {
 		t.Errorf("got %+v, want 1 posted", c)
 	}
 }
+
+// TestPublishHandler_KeepsPrefixesTheNotifyUses: a Notify whose message
+// uses the envelope's own prefix (a SOAP fault carried as a notification)
+// is published with that binding: the bytes parse on their own and the
+// fault keeps its namespace. Before, the binding was left out as "the
+// envelope's", and every receiver got an undecodable datagram.
+func TestPublishHandler_KeepsPrefixesTheNotifyUses(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	defer srv.Close()
+	body := `<soapenv:Envelope xmlns:soapenv="` + soap.NS11 + `"><soapenv:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2">` +
+		`<wsnt:NotificationMessage><wsnt:Message><soapenv:Fault><faultcode>soapenv:Server</faultcode></soapenv:Fault></wsnt:Message>` +
+		`</wsnt:NotificationMessage></wsnt:Notify></soapenv:Body></soapenv:Envelope>`
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+	req.Header.Set("Content-Type", soap.V11.ContentType())
+	req.Header.Set("SOAPAction", `""`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || len(rec.got) != 1 {
+		t.Fatalf("got HTTP %d and %d published, want 202 and 1", resp.StatusCode, len(rec.got))
+	}
+	doc, err := xmldoc.ParseBytes(rec.got[0], xmldoc.Limits{})
+	if err != nil {
+		t.Fatalf("published %s does not parse on its own: %v", rec.got[0], err)
+	}
+	fault := doc.Root().FirstChild().FirstChild().FirstChild()
+	if n := fault.Name(); n.Space != soap.NS11 || n.Local != "Fault" {
+		t.Errorf("got the message's element %v, want {%s}Fault", n, soap.NS11)
+	}
+}
