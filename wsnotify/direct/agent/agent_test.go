@@ -137,3 +137,30 @@ func TestPublishHandler_KeepsPrefixesTheNotifyUses(t *testing.T) {
 		t.Errorf("got the message's element %v, want {%s}Fault", n, soap.NS11)
 	}
 }
+
+// TestPublishHandler_MustUnderstand: the send agent is the ultimate
+// receiver of the publisher's envelope (only the Notify travels on), so a
+// mustUnderstand header it does not process gets a MustUnderstand fault in
+// the request's SOAP version (SOAP 1.2 Part 1, 5.2.3; SOAP 1.1 note 4.2.3),
+// and nothing is published; WS-Addressing headers are understood. Before,
+// such a header (a security header, say) was silently dropped and the
+// Notify sent on.
+func TestPublishHandler_MustUnderstand(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	defer srv.Close()
+	withHeader := func(h string) string {
+		return strings.Replace(notify12, "<e:Body>", `<e:Header>`+h+`</e:Header><e:Body>`, 1)
+	}
+	resp := post(t, srv.URL, soap.MediaType12, withHeader(`<x:Sec xmlns:x="urn:x" e:mustUnderstand="true"/>`))
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "MustUnderstand") ||
+		!strings.Contains(string(body), soap.NS12) || len(rec.got) != 0 {
+		t.Errorf("got HTTP %d %s and %d published, want 500, a SOAP 1.2 MustUnderstand fault and nothing published", resp.StatusCode, body, len(rec.got))
+	}
+	resp = post(t, srv.URL, soap.MediaType12, withHeader(`<a:Action xmlns:a="http://www.w3.org/2005/08/addressing" e:mustUnderstand="true">`+
+		direct.ActionNotify+`</a:Action>`))
+	if resp.StatusCode != http.StatusAccepted || len(rec.got) != 1 {
+		t.Errorf("got HTTP %d and %d published, want 202 and 1 for a mustUnderstand wsa:Action", resp.StatusCode, len(rec.got))
+	}
+}
