@@ -46,7 +46,7 @@ type fileDirectSend struct {
 	DemoteInterval duration   `yaml:"demote_interval"`
 	DemoteHold     duration   `yaml:"demote_hold"`
 	MaxReceivers   int        `yaml:"max_receivers"`
-	Egress         fileEgress `yaml:"egress"` // unicast fan-out targets
+	Egress         fileEgress `yaml:"egress"` // receivers dealt with: required for unicast fan-out, optional for multicast
 	Limits         fileLimits `yaml:"limits"` // of a publisher's envelope
 }
 
@@ -151,7 +151,7 @@ func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, net
 	if listen.IsValid() && !listen.Addr().IsLoopback() {
 		a.errs = append(a.errs, fmt.Errorf("send.listen: %v is not a loopback address (publishers post on loopback)", listen))
 	}
-	if nc.Unicast {
+	if nc.Unicast || len(fd.Send.Egress.CIDRs)+len(fd.Send.Egress.Hosts) > 0 {
 		pol, err := egress.New(egress.Config{CIDRs: fd.Send.Egress.CIDRs, Hosts: fd.Send.Egress.Hosts})
 		if err != nil {
 			a.errs = append(a.errs, fmt.Errorf("send.egress: %w", err))

@@ -33,8 +33,9 @@ func NewSender(cfg direct.SenderConfig, nc NetConfig, log *slog.Logger) (*Sender
 	}
 	s := &Sender{eng: eng, cfg: nc.withDefaults()}
 	s.r = newRunner(eng, nc, log)
-	s.r.accept = func(from netip.AddrPort, p direct.Packet) bool {
-		return !s.cfg.Unicast || p.Kind() != direct.KindJoin || s.cfg.Allow(from.Addr())
+	if allow := s.cfg.Allow; allow != nil {
+		s.r.accept = func(from netip.AddrPort, _ direct.Packet) bool { return allow(from.Addr()) }
+		s.r.allowPeer = allow
 	}
 	return s, nil
 }
