@@ -94,7 +94,7 @@ type ReceiverConfig struct {
 	// times of the sender; defaults 3 and 2K+4.
 	NCFWait, RepairWait float64
 	MaxPending          int           // sequences missing at once (the oldest become gaps beyond); default 16384
-	MaxBufferBytes      int           // received out of order, waiting for a gap; default 16 MiB
+	MaxBufferBytes      int           // received out of order, waiting for a gap (bodies plus 128 bytes a datagram); default 16 MiB
 	MaxMessageBytes     int           // largest reassembled notification; default 1 MiB
 	JoinInterval        time.Duration // how often a Join is sent; default 5 s
 	// RTT, Backoff and GroupSize stand in for the sender's values until

@@ -211,11 +211,18 @@ func (r *Receiver) onData(d *Data) {
 		r.m.Recovered++
 	}
 	r.buf[d.Seq] = d
-	r.bufBytes += len(d.Body)
+	r.bufBytes += bufCost(d)
 	for r.bufBytes > r.cfg.MaxBufferBytes && r.giveUpLowest(GapOverflow) {
 		r.deliver()
 	}
 }
+
+// bufEntryCost is what a buffered datagram costs beyond its body (choice:
+// the decoded Data, its map entry and allocation overhead, rounded up), so
+// that MaxBufferBytes bounds memory even for datagrams with tiny bodies.
+const bufEntryCost = 128
+
+func bufCost(d *Data) int { return len(d.Body) + bufEntryCost }
 
 // extend learns that every sequence up to to exists: those not seen are
 // missing.
@@ -440,7 +447,7 @@ func (r *Receiver) deliver() {
 	for r.next <= r.top {
 		if d := r.buf[r.next]; d != nil {
 			delete(r.buf, r.next)
-			r.bufBytes -= len(d.Body)
+			r.bufBytes -= bufCost(d)
 			r.take(d)
 		} else if why, ok := r.lost[r.next]; ok {
 			delete(r.lost, r.next)

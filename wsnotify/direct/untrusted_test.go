@@ -218,3 +218,23 @@ func TestReceiver_ReassembledBytesMustBeANotify(t *testing.T) {
 		})
 	}
 }
+
+// TestReceiver_BufferBoundCountsEachDatagram: datagrams waiting behind a
+// gap are bounded by MaxBufferBytes counting what each costs in memory, not
+// only its body: a flood of fragments of one byte each (a datagram of ~400
+// bytes on the wire) must not hold ~100 bytes of bookkeeping per byte
+// counted. Before, 64 KiB of bound held 65,536 datagrams (~6 MB).
+func TestReceiver_BufferBoundCountsEachDatagram(t *testing.T) {
+	const limit = 64 << 10
+	h := Header{Session: 0x77, Epoch: 1}
+	r := newTestReceiver(t, ReceiverConfig{MaxBufferBytes: limit, MaxPending: 1 << 20})
+	wire(r.Step, netip.AddrPort{}, &Heartbeat{Header: h, Lead: 0})
+	most := 0
+	for seq := uint64(2); seq <= 20000; seq++ { // seq 1 never comes: everything waits behind it
+		r.Step(netip.AddrPort{}, &Data{Header: h, Seq: seq, Frag: 1, Frags: 2, Body: []byte{'x'}})
+		most = max(most, len(r.buf))
+	}
+	if most*100 > limit {
+		t.Errorf("got up to %d datagrams buffered, want at most %d (%d bytes, at least 100 bytes each)", most, limit/100, limit)
+	}
+}
