@@ -18,8 +18,10 @@ const (
 	DefaultMTU       = 1200
 	DefaultRTT       = 10 * time.Millisecond // (choice) a LAN; NORM's default GRTT estimate is 0.25 s
 	MinRTT           = 2 * time.Millisecond
-	DefaultBackoff   = 4.0  // K, RFC 5740 default for multicast feedback
-	DefaultGroupSize = 1000 // NORM's default group size estimate
+	MaxRTT           = 10 * time.Second // (choice) bounds the RTT configured or heard in a heartbeat
+	DefaultBackoff   = 4.0              // K, RFC 5740 default for multicast feedback
+	MaxBackoff       = 100.0            // (choice) bounds K likewise
+	DefaultGroupSize = 1000             // NORM's default group size estimate
 )
 
 // Mode is how the sender reaches its receivers.
@@ -158,8 +160,11 @@ func (c SenderConfig) Validate() error {
 	if c.DemoteLoss < 0 || c.DemoteLoss > 1 {
 		add("DemoteLoss", "%v is outside 0..1", c.DemoteLoss)
 	}
-	if c.Backoff < 0 || c.Backoff > 100 {
-		add("Backoff", "%v is outside 0..100", c.Backoff)
+	if c.Backoff < 0 || c.Backoff > MaxBackoff {
+		add("Backoff", "%v is outside 0..%v", c.Backoff, MaxBackoff)
+	}
+	if c.RTT > MaxRTT {
+		add("RTT", "%v exceeds %v", c.RTT, MaxRTT)
 	}
 	if c.HeartbeatMin > 0 && c.HeartbeatMax > 0 && c.HeartbeatMin > c.HeartbeatMax {
 		add("HeartbeatMin", "%v exceeds HeartbeatMax %v", c.HeartbeatMin, c.HeartbeatMax)
@@ -206,8 +211,11 @@ func (c ReceiverConfig) Validate() error {
 	if c.Rand == nil {
 		add("Rand", "required")
 	}
-	if c.Backoff < 0 || c.Backoff > 100 {
-		add("Backoff", "%v is outside 0..100", c.Backoff)
+	if c.Backoff < 0 || c.Backoff > MaxBackoff {
+		add("Backoff", "%v is outside 0..%v", c.Backoff, MaxBackoff)
+	}
+	if c.RTT > MaxRTT {
+		add("RTT", "%v exceeds %v", c.RTT, MaxRTT)
 	}
 	for _, f := range []struct {
 		path string

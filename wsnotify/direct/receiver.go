@@ -270,15 +270,23 @@ func (r *Receiver) startCycle() {
 	}
 }
 
+// onHeartbeat takes the sender's window edges and timing. The timing is
+// held to what a sender may be configured with (MinRTT..MaxRTT, at most
+// MaxBackoff), and a running NAK back-off longer than the new values allow
+// is drawn again: one forged heartbeat cannot put NAKs off for weeks.
 func (r *Receiver) onHeartbeat(h *Heartbeat) {
 	if h.RTT > 0 {
-		r.rtt = max(h.RTT, MinRTT)
+		r.rtt = min(max(h.RTT, MinRTT), MaxRTT)
 	}
 	if h.Backoff > 0 {
-		r.backoff = h.Backoff
+		r.backoff = min(h.Backoff, MaxBackoff)
 	}
 	if h.GroupSize > 0 {
 		r.groupSize = float64(h.GroupSize)
+	}
+	if !r.cycleAt.IsZero() && r.cycleAt.After(r.now.Add(time.Duration(r.backoff*float64(r.rtt)))) {
+		r.cycleAt = time.Time{}
+		r.startCycle()
 	}
 	if h.Trail > r.next {
 		r.skipTo(h.Trail, GapWindow)

@@ -238,3 +238,34 @@ func TestReceiver_BufferBoundCountsEachDatagram(t *testing.T) {
 		t.Errorf("got up to %d datagrams buffered, want at most %d (%d bytes, at least 100 bytes each)", most, limit/100, limit)
 	}
 }
+
+// TestReceiver_HeartbeatTimingBounded: a heartbeat's RTT and back-off
+// factor set how long the receiver waits before NAKing. Values beyond what
+// a sender may be configured with (a forged heartbeat: RTT 4294 s, K 655)
+// are held to those bounds, and a back-off drawn from them ends once sane
+// values come: the receiver still NAKs its losses. Before, the one
+// heartbeat scheduled the NAK weeks ahead and kept it there.
+func TestReceiver_HeartbeatTimingBounded(t *testing.T) {
+	h := Header{Session: 0x77, Epoch: 1}
+	r := newTestReceiver(t, ReceiverConfig{Rand: fixedRand(0.5)})
+	now := scriptEpoch
+	step := func(p Packet) { wire(r.Step, netip.AddrPort{}, p) }
+	step(&Data{Header: h, Seq: 1, Frags: 1, Body: testNotify("1")})
+	step(&Heartbeat{Header: h, Trail: 1, Lead: 1, RTT: 4294 * time.Second, Backoff: 655, GroupSize: 1})
+	step(&Data{Header: h, Seq: 3, Frags: 1, Body: testNotify("3")}) // 2 is missing
+	naks := 0
+	for range 50 {
+		now = now.Add(100 * time.Millisecond)
+		r.Tick(now)
+		step(&Heartbeat{Header: h, Trail: 1, Lead: 3, RTT: 10 * time.Millisecond, Backoff: 4, GroupSize: 1})
+		for _, d := range r.Ready().Send {
+			if d.Kind == KindNAK {
+				naks++
+			}
+		}
+		r.Advance()
+	}
+	if naks == 0 {
+		t.Errorf("got no NAK for the missing sequence in 5s of sane heartbeats, want one (metrics %+v)", r.Metrics())
+	}
+}
