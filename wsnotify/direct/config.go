@@ -24,6 +24,47 @@ const (
 	DefaultGroupSize = 1000             // NORM's default group size estimate
 )
 
+// Upper bounds of the configuration (choice): every size, count and
+// lifetime has one, so that a slip of the pen cannot configure unbounded
+// memory or waits; the receiver holds what a datagram says to the same
+// bounds (MaxWindow bounds an NCF's wait, MaxDemoteHold a Demote's hold).
+const (
+	MaxWindow        = time.Hour
+	MaxDemoteHold    = time.Hour
+	maxLifetime      = time.Hour   // DemoteInterval, PeerTimeout
+	maxInterval      = time.Minute // heartbeats, joins, NAK gathering, linger
+	maxMemoryBytes   = 1 << 30     // queues, windows, buffers, bucket depths
+	maxMessageBytes  = 64 << 20
+	maxCount         = 1 << 20 // repair queue, pending sequences
+	maxGroupSize     = 1 << 24
+	maxFanout        = 1024 // Unicast MaxReceivers: every datagram is copied to each
+	maxReceivers     = 1 << 16
+	maxNAKs          = 100
+	maxRTTMultiple   = 1000.0 // NCFWait, RepairWait
+	maxDemoteMinSeqs = 1 << 30
+)
+
+// limit is one field of a configuration and its bound (0: none above).
+type limit struct {
+	path   string
+	v, max int64
+	dur    bool // print as durations
+}
+
+// checkLimits reports each negative value, and each above its bound.
+func checkLimits(add func(path, f string, a ...any), ls []limit) {
+	for _, l := range ls {
+		switch {
+		case l.v < 0:
+			add(l.path, "must not be negative")
+		case l.max > 0 && l.v > l.max && l.dur:
+			add(l.path, "%v exceeds %v", time.Duration(l.v), time.Duration(l.max))
+		case l.max > 0 && l.v > l.max:
+			add(l.path, "%d exceeds %d", l.v, l.max)
+		}
+	}
+}
+
 // Mode is how the sender reaches its receivers.
 type Mode uint8
 
@@ -163,29 +204,24 @@ func (c SenderConfig) Validate() error {
 	if c.Backoff < 0 || c.Backoff > MaxBackoff {
 		add("Backoff", "%v is outside 0..%v", c.Backoff, MaxBackoff)
 	}
-	if c.RTT > MaxRTT {
-		add("RTT", "%v exceeds %v", c.RTT, MaxRTT)
-	}
 	if c.HeartbeatMin > 0 && c.HeartbeatMax > 0 && c.HeartbeatMin > c.HeartbeatMax {
 		add("HeartbeatMin", "%v exceeds HeartbeatMax %v", c.HeartbeatMin, c.HeartbeatMax)
 	}
-	for _, f := range []struct {
-		path string
-		v    int64
-	}{
-		{"MaxMessageBytes", int64(c.MaxMessageBytes)}, {"MaxQueueBytes", int64(c.MaxQueueBytes)},
-		{"Window", int64(c.Window)}, {"WindowBytes", int64(c.WindowBytes)},
-		{"HeartbeatMin", int64(c.HeartbeatMin)}, {"HeartbeatMax", int64(c.HeartbeatMax)},
-		{"RTT", int64(c.RTT)}, {"GroupSize", int64(c.GroupSize)}, {"MaxRate", c.MaxRate},
-		{"MaxBurst", c.MaxBurst}, {"RepairFloor", c.RepairFloor}, {"RepairBurst", c.RepairBurst},
-		{"Aggregate", int64(c.Aggregate)}, {"Linger", int64(c.Linger)}, {"MaxRepairQueue", int64(c.MaxRepairQueue)},
-		{"DemoteInterval", int64(c.DemoteInterval)}, {"DemoteMinSeqs", int64(c.DemoteMinSeqs)},
-		{"DemoteHold", int64(c.DemoteHold)}, {"MaxReceivers", int64(c.MaxReceivers)}, {"PeerTimeout", int64(c.PeerTimeout)},
-	} {
-		if f.v < 0 {
-			add(f.path, "must not be negative")
-		}
+	fanout := int64(maxReceivers)
+	if c.Mode == Unicast {
+		fanout = maxFanout
 	}
+	d := func(path string, v, max time.Duration) limit { return limit{path, int64(v), int64(max), true} }
+	checkLimits(add, []limit{
+		{"MaxMessageBytes", int64(c.MaxMessageBytes), maxMessageBytes, false}, {"MaxQueueBytes", int64(c.MaxQueueBytes), maxMemoryBytes, false},
+		d("Window", c.Window, MaxWindow), {"WindowBytes", int64(c.WindowBytes), maxMemoryBytes, false},
+		d("HeartbeatMin", c.HeartbeatMin, maxInterval), d("HeartbeatMax", c.HeartbeatMax, maxInterval),
+		d("RTT", c.RTT, MaxRTT), {"GroupSize", int64(c.GroupSize), maxGroupSize, false}, {"MaxRate", c.MaxRate, 0, false},
+		{"MaxBurst", c.MaxBurst, maxMemoryBytes, false}, {"RepairFloor", c.RepairFloor, 0, false}, {"RepairBurst", c.RepairBurst, maxMemoryBytes, false},
+		d("Aggregate", c.Aggregate, maxInterval), d("Linger", c.Linger, maxInterval), {"MaxRepairQueue", int64(c.MaxRepairQueue), maxCount, false},
+		d("DemoteInterval", c.DemoteInterval, maxLifetime), {"DemoteMinSeqs", int64(c.DemoteMinSeqs), maxDemoteMinSeqs, false},
+		d("DemoteHold", c.DemoteHold, MaxDemoteHold), {"MaxReceivers", int64(c.MaxReceivers), fanout, false}, d("PeerTimeout", c.PeerTimeout, maxLifetime),
+	})
 	return l.Err()
 }
 
@@ -214,22 +250,20 @@ func (c ReceiverConfig) Validate() error {
 	if c.Backoff < 0 || c.Backoff > MaxBackoff {
 		add("Backoff", "%v is outside 0..%v", c.Backoff, MaxBackoff)
 	}
-	if c.RTT > MaxRTT {
-		add("RTT", "%v exceeds %v", c.RTT, MaxRTT)
-	}
 	for _, f := range []struct {
 		path string
 		v    float64
-	}{
-		{"MaxNAKs", float64(c.MaxNAKs)}, {"NCFWait", c.NCFWait}, {"RepairWait", c.RepairWait},
-		{"MaxPending", float64(c.MaxPending)}, {"MaxBufferBytes", float64(c.MaxBufferBytes)},
-		{"MaxMessageBytes", float64(c.MaxMessageBytes)}, {"JoinInterval", float64(c.JoinInterval)},
-		{"RTT", float64(c.RTT)}, {"GroupSize", float64(c.GroupSize)},
-	} {
-		if f.v < 0 {
-			add(f.path, "must not be negative")
+	}{{"NCFWait", c.NCFWait}, {"RepairWait", c.RepairWait}} {
+		if f.v < 0 || f.v > maxRTTMultiple {
+			add(f.path, "%v is outside 0..%v", f.v, maxRTTMultiple)
 		}
 	}
+	checkLimits(add, []limit{
+		{"MaxNAKs", int64(c.MaxNAKs), maxNAKs, false}, {"MaxPending", int64(c.MaxPending), maxCount, false},
+		{"MaxBufferBytes", int64(c.MaxBufferBytes), maxMemoryBytes, false}, {"MaxMessageBytes", int64(c.MaxMessageBytes), maxMessageBytes, false},
+		{"JoinInterval", int64(c.JoinInterval), int64(maxInterval), true}, {"RTT", int64(c.RTT), int64(MaxRTT), true},
+		{"GroupSize", int64(c.GroupSize), maxGroupSize, false},
+	})
 	return l.Err()
 }
 

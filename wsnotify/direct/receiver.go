@@ -123,7 +123,7 @@ func (r *Receiver) Step(from netip.AddrPort, p Packet) {
 	case *Heartbeat:
 		r.onHeartbeat(p)
 	case *NCF:
-		r.onConfirm(p.Ranges, p.Wait)
+		r.onConfirm(p.Ranges, min(p.Wait, MaxWindow))
 	case *NAK:
 		r.onConfirm(p.Ranges, 0)
 	case *Demote:
@@ -327,7 +327,7 @@ func (r *Receiver) rtts(n float64) time.Duration { return time.Duration(n * floa
 // come) only moves the end of the hold.
 func (r *Receiver) onDemote(d *Demote) {
 	again := r.now.Before(r.demotedUntil)
-	r.demotedUntil = r.now.Add(d.Hold)
+	r.demotedUntil = r.now.Add(min(d.Hold, MaxDemoteHold))
 	if again {
 		return
 	}

@@ -269,3 +269,16 @@ func TestReceiver_HeartbeatTimingBounded(t *testing.T) {
 		t.Errorf("got no NAK for the missing sequence in 5s of sane heartbeats, want one (metrics %+v)", r.Metrics())
 	}
 }
+
+// TestReceiver_DemoteHoldBounded: a Demote's hold (up to 49 days on the
+// wire) is held to MaxDemoteHold: a forged one cannot keep a receiver from
+// NAKing for weeks.
+func TestReceiver_DemoteHoldBounded(t *testing.T) {
+	h := Header{Session: 0x77, Epoch: 1}
+	r := newTestReceiver(t, ReceiverConfig{})
+	wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: 1, Frags: 1, Body: testNotify("1")})
+	wire(r.Step, netip.AddrPort{}, &Demote{Header: h, Reason: DemoteLoss, Hold: 49 * 24 * time.Hour, Lead: 1})
+	if until := r.Metrics().DemotedUntil; until.After(scriptEpoch.Add(MaxDemoteHold)) {
+		t.Errorf("got demoted until +%v, want at most +%v", until.Sub(scriptEpoch), MaxDemoteHold)
+	}
+}
