@@ -55,8 +55,8 @@ type fileDirectRecv struct {
 	Listen      string     `yaml:"listen"` // UDP; default 0.0.0.0 on the group's port
 	Consumer    string     `yaml:"consumer"`
 	SOAPVersion string     `yaml:"soap_version"` // "1.1" (default) or "1.2"
-	QueueLen    int        `yaml:"queue_len"`
-	Status      string     `yaml:"status"` // optional HTTP address serving GET /metrics
+	QueueLen    int        `yaml:"queue_len"`    // notifications waiting for the consumer; default 1024, at most 65536
+	Status      string     `yaml:"status"`       // optional HTTP address serving GET /metrics
 	MaxNAKs     int        `yaml:"max_naks"`
 	Egress      fileEgress `yaml:"egress"` // where the consumer may be; default loopback
 }
@@ -173,7 +173,14 @@ func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, net
 	return cfg, nc, listen, errors.Join(a.errs...)
 }
 
-// receiverConfig maps the file onto the receive agent's configuration.
+// The receive agent's queue of notifications for the consumer (choice).
+const (
+	defaultPosterQueue = 1024
+	maxPosterQueue     = 1 << 16
+)
+
+// receiverConfig maps the file onto the receive agent's configuration
+// (and sets the file's defaults).
 func (fd *fileDirect) receiverConfig() (direct.ReceiverConfig, driver.NetConfig, *egress.Policy, soap.Version, error) {
 	a := &addrs{}
 	nc := fd.netConfig(a)
@@ -192,6 +199,12 @@ func (fd *fileDirect) receiverConfig() (direct.ReceiverConfig, driver.NetConfig,
 		a.errs = append(a.errs, errors.New("recv.consumer: required: the consumer's URL"))
 	} else if err := pol.Check(r.Consumer); err != nil {
 		a.errs = append(a.errs, fmt.Errorf("recv.consumer: %w", err))
+	}
+	switch {
+	case r.QueueLen == 0:
+		fd.Recv.QueueLen = defaultPosterQueue
+	case r.QueueLen < 0 || r.QueueLen > maxPosterQueue:
+		a.errs = append(a.errs, fmt.Errorf("recv.queue_len: %d is outside 1..%d", r.QueueLen, maxPosterQueue))
 	}
 	v := soap.V11
 	switch r.SOAPVersion {

@@ -118,7 +118,7 @@ func directRecv(ctx context.Context, fd *fileDirect, log *slog.Logger, stdout, s
 	if err != nil {
 		return badConfig(err)
 	}
-	poster := agent.NewPoster(fd.Recv.Consumer, v, pol.Client(nil, 30*time.Second), max(fd.Recv.QueueLen, 1024), log)
+	poster := agent.NewPoster(fd.Recv.Consumer, v, pol.Client(nil, 30*time.Second), fd.Recv.QueueLen, log)
 	rc, err := driver.NewReceiver(cfg, nc, driver.Handlers{
 		Deliver: poster.Deliver,
 		Gap: func(g direct.Gap) {

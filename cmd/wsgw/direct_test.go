@@ -49,6 +49,22 @@ func TestDirect_ConfigErrorsNameKeys(t *testing.T) {
 			t.Errorf("got %q, want it to contain %q", stderr.String(), want)
 		}
 	}
+	// Limits of the receive agent: before, queue_len was max(queue_len,
+	// 1024), so any huge value was allocated at start and a small one
+	// ignored.
+	for _, tc := range []struct{ key, want string }{
+		{"queue_len: 100000000", "recv.queue_len: 100000000 is outside 1..65536"},
+		{"max_naks: 1000", "recv.max_naks: 1000 exceeds 100"},
+	} {
+		cfg = writeDirectConfig(t, "direct.yaml", "session: 7\ngroup: 239.1.1.1:7400\nrecv:\n  sender: 127.0.0.1:7401\n  consumer: http://127.0.0.1:1/\n  "+tc.key+"\n")
+		stderr = syncBuffer{}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		code := run(ctx, []string{"direct", "recv", "--config", cfg}, &stdout, &stderr)
+		cancel()
+		if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%s: got exit %d, %q, want exit 2 and %q", tc.key, code, stderr.String(), tc.want)
+		}
+	}
 }
 
 // consumer is an unmodified WS-N consumer: it records the body of each
