@@ -46,8 +46,9 @@ type Sender struct {
 	ctlQ          []outCtl // heartbeats and demotions waiting for the rate limit
 	ncfQ          []outCtl // NCFs waiting for the repair budget (at most maxQueuedNCFs)
 
-	hbAt  time.Time
-	hbIvl time.Duration
+	hbAt   time.Time // the next heartbeat after data or idle ones...
+	hbIvl  time.Duration
+	hbLast time.Time // ...and the last one: ambient heartbeats go at least every HeartbeatMax
 
 	peers        map[netip.AddrPort]*peer
 	fanout       []netip.AddrPort // Unicast: joined peers, sorted
@@ -201,11 +202,14 @@ func (s *Sender) Tick(now time.Time) {
 		}
 		s.lingerQ = s.lingerQ[1:]
 	}
-	if !s.now.Before(s.hbAt) {
+	// Heartbeats (RFC 3208, 5.1.5): HeartbeatMin after data, doubling
+	// while idle; and, while data flows, at least every HeartbeatMax
+	// (5.1.4, ambient SPMs), so that receivers learn the trail.
+	if !s.now.Before(s.hbAt) || !s.now.Before(s.hbLast.Add(s.cfg.HeartbeatMax)) {
 		s.queueCtl(Dest{Kind: ToGroup}, &Heartbeat{Header: s.hdr(), Trail: s.trail, Lead: s.lead,
 			RTT: s.cfg.RTT, Backoff: s.cfg.Backoff, GroupSize: uint32(s.groupSize())})
 		s.hbIvl = min(2*s.hbIvl, s.cfg.HeartbeatMax)
-		s.hbAt = s.now.Add(s.hbIvl)
+		s.hbAt, s.hbLast = s.now.Add(s.hbIvl), s.now
 	}
 	if !s.now.Before(s.intervalAt.Add(s.cfg.DemoteInterval)) {
 		s.endInterval()
@@ -222,6 +226,7 @@ func (s *Sender) Next() time.Time {
 			next = t
 		}
 	}
+	earlier(s.hbLast.Add(s.cfg.HeartbeatMax))
 	earlier(s.intervalAt.Add(s.cfg.DemoteInterval))
 	for _, seq := range s.dueQ {
 		if st := s.repairs[seq]; st != nil && st.pending && !st.queued {

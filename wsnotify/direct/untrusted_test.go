@@ -282,3 +282,43 @@ func TestReceiver_DemoteHoldBounded(t *testing.T) {
 		t.Errorf("got demoted until +%v, want at most +%v", until.Sub(scriptEpoch), MaxDemoteHold)
 	}
 }
+
+// TestSender_HeartbeatsWhileDataFlows: heartbeats carry the window's trail
+// (and the timing receivers NAK by); PGM requires them interleaved with
+// the data too, not only when it pauses (RFC 3208, 5.1.4 and 5.1.6:
+// ambient SPMs). While data flows every 50 ms, at least one heartbeat goes
+// every HeartbeatMax (2 s). Before, every datagram put the next heartbeat
+// off by HeartbeatMin: none went while data flowed, so receivers never
+// learnt that the trail had passed a sequence they waited for.
+func TestSender_HeartbeatsWhileDataFlows(t *testing.T) {
+	s, err := NewSender(SenderConfig{Session: 0x77, Epoch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := scriptEpoch
+	s.Tick(now)
+	s.Advance() // the first heartbeat
+	var last time.Time
+	longest := time.Duration(0)
+	for range 200 { // 10 s
+		now = now.Add(50 * time.Millisecond)
+		s.Tick(now)
+		if err := s.Publish(testNotify("d")); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range s.Ready().Send {
+			if d.Kind == KindHeartbeat {
+				last = now
+			}
+		}
+		s.Advance()
+		if last.IsZero() {
+			longest = now.Sub(scriptEpoch)
+		} else {
+			longest = max(longest, now.Sub(last))
+		}
+	}
+	if longest > 2*time.Second {
+		t.Errorf("got %v without a heartbeat while data flowed, want at most 2s (HeartbeatMax)", longest)
+	}
+}
