@@ -19,8 +19,8 @@
 //     5401), K = 4; suppression by what is heard (5.3); the sender gathers
 //     NAKs for (K+1)·RTT before repairing (5.4.1); sync-current late join:
 //     a receiver starts at the first datagram it hears and never asks for
-//     earlier ones (5.2); a receiver asking outside the window is told so
-//     (5.4.3, NORM_CMD(SQUELCH); here a Demote).
+//     earlier ones (5.2); a receiver asking for what left the window is
+//     told the window's edges (5.4.3, NORM_CMD(SQUELCH); here a heartbeat).
 //   - PGM, RFC 3208: the sender confirms each NAK at once with an NCF to
 //     the group, which cancels other receivers' pending NAKs (5.2, 6.3);
 //     repairs only within the advertised window, whose edges heartbeats
@@ -59,8 +59,8 @@
 //     without its repair (PGM's NCF and data retries in one count), or when
 //     a heartbeat's trail passes it, and reports a Gap: never a silent loss.
 //   - (choice) Demotion: a receiver whose NAKed sequences exceed 5% of
-//     those sent, in two 10 s intervals in a row, or that NAKs outside the
-//     window, has its NAKs ignored for 60 s and is told (Demote), again at
+//     those sent, in two 10 s intervals in a row, or that NAKs beyond the
+//     lead (what no sender sent), has its NAKs ignored for 60 s and is told (Demote), again at
 //     most once a second while it keeps NAKing (a Demote can be lost too);
 //     it turns its losses into gaps at once, to recover over HTTP.
 //   - (choice) The RTT is configured (10 ms, at least 2 ms) and

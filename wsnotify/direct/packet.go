@@ -96,7 +96,7 @@ type DemoteReason uint8
 // Demotion reasons.
 const (
 	DemoteLoss    DemoteReason = iota + 1 // its NAKed share of the sequences stayed above the threshold
-	DemoteOutside                         // it NAKed sequences outside the repair window
+	DemoteOutside                         // it NAKed sequences beyond the window's lead
 )
 
 var demoteNames = [...]string{"", "loss", "outside-window"}

@@ -206,16 +206,21 @@ func (s *Sender) Tick(now time.Time) {
 	// while idle; and, while data flows, at least every HeartbeatMax
 	// (5.1.4, ambient SPMs), so that receivers learn the trail.
 	if !s.now.Before(s.hbAt) || !s.now.Before(s.hbLast.Add(s.cfg.HeartbeatMax)) {
-		s.queueCtl(Dest{Kind: ToGroup}, &Heartbeat{Header: s.hdr(), Trail: s.trail, Lead: s.lead,
-			RTT: s.cfg.RTT, Backoff: s.cfg.Backoff, GroupSize: uint32(s.groupSize())})
-		s.hbIvl = min(2*s.hbIvl, s.cfg.HeartbeatMax)
-		s.hbAt, s.hbLast = s.now.Add(s.hbIvl), s.now
+		s.heartbeat()
 	}
 	if !s.now.Before(s.intervalAt.Add(s.cfg.DemoteInterval)) {
 		s.endInterval()
 	}
 	s.trim()
 	s.pump()
+}
+
+// heartbeat queues a heartbeat: the window's edges and the timing of NAKs.
+func (s *Sender) heartbeat() {
+	s.queueCtl(Dest{Kind: ToGroup}, &Heartbeat{Header: s.hdr(), Trail: s.trail, Lead: s.lead,
+		RTT: s.cfg.RTT, Backoff: s.cfg.Backoff, GroupSize: uint32(s.groupSize())})
+	s.hbIvl = min(2*s.hbIvl, s.cfg.HeartbeatMax)
+	s.hbAt, s.hbLast = s.now.Add(s.hbIvl), s.now
 }
 
 // Next is when Tick next has something to do.
@@ -407,8 +412,12 @@ func (s *Sender) trim() {
 }
 
 // onNAK handles a NAK (RFC 3208, 5.2-5.3; RFC 5740, 5.4.1): a NAK from a
-// demoted receiver is ignored; one reaching outside the window demotes its
-// sender; each sequence asked for is confirmed at once (NCF to the group),
+// demoted receiver is ignored; one beyond the lead (which no receiver has
+// heard of) demotes its sender; sequences below the trail are answered
+// with a heartbeat, the window's edges (RFC 5740, 5.4.3: SQUELCH; at most
+// one per Linger): their asker waited while they left the window and has
+// not heard the trail yet; each sequence in the window asked for is
+// confirmed at once (NCF to the group),
 // gathered for Aggregate, repaired once, and not repaired again within
 // Linger. A NAK for a sequence whose repair is already coming is confirmed
 // again (its asker lost the first NCF, or would give the repair up), but
@@ -431,7 +440,7 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 		return
 	}
 	for _, r := range ranges {
-		if r.From < s.trail || r.To > s.lead {
+		if r.To > s.lead {
 			s.demote(p, DemoteOutside)
 			return
 		}
@@ -439,7 +448,13 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	var confirm []uint64
 	budget := maxNAKSeqs
 	for _, r := range ranges {
-		for seq := r.From; seq <= r.To && budget > 0; seq++ {
+		if r.From < s.trail {
+			s.m.NAKsBelowWindow++
+			if !s.now.Before(s.hbLast.Add(s.cfg.Linger)) {
+				s.heartbeat()
+			}
+		}
+		for seq := max(r.From, s.trail); seq <= r.To && budget > 0; seq++ {
 			budget--
 			p.naked++
 			s.m.NAKedSeqs++
@@ -610,8 +625,7 @@ func (s *Sender) sortedPeers() []netip.AddrPort {
 	return as
 }
 
-// demote ignores p's NAKs for DemoteHold and tells it so (RFC 5740,
-// 5.4.3's NORM_CMD(SQUELCH) plays this part for NACKs outside the window).
+// demote ignores p's NAKs for DemoteHold and tells it so.
 func (s *Sender) demote(p *peer, why DemoteReason) {
 	p.demotedUntil, p.demotedWhy = s.now.Add(s.cfg.DemoteHold), why
 	p.strikes = 0
