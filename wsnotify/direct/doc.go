@@ -59,10 +59,12 @@
 //     without its repair (PGM's NCF and data retries in one count), or when
 //     a heartbeat's trail passes it, and reports a Gap: never a silent loss.
 //   - (choice) Demotion: a receiver whose NAKed sequences exceed 5% of
-//     those sent, in two 10 s intervals in a row, or that NAKs beyond the
-//     lead (what no sender sent), has its NAKs ignored for 60 s and is told (Demote), again at
-//     most once a second while it keeps NAKing (a Demote can be lost too);
-//     it turns its losses into gaps at once, to recover over HTTP.
+//     those sent, in two 10 s intervals in a row (an interval with fewer
+//     than 100 sent counts only for a receiver that NAKed 100 or more), or
+//     that NAKs beyond the lead (what no sender sent), has its NAKs
+//     ignored for 60 s and is told (Demote), again at most once a second
+//     while it keeps NAKing (a Demote can be lost too); it turns its
+//     losses into gaps at once, to recover over HTTP.
 //   - (choice) The RTT is configured (10 ms, at least 2 ms) and
 //     advertised, not measured; the group size is the number of receivers
 //     that joined. No congestion control beyond the configured rate.

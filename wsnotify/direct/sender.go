@@ -586,14 +586,16 @@ func (s *Sender) rebuildFanout() {
 // the sequences sent stayed above DemoteLoss for two intervals in a row is
 // demoted (TIBCO Rendezvous's retransmission control; choice: two, so that
 // one burst does not demote); receivers silent for PeerTimeout are
-// forgotten.
+// forgotten. An interval with fewer than DemoteMinSeqs sequences sent
+// counts only for a receiver that NAKed at least that many (more than was
+// sent: no sign of loss, but of a NAK flood).
 func (s *Sender) endInterval() {
 	counted := s.intervalSeqs >= s.cfg.DemoteMinSeqs
 	changed := false
 	for _, a := range s.sortedPeers() {
 		p := s.peers[a]
-		if counted {
-			p.loss = float64(p.naked) / float64(s.intervalSeqs)
+		if counted || p.naked >= s.cfg.DemoteMinSeqs {
+			p.loss = float64(p.naked) / float64(max(s.intervalSeqs, 1))
 			if p.loss > s.cfg.DemoteLoss && !s.now.Before(p.demotedUntil) {
 				p.strikes++
 				if p.strikes >= 2 {

@@ -322,3 +322,39 @@ func TestSender_HeartbeatsWhileDataFlows(t *testing.T) {
 		t.Errorf("got %v without a heartbeat while data flowed, want at most 2s (HeartbeatMax)", longest)
 	}
 }
+
+// TestSender_SlowSessionStillDemotesNAKFlood: intervals in which fewer than
+// DemoteMinSeqs sequences were sent do not count towards demotion (one
+// loss among few is no trend), but a receiver that NAKs at least that many
+// sequences in one is NAKing more than was sent: it is demoted all the
+// same. Before, at 10 notifications a second, a receiver NAKing the whole
+// window every 50 ms was never demoted and kept the repair budget to
+// itself.
+func TestSender_SlowSessionStillDemotesNAKFlood(t *testing.T) {
+	s, err := NewSender(SenderConfig{Session: 0x77, Epoch: 1, DemoteInterval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := scriptEpoch
+	s.Tick(now)
+	bad, good := netip.MustParseAddrPort("10.0.0.9:7400"), netip.MustParseAddrPort("10.0.0.1:7400")
+	s.Step(bad, &Join{Header: s.hdr()})
+	s.Step(good, &Join{Header: s.hdr()})
+	for ms := 0; ms < 10000; ms += 50 {
+		now = scriptEpoch.Add(time.Duration(ms) * time.Millisecond)
+		s.Tick(now)
+		if ms%100 == 0 {
+			if err := s.Publish(testNotify("slow")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if trail, lead := s.Window(); lead >= trail {
+			s.Step(bad, &NAK{Header: s.hdr(), Ranges: []Range{{trail, lead}}})
+		}
+		s.Advance()
+	}
+	m := s.Metrics()
+	if !m.Receivers[bad.String()].Demoted || m.Receivers[good.String()].Demoted {
+		t.Errorf("got %+v, want the flooding receiver demoted and the other not", m.Receivers)
+	}
+}
