@@ -142,8 +142,22 @@ func (fd *fileDirect) netConfig(a *addrs) driver.NetConfig {
 	return nc
 }
 
-// senderConfig maps the file onto the send agent's configuration.
-func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, netip.AddrPort, error) {
+// senderEpoch is the epoch of a send agent started at now, and when it may
+// start sending: the next whole second of the clock (choice). A receiver
+// takes a restarted sender for a new one only by a greater epoch; the
+// second the agent started in could be that of the run before it (a crash
+// and restart within a second), whose datagrams were numbered from 1 too:
+// the receivers would drop the new ones as duplicates, with no gap. The
+// next second can be no earlier run's, as that run sent only from its
+// own next second on. (Seconds fit the 32-bit epoch until 2106.)
+func senderEpoch(now time.Time) (uint32, time.Time) {
+	next := now.Truncate(time.Second).Add(time.Second)
+	return uint32(next.Unix()), next
+}
+
+// senderConfig maps the file onto the send agent's configuration, for an
+// agent sending from the epoch given.
+func (fd *fileDirect) senderConfig(epoch uint32) (direct.SenderConfig, driver.NetConfig, netip.AddrPort, error) {
 	a := &addrs{}
 	nc := fd.netConfig(a)
 	nc.Listen = a.parse("send.control", fd.Send.Control, "0.0.0.0:7401")
@@ -165,7 +179,7 @@ func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, net
 	}
 	s := fd.Send
 	cfg := direct.SenderConfig{
-		Session: fd.Session, Epoch: uint32(time.Now().Unix()), To: to, MTU: s.MTU, MaxRate: int64(s.MaxRate),
+		Session: fd.Session, Epoch: epoch, To: to, MTU: s.MTU, MaxRate: int64(s.MaxRate),
 		RepairFraction: s.RepairFraction, RepairFloor: int64(s.RepairFloor), Window: time.Duration(s.Window),
 		WindowBytes: int(s.WindowBytes), RTT: time.Duration(s.RTT), GroupSize: s.GroupSize, DemoteLoss: s.DemoteLoss,
 		DemoteInterval: time.Duration(s.DemoteInterval), DemoteHold: time.Duration(s.DemoteHold), MaxReceivers: s.MaxReceivers,

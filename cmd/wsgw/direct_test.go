@@ -156,3 +156,25 @@ func TestDirect_UnicastAgentsOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestDirect_RestartGetsAGreaterEpoch: a send agent restarted within the
+// second it started in must not reuse that run's epoch (receivers would
+// take its datagrams, numbered from 1 again, for duplicates of the old
+// ones and drop them without a gap). Before, the epoch was the start's
+// Unix second: two runs 0.5 s apart in one second had the same.
+func TestDirect_RestartGetsAGreaterEpoch(t *testing.T) {
+	fd := &fileDirect{Session: 7, Group: "239.1.1.1:7400"}
+	second := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	first, startAt := senderEpoch(second.Add(100 * time.Millisecond))
+	// The first run crashes after it started sending (at startAt); the
+	// second starts at once, in that wall-clock second.
+	for _, restart := range []time.Time{startAt.Add(time.Millisecond), startAt.Add(600 * time.Millisecond), startAt.Add(999 * time.Millisecond)} {
+		if second, _ := senderEpoch(restart); second <= first {
+			t.Errorf("restart at %v: got epoch %d after %d, want a greater one", restart.Format("15:04:05.000"), second, first)
+		}
+	}
+	cfg, _, _, err := fd.senderConfig(first)
+	if err != nil || cfg.Epoch != first {
+		t.Errorf("got epoch %d (err %v), want %d", cfg.Epoch, err, first)
+	}
+}
