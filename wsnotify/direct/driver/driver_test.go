@@ -119,3 +119,26 @@ func TestSender_UnicastAnswersOnlyAllowedAddresses(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestSender_PublishAfterRunEnded: once Run has returned (its socket
+// closed), Publish answers ErrNotRunning (the agent answers 503), instead
+// of accepting a notification that can no longer be sent.
+func TestSender_PublishAfterRunEnded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := NewSender(direct.SenderConfig{Session: 42, Epoch: 1}, NetConfig{Unicast: true, Allow: func(netip.Addr) bool { return true },
+		Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	if _, err := s.Addr(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	notify := fmt.Appendf(nil, `<wsnt:Notify xmlns:wsnt="%s"/>`, direct.NSNotification)
+	if err := s.Publish(notify); err != ErrNotRunning {
+		t.Errorf("got %v, want ErrNotRunning", err)
+	}
+}

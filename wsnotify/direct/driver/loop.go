@@ -24,10 +24,11 @@ type engine interface {
 // runner is the loop shared by both sides: it ticks the engine at its
 // Next, steps the datagrams the reader hands it, and carries out Ready.
 type runner struct {
-	mu  sync.Mutex // guards eng (the engine is not safe for concurrent use)
-	eng engine
-	cfg NetConfig
-	log *slog.Logger
+	mu      sync.Mutex // guards eng (the engine is not safe for concurrent use) and stopped
+	eng     engine
+	stopped bool // run has returned: nothing more is sent
+	cfg     NetConfig
+	log     *slog.Logger
 
 	c     atomic.Pointer[conn]
 	bound chan struct{} // closed once the socket is open
@@ -58,6 +59,9 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 	in := make(chan packet, 1024)
 	go c.readLoop(in, func() { r.readDrops.Add(1) })
 	defer func() {
+		r.mu.Lock()
+		r.stopped = true
+		r.mu.Unlock()
 		c.pc.Close()
 		for range in { //nolint:revive // drain until the reader has stopped
 		}

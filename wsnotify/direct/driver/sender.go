@@ -49,7 +49,8 @@ func (s *Sender) Run(ctx context.Context) error {
 	return s.r.run(ctx, c)
 }
 
-// ErrNotRunning is Publish's answer before Run has opened the socket.
+// ErrNotRunning is Publish's answer before Run has opened the socket, and
+// after it has returned.
 var ErrNotRunning = errors.New("direct: the sender is not running")
 
 // Publish sends a wsnt:Notify element (direct.ErrFull: the send queue is
@@ -58,8 +59,12 @@ func (s *Sender) Publish(notify []byte) error {
 	if s.r.c.Load() == nil {
 		return ErrNotRunning
 	}
-	var err error
-	s.r.do(func() { err = s.eng.Publish(notify) })
+	err := ErrNotRunning
+	s.r.do(func() {
+		if !s.r.stopped {
+			err = s.eng.Publish(notify)
+		}
+	})
 	s.r.poke()
 	return err
 }
