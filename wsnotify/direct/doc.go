@@ -62,7 +62,7 @@
 //     those sent, in two 10 s intervals in a row (an interval with fewer
 //     than 100 sent counts only for a receiver that NAKed 100 or more), or
 //     that NAKs beyond the lead (what no sender sent), has its NAKs
-//     ignored for 60 s and is told (Demote), again at most once a second
+//     ignored for 60 s and is told (Demote), again at most once per linger
 //     while it keeps NAKing (a Demote can be lost too); it turns its
 //     losses into gaps at once, to recover over HTTP.
 //   - (choice) The RTT is configured (10 ms, at least 2 ms) and

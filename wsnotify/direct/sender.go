@@ -89,11 +89,6 @@ type peer struct {
 	naks         int64
 }
 
-// demoteRepeat is how often, at most, a demoted receiver that keeps
-// NAKing is told again (choice): a Demote lost on the way would leave it
-// NAKing into the void, unaware that it must recover over HTTP.
-const demoteRepeat = time.Second
-
 type outCtl struct {
 	to    Dest
 	kind  Kind
@@ -434,7 +429,10 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	p.naks++
 	if s.now.Before(p.demotedUntil) {
 		s.m.NAKsIgnored++
-		if !s.now.Before(p.toldAt.Add(demoteRepeat)) {
+		// Told again, at most once per Linger: a Demote lost on the way
+		// would leave it NAKing into the void, unaware that it must
+		// recover over HTTP (the Demote is smaller than the NAK).
+		if !s.now.Before(p.toldAt.Add(s.cfg.Linger)) {
 			s.tellDemoted(p)
 		}
 		return
