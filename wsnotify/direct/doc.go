@@ -21,12 +21,17 @@
 //     a receiver starts at the first datagram it hears and never asks for
 //     earlier ones (5.2); a receiver asking for what left the window is
 //     told the window's edges (5.4.3, NORM_CMD(SQUELCH); here a heartbeat).
-//   - PGM, RFC 3208: the sender confirms each NAK at once with an NCF to
-//     the group, which cancels other receivers' pending NAKs (5.2, 6.3);
-//     repairs only within the advertised window, whose edges heartbeats
-//     (SPMs) carry, 100 ms after data doubling to 2 s when idle (choice of
-//     values); one rate limit over everything the source sends (5.1.1,
-//     TXW_MAX_RTE).
+//   - PGM, RFC 3208: the sender confirms every NAK at once with an NCF to
+//     the group, identical NCFs rate-limited (5.2), which cancels other
+//     receivers' pending NAKs (6.3); repairs only within the transmit
+//     window (5.3), whose edges heartbeats (SPMs) carry: 100 ms after
+//     data, doubling to 2 s when idle (5.1.5, heartbeat SPMs; choice of
+//     values), and at least every 2 s while data flows (5.1.4, ambient
+//     SPMs); one rate limit over everything the source sends (5.1.1,
+//     TXW_MAX_RTE), NCFs before repairs and data (5.1.3, which puts NCFs
+//     before SPMs too; here heartbeats go first and NCFs share the repair
+//     budget: choice); a receiver starts with the first datagram it
+//     receives and asks for nothing earlier (6.1).
 //   - SOAP-over-UDP 1.1 (OASIS, 2009): each data datagram is one SOAP 1.2
 //     envelope with wsa:To, wsa:Action and wsa:MessageID, carrying the
 //     wsnt:Notify of WS-BaseNotification 1.3 (3.2) and a wsgwd:Seq header
