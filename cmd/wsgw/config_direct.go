@@ -32,22 +32,29 @@ type fileDirect struct {
 }
 
 type fileDirectSend struct {
-	Listen         string     `yaml:"listen"`  // HTTP address for publishers (loopback); default 127.0.0.1:8090
-	Control        string     `yaml:"control"` // UDP address for NAKs and Joins; default 0.0.0.0:7401
-	MTU            int        `yaml:"mtu"`
-	MaxRate        byteSize   `yaml:"max_rate"` // bytes per second
-	RepairFraction float64    `yaml:"repair_fraction"`
-	RepairFloor    byteSize   `yaml:"repair_floor"` // bytes per second
-	Window         duration   `yaml:"window"`
-	WindowBytes    byteSize   `yaml:"window_bytes"`
-	RTT            duration   `yaml:"rtt"`
-	GroupSize      int        `yaml:"group_size"`
-	DemoteLoss     float64    `yaml:"demote_loss"`
-	DemoteInterval duration   `yaml:"demote_interval"`
-	DemoteHold     duration   `yaml:"demote_hold"`
-	MaxReceivers   int        `yaml:"max_receivers"`
-	Egress         fileEgress `yaml:"egress"` // receivers dealt with: required for unicast fan-out, optional for multicast
-	Limits         fileLimits `yaml:"limits"` // of a publisher's envelope
+	Listen         string        `yaml:"listen"`  // HTTP address for publishers (loopback); default 127.0.0.1:8090
+	Control        string        `yaml:"control"` // UDP address for NAKs and Joins; default 0.0.0.0:7401
+	MTU            int           `yaml:"mtu"`
+	MaxRate        byteSize      `yaml:"max_rate"` // bytes per second
+	RepairFraction float64       `yaml:"repair_fraction"`
+	RepairFloor    byteSize      `yaml:"repair_floor"` // bytes per second
+	Window         duration      `yaml:"window"`
+	WindowBytes    byteSize      `yaml:"window_bytes"`
+	RTT            duration      `yaml:"rtt"`
+	GroupSize      int           `yaml:"group_size"`
+	DemoteLoss     float64       `yaml:"demote_loss"`
+	DemoteInterval duration      `yaml:"demote_interval"`
+	DemoteHold     duration      `yaml:"demote_hold"`
+	MaxReceivers   int           `yaml:"max_receivers"`
+	Egress         fileReceivers `yaml:"egress"` // receivers dealt with: required for unicast fan-out, optional for multicast
+	Limits         fileLimits    `yaml:"limits"` // of a publisher's envelope
+}
+
+// fileReceivers is the send agent's allow-list of receivers: datagrams
+// carry IP addresses, so only networks apply (no host names, schemes or
+// ports, which the other egress sections have).
+type fileReceivers struct {
+	CIDRs []string `yaml:"cidrs"`
 }
 
 type fileDirectRecv struct {
@@ -165,8 +172,8 @@ func (fd *fileDirect) senderConfig(epoch uint32) (direct.SenderConfig, driver.Ne
 	if listen.IsValid() && !listen.Addr().IsLoopback() {
 		a.errs = append(a.errs, fmt.Errorf("send.listen: %v is not a loopback address (publishers post on loopback)", listen))
 	}
-	if nc.Unicast || len(fd.Send.Egress.CIDRs)+len(fd.Send.Egress.Hosts) > 0 {
-		pol, err := egress.New(egress.Config{CIDRs: fd.Send.Egress.CIDRs, Hosts: fd.Send.Egress.Hosts})
+	if nc.Unicast || len(fd.Send.Egress.CIDRs) > 0 {
+		pol, err := egress.New(egress.Config{CIDRs: fd.Send.Egress.CIDRs})
 		if err != nil {
 			a.errs = append(a.errs, fmt.Errorf("send.egress: %w", err))
 		} else {

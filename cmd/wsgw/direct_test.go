@@ -49,6 +49,16 @@ func TestDirect_ConfigErrorsNameKeys(t *testing.T) {
 			t.Errorf("got %q, want it to contain %q", stderr.String(), want)
 		}
 	}
+	// send.egress is matched against receivers' IP addresses: a host name
+	// there could never match (before, it was accepted and ignored).
+	cfg = writeDirectConfig(t, "direct.yaml", "session: 7\ntransport: unicast\nsend:\n  egress: {hosts: [consumer.example.com]}\n")
+	stderr = syncBuffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if code := run(ctx, []string{"direct", "send", "--config", cfg}, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "send.egress.hosts: unknown key") {
+		t.Errorf("got exit %d, %q, want exit 2 and send.egress.hosts refused", code, stderr.String())
+	}
 	// Limits of the receive agent: before, queue_len was max(queue_len,
 	// 1024), so any huge value was allocated at start and a small one
 	// ignored.
