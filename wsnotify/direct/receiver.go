@@ -27,6 +27,7 @@ type Receiver struct {
 	buf       map[uint64]*Data
 	bufBytes  int
 	missing   map[uint64]*miss
+	missLow   uint64 // no missing sequence is below it (they are only added above top)
 	lost      map[uint64]GapReason
 	cycleAt   time.Time // end of the running NAK back-off
 
@@ -179,7 +180,7 @@ func (r *Receiver) accept(p Packet) bool {
 // (NORM_SYNC_CURRENT, RFC 5740, 5.2): from the first data datagram heard,
 // or after the lead of the first heartbeat; nothing earlier is asked for.
 func (r *Receiver) sync(h Header, p Packet) {
-	r.synced, r.hdr, r.skipPartial, r.discarding = true, h, true, false
+	r.synced, r.hdr, r.skipPartial, r.discarding, r.missLow = true, h, true, false, 0
 	switch p := p.(type) {
 	case *Data:
 		r.next, r.top = p.Seq, p.Seq-1
@@ -248,15 +249,18 @@ func (r *Receiver) extend(to uint64) {
 	}
 }
 
-// giveUpLowest declares the lowest missing sequence lost.
+// giveUpLowest declares the lowest missing sequence lost. Its scan starts
+// where the last one ended (missLow), so giving many up costs what they
+// are, not their square.
 func (r *Receiver) giveUpLowest(why GapReason) bool {
 	if len(r.missing) == 0 {
 		return false
 	}
-	for seq := r.next; seq <= r.top; seq++ {
+	for seq := max(r.next, r.missLow); seq <= r.top; seq++ {
 		if _, ok := r.missing[seq]; ok {
 			delete(r.missing, seq)
 			r.lost[seq] = why
+			r.missLow = seq + 1
 			return true
 		}
 	}

@@ -358,3 +358,41 @@ func TestSender_SlowSessionStillDemotesNAKFlood(t *testing.T) {
 		t.Errorf("got %+v, want the flooding receiver demoted and the other not", m.Receivers)
 	}
 }
+
+// TestReceiver_PendingOverflowIsLinear: a heartbeat that doubles what is
+// missing beyond MaxPending (16,384) gives the oldest half up at once. That
+// must cost time in proportion to what is given up: before, each give-up
+// scanned from the first unresolved sequence again, and one datagram kept
+// the receiver busy for seconds (5 s here), deaf to the network.
+func TestReceiver_PendingOverflowIsLinear(t *testing.T) {
+	h := Header{Session: 0x77, Epoch: 1}
+	r := newTestReceiver(t, ReceiverConfig{})
+	wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: 1, Frags: 1, Body: testNotify("1")})
+	wire(r.Step, netip.AddrPort{}, &Heartbeat{Header: h, Trail: 1, Lead: 16384 + 1})
+	start := time.Now()
+	wire(r.Step, netip.AddrPort{}, &Heartbeat{Header: h, Trail: 1, Lead: 2*16384 + 1})
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("got %v to give 16,384 sequences up, want well under a second", took)
+	}
+	if len(r.missing) != 16384 {
+		t.Errorf("got %d missing, want MaxPending (16384)", len(r.missing))
+	}
+}
+
+// TestReceiver_PendingOverflowAfterRestart: after a sender restart (its
+// numbers start again at 1), overflowing MaxPending still gives the oldest
+// missing sequences up (the scan's start is reset with the epoch).
+func TestReceiver_PendingOverflowAfterRestart(t *testing.T) {
+	r := newTestReceiver(t, ReceiverConfig{MaxPending: 8})
+	for _, ep := range []uint32{1, 2} {
+		h := Header{Session: 0x77, Epoch: ep}
+		wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: 1, Frags: 1, Body: testNotify("1")})
+		wire(r.Step, netip.AddrPort{}, &Heartbeat{Header: h, Trail: 1, Lead: 100})
+		wire(r.Step, netip.AddrPort{}, &Heartbeat{Header: h, Trail: 1, Lead: 105})
+		for seq := uint64(98); seq <= 105; seq++ {
+			if _, ok := r.missing[seq]; !ok || len(r.missing) != 8 {
+				t.Fatalf("epoch %d: got %d missing, without %d, want the newest 8 (98-105): the oldest given up", ep, len(r.missing), seq)
+			}
+		}
+	}
+}
