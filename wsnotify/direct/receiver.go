@@ -1,6 +1,7 @@
 package direct
 
 import (
+	"container/heap"
 	"net/netip"
 	"slices"
 	"time"
@@ -27,7 +28,8 @@ type Receiver struct {
 	buf       map[uint64]*Data
 	bufBytes  int
 	missing   map[uint64]*miss
-	missLow   uint64 // no missing sequence is below it (they are only added above top)
+	missLow   uint64    // no missing sequence is below it (they are only added above top)
+	due       deadlines // the waits of missing sequences, by end (deadlines.go)
 	lost      map[uint64]GapReason
 	cycleAt   time.Time // end of the running NAK back-off
 
@@ -167,6 +169,7 @@ func (r *Receiver) accept(p Packet) bool {
 		}
 		r.skipTo(r.top+1, GapRestart)
 		clear(r.missing)
+		r.due = r.due[:0]
 		clear(r.lost)
 		clear(r.buf)
 		r.bufBytes, r.asm, r.cycleAt = 0, assembly{}, time.Time{}
@@ -317,7 +320,7 @@ func (r *Receiver) onConfirm(ranges []Range, wait time.Duration) {
 				r.m.Suppressed++
 			}
 			if ms.state != waitRepair || deadline.After(ms.deadline) {
-				ms.state, ms.deadline = waitRepair, deadline
+				r.wait(seq, ms, waitRepair, deadline)
 			}
 		}
 	}
@@ -340,6 +343,7 @@ func (r *Receiver) onDemote(d *Demote) {
 		r.lost[seq] = GapDemoted
 	}
 	clear(r.missing)
+	r.due = r.due[:0]
 	r.cycleAt = time.Time{}
 	r.rd.Demoted = append(r.rd.Demoted, Demotion{Reason: d.Reason, Until: r.demotedUntil})
 }
@@ -361,10 +365,13 @@ func (r *Receiver) Tick(now time.Time) {
 		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindJoin, Bytes: EncodeControl(&Join{Header: r.hdr})})
 		r.joinAt = r.now.Add(r.cfg.JoinInterval)
 	}
-	for seq, ms := range r.missing {
-		if ms.state == backingOff || r.now.Before(ms.deadline) {
-			continue
+	for {
+		d, ok := r.nextDue()
+		if !ok || r.now.Before(d.at) {
+			break
 		}
+		heap.Pop(&r.due)
+		seq, ms := d.seq, r.missing[d.seq]
 		ms.tries++
 		if ms.tries >= r.cfg.MaxNAKs {
 			delete(r.missing, seq)
@@ -403,8 +410,7 @@ func (r *Receiver) sendNAKs() {
 			} else {
 				rs = append(rs, Range{seqs[n], seqs[n]})
 			}
-			ms := r.missing[seqs[n]]
-			ms.state, ms.deadline = waitNCF, deadline
+			r.wait(seqs[n], r.missing[seqs[n]], waitNCF, deadline)
 			n++
 		}
 		seqs = seqs[n:]
@@ -426,10 +432,8 @@ func (r *Receiver) Next() time.Time {
 	if r.hdr.Session != 0 && r.cfg.JoinInterval > 0 {
 		earlier(r.joinAt)
 	}
-	for _, ms := range r.missing {
-		if ms.state != backingOff {
-			earlier(ms.deadline)
-		}
+	if d, ok := r.nextDue(); ok {
+		earlier(d.at)
 	}
 	return next
 }
