@@ -139,17 +139,21 @@ func (r *Receiver) Step(from netip.AddrPort, p Packet) {
 
 // accept checks p's session and epoch: a newer epoch is a restart of the
 // sender (what was not received of the old one becomes a gap), an older
-// one is stale. Only a data datagram or a heartbeat starts following a
-// session or an epoch: they carry the position to start from; an NCF, NAK
-// or demotion of an epoch not followed yet is ignored.
+// one is stale. Only an original data datagram or a heartbeat starts
+// following a session or an epoch: they carry the position to start from;
+// an NCF, NAK or demotion of an epoch not followed yet is ignored, and so
+// is a repair (of an old sequence, asked for by others: starting there
+// would make this receiver NAK the history since).
 func (r *Receiver) accept(p Packet) bool {
 	h := p.header()
 	if r.hdr.Session != 0 && h.Session != r.hdr.Session {
 		return false
 	}
 	positions := false
-	switch p.(type) {
-	case *Data, *Heartbeat:
+	switch p := p.(type) {
+	case *Data:
+		positions = !p.Repair
+	case *Heartbeat:
 		positions = true
 	}
 	switch {

@@ -426,3 +426,26 @@ func TestReceiver_ManyMissingCostLittlePerDatagram(t *testing.T) {
 		t.Errorf("got %v per datagram with %d sequences missing, want under 300µs", per, len(r.missing))
 	}
 }
+
+// TestReceiver_LateJoinerDoesNotSyncOnARepair: a receiver that joins while
+// the sender repairs an old sequence for others must not start from that
+// repair: it would take everything since as missing and NAK the sender's
+// history (a late joiner rewinding the sender, what sync-current exists to
+// prevent). It starts from the first original datagram or heartbeat.
+func TestReceiver_LateJoinerDoesNotSyncOnARepair(t *testing.T) {
+	h := Header{Session: 0x77, Epoch: 1}
+	r := newTestReceiver(t, ReceiverConfig{Rand: fixedRand(0)})
+	wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: 5, Frags: 1, Repair: true, Body: testNotify("old")})
+	wire(r.Step, netip.AddrPort{}, &Data{Header: h, Seq: 101, Frags: 1, Body: testNotify("new")})
+	r.Tick(scriptEpoch.Add(time.Second))
+	rd := r.Ready()
+	naks := 0
+	for _, d := range rd.Send {
+		if d.Kind == KindNAK {
+			naks++
+		}
+	}
+	if m := r.Metrics(); naks != 0 || m.Missed != 0 || len(rd.Deliver) != 1 || rd.Deliver[0].Seq != 101 {
+		t.Errorf("got %d NAKs, %d missed, deliveries %+v, want none, none and 101 alone", naks, m.Missed, rd.Deliver)
+	}
+}
