@@ -15,6 +15,7 @@ type SenderMetrics struct {
 	ControlBytes   int64
 	NCFsSent       int64
 	NCFsDropped    int64 // NCFs beyond the queue bound (their askers NAK again)
+	ControlDropped int64 // demotions beyond the control queue's bound (told again at the next NAK)
 
 	NAKsReceived    int64
 	NAKsIgnored     int64 // from demoted or untracked receivers

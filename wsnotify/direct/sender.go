@@ -274,10 +274,28 @@ func (s *Sender) groupSize() int {
 // again.
 const maxQueuedNCFs = 256
 
+// maxQueuedControl bounds the demotions waiting for the rate limit
+// (choice): beyond it a Demote is dropped and counted (it is told again at
+// the receiver's next NAK). At most one heartbeat waits: a newer one
+// replaces it (only the latest window matters).
+const maxQueuedControl = 1024
+
 // queueCtl queues a heartbeat or a demotion; it waits only for the rate
 // limit.
 func (s *Sender) queueCtl(to Dest, p Packet) {
-	s.ctlQ = append(s.ctlQ, outCtl{to: to, kind: p.Kind(), bytes: EncodeControl(p)})
+	c := outCtl{to: to, kind: p.Kind(), bytes: EncodeControl(p)}
+	if c.kind == KindHeartbeat {
+		for i := range s.ctlQ {
+			if s.ctlQ[i].kind == KindHeartbeat {
+				s.ctlQ[i] = c
+				return
+			}
+		}
+	} else if len(s.ctlQ) >= maxQueuedControl {
+		s.m.ControlDropped++
+		return
+	}
+	s.ctlQ = append(s.ctlQ, c)
 }
 
 // queueNCF queues an NCF: NAKs cause it, so it waits for the repair budget

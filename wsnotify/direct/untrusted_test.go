@@ -449,3 +449,31 @@ func TestReceiver_LateJoinerDoesNotSyncOnARepair(t *testing.T) {
 		t.Errorf("got %d NAKs, %d missed, deliveries %+v, want none, none and 101 alone", naks, m.Missed, rd.Deliver)
 	}
 }
+
+// TestSender_DemotionsQueueBounded: NAKs beyond the lead from thousands of
+// (spoofed) sources are each answered with a Demote, and again while they
+// keep NAKing; with a low rate ceiling those wait. What waits is bounded
+// (the rest dropped and counted); before, the control queue grew with the
+// flood.
+func TestSender_DemotionsQueueBounded(t *testing.T) {
+	s, err := NewSender(SenderConfig{Session: 0x77, Epoch: 1, MaxRate: 1000, MaxBurst: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := scriptEpoch
+	s.Tick(now)
+	most := 0
+	for round := range 20 {
+		now = now.Add(20 * time.Millisecond)
+		s.Tick(now)
+		for i := range 4096 {
+			from := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 9, byte(i >> 8), byte(i)}), 7400)
+			s.Step(from, &NAK{Header: s.hdr(), Ranges: []Range{{uint64(round + 7), uint64(round + 7)}}})
+		}
+		s.Advance()
+		most = max(most, len(s.ctlQ))
+	}
+	if most > maxQueuedControl+1 {
+		t.Errorf("got up to %d control packets waiting, want at most %d demotions and a heartbeat", most, maxQueuedControl)
+	}
+}
