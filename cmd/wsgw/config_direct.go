@@ -32,22 +32,29 @@ type fileDirect struct {
 }
 
 type fileDirectSend struct {
-	Listen         string     `yaml:"listen"`  // HTTP address for publishers (loopback); default 127.0.0.1:8090
-	Control        string     `yaml:"control"` // UDP address for NAKs and Joins; default 0.0.0.0:7401
-	MTU            int        `yaml:"mtu"`
-	MaxRate        byteSize   `yaml:"max_rate"` // bytes per second
-	RepairFraction float64    `yaml:"repair_fraction"`
-	RepairFloor    byteSize   `yaml:"repair_floor"` // bytes per second
-	Window         duration   `yaml:"window"`
-	WindowBytes    byteSize   `yaml:"window_bytes"`
-	RTT            duration   `yaml:"rtt"`
-	GroupSize      int        `yaml:"group_size"`
-	DemoteLoss     float64    `yaml:"demote_loss"`
-	DemoteInterval duration   `yaml:"demote_interval"`
-	DemoteHold     duration   `yaml:"demote_hold"`
-	MaxReceivers   int        `yaml:"max_receivers"`
-	Egress         fileEgress `yaml:"egress"` // unicast fan-out targets
-	Limits         fileLimits `yaml:"limits"` // of a publisher's envelope
+	Listen         string        `yaml:"listen"`  // HTTP address for publishers (loopback); default 127.0.0.1:8090
+	Control        string        `yaml:"control"` // UDP address for NAKs and Joins; default 0.0.0.0:7401
+	MTU            int           `yaml:"mtu"`
+	MaxRate        byteSize      `yaml:"max_rate"` // bytes per second
+	RepairFraction float64       `yaml:"repair_fraction"`
+	RepairFloor    byteSize      `yaml:"repair_floor"` // bytes per second
+	Window         duration      `yaml:"window"`
+	WindowBytes    byteSize      `yaml:"window_bytes"`
+	RTT            duration      `yaml:"rtt"`
+	GroupSize      int           `yaml:"group_size"`
+	DemoteLoss     float64       `yaml:"demote_loss"`
+	DemoteInterval duration      `yaml:"demote_interval"`
+	DemoteHold     duration      `yaml:"demote_hold"`
+	MaxReceivers   int           `yaml:"max_receivers"`
+	Egress         fileReceivers `yaml:"egress"` // receivers dealt with: required for unicast fan-out, optional for multicast
+	Limits         fileLimits    `yaml:"limits"` // of a publisher's envelope
+}
+
+// fileReceivers is the send agent's allow-list of receivers: datagrams
+// carry IP addresses, so only networks apply (no host names, schemes or
+// ports, which the other egress sections have).
+type fileReceivers struct {
+	CIDRs []string `yaml:"cidrs"`
 }
 
 type fileDirectRecv struct {
@@ -55,8 +62,8 @@ type fileDirectRecv struct {
 	Listen      string     `yaml:"listen"` // UDP; default 0.0.0.0 on the group's port
 	Consumer    string     `yaml:"consumer"`
 	SOAPVersion string     `yaml:"soap_version"` // "1.1" (default) or "1.2"
-	QueueLen    int        `yaml:"queue_len"`
-	Status      string     `yaml:"status"` // optional HTTP address serving GET /metrics
+	QueueLen    int        `yaml:"queue_len"`    // notifications waiting for the consumer; default 1024, at most 65536
+	Status      string     `yaml:"status"`       // optional HTTP address serving GET /metrics
 	MaxNAKs     int        `yaml:"max_naks"`
 	Egress      fileEgress `yaml:"egress"` // where the consumer may be; default loopback
 }
@@ -142,8 +149,22 @@ func (fd *fileDirect) netConfig(a *addrs) driver.NetConfig {
 	return nc
 }
 
-// senderConfig maps the file onto the send agent's configuration.
-func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, netip.AddrPort, error) {
+// senderEpoch is the epoch of a send agent started at now, and when it may
+// start sending: the next whole second of the clock (choice). A receiver
+// takes a restarted sender for a new one only by a greater epoch; the
+// second the agent started in could be that of the run before it (a crash
+// and restart within a second), whose datagrams were numbered from 1 too:
+// the receivers would drop the new ones as duplicates, with no gap. The
+// next second can be no earlier run's, as that run sent only from its
+// own next second on. (Seconds fit the 32-bit epoch until 2106.)
+func senderEpoch(now time.Time) (uint32, time.Time) {
+	next := now.Truncate(time.Second).Add(time.Second)
+	return uint32(next.Unix()), next
+}
+
+// senderConfig maps the file onto the send agent's configuration, for an
+// agent sending from the epoch given.
+func (fd *fileDirect) senderConfig(epoch uint32) (direct.SenderConfig, driver.NetConfig, netip.AddrPort, error) {
 	a := &addrs{}
 	nc := fd.netConfig(a)
 	nc.Listen = a.parse("send.control", fd.Send.Control, "0.0.0.0:7401")
@@ -151,8 +172,8 @@ func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, net
 	if listen.IsValid() && !listen.Addr().IsLoopback() {
 		a.errs = append(a.errs, fmt.Errorf("send.listen: %v is not a loopback address (publishers post on loopback)", listen))
 	}
-	if nc.Unicast {
-		pol, err := egress.New(egress.Config{CIDRs: fd.Send.Egress.CIDRs, Hosts: fd.Send.Egress.Hosts})
+	if nc.Unicast || len(fd.Send.Egress.CIDRs) > 0 {
+		pol, err := egress.New(egress.Config{CIDRs: fd.Send.Egress.CIDRs})
 		if err != nil {
 			a.errs = append(a.errs, fmt.Errorf("send.egress: %w", err))
 		} else {
@@ -165,7 +186,7 @@ func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, net
 	}
 	s := fd.Send
 	cfg := direct.SenderConfig{
-		Session: fd.Session, Epoch: uint32(time.Now().Unix()), To: to, MTU: s.MTU, MaxRate: int64(s.MaxRate),
+		Session: fd.Session, Epoch: epoch, To: to, MTU: s.MTU, MaxRate: int64(s.MaxRate),
 		RepairFraction: s.RepairFraction, RepairFloor: int64(s.RepairFloor), Window: time.Duration(s.Window),
 		WindowBytes: int(s.WindowBytes), RTT: time.Duration(s.RTT), GroupSize: s.GroupSize, DemoteLoss: s.DemoteLoss,
 		DemoteInterval: time.Duration(s.DemoteInterval), DemoteHold: time.Duration(s.DemoteHold), MaxReceivers: s.MaxReceivers,
@@ -173,7 +194,14 @@ func (fd *fileDirect) senderConfig() (direct.SenderConfig, driver.NetConfig, net
 	return cfg, nc, listen, errors.Join(a.errs...)
 }
 
-// receiverConfig maps the file onto the receive agent's configuration.
+// The receive agent's queue of notifications for the consumer (choice).
+const (
+	defaultPosterQueue = 1024
+	maxPosterQueue     = 1 << 16
+)
+
+// receiverConfig maps the file onto the receive agent's configuration
+// (and sets the file's defaults).
 func (fd *fileDirect) receiverConfig() (direct.ReceiverConfig, driver.NetConfig, *egress.Policy, soap.Version, error) {
 	a := &addrs{}
 	nc := fd.netConfig(a)
@@ -192,6 +220,12 @@ func (fd *fileDirect) receiverConfig() (direct.ReceiverConfig, driver.NetConfig,
 		a.errs = append(a.errs, errors.New("recv.consumer: required: the consumer's URL"))
 	} else if err := pol.Check(r.Consumer); err != nil {
 		a.errs = append(a.errs, fmt.Errorf("recv.consumer: %w", err))
+	}
+	switch {
+	case r.QueueLen == 0:
+		fd.Recv.QueueLen = defaultPosterQueue
+	case r.QueueLen < 0 || r.QueueLen > maxPosterQueue:
+		a.errs = append(a.errs, fmt.Errorf("recv.queue_len: %d is outside 1..%d", r.QueueLen, maxPosterQueue))
 	}
 	v := soap.V11
 	switch r.SOAPVersion {

@@ -72,13 +72,29 @@ func cmdDirect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func directSend(ctx context.Context, fd *fileDirect, log *slog.Logger, stdout, stderr io.Writer, badConfig func(error) int) int {
-	cfg, nc, listen, err := fd.senderConfig()
+	epoch, startAt := senderEpoch(time.Now())
+	cfg, nc, listen, err := fd.senderConfig(epoch)
 	if err != nil {
 		return badConfig(err)
 	}
 	s, err := driver.NewSender(cfg, nc, log)
 	if err != nil {
 		return badConfig(directFileKey(err))
+	}
+	metrics := func() any {
+		m, c := s.Metrics()
+		return struct {
+			Role   string               `json:"role"`
+			Engine direct.SenderMetrics `json:"engine"`
+			Driver driver.Counters      `json:"driver"`
+		}{"send", m, c}
+	}
+	wait := time.NewTimer(time.Until(startAt)) // a fresh epoch: see senderEpoch
+	defer wait.Stop()
+	select {
+	case <-wait.C:
+	case <-ctx.Done():
+		return finish(nil, stdout, stderr, metrics())
 	}
 	ln, err := net.Listen("tcp", listen.String())
 	if err != nil {
@@ -91,16 +107,9 @@ func directSend(ctx context.Context, fd *fileDirect, log *slog.Logger, stdout, s
 	go func() { runErr <- s.Run(ctx) }()
 	ctl, err := s.Addr(ctx)
 	if err != nil {
+		ln.Close()
 		fmt.Fprintln(stderr, "wsgw:", <-runErr)
 		return 1
-	}
-	metrics := func() any {
-		m, c := s.Metrics()
-		return struct {
-			Role   string               `json:"role"`
-			Engine direct.SenderMetrics `json:"engine"`
-			Driver driver.Counters      `json:"driver"`
-		}{"send", m, c}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", agent.PublishHandler(s, fd.Send.Limits.toXMLDoc(), log))
@@ -118,7 +127,7 @@ func directRecv(ctx context.Context, fd *fileDirect, log *slog.Logger, stdout, s
 	if err != nil {
 		return badConfig(err)
 	}
-	poster := agent.NewPoster(fd.Recv.Consumer, v, pol.Client(nil, 30*time.Second), max(fd.Recv.QueueLen, 1024), log)
+	poster := agent.NewPoster(fd.Recv.Consumer, v, pol.Client(nil, 30*time.Second), fd.Recv.QueueLen, log)
 	rc, err := driver.NewReceiver(cfg, nc, driver.Handlers{
 		Deliver: poster.Deliver,
 		Gap: func(g direct.Gap) {

@@ -49,6 +49,32 @@ func TestDirect_ConfigErrorsNameKeys(t *testing.T) {
 			t.Errorf("got %q, want it to contain %q", stderr.String(), want)
 		}
 	}
+	// send.egress is matched against receivers' IP addresses: a host name
+	// there could never match (before, it was accepted and ignored).
+	cfg = writeDirectConfig(t, "direct.yaml", "session: 7\ntransport: unicast\nsend:\n  egress: {hosts: [consumer.example.com]}\n")
+	stderr = syncBuffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if code := run(ctx, []string{"direct", "send", "--config", cfg}, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "send.egress.hosts: unknown key") {
+		t.Errorf("got exit %d, %q, want exit 2 and send.egress.hosts refused", code, stderr.String())
+	}
+	// Limits of the receive agent: before, queue_len was max(queue_len,
+	// 1024), so any huge value was allocated at start and a small one
+	// ignored.
+	for _, tc := range []struct{ key, want string }{
+		{"queue_len: 100000000", "recv.queue_len: 100000000 is outside 1..65536"},
+		{"max_naks: 1000", "recv.max_naks: 1000 exceeds 100"},
+	} {
+		cfg = writeDirectConfig(t, "direct.yaml", "session: 7\ngroup: 239.1.1.1:7400\nrecv:\n  sender: 127.0.0.1:7401\n  consumer: http://127.0.0.1:1/\n  "+tc.key+"\n")
+		stderr = syncBuffer{}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		code := run(ctx, []string{"direct", "recv", "--config", cfg}, &stdout, &stderr)
+		cancel()
+		if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%s: got exit %d, %q, want exit 2 and %q", tc.key, code, stderr.String(), tc.want)
+		}
+	}
 }
 
 // consumer is an unmodified WS-N consumer: it records the body of each
@@ -138,5 +164,27 @@ func TestDirect_UnicastAgentsOnLoopback(t *testing.T) {
 		if !strings.Contains(out, "wsgw direct: metrics {") {
 			t.Errorf("got %q, want the final metrics line", out)
 		}
+	}
+}
+
+// TestDirect_RestartGetsAGreaterEpoch: a send agent restarted within the
+// second it started in must not reuse that run's epoch (receivers would
+// take its datagrams, numbered from 1 again, for duplicates of the old
+// ones and drop them without a gap). Before, the epoch was the start's
+// Unix second: two runs 0.5 s apart in one second had the same.
+func TestDirect_RestartGetsAGreaterEpoch(t *testing.T) {
+	fd := &fileDirect{Session: 7, Group: "239.1.1.1:7400"}
+	second := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	first, startAt := senderEpoch(second.Add(100 * time.Millisecond))
+	// The first run crashes after it started sending (at startAt); the
+	// second starts at once, in that wall-clock second.
+	for _, restart := range []time.Time{startAt.Add(time.Millisecond), startAt.Add(600 * time.Millisecond), startAt.Add(999 * time.Millisecond)} {
+		if second, _ := senderEpoch(restart); second <= first {
+			t.Errorf("restart at %v: got epoch %d after %d, want a greater one", restart.Format("15:04:05.000"), second, first)
+		}
+	}
+	cfg, _, _, err := fd.senderConfig(first)
+	if err != nil || cfg.Epoch != first {
+		t.Errorf("got epoch %d (err %v), want %d", cfg.Epoch, err, first)
 	}
 }

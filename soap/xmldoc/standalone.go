@@ -13,7 +13,11 @@ import (
 // names, QName-valued content) when it is carried into another document.
 // The rest of the element is the input's bytes, unchanged. Bindings to a
 // namespace URI in omit are not added (a SOAP envelope's own namespace, for
-// an element taken out of the Body).
+// an element taken out of the Body) unless the element may use them: the
+// default namespace, or a prefix that appears as the start of a name
+// followed by a colon anywhere in the element's bytes (an element or
+// attribute name, or a QName in content; a false match only keeps a
+// binding).
 func (e Element) Standalone(omit ...string) []byte {
 	if !e.Valid() {
 		return nil
@@ -25,7 +29,7 @@ func (e Element) Standalone(omit ...string) []byte {
 		delete(inherited, p)
 	}
 	for p, uri := range inherited {
-		if slices.Contains(omit, uri) {
+		if p != "" && slices.Contains(omit, uri) && !usesPrefix(raw[start:end], p) {
 			delete(inherited, p)
 		}
 	}
@@ -47,4 +51,25 @@ func (e Element) Standalone(omit ...string) []byte {
 	}
 	b.Write(raw[nameEnd:end])
 	return b.Bytes()
+}
+
+// usesPrefix reports whether "p:" occurs in b not preceded by a name
+// character (so "xmlns:" is no use of "s").
+func usesPrefix(b []byte, p string) bool {
+	pat := []byte(p + ":")
+	for i := 0; ; {
+		j := bytes.Index(b[i:], pat)
+		if j < 0 {
+			return false
+		}
+		if i+j == 0 || !isNameByte(b[i+j-1]) {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c >= 0x80 || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '.' || c == '-' || c == '_' || c == ':'
 }

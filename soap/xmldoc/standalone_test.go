@@ -57,3 +57,35 @@ func TestStandalone_AttributeValuesAndUndeclaredDefault(t *testing.T) {
 		t.Errorf("an element undeclaring the default namespace: got %s, want %s", got, want)
 	}
 }
+
+// TestStandalone_OmitKeepsBindingsInUse: a binding to an omitted namespace
+// is still added when the element uses its prefix (an element or attribute
+// name, or a QName in content): without it the bytes are not
+// namespace-well-formed, or the prefix takes the meaning of wherever they
+// are carried.
+func TestStandalone_OmitKeepsBindingsInUse(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`<e:Envelope xmlns:e="urn:env"><e:Body><n xmlns="urn:n"><e:Fault/></n></e:Body></e:Envelope>`,
+			`<n xmlns:e="urn:env" xmlns="urn:n"><e:Fault/></n>`},
+		{`<e:Envelope xmlns:e="urn:env"><e:Body><n xmlns="urn:n" e:a="1"/></e:Body></e:Envelope>`,
+			`<n xmlns:e="urn:env" xmlns="urn:n" e:a="1"/>`},
+		{`<e:Envelope xmlns:e="urn:env"><e:Body><n xmlns="urn:n">e:Sender</n></e:Body></e:Envelope>`,
+			`<n xmlns:e="urn:env" xmlns="urn:n">e:Sender</n>`},
+		{`<Envelope xmlns="urn:env"><Body><p:n xmlns:p="urn:n"><x/></p:n></Body></Envelope>`,
+			`<p:n xmlns="urn:env" xmlns:p="urn:n"><x/></p:n>`},
+		{`<s:Envelope xmlns:s="urn:env"><s:Body><n xmlns="urn:n" xmlns:ss="urn:ss"><ss:x/>s</n></s:Body></s:Envelope>`,
+			`<n xmlns="urn:n" xmlns:ss="urn:ss"><ss:x/>s</n>`},
+	} {
+		doc, err := ParseBytes([]byte(tc.in), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := doc.Root().FirstChild().FirstChild().Standalone("urn:env")
+		if string(got) != tc.want {
+			t.Errorf("got %s, want %s", got, tc.want)
+		}
+		if _, err := ParseBytes(got, Limits{}); err != nil {
+			t.Errorf("%s does not parse: %v", got, err)
+		}
+	}
+}

@@ -18,9 +18,52 @@ const (
 	DefaultMTU       = 1200
 	DefaultRTT       = 10 * time.Millisecond // (choice) a LAN; NORM's default GRTT estimate is 0.25 s
 	MinRTT           = 2 * time.Millisecond
-	DefaultBackoff   = 4.0  // K, RFC 5740 default for multicast feedback
-	DefaultGroupSize = 1000 // NORM's default group size estimate
+	MaxRTT           = 10 * time.Second // (choice) bounds the RTT configured or heard in a heartbeat
+	DefaultBackoff   = 4.0              // K, RFC 5740 default for multicast feedback
+	MaxBackoff       = 100.0            // (choice) bounds K likewise
+	DefaultGroupSize = 1000             // NORM's default group size estimate
 )
+
+// Upper bounds of the configuration (choice): every size, count and
+// lifetime has one, so that a slip of the pen cannot configure unbounded
+// memory or waits; the receiver holds what a datagram says to the same
+// bounds (MaxWindow bounds an NCF's wait, MaxDemoteHold a Demote's hold).
+const (
+	MaxWindow        = time.Hour
+	MaxDemoteHold    = time.Hour
+	maxLifetime      = time.Hour   // DemoteInterval, PeerTimeout
+	maxInterval      = time.Minute // heartbeats, joins, NAK gathering, linger
+	maxMemoryBytes   = 1 << 30     // queues, windows, buffers, bucket depths
+	maxMessageBytes  = 64 << 20
+	maxCount         = 1 << 20 // repair queue, pending sequences
+	maxGroupSize     = 1 << 24
+	maxFanout        = 1024 // Unicast MaxReceivers: every datagram is copied to each
+	maxReceivers     = 1 << 16
+	maxNAKs          = 100
+	maxRTTMultiple   = 1000.0 // NCFWait, RepairWait
+	maxDemoteMinSeqs = 1 << 30
+)
+
+// limit is one field of a configuration and its bound (0: none above).
+type limit struct {
+	path   string
+	v, max int64
+	dur    bool // print as durations
+}
+
+// checkLimits reports each negative value, and each above its bound.
+func checkLimits(add func(path, f string, a ...any), ls []limit) {
+	for _, l := range ls {
+		switch {
+		case l.v < 0:
+			add(l.path, "must not be negative")
+		case l.max > 0 && l.v > l.max && l.dur:
+			add(l.path, "%v exceeds %v", time.Duration(l.v), time.Duration(l.max))
+		case l.max > 0 && l.v > l.max:
+			add(l.path, "%d exceeds %d", l.v, l.max)
+		}
+	}
+}
 
 // Mode is how the sender reaches its receivers.
 type Mode uint8
@@ -66,7 +109,7 @@ type SenderConfig struct {
 
 	MaxRate        int64         // bytes/s of everything sent (data, repairs, control); default 10 MiB/s
 	MaxBurst       int64         // token bucket depth of MaxRate; default 64 KiB
-	RepairFraction float64       // repairs at most this share of the data bytes sent; default 0.25
+	RepairFraction float64       // repairs and NCFs at most this share of the data bytes sent; default 0.25
 	RepairFloor    int64         // plus this many bytes/s whatever the data rate; default 64 KiB/s
 	RepairBurst    int64         // depth of the repair budget; default 64 KiB
 	Aggregate      time.Duration // NAKs for a sequence are gathered this long before the repair; default (Backoff+1)·RTT
@@ -94,7 +137,7 @@ type ReceiverConfig struct {
 	// times of the sender; defaults 3 and 2K+4.
 	NCFWait, RepairWait float64
 	MaxPending          int           // sequences missing at once (the oldest become gaps beyond); default 16384
-	MaxBufferBytes      int           // received out of order, waiting for a gap; default 16 MiB
+	MaxBufferBytes      int           // received out of order, waiting for a gap (bodies plus 128 bytes a datagram); default 16 MiB
 	MaxMessageBytes     int           // largest reassembled notification; default 1 MiB
 	JoinInterval        time.Duration // how often a Join is sent; default 5 s
 	// RTT, Backoff and GroupSize stand in for the sender's values until
@@ -158,29 +201,27 @@ func (c SenderConfig) Validate() error {
 	if c.DemoteLoss < 0 || c.DemoteLoss > 1 {
 		add("DemoteLoss", "%v is outside 0..1", c.DemoteLoss)
 	}
-	if c.Backoff < 0 || c.Backoff > 100 {
-		add("Backoff", "%v is outside 0..100", c.Backoff)
+	if c.Backoff < 0 || c.Backoff > MaxBackoff {
+		add("Backoff", "%v is outside 0..%v", c.Backoff, MaxBackoff)
 	}
 	if c.HeartbeatMin > 0 && c.HeartbeatMax > 0 && c.HeartbeatMin > c.HeartbeatMax {
 		add("HeartbeatMin", "%v exceeds HeartbeatMax %v", c.HeartbeatMin, c.HeartbeatMax)
 	}
-	for _, f := range []struct {
-		path string
-		v    int64
-	}{
-		{"MaxMessageBytes", int64(c.MaxMessageBytes)}, {"MaxQueueBytes", int64(c.MaxQueueBytes)},
-		{"Window", int64(c.Window)}, {"WindowBytes", int64(c.WindowBytes)},
-		{"HeartbeatMin", int64(c.HeartbeatMin)}, {"HeartbeatMax", int64(c.HeartbeatMax)},
-		{"RTT", int64(c.RTT)}, {"GroupSize", int64(c.GroupSize)}, {"MaxRate", c.MaxRate},
-		{"MaxBurst", c.MaxBurst}, {"RepairFloor", c.RepairFloor}, {"RepairBurst", c.RepairBurst},
-		{"Aggregate", int64(c.Aggregate)}, {"Linger", int64(c.Linger)}, {"MaxRepairQueue", int64(c.MaxRepairQueue)},
-		{"DemoteInterval", int64(c.DemoteInterval)}, {"DemoteMinSeqs", int64(c.DemoteMinSeqs)},
-		{"DemoteHold", int64(c.DemoteHold)}, {"MaxReceivers", int64(c.MaxReceivers)}, {"PeerTimeout", int64(c.PeerTimeout)},
-	} {
-		if f.v < 0 {
-			add(f.path, "must not be negative")
-		}
+	fanout := int64(maxReceivers)
+	if c.Mode == Unicast {
+		fanout = maxFanout
 	}
+	d := func(path string, v, max time.Duration) limit { return limit{path, int64(v), int64(max), true} }
+	checkLimits(add, []limit{
+		{"MaxMessageBytes", int64(c.MaxMessageBytes), maxMessageBytes, false}, {"MaxQueueBytes", int64(c.MaxQueueBytes), maxMemoryBytes, false},
+		d("Window", c.Window, MaxWindow), {"WindowBytes", int64(c.WindowBytes), maxMemoryBytes, false},
+		d("HeartbeatMin", c.HeartbeatMin, maxInterval), d("HeartbeatMax", c.HeartbeatMax, maxInterval),
+		d("RTT", c.RTT, MaxRTT), {"GroupSize", int64(c.GroupSize), maxGroupSize, false}, {"MaxRate", c.MaxRate, 0, false},
+		{"MaxBurst", c.MaxBurst, maxMemoryBytes, false}, {"RepairFloor", c.RepairFloor, 0, false}, {"RepairBurst", c.RepairBurst, maxMemoryBytes, false},
+		d("Aggregate", c.Aggregate, maxInterval), d("Linger", c.Linger, maxInterval), {"MaxRepairQueue", int64(c.MaxRepairQueue), maxCount, false},
+		d("DemoteInterval", c.DemoteInterval, maxLifetime), {"DemoteMinSeqs", int64(c.DemoteMinSeqs), maxDemoteMinSeqs, false},
+		d("DemoteHold", c.DemoteHold, MaxDemoteHold), {"MaxReceivers", int64(c.MaxReceivers), fanout, false}, d("PeerTimeout", c.PeerTimeout, maxLifetime),
+	})
 	return l.Err()
 }
 
@@ -206,22 +247,23 @@ func (c ReceiverConfig) Validate() error {
 	if c.Rand == nil {
 		add("Rand", "required")
 	}
-	if c.Backoff < 0 || c.Backoff > 100 {
-		add("Backoff", "%v is outside 0..100", c.Backoff)
+	if c.Backoff < 0 || c.Backoff > MaxBackoff {
+		add("Backoff", "%v is outside 0..%v", c.Backoff, MaxBackoff)
 	}
 	for _, f := range []struct {
 		path string
 		v    float64
-	}{
-		{"MaxNAKs", float64(c.MaxNAKs)}, {"NCFWait", c.NCFWait}, {"RepairWait", c.RepairWait},
-		{"MaxPending", float64(c.MaxPending)}, {"MaxBufferBytes", float64(c.MaxBufferBytes)},
-		{"MaxMessageBytes", float64(c.MaxMessageBytes)}, {"JoinInterval", float64(c.JoinInterval)},
-		{"RTT", float64(c.RTT)}, {"GroupSize", float64(c.GroupSize)},
-	} {
-		if f.v < 0 {
-			add(f.path, "must not be negative")
+	}{{"NCFWait", c.NCFWait}, {"RepairWait", c.RepairWait}} {
+		if f.v < 0 || f.v > maxRTTMultiple {
+			add(f.path, "%v is outside 0..%v", f.v, maxRTTMultiple)
 		}
 	}
+	checkLimits(add, []limit{
+		{"MaxNAKs", int64(c.MaxNAKs), maxNAKs, false}, {"MaxPending", int64(c.MaxPending), maxCount, false},
+		{"MaxBufferBytes", int64(c.MaxBufferBytes), maxMemoryBytes, false}, {"MaxMessageBytes", int64(c.MaxMessageBytes), maxMessageBytes, false},
+		{"JoinInterval", int64(c.JoinInterval), int64(maxInterval), true}, {"RTT", int64(c.RTT), int64(MaxRTT), true},
+		{"GroupSize", int64(c.GroupSize), maxGroupSize, false},
+	})
 	return l.Err()
 }
 

@@ -19,14 +19,19 @@
 //     5401), K = 4; suppression by what is heard (5.3); the sender gathers
 //     NAKs for (K+1)·RTT before repairing (5.4.1); sync-current late join:
 //     a receiver starts at the first datagram it hears and never asks for
-//     earlier ones (5.2); a receiver asking outside the window is told so
-//     (5.4.3, NORM_CMD(SQUELCH); here a Demote).
-//   - PGM, RFC 3208: the sender confirms each NAK at once with an NCF to
-//     the group, which cancels other receivers' pending NAKs (5.2, 6.3);
-//     repairs only within the advertised window, whose edges heartbeats
-//     (SPMs) carry, 100 ms after data doubling to 2 s when idle (choice of
-//     values); one rate limit over everything the source sends (5.1.1,
-//     TXW_MAX_RTE).
+//     earlier ones (5.2); a receiver asking for what left the window is
+//     told the window's edges (5.4.3, NORM_CMD(SQUELCH); here a heartbeat).
+//   - PGM, RFC 3208: the sender confirms every NAK at once with an NCF to
+//     the group, identical NCFs rate-limited (5.2), which cancels other
+//     receivers' pending NAKs (6.3); repairs only within the transmit
+//     window (5.3), whose edges heartbeats (SPMs) carry: 100 ms after
+//     data, doubling to 2 s when idle (5.1.5, heartbeat SPMs; choice of
+//     values), and at least every 2 s while data flows (5.1.4, ambient
+//     SPMs); one rate limit over everything the source sends (5.1.1,
+//     TXW_MAX_RTE), NCFs before repairs and data (5.1.3, which puts NCFs
+//     before SPMs too; here heartbeats go first and NCFs share the repair
+//     budget: choice); a receiver starts with the first datagram it
+//     receives and asks for nothing earlier (6.1).
 //   - SOAP-over-UDP 1.1 (OASIS, 2009): each data datagram is one SOAP 1.2
 //     envelope with wsa:To, wsa:Action and wsa:MessageID, carrying the
 //     wsnt:Notify of WS-BaseNotification 1.3 (3.2) and a wsgwd:Seq header
@@ -43,12 +48,15 @@
 //     receiver had not resolved a gap.
 //   - (choice) A notification larger than one datagram (MTU 1200 by
 //     default) is split into base64 wsgwd:Fragment bodies; a receiver
-//     delivers it whole or reports all its datagrams in a gap.
+//     delivers it whole, and only when the bytes make one wsnt:Notify
+//     element, or reports all its datagrams in a gap.
 //   - (choice) Storm cap: a token bucket over all bytes sent (default
-//     10 MiB/s); repairs are further held to RepairFraction (25%) of the
-//     data bytes sent plus RepairFloor (64 KiB/s); the buckets lend one
-//     datagram. Control packets go first, then repairs, then data. Over
-//     MaxRepairQueue the oldest waiting repair is dropped.
+//     10 MiB/s); what NAKs cause (repairs and the NCFs confirming them) is
+//     further held to RepairFraction (25%) of the data bytes sent plus
+//     RepairFloor (64 KiB/s); the buckets lend one datagram. Heartbeats
+//     and demotions go first, then NCFs, then repairs, then data. Over
+//     MaxRepairQueue the oldest waiting repair is dropped; over 256
+//     waiting NCFs, the new one.
 //   - (choice) NCFs carry the sender's bound on how long its queue and
 //     budget hold repairs back, so receivers wait for a confirmed repair
 //     instead of giving up on it.
@@ -56,9 +64,12 @@
 //     without its repair (PGM's NCF and data retries in one count), or when
 //     a heartbeat's trail passes it, and reports a Gap: never a silent loss.
 //   - (choice) Demotion: a receiver whose NAKed sequences exceed 5% of
-//     those sent, in two 10 s intervals in a row, or that NAKs outside the
-//     window, has its NAKs ignored for 60 s and is told (Demote); it turns
-//     its losses into gaps at once, to recover over HTTP.
+//     those sent, in two 10 s intervals in a row (an interval with fewer
+//     than 100 sent counts only for a receiver that NAKed 100 or more), or
+//     that NAKs beyond the lead (what no sender sent), has its NAKs
+//     ignored for 60 s and is told (Demote), again at most once per linger
+//     while it keeps NAKing (a Demote can be lost too); it turns its
+//     losses into gaps at once, to recover over HTTP.
 //   - (choice) The RTT is configured (10 ms, at least 2 ms) and
 //     advertised, not measured; the group size is the number of receivers
 //     that joined. No congestion control beyond the configured rate.

@@ -78,6 +78,7 @@ func FuzzReceiver(f *testing.F) {
 		&NCF{Header: h, Ranges: []Range{{2, 2}}}, &Heartbeat{Header: h, Trail: 3, Lead: 4}))
 	f.Add(seed(&Data{Header: h, Seq: 4, Frag: 1, Frags: 2, Body: []byte("a")}, &Data{Header: h, Seq: 5, Frag: 0, Frags: 2, Body: []byte("b")},
 		&Demote{Header: h, Reason: DemoteOutside, Hold: time.Second}, &Data{Header: Header{Session: 9, Epoch: 2}, Seq: 1 << 40, Frags: 1, Body: notify}))
+	f.Add(seed(&Data{Header: h, Seq: 1, Frags: 1, Body: notify}, &Heartbeat{Header: h, Lead: 1<<64 - 1}))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, err := NewReceiver(ReceiverConfig{Session: 9, Rand: rand.New(rand.NewPCG(1, 2)), MaxPending: 64, MaxBufferBytes: 4096, MaxMessageBytes: 1024})
 		if err != nil {
@@ -105,7 +106,7 @@ func FuzzReceiver(f *testing.F) {
 				}
 				last[ep] = d.Seq
 			}
-			if len(r.missing) > 64 || r.bufBytes > 4096+65507 {
+			if len(r.missing) > 64 || r.bufBytes > 4096+65507+bufEntryCost {
 				t.Fatalf("bounds exceeded: %d missing, %d bytes buffered", len(r.missing), r.bufBytes)
 			}
 		}

@@ -14,17 +14,20 @@ type SenderMetrics struct {
 	ControlPackets int64 // heartbeats, NCFs, demotions
 	ControlBytes   int64
 	NCFsSent       int64
+	NCFsDropped    int64 // NCFs beyond the queue bound (their askers NAK again)
+	ControlDropped int64 // demotions beyond the control queue's bound (told again at the next NAK)
 
-	NAKsReceived   int64
-	NAKsIgnored    int64 // from demoted or untracked receivers
-	NAKedSeqs      int64 // sequence numbers asked for, over all NAKs
-	NAKsAggregated int64 // sequence requests folded into a repair already coming
-	NAKsLingered   int64 // sequence requests inside a repair's linger
-	RepairRequests int64 // repairs started
-	RepairsDropped int64 // repairs dropped: the queue bound, or out of the window
-	Demotions      int64
-	PeersRefused   int64 // packets from receivers beyond MaxReceivers
-	Foreign        int64 // packets of another session or epoch, or of an unexpected kind
+	NAKsReceived    int64
+	NAKsIgnored     int64 // from demoted or untracked receivers
+	NAKsBelowWindow int64 // ranges asking for sequences that left the window (answered with a heartbeat)
+	NAKedSeqs       int64 // sequence numbers asked for, over all NAKs
+	NAKsAggregated  int64 // sequence requests folded into a repair already coming
+	NAKsLingered    int64 // sequence requests inside a repair's linger
+	RepairRequests  int64 // repairs started
+	RepairsDropped  int64 // repairs dropped: the queue bound, or out of the window
+	Demotions       int64
+	PeersRefused    int64 // packets from receivers beyond MaxReceivers
+	Foreign         int64 // packets of another session or epoch, or of an unexpected kind
 
 	// Receivers holds each tracked receiver's state, by address.
 	Receivers map[string]PeerStats

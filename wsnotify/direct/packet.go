@@ -2,6 +2,7 @@ package direct
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 )
@@ -28,6 +29,12 @@ func (k Kind) String() string {
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
+
+// MaxSeq is the largest sequence number a datagram may carry (choice): a
+// sender would need 2^63 datagrams to reach it, and the decoders refuse
+// anything above it, so that no sequence arithmetic of the engines (seq+1,
+// lead+1, a range's end) can wrap around.
+const MaxSeq = math.MaxUint64 >> 1
 
 // Header identifies the session a packet belongs to. Epoch grows when a
 // sender restarts a session (its sequence numbers start again at 1).
@@ -89,7 +96,7 @@ type DemoteReason uint8
 // Demotion reasons.
 const (
 	DemoteLoss    DemoteReason = iota + 1 // its NAKed share of the sequences stayed above the threshold
-	DemoteOutside                         // it NAKed sequences outside the repair window
+	DemoteOutside                         // it NAKed sequences beyond the window's lead
 )
 
 var demoteNames = [...]string{"", "loss", "outside-window"}

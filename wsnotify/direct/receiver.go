@@ -1,6 +1,7 @@
 package direct
 
 import (
+	"container/heap"
 	"net/netip"
 	"slices"
 	"time"
@@ -27,6 +28,8 @@ type Receiver struct {
 	buf       map[uint64]*Data
 	bufBytes  int
 	missing   map[uint64]*miss
+	missLow   uint64    // no missing sequence is below it (they are only added above top)
+	due       deadlines // the waits of missing sequences, by end (deadlines.go)
 	lost      map[uint64]GapReason
 	cycleAt   time.Time // end of the running NAK back-off
 
@@ -123,7 +126,7 @@ func (r *Receiver) Step(from netip.AddrPort, p Packet) {
 	case *Heartbeat:
 		r.onHeartbeat(p)
 	case *NCF:
-		r.onConfirm(p.Ranges, p.Wait)
+		r.onConfirm(p.Ranges, min(p.Wait, MaxWindow))
 	case *NAK:
 		r.onConfirm(p.Ranges, 0)
 	case *Demote:
@@ -136,31 +139,41 @@ func (r *Receiver) Step(from netip.AddrPort, p Packet) {
 
 // accept checks p's session and epoch: a newer epoch is a restart of the
 // sender (what was not received of the old one becomes a gap), an older
-// one is stale.
+// one is stale. Only an original data datagram or a heartbeat starts
+// following a session or an epoch: they carry the position to start from;
+// an NCF, NAK or demotion of an epoch not followed yet is ignored, and so
+// is a repair (of an old sequence, asked for by others: starting there
+// would make this receiver NAK the history since).
 func (r *Receiver) accept(p Packet) bool {
 	h := p.header()
 	if r.hdr.Session != 0 && h.Session != r.hdr.Session {
 		return false
 	}
+	positions := false
+	switch p := p.(type) {
+	case *Data:
+		positions = !p.Repair
+	case *Heartbeat:
+		positions = true
+	}
 	switch {
 	case !r.synced:
-		switch p.(type) {
-		case *Data, *Heartbeat:
-			if r.hdr.Session == 0 {
-				r.joinAt = r.now // the session is known now: announce ourselves
-			}
-			r.sync(h, p)
-		default:
+		if !positions {
 			return false
 		}
+		if r.hdr.Session == 0 {
+			r.joinAt = r.now // the session is known now: announce ourselves
+		}
+		r.sync(h, p)
 	case h.Epoch < r.hdr.Epoch:
 		return false
 	case h.Epoch > r.hdr.Epoch:
-		if _, ok := p.(*Demote); ok {
+		if !positions {
 			return false
 		}
 		r.skipTo(r.top+1, GapRestart)
 		clear(r.missing)
+		r.due = r.due[:0]
 		clear(r.lost)
 		clear(r.buf)
 		r.bufBytes, r.asm, r.cycleAt = 0, assembly{}, time.Time{}
@@ -174,7 +187,7 @@ func (r *Receiver) accept(p Packet) bool {
 // (NORM_SYNC_CURRENT, RFC 5740, 5.2): from the first data datagram heard,
 // or after the lead of the first heartbeat; nothing earlier is asked for.
 func (r *Receiver) sync(h Header, p Packet) {
-	r.synced, r.hdr, r.skipPartial, r.discarding = true, h, true, false
+	r.synced, r.hdr, r.skipPartial, r.discarding, r.missLow = true, h, true, false, 0
 	switch p := p.(type) {
 	case *Data:
 		r.next, r.top = p.Seq, p.Seq-1
@@ -206,11 +219,18 @@ func (r *Receiver) onData(d *Data) {
 		r.m.Recovered++
 	}
 	r.buf[d.Seq] = d
-	r.bufBytes += len(d.Body)
+	r.bufBytes += bufCost(d)
 	for r.bufBytes > r.cfg.MaxBufferBytes && r.giveUpLowest(GapOverflow) {
 		r.deliver()
 	}
 }
+
+// bufEntryCost is what a buffered datagram costs beyond its body (choice:
+// the decoded Data, its map entry and allocation overhead, rounded up), so
+// that MaxBufferBytes bounds memory even for datagrams with tiny bodies.
+const bufEntryCost = 128
+
+func bufCost(d *Data) int { return len(d.Body) + bufEntryCost }
 
 // extend learns that every sequence up to to exists: those not seen are
 // missing.
@@ -236,15 +256,18 @@ func (r *Receiver) extend(to uint64) {
 	}
 }
 
-// giveUpLowest declares the lowest missing sequence lost.
+// giveUpLowest declares the lowest missing sequence lost. Its scan starts
+// where the last one ended (missLow), so giving many up costs what they
+// are, not their square.
 func (r *Receiver) giveUpLowest(why GapReason) bool {
 	if len(r.missing) == 0 {
 		return false
 	}
-	for seq := r.next; seq <= r.top; seq++ {
+	for seq := max(r.next, r.missLow); seq <= r.top; seq++ {
 		if _, ok := r.missing[seq]; ok {
 			delete(r.missing, seq)
 			r.lost[seq] = why
+			r.missLow = seq + 1
 			return true
 		}
 	}
@@ -258,15 +281,23 @@ func (r *Receiver) startCycle() {
 	}
 }
 
+// onHeartbeat takes the sender's window edges and timing. The timing is
+// held to what a sender may be configured with (MinRTT..MaxRTT, at most
+// MaxBackoff), and a running NAK back-off longer than the new values allow
+// is drawn again: one forged heartbeat cannot put NAKs off for weeks.
 func (r *Receiver) onHeartbeat(h *Heartbeat) {
 	if h.RTT > 0 {
-		r.rtt = max(h.RTT, MinRTT)
+		r.rtt = min(max(h.RTT, MinRTT), MaxRTT)
 	}
 	if h.Backoff > 0 {
-		r.backoff = h.Backoff
+		r.backoff = min(h.Backoff, MaxBackoff)
 	}
 	if h.GroupSize > 0 {
 		r.groupSize = float64(h.GroupSize)
+	}
+	if !r.cycleAt.IsZero() && r.cycleAt.After(r.now.Add(time.Duration(r.backoff*float64(r.rtt)))) {
+		r.cycleAt = time.Time{}
+		r.startCycle()
 	}
 	if h.Trail > r.next {
 		r.skipTo(h.Trail, GapWindow)
@@ -293,7 +324,7 @@ func (r *Receiver) onConfirm(ranges []Range, wait time.Duration) {
 				r.m.Suppressed++
 			}
 			if ms.state != waitRepair || deadline.After(ms.deadline) {
-				ms.state, ms.deadline = waitRepair, deadline
+				r.wait(seq, ms, waitRepair, deadline)
 			}
 		}
 	}
@@ -302,14 +333,21 @@ func (r *Receiver) onConfirm(ranges []Range, wait time.Duration) {
 func (r *Receiver) rtts(n float64) time.Duration { return time.Duration(n * float64(r.rtt)) }
 
 // onDemote: the sender ignores this receiver's NAKs for a while, so what is
-// missing now, and what goes missing until then, becomes a gap at once.
+// missing now, and what goes missing until then, becomes a gap at once. A
+// Demote repeated while demoted (the sender tells again when NAKs still
+// come) only moves the end of the hold.
 func (r *Receiver) onDemote(d *Demote) {
-	r.demotedUntil = r.now.Add(d.Hold)
+	again := r.now.Before(r.demotedUntil)
+	r.demotedUntil = r.now.Add(min(d.Hold, MaxDemoteHold))
+	if again {
+		return
+	}
 	r.m.Demotions++
 	for seq := range r.missing {
 		r.lost[seq] = GapDemoted
 	}
 	clear(r.missing)
+	r.due = r.due[:0]
 	r.cycleAt = time.Time{}
 	r.rd.Demoted = append(r.rd.Demoted, Demotion{Reason: d.Reason, Until: r.demotedUntil})
 }
@@ -331,10 +369,13 @@ func (r *Receiver) Tick(now time.Time) {
 		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindJoin, Bytes: EncodeControl(&Join{Header: r.hdr})})
 		r.joinAt = r.now.Add(r.cfg.JoinInterval)
 	}
-	for seq, ms := range r.missing {
-		if ms.state == backingOff || r.now.Before(ms.deadline) {
-			continue
+	for {
+		d, ok := r.nextDue()
+		if !ok || r.now.Before(d.at) {
+			break
 		}
+		heap.Pop(&r.due)
+		seq, ms := d.seq, r.missing[d.seq]
 		ms.tries++
 		if ms.tries >= r.cfg.MaxNAKs {
 			delete(r.missing, seq)
@@ -373,8 +414,7 @@ func (r *Receiver) sendNAKs() {
 			} else {
 				rs = append(rs, Range{seqs[n], seqs[n]})
 			}
-			ms := r.missing[seqs[n]]
-			ms.state, ms.deadline = waitNCF, deadline
+			r.wait(seqs[n], r.missing[seqs[n]], waitNCF, deadline)
 			n++
 		}
 		seqs = seqs[n:]
@@ -396,10 +436,8 @@ func (r *Receiver) Next() time.Time {
 	if r.hdr.Session != 0 && r.cfg.JoinInterval > 0 {
 		earlier(r.joinAt)
 	}
-	for _, ms := range r.missing {
-		if ms.state != backingOff {
-			earlier(ms.deadline)
-		}
+	if d, ok := r.nextDue(); ok {
+		earlier(d.at)
 	}
 	return next
 }
@@ -429,7 +467,7 @@ func (r *Receiver) deliver() {
 	for r.next <= r.top {
 		if d := r.buf[r.next]; d != nil {
 			delete(r.buf, r.next)
-			r.bufBytes -= len(d.Body)
+			r.bufBytes -= bufCost(d)
 			r.take(d)
 		} else if why, ok := r.lost[r.next]; ok {
 			delete(r.lost, r.next)
@@ -469,7 +507,11 @@ func (r *Receiver) take(d *Data) {
 				r.discarding, r.discardWhy = a.next < a.frags, GapMalformed
 				*a = assembly{}
 			case a.next == a.frags:
-				r.deliverOne(a.start, slices.Concat(a.parts...), int64(a.frags))
+				if notify := slices.Concat(a.parts...); isNotify(notify) {
+					r.deliverOne(a.start, notify, int64(a.frags))
+				} else {
+					r.gapRange(a.start, d.Seq, GapMalformed)
+				}
 				*a = assembly{}
 			}
 			return

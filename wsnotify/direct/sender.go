@@ -43,10 +43,12 @@ type Sender struct {
 	dueQ          []uint64 // sequences gathering NAKs, by when the gathering ends
 	repairQ       []uint64 // sequences waiting for repair budget
 	lingerQ       []uint64 // repaired sequences, by end of linger
-	ctlQ          []outCtl // control packets waiting for the rate limit
+	ctlQ          []outCtl // heartbeats and demotions waiting for the rate limit
+	ncfQ          []outCtl // NCFs waiting for the repair budget (at most maxQueuedNCFs)
 
-	hbAt  time.Time
-	hbIvl time.Duration
+	hbAt   time.Time // the next heartbeat after data or idle ones...
+	hbIvl  time.Duration
+	hbLast time.Time // ...and the last one: ambient heartbeats go at least every HeartbeatMax
 
 	peers        map[netip.AddrPort]*peer
 	fanout       []netip.AddrPort // Unicast: joined peers, sorted
@@ -70,6 +72,7 @@ type repairState struct {
 	queued      bool // in repairQ
 	dueAt       time.Time
 	lingerUntil time.Time
+	confirmedAt time.Time // the last NCF naming it
 }
 
 type peer struct {
@@ -80,6 +83,8 @@ type peer struct {
 	strikes      int // intervals in a row above DemoteLoss
 	loss         float64
 	demotedUntil time.Time
+	demotedWhy   DemoteReason
+	toldAt       time.Time // the last Demote sent to it
 	demotions    int
 	naks         int64
 }
@@ -192,17 +197,25 @@ func (s *Sender) Tick(now time.Time) {
 		}
 		s.lingerQ = s.lingerQ[1:]
 	}
-	if !s.now.Before(s.hbAt) {
-		s.queueCtl(Dest{Kind: ToGroup}, &Heartbeat{Header: s.hdr(), Trail: s.trail, Lead: s.lead,
-			RTT: s.cfg.RTT, Backoff: s.cfg.Backoff, GroupSize: uint32(s.groupSize())})
-		s.hbIvl = min(2*s.hbIvl, s.cfg.HeartbeatMax)
-		s.hbAt = s.now.Add(s.hbIvl)
+	// Heartbeats (RFC 3208, 5.1.5): HeartbeatMin after data, doubling
+	// while idle; and, while data flows, at least every HeartbeatMax
+	// (5.1.4, ambient SPMs), so that receivers learn the trail.
+	if !s.now.Before(s.hbAt) || !s.now.Before(s.hbLast.Add(s.cfg.HeartbeatMax)) {
+		s.heartbeat()
 	}
 	if !s.now.Before(s.intervalAt.Add(s.cfg.DemoteInterval)) {
 		s.endInterval()
 	}
 	s.trim()
 	s.pump()
+}
+
+// heartbeat queues a heartbeat: the window's edges and the timing of NAKs.
+func (s *Sender) heartbeat() {
+	s.queueCtl(Dest{Kind: ToGroup}, &Heartbeat{Header: s.hdr(), Trail: s.trail, Lead: s.lead,
+		RTT: s.cfg.RTT, Backoff: s.cfg.Backoff, GroupSize: uint32(s.groupSize())})
+	s.hbIvl = min(2*s.hbIvl, s.cfg.HeartbeatMax)
+	s.hbAt, s.hbLast = s.now.Add(s.hbIvl), s.now
 }
 
 // Next is when Tick next has something to do.
@@ -213,6 +226,7 @@ func (s *Sender) Next() time.Time {
 			next = t
 		}
 	}
+	earlier(s.hbLast.Add(s.cfg.HeartbeatMax))
 	earlier(s.intervalAt.Add(s.cfg.DemoteInterval))
 	for _, seq := range s.dueQ {
 		if st := s.repairs[seq]; st != nil && st.pending && !st.queued {
@@ -228,10 +242,10 @@ func (s *Sender) Next() time.Time {
 	if len(s.window) > 0 {
 		earlier(s.window[0].sentAt.Add(s.cfg.Window))
 	}
-	if len(s.ctlQ)+len(s.queue)+len(s.repairQ) > 0 {
+	if len(s.ctlQ)+len(s.ncfQ)+len(s.queue)+len(s.repairQ) > 0 {
 		if !s.total.ok() {
 			earlier(s.total.readyAt())
-		} else if len(s.repairQ) > 0 && !s.repair.ok() {
+		} else if len(s.ncfQ)+len(s.repairQ) > 0 && !s.repair.ok() {
 			earlier(s.repair.readyAt())
 		}
 	}
@@ -255,14 +269,49 @@ func (s *Sender) groupSize() int {
 	return max(1, len(s.peers))
 }
 
-// queueCtl queues a control packet; it waits only for the rate limit.
+// maxQueuedNCFs bounds the NCFs waiting for the repair budget (choice;
+// each at most ~1 KB): beyond it an NCF is dropped, and its askers NAK
+// again.
+const maxQueuedNCFs = 256
+
+// maxQueuedControl bounds the demotions waiting for the rate limit
+// (choice): beyond it a Demote is dropped and counted (it is told again at
+// the receiver's next NAK). At most one heartbeat waits: a newer one
+// replaces it (only the latest window matters).
+const maxQueuedControl = 1024
+
+// queueCtl queues a heartbeat or a demotion; it waits only for the rate
+// limit.
 func (s *Sender) queueCtl(to Dest, p Packet) {
-	s.ctlQ = append(s.ctlQ, outCtl{to: to, kind: p.Kind(), bytes: EncodeControl(p)})
+	c := outCtl{to: to, kind: p.Kind(), bytes: EncodeControl(p)}
+	if c.kind == KindHeartbeat {
+		for i := range s.ctlQ {
+			if s.ctlQ[i].kind == KindHeartbeat {
+				s.ctlQ[i] = c
+				return
+			}
+		}
+	} else if len(s.ctlQ) >= maxQueuedControl {
+		s.m.ControlDropped++
+		return
+	}
+	s.ctlQ = append(s.ctlQ, c)
 }
 
-// pump sends what the rate limit allows: control packets first, then
-// repairs within the repair budget, then new data (RFC 3208, 5.1.1: one
-// rate over everything the source sends).
+// queueNCF queues an NCF: NAKs cause it, so it waits for the repair budget
+// like a repair, though ahead of the repairs.
+func (s *Sender) queueNCF(p *NCF) {
+	if len(s.ncfQ) >= maxQueuedNCFs {
+		s.m.NCFsDropped++
+		return
+	}
+	s.ncfQ = append(s.ncfQ, outCtl{to: Dest{Kind: ToGroup}, kind: KindNCF, bytes: EncodeControl(p)})
+}
+
+// pump sends what the rate limit allows (RFC 3208, 5.1.1: one rate over
+// everything the source sends): heartbeats and demotions first; then,
+// within the repair budget, NCFs and repairs (what NAKs cause; 5.1.3 puts
+// NCFs ahead); then new data.
 func (s *Sender) pump() {
 	if !s.started {
 		return
@@ -278,9 +327,15 @@ func (s *Sender) pump() {
 			s.total.take(n)
 			s.m.ControlPackets++
 			s.m.ControlBytes += int64(n)
-			if c.kind == KindNCF {
-				s.m.NCFsSent++
-			}
+		case len(s.ncfQ) > 0 && s.repair.ok():
+			c := s.ncfQ[0]
+			s.ncfQ = s.ncfQ[1:]
+			n := s.emit(c.to, c.kind, c.bytes)
+			s.total.take(n)
+			s.repair.take(n)
+			s.m.ControlPackets++
+			s.m.ControlBytes += int64(n)
+			s.m.NCFsSent++
 		case len(s.repairQ) > 0 && s.repair.ok():
 			seq := s.repairQ[0]
 			s.repairQ = s.repairQ[1:]
@@ -370,10 +425,17 @@ func (s *Sender) trim() {
 }
 
 // onNAK handles a NAK (RFC 3208, 5.2-5.3; RFC 5740, 5.4.1): a NAK from a
-// demoted receiver is ignored; one reaching outside the window demotes its
-// sender; each sequence asked for is confirmed at once (NCF to the group),
+// demoted receiver is ignored; one beyond the lead (which no receiver has
+// heard of) demotes its sender; sequences below the trail are answered
+// with a heartbeat, the window's edges (RFC 5740, 5.4.3: SQUELCH; at most
+// one per Linger): their asker waited while they left the window and has
+// not heard the trail yet; each sequence in the window asked for is
+// confirmed at once (NCF to the group),
 // gathered for Aggregate, repaired once, and not repaired again within
-// Linger.
+// Linger. A NAK for a sequence whose repair is already coming is confirmed
+// again (its asker lost the first NCF, or would give the repair up), but
+// one sequence at most once per Linger (RFC 3208, 5.2: identical NCFs
+// rate-limited against NAK storms).
 func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	p := s.peer(from)
 	s.m.NAKsReceived++
@@ -385,32 +447,46 @@ func (s *Sender) onNAK(from netip.AddrPort, ranges []Range) {
 	p.naks++
 	if s.now.Before(p.demotedUntil) {
 		s.m.NAKsIgnored++
+		// Told again, at most once per Linger: a Demote lost on the way
+		// would leave it NAKing into the void, unaware that it must
+		// recover over HTTP (the Demote is smaller than the NAK).
+		if !s.now.Before(p.toldAt.Add(s.cfg.Linger)) {
+			s.tellDemoted(p)
+		}
 		return
 	}
 	for _, r := range ranges {
-		if r.From < s.trail || r.To > s.lead {
+		if r.To > s.lead {
 			s.demote(p, DemoteOutside)
 			return
 		}
 	}
-	var fresh []uint64
+	var confirm []uint64
 	budget := maxNAKSeqs
 	for _, r := range ranges {
-		for seq := r.From; seq <= r.To && budget > 0; seq++ {
+		if r.From < s.trail {
+			s.m.NAKsBelowWindow++
+			if !s.now.Before(s.hbLast.Add(s.cfg.Linger)) {
+				s.heartbeat()
+			}
+		}
+		for seq := max(r.From, s.trail); seq <= r.To && budget > 0; seq++ {
 			budget--
 			p.naked++
 			s.m.NAKedSeqs++
-			if s.request(seq) {
-				fresh = append(fresh, seq)
+			s.request(seq)
+			if st := s.repairs[seq]; st.pending && (st.confirmedAt.IsZero() || !s.now.Before(st.confirmedAt.Add(s.cfg.Linger))) {
+				st.confirmedAt = s.now
+				confirm = append(confirm, seq)
 			}
 		}
 	}
-	slices.Sort(fresh)
-	fresh = slices.Compact(fresh)
+	slices.Sort(confirm)
+	confirm = slices.Compact(confirm)
 	wait := s.repairWait()
-	for rs := toRanges(fresh); len(rs) > 0; {
+	for rs := toRanges(confirm); len(rs) > 0; {
 		n := min(len(rs), MaxRanges)
-		s.queueCtl(Dest{Kind: ToGroup}, &NCF{Header: s.hdr(), Wait: wait, Ranges: rs[:n]})
+		s.queueNCF(&NCF{Header: s.hdr(), Wait: wait, Ranges: rs[:n]})
 		rs = rs[n:]
 	}
 }
@@ -434,8 +510,9 @@ func (s *Sender) repairWait() time.Duration {
 	return min(wait, s.cfg.Window)
 }
 
-// request records a NAK for seq and reports whether it starts a new repair.
-func (s *Sender) request(seq uint64) bool {
+// request records a NAK for seq: it starts a repair unless one is coming
+// or lingering.
+func (s *Sender) request(seq uint64) {
 	st := s.repairs[seq]
 	switch {
 	case st == nil:
@@ -443,15 +520,14 @@ func (s *Sender) request(seq uint64) bool {
 		s.repairs[seq] = st
 	case st.pending:
 		s.m.NAKsAggregated++
-		return false
+		return
 	case s.now.Before(st.lingerUntil):
 		s.m.NAKsLingered++
-		return false
+		return
 	}
-	st.pending, st.dueAt = true, s.now.Add(s.cfg.Aggregate)
+	st.pending, st.dueAt, st.confirmedAt = true, s.now.Add(s.cfg.Aggregate), time.Time{}
 	s.dueQ = append(s.dueQ, seq)
 	s.m.RepairRequests++
-	return true
 }
 
 // endGathering moves sequences whose NAK gathering has ended to the repair
@@ -526,14 +602,16 @@ func (s *Sender) rebuildFanout() {
 // the sequences sent stayed above DemoteLoss for two intervals in a row is
 // demoted (TIBCO Rendezvous's retransmission control; choice: two, so that
 // one burst does not demote); receivers silent for PeerTimeout are
-// forgotten.
+// forgotten. An interval with fewer than DemoteMinSeqs sequences sent
+// counts only for a receiver that NAKed at least that many (more than was
+// sent: no sign of loss, but of a NAK flood).
 func (s *Sender) endInterval() {
 	counted := s.intervalSeqs >= s.cfg.DemoteMinSeqs
 	changed := false
 	for _, a := range s.sortedPeers() {
 		p := s.peers[a]
-		if counted {
-			p.loss = float64(p.naked) / float64(s.intervalSeqs)
+		if counted || p.naked >= s.cfg.DemoteMinSeqs {
+			p.loss = float64(p.naked) / float64(max(s.intervalSeqs, 1))
 			if p.loss > s.cfg.DemoteLoss && !s.now.Before(p.demotedUntil) {
 				p.strikes++
 				if p.strikes >= 2 {
@@ -565,12 +643,17 @@ func (s *Sender) sortedPeers() []netip.AddrPort {
 	return as
 }
 
-// demote ignores p's NAKs for DemoteHold and tells it so (RFC 5740,
-// 5.4.3's NORM_CMD(SQUELCH) plays this part for NACKs outside the window).
+// demote ignores p's NAKs for DemoteHold and tells it so.
 func (s *Sender) demote(p *peer, why DemoteReason) {
-	p.demotedUntil = s.now.Add(s.cfg.DemoteHold)
+	p.demotedUntil, p.demotedWhy = s.now.Add(s.cfg.DemoteHold), why
 	p.strikes = 0
 	p.demotions++
 	s.m.Demotions++
-	s.queueCtl(Dest{Kind: ToPeer, Addr: p.addr}, &Demote{Header: s.hdr(), Reason: why, Hold: s.cfg.DemoteHold, Lead: s.lead})
+	s.tellDemoted(p)
+}
+
+// tellDemoted sends p a Demote for the rest of its hold.
+func (s *Sender) tellDemoted(p *peer) {
+	p.toldAt = s.now
+	s.queueCtl(Dest{Kind: ToPeer, Addr: p.addr}, &Demote{Header: s.hdr(), Reason: p.demotedWhy, Hold: p.demotedUntil.Sub(s.now), Lead: s.lead})
 }

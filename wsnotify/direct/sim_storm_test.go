@@ -34,8 +34,9 @@ func (sm *sim) figures() simFigures {
 
 // checkCaps installs the check, after every burst of sending, that the
 // sender stayed within its caps: everything within MaxBurst + MaxRate·t,
-// repairs within RepairBurst + RepairFraction·data + RepairFloor·t (each
-// plus one datagram: the buckets lend one).
+// repairs and NCFs (what NAKs cause) within RepairBurst +
+// RepairFraction·data + RepairFloor·t (each plus one datagram: the buckets
+// lend one).
 func (sm *sim) checkCaps(cfg SenderConfig) {
 	cfg = cfg.withDefaults()
 	slack := int64(cfg.MTU)
@@ -45,8 +46,8 @@ func (sm *sim) checkCaps(cfg SenderConfig) {
 			sm.t.Fatalf("at %v: sent %d bytes, want at most %d (MaxRate)", sm.now.Sub(sm.start), sm.sentAll, limit)
 		}
 		limit := cfg.RepairBurst + int64(cfg.RepairFraction*float64(sm.sentData)+float64(cfg.RepairFloor)*el) + slack
-		if sm.sentRepair > limit {
-			sm.t.Fatalf("at %v: sent %d repair bytes, want at most %d (the repair cap)", sm.now.Sub(sm.start), sm.sentRepair, limit)
+		if sm.sentRepair+sm.sentNCF > limit {
+			sm.t.Fatalf("at %v: sent %d repair and %d NCF bytes, want at most %d together (the repair cap)", sm.now.Sub(sm.start), sm.sentRepair, sm.sentNCF, limit)
 		}
 	}
 }
@@ -109,9 +110,10 @@ func lossyLinks(loss float64, burst int) func(int) linkModel {
 }
 
 // TestSim_ThousandReceivers: 1,000 receivers, each losing 1% of datagrams
-// (independently), with reordering and duplication: every receiver gets
-// every notification in order, the NAKs per lost sequence stay far below
-// the receiver count, and the sender never exceeds its caps.
+// (independently, NCFs and repairs too), with reordering and duplication:
+// every receiver gets every notification in order, the NAKs per lost
+// sequence stay far below the receiver count, and the sender never exceeds
+// its caps.
 func TestSim_ThousandReceivers(t *testing.T) {
 	const n = 1000
 	count := scaled(300)
@@ -126,8 +128,8 @@ func TestSim_ThousandReceivers(t *testing.T) {
 	if f.naksPerSeq > 20 {
 		t.Errorf("got %.1f NAKs per lost sequence, want far below the %d receivers (at most 20)", f.naksPerSeq, n)
 	}
-	if complete < n*98/100 {
-		t.Errorf("got %d receivers with every notification, want at least 98%% of %d", complete, n)
+	if complete != n {
+		t.Errorf("got %d receivers with every notification, want all %d", complete, n)
 	}
 }
 
@@ -156,13 +158,16 @@ func TestSim_BurstReorderDuplicate(t *testing.T) {
 }
 
 // TestSim_LossyReceiverDemoted: one receiver of 30 loses half of what is
-// sent. The sender demotes it within two intervals, and the others keep
-// getting everything in order, as fast as without it: they see the same
-// latency of delivery (the last notification within 100ms of the run
-// without the bad receiver).
+// sent. The sender demotes it within two intervals (1 s each here), and
+// the others keep getting everything in order; once it is demoted, as fast
+// as without it: for notifications published after 3 s, their delivery
+// latency is within 1 ms (mean) and 100 ms (worst) of the run without the
+// bad receiver. (Before the demotion its repairs do slow them: the worst
+// latency over the whole run is ~200 ms higher; that is the price of two
+// intervals, logged.)
 func TestSim_LossyReceiverDemoted(t *testing.T) {
 	const n = 30
-	count := scaled(2000)
+	count := 2000 // not scaled: the run must go on well past the two intervals before demotion
 	cfg := SenderConfig{DemoteInterval: time.Second, DemoteMinSeqs: 50}
 	link := func(bad bool) func(int) linkModel {
 		return func(i int) linkModel {
@@ -189,8 +194,34 @@ func TestSim_LossyReceiverDemoted(t *testing.T) {
 	}
 	complete := sm.checkAll(count)
 	baseComplete := base.checkAll(count)
-	t.Logf("with the bad receiver: %d of %d healthy complete (without it: %d); bad receiver: %d delivered, %d gaps",
-		complete, n-1, baseComplete-1, len(sm.got[n-1]), len(sm.gaps[n-1]))
+	// Notification k is published at start + (k-1)·4ms in both runs.
+	from := 0
+	latency := func(sm *sim) (worst, total time.Duration, delivered int) {
+		for i := range n - 1 {
+			for j, k := range sm.got[i] {
+				if k <= uint64(from) {
+					continue
+				}
+				l := sm.gotAt[i][j].Sub(sm.start.Add(time.Duration(k-1) * 4 * time.Millisecond))
+				worst, total, delivered = max(worst, l), total+l, delivered+1
+			}
+		}
+		return worst, total, delivered
+	}
+	worst, total, delivered := latency(sm)
+	baseWorst, baseTotal, baseDelivered := latency(base)
+	mean, baseMean := total/time.Duration(max(1, delivered)), baseTotal/time.Duration(max(1, baseDelivered))
+	t.Logf("with the bad receiver: %d of %d healthy complete (without it: %d), whole run: delivery latency mean %v worst %v (without it: %v, %v); bad receiver: %d delivered, %d gaps",
+		complete, n-1, baseComplete-1, mean, worst, baseMean, baseWorst, len(sm.got[n-1]), len(sm.gaps[n-1]))
+	from = int(3 * time.Second / (4 * time.Millisecond))
+	worst, total, delivered = latency(sm)
+	baseWorst, baseTotal, baseDelivered = latency(base)
+	mean, baseMean = total/time.Duration(max(1, delivered)), baseTotal/time.Duration(max(1, baseDelivered))
+	t.Logf("after 3s: mean %v worst %v (without it: %v, %v)", mean, worst, baseMean, baseWorst)
+	if worst > baseWorst+100*time.Millisecond || mean > baseMean+time.Millisecond {
+		t.Errorf("got healthy receivers' delivery latency mean %v, worst %v with the bad receiver, want within 1ms and 100ms of %v, %v without it",
+			mean, worst, baseMean, baseWorst)
+	}
 	if complete < baseComplete-1 {
 		t.Errorf("got %d healthy receivers complete with the bad one, want as many as without it (%d)", complete, baseComplete-1)
 	}

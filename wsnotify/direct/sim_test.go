@@ -65,21 +65,22 @@ type sim struct {
 	addrs []netip.AddrPort
 	index map[netip.AddrPort]int
 	// What each receiver handed its consumer, in order.
-	got  [][]uint64 // notification numbers (from the payload)
-	gaps [][]Gap
-	dem  []bool
+	got   [][]uint64    // notification numbers (from the payload)
+	gotAt [][]time.Time // when each was handed over
+	gaps  [][]Gap
+	dem   []bool
 	// The sender's wire bytes over time, to check the caps.
-	sentData, sentRepair, sentAll int64
-	start                         time.Time
-	capCheck                      func()
-	decoded                       map[*byte]Packet
-	nextEvent                     int
-	timerAt                       []time.Time // per engine (0: the sender), the pending timer
-	touched                       []int
-	isTouched                     []bool
-	pub                           func(time.Time) time.Time
-	lost, lostData, naksSent      int64
-	lostSeqs                      map[uint64]bool // data sequences lost by at least one receiver
+	sentData, sentRepair, sentNCF, sentAll int64
+	start                                  time.Time
+	capCheck                               func()
+	decoded                                map[*byte]Packet
+	nextEvent                              int
+	timerAt                                []time.Time // per engine (0: the sender), the pending timer
+	touched                                []int
+	isTouched                              []bool
+	pub                                    func(time.Time) time.Time
+	lost, lostData, naksSent               int64
+	lostSeqs                               map[uint64]bool // data sequences lost by at least one receiver
 }
 
 func newSim(t testing.TB, seed uint64, n int, scfg SenderConfig, rcfg ReceiverConfig, link func(i int) linkModel) *sim {
@@ -106,6 +107,7 @@ func newSim(t testing.TB, seed uint64, n int, scfg SenderConfig, rcfg ReceiverCo
 		sm.addrs = append(sm.addrs, a)
 		sm.index[a] = i
 		sm.got = append(sm.got, nil)
+		sm.gotAt = append(sm.gotAt, nil)
 		sm.gaps = append(sm.gaps, nil)
 		sm.dem = append(sm.dem, false)
 	}
@@ -151,6 +153,8 @@ func (sm *sim) flush() {
 				sm.sentRepair += int64(len(d.Bytes))
 			} else if ok {
 				sm.sentData += int64(len(d.Bytes))
+			} else if d.Kind == KindNCF {
+				sm.sentNCF += int64(len(d.Bytes))
 			}
 			sm.sentAll += int64(len(d.Bytes))
 			switch d.To.Kind {
@@ -188,6 +192,7 @@ func (sm *sim) drain(i int) {
 			sm.t.Fatalf("receiver %d: delivery %q: %v", i, d.Notify, err)
 		}
 		sm.got[i] = append(sm.got[i], k)
+		sm.gotAt[i] = append(sm.gotAt[i], sm.now)
 	}
 	sm.gaps[i] = append(sm.gaps[i], rd.Gaps...)
 	if len(rd.Demoted) > 0 {

@@ -17,10 +17,10 @@ import (
 //
 // Bodies:
 //
-//	heartbeat: trail u64, lead u64, rtt µs u32, backoff K×100 u16, group size u32
-//	nak:       count u16, then count × (from u64, to u64), 0 < from <= to
+//	heartbeat: trail u64, lead u64 (<= MaxSeq), rtt µs u32, backoff K×100 u16, group size u32
+//	nak:       count u16, then count × (from u64, to u64), 0 < from <= to <= MaxSeq
 //	ncf:       wait ms u32, then the ranges as in a nak
-//	demote:    reason u8, hold ms u32, lead u64
+//	demote:    reason u8, hold ms u32, lead u64 (<= MaxSeq)
 //	join:      flags u8 (bit 0: leave)
 //
 // A datagram with trailing bytes, an unknown version or kind, or a field
@@ -114,6 +114,9 @@ func DecodeControl(b []byte) (Packet, error) {
 		hb.RTT = time.Duration(r.u32()) * time.Microsecond
 		hb.Backoff = float64(r.u16()) / 100
 		hb.GroupSize = r.u32()
+		if !r.bad && hb.Lead > MaxSeq {
+			return nil, malformed("heartbeat lead %d beyond %d", hb.Lead, uint64(MaxSeq))
+		}
 		if !r.bad && hb.Trail > hb.Lead+1 {
 			return nil, malformed("heartbeat trail %d after lead %d + 1", hb.Trail, hb.Lead)
 		}
@@ -127,6 +130,9 @@ func DecodeControl(b []byte) (Packet, error) {
 		d := &Demote{Header: h, Reason: DemoteReason(r.u8())}
 		d.Hold = time.Duration(r.u32()) * time.Millisecond
 		d.Lead = r.u64()
+		if !r.bad && d.Lead > MaxSeq {
+			return nil, malformed("demote lead %d beyond %d", d.Lead, uint64(MaxSeq))
+		}
 		if !r.bad && (d.Reason < DemoteLoss || d.Reason > DemoteOutside) {
 			return nil, malformed("demote reason %d", d.Reason)
 		}
@@ -189,8 +195,8 @@ func (r *reader) ranges() []Range {
 		if r.bad {
 			return nil
 		}
-		if rg.From > rg.To || rg.From == 0 {
-			r.bad, r.why = true, "range "+rg.String()+" is empty or starts at 0"
+		if rg.From > rg.To || rg.From == 0 || rg.To > MaxSeq {
+			r.bad, r.why = true, "range "+rg.String()+" is empty, starts at 0 or ends beyond MaxSeq"
 			return nil
 		}
 		rs = append(rs, rg)

@@ -137,7 +137,7 @@ func DecodeData(b []byte) (*Data, error) {
 	p := attrParser{e: seq}
 	d.Session = p.hex64("session")
 	d.Epoch = uint32(p.uint("epoch", math.MaxUint32))
-	d.Seq = p.uint("seq", math.MaxUint64)
+	d.Seq = p.uint("seq", MaxSeq)
 	d.Frag = uint16(p.uint("frag", math.MaxUint16))
 	d.Frags = uint16(p.uint("frags", math.MaxUint16))
 	if r, ok := seq.Attr("", "repair"); ok {
@@ -160,12 +160,28 @@ func DecodeData(b []byte) (*Data, error) {
 			return nil, malformed("wsgwd:Fragment is not base64")
 		}
 		d.Body = raw
-	case d.Frags == 1 && n == xml.Name{Space: NSNotification, Local: "Notify"}:
+	case d.Frags == 1 && n == notifyName:
 		d.Body = body.Standalone(soap.NS11, soap.NS12)
 	default:
 		return nil, malformed("Body element {%s}%s with frags=%d", n.Space, n.Local, d.Frags)
 	}
 	return d, nil
+}
+
+// notifyName is the element a delivery must be.
+var notifyName = xml.Name{Space: NSNotification, Local: "Notify"}
+
+// isNotify reports whether b, the bytes of a reassembled notification (no
+// decoder has seen them whole), is one standalone wsnt:Notify element and
+// nothing else: well-formed, namespace-well-formed, no prolog, nothing
+// after it; the receive agent writes it into an envelope's body as it is.
+func isNotify(b []byte) bool {
+	doc, err := xmldoc.ParseBytes(b, xmldoc.Limits{MaxBytes: int64(len(b))})
+	if err != nil || doc.Root().Name() != notifyName {
+		return false
+	}
+	start, end := doc.Root().Span()
+	return start == 0 && end == len(b)
 }
 
 type attrParser struct {

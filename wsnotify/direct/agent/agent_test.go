@@ -104,3 +104,63 @@ func TestPoster_PostsOrdinaryNotify(t *testing.T) {
 		t.Errorf("got %+v, want 1 posted", c)
 	}
 }
+
+// TestPublishHandler_KeepsPrefixesTheNotifyUses: a Notify whose message
+// uses the envelope's own prefix (a SOAP fault carried as a notification)
+// is published with that binding: the bytes parse on their own and the
+// fault keeps its namespace. Before, the binding was left out as "the
+// envelope's", and every receiver got an undecodable datagram.
+func TestPublishHandler_KeepsPrefixesTheNotifyUses(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	defer srv.Close()
+	body := `<soapenv:Envelope xmlns:soapenv="` + soap.NS11 + `"><soapenv:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2">` +
+		`<wsnt:NotificationMessage><wsnt:Message><soapenv:Fault><faultcode>soapenv:Server</faultcode></soapenv:Fault></wsnt:Message>` +
+		`</wsnt:NotificationMessage></wsnt:Notify></soapenv:Body></soapenv:Envelope>`
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+	req.Header.Set("Content-Type", soap.V11.ContentType())
+	req.Header.Set("SOAPAction", `""`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || len(rec.got) != 1 {
+		t.Fatalf("got HTTP %d and %d published, want 202 and 1", resp.StatusCode, len(rec.got))
+	}
+	doc, err := xmldoc.ParseBytes(rec.got[0], xmldoc.Limits{})
+	if err != nil {
+		t.Fatalf("published %s does not parse on its own: %v", rec.got[0], err)
+	}
+	fault := doc.Root().FirstChild().FirstChild().FirstChild()
+	if n := fault.Name(); n.Space != soap.NS11 || n.Local != "Fault" {
+		t.Errorf("got the message's element %v, want {%s}Fault", n, soap.NS11)
+	}
+}
+
+// TestPublishHandler_MustUnderstand: the send agent is the ultimate
+// receiver of the publisher's envelope (only the Notify travels on), so a
+// mustUnderstand header it does not process gets a MustUnderstand fault in
+// the request's SOAP version (SOAP 1.2 Part 1, 5.2.3; SOAP 1.1 note 4.2.3),
+// and nothing is published; WS-Addressing headers are understood. Before,
+// such a header (a security header, say) was silently dropped and the
+// Notify sent on.
+func TestPublishHandler_MustUnderstand(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	defer srv.Close()
+	withHeader := func(h string) string {
+		return strings.Replace(notify12, "<e:Body>", `<e:Header>`+h+`</e:Header><e:Body>`, 1)
+	}
+	resp := post(t, srv.URL, soap.MediaType12, withHeader(`<x:Sec xmlns:x="urn:x" e:mustUnderstand="true"/>`))
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "MustUnderstand") ||
+		!strings.Contains(string(body), soap.NS12) || len(rec.got) != 0 {
+		t.Errorf("got HTTP %d %s and %d published, want 500, a SOAP 1.2 MustUnderstand fault and nothing published", resp.StatusCode, body, len(rec.got))
+	}
+	resp = post(t, srv.URL, soap.MediaType12, withHeader(`<a:Action xmlns:a="http://www.w3.org/2005/08/addressing" e:mustUnderstand="true">`+
+		direct.ActionNotify+`</a:Action>`))
+	if resp.StatusCode != http.StatusAccepted || len(rec.got) != 1 {
+		t.Errorf("got HTTP %d and %d published, want 202 and 1 for a mustUnderstand wsa:Action", resp.StatusCode, len(rec.got))
+	}
+}

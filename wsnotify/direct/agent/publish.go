@@ -24,7 +24,8 @@ var notifyName = xml.Name{Space: direct.NSNotification, Local: "Notify"}
 // wsnt:Notify and publishes the Notify element (with the namespace
 // bindings it inherits from the envelope) on p: HTTP 202. Notify is
 // one-way, so nothing else is answered. A request that is not a Notify gets
-// a Sender fault in its own SOAP version; a full send queue a Receiver
+// a Sender fault in its own SOAP version, one with a mandatory header other
+// than WS-Addressing a MustUnderstand fault; a full send queue a Receiver
 // fault wsgw:Busy with HTTP 503 and Retry-After.
 func PublishHandler(p Publisher, lim xmldoc.Limits, log *slog.Logger) http.Handler {
 	lim = lim.WithDefaults()
@@ -45,6 +46,13 @@ func PublishHandler(p Publisher, lim xmldoc.Limits, log *slog.Logger) http.Handl
 		m, err := soap.ReadMessageSized(io.LimitReader(r.Body, lim.MaxBytes+1), r.ContentLength, lim)
 		if err != nil {
 			writeFault(w, v, err)
+			return
+		}
+		// The agent is the envelope's ultimate receiver: only the Notify
+		// travels on, so a mandatory header it does not process is a fault
+		// (SOAP 1.2 Part 1, 5.2.3; SOAP 1.1 note 4.2.3).
+		if err := m.CheckMustUnderstand(true, soap.IsAddressingHeader); err != nil {
+			writeFault(w, m.Version, err)
 			return
 		}
 		if m.Payload.Name() != notifyName || m.Payload.NextSibling().Valid() {

@@ -14,6 +14,8 @@
 //     administratively scoped block of RFC 2365, by default); TTL 1 by
 //     default keeps datagrams on the local link; multicast loopback is off
 //     unless asked for.
-//   - In unicast fan-out mode the sender sends only to receivers whose
-//     address the Allow function (the egress allow-list) accepts.
+//   - The sender's Allow function (the egress allow-list; required in
+//     unicast fan-out mode) decides which receivers it deals with: their
+//     datagrams are read, and only they are written to (the fan-out, a
+//     Demote), checked again at the write.
 package driver

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -75,5 +76,69 @@ func TestNewSender_ValidatesWithPaths(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("got %q, want it to contain %q", err, want)
 		}
+	}
+}
+
+// TestSender_UnicastAnswersOnlyAllowedAddresses: in unicast mode every
+// address the sender writes to must pass the egress allow-list. A NAK from
+// an address the list refuses (127.0.0.2 here; only 127.0.0.1 allowed) is
+// dropped, so it cannot make the sender write a Demote there. Before, only
+// Joins were checked: any source could NAK outside the window and have a
+// Demote sent to an address of its choosing (a spoofed one).
+func TestSender_UnicastAnswersOnlyAllowedAddresses(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	only := netip.MustParseAddr("127.0.0.1")
+	s, err := NewSender(direct.SenderConfig{Session: 42, Epoch: 1}, NetConfig{Unicast: true, Allow: func(a netip.Addr) bool { return a == only },
+		Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	saddr, err := s.Addr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.2:0")))
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this host: %v", err)
+	}
+	defer c.Close()
+	nak := direct.EncodeControl(&direct.NAK{Header: direct.Header{Session: 42, Epoch: 1}, Ranges: []direct.Range{{From: 7, To: 7}}})
+	if _, err := c.WriteToUDPAddrPort(nak, saddr); err != nil {
+		t.Fatal(err)
+	}
+	checkfor.True(t, 5*time.Second, "the sender to take the NAK in", func() bool {
+		m, dc := s.Metrics()
+		return m.NAKsReceived+dc.BadPackets > 0
+	})
+	if m, dc := s.Metrics(); m.Demotions != 0 || m.NAKsReceived != 0 || dc.BadPackets != 1 {
+		t.Errorf("got %d NAKs taken, %d demotions, %d bad packets, want the NAK refused (0, 0, 1)", m.NAKsReceived, m.Demotions, dc.BadPackets)
+	}
+	cancel()
+	<-done
+}
+
+// TestSender_PublishAfterRunEnded: once Run has returned (its socket
+// closed), Publish answers ErrNotRunning (the agent answers 503), instead
+// of accepting a notification that can no longer be sent.
+func TestSender_PublishAfterRunEnded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := NewSender(direct.SenderConfig{Session: 42, Epoch: 1}, NetConfig{Unicast: true, Allow: func(netip.Addr) bool { return true },
+		Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	if _, err := s.Addr(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	notify := fmt.Appendf(nil, `<wsnt:Notify xmlns:wsnt="%s"/>`, direct.NSNotification)
+	if err := s.Publish(notify); err != ErrNotRunning {
+		t.Errorf("got %v, want ErrNotRunning", err)
 	}
 }

@@ -24,21 +24,25 @@ type engine interface {
 // runner is the loop shared by both sides: it ticks the engine at its
 // Next, steps the datagrams the reader hands it, and carries out Ready.
 type runner struct {
-	mu  sync.Mutex // guards eng (the engine is not safe for concurrent use)
-	eng engine
-	cfg NetConfig
-	log *slog.Logger
+	mu      sync.Mutex // guards eng (the engine is not safe for concurrent use) and stopped
+	eng     engine
+	stopped bool // run has returned: nothing more is sent
+	cfg     NetConfig
+	log     *slog.Logger
 
 	c     atomic.Pointer[conn]
 	bound chan struct{} // closed once the socket is open
 	wake  chan struct{}
 	// accept filters datagrams before the engine sees them.
 	accept func(from netip.AddrPort, p direct.Packet) bool
+	// allowPeer, when set, must accept every unicast destination (ToPeer)
+	// before anything is written to it: the egress allow-list.
+	allowPeer func(netip.Addr) bool
 	// handle gets each Ready's deliveries, gaps and demotions, in order,
 	// outside the lock.
 	handle func(direct.Ready)
 
-	readDrops, badPackets, writeErrs atomic.Int64
+	readDrops, badPackets, writeErrs, egressRefused atomic.Int64
 }
 
 func newRunner(eng engine, cfg NetConfig, log *slog.Logger) *runner {
@@ -55,6 +59,9 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 	in := make(chan packet, 1024)
 	go c.readLoop(in, func() { r.readDrops.Add(1) })
 	defer func() {
+		r.mu.Lock()
+		r.stopped = true
+		r.mu.Unlock()
 		c.pc.Close()
 		for range in { //nolint:revive // drain until the reader has stopped
 		}
@@ -118,6 +125,10 @@ func (r *runner) do(f func()) {
 			if c == nil {
 				continue
 			}
+			if d.To.Kind == direct.ToPeer && r.allowPeer != nil && !r.allowPeer(to.Addr()) {
+				r.egressRefused.Add(1)
+				continue
+			}
 			if err := c.write(d.Bytes, to); err != nil {
 				r.writeErrs.Add(1)
 				r.log.Debug("direct: writing a datagram", "to", to, "kind", d.Kind, "err", err)
@@ -151,8 +162,12 @@ type Counters struct {
 	ReadDrops   int64 `json:"read_drops"`   // datagrams dropped: the engine loop was behind
 	BadPackets  int64 `json:"bad_packets"`  // undecodable, or from an address not accepted
 	WriteErrors int64 `json:"write_errors"` // datagrams the socket refused
+	// EgressRefused counts datagrams not written: the egress allow-list
+	// refuses their destination.
+	EgressRefused int64 `json:"egress_refused"`
 }
 
 func (r *runner) counters() Counters {
-	return Counters{ReadDrops: r.readDrops.Load(), BadPackets: r.badPackets.Load(), WriteErrors: r.writeErrs.Load()}
+	return Counters{ReadDrops: r.readDrops.Load(), BadPackets: r.badPackets.Load(), WriteErrors: r.writeErrs.Load(),
+		EgressRefused: r.egressRefused.Load()}
 }

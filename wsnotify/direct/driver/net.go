@@ -32,8 +32,12 @@ type NetConfig struct {
 	// Unicast: no multicast; the sender copies each datagram to each
 	// receiver that joined.
 	Unicast bool
-	// Allow decides which receivers a unicast sender sends to (the egress
-	// allow-list); required in unicast mode.
+	// Allow is the sender's egress allow-list of receivers: datagrams from
+	// an address it refuses are dropped unread, and nothing is written to
+	// one (the unicast fan-out, a Demote answering a NAK). Required in
+	// unicast mode; optional in multicast mode, where without it a NAK
+	// from anywhere may be answered with a Demote to its source (smaller
+	// than the NAK).
 	Allow func(netip.Addr) bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time

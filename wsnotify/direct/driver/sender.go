@@ -33,8 +33,9 @@ func NewSender(cfg direct.SenderConfig, nc NetConfig, log *slog.Logger) (*Sender
 	}
 	s := &Sender{eng: eng, cfg: nc.withDefaults()}
 	s.r = newRunner(eng, nc, log)
-	s.r.accept = func(from netip.AddrPort, p direct.Packet) bool {
-		return !s.cfg.Unicast || p.Kind() != direct.KindJoin || s.cfg.Allow(from.Addr())
+	if allow := s.cfg.Allow; allow != nil {
+		s.r.accept = func(from netip.AddrPort, _ direct.Packet) bool { return allow(from.Addr()) }
+		s.r.allowPeer = allow
 	}
 	return s, nil
 }
@@ -48,7 +49,8 @@ func (s *Sender) Run(ctx context.Context) error {
 	return s.r.run(ctx, c)
 }
 
-// ErrNotRunning is Publish's answer before Run has opened the socket.
+// ErrNotRunning is Publish's answer before Run has opened the socket, and
+// after it has returned.
 var ErrNotRunning = errors.New("direct: the sender is not running")
 
 // Publish sends a wsnt:Notify element (direct.ErrFull: the send queue is
@@ -57,8 +59,12 @@ func (s *Sender) Publish(notify []byte) error {
 	if s.r.c.Load() == nil {
 		return ErrNotRunning
 	}
-	var err error
-	s.r.do(func() { err = s.eng.Publish(notify) })
+	err := ErrNotRunning
+	s.r.do(func() {
+		if !s.r.stopped {
+			err = s.eng.Publish(notify)
+		}
+	})
 	s.r.poke()
 	return err
 }
