@@ -29,20 +29,33 @@ func call12(t *testing.T, d *Driver, header, body string) (int, string) {
 	return st, string(b)
 }
 
-// acksTo records the SOAP version of each acknowledgement posted to it.
+// acksTo records the SOAP version of each acknowledgement posted to it,
+// and the namespaces of its wsa:Action and SequenceAcknowledgement.
 type acksTo struct {
-	mu       sync.Mutex // guards versions
-	versions []string
+	mu         sync.Mutex // guards versions and namespaces
+	versions   []string
+	namespaces []string // "WS-Addressing WS-RM"
 }
 
 func (a *acksTo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
-	v := "unreadable"
+	v, ns := "unreadable", ""
 	if m, err := soap.ReadMessageBytes(b, xmldoc.Limits{}); err == nil {
 		v = m.Version.String()
+		var wsa, rm string
+		for _, h := range m.Headers {
+			switch h.Name.Local {
+			case "Action":
+				wsa = h.Name.Space
+			case "SequenceAcknowledgement":
+				rm = h.Name.Space
+			}
+		}
+		ns = wsa + " " + rm
 	}
 	a.mu.Lock()
 	a.versions = append(a.versions, v)
+	a.namespaces = append(a.namespaces, ns)
 	a.mu.Unlock()
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -51,6 +64,12 @@ func (a *acksTo) got() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return slices.Clone(a.versions)
+}
+
+func (a *acksTo) gotNamespaces() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.namespaces)
 }
 
 // A group's SOAP version survives a restart: acknowledgements sent to its
