@@ -94,10 +94,12 @@
 // again, an acknowledged one is answered at once until the driver sends
 // Forget, at most MaxKeep: so a caller that gave up waiting and retries
 // never sends a message twice); Meta, the driver's opaque data about a
-// group (the SOAP version its client spoke), given on the events that
-// create or carry messages of a group, stored with the group and handed
-// back on every Reply and Outbound about it; OutboundSequences, the open
-// outbound sequences.
+// group (the SOAP version and WS-Addressing namespace its client spoke),
+// given on the events that create or carry messages of a group, stored
+// with the group and handed back on every Reply and Outbound about it;
+// OutboundSequences, the open outbound sequences. The WS-RM version of a
+// sequence is not Meta but the engine's own (Protocol): it decides how
+// the engine behaves.
 //
 // # Codecs
 //

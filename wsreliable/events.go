@@ -52,7 +52,7 @@ type Message struct {
 	// envelope bytes).
 	Payload []byte
 	// Meta is the driver's own data about the group (wsgw: the SOAP version
-	// the client spoke), opaque to the engine: it is stored with the group
+	// and WS-Addressing namespace the client spoke), opaque to the engine: it is stored with the group
 	// (the latest a message of the group carried) and handed back on every
 	// Reply and Outbound about it, also after a restart. A message for a
 	// group the engine refuses leaves nothing behind.

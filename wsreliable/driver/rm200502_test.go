@@ -59,7 +59,9 @@ func seq5(seq string, n int, last bool) string {
 	return fmt.Sprintf(`<wsrm:Sequence s:mustUnderstand="1"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber>%s</wsrm:Sequence>`, seq, n, lm)
 }
 
-func order5(n int) string { return fmt.Sprintf(`<o:Order xmlns:o="urn:order"><o:Id>%d</o:Id></o:Order>`, n) }
+func order5(n int) string {
+	return fmt.Sprintf(`<o:Order xmlns:o="urn:order"><o:Id>%d</o:Id></o:Order>`, n)
+}
 
 // A whole WS-RM February 2005 sequence through the driver, with a real
 // store: a lost message, a duplicate, the retransmission with
