@@ -235,21 +235,11 @@ func buildGSOAPClient(ctx context.Context, t *testing.T, wsdl, wsrmImport string
 // every message acknowledged, and the backend must get every OrderId
 // once, in order.
 func TestGSOAP_WSRMSequenceExactlyOnceInOrder(t *testing.T) {
-	requireGSOAP(t)
-	d := startDemo(t)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	client := buildGSOAPClient(ctx, t, d.URL+"/services/Orders?wsdl", "wsrm.h")
-	for _, tc := range []gsoapCase{
+	runGSOAPCases(t, "wsrm.h", []gsoapCase{
 		{name: "SOAP11", version: "1.1", envNS: soap11EnvNS, n: 5},
 		{name: "SOAP12", version: "1.2", envNS: soap12EnvNS, n: 5},
 		{name: "SOAP11_Message3Lost", version: "1.1", envNS: soap11EnvNS, n: 5, lose: 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			runGSOAPSequence(ctx, t, d.URL, client, tc)
-		})
-	}
+	})
 }
 
 // TestGSOAP_WSRM200502SequenceWithLoss: gSOAP's wsrm plugin built for WS-RM
@@ -263,16 +253,22 @@ func TestGSOAP_WSRMSequenceExactlyOnceInOrder(t *testing.T) {
 // 202), the plugin must end with everything acknowledged, and the backend
 // must get every OrderId once, in order (nothing for the LastMessage).
 func TestGSOAP_WSRM200502SequenceWithLoss(t *testing.T) {
-	requireGSOAP(t)
-	d := startDemo(t)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	client := buildGSOAPClient(ctx, t, d.URL+"/services/Orders?wsdl", "wsrm5.h")
-	for _, tc := range []gsoapCase{
+	runGSOAPCases(t, "wsrm5.h", []gsoapCase{
 		{name: "SOAP11_Message3Lost", version: "1.1", envNS: soap11EnvNS, n: 5, lose: 3, feb2005: true},
 		{name: "SOAP12_Message2Lost", version: "1.2", envNS: soap12EnvNS, n: 5, lose: 2, feb2005: true},
-	} {
+	})
+}
+
+// runGSOAPCases builds the gSOAP client with the WS-RM import wsrmImport
+// from the demo's Orders WSDL and runs each case against the demo.
+func runGSOAPCases(t *testing.T, wsrmImport string, cases []gsoapCase) {
+	t.Helper()
+	requireGSOAP(t)
+	d := startDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client := buildGSOAPClient(ctx, t, d.URL+"/services/Orders?wsdl", wsrmImport)
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			runGSOAPSequence(ctx, t, d.URL, client, tc)
 		})

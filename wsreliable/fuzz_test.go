@@ -44,16 +44,22 @@ func FuzzParseHeaders(f *testing.F) {
 			}
 		}
 		_, _ = DecodePeerFault(m)
-		rd := e.Ready()
-		addr, _ := soap.ReadAddressing(m)
-		ctx := EncodeContext{Version: m.Version, Request: addr}
-		if _, body := EncodeReplies(ctx, rd.Replies); body != nil {
-			checkEnvelope(t, body)
-		}
-		for _, o := range rd.Send {
-			checkEnvelope(t, EncodeOutbound(ctx, o, true))
-		}
+		checkAnswers(t, m, e.Ready(), func(t *testing.T, b []byte) { checkEnvelope(t, b) })
 	})
+}
+
+// checkAnswers encodes the replies and sends of rd, answering request m,
+// and calls check on each envelope.
+func checkAnswers(t *testing.T, m *soap.Message, rd Ready, check func(t *testing.T, b []byte)) {
+	t.Helper()
+	addr, _ := soap.ReadAddressing(m)
+	ctx := EncodeContext{Version: m.Version, Request: addr}
+	if _, body := EncodeReplies(ctx, rd.Replies); body != nil {
+		check(t, body)
+	}
+	for _, o := range rd.Send {
+		check(t, EncodeOutbound(ctx, o, true))
+	}
 }
 
 // FuzzDecodeRM200502 puts arbitrary header and body content into a WS-RM
@@ -102,14 +108,7 @@ func FuzzDecodeRM200502(f *testing.F) {
 				t.Fatalf("delivered %s#%d of the LastMessage action", d.Group, d.Number)
 			}
 		}
-		addr, _ := soap.ReadAddressing(m)
-		ctx := EncodeContext{Version: m.Version, Request: addr}
-		if _, b := EncodeReplies(ctx, rd.Replies); b != nil {
-			checkNo12(t, b)
-		}
-		for _, o := range rd.Send {
-			checkNo12(t, EncodeOutbound(ctx, o, false))
-		}
+		checkAnswers(t, m, rd, checkNo12)
 	})
 }
 

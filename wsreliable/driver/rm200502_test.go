@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -127,36 +126,24 @@ func ranges5(body string) string {
 // spoke (the group's Meta), also when, after a restart, a request in other
 // ones asks for them.
 func TestDriver_RM200502AcksToKeepsVersionsAcrossRestart(t *testing.T) {
-	acks := &acksTo{}
-	srv := httptest.NewServer(acks)
-	defer srv.Close()
-	dir := t.TempDir()
-	db := openDB(t, dir)
-	cfg := Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond}
-	d := startWith(t, db, cfg, Options{Backend: &fakeBackend{}, Client: srv.Client()})
-	seq := create5(t, d.Driver, soap.V12, srv.URL)
-	if st, body := call5(t, d.Driver, soap.V12, `<wsa:Action>urn:order</wsa:Action>`+seq5(seq, 1, false), order5(1)); st != http.StatusAccepted {
-		t.Fatalf("message 1: got %d %s, want 202 (the acknowledgement goes to AcksTo)", st, body)
-	}
-	checkfor.True(t, 5*time.Second, "the acknowledgement of message 1", func() bool { return len(acks.got()) == 1 })
-	d.stop()
-	db.Close()
-
-	db = openDB(t, dir)
-	defer db.Close()
-	d = startWith(t, db, cfg, Options{Backend: &fakeBackend{}, Client: srv.Client()})
-	defer d.stop()
-	// SOAP 1.1 and WS-Addressing 1.0 this time.
-	m, err := soap.ReadMessageBytes([]byte(`<s:Envelope xmlns:s="`+soap.NS11+`" xmlns:wsa="`+soap.WSANS+`" xmlns:wsrm="`+wsreliable.NSRM200502+
-		`"><s:Header><wsa:Action>`+wsreliable.NSRM200502+`/AckRequested</wsa:Action><wsrm:AckRequested><wsrm:Identifier>`+seq+
-		`</wsrm:Identifier></wsrm:AckRequested></s:Header><s:Body/></s:Envelope>`), xmldoc.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, _, body := d.HandleRequest(context.Background(), m, http.Header{"Content-Type": {soap.V11.ContentType()}}); st >= 300 {
-		t.Fatalf("AckRequested after the restart: got %d %s", st, body)
-	}
-	checkfor.True(t, 5*time.Second, "the acknowledgement after the restart", func() bool { return len(acks.got()) == 2 })
+	acks := acksAcrossRestart(t, func(d *Driver, acksTo string) string {
+		seq := create5(t, d, soap.V12, acksTo)
+		if st, body := call5(t, d, soap.V12, `<wsa:Action>urn:order</wsa:Action>`+seq5(seq, 1, false), order5(1)); st != http.StatusAccepted {
+			t.Fatalf("message 1: got %d %s, want 202 (the acknowledgement goes to AcksTo)", st, body)
+		}
+		return seq
+	}, func(d *Driver, seq string) {
+		// SOAP 1.1 and WS-Addressing 1.0 this time.
+		m, err := soap.ReadMessageBytes([]byte(`<s:Envelope xmlns:s="`+soap.NS11+`" xmlns:wsa="`+soap.WSANS+`" xmlns:wsrm="`+wsreliable.NSRM200502+
+			`"><s:Header><wsa:Action>`+wsreliable.NSRM200502+`/AckRequested</wsa:Action><wsrm:AckRequested><wsrm:Identifier>`+seq+
+			`</wsrm:Identifier></wsrm:AckRequested></s:Header><s:Body/></s:Envelope>`), xmldoc.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, _, body := d.HandleRequest(context.Background(), m, http.Header{"Content-Type": {soap.V11.ContentType()}}); st >= 300 {
+			t.Fatalf("AckRequested after the restart: got %d %s", st, body)
+		}
+	})
 	wantNS := soap.WSANS2004 + " " + wsreliable.NSRM200502
 	if got, gotNS := acks.got(), acks.gotNamespaces(); !slices.Equal(got, []string{"1.2", "1.2"}) || !slices.Equal(gotNS, []string{wantNS, wantNS}) {
 		t.Fatalf("acknowledgements: got SOAP %v in %q, want SOAP 1.2 in %q twice", got, gotNS, wantNS)
