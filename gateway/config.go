@@ -67,8 +67,9 @@ type ServiceConfig struct {
 	// backend anyway (see doc.go). The WS-Addressing headers are always
 	// understood.
 	UnderstoodHeaders []string
-	// Reliable, when set, makes the service reliable: WS-RM 1.2 and
-	// WS-Reliability 1.1 requests are stored, acknowledged and delivered
+	// Reliable, when set, makes the service reliable: WS-RM (1.2 and
+	// February 2005) and WS-Reliability 1.1 requests are stored,
+	// acknowledged and delivered
 	// later (reliable.go). It needs Options.DB. Nil: not reliable.
 	Reliable *ReliableConfig
 	// Security, when set, checks callers: WS-Security UsernameToken and

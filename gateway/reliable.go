@@ -25,7 +25,8 @@ import (
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
 
-// ReliableConfig makes a service reliable: requests carrying WS-RM 1.2,
+// ReliableConfig makes a service reliable: requests carrying WS-RM (1.2
+// or February 2005, each client answered in the version it spoke),
 // WS-MakeConnection 1.1 or WS-Reliability 1.1 content (or wsgw's
 // WS-Reliability reply pickup, driver.NSReplyRequest) go to the service's
 // reliable messaging driver (wsreliable/driver), which stores and
@@ -38,7 +39,9 @@ type ReliableConfig struct {
 	// InOrder delivers each sequence in message number order.
 	InOrder bool
 	// Require answers requests that are not reliable messages with a
-	// WSRMRequired fault; false forwards them to the backend as usual.
+	// WSRMRequired fault naming the versions the service takes (WS-RM 1.2
+	// and February 2005, WS-Reliability 1.1); false forwards them to the
+	// backend as usual.
 	// A request carrying a body that is not in a sequence (no wsrm:Sequence,
 	// no wsrel:Request header) is not a reliable message even when it
 	// carries other RM headers (a piggy-backed AckRequested or
@@ -69,7 +72,8 @@ type ReliableConfig struct {
 	// ReplyTo, Callback). The zero value allows nothing.
 	Egress egress.Config
 	// BackendRM delivers the stored messages to the backend over WS-RM
-	// 1.2 (the gateway as RM Source, reliable_backend.go): one outbound
+	// 1.2, whatever version the clients spoke (the gateway as RM Source
+	// speaks 1.2 only, reliable_backend.go): one outbound
 	// sequence per replica, a message's queue entry acknowledged only
 	// when the replica's SequenceAcknowledgement covers it. False: plain
 	// SOAP requests.

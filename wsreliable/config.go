@@ -14,6 +14,11 @@ const (
 	RM Protocol = iota + 1
 	// Rel is OASIS WS-Reliability 1.1 (groups).
 	Rel
+	// RM200502 is WS-ReliableMessaging February 2005, the BEA/IBM/Microsoft/
+	// TIBCO submission that Apache CXF, WCF and Sandesha2 speak by default:
+	// sequences as in RM, ended by LastMessage and TerminateSequence
+	// (rmversion.go says how the two differ).
+	RM200502
 )
 
 func (p Protocol) String() string {
@@ -22,8 +27,22 @@ func (p Protocol) String() string {
 		return "wsrm"
 	case Rel:
 		return "wsrel"
+	case RM200502:
+		return "wsrm200502"
 	}
 	return "unknown"
+}
+
+// isRM reports whether p is a version of WS-ReliableMessaging.
+func (p Protocol) isRM() bool { return p == RM || p == RM200502 }
+
+// orRM is p, or RM when p is zero: events of a WS-RM sequence that leave
+// Proto unset are WS-RM 1.2.
+func (p Protocol) orRM() Protocol {
+	if p == 0 {
+		return RM
+	}
+	return p
 }
 
 // Assurance is a WS-RM 1.2 delivery assurance (WS-RM 1.2, 2.4), set per

@@ -1,6 +1,7 @@
 // Package wsreliable is wsgw's reliable messaging engine: one deterministic
-// engine with protocol-neutral core concepts, two protocol front-ends, and
-// their wire codecs. It decides; a driver (not in this package) owns
+// engine with protocol-neutral core concepts, three protocol front-ends
+// (two versions of WS-ReliableMessaging, WS-Reliability), and their wire
+// codecs. It decides; a driver (not in this package) owns
 // goroutines, time, persistence, HTTP and delivery to backends.
 //
 // # Specifications
@@ -17,6 +18,23 @@
 //     SequenceTerminated, UnknownSequence, InvalidAcknowledgement,
 //     MessageNumberRollover, CreateSequenceRefused, SequenceClosed,
 //     WSRMRequired.
+//   - WS-ReliableMessaging February 2005 (BEA, IBM, Microsoft, TIBCO;
+//     namespace http://schemas.xmlsoap.org/ws/2005/02/rm, over WS-Addressing
+//     2004/08 or 1.0), the version Apache CXF, WCF and most Sandesha2
+//     samples speak by default, RM Destination: 3.1 Sequence with
+//     LastMessage (and the empty-bodied message of the LastMessage action),
+//     3.2 SequenceAcknowledgement (ranges, Nack; no None, no Final), 3.3
+//     AckRequested, 3.4 CreateSequence/Response with Offer (no Endpoint)
+//     and Accept, 3.5 TerminateSequence (no response); 4 faults with the
+//     4.1 SequenceFault header in SOAP 1.1: 4.2 SequenceTerminated, 4.3
+//     UnknownSequence, 4.4 InvalidAcknowledgement, 4.5
+//     MessageNumberRollover, 4.6 LastMessageNumberExceeded, 4.7
+//     CreateSequenceRefused. The schema is the one CXF ships
+//     (wsrm-1.0.xsd); where the text leaves a choice open, wsgw does what
+//     WCF documents for it ("Reliable Messaging Protocol version 1.0",
+//     rules Bnnnn cited where used). rmversion.go tabulates how the two
+//     WS-RM versions differ; a sequence speaks the version of its
+//     CreateSequence all its life.
 //   - OASIS WS-MakeConnection 1.1 (2 February 2009; namespace
 //     http://docs.oasis-open.org/ws-rx/wsmc/200702): 3.1 MakeConnection with
 //     Address and the anonymous URI template, 3.2 MessagePending; faults
@@ -76,10 +94,12 @@
 // again, an acknowledged one is answered at once until the driver sends
 // Forget, at most MaxKeep: so a caller that gave up waiting and retries
 // never sends a message twice); Meta, the driver's opaque data about a
-// group (the SOAP version its client spoke), given on the events that
-// create or carry messages of a group, stored with the group and handed
-// back on every Reply and Outbound about it; OutboundSequences, the open
-// outbound sequences.
+// group (the SOAP version and WS-Addressing namespace its client spoke),
+// given on the events that create or carry messages of a group, stored
+// with the group and handed back on every Reply and Outbound about it;
+// OutboundSequences, the open outbound sequences. The WS-RM version of a
+// sequence is not Meta but the engine's own (Protocol): it decides how
+// the engine behaves.
 //
 // # Codecs
 //
@@ -92,12 +112,23 @@
 //
 // # Choices
 //
-// WS-RM February 2005 (http://schemas.xmlsoap.org/ws/2005/02/rm, the
-// namespace of most Sandesha2 and CXF samples) is refused with a
-// WSRMRequired fault naming the 1.2 namespace. It is a different protocol,
-// not a namespace alias: LastMessage instead of CloseSequence, no Final or
-// None, other actions, WS-Addressing 2004/08 EPRs; accepting it half-way
-// would acknowledge messages with semantics the client does not expect.
+// WS-RM February 2005 is a different protocol, not a namespace alias
+// (rmversion.go): its sequences are the engine's sequences with Proto
+// RM200502, so they share duplicate elimination, ordering, hold-back
+// bounds, expiry, idleness and the crash rules with 1.2's. A LastMessage
+// fixes the sequence's last number; a later number, a LastMessage below a
+// number received, or a second LastMessage of another number is
+// LastMessageNumberExceeded (choice for the last two: one of the two
+// messages is beyond the other's end). The empty-bodied message of the
+// LastMessage action is numbered and acknowledged, never delivered (WCF
+// B1202, B1203); with a body it is malformed (choice: nothing is dropped
+// unseen). An acknowledgement of nothing is the range 0-0 (WCF B1402). A
+// TerminateSequence is answered 202 with no body (the version has no
+// TerminateSequenceResponse; WCF treats it as one-way). The Expires of an
+// Offer is not used (WCF B1102). A number above MaxMessageNumber is
+// MessageNumberRollover in both versions (choice for February 2005, whose
+// numbers are xs:unsignedLong: the engine's limit). A WSRMRequired fault
+// names every version the engine takes.
 //
 // WS-RM: acknowledgements go in the reply when AcksTo is anonymous, to
 // AcksTo otherwise (one per Ready), or wait for MakeConnection when AcksTo
@@ -142,11 +173,14 @@
 //   - Fetching a business reply for WS-Reliability Poll/Callback (the
 //     documented extension of issue 4 is the driver's).
 //   - WS-RM: the offered sequence is created (open, with the Offer's
-//     Identifier) but Submit picks sequences by destination, not by offer;
+//     Identifier; it lives as long as the sequence that offered it) but
+//     Submit picks sequences by destination, not by offer;
 //     UsesSequenceSTR/SSL; WS-RM Policy assertions; MakeConnection for the
 //     sending side's own messages is supported only through the
 //     anonymous-URI queue (no selection by sequence Identifier).
-//   - Sending side: CreateSequence carries no Offer and asks no Expires;
+//   - Sending side: WS-RM 1.2 only (no February 2005 RM Source: the
+//     gateway's outbound sequences to backends speak 1.2); CreateSequence
+//     carries no Offer and asks no Expires;
 //     one sequence per destination at a time. A sequence with nothing
 //     unacknowledged and no Submit for OutboundIdle is closed and
 //     terminated (choice: peers free their state; the next Submit opens a

@@ -92,7 +92,7 @@ func (e *Engine) Step(ev Event) error {
 	case MakeConnection:
 		e.onMakeConnection(ev)
 	case NotReliable:
-		e.fault(ev.Ref, RM, &Fault{Code: WSRMRequired})
+		e.fault(ev.Ref, RM, &Fault{Code: WSRMRequired, Why: offeredVersions})
 	case ProcessingFailed:
 		e.onProcessingFailed(ev)
 	case Submit:
@@ -181,9 +181,17 @@ func (e *Engine) reply(r Reply) {
 	e.rd.Replies = append(e.rd.Replies, r)
 }
 
+// fault answers request ref with f, written in protocol p.
 func (e *Engine) fault(ref uint64, p Protocol, f *Fault) {
+	f.Proto = p
 	e.reply(Reply{Ref: ref, Kind: ReplyFault, Proto: p, Group: f.Group, Fault: f})
 }
+
+// offeredVersions names, in WSRMRequired faults (WS-RM 1.2, 4.8), the
+// reliable messaging versions the engine takes, so that a client can
+// tell which one to speak.
+const offeredVersions = "This endpoint takes WS-ReliableMessaging 1.2 (" + NSRM + "), WS-ReliableMessaging February 2005 (" +
+	NSRM200502 + ") and WS-Reliability 1.1 (" + NSRel + ")."
 
 func (e *Engine) send(o Outbound) {
 	if o.Meta == nil {

@@ -140,7 +140,7 @@ func (e *Engine) Restore(records []Record) error {
 		}
 	}
 	for _, s := range e.out {
-		if !s.Finish {
+		if !s.Finish && s.To != "" { // an offer without Endpoint has no address
 			e.outByTo[s.To] = s.Local
 		}
 		if s.ID != "" {

@@ -296,6 +296,9 @@ func fmtFate(f Fate) string {
 
 func fmtReply(rp Reply) string {
 	s := fmt.Sprintf("reply ref=%d %s", rp.Ref, rp.Kind)
+	if rp.Proto == RM200502 {
+		s = fmt.Sprintf("reply ref=%d %s(2005/02)", rp.Ref, rp.Kind)
+	}
 	switch rp.Kind {
 	case ReplyCreated:
 		s += fmt.Sprintf(" %s expires=%v incomplete=%v offer=%v", rp.Group, rp.Expires, rp.Incomplete, rp.AcceptOffer)
@@ -320,6 +323,9 @@ func fmtReply(rp Reply) string {
 
 func fmtOut(o Outbound) string {
 	s := fmt.Sprintf("%s to=%s", o.Kind, o.To)
+	if o.Proto == RM200502 {
+		s = fmt.Sprintf("%s(2005/02) to=%s", o.Kind, o.To)
+	}
 	if o.Group != "" {
 		s += " seq=" + o.Group
 	}

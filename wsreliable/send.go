@@ -153,15 +153,16 @@ func (e *Engine) onCreated(ev Created) {
 // sequence: acknowledged messages are released; Nacks resent at once; an
 // ack for a number never sent is InvalidAcknowledgement (4.5).
 func (e *Engine) onAckReceived(ev AckReceived) {
+	p := ev.Proto.orRM()
 	s := e.out[e.outByID[ev.Group]]
 	if s == nil {
-		e.fault(ev.Ref, RM, &Fault{Code: UnknownSequence, Group: ev.Group})
+		e.fault(ev.Ref, p, &Fault{Code: UnknownSequence, Group: ev.Group})
 		return
 	}
 	if ev.Ranges.Max() >= s.Next {
-		a := Ack{Proto: RM, Group: ev.Group, Ranges: ev.Ranges}
+		a := Ack{Proto: p, Group: ev.Group, Ranges: ev.Ranges}
 		f := &Fault{Code: InvalidAcknowledgement, Group: ev.Group, Ack: &a}
-		e.fault(ev.Ref, RM, f)
+		e.fault(ev.Ref, p, f)
 		if ev.Ref == 0 {
 			e.send(Outbound{Kind: OutAck, Proto: RM, To: s.To, Group: s.ID, Fault: f})
 		}
@@ -183,7 +184,7 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 		}
 	}
 	e.dirtyOut[s.Local] = true
-	e.reply(Reply{Ref: ev.Ref, Kind: ReplyAccepted, Proto: RM})
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyAccepted, Proto: p})
 	if s.State == closing && ev.Final {
 		e.terminateSeq(s)
 		return

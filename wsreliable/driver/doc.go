@@ -11,7 +11,8 @@
 // ctx ends. The Store is the caller's: it opens it before New (its queue
 // with Config.QueueOptions) and closes it after Run has returned.
 // HandleRequest is the entry of the gateway: it decodes an already-read
-// *soap.Message into events, refuses client addresses the egress
+// *soap.Message into events (WS-RM 1.2 or February 2005, answered in the
+// version the client spoke; WS-MakeConnection 1.1; WS-Reliability 1.1), refuses client addresses the egress
 // allow-list refuses (refusal.go), hands the events to the loop, and
 // returns the HTTP answer once every record the answer depends on is on
 // disk.
@@ -65,7 +66,8 @@
 // MaxRelease so that they fit one transaction), (2) answers the waiting
 // requests, (3) starts the Sends (acknowledgements to AcksTo,
 // WS-Reliability Callback responses) through the egress client, in the
-// SOAP version of their group (its Meta), (4) ends SubmitRM's waiters by
+// SOAP version and WS-Addressing namespace of their group (its Meta,
+// meta.go), (4) ends SubmitRM's waiters by
 // their Fates. A crash therefore never leaves a delivery without the
 // engine's mark that it was delivered, or the reverse: a client's
 // retransmission is acknowledged, not delivered again. A failed step drops
@@ -121,6 +123,10 @@
 // documents it and why it exists.
 //
 // # Sending side (outbound.go)
+//
+// The gateway as RM Source speaks WS-RM 1.2 only: a backend reached over
+// WS-RM (Config.BackendRM) must take 1.2, whatever version the clients
+// of the service speak.
 //
 // The engine's outbound messages (CreateSequence, sequence messages,
 // CloseSequence, TerminateSequence) are POSTed through Options.Client and

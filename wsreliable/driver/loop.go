@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/queueing"
-	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -202,17 +201,4 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
 	}
 	d.ob.settle(rd.Fates, d.log)
 	return nil
-}
-
-// groupMeta is the engine Meta the driver gives a group: the SOAP version
-// its client spoke, for the messages sent about it without a request
-// (acknowledgements to AcksTo, Callback faults), also after a restart.
-func groupMeta(v soap.Version) []byte { return []byte{byte(v)} }
-
-// metaVersion is the SOAP version of a group's Meta (SOAP 1.1 when none).
-func metaVersion(meta []byte) soap.Version {
-	if len(meta) == 1 && soap.Version(meta[0]) == soap.V12 {
-		return soap.V12
-	}
-	return soap.V11
 }

@@ -39,7 +39,7 @@ func TestAnswerEvents_AckHeaderIsAckReceived(t *testing.T) {
 	o := wsreliable.Outbound{Kind: wsreliable.OutMessage, Group: "urn:seq", Number: 2}
 	m := answer(t, `<wsrm:SequenceAcknowledgement><wsrm:Identifier>urn:seq</wsrm:Identifier><wsrm:AcknowledgementRange Lower="1" Upper="2"/></wsrm:SequenceAcknowledgement>`, "")
 	got := answerEvents(o, m)
-	want := []wsreliable.Event{wsreliable.AckReceived{Group: "urn:seq", Ranges: wsreliable.RangeSet{{Lower: 1, Upper: 2}}}}
+	want := []wsreliable.Event{wsreliable.AckReceived{Proto: wsreliable.RM, Group: "urn:seq", Ranges: wsreliable.RangeSet{{Lower: 1, Upper: 2}}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}
@@ -50,7 +50,7 @@ func TestAnswerEvents_AckWithResponseBody(t *testing.T) {
 	m := answer(t, `<wsrm:SequenceAcknowledgement><wsrm:Identifier>urn:seq</wsrm:Identifier><wsrm:AcknowledgementRange Lower="1" Upper="3"/><wsrm:Final/></wsrm:SequenceAcknowledgement>`,
 		`<wsrm:CloseSequenceResponse><wsrm:Identifier>urn:seq</wsrm:Identifier></wsrm:CloseSequenceResponse>`)
 	got := answerEvents(o, m)
-	want := []wsreliable.Event{wsreliable.AckReceived{Group: "urn:seq", Ranges: wsreliable.RangeSet{{Lower: 1, Upper: 3}}, Final: true}}
+	want := []wsreliable.Event{wsreliable.AckReceived{Proto: wsreliable.RM, Group: "urn:seq", Ranges: wsreliable.RangeSet{{Lower: 1, Upper: 3}}, Final: true}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}

@@ -114,9 +114,9 @@ func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
 	return m, s, err
 }
 
-// strippedEnvelope returns msg's bytes without the WS-RM, WS-MC and
-// WS-Reliability header blocks targeted at this node: they are the
-// gateway's business, not the backend's (which would fault on
+// strippedEnvelope returns msg's bytes without the WS-RM (both versions),
+// WS-MC and WS-Reliability header blocks targeted at this node: they are
+// the gateway's business, not the backend's (which would fault on
 // mustUnderstand="1"). Other bytes are kept as received.
 func strippedEnvelope(msg *soap.Message) []byte {
 	raw := msg.Doc.Raw()
@@ -124,7 +124,7 @@ func strippedEnvelope(msg *soap.Message) []byte {
 	from := 0
 	for _, h := range msg.Headers {
 		switch h.Name.Space {
-		case wsreliable.NSRM, wsreliable.NSMC, wsreliable.NSRel:
+		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
 		default:
 			continue
 		}
