@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 )
 
 // Options configure a BrokerStore.
@@ -25,6 +26,8 @@ type Options struct {
 	// Shards is the number of delivery shards of the Handoff; default 4.
 	// Every node sharing a prefix must use the same.
 	Shards int
+	// Node names this node in the lead (Lead); default a random name.
+	Node string
 }
 
 // markerTTL is how long a delete marker stays in a bucket (choice): long
@@ -47,6 +50,9 @@ func (o Options) withDefaults() Options {
 	if o.Shards <= 0 {
 		o.Shards = 4
 	}
+	if o.Node == "" {
+		o.Node = nuid.Next()
+	}
 	return o
 }
 
@@ -61,6 +67,7 @@ type BrokerStore struct {
 	mu      sync.Mutex // guards buckets, lists; held while one is made
 	buckets map[string]jetstream.KeyValue
 	lists   map[string]*listStream
+	queue   jetstream.Stream // the handoff's stream, once made
 }
 
 // NewBroker returns the broker's store over js. It starts nothing and
