@@ -1,13 +1,14 @@
 package natsnode
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/fielderr"
 )
 
 // Config says which NATS JetStream a gateway node uses: a server embedded
@@ -64,93 +65,82 @@ const (
 	DefaultStartTimeout = 30 * time.Second
 )
 
-// FieldError is one problem of a Config at a field path such as
-// "Embedded.Routes[1]".
-type FieldError struct {
-	Path string
-	Msg  string
-}
-
-func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
-
-// Field returns the field path.
-func (e *FieldError) Field() string { return e.Path }
-
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// Validate reports every problem of c as a *FieldError, in field order,
-// joined.
+// Validate reports every problem of c, in field order, as fielderr
+// values (a join; each has Field(), its path, e.g. "Embedded.Routes[1]").
 func (c Config) Validate() error {
-	var errs []error
-	add := func(path, f string, a ...any) { errs = append(errs, &FieldError{path, fmt.Sprintf(f, a...)}) }
+	var l fielderr.List
+	var root fielderr.Path
 	if !nameRE.MatchString(c.NodeName) {
-		add("NodeName", "%q is not a node name (letters, digits, '-', '_')", c.NodeName)
+		l.Add(root.Field("NodeName"), "%q is not a node name (letters, digits, '-', '_')", c.NodeName)
 	}
 	switch {
 	case c.Embedded == nil && c.URL == "":
-		add("Embedded", "set either embedded or nats_url")
+		l.Add(root.Field("Embedded"), "set either embedded or nats_url")
 	case c.Embedded != nil && c.URL != "":
-		add("URL", "set either embedded or nats_url, not both")
+		l.Add(root.Field("URL"), "set either embedded or nats_url, not both")
 	}
 	if c.URL != "" {
-		checkURLs(add, "URL", c.URL)
+		checkURLs(&l, root.Field("URL"), c.URL)
 	}
 	if c.SystemURL != "" {
-		checkURLs(add, "SystemURL", c.SystemURL)
+		checkURLs(&l, root.Field("SystemURL"), c.SystemURL)
 	}
 	nodes := 0 // the embedded cluster's size; 0 unknown
 	if e := c.Embedded; e != nil {
+		ep := root.Field("Embedded")
 		nodes = 1 + len(e.Routes)
 		if e.ClusterName != "" && !nameRE.MatchString(e.ClusterName) {
-			add("Embedded.ClusterName", "%q is not a cluster name (letters, digits, '-', '_')", e.ClusterName)
+			l.Add(ep.Field("ClusterName"), "%q is not a cluster name (letters, digits, '-', '_')", e.ClusterName)
 		}
 		if e.Listen != "" {
-			checkHostPort(add, "Embedded.Listen", e.Listen)
+			checkHostPort(&l, ep.Field("Listen"), e.Listen)
 		}
 		if e.ClusterListen != "" {
-			checkHostPort(add, "Embedded.ClusterListen", e.ClusterListen)
+			checkHostPort(&l, ep.Field("ClusterListen"), e.ClusterListen)
 		} else if len(e.Routes) > 0 {
-			add("Embedded.ClusterListen", "required with routes: the address the other nodes route to")
+			l.Add(ep.Field("ClusterListen"), "required with routes: the address the other nodes route to")
 		}
 		for i, r := range e.Routes {
-			checkHostPort(add, fmt.Sprintf("Embedded.Routes[%d]", i), r)
+			checkHostPort(&l, ep.Field("Routes").Index(i), r)
 		}
 		if e.StoreDir == "" {
-			add("Embedded.StoreDir", "required: JetStream's directory")
+			l.Add(ep.Field("StoreDir"), "required: JetStream's directory")
 		}
 	}
 	switch r := c.Replicas; {
 	case r != 0 && r != 1 && r != 3 && r != 5:
-		add("Replicas", "%d: want 1, 3 or 5", r)
+		l.Add(root.Field("Replicas"), "%d: want 1, 3 or 5", r)
 	case nodes > 0 && c.replicas() > nodes:
-		add("Replicas", "%d replicas need %d nodes; the embedded cluster has %d (this node and %d routes)",
+		l.Add(root.Field("Replicas"), "%d replicas need %d nodes; the embedded cluster has %d (this node and %d routes)",
 			c.replicas(), c.replicas(), nodes, nodes-1)
 	}
 	if c.StartTimeout < 0 {
-		add("StartTimeout", "%v is negative", c.StartTimeout)
+		l.Add(root.Field("StartTimeout"), "%v is negative", c.StartTimeout)
 	}
-	return errors.Join(errs...)
+	return l.Err()
 }
 
-func checkHostPort(add func(string, string, ...any), path, s string) {
+func checkHostPort(l *fielderr.List, p fielderr.Path, s string) {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		add(path, "%q is not host:port: %v", s, err)
+		l.Add(p, "%q is not host:port: %v", s, err)
 		return
 	}
 	if host == "" {
-		add(path, "%q has no host", s)
+		l.Add(p, "%q has no host", s)
 	}
-	if _, err := net.LookupPort("tcp", port); err != nil {
-		add(path, "%q: invalid port", s)
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		l.Add(p, "%q: invalid port", s)
 	}
 }
 
-func checkURLs(add func(string, string, ...any), path, s string) {
+func checkURLs(l *fielderr.List, p fielderr.Path, s string) {
 	for u := range strings.SplitSeq(s, ",") {
 		pu, err := url.Parse(strings.TrimSpace(u))
 		if err != nil || pu.Host == "" || (pu.Scheme != "nats" && pu.Scheme != "tls") {
-			add(path, "%q is not a nats:// or tls:// URL", strings.TrimSpace(u))
+			l.Add(p, "%q is not a nats:// or tls:// URL", strings.TrimSpace(u))
 		}
 	}
 }
