@@ -2,7 +2,6 @@ package natsstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -33,7 +32,7 @@ const (
 	pullExpiry = 2 * time.Second
 	// ackWait: an item sent to an owner that did not acknowledge it is
 	// sent again after this long (taking an item queues it: milliseconds).
-	ackWait = 10 * time.Second
+	ackWait = 5 * time.Second
 	// maxHandedItems bounds the stream (choice): a Hand beyond it fails,
 	// and the Notify with it gets a fault.
 	maxHandedItems = 1_000_000
@@ -62,16 +61,7 @@ func (s *BrokerStore) handoffStream(ctx context.Context) (jetstream.Stream, erro
 	if s.queue != nil {
 		return s.queue, nil
 	}
-	st, err := s.js.Stream(ctx, cfg.Name)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		err = retryPlacement(ctx, func() (err error) { st, err = s.js.CreateStream(ctx, cfg); return err })
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			st, err = s.js.Stream(ctx, cfg.Name)
-		}
-		if err == nil {
-			err = s.waitLeader(ctx, cfg.Name)
-		}
-	}
+	st, err := s.ensureStream(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: opening stream %s: %w", cfg.Name, err)
 	}
@@ -128,7 +118,7 @@ func (s *BrokerStore) Take(ctx context.Context, fn func(storage.Work)) error {
 		}
 	}()
 	for shard := range s.o.Shards {
-		c, err := st.CreateOrUpdateConsumer(cctx, jetstream.ConsumerConfig{
+		c, err := s.ensureConsumer(cctx, st, jetstream.ConsumerConfig{
 			Durable:        fmt.Sprintf("%s_q%d", s.o.Prefix, shard),
 			FilterSubject:  s.handoffSubject(shard),
 			AckPolicy:      jetstream.AckExplicitPolicy,
@@ -158,4 +148,22 @@ func (s *BrokerStore) Take(ctx context.Context, fn func(storage.Work)) error {
 	cancel()
 	<-ctx.Done()
 	return nil
+}
+
+// ensureConsumer makes or updates consumer cfg on st, each attempt
+// bounded by attemptTimeout (see there), until ctx ends.
+func (s *BrokerStore) ensureConsumer(ctx context.Context, st jetstream.Stream, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	for {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		c, err := st.CreateOrUpdateConsumer(actx, cfg)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

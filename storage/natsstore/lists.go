@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -81,17 +80,8 @@ func (s *BrokerStore) list(ctx context.Context, kind string, b *storage.Bound) (
 		want = *b
 	}
 	cfg := s.streamConfig(kind, want)
-	st, err := s.js.Stream(ctx, cfg.Name)
-	switch {
-	case errors.Is(err, jetstream.ErrStreamNotFound):
-		err = retryPlacement(ctx, func() (err error) { st, err = s.js.CreateStream(ctx, cfg); return err })
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // made by another node meanwhile
-			st, err = s.js.Stream(ctx, cfg.Name)
-		}
-		if err == nil {
-			err = s.waitLeader(ctx, cfg.Name)
-		}
-	case err == nil && b != nil && boundOf(st.CachedInfo().Config) != want:
+	st, err := s.ensureStream(ctx, cfg)
+	if err == nil && b != nil && boundOf(st.CachedInfo().Config) != want {
 		cur := st.CachedInfo().Config
 		cur.MaxMsgsPerSubject, cur.Discard, cur.DiscardNewPerSubject = cfg.MaxMsgsPerSubject, cfg.Discard, cfg.DiscardNewPerSubject
 		st, err = s.js.UpdateStream(ctx, cur)
@@ -101,25 +91,6 @@ func (s *BrokerStore) list(ctx context.Context, kind string, b *storage.Bound) (
 	}
 	s.lists[kind] = &listStream{s: st, bound: boundOf(st.CachedInfo().Config)}
 	return st, nil
-}
-
-// waitLeader waits until stream name has a leader: a publish to a stream
-// without one has no responder, and Append does not retry (see there).
-func (s *BrokerStore) waitLeader(ctx context.Context, name string) error {
-	for {
-		st, err := s.js.Stream(ctx, name)
-		if err != nil {
-			return err
-		}
-		if c := st.CachedInfo().Cluster; c == nil || c.Leader != "" {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
 
 // Append publishes each value on its list's subject, all at once, and

@@ -107,7 +107,10 @@ func decodeKey(k string) (string, error) {
 // 1, the store's replicas, delete markers removed after markerTTL, and no
 // direct gets, so that a Get is answered by the stream's leader and sees
 // every acknowledged write (a direct get may be answered by a replica
-// behind it).
+// behind it). The bucket's stream is made here with the configuration
+// nats.go gives a KV bucket, direct gets off: every node makes it with the
+// same configuration, which JetStream takes as one create (nats.go's own
+// CreateKeyValue would turn direct gets back on).
 func (s *BrokerStore) bucket(ctx context.Context, kind string) (jetstream.KeyValue, error) {
 	if err := checkKind(kind); err != nil {
 		return nil, err
@@ -118,21 +121,10 @@ func (s *BrokerStore) bucket(ctx context.Context, kind string) (jetstream.KeyVal
 		return kv, nil
 	}
 	name := s.o.Prefix + "_" + kind
-	kv, err := s.js.KeyValue(ctx, name)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		err = retryPlacement(ctx, func() error {
-			_, err := s.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-				Bucket: name, History: 1, Storage: jetstream.FileStorage, Replicas: s.o.Replicas,
-				LimitMarkerTTL: markerTTL,
-			})
-			return err
-		})
-		if errors.Is(err, jetstream.ErrBucketExists) { // made by another node meanwhile
-			err = nil
-		}
-		if err == nil {
-			kv, err = s.js.KeyValue(ctx, name)
-		}
+	_, err := s.ensureStream(ctx, s.bucketConfig(name))
+	var kv jetstream.KeyValue
+	if err == nil {
+		kv, err = s.js.KeyValue(ctx, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: opening bucket %s: %w", name, err)
@@ -141,35 +133,84 @@ func (s *BrokerStore) bucket(ctx context.Context, kind string) (jetstream.KeyVal
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: opening bucket %s: %w", name, err)
 	}
-	if info := st.(*jetstream.KeyValueBucketStatus).StreamInfo(); info.Config.AllowDirect {
-		cfg := info.Config
-		cfg.AllowDirect = false
-		if _, err := s.js.UpdateStream(ctx, cfg); err != nil {
-			return nil, fmt.Errorf("natsstore: turning off direct gets of bucket %s: %w", name, err)
-		}
-		if kv, err = s.js.KeyValue(ctx, name); err != nil { // bound again: Get goes to the leader
-			return nil, fmt.Errorf("natsstore: opening bucket %s: %w", name, err)
-		}
+	if st.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.AllowDirect {
+		return nil, fmt.Errorf("natsstore: bucket %s answers direct gets, which may read behind acknowledged writes; "+
+			"it was not made by wsgw (delete it, or let wsgw make it)", name)
 	}
 	s.buckets[kind] = kv
 	return kv, nil
 }
 
-// retryPlacement runs create again while JetStream finds too few current
-// peers for the replicas (a node starting or catching up), until ctx ends.
-func retryPlacement(ctx context.Context, create func() error) error {
+// bucketConfig is the stream of KV bucket name as nats.go makes one
+// (jetstream.KeyValueConfig{History: 1, LimitMarkerTTL: markerTTL}), on
+// file storage with the store's replicas and direct gets off.
+func (s *BrokerStore) bucketConfig(name string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:                   "KV_" + name,
+		Subjects:               []string{"$KV." + name + ".>"},
+		MaxMsgsPerSubject:      1,
+		MaxBytes:               -1,
+		MaxMsgSize:             -1,
+		MaxMsgs:                -1,
+		MaxConsumers:           -1,
+		Storage:                jetstream.FileStorage,
+		Replicas:               s.o.Replicas,
+		AllowRollup:            true,
+		DenyDelete:             true,
+		Duplicates:             2 * time.Minute,
+		Discard:                jetstream.DiscardNew,
+		AllowMsgTTL:            true,
+		SubjectDeleteMarkerTTL: markerTTL,
+	}
+}
+
+// attemptTimeout bounds one attempt to make or find a stream or consumer.
+// (choice) JetStream does not always answer a create of a stream that
+// another node is creating at the same moment (a cluster whose nodes start
+// together): the attempt times out and the next one finds the stream.
+const attemptTimeout = 2 * time.Second
+
+// ensureStream returns stream cfg.Name, made with cfg when there is none,
+// once it has a leader. Attempts that time out, or that JetStream refuses
+// for want of current peers (a node starting or catching up), are made
+// again until ctx ends. A stream that exists is returned whatever its
+// configuration: the caller checks what it needs.
+func (s *BrokerStore) ensureStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	var last error
 	for {
-		err := create()
-		var apiErr *jetstream.APIError
-		if !errors.As(err, &apiErr) || apiErr.ErrorCode != errCodeNoPeers {
-			return err
+		st, err := s.attempt(ctx, func(actx context.Context) (jetstream.Stream, error) {
+			st, err := s.js.Stream(actx, cfg.Name)
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				st, err = s.js.CreateStream(actx, cfg)
+			}
+			return st, err
+		})
+		if err == nil {
+			if c := st.CachedInfo().Cluster; c == nil || c.Leader != "" {
+				return st, nil
+			}
+			err = errors.New("no leader yet")
 		}
+		var apiErr *jetstream.APIError
+		retriable := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) ||
+			errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeNoPeers || err.Error() == "no leader yet"
+		if !retriable {
+			return nil, err
+		}
+		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w (waited for peers: %v)", err, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
+			return nil, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), last)
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// attempt runs fn with a context bounded by attemptTimeout within ctx.
+func (s *BrokerStore) attempt(ctx context.Context, fn func(context.Context) (jetstream.Stream, error)) (jetstream.Stream, error) {
+	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	return fn(actx)
 }
 
 // errCodeNoPeers is JetStream's JSClusterNoPeersErrF: "no suitable peers

@@ -123,3 +123,5 @@ func TestBrokerStore_KillLosesNothingAcknowledged(t *testing.T) {
 			return newStore(t, n, "crash")
 		})
 }
+
+func natstestCluster(t *testing.T) []*natsnode.Node { return natstest.Cluster(t, 3) }
