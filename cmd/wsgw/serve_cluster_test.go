@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -91,6 +92,24 @@ func TestServe_ClusterConfigProblemsNameYAMLKeys(t *testing.T) {
 	for _, w := range want {
 		if code != 2 || !strings.Contains(stderr, w) {
 			t.Fatalf("got exit %d, stderr\n%s\nwant exit 2 and %q", code, stderr, w)
+		}
+	}
+}
+
+// TestExampleCluster_ConfigsValidate: the example cluster's configs load
+// and validate, routing each node to the other two.
+func TestExampleCluster_ConfigsValidate(t *testing.T) {
+	for i := 1; i <= 3; i++ {
+		fc, err := loadConfig(fmt.Sprintf("../../examples/cluster/n%d.yaml", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := fc.toGateway("../../examples/cluster")
+		if err := errors.Join(cfg.Validate(), validateCluster(fc.Cluster.toNATSNode(fc.DataDir))); err != nil {
+			t.Fatalf("n%d.yaml: %v", i, err)
+		}
+		if r := fc.Cluster.Embedded.Routes; len(r) != 2 || fc.Cluster.Replicas != 3 {
+			t.Fatalf("n%d.yaml: routes %q replicas %d, want the 2 other nodes and 3", i, r, fc.Cluster.Replicas)
 		}
 	}
 }

@@ -33,8 +33,10 @@ type Status struct {
 
 // Peer is one JetStream server of the cluster.
 type Peer struct {
-	Name    string
-	Current bool // seen recently and caught up
+	Name string
+	// Current: seen recently and caught up (as the leader sees it; a
+	// follower reports the other followers current while they are online).
+	Current bool
 	Offline bool
 }
 
@@ -102,7 +104,10 @@ func (n *Node) refresh(ctx context.Context) {
 				s.Peers = append(s.Peers, Peer{Name: s.Leader, Current: true})
 			}
 			for _, p := range jsz.Meta.Replicas {
-				s.Peers = append(s.Peers, Peer{Name: p.Name, Current: p.Current, Offline: p.Offline})
+				// Only the leader knows whether a follower is caught up;
+				// a follower sees the others as online or offline.
+				current := p.Current || s.Leader != n.cfg.NodeName && !p.Offline
+				s.Peers = append(s.Peers, Peer{Name: p.Name, Current: current, Offline: p.Offline})
 			}
 			slices.SortStableFunc(s.Peers, func(a, b Peer) int { return strings.Compare(a.Name, b.Name) })
 			s.Peers = slices.CompactFunc(s.Peers, func(a, b Peer) bool { return a.Name == b.Name })
