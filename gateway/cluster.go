@@ -20,4 +20,3 @@ func (g *Gateway) sharedBrokerStore() (*natsstore.BrokerStore, error) {
 		Prefix: brokerNATSPrefix, Replicas: g.node.Replicas(), Node: g.node.Name(),
 	})
 }
-

@@ -107,7 +107,7 @@ func (n *faultNode) serving(t *testing.T, within time.Duration) {
 // faultConsumer records when each subscription received each message.
 type faultConsumer struct {
 	*httptest.Server
-	mu  sync.Mutex                    // guards got
+	mu  sync.Mutex                     // guards got
 	got map[int]map[string][]time.Time // subscription -> message id -> receipts
 }
 
