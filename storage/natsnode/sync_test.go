@@ -1,7 +1,6 @@
 package natsnode_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/wsgw/wsgw/storage/natsnode"
-	"github.com/wsgw/wsgw/storage/natsnode/natstest"
 )
 
 // startUserServer starts a NATS server as an operator would run it: a
@@ -54,17 +52,11 @@ system_account: SYS
 	return "nats://app:a@" + addr, "nats://sys:s@" + addr
 }
 
+// openURL opens a node of cfg at a user-supplied server (openErr).
 func openURL(t *testing.T, cfg natsnode.Config) error {
 	t.Helper()
 	cfg.NodeName, cfg.Replicas, cfg.StartTimeout = "w1", 1, 10*time.Second
-	n, err := natsnode.New(cfg, natsnode.Options{Logger: natstest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	err = n.Open(context.Background())
-	t.Logf("Open: %v", err)
-	return err
+	return openErr(t, cfg)
 }
 
 func TestOpen_UserServerThatSyncsLazilyIsRefused(t *testing.T) {
