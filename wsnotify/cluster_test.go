@@ -34,9 +34,9 @@ const clusterWait = 15 * time.Second
 
 // startSharedBroker starts a broker over node n's JetStream (prefix "wsn",
 // the node's replicas) on a loopback port, running until the test ends.
-func startSharedBroker(t *testing.T, n *natsnode.Node, cfg Config) *env {
+func startSharedBroker(t *testing.T, n *natsnode.Node, cfg Config, timeout time.Duration) *env {
 	t.Helper()
-	st, err := natsstore.NewBroker(n.JetStream(), natsstore.Options{Replicas: n.Replicas(), Node: n.Name(), Timeout: 3 * time.Second})
+	st, err := natsstore.NewBroker(n.JetStream(), natsstore.Options{Replicas: n.Replicas(), Node: n.Name(), Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,12 +63,12 @@ func startSharedBroker(t *testing.T, n *natsnode.Node, cfg Config) *env {
 }
 
 // sharedBrokers starts a 3-node JetStream cluster (R3) in this process and
-// a broker on each node.
-func sharedBrokers(t *testing.T, cfg Config) ([]*env, []*natsnode.Node) {
+// a broker on each node, whose store calls time out after timeout.
+func sharedBrokers(t *testing.T, cfg Config, timeout time.Duration) ([]*env, []*natsnode.Node) {
 	nodes := natstest.Cluster(t, 3)
 	var envs []*env
 	for _, n := range nodes {
-		envs = append(envs, startSharedBroker(t, n, cfg))
+		envs = append(envs, startSharedBroker(t, n, cfg, timeout))
 	}
 	return envs, nodes
 }
@@ -107,7 +107,7 @@ func (c *consumer) received() map[string]int {
 // TestCluster_SubscriptionAtOneNodeNotifiedFromEvery: a subscription made
 // at node A gets the notifications sent to every node, each once.
 func TestCluster_SubscriptionAtOneNodeNotifiedFromEvery(t *testing.T) {
-	envs, _ := sharedBrokers(t, testConfig())
+	envs, _ := sharedBrokers(t, testConfig(), 30*time.Second)
 	c := newConsumer(t)
 	id := envs[0].subscribe(c.URL, "tns:a")
 	for _, e := range envs {
@@ -132,7 +132,7 @@ func TestCluster_SubscriptionAtOneNodeNotifiedFromEvery(t *testing.T) {
 // TestCluster_ManagedAtAnyNode: Pause at one node, Notify at another,
 // Resume at a third; Unsubscribe at one node ends deliveries from all.
 func TestCluster_ManagedAtAnyNode(t *testing.T) {
-	envs, _ := sharedBrokers(t, testConfig())
+	envs, _ := sharedBrokers(t, testConfig(), 30*time.Second)
 	c := newConsumer(t)
 	id := envs[0].subscribe(c.URL, "tns:a")
 	path := pathSubscriptions + id
@@ -166,7 +166,7 @@ func TestCluster_ManagedAtAnyNode(t *testing.T) {
 // node gets what is published at another and is read at a third; the
 // current message is the same at every node.
 func TestCluster_PullPointAndCurrentMessageAtAnyNode(t *testing.T) {
-	envs, _ := sharedBrokers(t, testConfig())
+	envs, _ := sharedBrokers(t, testConfig(), 30*time.Second)
 	r := envs[0].post(pathCreatePullPoint, soap.V11, `<wsnt:CreatePullPoint xmlns:wsnt="`+NSB+`"/>`)
 	pp := r.address("PullPoint")
 	if pp == "" {
@@ -198,7 +198,7 @@ func TestCluster_PullPointAndCurrentMessageAtAnyNode(t *testing.T) {
 // answers a Subscribe and a Notify with a Receiver fault and stores
 // nothing it acknowledged.
 func TestCluster_NoQuorumRefusesWithFault(t *testing.T) {
-	envs, nodes := sharedBrokers(t, testConfig())
+	envs, nodes := sharedBrokers(t, testConfig(), 5*time.Second) // the faults come after the timeout
 	c := newConsumer(t)
 	id := envs[0].subscribe(c.URL, "tns:a")
 	checkfor.True(t, clusterWait, "node 0 knows its subscription", func() bool { return envs[0].hasSub(id) })

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wsgw/wsgw/storage/natsnode"
 	"github.com/wsgw/wsgw/storage/natsnode/natstest"
@@ -22,7 +23,9 @@ var prefixes atomic.Int64
 // newStore returns a store with a prefix of its own over node n.
 func newStore(t *testing.T, n *natsnode.Node, prefix string) *natsstore.BrokerStore {
 	t.Helper()
-	st, err := natsstore.NewBroker(n.JetStream(), natsstore.Options{Prefix: prefix, Replicas: n.Replicas()})
+	// (choice) A long timeout: the contract is about behaviour, and a
+	// loaded machine fsyncs 12 MiB on three replicas slowly.
+	st, err := natsstore.NewBroker(n.JetStream(), natsstore.Options{Prefix: prefix, Replicas: n.Replicas(), Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
