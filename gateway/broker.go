@@ -49,17 +49,27 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 		return nil
 	}
 	path := fielderr.Path{}.Field("Broker")
-	if db == nil {
-		return fielderr.Errorf(path, "the gateway needs Options.DB to host the broker")
-	}
-	st := badgerstore.NewBroker(db, brokerPrefix)
-	b, err := wsnotify.Open(st, g.cfg.brokerConfig(), wsnotify.Options{
+	opts := wsnotify.Options{
 		Logger:     g.log.With("component", "wsnotify"),
 		Registerer: g.reg,
 		// Consumers may be https, with the egress CA bundle and client
 		// certificate.
 		TLSClientConfig: g.tls.egress,
-	})
+	}
+	var st wsnotify.Store
+	switch {
+	case g.node != nil:
+		ns, err := g.sharedBrokerStore() // cluster.go
+		if err != nil {
+			return fielderr.Errorf(path, "%w", err)
+		}
+		st, opts.Shared = ns, &wsnotify.Shared{Handoff: ns, Leader: ns}
+	case db == nil:
+		return fielderr.Errorf(path, "the gateway needs Options.DB or Options.Cluster to host the broker")
+	default:
+		st = badgerstore.NewBroker(db, brokerPrefix)
+	}
+	b, err := wsnotify.Open(st, g.cfg.brokerConfig(), opts)
 	if err != nil {
 		return fielderr.Errorf(path, "opening broker: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/storage/natsnode"
 	"github.com/wsgw/wsgw/wsnotify"
 )
 
@@ -37,6 +38,12 @@ type Options struct {
 	// AdminListener is where Serve serves the admin endpoints when
 	// Config.Admin.Listen is set; nil: Serve listens on that address.
 	AdminListener net.Listener
+	// Cluster, when set, is this node's place in a NATS JetStream cluster
+	// (opened by the caller, who closes it after the gateway): the broker
+	// keeps its state there and shares it with the other nodes, /readyz
+	// reports the cluster, /metrics the node (cluster.go). Reliable
+	// services stay on DB for now.
+	Cluster *natsnode.Node
 }
 
 // Gateway is the router.
@@ -62,6 +69,7 @@ type Gateway struct {
 	adminLn      net.Listener     // Options.AdminListener
 	adminToken   adminToken       // the token /admin and /metrics need (admin_config.go)
 	broker       *wsnotify.Broker // nil without Config.Broker; see broker.go
+	node         *natsnode.Node   // Options.Cluster; see cluster.go
 	tls          *tlsFiles        // the TLS material; see tls.go
 	sec          *security        // nil when no service has a security section; see security.go
 	rel          *reliables       // the reliable services' drivers; see reliable.go
@@ -127,6 +135,15 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 	if err := g.openReliable(ctx, opts.DB, opts.Now); err != nil {
 		g.Close()
 		return nil, err
+	}
+	g.node = opts.Cluster
+	if g.node != nil {
+		for _, c := range g.node.Collectors() {
+			if err := g.reg.Register(c); err != nil {
+				g.Close()
+				return nil, fmt.Errorf("registering cluster metrics: %w", err)
+			}
+		}
 	}
 	if err := g.openBroker(opts.DB); err != nil {
 		g.Close()
@@ -202,6 +219,9 @@ func (g *Gateway) run(ctx context.Context) {
 	}
 	g.runReliable(ctx, &wg)
 	wg.Go(func() { g.runBroker(ctx) })
+	if g.node != nil {
+		wg.Go(func() { g.node.Run(ctx) }) //nolint:errcheck // returns nil when ctx ends
+	}
 	wg.Wait()
 }
 

@@ -145,7 +145,9 @@ func (g *Gateway) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReadyz answers 200 when every cluster has an available replica in
-// every partition, else 503 naming the services that have not.
+// every partition (and, on a NATS cluster, JetStream answers with a
+// quorum), else 503 naming what is not ready. On a NATS cluster a second
+// line reports the node's membership and JetStream health.
 func (g *Gateway) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	var notReady []string
 	for _, s := range g.services {
@@ -154,13 +156,21 @@ func (g *Gateway) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Strings(notReady)
+	var cluster string
+	if g.node != nil {
+		st := g.node.Status()
+		if !st.Healthy() {
+			notReady = append(notReady, "cluster")
+		}
+		cluster = "cluster: " + st.String() + "\n"
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if len(notReady) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("not ready: " + strings.Join(notReady, ", ") + "\n")) //nolint:errcheck // client gone
+		w.Write([]byte("not ready: " + strings.Join(notReady, ", ") + "\n" + cluster)) //nolint:errcheck // client gone
 		return
 	}
-	w.Write([]byte("ready\n")) //nolint:errcheck // client gone
+	w.Write([]byte("ready\n" + cluster)) //nolint:errcheck // client gone
 }
 
 // slogPrintln adapts the gateway logger to promhttp's ErrorLog.

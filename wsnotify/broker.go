@@ -34,6 +34,10 @@ type Options struct {
 	// TLSClientConfig is used to deliver to https consumers (CA bundle,
 	// client certificate); nil: the system roots, no client certificate.
 	TLSClientConfig *tls.Config
+	// Shared, when set, says that other nodes share the Store: the broker
+	// follows it, hands push deliveries off and leaves demand-based
+	// publishing to the leader (shared.go). Nil: this node alone.
+	Shared *Shared
 }
 
 // Broker is a WS-Notification 1.3 NotificationBroker.
@@ -49,6 +53,7 @@ type Broker struct {
 	disp    *delivery.Dispatcher
 	metrics *metrics
 	demand  chan struct{} // capacity 1: registrations need reconciling
+	cluster *Shared       // nil: the store is this node's alone
 
 	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans
 	subs      map[string]*subscription
@@ -68,6 +73,8 @@ type Broker struct {
 
 	running sync.Mutex // held by Run
 
+	leading bool // this node held the lead at the last reconciliation (the demand goroutine's)
+
 	maxDeadLetters atomic.Int64 // bound of the dead-letter list; the oldest are deleted beyond it
 
 	pubOnce sync.Once // builds pub, pubErr (wsdl.go)
@@ -81,6 +88,9 @@ type Broker struct {
 func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	if st == nil {
 		return nil, errors.New("wsnotify: Open needs a Store")
+	}
+	if sh := opts.Shared; sh != nil && (sh.Handoff == nil || sh.Leader == nil || sh.Handoff.Shards() <= 0) {
+		return nil, errors.New("wsnotify: Options.Shared needs a Handoff with shards and a Leader")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("validating wsnotify config: %w", err)
@@ -98,7 +108,7 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	}
 	b := &Broker{
 		cfg: cfg, log: opts.Logger, now: opts.Now,
-		st:     st,
+		st: st, cluster: opts.Shared,
 		policy: policy, topics: ts, index: topic.NewIndex(),
 		demand: make(chan struct{}, 1),
 		subs:   map[string]*subscription{}, noTopic: map[string]struct{}{},
@@ -125,13 +135,18 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 
 // Run delivers notifications, sweeps expired subscriptions and
 // registrations and keeps demand-based publisher subscriptions in step,
-// until ctx is done.
+// until ctx is done. With Options.Shared it also follows the store and
+// takes the deliveries handed to this node (shared.go).
 func (b *Broker) Run(ctx context.Context) error {
 	b.running.Lock()
 	defer b.running.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); b.disp.Run(ctx) }()
+	if b.cluster != nil {
+		wg.Go(func() { b.follow(ctx) })
+		wg.Go(func() { b.runTake(ctx) })
+	}
 	// Demand reconciliation calls publishers (up to demandCallTimeout each):
 	// a goroutine of its own, so that a slow publisher does not hold up
 	// the expiry sweep.

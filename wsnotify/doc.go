@@ -89,39 +89,32 @@
 // Store on one node (its doc gives the key layout); package storetest
 // holds the contract any implementation must pass.
 //
-// NATS JetStream (planned, several nodes) maps onto it without a change
-// here:
+// NATS JetStream (storage/natsstore, several nodes) maps onto it; its
+// package doc gives the layout. Two things the mapping taught the seam:
+// Resources has Watch (the current records, ChangeLoaded, then other
+// nodes' changes, a value overwritten before it was reported possibly
+// skipped), and the lists of a kind share one bound (JetStream keeps
+// per-subject limits per stream).
 //
-//   - Resources: one KV bucket per kind (file storage, SyncAlways,
-//     replicas as configured). A key is encoded into the KV key alphabet
-//     (base64url: topics hold '{', '}' and ':'). Get is kv.Get, its
-//     revision the entry's Revision (a stream sequence); Create is
-//     kv.Create (key exists: storage.ErrExists); Update(rev) is
-//     kv.Update(key, value, rev) (wrong last sequence: storage.ErrConflict,
-//     or storage.ErrNotFound when a Get finds the key deleted); Put is
-//     kv.Put; Delete(rev) is kv.Delete with LastRevision(rev) when rev !=
-//     0; Scan is kv.ListKeys then Get (or WatchAll with IgnoreDeletes until
-//     its initial values end). Nodes Watch the buckets to keep their
-//     topic index and subscriptions in step (issue 9), which is why the
-//     broker resolves conflicts by reading the stored record.
-//   - Lists: one stream per list kind, subjects wsn.{kind}.{id} (wsn.dl
-//     for the dead letters), file storage, SyncAlways. Append publishes
-//     each value (async publishes, all acknowledged before Append
-//     returns) with Nats-Expected-Last-Subject-Sequence, so that the bound
-//     is checked against the list the append follows; the stream's
-//     MaxMsgsPerSubject is the kind's bound (constant per kind: a
-//     configured limit) with DiscardNewPerSubject for DropNew lists and
-//     discard-old otherwise, and the dropped count is what was refused or
-//     purged. The sequence number is the stream sequence. Read is an
-//     ordered consumer (or direct gets) on the subject from its first
-//     message; DeleteThrough(seq) purges the subject up to seq+1; Drop
-//     purges the subject; IDs lists the stream's subjects (StreamInfo
-//     with a subjects filter).
-//   - (choice) What the interface does not promise: Appends to several
-//     lists are not atomic together, nor is a Read followed by its
-//     DeleteThrough (GetMessages): two nodes taking from one pull point at
-//     the same instant may both return a message. Within one node the
-//     broker serialises them (ppMu).
+// # Several nodes
+//
+// With Options.Shared, nodes share the Store (shared.go): each follows it
+// (follow.go) so that its subscriptions, pull points, registrations and
+// topic index are those of every node; push deliveries are handed off
+// (Handoff: a sharded work queue whose each shard one node takes at a
+// time), so each subscription's deliveries are made by one node at a
+// time; demand-based publishing runs on the Leader. (choice) A node learns
+// of a subscription made at another one within the watch's latency
+// (milliseconds): a Notify at that node in between does not reach it. A
+// handed delivery is taken once it is in the taking node's memory queue:
+// a node killed then loses what its queues held (until reliable delivery
+// makes queues durable), as a single node does.
+//
+// (choice) What the Store does not promise: Appends to several lists are
+// not atomic together, nor is a Read followed by its DeleteThrough
+// (GetMessages): two nodes taking from one pull point at the same instant
+// may both return a message. Within one node the broker serialises them
+// (ppMu).
 //
 // # API
 //

@@ -141,6 +141,10 @@ func writeTopic(w *bytes.Buffer, p topic.Path) {
 func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time) error {
 	var batch writeBatch
 	var ids []string
+	var hb *handoffBatch
+	if b.cluster != nil {
+		hb = &handoffBatch{}
+	}
 	for _, n := range ns {
 		b.metrics.notifications.Inc()
 		if n.hasTopic {
@@ -151,14 +155,21 @@ func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time)
 			}
 			batch.setCurrent(n.topic.String(), n.msg.Payload)
 		}
-		ids = b.fanOut(n, now, ids[:0], &batch)
+		ids = b.fanOut(n, now, ids[:0], &batch, hb)
 	}
-	return b.writeBatch(ctx, &batch)
+	if err := b.writeBatch(ctx, &batch); err != nil {
+		return err
+	}
+	if hb != nil {
+		return b.hand(ctx, hb)
+	}
+	return nil
 }
 
 // fanOut sends n to its matching subscriptions; pull-point deliveries are
-// added to batch.
-func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *writeBatch) []string {
+// added to batch, push deliveries to hb when the broker hands them off
+// (shared.go), else to their queues.
+func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *writeBatch, hb *handoffBatch) []string {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if n.hasTopic {
@@ -180,7 +191,14 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 			batch.pp = append(batch.pp, it)
 			continue
 		}
+		if hb != nil {
+			hb.add(id, n.msg, b.cluster.Handoff.Shards())
+			continue
+		}
 		b.disp.Enqueue(id, n.msg)
+	}
+	if hb != nil {
+		hb.next()
 	}
 	return ids
 }

@@ -287,7 +287,13 @@ func (b *Broker) loadPullPoints(ctx context.Context) error {
 }
 
 // dropStaleLists drops the lists of kind whose owner is gone (!live).
+// (choice) Not on a shared store: another node may have made the owner
+// since this one loaded, and whoever deletes an owner drops its list; what
+// a node killed between the two deletes leaves stays (bounded) garbage.
 func (b *Broker) dropStaleLists(ctx context.Context, kind string, live func(id string) bool) error {
+	if b.cluster != nil {
+		return nil
+	}
 	var stale []string
 	err := b.st.IDs(ctx, kind, func(id string) error {
 		if !live(id) {

@@ -21,7 +21,8 @@ type fileConfig struct {
 	Limits          fileLimits    `yaml:"limits"`
 	ReadStage       fileStage     `yaml:"read_stage"`
 	Services        []fileService `yaml:"services"`
-	Broker          *fileBroker   `yaml:"broker"` // config_broker.go
+	Broker          *fileBroker   `yaml:"broker"`  // config_broker.go
+	Cluster         *fileNode     `yaml:"cluster"` // config_cluster.go
 	// config_security.go:
 	TLS        *fileTLS       `yaml:"tls"`
 	BackendTLS *fileClientTLS `yaml:"backend_tls"`

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/wsgw/wsgw/storage/natsnode"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -115,6 +116,7 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 		"Security.Users":          true, // from the users file (loadUsers)
 	})
 	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
+	checkMirror(t, reflect.TypeFor[natsnode.Config](), reflect.TypeFor[fileNode](), nil)
 }
 
 // checkMirror fails t for each field of lib (and of the types inside it)
