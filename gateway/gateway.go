@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/wsgw/wsgw/gateway/upstream"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -62,6 +63,7 @@ type Gateway struct {
 	client       *http.Client
 	healthClient *http.Client
 	transport    *http.Transport
+	upstream     *upstream.Client // forwards requests on the request path (forward.go)
 	budget       *retryBudget
 	bufs         sync.Pool // *[]byte copy buffers for relaying replies
 	handler      http.Handler
@@ -173,6 +175,7 @@ func (g *Gateway) newClients() {
 		DisableCompression:    true,
 		TLSClientConfig:       g.tls.backend,
 	}
+	g.upstream = upstream.New(upstream.Options{Dialer: d, TLS: g.tls.backend})
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	g.client = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
 	g.healthClient = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
@@ -310,6 +313,7 @@ func (g *Gateway) Close() error {
 		g.closeStages()
 		if g.transport != nil {
 			g.transport.CloseIdleConnections()
+			g.upstream.CloseIdleConnections()
 		}
 		g.closeReliable()
 		g.closeErr = g.closeBroker()

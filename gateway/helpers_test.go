@@ -228,7 +228,7 @@ type testGateway struct {
 }
 
 // startGateway builds a gateway from cfg and serves it until the test ends.
-func startGateway(t *testing.T, cfg Config) *testGateway {
+func startGateway(t testing.TB, cfg Config) *testGateway {
 	t.Helper()
 	g, stop := serveGateway(t, cfg)
 	t.Cleanup(func() {
@@ -241,7 +241,7 @@ func startGateway(t *testing.T, cfg Config) *testGateway {
 
 // serveGateway builds a gateway from cfg and serves it on a loopback port;
 // stop ends Serve, waits for it and returns its error. stop is idempotent.
-func serveGateway(t *testing.T, cfg Config) (*testGateway, func() error) {
+func serveGateway(t testing.TB, cfg Config) (*testGateway, func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -275,7 +275,7 @@ func serveGateway(t *testing.T, cfg Config) (*testGateway, func() error) {
 	return &testGateway{Gateway: g, url: "http://" + ln.Addr().String()}, stop
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
