@@ -34,10 +34,9 @@ type decision struct {
 // unknown), a hint for the reader's buffer. Errors are *soap.Fault values;
 // the returned version is the one to answer in.
 func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, soap.Version, error) {
-	hint := guessVersion(h)
 	v, action, err := soap.ParseContentType(h)
 	if err != nil {
-		return nil, hint, err
+		return nil, guessVersion(h), err
 	}
 	msg, err := soap.ReadMessageSized(body, size, s.limits)
 	if err != nil {

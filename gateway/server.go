@@ -15,10 +15,19 @@ import (
 	"github.com/wsgw/wsgw/soap"
 )
 
-// routes builds the HTTP front.
+// routes builds the HTTP front. POST /services/{name}, the request path,
+// is matched before the router: chi's route context and path value cost
+// allocations on every request.
 func (g *Gateway) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Post("/services/{name}", g.handleSOAP)
+	front := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if name, ok := strings.CutPrefix(req.URL.Path, "/services/"); ok && req.Method == http.MethodPost &&
+			name != "" && !strings.Contains(name, "/") {
+			g.handleSOAP(w, req, name)
+			return
+		}
+		r.ServeHTTP(w, req)
+	})
 	r.Get("/services/{name}", g.handleGet)
 	r.Get("/healthz", g.handleHealthz)
 	r.Get("/readyz", g.handleReadyz)
@@ -29,13 +38,12 @@ func (g *Gateway) routes() http.Handler {
 	if g.broker != nil {
 		r.Handle("/wsn/*", g.broker.Handler())
 	}
-	return r
+	return front
 }
 
 // serviceFor returns the service the request names, or writes a 404 fault
 // and returns nil.
-func (g *Gateway) serviceFor(w http.ResponseWriter, r *http.Request) *service {
-	name := chi.URLParam(r, "name")
+func (g *Gateway) serviceFor(w http.ResponseWriter, r *http.Request, name string) *service {
 	if s := g.byName[name]; s != nil {
 		return s
 	}
@@ -51,8 +59,8 @@ func (g *Gateway) serviceFor(w http.ResponseWriter, r *http.Request) *service {
 // slow client from holding a slot of a cluster's stage, and bounds the
 // memory of requests being read to the read stage's workers times
 // Limits.MaxBytes.
-func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request) {
-	s := g.serviceFor(w, r)
+func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request, name string) {
+	s := g.serviceFor(w, r, name)
 	if s == nil {
 		return
 	}
