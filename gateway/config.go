@@ -28,6 +28,9 @@ type Config struct {
 	// (broker.go); it needs Options.DB. Its PublicURL defaults to the
 	// gateway's, its Limits to the gateway's. Nil: no broker.
 	Broker *wsnotify.Config
+	// BrokerStage is the stage of the broker's endpoints (/wsn/); Name
+	// defaults to "wsn".
+	BrokerStage queueing.StageConfig
 	// TLS, when set, makes the listener serve HTTPS (tls.go); nil: HTTP.
 	TLS *TLSConfig
 	// Security holds the users and WS-Security bounds that services with
@@ -57,7 +60,15 @@ type ServiceConfig struct {
 	// the service's timeout, leaving the answer to the backend. Requests
 	// whose keys name different operations are refused either way.
 	Unmatched string
-	Stage     queueing.StageConfig // this cluster's dispatch stage; Name defaults to "dispatch/" + Name
+	// Stage configures the dispatch stage of each partition of the
+	// cluster, named Stage.Name + "/" + the partition's name; Name
+	// defaults to "dispatch/" + Name. Its Limiter defaults to an adaptive
+	// concurrency limit with the defaults of queueing.LimiterConfig,
+	// Workers being its ceiling; Limiter.Disabled fixes it at Workers.
+	Stage queueing.StageConfig
+	// ReliableStage is the stage of requests for the reliable messaging
+	// driver (Reliable services only); Name defaults to "reliable/" + Name.
+	ReliableStage queueing.StageConfig
 	Timeout   time.Duration        // per-try timeout; default 30s
 	Retries   int                  // extra tries; default 2, negative for none
 	// UnderstoodHeaders names header blocks, in Clark notation
@@ -135,6 +146,9 @@ func (c Config) withDefaults() Config {
 	if c.ReadStage.Name == "" {
 		c.ReadStage.Name = "read"
 	}
+	if c.BrokerStage.Name == "" {
+		c.BrokerStage.Name = "wsn"
+	}
 	svcs := make([]ServiceConfig, len(c.Services))
 	for i, s := range c.Services {
 		svcs[i] = s.withDefaults()
@@ -161,6 +175,12 @@ func (s ServiceConfig) withDefaults() ServiceConfig {
 	}
 	if s.Stage.Name == "" {
 		s.Stage.Name = "dispatch/" + s.Name
+	}
+	if s.Stage.Limiter == nil {
+		s.Stage.Limiter = &queueing.LimiterConfig{}
+	}
+	if s.ReliableStage.Name == "" {
+		s.ReliableStage.Name = "reliable/" + s.Name
 	}
 	if s.Cluster.Name == "" {
 		s.Cluster.Name = s.Name

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/gateway/upstream"
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -56,6 +57,7 @@ func replyFailed(resp *http.Response) bool {
 // was relayed).
 func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) (string, bool) {
 	v := d.msg.Version
+	stage := s.parts[d.part]
 	var tried []*cluster.Replica
 	var last tryResult
 	g.budget.request()
@@ -73,7 +75,9 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		g.metrics.tries.WithLabelValues(s.cfg.Name, triesKind(attempt)).Inc()
 		done := rep.Begin()
 		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)
+		began := time.Now()
 		last = g.try(tctx, r, d, rep)
+		observeTry(ctx, stage, &last, time.Since(began))
 		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
 			outcome, abort := g.relay(tctx, w, last.resp)
 			cancel()
@@ -100,6 +104,21 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		}
 	}
 	return g.failed(w, d, &last)
+}
+
+// observeTry reports a try's round trip (to the reply's head) to the
+// partition's stage, whose adaptive limit learns from it: a reply is a
+// sample; a timeout, or a reply saying the replica failed, a drop. A
+// try that never reached the backend, or whose client went away, says
+// nothing of the backend's load.
+func observeTry(ctx context.Context, st *queueing.Stage, t *tryResult, rtt time.Duration) {
+	switch {
+	case ctx.Err() != nil:
+	case t.resp != nil:
+		st.Observe(rtt, replyFailed(t.resp))
+	case t.timedOut || t.err != nil && errors.Is(t.err, context.DeadlineExceeded):
+		st.Observe(rtt, true)
+	}
 }
 
 // mayRetry reports whether the request may be tried again after last.

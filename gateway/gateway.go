@@ -56,6 +56,8 @@ type Gateway struct {
 	limits   xmldoc.Limits
 	trusted  []netip.Prefix
 	read     *queueing.Stage // reads and decides; see handleSOAP
+	stages   []*queueing.Stage // every stage, read first; see stages.go
+	wsn      *queueing.Stage // the broker's; nil without a broker
 	services []*service
 	byName   map[string]*service
 	// client forwards requests; healthClient runs health checks. They share
@@ -112,7 +114,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 	}
 	g.newClients()
 	var err error
-	if g.read, err = queueing.NewStage(g.cfg.ReadStage); err != nil {
+	if g.read, err = g.newStage(g.cfg.ReadStage); err != nil {
 		return nil, fielderr.At(fielderr.Path{}.Field("ReadStage"), err)
 	}
 	for i, sc := range g.cfg.Services {
@@ -287,17 +289,6 @@ func (g *Gateway) newServer() *http.Server {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
-	}
-}
-
-// closeStages stops the read stage and every service's dispatch stage,
-// letting admitted work finish.
-func (g *Gateway) closeStages() {
-	if g.read != nil {
-		g.read.Close()
-	}
-	for _, s := range g.services {
-		s.close()
 	}
 }
 

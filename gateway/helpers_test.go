@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/queueing"
 )
 
 const quoteNS = "urn:wsgw:test:quote"
@@ -398,4 +399,18 @@ func servedBy(body string) (string, error) {
 // subcode returns the wsgw or wsa subcode local name of a fault reply ("" if none).
 func hasSubcode(body, local string) bool {
 	return strings.Contains(body, ":"+local+"<") || strings.Contains(body, ":"+local+" ")
+}
+
+// dispatchStats sums the stats of the dispatch stages of service name's
+// partitions.
+func (g *testGateway) dispatchStats(name string) queueing.StageStats {
+	var sum queueing.StageStats
+	for _, st := range g.byName[name].parts {
+		s := st.Stats()
+		sum.Queued += s.Queued
+		sum.Running += s.Running
+		sum.Admitted += s.Admitted
+		sum.Rejected += s.Rejected
+	}
+	return sum
 }

@@ -36,7 +36,7 @@ func (g *Gateway) routes() http.Handler {
 		r.Get("/", toAdmin)
 	}
 	if g.broker != nil {
-		r.Handle("/wsn/*", g.broker.Handler())
+		r.Handle("/wsn/*", g.staged(g.wsn, g.broker.Handler()))
 	}
 	return front
 }
@@ -72,13 +72,15 @@ func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request, name string
 		d, outcome = g.readRequest(s, w, r)
 	})
 	if err == nil && d != nil {
-		err = s.stage.Do(r.Context(), func(ctx context.Context) {
-			if d.reliable || s.cfg.Reliable != nil && s.cfg.Reliable.Require {
+		if d.reliable || s.cfg.Reliable != nil && s.cfg.Reliable.Require {
+			err = s.reliable.Do(r.Context(), func(ctx context.Context) {
 				outcome = g.serveReliable(ctx, s, w, r, d) // reliable.go
-				return
-			}
-			outcome, abort = g.forward(ctx, s, w, r, d)
-		})
+			})
+		} else {
+			err = s.parts[d.part].Do(r.Context(), func(ctx context.Context) {
+				outcome, abort = g.forward(ctx, s, w, r, d)
+			})
+		}
 	}
 	var op string
 	if d != nil {

@@ -38,7 +38,7 @@ func TestGateway_ReadStageRefusesWhenFull(t *testing.T) {
 		}
 		return nil
 	})
-	if n := g.byName["StockQuote"].stage.Stats().Running; n != 0 {
+	if n := g.dispatchStats("StockQuote").Running; n != 0 {
 		t.Errorf("got %d running in the dispatch stage while a client is still sending, want 0", n)
 	}
 	r := post(t, g.url+"/services/StockQuote", v12, "GetQuote", envelope(v12, "", getQuote("ACME")))
@@ -88,5 +88,59 @@ func TestGateway_AmbiguousWSDLStillServed(t *testing.T) {
 	r = post(t, g.url+"/services/StockQuote", v11, "", envelope(v11, "", getQuote("ACME")))
 	if r.status != http.StatusInternalServerError || !hasSubcode(r.body, "OperationNotFound") {
 		t.Errorf("no action, ambiguous body: got %d, want 500 with an OperationNotFound fault:\n%s", r.status, r.body)
+	}
+}
+
+// Each partition has its own dispatch stage and adaptive limit: a
+// partition whose backend stops answering fills its own limit and queue,
+// and the next request for it is refused at once with a Busy fault naming
+// the limit, while requests for the other partition are still answered.
+func TestGateway_PartitionLimitRefusesAndIsolates(t *testing.T) {
+	slow, fast := newBackend(t, "p0/r0"), newBackend(t, "p1/r0")
+	release := slow.holdRequests(t)
+	svc := quoteService("StockQuote", partitionOf(slow), partitionOf(fast))
+	svc.Stage = queueing.StageConfig{Workers: 64, TargetDelay: -1,
+		Limiter: &queueing.LimiterConfig{Initial: 1, QueueFactor: 0.01, ProbeInterval: -1}}
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	s := g.byName["StockQuote"]
+	keyFor := func(part string) string {
+		for i := 0; ; i++ {
+			if k := fmt.Sprint("K", i); s.cluster.Partition(k).Name() == part {
+				return k
+			}
+		}
+	}
+	slowKey, fastKey := keyFor("p0"), keyFor("p1")
+	url := g.url + "/services/StockQuote"
+	held := make(chan error, 2)
+	for range 2 { // one at the backend, one queued
+		go func() {
+			r, err := postE(url, v12, "GetQuote", envelope(v12, "", getQuote(slowKey)))
+			if err == nil && r.status != http.StatusOK {
+				err = fmt.Errorf("got %d, want 200", r.status)
+			}
+			held <- err
+		}()
+	}
+	checkfor.Until(t, 5*time.Second, func() error {
+		if st := s.parts[s.cluster.Partition(slowKey)].Stats(); st.Running != 1 || st.Queued != 1 {
+			return fmt.Errorf("got %d running and %d queued in p0's stage, want 1 and 1", st.Running, st.Queued)
+		}
+		return nil
+	})
+	r := post(t, url, v12, "GetQuote", envelope(v12, "", getQuote(slowKey)))
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !hasSubcode(r.body, "Busy") ||
+		!strings.Contains(r.body, queueing.ReasonLimit) {
+		t.Errorf("got %d Retry-After=%q, want 503 with Retry-After and a Busy fault for the limit:\n%s",
+			r.status, r.header.Get("Retry-After"), r.body)
+	}
+	if r := post(t, url, v12, "GetQuote", envelope(v12, "", getQuote(fastKey))); r.status != http.StatusOK {
+		t.Errorf("other partition: got %d, want 200:\n%s", r.status, r.body)
+	}
+	release()
+	for range 2 {
+		if err := <-held; err != nil {
+			t.Errorf("held request: %v", err)
+		}
 	}
 }

@@ -41,6 +41,7 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		ShutdownTimeout: time.Duration(fc.ShutdownTimeout),
 		Limits:          fc.Limits.toXMLDoc(),
 		ReadStage:       fc.ReadStage.toQueueing(),
+		BrokerStage:     fc.BrokerStage.toQueueing(),
 		Broker:          fc.Broker.toWSNotify(),
 		TLS:             fc.TLS.toGateway(baseDir),
 		BackendTLS:      fc.BackendTLS.toGateway(baseDir),
@@ -67,7 +68,8 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 			Namespaces: s.Key.Namespaces,
 			Missing:    s.Key.Missing,
 		},
-		Stage:             s.Stage.toQueueing(),
+		Stage:             s.Stage.toAdaptive(),
+		ReliableStage:     s.ReliableStage.toQueueing(),
 		Cluster:           s.Cluster.toGateway(),
 		UnderstoodHeaders: s.UnderstoodHeaders,
 		Reliable:          s.Reliable.toGateway(),
@@ -123,4 +125,17 @@ func resolveWSDL(wsdl, baseDir string) string {
 
 func (s fileStage) toQueueing() queueing.StageConfig {
 	return queueing.StageConfig{Workers: s.Workers, QueueLen: s.QueueLen, TargetDelay: time.Duration(s.TargetDelay)}
+}
+
+// toAdaptive is a partition stage's configuration, with its adaptive
+// limit (nil, the gateway's default, when the file sets none of it).
+func (s fileStage) toAdaptive() queueing.StageConfig {
+	c := s.toQueueing()
+	a := s.Adaptive
+	if a == (fileAdaptive{}) {
+		return c
+	}
+	c.Limiter = &queueing.LimiterConfig{Disabled: a.Disabled, Initial: a.Initial, Min: a.Min,
+		QueueFactor: a.QueueFactor, ProbeInterval: time.Duration(a.ProbeInterval)}
+	return c
 }

@@ -20,6 +20,7 @@ type fileConfig struct {
 	Log             fileLog       `yaml:"log"`
 	Limits          fileLimits    `yaml:"limits"`
 	ReadStage       fileStage     `yaml:"read_stage"`
+	BrokerStage     fileStage     `yaml:"broker_stage"`
 	Services        []fileService `yaml:"services"`
 	Broker          *fileBroker   `yaml:"broker"`  // config_broker.go
 	Cluster         *fileNode     `yaml:"cluster"` // config_cluster.go
@@ -60,6 +61,8 @@ type fileService struct {
 	Operations  map[string]fileOperation `yaml:"operations"`
 	Unmatched   string                   `yaml:"unmatched"`
 	Stage       fileStage                `yaml:"stage"`
+	// ReliableStage is the stage of a reliable service's driver.
+	ReliableStage fileStage `yaml:"reliable_stage"`
 	Cluster     fileCluster              `yaml:"cluster"`
 	Reliable    *fileReliable            `yaml:"reliable"` // config_reliable.go
 	Security    *fileServiceSecurity     `yaml:"security"` // config_security.go
@@ -82,6 +85,17 @@ type fileStage struct {
 	Workers     int      `yaml:"workers"`
 	QueueLen    int      `yaml:"queue_len"`
 	TargetDelay duration `yaml:"target_delay"`
+	// Adaptive is the adaptive concurrency limit of a service's
+	// partition stages (ignored elsewhere).
+	Adaptive fileAdaptive `yaml:"adaptive"`
+}
+
+type fileAdaptive struct {
+	Disabled      bool     `yaml:"disabled"`
+	Initial       int      `yaml:"initial"`
+	Min           int      `yaml:"min"`
+	QueueFactor   float64  `yaml:"queue_factor"`
+	ProbeInterval duration `yaml:"probe_interval"`
 }
 
 type fileCluster struct {
