@@ -51,7 +51,7 @@ func BenchmarkDispatchDecision(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				d, _, err := s.decide(h, bytes.NewReader(body), int64(len(body)))
+				d, _, err := s.decide(h, body)
 				if err != nil || d.key != "ACME" {
 					b.Fatalf("got %v, key %q", err, d.key)
 				}

@@ -31,6 +31,13 @@ type Config struct {
 	// BrokerStage is the stage of the broker's endpoints (/wsn/); Name
 	// defaults to "wsn".
 	BrokerStage queueing.StageConfig
+	// Clients bounds what one client can hold of the gateway: header and
+	// body deadlines, a minimum body rate, the memory of bodies being
+	// read, connections per client address (body.go).
+	Clients ClientLimits
+	// AccessLogOff turns the access log off: by default each request to
+	// /services/{name} is logged at level info (accesslog.go).
+	AccessLogOff bool
 	// TLS, when set, makes the listener serve HTTPS (tls.go); nil: HTTP.
 	TLS *TLSConfig
 	// Security holds the users and WS-Security bounds that services with
@@ -69,8 +76,8 @@ type ServiceConfig struct {
 	// ReliableStage is the stage of requests for the reliable messaging
 	// driver (Reliable services only); Name defaults to "reliable/" + Name.
 	ReliableStage queueing.StageConfig
-	Timeout   time.Duration        // per-try timeout; default 30s
-	Retries   int                  // extra tries; default 2, negative for none
+	Timeout       time.Duration // per-try timeout; default 30s
+	Retries       int           // extra tries; default 2, negative for none
 	// UnderstoodHeaders names header blocks, in Clark notation
 	// ("{namespace}local"), that the gateway accepts when they are
 	// targeted at it (role next) with mustUnderstand, on behalf of the
@@ -146,6 +153,7 @@ func (c Config) withDefaults() Config {
 	if c.ReadStage.Name == "" {
 		c.ReadStage.Name = "read"
 	}
+	c.Clients = c.Clients.withDefaults()
 	if c.BrokerStage.Name == "" {
 		c.BrokerStage.Name = "wsn"
 	}

@@ -72,6 +72,7 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 			break
 		}
 		tried = append(tried, rep)
+		d.replica = rep.Name()
 		g.metrics.tries.WithLabelValues(s.cfg.Name, triesKind(attempt)).Inc()
 		done := rep.Begin()
 		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)

@@ -55,9 +55,9 @@ type Gateway struct {
 	metrics  *metrics
 	limits   xmldoc.Limits
 	trusted  []netip.Prefix
-	read     *queueing.Stage // reads and decides; see handleSOAP
+	read     *queueing.Stage   // reads and decides; see handleSOAP
 	stages   []*queueing.Stage // every stage, read first; see stages.go
-	wsn      *queueing.Stage // the broker's; nil without a broker
+	wsn      *queueing.Stage   // the broker's; nil without a broker
 	services []*service
 	byName   map[string]*service
 	// client forwards requests; healthClient runs health checks. They share
@@ -67,7 +67,8 @@ type Gateway struct {
 	transport    *http.Transport
 	upstream     *upstream.Client // forwards requests on the request path (forward.go)
 	budget       *retryBudget
-	bufs         sync.Pool // *[]byte copy buffers for relaying replies
+	bufs         sync.Pool   // *[]byte copy buffers for relaying replies
+	bodies       *bodyReader // reads request bodies under Config.Clients; see body.go
 	handler      http.Handler
 	adminHandler http.Handler     // the admin endpoints (admin.go)
 	adminLn      net.Listener     // Options.AdminListener
@@ -109,6 +110,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		g.trusted = append(g.trusted, p)
 	}
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	g.bodies = &bodyReader{lim: g.cfg.Clients, now: time.Now}
 	if err := g.loadTLS(); err != nil {
 		return nil, err
 	}
@@ -251,6 +253,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	g.serving.Store(true)
+	ln = newLimitListener(ln, g.cfg.Clients.MaxConnsPerAddr)
 	go func() { errc <- g.serve(srv, ln) }() // tls.go
 	g.log.Info("serving", "addr", ln.Addr().String(), "public", g.cfg.PublicURL)
 	select {
@@ -278,14 +281,17 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// newServer returns the http.Server with timeouts: headers within 10s, a
-// whole request within 60s; the write side is bounded by the per-try
-// timeouts of forwarding.
+// newServer returns the http.Server with timeouts: headers within
+// Clients.HeaderTimeout, a whole request within HeaderTimeout +
+// BodyTimeout (a body to /services/ is held to its minimum rate too,
+// body.go); the write side is bounded by the per-try timeouts of
+// forwarding.
 func (g *Gateway) newServer() *http.Server {
+	c := g.cfg.Clients
 	return &http.Server{
 		Handler:           g.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
+		ReadHeaderTimeout: c.HeaderTimeout,
+		ReadTimeout:       c.HeaderTimeout + c.BodyTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),

@@ -31,7 +31,7 @@ type service struct {
 	keys        *xmldoc.XPath // the partition key; nil without one
 	cluster     *cluster.Cluster
 	parts       map[*cluster.Partition]*queueing.Stage // each partition's dispatch stage; see stages.go
-	reliable    *queueing.Stage                         // the reliable driver's stage; nil when not reliable
+	reliable    *queueing.Stage                        // the reliable driver's stage; nil when not reliable
 	pubs        *pubCache
 }
 

@@ -92,6 +92,7 @@ func (c *Config) Validate() error {
 	}
 	validateBroker(&l, root.Field("Broker"), c)
 	l.Nest(root.Field("BrokerStage"), c.BrokerStage.Validate())
+	c.Clients.validate(&l, root.Field("Clients"))
 	validateTLS(&l, root.Field("TLS"), c.TLS)                    // tls.go
 	validateSecurity(&l, root.Field("Security"), c.Security, sc) // security.go
 	validateClientTLS(&l, root.Field("BackendTLS"), c.BackendTLS)

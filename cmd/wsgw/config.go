@@ -48,6 +48,11 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		EgressTLS:       fc.EgressTLS.toGateway(baseDir),
 		Security:        fc.Security.toGateway(),
 		Admin:           fc.Admin.toGateway(baseDir),
+		Clients: gateway.ClientLimits{HeaderTimeout: time.Duration(fc.Clients.HeaderTimeout),
+			BodyTimeout: time.Duration(fc.Clients.BodyTimeout), MinBodyRate: int64(fc.Clients.MinBodyRate),
+			BodyGrace: time.Duration(fc.Clients.BodyGrace), BodyMemory: int64(fc.Clients.BodyMemory),
+			MaxConnsPerAddr: fc.Clients.MaxConnsPerAddr},
+		AccessLogOff: fc.Log.Access != nil && !*fc.Log.Access,
 	}
 	for _, s := range fc.Services {
 		cfg.Services = append(cfg.Services, s.toGateway(baseDir))
@@ -131,11 +136,12 @@ func (s fileStage) toQueueing() queueing.StageConfig {
 // limit (nil, the gateway's default, when the file sets none of it).
 func (s fileStage) toAdaptive() queueing.StageConfig {
 	c := s.toQueueing()
-	a := s.Adaptive
-	if a == (fileAdaptive{}) {
+	a := s.Limiter
+	if a == (fileLimiter{}) {
 		return c
 	}
 	c.Limiter = &queueing.LimiterConfig{Disabled: a.Disabled, Initial: a.Initial, Min: a.Min,
-		QueueFactor: a.QueueFactor, ProbeInterval: time.Duration(a.ProbeInterval)}
+		QueueFactor: a.QueueFactor, ProbeInterval: time.Duration(a.ProbeInterval), ProbeLimit: a.ProbeLimit,
+		ProbeSamples: a.ProbeSamples}
 	return c
 }

@@ -21,6 +21,7 @@ type fileConfig struct {
 	Limits          fileLimits    `yaml:"limits"`
 	ReadStage       fileStage     `yaml:"read_stage"`
 	BrokerStage     fileStage     `yaml:"broker_stage"`
+	Clients         fileClients   `yaml:"clients"`
 	Services        []fileService `yaml:"services"`
 	Broker          *fileBroker   `yaml:"broker"`  // config_broker.go
 	Cluster         *fileNode     `yaml:"cluster"` // config_cluster.go
@@ -40,6 +41,16 @@ type fileConfig struct {
 type fileLog struct {
 	Level  string `yaml:"level"`  // debug, info (default), warn, error
 	Format string `yaml:"format"` // text (default) or json
+	Access *bool  `yaml:"access"` // the access log at info; default true
+}
+
+type fileClients struct {
+	HeaderTimeout   duration `yaml:"header_timeout"`
+	BodyTimeout     duration `yaml:"body_timeout"`
+	MinBodyRate     byteSize `yaml:"min_body_rate"` // bytes per second
+	BodyGrace       duration `yaml:"body_grace"`
+	BodyMemory      byteSize `yaml:"body_memory"`
+	MaxConnsPerAddr int      `yaml:"max_conns_per_addr"`
 }
 
 type fileLimits struct {
@@ -62,10 +73,10 @@ type fileService struct {
 	Unmatched   string                   `yaml:"unmatched"`
 	Stage       fileStage                `yaml:"stage"`
 	// ReliableStage is the stage of a reliable service's driver.
-	ReliableStage fileStage `yaml:"reliable_stage"`
-	Cluster     fileCluster              `yaml:"cluster"`
-	Reliable    *fileReliable            `yaml:"reliable"` // config_reliable.go
-	Security    *fileServiceSecurity     `yaml:"security"` // config_security.go
+	ReliableStage fileStage            `yaml:"reliable_stage"`
+	Cluster       fileCluster          `yaml:"cluster"`
+	Reliable      *fileReliable        `yaml:"reliable"` // config_reliable.go
+	Security      *fileServiceSecurity `yaml:"security"` // config_security.go
 
 	UnderstoodHeaders []string `yaml:"understood_headers"`
 }
@@ -85,17 +96,19 @@ type fileStage struct {
 	Workers     int      `yaml:"workers"`
 	QueueLen    int      `yaml:"queue_len"`
 	TargetDelay duration `yaml:"target_delay"`
-	// Adaptive is the adaptive concurrency limit of a service's
+	// Limiter is the adaptive concurrency limit of a service's
 	// partition stages (ignored elsewhere).
-	Adaptive fileAdaptive `yaml:"adaptive"`
+	Limiter fileLimiter `yaml:"adaptive"`
 }
 
-type fileAdaptive struct {
+type fileLimiter struct {
 	Disabled      bool     `yaml:"disabled"`
 	Initial       int      `yaml:"initial"`
 	Min           int      `yaml:"min"`
 	QueueFactor   float64  `yaml:"queue_factor"`
 	ProbeInterval duration `yaml:"probe_interval"`
+	ProbeLimit    int      `yaml:"probe_limit"`
+	ProbeSamples  int      `yaml:"probe_samples"`
 }
 
 type fileCluster struct {
