@@ -139,6 +139,8 @@ func startProxyGateway(ctx context.Context, backendURL string) (*runningGateway,
 			"GetQuote": {Idempotent: true}, "SetQuote": {Idempotent: false},
 		},
 	}}}
+	cfg.AccessLogOff = true          // as nginx's access_log off
+	cfg.Clients.MaxConnsPerAddr = -1 // every client is on loopback
 	g, err := gateway.New(ctx, cfg, gateway.Options{Logger: discardLogger()})
 	if err != nil {
 		ln.Close()
