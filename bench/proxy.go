@@ -21,6 +21,13 @@ type ProxyOptions struct {
 	// Nginx is the nginx binary started as the peer; "" or a path that
 	// does not exist: the peer is not measured.
 	Nginx string
+	// External is the service URL of a separately started `wsgw serve`
+	// (…/services/StockQuote) in front of Backend: clients and gateway
+	// then share no Go runtime. "": a gateway in this process.
+	External string
+	// Backend is the URL of a separately started backend (`wsgw bench
+	// backend`); "": one in this process. External needs it.
+	Backend string
 }
 
 // proxyWarmup is how many requests each side gets, unmeasured, before its
@@ -41,29 +48,45 @@ func Proxy(ctx context.Context, l Load, opts ProxyOptions) (ProxyReport, error) 
 	if err := l.Validate(); err != nil {
 		return rep, err
 	}
-	backend, err := startCounting(stockquote.NewBackend("p0/r0", nil, discardLogger()))
-	if err != nil {
-		return rep, err
+	if opts.External != "" && opts.Backend == "" {
+		return rep, errors.New("an external gateway needs the URL of the backend it forwards to")
 	}
-	defer backend.srv.Close()
-	backendAddr := strings.TrimPrefix(backend.url, "http://")
+	backendURL := opts.Backend
+	if backendURL == "" {
+		backend, err := StartBackend("127.0.0.1:0", Capacity{})
+		if err != nil {
+			return rep, err
+		}
+		defer backend.Close()
+		backendURL = backend.URL
+	}
+	backendAddr := strings.TrimPrefix(backendURL, "http://")
 
-	rep.Direct, err = proxyRun(ctx, l, backend.url+"/")
+	var err error
+	rep.Direct, err = proxyRun(ctx, l, backendURL+"/")
 	if err != nil {
 		return rep, fmt.Errorf("direct: %w", err)
 	}
 	rep.Direct.System = "stock-quote backend, directly"
 
-	gw, err := startProxyGateway(ctx, backend.url)
-	if err != nil {
-		return rep, err
+	target := opts.External
+	rep.Wsgw.System = "wsgw serve at " + target + ", a separate process"
+	if target == "" {
+		gw, err := startProxyGateway(ctx, backendURL)
+		if err != nil {
+			return rep, err
+		}
+		defer gw.stop()
+		target = gw.url + "/services/StockQuote"
+		rep.Wsgw.System = "wsgw gateway in this process (WSDL dispatch, envelope checks, key XPath //q:Symbol; 1 partition, 1 replica)"
 	}
-	rep.Wsgw, err = proxyRun(ctx, l, gw.url+"/services/StockQuote")
-	gw.stop()
+	system := rep.Wsgw.System
+	rep.Wsgw, err = proxyRun(ctx, l, target)
 	if err != nil {
 		return rep, fmt.Errorf("wsgw: %w", err)
 	}
-	rep.Wsgw.System = "wsgw gateway (WSDL dispatch, envelope checks, key XPath //q:Symbol; 1 partition, 1 replica)"
+	rep.Wsgw.System = system
+	rep.External = opts.External != ""
 
 	switch _, statErr := os.Stat(opts.Nginx); {
 	case opts.Nginx == "":
