@@ -262,7 +262,7 @@ func TestGateway_MetricsExposed(t *testing.T) {
 		`wsgw_requests_total{operation="GetQuote",outcome="ok",service="StockQuote"} 1`,
 		`wsgw_request_duration_seconds_bucket{operation="GetQuote",service="StockQuote"`,
 		`wsgw_stage_queued{stage="dispatch/StockQuote/p0"} 0`,
-		`wsgw_stage_limit{stage="dispatch/StockQuote/p0"} 8`,
+		`wsgw_stage_limit{stage="dispatch/StockQuote/p0"} 64`,
 		`wsgw_replica_in_flight{partition="p0",replica="r0",service="StockQuote"} 0`,
 		`wsgw_replica_healthy{partition="p0",replica="r0",service="StockQuote"}`,
 		`wsgw_replica_breaker_state{partition="p0",replica="r0",service="StockQuote",state="closed"} 1`,

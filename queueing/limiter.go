@@ -12,8 +12,16 @@ import (
 type LimiterConfig struct {
 	// Disabled keeps the stage's worker count fixed at Workers.
 	Disabled bool
-	Initial  int // the limit before any sample; default 8
-	Min      int // the limit never goes below; default 1
+	// Initial is the limit before any sample; default the ceiling (the
+	// stage's Workers): the limit starts permissive and learns down, so
+	// that a burst at start is not refused for want of samples.
+	Initial int
+	Min     int // the limit never goes below; default 1
+	// Slack is the rise of the round trip over the no-load one that is not
+	// taken for queueing: below a millisecond or so a busy host's
+	// scheduling moves round trips more than a queue does. Default 1ms,
+	// negative: none.
+	Slack time.Duration
 	// QueueFactor bounds the stage's queue to QueueFactor times the limit
 	// (at least 1): a queue the limit drains within QueueFactor round
 	// trips. Default 0.5; the stage's QueueLen still caps it.
@@ -28,7 +36,7 @@ type LimiterConfig struct {
 }
 
 const (
-	defaultInitialLimit  = 8
+	defaultSlack         = time.Millisecond
 	defaultQueueFactor   = 0.5
 	defaultProbeInterval = 30 * time.Second
 	defaultProbeLimit    = 2
@@ -68,7 +76,13 @@ func (c LimiterConfig) withDefaults(ceiling int) LimiterConfig {
 	}
 	c.Min = min(c.Min, ceiling)
 	if c.Initial == 0 {
-		c.Initial = defaultInitialLimit
+		c.Initial = ceiling
+	}
+	switch {
+	case c.Slack == 0:
+		c.Slack = defaultSlack
+	case c.Slack < 0:
+		c.Slack = 0
 	}
 	c.Initial = min(max(c.Initial, c.Min), ceiling)
 	if c.QueueFactor == 0 {
@@ -91,14 +105,17 @@ func (c LimiterConfig) withDefaults(ceiling int) LimiterConfig {
 // (TCP Vegas, as Netflix's concurrency-limits applies it to servers): the
 // limit L grows while the round trip stays near the no-load round trip
 // and shrinks when requests queue downstream. From the average round trip
-// rtt of a window of samples and the no-load round trip rtt0, the
-// requests queued downstream are estimated as L*(1-rtt0/rtt) (Little's
-// law: L requests in flight, of which L*rtt0/rtt are being served). With
-// g = max(1, log10 L), alpha = 3g and beta = 6g:
+// rtt of a window of samples and the no-load round trip rtt0 (plus
+// Slack), the requests queued downstream are estimated as
+// L*(1-(rtt0+slack)/rtt) (Little's law: L requests in flight, of which
+// L*(rtt0+slack)/rtt are being served). With g = max(1, log10 L),
+// alpha = 3g and beta = 6g:
 //
 //   - queue <= g: L += beta (nothing queues: grow fast);
 //   - queue < alpha: L += g;
-//   - queue > beta: L -= g;
+//   - queue > beta: L goes down to those served plus alpha, by g at
+//     least (one window suffices to come down from a limit far too high,
+//     as after the permissive start);
 //   - a window with a drop (timeout, failed try): L *= 0.9;
 //   - a window in which fewer than L/2 were ever in flight leaves L as it
 //     is (the load, not the backend, set the round trip).
@@ -198,14 +215,18 @@ func (l *Limiter) update() {
 		// limit.
 	case l.noLoad > 0 && l.winSum > 0:
 		rtt := float64(l.winSum) / float64(l.winN)
-		queue := lim * (1 - float64(l.noLoad)/rtt)
+		served := lim * float64(l.noLoad+l.cfg.Slack) / rtt
+		queue := lim - served
 		switch {
 		case queue <= g:
 			lim += 6 * g
 		case queue < 3*g:
 			lim += g
 		case queue > 6*g:
-			lim -= g
+			// Down to what is being served plus alpha queued at once
+			// (the gradient rule of Envoy's adaptive concurrency),
+			// by g at least.
+			lim = min(lim-g, served+3*g)
 		}
 	}
 	l.limit = min(max(lim, float64(l.cfg.Min)), float64(l.max))

@@ -105,6 +105,7 @@ type fileLimiter struct {
 	Disabled      bool     `yaml:"disabled"`
 	Initial       int      `yaml:"initial"`
 	Min           int      `yaml:"min"`
+	Slack         duration `yaml:"slack"`
 	QueueFactor   float64  `yaml:"queue_factor"`
 	ProbeInterval duration `yaml:"probe_interval"`
 	ProbeLimit    int      `yaml:"probe_limit"`
