@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -129,11 +128,9 @@ func Overload(ctx context.Context, o OverloadOptions) (OverloadReport, error) {
 	}
 	rep.Wsgw.System = system
 
-	switch _, statErr := os.Stat(o.Nginx); {
-	case o.Nginx == "":
-		rep.NginxNote = "no --nginx path given"
-	case statErr != nil:
-		rep.NginxNote = fmt.Sprintf("nginx not installed (%v)", statErr)
+	switch note := nginxMissing(o.Nginx); {
+	case note != "":
+		rep.NginxNote = note
 	default:
 		n, err := startNginx(o.Nginx, strings.TrimPrefix(backendURL, "http://"))
 		if err != nil {

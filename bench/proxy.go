@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -88,11 +87,9 @@ func Proxy(ctx context.Context, l Load, opts ProxyOptions) (ProxyReport, error) 
 	rep.Wsgw.System = system
 	rep.External = opts.External != ""
 
-	switch _, statErr := os.Stat(opts.Nginx); {
-	case opts.Nginx == "":
-		rep.NginxNote = "no --nginx path given"
-	case statErr != nil:
-		rep.NginxNote = fmt.Sprintf("nginx not installed (%v)", statErr)
+	switch note := nginxMissing(opts.Nginx); {
+	case note != "":
+		rep.NginxNote = note
 	default:
 		res, err := nginxRun(ctx, l, opts.Nginx, backendAddr)
 		if err != nil {

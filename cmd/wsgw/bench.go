@@ -172,7 +172,13 @@ func benchWSRM(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
-func writeReport(w io.Writer, rep bench.Report, asJSON bool) error {
+// report is a benchmark report that can be written as text or JSON.
+type report interface {
+	WriteText(io.Writer) error
+	WriteJSON(io.Writer) error
+}
+
+func writeReport(w io.Writer, rep report, asJSON bool) error {
 	if asJSON {
 		return rep.WriteJSON(w)
 	}
@@ -210,12 +216,7 @@ func benchProxy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "wsgw bench proxy:", err)
 		return 1
 	}
-	if asJSON {
-		err = rep.WriteJSON(stdout)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, asJSON); err != nil {
 		fmt.Fprintln(stderr, "wsgw bench proxy: writing the report:", err)
 		return 1
 	}

@@ -62,12 +62,7 @@ func benchOverload(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return 1
 		}
 	}
-	if asJSON {
-		err = rep.WriteJSON(stdout)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, asJSON); err != nil {
 		fmt.Fprintln(stderr, "wsgw bench overload: writing the report:", err)
 		return 1
 	}
