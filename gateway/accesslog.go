@@ -12,8 +12,8 @@ import (
 // far), the HTTP status, the outcome label (as in wsgw_requests_total) and
 // the duration. On unless Config.AccessLogOff; a logger whose level is
 // above info writes nothing and costs nothing more (Enabled is checked
-// first). (choice) It goes to the gateway's logger, not a file of its own:
-// `wsgw serve --log-format json` makes it machine-readable.
+// first). (choice) It goes to the gateway's logger, not a file of its own
+// (log.format json in wsgw serve's file makes it machine-readable).
 
 // accessLog writes the line of one request; sw is the status recorder
 // wrapped around the response (nil when the log is off).

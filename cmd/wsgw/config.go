@@ -52,7 +52,7 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 			BodyTimeout: time.Duration(fc.Clients.BodyTimeout), MinBodyRate: int64(fc.Clients.MinBodyRate),
 			BodyGrace: time.Duration(fc.Clients.BodyGrace), BodyMemory: int64(fc.Clients.BodyMemory),
 			MaxConnsPerAddr: fc.Clients.MaxConnsPerAddr},
-		AccessLogOff: fc.Log.Access != nil && !*fc.Log.Access,
+		AccessLogOff: fc.AccessLog != nil && !*fc.AccessLog,
 	}
 	for _, s := range fc.Services {
 		cfg.Services = append(cfg.Services, s.toGateway(baseDir))

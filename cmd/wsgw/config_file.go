@@ -22,6 +22,7 @@ type fileConfig struct {
 	ReadStage       fileStage     `yaml:"read_stage"`
 	BrokerStage     fileStage     `yaml:"broker_stage"`
 	Clients         fileClients   `yaml:"clients"`
+	AccessLog       *bool         `yaml:"access_log"` // the access log at info; default true
 	Services        []fileService `yaml:"services"`
 	Broker          *fileBroker   `yaml:"broker"`  // config_broker.go
 	Cluster         *fileNode     `yaml:"cluster"` // config_cluster.go
@@ -41,7 +42,6 @@ type fileConfig struct {
 type fileLog struct {
 	Level  string `yaml:"level"`  // debug, info (default), warn, error
 	Format string `yaml:"format"` // text (default) or json
-	Access *bool  `yaml:"access"` // the access log at info; default true
 }
 
 type fileClients struct {

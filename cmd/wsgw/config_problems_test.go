@@ -119,7 +119,7 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 		"ReadStage.Limiter":                true, // only a partition's stage learns a limit
 		"BrokerStage.Limiter":              true,
 		"Services[].ReliableStage.Limiter": true,
-		"AccessLogOff":                     true, // log.access
+		"AccessLogOff":                     true, // access_log
 	})
 	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
 	checkMirror(t, reflect.TypeFor[natsnode.Config](), reflect.TypeFor[fileNode](), nil)
