@@ -171,3 +171,23 @@ func TestGateway_PartitionLimitRefusesAndIsolates(t *testing.T) {
 		}
 	}
 }
+
+// The bodies being read hold at most Clients.BodyMemory: a request whose
+// body does not fit what is left is refused at once with a Busy fault,
+// while a small one still fits.
+func TestGateway_BodyMemoryBounded(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	g := startGateway(t, Config{
+		Clients:  ClientLimits{BodyMemory: 2 << 10},
+		Services: []ServiceConfig{quoteService("StockQuote", partitionOf(b))},
+	})
+	pad := "<q:Note>" + strings.Repeat("x", 4<<10) + "</q:Note>"
+	r := post(t, g.url+"/services/StockQuote", v12, "GetQuote", envelope(v12, "", "<q:GetQuote><q:Symbol>ACME</q:Symbol>"+pad+"</q:GetQuote>"))
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || !hasSubcode(r.body, "Busy") {
+		t.Errorf("a body over the memory for bodies: got %d Retry-After=%q, want 503 with Retry-After and a Busy fault:\n%s",
+			r.status, r.header.Get("Retry-After"), r.body)
+	}
+	if r := post(t, g.url+"/services/StockQuote", v12, "GetQuote", envelope(v12, "", getQuote("ACME"))); r.status != http.StatusOK {
+		t.Errorf("a small body: got %d, want 200:\n%s", r.status, r.body)
+	}
+}
