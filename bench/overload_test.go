@@ -65,3 +65,21 @@ func TestOverload_TinyRunWritesReportAndPlot(t *testing.T) {
 		t.Errorf("JSON report (%v): %s", err, js.String())
 	}
 }
+
+// A short slow-body run: the other clients are measured alone and under
+// an attack whose connections the gateway accepted.
+func TestSlowBody_TinyRun(t *testing.T) {
+	rep, err := SlowBody(context.Background(), SlowBodyOptions{
+		Load: Load{Messages: 100, Size: 1024, Concurrency: 4}, Attacks: []int{16}, Gap: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Baseline.P99 <= 0 || len(rep.Steps) != 1 || rep.Steps[0].Result.P99 <= 0 || rep.Steps[0].Opened < 16 {
+		t.Fatalf("got %+v, want a baseline and one step under 16 slow connections", rep)
+	}
+	var text bytes.Buffer
+	if err := rep.WriteText(&text); err != nil || !strings.Contains(text.String(), "p99/p99 alone") {
+		t.Errorf("text report (%v):\n%s", err, text.String())
+	}
+}

@@ -145,6 +145,11 @@ func getQuoteEnvelope(symbol string, size int) []byte {
 // request/response, no store) in front of backendURL, keyed as the demo
 // keys it.
 func startProxyGateway(ctx context.Context, backendURL string) (*runningGateway, error) {
+	return startGatewayWith(ctx, backendURL, gateway.ClientLimits{MaxConnsPerAddr: -1}) // every client is on loopback
+}
+
+// startGatewayWith is startProxyGateway with the given client limits.
+func startGatewayWith(ctx context.Context, backendURL string, clients gateway.ClientLimits) (*runningGateway, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listening for the gateway: %w", err)
@@ -159,8 +164,8 @@ func startProxyGateway(ctx context.Context, backendURL string) (*runningGateway,
 			"GetQuote": {Idempotent: true}, "SetQuote": {Idempotent: false},
 		},
 	}}}
-	cfg.AccessLogOff = true          // as nginx's access_log off
-	cfg.Clients.MaxConnsPerAddr = -1 // every client is on loopback
+	cfg.AccessLogOff = true // as nginx's access_log off
+	cfg.Clients = clients
 	g, err := gateway.New(ctx, cfg, gateway.Options{Logger: discardLogger()})
 	if err != nil {
 		ln.Close()

@@ -13,6 +13,7 @@ const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--c
        wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--json]
        wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--external URL --backend URL] [--json]
        wsgw bench overload [--slots N] [--service D] [--steps 0.5,1,2,4,8] [--step D] [--nginx PATH] [--external URL --backend URL] [--svg FILE] [--json]
+       wsgw bench slowbody [--requests N] [--size BYTES] [--concurrency C] [--attacks 64,100,1000] [--gap D] [--external URL] [--json]
        wsgw bench backend [--listen ADDR] [--slots N] [--service D]
 
 Measures wsgw on this machine, side by side with a peer where there is one,
@@ -47,6 +48,12 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             failures, p50/p99 of the answered requests; --svg writes a plot
             of goodput and p99 against the offered load. --external and
             --backend as for proxy (the backend then sets the capacity).
+  slowbody  slow clients against the others: C keep-alive clients send N
+            GetQuote requests alone, then again while each of --attacks
+            connections (from 127.0.0.2) sends a request header and one body
+            byte every --gap, reopening what the gateway closes; reports the
+            others' p99 under attack over their p99 alone (goal: within 2x).
+            The in-process gateway has the default client limits.
   backend   serves the stock-quote backend on --listen (with --slots and
             --service: of bounded capacity) until interrupted, for
             --external runs; prints its URL.
@@ -68,6 +75,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return benchProxy(ctx, args[1:], stdout, stderr)
 	case "overload":
 		return benchOverload(ctx, args[1:], stdout, stderr) // bench_overload.go
+	case "slowbody":
+		return benchSlowBody(ctx, args[1:], stdout, stderr) // bench_overload.go
 	case "backend":
 		return benchBackend(ctx, args[1:], stdout, stderr) // bench_overload.go
 	case "help", "-h", "-help", "--help":

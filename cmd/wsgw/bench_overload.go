@@ -88,3 +88,43 @@ func benchBackend(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	return 0
 }
+
+func benchSlowBody(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o bench.SlowBodyOptions
+	var attacks string
+	var asJSON bool
+	fs := newFlagSet("bench slowbody", benchUsage+"\n")
+	fs.IntVar(&o.Load.Messages, "requests", 5000, "requests the other clients send, alone and under each attack")
+	fs.IntVar(&o.Load.Size, "size", 1024, "bytes per request envelope (padded)")
+	fs.IntVar(&o.Load.Concurrency, "concurrency", 16, "the other clients: keep-alive, each waiting for its response")
+	fs.StringVar(&attacks, "attacks", "64,100,1000", "slow connections of each attack")
+	fs.DurationVar(&o.Gap, "gap", 2*time.Second, "time between an attacker's body bytes")
+	fs.StringVar(&o.External, "external", "", "service URL of a separately started wsgw serve")
+	fs.BoolVar(&asJSON, "json", false, "write the report as JSON")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	for _, f := range strings.Split(attacks, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(stderr, "wsgw bench slowbody: --attacks: %q is not a positive number\n", f)
+			return 2
+		}
+		o.Attacks = append(o.Attacks, n)
+	}
+	if err := o.Load.Validate(); err != nil {
+		fmt.Fprintf(stderr, "wsgw bench slowbody: %v\n", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "wsgw bench slowbody: measuring the clients alone, then under each attack...")
+	rep, err := bench.SlowBody(ctx, o)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw bench slowbody:", err)
+		return 1
+	}
+	if err := writeReport(stdout, rep, asJSON); err != nil {
+		fmt.Fprintln(stderr, "wsgw bench slowbody: writing the report:", err)
+		return 1
+	}
+	return 0
+}
