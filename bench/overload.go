@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wsgw/wsgw/gateway"
 )
 
 // OverloadOptions configure the overload benchmark. Zero fields take the
@@ -116,7 +118,7 @@ func Overload(ctx context.Context, o OverloadOptions) (OverloadReport, error) {
 
 	target, system := o.External, "wsgw serve at "+o.External+" (separate process)"
 	if target == "" {
-		gw, err := startProxyGateway(ctx, backendURL)
+		gw, err := startGatewayWith(ctx, backendURL, gateway.ClientLimits{MaxConnsPerAddr: -1}, true)
 		if err != nil {
 			return rep, err
 		}

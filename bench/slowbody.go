@@ -66,7 +66,7 @@ func SlowBody(ctx context.Context, o SlowBodyOptions) (SlowBodyReport, error) {
 			return rep, err
 		}
 		defer b.Close()
-		gw, err := startGatewayWith(ctx, b.URL, gateway.ClientLimits{})
+		gw, err := startGatewayWith(ctx, b.URL, gateway.ClientLimits{}, false)
 		if err != nil {
 			return rep, err
 		}
