@@ -62,9 +62,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	// A node without a broker or a reliable service keeps nothing: it
-	// opens no store.
+	// opens no store (nor does a clustered node with a broker only).
 	var db *badger.DB
-	if uses := storeUses(cfg); uses.Any() {
+	if uses := storeUses(cfg, fc.Cluster != nil); uses.Any() {
 		if db, err = openStore(dataDir, uses, log); err != nil {
 			fmt.Fprintln(stderr, "wsgw:", err)
 			return 1

@@ -26,9 +26,10 @@ func openStore(dir string, uses badgerstore.Uses, log *slog.Logger) (*badger.DB,
 	return db, nil
 }
 
-// storeUses says which parts of cfg keep records in the store.
-func storeUses(cfg gateway.Config) badgerstore.Uses {
-	u := badgerstore.Uses{Broker: cfg.Broker != nil}
+// storeUses says which parts of cfg keep records in the node's badger
+// store; a clustered node's broker keeps them in the cluster.
+func storeUses(cfg gateway.Config, clustered bool) badgerstore.Uses {
+	u := badgerstore.Uses{Broker: cfg.Broker != nil && !clustered}
 	for _, s := range cfg.Services {
 		if s.Reliable != nil {
 			u.Reliable++
