@@ -74,6 +74,9 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 		return fielderr.Errorf(path, "opening broker: %w", err)
 	}
 	g.broker = b
+	if g.wsn, err = g.newStage(g.cfg.BrokerStage); err != nil {
+		return fielderr.At(fielderr.Path{}.Field("BrokerStage"), err)
+	}
 	return nil
 }
 

@@ -3,7 +3,6 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -22,24 +21,26 @@ type decision struct {
 	opCfg OperationConfig
 	key   string // partition key; "" when the request has none
 	part  *cluster.Partition
+	// replica names the replica last tried (forward.go), for the access
+	// log.
+	replica string
 	// reliable: the request goes to the service's reliable messaging
 	// driver (reliable.go); out, key and part are not set.
 	reliable bool
 }
 
-// decide reads the request envelope from body and decides where it goes:
-// content type, guarded read, mustUnderstand, WS-Addressing, operation
-// lookup, partition key and partition. It is separate from HTTP so that it
-// can be benchmarked. size is the body's declared length (negative when
-// unknown), a hint for the reader's buffer. Errors are *soap.Fault values;
-// the returned version is the one to answer in.
-func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, soap.Version, error) {
-	hint := guessVersion(h)
+// decide reads the request envelope in body (indexed in place, never
+// copied) and decides where it goes: content type, guarded read,
+// mustUnderstand, WS-Addressing, operation lookup, partition key and
+// partition. It is separate from HTTP so that it can be benchmarked.
+// Errors are *soap.Fault values; the returned version is the one to answer
+// in.
+func (s *service) decide(h http.Header, body []byte) (*decision, soap.Version, error) {
 	v, action, err := soap.ParseContentType(h)
 	if err != nil {
-		return nil, hint, err
+		return nil, guessVersion(h), err
 	}
-	msg, err := soap.ReadMessageSized(body, size, s.limits)
+	msg, err := soap.ReadMessageBytes(body, s.limits)
 	if err != nil {
 		return nil, v, err
 	}

@@ -4,19 +4,27 @@
 //
 // # The request path
 //
-// A POST to /services/{name} is admitted by the service's dispatch stage
-// (queueing.Stage; refused at once with HTTP 503, Retry-After and a SOAP
-// Receiver/Server fault with the wsgw:Busy subcode). Inside the stage the
-// request's Content-Type is checked (SOAP 1.1 text/xml + SOAPAction, SOAP
-// 1.2 application/soap+xml; otherwise 415), the envelope is read once by the
-// guarded reader (soap.ReadMessage, bounded by Config.Limits), headers
-// targeted at the gateway are checked for mustUnderstand, WS-Addressing
-// headers are read, and the operation is found in the WSDL dispatch table by
-// SOAPAction, wsa:Action and body element QName. The partition key is taken
-// from the envelope by the service's XPath expression, the partition chosen
-// by rendezvous hashing and a replica by power-of-two-choices
-// (gateway/cluster). The original request bytes are forwarded (never
-// re-serialised) and the reply streamed back unchanged.
+// A POST to /services/{name} (matched before the router) has its body
+// read first, on its connection's goroutine, under Config.Clients (body.go:
+// deadlines, a minimum body rate, a memory bound, connections per client
+// address), into one buffer of the body's size. Then the gateway's read
+// stage (queueing.Stage) checks the Content-Type (SOAP 1.1 text/xml +
+// SOAPAction, SOAP 1.2 application/soap+xml; otherwise 415), indexes the
+// envelope in place with the guarded reader (soap.ReadMessageBytes,
+// bounded by Config.Limits), checks headers targeted at the gateway for
+// mustUnderstand, reads WS-Addressing headers and finds the operation in
+// the WSDL dispatch table by SOAPAction, wsa:Action and body element QName.
+// The partition key is taken from the envelope by the service's XPath
+// expression and the partition chosen by rendezvous hashing. The request
+// then enters that partition's dispatch stage, whose concurrency limit is
+// learned from the partition's round trips (queueing.Limiter; stages.go),
+// where a replica is picked by power-of-two-choices (gateway/cluster) and
+// the original request bytes are forwarded (never re-serialised, never
+// copied) over package upstream's keep-alive connections; the reply is
+// streamed back unchanged. A stage that cannot take a request refuses it
+// at once with HTTP 503, Retry-After and a SOAP Receiver/Server fault with
+// the wsgw:Busy subcode. Each request is logged at level info (the access
+// log, accesslog.go) unless Config.AccessLogOff.
 //
 // # mustUnderstand
 //
@@ -76,10 +84,12 @@
 // Content-Type until the envelope is read), with the code and HTTP status
 // of its subcode's row in soap's table:
 //
-//	wsgw:Busy                 Receiver  503 + Retry-After  stage queue full or queueing delay over target
+//	wsgw:Busy                 Receiver  503 + Retry-After  stage queue full, queueing delay over target, over a
+//	                                                       partition's adaptive limit, bodies being read at their memory
 //	wsgw:UnsupportedMediaType Sender    415                not a SOAP media type, or the envelope's version differs
 //	wsgw:MalformedMessage     Sender    400 (1.1: 500)     not well-formed, DOCTYPE, bad envelope
-//	wsgw:LimitExceeded        Sender    400 (1.1: 500)     over Config.Limits (a declared Content-Length too)
+//	wsgw:LimitExceeded        Sender    400 (1.1: 500)     over Config.Limits (a declared Content-Length too);
+//	                                    408                a body slower than Clients.MinBodyRate
 //	MustUnderstand            -         500                a mandatory header block for the gateway not understood
 //	VersionMismatch           -         500                a SOAP version the service's bindings do not take
 //	wsa:ActionNotSupported    Sender    400 (1.1: 500)     wsa:Action present and no operation matches

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -269,7 +268,7 @@ const maxReplyBytes = 4 << 20
 
 // Deliver implements driver.Backend.
 func (b *clusterBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
-	d, _, err := b.s.decide(hdr, bytes.NewReader(msg), int64(len(msg)))
+	d, _, err := b.s.decide(hdr, msg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", driver.ErrRejected, err)
 	}

@@ -91,6 +91,8 @@ func (c *Config) Validate() error {
 		s.validate(&l, path, sc)
 	}
 	validateBroker(&l, root.Field("Broker"), c)
+	l.Nest(root.Field("BrokerStage"), c.BrokerStage.Validate())
+	c.Clients.validate(&l, root.Field("Clients"))
 	validateTLS(&l, root.Field("TLS"), c.TLS)                    // tls.go
 	validateSecurity(&l, root.Field("Security"), c.Security, sc) // security.go
 	validateClientTLS(&l, root.Field("BackendTLS"), c.BackendTLS)
@@ -145,6 +147,7 @@ func (s *ServiceConfig) validate(l *fielderr.List, path fielderr.Path, sc securi
 	if s.Stage.QueueLen < 0 {
 		l.Add(path.Field("Stage").Field("QueueLen"), "negative")
 	}
+	l.Nest(path.Field("ReliableStage"), s.ReliableStage.Validate())
 	if s.Timeout < 0 {
 		l.Add(path.Field("Timeout"), "negative")
 	}

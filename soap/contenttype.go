@@ -26,6 +26,9 @@ import (
 //     A value without quotes (BP 1.1 R1109 requires them) is accepted as is.
 func ParseContentType(h http.Header) (v Version, action string, err error) {
 	ct := h.Get("Content-Type")
+	if v, ok := plainContentType(ct); ok {
+		return finishContentType(h, v, nil)
+	}
 	mt, params, perr := mime.ParseMediaType(ct)
 	if errors.Is(perr, mime.ErrInvalidMediaParameter) {
 		// Toolkits send unquoted URIs (action=urn:x), which RFC 2045
@@ -45,6 +48,32 @@ func ParseContentType(h http.Header) (v Version, action string, err error) {
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return v, "", unsupportedMedia(v, "charset "+cs+" is not supported; send utf-8")
 	}
+	return finishContentType(h, v, params)
+}
+
+// plainContentTypes are the Content-Type values toolkits send most, with
+// no parameter but charset=utf-8, which ParseContentType recognises
+// without the allocations of a full media type parse.
+var plainContentTypes = [...]struct {
+	ct string
+	v  Version
+}{
+	{MediaType11 + "; charset=utf-8", V11}, {MediaType11 + ";charset=utf-8", V11}, {MediaType11, V11},
+	{MediaType12 + "; charset=utf-8", V12}, {MediaType12 + ";charset=utf-8", V12}, {MediaType12, V12},
+}
+
+func plainContentType(ct string) (Version, bool) {
+	for _, p := range plainContentTypes {
+		if len(ct) == len(p.ct) && strings.EqualFold(ct, p.ct) {
+			return p.v, true
+		}
+	}
+	return 0, false
+}
+
+// finishContentType returns the action of a request of version v with the
+// media type parameters params.
+func finishContentType(h http.Header, v Version, params map[string]string) (Version, string, error) {
 	if v == V12 {
 		return v, params["action"], nil
 	}
