@@ -51,7 +51,12 @@
 // 1.1, UsernameToken Profile 1.1) against Config.Security's users; a TLS
 // client certificate the listener verified (Config.TLS.ClientCAFiles) is
 // an identity too. The operation's rule (or the service's) must allow one
-// of the caller's identities. The consumed Security header is removed from
+// of the caller's identities; so must the rule of every operation one of
+// the request's keys (wsa:Action, SOAPAction, body element) names on its
+// own, should the keys disagree, since the backend may dispatch on any
+// one of them; a reliable message passes the rule of the operation it
+// carries, a CreateSequence (or another message the driver answers
+// itself) the service's. The consumed Security header is removed from
 // what is forwarded unless ForwardSecurityHeader says to pass it on
 // (choice: removed by default; reliable requests keep it for now). A
 // service without a security section leaves wsse:Security to the backend,

@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/wsgw/wsgw/wsreliable"
+	"github.com/wsgw/wsgw/wssecurity"
+)
+
+// tradersAndAdmins may call a service; securedQuotes lets only admins set
+// quotes.
+var tradersAndAdmins = wssecurity.Rule{Groups: []string{"traders", "admins"}}
+
+// A request whose keys name an operation other than the one the gateway
+// dispatched on must pass that operation's rule too: the backend may
+// dispatch on the key the gateway did not (here the body and SOAPAction,
+// under a wsa:Action that names no operation and Unmatched "forward").
+func TestSecurity_RuleOfEveryOperationTheKeysName(t *testing.T) {
+	b := newBackend(t, "r0")
+	svc := securedQuotes(b, ServiceSecurity{RequireUsernameToken: true, Allow: tradersAndAdmins})
+	svc.Unmatched = UnmatchedForward
+	g := startGateway(t, Config{Security: SecurityConfig{Users: testUsers(t)}, Services: []ServiceConfig{svc}})
+	bogus := `<wsa:Action xmlns:wsa="http://www.w3.org/2005/08/addressing">urn:bogus</wsa:Action>`
+	r := post(t, g.url+"/services/Quotes", v11, "SetQuote", envelope(v11, bogus+token("alice", false, ""), setQuote("EVIL")))
+	if r.status != http.StatusInternalServerError || !hasSubcode(r.body, "FailedAuthentication") {
+		t.Errorf("alice's SetQuote under a bogus wsa:Action: got %d\n%s\nwant 500 FailedAuthentication", r.status, r.body)
+	}
+	if n := b.setCount("EVIL"); n != 0 {
+		t.Errorf("the backend got %d SetQuote of alice, want 0", n)
+	}
+	// The admins may: the rule of SetQuote allows them, and so does the
+	// service's, which applies to an unmatched request.
+	r = post(t, g.url+"/services/Quotes", v11, "SetQuote", envelope(v11, bogus+token("admin", false, ""), setQuote("OK")))
+	if r.status != http.StatusOK {
+		t.Errorf("admin's SetQuote under a bogus wsa:Action: got %d\n%s\nwant 200", r.status, r.body)
+	}
+}
+
+// The operations of reliable messages obey the same rules as plain ones:
+// a sequence message is checked against the rule of the operation it
+// carries, a CreateSequence against the service's.
+func TestSecurity_ReliableMessagesObeyOperationRules(t *testing.T) {
+	lb := newLogBackend(t)
+	svc := reliableQuote(lb)
+	svc.Security = &ServiceSecurity{RequireUsernameToken: true, Allow: tradersAndAdmins,
+		Operations: map[string]wssecurity.Rule{"SetQuote": {Groups: []string{"admins"}}}}
+	db := openTestDB(t, t.TempDir())
+	url, stop := serveWithDB(t, Config{Security: SecurityConfig{Users: testUsers(t)}, Services: []ServiceConfig{svc}}, db)
+	t.Cleanup(func() { stop(); db.Close() })
+	url += "/services/Quotes"
+
+	create := func(user string) string {
+		t.Helper()
+		hdr := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionCreateSequence + `</wsa:Action>` + token(user, false, "")
+		r := postOp(t, url, "SetQuote", hdr, `<wsrm:CreateSequence xmlns:wsrm="`+wsreliable.NSRM+`" xmlns:wsa="`+rmWSANS+`"><wsrm:AcksTo><wsa:Address>`+rmWSANS+`/anonymous</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+		m := identRE.FindStringSubmatch(r.body)
+		if r.status != http.StatusOK || m == nil {
+			t.Fatalf("%s's CreateSequence: got %d %s", user, r.status, r.body)
+		}
+		return m[1]
+	}
+	send := func(user, seq string, n int, symbol string) response {
+		t.Helper()
+		hdr := fmt.Sprintf(`<wsrm:Sequence xmlns:wsrm="%s"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`,
+			wsreliable.NSRM, seq, n) + token(user, false, "")
+		return postRM(t, url, hdr, setQuote(symbol))
+	}
+	seq := create("alice") // a trader may open a sequence
+	if r := send("alice", seq, 1, "EVIL"); r.status != http.StatusInternalServerError || !hasSubcode(r.body, "FailedAuthentication") {
+		t.Errorf("alice's reliable SetQuote: got %d\n%s\nwant 500 FailedAuthentication", r.status, r.body)
+	}
+	seq = create("admin")
+	if r := send("admin", seq, 1, "OK"); r.status != http.StatusOK {
+		t.Fatalf("admin's reliable SetQuote: got %d\n%s", r.status, r.body)
+	}
+	lb.waitLog(t, "OK")
+}
