@@ -8,6 +8,7 @@ import (
 
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsdl"
 )
 
@@ -27,6 +28,10 @@ type decision struct {
 	// reliable: the request goes to the service's reliable messaging
 	// driver (reliable.go); out, key and part are not set.
 	reliable bool
+	// consumed are header blocks the gateway processed that go no
+	// further (the checked wsse:Security header, security.go): out leaves
+	// them out, and the reliable driver stores them not.
+	consumed []xmldoc.Element
 }
 
 // decide reads the request envelope in body (indexed in place, never

@@ -57,8 +57,8 @@
 // one of them; a reliable message passes the rule of the operation it
 // carries, a CreateSequence (or another message the driver answers
 // itself) the service's. The consumed Security header is removed from
-// what is forwarded unless ForwardSecurityHeader says to pass it on
-// (choice: removed by default; reliable requests keep it for now). A
+// what is forwarded, and from what the reliable driver stores, unless
+// ForwardSecurityHeader says to pass it on (choice: removed by default). A
 // service without a security section leaves wsse:Security to the backend,
 // as before.
 //

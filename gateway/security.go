@@ -159,8 +159,11 @@ func (g *Gateway) authorize(s *service, r *http.Request, d *decision) error {
 		s.log.Info("access refused", "operation", d.op.Name, "identities", identityNames(ids))
 		return relate(err, d.addr)
 	}
-	if h != nil && !sec.ForwardSecurityHeader && !d.reliable {
-		d.out = forwardedPayload(d.msg, s.understood, h.Block.Element)
+	if h != nil && !sec.ForwardSecurityHeader {
+		d.consumed = append(d.consumed, h.Block.Element)
+		if !d.reliable {
+			d.out = forwardedPayload(d.msg, s.understood, d.consumed...)
+		}
 	}
 	return nil
 }

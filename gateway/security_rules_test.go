@@ -1,10 +1,16 @@
 package gateway
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wssecurity"
 )
@@ -76,4 +82,58 @@ func TestSecurity_ReliableMessagesObeyOperationRules(t *testing.T) {
 		t.Fatalf("admin's reliable SetQuote: got %d\n%s", r.status, r.body)
 	}
 	lb.waitLog(t, "OK")
+}
+
+// The Security header a reliable service consumed is neither stored with
+// the message nor delivered: its PasswordText would otherwise sit on disk
+// in the queue and reach the backend (ForwardSecurityHeader is false).
+func TestSecurity_ReliableDropsConsumedHeader(t *testing.T) {
+	b := newBackend(t, "r0")
+	release := b.holdRequests(t)
+	svc := quoteService("Quotes", partitionOf(b))
+	svc.Reliable = reliableQuote(newLogBackend(t)).Reliable
+	svc.Security = &ServiceSecurity{RequireUsernameToken: true}
+	db := openTestDB(t, t.TempDir())
+	url, stop := serveWithDB(t, Config{Security: SecurityConfig{Users: testUsers(t)}, Services: []ServiceConfig{svc}}, db)
+	t.Cleanup(func() { stop(); db.Close() })
+	c := &rmClient{t: t, url: url + "/services/Quotes"}
+	hdr := `<wsa:Action xmlns:wsa="` + rmWSANS + `">` + wsreliable.ActionCreateSequence + `</wsa:Action>` + token("admin", false, "")
+	r := postRM(t, c.url, hdr, `<wsrm:CreateSequence xmlns:wsrm="`+wsreliable.NSRM+`" xmlns:wsa="`+rmWSANS+`"><wsrm:AcksTo><wsa:Address>`+rmWSANS+`/anonymous</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	m := identRE.FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || m == nil {
+		t.Fatalf("CreateSequence: got %d %s", r.status, r.body)
+	}
+	hdr = fmt.Sprintf(`<wsrm:Sequence xmlns:wsrm="%s"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`,
+		wsreliable.NSRM, m[1]) + token("admin", false, "")
+	if r := postRM(t, c.url, hdr, setQuote("OK")); r.status != http.StatusOK {
+		t.Fatalf("reliable SetQuote: got %d %s", r.status, r.body)
+	}
+	<-b.arrived // the delivery is held: the message is still in the queue
+	err := db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(v, []byte("s3cret!")) {
+				t.Errorf("the store holds the password under key %q", it.Item().Key())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	checkfor.Until(t, 10*time.Second, func() error {
+		if n := b.setCount("OK"); n < 1 {
+			return fmt.Errorf("SetQuote OK delivered %d times, want 1", n)
+		}
+		return nil
+	})
+	if body := b.lastBody(); strings.Contains(body, "Security") || strings.Contains(body, "s3cret!") {
+		t.Errorf("the backend got the consumed Security header: %s", body)
+	}
 }
