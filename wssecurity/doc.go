@@ -79,5 +79,7 @@
 //   - Identity. A UsernameToken proves the user it names; a TLS client
 //     certificate (verified by the TLS layer) proves the user whose Subjects
 //     list its subject, else an identity named by the subject. Rule allows
-//     by user, group or subject.
+//     by user, group or subject; the identity of a certificate no user
+//     lists by subject only, so that a subject spelt like a user's name
+//     is not that user.
 package wssecurity

@@ -136,7 +136,7 @@ func (u *Users) CertificateIdentity(subject string) Identity {
 			return Identity{Name: us.Name, Groups: us.Groups, Method: ByCertificate, Subject: subject}
 		}
 	}
-	return Identity{Name: subject, Method: ByCertificate, Subject: subject}
+	return Identity{Name: subject, Method: ByCertificate, Subject: subject, Unlisted: true}
 }
 
 // Any reports whether some user satisfies f.

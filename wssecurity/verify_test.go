@@ -291,7 +291,7 @@ func TestPasswordHash_Argon2id(t *testing.T) {
 
 func TestRule_Allows(t *testing.T) {
 	alice := Identity{Name: "alice", Groups: []string{"traders"}, Method: ByUsernameToken}
-	cert := Identity{Name: "CN=svc,O=Example", Method: ByCertificate, Subject: "CN=svc,O=Example"}
+	cert := Identity{Name: "CN=svc,O=Example", Method: ByCertificate, Subject: "CN=svc,O=Example", Unlisted: true}
 	for _, tc := range []struct {
 		r    Rule
 		id   Identity
@@ -303,12 +303,28 @@ func TestRule_Allows(t *testing.T) {
 		{Rule{Groups: []string{"traders"}}, alice, true},
 		{Rule{Groups: []string{"admins"}}, alice, false},
 		{Rule{Subjects: []string{"CN=svc,O=Example"}}, cert, true},
-		{Rule{Subjects: []string{"alice"}}, alice, false}, // a subject rule needs a certificate
-		{Rule{Users: []string{"CN=svc,O=Example"}}, cert, true},
+		{Rule{Subjects: []string{"alice"}}, alice, false},        // a subject rule needs a certificate
+		{Rule{Users: []string{"CN=svc,O=Example"}}, cert, false}, // no user lists the certificate
 	} {
 		if got := tc.r.Allows(tc.id); got != tc.want {
 			t.Errorf("%+v allows %+v: got %v, want %v", tc.r, tc.id, got, tc.want)
 		}
+	}
+}
+
+// A certificate no user lists is no user, even one whose name is spelt
+// like its subject: a user rule does not admit it.
+func TestRule_UnlistedCertificateIsNoUser(t *testing.T) {
+	us, err := NewUsers([]User{{Name: "CN=svc,O=Example", PasswordHash: hashOf(t, "secret")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := us.CertificateIdentity("CN=svc,O=Example")
+	if (Rule{Users: []string{"CN=svc,O=Example"}}).Allows(id) {
+		t.Errorf("a user rule allows the unlisted certificate %+v: got true, want false", id)
+	}
+	if !(Rule{Subjects: []string{"CN=svc,O=Example"}}).Allows(id) {
+		t.Errorf("a subject rule refuses the certificate %+v: got false, want true", id)
 	}
 }
 
