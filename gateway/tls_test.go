@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -295,5 +296,57 @@ func wantValidateErrors(t *testing.T, cases []validateCase) {
 				t.Errorf("%s: got\n%v\nwant %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+// A client CA removed by a reload no longer admits its clients, also on a
+// resumed TLS session: the session ticket from before the reload carries
+// a certificate the CAs now in force do not verify.
+func TestTLS_ReloadedClientCAsEndResumedSessions(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	old := testpki.NewCA(t, dir, "old")
+	srv := ca.Server(t, dir, "gw")
+	clientCAs := dir + "/client-cas.pem"
+	writeFile(t, clientCAs, append(append([]byte{}, ca.CertPEM...), old.CertPEM...))
+	g := startTLSGateway(t, Config{TLS: &TLSConfig{CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFiles: []string{clientCAs}}})
+
+	c := httpsClient(ca, old.Client(t, dir, "partner"))
+	tr := c.Transport.(*http.Transport)
+	tr.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	get := func() (*http.Response, error) {
+		resp, err := c.Get(g.url + "/healthz")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		tr.CloseIdleConnections() // the next request makes a new connection
+		return resp, err
+	}
+	if _, err := get(); err != nil {
+		t.Fatalf("first connection: %v", err)
+	}
+	// The session resumes while the old CA is in force.
+	if resp, err := get(); err != nil || !resp.TLS.DidResume {
+		t.Fatalf("second connection: got (%v, %v), want a resumed session", resp, err)
+	}
+
+	writeFile(t, clientCAs, ca.CertPEM) // the old CA is dropped
+	if err := g.ReloadTLS(); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := get(); err == nil {
+		t.Errorf("after the old CA was dropped: got %d (resumed %v), want the handshake refused", resp.StatusCode, resp.TLS.DidResume)
+	}
+	// A client of the CA still in force goes on.
+	if _, err := httpsClient(ca, ca.Client(t, dir, "alice")).Get(g.url + "/healthz"); err != nil {
+		t.Errorf("client of the remaining CA: %v", err)
+	}
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
