@@ -43,8 +43,11 @@
 //	                               used up; Receiver, 503 with Retry-After
 //
 // A failed authentication gives the spec's fault string only, the same for
-// an unknown user and a wrong password, and takes as long (an unknown user
-// is checked against a dummy hash).
+// an unknown user and a wrong password, and takes as long: an unknown user,
+// and a user with no password hash, are checked against a dummy argon2id
+// hash with HashPassword's parameters. A user whose hash is bcrypt, or
+// argon2id with other parameters, takes that hash's time (choice: one
+// dummy; keep a users file to one kind of hash to make all times alike).
 //
 // # Choices
 //
