@@ -69,7 +69,14 @@
 // ReloadTLS (SIGHUP in wsgw serve) swaps certificate, key and client CAs
 // for new handshakes; open connections go on. Config.BackendTLS and
 // EgressTLS give the CA bundle and client certificate for https backends
-// and for consumers and callbacks (tls.go).
+// and for consumers and callbacks (tls.go). The egress certificate goes
+// to whatever https address a client names that the egress allow-list
+// admits (with the system roots: any host with a public certificate), so
+// it is refused when it is the backends' identity (choice): a stranger
+// could otherwise have the gateway deliver, as itself, what the stranger
+// wrote to an endpoint that trusts the gateway. The certificate itself
+// tells such a host only who the gateway is; TLS's signatures bind it to
+// that one handshake.
 //
 // # Failover and retries
 //

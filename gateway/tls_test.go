@@ -207,6 +207,9 @@ func TestTLS_Validate(t *testing.T) {
 	ca := testpki.NewCA(t, dir, "root")
 	a := ca.Server(t, dir, "a")
 	b := ca.Server(t, dir, "b")
+	// Two certificates of one client identity: clients choose where
+	// egress goes, so the backends' identity must not go there.
+	gwA, gwB := ca.Client(t, dir, "gateway"), ca.Client(t, t.TempDir(), "gateway")
 	cases := []validateCase{
 		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"TLS.CertFile: certificate"}},
 		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"TLS.CertFile: reading certificate"}},
@@ -218,6 +221,9 @@ func TestTLS_Validate(t *testing.T) {
 		{"bad version", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, MinVersion: "1.0"}}, []string{"TLS.MinVersion"}},
 		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"BackendTLS: the certificate and key files go together"}},
 		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"EgressTLS.CertFile"}},
+		{"egress with the backends' identity", Config{BackendTLS: &ClientTLSConfig{CertFile: gwA.CertFile, KeyFile: gwA.KeyFile},
+			EgressTLS: &ClientTLSConfig{CertFile: gwB.CertFile, KeyFile: gwB.KeyFile}},
+			[]string{"EgressTLS.CertFile: the same client identity (subject and issuer) as BackendTLS's certificate"}},
 	}
 	wantValidateErrors(t, cases)
 	good := Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{ca.File}, ClientAuth: ClientAuthOptional}}
