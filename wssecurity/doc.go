@@ -14,13 +14,16 @@
 //   - OASIS Web Services Security UsernameToken Profile 1.1, 1 February
 //     2006: 3.1 (Username, Password of Type PasswordText or PasswordDigest,
 //     Nonce, Created; Password_Digest = Base64(SHA-1(nonce + created +
-//     password)); a nonce cache bounded by a freshness period).
+//     password)), the nonce hashed as its decoded octets, created as its
+//     text; a nonce cache bounded by a freshness period).
 //   - WS-I Basic Security Profile 1.1: the receiver's checks R4201 (a
-//     Password has a Type), R4212 (the digest formula, the nonce decoded),
-//     R4220/R4221 (a Nonce has EncodingType Base64Binary), R4222, R4223,
-//     R4225 (at most one Password, Created, Nonce), R3203, R3221, R3222,
-//     R3224, R3227 (a Timestamp has one Created, then at most one Expires,
-//     nothing else; one Timestamp per header), R3217/R3223 (times in UTC).
+//     Password has a Type), R4212 (the digest formula), R4220/R4221 (a
+//     Nonce has EncodingType Base64Binary), R4222, R4223, R4225 (at most
+//     one Password, Created, Nonce), R3203, R3221, R3222, R3224, R3227 (a
+//     Timestamp has one Created, then at most one Expires, nothing else;
+//     one Timestamp per header), R3213/R3215 (seconds below 60), R3217/R3223
+//     (times in UTC; a time with another zone offset is converted, choice,
+//     see Freshness below).
 //
 // # Faults
 //

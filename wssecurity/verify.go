@@ -283,8 +283,8 @@ func (v *Verifier) authenticate(us *user, ut *UsernameToken, now time.Time) bool
 }
 
 // checkDigest compares ut's digest with Base64(SHA-1(nonce + created +
-// secret)) (UsernameToken Profile 1.1, 3.1; WS-I BSP 1.1 R4212: the nonce
-// decoded, created as sent) in constant time.
+// secret)) (UsernameToken Profile 1.1, 3.1: the nonce's decoded octets,
+// created's text as sent; WS-I BSP 1.1 R4212) in constant time.
 func checkDigest(ut *UsernameToken, secret string) bool {
 	return subtle.ConstantTimeCompare(PasswordDigestOf(ut.Nonce, ut.created, secret), ut.digest) == 1
 }

@@ -198,6 +198,9 @@ func TestParse_HeaderStructure(t *testing.T) {
 		{"expires before created", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00Z</wsu:Created><wsu:Expires>2026-12-01T09:00:00Z</wsu:Expires></wsu:Timestamp>`)}, soap.WSSEInvalidSecurity},
 		{"created without zone", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00</wsu:Created></wsu:Timestamp>`)}, soap.WSSEInvalidSecurity},
 		{"created with offset", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00+00:00</wsu:Created></wsu:Timestamp>`)}, xml.Name{}},
+		{"leap second", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-31T23:59:60Z</wsu:Created></wsu:Timestamp>`)}, soap.WSSEInvalidSecurity}, // R3213
+		{"token created leap second", [][]byte{sec("", `<wsse:UsernameToken><wsse:Username>a</wsse:Username><wsu:Created>2026-12-31T23:59:60Z</wsu:Created></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
+		{"fractional seconds", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00.123456789Z</wsu:Created></wsu:Timestamp>`)}, xml.Name{}}, // R3220 is a SHOULD NOT
 		{"no username", [][]byte{sec("", `<wsse:UsernameToken><wsse:Password Type="`+PasswordText+`">p</wsse:Password></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
 		{"two passwords", [][]byte{sec("", `<wsse:UsernameToken><wsse:Username>a</wsse:Username><wsse:Password Type="`+PasswordText+`">p</wsse:Password><wsse:Password Type="`+PasswordText+`">q</wsse:Password></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
 		{"unknown password type", [][]byte{sec("", `<wsse:UsernameToken><wsse:Username>a</wsse:Username><wsse:Password Type="wsse:PasswordText">p</wsse:Password></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
