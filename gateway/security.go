@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"net/http"
 	"slices"
@@ -254,12 +256,23 @@ func allowed(v soap.Version, service string, ops []string, sec *ServiceSecurity,
 }
 
 // clientSubject returns the subject of the client certificate the TLS
-// layer verified (against Config.TLS.ClientCAFiles).
+// layer verified (against Config.TLS.ClientCAFiles): every attribute of
+// its distinguished name as encoded, in the RFC 4514 string form (last
+// RDN first, multi-valued RDNs joined by '+'), which is what openssl
+// prints with -nameopt RFC2253. Not x509.Certificate.Subject.String():
+// pkix.Name keeps one CommonName (the last) and one SerialNumber, and
+// orders the attributes it knows its own way, so that a subject with a
+// second CN, a user's, would be taken for that user.
 func clientSubject(r *http.Request) (string, bool) {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return "", false
 	}
-	return r.TLS.VerifiedChains[0][0].Subject.String(), true
+	var rdns pkix.RDNSequence
+	rest, err := asn1.Unmarshal(r.TLS.VerifiedChains[0][0].RawSubject, &rdns)
+	if err != nil || len(rest) > 0 {
+		return "", false // x509 parsed it; no identity if this cannot
+	}
+	return rdns.String(), true
 }
 
 func identityNames(ids []wssecurity.Identity) string {

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"bytes"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/testpki"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wssecurity"
 )
@@ -135,5 +138,46 @@ func TestSecurity_ReliableDropsConsumedHeader(t *testing.T) {
 	})
 	if body := b.lastBody(); strings.Contains(body, "Security") || strings.Contains(body, "s3cret!") {
 		t.Errorf("the backend got the consumed Security header: %s", body)
+	}
+}
+
+// A client certificate's subject is all of it: one with two CNs, the
+// second a user's subject, is not that user (pkix.Name.String keeps one
+// CN only, the last).
+func TestSecurity_CertificateSubjectIsEveryAttribute(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	srv := ca.Server(t, dir, "gw")
+	b := newBackend(t, "r0")
+	svc := securedQuotes(b, ServiceSecurity{RequireClientCertificate: true})
+	g := startTLSGateway(t, Config{
+		TLS:      &TLSConfig{CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFiles: []string{ca.File}},
+		Security: SecurityConfig{Users: testUsers(t)},
+		Services: []ServiceConfig{svc}})
+	for _, tc := range []struct {
+		name    string
+		subject pkix.Name
+		status  int
+	}{
+		{"svc", pkix.Name{CommonName: "svc", Organization: []string{"wsgw-test"}}, http.StatusOK},
+		{"mallory, then svc", pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{ // O=wsgw-test, CN=mallory, CN=svc
+			{Type: asn1.ObjectIdentifier{2, 5, 4, 10}, Value: "wsgw-test"},
+			{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: "mallory"},
+			{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: "svc"}}}, http.StatusBadRequest},
+	} {
+		c := httpsClient(ca, ca.ClientSubject(t, dir, tc.name, tc.subject))
+		req, err := http.NewRequest(http.MethodPost, g.url+"/services/Quotes", strings.NewReader(envelope(v12, "", getQuote("ACME"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", `application/soap+xml; charset=utf-8; action="`+quoteNS+`/GetQuote"`)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: got %d, want %d", tc.name, resp.StatusCode, tc.status)
+		}
 	}
 }
