@@ -233,7 +233,7 @@ func (g *Gateway) closeReliable() {
 // serveReliable hands d's request to the service's driver and writes its
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
-	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header)
+	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header, d.consumed...)
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}

@@ -97,6 +97,7 @@ func (c *Config) Validate() error {
 	validateSecurity(&l, root.Field("Security"), c.Security, sc) // security.go
 	validateClientTLS(&l, root.Field("BackendTLS"), c.BackendTLS)
 	validateClientTLS(&l, root.Field("EgressTLS"), c.EgressTLS)
+	validateEgressIdentity(&l, root.Field("EgressTLS").Field("CertFile"), c.BackendTLS, c.EgressTLS)
 	validateAdmin(&l, root.Field("Admin"), c) // admin_config.go
 	return validationError(&l)
 }
