@@ -174,7 +174,11 @@
 //     documented extension of issue 4 is the driver's).
 //   - WS-RM: the offered sequence is created (open, with the Offer's
 //     Identifier; it lives as long as the sequence that offered it) but
-//     Submit picks sequences by destination, not by offer;
+//     nothing is sent on it: Submit picks the gateway's own sequences by
+//     destination, never an offered one (its Identifier is the client's
+//     choice, whatever its Endpoint); a SequenceAcknowledgement that comes
+//     in a request is taken only for an offered sequence (the gateway's
+//     own are acknowledged on the destination's answers);
 //     UsesSequenceSTR/SSL; WS-RM Policy assertions; MakeConnection for the
 //     sending side's own messages is supported only through the
 //     anonymous-URI queue (no selection by sequence Identifier).

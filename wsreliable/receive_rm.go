@@ -249,15 +249,16 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 
 // acceptOffer creates the outbound sequence a CreateSequence offered
 // (WS-RM 1.2, 3.4 Offer): it is open at once, with the offered Identifier.
-// It carries the gateway's messages to the offering endpoint.
+// It is the client's (Offered): Submit never picks it, whatever its
+// Endpoint, since its Identifier is the client's choice and the client
+// acknowledges it (a client offering a destination's address as Endpoint
+// would otherwise get the gateway's messages for that destination on a
+// sequence the client controls, and could acknowledge them unsent).
 func (e *Engine) acceptOffer(id, endpoint string, meta []byte) {
 	e.nextLocal++
 	e.metaDirty = true
 	s := &outSeq{Local: "s" + u64(e.nextLocal), To: endpoint, ID: id, State: sending, Next: 1, Meta: bytes.Clone(meta),
-		unacked: map[uint64]*outMsg{}}
+		Offered: true, unacked: map[uint64]*outMsg{}}
 	e.out[s.Local], e.outByID[id] = s, s.Local
-	if endpoint != "" && e.outByTo[endpoint] == "" {
-		e.outByTo[endpoint] = s.Local
-	}
 	e.dirtyOut[s.Local] = true
 }

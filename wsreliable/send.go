@@ -32,6 +32,11 @@ type outSeq struct {
 	LastSubmit time.Time `json:"lastSubmit,omitzero"`
 	// Meta is the driver's data about the sequence (Submit.Meta).
 	Meta []byte `json:"meta,omitempty"`
+	// Offered: the sequence a client's CreateSequence offered (WS-RM 1.2,
+	// 3.4 Offer), its Identifier the client's choice. Submit never uses
+	// it (its To is the client's, not a destination of the gateway's),
+	// and only it takes acknowledgements that come in a request.
+	Offered bool `json:"offered,omitempty"`
 
 	unacked map[uint64]*outMsg
 	attempt int       // CreateSequence or CloseSequence tries
@@ -152,10 +157,19 @@ func (e *Engine) onCreated(ev Created) {
 // onAckReceived applies a SequenceAcknowledgement (3.9) to an outbound
 // sequence: acknowledged messages are released; Nacks resent at once; an
 // ack for a number never sent is InvalidAcknowledgement (4.5).
+//
+// An acknowledgement that came in a request (Ref set) is a client's: it
+// may be about a sequence the client's Offer made, never about one of the
+// gateway's sequences to its destinations, whose acknowledgements come
+// on the answers to what the gateway sends (its CreateSequence gives the
+// anonymous AcksTo), with no Ref. Taking it would let anyone who learns
+// or guesses a destination's Identifier mark messages acknowledged that
+// the destination never received: UnknownSequence (choice: to the
+// client, that sequence is not one it can acknowledge).
 func (e *Engine) onAckReceived(ev AckReceived) {
 	p := ev.Proto.orRM()
 	s := e.out[e.outByID[ev.Group]]
-	if s == nil {
+	if s == nil || ev.Ref != 0 && !s.Offered {
 		e.fault(ev.Ref, p, &Fault{Code: UnknownSequence, Group: ev.Group})
 		return
 	}
@@ -357,6 +371,10 @@ type OutboundSequence struct {
 	Unacked int
 	// Finishing: closing and terminating once all is acknowledged.
 	Finishing bool
+	// Offered: the sequence a client's CreateSequence offered (To is the
+	// client's Offer Endpoint); it lives as long as the client's sequence
+	// and is never finished by Finish.
+	Offered bool
 }
 
 // OutboundSequences returns the engine's outbound sequences, by Local.
@@ -364,7 +382,8 @@ func (e *Engine) OutboundSequences() []OutboundSequence {
 	out := make([]OutboundSequence, 0, len(e.out))
 	for _, local := range sortedKeys(e.out) {
 		s := e.out[local]
-		out = append(out, OutboundSequence{Local: s.Local, To: s.To, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish})
+		out = append(out, OutboundSequence{Local: s.Local, To: s.To, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish,
+			Offered: s.Offered})
 	}
 	return out
 }

@@ -62,22 +62,38 @@ func (d *Driver) loop(ctx, lctx context.Context) {
 		case q := <-d.queries:
 			q()
 		}
-		if closing != nil && len(d.eng.OutboundSequences()) == 0 {
+		if closing != nil && d.outboundOpen() == 0 {
 			return
 		}
 	}
 }
 
-// finishOutbound steps Finish for every outbound sequence and reports
-// whether there was any.
+// finishOutbound steps Finish for every outbound sequence to a
+// destination and reports whether there was any. (The sequences clients
+// offered are theirs: they end with the clients' own sequences.)
 func (d *Driver) finishOutbound(ctx context.Context) bool {
 	seqs := d.eng.OutboundSequences()
 	d.eng.Tick(d.opts.Now())
+	n := 0
 	for _, s := range seqs {
-		d.eng.Step(wsreliable.Finish{To: s.To}) //nolint:errcheck // a known event type
+		if !s.Offered {
+			d.eng.Step(wsreliable.Finish{To: s.To}) //nolint:errcheck // a known event type
+			n++
+		}
 	}
 	d.step(ctx, nil)
-	return len(seqs) > 0
+	return n > 0
+}
+
+// outboundOpen counts the outbound sequences to destinations.
+func (d *Driver) outboundOpen() int {
+	n := 0
+	for _, s := range d.eng.OutboundSequences() {
+		if !s.Offered {
+			n++
+		}
+	}
+	return n
 }
 
 // maxStepBytes bounds the message payloads stepped before one Ready: its
