@@ -2,6 +2,7 @@ package wsreliable
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -44,8 +45,11 @@ type Engine struct {
 	ackedQ   endedHeap
 
 	// releasing are the groups with held messages deliverable now that did
-	// not fit in the current Ready (MaxRelease); Ready releases more.
+	// not fit in the current Ready (MaxRelease, room); Ready releases more.
 	releasing map[string]bool
+	// room is how many more deliveries the driver's delivery queue takes
+	// (SetDeliveryRoom; math.MaxInt until told).
+	room int
 
 	rd        Ready
 	rdBytes   int64 // payload bytes delivered or held in rd (MaxReleaseBytes)
@@ -66,8 +70,25 @@ func New(cfg Config) (*Engine, error) {
 		pending: map[string][]Outbound{}, dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
 		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, releasing: map[string]bool{},
+		room: math.MaxInt,
 	}, nil
 }
+
+// SetDeliveryRoom tells the engine that the driver's delivery queue takes
+// at most n more deliveries now (its bound less what it holds); each
+// delivery the engine makes then uses one. Held messages are released
+// only while there is room (the rest follow once the driver reports more,
+// as with MaxRelease); a message that would be delivered at once is not
+// accepted without room, as one beyond the hold-back bound is not (WS-RM:
+// not acknowledged, the sender retries; WS-Reliability:
+// MessageProcessingFailure). So a Ready's deliveries always fit the
+// queue: a queue that refused them would fail the whole write, and the
+// step with it, again and again. Until the first call the room is
+// unbounded.
+func (e *Engine) SetDeliveryRoom(n int) { e.room = max(n, 0) }
+
+// DeliveryRoom returns the room left (SetDeliveryRoom).
+func (e *Engine) DeliveryRoom() int { return e.room }
 
 // Now returns the time of the last Tick.
 func (e *Engine) Now() time.Time { return e.now }
@@ -144,7 +165,8 @@ func (e *Engine) Duplicate(m Message) bool {
 
 // HasReady reports whether Ready has anything to do.
 func (e *Engine) HasReady() bool {
-	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut)+len(e.releasing) > 0 || e.metaDirty
+	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut) > 0 || e.metaDirty ||
+		len(e.releasing) > 0 && e.room > 0 // held messages to release, and room for them
 }
 
 // Ready returns what the driver must do now (see the Ready type for the

@@ -2,6 +2,7 @@ package wsreliable
 
 import (
 	"bytes"
+	"math"
 	"slices"
 	"time"
 )
@@ -114,12 +115,17 @@ func (e *Engine) opensGapBeyondBound(g *inGroup, n uint64) bool {
 // size is the message's payload size: a message that would be held is
 // refused as well when the engine's held payloads would exceed
 // MaxHeldBytes.
+//
+// A message that would be delivered at once needs room in the delivery
+// queue instead (SetDeliveryRoom).
 func (e *Engine) canAccept(g *inGroup, n uint64, size int) bool {
 	if e.opensGapBeyondBound(g, n) {
 		return false
 	}
-	return (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) ||
-		len(g.held) < e.cfg.MaxHeld && e.heldBytes+int64(size) <= e.cfg.MaxHeldBytes
+	if (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) {
+		return e.room > 0
+	}
+	return len(g.held) < e.cfg.MaxHeld && e.heldBytes+int64(size) <= e.cfg.MaxHeldBytes
 }
 
 // acceptControl records n, a message with nothing to deliver (WS-RM
@@ -244,14 +250,18 @@ func (e *Engine) releaseMore() {
 }
 
 // readyFull reports whether the Ready has no room for more released
-// messages (MaxRelease, MaxReleaseBytes).
+// messages (MaxRelease, MaxReleaseBytes), or the delivery queue none
+// (SetDeliveryRoom).
 func (e *Engine) readyFull() bool {
-	return len(e.rd.Deliver) >= e.cfg.MaxRelease || e.rdBytes >= e.cfg.MaxReleaseBytes
+	return len(e.rd.Deliver) >= e.cfg.MaxRelease || e.rdBytes >= e.cfg.MaxReleaseBytes || e.room <= 0
 }
 
 func (e *Engine) deliver(g *inGroup, n uint64, payload []byte) {
 	e.rd.Deliver = append(e.rd.Deliver, Delivery{Proto: g.Proto, Group: g.ID, Number: n, Payload: payload})
 	e.rdBytes += int64(len(payload))
+	if e.room > 0 && e.room != math.MaxInt {
+		e.room--
+	}
 }
 
 // setMeta makes meta (when given) g's Meta.

@@ -30,8 +30,11 @@ func (e *Engine) relMessage(m Message) {
 	switch {
 	case dup && g.DupElim:
 		// Duplicate: acknowledged, not delivered again.
-	case dup:
+	case dup && e.room > 0:
 		e.deliver(g, m.Number, m.Payload) // no DuplicateElimination asked
+	case dup:
+		// No room in the delivery queue: this copy is not delivered
+		// (an earlier one was).
 	case !e.canAccept(g, m.Number, len(m.Payload)):
 		e.relAnswer(m, g, MessageProcessingFailure)
 		return

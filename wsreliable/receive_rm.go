@@ -97,9 +97,12 @@ func (e *Engine) rmMessage(m Message) {
 	case !dup && g.State == closed:
 		e.fault(m.Ref, p, &Fault{Code: SequenceClosed, Group: g.ID})
 		return
-	case dup:
+	case dup && e.room > 0:
 		e.deliver(g, m.Number, m.Payload) // AtLeastOnce: every copy
 		g.LastActive = e.now
+	case dup:
+		// AtLeastOnce, no room in the delivery queue: this copy is not
+		// delivered (an earlier one was).
 	case e.opensGapBeyondBound(g, m.Number):
 		// Not accepted, not acknowledged: the sender retransmits later.
 	case m.Control:

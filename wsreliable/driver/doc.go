@@ -76,7 +76,10 @@
 // (MaxQueue) has no room for is refused alone before the engine sees it: a
 // Receiver fault, 503 with Retry-After (for WS-RM the message stays
 // unacknowledged, for WS-Reliability the sender resends it); the other
-// requests of its batch proceed and nothing is reloaded.
+// requests of its batch proceed and nothing is reloaded. The engine is
+// told the queue's room before each step (wsreliable.Engine.
+// SetDeliveryRoom): held messages a filled gap or an ended sequence
+// releases wait in the engine for room rather than fail the write.
 //
 // # Store-and-forward
 //

@@ -231,8 +231,9 @@ func (d *Driver) restore() error {
 	if err := eng.Restore(recs); err != nil {
 		return err
 	}
-	eng.Tick(d.opts.Now())
 	d.eng = eng
+	d.setRoom()
+	eng.Tick(d.opts.Now())
 	return nil
 }
 
