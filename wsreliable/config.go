@@ -108,7 +108,10 @@ type Config struct {
 	// CreateSequence is refused and a new WS-Reliability group gets
 	// MessageProcessingFailure. It bounds separately the ended ones kept to
 	// recognise late duplicates: beyond it the one due to be forgotten
-	// first is forgotten at once. Zero: 10000.
+	// first is forgotten at once. It bounds as well the WS-MakeConnection
+	// anonymous addresses with messages waiting for a MakeConnection
+	// (pending.go): beyond it the oldest address's are dropped. Zero:
+	// 10000.
 	MaxGroups int
 	// MaxKeep caps how long an ended group is kept to recognise late
 	// duplicates, whatever ExpiryTime a WS-Reliability sender chose, and

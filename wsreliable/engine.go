@@ -34,8 +34,9 @@ type Engine struct {
 	// heldBytes is the payload size of every held message (MaxHeldBytes).
 	heldBytes int64
 
-	// pending holds messages for WS-MakeConnection anonymous addresses.
-	pending map[string][]Outbound
+	// pending holds messages for WS-MakeConnection anonymous addresses
+	// (pending.go).
+	pending pendingQueues
 
 	// inFlight maps the Token of each unacknowledged outbound message to
 	// it; acked holds the acknowledged tokens not yet forgotten (with when
@@ -67,7 +68,7 @@ func New(cfg Config) (*Engine, error) {
 	return &Engine{
 		cfg: cfg.withDefaults(), in: map[string]*inGroup{}, out: map[string]*outSeq{},
 		outByTo: map[string]string{}, outByID: map[string]string{},
-		pending: map[string][]Outbound{}, dirtyIn: map[string]bool{},
+		pending: newPendingQueues(), dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
 		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, releasing: map[string]bool{},
 		room: math.MaxInt,
@@ -247,21 +248,3 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
-
-// queuePending keeps o for a MakeConnection from o.To. A newer copy of the
-// same thing (an ack of the same group, a retransmission) replaces the
-// older; at most MaxHeld wait per address, the oldest dropped beyond
-// (acks are regenerated, messages retransmitted).
-func (e *Engine) queuePending(o Outbound) {
-	q := e.pending[o.To]
-	for i := range q {
-		if q[i].Kind == o.Kind && q[i].Group == o.Group && q[i].Number == o.Number && q[i].Local == o.Local {
-			q[i] = o
-			return
-		}
-	}
-	if len(q) >= e.cfg.MaxHeld {
-		q = q[1:]
-	}
-	e.pending[o.To] = append(q, o)
-}

@@ -332,21 +332,6 @@ func (e *Engine) dropOffered(g *inGroup) {
 	}
 }
 
-// dropPending removes what waits for a MakeConnection from addr about
-// group (nothing is owed once the group is forgotten).
-func (e *Engine) dropPending(addr, group string) {
-	q, ok := e.pending[addr]
-	if !ok {
-		return
-	}
-	q = slices.DeleteFunc(q, func(o Outbound) bool { return o.Group == group })
-	if len(q) == 0 {
-		delete(e.pending, addr)
-		return
-	}
-	e.pending[addr] = q
-}
-
 // ack returns g's acknowledgement (WS-RM 1.2 3.9 semantics; February 2005
 // has no Final, so only a 1.2 sequence's is).
 func (g *inGroup) ack() Ack {

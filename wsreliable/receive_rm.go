@@ -236,18 +236,12 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 		e.fault(ev.Ref, RM, &Fault{Code: MissingSelection})
 		return
 	}
-	q := e.pending[ev.Address]
-	if len(q) == 0 {
+	o, ok, more := e.pending.take(ev.Address)
+	if !ok {
 		e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM})
 		return
 	}
-	o := q[0]
-	if len(q) == 1 {
-		delete(e.pending, ev.Address)
-	} else {
-		e.pending[ev.Address] = q[1:]
-	}
-	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM, Group: o.Group, Pending: &o, MorePending: len(q) > 1})
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM, Group: o.Group, Pending: &o, MorePending: more})
 }
 
 // acceptOffer creates the outbound sequence a CreateSequence offered
