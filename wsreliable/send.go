@@ -182,9 +182,7 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 		}
 		return
 	}
-	for _, r := range ev.Ranges {
-		s.Acked = s.Acked.AddRange(r)
-	}
+	s.Acked = s.Acked.Union(ev.Ranges)
 	for _, n := range sortedNums(s.unacked) {
 		if m := s.unacked[n]; s.Acked.Contains(n) {
 			delete(s.unacked, n)
