@@ -151,3 +151,27 @@ func TestEngine_PollAnswersEachGroupOnce(t *testing.T) {
 		t.Fatalf("ranges acknowledged: got %s, want 0,2,4,6", got)
 	}
 }
+
+// A Nack names a message to resend at once; naming it many times in one
+// acknowledgement resends it once.
+func TestEngine_RepeatedNackResendsOnce(t *testing.T) {
+	e, _ := newTestEngine(t, Config{})
+	e.Step(Submit{Token: "t1", To: "http://backend/", Payload: []byte("<a/>")})
+	e.Step(Submit{Token: "t2", To: "http://backend/", Payload: []byte("<b/>")})
+	e.Step(Created{Local: "s1", ID: "B1"})
+	drainReady(e)
+	nacks := make([]uint64, 10000)
+	for i := range nacks {
+		nacks[i] = 2
+	}
+	e.Step(AckReceived{Group: "B1", Nacks: nacks})
+	sent := 0
+	for _, o := range drainReady(e).Send {
+		if o.Kind == OutMessage {
+			sent++
+		}
+	}
+	if sent != 1 {
+		t.Fatalf("messages resent for an acknowledgement naming message 2 in 10000 Nacks: got %d, want 1", sent)
+	}
+}

@@ -3,6 +3,7 @@ package wsreliable
 import (
 	"bytes"
 	"container/heap"
+	"slices"
 	"time"
 )
 
@@ -190,7 +191,9 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 			e.tokenAcked(m)
 		}
 	}
-	for _, n := range ev.Nacks {
+	// Each number once, however often the peer names it (a Nack list is
+	// the peer's to make as long as it likes).
+	for _, n := range slices.Compact(slices.Sorted(slices.Values(ev.Nacks))) {
 		if m := s.unacked[n]; m != nil && !m.due.IsZero() {
 			e.transmit(s, m)
 		}
