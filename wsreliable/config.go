@@ -167,8 +167,9 @@ type Config struct {
 	SendWindow int
 	// MaxBacklog bounds the messages an outbound sequence holds (sent or
 	// waiting); a Submit beyond it fails at once (FateFailed). It bounds as
-	// well the acknowledged tokens waiting for Forget: beyond, the oldest
-	// is forgotten. Zero: 10000.
+	// well the acknowledged tokens waiting for Forget: beyond, a Submit of
+	// a new token fails at once too (none is forgotten early: its
+	// caller's retry would send the message again). Zero: 10000.
 	MaxBacklog int
 	// OutboundIdle closes and terminates an outbound sequence that has
 	// nothing unacknowledged and had no Submit for this long (WS-RM 1.2,

@@ -89,6 +89,13 @@ func (e *Engine) onSubmit(ev Submit) {
 		e.rd.Fates = append(e.rd.Fates, fate)
 		return
 	}
+	if len(e.acked) >= e.cfg.MaxBacklog {
+		// Forgetting an acknowledged token early would let its
+		// caller's retry send the message again: a new one waits.
+		fate.Kind, fate.Reason = FateFailed, "too many acknowledged messages waiting to be settled"
+		e.rd.Fates = append(e.rd.Fates, fate)
+		return
+	}
 	if s == nil || s.Finish {
 		e.nextLocal++
 		e.metaDirty = true
@@ -318,8 +325,8 @@ func (e *Engine) tickOut(s *outSeq) {
 }
 
 // tokenAcked remembers the token of m, acknowledged, until Forget or
-// MaxKeep (at most MaxBacklog tokens: beyond, the one due first is
-// forgotten early), and reports it.
+// MaxKeep, and reports it. (The tokens remembered are bounded by refusing
+// new Submits beyond MaxBacklog of them, never by forgetting one early.)
 func (e *Engine) tokenAcked(m *outMsg) {
 	delete(e.inFlight, m.Token)
 	until := e.now.Add(e.cfg.MaxKeep)
@@ -327,8 +334,6 @@ func (e *Engine) tokenAcked(m *outMsg) {
 	heap.Push(&e.ackedQ, endedEntry{at: until, id: m.Token})
 	e.rd.Persist = append(e.rd.Persist, tokenRecord(m.Token, until))
 	e.rd.Fates = append(e.rd.Fates, Fate{Token: m.Token, Kind: FateAcknowledged, To: e.out[m.Local].To, Local: m.Local, Number: m.Number})
-	for len(e.acked) > e.cfg.MaxBacklog && e.popToken(time.Time{}) {
-	}
 }
 
 // onForget forgets an acknowledged token.
@@ -345,12 +350,12 @@ func (e *Engine) forgetTokensDue() {
 	}
 }
 
-// popToken forgets the acknowledged token due first, if due by now (any,
-// when now is zero), and reports whether it forgot one.
+// popToken forgets the acknowledged token due first, if due by now, and
+// reports whether it forgot one.
 func (e *Engine) popToken(now time.Time) bool {
 	for len(e.ackedQ) > 0 {
 		top := e.ackedQ[0]
-		if !now.IsZero() && now.Before(top.at) {
+		if now.Before(top.at) {
 			return false
 		}
 		heap.Pop(&e.ackedQ)
