@@ -50,7 +50,9 @@ type ReliableConfig struct {
 	// are not processed.
 	Require bool
 	// Incomplete is the WS-RM IncompleteSequenceBehavior: "NoDiscard"
-	// (default), "DiscardFollowingFirstGap" or "DiscardEntireSequence".
+	// (default), "DiscardFollowingFirstGap" (which delivers in order, as
+	// InOrder: what follows a gap waits for it) or "DiscardEntireSequence"
+	// (which delivers nothing of a sequence before it is complete).
 	Incomplete string
 	// SequenceExpires caps sequence lifetimes; IdleTimeout ends idle ones.
 	// Zero: no limit.

@@ -93,6 +93,8 @@ type Config struct {
 	InOrder bool
 	// Incomplete is announced in CreateSequenceResponse and applied to the
 	// messages held back when a sequence is closed, terminated or expires.
+	// DiscardFollowingFirstGap holds back what follows a gap, as InOrder
+	// does (it must never be delivered if the gap stays);
 	// DiscardEntireSequence holds every message of a sequence until it is
 	// complete (so a sequence longer than MaxHeld cannot complete). Zero:
 	// NoDiscard.

@@ -40,7 +40,11 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	}
 	g := e.newGroup(ev.NewID, p, ev.Meta)
 	g.AcksTo = ev.AcksTo
-	g.Ordered = e.cfg.InOrder
+	// DiscardFollowingFirstGap (WS-RM 1.2, 3.4): what lies beyond the
+	// first gap of an incomplete sequence is discarded, that is, never
+	// processed: it cannot be delivered before the gap fills, which is
+	// in-order delivery (everything delivered is the gap-free prefix).
+	g.Ordered = e.cfg.InOrder || e.cfg.Incomplete == DiscardFollowingFirstGap
 	g.DupElim = e.cfg.Assurance != AtLeastOnce
 	grant := e.cfg.SequenceExpires
 	if ev.Expires > 0 && (grant == 0 || ev.Expires < grant) {
