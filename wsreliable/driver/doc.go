@@ -135,8 +135,9 @@
 // CloseSequence, TerminateSequence) are POSTed through Options.Client and
 // their answers fed back to the engine: a CreateSequenceResponse is
 // Created (any other fault to a CreateSequence: refused), the
-// SequenceAcknowledgement headers of any answer AckReceived, a WS-RM fault
-// PeerFault. Nothing is retried here: retransmission is the engine's, at
+// SequenceAcknowledgement headers of any answer AckReceived (a fault's
+// too: the application's fault to a message the destination took), a
+// WS-RM fault PeerFault. Nothing is retried here: retransmission is the engine's, at
 // Tick. With Config.BackendRM the Backend sends the stored deliveries over
 // WS-RM with SubmitRM, which submits the message with the delivery ID as
 // the engine's token and returns once the engine reports it acknowledged:
