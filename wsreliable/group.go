@@ -342,10 +342,23 @@ func (g *inGroup) ack() Ack {
 	return a
 }
 
+// addFault records c for n (the latest fault of a number replaces an
+// earlier one: a sender resending a refused message fills nothing up).
 func (g *inGroup) addFault(n uint64, c FaultCode) {
+	for i := range g.Faults {
+		if g.Faults[i].Range == (Range{n, n}) {
+			g.Faults[i].Code = c
+			return
+		}
+	}
 	if len(g.Faults) < maxFaults {
 		g.Faults = append(g.Faults, RangeFault{Range{n, n}, c})
 	}
+}
+
+// clearFaults forgets the faults recorded for n.
+func (g *inGroup) clearFaults(n uint64) {
+	g.Faults = slices.DeleteFunc(g.Faults, func(f RangeFault) bool { return f.Range.Lower <= n && n <= f.Range.Upper })
 }
 
 func minKey[V any](m map[uint64]V) uint64 {

@@ -45,6 +45,10 @@ func (e *Engine) relMessage(m Message) {
 		if m.Last {
 			g.Last, g.HasLast = m.Number, true
 		}
+		// A fault recorded for this number refused an earlier copy (no
+		// room, bad parameters): the message is taken now, and a Poll
+		// must say so, not report the old refusal.
+		g.clearFaults(m.Number)
 		e.accept(g, m.Number, m.Payload, m.Expiry)
 		e.relComplete(g)
 	}
