@@ -158,7 +158,7 @@ func (s *ServiceConfig) validate(l *fielderr.List, path fielderr.Path, sc securi
 		}
 	}
 	if s.Reliable != nil {
-		s.Reliable.validate(l, path.Field("Reliable"))
+		s.Reliable.validate(l, path.Field("Reliable"), s)
 	}
 	if s.Security != nil {
 		s.Security.validate(l, path.Field("Security"), sc)
