@@ -317,9 +317,14 @@ func (cn *conn) writeRequest(t *target, req *Request, n int64) error {
 	return bw.Flush()
 }
 
+// errSwitched is a 101 reply: the request asked for no upgrade, and a
+// server "MUST NOT switch to a protocol that was not indicated by the
+// client in the corresponding request's Upgrade header field" (RFC 9110,
+// 15.2.2). What follows on the connection is in an unknown protocol.
+var errSwitched = errors.New("backend switched protocols (101) though the request asked for no upgrade")
+
 // readResponse reads the reply's head, skipping 1xx interim replies
-// (RFC 9110, 15.2) but for 101, which is the final one, within
-// MaxHeaderBytes for all the heads read.
+// (RFC 9110, 15.2), within MaxHeaderBytes for all the heads read.
 func (cn *conn) readResponse() (*http.Response, error) {
 	cn.rl.left = cn.c.maxHeader
 	defer func() { cn.rl.left = math.MaxInt64 }()
@@ -330,10 +335,12 @@ func (cn *conn) readResponse() (*http.Response, error) {
 			return nil, fmt.Errorf("reply header over %d bytes: %w", cn.c.maxHeader, err)
 		case err != nil:
 			return nil, err
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			return nil, errSwitched
+		case resp.StatusCode >= 100 && resp.StatusCode < 200:
+			continue
 		}
-		if resp.StatusCode < 100 || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
-			return resp, nil
-		}
+		return resp, nil
 	}
 }
 

@@ -25,7 +25,9 @@
 //     write for a small request.
 //   - The reply is read with net/http's ReadResponse (1xx interim replies
 //     skipped; RFC 9110, 15.2), its heads, interim ones included, within
-//     Options.MaxHeaderBytes (net/http's MaxResponseHeaderBytes). Its body
+//     Options.MaxHeaderBytes (net/http's MaxResponseHeaderBytes); a 101
+//     is an error, as the request asked for no upgrade (RFC 9110,
+//     15.2.2), and its connection is closed. Its body
 //     returns the connection to the idle stack once read to its end,
 //     unless the reply or its version asks for the connection to be
 //     closed; a body closed early closes it.

@@ -47,6 +47,38 @@ func TestClient_ReplyHeadOverLimitIsRefused(t *testing.T) {
 	}
 }
 
+func TestClient_UnaskedSwitchingProtocolsIsAnError(t *testing.T) {
+	b := newRawBackend(t, func(b *rawBackend, n int, nc net.Conn, br *bufio.Reader) {
+		for {
+			if _, _, err := b.readRequest(br); err != nil {
+				return
+			}
+			if n == 1 {
+				io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: other\r\nConnection: Upgrade\r\n\r\n")
+				// The other protocol answers anything with bytes that
+				// look like a reply.
+				for {
+					if _, err := br.ReadByte(); err != nil {
+						return
+					}
+					io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale")
+				}
+			}
+			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh")
+		}
+	})
+	c := New(Options{})
+	defer c.CloseIdleConnections()
+	_, resp, err := do(c, b.url(), false, []byte("one"))
+	if err == nil || status(resp) == 101 {
+		t.Errorf("first: got status %d err %v, want an error", status(resp), err)
+	}
+	got, _, err := do(c, b.url(), false, []byte("two"))
+	if err != nil || got != "fresh" {
+		t.Errorf("second: got %q err %v, want %q", got, err, "fresh")
+	}
+}
+
 func status(resp Response) int {
 	if resp.Response == nil {
 		return 0
