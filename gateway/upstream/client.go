@@ -271,21 +271,29 @@ var aLongTimeAgo = time.Unix(1, 0)
 func (cn *conn) exchange(ctx context.Context, t *target, req *Request, n int64) (*http.Response, bool, error) {
 	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(aLongTimeAgo) }) //nolint:errcheck // breaks I/O off
 	cn.cw.n = 0
-	err := cn.writeRequest(t, req, n)
+	werr := cn.writeRequest(t, req, n)
 	sent := cn.cw.n > 0
-	if err != nil {
+	if werr != nil && !sent {
 		stop()
-		return nil, sent, fmt.Errorf("writing request: %w", err)
+		return nil, false, fmt.Errorf("writing request: %w", werr)
 	}
+	// A backend may answer before it has read the whole request (a 413,
+	// say) and close: a client "SHOULD monitor the network connection for
+	// an error response while it is transmitting the request" (RFC 9112,
+	// 9.5). After a write that failed, the answer is still read; the
+	// connection is then not reused.
 	resp, err := cn.readResponse()
 	if err != nil {
 		stop()
+		if werr != nil {
+			return nil, sent, fmt.Errorf("writing request: %w", werr)
+		}
 		if cn.reused && cn.br.Buffered() == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
 			err = &deadConnError{err: err}
 		}
 		return nil, sent, fmt.Errorf("reading reply: %w", err)
 	}
-	resp.Body = &body{rc: resp.Body, cn: cn, stop: stop, keep: !resp.Close}
+	resp.Body = &body{rc: resp.Body, cn: cn, stop: stop, keep: !resp.Close && werr == nil}
 	return resp, sent, nil
 }
 

@@ -31,6 +31,9 @@
 //     returns the connection to the idle stack once read to its end,
 //     unless the reply or its version asks for the connection to be
 //     closed; a body closed early closes it.
+//   - A backend that answers before it has read the whole request (a 413,
+//     say) and closes is heard: after a write that failed, the reply is
+//     still read (RFC 9112, 9.5), and the connection then closed.
 //   - The context's end (deadline or cancellation) sets a past deadline on
 //     the connection, which breaks off any read or write in progress; the
 //     error then wraps the context's.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,22 @@ func TestClient_ReplyHeadOverLimitIsRefused(t *testing.T) {
 				t.Fatalf("got reply %q (status %d), err %v; want an error about the reply's header size", got, status(resp), err)
 			}
 		})
+	}
+}
+
+func TestClient_EarlyReplyBeforeBodyIsRead(t *testing.T) {
+	b := newRawBackend(t, func(b *rawBackend, _ int, nc net.Conn, br *bufio.Reader) {
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		io.WriteString(nc, "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 8\r\n\r\ntoo long")
+		// Closing with most of the body unread resets the connection.
+	})
+	c := New(Options{})
+	defer c.CloseIdleConnections()
+	got, resp, err := do(c, b.url(), false, make([]byte, 32<<20))
+	if err != nil || status(resp) != 413 || got != "too long" || !resp.Sent {
+		t.Fatalf("got %d %q sent=%v err=%v, want 413 %q sent=true and no error", status(resp), got, resp.Sent, err, "too long")
 	}
 }
 
