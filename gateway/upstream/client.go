@@ -270,7 +270,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 // bytes were written.
 func (cn *conn) exchange(ctx context.Context, t *target, req *Request, n int64) (*http.Response, bool, error) {
 	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(aLongTimeAgo) }) //nolint:errcheck // breaks I/O off
-	cn.cw.n = 0
+	cn.cw.n, cn.rl.n = 0, 0
 	werr := cn.writeRequest(t, req, n)
 	sent := cn.cw.n > 0
 	if werr != nil && !sent {
@@ -288,7 +288,7 @@ func (cn *conn) exchange(ctx context.Context, t *target, req *Request, n int64) 
 		if werr != nil {
 			return nil, sent, fmt.Errorf("writing request: %w", werr)
 		}
-		if cn.reused && cn.br.Buffered() == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
+		if cn.reused && cn.rl.n == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
 			err = &deadConnError{err: err}
 		}
 		return nil, sent, fmt.Errorf("reading reply: %w", err)

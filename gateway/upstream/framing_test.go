@@ -96,6 +96,33 @@ func TestClient_UnaskedSwitchingProtocolsIsAnError(t *testing.T) {
 	}
 }
 
+func TestClient_PartialReplyIsNotReplayed(t *testing.T) {
+	b := newRawBackend(t, func(b *rawBackend, n int, nc net.Conn, br *bufio.Reader) {
+		for i := 0; ; i++ {
+			if _, _, err := b.readRequest(br); err != nil {
+				return
+			}
+			if n == 1 && i == 1 {
+				io.WriteString(nc, "HTTP/1.1 200 OK\r\n") // then close
+				return
+			}
+			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	c := New(Options{})
+	defer c.CloseIdleConnections()
+	if _, _, err := do(c, b.url(), true, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	_, resp, err := do(c, b.url(), true, []byte("two"))
+	if err == nil || !resp.Sent {
+		t.Errorf("got err %v sent=%v, want an error and sent=true", err, resp.Sent)
+	}
+	if got := b.requests.Load(); got != 2 {
+		t.Errorf("got %d requests at the backend, want 2 (the broken reply not followed by a replay)", got)
+	}
+}
+
 func status(resp Response) int {
 	if resp.Response == nil {
 		return 0
