@@ -89,6 +89,8 @@ type Broker struct {
 
 	leading bool // this node held the lead at the last reconciliation (the demand goroutine's)
 
+	dlMu sync.Mutex // serialises moveDeadLetters: a dead letter is moved once
+
 	maxDeadLetters atomic.Int64 // bound of the dead-letter list; the oldest are deleted beyond it
 
 	pubOnce sync.Once // builds pub, pubErr (wsdl.go)

@@ -205,6 +205,8 @@ func (b *Broker) moveDeadLetters(ctx context.Context) {
 	if b.queue == nil {
 		return
 	}
+	b.dlMu.Lock()
+	defer b.dlMu.Unlock()
 	for range 100 { // at most 10,000 a sweep
 		dls, err := b.queue.DeadLetters(ctx, 0, 100)
 		if err != nil || len(dls) == 0 {
@@ -234,13 +236,13 @@ func (b *Broker) moveDeadLetters(ctx context.Context) {
 			b.log.Error("wsnotify: storing durable dead letters", "err", err)
 			return
 		}
-		if err := b.queue.DeleteDeadLetters(ctx, ids...); err != nil {
-			b.log.Error("wsnotify: deleting moved dead letters", "err", err)
-			return
-		}
 		for _, d := range dls {
 			b.metrics.dead.Inc()
 			b.metrics.durableDead.WithLabelValues(d.Reason).Inc()
+		}
+		if err := b.queue.DeleteDeadLetters(ctx, ids...); err != nil {
+			b.log.Error("wsnotify: deleting moved dead letters", "err", err)
+			return
 		}
 	}
 }
