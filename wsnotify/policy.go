@@ -48,8 +48,8 @@ var policyElems = []policyElem{
 // containers of policies (choice: a SubscriptionPolicy that wraps its
 // assertions in wsp:Policy, as WS-Policy documents do, means the same).
 var (
-	nsWSP15 = "http://www.w3.org/ns/ws-policy"                 // WS-Policy 1.5
-	nsWSP12 = "http://schemas.xmlsoap.org/ws/2004/09/policy"   // WS-Policy 1.2 (member submission)
+	nsWSP15 = "http://www.w3.org/ns/ws-policy"               // WS-Policy 1.5
+	nsWSP12 = "http://schemas.xmlsoap.org/ws/2004/09/policy" // WS-Policy 1.2 (member submission)
 	wspWrap = map[string]bool{nsWSP15: true, nsWSP12: true}
 )
 
