@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,9 +15,9 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/internal/rmtest"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
-	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
@@ -159,115 +158,13 @@ func (e *env) notifyN(prefix string, from, to int) {
 	}
 }
 
+// payloadRE finds the payload ids of notifyN in a delivery.
 var payloadRE = regexp.MustCompile(`<m:n[^>]*>([^<]*)</m:n>`)
 
-// recorder is a consumer: plain (every Notify it is sent) or WS-RM 1.2
-// (a destination of any number of sequences, acknowledging what it got).
-// It records, in arrival order, the payload ids of the new messages and,
-// by the broker's delivery id, how often each came. down makes it answer
-// 503.
-type recorder struct {
-	*httptest.Server
-	mu    sync.Mutex // guards the fields below
-	down  bool
-	got   []string       // payload ids, new messages only (per sequence and number for WS-RM)
-	ids   map[string]int // delivery id -> times received
-	seqs  map[string]wsreliable.RangeSet
-	nseq  int
-	calls int
-}
+// recorder is the test consumer (plain or WS-RM 1.2) of package rmtest.
+type recorder = rmtest.Recorder
 
-func newRecorder(t testing.TB) *recorder {
-	r := &recorder{ids: map[string]int{}, seqs: map[string]wsreliable.RangeSet{}}
-	r.Server = httptest.NewServer(r)
-	t.Cleanup(r.Close)
-	return r
-}
-
-func (r *recorder) setDown(down bool) { r.mu.Lock(); r.down = down; r.mu.Unlock() }
-
-func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	b, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls++
-	if r.down {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	}
-	m, err := soap.ReadMessageBytes(b, xmldoc.Limits{})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	id := req.Header.Get(wsreliable.DeliveryIDHeader)
-	if !wsreliable.IsRM(m) {
-		r.ids[id]++
-		for _, p := range payloadRE.FindAllSubmatch(b, -1) {
-			r.got = append(r.got, string(p[1]))
-		}
-		w.WriteHeader(http.StatusAccepted)
-		return
-	}
-	evs, _ := wsreliable.DecodeRM(m, wsreliable.DecodeContext{NewID: "-"})
-	hdr, body := "", ""
-	for _, ev := range evs {
-		switch ev := ev.(type) {
-		case wsreliable.CreateSequence:
-			r.nseq++
-			body = fmt.Sprintf(`<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:c:%d</wsrm:Identifier></wsrm:CreateSequenceResponse>`, r.nseq)
-		case wsreliable.Message:
-			if !r.seqs[ev.Group].Contains(ev.Number) {
-				r.seqs[ev.Group] = r.seqs[ev.Group].Add(ev.Number)
-				r.ids[id]++
-				for _, p := range payloadRE.FindAllSubmatch(b, -1) {
-					r.got = append(r.got, string(p[1]))
-				}
-			}
-			hdr = r.ackLocked(ev.Group, "")
-		case wsreliable.Close:
-			hdr = r.ackLocked(ev.Group, "<wsrm:Final/>")
-			body = `<wsrm:CloseSequenceResponse><wsrm:Identifier>` + ev.Group + `</wsrm:Identifier></wsrm:CloseSequenceResponse>`
-		case wsreliable.Terminate:
-			body = `<wsrm:TerminateSequenceResponse><wsrm:Identifier>` + ev.Group + `</wsrm:Identifier></wsrm:TerminateSequenceResponse>`
-		}
-	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	fmt.Fprintf(w, `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsrm="%s"><s:Header>%s</s:Header><s:Body>%s</s:Body></s:Envelope>`,
-		wsreliable.NSRM, hdr, body)
-}
-
-func (r *recorder) ackLocked(seq, final string) string {
-	var b strings.Builder
-	b.WriteString(`<wsrm:SequenceAcknowledgement><wsrm:Identifier>` + seq + `</wsrm:Identifier>`)
-	for _, rg := range r.seqs[seq] {
-		fmt.Fprintf(&b, `<wsrm:AcknowledgementRange Lower="%d" Upper="%d"/>`, rg.Lower, rg.Upper)
-	}
-	return b.String() + final + `</wsrm:SequenceAcknowledgement>`
-}
-
-// received returns the payload ids received, in order.
-func (r *recorder) received() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.got...)
-}
-
-// twice counts the delivery ids received more than once.
-func (r *recorder) twice() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, c := range r.ids {
-		if c > 1 {
-			n++
-		}
-	}
-	return n
-}
-
-// sequences counts the sequences that carried messages.
-func (r *recorder) sequences() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.seqs) }
+func newRecorder(t testing.TB) *recorder { return rmtest.New(t, payloadRE) }
 
 // want returns prefix-from .. prefix-(to-1).
 func want(prefix string, from, to int) []string {

@@ -19,7 +19,7 @@ import (
 func receives(t *testing.T, r *recorder, what string, want []string) {
 	t.Helper()
 	checkfor.Until(t, waitTimeout, func() error {
-		if got := r.received(); !slices.Equal(got, want) {
+		if got := r.Received(); !slices.Equal(got, want) {
 			return fmt.Errorf("%s: got %d %q, want %d %q", what, len(got), got, len(want), want)
 		}
 		return nil
@@ -100,12 +100,11 @@ func TestDurable_PlainAtLeastOnceInOrderWithDeliveryID(t *testing.T) {
 	id, _ := e.subscribeID(soap.V11, subscribeXML(c.URL, simpleTopic("tns:t"), deliveryPolicy("", "")))
 	e.notifyN("p", 0, 20)
 	receives(t, c, "plain durable consumer", want("p", 0, 20))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.ids) != 20 {
-		t.Fatalf("got %d distinct delivery ids, want 20: %v", len(c.ids), c.ids)
+	ids := c.DeliveryIDs()
+	if len(ids) != 20 {
+		t.Fatalf("got %d distinct delivery ids, want 20: %v", len(ids), ids)
 	}
-	for did := range c.ids {
+	for _, did := range ids {
 		if !strings.HasPrefix(did, "wsn:"+id+"#") {
 			t.Fatalf("got delivery id %q, want wsn:%s#<n>", did, id)
 		}
@@ -128,12 +127,12 @@ func TestDurable_RMExactlyOnceInOrderOneSequencePerSubscription(t *testing.T) {
 		wantA = append(wantA, fmt.Sprintf("a-%d", i))
 	}
 	checkfor.Until(t, waitTimeout, func() error {
-		if n := len(c.received()); n != 30 {
+		if n := len(c.Received()); n != 30 {
 			return fmt.Errorf("got %d messages, want 30", n)
 		}
 		return nil
 	})
-	got := c.received()
+	got := c.Received()
 	var gotA []string
 	for _, g := range got {
 		if strings.HasPrefix(g, "a-") {
@@ -143,10 +142,10 @@ func TestDurable_RMExactlyOnceInOrderOneSequencePerSubscription(t *testing.T) {
 	if !slices.Equal(gotA, wantA) {
 		t.Fatalf("subscription a: got %q, want %q", gotA, wantA)
 	}
-	if n := c.sequences(); n != 2 {
+	if n := c.Sequences(); n != 2 {
 		t.Fatalf("got %d sequences, want 2 (one per subscription)", n)
 	}
-	if n := c.twice(); n != 0 {
+	if n := c.Twice(); n != 0 {
 		t.Fatalf("got %d delivery ids as more than one message, want 0", n)
 	}
 }
@@ -162,17 +161,17 @@ func TestDurable_ConsumerDownThenUp(t *testing.T) {
 			if kind == "rm" {
 				policy = rmAssertion("ExactlyOnce")
 			}
-			down.setDown(true)
+			down.SetDown(true)
 			e.subscribeID(soap.V11, subscribeXML(down.URL, simpleTopic("tns:t"), policy))
 			e.subscribeID(soap.V11, subscribeXML(up.URL, simpleTopic("tns:t"), policy))
 			e.notifyN("d", 0, 30)
 			receives(t, up, "the consumer that is up", want("d", 0, 30))
-			if got := down.received(); len(got) != 0 {
+			if got := down.Received(); len(got) != 0 {
 				t.Fatalf("the consumer that is down got %q", got)
 			}
-			down.setDown(false)
+			down.SetDown(false)
 			receives(t, down, "the consumer back up", want("d", 0, 30))
-			if n := down.twice(); kind == "rm" && n != 0 {
+			if n := down.Twice(); kind == "rm" && n != 0 {
 				t.Fatalf("got %d delivery ids twice over WS-RM, want 0", n)
 			}
 		})
@@ -192,7 +191,7 @@ func TestDurable_PauseKeepsResumeDrainsInOrder(t *testing.T) {
 	if n, held := e.group(id); n != 7 || !held {
 		t.Fatalf("got %d messages kept, held %v, want 7 held", n, held)
 	}
-	if got := c.received(); len(got) != 3 {
+	if got := c.Received(); len(got) != 3 {
 		t.Fatalf("got %d messages while paused, want 3", len(got))
 	}
 	// The pause survives a restart.
@@ -236,7 +235,7 @@ func TestDurable_RetentionOverflowGoesToDeadLetters(t *testing.T) {
 func TestDurable_MaxAgeAndMaxAttemptsGoToDeadLetters(t *testing.T) {
 	e := newDurableEnv(t, testConfig())
 	c := newRecorder(t)
-	c.setDown(true)
+	c.SetDown(true)
 	e.subscribeID(soap.V11, subscribeXML(c.URL, simpleTopic("tns:a"), deliveryPolicy("", `maxAttempts="2"`)))
 	e.subscribeID(soap.V11, subscribeXML(c.URL, simpleTopic("tns:b"), deliveryPolicy(`maxAge="PT60S"`, "")))
 	e.post(pathBroker, soap.V11, notifyXML("tns:a", "<m:n>a</m:n>"))
@@ -256,7 +255,7 @@ func TestDurable_MaxAgeAndMaxAttemptsGoToDeadLetters(t *testing.T) {
 func TestDurable_UnsubscribeAndExpiryDropTheQueue(t *testing.T) {
 	e := newDurableEnv(t, testConfig())
 	c := newRecorder(t)
-	c.setDown(true)
+	c.SetDown(true)
 	gone, _ := e.subscribeID(soap.V11, subscribeXML(c.URL, simpleTopic("tns:t"), deliveryPolicy("", "")))
 	short, _ := e.subscribeID(soap.V11, subscribeXML(c.URL, simpleTopic("tns:t"),
 		`<wsnt:InitialTerminationTime>PT1M</wsnt:InitialTerminationTime>`+deliveryPolicy("", "")))
@@ -285,13 +284,13 @@ func TestDurable_AllMakesEverySubscriptionDurable(t *testing.T) {
 	cfg.Durable.All = true
 	e := newDurableEnv(t, cfg)
 	c := newRecorder(t)
-	c.setDown(true)
+	c.SetDown(true)
 	_, r := e.subscribeID(soap.V11, subscribeXML(c.URL, simpleTopic("tns:t"), ""))
 	if !strings.Contains(string(r.body), `protocol="http"`) {
 		t.Fatalf("got no durable grant:\n%s", r.body)
 	}
 	e.notifyN("all", 0, 5)
 	e.restart()
-	c.setDown(false)
+	c.SetDown(false)
 	receives(t, c, "after a restart", want("all", 0, 5))
 }

@@ -61,7 +61,7 @@ func TestPublisher_DeliverPublishesOncePerDeliveryID(t *testing.T) {
 	}
 	receives(t, c, "once", want("once", 0, 1))
 	checkfor.True(t, waitTimeout, "queue empty", func() bool { return e.queue.Stats().Length == 0 })
-	if got := len(c.received()); got != 1 {
+	if got := len(c.Received()); got != 1 {
 		t.Fatalf("got %d deliveries, want 1", got)
 	}
 	if _, _, err := e.b.Deliver(context.Background(), []byte(envelope(soap.V11, `<x:Other xmlns:x="urn:x"/>`)), hdr); !errors.Is(err, ErrRejected) {
