@@ -76,7 +76,10 @@ func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		switch ev := ev.(type) {
 		case wsreliable.CreateSequence:
 			r.nseq++
-			body = fmt.Sprintf(`<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:c:%d</wsrm:Identifier></wsrm:CreateSequenceResponse>`, r.nseq)
+			// Identifiers are globally unique (WS-RM 1.2, 3.4): this
+			// recorder's address is in them.
+			body = fmt.Sprintf(`<wsrm:CreateSequenceResponse><wsrm:Identifier>urn:rmtest:%s:%d</wsrm:Identifier></wsrm:CreateSequenceResponse>`,
+				req.Host, r.nseq)
 		case wsreliable.Message:
 			if !r.seqs[ev.Group].Contains(ev.Number) {
 				r.seqs[ev.Group] = r.seqs[ev.Group].Add(ev.Number)
