@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -10,14 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +22,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/childproc"
 	"github.com/wsgw/wsgw/internal/rmtest"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/wsnotify"
@@ -72,11 +70,11 @@ func TestBrokerCrash_AnsweredNotifiesReachEveryDurableSubscription(t *testing.T)
 	env := append(os.Environ(), brokerCrashDirEnv+"="+t.TempDir())
 	var addr atomic.Value
 	addr.Store("")
-	child := startBrokerChild(t, env, &addr)
+	child := childproc.Start(t, "TestBrokerCrash_Child", env, &addr)
 	checkfor.True(t, 20*time.Second, "the first child listens", func() bool { return addr.Load().(string) != "" })
 	for name, c := range consumers {
 		if r := postWSN(t, "http://"+addr.Load().(string)+"/wsn/NotificationBroker", subscribeBody(c.URL, policies[name])); r.status != http.StatusOK {
-			child.kill()
+			child.Kill()
 			t.Fatalf("Subscribe %s: HTTP %d\n%s", name, r.status, r.body)
 		}
 	}
@@ -90,18 +88,18 @@ func TestBrokerCrash_AnsweredNotifiesReachEveryDurableSubscription(t *testing.T)
 	begin := time.Now()
 	for k := range kills {
 		if k > 0 {
-			child = startBrokerChild(t, env, &addr)
+			child = childproc.Start(t, "TestBrokerCrash_Child", env, &addr)
 		}
 		wait := time.Duration(150+rand.IntN(600)) * time.Millisecond
 		if k%5 == 4 {
 			wait = time.Duration(rand.IntN(40)) * time.Millisecond // before it even listens, now and then
 		}
 		time.Sleep(wait) // the crash's moment: any will do, a random one is wanted
-		child.kill()
+		child.Kill()
 		addr.Store("")
 	}
-	final := startBrokerChild(t, env, &addr)
-	defer final.kill()
+	final := childproc.Start(t, "TestBrokerCrash_Child", env, &addr)
+	defer final.Kill()
 	checkfor.True(t, 20*time.Second, "the last child listens", func() bool { return addr.Load().(string) != "" })
 	time.Sleep(300 * time.Millisecond) // a few more Notifies to the last child: any number will do
 	close(stop)
@@ -220,44 +218,6 @@ func subscribeBody(consumer, policy string) string {
 	return `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>` + consumer + `</wsa:Address></wsnt:ConsumerReference>` +
 		`<wsnt:Filter><wsnt:TopicExpression Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple" xmlns:tns="urn:crash">tns:t</wsnt:TopicExpression></wsnt:Filter>` +
 		policy + `</wsnt:Subscribe>`
-}
-
-// brokerChild is a running child process.
-type brokerChild struct {
-	cmd  *exec.Cmd
-	once sync.Once
-}
-
-// startBrokerChild starts the child; once it listens, addr holds its
-// address.
-func startBrokerChild(t *testing.T, env []string, addr *atomic.Value) *brokerChild {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBrokerCrash_Child$")
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the child: %v", err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				addr.Store(a)
-			}
-		}
-	}()
-	return &brokerChild{cmd: cmd}
-}
-
-func (c *brokerChild) kill() {
-	c.once.Do(func() {
-		c.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck // it may have died already
-		c.cmd.Wait()                          //nolint:errcheck // killed
-	})
 }
 
 // TestBrokerCrash_Child is the child of the crash test: a gateway with a

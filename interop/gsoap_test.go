@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/xml"
@@ -528,30 +527,7 @@ func TestGSOAP_DurableWSRMConsumerExactlyOnceInOrder(t *testing.T) {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close() // the consumer binds it (SO_REUSEADDR)
-	cmd := exec.CommandContext(ctx, filepath.Join(dir, "consumer"), port)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }() //nolint:errcheck // killed
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	select {
-	case <-lines: // listening
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the gSOAP consumer did not start\n%s", stderr.String())
-	}
+	lines, stderr, _ := startLines(t, exec.CommandContext(ctx, filepath.Join(dir, "consumer"), port), "the gSOAP consumer")
 	sub := wsnPost(t, d.URL+"/wsn/NotificationBroker", `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:`+port+`/</wsa:Address></wsnt:ConsumerReference>`+
 		`<wsnt:SubscriptionPolicy><wsrmp:RMAssertion xmlns:wsrmp="http://docs.oasis-open.org/ws-rx/wsrmp/200702" xmlns:wsp="http://www.w3.org/ns/ws-policy"><wsp:Policy>`+
 		`<wsrmp:DeliveryAssurance><wsp:Policy><wsrmp:ExactlyOnce/><wsrmp:InOrder/></wsp:Policy></wsrmp:DeliveryAssurance></wsp:Policy></wsrmp:RMAssertion></wsnt:SubscriptionPolicy></wsnt:Subscribe>`)

@@ -203,36 +203,8 @@ func TestZeep_DurableConsumerGetsEverythingInOrder(t *testing.T) {
 	d := startDemo(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "testdata/wsn_consumer.py", d.Broker.WSDL, "3")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { stdin.Close(); cmd.Wait() }() //nolint:errcheck // ends with stdin
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var consumerURL string
-	select {
-	case l := <-lines:
-		consumerURL, _ = strings.CutPrefix(l, "listening ")
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the zeep consumer did not start\n%s", stderr.String())
-	}
+	lines, stderr, first := startLines(t, exec.CommandContext(ctx, python, "testdata/wsn_consumer.py", d.Broker.WSDL, "3"), "the zeep consumer")
+	consumerURL, _ := strings.CutPrefix(first, "listening ")
 	sub := wsnPost(t, d.URL+"/wsn/NotificationBroker", `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>`+consumerURL+`</wsa:Address></wsnt:ConsumerReference>`+
 		`<wsnt:SubscriptionPolicy><d:Delivery xmlns:d="urn:wsgw:delivery:1"/></wsnt:SubscriptionPolicy></wsnt:Subscribe>`)
 	if !strings.Contains(sub, `durable="true"`) {
@@ -293,4 +265,39 @@ func wsnPost(t *testing.T, url, payload string) string {
 		t.Fatalf("POST %s: HTTP %d\n%s", url, resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+// startLines starts cmd (what, in messages), its stdin a pipe that stays
+// open until the test ends (then cmd is killed), and returns its stdout
+// lines after the first, its stderr, and that first line, which it waits
+// for (the process says it is ready).
+func startLines(t *testing.T, cmd *exec.Cmd, what string) (lines <-chan string, stderr *bytes.Buffer, first string) {
+	t.Helper()
+	if _, err := cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr = &bytes.Buffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck // killed
+	ch := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+		close(ch)
+	}()
+	select {
+	case first = <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not start\n%s", what, stderr.String())
+	}
+	return ch, stderr, first
 }

@@ -14,25 +14,13 @@ of each NotificationMessage's payload. It runs until stdin is closed.
 
 import http.server
 import json
-import socket
 import sys
 import threading
 
 from lxml import etree
 import zeep
 
-WSNT = "http://docs.oasis-open.org/wsn/b-2"
-
-
-def offline():
-    connect = socket.create_connection
-
-    def loopback_only(address, *args, **kwargs):
-        if address[0] not in ("127.0.0.1", "localhost", "::1"):
-            raise ConnectionRefusedError("offline: no connection to %r" % (address,))
-        return connect(address, *args, **kwargs)
-
-    socket.create_connection = loopback_only
+from wsn_client import offline  # beside this script: loopback only
 
 
 def notify_operation(client):

@@ -192,20 +192,7 @@ func (b *batch) trimGroup(group string, keep queueing.GroupLimit) error {
 		if !over {
 			return nil
 		}
-		var victim uint64
-		var vm meta
-		b.members(group, g.low, func(seq uint64) bool {
-			m, found, e := b.getMeta(b.q.k.meta(seq))
-			if e != nil {
-				err = e
-				return false
-			}
-			if found && !m.leased() {
-				victim, vm = seq, m
-				return false
-			}
-			return true
-		})
+		victim, vm, err := b.firstMember(group, g.low, func(m meta) bool { return !m.leased() })
 		if err != nil || victim == 0 {
 			return err // every member is leased: nothing to take now
 		}
@@ -213,4 +200,22 @@ func (b *batch) trimGroup(group string, keep queueing.GroupLimit) error {
 			return err
 		}
 	}
+}
+
+// firstMember returns the lowest member of group from low up whose meta
+// pred accepts (0 when none does).
+func (b *batch) firstMember(group string, low uint64, pred func(meta) bool) (seq uint64, m meta, err error) {
+	b.members(group, low, func(s uint64) bool {
+		mm, found, e := b.getMeta(b.q.k.meta(s))
+		if e != nil {
+			err = e
+			return false
+		}
+		if found && pred(mm) {
+			seq, m = s, mm
+			return false
+		}
+		return true
+	})
+	return seq, m, err
 }

@@ -50,20 +50,7 @@ func (b *batch) hold(group string, held bool) error {
 		return err
 	}
 	// Find the member in the ready index (or leased): usually the lowest.
-	var active uint64
-	var am meta
-	b.members(group, g.low, func(seq uint64) bool {
-		m, found, e := b.getMeta(b.q.k.meta(seq))
-		if e != nil {
-			err = e
-			return false
-		}
-		if found && m.ready() {
-			active, am = seq, m
-			return false
-		}
-		return true
-	})
+	active, am, err := b.firstMember(group, g.low, func(m meta) bool { return m.ready() })
 	switch {
 	case err != nil:
 		return err

@@ -136,7 +136,9 @@ func TestSubmitRM_CancelledBeforeTheLoopTakesIt(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- d.SubmitRM(ctx, wsreliable.Submit{Token: "d1", To: "http://peer/", Action: "urn:a", Payload: []byte("<a/>")}, soap.V11) }()
+	go func() {
+		errc <- d.SubmitRM(ctx, wsreliable.Submit{Token: "d1", To: "http://peer/", Action: "urn:a", Payload: []byte("<a/>")}, soap.V11)
+	}()
 	checkfor.True(t, 5*time.Second, "SubmitRM waiting", func() bool {
 		d.ob.mu.Lock()
 		defer d.ob.mu.Unlock()
