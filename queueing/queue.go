@@ -47,6 +47,13 @@ type GroupLimit struct {
 	Bytes    int64 // bytes of their bodies
 }
 
+// GroupInfo describes what a queue holds of a group.
+type GroupInfo struct {
+	Messages int   // live messages (ready, leased, delayed, waiting their turn)
+	Bytes    int64 // bytes of their bodies
+	Held     bool
+}
+
 // Lease is a message handed to a consumer until Deadline. Unless the
 // consumer acks or nacks it first, the message becomes visible again at
 // Deadline (its visibility timeout), also across restarts.

@@ -58,6 +58,8 @@ type Groups interface {
 	DropGroup(ctx context.Context, group string) (int, error)
 	// Groups calls fn with every group the queue knows.
 	Groups(ctx context.Context, fn func(group string) error) error
+	// Group returns what the queue holds of group.
+	Group(ctx context.Context, group string) (queueing.GroupInfo, error)
 }
 
 // DeadLetterQueue hands over what the queue gave up (over a group's Keep,

@@ -191,6 +191,9 @@ func TestDurable_PauseKeepsResumeDrainsInOrder(t *testing.T) {
 	if n, held := e.group(id); n != 7 || !held {
 		t.Fatalf("got %d messages kept, held %v, want 7 held", n, held)
 	}
+	if st := e.b.Stats(); st.Durable != 1 || st.DurableQueued != 7 || st.Queued != 7 {
+		t.Fatalf("Stats: got %d durable, %d durable queued, %d queued, want 1, 7, 7", st.Durable, st.DurableQueued, st.Queued)
+	}
 	if got := c.Received(); len(got) != 3 {
 		t.Fatalf("got %d messages while paused, want 3", len(got))
 	}

@@ -133,21 +133,14 @@ func (b *batch) dropGroup(group string, limit int) (n int, more bool, err error)
 	return n, true, b.putGroup(group, g)
 }
 
-// GroupInfo describes a group.
-type GroupInfo struct {
-	Messages int   // live messages (ready, leased, delayed, waiting their turn)
-	Bytes    int64 // bytes of their bodies
-	Held     bool
-}
-
 // Group returns what the queue holds of group (zero when it has nothing).
 // It reads a snapshot and does not go through the committer.
-func (q *Queue) Group(ctx context.Context, group string) (GroupInfo, error) {
-	var gi GroupInfo
+func (q *Queue) Group(ctx context.Context, group string) (queueing.GroupInfo, error) {
+	var gi queueing.GroupInfo
 	err := q.db.View(func(txn *badger.Txn) error {
 		b := &batch{q: q, txn: txn}
 		g, err := b.getGroup(group)
-		gi = GroupInfo{Messages: int(g.count), Bytes: int64(g.bytes), Held: g.held}
+		gi = queueing.GroupInfo{Messages: int(g.count), Bytes: int64(g.bytes), Held: g.held}
 		return err
 	})
 	return gi, err

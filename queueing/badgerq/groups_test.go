@@ -18,7 +18,7 @@ func (e *env) hold(held bool, groups ...string) {
 	}
 }
 
-func (e *env) group(g string) GroupInfo {
+func (e *env) group(g string) queueing.GroupInfo {
 	e.t.Helper()
 	gi, err := e.q.Group(context.Background(), g)
 	if err != nil {
@@ -60,7 +60,7 @@ func TestQueue_HeldGroupKeepsUntilLetGo(t *testing.T) {
 		}
 		e.ack(ids(ls)...)
 	}
-	if gi := e.group("g"); gi != (GroupInfo{}) {
+	if gi := e.group("g"); gi != (queueing.GroupInfo{}) {
 		t.Fatalf("got %+v after everything was acked, want nothing", gi)
 	}
 }
