@@ -145,7 +145,7 @@ func (e *Engine) Restore(records []Record) error {
 	}
 	for _, s := range e.out {
 		if !s.Finish && !s.Offered && s.To != "" {
-			e.outByTo[s.To] = s.Local
+			e.outByTo[destKey(s.To, s.Key)] = s.Local
 		}
 		if s.ID != "" {
 			e.outByID[s.ID] = s.Local

@@ -1,7 +1,6 @@
 package driver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,11 +17,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/childproc"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/storage/badgerstore"
@@ -78,17 +76,17 @@ func TestDriver_CrashLosesNothingAcknowledged(t *testing.T) {
 
 	begin := time.Now()
 	for k := range kills {
-		child := startCrashChild(t, env, &addr)
+		child := childproc.Start(t, "TestDriver_CrashChild", env, &addr)
 		// Kill at a random moment, now and then before it even listens.
 		wait := time.Duration(100+rand.IntN(800)) * time.Millisecond
 		if k%5 == 4 {
 			wait = time.Duration(rand.IntN(30)) * time.Millisecond
 		}
-		child.killAfter(t, wait)
+		killAfter(child, wait)
 		addr.Store("")
 	}
-	final := startCrashChild(t, env, &addr)
-	defer final.kill()
+	final := childproc.Start(t, "TestDriver_CrashChild", env, &addr)
+	defer final.Kill()
 	close(stop)
 	finished := make(chan struct{})
 	go func() { clients.Wait(); close(finished) }()
@@ -138,48 +136,11 @@ func TestDriver_CrashLosesNothingAcknowledged(t *testing.T) {
 	}
 }
 
-// crashChild is a running child process.
-type crashChild struct {
-	cmd  *exec.Cmd
-	once sync.Once
-}
-
-// startCrashChild starts the child; once it listens, addr holds its
-// address.
-func startCrashChild(t *testing.T, env []string, addr *atomic.Value) *crashChild {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDriver_CrashChild$")
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the child: %v", err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				addr.Store(a)
-			}
-		}
-	}()
-	return &crashChild{cmd: cmd}
-}
-
-func (c *crashChild) killAfter(t *testing.T, d time.Duration) {
-	t.Helper()
-	time.Sleep(d) // the crash's moment: any will do, a random one is wanted
-	c.kill()
-}
-
-func (c *crashChild) kill() {
-	c.once.Do(func() {
-		c.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck // it may have died already
-		c.cmd.Wait()                          //nolint:errcheck // killed
-	})
+// killAfter kills c after d: the crash's moment (any will do, a random
+// one is wanted).
+func killAfter(c *childproc.Child, d time.Duration) {
+	time.Sleep(d)
+	c.Kill()
 }
 
 // TestDriver_CrashChild is the child of TestDriver_CrashLosesNothingAcknowledged:

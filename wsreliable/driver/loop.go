@@ -77,7 +77,7 @@ func (d *Driver) finishOutbound(ctx context.Context) bool {
 	n := 0
 	for _, s := range seqs {
 		if !s.Offered {
-			d.eng.Step(wsreliable.Finish{To: s.To}) //nolint:errcheck // a known event type
+			d.eng.Step(wsreliable.Finish{To: s.To, Key: s.Key}) //nolint:errcheck // a known event type
 			n++
 		}
 	}
