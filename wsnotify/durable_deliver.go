@@ -72,8 +72,28 @@ func deliveryID(sub string, msg uint64) string {
 
 // runDurable delivers the durable queue until ctx ends.
 func (b *Broker) runDurable(ctx context.Context) {
-	queueing.Consume(ctx, b.queue, b.cfg.Durable.Workers, idlePoll, b.deliverDurable,
+	l := leaser{Queue: b.queue, visibility: leaseTime(b.cfg.Durable.Timeout)}
+	queueing.Consume(ctx, l, b.cfg.Durable.Workers, idlePoll, b.deliverDurable,
 		func(err error) { b.log.Error("wsnotify: leasing durable deliveries", "err", err) })
+}
+
+// leaseTime is how long a durable delivery is leased: an attempt takes up
+// to timeout, and its settling (an ack, a nack) some time after, so the
+// lease never runs out while the attempt is in flight, which would lease
+// the message again and send it twice at once, the second copy possibly
+// overtaking the first (choice: twice the timeout and 30s more; a lease
+// left by a crash is released when the queue is opened again).
+func leaseTime(timeout time.Duration) time.Duration { return 2*timeout + 30*time.Second }
+
+// leaser leases from the durable queue for visibility, whatever the
+// queue's default lease is.
+type leaser struct {
+	Queue
+	visibility time.Duration
+}
+
+func (l leaser) Lease(ctx context.Context, n int, _ time.Duration) ([]queueing.Lease, error) {
+	return l.Queue.Lease(ctx, n, l.visibility)
 }
 
 // deliverDurable makes one attempt at leased message l and settles it.
