@@ -82,6 +82,13 @@ type DurableConfig struct {
 	// deliveries when the subscription names no number; 0 (default): never,
 	// a message leaves by its retention only.
 	MaxAttempts int
+	// MaxMessageBytes bounds a notification kept for a durable
+	// subscription (what it receives: the NotificationMessage's content,
+	// or the raw payload); a larger one goes to the subscription's dead
+	// letters at once (reason TooLarge) and the Notify is published to the
+	// others. Default 256 KiB. The durable queue must take messages of
+	// this size (the gateway sizes it so).
+	MaxMessageBytes int
 	// Workers bounds the durable deliveries in flight (each to another
 	// subscription); default 16.
 	Workers int
@@ -96,8 +103,8 @@ type DurableConfig struct {
 	MarkTTL time.Duration
 }
 
-// withDefaults returns c with zero fields defaulted.
-func (c DurableConfig) withDefaults() DurableConfig {
+// WithDefaults returns c with zero fields defaulted.
+func (c DurableConfig) WithDefaults() DurableConfig {
 	if c.MaxAge <= 0 {
 		c.MaxAge = 24 * time.Hour
 	}
@@ -106,6 +113,9 @@ func (c DurableConfig) withDefaults() DurableConfig {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = 64 << 20
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = 256 << 10
 	}
 	if c.Workers <= 0 {
 		c.Workers = 16
@@ -133,7 +143,8 @@ func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
 		bad  bool
 	}{
 		{"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
-		{"MaxAttempts", c.MaxAttempts < 0}, {"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
+		{"MaxAttempts", c.MaxAttempts < 0}, {"MaxMessageBytes", c.MaxMessageBytes < 0},
+		{"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
 		{"MarkTTL", c.MarkTTL < 0},
 	} {
 		if f.bad {
@@ -176,7 +187,7 @@ func (c Config) withDefaults() Config {
 		c.SweepInterval = 5 * time.Second
 	}
 	c.Delivery = c.Delivery.WithDefaults()
-	c.Durable = c.Durable.withDefaults()
+	c.Durable = c.Durable.WithDefaults()
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
 }

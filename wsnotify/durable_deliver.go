@@ -64,6 +64,33 @@ func (b *Broker) appendDurable(ctx context.Context, wb *writeBatch) error {
 	return nil
 }
 
+// ReasonTooLarge is the reason of the dead letter of a notification over
+// Durable.MaxMessageBytes, given up for a durable subscription when it
+// was published.
+const ReasonTooLarge = "too large"
+
+// storeTooBig stores the dead letters of notifications too large for
+// their durable subscriptions, synced with the rest of the Notify.
+func (b *Broker) storeTooBig(ctx context.Context, dls []deadLetter) error {
+	if len(dls) == 0 {
+		return nil
+	}
+	adds := make([]storage.Add, 0, len(dls))
+	for _, d := range dls {
+		val, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("encoding a dead letter: %w", err)
+		}
+		adds = append(adds, storage.Add{List: deadLetters, Value: val, Bound: storage.Bound{Max: int(b.maxDeadLetters.Load())}})
+	}
+	if _, err := b.st.Append(ctx, adds...); err != nil {
+		return fmt.Errorf("storing dead letters: %w", err)
+	}
+	b.metrics.dead.Add(float64(len(dls)))
+	b.metrics.durableDead.WithLabelValues(ReasonTooLarge).Add(float64(len(dls)))
+	return nil
+}
+
 // deliveryID is the stable id of a durable delivery: the subscription and
 // the queue's message id (which a redelivery keeps).
 func deliveryID(sub string, msg uint64) string {

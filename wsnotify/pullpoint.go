@@ -44,6 +44,7 @@ type writeBatch struct {
 	current []current
 	curIdx  map[string]int // topic -> index in current
 	durable []queueing.Message
+	tooBig  []deadLetter // durable deliveries over Durable.MaxMessageBytes
 	mark    string // the Notify's delivery id, when a WS-RM sequence brought it (publish.go)
 	pp      []ppItem
 }
@@ -72,6 +73,9 @@ func (b *Broker) writeBatch(ctx context.Context, wb *writeBatch) error {
 		}
 	}
 	if err := b.appendDurable(ctx, wb); err != nil {
+		return err
+	}
+	if err := b.storeTooBig(ctx, wb.tooBig); err != nil {
 		return err
 	}
 	if len(wb.pp) == 0 {
