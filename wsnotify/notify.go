@@ -194,7 +194,7 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 			} else {
 				batch.tooBig = append(batch.tooBig, deadLetter{Subscription: id, Consumer: s.rec.Consumer, Reason: ReasonTooLarge,
 					Error: fmt.Sprintf("durable delivery given up: %d bytes, over the %d a durable subscription keeps", len(m.Body), b.cfg.Durable.MaxMessageBytes),
-					Time: now, Messages: [][]byte{m.Body}})
+					Time:  now, Messages: [][]byte{m.Body}})
 			}
 			continue
 		}

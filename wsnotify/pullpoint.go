@@ -45,7 +45,7 @@ type writeBatch struct {
 	curIdx  map[string]int // topic -> index in current
 	durable []queueing.Message
 	tooBig  []deadLetter // durable deliveries over Durable.MaxMessageBytes
-	mark    string // the Notify's delivery id, when a WS-RM sequence brought it (publish.go)
+	mark    string       // the Notify's delivery id, when a WS-RM sequence brought it (publish.go)
 	pp      []ppItem
 }
 
