@@ -143,12 +143,13 @@ func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Co
 
 // durableQueueOptions are the options of the durable subscription queue:
 // it takes every message the broker keeps for a durable subscription
-// (Durable.MaxMessageBytes; the broker gives up larger ones itself).
+// (Durable.MaxMessageBytes; the broker gives up larger ones itself), and
+// every durable subscription at its retention (Durable.QueueLength).
 func durableQueueOptions(d wsnotify.DurableConfig, now func() time.Time) queueing.Options {
 	d = d.WithDefaults()
-	o := queueing.Options{Now: now, MaxMessageBytes: d.MaxMessageBytes}
-	o.MaxBatchBytes = max(o.WithDefaults().MaxBatchBytes, d.MaxMessageBytes)
-	return o
+	def := queueing.Options{}.WithDefaults()
+	return queueing.Options{Now: now, MaxMessageBytes: d.MaxMessageBytes,
+		MaxBatchBytes: max(def.MaxBatchBytes, d.MaxMessageBytes), MaxLength: d.QueueLength(def.MaxBatch)}
 }
 
 // Key prefixes of the broker's durable subscriptions and of its reliable

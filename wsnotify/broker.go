@@ -69,8 +69,9 @@ type Broker struct {
 	demand  chan struct{} // capacity 1: registrations need reconciling
 	cluster *Shared       // nil: the store is this node's alone
 
-	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans
+	mu        sync.RWMutex // guards subs, noTopic, consumers, durables, regs, pps, orphans
 	subs      map[string]*subscription
+	durables  int                 // subscriptions of subs that are durable
 	noTopic   map[string]struct{} // subscriptions without a topic filter
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration

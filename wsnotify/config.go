@@ -71,6 +71,13 @@ type DurableConfig struct {
 	// All makes every push subscription durable: at least once over plain
 	// HTTP, unless its policy asks for WS-RM. Default false.
 	All bool
+	// MaxSubscriptions bounds the durable subscriptions; a Subscribe
+	// beyond it is a SubscribeCreationFailedFault. Default 1000. With
+	// MaxMessages and MaxBytes it bounds what the durable queue holds
+	// (QueueLength messages; MaxSubscriptions*MaxBytes bytes, 64 GiB by
+	// default), so consumers that are down, each at its retention, never
+	// fill the queue for the others.
+	MaxSubscriptions int
 	// MaxAge is how long a message is kept for a consumer that does not
 	// take it; default 24h.
 	MaxAge time.Duration
@@ -105,6 +112,9 @@ type DurableConfig struct {
 
 // WithDefaults returns c with zero fields defaulted.
 func (c DurableConfig) WithDefaults() DurableConfig {
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = 1000
+	}
 	if c.MaxAge <= 0 {
 		c.MaxAge = 24 * time.Hour
 	}
@@ -136,13 +146,26 @@ func (c DurableConfig) WithDefaults() DurableConfig {
 	return c
 }
 
+// QueueLength is the length the durable queue needs (its MaxLength), c
+// defaulted: every durable subscription at its retention
+// (MaxSubscriptions*MaxMessages), and room for one write of the queue
+// (batch: its MaxBatch), whose messages join their subscriptions' queues
+// before the oldest over the retention leave for the dead letters. With
+// it, a Notify is never refused for want of room however long consumers
+// are down (queueing.ErrQueueFull, a Receiver fault to the publisher,
+// which all durable subscriptions would share).
+func (c DurableConfig) QueueLength(batch int) int {
+	c = c.WithDefaults()
+	return c.MaxSubscriptions*c.MaxMessages + batch
+}
+
 // validate reports c's problems under path.
 func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
 	for _, f := range []struct {
 		name string
 		bad  bool
 	}{
-		{"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
+		{"MaxSubscriptions", c.MaxSubscriptions < 0}, {"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
 		{"MaxAttempts", c.MaxAttempts < 0}, {"MaxMessageBytes", c.MaxMessageBytes < 0},
 		{"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
 		{"MarkTTL", c.MarkTTL < 0},

@@ -80,8 +80,9 @@ type env struct {
 	stop  func()
 	// durable: the broker gets a durable queue and a WS-RM driver (its
 	// RM source and destination) over the same DB (durable_env_test.go).
-	durable bool
-	queue   *badgerstore.SubscriptionQueue
+	durable    bool
+	queueBatch int // the durable queue's MaxBatch; 0: its default
+	queue      *badgerstore.SubscriptionQueue
 }
 
 func testConfig() Config {

@@ -126,6 +126,9 @@ func (b *Broker) addLocked(s *subscription) {
 		b.noTopic[id] = struct{}{}
 	}
 	b.consumers[consumerKey(&s.rec)]++
+	if s.durable != nil {
+		b.durables++
+	}
 	if s.rec.PullPoint == "" && s.durable == nil {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
@@ -139,6 +142,9 @@ func (b *Broker) removeLocked(id string) *subscription {
 	}
 	delete(b.subs, id)
 	s.gone = true
+	if s.durable != nil {
+		b.durables--
+	}
 	b.index.Remove(id)
 	delete(b.noTopic, id)
 	if k := consumerKey(&s.rec); b.consumers[k] <= 1 {
