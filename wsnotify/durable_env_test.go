@@ -61,7 +61,15 @@ func newDurableEnv(t testing.TB, cfg Config) *env {
 // (DurableConfig.QueueLength).
 func newDurableEnvBatch(t testing.TB, cfg Config, batch int) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), clock: &clock{follow: true}, durable: true, queueBatch: batch}
+	return newDurableEnvWith(t, cfg, func(e *env) { e.queueBatch = batch })
+}
+
+// newDurableEnvWith is newDurableEnv with set applied to the env before
+// it starts.
+func newDurableEnvWith(t testing.TB, cfg Config, set func(*env)) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), clock: &clock{follow: true}, durable: true}
+	set(e)
 	if cfg.Durable.Backoff.Base == 0 {
 		cfg.Durable.Backoff = queueing.Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}
 	}
