@@ -30,7 +30,7 @@ func TestDurable_DownConsumersNeverFillTheQueue(t *testing.T) {
 		t.Fatalf("a third durable Subscribe: got HTTP %d %q, want SubscribeCreationFailedFault\n%s", r.status, got, r.body)
 	}
 	e.subscribeID(soap.V11, subscribeXML(live.URL, simpleTopic("tns:t"), "")) // best effort: not bounded by it
-	e.notifyN("n", 0, 30)                                                    // each answered 202
+	e.notifyN("n", 0, 30)                                                     // each answered 202
 	receives(t, live, "the best-effort consumer", want("n", 0, 30))
 	for _, id := range ids {
 		if n, _ := e.group(id); n != 5 {

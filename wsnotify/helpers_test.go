@@ -83,8 +83,8 @@ type env struct {
 	durable    bool
 	queueBatch int // the durable queue's MaxBatch; 0: its default
 	// wrap, when set, wraps the broker's store (to make writes fail).
-	wrap func(Store) Store
-	queue      *badgerstore.SubscriptionQueue
+	wrap  func(Store) Store
+	queue *badgerstore.SubscriptionQueue
 }
 
 func testConfig() Config {
