@@ -133,9 +133,11 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
 	}
 	b.mu.RUnlock()
 	switch {
-	case s == nil || s.durable == nil:
-		// Ended: its group is being dropped (deleteSub, loadDurable).
-		b.settle(ctx, "acking a delivery of an ended subscription", b.queue.Ack(ctx, l.ID))
+	case s == nil:
+		b.settleUnknown(ctx, l)
+		return
+	case s.durable == nil: // not a durable subscription's: nothing delivers it
+		b.settle(ctx, "acking a delivery of a subscription that is not durable", b.queue.Ack(ctx, l.ID))
 		return
 	case rec.Paused:
 		// Paused after the lease: the held group keeps it.
@@ -168,6 +170,25 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
 		return
 	}
 	b.settle(ctx, "returning a durable delivery", b.queue.Nack(ctx, l.ID, b.cfg.Durable.Backoff.Delay(l.Attempts, rand.Float64())))
+}
+
+// settleUnknown settles leased message l of a subscription the broker
+// does not hold: acked when its record is gone (the subscription ended:
+// its group is being dropped, by deleteSub or loadDurable, or the message
+// joined it after), else returned for later, since the subscription is
+// coming back (a sweep's delete that a Renew won, deleteSub then
+// reloadSub) or is being created, and its message must not be lost.
+func (b *Broker) settleUnknown(ctx context.Context, l queueing.Lease) {
+	_, err := b.st.Get(ctx, kindSub, l.Group)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		b.settle(ctx, "acking a delivery of an ended subscription", b.queue.Ack(ctx, l.ID))
+	default:
+		if err != nil && ctx.Err() == nil {
+			b.log.Error("wsnotify: reading the subscription of a durable delivery", "subscription", l.Group, "err", err)
+		}
+		b.settle(ctx, "returning a delivery of a subscription not loaded", b.queue.Nack(ctx, l.ID, b.cfg.Durable.Backoff.Delay(l.Attempts, rand.Float64())))
+	}
 }
 
 // settle logs err (what failed) and reports whether there was none. A
