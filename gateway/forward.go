@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"time"
 
@@ -161,18 +160,15 @@ func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cl
 	resp, err := g.upstream.Do(ctx, &upstream.Request{URL: rep.URL(), Header: outboundHeader(r, g.trusted),
 		Body: d.out, Replayable: d.opCfg.Idempotent})
 	if err != nil {
-		// Nothing reached the backend when the dial failed or when no
-		// byte was written; with a reused keep-alive connection a failure
-		// after writing may be after the backend got the request.
-		return tryResult{err: err, sent: resp.Sent && !isDialError(err),
+		// Nothing reached the backend when no byte was written (a dial
+		// that failed writes none); a failure after writing may be after
+		// the backend got the request. Sent covers every connection the
+		// try used: a dial that fails on the replay of a request sent on
+		// a reused connection leaves it true.
+		return tryResult{err: err, sent: resp.Sent,
 			timedOut: errors.Is(err, context.DeadlineExceeded)}
 	}
 	return tryResult{resp: resp.Response, sent: true}
-}
-
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // relay streams resp to w unchanged but for hop-by-hop headers, flushing

@@ -101,12 +101,14 @@ func (c *Client) Do(ctx context.Context, req *Request) (Response, error) {
 	for _, b := range req.Body {
 		n += int64(len(b))
 	}
+	sent := false // over every attempt
 	for attempt := 0; ; attempt++ {
 		cn, err := c.conn(ctx, t, attempt > 0)
 		if err != nil {
-			return Response{}, err
+			return Response{Sent: sent}, err
 		}
-		resp, sent, err := cn.exchange(ctx, t, req, n)
+		resp, wrote, err := cn.exchange(ctx, t, req, n)
+		sent = sent || wrote
 		if err == nil {
 			return Response{Response: resp, Sent: true}, nil
 		}

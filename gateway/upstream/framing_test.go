@@ -123,6 +123,31 @@ func TestClient_PartialReplyIsNotReplayed(t *testing.T) {
 	}
 }
 
+func TestClient_SentSurvivesAFailedReplay(t *testing.T) {
+	var b *rawBackend
+	b = newRawBackend(t, func(b *rawBackend, n int, nc net.Conn, br *bufio.Reader) {
+		for i := 0; ; i++ {
+			if _, _, err := b.readRequest(br); err != nil {
+				return
+			}
+			if i == 1 {
+				b.ln.Close() // no new connection will be taken
+				return       // and this one closes with no reply byte
+			}
+			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	c := New(Options{})
+	defer c.CloseIdleConnections()
+	if _, _, err := do(c, b.url(), true, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	_, resp, err := do(c, b.url(), true, []byte("two"))
+	if err == nil || !resp.Sent {
+		t.Errorf("got err %v sent=%v, want an error and sent=true (the backend read the request)", err, resp.Sent)
+	}
+}
+
 func status(resp Response) int {
 	if resp.Response == nil {
 		return 0
