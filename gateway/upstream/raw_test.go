@@ -17,8 +17,8 @@ import (
 // over it. It counts the requests the tests' serve funcs report reading.
 type rawBackend struct {
 	ln       net.Listener
-	scheme   string      // http or https
-	client   *tls.Config // for https: trusts the backend's certificate
+	scheme   string       // http or https
+	client   *tls.Config  // for https: trusts the backend's certificate
 	conns    atomic.Int32 // accepted
 	requests atomic.Int32 // read by serve (it calls readRequest)
 	wg       sync.WaitGroup
