@@ -77,7 +77,7 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)
 		began := time.Now()
 		last = g.try(tctx, r, d, rep)
-		observeTry(ctx, stage, &last, time.Since(began))
+		observeTry(ctx, stage, d, &last, time.Since(began))
 		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
 			outcome, abort := g.relay(tctx, w, last.resp)
 			cancel()
@@ -110,14 +110,25 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 // partition's stage, whose adaptive limit learns from it: a reply is a
 // sample; a timeout, or a reply saying the replica failed, a drop. A
 // try that never reached the backend, or whose client went away, says
-// nothing of the backend's load.
-func observeTry(ctx context.Context, st *queueing.Stage, t *tryResult, rtt time.Duration) {
+// nothing of the backend's load. The sample's class is the operation, and
+// for a reply that is not a success (a SOAP fault) the operation's faults:
+// each costs the backend its own time (a fault from a backend whose
+// database is down comes fast), and the limiter measures each class
+// against its own no-load round trip.
+func observeTry(ctx context.Context, st *queueing.Stage, d *decision, t *tryResult, rtt time.Duration) {
+	var class string
+	if d.op != nil {
+		class = d.op.Name
+	}
 	switch {
 	case ctx.Err() != nil:
 	case t.resp != nil:
-		st.Observe(rtt, replyFailed(t.resp))
+		if t.resp.StatusCode >= 300 {
+			class += " (fault)" // an operation's name is an NCName: no space
+		}
+		st.Observe(class, rtt, replyFailed(t.resp))
 	case t.timedOut || t.err != nil && errors.Is(t.err, context.DeadlineExceeded):
-		st.Observe(rtt, true)
+		st.Observe(class, rtt, true)
 	}
 }
 
