@@ -345,6 +345,11 @@ func (cn *conn) readResponse() (*http.Response, error) {
 			return nil, fmt.Errorf("reply header over %d bytes: %w", cn.c.maxHeader, err)
 		case err != nil:
 			return nil, err
+		case resp.StatusCode < 100 || resp.StatusCode > 599:
+			// "All valid status codes are within the range of 100 to
+			// 599, inclusive" (RFC 9110, 15); net/http reads any three
+			// digits, and its server panics on a WriteHeader below 100.
+			return nil, fmt.Errorf("backend replied with status %d, outside 100-599 (RFC 9110, 15)", resp.StatusCode)
 		case resp.StatusCode == http.StatusSwitchingProtocols:
 			return nil, errSwitched
 		case resp.StatusCode >= 100 && resp.StatusCode < 200:

@@ -154,3 +154,25 @@ func status(resp Response) int {
 	}
 	return resp.StatusCode
 }
+
+// A status code outside 100-599 is not a reply (RFC 9110, 15): relayed, a
+// code below 100 made the gateway's handler panic in WriteHeader.
+func TestClient_InvalidStatusCodeIsAnError(t *testing.T) {
+	for _, code := range []string{"000", "099", "600", "999"} {
+		t.Run(code, func(t *testing.T) {
+			b := newRawBackend(t, func(b *rawBackend, _ int, nc net.Conn, br *bufio.Reader) {
+				if _, _, err := b.readRequest(br); err != nil {
+					return
+				}
+				io.WriteString(nc, "HTTP/1.1 "+code+" Odd\r\nContent-Length: 0\r\n\r\n")
+				io.Copy(io.Discard, br)
+			})
+			c := New(Options{})
+			defer c.CloseIdleConnections()
+			_, resp, err := do(c, b.url(), false, []byte("x"))
+			if err == nil || !strings.Contains(err.Error(), "status") {
+				t.Errorf("got status %d, err %v; want an error about the status", status(resp), err)
+			}
+		})
+	}
+}
