@@ -295,7 +295,7 @@ func (cn *conn) exchange(ctx context.Context, t *target, req *Request, n int64) 
 		}
 		return nil, sent, fmt.Errorf("reading reply: %w", err)
 	}
-	resp.Body = &body{rc: resp.Body, cn: cn, stop: stop, keep: !resp.Close && werr == nil}
+	resp.Body = &body{rc: resp.Body, cn: cn, ctx: ctx, stop: stop, keep: !resp.Close && werr == nil}
 	return resp, sent, nil
 }
 
@@ -365,8 +365,9 @@ func (cn *conn) close() { cn.nc.Close() }
 type body struct {
 	rc   io.ReadCloser
 	cn   *conn
-	stop func() bool // unregisters the context's AfterFunc
-	keep bool        // the reply allows reuse
+	ctx  context.Context // the exchange's: its end breaks reads off
+	stop func() bool     // unregisters the context's AfterFunc
+	keep bool            // the reply allows reuse
 	eof  bool
 	done bool
 }
@@ -376,8 +377,12 @@ func (b *body) Read(p []byte) (int, error) {
 		return 0, errors.New("upstream: read on a closed body")
 	}
 	n, err := b.rc.Read(p)
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		b.eof = true
+	case err != nil && b.ctx.Err() != nil:
+		// The past deadline set as the context ended: say why.
+		err = fmt.Errorf("%w (%v)", b.ctx.Err(), err)
 	}
 	return n, err
 }

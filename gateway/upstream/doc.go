@@ -38,8 +38,8 @@
 //     say) and closes is heard: after a write that failed, the reply is
 //     still read (RFC 9112, 9.5), and the connection then closed.
 //   - The context's end (deadline or cancellation) sets a past deadline on
-//     the connection, which breaks off any read or write in progress; the
-//     error then wraps the context's.
+//     the connection, which breaks off any read or write in progress, the
+//     reply body's included; the error then wraps the context's.
 //   - Response.Sent says whether any byte of the request was written: a
 //     request that never left may go to another replica whatever its
 //     operation. A request marked Replayable that finds a reused
