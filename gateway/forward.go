@@ -79,7 +79,9 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		last = g.try(tctx, r, d, rep)
 		observeTry(ctx, stage, d, &last, time.Since(began))
 		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
-			outcome, abort := g.relay(tctx, w, last.resp)
+			// The client's context, not the try's: the try's deadline
+			// breaking the body off is the replica's timeout.
+			outcome, abort := g.relay(ctx, w, last.resp)
 			cancel()
 			done(outcome)
 			return relayLabel(outcome, abort), abort
@@ -184,7 +186,9 @@ func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cl
 
 // relay streams resp to w unchanged but for hop-by-hop headers, flushing
 // as data arrives. It returns the replica's outcome and whether the
-// client's response must be aborted.
+// client's response must be aborted. ctx is the client's request's: its
+// end is the client going away; the try's deadline ends resp's body reads
+// with an error wrapping context.DeadlineExceeded (package upstream).
 func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.Response) (cluster.Outcome, bool) {
 	defer resp.Body.Close()
 	outcome := cluster.Success

@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
@@ -110,4 +113,34 @@ func TestGateway_RefusesOversizedRequest(t *testing.T) {
 	if n := b.calls.Load(); n != 0 {
 		t.Errorf("got %d requests at the backend, want 0", n)
 	}
+}
+
+// A replica whose reply stalls in the middle of its body until the try's
+// timeout has timed out: it counts against the replica (here its breaker,
+// opened by one failure), and the client's reply is broken off. It was
+// counted as a success: the relay took the try's own deadline for the
+// client going away.
+func TestGateway_ReplyStalledPastTimeoutCountsAgainstReplica(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	b.stream = make(chan struct{})
+	t.Cleanup(func() { close(b.stream) })
+	svc := quoteService("StockQuote", partitionOf(b))
+	svc.Timeout = 200 * time.Millisecond
+	svc.Cluster.Breaker = cluster.BreakerConfig{MinRequests: 1}
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/services/StockQuote",
+		strings.NewReader(envelope(v11, "", getQuote("STALL"))))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `"`+quoteNS+`/GetQuote"`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil {
+		t.Errorf("got a whole reply, want it broken off")
+	}
+	rep := g.byName["StockQuote"].cluster.Partitions()[0].Replicas()[0]
+	checkfor.True(t, 5*time.Second, "breaker open", func() bool { return rep.State().Breaker == "open" })
 }
