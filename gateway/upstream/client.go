@@ -73,8 +73,11 @@ func New(o Options) *Client {
 // Request is one request to forward: a POST of Body to URL.
 type Request struct {
 	URL string // http or https URL of the backend endpoint
-	// Header is written as it is, less Host and Content-Length (set from
-	// URL and Body) and fields whose value holds CR or LF.
+	// Header is written as it is, less Host, Content-Length and
+	// Transfer-Encoding in any case (the client frames the request from
+	// URL and Body), fields whose name is not a token and values that are
+	// not valid field values (CR, LF, NUL and other controls; RFC 9110,
+	// 5.5).
 	Header http.Header
 	Body   [][]byte // written in order, never copied
 	// Replayable allows a second try on a new connection when a reused one
@@ -307,11 +310,11 @@ func (cn *conn) writeRequest(t *target, req *Request, n int64) error {
 	bw.Write(strconv.AppendInt(num[:0], n, 10))
 	bw.WriteString("\r\n")
 	for k, vs := range req.Header {
-		if k == "Host" || k == "Content-Length" {
+		if !writable(k) {
 			continue
 		}
 		for _, v := range vs {
-			if strings.ContainsAny(v, "\r\n") {
+			if !validValue(v) {
 				continue
 			}
 			bw.WriteString(k)
@@ -325,6 +328,26 @@ func (cn *conn) writeRequest(t *target, req *Request, n int64) error {
 		bw.Write(b)
 	}
 	return bw.Flush()
+}
+
+// writable reports whether a header field named k may be written from
+// Request.Header: a valid field name (a token, RFC 9110, 5.1: no CR, LF,
+// colon or space to inject a field with) that is none of the fields the
+// client sets itself to frame the request, in any case: Host, and
+// Content-Length with no Transfer-Encoding beside it (RFC 9112, 6.2: "A
+// sender MUST NOT send a Content-Length header field in any message that
+// contains a Transfer-Encoding header field"; two framings of one request
+// are what request smuggling is made of, RFC 9112, 11.2).
+func writable(k string) bool {
+	if !validName(k) {
+		return false
+	}
+	switch {
+	case strings.EqualFold(k, "Host"), strings.EqualFold(k, "Content-Length"),
+		strings.EqualFold(k, "Transfer-Encoding"):
+		return false
+	}
+	return true
 }
 
 // errSwitched is a 101 reply: the request asked for no upgrade, and a

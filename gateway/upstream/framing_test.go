@@ -176,3 +176,58 @@ func TestClient_InvalidStatusCodeIsAnError(t *testing.T) {
 		})
 	}
 }
+
+// Request.Header cannot frame the request a second time nor inject a
+// field: names of any case that frame it, names that are not tokens and
+// values with controls are left out (RFC 9110, 5.1 and 5.5; RFC 9112, 6.2).
+func TestClient_HeaderCannotReframeOrInject(t *testing.T) {
+	got := make(chan *http.Request, 1)
+	b := newRawBackend(t, func(b *rawBackend, _ int, nc net.Conn, br *bufio.Reader) {
+		req, body, err := b.readRequest(br)
+		if err != nil {
+			got <- nil
+			return
+		}
+		req.Body = io.NopCloser(strings.NewReader(string(body)))
+		got <- req
+		io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	c := New(Options{})
+	defer c.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.Do(ctx, &Request{URL: b.url(), Body: [][]byte{[]byte("hello")}, Header: http.Header{
+		"content-length":    {"0"},
+		"Transfer-Encoding": {"chunked"},
+		"host":              {"elsewhere"},
+		"X-Bad\r\nInjected": {"1"},
+		"X-Nul":             {"a\x00b"},
+		"X-Split":           {"a\r\nInjected: 2"},
+		"X-Ok":              {"fine\tvalue"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	req := <-got
+	if req == nil {
+		t.Fatal("the backend could not read the request")
+	}
+	body, _ := io.ReadAll(req.Body)
+	if string(body) != "hello" || req.ContentLength != 5 || len(req.TransferEncoding) != 0 {
+		t.Errorf("got body %q, Content-Length %d, Transfer-Encoding %q; want %q, 5, none",
+			body, req.ContentLength, req.TransferEncoding, "hello")
+	}
+	if req.Host == "elsewhere" {
+		t.Errorf("got Host %q, want the URL's", req.Host)
+	}
+	for _, k := range []string{"Injected", "X-Nul", "X-Split"} {
+		if v, ok := req.Header[k]; ok {
+			t.Errorf("got %s: %q, want no such field", k, v)
+		}
+	}
+	if v := req.Header.Get("X-Ok"); v != "fine\tvalue" {
+		t.Errorf("got X-Ok %q, want %q", v, "fine\tvalue")
+	}
+}
