@@ -3,11 +3,14 @@ package upstream
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsgw/wsgw/internal/checkfor"
 )
 
 // A backend that sends bytes after the end of a reply (a Content-Length
@@ -83,5 +86,45 @@ func TestClient_ReusesOneTLSConnection(t *testing.T) {
 	}
 	if n := b.conns.Load(); n != 1 {
 		t.Errorf("got %d connections for 5 sequential requests, want 1", n)
+	}
+}
+
+// A TLS backend that closes an idle connection (close_notify, then FIN):
+// the next request, even one that may not be replayed, goes on a new
+// connection.
+func TestClient_SkipsTLSConnectionClosedByPeer(t *testing.T) {
+	closed := make(chan struct{})
+	b := newRawTLSBackend(t, func(b *rawBackend, n int, nc net.Conn, br *bufio.Reader) {
+		for {
+			if _, _, err := b.readRequest(br); err != nil {
+				return
+			}
+			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			if n == 1 {
+				nc.Close()
+				close(closed)
+				return
+			}
+		}
+	})
+	c := New(Options{TLS: b.client})
+	defer c.CloseIdleConnections()
+	if got, _, err := do(c, b.url(), false, []byte("one")); err != nil || got != "ok" {
+		t.Fatalf("first: got %q, err %v", got, err)
+	}
+	<-closed
+	// Once the close has reached the client's socket, one request.
+	tg, _ := c.target(b.url())
+	tg.mu.Lock()
+	idle := tg.idle[0]
+	tg.mu.Unlock()
+	checkfor.True(t, 5*time.Second, "the close at the client", func() bool {
+		return !socketIdle(idle.nc.(*tls.Conn).NetConn())
+	})
+	if got, _, err := do(c, b.url(), false, []byte("two")); err != nil || got != "ok" {
+		t.Errorf("second: got %q, err %v; want %q", got, err, "ok")
+	}
+	if n := b.conns.Load(); n != 2 {
+		t.Errorf("got %d connections, want 2", n)
 	}
 }
