@@ -81,7 +81,8 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
 			// The client's context, not the try's: the try's deadline
 			// breaking the body off is the replica's timeout.
-			outcome, abort := g.relay(ctx, w, last.resp)
+			deadline, _ := tctx.Deadline()
+			outcome, abort := g.relay(ctx, w, last.resp, deadline)
 			cancel()
 			done(outcome)
 			return relayLabel(outcome, abort), abort
@@ -189,8 +190,19 @@ func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cl
 // client's response must be aborted. ctx is the client's request's: its
 // end is the client going away; the try's deadline ends resp's body reads
 // with an error wrapping context.DeadlineExceeded (package upstream).
-func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.Response) (cluster.Outcome, bool) {
+// Writing to the client must end by deadline (the try's) too: a client that
+// stops reading a reply larger than the socket buffers would otherwise
+// hold the stage's worker, and the backend's connection, for as long as
+// it keeps its connection open.
+func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.Response, deadline time.Time) (o cluster.Outcome, abort bool) {
 	defer resp.Body.Close()
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(deadline) //nolint:errcheck // a writer without deadlines: the server's own timeouts
+	defer func() {
+		if !abort { // the connection lives on: no deadline for its next replies
+			rc.SetWriteDeadline(time.Time{}) //nolint:errcheck // as above
+		}
+	}()
 	outcome := cluster.Success
 	if replyFailed(resp) {
 		outcome = cluster.Failed
@@ -206,7 +218,7 @@ func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.R
 	// server's buffer allows.
 	fw := &flushWriter{w: w}
 	if resp.ContentLength < 0 {
-		fw.rc = http.NewResponseController(w)
+		fw.rc = rc
 	}
 	buf := g.bufs.Get().(*[]byte)
 	defer g.bufs.Put(buf)
