@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -143,4 +145,46 @@ func TestGateway_ReplyStalledPastTimeoutCountsAgainstReplica(t *testing.T) {
 	}
 	rep := g.byName["StockQuote"].cluster.Partitions()[0].Replicas()[0]
 	checkfor.True(t, 5*time.Second, "breaker open", func() bool { return rep.State().Breaker == "open" })
+}
+
+// A backend replying with a status code outside 100-599 (RFC 9110, 15)
+// gets the client a SOAP fault: the try failed. Relayed, a code below 100
+// made the handler panic in WriteHeader and the client lost its
+// connection with no answer.
+func TestGateway_InvalidBackendStatusIsAFault(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					io.WriteString(nc, "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n")
+				}
+			}()
+		}
+	}()
+	svc := quoteService("StockQuote", cluster.PartitionConfig{Replicas: []string{"http://" + ln.Addr().String()}})
+	svc.Cluster.Health = cluster.HealthConfig{}
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	r, err := postE(g.url+"/services/StockQuote", v11, "GetQuote", envelope(v11, "", getQuote("ODD")))
+	if err != nil {
+		t.Fatalf("got %v, want a SOAP fault", err)
+	}
+	if r.status < 500 || !strings.Contains(r.body, "Fault") {
+		t.Errorf("got %d:\n%s\nwant a 5xx SOAP fault", r.status, r.body)
+	}
 }
