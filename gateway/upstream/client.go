@@ -332,12 +332,14 @@ func (cn *conn) writeRequest(t *target, req *Request, n int64) error {
 
 // writable reports whether a header field named k may be written from
 // Request.Header: a valid field name (a token, RFC 9110, 5.1: no CR, LF,
-// colon or space to inject a field with) that is none of the fields the
-// client sets itself to frame the request, in any case: Host, and
-// Content-Length with no Transfer-Encoding beside it (RFC 9112, 6.2: "A
+// colon or space to inject a field with) that is, in any case, none of
+// Host, Content-Length and Transfer-Encoding. The client writes Host and
+// frames the request with its own Content-Length alone: a second
+// Content-Length, or a Transfer-Encoding beside it (RFC 9112, 6.2: "A
 // sender MUST NOT send a Content-Length header field in any message that
-// contains a Transfer-Encoding header field"; two framings of one request
-// are what request smuggling is made of, RFC 9112, 11.2).
+// contains a Transfer-Encoding header field"), gives the backend two
+// framings of one request, what request smuggling is made of (RFC 9112,
+// 11.2).
 func writable(k string) bool {
 	if !validName(k) {
 		return false
