@@ -286,3 +286,75 @@ func waitStats(t *testing.T, s *Stage, cond func(StageStats) bool) {
 	t.Helper()
 	checkfor.True(t, 5*time.Second, "stage stats", func() bool { return cond(s.Stats()) })
 }
+
+// openLoop offers a request every gap for d to a backend of slots servers
+// taking service each, through lim and a queue of lim.QueueLen() (as a
+// Stage admits), and returns how many were refused and admitted.
+func openLoop(lim *Limiter, slots int, service, gap, d time.Duration) (refused, admitted int) {
+	now := time.Unix(1000, 0)
+	free := make([]time.Time, slots)
+	for i := range free {
+		free[i] = now
+	}
+	var done doneHeap
+	var queue []time.Time // admission times of waiting requests
+	start := func(admitted time.Time) {
+		k := 0
+		for i := range free {
+			if free[i].Before(free[k]) {
+				k = i
+			}
+		}
+		free[k] = later(free[k], now).Add(service)
+		heap.Push(&done, finish{at: free[k], admitted: admitted})
+	}
+	next, end := now, now.Add(d)
+	for now.Before(end) {
+		if len(done) > 0 && done[0].at.Before(next) {
+			f := heap.Pop(&done).(finish)
+			now = f.at
+			lim.Observe(now, "", now.Sub(f.admitted), len(done)+1, false)
+			for len(queue) > 0 && len(done) < lim.Limit() {
+				start(queue[0])
+				queue = queue[1:]
+			}
+			continue
+		}
+		now, next = next, next.Add(gap)
+		switch {
+		case len(done) < lim.Limit() && len(queue) == 0:
+			start(now)
+		case len(queue) < lim.QueueLen():
+			queue = append(queue, now)
+		default:
+			refused++
+			continue
+		}
+		admitted++
+	}
+	return refused, admitted
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// At half a backend's capacity the limit holds nobody back, and neither
+// may its probes: a probe holds the limit at ProbeLimit, so one under load
+// refused nearly every request for its length (1.1% of all, every one of
+// them while probing, at half capacity). Probes wait until the limit is in
+// use.
+func TestLimiter_NoRefusalsBelowCapacity(t *testing.T) {
+	for _, ceiling := range []int{64, 256} {
+		lim := NewLimiter(LimiterConfig{ProbeInterval: 30 * time.Second}, ceiling)
+		// 64 slots of 50ms: 1280/s; offered 640/s for 5 minutes.
+		refused, admitted := openLoop(lim, 64, 50*time.Millisecond, time.Second/640, 5*time.Minute)
+		if refused != 0 {
+			t.Errorf("ceiling %d: got %d of %d requests refused at half capacity (limit %d), want none",
+				ceiling, refused, refused+admitted, lim.Limit())
+		}
+	}
+}
