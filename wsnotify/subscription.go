@@ -51,13 +51,13 @@ type exprRecord struct {
 // revision in the store (mutable fields guarded by Broker.mu), and its
 // compiled filters (immutable).
 type subscription struct {
-	rec     subRecord
-	rev     uint64
+	rec subRecord
+	rev uint64
 	// gen counts the writes of rec in memory (under Broker.mu): updateSub
 	// applies its write only if none came between its read and its
 	// store write. (Revisions cannot tell: they are content hashes, so a
 	// Pause and a Resume give the record its first revision again.)
-	gen uint64
+	gen     uint64
 	topic   *topic.Expr
 	content *xpathFilter
 	props   *xpathFilter
