@@ -101,7 +101,7 @@ func appendEscaped(b []byte, s string) []byte {
 // largest header values (so that any sequence number fits the MTU).
 func dataOverhead(to string, fragmented bool) int {
 	d := &Data{Header: Header{Epoch: math.MaxUint32}, Seq: math.MaxUint64, Frag: math.MaxUint16, Frags: 1, Repair: true}
-	n := len(appendData(nil, to, d))
+	n := len(appendData(nil, to, d)) + dataTagLen
 	if fragmented {
 		n += len(fragEl) + len(fragEnd)
 	}
@@ -114,9 +114,9 @@ var dataLimits = xmldoc.Limits{MaxBytes: 65507, MaxDepth: 32, MaxElements: 4096,
 
 var seqName = xml.Name{Space: NS, Local: "Seq"}
 
-// DecodeData decodes a data datagram. b is untrusted input; the returned
-// Body shares nothing with b.
-func DecodeData(b []byte) (*Data, error) {
+// decodeData decodes a data datagram whose tag has been checked and
+// removed. b is untrusted input; the returned Body shares nothing with b.
+func decodeData(b []byte) (*Data, error) {
 	m, err := soap.ReadMessageBytes(b, dataLimits)
 	if err != nil {
 		return nil, malformed("data envelope: %v", err)
@@ -214,10 +214,11 @@ func (p *attrParser) hex64(name string) uint64 {
 	return v
 }
 
-// Decode decodes any datagram: a control packet or a data envelope.
-func Decode(b []byte) (Packet, error) {
-	if IsControl(b) {
-		return DecodeControl(b)
+// decodePacket decodes any datagram without its tag (Codec.Decode checks
+// and removes it): a control packet or a data envelope.
+func decodePacket(b []byte) (Packet, error) {
+	if isControl(b) {
+		return decodeControl(b)
 	}
-	return DecodeData(b)
+	return decodeData(b)
 }
