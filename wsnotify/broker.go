@@ -49,14 +49,17 @@ type Broker struct {
 	disp    *delivery.Dispatcher
 	metrics *metrics
 	demand  chan struct{} // capacity 1: registrations need reconciling
+	// directKick (capacity 1): channels came or went (direct_send.go).
+	directKick chan struct{}
 
-	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans
+	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans, channels (and their fields, see channel)
 	subs      map[string]*subscription
 	noTopic   map[string]struct{} // subscriptions without a topic filter
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration
 	pps       map[string]*ppRecord
-	orphans   []orphan // publisher subscriptions of deleted registrations, to end (orphan.go)
+	orphans   []orphan            // publisher subscriptions of deleted registrations, to end (orphan.go)
+	channels  map[string]*channel // direct channels by topic (direct_channel.go)
 
 	propsMu  sync.Mutex // guards propsDoc
 	propsDoc *propsCache
@@ -100,8 +103,8 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 		cfg: cfg, log: opts.Logger, now: opts.Now,
 		st:     st,
 		policy: policy, topics: ts, index: topic.NewIndex(),
-		demand: make(chan struct{}, 1),
-		subs:   map[string]*subscription{}, noTopic: map[string]struct{}{},
+		demand: make(chan struct{}, 1), directKick: make(chan struct{}, 1), channels: map[string]*channel{},
+		subs: map[string]*subscription{}, noTopic: map[string]struct{}{},
 		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*ppRecord{},
 	}
 	b.maxDeadLetters.Store(maxDeadLetters)
@@ -124,14 +127,15 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 }
 
 // Run delivers notifications, sweeps expired subscriptions and
-// registrations and keeps demand-based publisher subscriptions in step,
-// until ctx is done.
+// registrations, keeps demand-based publisher subscriptions in step and
+// runs the broker's senders of its direct channels, until ctx is done.
 func (b *Broker) Run(ctx context.Context) error {
 	b.running.Lock()
 	defer b.running.Unlock()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); b.disp.Run(ctx) }()
+	go func() { defer wg.Done(); b.runDirect(ctx) }()
 	// Demand reconciliation calls publishers (up to demandCallTimeout each):
 	// a goroutine of its own, so that a slow publisher does not hold up
 	// the expiry sweep.

@@ -56,6 +56,11 @@ type Config struct {
 	Limits xmldoc.Limits
 	// SweepInterval is the period of the expiry sweep; default 5s.
 	SweepInterval time.Duration
+	// Direct, when set, lets subscribers and registered publishers
+	// negotiate direct paths (direct_config.go); nil: a Subscribe that
+	// requires one gets UnsupportedPolicyRequestFault, one that does not
+	// is delivered over HTTP.
+	Direct *DirectConfig
 }
 
 // TopicsConfig is the topic set of the broker.
@@ -91,6 +96,10 @@ func (c Config) withDefaults() Config {
 		c.SweepInterval = 5 * time.Second
 	}
 	c.Delivery = c.Delivery.WithDefaults()
+	if c.Direct != nil {
+		d := c.Direct.withDefaults()
+		c.Direct = &d
+	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
 }
@@ -116,6 +125,9 @@ func (c Config) Validate() error {
 		l.Add(root.Field("DefaultTermination"), "%v exceeds MaxTermination %v", c.DefaultTermination, c.MaxTermination)
 	}
 	l.Nest(root.Field("Egress"), c.Egress.Validate())
+	if c.Direct != nil {
+		c.Direct.validate(&l, root.Field("Direct"))
+	}
 	return l.Err()
 }
 

@@ -34,6 +34,9 @@ type subRecord struct {
 	Paused      bool         `json:"paused,omitempty"`
 	UseRaw      bool         `json:"useRaw,omitempty"`
 	PullPoint   string       `json:"pullPoint,omitempty"` // consumer is this broker's pull point
+	// Direct is the channel a direct subscription was granted
+	// (direct_policy.go); nil: delivered over HTTP only.
+	Direct *directGrant `json:"direct,omitempty"`
 }
 
 // exprRecord is a filter expression with its dialect and the namespace
