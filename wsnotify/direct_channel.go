@@ -56,15 +56,15 @@ type directGrant struct {
 }
 
 // regDirect is what a registration that asked for the direct path holds:
-// its agent's control address and, per topic granted, its session.
+// per topic granted, its session and its sender's control address.
 type regDirect struct {
-	Control string     `json:"control"`
-	Grants  []regGrant `json:"grants,omitempty"`
+	Grants []regGrant `json:"grants,omitempty"`
 }
 
 type regGrant struct {
 	Topic   string `json:"topic"`
 	Session uint64 `json:"session"`
+	Control string `json:"control"` // where the agent's sender of this channel binds
 }
 
 // randomUint64 returns a random non-zero 64-bit number (sessions).
@@ -135,14 +135,17 @@ func (b *Broker) freeSlotLocked() int {
 // channelXML is the channel of t as granted: to a subscriber (the senders
 // it follows) or to a registered publisher (the session it sends in).
 // b.mu must be held for reading.
-func (b *Broker) channelXMLLocked(ch *channel, publisherSession uint64) []byte {
+func (b *Broker) channelXMLLocked(ch *channel, publisher *regGrant) []byte {
 	d := b.cfg.Direct
 	c := direct.Channel{Topic: ch.rec.Topic, Transport: d.Transport, Key: ch.rec.Key, MTU: d.MTU, Window: d.Window,
-		MaxRate: d.MaxRate, RTT: d.RTT, Session: publisherSession}
+		MaxRate: d.MaxRate, RTT: d.RTT}
 	if d.Transport == direct.TransportMulticast {
 		c.Group, c.TTL = d.group(ch.rec.Slot), d.TTL
 	}
-	if publisherSession == 0 {
+	if publisher != nil {
+		c.Session = publisher.Session
+		c.Control, _ = netip.ParseAddrPort(publisher.Control)
+	} else {
 		c.Senders = b.channelSendersLocked(ch)
 	}
 	return c.AppendXML(nil)
@@ -156,12 +159,8 @@ func (b *Broker) channelSendersLocked(ch *channel) []direct.Peer {
 		if r.rec.Direct == nil {
 			continue
 		}
-		ctl, err := netip.ParseAddrPort(r.rec.Direct.Control)
-		if err != nil {
-			continue
-		}
 		for _, g := range r.rec.Direct.Grants {
-			if g.Topic == ch.rec.Topic {
+			if ctl, err := netip.ParseAddrPort(g.Control); err == nil && g.Topic == ch.rec.Topic {
 				pubs = append(pubs, direct.Peer{Session: g.Session, Control: ctl})
 			}
 		}

@@ -54,12 +54,12 @@ func (l *recoveryLog) add(pos direct.Position, notify []byte) {
 }
 
 // find returns the notifications logged in r (those whose first datagram
-// is in it), oldest first, and says whether they cover r whole (each
-// sequence of r is in one of them, or in the notification that begins
-// before r and runs into it: the sessions number datagrams without holes)
-// and whether r reaches beyond the newest position logged of its session
-// and epoch (more may be logged later).
-func (l *recoveryLog) find(r direct.RecoverRange) (found []logEntry, complete, pending bool) {
+// is in it), oldest first; the newest sequence number logged of r's
+// session and epoch (0: none); and whether the log covers r up to it
+// without a hole (each sequence in one of them, or in the notification
+// that begins before r and runs into it: a session numbers its datagrams
+// without holes).
+func (l *recoveryLog) find(r direct.RecoverRange) (found []logEntry, newest uint64, complete bool) {
 	l.mu.Lock()
 	var of []logEntry
 	for _, e := range l.entries {
@@ -67,7 +67,6 @@ func (l *recoveryLog) find(r direct.RecoverRange) (found []logEntry, complete, p
 			of = append(of, e)
 		}
 	}
-	newest := uint64(0)
 	for _, e := range l.entries {
 		if e.pos.Session == r.Session && e.pos.Epoch == r.Epoch {
 			newest = max(newest, e.pos.Seq+uint64(e.pos.Frags)-1)
@@ -86,8 +85,8 @@ func (l *recoveryLog) find(r direct.RecoverRange) (found []logEntry, complete, p
 			found = append(found, e)
 		}
 	}
-	if next <= r.To {
+	if next <= min(r.To, newest) {
 		complete = false
 	}
-	return found, complete, newest < r.To
+	return found, newest, complete
 }

@@ -80,10 +80,11 @@ func seqHeader(m *soap.Message) xmldoc.Element {
 // epoch), and the broker puts every notification its recovery log holds
 // whose first datagram is in them into the subscription's pull point,
 // oldest first, where the agent takes them with GetMessages. The answer
-// says, per range, how many were put there, whether the log covered the
-// range whole, and whether the range reaches beyond what the log holds of
-// the session yet (a publisher's agent forwards after it sends: asking
-// again shortly may find the rest).
+// says, per range (direct.RecoverResult), how many were put there, the
+// newest sequence logged of the session, whether the log covered the
+// range without a hole up to it, and whether the range reaches beyond it
+// (a publisher's agent forwards after it sends: asking again shortly for
+// the rest may find it).
 func (b *Broker) recoverOp(req *request) (string, []byte, error) {
 	s, err := b.lookupSub(req)
 	if err != nil {
@@ -113,8 +114,8 @@ func (b *Broker) recoverOp(req *request) (string, []byte, error) {
 		if ch == nil {
 			continue
 		}
-		found, complete, pending := ch.log.find(r)
-		results[i].Complete, results[i].Pending = complete, pending
+		found, newest, complete := ch.log.find(r)
+		results[i].Logged, results[i].Complete, results[i].Pending = newest, complete, newest < r.To
 		for _, e := range found {
 			msgs, err := notificationMessages(e.notify)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -41,7 +42,8 @@ import (
 // agent lost there.
 //
 // A publisher's agent asks with the same element in RegisterPublisher's
-// extension content, with its control address:
+// extension content, with its control address (the channel's senders
+// bind its port, the next and so on, one a channel, each told which):
 //
 //	<wsgwd:Direct xmlns:wsgwd="urn:wsgw:direct:1" control="10.1.2.3:7401"/>
 //
@@ -127,7 +129,7 @@ func (b *Broker) writeGrantedChannel(w *bytes.Buffer, g *directGrant) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if ch := b.channels[g.Topic]; ch != nil {
-		w.Write(b.channelXMLLocked(ch, 0))
+		w.Write(b.channelXMLLocked(ch, nil))
 	}
 }
 
@@ -155,7 +157,7 @@ func (b *Broker) readRegDirect(p xmldoc.Element, now time.Time) (*direct.Request
 // its concrete topics, as MaxPublishers allow; the channels are held until
 // the returned release is called.
 func (b *Broker) grantRegDirect(ctx context.Context, req *direct.Request, r *registration, now time.Time) (func(), error) {
-	rd := &regDirect{Control: req.Control.String()}
+	rd := &regDirect{}
 	var held []*channel
 	release := func() {
 		for _, ch := range held {
@@ -181,8 +183,9 @@ func (b *Broker) grantRegDirect(ctx context.Context, req *direct.Request, r *reg
 		b.mu.RLock()
 		full := b.publishersOnLocked(ch.rec.Topic) >= b.cfg.Direct.MaxPublishers
 		b.mu.RUnlock()
-		if !full {
-			rd.Grants = append(rd.Grants, regGrant{Topic: ch.rec.Topic, Session: randomUint64()})
+		if !full && int(req.Control.Port())+len(rd.Grants) <= 65535 {
+			ctl := netip.AddrPortFrom(req.Control.Addr(), req.Control.Port()+uint16(len(rd.Grants)))
+			rd.Grants = append(rd.Grants, regGrant{Topic: ch.rec.Topic, Session: randomUint64(), Control: ctl.String()})
 		}
 	}
 	if len(rd.Grants) > 0 {
@@ -201,9 +204,9 @@ func (b *Broker) registrationConsumerXML(rec *regRecord) string {
 	var w strings.Builder
 	w.WriteString("<wsn-br:ConsumerReference><wsa:Address>" + esc(b.url(pathRegistrations+rec.ID)) + "</wsa:Address><wsa:Metadata>")
 	b.mu.RLock()
-	for _, g := range rec.Direct.Grants {
-		if ch := b.channels[g.Topic]; ch != nil {
-			w.Write(b.channelXMLLocked(ch, g.Session))
+	for i := range rec.Direct.Grants {
+		if ch := b.channels[rec.Direct.Grants[i].Topic]; ch != nil {
+			w.Write(b.channelXMLLocked(ch, &rec.Direct.Grants[i]))
 		}
 	}
 	b.mu.RUnlock()

@@ -272,9 +272,9 @@ func TestDirect_RecoverFillsThePullPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 3 || res[0].Recovered != 2 || !res[0].Complete || res[0].Pending ||
-		res[1].Recovered != 1 || res[1].Complete || !res[1].Pending || res[2].Recovered != 0 {
-		t.Fatalf("got %+v, want 2-3 recovered whole, 4 found and the rest pending, nothing of another session", res)
+	if len(res) != 3 || res[0].Recovered != 2 || !res[0].Complete || res[0].Pending || res[0].Logged != 4 ||
+		res[1].Recovered != 1 || !res[1].Complete || !res[1].Pending || res[2].Recovered != 0 || res[2].Logged != 0 || !res[2].Pending {
+		t.Fatalf("got %+v, want 2-3 recovered whole; 4 recovered, the rest pending (logged up to 4); nothing of another session, pending", res)
 	}
 	got := e.post(pp, soap.V12, getMessages(""))
 	body := string(got.body)

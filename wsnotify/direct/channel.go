@@ -59,9 +59,12 @@ type Channel struct {
 	Window    time.Duration
 	MaxRate   int64         // bytes per second, each sender
 	RTT       time.Duration // the round-trip time the senders advertise
-	// Session is the session a registered publisher sends in
-	// (RegisterPublisherResponse only).
+	// Session is the session a registered publisher sends in, and Control
+	// the address its sender of the channel binds: the control address its
+	// agent asked with, the port plus the channel's index among the
+	// registration's (RegisterPublisherResponse only).
 	Session uint64
+	Control netip.AddrPort
 	// Senders are the channel's senders when it was granted: the broker's
 	// own and the registered publishers' (SubscribeResponse only; a
 	// receiver follows later ones from their datagrams).

@@ -20,11 +20,11 @@ import (
 //
 //	<wsgwd:Direct transport="multicast unicast" required="true" control="10.1.2.3:7401"/>
 //	<wsgwd:Channel topic="{urn:t}a" transport="multicast" group="239.0.0.1:7400" ttl="1"
-//	    key="BASE64" mtu="1200" window="PT30S" maxRate="10485760" rtt="PT0.01S" session="HEX16">
+//	    key="BASE64" mtu="1200" window="PT30S" maxRate="10485760" rtt="PT0.01S" session="HEX16" control="10.1.2.3:7401">
 //	  <wsgwd:Sender session="HEX16" control="10.1.2.1:7400"/>*
 //	</wsgwd:Channel>
 //	<wsgwd:Recover><wsgwd:Range session="HEX16" epoch="N" from="N" to="N"/>+</wsgwd:Recover>
-//	<wsgwd:RecoverResponse><wsgwd:Range ... recovered="N" complete="B" pending="B"/>*</wsgwd:RecoverResponse>
+//	<wsgwd:RecoverResponse><wsgwd:Range ... recovered="N" logged="N" complete="B" pending="B"/>*</wsgwd:RecoverResponse>
 //	<wsgwd:Seq session="HEX16" epoch="N" seq="N" frag="0" frags="N"/>  (a header: where a Notify was sent)
 //
 // Every value is an attribute (choice: one element each, no ordering
@@ -116,6 +116,9 @@ func (c Channel) AppendXML(b []byte) []byte {
 	if c.Session != 0 {
 		b = appendAttr(b, "session", string(appendSession(nil, c.Session)))
 	}
+	if c.Control.IsValid() {
+		b = appendAttr(b, "control", c.Control.String())
+	}
 	if len(c.Senders) == 0 {
 		return append(b, "/>"...)
 	}
@@ -150,6 +153,12 @@ func ParseChannel(e xmldoc.Element) (Channel, error) {
 		s := attrParser{e: e}
 		if c.Session = s.hex64("session"); s.err != "" || c.Session == 0 {
 			return Channel{}, fmt.Errorf("wsgwd:Channel: bad session %q", truncate(v, 32))
+		}
+	}
+	if v, ok := e.Attr("", "control"); ok {
+		var err error
+		if c.Control, err = netip.ParseAddrPort(strings.TrimSpace(v)); err != nil || !c.Control.Addr().Is4() || c.Control.Port() == 0 {
+			return Channel{}, fmt.Errorf("wsgwd:Channel: control %q is not an IPv4 address and port", truncate(v, 64))
 		}
 	}
 	switch c.Transport {
@@ -209,13 +218,16 @@ type RecoverRange struct {
 }
 
 // RecoverResult is the broker's answer for one range: how many
-// notifications it put into the pull point; Complete when what it logged
-// covers the whole range; Pending when the range reaches beyond what it
-// has logged of the session yet (a publisher's agent forwards after it
-// sends: asking again later may find more).
+// notifications it put into the pull point; Logged, the newest sequence
+// number its log holds of the session and epoch (0: none); Complete when
+// the log covers the range without a hole up to Logged (or To); Pending
+// when the range reaches beyond Logged (a publisher's agent forwards
+// after it sends: asking again for Logged+1..To later may find the rest,
+// and nothing twice: the log is filled in order).
 type RecoverResult struct {
 	RecoverRange
 	Recovered int
+	Logged    uint64
 	Complete  bool
 	Pending   bool
 }
@@ -282,6 +294,8 @@ func AppendRecoverResponse(b []byte, rs []RecoverResult) []byte {
 		b = appendRange(b, r.RecoverRange)
 		b = append(b, ` recovered="`...)
 		b = strconv.AppendInt(b, int64(r.Recovered), 10)
+		b = append(b, `" logged="`...)
+		b = strconv.AppendUint(b, r.Logged, 10)
 		b = append(b, `" complete="`...)
 		b = strconv.AppendBool(b, r.Complete)
 		b = append(b, `" pending="`...)
@@ -308,6 +322,7 @@ func ParseRecoverResponse(e xmldoc.Element) ([]RecoverResult, error) {
 		res := RecoverResult{RecoverRange: r}
 		p := attrParser{e: c}
 		res.Recovered = int(p.uint("recovered", math.MaxInt32))
+		res.Logged = p.uint("logged", MaxSeq)
 		if p.err != "" {
 			return nil, errors.New("wsgwd:Range: " + p.err)
 		}

@@ -20,7 +20,7 @@ func parseElem(t testing.TB, b []byte) (xmldoc.Element, bool) {
 
 func sampleChannel() Channel {
 	return Channel{Topic: "{urn:t}a/b", Transport: TransportMulticast, Group: netip.MustParseAddrPort("239.0.0.7:7406"), TTL: 1,
-		Key: testKey, MTU: 1200, Window: 30 * time.Second, MaxRate: 10 << 20, RTT: 10 * time.Millisecond, Session: 0xab,
+		Key: testKey, MTU: 1200, Window: 30 * time.Second, MaxRate: 10 << 20, RTT: 10 * time.Millisecond, Session: 0xab, Control: netip.MustParseAddrPort("10.9.9.9:7401"),
 		Senders: []Peer{{Session: 1, Control: netip.MustParseAddrPort("10.0.0.1:7406")}, {Session: 2, Control: netip.MustParseAddrPort("10.0.0.2:7401")}}}
 }
 
@@ -43,7 +43,7 @@ func TestNegotiation_RoundTrips(t *testing.T) {
 	if got, err := ParseRecover(e); err != nil || !reflect.DeepEqual(got, rs) {
 		t.Errorf("Recover: got %+v, %v, want %+v", got, err, rs)
 	}
-	res := []RecoverResult{{RecoverRange: rs[0], Recovered: 2, Complete: true}, {RecoverRange: rs[1], Pending: true}}
+	res := []RecoverResult{{RecoverRange: rs[0], Recovered: 2, Logged: 9, Complete: true}, {RecoverRange: rs[1], Pending: true}}
 	e, _ = parseElem(t, AppendRecoverResponse(nil, res))
 	if got, err := ParseRecoverResponse(e); err != nil || !reflect.DeepEqual(got, res) {
 		t.Errorf("RecoverResponse: got %+v, %v, want %+v", got, err, res)
