@@ -307,8 +307,8 @@ func TestDirect_Netns(t *testing.T) {
 	// two intervals in a row): with the default 10 s interval, a run slowed
 	// past 10 s (a loaded machine, -race) had B demoted and its losses
 	// turned into gaps. This test is about repair; demotion has its own.
-	sendCfg := write("send.yaml", "session: 4242\ngroup: 239.77.1.1:7400\ninterface: v0\nsend:\n  listen: 127.0.0.1:18090\n  control: 10.250.0.1:7401\n  demote_interval: 1h\n")
-	recvCfg := write("recv.yaml", "session: 4242\ngroup: 239.77.1.1:7400\ninterface: v0\nrecv:\n  sender: 10.250.0.1:7401\n  consumer: http://127.0.0.1:18091/\n")
+	sendCfg := write("send.yaml", "session: 4242\nkey: "+testDirectKey+"\ngroup: 239.77.1.1:7400\ninterface: v0\nsend:\n  listen: 127.0.0.1:18090\n  control: 10.250.0.1:7401\n  demote_interval: 1h\n")
+	recvCfg := write("recv.yaml", "session: 4242\nkey: "+testDirectKey+"\ngroup: 239.77.1.1:7400\ninterface: v0\nrecv:\n  sender: 10.250.0.1:7401\n  consumer: http://127.0.0.1:18091/\n")
 	send := l.start("a", "wsgw", "direct", "send", "--config", sendCfg)
 	recvs := map[string]*helperProc{}
 	files := map[string]string{}
@@ -342,25 +342,32 @@ func TestDirect_Netns(t *testing.T) {
 		}
 	}
 	send.stop(t)
-	var sm struct {
-		Engine struct {
-			DataBytes, RepairBytes, NAKsReceived, RepairPackets int64
+	var sms struct {
+		Channels []struct {
+			Engine struct {
+				DataBytes, RepairBytes, NAKsReceived, RepairPackets int64
+			}
 		}
 	}
-	send.metrics(t, &sm)
-	var rm = map[string]*struct {
-		Engine struct{ NAKsSent, Missed, Recovered, Gaps int64 }
-	}{}
+	send.metrics(t, &sms)
+	if len(sms.Channels) != 1 {
+		t.Fatalf("got %d channels in the send agent's metrics, want 1", len(sms.Channels))
+	}
+	sm := sms.Channels[0]
+	type recvCounts struct {
+		Engine struct {
+			Total struct{ NAKsSent, Missed, Recovered, Gaps int64 }
+		}
+	}
+	var rm = map[string]*recvCounts{}
 	for n, p := range recvs {
 		p.stop(t)
-		rm[n] = &struct {
-			Engine struct{ NAKsSent, Missed, Recovered, Gaps int64 }
-		}{}
+		rm[n] = &recvCounts{}
 		p.metrics(t, rm[n])
 	}
 	t.Logf("sender: data %d B, repairs %d B (%d datagrams), %d NAKs; B (20%% loss): %+v; C: %+v",
-		sm.Engine.DataBytes, sm.Engine.RepairBytes, sm.Engine.RepairPackets, sm.Engine.NAKsReceived, rm["b"].Engine, rm["c"].Engine)
-	b := rm["b"].Engine
+		sm.Engine.DataBytes, sm.Engine.RepairBytes, sm.Engine.RepairPackets, sm.Engine.NAKsReceived, rm["b"].Engine.Total, rm["c"].Engine.Total)
+	b := rm["b"].Engine.Total
 	if b.Missed < count/10 || b.Recovered != b.Missed || b.NAKsSent == 0 || b.Gaps != 0 {
 		t.Errorf("receiver B: got %+v, want about 20%% missed, all recovered by NAKs, no gap", b)
 	}
@@ -373,7 +380,7 @@ func TestDirect_Netns(t *testing.T) {
 		t.Errorf("sender: got %d repair bytes in %d datagrams, want at most %d bytes and about one per loss (%d)",
 			sm.Engine.RepairBytes, sm.Engine.RepairPackets, limit, b.Missed)
 	}
-	if c := rm["c"].Engine; c.Missed != 0 || c.Gaps != 0 {
+	if c := rm["c"].Engine.Total; c.Missed != 0 || c.Gaps != 0 {
 		t.Errorf("receiver C (no loss): got %+v, want nothing missed", c)
 	}
 }
