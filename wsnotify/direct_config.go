@@ -20,8 +20,8 @@ import (
 type DirectConfig struct {
 	// Address is the IPv4 address of this node that the broker's senders
 	// bind and send from, and that receivers send NAKs and Joins to
-	// (required: it is advertised in every channel).
-	Address netip.Addr
+	// (required: it is advertised in every channel), e.g. "10.1.2.1".
+	Address string
 	// Interface is the interface multicast goes out on; "" lets the
 	// system choose (the route to the group).
 	Interface string
@@ -29,9 +29,9 @@ type DirectConfig struct {
 	// fan-out (every datagram copied to each receiver that joined, which
 	// the broker's Egress allow-list must allow).
 	Transport direct.Transport
-	// Groups is the range channel groups are taken from; default
+	// Groups is the range channel groups are taken from, a CIDR; default
 	// 239.0.0.0/8 (administratively scoped, RFC 2365).
-	Groups netip.Prefix
+	Groups string
 	// TTL of the channels' multicast; default 1 (the local link).
 	TTL int
 	// Port is the port of slot 0; default 7400.
@@ -54,6 +54,10 @@ type DirectConfig struct {
 	MaxRate int64
 	Window  time.Duration
 	RTT     time.Duration
+
+	// address and groups are Address and Groups parsed (withDefaults).
+	address netip.Addr
+	groups  netip.Prefix
 }
 
 // Bounds of DirectConfig (choice).
@@ -68,10 +72,12 @@ func (c DirectConfig) withDefaults() DirectConfig {
 	if c.Transport == "" {
 		c.Transport = direct.TransportMulticast
 	}
-	if !c.Groups.IsValid() {
-		c.Groups = netip.MustParsePrefix("239.0.0.0/8")
+	if c.Groups == "" {
+		c.Groups = "239.0.0.0/8"
 	}
-	c.Groups = c.Groups.Masked()
+	c.groups, _ = netip.ParsePrefix(c.Groups)
+	c.groups = c.groups.Masked()
+	c.address, _ = netip.ParseAddr(c.Address)
 	def := func(p *int, v int) {
 		if *p == 0 {
 			*p = v
@@ -100,17 +106,17 @@ func (c DirectConfig) withDefaults() DirectConfig {
 
 // validate reports every invalid field under path.
 func (c DirectConfig) validate(l *fielderr.List, path fielderr.Path) {
-	if !c.Address.IsValid() || !c.Address.Is4() || c.Address.IsMulticast() || c.Address.IsUnspecified() {
-		l.Add(path.Field("Address"), "required: an IPv4 unicast address of this node (the channels' control address)")
+	if a, err := netip.ParseAddr(c.Address); err != nil || !a.Is4() || a.IsMulticast() || a.IsUnspecified() {
+		l.Add(path.Field("Address"), "%q: want an IPv4 unicast address of this node (the channels' control address)", c.Address)
 	}
 	if c.Transport != "" && c.Transport != direct.TransportMulticast && c.Transport != direct.TransportUnicast {
 		l.Add(path.Field("Transport"), "%q: want multicast or unicast", c.Transport)
 	}
 	d := c.withDefaults()
-	if c.Groups.IsValid() && (!c.Groups.Addr().Is4() || !c.Groups.Addr().IsMulticast()) {
-		l.Add(path.Field("Groups"), "%v is not an IPv4 multicast range", c.Groups)
-	} else if hosts := 1 << (32 - d.Groups.Bits()); hosts < d.MaxChannels+2 {
-		l.Add(path.Field("Groups"), "%v has %d addresses, fewer than MaxChannels %d (+2)", d.Groups, hosts, d.MaxChannels)
+	if g, err := netip.ParsePrefix(d.Groups); err != nil || !g.Addr().Is4() || !g.Addr().IsMulticast() {
+		l.Add(path.Field("Groups"), "%q is not an IPv4 multicast range (CIDR)", c.Groups)
+	} else if hosts := 1 << (32 - d.groups.Bits()); hosts < d.MaxChannels+2 {
+		l.Add(path.Field("Groups"), "%v has %d addresses, fewer than MaxChannels %d (+2)", d.groups, hosts, d.MaxChannels)
 	}
 	bound := func(name string, v, lo, hi int64) {
 		if v != 0 && (v < lo || v > hi) {
@@ -150,12 +156,12 @@ func (c DirectConfig) senderConfig(rec channelRecord) direct.SenderConfig {
 
 // group is the group and port of slot i.
 func (c DirectConfig) group(i int) netip.AddrPort {
-	b := c.Groups.Addr().As4()
+	b := c.groups.Addr().As4()
 	n := binary.BigEndian.Uint32(b[:]) + 1 + uint32(i)
 	return netip.AddrPortFrom(netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, n))), uint16(c.Port+i))
 }
 
 // control is the broker's control address of slot i.
 func (c DirectConfig) control(i int) netip.AddrPort {
-	return netip.AddrPortFrom(c.Address, uint16(c.Port+i))
+	return netip.AddrPortFrom(c.address, uint16(c.Port+i))
 }

@@ -94,7 +94,7 @@ func (b *Broker) startSender(ctx context.Context, ch *channel) (*runningSender, 
 	ch.rec, ch.rev = rec, nrev
 	b.mu.Unlock()
 	d := b.cfg.Direct
-	nc := driver.NetConfig{Interface: d.Interface, TTL: d.TTL, Listen: d.control(rec.Slot), AllowedGroups: []netip.Prefix{d.Groups}}
+	nc := driver.NetConfig{Interface: d.Interface, TTL: d.TTL, Listen: d.control(rec.Slot), AllowedGroups: []netip.Prefix{d.groups}}
 	if d.Transport == direct.TransportUnicast {
 		nc.Unicast, nc.Allow = true, b.policy.AllowsIP
 	} else {

@@ -31,7 +31,7 @@ func directConfig(t *testing.T) Config {
 	port := c.LocalAddr().(*net.UDPAddr).Port
 	c.Close()
 	cfg := testConfig()
-	cfg.Direct = &DirectConfig{Address: netip.MustParseAddr("127.0.0.1"), Transport: direct.TransportUnicast, Port: port, MaxChannels: 2, MTU: 8000}
+	cfg.Direct = &DirectConfig{Address: "127.0.0.1", Transport: direct.TransportUnicast, Port: port, MaxChannels: 2, MTU: 8000}
 	return cfg
 }
 
@@ -350,7 +350,7 @@ func TestDirect_RegisteredPublisherSendsOnTheChannel(t *testing.T) {
 // TestDirectConfig_ReportsFieldPaths: every problem of Config.Direct is
 // reported at its field path (cmd/wsgw maps them to broker.direct keys).
 func TestDirectConfig_ReportsFieldPaths(t *testing.T) {
-	cfg := Config{PublicURL: "http://gw", Direct: &DirectConfig{Groups: netip.MustParsePrefix("10.0.0.0/8"), TTL: 300,
+	cfg := Config{PublicURL: "http://gw", Direct: &DirectConfig{Groups: "10.0.0.0/8", TTL: 300,
 		Transport: "carrier", Port: 65500, MaxChannels: 100, MTU: 100, Window: 48 * time.Hour}}
 	var paths []string
 	for _, e := range fielderr.All(cfg.Validate()) {
@@ -360,7 +360,7 @@ func TestDirectConfig_ReportsFieldPaths(t *testing.T) {
 	if !slices.Equal(paths, want) {
 		t.Errorf("got problems at %v, want %v", paths, want)
 	}
-	cfg.Direct = &DirectConfig{Address: netip.MustParseAddr("10.0.0.1"), Groups: netip.MustParsePrefix("239.1.2.0/30")}
+	cfg.Direct = &DirectConfig{Address: "10.0.0.1", Groups: "239.1.2.0/30"}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "Direct.Groups: 239.1.2.0/30 has 4 addresses") {
 		t.Errorf("got %v, want the group range too small for MaxChannels", err)
 	}
