@@ -269,7 +269,13 @@ func (p *helperProc) stop(t *testing.T) {
 // metrics reads the agent's final counters line.
 func (p *helperProc) metrics(t *testing.T, v any) {
 	t.Helper()
-	for _, line := range strings.Split(p.out.String(), "\n") {
+	metricsLine(t, p.out.String(), p.err.String(), v)
+}
+
+// metricsLine reads an agent's final counters line from its output.
+func metricsLine(t *testing.T, out, stderr string, v any) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
 		if j, ok := strings.CutPrefix(line, "wsgw direct: metrics "); ok {
 			if err := json.Unmarshal([]byte(j), v); err != nil {
 				t.Fatal(err)
@@ -277,7 +283,7 @@ func (p *helperProc) metrics(t *testing.T, v any) {
 			return
 		}
 	}
-	t.Fatalf("no metrics line in %q (stderr %q)", p.out.String(), p.err.String())
+	t.Fatalf("no metrics line in %q (stderr %q)", out, stderr)
 }
 
 func readNumbers(file string) []int {
