@@ -182,7 +182,9 @@ func TestDirect_AgentsNegotiateWithTheBroker(t *testing.T) {
 		}
 	}
 	var rm struct {
-		Engine struct{ Total struct{ Delivered, Gaps int64 } }
+		Engine struct {
+			Total struct{ Delivered, Gaps int64 }
+		}
 		Poster agent.PosterCounters
 	}
 	metricsLine(t, recvOut.String(), recvErr.String(), &rm)

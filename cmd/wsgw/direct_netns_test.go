@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,8 +59,21 @@ func TestDirectHelperProcess(t *testing.T) {
 		os.Exit(run(ctx, args, os.Stdout, os.Stderr))
 	case "consumer": // listen address, file to append each notification's <n> to
 		os.Exit(helperConsumer(ctx, args[0], args[1]))
-	case "publisher": // send agent URL, count, receivers to wait for
-		os.Exit(helperPublisher(args[0], args[1], args[2]))
+	case "publisher": // send agent URL, count, receivers to wait for[, topic of t="urn:t"]
+		args = append(args, "")
+		os.Exit(helperPublisher(args[0], args[1], args[2], args[3]))
+	case "get": // URL: exit 0 when it answers 200; the body on stdout
+		resp, err := http.Get(args[0])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		io.Copy(os.Stdout, resp.Body) //nolint:errcheck // for the test's log
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	os.Exit(2)
 }
@@ -77,14 +91,12 @@ func helperConsumer(ctx context.Context, addr, file string) int {
 		c.ServeHTTP(w, r)
 		mu.Lock()
 		defer mu.Unlock()
-		for _, g := range c.got {
-			i := strings.Index(g, "<n>")
-			j := strings.Index(g, "</n>")
-			if i >= 0 && j > i {
-				fmt.Fprintln(f, g[i+3:j])
-			}
+		for _, k := range c.numbers() {
+			fmt.Fprintln(f, k)
 		}
+		c.mu.Lock()
 		c.got = c.got[:0]
+		c.mu.Unlock()
 	})}
 	go func() { <-ctx.Done(); srv.Close() }()
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
@@ -94,7 +106,7 @@ func helperConsumer(ctx context.Context, addr, file string) int {
 	return 0
 }
 
-func helperPublisher(url, count, receivers string) int {
+func helperPublisher(url, count, receivers, topic string) int {
 	n, _ := strconv.Atoi(count)
 	const want = `"Joined":true`
 	wantN, _ := strconv.Atoi(receivers)
@@ -120,6 +132,9 @@ func helperPublisher(url, count, receivers string) int {
 	}
 	for i := 1; i <= n; i++ {
 		body := fmt.Sprintf(`<s:Envelope xmlns:s="%s"><s:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><wsnt:NotificationMessage><wsnt:Message><n>%d</n></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify></s:Body></s:Envelope>`, soap.NS11, i)
+		if topic != "" {
+			body = notifyEnvelope(topic, i)
+		}
 		for {
 			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 			req.Header.Set("Content-Type", soap.V11.ContentType())
@@ -146,8 +161,9 @@ func helperPublisher(url, count, receivers string) int {
 
 // netnsLab is the namespaces of one test.
 type netnsLab struct {
-	t      *testing.T
-	prefix string
+	t       *testing.T
+	prefix  string
+	members []string
 }
 
 func (l *netnsLab) ns(name string) string { return l.prefix + name }
@@ -181,20 +197,26 @@ func needNetns(t *testing.T) {
 
 func lookPath(name string) error { _, err := exec.LookPath(name); return err }
 
-func newNetnsLab(t *testing.T) *netnsLab {
+// newNetnsLab makes a namespace for each member (10.250.0.1 the first,
+// .2 the next...) with a veth into a bridge in a namespace of its own.
+func newNetnsLab(t *testing.T, members ...string) *netnsLab {
 	var b [3]byte
 	crand.Read(b[:]) //nolint:errcheck // never fails
-	l := &netnsLab{t: t, prefix: "wd" + hex.EncodeToString(b[:]) + "-"}
+	l := &netnsLab{t: t, prefix: "wd" + hex.EncodeToString(b[:]) + "-", members: members}
 	t.Cleanup(func() {
-		for _, n := range []string{"a", "b", "c", "br"} {
+		for _, n := range append([]string{"br"}, members...) {
 			exec.Command("ip", "netns", "del", l.ns(n)).Run() //nolint:errcheck // best effort; absent is fine
 		}
 	})
 	br := l.ns("br")
 	l.ip("netns", "add", br)
-	l.ip("-n", br, "link", "add", "br0", "type", "bridge", "mcast_snooping", "1", "mcast_querier", "1")
+	// IGMP snooping, the bridge its own querier. A bridge that has just
+	// become querier floods all multicast for a query response interval
+	// (10 s by default): 1 s here, so that snooping holds before the
+	// tests send (what a namespace without members receives is checked).
+	l.ip("-n", br, "link", "add", "br0", "type", "bridge", "mcast_snooping", "1", "mcast_querier", "1", "mcast_query_response_interval", "100")
 	l.ip("-n", br, "link", "set", "br0", "up")
-	for i, n := range []string{"a", "b", "c"} {
+	for i, n := range members {
 		ns := l.ns(n)
 		l.ip("netns", "add", ns)
 		// Both ends are created inside the namespaces: nothing in the root one.
@@ -298,7 +320,7 @@ func readNumbers(file string) []int {
 
 func TestDirect_Netns(t *testing.T) {
 	needNetns(t)
-	l := newNetnsLab(t)
+	l := newNetnsLab(t, "a", "b", "c")
 	l.lossTowards("b", 20)
 	dir := t.TempDir()
 	write := func(name, text string) string {

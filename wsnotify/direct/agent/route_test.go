@@ -70,7 +70,11 @@ func (b *broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-func (b *broker) calls() []string { b.mu.Lock(); defer b.mu.Unlock(); return append([]string(nil), b.got...) }
+func (b *broker) calls() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.got...)
+}
 
 // TestRouter_SplitsByChannel: a Notify whose messages are on two channels
 // and on a topic without one goes out as one Notify per channel, each
