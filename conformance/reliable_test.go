@@ -21,7 +21,7 @@ import (
 	"github.com/wsgw/wsgw/gateway"
 )
 
-// reliableKnownFailures are wsrm and wsrel cases the demo fails today, with
+// reliableKnownFailures are wsrm, wsrm200502 and wsrel cases the demo fails today, with
 // the reason (reported to the reliable messaging owner). A case listed here
 // that passes fails the test, so the list cannot go stale.
 var reliableKnownFailures = map[string]string{}
@@ -162,15 +162,15 @@ func unskip(s *conformance.Suite, why string) (*conformance.Suite, int) {
 	return &c, n
 }
 
-// TestReliableSuites_PassAgainstDemo runs the wsrm and wsrel suites, as
-// `wsgw conformance --suite wsrm,wsrel` would, against an in-process demo,
+// TestReliableSuites_PassAgainstDemo runs the wsrm, wsrm200502 and wsrel
+// suites, as `wsgw conformance --suite wsrm,wsrm200502,wsrel` would, against an in-process demo,
 // twice: the cases take their identifiers from the target, so a second run
 // against the same store has the same outcomes. The WSRMRequired case runs
 // against a second gateway whose Orders requires WS-RM.
 func TestReliableSuites_PassAgainstDemo(t *testing.T) {
 	d := startReliableDemo(t)
 	required := startRequiringOrders(t, d)
-	suites := loadSuites(t, "wsrm", "wsrel")
+	suites := loadSuites(t, "wsrm", "wsrel", "wsrm200502")
 	wsrm, n := unskip(suites[0], requiresRM)
 	if n != 1 {
 		t.Fatalf("wsrm cases skipped with %q: got %d, want 1", requiresRM, n)

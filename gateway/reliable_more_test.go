@@ -183,10 +183,6 @@ func TestReliable_FaultsInRequestVersion(t *testing.T) {
 				{"WSRMRequired (no RM headers, require)", func(t *testing.T) response {
 					return rmPost(t, base+"/services/QuotesRequired", v, "", setQuote("P"))
 				}, soap.CodeSender, rmFault("WSRMRequired")},
-				{"WSRMRequired (WS-RM 2005/02)", func(t *testing.T) response {
-					return rmPost(t, url, v, "", `<rm:CreateSequence xmlns:rm="`+wsreliable.NSRM200502+
-						`"><rm:AcksTo/></rm:CreateSequence>`)
-				}, soap.CodeSender, rmFault("WSRMRequired")},
 				{"MissingSelection", func(t *testing.T) response {
 					return rmBody(t, url, v, wsreliable.ActionMakeConnection, `<wsmc:MakeConnection`+rmNS+`/>`)
 				}, soap.CodeSender, mcFault("MissingSelection")},

@@ -406,6 +406,13 @@ func TestReliable_RequireRefusesPlainRequests(t *testing.T) {
 	if r.status != http.StatusInternalServerError || !strings.Contains(r.body, "WSRMRequired") {
 		t.Fatalf("plain request: got %d %s, want a WSRMRequired fault", r.status, r.body)
 	}
+	// The fault says which versions the service takes, so that a client
+	// of either WS-RM version can tell what to speak.
+	for _, ns := range []string{wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSRel} {
+		if !strings.Contains(r.body, ns) {
+			t.Errorf("WSRMRequired: got %s, want it to name %s", r.body, ns)
+		}
+	}
 }
 
 func TestReliable_AcksToThroughEgress(t *testing.T) {

@@ -28,5 +28,9 @@
 // WSDL and linked with gSOAP's WS-RM plugin sends a WS-RM 1.2 sequence of
 // SubmitOrder messages through the gateway over SOAP 1.1 and 1.2, once with
 // a message lost on the way (testdata/gsoap); the backend's order log must
-// hold every order once, in order.
+// hold every order once, in order. The same client built for WS-RM
+// February 2005 (gSOAP's import/wsrm5.h; testdata/gsoap/wsrm5api.c works
+// around a mismatched declaration in gSOAP 2.8.124's plugin) sends 2005/02
+// sequences with a lost message over SOAP 1.1 and 1.2, ended by the
+// LastMessage action's empty message and TerminateSequence.
 package interop

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +27,7 @@ import (
 
 const (
 	wsrmNS      = "http://docs.oasis-open.org/ws-rx/wsrm/200702"
+	wsrm5NS     = "http://schemas.xmlsoap.org/ws/2005/02/rm" // WS-RM February 2005
 	soap11EnvNS = "http://schemas.xmlsoap.org/soap/envelope/"
 	soap12EnvNS = "http://www.w3.org/2003/05/soap-envelope"
 	ordersNS    = "urn:wsgw:examples:orders"
@@ -47,7 +50,7 @@ func requireGSOAP(t *testing.T) {
 	}
 	for _, f := range []string{
 		gsoapShare + "/plugin/wsrmapi.c", gsoapShare + "/plugin/wsaapi.c", gsoapShare + "/import/wsrm.h",
-		gsoapShare + "/custom/duration.c", "/usr/include/stdsoap2.h",
+		gsoapShare + "/import/wsrm5.h", gsoapShare + "/custom/duration.c", "/usr/include/stdsoap2.h",
 	} {
 		if _, err := os.Stat(f); err != nil {
 			missing = append(missing, f)
@@ -181,22 +184,47 @@ func parseEnvelope(b []byte) (envelope, error) {
 	return env, nil
 }
 
-// messageNumber is the wsrm:MessageNumber of a request, 0 without one.
-func messageNumber(req []byte) int {
+// messageNumber is the MessageNumber of a request's Sequence header in
+// WS-RM namespace rmNS, 0 without one.
+func messageNumber(req []byte, rmNS string) int {
 	env, err := parseEnvelope(req)
 	if err != nil {
 		return 0
 	}
-	num, _ := strconv.Atoi(strings.TrimSpace(env.header.Child(wsrmNS, "Sequence").Child(wsrmNS, "MessageNumber").Text()))
+	num, _ := strconv.Atoi(strings.TrimSpace(env.header.Child(rmNS, "Sequence").Child(rmNS, "MessageNumber").Text()))
 	return num
 }
 
 // gsoapCase is one run of the gSOAP client: a sequence of n SubmitOrders
 // over SOAP version; lose, when not 0, is the message number whose first
-// transmission the recorder loses.
+// transmission the recorder loses. feb2005 selects the client built for
+// WS-RM February 2005, which ends the sequence with the empty-bodied
+// message n+1 of the LastMessage action rather than CloseSequence.
 type gsoapCase struct {
 	name, version, envNS string
 	n, lose              int
+	feb2005              bool
+}
+
+// rmNS is the WS-RM namespace of tc's client.
+func (tc gsoapCase) rmNS() string {
+	if tc.feb2005 {
+		return wsrm5NS
+	}
+	return wsrmNS
+}
+
+// buildGSOAPClient builds the gSOAP client for the Orders WSDL at wsdl in
+// a new directory, with the WS-RM import (wsrm.h: 1.2; wsrm5.h: February
+// 2005), and returns its path.
+func buildGSOAPClient(ctx context.Context, t *testing.T, wsdl, wsrmImport string) string {
+	t.Helper()
+	dir := t.TempDir()
+	build := exec.CommandContext(ctx, "sh", "testdata/gsoap/build.sh", wsdl, dir, wsrmImport)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the gSOAP client (%s): %v\n%s", wsrmImport, err, out)
+	}
+	return filepath.Join(dir, "client")
 }
 
 // TestGSOAP_WSRMSequenceExactlyOnceInOrder: a WS-RM 1.2 source the project
@@ -209,23 +237,42 @@ type gsoapCase struct {
 // every message acknowledged, and the backend must get every OrderId
 // once, in order.
 func TestGSOAP_WSRMSequenceExactlyOnceInOrder(t *testing.T) {
-	requireGSOAP(t)
-	d := startDemo(t)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	dir := t.TempDir()
-	build := exec.CommandContext(ctx, "sh", "testdata/gsoap/build.sh", d.URL+"/services/Orders?wsdl", dir)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the gSOAP client: %v\n%s", err, out)
-	}
-	for _, tc := range []gsoapCase{
+	runGSOAPCases(t, "wsrm.h", []gsoapCase{
 		{name: "SOAP11", version: "1.1", envNS: soap11EnvNS, n: 5},
 		{name: "SOAP12", version: "1.2", envNS: soap12EnvNS, n: 5},
 		{name: "SOAP11_Message3Lost", version: "1.1", envNS: soap11EnvNS, n: 5, lose: 3},
-	} {
+	})
+}
+
+// TestGSOAP_WSRM200502SequenceWithLoss: gSOAP's wsrm plugin built for WS-RM
+// February 2005 (import/wsrm5.h: the 2005/02 namespace over WS-Addressing
+// 1.0) sends sequences of SubmitOrders through the gateway with a message
+// lost on the way, over SOAP 1.1 and SOAP 1.2: CreateSequence, five
+// messages with AckRequested, the lost one again, the empty-bodied
+// LastMessage-action message 6, TerminateSequence. Every answer must be in
+// February 2005 (a CreateSequenceResponse of its namespace,
+// acknowledgements of exactly what arrived, TerminateSequence answered
+// 202), the plugin must end with everything acknowledged, and the backend
+// must get every OrderId once, in order (nothing for the LastMessage).
+func TestGSOAP_WSRM200502SequenceWithLoss(t *testing.T) {
+	runGSOAPCases(t, "wsrm5.h", []gsoapCase{
+		{name: "SOAP11_Message3Lost", version: "1.1", envNS: soap11EnvNS, n: 5, lose: 3, feb2005: true},
+		{name: "SOAP12_Message2Lost", version: "1.2", envNS: soap12EnvNS, n: 5, lose: 2, feb2005: true},
+	})
+}
+
+// runGSOAPCases builds the gSOAP client with the WS-RM import wsrmImport
+// from the demo's Orders WSDL and runs each case against the demo.
+func runGSOAPCases(t *testing.T, wsrmImport string, cases []gsoapCase) {
+	t.Helper()
+	requireGSOAP(t)
+	d := startDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client := buildGSOAPClient(ctx, t, d.URL+"/services/Orders?wsdl", wsrmImport)
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			runGSOAPSequence(ctx, t, d.URL, filepath.Join(dir, "client"), tc)
+			runGSOAPSequence(ctx, t, d.URL, client, tc)
 		})
 	}
 }
@@ -235,9 +282,12 @@ func TestGSOAP_WSRMSequenceExactlyOnceInOrder(t *testing.T) {
 // what the backend got.
 func runGSOAPSequence(ctx context.Context, t *testing.T, gatewayURL, client string, tc gsoapCase) {
 	customer := "gsoap-" + tc.name
+	if tc.feb2005 {
+		customer = "gsoap-200502-" + tc.name
+	}
 	var lose func([]byte) bool
 	if tc.lose != 0 {
-		lose = func(req []byte) bool { return messageNumber(req) == tc.lose }
+		lose = func(req []byte) bool { return messageNumber(req, tc.rmNS()) == tc.lose }
 	}
 	rec := newRecorder(t, gatewayURL, lose)
 	var stdout, stderr bytes.Buffer
@@ -261,7 +311,11 @@ func runGSOAPSequence(ctx context.Context, t *testing.T, gatewayURL, client stri
 	if unacked != 0 {
 		want = append(want, "resend 1")
 	}
-	want = append(want, "closed unacked 0", "terminated")
+	if tc.feb2005 {
+		want = append(want, "lastmessage unacked 0", "terminated")
+	} else {
+		want = append(want, "closed unacked 0", "terminated")
+	}
 	if got := strings.Split(strings.TrimSpace(stdout.String()), "\n"); !slices.Equal(got, want) {
 		t.Errorf("gSOAP client steps: got %q, want %q", got, want)
 	}
@@ -289,25 +343,34 @@ func runGSOAPSequence(ctx context.Context, t *testing.T, gatewayURL, client stri
 }
 
 // checkWSRMExchanges checks the messages the gSOAP client exchanged with
-// the gateway, all in SOAP envelopes of namespace tc.envNS: CreateSequence;
-// SubmitOrders numbered 1..n with AckRequested, each answered by a
-// SequenceAcknowledgement of exactly the numbers the gateway has got (but
-// the lost one, which no answer reached); the lost message again; then
-// CloseSequence and TerminateSequence.
+// the gateway, all in SOAP envelopes of namespace tc.envNS and the WS-RM
+// version of tc: CreateSequence; SubmitOrders numbered 1..n with
+// AckRequested, each answered by a SequenceAcknowledgement of exactly the
+// numbers the gateway has got (but the lost one, which no answer reached);
+// the lost message again; then CloseSequence (1.2) or the LastMessage
+// action's message n+1, acknowledged with the rest (February 2005); and
+// TerminateSequence, answered with a TerminateSequenceResponse (1.2) or
+// HTTP 202 and nothing (February 2005 has no response).
 func checkWSRMExchanges(t *testing.T, log []exchange, tc gsoapCase) {
 	t.Helper()
 	type step struct {
 		action string
 		num    int
 	}
-	want := []step{{action: wsrmNS + "/CreateSequence"}}
+	ns := tc.rmNS()
+	want := []step{{action: ns + "/CreateSequence"}}
 	for i := 1; i <= tc.n; i++ {
 		want = append(want, step{ordersNS + "/SubmitOrder", i})
 	}
 	if tc.lose != 0 {
 		want = append(want, step{ordersNS + "/SubmitOrder", tc.lose})
 	}
-	want = append(want, step{action: wsrmNS + "/CloseSequence"}, step{action: wsrmNS + "/TerminateSequence"})
+	if tc.feb2005 {
+		want = append(want, step{ns + "/LastMessage", tc.n + 1})
+	} else {
+		want = append(want, step{action: ns + "/CloseSequence"})
+	}
+	want = append(want, step{action: ns + "/TerminateSequence"})
 
 	var got []step
 	var seqID string
@@ -321,7 +384,7 @@ func checkWSRMExchanges(t *testing.T, log []exchange, tc gsoapCase) {
 		if err != nil {
 			t.Fatalf("exchange %d: parsing the response: %v\n%s", i, err, x.resp)
 		}
-		num := messageNumber(x.req)
+		num := messageNumber(x.req, ns)
 		lost := ""
 		if x.lost {
 			lost = " (lost)"
@@ -338,16 +401,19 @@ func checkWSRMExchanges(t *testing.T, log []exchange, tc gsoapCase) {
 			continue
 		}
 		switch req.action {
-		case wsrmNS + "/CreateSequence":
-			seqID = strings.TrimSpace(resp.body.Child(wsrmNS, "Identifier").Text())
-			if resp.body.Name().Local != "CreateSequenceResponse" || seqID == "" {
-				t.Errorf("CreateSequence: got %s, want a CreateSequenceResponse with an Identifier", x.resp)
+		case ns + "/CreateSequence":
+			seqID = strings.TrimSpace(resp.body.Child(ns, "Identifier").Text())
+			if resp.body.Name() != (xml.Name{Space: ns, Local: "CreateSequenceResponse"}) || seqID == "" {
+				t.Errorf("CreateSequence: got %s, want a CreateSequenceResponse of %s with an Identifier", x.resp, ns)
 			}
-		case ordersNS + "/SubmitOrder":
+		case ordersNS + "/SubmitOrder", ns + "/LastMessage":
 			received[num] = true
-			checkSequenceMessage(t, req, resp, seqID, num, received)
-		case wsrmNS + "/TerminateSequence":
-			if resp.body.Name().Local != "TerminateSequenceResponse" {
+			checkSequenceMessage(t, ns, req, resp, seqID, num, received)
+		case ns + "/TerminateSequence":
+			if tc.feb2005 && (x.status != http.StatusAccepted || len(x.resp) != 0) {
+				t.Errorf("TerminateSequence: got HTTP %d %s, want 202 and no body (WS-RM February 2005 has no response)", x.status, x.resp)
+			}
+			if !tc.feb2005 && resp.body.Name().Local != "TerminateSequenceResponse" {
 				t.Errorf("TerminateSequence: got %s, want a TerminateSequenceResponse", x.resp)
 			}
 		}
@@ -357,29 +423,32 @@ func checkWSRMExchanges(t *testing.T, log []exchange, tc gsoapCase) {
 	}
 }
 
-// checkSequenceMessage checks SubmitOrder number num of sequence seqID and
-// the acknowledgement that answered it, which must cover exactly the
-// message numbers in received.
-func checkSequenceMessage(t *testing.T, req, resp envelope, seqID string, num int, received map[int]bool) {
+// checkSequenceMessage checks message number num of sequence seqID (WS-RM
+// namespace ns) and the acknowledgement that answered it, which must cover
+// exactly the message numbers in received.
+func checkSequenceMessage(t *testing.T, ns string, req, resp envelope, seqID string, num int, received map[int]bool) {
 	t.Helper()
-	seq := req.header.Child(wsrmNS, "Sequence")
-	if got := strings.TrimSpace(seq.Child(wsrmNS, "Identifier").Text()); got != seqID {
-		t.Errorf("SubmitOrder %d: wsrm:Sequence Identifier %q, want %q", num, got, seqID)
+	seq := req.header.Child(ns, "Sequence")
+	if got := strings.TrimSpace(seq.Child(ns, "Identifier").Text()); got != seqID {
+		t.Errorf("message %d: wsrm:Sequence Identifier %q, want %q", num, got, seqID)
 	}
-	if !req.header.Child(wsrmNS, "AckRequested").Valid() {
-		t.Errorf("SubmitOrder %d: no wsrm:AckRequested", num)
+	if !req.header.Child(ns, "AckRequested").Valid() {
+		t.Errorf("message %d: no wsrm:AckRequested", num)
 	}
-	ack := resp.header.Child(wsrmNS, "SequenceAcknowledgement")
+	ack := resp.header.Child(ns, "SequenceAcknowledgement")
 	if !ack.Valid() {
-		t.Errorf("SubmitOrder %d: answer has no wsrm:SequenceAcknowledgement", num)
+		t.Errorf("message %d: answer has no wsrm:SequenceAcknowledgement of %s: %s", num, ns, resp.body.Name())
 		return
 	}
-	if got := strings.TrimSpace(ack.Child(wsrmNS, "Identifier").Text()); got != seqID {
-		t.Errorf("SubmitOrder %d: acknowledgement Identifier %q, want %q", num, got, seqID)
+	if got := strings.TrimSpace(ack.Child(ns, "Identifier").Text()); got != seqID {
+		t.Errorf("message %d: acknowledgement Identifier %q, want %q", num, got, seqID)
+	}
+	if ack.Child(ns, "Final").Valid() || ack.Child(ns, "None").Valid() {
+		t.Errorf("message %d: acknowledgement with Final or None", num)
 	}
 	acked := map[int]bool{}
 	for r := ack.FirstChild(); r.Valid(); r = r.NextSibling() {
-		if r.Name() != (xml.Name{Space: wsrmNS, Local: "AcknowledgementRange"}) {
+		if r.Name() != (xml.Name{Space: ns, Local: "AcknowledgementRange"}) {
 			continue
 		}
 		lowerS, _ := r.Attr("", "Lower")
@@ -387,7 +456,7 @@ func checkSequenceMessage(t *testing.T, req, resp envelope, seqID string, num in
 		lower, err1 := strconv.Atoi(lowerS)
 		upper, err2 := strconv.Atoi(upperS)
 		if err1 != nil || err2 != nil || lower < 1 || upper < lower {
-			t.Errorf("SubmitOrder %d: AcknowledgementRange Lower=%q Upper=%q", num, lowerS, upperS)
+			t.Errorf("message %d: AcknowledgementRange Lower=%q Upper=%q", num, lowerS, upperS)
 			continue
 		}
 		for i := lower; i <= upper; i++ {
@@ -395,7 +464,7 @@ func checkSequenceMessage(t *testing.T, req, resp envelope, seqID string, num in
 		}
 	}
 	if !maps.Equal(acked, received) {
-		t.Errorf("SubmitOrder %d: acknowledged %v, want %v", num, slices.Sorted(maps.Keys(acked)), slices.Sorted(maps.Keys(received)))
+		t.Errorf("message %d: acknowledged %v, want %v", num, slices.Sorted(maps.Keys(acked)), slices.Sorted(maps.Keys(received)))
 	}
 }
 
@@ -436,4 +505,70 @@ func orderLog(gatewayURL, customer string) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// TestGSOAP_DurableWSRMConsumerExactlyOnceInOrder: a WS-RM 1.2
+// destination the project did not write (gSOAP's wsrm plugin,
+// testdata/gsoap/consumer.c) subscribes with wsrmp:RMAssertion
+// ExactlyOnce InOrder; the broker (demo gateway) delivers every
+// notification over one sequence, each number once, in order.
+func TestGSOAP_DurableWSRMConsumerExactlyOnceInOrder(t *testing.T) {
+	requireGSOAP(t)
+	d := startDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	if out, err := exec.CommandContext(ctx, "sh", "testdata/gsoap/build_consumer.sh", dir).CombinedOutput(); err != nil {
+		t.Fatalf("building the gSOAP consumer: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close() // the consumer binds it (SO_REUSEADDR)
+	lines, stderr, _ := startLines(t, exec.CommandContext(ctx, filepath.Join(dir, "consumer"), port), "the gSOAP consumer")
+	sub := wsnPost(t, d.URL+"/wsn/NotificationBroker", `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:`+port+`/</wsa:Address></wsnt:ConsumerReference>`+
+		`<wsnt:SubscriptionPolicy><wsrmp:RMAssertion xmlns:wsrmp="http://docs.oasis-open.org/ws-rx/wsrmp/200702" xmlns:wsp="http://www.w3.org/ns/ws-policy"><wsp:Policy>`+
+		`<wsrmp:DeliveryAssurance><wsp:Policy><wsrmp:ExactlyOnce/><wsrmp:InOrder/></wsp:Policy></wsrmp:DeliveryAssurance></wsp:Policy></wsrmp:RMAssertion></wsnt:SubscriptionPolicy></wsnt:Subscribe>`)
+	if !strings.Contains(sub, `protocol="ws-rm-1.2"`) {
+		t.Fatalf("Subscribe: got %s, want a WS-RM grant", sub)
+	}
+	const n = 10
+	for i := range n {
+		wsnPost(t, d.URL+"/wsn/NotificationBroker", fmt.Sprintf(`<wsnt:Notify><wsnt:NotificationMessage><wsnt:Message><q:Reading xmlns:q="urn:wsgw:interop:readings">r%d</q:Reading></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`, i))
+	}
+	readingRE := regexp.MustCompile(`>(r\d+)<`)
+	seqs := map[string]bool{}
+	var got []string
+	timeout := time.After(45 * time.Second)
+	for len(got) < n {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the gSOAP consumer ended\n%s", stderr.String())
+			}
+			f := strings.SplitN(l, " ", 4)
+			if len(f) < 4 || f[0] != "notify" {
+				continue
+			}
+			seqs[f[1]] = true
+			if want := strconv.Itoa(len(got) + 1); f[2] != want {
+				t.Fatalf("message number %s, want %s (each once, in order): %q", f[2], want, l)
+			}
+			if m := readingRE.FindStringSubmatch(f[3]); m != nil {
+				got = append(got, m[1])
+			}
+		case <-timeout:
+			t.Fatalf("got %q after 45s, want r0..r%d\n%s", got, n-1, stderr.String())
+		}
+	}
+	for i, r := range got {
+		if r != fmt.Sprintf("r%d", i) {
+			t.Fatalf("got %q, want r0..r%d in order", got, n-1)
+		}
+	}
+	if len(seqs) != 1 {
+		t.Fatalf("got sequences %v, want one", seqs)
+	}
 }

@@ -70,3 +70,33 @@ type Add struct {
 	Value []byte
 	Bound Bound
 }
+
+// ChangeOp says what a Change reports.
+type ChangeOp int
+
+// The changes a watch reports: first each record as it is when the watch
+// starts (ChangeCurrent), then one ChangeLoaded, then every later write
+// (ChangePut) and delete (ChangeDelete), in the store's order.
+const (
+	ChangeCurrent ChangeOp = iota + 1
+	ChangeLoaded
+	ChangePut
+	ChangeDelete
+)
+
+// Change is one event of a watch over a kind of records. Key, Value and
+// Rev are those of the record written (ChangeCurrent, ChangePut); a
+// ChangeDelete has Key only; a ChangeLoaded has nothing.
+type Change struct {
+	Op    ChangeOp
+	Key   string
+	Value []byte
+	Rev   uint64
+}
+
+// Work is a value handed to the one node that owns its shard (a sharded
+// work queue; see wsnotify.Handoff).
+type Work struct {
+	Shard int
+	Value []byte
+}

@@ -34,6 +34,21 @@ type Options struct {
 	// TLSClientConfig is used to deliver to https consumers (CA bundle,
 	// client certificate); nil: the system roots, no client certificate.
 	TLSClientConfig *tls.Config
+	// Shared, when set, says that other nodes share the Store: the broker
+	// follows it, hands push deliveries off and leaves demand-based
+	// publishing to the leader (shared.go). Nil: this node alone.
+	Shared *Shared
+	// Queue keeps the deliveries of durable subscriptions (durable.go);
+	// nil: no subscription can be durable (UnsupportedPolicyRequestFault).
+	Queue Queue
+	// RM sends to consumers whose policy asks for WS-RM 1.2; nil: such a
+	// policy is an UnsupportedPolicyRequestFault.
+	RM RMSource
+	// RMDestination takes the WS-RM 1.2 requests sent to the broker
+	// endpoint (a publisher's Notify inside a sequence: publish.go); nil:
+	// they are refused like any request with a mustUnderstand header the
+	// broker does not know.
+	RMDestination RMDestination
 }
 
 // Broker is a WS-Notification 1.3 NotificationBroker.
@@ -47,10 +62,14 @@ type Broker struct {
 	topics  *topic.TopicSet
 	index   *topic.Index // topic filters of subscriptions (own lock)
 	disp    *delivery.Dispatcher
+	queue   Queue         // durable subscriptions' deliveries; nil: none
+	rm      RMSource      // WS-RM consumers; nil: none
+	rmDest  RMDestination // publishers' sequences; nil: none
 	metrics *metrics
 	demand  chan struct{} // capacity 1: registrations need reconciling
 	// directKick (capacity 1): channels came or went (direct_send.go).
 	directKick chan struct{}
+	cluster    *Shared // nil: the store is this node's alone
 
 	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans, channels (and their fields, see channel)
 	subs      map[string]*subscription
@@ -71,6 +90,10 @@ type Broker struct {
 
 	running sync.Mutex // held by Run
 
+	leading bool // this node held the lead at the last reconciliation (the demand goroutine's)
+
+	dlMu sync.Mutex // serialises moveDeadLetters: a dead letter is moved once
+
 	maxDeadLetters atomic.Int64 // bound of the dead-letter list; the oldest are deleted beyond it
 
 	pubOnce sync.Once // builds pub, pubErr (wsdl.go)
@@ -84,6 +107,14 @@ type Broker struct {
 func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	if st == nil {
 		return nil, errors.New("wsnotify: Open needs a Store")
+	}
+	if sh := opts.Shared; sh != nil && (sh.Handoff == nil || sh.Leader == nil || sh.Handoff.Shards() <= 0) {
+		return nil, errors.New("wsnotify: Options.Shared needs a Handoff with shards and a Leader")
+	}
+	if opts.Shared != nil && cfg.Direct != nil {
+		// A direct channel's sender, recovery log and slot are one node's
+		// (direct_channel.go); the cluster does not follow them yet.
+		return nil, errors.New("wsnotify: Config.Direct (direct paths) and Options.Shared (a cluster) cannot be used together yet")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("validating wsnotify config: %w", err)
@@ -101,7 +132,8 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	}
 	b := &Broker{
 		cfg: cfg, log: opts.Logger, now: opts.Now,
-		st:     st,
+		st: st, cluster: opts.Shared,
+		queue: opts.Queue, rm: opts.RM, rmDest: opts.RMDestination,
 		policy: policy, topics: ts, index: topic.NewIndex(),
 		demand: make(chan struct{}, 1), directKick: make(chan struct{}, 1), channels: map[string]*channel{},
 		subs: map[string]*subscription{}, noTopic: map[string]struct{}{},
@@ -129,6 +161,8 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 // Run delivers notifications, sweeps expired subscriptions and
 // registrations, keeps demand-based publisher subscriptions in step and
 // runs the broker's senders of its direct channels, until ctx is done.
+// With Options.Shared it also follows the store and takes the deliveries
+// handed to this node (shared.go).
 func (b *Broker) Run(ctx context.Context) error {
 	b.running.Lock()
 	defer b.running.Unlock()
@@ -136,6 +170,13 @@ func (b *Broker) Run(ctx context.Context) error {
 	wg.Add(3)
 	go func() { defer wg.Done(); b.disp.Run(ctx) }()
 	go func() { defer wg.Done(); b.runDirect(ctx) }()
+	if b.cluster != nil {
+		wg.Go(func() { b.follow(ctx) })
+		wg.Go(func() { b.runTake(ctx) })
+	}
+	if b.queue != nil {
+		wg.Go(func() { b.runDurable(ctx) })
+	}
 	// Demand reconciliation calls publishers (up to demandCallTimeout each):
 	// a goroutine of its own, so that a slow publisher does not hold up
 	// the expiry sweep.

@@ -24,6 +24,9 @@ import (
 const demandCallTimeout = 10 * time.Second
 
 func (b *Broker) reconcileDemand(ctx context.Context) {
+	if b.cluster != nil && !b.leads(ctx) {
+		return
+	}
 	b.mu.Lock()
 	orphans := b.orphans
 	b.orphans = nil
@@ -41,6 +44,29 @@ func (b *Broker) reconcileDemand(ctx context.Context) {
 		}
 		b.reconcileReg(ctx, r, b.hasDemand(r))
 	}
+}
+
+// leads reports whether this node runs demand-based publishing among the
+// nodes sharing the store. A node that takes the lead loads the orphans
+// from the store: those the previous leader stored and did not end.
+func (b *Broker) leads(ctx context.Context) bool {
+	lead, err := b.cluster.Leader.Lead(ctx)
+	if err != nil {
+		b.log.Warn("wsnotify: asking for the lead", "err", err)
+		return false
+	}
+	if lead && !b.leading {
+		b.mu.Lock()
+		b.orphans = nil
+		err := b.loadOrphans(ctx)
+		b.mu.Unlock()
+		if err != nil {
+			b.log.Error("wsnotify: loading orphaned publisher subscriptions", "err", err)
+			return false
+		}
+	}
+	b.leading = lead
+	return lead
 }
 
 // hasDemand reports whether an active subscription may select a topic of

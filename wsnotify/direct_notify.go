@@ -38,7 +38,7 @@ func (b *Broker) registrationNotifyOp(req *request) (string, []byte, error) {
 	seq := seqHeader(req.msg)
 	if !seq.Valid() {
 		b.sendOnChannels(ns)
-		return "", nil, b.publish(req.storeCtx(), ns, req.now)
+		return "", nil, b.publish(req.storeCtx(), ns, req.now, "")
 	}
 	pos, err := direct.ParseSeqHeader(seq)
 	if err != nil {
@@ -61,7 +61,7 @@ func (b *Broker) registrationNotifyOp(req *request) (string, []byte, error) {
 		ch.log.add(pos, req.msg.Payload.Standalone(soap.NS11, soap.NS12))
 		b.metrics.directLogged.Inc()
 	}
-	return "", nil, b.publish(req.storeCtx(), ns, req.now)
+	return "", nil, b.publish(req.storeCtx(), ns, req.now, "")
 }
 
 // seqHeader returns the wsgwd:Seq header block of m (invalid: none).

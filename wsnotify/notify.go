@@ -38,20 +38,26 @@ func (b *Broker) notifyOp(req *request) (string, []byte, error) {
 	if b.cameBack(req) {
 		return "", nil, nil
 	}
+	return "", nil, b.acceptNotify(req.storeCtx(), req, "")
+}
+
+// acceptNotify publishes the Notify of req (see notifyOp); mark, when not
+// "", is recorded with its durable deliveries (publish.go).
+func (b *Broker) acceptNotify(ctx context.Context, req *request, mark string) error {
 	ns, err := b.parseNotify(req)
 	if err != nil {
-		return "", nil, err
+		return err
 	}
 	if b.cfg.RequireRegistration {
 		for _, n := range ns {
 			if !b.publisherRegistered(n) {
-				return "", nil, wsnFault(fRegistrationRejected, req.now, "Notify from an unregistered publisher ("+truncate(n.producer, 256)+")", "")
+				return wsnFault(fRegistrationRejected, req.now, "Notify from an unregistered publisher ("+truncate(n.producer, 256)+")", "")
 			}
 		}
 	}
 	ns = b.dropReturned(ns)
 	b.sendOnChannels(ns)
-	return "", nil, b.publish(req.storeCtx(), ns, req.now)
+	return b.publish(ctx, ns, req.now, mark)
 }
 
 // cameBack reports whether req is a delivery of this broker come back to
@@ -151,11 +157,16 @@ func writeTopic(w *bytes.Buffer, p topic.Path) {
 }
 
 // publish retains each message as its topic's current message and hands it
-// to every matching subscription: a delivery queue, or a pull point's
-// store.
-func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time) error {
-	var batch writeBatch
+// to every matching subscription: a delivery queue, the durable queue, or
+// a pull point's store. mark, when not "", is recorded with the durable
+// deliveries (publish.go).
+func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time, mark string) error {
+	batch := writeBatch{mark: mark}
 	var ids []string
+	var hb *handoffBatch
+	if b.cluster != nil {
+		hb = &handoffBatch{}
+	}
 	for _, n := range ns {
 		b.metrics.notifications.Inc()
 		if n.hasTopic {
@@ -166,14 +177,21 @@ func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time)
 			}
 			batch.setCurrent(n.topic.String(), n.msg.Payload)
 		}
-		ids = b.fanOut(n, now, ids[:0], &batch)
+		ids = b.fanOut(n, now, ids[:0], &batch, hb)
 	}
-	return b.writeBatch(ctx, &batch)
+	if err := b.writeBatch(ctx, &batch); err != nil {
+		return err
+	}
+	if hb != nil {
+		return b.hand(ctx, hb)
+	}
+	return nil
 }
 
 // fanOut sends n to its matching subscriptions; pull-point deliveries are
-// added to batch.
-func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *writeBatch) []string {
+// added to batch, push deliveries to hb when the broker hands them off
+// (shared.go), else to their queues.
+func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *writeBatch, hb *handoffBatch) []string {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if n.hasTopic {
@@ -190,6 +208,10 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 		if n.onChannel && s.rec.Direct != nil {
 			continue // the channel carried it to the subscriber's agent
 		}
+		if s.durable != nil {
+			batch.durable = append(batch.durable, durableMessage(s, n.msg, now))
+			continue
+		}
 		if s.rec.PullPoint != "" {
 			it := ppItem{pp: s.rec.PullPoint, data: b.notificationMessage(id, n.msg)}
 			if s.rec.Paused {
@@ -198,7 +220,14 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 			batch.pp = append(batch.pp, it)
 			continue
 		}
+		if hb != nil {
+			hb.add(id, n.msg, b.cluster.Handoff.Shards())
+			continue
+		}
 		b.disp.Enqueue(id, n.msg)
+	}
+	if hb != nil {
+		hb.next()
 	}
 	return ids
 }

@@ -1,6 +1,7 @@
 package wsnotify
 
 import (
+	"bytes"
 	"encoding/xml"
 	"time"
 
@@ -13,19 +14,24 @@ import (
 // not recognise one answers UnrecognizedPolicyRequestFault, one that
 // recognises it and cannot honour it UnsupportedPolicyRequestFault). Every
 // policy the broker knows is one row of policyElems: its element name and
-// how it is read into the subPolicy being built. A policy that is granted
-// says so in the extension content after SubscribeResponse's standard
-// elements (b-2.xsd: xsd:any namespace="##other" after TerminationTime).
-//
-// (note) The reliable pub-sub work (issue 10) shapes this file the same
-// way, with rows for wsrmp:RMAssertion and wsgw's Delivery element; the
-// two are to be one table.
+// how it is read into the subPolicy being built. What was granted is
+// written, after the standard content of SubscribeResponse (b-2.xsd:
+// xsd:any namespace="##other" after TerminationTime), by one function,
+// writeGranted, from what the subscription keeps (its record). Each
+// policy is a row, a field of subPolicy and its granted element: UseRaw,
+// the durable delivery policies (policy_durable.go) and the direct path
+// (direct_policy.go).
 
 // subPolicy is what a SubscriptionPolicy asked for, once read.
 type subPolicy struct {
 	useRaw bool
 	// direct: wsgwd:Direct, the direct path (direct_policy.go).
 	direct *direct.Request
+	// rm: wsrmp:RMAssertion (WS-RM Policy 1.2): delivery over WS-RM 1.2.
+	rm *rmAsk
+	// delivery: the wsgw Delivery extension: a durable queue and its
+	// retention and dead-letter terms.
+	delivery *deliveryAsk
 }
 
 // policyElem is a policy the broker recognises.
@@ -38,16 +44,19 @@ type policyElem struct {
 // policyElems are the policies the broker recognises, by element name.
 var policyElems = []policyElem{
 	{bn("UseRaw"), func(_ xmldoc.Element, p *subPolicy, _ time.Time) error { p.useRaw = true; return nil }},
+	{xml.Name{Space: NSRMP, Local: "RMAssertion"}, readRMAssertion},
+	{qDelivery, readDelivery},
 	{direct.NameDirect, readDirectPolicy},
 }
 
 // WS-Policy namespaces whose Policy and All elements are taken as plain
 // containers of policies (choice: a SubscriptionPolicy that wraps its
 // assertions in wsp:Policy, as WS-Policy documents do, means the same).
-var wspWrap = map[string]bool{
-	"http://www.w3.org/ns/ws-policy":               true, // WS-Policy 1.5
-	"http://schemas.xmlsoap.org/ws/2004/09/policy": true, // WS-Policy 1.2 (member submission)
-}
+var (
+	nsWSP15 = "http://www.w3.org/ns/ws-policy"               // WS-Policy 1.5
+	nsWSP12 = "http://schemas.xmlsoap.org/ws/2004/09/policy" // WS-Policy 1.2 (member submission)
+	wspWrap = map[string]bool{nsWSP15: true, nsWSP12: true}
+)
 
 // parsePolicy reads wsnt:SubscriptionPolicy (b-2.xsd, 4.2): each child is
 // a recognised policy (policyElems); another b-2 element is an
@@ -96,4 +105,14 @@ func findPolicy(n xml.Name) (policyElem, bool) {
 // unsupportedPolicy is the UnsupportedPolicyRequestFault for policy n.
 func unsupportedPolicy(n xml.Name, now time.Time, reason string) error {
 	return wsnFault(fUnsupportedPolicy, now, reason, qnameElem("UnsupportedPolicy", n))
+}
+
+// writeGranted writes, after the standard content of SubscribeResponse,
+// the extension elements stating what rec was granted: the one place that
+// does.
+func (b *Broker) writeGranted(w *bytes.Buffer, rec *subRecord) {
+	if d := rec.Durable; d != nil {
+		d.writeGranted(w)
+	}
+	b.writeGrantedChannel(w, rec.Direct)
 }

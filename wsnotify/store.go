@@ -39,6 +39,17 @@ type Resources interface {
 	// Scan calls fn with every record of kind, in no particular order,
 	// until fn returns an error (which Scan returns).
 	Scan(ctx context.Context, kind string, fn func(storage.Record) error) error
+	// Watch calls fn with every record of kind as it is when the watch
+	// starts (storage.ChangeCurrent), then once with storage.ChangeLoaded,
+	// then with each record another writer (another node sharing the
+	// store) puts or deletes (ChangePut, ChangeDelete), in the store's
+	// order (a value overwritten or deleted before the watch reported it
+	// may be skipped; a key's last change never is), until ctx ends; it returns nil then, or the error that
+	// stopped it. A store may report the caller's own writes too: the
+	// broker applies a change by reading the stored record again when its
+	// revision is not the one it holds (sync.go). fn runs on Watch's
+	// goroutine, one call at a time.
+	Watch(ctx context.Context, kind string, fn func(storage.Change)) error
 }
 
 // Lists are the broker's ordered message lists: a pull point's messages,
@@ -47,7 +58,10 @@ type Lists interface {
 	// Append adds each value at the end of its list, in order, within its
 	// bound, and returns how many values were dropped: refused by a full
 	// DropNew list, or deleted as the oldest beyond the bound. The adds
-	// are not atomic together: on an error some may be stored.
+	// are not atomic together: on an error some may be stored. Every add
+	// of a kind carries the same bound (the broker's kinds each have one
+	// configured limit): a store may keep the bound per kind, as NATS
+	// JetStream keeps per-subject limits per stream.
 	Append(ctx context.Context, adds ...storage.Add) (dropped int, err error)
 	// Read returns the oldest entries of l, at most max (max <= 0: no
 	// bound) and, beyond the first, at most maxBytes value bytes in all

@@ -54,6 +54,10 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	if err := b.checkConsumer(req, &s.rec); err != nil {
 		return "", nil, err
 	}
+	if s.durable, err = b.grantDurable(pol, s.rec.PullPoint != "", now); err != nil {
+		return "", nil, err
+	}
+	s.rec.Durable = s.durable
 	ch, err := b.grantDirect(req.storeCtx(), pol.direct, s, now)
 	if err != nil {
 		return "", nil, err
@@ -70,7 +74,7 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	body.WriteString("<wsnt:SubscribeResponse>" + eprXML("wsnt:SubscriptionReference", b.url(pathSubscriptions+rec.ID)) +
 		"<wsnt:CurrentTime>" + xsdTime(now) + "</wsnt:CurrentTime>" +
 		"<wsnt:TerminationTime>" + xsdTime(rec.Termination) + "</wsnt:TerminationTime>")
-	b.writeGrantedChannel(&body, s.rec.Direct)
+	b.writeGranted(&body, &s.rec)
 	body.WriteString("</wsnt:SubscribeResponse>")
 	return actSubscribeResp, body.Bytes(), nil
 }

@@ -34,6 +34,9 @@ type subRecord struct {
 	Paused      bool         `json:"paused,omitempty"`
 	UseRaw      bool         `json:"useRaw,omitempty"`
 	PullPoint   string       `json:"pullPoint,omitempty"` // consumer is this broker's pull point
+	// Durable is what a durable subscription was granted (policy_durable.go);
+	// nil: best effort, in memory.
+	Durable *durableRecord `json:"durable,omitempty"`
 	// Direct is the channel a direct subscription was granted
 	// (direct_policy.go); nil: delivered over HTTP only.
 	Direct *directGrant `json:"direct,omitempty"`
@@ -56,6 +59,8 @@ type subscription struct {
 	topic   *topic.Expr
 	content *xpathFilter
 	props   *xpathFilter
+	// durable is rec.Durable, which never changes: read without a lock.
+	durable *durableRecord
 
 	// gone is set (under Broker.mu) when the subscription is removed, so
 	// that a late updateSub gives up.
@@ -72,7 +77,7 @@ func (r *exprRecord) resolver() topic.Resolver {
 // compile compiles rec's filters; the error is the fault a Subscribe with
 // these filters gets.
 func compileSub(rec subRecord, now time.Time) (*subscription, error) {
-	s := &subscription{rec: rec}
+	s := &subscription{rec: rec, durable: rec.Durable}
 	if t := rec.Topic; t != nil {
 		e, err := topic.Parse(t.Dialect, t.Expr, t.resolver())
 		if err != nil {
@@ -124,7 +129,7 @@ func (b *Broker) addLocked(s *subscription) {
 		b.noTopic[id] = struct{}{}
 	}
 	b.consumers[consumerKey(&s.rec)]++
-	if s.rec.PullPoint == "" {
+	if s.rec.PullPoint == "" && s.durable == nil {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
 }
@@ -173,6 +178,9 @@ func (b *Broker) deleteSub(ctx context.Context, id string, rev uint64) error {
 	}
 	if s.rec.PullPoint != "" {
 		return b.deleteHeld(ctx, id)
+	}
+	if s.durable != nil {
+		return b.dropDurable(ctx, id)
 	}
 	return nil
 }

@@ -14,6 +14,11 @@ const (
 	RM Protocol = iota + 1
 	// Rel is OASIS WS-Reliability 1.1 (groups).
 	Rel
+	// RM200502 is WS-ReliableMessaging February 2005, the BEA/IBM/Microsoft/
+	// TIBCO submission that Apache CXF, WCF and Sandesha2 speak by default:
+	// sequences as in RM, ended by LastMessage and TerminateSequence
+	// (rmversion.go says how the two differ).
+	RM200502
 )
 
 func (p Protocol) String() string {
@@ -22,8 +27,22 @@ func (p Protocol) String() string {
 		return "wsrm"
 	case Rel:
 		return "wsrel"
+	case RM200502:
+		return "wsrm200502"
 	}
 	return "unknown"
+}
+
+// isRM reports whether p is a version of WS-ReliableMessaging.
+func (p Protocol) isRM() bool { return p == RM || p == RM200502 }
+
+// orRM is p, or RM when p is zero: events of a WS-RM sequence that leave
+// Proto unset are WS-RM 1.2.
+func (p Protocol) orRM() Protocol {
+	if p == 0 {
+		return RM
+	}
+	return p
 }
 
 // Assurance is a WS-RM 1.2 delivery assurance (WS-RM 1.2, 2.4), set per
@@ -74,6 +93,8 @@ type Config struct {
 	InOrder bool
 	// Incomplete is announced in CreateSequenceResponse and applied to the
 	// messages held back when a sequence is closed, terminated or expires.
+	// DiscardFollowingFirstGap holds back what follows a gap, as InOrder
+	// does (it must never be delivered if the gap stays);
 	// DiscardEntireSequence holds every message of a sequence until it is
 	// complete (so a sequence longer than MaxHeld cannot complete). Zero:
 	// NoDiscard.
@@ -89,7 +110,10 @@ type Config struct {
 	// CreateSequence is refused and a new WS-Reliability group gets
 	// MessageProcessingFailure. It bounds separately the ended ones kept to
 	// recognise late duplicates: beyond it the one due to be forgotten
-	// first is forgotten at once. Zero: 10000.
+	// first is forgotten at once. It bounds as well the WS-MakeConnection
+	// anonymous addresses with messages waiting for a MakeConnection
+	// (pending.go): beyond it the oldest address's are dropped. Zero:
+	// 10000.
 	MaxGroups int
 	// MaxKeep caps how long an ended group is kept to recognise late
 	// duplicates, whatever ExpiryTime a WS-Reliability sender chose, and
@@ -145,8 +169,9 @@ type Config struct {
 	SendWindow int
 	// MaxBacklog bounds the messages an outbound sequence holds (sent or
 	// waiting); a Submit beyond it fails at once (FateFailed). It bounds as
-	// well the acknowledged tokens waiting for Forget: beyond, the oldest
-	// is forgotten. Zero: 10000.
+	// well the acknowledged tokens waiting for Forget: beyond, a Submit of
+	// a new token fails at once too (none is forgotten early: its
+	// caller's retry would send the message again). Zero: 10000.
 	MaxBacklog int
 	// OutboundIdle closes and terminates an outbound sequence that has
 	// nothing unacknowledged and had no Submit for this long (WS-RM 1.2,

@@ -22,9 +22,10 @@ const (
 
 func (p ReplyPattern) String() string { return [...]string{"Response", "Callback", "Poll"}[p] }
 
-// Message is one reliable message received: a WS-RM 1.2 message with a
-// Sequence header (3.7) or a WS-Reliability 1.1 message with a Request
-// header (MessageId, SequenceNum, ExpiryTime, ReplyPattern, ...).
+// Message is one reliable message received: a WS-RM message with a
+// Sequence header (1.2, 3.7; February 2005, 3.1) or a WS-Reliability 1.1
+// message with a Request header (MessageId, SequenceNum, ExpiryTime,
+// ReplyPattern, ...).
 type Message struct {
 	Ref   uint64
 	Proto Protocol
@@ -33,8 +34,13 @@ type Message struct {
 	// Number is the MessageNumber / SequenceNum number; WS-Reliability
 	// messages without SequenceNum have 0 (a group of one message).
 	Number uint64
-	// Last is WS-Reliability SequenceNum/@last. (WS-RM 1.2 has no LastMessage.)
+	// Last is WS-Reliability SequenceNum/@last, or WS-RM February 2005
+	// Sequence/LastMessage (3.1). (WS-RM 1.2 has no LastMessage.)
 	Last bool
+	// Control: a WS-RM February 2005 message with the LastMessage action
+	// and an empty Body (3.1; WCF B1202), which carries nothing for the
+	// application: it is numbered and acknowledged, never delivered.
+	Control bool
 	// NoSequenceNum: a WS-Reliability message without SequenceNum, alone
 	// in its group (NonSequenceReply). WS-Reliability numbers start at 0,
 	// WS-RM message numbers at 1.
@@ -46,7 +52,7 @@ type Message struct {
 	// envelope bytes).
 	Payload []byte
 	// Meta is the driver's own data about the group (wsgw: the SOAP version
-	// the client spoke), opaque to the engine: it is stored with the group
+	// and WS-Addressing namespace the client spoke), opaque to the engine: it is stored with the group
 	// (the latest a message of the group carried) and handed back on every
 	// Reply and Outbound about it, also after a restart. A message for a
 	// group the engine refuses leaves nothing behind.
@@ -62,15 +68,19 @@ type Message struct {
 	Ordered      bool   // MessageOrder
 }
 
-// CreateSequence is a WS-RM 1.2 CreateSequence (3.4). NewID is the
-// Identifier the driver generated for the sequence (the engine makes no
-// random numbers).
+// CreateSequence is a WS-RM CreateSequence (1.2 and February 2005, 3.4).
+// NewID is the Identifier the driver generated for the sequence (the
+// engine makes no random numbers).
 type CreateSequence struct {
-	Ref     uint64
+	Ref uint64
+	// Proto is the version of WS-RM: the sequence speaks it for its whole
+	// life. Zero is RM (1.2).
+	Proto   Protocol
 	NewID   string
 	AcksTo  string
 	Expires time.Duration // 0: none asked
 	// Offer is the offered Identifier of the reverse sequence; "" when none.
+	// OfferEndpoint is its Endpoint (WS-RM 1.2; February 2005 has none).
 	Offer         string
 	OfferEndpoint string
 	// Meta is stored with the new sequence (and the offered one): see
@@ -78,10 +88,11 @@ type CreateSequence struct {
 	Meta []byte
 }
 
-// AckRequest is a WS-RM 1.2 AckRequested header (3.8) for Group, sent
-// without a message of that sequence.
+// AckRequest is a WS-RM AckRequested header (1.2, 3.8; February 2005,
+// 3.3) for Group, sent without a message of that sequence.
 type AckRequest struct {
 	Ref   uint64
+	Proto Protocol // zero: RM
 	Group string
 }
 
@@ -92,11 +103,12 @@ type Close struct {
 	LastMsgNumber uint64 // 0: absent
 }
 
-// Terminate is a WS-RM 1.2 TerminateSequence (3.6).
+// Terminate is a WS-RM TerminateSequence (1.2, 3.6; February 2005, 3.5).
 type Terminate struct {
 	Ref           uint64
+	Proto         Protocol // zero: RM
 	Group         string
-	LastMsgNumber uint64 // 0: absent
+	LastMsgNumber uint64 // 0: absent (always, in February 2005)
 }
 
 // PollRef names the messages of one group a WS-Reliability PollRequest
@@ -142,7 +154,9 @@ type ProcessingFailed struct {
 // Sending side.
 
 // Submit asks the engine to send Payload reliably over WS-RM 1.2 to To.
-// Messages to one To share one sequence, in submission order. Token names
+// Messages to one To with one Key share one sequence, in submission order
+// (Key "" is the destination's default sequence; a WS-Notification
+// subscription has its own). Token names
 // the message (the driver's delivery ID; required): Ready.Fates report
 // what becomes of it. A Submit of a token in flight is not numbered again
 // (its number is reported again); one of a token acknowledged and not yet
@@ -151,6 +165,8 @@ type ProcessingFailed struct {
 type Submit struct {
 	Token string
 	To    string
+	// Key names the sequence to To (see above); stored with it.
+	Key string
 	// Action is the message's wsa:Action (WS-RM 1.2 runs over WS-Addressing).
 	Action  string
 	Payload []byte
@@ -176,6 +192,7 @@ type Created struct {
 // sequence.
 type AckReceived struct {
 	Ref    uint64
+	Proto  Protocol // the version it was written in; zero: RM
 	Group  string
 	Ranges RangeSet
 	Nacks  []uint64
@@ -190,9 +207,9 @@ type PeerFault struct {
 	Code  FaultCode
 }
 
-// Finish asks the engine to close and terminate the outbound sequence to To
-// once everything submitted is acknowledged.
-type Finish struct{ To string }
+// Finish asks the engine to close and terminate the outbound sequence to
+// (To, Key) once everything submitted is acknowledged.
+type Finish struct{ To, Key string }
 
 func (Message) isEvent()          {}
 func (CreateSequence) isEvent()   {}

@@ -2,6 +2,7 @@ package wsreliable
 
 import (
 	"bytes"
+	"math"
 	"slices"
 	"time"
 )
@@ -38,7 +39,9 @@ type inGroup struct {
 	Base   uint64     `json:"base"`
 	State  groupState `json:"state"`
 	Reason FaultCode  `json:"reason,omitempty"` // why an ended group ended early
-	// Last is the last message number, when known (HasLast).
+	// Last is the last message number, when known (HasLast): the
+	// LastMessage of WS-RM February 2005, CloseSequence's LastMsgNumber
+	// (1.2), WS-Reliability's @last.
 	Last    uint64 `json:"last,omitempty"`
 	HasLast bool   `json:"hasLast,omitempty"`
 	// Received is every number accepted (the duplicate elimination window
@@ -86,7 +89,7 @@ const maxFaults = 64
 
 func (e *Engine) newGroup(id string, p Protocol, meta []byte) *inGroup {
 	g := &inGroup{ID: id, Proto: p, held: map[uint64]heldMsg{}, LastActive: e.now, Meta: bytes.Clone(meta)}
-	if p == RM {
+	if p.isRM() {
 		g.Base, g.Next = 1, 1
 	}
 	e.in[id] = g
@@ -98,20 +101,44 @@ func (e *Engine) newGroup(id string, p Protocol, meta []byte) *inGroup {
 // activeGroups counts groups not ended.
 func (e *Engine) activeGroups() int { return len(e.openIDs) }
 
-// canAccept reports whether accepting n would overflow the hold-back buffer,
-// or open a gap beyond MaxHeld in the received set (which is persisted
-// whole with each message: unbounded gaps cost memory and quadratic
-// writes). A number that fills or extends a range is always welcome.
+// opensGapBeyondBound reports whether accepting n would open a gap beyond
+// MaxHeld in g's received set (which is persisted whole with each message:
+// unbounded gaps cost memory and quadratic writes). A number that fills
+// or extends a range is always welcome.
+func (e *Engine) opensGapBeyondBound(g *inGroup, n uint64) bool {
+	return len(g.Received) >= e.cfg.MaxHeld && len(g.Received.Add(n)) > len(g.Received)
+}
+
+// canAccept reports whether accepting n would overflow the hold-back
+// buffer or open a gap beyond the bound (opensGapBeyondBound).
 //
 // size is the message's payload size: a message that would be held is
 // refused as well when the engine's held payloads would exceed
 // MaxHeldBytes.
+//
+// A message that would be delivered at once needs room in the delivery
+// queue instead (SetDeliveryRoom).
 func (e *Engine) canAccept(g *inGroup, n uint64, size int) bool {
-	if len(g.Received) >= e.cfg.MaxHeld && len(g.Received.Add(n)) > len(g.Received) {
+	if e.opensGapBeyondBound(g, n) {
 		return false
 	}
-	return (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) ||
-		len(g.held) < e.cfg.MaxHeld && e.heldBytes+int64(size) <= e.cfg.MaxHeldBytes
+	if (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) {
+		return e.room > 0
+	}
+	return len(g.held) < e.cfg.MaxHeld && e.heldBytes+int64(size) <= e.cfg.MaxHeldBytes
+}
+
+// acceptControl records n, a message with nothing to deliver (WS-RM
+// February 2005's LastMessage action: Message.Control), as received: it
+// is acknowledged, never delivered nor held, and an ordered group's
+// delivery passes over it (nextHeld skips numbers received and not held).
+func (e *Engine) acceptControl(g *inGroup, n uint64) {
+	g.Received = g.Received.Add(n)
+	g.LastActive = e.now
+	e.dirtyIn[g.ID] = true
+	if g.Ordered && !g.HoldAll {
+		e.drain(g)
+	}
 }
 
 // hold adds h to g's hold-back buffer.
@@ -223,14 +250,18 @@ func (e *Engine) releaseMore() {
 }
 
 // readyFull reports whether the Ready has no room for more released
-// messages (MaxRelease, MaxReleaseBytes).
+// messages (MaxRelease, MaxReleaseBytes), or the delivery queue none
+// (SetDeliveryRoom).
 func (e *Engine) readyFull() bool {
-	return len(e.rd.Deliver) >= e.cfg.MaxRelease || e.rdBytes >= e.cfg.MaxReleaseBytes
+	return len(e.rd.Deliver) >= e.cfg.MaxRelease || e.rdBytes >= e.cfg.MaxReleaseBytes || e.room <= 0
 }
 
 func (e *Engine) deliver(g *inGroup, n uint64, payload []byte) {
 	e.rd.Deliver = append(e.rd.Deliver, Delivery{Proto: g.Proto, Group: g.ID, Number: n, Payload: payload})
 	e.rdBytes += int64(len(payload))
+	if e.room > 0 && e.room != math.MaxInt {
+		e.room--
+	}
 }
 
 // setMeta makes meta (when given) g's Meta.
@@ -252,6 +283,7 @@ func (e *Engine) dropHeld(g *inGroup) {
 
 // end terminates g; its state is kept for keep, then forgotten. Held
 // messages are dropped, unless they are being flushed (endIncomplete).
+// The sequence g's CreateSequence offered goes with it (dropOffered).
 func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
 	if len(g.held) > 0 && !g.Flush {
 		e.dropHeld(g)
@@ -269,12 +301,11 @@ func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
 	g.KeepUntil = keepUntil
 	e.dirtyIn[g.ID] = true
 	e.pushEnded(g)
+	e.dropOffered(g)
 }
 
 // forget removes g and its records, and the sequence g's CreateSequence
-// offered when nothing on it waits for an acknowledgement (one with
-// messages in flight ends by its own acknowledgements or retransmission
-// limit).
+// offered if it is still there (dropOffered).
 func (e *Engine) forget(g *inGroup) {
 	e.dropHeld(g)
 	delete(e.in, g.ID)
@@ -282,6 +313,17 @@ func (e *Engine) forget(g *inGroup) {
 	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID)})
 	e.dropPending(g.AcksTo, g.ID)
 	e.dropPending(g.ReplyTo, g.ID)
+	e.dropOffered(g)
+}
+
+// dropOffered removes the sequence g's CreateSequence offered when nothing
+// on it waits for an acknowledgement (one with messages in flight ends by
+// its own acknowledgements or retransmission limit): it lives no longer
+// than the sequence that offered it, so that its Identifier is free again
+// once that one has ended (choice: a client that offers the same
+// Identifier in every CreateSequence, as published samples do, is not
+// refused after its earlier sequence was terminated).
+func (e *Engine) dropOffered(g *inGroup) {
 	if g.Offer == "" {
 		return
 	}
@@ -290,34 +332,33 @@ func (e *Engine) forget(g *inGroup) {
 	}
 }
 
-// dropPending removes what waits for a MakeConnection from addr about
-// group (nothing is owed once the group is forgotten).
-func (e *Engine) dropPending(addr, group string) {
-	q, ok := e.pending[addr]
-	if !ok {
-		return
-	}
-	q = slices.DeleteFunc(q, func(o Outbound) bool { return o.Group == group })
-	if len(q) == 0 {
-		delete(e.pending, addr)
-		return
-	}
-	e.pending[addr] = q
-}
-
-// ack returns g's acknowledgement (WS-RM 3.9 semantics).
+// ack returns g's acknowledgement (WS-RM 1.2 3.9 semantics; February 2005
+// has no Final, so only a 1.2 sequence's is).
 func (g *inGroup) ack() Ack {
-	a := Ack{Proto: g.Proto, Group: g.ID, Ranges: g.Received, Final: g.State != open}
+	a := Ack{Proto: g.Proto, Group: g.ID, Ranges: g.Received, Final: g.State != open && g.Proto == RM}
 	if len(g.Received) == 0 {
 		a.None = true
 	}
 	return a
 }
 
+// addFault records c for n (the latest fault of a number replaces an
+// earlier one: a sender resending a refused message fills nothing up).
 func (g *inGroup) addFault(n uint64, c FaultCode) {
+	for i := range g.Faults {
+		if g.Faults[i].Range == (Range{n, n}) {
+			g.Faults[i].Code = c
+			return
+		}
+	}
 	if len(g.Faults) < maxFaults {
 		g.Faults = append(g.Faults, RangeFault{Range{n, n}, c})
 	}
+}
+
+// clearFaults forgets the faults recorded for n.
+func (g *inGroup) clearFaults(n uint64) {
+	g.Faults = slices.DeleteFunc(g.Faults, func(f RangeFault) bool { return f.Range.Lower <= n && n <= f.Range.Upper })
 }
 
 func minKey[V any](m map[uint64]V) uint64 {

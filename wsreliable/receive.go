@@ -3,7 +3,7 @@ package wsreliable
 // onMessage dispatches a reliable message to its protocol front-end.
 func (e *Engine) onMessage(m Message) {
 	switch m.Proto {
-	case RM:
+	case RM, RM200502:
 		e.rmMessage(m)
 	case Rel:
 		e.relMessage(m)
@@ -21,7 +21,7 @@ func (e *Engine) tickIn(g *inGroup) {
 	if !idle && !expired {
 		return
 	}
-	if g.Proto == RM {
+	if g.Proto.isRM() {
 		e.endIncomplete(g)
 		e.end(g, SequenceTerminated, now.Add(e.cfg.DupWindow))
 		return

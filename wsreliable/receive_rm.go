@@ -17,10 +17,12 @@ func isAnonymous(addr string) bool {
 	return addr == "" || addr == soap.WSAAnonymous || addr == soap.WSAAnonymous2004
 }
 
-// onCreate handles CreateSequence (WS-RM 1.2, 3.4).
+// onCreate handles CreateSequence (WS-RM 1.2 and February 2005, 3.4): the
+// new sequence speaks the version of the request.
 func (e *Engine) onCreate(ev CreateSequence) {
+	p := ev.Proto.orRM()
 	refuse := func(why string) {
-		e.fault(ev.Ref, RM, &Fault{Code: CreateSequenceRefused, Why: why})
+		e.fault(ev.Ref, p, &Fault{Code: CreateSequenceRefused, Why: why})
 	}
 	switch {
 	case ev.NewID == "" || e.in[ev.NewID] != nil:
@@ -36,9 +38,13 @@ func (e *Engine) onCreate(ev CreateSequence) {
 		refuse("offered identifier not unique")
 		return
 	}
-	g := e.newGroup(ev.NewID, RM, ev.Meta)
+	g := e.newGroup(ev.NewID, p, ev.Meta)
 	g.AcksTo = ev.AcksTo
-	g.Ordered = e.cfg.InOrder
+	// DiscardFollowingFirstGap (WS-RM 1.2, 3.4): what lies beyond the
+	// first gap of an incomplete sequence is discarded, that is, never
+	// processed: it cannot be delivered before the gap fills, which is
+	// in-order delivery (everything delivered is the gap-free prefix).
+	g.Ordered = e.cfg.InOrder || e.cfg.Incomplete == DiscardFollowingFirstGap
 	g.DupElim = e.cfg.Assurance != AtLeastOnce
 	grant := e.cfg.SequenceExpires
 	if ev.Expires > 0 && (grant == 0 || ev.Expires < grant) {
@@ -53,62 +59,91 @@ func (e *Engine) onCreate(ev CreateSequence) {
 		g.Offer = ev.Offer
 		e.acceptOffer(ev.Offer, ev.OfferEndpoint, ev.Meta)
 	}
-	e.reply(Reply{Ref: ev.Ref, Kind: ReplyCreated, Proto: RM, Group: g.ID, Expires: grant,
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyCreated, Proto: p, Group: g.ID, Expires: grant,
 		Incomplete: e.cfg.Incomplete, AcceptOffer: ev.Offer != ""})
 }
 
-// rmGroup finds the open-or-ended WS-RM sequence id, or answers the fault.
-func (e *Engine) rmGroup(ref uint64, id string) *inGroup {
+// rmGroup finds the open-or-ended WS-RM sequence id of version p, or
+// answers the fault: a sequence of the other version is unknown to p.
+func (e *Engine) rmGroup(ref uint64, id string, p Protocol) *inGroup {
 	g := e.in[id]
-	if g == nil || g.Proto != RM {
-		e.fault(ref, RM, &Fault{Code: UnknownSequence, Group: id})
+	if g == nil || g.Proto != p {
+		e.fault(ref, p, &Fault{Code: UnknownSequence, Group: id})
 		return nil
 	}
 	return g
 }
 
-// rmMessage handles a message with a Sequence header (WS-RM 1.2, 3.7).
+// rmMessage handles a message with a Sequence header (WS-RM 1.2, 3.7;
+// February 2005, 3.1).
 func (e *Engine) rmMessage(m Message) {
-	g := e.rmGroup(m.Ref, m.Group)
+	p := m.Proto
+	g := e.rmGroup(m.Ref, m.Group, p)
 	if g == nil {
 		return
 	}
 	switch {
 	case m.Number == 0 || m.Number > e.cfg.MaxMessageNumber:
-		e.fault(m.Ref, RM, &Fault{Code: MessageNumberRollover, Group: g.ID, Number: m.Number, Max: e.cfg.MaxMessageNumber})
+		e.fault(m.Ref, p, &Fault{Code: MessageNumberRollover, Group: g.ID, Number: m.Number, Max: e.cfg.MaxMessageNumber})
 		return
 	case g.State == ended:
-		e.fault(m.Ref, RM, &Fault{Code: SequenceTerminated, Group: g.ID})
+		e.fault(m.Ref, p, &Fault{Code: SequenceTerminated, Group: g.ID})
+		return
+	case p == RM200502 && e.beyondLast(g, m):
+		e.fault(m.Ref, p, &Fault{Code: LastMessageNumberExceeded, Group: g.ID, Number: m.Number})
 		return
 	}
 	e.setMeta(g, m.Meta)
 	dup := g.Received.Contains(m.Number)
 	switch {
-	case dup && g.DupElim:
+	case dup && (g.DupElim || m.Control):
 		// Duplicate: acknowledged again, not delivered (2.4 ExactlyOnce/AtMostOnce).
 	case !dup && g.State == closed:
-		e.fault(m.Ref, RM, &Fault{Code: SequenceClosed, Group: g.ID})
+		e.fault(m.Ref, p, &Fault{Code: SequenceClosed, Group: g.ID})
 		return
-	case dup:
+	case dup && e.room > 0:
 		e.deliver(g, m.Number, m.Payload) // AtLeastOnce: every copy
 		g.LastActive = e.now
+	case dup:
+		// AtLeastOnce, no room in the delivery queue: this copy is not
+		// delivered (an earlier one was).
+	case e.opensGapBeyondBound(g, m.Number):
+		// Not accepted, not acknowledged: the sender retransmits later.
+	case m.Control:
+		e.acceptControl(g, m.Number)
 	case !e.canAccept(g, m.Number, len(m.Payload)):
 		// Hold-back buffer full: not accepted, not acknowledged; the
 		// sender retransmits later.
 	default:
 		e.accept(g, m.Number, m.Payload, m.Expiry)
 	}
+	if m.Last && !g.HasLast && g.Received.Contains(m.Number) {
+		g.Last, g.HasLast = m.Number, true
+		e.dirtyIn[g.ID] = true
+	}
 	e.rmAck(m.Ref, g)
+}
+
+// beyondLast reports whether m of a WS-RM February 2005 sequence is
+// beyond its last message: a number above the one that came with
+// LastMessage (LastMessageNumberExceeded, 4.6), or a LastMessage below a
+// number received already or other than the one known (choice: the same
+// fault, since one of the two messages is beyond the other's end).
+func (e *Engine) beyondLast(g *inGroup, m Message) bool {
+	if g.HasLast {
+		return m.Number > g.Last || m.Last && m.Number != g.Last
+	}
+	return m.Last && g.Received.Max() > m.Number
 }
 
 // rmAck sends g's acknowledgement: in the reply when AcksTo is anonymous,
 // else (once per Ready) to AcksTo, the reply carrying nothing.
 func (e *Engine) rmAck(ref uint64, g *inGroup) {
 	if isAnonymous(g.AcksTo) {
-		e.reply(Reply{Ref: ref, Kind: ReplyAccepted, Proto: RM, Group: g.ID, Acks: []Ack{g.ack()}})
+		e.reply(Reply{Ref: ref, Kind: ReplyAccepted, Proto: g.Proto, Group: g.ID, Acks: []Ack{g.ack()}})
 		return
 	}
-	e.reply(Reply{Ref: ref, Kind: ReplyAccepted, Proto: RM, Group: g.ID})
+	e.reply(Reply{Ref: ref, Kind: ReplyAccepted, Proto: g.Proto, Group: g.ID})
 	e.queueAckTo(g)
 }
 
@@ -124,12 +159,12 @@ func (e *Engine) queueAckTo(g *inGroup) {
 		return
 	}
 	e.ackTo[g.ID] = true
-	e.send(Outbound{Kind: OutAck, Proto: RM, To: g.AcksTo, Group: g.ID, Acks: []Ack{g.ack()}})
+	e.send(Outbound{Kind: OutAck, Proto: g.Proto, To: g.AcksTo, Group: g.ID, Acks: []Ack{g.ack()}})
 }
 
-// onAckRequest handles AckRequested (3.8).
+// onAckRequest handles AckRequested (1.2, 3.8; February 2005, 3.3).
 func (e *Engine) onAckRequest(ev AckRequest) {
-	if g := e.rmGroup(ev.Ref, ev.Group); g != nil {
+	if g := e.rmGroup(ev.Ref, ev.Group, ev.Proto.orRM()); g != nil {
 		e.rmAck(ev.Ref, g)
 	}
 }
@@ -138,7 +173,7 @@ func (e *Engine) onAckRequest(ev AckRequest) {
 // the Final acknowledgement. An ordered sequence's held messages can no
 // longer be delivered in order and are discarded (Incomplete).
 func (e *Engine) onClose(ev Close) {
-	g := e.rmGroup(ev.Ref, ev.Group)
+	g := e.rmGroup(ev.Ref, ev.Group, RM)
 	if g == nil {
 		return
 	}
@@ -153,11 +188,15 @@ func (e *Engine) onClose(ev Close) {
 	e.reply(Reply{Ref: ev.Ref, Kind: ReplyClosed, Proto: RM, Group: g.ID, Acks: []Ack{g.ack()}})
 }
 
-// onTerminate handles TerminateSequence (3.6). The state is kept for
-// DupWindow so that late retransmissions get SequenceTerminated rather
-// than UnknownSequence, then forgotten.
+// onTerminate handles TerminateSequence (1.2, 3.6; February 2005, 3.5).
+// The state is kept for DupWindow so that late retransmissions get
+// SequenceTerminated rather than UnknownSequence, then forgotten. WS-RM
+// February 2005 has no TerminateSequenceResponse: the request is
+// accepted with nothing to say (HTTP 202, as WCF treats it: a one-way
+// message).
 func (e *Engine) onTerminate(ev Terminate) {
-	g := e.rmGroup(ev.Ref, ev.Group)
+	p := ev.Proto.orRM()
+	g := e.rmGroup(ev.Ref, ev.Group, p)
 	if g == nil {
 		return
 	}
@@ -168,7 +207,11 @@ func (e *Engine) onTerminate(ev Terminate) {
 		e.endIncomplete(g)
 		e.end(g, NoFault, e.now.Add(e.cfg.DupWindow))
 	}
-	e.reply(Reply{Ref: ev.Ref, Kind: ReplyTerminated, Proto: RM, Group: g.ID, Acks: []Ack{g.ack()}})
+	if p == RM200502 {
+		e.reply(Reply{Ref: ev.Ref, Kind: ReplyAccepted, Proto: p, Group: g.ID})
+		return
+	}
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyTerminated, Proto: p, Group: g.ID, Acks: []Ack{g.ack()}})
 }
 
 // endIncomplete applies IncompleteSequenceBehavior (WS-RM 1.2, 3.4) to
@@ -197,31 +240,26 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 		e.fault(ev.Ref, RM, &Fault{Code: MissingSelection})
 		return
 	}
-	q := e.pending[ev.Address]
-	if len(q) == 0 {
+	o, ok, more := e.pending.take(ev.Address)
+	if !ok {
 		e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM})
 		return
 	}
-	o := q[0]
-	if len(q) == 1 {
-		delete(e.pending, ev.Address)
-	} else {
-		e.pending[ev.Address] = q[1:]
-	}
-	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM, Group: o.Group, Pending: &o, MorePending: len(q) > 1})
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM, Group: o.Group, Pending: &o, MorePending: more})
 }
 
 // acceptOffer creates the outbound sequence a CreateSequence offered
 // (WS-RM 1.2, 3.4 Offer): it is open at once, with the offered Identifier.
-// It carries the gateway's messages to the offering endpoint.
+// It is the client's (Offered): Submit never picks it, whatever its
+// Endpoint, since its Identifier is the client's choice and the client
+// acknowledges it (a client offering a destination's address as Endpoint
+// would otherwise get the gateway's messages for that destination on a
+// sequence the client controls, and could acknowledge them unsent).
 func (e *Engine) acceptOffer(id, endpoint string, meta []byte) {
 	e.nextLocal++
 	e.metaDirty = true
 	s := &outSeq{Local: "s" + u64(e.nextLocal), To: endpoint, ID: id, State: sending, Next: 1, Meta: bytes.Clone(meta),
-		unacked: map[uint64]*outMsg{}}
+		Offered: true, unacked: map[uint64]*outMsg{}}
 	e.out[s.Local], e.outByID[id] = s, s.Local
-	if endpoint != "" && e.outByTo[endpoint] == "" {
-		e.outByTo[endpoint] = s.Local
-	}
 	e.dirtyOut[s.Local] = true
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
-// IsRM reports whether m is for the RM engine: a WS-RM 1.2 or
-// WS-MakeConnection 1.1 body (a protocol message), a Sequence header
-// targeted here (a sequence message), or RM headers targeted here on a
-// message without a body element (AckRequested or SequenceAcknowledgement
-// sent alone); the same in the refused 2005/02 namespace.
+// IsRM reports whether m is for the RM engine: a WS-RM (1.2 or February
+// 2005) or WS-MakeConnection 1.1 body (a protocol message), a Sequence
+// header targeted here (a sequence message), or RM headers targeted here
+// on a message without a body element (AckRequested or
+// SequenceAcknowledgement sent alone, WS-RM February 2005's empty-bodied
+// LastMessage).
 //
 // An application message outside any sequence whose only RM content is a
 // piggy-backed header (AckRequested, SequenceAcknowledgement,
@@ -24,12 +25,12 @@ import (
 // reliable messaging is required); its piggy-backed headers are not
 // processed.
 func IsRM(m *soap.Message) bool {
-	if s := m.Payload.Name().Space; s == NSRM || s == NSMC || s == NSRM200502 {
+	if isRMSpace(m.Payload.Name().Space) {
 		return true
 	}
 	for _, h := range m.Headers {
 		s := h.Name.Space
-		if (s != NSRM && s != NSMC && s != NSRM200502) || !h.Targeted(true) {
+		if !isRMSpace(s) || !h.Targeted(true) {
 			continue
 		}
 		if !m.Payload.Valid() || (s != NSMC && h.Name.Local == "Sequence") {
@@ -39,11 +40,14 @@ func IsRM(m *soap.Message) bool {
 	return false
 }
 
+// isRMSpace reports whether s is a namespace of the RM engine's protocols.
+func isRMSpace(s string) bool { return s == NSRM || s == NSRM200502 || s == NSMC }
+
 // RMUnderstood reports whether the gateway, running DecodeRM, processes the
 // header n (for soap.Message.CheckMustUnderstand).
 func RMUnderstood(n xml.Name) bool {
 	switch n.Space {
-	case NSRM:
+	case NSRM, NSRM200502:
 		return n.Local == "Sequence" || n.Local == "AckRequested" || n.Local == "SequenceAcknowledgement"
 	case NSMC:
 		return n.Local == "MessagePending"
@@ -51,27 +55,29 @@ func RMUnderstood(n xml.Name) bool {
 	return soap.IsAddressingHeader(n)
 }
 
-// DecodeRM reads the WS-RM 1.2 / WS-MakeConnection 1.1 content of m into
-// engine events: header blocks first (Sequence, AckRequested,
-// SequenceAcknowledgement: WS-RM 1.2, 3.7-3.9), then the body
-// (CreateSequence 3.4, CloseSequence 3.5, TerminateSequence 3.6,
-// CreateSequenceResponse, MakeConnection WS-MC 3.1). A Created event has
-// an empty Local: the driver fills in the sequence it asked for (a
-// CreateSequenceResponse is an answer: arriving as a request, the driver
-// refuses it). Any other body element in the WS-RM or WS-MC namespace is a
-// Sender fault.
+// DecodeRM reads the WS-RM / WS-MakeConnection 1.1 content of m into
+// engine events, in the WS-RM version its elements' namespace names
+// (rmversion.go): header blocks first (Sequence, AckRequested,
+// SequenceAcknowledgement: WS-RM 1.2, 3.7-3.9; February 2005, 3.1-3.3),
+// then the body (CreateSequence, 3.4 of both; CloseSequence, 1.2 3.5;
+// TerminateSequence, 1.2 3.6, February 2005 3.5; CreateSequenceResponse;
+// MakeConnection WS-MC 3.1). A Created event has an empty Local: the
+// driver fills in the sequence it asked for (a CreateSequenceResponse is
+// an answer: arriving as a request, the driver refuses it). Any other body
+// element in a WS-RM or WS-MC namespace is a Sender fault.
 //
-// Errors are *soap.Fault in m's version: a malformed RM element, or more
-// than one Sequence header, is a Sender fault wsgw:MalformedMessage; the WS-RM February 2005 namespace is
-// answered WSRMRequired (doc.go says why).
+// Errors are *soap.Fault in m's version: a malformed RM element, more
+// than one Sequence header, or WS-RM elements of both versions in one
+// message is a Sender fault wsgw:MalformedMessage.
 func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
-	if uses200502(m) {
-		return nil, (&Fault{Code: WSRMRequired, Why: "WS-ReliableMessaging 2005/02 is not supported; use " + NSRM + "."}).SOAP(m.Version)
+	ver, err := requestVersion(m)
+	if err != nil {
+		return nil, err
 	}
 	var evs []Event
 	ackReq := map[string]bool{}
 	sequences := 0
-	for _, h := range targetedHeaders(m, NSRM) {
+	for _, h := range targetedHeaders(m, ver.ns) {
 		if h.Name.Local == "Sequence" {
 			// WS-RM 1.2, 3.7: a message is one message of one sequence.
 			// Accepting it once per header would deliver its one body
@@ -82,15 +88,15 @@ func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
 			}
 		}
 		if h.Name.Local == "AckRequested" {
-			id := text(h.Element.Child(NSRM, "Identifier"))
+			id := text(h.Element.Child(ver.ns, "Identifier"))
 			if id == "" {
 				return nil, malformed(m, "AckRequested without Identifier")
 			}
 			ackReq[id] = true
 		}
 	}
-	for _, h := range targetedHeaders(m, NSRM) {
-		ev, err := decodeRMHeader(m, h.Element, ctx, ackReq)
+	for _, h := range targetedHeaders(m, ver.ns) {
+		ev, err := decodeRMHeader(m, h.Element, ver, ctx, ackReq)
 		if err != nil {
 			return nil, err
 		}
@@ -100,10 +106,10 @@ func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
 	}
 	for _, id := range sortedKeys(ackReq) {
 		if !hasSequence(evs, id) {
-			evs = append(evs, AckRequest{Ref: ctx.Ref, Group: id})
+			evs = append(evs, AckRequest{Ref: ctx.Ref, Proto: ver.proto, Group: id})
 		}
 	}
-	ev, err := decodeRMBody(m, ctx)
+	ev, err := decodeRMBody(m, ver, ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +117,29 @@ func DecodeRM(m *soap.Message, ctx DecodeContext) ([]Event, error) {
 		evs = append(evs, ev)
 	}
 	return evs, nil
+}
+
+// requestVersion is the WS-RM version of m's RM elements (the headers
+// targeted here and the body): 1.2 when it has none (a WS-MakeConnection
+// request). Both versions in one message is malformed: its events would
+// be of two protocols, and its answer could speak only one.
+func requestVersion(m *soap.Message) (*rmVersion, error) {
+	seen := map[string]bool{}
+	if s := m.Payload.Name().Space; s == NSRM || s == NSRM200502 {
+		seen[s] = true
+	}
+	for _, h := range m.Headers {
+		if s := h.Name.Space; (s == NSRM || s == NSRM200502) && h.Targeted(true) {
+			seen[s] = true
+		}
+	}
+	switch {
+	case seen[NSRM] && seen[NSRM200502]:
+		return nil, malformed(m, "elements of WS-ReliableMessaging 1.2 and February 2005 in one message")
+	case seen[NSRM200502]:
+		return rm200502, nil
+	}
+	return rm12, nil
 }
 
 func hasSequence(evs []Event, id string) bool {
@@ -122,112 +151,135 @@ func hasSequence(evs []Event, id string) bool {
 	return false
 }
 
-func uses200502(m *soap.Message) bool {
-	for _, h := range m.Headers {
-		if h.Name.Space == NSRM200502 && h.Targeted(true) {
-			return true
-		}
-	}
-	return m.Payload.Name().Space == NSRM200502
-}
-
 func malformed(m *soap.Message, why string) error {
 	return soap.NewFault(m.Version, soap.FaultMalformedMessage, "Malformed WS-RM element: "+why+".")
 }
 
-func decodeRMHeader(m *soap.Message, e xmldoc.Element, ctx DecodeContext, ackReq map[string]bool) (Event, error) {
+func decodeRMHeader(m *soap.Message, e xmldoc.Element, ver *rmVersion, ctx DecodeContext, ackReq map[string]bool) (Event, error) {
 	switch e.Name().Local {
 	case "Sequence":
-		id := text(e.Child(NSRM, "Identifier"))
-		n, ok := parseUint(text(e.Child(NSRM, "MessageNumber")))
-		if id == "" || !ok || n == 0 {
-			return nil, malformed(m, "Sequence needs an Identifier and a MessageNumber of at least 1")
-		}
-		return Message{Ref: ctx.Ref, Proto: RM, Group: id, Number: n, AckRequested: ackReq[id], Payload: ctx.payload(m), Meta: ctx.Meta}, nil
+		return decodeSequence(m, e, ver, ctx, ackReq)
 	case "SequenceAcknowledgement":
-		a, err := decodeRMAck(m, e)
+		a, err := decodeRMAck(m, e, ver)
 		if err != nil {
 			return nil, err
 		}
-		return AckReceived{Ref: ctx.Ref, Group: a.Group, Ranges: a.Ranges, Nacks: a.Nacks, None: a.None, Final: a.Final}, nil
+		return AckReceived{Ref: ctx.Ref, Proto: ver.proto, Group: a.Group, Ranges: a.Ranges, Nacks: a.Nacks, None: a.None, Final: a.Final}, nil
 	}
 	return nil, nil
 }
 
-// decodeRMAck reads a SequenceAcknowledgement (3.9).
-func decodeRMAck(m *soap.Message, e xmldoc.Element) (Ack, error) {
-	a := Ack{Proto: RM, Group: text(e.Child(NSRM, "Identifier"))}
+// decodeSequence reads a Sequence header (WS-RM 1.2, 3.7; February 2005,
+// 3.1 with LastMessage) into a Message. A February 2005 message with the
+// LastMessage action is the last one (with or without the LastMessage
+// element) and carries nothing to deliver (Control): its Body must be
+// empty (WCF B1202), else it is malformed (choice: an application body
+// under that action would otherwise be dropped unseen).
+func decodeSequence(m *soap.Message, e xmldoc.Element, ver *rmVersion, ctx DecodeContext, ackReq map[string]bool) (Event, error) {
+	id := text(e.Child(ver.ns, "Identifier"))
+	n, ok := parseUint(text(e.Child(ver.ns, "MessageNumber")))
+	if id == "" || !ok || n == 0 {
+		return nil, malformed(m, "Sequence needs an Identifier and a MessageNumber of at least 1")
+	}
+	msg := Message{Ref: ctx.Ref, Proto: ver.proto, Group: id, Number: n, AckRequested: ackReq[id], Payload: ctx.payload(m), Meta: ctx.Meta}
+	if ver == rm200502 {
+		msg.Last = e.Child(ver.ns, "LastMessage").Valid()
+		if wsaAction(m) == ActionLastMessage {
+			if m.Payload.Valid() {
+				return nil, malformed(m, "a message with the LastMessage action has an empty Body")
+			}
+			msg.Last, msg.Control, msg.Payload = true, true, nil
+		}
+	}
+	return msg, nil
+}
+
+// decodeRMAck reads a SequenceAcknowledgement (1.2, 3.9; February 2005,
+// 3.2). In February 2005 the range 0-0 is an acknowledgement of nothing
+// (WCF B1402), None and Final do not exist, and ranges and Nacks are a
+// choice, as in 1.2.
+func decodeRMAck(m *soap.Message, e xmldoc.Element, ver *rmVersion) (Ack, error) {
+	a := Ack{Proto: ver.proto, Group: text(e.Child(ver.ns, "Identifier"))}
 	if a.Group == "" {
 		return a, malformed(m, "SequenceAcknowledgement without Identifier")
 	}
-	for _, r := range childrenNamed(e, NSRM, "AcknowledgementRange") {
+	var ranges []Range
+	for _, r := range childrenNamed(e, ver.ns, "AcknowledgementRange") {
 		lo, ok1 := r.Attr("", "Lower")
 		hi, ok2 := r.Attr("", "Upper")
 		l, ok3 := parseUint(lo)
 		u, ok4 := parseUint(hi)
+		if ok1 && ok2 && ok3 && ok4 && l == 0 && u == 0 && ver == rm200502 {
+			a.None = true
+			continue
+		}
 		if !ok1 || !ok2 || !ok3 || !ok4 || l == 0 || l > u {
 			return a, malformed(m, "AcknowledgementRange needs 1 <= Lower <= Upper")
 		}
-		a.Ranges = a.Ranges.AddRange(Range{l, u})
+		ranges = append(ranges, Range{l, u})
 	}
-	for _, n := range childrenNamed(e, NSRM, "Nack") {
+	a.Ranges = NewRangeSet(ranges...)
+	for _, n := range childrenNamed(e, ver.ns, "Nack") {
 		v, ok := parseUint(text(n))
 		if !ok || v == 0 {
 			return a, malformed(m, "Nack needs a message number")
 		}
 		a.Nacks = append(a.Nacks, v)
 	}
-	a.None = e.Child(NSRM, "None").Valid()
-	a.Final = e.Child(NSRM, "Final").Valid()
+	if ver == rm12 {
+		a.None = e.Child(ver.ns, "None").Valid()
+		a.Final = e.Child(ver.ns, "Final").Valid()
+	}
 	if len(a.Nacks) > 0 && (len(a.Ranges) > 0 || a.None || a.Final) {
 		return a, malformed(m, "Nack with AcknowledgementRange, None or Final")
 	}
 	return a, nil
 }
 
-func decodeRMBody(m *soap.Message, ctx DecodeContext) (Event, error) {
+func decodeRMBody(m *soap.Message, ver *rmVersion, ctx DecodeContext) (Event, error) {
 	b := m.Payload
 	switch b.Name().Space {
 	case NSMC:
 		if b.Name().Local == "MakeConnection" {
 			if hasOtherChild(b, NSMC, "Address") {
-				return nil, (&Fault{Code: UnsupportedSelection}).SOAP(m.Version)
+				return nil, (&Fault{Code: UnsupportedSelection, Proto: RM}).SOAP(m.Version)
 			}
 			return MakeConnection{Ref: ctx.Ref, Address: text(b.Child(NSMC, "Address"))}, nil
 		}
 		return nil, unprocessedBody(m)
-	case NSRM:
+	case ver.ns:
 	default:
 		return nil, nil
 	}
-	id := text(b.Child(NSRM, "Identifier"))
-	switch b.Name().Local {
-	case "CreateSequence":
-		return decodeCreate(m, b, ctx)
-	case "CreateSequenceResponse":
+	id := text(b.Child(ver.ns, "Identifier"))
+	switch local := b.Name().Local; {
+	case local == "CreateSequence":
+		return decodeCreate(m, b, ver, ctx)
+	case local == "CreateSequenceResponse":
 		return Created{ID: id, Refused: id == ""}, nil
-	case "CloseSequence", "TerminateSequence":
+	case local == "TerminateSequence", local == "CloseSequence" && ver == rm12:
 		if id == "" {
-			return nil, malformed(m, b.Name().Local+" without Identifier")
+			return nil, malformed(m, local+" without Identifier")
 		}
-		last, _ := parseUint(text(b.Child(NSRM, "LastMsgNumber")))
-		if b.Name().Local == "CloseSequence" {
+		last, _ := parseUint(text(b.Child(ver.ns, "LastMsgNumber")))
+		if local == "CloseSequence" {
 			return Close{Ref: ctx.Ref, Group: id, LastMsgNumber: last}, nil
 		}
-		return Terminate{Ref: ctx.Ref, Group: id, LastMsgNumber: last}, nil
+		return Terminate{Ref: ctx.Ref, Proto: ver.proto, Group: id, LastMsgNumber: last}, nil
 	}
 	return nil, unprocessedBody(m)
 }
 
 // unprocessedBody is the fault for a WS-RM or WS-MC body element that is
-// not a request an RM Destination processes (an unknown element, or a
-// response such as CloseSequenceResponse): answering 202 would tell the
-// sender its request was taken. WS-RM 1.2 has no fault for it (4), so it is
-// a Sender fault naming the element.
+// not a request an RM Destination processes (an unknown element, a
+// response such as CloseSequenceResponse, or CloseSequence in WS-RM
+// February 2005, which has none): answering 202 would tell the sender its
+// request was taken. Neither version has a fault for it (4), so it is a
+// Sender fault naming the element.
 func unprocessedBody(m *soap.Message) error {
 	n := m.Payload.Name()
 	return soap.Sender("The body element {" + n.Space + "}" + n.Local +
-		" is not a WS-ReliableMessaging 1.2 or WS-MakeConnection 1.1 request this endpoint processes.").WithVersion(m.Version)
+		" is not a WS-ReliableMessaging 1.2 or February 2005, or WS-MakeConnection 1.1, request this endpoint processes.").WithVersion(m.Version)
 }
 
 // hasOtherChild reports whether e has an element child other than {space}local.
@@ -242,22 +294,29 @@ func hasOtherChild(e xmldoc.Element, space, local string) bool {
 	return other
 }
 
-func decodeCreate(m *soap.Message, b xmldoc.Element, ctx DecodeContext) (Event, error) {
-	acks := b.Child(NSRM, "AcksTo")
+// decodeCreate reads a CreateSequence (3.4 of both versions). AcksTo is an
+// endpoint reference of either WS-Addressing namespace (February 2005
+// names 2004/08; WCF, Sandesha2 and gSOAP send 1.0 too). A February 2005
+// Offer has no Endpoint, and the Expires of its Offer is not used (choice,
+// as WCF B1102: nothing is sent on the offered sequence).
+func decodeCreate(m *soap.Message, b xmldoc.Element, ver *rmVersion, ctx DecodeContext) (Event, error) {
+	acks := b.Child(ver.ns, "AcksTo")
 	if !acks.Valid() {
 		return nil, malformed(m, "CreateSequence without AcksTo")
 	}
-	ev := CreateSequence{Ref: ctx.Ref, NewID: ctx.NewID, AcksTo: eprAddress(acks), Meta: ctx.Meta}
-	if x := b.Child(NSRM, "Expires"); x.Valid() {
+	ev := CreateSequence{Ref: ctx.Ref, Proto: ver.proto, NewID: ctx.NewID, AcksTo: eprAddress(acks), Meta: ctx.Meta}
+	if x := b.Child(ver.ns, "Expires"); x.Valid() {
 		d, ok := parseDuration(text(x))
 		if !ok {
 			return nil, malformed(m, "Expires is not an xs:duration")
 		}
 		ev.Expires = d
 	}
-	if o := b.Child(NSRM, "Offer"); o.Valid() {
-		ev.Offer = text(o.Child(NSRM, "Identifier"))
-		ev.OfferEndpoint = eprAddress(o.Child(NSRM, "Endpoint"))
+	if o := b.Child(ver.ns, "Offer"); o.Valid() {
+		ev.Offer = text(o.Child(ver.ns, "Identifier"))
+		if ver == rm12 {
+			ev.OfferEndpoint = eprAddress(o.Child(ver.ns, "Endpoint"))
+		}
 		if ev.Offer == "" {
 			return nil, malformed(m, "Offer without Identifier")
 		}
@@ -283,9 +342,9 @@ func DecodePeerFault(m *soap.Message) (PeerFault, bool) {
 		return PeerFault{}, false
 	}
 	pf := PeerFault{Code: code}
-	for _, h := range targetedHeaders(m, NSRM) {
-		if h.Name.Local == "SequenceFault" {
-			pf.Group = text(h.Element.Child(NSRM, "Detail").Child(NSRM, "Identifier"))
+	for _, h := range m.Headers {
+		if rmNamespaceOf(h.Element) != "" && h.Name.Local == "SequenceFault" && h.Targeted(true) {
+			pf.Group = findIdentifier(h.Element) // in wsrm:Detail (1.2) or not (February 2005)
 		}
 	}
 	if pf.Group == "" {
@@ -294,11 +353,12 @@ func DecodePeerFault(m *soap.Message) (PeerFault, bool) {
 	return pf, true
 }
 
-// findIdentifier returns the text of the first wsrm:Identifier under e.
+// findIdentifier returns the text of the first wsrm:Identifier (either
+// version) under e.
 func findIdentifier(e xmldoc.Element) string {
 	var id string
 	children(e, func(c xmldoc.Element) bool {
-		if n := c.Name(); n.Space == NSRM && n.Local == "Identifier" {
+		if rmNamespaceOf(c) != "" && c.Name().Local == "Identifier" {
 			id = text(c)
 		} else {
 			id = findIdentifier(c)

@@ -11,19 +11,22 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	ref, meta := a.u64("ref"), a.bytes("meta")
 	switch name {
 	case "create":
-		return CreateSequence{Ref: ref, NewID: a["id"], AcksTo: a["acksto"], Offer: a["offer"],
+		return CreateSequence{Ref: ref, Proto: a.rm(), NewID: a["id"], AcksTo: a["acksto"], Offer: a["offer"],
 			OfferEndpoint: a["offerto"], Expires: a.dur("expires"), Meta: meta}, nil
 	case "send":
-		return Message{Ref: ref, Proto: RM, Group: a["seq"], Number: a.u64("n"),
-			Payload: []byte(a["data"]), AckRequested: a.has("ackreq"), Meta: meta}, nil
+		// last: WS-RM February 2005 LastMessage; control: its empty-bodied
+		// message of the LastMessage action.
+		return Message{Ref: ref, Proto: a.rm(), Group: a["seq"], Number: a.u64("n"),
+			Payload: []byte(a["data"]), AckRequested: a.has("ackreq"), Meta: meta,
+			Last: a.has("last") || a.has("control"), Control: a.has("control")}, nil
 	case "rel":
 		return r.relEvent(ref, a)
 	case "ackreq":
-		return AckRequest{Ref: ref, Group: a["seq"]}, nil
+		return AckRequest{Ref: ref, Proto: a.rm(), Group: a["seq"]}, nil
 	case "close":
 		return Close{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
 	case "terminate":
-		return Terminate{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
+		return Terminate{Ref: ref, Proto: a.rm(), Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
 	case "poll":
 		p := PollRequest{Ref: ref, ReplyTo: a["replyto"], Meta: meta}
 		for _, g := range strings.Fields(a["group"]) {
@@ -43,7 +46,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 		return ProcessingFailed{Group: a["group"], Number: a.u64("n"), Permanent: a.has("permanent")}, nil
 	case "submit":
 		// "_" stands for a space in the payload.
-		return Submit{Token: a["token"], To: a["to"], Action: a["action"], Payload: []byte(strings.ReplaceAll(a["data"], "_", " ")), Meta: meta}, nil
+		return Submit{Token: a["token"], To: a["to"], Key: a["key"], Action: a["action"], Payload: []byte(strings.ReplaceAll(a["data"], "_", " ")), Meta: meta}, nil
 	case "forget":
 		return Forget{Token: a["token"]}, nil
 	case "created":
@@ -53,7 +56,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 		if !ok {
 			return nil, fmt.Errorf("bad ranges %q", a["ranges"])
 		}
-		ev := AckReceived{Ref: ref, Group: a["seq"], Ranges: set, Final: a.has("final")}
+		ev := AckReceived{Ref: ref, Proto: a.rm(), Group: a["seq"], Ranges: set, Final: a.has("final")}
 		if n := a.u64("nack"); n != 0 {
 			ev.Nacks = []uint64{n}
 		}
@@ -61,7 +64,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	case "peerfault":
 		return PeerFault{Group: a["seq"], Code: xmlNameLocal(a["code"])}, nil
 	case "finish":
-		return Finish{To: a["to"]}, nil
+		return Finish{To: a["to"], Key: a["key"]}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", name)
 }
@@ -91,6 +94,15 @@ func (r *scriptRunner) relEvent(ref uint64, a args) (Event, error) {
 		m.ReplyPattern = 9
 	}
 	return m, nil
+}
+
+// rm is the WS-RM version a command names: v=200502 for February 2005,
+// else 1.2.
+func (a args) rm() Protocol {
+	if a["v"] == "200502" {
+		return RM200502
+	}
+	return RM
 }
 
 func xmlNameLocal(local string) FaultCode {

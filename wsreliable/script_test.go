@@ -145,6 +145,11 @@ func (r *scriptRunner) run(cmd string) []string {
 	case "drop":
 		r.drop = true
 		return []string{"ok"}
+	case "room":
+		// The driver's delivery queue takes n more deliveries.
+		n, _ := strconv.Atoi(args.pos(0))
+		r.e.SetDeliveryRoom(n)
+		return r.process()
 	case "crash":
 		r.e = nil
 		return []string{fmt.Sprintf("ok (%d records on disk)", len(r.store))}
@@ -296,6 +301,9 @@ func fmtFate(f Fate) string {
 
 func fmtReply(rp Reply) string {
 	s := fmt.Sprintf("reply ref=%d %s", rp.Ref, rp.Kind)
+	if rp.Proto == RM200502 {
+		s = fmt.Sprintf("reply ref=%d %s(2005/02)", rp.Ref, rp.Kind)
+	}
 	switch rp.Kind {
 	case ReplyCreated:
 		s += fmt.Sprintf(" %s expires=%v incomplete=%v offer=%v", rp.Group, rp.Expires, rp.Incomplete, rp.AcceptOffer)
@@ -320,6 +328,9 @@ func fmtReply(rp Reply) string {
 
 func fmtOut(o Outbound) string {
 	s := fmt.Sprintf("%s to=%s", o.Kind, o.To)
+	if o.Proto == RM200502 {
+		s = fmt.Sprintf("%s(2005/02) to=%s", o.Kind, o.To)
+	}
 	if o.Group != "" {
 		s += " seq=" + o.Group
 	}

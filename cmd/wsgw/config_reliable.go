@@ -7,8 +7,8 @@ import (
 	"github.com/wsgw/wsgw/gateway"
 )
 
-// fileReliable is services[].reliable: the service is reliable (WS-RM 1.2,
-// WS-Reliability 1.1; gateway.ReliableConfig). README.md, "services[].reliable".
+// fileReliable is services[].reliable: the service is reliable (WS-RM 1.2
+// and February 2005, WS-Reliability 1.1; gateway.ReliableConfig). README.md, "services[].reliable".
 type fileReliable struct {
 	Assurance       string            `yaml:"assurance"` // ExactlyOnce (default), AtLeastOnce, AtMostOnce
 	InOrder         bool              `yaml:"in_order"`

@@ -8,10 +8,12 @@ import (
 	"net"
 	"path/filepath"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/wsgw/wsgw/gateway"
+	"github.com/wsgw/wsgw/storage/natsnode"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -44,21 +46,45 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cfg.Listen == "" {
 		cfg.Listen = gateway.DefaultListen
 	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "wsgw: config %s: invalid configuration:\n%s\n", *configPath, fc.explainConfig(err))
-		return 2
-	}
 	dataDir := fc.DataDir
 	if dataDir == "" {
 		dataDir = defaultDataDir
 	}
-
-	db, err := openStore(dataDir, log)
-	if err != nil {
-		fmt.Fprintln(stderr, "wsgw:", err)
-		return 1
+	var nodeCfg natsnode.Config
+	verr := cfg.Validate()
+	if fc.Cluster != nil {
+		nodeCfg = fc.Cluster.toNATSNode(dataDir)
+		verr = errors.Join(verr, validateCluster(nodeCfg))
 	}
-	defer db.Close()
+	if verr != nil {
+		fmt.Fprintf(stderr, "wsgw: config %s: invalid configuration:\n%s\n", *configPath, fc.explainConfig(verr))
+		return 2
+	}
+
+	// A node without a broker or a reliable service keeps nothing: it
+	// opens no store (nor does a clustered node with a broker only).
+	var db *badger.DB
+	if uses := storeUses(cfg, fc.Cluster != nil); uses.Any() {
+		if db, err = openStore(dataDir, uses, log); err != nil {
+			fmt.Fprintln(stderr, "wsgw:", err)
+			return 1
+		}
+		defer db.Close()
+	}
+
+	// The cluster is joined before anything listens: a node that cannot
+	// reach its quorum serves nothing.
+	var node *natsnode.Node
+	if fc.Cluster != nil {
+		if node, err = openCluster(ctx, nodeCfg, log); err != nil {
+			fmt.Fprintln(stderr, "wsgw:", err)
+			return 1
+		}
+		defer node.Close()
+		if cfg.Broker == nil {
+			log.Warn("cluster: without broker: the cluster holds nothing yet (reliable services keep data_dir)")
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -73,7 +99,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 	}
-	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry(), DB: db, AdminListener: adminLn})
+	gw, err := gateway.New(ctx, cfg, gateway.Options{Logger: log, Registry: newRegistry(), DB: db, AdminListener: adminLn, Cluster: node})
 	if err != nil {
 		ln.Close()
 		if adminLn != nil {

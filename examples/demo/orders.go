@@ -34,5 +34,5 @@ func ordersService(ord *backend) gateway.ServiceConfig {
 func ordersInfo(base string) Service {
 	ep := base + "/services/Orders"
 	return Service{Name: "Orders", Endpoint: ep, WSDL: ep + "?wsdl",
-		Shape: "reliable (WS-RM 1.2, exactly once, in order), 1 backend"}
+		Shape: "reliable (WS-RM 1.2 and February 2005, exactly once, in order), 1 backend"}
 }

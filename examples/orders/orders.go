@@ -3,7 +3,8 @@
 // ports) that the gateway serves reliably at /services/Orders.
 //
 // SubmitOrder(Customer, OrderId, Item, Quantity) is one-way; the gateway
-// accepts it over WS-ReliableMessaging 1.2 (exactly once, in order),
+// accepts it over WS-ReliableMessaging 1.2 or February 2005 (exactly once,
+// in order),
 // stores it and delivers it to the backend, retrying while the backend is
 // down. GetOrderLog(Customer) returns the OrderIds the backend received for
 // the customer, in the order received: a lost, repeated or reordered

@@ -166,3 +166,23 @@ func (s *BrokerStore) Scan(ctx context.Context, kind string, fn func(storage.Rec
 		return nil
 	})
 }
+
+// Watch reports the records of kind as they are, then ChangeLoaded, and
+// waits for ctx to end: a badger DB belongs to one process, and that
+// process writes a prefix through one BrokerStore (NewBroker), so there is
+// no other writer whose changes to report (wsnotify.Resources.Watch).
+func (s *BrokerStore) Watch(ctx context.Context, kind string, fn func(storage.Change)) error {
+	err := s.Scan(ctx, kind, func(r storage.Record) error {
+		fn(storage.Change{Op: storage.ChangeCurrent, Key: r.Key, Value: r.Value, Rev: r.Rev})
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	fn(storage.Change{Op: storage.ChangeLoaded})
+	<-ctx.Done()
+	return nil
+}

@@ -24,6 +24,11 @@ type Opener struct {
 	// the process (st is not used again). Without it the restart tests are
 	// skipped.
 	Reopen func(t *testing.T, st wsnotify.Store) wsnotify.Store
+	// Peer returns another store over what st stores, as another node
+	// sharing it sees it (both stay in use). Nil for a store with one
+	// writer (badger: one process owns the DB): the tests of changes made
+	// by another writer are skipped.
+	Peer func(t *testing.T, st wsnotify.Store) wsnotify.Store
 }
 
 // Run runs the contract tests, each against a store of its own.
@@ -50,6 +55,8 @@ func Run(t *testing.T, o Opener) {
 		{"Lists_BoundDropOldest", testBoundDropOldest},
 		{"Lists_AppendLargerThanOneTransaction", testListLarge},
 		{"Restart_KeepsRecordsListsAndBounds", testRestart},
+		{"Watch_CurrentRecordsThenLoaded", testWatchCurrent},
+		{"Watch_ReportsAnotherNodesChangesInOrder", testWatchPeerChanges},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, o) })
 	}

@@ -27,9 +27,10 @@ func TestDriver_DecodeFaultsRelateToTheRequest(t *testing.T) {
 			id, `<wsrm:Foo/>`, soap.WSAFaultAction(soap.WSANS)},
 		{"no wsa:Action (read by soap.ReadAddressing)",
 			`<wsa:MessageID>urn:uuid:decode-fault</wsa:MessageID>`, `<o:Order xmlns:o="urn:order"/>`, soap.WSAFaultAction(soap.WSANS)},
-		{"WS-RM 2005/02 (WSRMRequired)",
-			id + `<r:AckRequested xmlns:r="` + wsreliable.NSRM200502 + `"><r:Identifier>s</r:Identifier></r:AckRequested>`,
-			"", wsreliable.ActionFault},
+		{"WS-RM 1.2 and February 2005 in one message (generic Sender fault)",
+			id + `<wsrm:AckRequested><wsrm:Identifier>s</wsrm:Identifier></wsrm:AckRequested>` +
+				`<r:AckRequested xmlns:r="` + wsreliable.NSRM200502 + `"><r:Identifier>s</r:Identifier></r:AckRequested>`,
+			"", soap.WSAFaultAction(soap.WSANS)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st, body := call(t, d.Driver, c.header, c.body)

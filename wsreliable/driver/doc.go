@@ -11,7 +11,8 @@
 // ctx ends. The Store is the caller's: it opens it before New (its queue
 // with Config.QueueOptions) and closes it after Run has returned.
 // HandleRequest is the entry of the gateway: it decodes an already-read
-// *soap.Message into events, refuses client addresses the egress
+// *soap.Message into events (WS-RM 1.2 or February 2005, answered in the
+// version the client spoke; WS-MakeConnection 1.1; WS-Reliability 1.1), refuses client addresses the egress
 // allow-list refuses (refusal.go), hands the events to the loop, and
 // returns the HTTP answer once every record the answer depends on is on
 // disk.
@@ -65,7 +66,8 @@
 // MaxRelease so that they fit one transaction), (2) answers the waiting
 // requests, (3) starts the Sends (acknowledgements to AcksTo,
 // WS-Reliability Callback responses) through the egress client, in the
-// SOAP version of their group (its Meta), (4) ends SubmitRM's waiters by
+// SOAP version and WS-Addressing namespace of their group (its Meta,
+// meta.go), (4) ends SubmitRM's waiters by
 // their Fates. A crash therefore never leaves a delivery without the
 // engine's mark that it was delivered, or the reverse: a client's
 // retransmission is acknowledged, not delivered again. A failed step drops
@@ -74,7 +76,10 @@
 // (MaxQueue) has no room for is refused alone before the engine sees it: a
 // Receiver fault, 503 with Retry-After (for WS-RM the message stays
 // unacknowledged, for WS-Reliability the sender resends it); the other
-// requests of its batch proceed and nothing is reloaded.
+// requests of its batch proceed and nothing is reloaded. The engine is
+// told the queue's room before each step (wsreliable.Engine.
+// SetDeliveryRoom): held messages a filled gap or an ended sequence
+// releases wait in the engine for room rather than fail the write.
 //
 // # Store-and-forward
 //
@@ -122,12 +127,17 @@
 //
 // # Sending side (outbound.go)
 //
+// The gateway as RM Source speaks WS-RM 1.2 only: a backend reached over
+// WS-RM (Config.BackendRM) must take 1.2, whatever version the clients
+// of the service speak.
+//
 // The engine's outbound messages (CreateSequence, sequence messages,
 // CloseSequence, TerminateSequence) are POSTed through Options.Client and
 // their answers fed back to the engine: a CreateSequenceResponse is
 // Created (any other fault to a CreateSequence: refused), the
-// SequenceAcknowledgement headers of any answer AckReceived, a WS-RM fault
-// PeerFault. Nothing is retried here: retransmission is the engine's, at
+// SequenceAcknowledgement headers of any answer AckReceived (a fault's
+// too: the application's fault to a message the destination took), a
+// WS-RM fault PeerFault. Nothing is retried here: retransmission is the engine's, at
 // Tick. With Config.BackendRM the Backend sends the stored deliveries over
 // WS-RM with SubmitRM, which submits the message with the delivery ID as
 // the engine's token and returns once the engine reports it acknowledged:

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -114,22 +116,25 @@ func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
 	return m, s, err
 }
 
-// strippedEnvelope returns msg's bytes without the WS-RM, WS-MC and
-// WS-Reliability header blocks targeted at this node: they are the
-// gateway's business, not the backend's (which would fault on
-// mustUnderstand="1"). Other bytes are kept as received.
-func strippedEnvelope(msg *soap.Message) []byte {
+// strippedEnvelope returns msg's bytes without the WS-RM (both versions),
+// WS-MC and WS-Reliability header blocks targeted at this node: they are
+// the gateway's business, not the backend's (which would fault on
+// mustUnderstand="1"); and without the consumed blocks (see
+// HandleRequestDone). Other bytes are kept as received.
+func strippedEnvelope(msg *soap.Message, consumed []xmldoc.Element) []byte {
 	raw := msg.Doc.Raw()
 	out := make([]byte, 0, len(raw))
 	from := 0
 	for _, h := range msg.Headers {
 		switch h.Name.Space {
-		case wsreliable.NSRM, wsreliable.NSMC, wsreliable.NSRel:
+		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
+			if !h.Targeted(true) {
+				continue
+			}
 		default:
-			continue
-		}
-		if !h.Targeted(true) {
-			continue
+			if !slices.Contains(consumed, h.Element) {
+				continue
+			}
 		}
 		start, end := h.Element.Span()
 		out = append(out, raw[from:start]...)

@@ -15,7 +15,8 @@ import (
 // and PollRequest ReplyTo. Anonymous, none and WS-MC anonymous addresses
 // are not sent to, so not checked.
 //
-// The answers: CreateSequenceRefused for an AcksTo (WS-RM 1.2, 4.6); for a
+// The answers: CreateSequenceRefused for an AcksTo (WS-RM 1.2, 4.6;
+// February 2005, 4.7; in the version of the request); for a
 // Callback ReplyTo, InvalidReplyPattern in the Response header, as the
 // engine answers a refused reply pattern (wsreliable doc.go:
 // InvalidReplyPattern goes in the reply); for a PollRequest ReplyTo, the
@@ -35,8 +36,8 @@ func (d *Driver) refusal(ctx context.Context, evs []wsreliable.Event) (wsreliabl
 		switch ev := ev.(type) {
 		case wsreliable.CreateSequence:
 			if err := check(ev.AcksTo); err != nil {
-				return wsreliable.Reply{Kind: wsreliable.ReplyFault, Proto: wsreliable.RM,
-					Fault: &wsreliable.Fault{Code: wsreliable.CreateSequenceRefused, Why: "AcksTo: " + err.Error()}}, true
+				return wsreliable.Reply{Kind: wsreliable.ReplyFault, Proto: ev.Proto,
+					Fault: &wsreliable.Fault{Code: wsreliable.CreateSequenceRefused, Proto: ev.Proto, Why: "AcksTo: " + err.Error()}}, true
 			}
 		case wsreliable.Message:
 			if ev.Proto != wsreliable.Rel || ev.ReplyPattern != wsreliable.Callback {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -21,15 +22,15 @@ type request struct {
 	err  error                   // set by the loop before done is sent to
 }
 
-// Handles reports whether m is for the driver: WS-RM 1.2 or
-// WS-MakeConnection 1.1 content (wsreliable.IsRM), a WS-Reliability 1.1
+// Handles reports whether m is for the driver: WS-RM (1.2 or February
+// 2005) or WS-MakeConnection 1.1 content (wsreliable.IsRM), a WS-Reliability 1.1
 // Request or PollRequest (wsreliable.IsRel), or wsgw's ReplyRequest.
 func Handles(m *soap.Message) bool {
 	return wsreliable.IsRM(m) || wsreliable.IsRel(m) || IsReplyRequest(m)
 }
 
-// HandleRequest processes a request that carries WS-RM 1.2, WS-MC 1.1 or
-// WS-Reliability 1.1 content (the gateway has read and checked msg; hdr is
+// HandleRequest processes a request that carries WS-RM (1.2 or February
+// 2005), WS-MC 1.1 or WS-Reliability 1.1 content (the gateway has read and checked msg; hdr is
 // the request's HTTP header) and returns the HTTP answer. It returns once
 // the answer may be sent: what it acknowledges is on disk.
 //
@@ -47,14 +48,19 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 // carries is deleted only when done(true) is called; done(false) keeps it
 // for the next pickup, and so does a done never called, after
 // Config.DeliveryTimeout (pickup is at least once, see takeReply).
-func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header) (status int, h http.Header, body []byte, done func(written bool)) {
+//
+// consumed are header blocks of msg the caller processed and that must
+// be neither stored nor delivered (the gateway's checked wsse:Security
+// header, whose password would otherwise sit in the queue and reach the
+// backend).
+func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header, consumed ...xmldoc.Element) (status int, h http.Header, body []byte, done func(written bool)) {
 	done = func(bool) {}
-	status, h, body = d.handle(ctx, msg, hdr, &done)
+	status, h, body = d.handle(ctx, msg, hdr, &done, consumed)
 	return status, h, body, done
 }
 
 // handle is HandleRequest; a stored reply's lease settles through *done.
-func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool)) (int, http.Header, []byte) {
+func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool), consumed []xmldoc.Element) (int, http.Header, []byte) {
 	v := msg.Version
 	if IsReplyRequest(msg) {
 		return d.replyRequest(ctx, msg, done)
@@ -64,8 +70,8 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		return relatedFault(err, v, addr)
 	}
 	ref := d.nextRef.Add(1)
-	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg))
-	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload, Meta: groupMeta(v)}
+	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg, consumed))
+	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload, Meta: groupMeta(v, addr.NS)}
 	var evs []wsreliable.Event
 	switch {
 	case wsreliable.IsRM(msg):
@@ -186,14 +192,14 @@ func okStatus(v soap.Version, status int, body []byte) (int, http.Header, []byte
 // relatedFault renders err, raised while reading a request whose
 // WS-Addressing properties are addr, as a reply to it (WS-Addressing 1.0
 // Core 3.4): with wsa:RelatesTo its MessageID and the fault action. An RM
-// fault (WS-RM 1.2, 4; WS-MC 1.1) is written as the engine's are
-// (wsreliable.EncodeReplies), with its spec's fault action; any other gets
-// WS-Addressing's (soap.Fault.WithAddressing).
+// fault (WS-RM 1.2 or February 2005, 4; WS-MC 1.1) is written as the
+// engine's are (wsreliable.EncodeReplies), in its version with its spec's
+// fault action; any other gets WS-Addressing's (soap.Fault.WithAddressing).
 func relatedFault(err error, v soap.Version, addr soap.Addressing) (int, http.Header, []byte) {
 	var rf *wsreliable.Fault
 	if errors.As(err, &rf) && rf.Code.Name().Space != wsreliable.NSRel {
 		status, body := wsreliable.EncodeReplies(wsreliable.EncodeContext{Version: v, Request: addr},
-			[]wsreliable.Reply{{Kind: wsreliable.ReplyFault, Proto: wsreliable.RM, Fault: rf}})
+			[]wsreliable.Reply{{Kind: wsreliable.ReplyFault, Proto: rf.Proto, Fault: rf}})
 		return okStatus(v, status, body)
 	}
 	if f, ok := err.(*soap.Fault); ok {

@@ -29,20 +29,33 @@ func call12(t *testing.T, d *Driver, header, body string) (int, string) {
 	return st, string(b)
 }
 
-// acksTo records the SOAP version of each acknowledgement posted to it.
+// acksTo records the SOAP version of each acknowledgement posted to it,
+// and the namespaces of its wsa:Action and SequenceAcknowledgement.
 type acksTo struct {
-	mu       sync.Mutex // guards versions
-	versions []string
+	mu         sync.Mutex // guards versions and namespaces
+	versions   []string
+	namespaces []string // "WS-Addressing WS-RM"
 }
 
 func (a *acksTo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
-	v := "unreadable"
+	v, ns := "unreadable", ""
 	if m, err := soap.ReadMessageBytes(b, xmldoc.Limits{}); err == nil {
 		v = m.Version.String()
+		var wsa, rm string
+		for _, h := range m.Headers {
+			switch h.Name.Local {
+			case "Action":
+				wsa = h.Name.Space
+			case "SequenceAcknowledgement":
+				rm = h.Name.Space
+			}
+		}
+		ns = wsa + " " + rm
 	}
 	a.mu.Lock()
 	a.versions = append(a.versions, v)
+	a.namespaces = append(a.namespaces, ns)
 	a.mu.Unlock()
 	w.WriteHeader(http.StatusAccepted)
 }
@@ -53,31 +66,28 @@ func (a *acksTo) got() []string {
 	return slices.Clone(a.versions)
 }
 
-// A group's SOAP version survives a restart: acknowledgements sent to its
-// AcksTo are written in the version its client spoke (the engine keeps it
-// as the group's Meta), also when a request of another version, after a
-// restart, triggers them.
-func TestDriver_VersionSurvivesRestart(t *testing.T) {
+func (a *acksTo) gotNamespaces() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.namespaces)
+}
+
+// acksAcrossRestart runs a driver whose client posts to an acksTo
+// recorder: before(d) creates a sequence with that AcksTo and sends a
+// message of it (one acknowledgement is awaited), the driver is stopped
+// and started again on the same store, and after(d, seq) asks for an
+// acknowledgement again (a second is awaited). It returns the recorder.
+func acksAcrossRestart(t *testing.T, before func(d *Driver, acksTo string) (seq string), after func(d *Driver, seq string)) *acksTo {
+	t.Helper()
 	acks := &acksTo{}
 	srv := httptest.NewServer(acks)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	db := openDB(t, dir)
 	cfg := Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond}
 	d := startWith(t, db, cfg, Options{Backend: &fakeBackend{}, Client: srv.Client()})
-	st, body := call(t, d.Driver, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`,
-		`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>`+srv.URL+`</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
-	m := idRE.FindStringSubmatch(body)
-	if st != 200 || m == nil {
-		t.Fatalf("CreateSequence: got %d %s", st, body)
-	}
-	seq := m[1]
-	st, body = call12(t, d.Driver, fmt.Sprintf(`<wsrm:Sequence s:mustUnderstand="true"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`, seq),
-		`<o:Order xmlns:o="urn:order"><o:Id>1</o:Id></o:Order>`)
-	if st >= 300 {
-		t.Fatalf("SOAP 1.2 message: got %d %s", st, body)
-	}
-	checkfor.True(t, 5*time.Second, "the acknowledgement of message 1", func() bool { return len(acks.got()) == 1 })
+	seq := before(d.Driver, srv.URL)
+	checkfor.True(t, 5*time.Second, "the acknowledgement before the restart", func() bool { return len(acks.got()) == 1 })
 	d.stop()
 	db.Close()
 
@@ -85,10 +95,34 @@ func TestDriver_VersionSurvivesRestart(t *testing.T) {
 	defer db.Close()
 	d = startWith(t, db, cfg, Options{Backend: &fakeBackend{}, Client: srv.Client()})
 	defer d.stop()
-	if st, body := call(t, d.Driver, `<wsrm:AckRequested><wsrm:Identifier>`+seq+`</wsrm:Identifier></wsrm:AckRequested>`, ""); st >= 300 {
-		t.Fatalf("SOAP 1.1 AckRequested: got %d %s", st, body)
-	}
+	after(d.Driver, seq)
 	checkfor.True(t, 5*time.Second, "the acknowledgement after the restart", func() bool { return len(acks.got()) == 2 })
+	return acks
+}
+
+// A group's SOAP version survives a restart: acknowledgements sent to its
+// AcksTo are written in the version its client spoke (the engine keeps it
+// as the group's Meta), also when a request of another version, after a
+// restart, triggers them.
+func TestDriver_VersionSurvivesRestart(t *testing.T) {
+	acks := acksAcrossRestart(t, func(d *Driver, acksTo string) string {
+		st, body := call(t, d, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`,
+			`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>`+acksTo+`</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+		m := idRE.FindStringSubmatch(body)
+		if st != 200 || m == nil {
+			t.Fatalf("CreateSequence: got %d %s", st, body)
+		}
+		st, body = call12(t, d, fmt.Sprintf(`<wsrm:Sequence s:mustUnderstand="true"><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`, m[1]),
+			`<o:Order xmlns:o="urn:order"><o:Id>1</o:Id></o:Order>`)
+		if st >= 300 {
+			t.Fatalf("SOAP 1.2 message: got %d %s", st, body)
+		}
+		return m[1]
+	}, func(d *Driver, seq string) {
+		if st, body := call(t, d, `<wsrm:AckRequested><wsrm:Identifier>`+seq+`</wsrm:Identifier></wsrm:AckRequested>`, ""); st >= 300 {
+			t.Fatalf("SOAP 1.1 AckRequested: got %d %s", st, body)
+		}
+	})
 	if got := acks.got(); !slices.Equal(got, []string{"1.2", "1.2"}) {
 		t.Fatalf("SOAP versions of the acknowledgements: got %v, want [1.2 1.2]", got)
 	}

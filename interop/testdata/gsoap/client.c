@@ -1,18 +1,22 @@
 /*
- * client.c: a WS-ReliableMessaging 1.2 source written with gSOAP's wsrm
+ * client.c: a WS-ReliableMessaging source written with gSOAP's wsrm
  * plugin (plugin/wsrmapi.c of Debian's gsoap package), for the interop
  * test (interop/gsoap_test.go). build.sh generates the stubs from the
- * Orders WSDL and links this file with the plugin sources.
+ * Orders WSDL and links this file with the plugin sources, for WS-RM 1.2
+ * (import/wsrm.h) or WS-RM February 2005 (import/wsrm5.h, which defines
+ * SOAP_WSRM_2005).
  *
  * Usage: client ENDPOINT CUSTOMER N 1.1|1.2
  *
  * Creates a sequence, sends SubmitOrder N times (OrderId CUSTOMER-1 ..
  * CUSTOMER-N), each with AckRequested, reads the acknowledgement the
  * destination returns on the HTTP response, resends what stays
- * unacknowledged, closes and terminates the sequence. It prints one line
- * per step ("created ok", "sent I unacked K", "resend K" when K stay
- * unacknowledged, "closed unacked K", "terminated") and exits 0 only when
- * every message was acknowledged.
+ * unacknowledged, ends the sequence (1.2: CloseSequence; February 2005:
+ * the empty-bodied message N+1 of the LastMessage action) and terminates
+ * it. It prints one line per step ("created ok", "sent I unacked K",
+ * "resend K" when K stay unacknowledged, "closed unacked K" or
+ * "lastmessage unacked K", "terminated") and exits 0 only when every
+ * message was acknowledged.
  * The last argument is the SOAP version of every message.
  */
 #include <stdio.h>
@@ -79,6 +83,34 @@ static int recv_ack(struct soap *soap)
 	return soap_closesock(soap);
 }
 
+#ifdef SOAP_WSRM_2005
+/*
+ * lastmessage ends a WS-RM February 2005 sequence as soap_wsrm_close does
+ * in that mode (a message of the LastMessage action with an empty Body, a
+ * Sequence header with LastMessage, and AckRequested), but reads the
+ * acknowledgement the destination returns (recv_ack): soap_wsrm_close
+ * reads the answer with soap_recv_empty_response, which does not parse a
+ * 200 response's header, so the plugin would keep the message as
+ * unacknowledged.
+ */
+static int lastmessage(struct soap *soap, soap_wsrm_sequence_handle seq)
+{
+	struct _wsrm__UsesSequenceSSL *last;
+
+	if (soap_wsrm_request_acks(soap, seq, soap_wsa_rand_uuid(soap), SOAP_NAMESPACE_OF_wsrm "/LastMessage"))
+		return soap->error;
+	last = (struct _wsrm__UsesSequenceSSL *)soap_malloc(soap, sizeof *last);
+	if (!last)
+		return soap->error = SOAP_EOM;
+	soap_default__wsrm__UsesSequenceSSL(soap, last);
+	soap->header->wsrm__Sequence->LastMessage = last;
+	if (soap_send___wsrm__LastMessage(soap, soap_wsrm_to(seq), soap->header->wsa5__Action)
+	 || recv_ack(soap))
+		return soap->error;
+	return SOAP_OK;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	struct soap *soap;
@@ -138,9 +170,17 @@ int main(int argc, char **argv)
 		if (soap_wsrm_resend(soap, seq, 0, 0))
 			return fail(soap, "resend");
 	}
+#ifdef SOAP_WSRM_2005
+	if (lastmessage(soap, seq))
+		return fail(soap, "LastMessage");
+	printf("lastmessage unacked %lu\n", unacked(seq));
+	soap_destroy(soap);
+	soap_end(soap);
+#else
 	if (soap_wsrm_close(soap, seq, NULL))
 		return fail(soap, "CloseSequence");
 	printf("closed unacked %lu\n", unacked(seq));
+#endif
 	if (unacked(seq)) {
 		printf("error: %lu messages unacknowledged\n", unacked(seq));
 		return 1;
