@@ -22,6 +22,7 @@ import (
 
 	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsnotify/direct/agent"
 )
 
 // The real-network test: four network namespaces made by the test, a
@@ -318,6 +319,17 @@ func readNumbers(file string) []int {
 	return out
 }
 
+// TestDirect_Netns: a send agent in a, receive agents in b and c, over a
+// bridge with IGMP snooping; b loses 20% of the group's datagrams. What
+// is asserted holds on a starved CPU too (a repair that comes after the
+// receiver's last NAK is a gap, which is the protocol working): every
+// notification reaches each consumer once, in order, or is one of the
+// sequences its agent reported as an explicit gap event (never a silent
+// loss); every loss b saw was repaired or reported; at least half of b's
+// losses were repaired by NAKs (at 20% loss and 5 NAKs a sequence, an
+// unrepaired loss is one in hundreds: one run in a few had one); the
+// repairs stay within the cap; c, losing nothing, sends no NAK and has
+// no gap.
 func TestDirect_Netns(t *testing.T) {
 	needNetns(t)
 	l := newNetnsLab(t, "a", "b", "c")
@@ -336,7 +348,7 @@ func TestDirect_Netns(t *testing.T) {
 	// past 10 s (a loaded machine, -race) had B demoted and its losses
 	// turned into gaps. This test is about repair; demotion has its own.
 	sendCfg := write("send.yaml", "session: 4242\nkey: "+testDirectKey+"\ngroup: 239.77.1.1:7400\ninterface: v0\nsend:\n  listen: 127.0.0.1:18090\n  control: 10.250.0.1:7401\n  demote_interval: 1h\n")
-	recvCfg := write("recv.yaml", "session: 4242\nkey: "+testDirectKey+"\ngroup: 239.77.1.1:7400\ninterface: v0\nrecv:\n  sender: 10.250.0.1:7401\n  consumer: http://127.0.0.1:18091/\n")
+	recvCfg := write("recv.yaml", "session: 4242\nkey: "+testDirectKey+"\ngroup: 239.77.1.1:7400\ninterface: v0\nrecv:\n  sender: 10.250.0.1:7401\n  consumer: http://127.0.0.1:18091/\n  status: 127.0.0.1:18092\n")
 	send := l.start("a", "wsgw", "direct", "send", "--config", sendCfg)
 	recvs := map[string]*helperProc{}
 	files := map[string]string{}
@@ -347,7 +359,9 @@ func TestDirect_Netns(t *testing.T) {
 	}
 	pub := l.start("a", "publisher", "http://127.0.0.1:18090/", strconv.Itoa(count), "2")
 	for _, n := range []string{"b", "c"} {
-		checkfor.Until(t, 60*time.Second, func() error {
+		// Done when every notification was posted or is in a reported gap
+		// (the agent's live counters, from its status listener).
+		checkfor.Until(t, 90*time.Second, func() error {
 			select {
 			case <-pub.done:
 				if pub.cmd.ProcessState.ExitCode() != 0 {
@@ -355,19 +369,17 @@ func TestDirect_Netns(t *testing.T) {
 				}
 			default:
 			}
-			if got := len(readNumbers(files[n])); got < count {
+			var live recvCounts
+			if out, err := l.get(n, "http://127.0.0.1:18092/metrics"); err == nil {
+				json.Unmarshal([]byte(out), &live) //nolint:errcheck // retried until it reads
+			}
+			if got := len(readNumbers(files[n])); int64(got)+live.Engine.Total.GapSeqs < count {
 				// What the agents said, for a failure to be read.
-				return fmt.Errorf("the consumer in %s has %d of %d notifications; receive agent's log: %s; send agent's log: %s",
-					n, got, count, recvs[n].err.String(), send.err.String())
+				return fmt.Errorf("the consumer in %s has %d of %d notifications, %d in gaps; receive agent's log: %s; send agent's log: %s",
+					n, got, count, live.Engine.Total.GapSeqs, recvs[n].err.String(), send.err.String())
 			}
 			return nil
 		})
-		got := readNumbers(files[n])
-		for i, k := range got {
-			if k != i+1 {
-				t.Fatalf("consumer in %s: got notification %d at position %d, want %d (in order, once each)", n, k, i, i+1)
-			}
-		}
 	}
 	send.stop(t)
 	var sms struct {
@@ -382,33 +394,47 @@ func TestDirect_Netns(t *testing.T) {
 		t.Fatalf("got %d channels in the send agent's metrics, want 1", len(sms.Channels))
 	}
 	sm := sms.Channels[0]
-	type recvCounts struct {
-		Engine struct {
-			Total struct{ NAKsSent, Missed, Recovered, Gaps int64 }
-		}
-	}
 	var rm = map[string]*recvCounts{}
 	for n, p := range recvs {
 		p.stop(t)
 		rm[n] = &recvCounts{}
 		p.metrics(t, rm[n])
+		e := rm[n].Engine.Total
+		got := readNumbers(files[n])
+		for i := 1; i < len(got); i++ {
+			if got[i] <= got[i-1] {
+				t.Fatalf("consumer in %s: got notification %d after %d, want each once, in order", n, got[i], got[i-1])
+			}
+		}
+		if lost := int64(count - len(got)); lost != e.GapSeqs || rm[n].Poster.GapsUnrecovered != e.Gaps {
+			t.Errorf("receiver %s: got %d of %d notifications, %d sequences in %d gap events (%d reported by the poster), want every one missing in a reported gap",
+				n, len(got), count, e.GapSeqs, e.Gaps, rm[n].Poster.GapsUnrecovered)
+		}
 	}
 	t.Logf("sender: data %d B, repairs %d B (%d datagrams), %d NAKs; B (20%% loss): %+v; C: %+v",
 		sm.Engine.DataBytes, sm.Engine.RepairBytes, sm.Engine.RepairPackets, sm.Engine.NAKsReceived, rm["b"].Engine.Total, rm["c"].Engine.Total)
 	b := rm["b"].Engine.Total
-	if b.Missed < count/10 || b.Recovered != b.Missed || b.NAKsSent == 0 || b.Gaps != 0 {
-		t.Errorf("receiver B: got %+v, want about 20%% missed, all recovered by NAKs, no gap", b)
+	if b.Missed < count/10 || b.Recovered+b.GapSeqs != b.Missed || b.NAKsSent == 0 || 2*b.Recovered < b.Missed {
+		t.Errorf("receiver B: got %+v, want about 20%% missed, each repaired or in a gap, at least half repaired by NAKs", b)
 	}
 	if sm.Engine.NAKsReceived == 0 || sm.Engine.NAKsReceived > b.NAKsSent {
 		t.Errorf("sender: got %d NAKs, want some, at most the %d B sent", sm.Engine.NAKsReceived, b.NAKsSent)
 	}
 	// Repairs within the cap (25% of the data + 64 KiB/s over the run +
 	// the 64 KiB depth); and a repair per loss at most, plus retries.
-	if limit := sm.Engine.DataBytes/4 + 64<<10*60 + 64<<10; sm.Engine.RepairBytes > limit || sm.Engine.RepairPackets > 2*b.Missed {
+	if limit := sm.Engine.DataBytes/4 + 64<<10*90 + 64<<10; sm.Engine.RepairBytes > limit || sm.Engine.RepairPackets > 2*b.Missed {
 		t.Errorf("sender: got %d repair bytes in %d datagrams, want at most %d bytes and about one per loss (%d)",
 			sm.Engine.RepairBytes, sm.Engine.RepairPackets, limit, b.Missed)
 	}
-	if c := rm["c"].Engine.Total; c.Missed != 0 || c.Gaps != 0 {
-		t.Errorf("receiver C (no loss): got %+v, want nothing missed", c)
+	if c := rm["c"].Engine.Total; c.Missed != 0 || c.Gaps != 0 || c.NAKsSent != 0 {
+		t.Errorf("receiver C (no loss): got %+v, want nothing missed, no NAK", c)
 	}
+}
+
+// recvCounts are the receive agent's counters the netns tests read.
+type recvCounts struct {
+	Engine struct {
+		Total struct{ NAKsSent, Missed, Recovered, Gaps, GapSeqs int64 }
+	}
+	Poster agent.PosterCounters
 }
