@@ -2,6 +2,7 @@ package wsnotify
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus"
 	"net"
 	"net/netip"
 	"slices"
@@ -219,6 +220,30 @@ func TestDirect_NotifyToTheBrokerGoesOnTheChannel(t *testing.T) {
 	}
 	if n := count(e.b.metrics.directSent); n != 3 {
 		t.Errorf("got %d sent on channels, want 3", n)
+	}
+	// The broker's sender's counters, by topic, and its receiver's.
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(newDirectCollector(e.b))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "topic" && l.GetValue() != ch.Topic {
+					t.Errorf("%s: got topic %q, want %q", mf.GetName(), l.GetValue(), ch.Topic)
+				}
+			}
+			got[mf.GetName()] += v
+			got[mf.GetName()+"#"] += 1
+		}
+	}
+	if got["wsgw_wsn_direct_data_bytes_total"] < 3*100 || got["wsgw_wsn_direct_control_bytes_total#"] != 1 ||
+		got["wsgw_wsn_direct_receiver_loss#"] != 1 || got["wsgw_wsn_direct_repair_bytes_total#"] != 1 {
+		t.Errorf("got metrics %v, want the data bytes of 3 Notifies, each counter once (one channel), one receiver's loss", got)
 	}
 }
 

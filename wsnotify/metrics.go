@@ -61,7 +61,7 @@ func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
 		func() float64 { b.mu.RLock(); defer b.mu.RUnlock(); return float64(len(b.channels)) })
 	m.cs = []prometheus.Collector{m.notifications, m.unsupported, m.subscribes, m.expired, m.delivered, m.failed, m.dropped, m.dead, m.latency, subs,
 		m.durableQueued, m.durableDelivered, m.durableDead,
-		m.directSent, m.directFallback, m.directLogged, m.directRecovered, channels}
+		m.directSent, m.directFallback, m.directLogged, m.directRecovered, channels, newDirectCollector(b)}
 	if reg != nil {
 		for _, col := range m.cs {
 			reg.MustRegister(col)
