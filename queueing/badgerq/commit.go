@@ -44,6 +44,13 @@ func isOpError(err error) bool {
 // is redelivered.)
 const lazyFlushDelay = 10 * time.Millisecond
 
+// maxHeldWrites bounds the writes of the held transaction: past it, the
+// batch that crossed it is committed rather than held. Each iterator badger
+// opens in a transaction copies and sorts all its pending writes, and the
+// committer opens a few per Lease and Ack. (choice: 256 writes, about 20
+// leased and acked messages per sync when nothing else commits.)
+const maxHeldWrites = 256
+
 // run is the committer: it owns every write to the queue's keys.
 func (q *Queue) run() {
 	defer close(q.stopped)
@@ -184,7 +191,7 @@ func (q *Queue) commitTxn(ops []*op) (errs []error, committed bool, err error) {
 		durable = durable || (e == nil && o.durable)
 		b.cost += o.cost
 	}
-	if !durable && !b.mustCommit {
+	if !durable && !b.mustCommit && len(b.txn.writes) < maxHeldWrites {
 		if !b.txn.dirty() {
 			return errs, true, nil // nothing to hold
 		}

@@ -136,3 +136,23 @@ func TestQueue_FailedBatchKeepsTheLazyWritesBeforeIt(t *testing.T) {
 		t.Errorf("after reopening: got length %d, want 0", got)
 	}
 }
+
+func TestQueue_HeldWritesBounded(t *testing.T) {
+	e := newEnv(t, queueing.Options{MaxBatch: 1000})
+	e.holdLazy()
+	n := maxHeldWrites/3 + 1 // a lease writes three keys per message
+	msgs := make([]queueing.Message, n)
+	for i := range msgs {
+		msgs[i] = queueing.Message{Body: []byte("m")}
+	}
+	if _, err := e.q.EnqueueBatch(context.Background(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	commits := e.q.Stats().Commits
+	if ls := e.lease(n, time.Minute); len(ls) != n {
+		t.Fatalf("got %d leases, want %d", len(ls), n)
+	}
+	if got := e.q.Stats().Commits; got != commits+1 {
+		t.Errorf("got %d commits, want %d: a lazy batch past maxHeldWrites is committed", got, commits+1)
+	}
+}
