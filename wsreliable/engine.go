@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/wsgw/wsgw/caller"
 )
 
 // Engine is the deterministic reliable messaging engine: the receiving side
@@ -24,6 +26,8 @@ type Engine struct {
 	// the ended ones, by when they are to be forgotten.
 	openIDs []string
 	endedQ  endedHeap
+	// callers counts the open groups of each caller (MaxGroupsPerCaller).
+	callers caller.Counts
 	out     map[string]*outSeq // outbound sequences, by local name
 	// outByTo maps a destination to the local name of its current sequence;
 	// outByID a peer-chosen Identifier to the local name.
@@ -66,6 +70,7 @@ func New(cfg Config) (*Engine, error) {
 		pending: map[string][]Outbound{}, dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
 		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, releasing: map[string]bool{},
+		callers: caller.Counts{},
 	}, nil
 }
 

@@ -28,8 +28,8 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	case ev.NewID == "" || e.in[ev.NewID] != nil:
 		refuse("identifier not unique")
 		return
-	case e.activeGroups() >= e.cfg.MaxGroups:
-		refuse("too many sequences")
+	case e.roomFor(ev.Caller) != "":
+		refuse(e.roomFor(ev.Caller))
 		return
 	case ev.AcksTo == soap.WSANone:
 		refuse("AcksTo is the none address")
@@ -38,17 +38,15 @@ func (e *Engine) onCreate(ev CreateSequence) {
 		refuse("offered identifier not unique")
 		return
 	}
-	g := e.newGroup(ev.NewID, p, ev.Meta)
+	g := e.newGroup(ev.NewID, p, ev.Meta, ev.Caller)
 	g.AcksTo = ev.AcksTo
 	g.Ordered = e.cfg.InOrder
 	g.DupElim = e.cfg.Assurance != AtLeastOnce
 	grant := e.cfg.SequenceExpires
-	if ev.Expires > 0 && (grant == 0 || ev.Expires < grant) {
+	if ev.Expires > 0 && ev.Expires < grant {
 		grant = ev.Expires
 	}
-	if grant > 0 {
-		g.Expires = e.now.Add(grant)
-	}
+	g.Expires = e.now.Add(grant)
 	g.MaxIdle = e.cfg.IdleTimeout
 	g.HoldAll = e.cfg.Incomplete == DiscardEntireSequence
 	if ev.Offer != "" {
