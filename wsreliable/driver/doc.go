@@ -15,7 +15,10 @@
 // version the client spoke; WS-MakeConnection 1.1; WS-Reliability 1.1), refuses client addresses the egress
 // allow-list refuses (refusal.go), hands the events to the loop, and
 // returns the HTTP answer once every record the answer depends on is on
-// disk.
+// disk. The caller the gateway names in ctx (package caller) goes with
+// each CreateSequence and message to the engine, which bounds the open
+// sequences and groups per caller (wsreliable.Config.MaxGroupsPerCaller).
+// A message over Config.MaxMessageBytes is refused with a Sender fault.
 //
 // # Storage seams
 //
