@@ -181,6 +181,8 @@ func (p *Policy) CheckContext(ctx context.Context, rawURL string) error {
 	if err != nil || !u.IsAbs() || u.Host == "" {
 		return refuse("not an absolute http(s) URL")
 	}
+	// A refusal names the address without its password.
+	refuse = func(why string) error { return &RefusedError{Address: u.Redacted(), Reason: why} }
 	if u.User != nil {
 		return refuse(errUserinfo)
 	}
