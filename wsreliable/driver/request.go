@@ -79,8 +79,8 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 	if err != nil {
 		return relatedFault(err, v, addr)
 	}
-	if reply, refused := d.refusal(ctx, evs); refused {
-		return d.answer(v, addr, []wsreliable.Reply{reply})
+	if st, h, body, refused := d.refusal(ctx, v, addr, evs); refused {
+		return st, h, body
 	}
 	who := caller.FromContext(ctx)
 	for i, ev := range evs {
@@ -142,7 +142,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		d.log.Error("reliable request failed", "err", r.err)
 		return faultAnswer(soap.Receiver("The message could not be stored; retry it later."), v)
 	}
-	return d.answer(v, addr, replies)
+	return d.answerTo(ctx, v, addr, evs, replies) // replyto.go
 }
 
 // answer writes the engine's replies to one request of version v whose

@@ -1,0 +1,262 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/wsreliable"
+)
+
+// listener is a real HTTP endpoint on a loopback address that records
+// what it receives.
+type listener struct {
+	srv  *httptest.Server
+	mu   sync.Mutex // guards got
+	got  []string
+	port string
+}
+
+func listenOn(t *testing.T, ip string) *listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &listener{}
+	l.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		l.mu.Lock()
+		l.got = append(l.got, string(b))
+		l.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	l.srv.Listener = ln
+	l.srv.Start()
+	t.Cleanup(l.srv.Close)
+	_, l.port, _ = net.SplitHostPort(ln.Addr().String())
+	return l
+}
+
+func (l *listener) url() string { return l.srv.URL + "/endpoint" }
+
+func (l *listener) received() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.got...)
+}
+
+type staticResolver map[string][]netip.Addr
+
+func (r staticResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := r[host]; ok {
+		return a, nil
+	}
+	return nil, errors.New("no such host")
+}
+
+// egressTo is the driver's allow-list of the tests: 127.0.0.1 only, with
+// multi.test resolving to 127.0.0.1 and 127.0.0.2.
+func egressTo(t *testing.T) *egress.Policy {
+	t.Helper()
+	p, err := egress.New(egress.Config{CIDRs: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Resolver = staticResolver{"multi.test": {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}}
+	return p
+}
+
+func wsaEPR(local, addr string) string {
+	return `<wsa:` + local + `><wsa:Address>` + addr + `</wsa:Address></wsa:` + local + `>`
+}
+
+// Every address a reliable request gives that the egress allow-list
+// refuses is refused at arrival with the fault its spec names, and
+// nothing is stored or sent: the listener on the refused address, and the
+// one an allowed address hides behind (user information, a name with a
+// refused address), receive nothing.
+func TestDriver_WSAddressesCheckedAtArrival(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	pol := egressTo(t)
+	b := &fakeBackend{}
+	r := startWith(t, db, Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
+		Options{Backend: b, Egress: pol, Client: pol.Client(nil, 5*time.Second)})
+	defer r.stop()
+	forbidden := listenOn(t, "127.0.0.2")
+	allowed := listenOn(t, "127.0.0.1")
+	seq := createSequence(t, r.Driver)
+	userinfo := "http://u:secret@127.0.0.1:" + allowed.port + "/endpoint"
+	multi := "http://multi.test:" + allowed.port + "/endpoint"
+	message := func(n int, wsa string) (string, string) {
+		return fmt.Sprintf(`<wsa:Action>urn:order</wsa:Action><wsa:MessageID>urn:m:%d</wsa:MessageID>%s`+
+				`<wsrm:Sequence><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`, n, wsa, seq, n),
+			fmt.Sprintf(`<o:Order xmlns:o="urn:order"><o:Id>%d</o:Id></o:Order>`, n)
+	}
+	create := func(wsa, rm string) (string, string) {
+		return `<wsa:Action>` + wsreliable.ActionCreateSequence + `</wsa:Action>` + wsa,
+			`<wsrm:CreateSequence>` + wsaEPRIn("wsrm:AcksTo", soapAnon) + rm + `</wsrm:CreateSequence>`
+	}
+	for i, c := range []struct {
+		name         string
+		header, body string
+		want         []string
+	}{
+		{"message ReplyTo", "", "", []string{"InvalidAddressingHeader", "InvalidAddress", "wsa:ReplyTo", "127.0.0.2"}},
+		{"message FaultTo", "", "", []string{"InvalidAddressingHeader", "InvalidAddress", "wsa:FaultTo"}},
+		{"message ReplyTo with user information", "", "", []string{"InvalidAddress", "user information"}},
+		{"message ReplyTo naming several addresses", "", "", []string{"InvalidAddress", "127.0.0.2"}},
+		{"CreateSequence ReplyTo", "", "", []string{"InvalidAddress", "wsa:ReplyTo"}},
+		{"CreateSequence AcksTo", "", "", []string{"CreateSequenceRefused", "AcksTo"}},
+		{"CreateSequence Offer Endpoint", "", "", []string{"CreateSequenceRefused", "Offer Endpoint"}},
+	} {
+		switch i {
+		case 0:
+			c.header, c.body = message(1, wsaEPR("ReplyTo", forbidden.url()))
+		case 1:
+			c.header, c.body = message(1, wsaEPR("ReplyTo", allowed.url())+wsaEPR("FaultTo", forbidden.url()))
+		case 2:
+			c.header, c.body = message(1, wsaEPR("ReplyTo", userinfo))
+		case 3:
+			c.header, c.body = message(1, wsaEPR("ReplyTo", multi))
+		case 4:
+			c.header, c.body = create(`<wsa:MessageID>urn:c:1</wsa:MessageID>`+wsaEPR("ReplyTo", forbidden.url()), "")
+		case 5:
+			c.header, c.body = create("", "")
+			c.body = strings.Replace(c.body, soapAnon, forbidden.url(), 1)
+		case 6:
+			c.header, c.body = create("", `<wsrm:Offer><wsrm:Identifier>urn:offer:1</wsrm:Identifier>`+
+				wsaEPRIn("wsrm:Endpoint", forbidden.url())+`</wsrm:Offer>`)
+		}
+		t.Run(c.name, func(t *testing.T) {
+			st, body := call(t, r.Driver, c.header, c.body)
+			if st < 400 {
+				t.Errorf("got status %d, want a fault", st)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("got %.600s, want it to name %s", body, w)
+				}
+			}
+			if strings.Contains(body, "secret") {
+				t.Errorf("the fault %s shows the password", body)
+			}
+		})
+	}
+	if s := r.Stats(); s.Accepted != 0 {
+		t.Errorf("deliveries accepted: got %d, want 0", s.Accepted)
+	}
+	if got := b.received(); len(got) != 0 {
+		t.Errorf("backend received %v, want nothing", got)
+	}
+	if got := forbidden.received(); len(got) != 0 {
+		t.Errorf("the refused address received %d messages, want none", len(got))
+	}
+	if got := allowed.received(); len(got) != 0 {
+		t.Errorf("the allowed address received %d messages, want none", len(got))
+	}
+}
+
+const soapAnon = "http://www.w3.org/2005/08/addressing/anonymous"
+
+// wsaEPRIn is an EPR element named name (with its prefix) holding a
+// wsa:Address.
+func wsaEPRIn(name, addr string) string {
+	return `<` + name + `><wsa:Address>` + addr + `</wsa:Address></` + name + `>`
+}
+
+// faultingBackend answers order 1 with a SOAP 1.1 fault (500) and any
+// other with a reply (200).
+type faultingBackend struct{}
+
+func (faultingBackend) Deliver(_ context.Context, msg []byte, _ http.Header) ([]byte, int, error) {
+	if strings.Contains(string(msg), "<o:Id>1</o:Id>") {
+		return []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>` +
+			`<faultcode>s:Server</faultcode><faultstring>order 1 refused</faultstring></s:Fault></s:Body></s:Envelope>`), 500, nil
+	}
+	return []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><o:Done xmlns:o="urn:order"/></s:Body></s:Envelope>`), 200, nil
+}
+
+// WS-Addressing 1.0 Core 3.4: a fault goes to the [fault endpoint] when
+// there is one, any other reply to the [reply endpoint]. The backend's
+// fault to a reliable request with ReplyTo R and FaultTo F reaches F only.
+func TestDriver_BackendFaultGoesToFaultTo(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	pol := egressTo(t)
+	r := startWith(t, db, Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
+		Options{Backend: faultingBackend{}, Egress: pol, Client: pol.Client(nil, 5*time.Second)})
+	defer r.stop()
+	replyTo, faultTo := listenOn(t, "127.0.0.1"), listenOn(t, "127.0.0.1")
+	seq := createSequence(t, r.Driver)
+	for n := 1; n <= 2; n++ {
+		st, body := call(t, r.Driver, fmt.Sprintf(`<wsa:Action>urn:order</wsa:Action><wsa:MessageID>urn:m:%d</wsa:MessageID>%s%s`+
+			`<wsrm:Sequence><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`,
+			n, wsaEPR("ReplyTo", replyTo.url()), wsaEPR("FaultTo", faultTo.url()), seq, n),
+			fmt.Sprintf(`<o:Order xmlns:o="urn:order"><o:Id>%d</o:Id></o:Order>`, n))
+		if st != 200 {
+			t.Fatalf("message %d: got %d %s", n, st, body)
+		}
+	}
+	checkfor.Until(t, 10*time.Second, func() error {
+		f, rp := faultTo.received(), replyTo.received()
+		if len(f) != 1 || !strings.Contains(f[0], "order 1 refused") {
+			return fmt.Errorf("FaultTo received %q, want the fault of order 1", f)
+		}
+		if len(rp) != 1 || !strings.Contains(rp[0], "Done") {
+			return fmt.Errorf("ReplyTo received %q, want the reply to order 2 only", rp)
+		}
+		return nil
+	})
+}
+
+// A CreateSequence whose wsa:ReplyTo is not anonymous gets its
+// CreateSequenceResponse there, related to its MessageID and addressed to
+// it, and 202 on the HTTP response (WS-Addressing 1.0 Core 3.4, SOAP
+// Binding 5.2.1).
+func TestDriver_CreateSequenceResponseGoesToReplyTo(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	pol := egressTo(t)
+	r := startWith(t, db, Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
+		Options{Backend: &fakeBackend{}, Egress: pol, Client: pol.Client(nil, 5*time.Second)})
+	defer r.stop()
+	replyTo := listenOn(t, "127.0.0.1")
+	st, body := call(t, r.Driver, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`+
+		`<wsa:MessageID>urn:c:7</wsa:MessageID>`+wsaEPR("ReplyTo", replyTo.url()),
+		`<wsrm:CreateSequence>`+wsaEPRIn("wsrm:AcksTo", soapAnon)+`</wsrm:CreateSequence>`)
+	if st != http.StatusAccepted || body != "" {
+		t.Fatalf("CreateSequence with ReplyTo: got %d %q, want 202 without a body", st, body)
+	}
+	var got string
+	checkfor.Until(t, 10*time.Second, func() error {
+		rs := replyTo.received()
+		if len(rs) != 1 {
+			return fmt.Errorf("ReplyTo received %d messages, want 1", len(rs))
+		}
+		got = rs[0]
+		return nil
+	})
+	for _, w := range []string{"CreateSequenceResponse", "<wsa:RelatesTo>urn:c:7</wsa:RelatesTo>", "<wsa:To>" + replyTo.url() + "</wsa:To>"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("the response sent to ReplyTo %s: want it to hold %s", got, w)
+		}
+	}
+	id := idRE.FindStringSubmatch(got)
+	if id == nil {
+		t.Fatalf("no Identifier in %s", got)
+	}
+	send(t, r.Driver, id[1], 1) // the sequence exists
+}
