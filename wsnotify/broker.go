@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/wsdl"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
@@ -38,6 +39,9 @@ type Options struct {
 	// follows it, hands push deliveries off and leaves demand-based
 	// publishing to the leader (shared.go). Nil: this node alone.
 	Shared *Shared
+	// Guard names callers and applies access rules (guard.go); nil: the
+	// caller is the client's address, and anyone may do anything.
+	Guard Guard
 }
 
 // Broker is a WS-Notification 1.3 NotificationBroker.
@@ -51,17 +55,20 @@ type Broker struct {
 	topics  *topic.TopicSet
 	index   *topic.Index // topic filters of subscriptions (own lock)
 	disp    *delivery.Dispatcher
+	guard   Guard // nil: no access rules
 	metrics *metrics
 	demand  chan struct{} // capacity 1: registrations need reconciling
 	cluster *Shared       // nil: the store is this node's alone
 
-	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans
+	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans, callers
 	subs      map[string]*subscription
 	noTopic   map[string]struct{} // subscriptions without a topic filter
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration
 	pps       map[string]*ppRecord
-	orphans   []orphan // publisher subscriptions of deleted registrations, to end (orphan.go)
+	// callers counts what each caller created (the per-caller bounds).
+	callers struct{ subs, pps, regs caller.Counts }
+	orphans []orphan // publisher subscriptions of deleted registrations, to end (orphan.go)
 
 	propsMu  sync.Mutex // guards propsDoc
 	propsDoc *propsCache
@@ -109,11 +116,12 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	b := &Broker{
 		cfg: cfg, log: opts.Logger, now: opts.Now,
 		st: st, cluster: opts.Shared,
-		policy: policy, topics: ts, index: topic.NewIndex(),
+		policy: policy, topics: ts, index: topic.NewIndex(), guard: opts.Guard,
 		demand: make(chan struct{}, 1),
 		subs:   map[string]*subscription{}, noTopic: map[string]struct{}{},
 		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*ppRecord{},
 	}
+	b.callers.subs, b.callers.pps, b.callers.regs = caller.Counts{}, caller.Counts{}, caller.Counts{}
 	b.maxDeadLetters.Store(maxDeadLetters)
 	if b.log == nil {
 		b.log = slog.Default()
@@ -163,7 +171,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	}()
 	tick := time.NewTicker(b.cfg.SweepInterval)
 	defer tick.Stop()
-	b.kickDemand()
+	b.sweep(ctx) // what expired while the broker was down; kicks demand
 	for {
 		select {
 		case <-ctx.Done():

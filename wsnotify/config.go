@@ -35,16 +35,33 @@ type Config struct {
 	// the requests one Notify makes to one server), or the same pull point;
 	// default 1000.
 	MaxSubscriptionsPerConsumer int
+	// MaxSubscriptionsPerCaller bounds the subscriptions one caller
+	// created (the caller Options.Guard names; without a guard, the
+	// client's address: package caller); default 1000.
+	MaxSubscriptionsPerCaller int
 	// Delivery bounds per-consumer queues, workers and retries (see
 	// delivery.Config for its defaults).
 	Delivery delivery.Config
 	// MaxPullPoints bounds the pull points; default 10,000.
 	MaxPullPoints int
+	// MaxPullPointsPerCaller bounds the pull points one caller created;
+	// default 100.
+	MaxPullPointsPerCaller int
+	// PullPointLifetime ends a pull point this long after its creation
+	// (a pull point has no termination time a client could set or renew);
+	// default MaxTermination.
+	PullPointLifetime time.Duration
+	// PullPointIdleTimeout ends a pull point whose messages nobody took
+	// (GetMessages) for this long; default 1h.
+	PullPointIdleTimeout time.Duration
 	// MaxPullPointMessages bounds the messages one pull point keeps; further
 	// messages are dropped and counted. Default 10,000.
 	MaxPullPointMessages int
 	// MaxRegistrations bounds publisher registrations; default 10,000.
 	MaxRegistrations int
+	// MaxRegistrationsPerCaller bounds the registrations one caller
+	// created; default 100.
+	MaxRegistrationsPerCaller int
 	// Egress decides which consumer and publisher addresses the broker may
 	// send to. The zero value allows none (only pull points work).
 	Egress egress.Config
@@ -84,9 +101,18 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.MaxSubscriptions, 1_000_000)
 	def(&c.MaxSubscriptionsPerConsumer, 1000)
+	def(&c.MaxSubscriptionsPerCaller, 1000)
 	def(&c.MaxPullPoints, 10_000)
+	def(&c.MaxPullPointsPerCaller, 100)
+	if c.PullPointLifetime <= 0 {
+		c.PullPointLifetime = c.MaxTermination
+	}
+	if c.PullPointIdleTimeout <= 0 {
+		c.PullPointIdleTimeout = time.Hour
+	}
 	def(&c.MaxPullPointMessages, 10_000)
 	def(&c.MaxRegistrations, 10_000)
+	def(&c.MaxRegistrationsPerCaller, 100)
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 5 * time.Second
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -20,6 +22,9 @@ type request struct {
 	v   soap.Version
 	id  string // resource id from the path; "" for the broker endpoints
 	now time.Time
+	// caller sent the request (Guard.Admit): what it creates counts
+	// against the caller's bounds.
+	caller caller.ID
 }
 
 // storeCtx is the context of the request's store calls. (choice) It is
@@ -84,6 +89,10 @@ func (b *Broker) endpoint(ops map[xml.Name]op) http.HandlerFunc {
 			writeFault(w, req, soap.NewFault(req.v, soap.FaultOperationNotFound, "no operation "+clark(n.Space, n.Local)+" at "+r.URL.Path))
 			return
 		}
+		if err := b.admit(req); err != nil { // guard.go
+			writeFault(w, req, asFault(err, req.v))
+			return
+		}
 		action, body, err := b.call(fn, req)
 		if err != nil {
 			var f *soap.Fault
@@ -119,6 +128,12 @@ func (b *Broker) readRequest(r *http.Request) (*request, *soap.Fault) {
 	v, _, err := soap.ParseContentType(r.Header)
 	if err != nil {
 		return nil, asFault(err, v)
+	}
+	// A body declared over the limit is refused before any of it is read,
+	// as the gateway's services do.
+	if limit := b.cfg.Limits.WithDefaults().MaxBytes; r.ContentLength > limit {
+		return nil, asFault(soap.NewFault(0, soap.FaultLimitExceeded, fmt.Sprintf(
+			"the request has %d bytes; the limit is %d", r.ContentLength, limit)), v)
 	}
 	m, err := soap.ReadMessageSized(r.Body, r.ContentLength, b.cfg.Limits)
 	if err != nil {

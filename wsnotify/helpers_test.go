@@ -65,6 +65,7 @@ type env struct {
 	base  string // http://127.0.0.1:port
 	clock *clock
 	cfg   Config
+	guard Guard // Options.Guard; nil for none
 	stop  func()
 }
 
@@ -105,7 +106,7 @@ func (e *env) start(cfg Config) {
 		cfg.PublicURL = e.base
 	}
 	e.cfg = cfg
-	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}})
+	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}, Guard: e.guard})
 	if err != nil {
 		t.Fatal(err)
 	}

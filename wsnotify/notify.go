@@ -42,6 +42,13 @@ func (b *Broker) notifyOp(req *request) (string, []byte, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	for _, n := range ns {
+		if n.hasTopic {
+			if err := b.allowTopic(req, TopicNotify, n.topic); err != nil {
+				return "", nil, err
+			}
+		}
+	}
 	if b.cfg.RequireRegistration {
 		for _, n := range ns {
 			if !b.publisherRegistered(n) {
@@ -180,7 +187,7 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 	}
 	for _, id := range ids {
 		s := b.subs[id]
-		if s == nil || !s.rec.Termination.After(now) || !b.filtersMatch(s, n) {
+		if s == nil || !s.rec.Termination.After(now) || n.hasTopic && !b.receives(s, n.topic) || !b.filtersMatch(s, n) {
 			continue
 		}
 		if s.rec.PullPoint != "" {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
@@ -34,6 +35,10 @@ type subRecord struct {
 	Paused      bool         `json:"paused,omitempty"`
 	UseRaw      bool         `json:"useRaw,omitempty"`
 	PullPoint   string       `json:"pullPoint,omitempty"` // consumer is this broker's pull point
+	// Caller created the subscription: it counts against the caller's
+	// MaxSubscriptionsPerCaller, and what it may receive is the caller's
+	// (Guard.AllowTopic).
+	Caller caller.ID `json:"caller,omitempty"`
 }
 
 // exprRecord is a filter expression with its dialect and the namespace
@@ -121,6 +126,7 @@ func (b *Broker) addLocked(s *subscription) {
 		b.noTopic[id] = struct{}{}
 	}
 	b.consumers[consumerKey(&s.rec)]++
+	b.callers.subs.Add(s.rec.Caller, 1)
 	if s.rec.PullPoint == "" {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
@@ -141,6 +147,7 @@ func (b *Broker) removeLocked(id string) *subscription {
 	} else {
 		b.consumers[k]--
 	}
+	b.callers.subs.Add(s.rec.Caller, -1)
 	b.disp.Remove(id)
 	return s
 }
