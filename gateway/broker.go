@@ -43,6 +43,18 @@ func validateBroker(l *fielderr.List, path fielderr.Path, c *Config) {
 	l.Nest(path, bc.Validate())
 }
 
+// validateBrokerSecurity reports the problems of the broker's security
+// section (at path), and one without a broker.
+func validateBrokerSecurity(l *fielderr.List, path fielderr.Path, c *Config, sc securityCheck) {
+	switch {
+	case c.BrokerSecurity == nil:
+	case c.Broker == nil:
+		l.Add(path, "there is no broker (Broker) to secure")
+	default:
+		c.BrokerSecurity.validate(l, path, sc)
+	}
+}
+
 // openBroker opens the broker over db when the configuration has one.
 func (g *Gateway) openBroker(db *badger.DB) error {
 	if g.cfg.Broker == nil {
@@ -55,6 +67,9 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 		// Consumers may be https, with the egress CA bundle and client
 		// certificate.
 		TLSClientConfig: g.tls.egress,
+		// Callers named as services name them, with the broker's
+		// access rules (broker_security.go).
+		Guard: newBrokerGuard(g, g.cfg.BrokerSecurity),
 	}
 	var st wsnotify.Store
 	switch {

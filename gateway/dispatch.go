@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsdl"
@@ -27,6 +28,12 @@ type decision struct {
 	// reliable: the request goes to the service's reliable messaging
 	// driver (reliable.go); out, key and part are not set.
 	reliable bool
+	// caller sent the request (security.go, callerOf); set by authorize.
+	caller caller.ID
+	// action is the HTTP binding's action (SOAPAction, or the action
+	// parameter of SOAP 1.2), for a reliable request's rule
+	// (reliable_security.go).
+	action string
 }
 
 // decide reads the request envelope in body (indexed in place, never
@@ -66,7 +73,7 @@ func (s *service) decide(h http.Header, body []byte) (*decision, soap.Version, e
 		return nil, v, relate(addrErr, addr)
 	}
 	if s.isReliable(msg) {
-		return &decision{msg: msg, addr: addr, op: reliableOp, reliable: true}, v, nil
+		return &decision{msg: msg, addr: addr, op: reliableOp, reliable: true, action: action}, v, nil
 	}
 	d := &decision{msg: msg, addr: addr, out: forwardedPayload(msg, s.understood)}
 	if d.op, err = s.lookup(msg, action, addr); err != nil {

@@ -55,7 +55,18 @@
 // what is forwarded unless ForwardSecurityHeader says to pass it on
 // (choice: removed by default; reliable requests keep it for now). A
 // service without a security section leaves wsse:Security to the backend,
-// as before.
+// as before. On a reliable service, the reliable messaging requests obey
+// ReliableOperations (who may CreateSequence...) and a sequence message
+// the rule of the operation it carries. The broker's operations and
+// topics obey Config.BrokerSecurity (broker_security.go), through the
+// broker's wsnotify.Guard.
+//
+// Every request has one caller (callerOf, package caller): its first
+// authenticated identity, else its client address (behind trusted
+// proxies, from X-Forwarded-For). The reliable drivers and the broker
+// bound what each caller creates (sequences and groups; subscriptions,
+// pull points, registrations) and store the caller with it, so that no
+// stranger can use up what others need, also after a restart.
 //
 // # TLS
 //

@@ -1,7 +1,6 @@
 package wsnotify
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -134,7 +133,7 @@ func (c Config) Validate() error {
 		l.Add(topics, "a fixed topic set needs at least one topic")
 	}
 	for i, s := range c.Topics.Topics {
-		if _, err := parseClarkTopic(s); err != nil {
+		if _, err := topic.ParseClark(s); err != nil {
 			l.Add(topics.Index(i), "%w", err)
 		}
 	}
@@ -145,23 +144,10 @@ func (c Config) Validate() error {
 	return l.Err()
 }
 
-// parseClarkTopic parses "{ns}a/b/c".
-func parseClarkTopic(s string) (topic.Path, error) {
-	ns := ""
-	if strings.HasPrefix(s, "{") {
-		end := strings.IndexByte(s, '}')
-		if end < 0 {
-			return topic.Path{}, fmt.Errorf("%q: unclosed {namespace}", s)
-		}
-		ns, s = s[1:end], s[end+1:]
-	}
-	return topic.NewPath(ns, strings.Split(s, "/")...)
-}
-
 func (c Config) topicSet() (*topic.TopicSet, error) {
 	var paths []topic.Path
 	for _, s := range c.Topics.Topics {
-		p, err := parseClarkTopic(s)
+		p, err := topic.ParseClark(s)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package wsnotify
 
 import (
+	"encoding/xml"
 	"net/http"
 
 	"github.com/wsgw/wsgw/caller"
@@ -29,6 +30,9 @@ type Guard interface {
 	// several topics is refused nothing at Subscribe; what it may not
 	// receive is not delivered to it).
 	AllowTopic(who caller.ID, right TopicRight, t topic.Path, v soap.Version) error
+	// Understood reports the header blocks Admit processes (wsse:Security),
+	// which a request may mark mustUnderstand.
+	Understood(n xml.Name) bool
 }
 
 // TopicRight is what a caller does on a topic.

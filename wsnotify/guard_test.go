@@ -1,6 +1,7 @@
 package wsnotify
 
 import (
+	"encoding/xml"
 	"io"
 	"net/http"
 	"strings"
@@ -35,6 +36,8 @@ func (headerGuard) AllowTopic(who caller.ID, right TopicRight, t topic.Path, v s
 	}
 	return nil
 }
+
+func (headerGuard) Understood(xml.Name) bool { return false }
 
 func (e *env) postAs(who, path, payload string) reply {
 	e.t.Helper()

@@ -140,7 +140,9 @@ func (b *Broker) readRequest(r *http.Request) (*request, *soap.Fault) {
 		return nil, asFault(err, v)
 	}
 	v = m.Version
-	understood := func(n xml.Name) bool { return soap.IsAddressingHeader(n) }
+	understood := func(n xml.Name) bool {
+		return soap.IsAddressingHeader(n) || b.guard != nil && b.guard.Understood(n)
+	}
 	if err := m.CheckMustUnderstand(true, understood); err != nil {
 		return nil, asFault(err, v)
 	}
