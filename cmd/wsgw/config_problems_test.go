@@ -102,6 +102,25 @@ func TestExplainConfig_TLSAndSecurityKeys(t *testing.T) {
 	}
 }
 
+// The broker's security section is the gateway's BrokerSecurity, kept
+// under broker.security in the file: its problems are named there.
+func TestExplainConfig_BrokerSecurityKeys(t *testing.T) {
+	fc := &fileConfig{}
+	doc := "broker:\n  security:\n    operations:\n      Publish: {}\n    topics:\n      - topic: \"{unclosed\"\n"
+	var err error
+	if fc.doc, err = decodeDocument([]byte(doc), fc); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	got := fc.explainConfig(cfg.Validate())
+	for _, want := range []string{`broker.security.operations[Publish]: "Publish": want one of`, "(line 4, column 7)",
+		"broker.security.topics[0].topic: ", "(line 6, column 9)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got\n%s\nwant %q in it", got, want)
+		}
+	}
+}
+
 // The file format's structs carry the Go field names of the gateway's
 // configuration (config_problems.go maps problem paths by them): every
 // field of gateway.Config, and of the structs, slices and maps inside it,
@@ -120,7 +139,9 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 		"BrokerStage.Limiter":              true,
 		"Services[].ReliableStage.Limiter": true,
 		"AccessLogOff":                     true, // access_log
+		"BrokerSecurity":                   true, // broker.security: checked below
 	})
+	checkMirror(t, reflect.TypeFor[gateway.BrokerSecurity](), reflect.TypeFor[fileBrokerSecurity](), nil)
 	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
 	checkMirror(t, reflect.TypeFor[natsnode.Config](), reflect.TypeFor[fileNode](), nil)
 }

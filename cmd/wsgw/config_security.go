@@ -49,6 +49,7 @@ type fileServiceSecurity struct {
 	PasswordTypes            []string            `yaml:"password_types"` // text, digest
 	Allow                    fileRule            `yaml:"allow"`
 	Operations               map[string]fileRule `yaml:"operations"`
+	ReliableOperations       map[string]fileRule `yaml:"reliable_operations"`
 	ForwardSecurityHeader    bool                `yaml:"forward_security_header"`
 }
 
@@ -103,14 +104,21 @@ func (s *fileServiceSecurity) toGateway() *gateway.ServiceSecurity {
 	}
 	ss := &gateway.ServiceSecurity{RequireUsernameToken: s.RequireUsernameToken, RequireTimestamp: s.RequireTimestamp,
 		RequireClientCertificate: s.RequireClientCertificate, PasswordTypes: s.PasswordTypes,
-		Allow: s.Allow.toRule(), ForwardSecurityHeader: s.ForwardSecurityHeader}
-	if s.Operations != nil {
-		ss.Operations = make(map[string]wssecurity.Rule, len(s.Operations))
-		for name, r := range s.Operations {
-			ss.Operations[name] = r.toRule()
-		}
-	}
+		Allow: s.Allow.toRule(), Operations: toRules(s.Operations), ReliableOperations: toRules(s.ReliableOperations),
+		ForwardSecurityHeader: s.ForwardSecurityHeader}
 	return ss
+}
+
+// toRules maps rules by name; nil stays nil.
+func toRules(m map[string]fileRule) map[string]wssecurity.Rule {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]wssecurity.Rule, len(m))
+	for name, r := range m {
+		out[name] = r.toRule()
+	}
+	return out
 }
 
 func (r fileRule) toRule() wssecurity.Rule {
