@@ -79,7 +79,8 @@ func TestBroker_SecurityRules(t *testing.T) {
 // A reliable service's security section applies to its reliable
 // messaging requests (who may CreateSequence: ReliableOperations) and to
 // the operation a sequence message carries (Operations), so that no rule
-// is bypassed by sending the request in a sequence.
+// is bypassed by sending the request in a sequence. The checked Security
+// header is neither stored nor delivered (the backend refuses one).
 func TestReliable_SecurityRules(t *testing.T) {
 	b := newLogBackend(t)
 	db := openTestDB(t, t.TempDir())

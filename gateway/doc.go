@@ -53,7 +53,8 @@
 // an identity too. The operation's rule (or the service's) must allow one
 // of the caller's identities. The consumed Security header is removed from
 // what is forwarded unless ForwardSecurityHeader says to pass it on
-// (choice: removed by default; reliable requests keep it for now). A
+// (choice: removed by default; from reliable requests too, before they
+// are stored, so that no password is kept at rest). A
 // service without a security section leaves wsse:Security to the backend,
 // as before. On a reliable service, the reliable messaging requests obey
 // ReliableOperations (who may CreateSequence...) and a sequence message

@@ -199,7 +199,7 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 		rel.stores = append(rel.stores, store)
 		rel.queues[s.cfg.Name] = store
 		d, err := driver.New(cfg, driver.Options{Store: store, Backend: backend,
-			Client: client, Egress: pol, Logger: s.log.With("component", "reliable"), Now: now})
+			Client: client, Egress: pol, Consumed: s.consumedHeaders(), Logger: s.log.With("component", "reliable"), Now: now})
 		if err != nil {
 			return fielderr.At(path, err)
 		}

@@ -81,6 +81,10 @@ func (b *logBackend) handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "RM header leaked to the backend", http.StatusBadRequest)
 		return
 	}
+	if strings.Contains(string(body), "UsernameToken") {
+		http.Error(w, "the caller's Security header leaked to the backend", http.StatusBadRequest)
+		return
+	}
 	m := symbolRE.FindSubmatch(body)
 	if m == nil {
 		http.Error(w, "no symbol", http.StatusBadRequest)

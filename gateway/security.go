@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"sort"
@@ -185,6 +186,17 @@ func (g *Gateway) authenticate(r *http.Request, m *soap.Message, sec *ServiceSec
 		return nil, nil, soap.NewFault(v, soap.WSSEFailedAuthentication, "this endpoint requires a verified TLS client certificate")
 	}
 	return h, ids, nil
+}
+
+// consumedHeaders names the header blocks the gateway consumed for s's
+// requests and keeps from its backend: the wsse:Security it checked,
+// unless ForwardSecurityHeader (for reliable requests, which the driver
+// stores and delivers later: a PasswordText is then not kept at rest).
+func (s *service) consumedHeaders() func(xml.Name) bool {
+	if s.cfg.Security == nil || s.cfg.Security.ForwardSecurityHeader {
+		return nil
+	}
+	return wssecurity.IsSecurityHeader
 }
 
 // rule is the rule of operation op: its own, else Allow.

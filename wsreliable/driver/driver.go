@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -162,8 +163,12 @@ type Options struct {
 	// Egress refuses, at arrival, a request giving an address that Client
 	// could never reach (refusal.go). nil: every address is taken.
 	Egress Egress
-	Logger *slog.Logger     // default slog.Default()
-	Now    func() time.Time // default time.Now
+	// Consumed names header blocks the gateway processed for the message
+	// (a checked wsse:Security): like the RM headers, they are removed from
+	// what is stored and delivered when targeted at this node. nil: none.
+	Consumed func(xml.Name) bool
+	Logger   *slog.Logger     // default slog.Default()
+	Now      func() time.Time // default time.Now
 }
 
 // Stats are the driver's counters.

@@ -3,6 +3,7 @@ package driver
 import (
 	"encoding/binary"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"time"
@@ -123,8 +124,10 @@ func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
 // strippedEnvelope returns msg's bytes without the WS-RM (both versions),
 // WS-MC and WS-Reliability header blocks targeted at this node: they are
 // the gateway's business, not the backend's (which would fault on
-// mustUnderstand="1"). Other bytes are kept as received.
-func strippedEnvelope(msg *soap.Message) []byte {
+// mustUnderstand="1"); nor those consumed names (Options.Consumed: a
+// checked wsse:Security header, whose password is then neither stored nor
+// delivered). Other bytes are kept as received.
+func strippedEnvelope(msg *soap.Message, consumed func(xml.Name) bool) []byte {
 	raw := msg.Doc.Raw()
 	out := make([]byte, 0, len(raw))
 	from := 0
@@ -132,7 +135,9 @@ func strippedEnvelope(msg *soap.Message) []byte {
 		switch h.Name.Space {
 		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
 		default:
-			continue
+			if consumed == nil || !consumed(h.Name) {
+				continue
+			}
 		}
 		if !h.Targeted(true) {
 			continue

@@ -65,7 +65,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		return relatedFault(err, v, addr)
 	}
 	ref := d.nextRef.Add(1)
-	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg))
+	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg, d.opts.Consumed))
 	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload, Meta: groupMeta(v, addr.NS)}
 	var evs []wsreliable.Event
 	switch {
