@@ -18,6 +18,7 @@ import (
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/queueing/badgerq"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsdl"
@@ -185,6 +186,12 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 		}
 		pol.TLSClientConfig = g.tls.egress
 		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name, s.limits.MaxBytes)
+		// A store that keeps messages in its tree (an in-memory one) takes
+		// what one write takes: reliable messages are bounded by that.
+		if most := badgerq.LargestMessage(db, cfg.QueueOptions(now)) - driver.StoredMetaBytes; cfg.MaxMessageBytes > most {
+			s.log.Info("reliable messages are bounded by what the store takes in one write", "max_bytes", most)
+			cfg.MaxMessageBytes = most
+		}
 		var backend driver.Backend = &clusterBackend{g: g, s: s}
 		client := pol.Client(nil, cfg.DeliveryTimeout)
 		rmb := &rmBackend{s: s}

@@ -55,3 +55,26 @@ func TestOpen_RefusesMessagesThatFitNoBatch(t *testing.T) {
 		t.Fatalf("Open: got %v, want a refusal naming the ValueThreshold", err)
 	}
 }
+
+// LargestMessage says what a queue takes: any body up to MaxMessageBytes
+// when large bodies go to the value log; at most MaxBatchBytes when the
+// DB keeps every value in its tree (an in-memory DB).
+func TestLargestMessage(t *testing.T) {
+	opts := queueing.Options{MaxMessageBytes: 11 << 20}
+	disk := openDB(t, t.TempDir())
+	defer disk.Close()
+	if got := LargestMessage(disk, opts); got != 11<<20 {
+		t.Errorf("on disk: got %d, want MaxMessageBytes (%d)", got, 11<<20)
+	}
+	mem, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	if got := LargestMessage(mem, opts); got != 4<<20 {
+		t.Errorf("in memory: got %d, want MaxBatchBytes (%d)", got, 4<<20)
+	}
+	if _, err := Open(mem, "q/", queueing.Options{MaxMessageBytes: LargestMessage(mem, opts)}); err != nil {
+		t.Errorf("Open with LargestMessage in memory: %v", err)
+	}
+}

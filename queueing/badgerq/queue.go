@@ -209,3 +209,15 @@ func (q *Queue) submit(ctx context.Context, o *op) error {
 		}
 	}
 }
+
+// LargestMessage returns the largest message body a queue with opts on db
+// can take: MaxBatchBytes when the DB keeps bodies that large in its tree
+// (below its ValueThreshold; an in-memory DB keeps them all there), else
+// MaxMessageBytes (larger bodies go to the value log, see doc.go).
+func LargestMessage(db *badger.DB, opts queueing.Options) int {
+	opts = opts.WithDefaults()
+	if db.Opts().ValueThreshold > int64(opts.MaxBatchBytes) {
+		return min(opts.MaxMessageBytes, opts.MaxBatchBytes)
+	}
+	return opts.MaxMessageBytes
+}

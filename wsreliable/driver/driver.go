@@ -107,10 +107,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// storedMetaBytes is the room a delivery takes in the queue besides the
+// StoredMetaBytes is the room a delivery takes in the queue besides the
 // message: what the driver stores with it (payload.go: its identifiers,
-// Content-Type, SOAPAction, reply and fault addresses).
-const storedMetaBytes = 64 << 10
+// Content-Type, SOAPAction, reply and fault addresses). A queue that
+// takes bodies of n bytes takes messages of n - StoredMetaBytes.
+const StoredMetaBytes = 64 << 10
 
 // QueueOptions are the options the Store's delivery queue must be opened
 // with (badgerstore.OpenReliable): the driver relies on its bounds
@@ -120,7 +121,7 @@ func (c Config) QueueOptions(now func() time.Time) queueing.Options {
 	c = c.withDefaults()
 	return queueing.Options{
 		MaxLength: c.MaxQueue, MaxAttempts: c.MaxAttempts, Backoff: c.Backoff,
-		MaxMessageBytes:   c.MaxMessageBytes + storedMetaBytes,
+		MaxMessageBytes:   c.MaxMessageBytes + StoredMetaBytes,
 		VisibilityTimeout: c.DeliveryTimeout + 10*time.Second, Now: now,
 	}.WithDefaults()
 }
