@@ -1,11 +1,8 @@
 package gateway
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/internal/fakeclock"
+	"github.com/wsgw/wsgw/internal/loopback"
 	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsreliable"
 )
@@ -24,8 +22,7 @@ import (
 // so a caller of its own when it is not authenticated.
 func doFrom(t *testing.T, ip, url string, h http.Header, body string) response {
 	t.Helper()
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
-	c := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	c := loopback.ClientFrom(ip)
 	defer c.CloseIdleConnections()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	for k, vs := range h {
@@ -105,33 +102,12 @@ func TestReliable_UnusedSequencesCannotLockOthersOut(t *testing.T) {
 func brokerGatewayIn(t *testing.T, dir string, bc wsnotify.Config, sec *BrokerSecurity) (url string, stop func()) {
 	t.Helper()
 	db := openTestDB(t, filepath.Join(dir, "db"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url = "http://" + ln.Addr().String()
-	cfg := Config{PublicURL: url, Broker: &bc, BrokerSecurity: sec, Security: SecurityConfig{Users: testUsers(t)}}
-	g, err := New(context.Background(), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db})
-	if err != nil {
-		ln.Close()
-		t.Fatalf("New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Serve(ctx, ln) }()
+	cfg := Config{Broker: &bc, BrokerSecurity: sec, Security: SecurityConfig{Users: testUsers(t)}}
+	addr, stopGateway := serveAt(t, cfg, Options{DB: db}, "127.0.0.1:0")
 	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-			g.Close()
-			db.Close()
-		})
-	}
+	stop = func() { once.Do(func() { stopGateway(); db.Close() }) }
 	t.Cleanup(stop)
-	return url, stop
+	return "http://" + addr, stop
 }
 
 // wsnAs posts a broker request with alice's or bob's UsernameToken ("" for

@@ -1,16 +1,14 @@
 package wsnotify
 
 import (
-	"bufio"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/loopback"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
@@ -19,8 +17,7 @@ import (
 // client of its own, so a caller of its own (package caller).
 func (e *env) postFrom(ip, path string, payload string) reply {
 	e.t.Helper()
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
-	c := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	c := loopback.ClientFrom(ip)
 	defer c.CloseIdleConnections()
 	req, _ := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader(envelope(soap.V11, payload)))
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
@@ -139,19 +136,9 @@ func (e *env) ppCount() int {
 // answer comes while the client has sent a few bytes of its 100 MiB.
 func TestBroker_RefusesOverLimitBodyAtOnce(t *testing.T) {
 	e := newEnv(t, testConfig(), "")
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"\"\r\nContent-Length: %d\r\n\r\n<s:Envelope", pathBroker, 100<<20)
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer before the body was sent: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode < 400 || !strings.Contains(string(body), "LimitExceeded") {
+	resp, body := loopback.PostDeclaring(t, strings.TrimPrefix(e.base, "http://"), pathBroker,
+		[]string{"Content-Type: text/xml; charset=utf-8", `SOAPAction: ""`}, 100<<20, "<s:Envelope")
+	if resp.StatusCode < 400 || !strings.Contains(body, "LimitExceeded") {
 		t.Fatalf("got HTTP %d %s, want a LimitExceeded fault", resp.StatusCode, body)
 	}
 }

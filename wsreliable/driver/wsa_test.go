@@ -4,58 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/loopback"
 	"github.com/wsgw/wsgw/wsreliable"
 )
-
-// listener is a real HTTP endpoint on a loopback address that records
-// what it receives.
-type listener struct {
-	srv  *httptest.Server
-	mu   sync.Mutex // guards got
-	got  []string
-	port string
-}
-
-func listenOn(t *testing.T, ip string) *listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", ip+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &listener{}
-	l.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		l.mu.Lock()
-		l.got = append(l.got, string(b))
-		l.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	l.srv.Listener = ln
-	l.srv.Start()
-	t.Cleanup(l.srv.Close)
-	_, l.port, _ = net.SplitHostPort(ln.Addr().String())
-	return l
-}
-
-func (l *listener) url() string { return l.srv.URL + "/endpoint" }
-
-func (l *listener) received() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.got...)
-}
 
 type staticResolver map[string][]netip.Addr
 
@@ -95,11 +54,11 @@ func TestDriver_WSAddressesCheckedAtArrival(t *testing.T) {
 	r := startWith(t, db, Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
 		Options{Backend: b, Egress: pol, Client: pol.Client(nil, 5*time.Second)})
 	defer r.stop()
-	forbidden := listenOn(t, "127.0.0.2")
-	allowed := listenOn(t, "127.0.0.1")
+	forbidden := loopback.Listen(t, "127.0.0.2")
+	allowed := loopback.Listen(t, "127.0.0.1")
 	seq := createSequence(t, r.Driver)
-	userinfo := "http://u:secret@127.0.0.1:" + allowed.port + "/endpoint"
-	multi := "http://multi.test:" + allowed.port + "/endpoint"
+	userinfo := "http://u:secret@127.0.0.1:" + allowed.Port + "/endpoint"
+	multi := "http://multi.test:" + allowed.Port + "/endpoint"
 	message := func(n int, wsa string) (string, string) {
 		return fmt.Sprintf(`<wsa:Action>urn:order</wsa:Action><wsa:MessageID>urn:m:%d</wsa:MessageID>%s`+
 				`<wsrm:Sequence><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`, n, wsa, seq, n),
@@ -124,21 +83,21 @@ func TestDriver_WSAddressesCheckedAtArrival(t *testing.T) {
 	} {
 		switch i {
 		case 0:
-			c.header, c.body = message(1, wsaEPR("ReplyTo", forbidden.url()))
+			c.header, c.body = message(1, wsaEPR("ReplyTo", forbidden.URL))
 		case 1:
-			c.header, c.body = message(1, wsaEPR("ReplyTo", allowed.url())+wsaEPR("FaultTo", forbidden.url()))
+			c.header, c.body = message(1, wsaEPR("ReplyTo", allowed.URL)+wsaEPR("FaultTo", forbidden.URL))
 		case 2:
 			c.header, c.body = message(1, wsaEPR("ReplyTo", userinfo))
 		case 3:
 			c.header, c.body = message(1, wsaEPR("ReplyTo", multi))
 		case 4:
-			c.header, c.body = create(`<wsa:MessageID>urn:c:1</wsa:MessageID>`+wsaEPR("ReplyTo", forbidden.url()), "")
+			c.header, c.body = create(`<wsa:MessageID>urn:c:1</wsa:MessageID>`+wsaEPR("ReplyTo", forbidden.URL), "")
 		case 5:
 			c.header, c.body = create("", "")
-			c.body = strings.Replace(c.body, soapAnon, forbidden.url(), 1)
+			c.body = strings.Replace(c.body, soapAnon, forbidden.URL, 1)
 		case 6:
 			c.header, c.body = create("", `<wsrm:Offer><wsrm:Identifier>urn:offer:1</wsrm:Identifier>`+
-				wsaEPRIn("wsrm:Endpoint", forbidden.url())+`</wsrm:Offer>`)
+				wsaEPRIn("wsrm:Endpoint", forbidden.URL)+`</wsrm:Offer>`)
 		}
 		t.Run(c.name, func(t *testing.T) {
 			st, body := call(t, r.Driver, c.header, c.body)
@@ -161,10 +120,10 @@ func TestDriver_WSAddressesCheckedAtArrival(t *testing.T) {
 	if got := b.received(); len(got) != 0 {
 		t.Errorf("backend received %v, want nothing", got)
 	}
-	if got := forbidden.received(); len(got) != 0 {
+	if got := forbidden.Received(); len(got) != 0 {
 		t.Errorf("the refused address received %d messages, want none", len(got))
 	}
-	if got := allowed.received(); len(got) != 0 {
+	if got := allowed.Received(); len(got) != 0 {
 		t.Errorf("the allowed address received %d messages, want none", len(got))
 	}
 }
@@ -199,26 +158,19 @@ func TestDriver_BackendFaultGoesToFaultTo(t *testing.T) {
 	r := startWith(t, db, Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
 		Options{Backend: faultingBackend{}, Egress: pol, Client: pol.Client(nil, 5*time.Second)})
 	defer r.stop()
-	replyTo, faultTo := listenOn(t, "127.0.0.1"), listenOn(t, "127.0.0.1")
+	replyTo, faultTo := loopback.Listen(t, "127.0.0.1"), loopback.Listen(t, "127.0.0.1")
 	seq := createSequence(t, r.Driver)
 	for n := 1; n <= 2; n++ {
 		st, body := call(t, r.Driver, fmt.Sprintf(`<wsa:Action>urn:order</wsa:Action><wsa:MessageID>urn:m:%d</wsa:MessageID>%s%s`+
 			`<wsrm:Sequence><wsrm:Identifier>%s</wsrm:Identifier><wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`,
-			n, wsaEPR("ReplyTo", replyTo.url()), wsaEPR("FaultTo", faultTo.url()), seq, n),
+			n, wsaEPR("ReplyTo", replyTo.URL), wsaEPR("FaultTo", faultTo.URL), seq, n),
 			fmt.Sprintf(`<o:Order xmlns:o="urn:order"><o:Id>%d</o:Id></o:Order>`, n))
 		if st != 200 {
 			t.Fatalf("message %d: got %d %s", n, st, body)
 		}
 	}
 	checkfor.Until(t, 10*time.Second, func() error {
-		f, rp := faultTo.received(), replyTo.received()
-		if len(f) != 1 || !strings.Contains(f[0], "order 1 refused") {
-			return fmt.Errorf("FaultTo received %q, want the fault of order 1", f)
-		}
-		if len(rp) != 1 || !strings.Contains(rp[0], "Done") {
-			return fmt.Errorf("ReplyTo received %q, want the reply to order 2 only", rp)
-		}
-		return nil
+		return errors.Join(faultTo.Got("order 1 refused"), replyTo.Got("Done"))
 	})
 }
 
@@ -233,23 +185,23 @@ func TestDriver_CreateSequenceResponseGoesToReplyTo(t *testing.T) {
 	r := startWith(t, db, Config{Name: "Orders", Backoff: testBackoff, TickInterval: 20 * time.Millisecond},
 		Options{Backend: &fakeBackend{}, Egress: pol, Client: pol.Client(nil, 5*time.Second)})
 	defer r.stop()
-	replyTo := listenOn(t, "127.0.0.1")
+	replyTo := loopback.Listen(t, "127.0.0.1")
 	st, body := call(t, r.Driver, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`+
-		`<wsa:MessageID>urn:c:7</wsa:MessageID>`+wsaEPR("ReplyTo", replyTo.url()),
+		`<wsa:MessageID>urn:c:7</wsa:MessageID>`+wsaEPR("ReplyTo", replyTo.URL),
 		`<wsrm:CreateSequence>`+wsaEPRIn("wsrm:AcksTo", soapAnon)+`</wsrm:CreateSequence>`)
 	if st != http.StatusAccepted || body != "" {
 		t.Fatalf("CreateSequence with ReplyTo: got %d %q, want 202 without a body", st, body)
 	}
 	var got string
 	checkfor.Until(t, 10*time.Second, func() error {
-		rs := replyTo.received()
+		rs := replyTo.Received()
 		if len(rs) != 1 {
 			return fmt.Errorf("ReplyTo received %d messages, want 1", len(rs))
 		}
 		got = rs[0]
 		return nil
 	})
-	for _, w := range []string{"CreateSequenceResponse", "<wsa:RelatesTo>urn:c:7</wsa:RelatesTo>", "<wsa:To>" + replyTo.url() + "</wsa:To>"} {
+	for _, w := range []string{"CreateSequenceResponse", "<wsa:RelatesTo>urn:c:7</wsa:RelatesTo>", "<wsa:To>" + replyTo.URL + "</wsa:To>"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("the response sent to ReplyTo %s: want it to hold %s", got, w)
 		}
