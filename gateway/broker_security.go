@@ -122,7 +122,7 @@ func (bg *brokerGuard) Admit(r *http.Request, m *soap.Message, op string) (calle
 		return "", err
 	}
 	who := bg.g.callerOf(r, ids)
-	if err := allowed(m.Version, "operation "+op+" of the broker", bg.sec.rule(op), ids); err != nil {
+	if err := allowedBy(m.Version, "operation "+op+" of the broker", bg.sec.rule(op), ids); err != nil {
 		bg.g.log.Info("broker access refused", "operation", op, "identities", identityNames(ids))
 		return who, err
 	}
@@ -145,7 +145,7 @@ func (bg *brokerGuard) AllowTopic(who caller.ID, right wsnotify.TopicRight, t to
 			rule, what = r.Receive, "receiving from topic "+t.String()
 		}
 		ids, _ := bg.g.identityOf(who)
-		return allowed(v, what, rule, ids)
+		return allowedBy(v, what, rule, ids)
 	}
 	return nil
 }

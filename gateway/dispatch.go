@@ -9,6 +9,7 @@ import (
 	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsdl"
 )
 
@@ -30,10 +31,10 @@ type decision struct {
 	reliable bool
 	// caller sent the request (security.go, callerOf); set by authorize.
 	caller caller.ID
-	// action is the HTTP binding's action (SOAPAction, or the action
-	// parameter of SOAP 1.2), for a reliable request's rule
-	// (reliable_security.go).
-	action string
+	// consumed are header blocks the gateway processed that go no
+	// further (the checked wsse:Security header, security.go): out leaves
+	// them out, and the reliable driver stores them not.
+	consumed []xmldoc.Element
 }
 
 // decide reads the request envelope in body (indexed in place, never
@@ -73,7 +74,7 @@ func (s *service) decide(h http.Header, body []byte) (*decision, soap.Version, e
 		return nil, v, relate(addrErr, addr)
 	}
 	if s.isReliable(msg) {
-		return &decision{msg: msg, addr: addr, op: reliableOp, reliable: true, action: action}, v, nil
+		return &decision{msg: msg, addr: addr, op: reliableOp, reliable: true}, v, nil
 	}
 	d := &decision{msg: msg, addr: addr, out: forwardedPayload(msg, s.understood)}
 	if d.op, err = s.lookup(msg, action, addr); err != nil {
@@ -89,11 +90,7 @@ func (s *service) decide(h http.Header, body []byte) (*decision, soap.Version, e
 // lookup finds the operation of msg (WS-Addressing 1.0 Metadata, 4.4; the
 // wsdl package matches SOAPAction, wsa:Action and the body element).
 func (s *service) lookup(msg *soap.Message, action string, addr soap.Addressing) (*wsdl.Operation, error) {
-	k := wsdl.Key{Version: msg.Version, SOAPAction: action, WSAAction: addr.Action}
-	if msg.Payload.Valid() {
-		k.Body = msg.Payload.Name()
-	}
-	op, err := s.dispatch.Lookup(k)
+	op, err := s.dispatch.Lookup(dispatchKey(msg, action, addr))
 	if err == nil {
 		return op, nil
 	}
@@ -108,6 +105,16 @@ func (s *service) lookup(msg *soap.Message, action string, addr soap.Addressing)
 	}
 	return nil, soap.NewFault(msg.Version, soap.FaultOperationNotFound,
 		fmt.Sprintf("service %s: %v", s.cfg.Name, err)).WithCause(err)
+}
+
+// dispatchKey is what msg offers for dispatch: its version, SOAPAction
+// (action), wsa:Action and body element.
+func dispatchKey(msg *soap.Message, action string, addr soap.Addressing) wsdl.Key {
+	k := wsdl.Key{Version: msg.Version, SOAPAction: action, WSAAction: addr.Action}
+	if msg.Payload.Valid() {
+		k.Body = msg.Payload.Name()
+	}
+	return k
 }
 
 // partition takes the partition key from the envelope and picks d.part.

@@ -51,14 +51,18 @@
 // 1.1, UsernameToken Profile 1.1) against Config.Security's users; a TLS
 // client certificate the listener verified (Config.TLS.ClientCAFiles) is
 // an identity too. The operation's rule (or the service's) must allow one
-// of the caller's identities. The consumed Security header is removed from
-// what is forwarded unless ForwardSecurityHeader says to pass it on
-// (choice: removed by default; from reliable requests too, before they
-// are stored, so that no password is kept at rest). A
+// of the caller's identities; so must the rule of every operation one of
+// the request's keys (wsa:Action, SOAPAction, body element) names on its
+// own, should the keys disagree, since the backend may dispatch on any
+// one of them; a reliable message passes the rule of the operation it
+// carries, a CreateSequence (or another message the driver answers
+// itself) the rule ReliableOperations gives it, else the service's. The
+// consumed Security header is removed from what is forwarded, and from
+// what the reliable driver stores (so that no password is kept at rest),
+// unless ForwardSecurityHeader says to pass it on (choice: removed by
+// default). A
 // service without a security section leaves wsse:Security to the backend,
-// as before. On a reliable service, the reliable messaging requests obey
-// ReliableOperations (who may CreateSequence...) and a sequence message
-// the rule of the operation it carries. The broker's operations and
+// as before. The broker's operations and
 // topics obey Config.BrokerSecurity (broker_security.go), through the
 // broker's wsnotify.Guard.
 //
@@ -76,7 +80,14 @@
 // ReloadTLS (SIGHUP in wsgw serve) swaps certificate, key and client CAs
 // for new handshakes; open connections go on. Config.BackendTLS and
 // EgressTLS give the CA bundle and client certificate for https backends
-// and for consumers and callbacks (tls.go).
+// and for consumers and callbacks (tls.go). The egress certificate goes
+// to whatever https address a client names that the egress allow-list
+// admits (with the system roots: any host with a public certificate), so
+// it is refused when it is the backends' identity (choice): a stranger
+// could otherwise have the gateway deliver, as itself, what the stranger
+// wrote to an endpoint that trusts the gateway. The certificate itself
+// tells such a host only who the gateway is; TLS's signatures bind it to
+// that one handshake.
 //
 // # Failover and retries
 //

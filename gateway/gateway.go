@@ -75,6 +75,7 @@ type Gateway struct {
 	adminToken   adminToken       // the token /admin and /metrics need (admin_config.go)
 	broker       *wsnotify.Broker // nil without Config.Broker; see broker.go
 	node         *natsnode.Node   // Options.Cluster; see cluster.go
+	brokerParts  *brokerParts     // its durable queue and reliable driver (one node)
 	tls          *tlsFiles        // the TLS material; see tls.go
 	sec          *security        // nil when no service has a security section; see security.go
 	rel          *reliables       // the reliable services' drivers; see reliable.go
@@ -151,7 +152,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 			}
 		}
 	}
-	if err := g.openBroker(opts.DB); err != nil {
+	if err := g.openBroker(ctx, opts.DB, opts.Now); err != nil {
 		g.Close()
 		return nil, err
 	}

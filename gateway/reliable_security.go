@@ -5,7 +5,6 @@ import (
 
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsreliable"
-	"github.com/wsgw/wsgw/wsreliable/driver"
 	"github.com/wsgw/wsgw/wssecurity"
 )
 
@@ -20,15 +19,13 @@ import (
 var ReliableOperationNames = []string{"CreateSequence", "CloseSequence", "TerminateSequence", "AckRequested",
 	"MakeConnection", "PollRequest", "ReplyRequest"}
 
-// reliableOperation names the reliable messaging request msg is; "" for a
-// sequence message, which carries an application request.
+// reliableOperation names the reliable messaging request msg is, one
+// that carries no application payload (carriesPayload is false):
+// "AckRequested" for acknowledgement headers alone; "" for a sequence
+// message without a body.
 func reliableOperation(msg *soap.Message) string {
 	if msg.Payload.Valid() {
-		switch n := msg.Payload.Name(); n.Space {
-		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, driver.NSReplyRequest:
-			return n.Local
-		}
-		return ""
+		return msg.Payload.Name().Local
 	}
 	name := "AckRequested"
 	for _, h := range msg.Headers {
@@ -42,25 +39,20 @@ func reliableOperation(msg *soap.Message) string {
 	return name
 }
 
-// reliableRule is the operation name and rule a reliable request d of s
-// obeys: a reliable messaging request's rule in ReliableOperations (else
-// Allow); for a sequence message, the rule of the operation it carries
-// (Operations, else Allow), so that no operation's rule is bypassed by
-// sending it in a sequence.
-func (s *service) reliableRule(d *decision) (string, wssecurity.Rule) {
+// reliableRule is the operation name and rule of a reliable messaging
+// request msg that the driver answers itself: its rule in
+// ReliableOperations, else Allow. (A sequence message obeys the rule of
+// the operation it carries: ruledOperations.)
+func (s *service) reliableRule(msg *soap.Message) (string, wssecurity.Rule) {
 	sec := s.cfg.Security
-	if name := reliableOperation(d.msg); name != "" {
-		if r, ok := sec.ReliableOperations[name]; ok {
-			return name, r
-		}
-		return name, sec.Allow
+	name := reliableOperation(msg)
+	if r, ok := sec.ReliableOperations[name]; ok && name != "" {
+		return name, r
 	}
-	if op, err := s.lookup(d.msg, d.action, d.addr); err == nil {
-		return op.Name, sec.rule(op.Name)
+	if name == "" {
+		name = reliableOp.Name
 	}
-	// Named by nothing in the WSDL: the delivery will be refused by the
-	// backend's dispatch (clusterBackend), and meanwhile Allow applies.
-	return reliableOp.Name, sec.Allow
+	return name, sec.Allow
 }
 
 // validReliableOperation reports whether name is in ReliableOperationNames.

@@ -1,14 +1,19 @@
 package gateway
 
 import (
-	"encoding/xml"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsdl"
+	"github.com/wsgw/wsgw/wsreliable"
+	"github.com/wsgw/wsgw/wsreliable/driver"
 	"github.com/wsgw/wsgw/wssecurity"
 )
 
@@ -135,29 +140,38 @@ func (g *Gateway) SetUsers(users []wssecurity.User) error {
 
 // authorize checks d's request against its service's security section,
 // names its caller (d.caller: callerOf) and drops the consumed Security
-// header from what is forwarded. Faults are WS-Security 1.1's
-// (wssecurity), related to the request's WS-Addressing properties.
+// header from what is forwarded (and from what the reliable driver
+// stores). Faults are WS-Security 1.1's (wssecurity), related to the
+// request's WS-Addressing properties.
 func (g *Gateway) authorize(s *service, r *http.Request, d *decision) error {
 	sec := s.cfg.Security
 	if sec == nil {
 		d.caller = g.callerOf(r, nil)
 		return nil
 	}
-	op, rule := d.op.Name, sec.rule(d.op.Name)
-	if d.reliable {
-		op, rule = s.reliableRule(d)
-	}
+	v := d.msg.Version
 	h, ids, err := g.authenticate(r, d.msg, sec)
 	if err != nil {
 		return relate(err, d.addr)
 	}
 	d.caller = g.callerOf(r, ids)
-	if err := allowed(d.msg.Version, "operation "+op+" of service "+s.cfg.Name, rule, ids); err != nil {
-		s.log.Info("access refused", "operation", op, "identities", identityNames(ids))
+	if d.reliable && !carriesPayload(d.msg) {
+		// A reliable messaging request the driver answers itself
+		// (reliable_security.go).
+		name, rule := s.reliableRule(d.msg)
+		err = allowedBy(v, "operation "+name+" of service "+s.cfg.Name, rule, ids)
+	} else {
+		err = allowed(v, s.cfg.Name, s.ruledOperations(r, d), sec, ids)
+	}
+	if err != nil {
+		s.log.Info("access refused", "operation", d.op.Name, "identities", identityNames(ids))
 		return relate(err, d.addr)
 	}
-	if h != nil && !sec.ForwardSecurityHeader && !d.reliable {
-		d.out = forwardedPayload(d.msg, s.understood, h.Block.Element)
+	if h != nil && !sec.ForwardSecurityHeader {
+		d.consumed = append(d.consumed, h.Block.Element)
+		if !d.reliable {
+			d.out = forwardedPayload(d.msg, s.understood, d.consumed...)
+		}
 	}
 	return nil
 }
@@ -188,17 +202,6 @@ func (g *Gateway) authenticate(r *http.Request, m *soap.Message, sec *ServiceSec
 	return h, ids, nil
 }
 
-// consumedHeaders names the header blocks the gateway consumed for s's
-// requests and keeps from its backend: the wsse:Security it checked,
-// unless ForwardSecurityHeader (for reliable requests, which the driver
-// stores and delivers later: a PasswordText is then not kept at rest).
-func (s *service) consumedHeaders() func(xml.Name) bool {
-	if s.cfg.Security == nil || s.cfg.Security.ForwardSecurityHeader {
-		return nil
-	}
-	return wssecurity.IsSecurityHeader
-}
-
 // rule is the rule of operation op: its own, else Allow.
 func (sec *ServiceSecurity) rule(op string) wssecurity.Rule {
 	if r, ok := sec.Operations[op]; ok {
@@ -207,17 +210,87 @@ func (sec *ServiceSecurity) rule(op string) wssecurity.Rule {
 	return sec.Allow
 }
 
-// allowed applies rule to the caller's identities: one that the rule
-// allows is enough. what names what is asked ("operation X of service
-// Y").
-func allowed(v soap.Version, what string, rule wssecurity.Rule, ids []wssecurity.Identity) error {
-	if rule.IsZero() {
+// ruledOperations returns the operations whose rules d's request must
+// pass. It is the operation the gateway dispatched it to, and every
+// operation named by a key (wsa:Action, SOAPAction, body element) that
+// does not name that one: the backend may dispatch on any single key, and
+// Lookup lets some disagreement through (an unknown wsa:Action under
+// Unmatched "forward", a body under an operation whose input body is
+// empty), so a caller must not reach, through disagreeing keys, an
+// operation whose rule refuses it (choice: refuse rather than guess which
+// key the backend reads). A reliable request is dispatched by its driver
+// later, with the same keys: the operation they pick together stands for
+// it; one whose body is the protocol's own (CreateSequence, MakeConnection,
+// none) is answered by the driver, reaches no operation and obeys
+// reliableRule instead.
+func (s *service) ruledOperations(r *http.Request, d *decision) []string {
+	if d.reliable && !carriesPayload(d.msg) {
 		return nil
 	}
-	for _, id := range ids {
-		if rule.Allows(id) {
-			return nil
+	_, action, _ := soap.ParseContentType(r.Header) // decide checked it
+	k := dispatchKey(d.msg, action, d.addr)
+	var ops []string
+	op := d.op
+	if d.reliable {
+		if op, _ = s.dispatch.Lookup(k); op == nil && s.cfg.Unmatched == UnmatchedForward {
+			op = s.unmatched // delivered under Unmatched "forward"
 		}
+	}
+	if op != nil {
+		ops = append(ops, op.Name)
+	}
+	for _, named := range s.dispatch.Named(k) {
+		if op != nil && slices.ContainsFunc(named, func(n *wsdl.Operation) bool { return n.Name == op.Name }) {
+			continue
+		}
+		for _, n := range named {
+			if !slices.Contains(ops, n.Name) {
+				ops = append(ops, n.Name)
+			}
+		}
+	}
+	return ops
+}
+
+// carriesPayload reports whether a reliable request carries a body its
+// driver delivers: one that is not WS-RM's, WS-MakeConnection's or wsgw's
+// reply pickup (wsreliable, driver.NSReplyRequest).
+func carriesPayload(m *soap.Message) bool {
+	if !m.Payload.Valid() {
+		return false
+	}
+	switch m.Payload.Name().Space {
+	case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, driver.NSReplyRequest:
+		return false
+	}
+	return true
+}
+
+// allowed applies the rule of each of ops (an operation's own, else the
+// service's; the service's when ops is empty) to the caller's identities:
+// for each rule, one identity that it allows is enough.
+func allowed(v soap.Version, service string, ops []string, sec *ServiceSecurity, ids []wssecurity.Identity) error {
+	if len(ops) == 0 {
+		ops = []string{""}
+	}
+	for _, op := range ops {
+		what := "operation " + op + " of service " + service
+		if op == "" {
+			what = "service " + service
+		}
+		if err := allowedBy(v, what, sec.rule(op), ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allowedBy applies rule to the caller's identities: one that the rule
+// allows is enough. what names what is asked ("operation X of service
+// Y").
+func allowedBy(v soap.Version, what string, rule wssecurity.Rule, ids []wssecurity.Identity) error {
+	if rule.IsZero() || slices.ContainsFunc(ids, rule.Allows) {
+		return nil
 	}
 	if len(ids) == 0 {
 		return soap.NewFault(v, soap.WSSEFailedAuthentication, what+" needs an authenticated caller (a wsse:UsernameToken or a client certificate)")
@@ -267,12 +340,23 @@ func (g *Gateway) identityOf(who caller.ID) ([]wssecurity.Identity, bool) {
 }
 
 // clientSubject returns the subject of the client certificate the TLS
-// layer verified (against Config.TLS.ClientCAFiles).
+// layer verified (against Config.TLS.ClientCAFiles): every attribute of
+// its distinguished name as encoded, in the RFC 4514 string form (last
+// RDN first, multi-valued RDNs joined by '+'), which is what openssl
+// prints with -nameopt RFC2253. Not x509.Certificate.Subject.String():
+// pkix.Name keeps one CommonName (the last) and one SerialNumber, and
+// orders the attributes it knows its own way, so that a subject with a
+// second CN, a user's, would be taken for that user.
 func clientSubject(r *http.Request) (string, bool) {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return "", false
 	}
-	return r.TLS.VerifiedChains[0][0].Subject.String(), true
+	var rdns pkix.RDNSequence
+	rest, err := asn1.Unmarshal(r.TLS.VerifiedChains[0][0].RawSubject, &rdns)
+	if err != nil || len(rest) > 0 {
+		return "", false // x509 parsed it; no identity if this cannot
+	}
+	return rdns.String(), true
 }
 
 func identityNames(ids []wssecurity.Identity) string {

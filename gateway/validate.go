@@ -98,6 +98,7 @@ func (c *Config) Validate() error {
 	validateSecurity(&l, root.Field("Security"), c.Security, sc) // security.go
 	validateClientTLS(&l, root.Field("BackendTLS"), c.BackendTLS)
 	validateClientTLS(&l, root.Field("EgressTLS"), c.EgressTLS)
+	validateEgressIdentity(&l, root.Field("EgressTLS").Field("CertFile"), c.BackendTLS, c.EgressTLS)
 	validateAdmin(&l, root.Field("Admin"), c) // admin_config.go
 	return validationError(&l)
 }
@@ -158,7 +159,7 @@ func (s *ServiceConfig) validate(l *fielderr.List, path fielderr.Path, sc securi
 		}
 	}
 	if s.Reliable != nil {
-		s.Reliable.validate(l, path.Field("Reliable"))
+		s.Reliable.validate(l, path.Field("Reliable"), s)
 	}
 	if s.Security != nil {
 		s.Security.validate(l, path.Field("Security"), sc)

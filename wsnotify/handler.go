@@ -25,6 +25,7 @@ type request struct {
 	// caller sent the request (Guard.Admit): what it creates counts
 	// against the caller's bounds.
 	caller caller.ID
+	rm     bool // a WS-RM request for the RM destination (publish.go)
 }
 
 // storeCtx is the context of the request's store calls. (choice) It is
@@ -81,6 +82,10 @@ func (b *Broker) endpoint(ops map[xml.Name]op) http.HandlerFunc {
 		req, f := b.readRequest(r)
 		if f != nil {
 			f.WriteHTTP(w, f.Version)
+			return
+		}
+		if req.rm {
+			b.serveRM(w, r, req.msg)
 			return
 		}
 		fn, ok := ops[req.msg.Payload.Name()]
@@ -140,6 +145,9 @@ func (b *Broker) readRequest(r *http.Request) (*request, *soap.Fault) {
 		return nil, asFault(err, v)
 	}
 	v = m.Version
+	if b.isRM(r, m) {
+		return &request{r: r, msg: m, v: v, rm: true}, nil
+	}
 	understood := func(n xml.Name) bool {
 		return soap.IsAddressingHeader(n) || b.guard != nil && b.guard.Understood(n)
 	}

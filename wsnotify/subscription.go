@@ -39,6 +39,9 @@ type subRecord struct {
 	// MaxSubscriptionsPerCaller, and what it may receive is the caller's
 	// (Guard.AllowTopic).
 	Caller caller.ID `json:"caller,omitempty"`
+	// Durable is what a durable subscription was granted (policy_durable.go);
+	// nil: best effort, in memory.
+	Durable *durableRecord `json:"durable,omitempty"`
 }
 
 // exprRecord is a filter expression with its dialect and the namespace
@@ -58,6 +61,8 @@ type subscription struct {
 	topic   *topic.Expr
 	content *xpathFilter
 	props   *xpathFilter
+	// durable is rec.Durable, which never changes: read without a lock.
+	durable *durableRecord
 
 	// gone is set (under Broker.mu) when the subscription is removed, so
 	// that a late updateSub gives up.
@@ -74,7 +79,7 @@ func (r *exprRecord) resolver() topic.Resolver {
 // compile compiles rec's filters; the error is the fault a Subscribe with
 // these filters gets.
 func compileSub(rec subRecord, now time.Time) (*subscription, error) {
-	s := &subscription{rec: rec}
+	s := &subscription{rec: rec, durable: rec.Durable}
 	if t := rec.Topic; t != nil {
 		e, err := topic.Parse(t.Dialect, t.Expr, t.resolver())
 		if err != nil {
@@ -127,7 +132,7 @@ func (b *Broker) addLocked(s *subscription) {
 	}
 	b.consumers[consumerKey(&s.rec)]++
 	b.callers.subs.Add(s.rec.Caller, 1)
-	if s.rec.PullPoint == "" {
+	if s.rec.PullPoint == "" && s.durable == nil {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
 }
@@ -177,6 +182,9 @@ func (b *Broker) deleteSub(ctx context.Context, id string, rev uint64) error {
 	}
 	if s.rec.PullPoint != "" {
 		return b.deleteHeld(ctx, id)
+	}
+	if s.durable != nil {
+		return b.dropDurable(ctx, id)
 	}
 	return nil
 }

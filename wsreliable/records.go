@@ -89,6 +89,10 @@ func (e *Engine) Restore(records []Record) error {
 		case strings.HasPrefix(k, "out/"):
 			s := &outSeq{unacked: map[uint64]*outMsg{}}
 			if err = json.Unmarshal(r.Value, s); err == nil {
+				// Records written before Offered existed: a sequence
+				// Submit made numbered its first message at once, so
+				// one with nothing numbered is an offered one.
+				s.Offered = s.Offered || s.Next == 1
 				e.out[s.Local] = s
 			}
 		case strings.HasPrefix(k, "outm/"):
@@ -141,8 +145,8 @@ func (e *Engine) Restore(records []Record) error {
 		}
 	}
 	for _, s := range e.out {
-		if !s.Finish && s.To != "" { // an offer without Endpoint has no address
-			e.outByTo[s.To] = s.Local
+		if !s.Finish && !s.Offered && s.To != "" {
+			e.outByTo[destKey(s.To, s.Key)] = s.Local
 		}
 		if s.ID != "" {
 			e.outByID[s.ID] = s.Local

@@ -3,6 +3,7 @@ package wsreliable
 import (
 	"bytes"
 	"container/heap"
+	"slices"
 	"time"
 )
 
@@ -22,7 +23,8 @@ const (
 type outSeq struct {
 	Local string   `json:"local"`
 	To    string   `json:"to"`
-	ID    string   `json:"id,omitempty"` // "" while creating
+	Key   string   `json:"key,omitempty"` // Submit.Key: one sequence per (To, Key)
+	ID    string   `json:"id,omitempty"`  // "" while creating
 	State outState `json:"state"`
 	Next  uint64   `json:"next"` // next number to assign
 	Acked RangeSet `json:"acked"`
@@ -32,6 +34,11 @@ type outSeq struct {
 	LastSubmit time.Time `json:"lastSubmit,omitzero"`
 	// Meta is the driver's data about the sequence (Submit.Meta).
 	Meta []byte `json:"meta,omitempty"`
+	// Offered: the sequence a client's CreateSequence offered (WS-RM 1.2,
+	// 3.4 Offer), its Identifier the client's choice. Submit never uses
+	// it (its To is the client's, not a destination of the gateway's),
+	// and only it takes acknowledgements that come in a request.
+	Offered bool `json:"offered,omitempty"`
 
 	unacked map[uint64]*outMsg
 	attempt int       // CreateSequence or CloseSequence tries
@@ -77,17 +84,25 @@ func (e *Engine) onSubmit(ev Submit) {
 		e.rd.Fates = append(e.rd.Fates, fate)
 		return
 	}
-	s := e.out[e.outByTo[ev.To]]
+	dest := destKey(ev.To, ev.Key)
+	s := e.out[e.outByTo[dest]]
 	if s != nil && !s.Finish && len(s.unacked) >= e.cfg.MaxBacklog {
 		fate.Kind, fate.Reason = FateFailed, "backlog full"
+		e.rd.Fates = append(e.rd.Fates, fate)
+		return
+	}
+	if len(e.acked) >= e.cfg.MaxBacklog {
+		// Forgetting an acknowledged token early would let its
+		// caller's retry send the message again: a new one waits.
+		fate.Kind, fate.Reason = FateFailed, "too many acknowledged messages waiting to be settled"
 		e.rd.Fates = append(e.rd.Fates, fate)
 		return
 	}
 	if s == nil || s.Finish {
 		e.nextLocal++
 		e.metaDirty = true
-		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Next: 1, Meta: bytes.Clone(ev.Meta), unacked: map[uint64]*outMsg{}}
-		e.out[s.Local], e.outByTo[ev.To] = s, s.Local
+		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Key: ev.Key, Next: 1, Meta: bytes.Clone(ev.Meta), unacked: map[uint64]*outMsg{}}
+		e.out[s.Local], e.outByTo[dest] = s, s.Local
 		e.sendCreate(s)
 	}
 	m := &outMsg{Local: s.Local, Number: s.Next, Token: ev.Token, Payload: ev.Payload, Action: ev.Action}
@@ -152,10 +167,19 @@ func (e *Engine) onCreated(ev Created) {
 // onAckReceived applies a SequenceAcknowledgement (3.9) to an outbound
 // sequence: acknowledged messages are released; Nacks resent at once; an
 // ack for a number never sent is InvalidAcknowledgement (4.5).
+//
+// An acknowledgement that came in a request (Ref set) is a client's: it
+// may be about a sequence the client's Offer made, never about one of the
+// gateway's sequences to its destinations, whose acknowledgements come
+// on the answers to what the gateway sends (its CreateSequence gives the
+// anonymous AcksTo), with no Ref. Taking it would let anyone who learns
+// or guesses a destination's Identifier mark messages acknowledged that
+// the destination never received: UnknownSequence (choice: to the
+// client, that sequence is not one it can acknowledge).
 func (e *Engine) onAckReceived(ev AckReceived) {
 	p := ev.Proto.orRM()
 	s := e.out[e.outByID[ev.Group]]
-	if s == nil {
+	if s == nil || ev.Ref != 0 && !s.Offered {
 		e.fault(ev.Ref, p, &Fault{Code: UnknownSequence, Group: ev.Group})
 		return
 	}
@@ -168,9 +192,7 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 		}
 		return
 	}
-	for _, r := range ev.Ranges {
-		s.Acked = s.Acked.AddRange(r)
-	}
+	s.Acked = s.Acked.Union(ev.Ranges)
 	for _, n := range sortedNums(s.unacked) {
 		if m := s.unacked[n]; s.Acked.Contains(n) {
 			delete(s.unacked, n)
@@ -178,7 +200,9 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 			e.tokenAcked(m)
 		}
 	}
-	for _, n := range ev.Nacks {
+	// Each number once, however often the peer names it (a Nack list is
+	// the peer's to make as long as it likes).
+	for _, n := range slices.Compact(slices.Sorted(slices.Values(ev.Nacks))) {
 		if m := s.unacked[n]; m != nil && !m.due.IsZero() {
 			e.transmit(s, m)
 		}
@@ -193,9 +217,10 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 	e.maybeClose(s)
 }
 
-// onFinish marks the sequence to To for closing when all is acknowledged.
+// onFinish marks the sequence to (To, Key) for closing when all is
+// acknowledged.
 func (e *Engine) onFinish(ev Finish) {
-	s := e.out[e.outByTo[ev.To]]
+	s := e.out[e.outByTo[destKey(ev.To, ev.Key)]]
 	if s == nil {
 		return
 	}
@@ -234,8 +259,8 @@ func (e *Engine) removeSeq(s *outSeq) {
 	}
 	delete(e.out, s.Local)
 	delete(e.dirtyOut, s.Local)
-	if e.outByTo[s.To] == s.Local {
-		delete(e.outByTo, s.To)
+	if dest := destKey(s.To, s.Key); e.outByTo[dest] == s.Local {
+		delete(e.outByTo, dest)
 	}
 	delete(e.outByID, s.ID)
 	e.rd.Persist = append(e.rd.Persist, Record{Key: outKey(s.Local)})
@@ -303,8 +328,8 @@ func (e *Engine) tickOut(s *outSeq) {
 }
 
 // tokenAcked remembers the token of m, acknowledged, until Forget or
-// MaxKeep (at most MaxBacklog tokens: beyond, the one due first is
-// forgotten early), and reports it.
+// MaxKeep, and reports it. (The tokens remembered are bounded by refusing
+// new Submits beyond MaxBacklog of them, never by forgetting one early.)
 func (e *Engine) tokenAcked(m *outMsg) {
 	delete(e.inFlight, m.Token)
 	until := e.now.Add(e.cfg.MaxKeep)
@@ -312,8 +337,6 @@ func (e *Engine) tokenAcked(m *outMsg) {
 	heap.Push(&e.ackedQ, endedEntry{at: until, id: m.Token})
 	e.rd.Persist = append(e.rd.Persist, tokenRecord(m.Token, until))
 	e.rd.Fates = append(e.rd.Fates, Fate{Token: m.Token, Kind: FateAcknowledged, To: e.out[m.Local].To, Local: m.Local, Number: m.Number})
-	for len(e.acked) > e.cfg.MaxBacklog && e.popToken(time.Time{}) {
-	}
 }
 
 // onForget forgets an acknowledged token.
@@ -330,12 +353,12 @@ func (e *Engine) forgetTokensDue() {
 	}
 }
 
-// popToken forgets the acknowledged token due first, if due by now (any,
-// when now is zero), and reports whether it forgot one.
+// popToken forgets the acknowledged token due first, if due by now, and
+// reports whether it forgot one.
 func (e *Engine) popToken(now time.Time) bool {
 	for len(e.ackedQ) > 0 {
 		top := e.ackedQ[0]
-		if !now.IsZero() && now.Before(top.at) {
+		if now.Before(top.at) {
 			return false
 		}
 		heap.Pop(&e.ackedQ)
@@ -348,15 +371,29 @@ func (e *Engine) popToken(now time.Time) bool {
 	return false
 }
 
+// destKey names the destination of an outbound sequence: its address
+// and the Submit's Key.
+func destKey(to, key string) string {
+	if key == "" {
+		return to
+	}
+	return to + "\x00" + key
+}
+
 // OutboundSequence describes one outbound sequence of the engine.
 type OutboundSequence struct {
 	Local string // the engine's name
 	To    string
+	Key   string // the Key of the Submits it carries
 	ID    string // the peer's Identifier, "" while CreateSequence is unanswered
 	// Unacked counts the messages not yet acknowledged.
 	Unacked int
 	// Finishing: closing and terminating once all is acknowledged.
 	Finishing bool
+	// Offered: the sequence a client's CreateSequence offered (To is the
+	// client's Offer Endpoint); it lives as long as the client's sequence
+	// and is never finished by Finish.
+	Offered bool
 }
 
 // OutboundSequences returns the engine's outbound sequences, by Local.
@@ -364,7 +401,8 @@ func (e *Engine) OutboundSequences() []OutboundSequence {
 	out := make([]OutboundSequence, 0, len(e.out))
 	for _, local := range sortedKeys(e.out) {
 		s := e.out[local]
-		out = append(out, OutboundSequence{Local: s.Local, To: s.To, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish})
+		out = append(out, OutboundSequence{Local: s.Local, To: s.To, Key: s.Key, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish,
+			Offered: s.Offered})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway"
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
@@ -36,6 +37,7 @@ type fileBroker struct {
 	// Security is gateway.Config.BrokerSecurity, kept here where it
 	// belongs in the file (config_problems.go maps its paths).
 	Security *fileBrokerSecurity `yaml:"security"`
+	Durable  fileDurable         `yaml:"durable"`
 }
 
 // fileBrokerSecurity is broker.security (gateway.BrokerSecurity).
@@ -67,6 +69,35 @@ func (s *fileBrokerSecurity) toGateway() *gateway.BrokerSecurity {
 		bs.Topics = append(bs.Topics, gateway.TopicRule{Topic: r.Topic, Notify: r.Notify.toRule(), Receive: r.Receive.toRule()})
 	}
 	return bs
+}
+
+// fileDurable is `broker.durable:`, durable subscriptions (wsnotify.DurableConfig).
+type fileDurable struct {
+	All         bool        `yaml:"all"`
+	MaxAge      duration    `yaml:"max_age"`
+	MaxMessages int         `yaml:"max_messages"`
+	MaxBytes    int64       `yaml:"max_bytes"`
+	MaxAttempts int         `yaml:"max_attempts"`
+	Workers     int         `yaml:"workers"`
+	Timeout     duration    `yaml:"timeout"`
+	Backoff     fileBackoff `yaml:"backoff"`
+	MarkTTL     duration    `yaml:"mark_ttl"`
+}
+
+// fileBackoff is a redelivery backoff (queueing.Backoff).
+type fileBackoff struct {
+	Base   duration `yaml:"base"`
+	Max    duration `yaml:"max"`
+	Jitter float64  `yaml:"jitter"`
+}
+
+func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
+	return wsnotify.DurableConfig{
+		All: d.All, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
+		MaxAttempts: d.MaxAttempts, Workers: d.Workers, Timeout: time.Duration(d.Timeout),
+		Backoff: queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
+		MarkTTL: time.Duration(d.MarkTTL),
+	}
 }
 
 type fileTopics struct {
@@ -134,6 +165,7 @@ func (b *fileBroker) toWSNotify() *wsnotify.Config {
 		RequireRegistration: b.RequireRegistration,
 		Limits:              b.Limits.toXMLDoc(),
 		SweepInterval:       time.Duration(b.SweepInterval),
+		Durable:             b.Durable.toWSNotify(),
 	}
 }
 

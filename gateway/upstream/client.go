@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,6 +24,7 @@ type Client struct {
 	tls         *tls.Config // for https backends; nil: system roots
 	maxIdle     int
 	idleTimeout time.Duration
+	maxHeader   int64
 	now         func() time.Time
 
 	targets sync.Map // backend URL string -> *target
@@ -37,7 +39,18 @@ type Options struct {
 	TLS         *tls.Config   // https backends; nil: system roots, no client certificate
 	MaxIdle     int           // idle connections kept per backend; default 64
 	IdleTimeout time.Duration // an idle connection older than this is closed, not reused; default 90s
+	// MaxHeaderBytes bounds the bytes read for a reply's head, interim
+	// (1xx) heads included, as net/http's MaxResponseHeaderBytes does;
+	// default 1 MiB, at least the 4 KiB read buffer.
+	MaxHeaderBytes int64
 }
+
+// defaultMaxHeader is Options.MaxHeaderBytes' default. (choice) 1 MiB: a
+// SOAP backend's head is a few hundred bytes; net/http allows 10 MiB.
+const defaultMaxHeader = 1 << 20
+
+// bufSize is the size of each connection's read and write buffers.
+const bufSize = 4 << 10
 
 // New returns a client.
 func New(o Options) *Client {
@@ -50,7 +63,11 @@ func New(o Options) *Client {
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 90 * time.Second
 	}
-	return &Client{dialer: o.Dialer, tls: o.TLS, maxIdle: o.MaxIdle, idleTimeout: o.IdleTimeout, now: time.Now}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = defaultMaxHeader
+	}
+	return &Client{dialer: o.Dialer, tls: o.TLS, maxIdle: o.MaxIdle, idleTimeout: o.IdleTimeout,
+		maxHeader: max(o.MaxHeaderBytes, bufSize), now: time.Now}
 }
 
 // Request is one request to forward: a POST of Body to URL.
@@ -210,8 +227,9 @@ func (c *Client) conn(ctx context.Context, t *target, fresh bool) (*conn, error)
 	}
 	cn := &conn{c: c, t: t, nc: nc}
 	cn.cw = countingWriter{w: nc}
-	cn.bw = bufio.NewWriterSize(&cn.cw, 4<<10)
-	cn.br = bufio.NewReaderSize(nc, 4<<10)
+	cn.rl = readLimiter{r: nc, left: math.MaxInt64}
+	cn.bw = bufio.NewWriterSize(&cn.cw, bufSize)
+	cn.br = bufio.NewReaderSize(&cn.rl, bufSize)
 	return cn, nil
 }
 
@@ -238,6 +256,7 @@ type conn struct {
 	t         *target
 	nc        net.Conn
 	cw        countingWriter
+	rl        readLimiter // under br: bounds a reply's head
 	bw        *bufio.Writer
 	br        *bufio.Reader
 	reused    bool
@@ -251,22 +270,30 @@ var aLongTimeAgo = time.Unix(1, 0)
 // bytes were written.
 func (cn *conn) exchange(ctx context.Context, t *target, req *Request, n int64) (*http.Response, bool, error) {
 	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(aLongTimeAgo) }) //nolint:errcheck // breaks I/O off
-	cn.cw.n = 0
-	err := cn.writeRequest(t, req, n)
+	cn.cw.n, cn.rl.n = 0, 0
+	werr := cn.writeRequest(t, req, n)
 	sent := cn.cw.n > 0
-	if err != nil {
+	if werr != nil && !sent {
 		stop()
-		return nil, sent, fmt.Errorf("writing request: %w", err)
+		return nil, false, fmt.Errorf("writing request: %w", werr)
 	}
+	// A backend may answer before it has read the whole request (a 413,
+	// say) and close: a client "SHOULD monitor the network connection for
+	// an error response while it is transmitting the request" (RFC 9112,
+	// 9.5). After a write that failed, the answer is still read; the
+	// connection is then not reused.
 	resp, err := cn.readResponse()
 	if err != nil {
 		stop()
-		if cn.reused && cn.br.Buffered() == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
+		if werr != nil {
+			return nil, sent, fmt.Errorf("writing request: %w", werr)
+		}
+		if cn.reused && cn.rl.n == 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)) {
 			err = &deadConnError{err: err}
 		}
 		return nil, sent, fmt.Errorf("reading reply: %w", err)
 	}
-	resp.Body = &body{rc: resp.Body, cn: cn, stop: stop, keep: !resp.Close}
+	resp.Body = &body{rc: resp.Body, cn: cn, stop: stop, keep: !resp.Close && werr == nil}
 	return resp, sent, nil
 }
 
@@ -298,17 +325,30 @@ func (cn *conn) writeRequest(t *target, req *Request, n int64) error {
 	return bw.Flush()
 }
 
+// errSwitched is a 101 reply: the request asked for no upgrade, and a
+// server "MUST NOT switch to a protocol that was not indicated by the
+// client in the corresponding request's Upgrade header field" (RFC 9110,
+// 15.2.2). What follows on the connection is in an unknown protocol.
+var errSwitched = errors.New("backend switched protocols (101) though the request asked for no upgrade")
+
 // readResponse reads the reply's head, skipping 1xx interim replies
-// (RFC 9110, 15.2) but for 101, which is the final one.
+// (RFC 9110, 15.2), within MaxHeaderBytes for all the heads read.
 func (cn *conn) readResponse() (*http.Response, error) {
+	cn.rl.left = cn.c.maxHeader
+	defer func() { cn.rl.left = math.MaxInt64 }()
 	for {
 		resp, err := http.ReadResponse(cn.br, nil)
-		if err != nil {
+		switch {
+		case err != nil && cn.rl.left <= 0:
+			return nil, fmt.Errorf("reply header over %d bytes: %w", cn.c.maxHeader, err)
+		case err != nil:
 			return nil, err
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			return nil, errSwitched
+		case resp.StatusCode >= 100 && resp.StatusCode < 200:
+			continue
 		}
-		if resp.StatusCode < 100 || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
-			return resp, nil
-		}
+		return resp, nil
 	}
 }
 
@@ -350,6 +390,30 @@ func (b *body) Close() error {
 	}
 	b.cn.close()
 	return nil
+}
+
+// readLimiter counts the bytes read through it, and reads no more than
+// left.
+type readLimiter struct {
+	r    io.Reader
+	n    int64 // read since the exchange began
+	left int64
+}
+
+// errReadLimit ends a read past readLimiter.left.
+var errReadLimit = errors.New("read limit reached")
+
+func (l *readLimiter) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errReadLimit
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	k, err := l.r.Read(p)
+	l.n += int64(k)
+	l.left -= int64(k)
+	return k, err
 }
 
 // countingWriter counts the bytes written through it.

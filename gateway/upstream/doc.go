@@ -24,9 +24,16 @@
 //     fields) and the body slices go out through one buffered writer: one
 //     write for a small request.
 //   - The reply is read with net/http's ReadResponse (1xx interim replies
-//     skipped; RFC 9110, 15.2). Its body returns the connection to the idle
-//     stack once read to its end, unless the reply or its version asks for
-//     the connection to be closed; a body closed early closes it.
+//     skipped; RFC 9110, 15.2), its heads, interim ones included, within
+//     Options.MaxHeaderBytes (net/http's MaxResponseHeaderBytes); a 101
+//     is an error, as the request asked for no upgrade (RFC 9110,
+//     15.2.2), and its connection is closed. Its body
+//     returns the connection to the idle stack once read to its end,
+//     unless the reply or its version asks for the connection to be
+//     closed; a body closed early closes it.
+//   - A backend that answers before it has read the whole request (a 413,
+//     say) and closes is heard: after a write that failed, the reply is
+//     still read (RFC 9112, 9.5), and the connection then closed.
 //   - The context's end (deadline or cancellation) sets a past deadline on
 //     the connection, which breaks off any read or write in progress; the
 //     error then wraps the context's.

@@ -103,19 +103,23 @@ func (ob *outbound) reset() {
 	}
 }
 
-// SubmitRM sends payload (a SOAP Body's content) with wsa:Action action
-// reliably to the WS-RM 1.2 destination to, on the engine's outbound
-// sequence for to, and returns once the destination has acknowledged it
-// (nil), the engine gave up on it (ErrOutboundFailed), or ctx ended. id
-// names the delivery (the engine's Submit token): while the message of id
-// is in flight, calling again waits for it rather than sending it again,
-// and once it is acknowledged a call returns nil at once, until the
-// driver's consumer settles the delivery (Forget).
-func (d *Driver) SubmitRM(ctx context.Context, to, action string, payload []byte, id string) error {
+// SubmitRM sends m.Payload (a SOAP Body's content) with wsa:Action
+// m.Action reliably to the WS-RM 1.2 destination m.To, on the engine's
+// outbound sequence for (m.To, m.Key), in SOAP version v (the sequence's:
+// the version of the Submit that creates it), and returns once the
+// destination has acknowledged it (nil), the engine gave up on it
+// (ErrOutboundFailed), or ctx ended. m.Token names the delivery: while the
+// message of that token is in flight, calling again waits for it rather
+// than sending it again, and once it is acknowledged a call returns nil
+// at once, until the delivery is settled (Forget: the driver's consumer
+// does it for its own deliveries, another caller with Forget).
+func (d *Driver) SubmitRM(ctx context.Context, m wsreliable.Submit, v soap.Version) error {
+	id := m.Token
+	m.Meta = groupMeta(v, soap.WSANS) // WS-RM 1.2 runs over WS-Addressing 1.0
 	w, fresh := d.ob.wait(id)
 	if fresh {
 		select {
-		case d.events <- wsreliable.Submit{Token: id, To: to, Action: action, Payload: payload}:
+		case d.events <- m:
 		case <-ctx.Done():
 			d.ob.drop(id, w)
 			return ctx.Err()
@@ -129,9 +133,9 @@ func (d *Driver) SubmitRM(ctx context.Context, to, action string, payload []byte
 	}
 }
 
-// forget tells the engine that the delivery id is settled: its token,
-// if acknowledged, need not be remembered any more.
-func (d *Driver) forget(ctx context.Context, id string) {
+// Forget tells the engine that the delivery id, sent with SubmitRM, is
+// settled: its token, if acknowledged, need not be remembered any more.
+func (d *Driver) Forget(ctx context.Context, id string) {
 	select {
 	case d.events <- wsreliable.Forget{Token: id}:
 	case <-ctx.Done():
@@ -218,13 +222,19 @@ func answerEvents(o wsreliable.Outbound, m *soap.Message) []wsreliable.Event {
 		return nil
 	}
 	if _, isFault := m.Fault(); isFault {
+		// A fault answering a sequence message (the application's, for
+		// one) may carry the destination's acknowledgement of it: it
+		// counts, first. Ignored, the message would be retransmitted
+		// until given up, then submitted again on a new sequence: the
+		// backend would get it twice.
+		out := acksOnly(ackHeaders(m))
 		if pf, ok := wsreliable.DecodePeerFault(m); ok && pf.Group != "" {
-			return []wsreliable.Event{pf}
+			return append(out, pf)
 		}
 		if o.Kind == wsreliable.OutCreate {
-			return []wsreliable.Event{wsreliable.Created{Local: o.Local, Refused: true}}
+			return append(out, wsreliable.Created{Local: o.Local, Refused: true})
 		}
-		return nil
+		return out
 	}
 	evs, _ := wsreliable.DecodeRM(m, wsreliable.DecodeContext{}) // a body it does not know: no body event
 	if evs == nil && m.Payload.Valid() {
@@ -243,6 +253,18 @@ func answerEvents(o wsreliable.Outbound, m *soap.Message) []wsreliable.Event {
 		case wsreliable.AckReceived:
 			ev.Ref = 0
 			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// acksOnly returns the acknowledgements of evs, as answers (no Ref).
+func acksOnly(evs []wsreliable.Event) []wsreliable.Event {
+	var out []wsreliable.Event
+	for _, ev := range evs {
+		if a, ok := ev.(wsreliable.AckReceived); ok {
+			a.Ref = 0
+			out = append(out, a)
 		}
 	}
 	return out

@@ -3,12 +3,13 @@ package driver
 import (
 	"encoding/binary"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -124,23 +125,22 @@ func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
 // strippedEnvelope returns msg's bytes without the WS-RM (both versions),
 // WS-MC and WS-Reliability header blocks targeted at this node: they are
 // the gateway's business, not the backend's (which would fault on
-// mustUnderstand="1"); nor those consumed names (Options.Consumed: a
-// checked wsse:Security header, whose password is then neither stored nor
-// delivered). Other bytes are kept as received.
-func strippedEnvelope(msg *soap.Message, consumed func(xml.Name) bool) []byte {
+// mustUnderstand="1"); and without the consumed blocks (see
+// HandleRequestDone). Other bytes are kept as received.
+func strippedEnvelope(msg *soap.Message, consumed []xmldoc.Element) []byte {
 	raw := msg.Doc.Raw()
 	out := make([]byte, 0, len(raw))
 	from := 0
 	for _, h := range msg.Headers {
 		switch h.Name.Space {
 		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
-		default:
-			if consumed == nil || !consumed(h.Name) {
+			if !h.Targeted(true) {
 				continue
 			}
-		}
-		if !h.Targeted(true) {
-			continue
+		default:
+			if !slices.Contains(consumed, h.Element) {
+				continue
+			}
 		}
 		start, end := h.Element.Span()
 		out = append(out, raw[from:start]...)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -48,14 +49,19 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 // carries is deleted only when done(true) is called; done(false) keeps it
 // for the next pickup, and so does a done never called, after
 // Config.DeliveryTimeout (pickup is at least once, see takeReply).
-func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header) (status int, h http.Header, body []byte, done func(written bool)) {
+//
+// consumed are header blocks of msg the caller processed and that must
+// be neither stored nor delivered (the gateway's checked wsse:Security
+// header, whose password would otherwise sit in the queue and reach the
+// backend).
+func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header, consumed ...xmldoc.Element) (status int, h http.Header, body []byte, done func(written bool)) {
 	done = func(bool) {}
-	status, h, body = d.handle(ctx, msg, hdr, &done)
+	status, h, body = d.handle(ctx, msg, hdr, &done, consumed)
 	return status, h, body, done
 }
 
 // handle is HandleRequest; a stored reply's lease settles through *done.
-func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool)) (int, http.Header, []byte) {
+func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool), consumed []xmldoc.Element) (int, http.Header, []byte) {
 	v := msg.Version
 	if IsReplyRequest(msg) {
 		return d.replyRequest(ctx, msg, done)
@@ -65,7 +71,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		return relatedFault(err, v, addr)
 	}
 	ref := d.nextRef.Add(1)
-	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg, d.opts.Consumed))
+	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg, consumed))
 	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload, Meta: groupMeta(v, addr.NS)}
 	var evs []wsreliable.Event
 	switch {
