@@ -143,7 +143,12 @@
 // the group, so the counts are rebuilt by Restore). At a bound
 // CreateSequence is refused (CreateSequenceRefused, WS-RM 1.2, 4.6) and a
 // message that would open a WS-Reliability group gets
-// MessageProcessingFailure; other callers are not affected.
+// MessageProcessingFailure; other callers are not affected. A WS-RM
+// sequence created by an authenticated caller is bound to it (WS-RM 1.2,
+// 5.1.3 Sequence Spoofing; 5.2): another caller's message, CloseSequence,
+// TerminateSequence or AckRequested for it gets UnknownSequence (choice:
+// not an access fault, so that nothing tells a stranger the sequence
+// exists); one created by a client address alone is not bound (rmGroup).
 //
 // WS-RM: acknowledgements go in the reply when AcksTo is anonymous, to
 // AcksTo otherwise (one per Ready), or wait for MakeConnection when AcksTo

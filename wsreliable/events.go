@@ -101,16 +101,18 @@ type CreateSequence struct {
 // AckRequest is a WS-RM AckRequested header (1.2, 3.8; February 2005,
 // 3.3) for Group, sent without a message of that sequence.
 type AckRequest struct {
-	Ref   uint64
-	Proto Protocol // zero: RM
-	Group string
+	Ref    uint64
+	Proto  Protocol // zero: RM
+	Group  string
+	Caller caller.ID // who asks (rmGroup: only the creator may)
 }
 
 // Close is a WS-RM 1.2 CloseSequence (3.5).
 type Close struct {
 	Ref           uint64
 	Group         string
-	LastMsgNumber uint64 // 0: absent
+	LastMsgNumber uint64    // 0: absent
+	Caller        caller.ID // who asks (rmGroup: only the creator may)
 }
 
 // Terminate is a WS-RM TerminateSequence (1.2, 3.6; February 2005, 3.5).
@@ -118,7 +120,8 @@ type Terminate struct {
 	Ref           uint64
 	Proto         Protocol // zero: RM
 	Group         string
-	LastMsgNumber uint64 // 0: absent (always, in February 2005)
+	LastMsgNumber uint64    // 0: absent (always, in February 2005)
+	Caller        caller.ID // who asks (rmGroup: only the creator may)
 }
 
 // PollRef names the messages of one group a WS-Reliability PollRequest

@@ -16,10 +16,10 @@ func TestEngine_GroupsDescribesInboundGroups(t *testing.T) {
 		e.Step(CreateSequence{Ref: 1, NewID: id, Caller: "user:" + caller.ID(id)})
 	}
 	for _, n := range []uint64{1, 3, 4} { // 2 missing: 3 and 4 held
-		e.Step(Message{Ref: 10 + n, Proto: RM, Group: "b", Number: n})
+		e.Step(Message{Ref: 10 + n, Proto: RM, Group: "b", Number: n, Caller: "user:b"})
 	}
-	e.Step(Terminate{Ref: 20, Group: "a"})
-	e.Step(Close{Ref: 21, Group: "c"})
+	e.Step(Terminate{Ref: 20, Group: "a", Caller: "user:a"})
+	e.Step(Close{Ref: 21, Group: "c", Caller: "user:c"})
 	drainReady(e)
 
 	got, total := e.Groups(10)

@@ -20,15 +20,15 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 		// message of the LastMessage action.
 		return Message{Ref: ref, Proto: a.rm(), Group: a["seq"], Number: a.u64("n"),
 			Payload: []byte(a["data"]), AckRequested: a.has("ackreq"), Meta: meta,
-			Last: a.has("last") || a.has("control"), Control: a.has("control")}, nil
+			Last: a.has("last") || a.has("control"), Control: a.has("control"), Caller: caller.ID(a["caller"])}, nil
 	case "rel":
 		return r.relEvent(ref, a)
 	case "ackreq":
-		return AckRequest{Ref: ref, Proto: a.rm(), Group: a["seq"]}, nil
+		return AckRequest{Ref: ref, Proto: a.rm(), Group: a["seq"], Caller: caller.ID(a["caller"])}, nil
 	case "close":
-		return Close{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
+		return Close{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last"), Caller: caller.ID(a["caller"])}, nil
 	case "terminate":
-		return Terminate{Ref: ref, Proto: a.rm(), Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
+		return Terminate{Ref: ref, Proto: a.rm(), Group: a["seq"], LastMsgNumber: a.u64("last"), Caller: caller.ID(a["caller"])}, nil
 	case "poll":
 		p := PollRequest{Ref: ref, ReplyTo: a["replyto"], Meta: meta}
 		for _, g := range strings.Fields(a["group"]) {

@@ -94,6 +94,15 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		case wsreliable.CreateSequence:
 			ev.Caller = who
 			evs[i] = ev
+		case wsreliable.AckRequest:
+			ev.Caller = who
+			evs[i] = ev
+		case wsreliable.Close:
+			ev.Caller = who
+			evs[i] = ev
+		case wsreliable.Terminate:
+			ev.Caller = who
+			evs[i] = ev
 		case wsreliable.Message:
 			ev.Caller = who
 			if !ev.Expiry.IsZero() { // WS-Reliability: not delivered after it
