@@ -47,10 +47,13 @@ type TopicRule struct {
 
 // BrokerOperationNames are the operations BrokerSecurity.Operations may
 // name: WS-BaseNotification 1.3 and WS-BrokeredNotification 1.3, by the
-// local name of their request element.
+// local name of their request element, and the WS-RM 1.2 requests of a
+// publisher that sends its Notify in a sequence (3.4-3.8: CreateSequence,
+// CloseSequence, TerminateSequence, AckRequested for acknowledgement
+// headers alone; a sequence message obeys the rule of Notify).
 var BrokerOperationNames = []string{"Notify", "Subscribe", "GetCurrentMessage", "RegisterPublisher", "CreatePullPoint",
 	"GetMessages", "DestroyPullPoint", "Renew", "Unsubscribe", "PauseSubscription", "ResumeSubscription",
-	"DestroyRegistration"}
+	"DestroyRegistration", "CreateSequence", "CloseSequence", "TerminateSequence", "AckRequested"}
 
 // service is the section as a service's, whose checks it shares.
 func (b *BrokerSecurity) service() *ServiceSecurity {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
 
@@ -50,18 +51,39 @@ const (
 // without one, the caller is the client's address and everything is
 // allowed.
 func (b *Broker) admit(req *request) error {
+	return b.admitAs(req, req.msg.Payload.Name().Local)
+}
+
+// admitAs is admit for operation op.
+func (b *Broker) admitAs(req *request, op string) error {
 	if b.guard == nil {
 		req.caller = caller.RemoteAddr(req.r.RemoteAddr)
 		return nil
 	}
-	who, err := b.guard.Admit(req.r, req.msg, req.msg.Payload.Name().Local)
+	who, err := b.guard.Admit(req.r, req.msg, op)
 	req.caller = who
 	return err
 }
 
+// consumed returns the header blocks of req the guard processed (a
+// wsse:Security header), targeted at the broker: they go no further (a
+// Notify kept by the RM destination is stored without them).
+func (b *Broker) consumed(req *request) []xmldoc.Element {
+	if b.guard == nil {
+		return nil
+	}
+	var out []xmldoc.Element
+	for _, h := range req.msg.Headers {
+		if b.guard.Understood(h.Name) && h.Targeted(true) {
+			out = append(out, h.Element)
+		}
+	}
+	return out
+}
+
 // allowTopic checks right on t for req's caller.
 func (b *Broker) allowTopic(req *request, right TopicRight, t topic.Path) error {
-	if b.guard == nil {
+	if b.guard == nil || right == TopicNotify && req.topicsChecked {
 		return nil
 	}
 	return b.guard.AllowTopic(req.caller, right, t, req.v)

@@ -26,6 +26,10 @@ type request struct {
 	// against the caller's bounds.
 	caller caller.ID
 	rm     bool // a WS-RM request for the RM destination (publish.go)
+	// topicsChecked: the caller's rights on the topics of its Notify were
+	// checked when it arrived in a WS-RM sequence (publish.go), and
+	// Deliver publishes it later without its caller.
+	topicsChecked bool
 }
 
 // storeCtx is the context of the request's store calls. (choice) It is
@@ -85,7 +89,7 @@ func (b *Broker) endpoint(ops map[xml.Name]op) http.HandlerFunc {
 			return
 		}
 		if req.rm {
-			b.serveRM(w, r, req.msg)
+			b.serveRM(w, req) // publish.go
 			return
 		}
 		fn, ok := ops[req.msg.Payload.Name()]
@@ -146,7 +150,8 @@ func (b *Broker) readRequest(r *http.Request) (*request, *soap.Fault) {
 	}
 	v = m.Version
 	if b.isRM(r, m) {
-		return &request{r: r, msg: m, v: v, rm: true}, nil
+		a, _ := soap.ReadAddressing(m) // the RM destination checks it; here, to relate a refusal
+		return &request{r: r, msg: m, raw: m.Doc.Raw(), wsa: a, v: v, now: b.now(), rm: true}, nil
 	}
 	understood := func(n xml.Name) bool {
 		return soap.IsAddressingHeader(n) || b.guard != nil && b.guard.Understood(n)
