@@ -24,6 +24,9 @@ import (
 type SecurityConfig struct {
 	Users []wssecurity.User
 	wssecurity.Config
+	// FailedAuth bounds the failed authentications of each client address
+	// (authlimit.go).
+	FailedAuth FailedAuthLimit
 }
 
 // ServiceSecurity is what a service requires of its callers. With a
@@ -69,7 +72,8 @@ const (
 // security is the gateway's verifier; nil when no service has a security
 // section.
 type security struct {
-	v *wssecurity.Verifier
+	v       *wssecurity.Verifier
+	limiter *authLimiter // failed authentications per client address
 }
 
 // newSecurity builds the verifier and checks that every operation a
@@ -106,7 +110,7 @@ func (g *Gateway) newSecurity() error {
 	if err != nil {
 		return fielderr.At(path, err)
 	}
-	g.sec = &security{v: v}
+	g.sec = &security{v: v, limiter: newAuthLimiter(g.cfg.Security.FailedAuth, g.now)}
 	return nil
 }
 
@@ -186,8 +190,23 @@ func (g *Gateway) authenticate(r *http.Request, m *soap.Message, sec *ServiceSec
 	if err != nil {
 		return nil, nil, err
 	}
+	// A client address over its failed authentications is refused before
+	// the password is hashed (authlimit.go).
+	var from caller.ID
+	if h != nil && h.UsernameToken != nil {
+		if ip := clientIP(r, g.trusted); ip.IsValid() {
+			from = caller.Address(ip)
+		}
+		if !g.sec.limiter.allow(from) {
+			return nil, nil, soap.NewFault(v, soap.WSSEFailedAuthentication,
+				"too many failed authentications from this client address; try again later")
+		}
+	}
 	tokenID, err := g.sec.v.Verify(v, h, policyOf(sec))
 	if err != nil {
+		if h != nil && h.UsernameToken != nil {
+			g.sec.limiter.failed(from)
+		}
 		return nil, nil, err
 	}
 	ids := make([]wssecurity.Identity, 0, 2)
@@ -397,6 +416,13 @@ func newSecurityCheck(c *Config) securityCheck {
 // its bounds (wssecurity.Config, whose fields it promotes) and its users.
 func validateSecurity(l *fielderr.List, path fielderr.Path, s SecurityConfig, sc securityCheck) {
 	l.Nest(path, s.Config.Validate())
+	fa := path.Field("FailedAuth")
+	if s.FailedAuth.Recovery < 0 {
+		l.Add(fa.Field("Recovery"), "negative")
+	}
+	if s.FailedAuth.MaxAddresses < 0 {
+		l.Add(fa.Field("MaxAddresses"), "negative")
+	}
 	l.Nest(path.Field("Users"), sc.usersErr)
 }
 

@@ -39,6 +39,11 @@ type fileSecurity struct {
 	MaxSkew              duration `yaml:"max_skew"`
 	MaxNonces            int      `yaml:"max_nonces"`
 	MaxNoncesPerIdentity int      `yaml:"max_nonces_per_identity"`
+	FailedAuth           struct {
+		Burst        int      `yaml:"burst"`
+		Recovery     duration `yaml:"recovery"`
+		MaxAddresses int      `yaml:"max_addresses"`
+	} `yaml:"failed_auth"`
 }
 
 // fileServiceSecurity is services[].security (gateway.ServiceSecurity).
@@ -95,7 +100,9 @@ func (t *fileClientTLS) toGateway(baseDir string) *gateway.ClientTLSConfig {
 
 func (s *fileSecurity) toGateway() gateway.SecurityConfig {
 	return gateway.SecurityConfig{Config: wssecurity.Config{MaxAge: time.Duration(s.MaxAge), MaxSkew: time.Duration(s.MaxSkew),
-		MaxNonces: s.MaxNonces, MaxNoncesPerIdentity: s.MaxNoncesPerIdentity}}
+		MaxNonces: s.MaxNonces, MaxNoncesPerIdentity: s.MaxNoncesPerIdentity},
+		FailedAuth: gateway.FailedAuthLimit{Burst: s.FailedAuth.Burst, Recovery: time.Duration(s.FailedAuth.Recovery),
+			MaxAddresses: s.FailedAuth.MaxAddresses}}
 }
 
 func (s *fileServiceSecurity) toGateway() *gateway.ServiceSecurity {

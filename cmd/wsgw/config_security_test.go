@@ -39,7 +39,8 @@ func TestLoadConfig_SecurityEveryKey(t *testing.T) {
 			CertFile: "/etc/wsgw/gw-client.pem", KeyFile: "/etc/wsgw/gw-client-key.pem"},
 		EgressTLS: &gateway.ClientTLSConfig{CAFiles: []string{"/etc/ssl/consumers-ca.pem"}},
 		Security: gateway.SecurityConfig{Config: wssecurity.Config{MaxAge: 2 * time.Minute, MaxSkew: 30 * time.Second,
-			MaxNonces: 5000, MaxNoncesPerIdentity: 100}},
+			MaxNonces: 5000, MaxNoncesPerIdentity: 100},
+			FailedAuth: gateway.FailedAuthLimit{Burst: 5, Recovery: time.Minute, MaxAddresses: 2000}},
 	}
 	sec := &gateway.ServiceSecurity{RequireUsernameToken: true, RequireTimestamp: true, RequireClientCertificate: true,
 		PasswordTypes:      []string{"digest"},
