@@ -80,6 +80,12 @@ func TestDriver_WSAddressesCheckedAtArrival(t *testing.T) {
 		{"CreateSequence ReplyTo", "", "", []string{"InvalidAddress", "wsa:ReplyTo"}},
 		{"CreateSequence AcksTo", "", "", []string{"CreateSequenceRefused", "AcksTo"}},
 		{"CreateSequence Offer Endpoint", "", "", []string{"CreateSequenceRefused", "Offer Endpoint"}},
+		{"message FaultTo with user information", "", "", []string{"InvalidAddress", "wsa:FaultTo", "user information"}},
+		{"message FaultTo naming several addresses", "", "", []string{"InvalidAddress", "wsa:FaultTo", "127.0.0.2"}},
+		{"CreateSequence AcksTo with user information", "", "", []string{"CreateSequenceRefused", "AcksTo", "user information"}},
+		{"CreateSequence AcksTo naming several addresses", "", "", []string{"CreateSequenceRefused", "AcksTo", "127.0.0.2"}},
+		{"CreateSequence Offer Endpoint with user information", "", "", []string{"CreateSequenceRefused", "Offer Endpoint", "user information"}},
+		{"CreateSequence ReplyTo naming several addresses", "", "", []string{"InvalidAddress", "wsa:ReplyTo", "127.0.0.2"}},
 	} {
 		switch i {
 		case 0:
@@ -98,6 +104,21 @@ func TestDriver_WSAddressesCheckedAtArrival(t *testing.T) {
 		case 6:
 			c.header, c.body = create("", `<wsrm:Offer><wsrm:Identifier>urn:offer:1</wsrm:Identifier>`+
 				wsaEPRIn("wsrm:Endpoint", forbidden.URL)+`</wsrm:Offer>`)
+		case 7:
+			c.header, c.body = message(1, wsaEPR("ReplyTo", allowed.URL)+wsaEPR("FaultTo", userinfo))
+		case 8:
+			c.header, c.body = message(1, wsaEPR("ReplyTo", allowed.URL)+wsaEPR("FaultTo", multi))
+		case 9:
+			c.header, c.body = create("", "")
+			c.body = strings.Replace(c.body, soapAnon, userinfo, 1)
+		case 10:
+			c.header, c.body = create("", "")
+			c.body = strings.Replace(c.body, soapAnon, multi, 1)
+		case 11:
+			c.header, c.body = create("", `<wsrm:Offer><wsrm:Identifier>urn:offer:2</wsrm:Identifier>`+
+				wsaEPRIn("wsrm:Endpoint", userinfo)+`</wsrm:Offer>`)
+		case 12:
+			c.header, c.body = create(`<wsa:MessageID>urn:c:2</wsa:MessageID>`+wsaEPR("ReplyTo", multi), "")
 		}
 		t.Run(c.name, func(t *testing.T) {
 			st, body := call(t, r.Driver, c.header, c.body)
@@ -120,11 +141,20 @@ func TestDriver_WSAddressesCheckedAtArrival(t *testing.T) {
 	if got := b.received(); len(got) != 0 {
 		t.Errorf("backend received %v, want nothing", got)
 	}
+	// A marker last: a CreateSequence whose response goes to the allowed
+	// listener. Once it is there, whatever the refused requests could have
+	// sent would have been sent too.
+	if st, body := call(t, r.Driver, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`+
+		`<wsa:MessageID>urn:c:marker</wsa:MessageID>`+wsaEPR("ReplyTo", allowed.URL),
+		`<wsrm:CreateSequence>`+wsaEPRIn("wsrm:AcksTo", soapAnon)+`</wsrm:CreateSequence>`); st != http.StatusAccepted {
+		t.Fatalf("the marker CreateSequence: got %d %s, want 202", st, body)
+	}
+	checkfor.True(t, 10*time.Second, "the marker's response at the allowed listener", func() bool { return len(allowed.Received()) > 0 })
 	if got := forbidden.Received(); len(got) != 0 {
 		t.Errorf("the refused address received %d messages, want none", len(got))
 	}
-	if got := allowed.Received(); len(got) != 0 {
-		t.Errorf("the allowed address received %d messages, want none", len(got))
+	if got := allowed.Received(); len(got) != 1 || !strings.Contains(got[0], "urn:c:marker") {
+		t.Errorf("the allowed address received %q, want the marker's response only", got)
 	}
 }
 
