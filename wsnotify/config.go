@@ -110,6 +110,13 @@ type DurableConfig struct {
 	// MarkTTL is how long a Notify handed over by the broker's WS-RM
 	// destination is remembered, so that it is published once; default 24h.
 	MarkTTL time.Duration
+	// MaxSubscriptions bounds the durable subscriptions (default 1000),
+	// MaxSubscriptionsPerCaller those of one caller (default 10): each
+	// keeps up to MaxMessages and MaxBytes on disk, so what one caller can
+	// make the broker keep is bounded by MaxSubscriptionsPerCaller times
+	// MaxBytes (640 MiB by default), and in all by MaxSubscriptions times
+	// MaxBytes. Beyond: SubscribeCreationFailedFault.
+	MaxSubscriptions, MaxSubscriptionsPerCaller int
 }
 
 // withDefaults returns c with zero fields defaulted.
@@ -138,6 +145,12 @@ func (c DurableConfig) withDefaults() DurableConfig {
 	c.Backoff = c.Backoff.WithDefaults()
 	if c.MarkTTL <= 0 {
 		c.MarkTTL = 24 * time.Hour
+	}
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = 1000
+	}
+	if c.MaxSubscriptionsPerCaller <= 0 {
+		c.MaxSubscriptionsPerCaller = 10
 	}
 	return c
 }

@@ -71,7 +71,10 @@
 //     QName-valued content keeps its meaning (nsscope.go).
 //   - Nothing a stranger can use up: every resource a request creates is
 //     bounded in all and per caller (MaxSubscriptionsPerCaller,
-//     MaxPullPointsPerCaller, MaxRegistrationsPerCaller; the caller is
+//     MaxPullPointsPerCaller, MaxRegistrationsPerCaller, and
+//     Durable.MaxSubscriptionsPerCaller for durable subscriptions, whose
+//     queues are bounded each, so a caller's share of the disk is too; a
+//     publisher's WS-RM sequences by the RM destination's engine; the caller is
 //     the one Options.Guard names, else the client's address, package
 //     caller), stored with the resource so that the counts are rebuilt
 //     after a restart. At a bound the caller gets the operation's fault

@@ -142,3 +142,45 @@ func TestBroker_RefusesOverLimitBodyAtOnce(t *testing.T) {
 		t.Fatalf("got HTTP %d %s, want a LimitExceeded fault", resp.StatusCode, body)
 	}
 }
+
+// Durable subscriptions, which keep messages on disk for their consumer,
+// are bounded per caller (Durable.MaxSubscriptionsPerCaller) besides the
+// subscriptions' own bound: at it a caller's next durable Subscribe gets
+// SubscribeCreationFailedFault while its plain ones and another caller's
+// durable ones still get through, also after a restart (the count is
+// rebuilt from the stored subscriptions).
+func TestBroker_DurableSubscriptionsBoundedPerCaller(t *testing.T) {
+	cfg := testConfig()
+	cfg.Durable.MaxSubscriptionsPerCaller = 2
+	e := newDurableEnv(t, cfg)
+	c := newRecorder(t)
+	const stranger, other = "127.0.0.1", "127.0.0.2"
+	durable := subscribeXML(c.URL, "", rmAssertion("ExactlyOnce"))
+	for i := range 2 {
+		if r := e.postFrom(stranger, pathBroker, durable); r.status != 200 {
+			t.Fatalf("the stranger's durable subscription %d: HTTP %d %s", i+1, r.status, r.body)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		r := e.postFrom(stranger, pathBroker, durable)
+		if got := r.faultDetail(); got != "SubscribeCreationFailedFault" || !strings.Contains(string(r.body), "durable subscriptions") {
+			t.Errorf("%s: the stranger's third durable subscription: got HTTP %d %s, want SubscribeCreationFailedFault for its bound", when, r.status, r.body)
+		}
+		if r := e.postFrom(stranger, pathBroker, subscribeXML(c.URL, "", "")); r.status != 200 {
+			t.Errorf("%s: the stranger's plain subscription: got HTTP %d %s, want 200", when, r.status, r.body)
+		}
+		if r := e.postFrom(other, pathBroker, durable); r.status != 200 {
+			t.Errorf("%s: another caller's durable subscription: got HTTP %d %s, want 200", when, r.status, r.body)
+		}
+	}
+	check("before a restart")
+	e.restart()
+	r := e.postFrom(stranger, pathBroker, durable)
+	if got := r.faultDetail(); got != "SubscribeCreationFailedFault" {
+		t.Errorf("after a restart: the stranger's third durable subscription: got HTTP %d %s, want SubscribeCreationFailedFault", r.status, r.body)
+	}
+	if r := e.postFrom("127.0.0.3", pathBroker, durable); r.status != 200 {
+		t.Errorf("after a restart: a third caller's durable subscription: got HTTP %d %s, want 200", r.status, r.body)
+	}
+}

@@ -114,6 +114,12 @@ func (b *Broker) createSub(ctx context.Context, s *subscription, now time.Time) 
 	case b.callers.subs.Full(s.rec.Caller, b.cfg.MaxSubscriptionsPerCaller):
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the caller holds its maximum of %d subscriptions", b.cfg.MaxSubscriptionsPerCaller), "")
+	case s.durable != nil && b.durables >= b.cfg.Durable.MaxSubscriptions:
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the broker holds its maximum of %d durable subscriptions", b.cfg.Durable.MaxSubscriptions), "")
+	case s.durable != nil && b.callers.durable.Full(s.rec.Caller, b.cfg.Durable.MaxSubscriptionsPerCaller):
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the caller holds its maximum of %d durable subscriptions", b.cfg.Durable.MaxSubscriptionsPerCaller), "")
 	case s.rec.PullPoint != "" && b.pps[s.rec.PullPoint] == nil: // destroyed since checkConsumer
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, "no such pull point: "+truncate(s.rec.Consumer, 256), "")

@@ -132,6 +132,10 @@ func (b *Broker) addLocked(s *subscription) {
 	}
 	b.consumers[consumerKey(&s.rec)]++
 	b.callers.subs.Add(s.rec.Caller, 1)
+	if s.durable != nil {
+		b.callers.durable.Add(s.rec.Caller, 1)
+		b.durables++
+	}
 	if s.rec.PullPoint == "" && s.durable == nil {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
@@ -153,6 +157,10 @@ func (b *Broker) removeLocked(id string) *subscription {
 		b.consumers[k]--
 	}
 	b.callers.subs.Add(s.rec.Caller, -1)
+	if s.durable != nil {
+		b.callers.durable.Add(s.rec.Caller, -1)
+		b.durables--
+	}
 	b.disp.Remove(id)
 	return s
 }

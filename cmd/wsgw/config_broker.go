@@ -82,6 +82,10 @@ type fileDurable struct {
 	Timeout     duration    `yaml:"timeout"`
 	Backoff     fileBackoff `yaml:"backoff"`
 	MarkTTL     duration    `yaml:"mark_ttl"`
+	// MaxSubscriptions, MaxSubscriptionsPerCaller bound durable
+	// subscriptions in all and per caller.
+	MaxSubscriptions          int `yaml:"max_subscriptions"`
+	MaxSubscriptionsPerCaller int `yaml:"max_subscriptions_per_caller"`
 }
 
 // fileBackoff is a redelivery backoff (queueing.Backoff).
@@ -95,8 +99,9 @@ func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 	return wsnotify.DurableConfig{
 		All: d.All, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
 		MaxAttempts: d.MaxAttempts, Workers: d.Workers, Timeout: time.Duration(d.Timeout),
-		Backoff: queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
-		MarkTTL: time.Duration(d.MarkTTL),
+		Backoff:          queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
+		MarkTTL:          time.Duration(d.MarkTTL),
+		MaxSubscriptions: d.MaxSubscriptions, MaxSubscriptionsPerCaller: d.MaxSubscriptionsPerCaller,
 	}
 }
 

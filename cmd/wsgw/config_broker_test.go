@@ -44,7 +44,8 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 		SweepInterval:       2 * time.Second,
 		Durable: wsnotify.DurableConfig{All: true, MaxAge: 12 * time.Hour, MaxMessages: 5000, MaxBytes: 1 << 20,
 			MaxAttempts: 20, Workers: 8, Timeout: 3 * time.Second,
-			Backoff: queueing.Backoff{Base: 250 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.1}, MarkTTL: 6 * time.Hour},
+			Backoff: queueing.Backoff{Base: 250 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.1}, MarkTTL: 6 * time.Hour,
+			MaxSubscriptions: 500, MaxSubscriptionsPerCaller: 4},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
