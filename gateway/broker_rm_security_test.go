@@ -28,9 +28,16 @@ func rmAs(t *testing.T, user, url, header, body string) response {
 	if user != "" {
 		header = token(user, false, "") + header
 	}
+	return rmFrom(t, "127.0.0.1", url, header, body)
+}
+
+// rmFrom posts a WS-RM request to the broker endpoint url from the
+// loopback address ip.
+func rmFrom(t *testing.T, ip, url, header, body string) response {
+	t.Helper()
 	env := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsnt="` + wsntNS + `" xmlns:wsa="` + wsaNS +
 		`" xmlns:wsrm="` + wsreliable.NSRM + `"><s:Header>` + header + `</s:Header><s:Body>` + body + `</s:Body></s:Envelope>`
-	return doFrom(t, "127.0.0.1", url, soap11Header, env)
+	return doFrom(t, ip, url, soap11Header, env)
 }
 
 // rmCreateAs opens a WS-RM sequence to the broker as user and returns its
@@ -172,4 +179,37 @@ func storeFiles(t *testing.T, dir string) []byte {
 		t.Fatal(err)
 	}
 	return all
+}
+
+// A publisher's WS-RM sequences to the broker are bounded per caller (the
+// RM destination's default, 100) with nothing configured: unused
+// CreateSequence from one address fill its share only, others still
+// create theirs, also after a restart over the same store.
+func TestBroker_PublisherSequencesBoundedPerCallerAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := brokerGatewayIn(t, dir, wsnotify.Config{Egress: egress.Loopback()}, nil)
+	create := func(ip string) response {
+		t.Helper()
+		return rmFrom(t, ip, url+"/wsn/NotificationBroker", `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`,
+			`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>`+wsaNS+`/anonymous</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	}
+	const stranger, other = "127.0.0.1", "127.0.0.2"
+	for i := range wsreliable.DefaultMaxGroupsPerCaller {
+		if r := create(stranger); r.status != http.StatusOK {
+			t.Fatalf("the stranger's sequence %d: got %d %s", i+1, r.status, r.body)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		if r := create(stranger); !strings.Contains(r.body, "CreateSequenceRefused") || !strings.Contains(r.body, "caller") {
+			t.Errorf("%s: the stranger's next sequence: got %d %s, want CreateSequenceRefused for its share", when, r.status, r.body)
+		}
+		if r := create(other); r.status != http.StatusOK {
+			t.Errorf("%s: another client's sequence: got %d %s, want 200", when, r.status, r.body)
+		}
+	}
+	check("before a restart")
+	stop()
+	url, _ = brokerGatewayIn(t, dir, wsnotify.Config{Egress: egress.Loopback()}, nil)
+	check("after a restart")
 }

@@ -90,6 +90,8 @@ func (b Incomplete) String() string {
 const (
 	DefaultSequenceExpires = 24 * time.Hour
 	DefaultIdleTimeout     = 10 * time.Minute
+	// DefaultMaxGroupsPerCaller is Config.MaxGroupsPerCaller's default.
+	DefaultMaxGroupsPerCaller = 100
 )
 
 // Config is the engine's per-service configuration. Every zero value is a
@@ -247,7 +249,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.MaxGroups, 10000)
-	def(&c.MaxGroupsPerCaller, 100)
+	def(&c.MaxGroupsPerCaller, DefaultMaxGroupsPerCaller)
 	def(&c.MaxHeld, 1024)
 	def(&c.MaxRetransmits, 20)
 	def(&c.SendWindow, 64)
