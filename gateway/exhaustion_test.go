@@ -176,3 +176,38 @@ func TestBroker_ResourcesBoundedPerCallerAcrossRestart(t *testing.T) {
 		}
 	}
 }
+
+// WS-Reliability groups count against their caller's share as WS-RM
+// sequences do: a client that opened its share of groups gets
+// MessageProcessingFailure for a message opening one more, while another
+// client still opens its own, also after a restart.
+func TestReliable_RelGroupsBoundedPerCallerAcrossRestart(t *testing.T) {
+	b := newLogBackend(t)
+	dir := t.TempDir()
+	db := openTestDB(t, dir)
+	defer func() { db.Close() }()
+	svc := reliableQuote(b)
+	svc.Reliable = &ReliableConfig{Egress: egress.Loopback(), MaxSequencesPerCaller: 2}
+	cfg := Config{Services: []ServiceConfig{svc}}
+	addr, stop := serveAt(t, cfg, Options{DB: db}, "127.0.0.1:0")
+	url := "http://" + addr + "/services/Quotes"
+	h := http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "Soapaction": {`"` + quoteNS + `/SetQuote"`}}
+	const stranger, other = "127.0.0.1", "127.0.0.2"
+	open := func(ip, group string) response {
+		t.Helper()
+		return doFrom(t, ip, url, h, envelope(v11, relHeader(group, 0, ""), setQuote(group)))
+	}
+	for _, g := range []string{"urn:g:s1", "urn:g:s2"} {
+		relAck(t, "the stranger's group "+g, open(stranger, g), g, 0, "")
+	}
+	relAck(t, "the stranger's third group", open(stranger, "urn:g:s3"), "urn:g:s3", 0, "MessageProcessingFailure")
+	relAck(t, "another client's group", open(other, "urn:g:o1"), "urn:g:o1", 0, "")
+	stop()
+	db.Close()
+	db = openTestDB(t, dir)
+	addr, stop = serveAt(t, cfg, Options{DB: db}, "127.0.0.1:0")
+	defer stop()
+	url = "http://" + addr + "/services/Quotes"
+	relAck(t, "after a restart: the stranger's third group", open(stranger, "urn:g:s4"), "urn:g:s4", 0, "MessageProcessingFailure")
+	relAck(t, "after a restart: another client's second group", open(other, "urn:g:o2"), "urn:g:o2", 0, "")
+}
