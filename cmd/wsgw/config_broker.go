@@ -9,6 +9,7 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
+	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
 // fileBroker is the `broker:` section: present (even as `broker: {}`), the
@@ -38,6 +39,7 @@ type fileBroker struct {
 	// belongs in the file (config_problems.go maps its paths).
 	Security *fileBrokerSecurity `yaml:"security"`
 	Durable  fileDurable         `yaml:"durable"`
+	Direct   *fileBrokerDirect   `yaml:"direct"`
 }
 
 // fileBrokerSecurity is broker.security (gateway.BrokerSecurity).
@@ -102,6 +104,36 @@ func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 		Backoff:          queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
 		MarkTTL:          time.Duration(d.MarkTTL),
 		MaxSubscriptions: d.MaxSubscriptions, MaxSubscriptionsPerCaller: d.MaxSubscriptionsPerCaller,
+	}
+}
+
+// fileBrokerDirect is `broker.direct`: present, subscribers and registered
+// publishers may negotiate direct paths (wsnotify.DirectConfig).
+type fileBrokerDirect struct {
+	Address       string   `yaml:"address"`
+	Interface     string   `yaml:"interface"`
+	Transport     string   `yaml:"transport"`
+	Groups        string   `yaml:"groups"`
+	TTL           int      `yaml:"ttl"`
+	Port          int      `yaml:"port"`
+	MaxChannels   int      `yaml:"max_channels"`
+	MaxPublishers int      `yaml:"max_publishers"`
+	LogMessages   int      `yaml:"log_messages"`
+	LogBytes      byteSize `yaml:"log_bytes"`
+	MTU           int      `yaml:"mtu"`
+	MaxRate       byteSize `yaml:"max_rate"`
+	Window        duration `yaml:"window"`
+	RTT           duration `yaml:"rtt"`
+}
+
+func (d *fileBrokerDirect) toWSNotify() *wsnotify.DirectConfig {
+	if d == nil {
+		return nil
+	}
+	return &wsnotify.DirectConfig{
+		Address: d.Address, Interface: d.Interface, Transport: direct.Transport(d.Transport), Groups: d.Groups, TTL: d.TTL,
+		Port: d.Port, MaxChannels: d.MaxChannels, MaxPublishers: d.MaxPublishers, LogMessages: d.LogMessages,
+		LogBytes: int64(d.LogBytes), MTU: d.MTU, MaxRate: int64(d.MaxRate), Window: time.Duration(d.Window), RTT: time.Duration(d.RTT),
 	}
 }
 
@@ -170,6 +202,7 @@ func (b *fileBroker) toWSNotify() *wsnotify.Config {
 		RequireRegistration: b.RequireRegistration,
 		Limits:              b.Limits.toXMLDoc(),
 		SweepInterval:       time.Duration(b.SweepInterval),
+		Direct:              b.Direct.toWSNotify(),
 		Durable:             b.Durable.toWSNotify(),
 	}
 }

@@ -22,8 +22,8 @@ func (u Uses) Any() bool { return u.Broker || u.Reliable > 0 }
 //
 // (choice) The records of the broker and of reliable messaging are small
 // and short-lived, written once and read back soon: an 8 MiB memtable
-// (64 MiB with a reliable service or a broker, whose durable queues commit
-// batches of up to 4.5 MiB), two of them, 8 MiB of block cache per part that uses
+// (64 MiB with a reliable service or the broker, whose durable queues commit batches of
+// up to 4.5 MiB), two of them, 8 MiB of block cache per part that uses
 // the store, two compactors. Values over 64 KiB (large SOAP messages) go to the value
 // log, so that a batch of them stays within a transaction's limit (15% of
 // the memtable) and the LSM tree holds only their pointers; the value log
