@@ -99,19 +99,29 @@ func TestReliable_SecurityRules(t *testing.T) {
 			`"><wsrm:AcksTo><wsa:Address>`+rmWSANS+`/anonymous</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
 	}
 	failedAuthentication(t, "bob's CreateSequence", create("bob"))
-	r := create("alice")
-	m := identRE.FindStringSubmatch(r.body)
-	if r.status != http.StatusOK || m == nil {
-		t.Fatalf("alice's CreateSequence: got %d %s", r.status, r.body)
+	seqOf := func(user string) string {
+		t.Helper()
+		r := create(user)
+		m := identRE.FindStringSubmatch(r.body)
+		if r.status != http.StatusOK || m == nil {
+			t.Fatalf("%s's CreateSequence: got %d %s", user, r.status, r.body)
+		}
+		return m[1]
 	}
-	send := func(user string, n int) response {
+	alices, admins := seqOf("alice"), seqOf("admin")
+	send := func(user, seq string, n int) response {
 		hdr := token(user, false, "") + fmt.Sprintf(`<wsrm:Sequence xmlns:wsrm="%s"><wsrm:Identifier>%s</wsrm:Identifier>`+
-			`<wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`, wsreliable.NSRM, m[1], n)
+			`<wsrm:MessageNumber>%d</wsrm:MessageNumber></wsrm:Sequence>`, wsreliable.NSRM, seq, n)
 		return postRM(t, url, hdr, setQuote(fmt.Sprint(user, n)))
 	}
-	failedAuthentication(t, "alice's SetQuote in her sequence", send("alice", 1))
-	if r := send("admin", 1); r.status != http.StatusOK {
-		t.Fatalf("admin's SetQuote in alice's sequence: got %d %s", r.status, r.body)
+	failedAuthentication(t, "alice's SetQuote in her sequence", send("alice", alices, 1))
+	// A sequence is its creator's (WS-RM 1.2, 5.1.3): admin may SetQuote,
+	// but not in alice's sequence.
+	if r := send("admin", alices, 1); !strings.Contains(r.body, "UnknownSequence") {
+		t.Errorf("admin's SetQuote in alice's sequence: got %d %s, want wsrm:UnknownSequence", r.status, r.body)
+	}
+	if r := send("admin", admins, 1); r.status != http.StatusOK {
+		t.Fatalf("admin's SetQuote in his sequence: got %d %s", r.status, r.body)
 	}
 	b.waitLog(t, "admin1")
 }
