@@ -51,6 +51,18 @@ func validateBroker(l *fielderr.List, path fielderr.Path, c *Config) {
 	l.Nest(path, bc.Validate())
 }
 
+// validateBrokerSecurity reports the problems of the broker's security
+// section (at path), and one without a broker.
+func validateBrokerSecurity(l *fielderr.List, path fielderr.Path, c *Config, sc securityCheck) {
+	switch {
+	case c.BrokerSecurity == nil:
+	case c.Broker == nil:
+		l.Add(path, "there is no broker (Broker) to secure")
+	default:
+		c.BrokerSecurity.validate(l, path, sc)
+	}
+}
+
 // openBroker opens the broker when the configuration has one: over the
 // cluster's shared store (Options.Cluster; cluster.go), or over db. On
 // one node it gets what makes its subscriptions durable (issue 10): the
@@ -75,7 +87,10 @@ func (g *Gateway) openBroker(ctx context.Context, db *badger.DB, now func() time
 		// Consumers may be https, with the egress CA bundle and client
 		// certificate.
 		TLSClientConfig: g.tls.egress,
-		Now:             now,
+		// Callers named as services name them, with the broker's
+		// access rules (broker_security.go).
+		Guard: newBrokerGuard(g, g.cfg.BrokerSecurity),
+		Now:   now,
 	}
 	var st wsnotify.Store
 	switch {

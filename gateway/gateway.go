@@ -33,8 +33,9 @@ type Options struct {
 	// Config.Broker is set or a service is Reliable.
 	DB *badger.DB
 	// Now is the clock of the reliable services' protocol state (sequence
-	// and group expiry, idle limits, retransmissions, delivery retries).
-	// Default time.Now; tests inject their own.
+	// and group expiry, idle limits, retransmissions, delivery retries) and
+	// of the failed authentications' recovery (authlimit.go). Default
+	// time.Now; tests inject their own.
 	Now func() time.Time
 	// AdminListener is where Serve serves the admin endpoints when
 	// Config.Admin.Listen is set; nil: Serve listens on that address.
@@ -54,6 +55,7 @@ type Gateway struct {
 	reg      *prometheus.Registry
 	metrics  *metrics
 	limits   xmldoc.Limits
+	now      func() time.Time // Options.Now
 	trusted  []netip.Prefix
 	read     *queueing.Stage   // reads and decides; see handleSOAP
 	stages   []*queueing.Stage // every stage, read first; see stages.go
@@ -101,6 +103,9 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		limits: cfg.Limits.WithDefaults(), budget: newRetryBudget(), byName: make(map[string]*service)}
 	if g.log == nil {
 		g.log = slog.Default()
+	}
+	if g.now = opts.Now; g.now == nil {
+		g.now = time.Now
 	}
 	if g.reg == nil {
 		g.reg = prometheus.NewRegistry()

@@ -13,10 +13,12 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/queueing/badgerq"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsdl"
@@ -54,13 +56,17 @@ type ReliableConfig struct {
 	// InOrder: what follows a gap waits for it) or "DiscardEntireSequence"
 	// (which delivers nothing of a sequence before it is complete).
 	Incomplete string
-	// SequenceExpires caps sequence lifetimes; IdleTimeout ends idle ones.
-	// Zero: no limit.
+	// SequenceExpires caps the lifetime of sequences and groups (zero:
+	// 24h); IdleTimeout ends those without traffic for that long (zero:
+	// 10m). See wsreliable.Config.
 	SequenceExpires, IdleTimeout time.Duration
-	// MaxSequences bounds open sequences/groups (zero: 10000); MaxHeld a
-	// sequence's messages held back for ordering (zero: 1024); MaxQueue the
-	// messages waiting for delivery (zero: 1,000,000).
-	MaxSequences, MaxHeld, MaxQueue int
+	// MaxSequences bounds open sequences/groups (zero: 10000),
+	// MaxSequencesPerCaller those of one caller (zero: 100; the caller is
+	// the authenticated identity, else the client address: callerOf);
+	// MaxHeld a sequence's messages held back for ordering (zero: 1024);
+	// MaxQueue the messages waiting for delivery (zero: 1,000,000). A
+	// reliable message may be as large as the gateway's Limits.MaxBytes.
+	MaxSequences, MaxSequencesPerCaller, MaxHeld, MaxQueue int
 	// MaxHeldBytes bounds the payload bytes held back for ordering across
 	// the service's sequences (zero: 64 MiB); MaxKeep how long an ended
 	// sequence or group is remembered to recognise late duplicates (zero:
@@ -109,7 +115,7 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 	// its delivery is settled, which a retry may take up to MinKeep to do.
 	minKeep := time.Duration(0)
 	if c.BackendRM && c.Retry.Backoff >= 0 && c.Retry.MaxBackoff >= 0 && c.Retry.Timeout >= 0 && s.Timeout >= 0 {
-		minKeep = c.driverConfig(s, "").MinKeep()
+		minKeep = c.driverConfig(s, "", 0).MinKeep()
 	}
 	for _, f := range []struct { // in field order
 		path fielderr.Path
@@ -117,7 +123,8 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 		why  string
 	}{
 		{path.Field("SequenceExpires"), c.SequenceExpires < 0, "negative"}, {path.Field("IdleTimeout"), c.IdleTimeout < 0, "negative"},
-		{path.Field("MaxSequences"), c.MaxSequences < 0, "negative"}, {path.Field("MaxHeld"), c.MaxHeld < 0, "negative"},
+		{path.Field("MaxSequences"), c.MaxSequences < 0, "negative"},
+		{path.Field("MaxSequencesPerCaller"), c.MaxSequencesPerCaller < 0, "negative"}, {path.Field("MaxHeld"), c.MaxHeld < 0, "negative"},
 		{path.Field("MaxQueue"), c.MaxQueue < 0, "negative"}, {path.Field("MaxHeldBytes"), c.MaxHeldBytes < 0, "negative"},
 		{path.Field("MaxKeep"), c.MaxKeep < 0, "negative"},
 		{path.Field("MaxKeep"), c.MaxKeep > 0 && c.MaxKeep < minKeep, fmt.Sprintf("%v is shorter than a delivery's retry "+
@@ -132,8 +139,9 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 	l.Nest(path.Field("Egress"), c.Egress.Validate())
 }
 
-// driverConfig maps c to the driver's configuration.
-func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string) driver.Config {
+// driverConfig maps c to the driver's configuration; a message may be as
+// large as the gateway's requests (maxBytes).
+func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string, maxBytes int64) driver.Config {
 	timeout := c.Retry.Timeout
 	if timeout == 0 {
 		timeout = s.Timeout
@@ -142,9 +150,9 @@ func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string) driver.Conf
 		Name: s.Name, Self: self,
 		Engine: wsreliable.Config{Assurance: assurances[c.Assurance], InOrder: c.InOrder,
 			Incomplete: incompletes[c.Incomplete], SequenceExpires: c.SequenceExpires,
-			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxHeld: c.MaxHeld,
-			MaxHeldBytes: c.MaxHeldBytes, MaxKeep: c.MaxKeep},
-		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue,
+			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxGroupsPerCaller: c.MaxSequencesPerCaller,
+			MaxHeld: c.MaxHeld, MaxHeldBytes: c.MaxHeldBytes, MaxKeep: c.MaxKeep},
+		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue, MaxMessageBytes: int(maxBytes),
 		Backoff:   queueing.Backoff{Base: c.Retry.Backoff, Max: c.Retry.MaxBackoff},
 		BackendRM: c.BackendRM,
 	}
@@ -191,7 +199,13 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 			return fielderr.Under(path.Field("Egress"), err)
 		}
 		pol.TLSClientConfig = g.tls.egress
-		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name)
+		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name, s.limits.MaxBytes)
+		// A store that keeps messages in its tree (an in-memory one) takes
+		// what one write takes: reliable messages are bounded by that.
+		if most := badgerq.LargestMessage(db, cfg.QueueOptions(now)) - driver.StoredMetaBytes; cfg.MaxMessageBytes > most {
+			s.log.Info("reliable messages are bounded by what the store takes in one write", "max_bytes", most)
+			cfg.MaxMessageBytes = most
+		}
 		var backend driver.Backend = &clusterBackend{g: g, s: s}
 		client := pol.Client(nil, cfg.DeliveryTimeout)
 		rmb := &rmBackend{s: s}
@@ -247,7 +261,8 @@ func (g *Gateway) closeReliable() {
 // serveReliable hands d's request to the service's driver and writes its
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
-	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header, d.consumed...)
+	// The driver bounds the sequences and groups of each caller.
+	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(caller.NewContext(ctx, d.caller), d.msg, r.Header, d.consumed...)
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}

@@ -103,7 +103,11 @@ type Options struct {
 	// MaxBatch bounds the messages of one EnqueueBatch and of one Lease;
 	// 0 means 1000.
 	MaxBatch int
-	// MaxBatchBytes bounds the bodies of one EnqueueBatch; 0 means 4 MiB.
+	// MaxBatchBytes bounds the bodies of one EnqueueBatch and of one
+	// Lease; 0 means 4 MiB. An implementation may count a body it stores
+	// apart by what it costs the batch instead (badgerq: a body in
+	// badger's value log, by its pointer), so that a message may be larger
+	// than MaxBatchBytes where the implementation says so.
 	MaxBatchBytes int
 	// MaxAttempts is the number of deliveries after which a message that is
 	// nacked or whose lease runs out goes to the dead letters with
@@ -162,10 +166,6 @@ func (o Options) Validate() error {
 		}
 	}
 	neg("MaxMessageBytes", o.MaxMessageBytes)
-	if d := o.WithDefaults(); d.MaxMessageBytes > d.MaxBatchBytes {
-		l.Add(root.Field("MaxMessageBytes"), "must not exceed MaxBatchBytes (%d), got %d",
-			d.MaxBatchBytes, d.MaxMessageBytes)
-	}
 	neg("MaxLength", o.MaxLength)
 	neg("MaxBatch", o.MaxBatch)
 	neg("MaxBatchBytes", o.MaxBatchBytes)

@@ -83,6 +83,17 @@ func (b Incomplete) String() string {
 	return [...]string{"NoDiscard", "DiscardFollowingFirstGap", "DiscardEntireSequence"}[b]
 }
 
+// Default lifetimes of inbound groups (Config.SequenceExpires,
+// Config.IdleTimeout). (choice) Ten minutes of idleness is WCF's
+// reliable-session InactivityTimeout; a day bounds what an unused sequence
+// holds.
+const (
+	DefaultSequenceExpires = 24 * time.Hour
+	DefaultIdleTimeout     = 10 * time.Minute
+	// DefaultMaxGroupsPerCaller is Config.MaxGroupsPerCaller's default.
+	DefaultMaxGroupsPerCaller = 100
+)
+
 // Config is the engine's per-service configuration. Every zero value is a
 // usable default, given in each field's comment.
 type Config struct {
@@ -99,12 +110,15 @@ type Config struct {
 	// complete (so a sequence longer than MaxHeld cannot complete). Zero:
 	// NoDiscard.
 	Incomplete Incomplete
-	// SequenceExpires is the longest lifetime granted to inbound WS-RM
-	// sequences (CreateSequenceResponse/Expires); a shorter Expires asked
-	// for is granted. Zero: no limit.
+	// SequenceExpires is the longest lifetime of an inbound group: granted
+	// to WS-RM sequences (CreateSequenceResponse/Expires; a shorter Expires
+	// asked for is granted), the lifetime of a WS-Reliability group that
+	// asks none (groupExpiryTime) and the cap of one that asks longer.
+	// Zero: 24h.
 	SequenceExpires time.Duration
-	// IdleTimeout terminates an inbound WS-RM sequence with no traffic for
-	// this long. Zero: never.
+	// IdleTimeout ends an inbound group with no traffic for this long: a
+	// WS-RM sequence is terminated, a WS-Reliability group that asks no
+	// shorter groupMaxIdleDuration aborted. Zero: 10m.
 	IdleTimeout time.Duration
 	// MaxGroups bounds the open inbound groups and sequences; beyond it
 	// CreateSequence is refused and a new WS-Reliability group gets
@@ -115,6 +129,11 @@ type Config struct {
 	// (pending.go): beyond it the oldest address's are dropped. Zero:
 	// 10000.
 	MaxGroups int
+	// MaxGroupsPerCaller bounds the open inbound groups and sequences one
+	// caller (CreateSequence.Caller, Message.Caller) holds, with the same
+	// answers as MaxGroups, so that one caller cannot take every place of
+	// MaxGroups from the others. Zero: 100.
+	MaxGroupsPerCaller int
 	// MaxKeep caps how long an ended group is kept to recognise late
 	// duplicates, whatever ExpiryTime a WS-Reliability sender chose, and
 	// how long an acknowledged Submit token waits for its Forget.
@@ -204,6 +223,7 @@ func (c Config) Validate() error {
 	negD("SequenceExpires", c.SequenceExpires)
 	negD("IdleTimeout", c.IdleTimeout)
 	negN("MaxGroups", int64(c.MaxGroups))
+	negN("MaxGroupsPerCaller", int64(c.MaxGroupsPerCaller))
 	negD("MaxKeep", c.MaxKeep)
 	negN("MaxHeld", int64(c.MaxHeld))
 	negN("MaxHeldBytes", c.MaxHeldBytes)
@@ -229,6 +249,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.MaxGroups, 10000)
+	def(&c.MaxGroupsPerCaller, DefaultMaxGroupsPerCaller)
 	def(&c.MaxHeld, 1024)
 	def(&c.MaxRetransmits, 20)
 	def(&c.SendWindow, 64)
@@ -242,6 +263,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxMessageNumber == 0 {
 		c.MaxMessageNumber = 1<<63 - 1
+	}
+	if c.SequenceExpires == 0 {
+		c.SequenceExpires = DefaultSequenceExpires
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	if c.DupWindow == 0 {
 		c.DupWindow = time.Hour

@@ -132,6 +132,24 @@
 // numbers are xs:unsignedLong: the engine's limit). A WSRMRequired fault
 // names every version the engine takes.
 //
+// Nothing a stranger can use up (choice): every inbound group has a
+// lifetime and an idle limit whatever its sender asks (SequenceExpires,
+// default 24h; IdleTimeout, default 10m: a WS-RM sequence is granted at
+// most the former in CreateSequenceResponse/Expires; a WS-Reliability
+// group's groupExpiryTime and groupMaxIdleDuration are capped by them and
+// default to them), and the open groups are bounded in all (MaxGroups)
+// and per caller (MaxGroupsPerCaller: the driver names the caller of each
+// CreateSequence and message, package caller; the engine stores it with
+// the group, so the counts are rebuilt by Restore). At a bound
+// CreateSequence is refused (CreateSequenceRefused, WS-RM 1.2, 4.6) and a
+// message that would open a WS-Reliability group gets
+// MessageProcessingFailure; other callers are not affected. A WS-RM
+// sequence created by an authenticated caller is bound to it (WS-RM 1.2,
+// 5.1.3 Sequence Spoofing; 5.2): another caller's message, CloseSequence,
+// TerminateSequence or AckRequested for it gets UnknownSequence (choice:
+// not an access fault, so that nothing tells a stranger the sequence
+// exists); one created by a client address alone is not bound (rmGroup).
+//
 // WS-RM: acknowledgements go in the reply when AcksTo is anonymous, to
 // AcksTo otherwise (one per Ready), or wait for MakeConnection when AcksTo
 // is a WS-MC anonymous URI. A message that would overflow the hold-back

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/wsgw/wsgw/caller"
 )
 
 // Engine is the deterministic reliable messaging engine: the receiving side
@@ -25,6 +27,8 @@ type Engine struct {
 	// the ended ones, by when they are to be forgotten.
 	openIDs []string
 	endedQ  endedHeap
+	// callers counts the open groups of each caller (MaxGroupsPerCaller).
+	callers caller.Counts
 	out     map[string]*outSeq // outbound sequences, by local name
 	// outByTo maps a destination (destKey: To and the Submit's Key) to the
 	// local name of its current sequence; outByID a peer-chosen Identifier
@@ -72,7 +76,8 @@ func New(cfg Config) (*Engine, error) {
 		pending: newPendingQueues(), dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
 		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, releasing: map[string]bool{},
-		room: math.MaxInt,
+		callers: caller.Counts{},
+		room:    math.MaxInt,
 	}, nil
 }
 

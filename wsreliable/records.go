@@ -115,8 +115,9 @@ func (e *Engine) Restore(records []Record) error {
 	}
 	ids := sortedKeys(e.in)
 	for _, id := range ids {
-		if e.in[id].State != ended {
+		if g := e.in[id]; g.State != ended {
 			e.openIDs = append(e.openIDs, id)
+			e.callers.Add(g.Caller, 1)
 		}
 	}
 	for _, id := range ids {

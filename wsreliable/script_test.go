@@ -175,9 +175,10 @@ func (r *scriptRunner) config(a args) []string {
 	r.cfg = Config{
 		InOrder: a.has("inorder"), RefuseCallback: a.has("refuse-callback"),
 		RefusePoll: a.has("refuse-poll"), RefuseOrdering: a.has("refuse-ordering"),
-		MaxHeld: a.int("maxheld"), MaxGroups: a.int("maxgroups"), MaxRetransmits: a.int("maxretries"),
-		SendWindow: a.int("window"), MaxBacklog: a.int("maxbacklog"), MaxMessageNumber: uint64(a.int("maxnumber")),
-		SequenceExpires: a.dur("expires"), IdleTimeout: a.dur("idle"), DupWindow: a.dur("dupwindow"),
+		MaxHeld: a.int("maxheld"), MaxGroups: a.int("maxgroups"), MaxGroupsPerCaller: a.int("percaller"),
+		MaxRetransmits: a.int("maxretries"), SendWindow: a.int("window"), MaxBacklog: a.int("maxbacklog"),
+		MaxMessageNumber: uint64(a.int("maxnumber")), SequenceExpires: a.dur("expires"),
+		IdleTimeout: a.dur("idle"), DupWindow: a.dur("dupwindow"),
 		MaxRelease: a.int("maxrelease"), MaxKeep: a.dur("maxkeep"), OutboundIdle: a.dur("outidle"),
 	}
 	switch a["assurance"] {
@@ -311,6 +312,9 @@ func fmtReply(rp Reply) string {
 		s += " " + rp.Fault.Code.String()
 		if rp.Fault.Group != "" {
 			s += " group=" + rp.Fault.Group
+		}
+		if rp.Fault.Code == CreateSequenceRefused {
+			s += " (" + rp.Fault.Why + ")"
 		}
 	case ReplyPending:
 		if rp.Pending != nil {

@@ -15,7 +15,10 @@
 // version the client spoke; WS-MakeConnection 1.1; WS-Reliability 1.1), refuses client addresses the egress
 // allow-list refuses (refusal.go), hands the events to the loop, and
 // returns the HTTP answer once every record the answer depends on is on
-// disk.
+// disk. The caller the gateway names in ctx (package caller) goes with
+// each CreateSequence and message to the engine, which bounds the open
+// sequences and groups per caller (wsreliable.Config.MaxGroupsPerCaller).
+// A message over Config.MaxMessageBytes is refused with a Sender fault.
 //
 // # Storage seams
 //
@@ -123,8 +126,14 @@
 // (HandleRequestDone); an answer that failed, or was never reported within
 // DeliveryTimeout (a crash), leaves the reply for the next MakeConnection.
 // A ReplyTo that is a real address gets the reply POSTed there through the
-// egress allow-list. An anonymous ReplyTo gets nothing: the request was
-// answered (acknowledged) long before the backend saw it.
+// egress allow-list; a fault goes to the request's FaultTo instead when it
+// gave one (WS-Addressing 1.0 Core 3.4; a FaultTo of none drops it). An
+// anonymous ReplyTo gets nothing: the request was answered (acknowledged)
+// long before the backend saw it. The answer to a CreateSequence,
+// CloseSequence or TerminateSequence whose ReplyTo (FaultTo, for a fault)
+// is a real address is POSTed there, and the request answered 202
+// (replyto.go). Every such address is checked against the allow-list when
+// the request arrives (refusal.go): what the gateway takes, it can send.
 //
 // WS-Reliability 1.1 has no message to fetch a business reply: its
 // PollRequest returns acknowledgements only. The backend's reply to a

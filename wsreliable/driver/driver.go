@@ -56,6 +56,11 @@ type Config struct {
 	// MaxQueue bounds the messages waiting for delivery; past it a message
 	// is not accepted (the client retransmits). Zero: 1,000,000.
 	MaxQueue int
+	// MaxMessageBytes bounds a reliable message as received (the gateway
+	// gives its request limit, limits.max_bytes); a larger one is refused
+	// with a Sender fault before the engine sees it. The delivery queue
+	// takes it with its stored metadata (QueueOptions). Zero: 4 MiB.
+	MaxMessageBytes int
 	// ReplyTTL is how long a backend reply waits for a MakeConnection.
 	// Zero: 24h.
 	ReplyTTL time.Duration
@@ -87,6 +92,9 @@ func (c Config) withDefaults() Config {
 	if c.OutboundIdle == 0 {
 		c.OutboundIdle = 30 * time.Second
 	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = 4 << 20
+	}
 	if c.BackendRM && c.Engine.OutboundIdle == 0 {
 		c.Engine.OutboundIdle = c.OutboundIdle
 	}
@@ -98,6 +106,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// StoredMetaBytes is the room a delivery takes in the queue besides the
+// message: what the driver stores with it (payload.go: its identifiers,
+// Content-Type, SOAPAction, reply and fault addresses). A queue that
+// takes bodies of n bytes takes messages of n - StoredMetaBytes.
+const StoredMetaBytes = 64 << 10
+
 // QueueOptions are the options the Store's delivery queue must be opened
 // with (badgerstore.OpenReliable): the driver relies on its bounds
 // (MaxLength, MaxMessageBytes) and on its MaxAttempts. now is the clock
@@ -106,6 +120,7 @@ func (c Config) QueueOptions(now func() time.Time) queueing.Options {
 	c = c.withDefaults()
 	return queueing.Options{
 		MaxLength: c.MaxQueue, MaxAttempts: c.MaxAttempts, Backoff: c.Backoff,
+		MaxMessageBytes:   c.MaxMessageBytes + StoredMetaBytes,
 		VisibilityTimeout: c.DeliveryTimeout + 10*time.Second, Now: now,
 	}.WithDefaults()
 }
@@ -132,6 +147,7 @@ func (c Config) Validate() error {
 	neg("DeliveryTimeout", c.DeliveryTimeout < 0)
 	neg("Workers", c.Workers < 0)
 	neg("MaxQueue", c.MaxQueue < 0)
+	neg("MaxMessageBytes", c.MaxMessageBytes < 0)
 	neg("ReplyTTL", c.ReplyTTL < 0)
 	neg("TickInterval", c.TickInterval < 0)
 	neg("OutboundIdle", c.OutboundIdle < 0)

@@ -19,6 +19,9 @@ type envelopeMeta struct {
 	ContentType string `json:"ct,omitempty"`
 	SOAPAction  string `json:"sa,omitempty"`
 	ReplyTo     string `json:"rt,omitempty"`
+	// FaultTo is the request's wsa:FaultTo address as given ("" when
+	// absent): a fault from the backend goes there (replyTo).
+	FaultTo string `json:"ft,omitempty"`
 	// Expiry is the WS-Reliability ExpiryTime: the queue does not deliver
 	// the message after it.
 	Expiry time.Time `json:"ex,omitzero"`
@@ -35,6 +38,9 @@ func encodeEnvelope(hdr http.Header, addr soap.Addressing, env []byte) []byte {
 	m := envelopeMeta{ContentType: hdr.Get("Content-Type"), SOAPAction: hdr.Get("SOAPAction")}
 	if addr.ReplyTo != nil && !addr.ReplyTo.IsAnonymous() && !addr.ReplyTo.IsNone() {
 		m.ReplyTo = addr.ReplyTo.Address
+	}
+	if addr.FaultTo != nil {
+		m.FaultTo = addr.FaultTo.Address
 	}
 	return frame(m, env)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -84,21 +85,39 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 	if err != nil {
 		return relatedFault(err, v, addr)
 	}
-	if reply, refused := d.refusal(ctx, evs); refused {
-		return d.answer(v, addr, []wsreliable.Reply{reply})
+	if st, h, body, refused := d.refusal(ctx, v, addr, evs); refused {
+		return st, h, body
 	}
+	who := caller.FromContext(ctx)
 	for i, ev := range evs {
 		switch ev := ev.(type) {
+		case wsreliable.CreateSequence:
+			ev.Caller = who
+			evs[i] = ev
+		case wsreliable.AckRequest:
+			ev.Caller = who
+			evs[i] = ev
+		case wsreliable.Close:
+			ev.Caller = who
+			evs[i] = ev
+		case wsreliable.Terminate:
+			ev.Caller = who
+			evs[i] = ev
 		case wsreliable.Message:
+			ev.Caller = who
 			if !ev.Expiry.IsZero() { // WS-Reliability: not delivered after it
 				ev.Payload = withExpiry(ev.Payload, ev.Expiry)
-				evs[i] = ev
+			}
+			evs[i] = ev
+			if n := len(msg.Doc.Raw()); n > d.cfg.MaxMessageBytes {
+				return relatedFault(soap.Sender(fmt.Sprintf("The message is too large for reliable delivery (%d bytes, at most %d).",
+					n, d.cfg.MaxMessageBytes)), v, addr)
 			}
 			// One the delivery queue cannot take would fail its step, and
 			// every request batched with it, on each retransmission.
 			dl := wsreliable.Delivery{Proto: ev.Proto, Group: ev.Group, Number: ev.Number, Payload: ev.Payload}
 			if n := deliverySize(dl); n > d.qopts.MaxMessageBytes {
-				return relatedFault(soap.Sender(fmt.Sprintf("The message is too large to be stored for delivery (%d bytes, at most %d).",
+				return relatedFault(soap.Sender(fmt.Sprintf("The message is too large to be stored for delivery (%d bytes with its addresses, at most %d).",
 					n, d.qopts.MaxMessageBytes)), v, addr)
 			}
 		case wsreliable.Created:
@@ -138,7 +157,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		d.log.Error("reliable request failed", "err", r.err)
 		return faultAnswer(soap.Receiver("The message could not be stored; retry it later."), v)
 	}
-	return d.answer(v, addr, replies)
+	return d.answerTo(ctx, v, addr, evs, replies) // replyto.go
 }
 
 // answer writes the engine's replies to one request of version v whose
