@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
 
@@ -46,7 +47,8 @@ func (b *rmBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([
 	if a, err := soap.ReadAddressing(dec.msg); err == nil && a.Action != "" {
 		action = a.Action
 	}
-	if err := b.d.SubmitRM(ctx, rep.URL(), action, payload, hdr.Get(driver.DeliveryIDHeader)); err != nil {
+	m := wsreliable.Submit{Token: hdr.Get(driver.DeliveryIDHeader), To: rep.URL(), Action: action, Payload: payload}
+	if err := b.d.SubmitRM(ctx, m, dec.msg.Version); err != nil {
 		return nil, 0, fmt.Errorf("sending to %s over WS-RM: %w", rep.URL(), err)
 	}
 	return nil, http.StatusAccepted, nil

@@ -25,8 +25,9 @@ type Engine struct {
 	openIDs []string
 	endedQ  endedHeap
 	out     map[string]*outSeq // outbound sequences, by local name
-	// outByTo maps a destination to the local name of its current sequence;
-	// outByID a peer-chosen Identifier to the local name.
+	// outByTo maps a destination (destKey: To and the Submit's Key) to the
+	// local name of its current sequence; outByID a peer-chosen Identifier
+	// to the local name.
 	outByTo, outByID map[string]string
 	nextLocal        uint64
 

@@ -154,7 +154,9 @@ type ProcessingFailed struct {
 // Sending side.
 
 // Submit asks the engine to send Payload reliably over WS-RM 1.2 to To.
-// Messages to one To share one sequence, in submission order. Token names
+// Messages to one To with one Key share one sequence, in submission order
+// (Key "" is the destination's default sequence; a WS-Notification
+// subscription has its own). Token names
 // the message (the driver's delivery ID; required): Ready.Fates report
 // what becomes of it. A Submit of a token in flight is not numbered again
 // (its number is reported again); one of a token acknowledged and not yet
@@ -163,6 +165,8 @@ type ProcessingFailed struct {
 type Submit struct {
 	Token string
 	To    string
+	// Key names the sequence to To (see above); stored with it.
+	Key string
 	// Action is the message's wsa:Action (WS-RM 1.2 runs over WS-Addressing).
 	Action  string
 	Payload []byte
@@ -203,9 +207,9 @@ type PeerFault struct {
 	Code  FaultCode
 }
 
-// Finish asks the engine to close and terminate the outbound sequence to To
-// once everything submitted is acknowledged.
-type Finish struct{ To string }
+// Finish asks the engine to close and terminate the outbound sequence to
+// (To, Key) once everything submitted is acknowledged.
+type Finish struct{ To, Key string }
 
 func (Message) isEvent()          {}
 func (CreateSequence) isEvent()   {}

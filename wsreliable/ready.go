@@ -165,6 +165,12 @@ type Delivery struct {
 	Payload []byte
 }
 
+// DeliveryIDHeader is the HTTP header that carries a delivery's stable
+// identifier (Delivery.ID, a Submit's Token, a WS-Notification durable
+// delivery's id) to whoever receives it, so that a receiver can drop the
+// repeats that at-least-once delivery leaves possible.
+const DeliveryIDHeader = "Wsgw-Delivery-Id"
+
 // ID is a stable identifier of the delivery (group and number), for a queue
 // that drops repeats.
 func (d Delivery) ID() string { return d.Proto.String() + ":" + d.Group + "#" + u64(d.Number) }

@@ -141,7 +141,7 @@ func (e *Engine) Restore(records []Record) error {
 	}
 	for _, s := range e.out {
 		if !s.Finish && s.To != "" { // an offer without Endpoint has no address
-			e.outByTo[s.To] = s.Local
+			e.outByTo[destKey(s.To, s.Key)] = s.Local
 		}
 		if s.ID != "" {
 			e.outByID[s.ID] = s.Local

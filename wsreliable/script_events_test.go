@@ -46,7 +46,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 		return ProcessingFailed{Group: a["group"], Number: a.u64("n"), Permanent: a.has("permanent")}, nil
 	case "submit":
 		// "_" stands for a space in the payload.
-		return Submit{Token: a["token"], To: a["to"], Action: a["action"], Payload: []byte(strings.ReplaceAll(a["data"], "_", " ")), Meta: meta}, nil
+		return Submit{Token: a["token"], To: a["to"], Key: a["key"], Action: a["action"], Payload: []byte(strings.ReplaceAll(a["data"], "_", " ")), Meta: meta}, nil
 	case "forget":
 		return Forget{Token: a["token"]}, nil
 	case "created":
@@ -64,7 +64,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	case "peerfault":
 		return PeerFault{Group: a["seq"], Code: xmlNameLocal(a["code"])}, nil
 	case "finish":
-		return Finish{To: a["to"]}, nil
+		return Finish{To: a["to"], Key: a["key"]}, nil
 	}
 	return nil, fmt.Errorf("unknown command %q", name)
 }

@@ -22,7 +22,8 @@ const (
 type outSeq struct {
 	Local string   `json:"local"`
 	To    string   `json:"to"`
-	ID    string   `json:"id,omitempty"` // "" while creating
+	Key   string   `json:"key,omitempty"` // Submit.Key: one sequence per (To, Key)
+	ID    string   `json:"id,omitempty"`  // "" while creating
 	State outState `json:"state"`
 	Next  uint64   `json:"next"` // next number to assign
 	Acked RangeSet `json:"acked"`
@@ -77,7 +78,8 @@ func (e *Engine) onSubmit(ev Submit) {
 		e.rd.Fates = append(e.rd.Fates, fate)
 		return
 	}
-	s := e.out[e.outByTo[ev.To]]
+	dest := destKey(ev.To, ev.Key)
+	s := e.out[e.outByTo[dest]]
 	if s != nil && !s.Finish && len(s.unacked) >= e.cfg.MaxBacklog {
 		fate.Kind, fate.Reason = FateFailed, "backlog full"
 		e.rd.Fates = append(e.rd.Fates, fate)
@@ -86,8 +88,8 @@ func (e *Engine) onSubmit(ev Submit) {
 	if s == nil || s.Finish {
 		e.nextLocal++
 		e.metaDirty = true
-		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Next: 1, Meta: bytes.Clone(ev.Meta), unacked: map[uint64]*outMsg{}}
-		e.out[s.Local], e.outByTo[ev.To] = s, s.Local
+		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Key: ev.Key, Next: 1, Meta: bytes.Clone(ev.Meta), unacked: map[uint64]*outMsg{}}
+		e.out[s.Local], e.outByTo[dest] = s, s.Local
 		e.sendCreate(s)
 	}
 	m := &outMsg{Local: s.Local, Number: s.Next, Token: ev.Token, Payload: ev.Payload, Action: ev.Action}
@@ -193,9 +195,10 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 	e.maybeClose(s)
 }
 
-// onFinish marks the sequence to To for closing when all is acknowledged.
+// onFinish marks the sequence to (To, Key) for closing when all is
+// acknowledged.
 func (e *Engine) onFinish(ev Finish) {
-	s := e.out[e.outByTo[ev.To]]
+	s := e.out[e.outByTo[destKey(ev.To, ev.Key)]]
 	if s == nil {
 		return
 	}
@@ -234,8 +237,8 @@ func (e *Engine) removeSeq(s *outSeq) {
 	}
 	delete(e.out, s.Local)
 	delete(e.dirtyOut, s.Local)
-	if e.outByTo[s.To] == s.Local {
-		delete(e.outByTo, s.To)
+	if dest := destKey(s.To, s.Key); e.outByTo[dest] == s.Local {
+		delete(e.outByTo, dest)
 	}
 	delete(e.outByID, s.ID)
 	e.rd.Persist = append(e.rd.Persist, Record{Key: outKey(s.Local)})
@@ -348,10 +351,20 @@ func (e *Engine) popToken(now time.Time) bool {
 	return false
 }
 
+// destKey names the destination of an outbound sequence: its address
+// and the Submit's Key.
+func destKey(to, key string) string {
+	if key == "" {
+		return to
+	}
+	return to + "\x00" + key
+}
+
 // OutboundSequence describes one outbound sequence of the engine.
 type OutboundSequence struct {
 	Local string // the engine's name
 	To    string
+	Key   string // the Key of the Submits it carries
 	ID    string // the peer's Identifier, "" while CreateSequence is unanswered
 	// Unacked counts the messages not yet acknowledged.
 	Unacked int
@@ -364,7 +377,7 @@ func (e *Engine) OutboundSequences() []OutboundSequence {
 	out := make([]OutboundSequence, 0, len(e.out))
 	for _, local := range sortedKeys(e.out) {
 		s := e.out[local]
-		out = append(out, OutboundSequence{Local: s.Local, To: s.To, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish})
+		out = append(out, OutboundSequence{Local: s.Local, To: s.To, Key: s.Key, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish})
 	}
 	return out
 }

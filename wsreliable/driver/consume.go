@@ -158,7 +158,7 @@ func (d *Driver) ack(ctx context.Context, id uint64, box string, reply []byte) b
 // backend the engine may forget its token (SubmitRM).
 func (d *Driver) settled(ctx context.Context, meta deliveryMeta) {
 	if d.cfg.BackendRM {
-		d.forget(ctx, meta.ID)
+		d.Forget(ctx, meta.ID)
 	}
 }
 

@@ -29,8 +29,8 @@ type Backend interface {
 var ErrRejected = errors.New("message rejected")
 
 // DeliveryIDHeader is the HTTP header carrying wsreliable.Delivery.ID to
-// the backend, for a backend that drops repeats.
-const DeliveryIDHeader = "Wsgw-Delivery-Id"
+// the backend, for a backend that drops repeats (wsreliable's constant).
+const DeliveryIDHeader = wsreliable.DeliveryIDHeader
 
 // Config configures the driver of one service. Zero fields take the
 // defaults in their comments.

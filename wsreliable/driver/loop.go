@@ -74,7 +74,7 @@ func (d *Driver) finishOutbound(ctx context.Context) bool {
 	seqs := d.eng.OutboundSequences()
 	d.eng.Tick(d.opts.Now())
 	for _, s := range seqs {
-		d.eng.Step(wsreliable.Finish{To: s.To}) //nolint:errcheck // a known event type
+		d.eng.Step(wsreliable.Finish{To: s.To, Key: s.Key}) //nolint:errcheck // a known event type
 	}
 	d.step(ctx, nil)
 	return len(seqs) > 0

@@ -103,19 +103,23 @@ func (ob *outbound) reset() {
 	}
 }
 
-// SubmitRM sends payload (a SOAP Body's content) with wsa:Action action
-// reliably to the WS-RM 1.2 destination to, on the engine's outbound
-// sequence for to, and returns once the destination has acknowledged it
-// (nil), the engine gave up on it (ErrOutboundFailed), or ctx ended. id
-// names the delivery (the engine's Submit token): while the message of id
-// is in flight, calling again waits for it rather than sending it again,
-// and once it is acknowledged a call returns nil at once, until the
-// driver's consumer settles the delivery (Forget).
-func (d *Driver) SubmitRM(ctx context.Context, to, action string, payload []byte, id string) error {
+// SubmitRM sends m.Payload (a SOAP Body's content) with wsa:Action
+// m.Action reliably to the WS-RM 1.2 destination m.To, on the engine's
+// outbound sequence for (m.To, m.Key), in SOAP version v (the sequence's:
+// the version of the Submit that creates it), and returns once the
+// destination has acknowledged it (nil), the engine gave up on it
+// (ErrOutboundFailed), or ctx ended. m.Token names the delivery: while the
+// message of that token is in flight, calling again waits for it rather
+// than sending it again, and once it is acknowledged a call returns nil
+// at once, until the delivery is settled (Forget: the driver's consumer
+// does it for its own deliveries, another caller with Forget).
+func (d *Driver) SubmitRM(ctx context.Context, m wsreliable.Submit, v soap.Version) error {
+	id := m.Token
+	m.Meta = groupMeta(v, soap.WSANS) // WS-RM 1.2 runs over WS-Addressing 1.0
 	w, fresh := d.ob.wait(id)
 	if fresh {
 		select {
-		case d.events <- wsreliable.Submit{Token: id, To: to, Action: action, Payload: payload}:
+		case d.events <- m:
 		case <-ctx.Done():
 			d.ob.drop(id, w)
 			return ctx.Err()
@@ -129,9 +133,9 @@ func (d *Driver) SubmitRM(ctx context.Context, to, action string, payload []byte
 	}
 }
 
-// forget tells the engine that the delivery id is settled: its token,
-// if acknowledged, need not be remembered any more.
-func (d *Driver) forget(ctx context.Context, id string) {
+// Forget tells the engine that the delivery id, sent with SubmitRM, is
+// settled: its token, if acknowledged, need not be remembered any more.
+func (d *Driver) Forget(ctx context.Context, id string) {
 	select {
 	case d.events <- wsreliable.Forget{Token: id}:
 	case <-ctx.Done():

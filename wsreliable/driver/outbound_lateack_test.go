@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -33,7 +34,7 @@ func (b *lateAckBackend) Deliver(ctx context.Context, msg []byte, hdr http.Heade
 	}
 	payload := fmt.Appendf(nil, `<o:Order xmlns:o="urn:order"><o:Id>%s</o:Id></o:Order>`, id[1])
 	submit := func(ctx context.Context) error {
-		return b.d.SubmitRM(ctx, b.to, "urn:order", payload, hdr.Get(DeliveryIDHeader))
+		return b.d.SubmitRM(ctx, wsreliable.Submit{Token: hdr.Get(DeliveryIDHeader), To: b.to, Action: "urn:order", Payload: payload}, soap.V11)
 	}
 	if b.attempts.Add(1) == 1 {
 		actx, timeout := context.WithCancel(ctx)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -26,7 +27,7 @@ func (s *rmSubmitter) Deliver(ctx context.Context, msg []byte, hdr http.Header) 
 		return nil, 0, ErrRejected
 	}
 	payload := fmt.Appendf(nil, `<o:Order xmlns:o="urn:order"><o:Id>%s</o:Id></o:Order>`, id[1])
-	return nil, http.StatusAccepted, s.d.SubmitRM(ctx, s.to, "urn:order", payload, hdr.Get(DeliveryIDHeader))
+	return nil, http.StatusAccepted, s.d.SubmitRM(ctx, wsreliable.Submit{Token: hdr.Get(DeliveryIDHeader), To: s.to, Action: "urn:order", Payload: payload}, soap.V11)
 }
 
 func TestDriver_BackendRMAckedThenTerminatedOnStop(t *testing.T) {

@@ -136,7 +136,7 @@ func TestSubmitRM_CancelledBeforeTheLoopTakesIt(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- d.SubmitRM(ctx, "http://peer/", "urn:a", []byte("<a/>"), "d1") }()
+	go func() { errc <- d.SubmitRM(ctx, wsreliable.Submit{Token: "d1", To: "http://peer/", Action: "urn:a", Payload: []byte("<a/>")}, soap.V11) }()
 	checkfor.True(t, 5*time.Second, "SubmitRM waiting", func() bool {
 		d.ob.mu.Lock()
 		defer d.ob.mu.Unlock()
@@ -153,7 +153,7 @@ func TestSubmitRM_CancelledBeforeTheLoopTakesIt(t *testing.T) {
 	<-d.events
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel2()
-	if err := d.SubmitRM(ctx2, "http://peer/", "urn:a", []byte("<a/>"), "d1"); !errors.Is(err, context.DeadlineExceeded) {
+	if err := d.SubmitRM(ctx2, wsreliable.Submit{Token: "d1", To: "http://peer/", Action: "urn:a", Payload: []byte("<a/>")}, soap.V11); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("SubmitRM again: got %v, want it submitted and waiting", err)
 	}
 	found := false
