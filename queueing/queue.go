@@ -28,6 +28,12 @@ type Message struct {
 	// ExpiresAt, when not zero, is the time after which the message is not
 	// delivered any more; it is moved to the dead letters with ReasonExpired.
 	ExpiresAt time.Time
+	// DedupKey, when set, names the message for a queue that drops
+	// repeats (one that cannot enqueue atomically with other writes, and
+	// takes a message again after a crash between the two): such a queue
+	// drops a message whose DedupKey it took within its window. Others
+	// ignore it. Used on Enqueue only.
+	DedupKey string
 	// EnqueuedAt is when the queue accepted the message.
 	EnqueuedAt time.Time
 	// Attempts counts deliveries: 1 on the first Lease, 2 on the second...

@@ -188,7 +188,7 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
 		// No queue ExpiresAt: the queue would dead-letter an expired
 		// message unseen; the consumer drops it and tells its sender
 		// (deliverOne).
-		msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group}
+		msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group, DedupKey: dl.ID()}
 	}
 	if len(rd.Persist)+len(msgs) > 0 {
 		if err := d.store.Commit(ctx, rd.Persist, msgs); err != nil {
