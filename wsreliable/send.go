@@ -23,8 +23,6 @@ type outSeq struct {
 	Local string   `json:"local"`
 	To    string   `json:"to"`
 	Key   string   `json:"key,omitempty"` // Submit.Key: one sequence per (To, Key)
-	// Of is the inbound group whose CreateSequence offered the sequence.
-	Of    string   `json:"of,omitempty"`
 	ID    string   `json:"id,omitempty"`  // "" while creating
 	State outState `json:"state"`
 	Next  uint64   `json:"next"` // next number to assign
@@ -35,6 +33,8 @@ type outSeq struct {
 	LastSubmit time.Time `json:"lastSubmit,omitzero"`
 	// Meta is the driver's data about the sequence (Submit.Meta).
 	Meta []byte `json:"meta,omitempty"`
+	// Of is the inbound group whose CreateSequence offered the sequence.
+	Of string `json:"of,omitempty"`
 
 	unacked map[uint64]*outMsg
 	attempt int       // CreateSequence or CloseSequence tries

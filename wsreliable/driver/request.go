@@ -18,8 +18,8 @@ type request struct {
 	v     soap.Version // the request's SOAP version
 	shard int          // the shard its sequence is in (Options.Cluster); -1 for none
 	evs   []wsreliable.Event
-	done chan []wsreliable.Reply // buffered: the loop never blocks on it
-	err  error                   // set by the loop before done is sent to
+	done  chan []wsreliable.Reply // buffered: the loop never blocks on it
+	err   error                   // set by the loop before done is sent to
 }
 
 // Handles reports whether m is for the driver: WS-RM (1.2 or February
