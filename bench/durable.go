@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/queueing/badgerq"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 )
 
 // Durable measures durable enqueue on the wsgw side: a badgerq queue on a
@@ -26,7 +27,7 @@ func Durable(ctx context.Context, l Load, dataDir string) (Result, error) {
 		return Result{}, fmt.Errorf("creating the store directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil))
+	db, err := badger.Open(badgerstore.Options(dir, badgerstore.Uses{Reliable: 1}).WithLogger(nil))
 	if err != nil {
 		return Result{}, fmt.Errorf("opening badger in %s: %w", dir, err)
 	}

@@ -155,3 +155,15 @@ func (n *nginxProc) stop() {
 	}
 	os.RemoveAll(n.dir)
 }
+
+// nginxMissing says why nginx at path will not be measured, or "" when it
+// is there to be.
+func nginxMissing(path string) string {
+	if path == "" {
+		return "no --nginx path given"
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Sprintf("nginx not installed (%v)", err)
+	}
+	return ""
+}

@@ -18,6 +18,9 @@ type ProxyReport struct {
 	Nginx       *Result
 	NginxNote   string
 	NginxFailed bool
+	// External is set when the wsgw side was a separately started
+	// process (ProxyOptions.External).
+	External bool
 }
 
 // ProxyWhatWsgwDoes is what the wsgw side does per request that nginx's
@@ -76,8 +79,11 @@ func (r ProxyReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(ew, "nginx: not measured (%s)\n", r.NginxNote)
 	}
 	fmt.Fprintf(ew, "direct: %s\n", r.Direct.System)
-	fmt.Fprintf(ew, "every side: %d unmeasured warm-up requests first; clients, backend and wsgw share this process\n",
-		max(proxyWarmup, r.Load.Concurrency))
+	shared := "clients, backend and wsgw share this process"
+	if r.External {
+		shared = "wsgw ran in its own process; clients here"
+	}
+	fmt.Fprintf(ew, "every side: %d unmeasured warm-up requests first; %s\n", max(proxyWarmup, r.Load.Concurrency), shared)
 	fmt.Fprintf(ew, "not equal work: %s\n", ProxyWhatWsgwDoes)
 	if ok {
 		fmt.Fprintf(ew, "\nratio wsgw/nginx: throughput %.2f (above 1: wsgw faster), p50 latency %.2f, p99 latency %.2f (below 1: wsgw sooner)\n",

@@ -50,3 +50,29 @@ func TestGetQuoteEnvelope_PaddedToSize(t *testing.T) {
 		}
 	}
 }
+
+// --external: the wsgw side is a gateway the bench did not start, in
+// front of a backend it did not start either.
+func TestProxy_ExternalGatewayAndBackend(t *testing.T) {
+	b, err := StartBackend("127.0.0.1:0", Capacity{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	gw, err := startProxyGateway(context.Background(), b.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.stop()
+	l := Load{Messages: 50, Size: 1024, Concurrency: 2}
+	rep, err := Proxy(context.Background(), l, ProxyOptions{External: gw.url + "/services/StockQuote", Backend: b.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.External || rep.Wsgw.Throughput <= 0 || !strings.Contains(rep.Wsgw.System, "separate process") {
+		t.Errorf("got external=%v %+v, want a measured external wsgw side", rep.External, rep.Wsgw)
+	}
+	if _, err := Proxy(context.Background(), l, ProxyOptions{External: gw.url}); err == nil {
+		t.Error("--external without a backend: got no error")
+	}
+}

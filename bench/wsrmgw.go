@@ -16,6 +16,7 @@ import (
 	"github.com/wsgw/wsgw/examples/stockquote"
 	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 )
 
 // WSRMResult is a WS-RM run through the gateway: the acknowledgement
@@ -46,7 +47,7 @@ func WSRM(ctx context.Context, l Load, dataDir string) (WSRMResult, error) {
 		return WSRMResult{}, fmt.Errorf("creating the store directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil))
+	db, err := badger.Open(badgerstore.Options(dir, badgerstore.Uses{Reliable: 1}).WithLogger(nil))
 	if err != nil {
 		return WSRMResult{}, fmt.Errorf("opening badger in %s: %w", dir, err)
 	}

@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +15,7 @@ import (
 
 	"github.com/wsgw/wsgw/conformance"
 	"github.com/wsgw/wsgw/egress"
-	"github.com/wsgw/wsgw/storage/badgerstore"
+	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/wsnotify"
 )
 
@@ -26,9 +24,10 @@ import (
 // the test, so the list cannot go stale.
 var wsnKnownFailures = map[string]string{}
 
-// startBroker serves a wsnotify broker over a badger store in t.TempDir()
-// on a loopback port, its egress allowing loopback only, until the test
-// ends. It returns the base URL.
+// startBroker serves a gateway hosting a broker (with what makes its
+// subscriptions durable and its endpoint a WS-RM destination) over a
+// badger store in t.TempDir() on a loopback port, its egress allowing
+// loopback only, until the test ends. It returns the base URL.
 func startBroker(t *testing.T, topics wsnotify.TopicsConfig) string {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(filepath.Join(t.TempDir(), "db")).WithLogger(nil).WithSyncWrites(false))
@@ -40,17 +39,16 @@ func startBroker(t *testing.T, topics wsnotify.TopicsConfig) string {
 		t.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
-	b, err := wsnotify.Open(badgerstore.NewBroker(db, "wsn/"), wsnotify.Config{PublicURL: base, Egress: egress.Loopback(), SweepInterval: time.Second, Topics: topics},
-		wsnotify.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	bc := wsnotify.Config{Egress: egress.Loopback(), SweepInterval: time.Second, Topics: topics}
+	g, err := gateway.New(context.Background(), gateway.Config{PublicURL: base, Broker: &bc},
+		gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: b.Handler()}}
-	srv.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }() //nolint:errcheck // nil when ctx ends
-	t.Cleanup(func() { cancel(); <-done; srv.Close(); b.Close(); db.Close() })
+	go func() { g.Serve(ctx, l); close(done) }() //nolint:errcheck // nil when ctx ends
+	t.Cleanup(func() { cancel(); <-done; g.Close(); db.Close() })
 	return base
 }
 

@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
+	"unicode/utf8"
 )
 
 // adminReadTimeout bounds the admin page's wait for a part that answers
@@ -77,10 +80,37 @@ func (b *viewBuilder) sequences(g *Gateway, name string) *viewTable {
 		if gr.Gaps > 0 {
 			gaps.Class += " warn"
 		}
-		t.add(gr.ID, cellText(gr.ID), cellText(gr.Proto.String()), cellState(gr.State, stateClass),
+		t.add(rowKeyOf(gr.ID), cellText(shownID(gr.ID)), cellText(gr.Proto.String()), cellState(gr.State, stateClass),
 			cellNum(float64(gr.Received)), cellNum(float64(gr.Highest)), gaps, cellNum(float64(gr.Held)),
 			cellSeconds(now.Sub(gr.LastActive).Seconds()), expires)
 	}
 	t.More = total - len(t.Rows)
 	return t
+}
+
+// maxShownID bounds the characters of an identifier the page shows.
+const maxShownID = 16
+
+// shownID is how the page shows a sequence or group identifier: its
+// beginning, at most half of it and maxShownID characters, enough to tell
+// sequences apart and find one in a client's log, never the whole
+// (choice). A WS-RM sequence identifier is all a stranger needs to send
+// into the sequence (its owner's next messages are then dropped as
+// duplicates), close or terminate it, and without an admin token the page
+// is open to whoever reaches the gateway.
+func shownID(id string) string {
+	keep := min(maxShownID, utf8.RuneCountInString(id)/2)
+	i := 0
+	for range keep {
+		_, n := utf8.DecodeRuneInString(id[i:])
+		i += n
+	}
+	return id[:i] + "…"
+}
+
+// rowKeyOf keys the row of identifier id: a digest, stable across
+// snapshots for the page's script, that does not give id back.
+func rowKeyOf(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:8])
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,9 +73,16 @@ func TestAdmin_ReliableQueueAgeAndSequences(t *testing.T) {
 	if got, _ := getAdminState(t, base).cell("rel/Quotes/queue", "oldest waiting", 1); got != "1m30s" {
 		t.Fatalf("oldest waiting on the page: got %q, want 1m30s", got)
 	}
-	for col, want := range map[int]string{1: "wsrm", 2: "open", 3: "1", 4: "1", 5: "0", 7: "1m30s", 8: "never"} {
-		if got, ok := getAdminState(t, base).cell("rel/Quotes/sequences", c.seq, col); got != want {
+	for col, want := range map[int]string{0: shownID(c.seq), 1: "wsrm", 2: "open", 3: "1", 4: "1", 5: "0", 7: "1m30s", 8: "never"} {
+		if got, ok := getAdminState(t, base).cell("rel/Quotes/sequences", rowKeyOf(c.seq), col); got != want {
 			t.Fatalf("sequence %s column %d: got %q (row found: %v), want %q", c.seq, col, got, ok, want)
+		}
+	}
+	// The identifier, which is all anyone needs to send into, close or
+	// terminate the sequence, is on neither the page nor the API.
+	for _, path := range []string{"/admin", "/admin/api/state"} {
+		if r := do(t, http.MethodGet, base+path, nil, ""); strings.Contains(r.body, c.seq) {
+			t.Errorf("%s shows the sequence identifier %s", path, c.seq)
 		}
 	}
 

@@ -89,11 +89,11 @@ func serviceShape(s *service) string {
 // stages: the read stage and every dispatch stage, with their admission
 // rates and queues.
 func (b *viewBuilder) stages(g *Gateway) viewSection {
-	names := []string{g.read.Name()}
-	for _, s := range g.services {
-		names = append(names, s.stage.Name())
+	var names []string
+	for _, st := range g.stages {
+		names = append(names, st.Name())
 	}
-	card := &viewCard{Title: "Stages", Sub: "the read stage, then each service's dispatch stage"}
+	card := &viewCard{Title: "Stages", Sub: "the read stage, each partition's dispatch stage, the reliable and broker stages"}
 	rate := b.chart("stages/rate", "Admitted and refused per second, all stages", chartRate, "", "admitted", "refused")
 	depth := b.chart("stages/depth", "Queued and running, all stages", chartGauge, "", "queued", "running")
 	t := b.table("stages", "Stages", "No stage.", "Stage", "#Queued", "#Running", "#Admitted", "#Refused")

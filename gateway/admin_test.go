@@ -218,8 +218,8 @@ func TestAdmin_StateIsWhatMetricsServe(t *testing.T) {
 	if got := cell("svc/Quotes/outcomes", "ok", 1); got != "3" {
 		t.Fatalf("ok requests: got %s, want 3", got)
 	}
-	if got := cell("stages", "dispatch/Quotes", 3); got != "3" {
-		t.Fatalf("dispatch/Quotes admitted: got %s, want 3", got)
+	if got := cell("stages", "dispatch/Quotes/p0", 3); got != "3" {
+		t.Fatalf("dispatch/Quotes/p0 admitted: got %s, want 3", got)
 	}
 	if got := cell("svc/Quotes/replicas", "p0/r0", 2); got != "healthy" {
 		t.Fatalf("replica p0/r0 health: got %s, want healthy", got)

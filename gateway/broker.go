@@ -2,13 +2,21 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/internal/fielderr"
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/wsnotify"
+	"github.com/wsgw/wsgw/wsreliable"
+	"github.com/wsgw/wsgw/wsreliable/driver"
 )
 
 // The WS-Notification broker (package wsnotify) is mounted under /wsn/
@@ -43,18 +51,31 @@ func validateBroker(l *fielderr.List, path fielderr.Path, c *Config) {
 	l.Nest(path, bc.Validate())
 }
 
-// openBroker opens the broker over db when the configuration has one.
-func (g *Gateway) openBroker(db *badger.DB) error {
+// openBroker opens the broker when the configuration has one: over the
+// cluster's shared store (Options.Cluster; cluster.go), or over db. On
+// one node it gets what makes its subscriptions durable (issue 10): the
+// durable queue (badgerstore.SubscriptionQueue under wsnq/) and a
+// reliable messaging driver (under wsn-rm/) that is both the RM source of
+// WS-RM consumers and the RM destination of publishers that send Notify
+// in a WS-RM sequence, its stored Notifies handed to the broker
+// (Broker.Deliver); the driver's outbound requests go through the
+// broker's egress policy. (choice) A cluster's broker has neither yet:
+// both are on the node's badger, which the other nodes do not share, so
+// a durable policy is UnsupportedPolicyRequestFault there until the
+// queue and the driver's store have JetStream implementations.
+func (g *Gateway) openBroker(ctx context.Context, db *badger.DB, now func() time.Time) error {
 	if g.cfg.Broker == nil {
 		return nil
 	}
 	path := fielderr.Path{}.Field("Broker")
+	bc := g.cfg.brokerConfig()
 	opts := wsnotify.Options{
 		Logger:     g.log.With("component", "wsnotify"),
 		Registerer: g.reg,
 		// Consumers may be https, with the egress CA bundle and client
 		// certificate.
 		TLSClientConfig: g.tls.egress,
+		Now:             now,
 	}
 	var st wsnotify.Store
 	switch {
@@ -68,30 +89,134 @@ func (g *Gateway) openBroker(db *badger.DB) error {
 		return fielderr.Errorf(path, "the gateway needs Options.DB or Options.Cluster to host the broker")
 	default:
 		st = badgerstore.NewBroker(db, brokerPrefix)
+		bp, err := g.openDurable(ctx, db, bc, now)
+		if err != nil {
+			return fielderr.Errorf(path, "%w", err)
+		}
+		opts.Queue, opts.RM, opts.RMDestination = bp.queue, bp.driver, bp.driver
 	}
-	b, err := wsnotify.Open(st, g.cfg.brokerConfig(), opts)
+	b, err := wsnotify.Open(st, bc, opts)
 	if err != nil {
 		return fielderr.Errorf(path, "opening broker: %w", err)
 	}
+	if g.brokerParts != nil {
+		g.brokerParts.backend.b = b
+	}
 	g.broker = b
+	if g.wsn, err = g.newStage(g.cfg.BrokerStage); err != nil {
+		return fielderr.At(fielderr.Path{}.Field("BrokerStage"), err)
+	}
 	return nil
 }
 
-// runBroker runs the broker until ctx ends; a gateway without one returns
-// at once.
+// openDurable opens the broker's durable queue and reliable driver in db.
+func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Config, now func() time.Time) (*brokerParts, error) {
+	bp := &brokerParts{}
+	g.brokerParts = bp
+	q, err := badgerstore.OpenSubscriptionQueue(ctx, db, badgerstore.SubscriptionQueueOptions{
+		Prefix: brokerQueuePrefix, MarkTTL: bc.Durable.MarkTTL, Queue: queueing.Options{Now: now}})
+	if err != nil {
+		return nil, fmt.Errorf("opening the durable subscription queue: %w", err)
+	}
+	bp.queue = q
+	pol, err := egress.New(bc.Egress)
+	if err != nil {
+		return nil, fmt.Errorf("egress: %w", err)
+	}
+	pol.TLSClientConfig = g.tls.egress
+	dcfg := brokerDriverConfig(bc, g.cfg.withDefaults().PublicURL)
+	store, err := badgerstore.OpenReliable(ctx, db, dcfg.Name, badgerstore.ReliableOptions{
+		Queue: dcfg.QueueOptions(now), Prefix: brokerRMPrefix})
+	if err != nil {
+		return nil, fmt.Errorf("opening the broker's reliable store: %w", err)
+	}
+	bp.store = store
+	d, err := driver.New(dcfg, driver.Options{Store: store, Backend: &bp.backend,
+		Client: pol.Client(nil, dcfg.DeliveryTimeout), Egress: pol,
+		Logger: g.log.With("component", "wsnotify-rm"), Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("building the broker's reliable driver: %w", err)
+	}
+	bp.driver = d
+	return bp, nil
+}
+
+// Key prefixes of the broker's durable subscriptions and of its reliable
+// messaging driver in the node's store (badgerstore's doc lists them).
+const (
+	brokerQueuePrefix = "wsnq/"
+	brokerRMPrefix    = "wsn-rm/"
+)
+
+// brokerParts are what a broker runs beside it.
+type brokerParts struct {
+	queue   *badgerstore.SubscriptionQueue
+	store   *badgerstore.Reliable
+	driver  *driver.Driver
+	backend brokerBackend
+}
+
+// brokerBackend hands the Notifies the broker's RM destination stored to
+// the broker; one that can never be published is rejected (dead-lettered
+// at once), not retried.
+type brokerBackend struct{ b *wsnotify.Broker }
+
+var _ driver.Backend = (*brokerBackend)(nil)
+
+func (bb *brokerBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
+	reply, status, err := bb.b.Deliver(ctx, msg, hdr)
+	if errors.Is(err, wsnotify.ErrRejected) {
+		err = fmt.Errorf("%w: %v", driver.ErrRejected, err)
+	}
+	return reply, status, err
+}
+
+// brokerDriverConfig is the configuration of the broker's reliable
+// messaging driver: publishers' sequences delivered exactly once and in
+// order (WS-RM 1.2, 2.4), and the outbound sequences of WS-RM consumers.
+func brokerDriverConfig(bc wsnotify.Config, public string) driver.Config {
+	return driver.Config{
+		Name: "wsn", Self: public + "/wsn/NotificationBroker",
+		Engine:    wsreliable.Config{Assurance: wsreliable.ExactlyOnce, InOrder: true},
+		BackendRM: true, DeliveryTimeout: bc.Durable.Timeout,
+	}
+}
+
+// runBroker runs the broker and its reliable driver until ctx ends; a
+// gateway without one returns at once.
 func (g *Gateway) runBroker(ctx context.Context) {
 	if g.broker == nil {
 		return
 	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if g.brokerParts == nil {
+			return
+		}
+		if err := g.brokerParts.driver.Run(ctx); err != nil {
+			g.log.Error("broker's reliable driver stopped", "err", err)
+		}
+	}()
 	if err := g.broker.Run(ctx); err != nil {
 		g.log.Error("broker stopped", "err", err)
 	}
+	<-done
 }
 
-// closeBroker releases the broker; Run must have returned.
+// closeBroker releases the broker and its stores; Run must have returned.
 func (g *Gateway) closeBroker() error {
-	if g.broker == nil {
-		return nil
+	var errs []error
+	if g.broker != nil {
+		errs = append(errs, g.broker.Close())
 	}
-	return g.broker.Close()
+	if bp := g.brokerParts; bp != nil {
+		if bp.store != nil {
+			errs = append(errs, bp.store.Close())
+		}
+		if bp.queue != nil {
+			errs = append(errs, bp.queue.Close())
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -28,6 +28,16 @@ type Config struct {
 	// (broker.go); it needs Options.DB. Its PublicURL defaults to the
 	// gateway's, its Limits to the gateway's. Nil: no broker.
 	Broker *wsnotify.Config
+	// BrokerStage is the stage of the broker's endpoints (/wsn/); Name
+	// defaults to "wsn".
+	BrokerStage queueing.StageConfig
+	// Clients bounds what one client can hold of the gateway: header and
+	// body deadlines, a minimum body rate, the memory of bodies being
+	// read, connections per client address (body.go).
+	Clients ClientLimits
+	// AccessLogOff turns the access log off: by default each request to
+	// /services/{name} is logged at level info (accesslog.go).
+	AccessLogOff bool
 	// TLS, when set, makes the listener serve HTTPS (tls.go); nil: HTTP.
 	TLS *TLSConfig
 	// Security holds the users and WS-Security bounds that services with
@@ -57,9 +67,17 @@ type ServiceConfig struct {
 	// the service's timeout, leaving the answer to the backend. Requests
 	// whose keys name different operations are refused either way.
 	Unmatched string
-	Stage     queueing.StageConfig // this cluster's dispatch stage; Name defaults to "dispatch/" + Name
-	Timeout   time.Duration        // per-try timeout; default 30s
-	Retries   int                  // extra tries; default 2, negative for none
+	// Stage configures the dispatch stage of each partition of the
+	// cluster, named Stage.Name + "/" + the partition's name; Name
+	// defaults to "dispatch/" + Name. Its Limiter defaults to an adaptive
+	// concurrency limit with the defaults of queueing.LimiterConfig,
+	// Workers being its ceiling; Limiter.Disabled fixes it at Workers.
+	Stage queueing.StageConfig
+	// ReliableStage is the stage of requests for the reliable messaging
+	// driver (Reliable services only); Name defaults to "reliable/" + Name.
+	ReliableStage queueing.StageConfig
+	Timeout       time.Duration // per-try timeout; default 30s
+	Retries       int           // extra tries; default 2, negative for none
 	// UnderstoodHeaders names header blocks, in Clark notation
 	// ("{namespace}local"), that the gateway accepts when they are
 	// targeted at it (role next) with mustUnderstand, on behalf of the
@@ -135,6 +153,10 @@ func (c Config) withDefaults() Config {
 	if c.ReadStage.Name == "" {
 		c.ReadStage.Name = "read"
 	}
+	c.Clients = c.Clients.withDefaults()
+	if c.BrokerStage.Name == "" {
+		c.BrokerStage.Name = "wsn"
+	}
 	svcs := make([]ServiceConfig, len(c.Services))
 	for i, s := range c.Services {
 		svcs[i] = s.withDefaults()
@@ -161,6 +183,12 @@ func (s ServiceConfig) withDefaults() ServiceConfig {
 	}
 	if s.Stage.Name == "" {
 		s.Stage.Name = "dispatch/" + s.Name
+	}
+	if s.Stage.Limiter == nil {
+		s.Stage.Limiter = &queueing.LimiterConfig{}
+	}
+	if s.ReliableStage.Name == "" {
+		s.ReliableStage.Name = "reliable/" + s.Name
 	}
 	if s.Cluster.Name == "" {
 		s.Cluster.Name = s.Name

@@ -3,12 +3,12 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsdl"
 )
 
@@ -22,24 +22,30 @@ type decision struct {
 	opCfg OperationConfig
 	key   string // partition key; "" when the request has none
 	part  *cluster.Partition
+	// replica names the replica last tried (forward.go), for the access
+	// log.
+	replica string
 	// reliable: the request goes to the service's reliable messaging
 	// driver (reliable.go); out, key and part are not set.
 	reliable bool
+	// consumed are header blocks the gateway processed that go no
+	// further (the checked wsse:Security header, security.go): out leaves
+	// them out, and the reliable driver stores them not.
+	consumed []xmldoc.Element
 }
 
-// decide reads the request envelope from body and decides where it goes:
-// content type, guarded read, mustUnderstand, WS-Addressing, operation
-// lookup, partition key and partition. It is separate from HTTP so that it
-// can be benchmarked. size is the body's declared length (negative when
-// unknown), a hint for the reader's buffer. Errors are *soap.Fault values;
-// the returned version is the one to answer in.
-func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, soap.Version, error) {
-	hint := guessVersion(h)
+// decide reads the request envelope in body (indexed in place, never
+// copied) and decides where it goes: content type, guarded read,
+// mustUnderstand, WS-Addressing, operation lookup, partition key and
+// partition. It is separate from HTTP so that it can be benchmarked.
+// Errors are *soap.Fault values; the returned version is the one to answer
+// in.
+func (s *service) decide(h http.Header, body []byte) (*decision, soap.Version, error) {
 	v, action, err := soap.ParseContentType(h)
 	if err != nil {
-		return nil, hint, err
+		return nil, guessVersion(h), err
 	}
-	msg, err := soap.ReadMessageSized(body, size, s.limits)
+	msg, err := soap.ReadMessageBytes(body, s.limits)
 	if err != nil {
 		return nil, v, err
 	}
@@ -81,11 +87,7 @@ func (s *service) decide(h http.Header, body io.Reader, size int64) (*decision, 
 // lookup finds the operation of msg (WS-Addressing 1.0 Metadata, 4.4; the
 // wsdl package matches SOAPAction, wsa:Action and the body element).
 func (s *service) lookup(msg *soap.Message, action string, addr soap.Addressing) (*wsdl.Operation, error) {
-	k := wsdl.Key{Version: msg.Version, SOAPAction: action, WSAAction: addr.Action}
-	if msg.Payload.Valid() {
-		k.Body = msg.Payload.Name()
-	}
-	op, err := s.dispatch.Lookup(k)
+	op, err := s.dispatch.Lookup(dispatchKey(msg, action, addr))
 	if err == nil {
 		return op, nil
 	}
@@ -100,6 +102,16 @@ func (s *service) lookup(msg *soap.Message, action string, addr soap.Addressing)
 	}
 	return nil, soap.NewFault(msg.Version, soap.FaultOperationNotFound,
 		fmt.Sprintf("service %s: %v", s.cfg.Name, err)).WithCause(err)
+}
+
+// dispatchKey is what msg offers for dispatch: its version, SOAPAction
+// (action), wsa:Action and body element.
+func dispatchKey(msg *soap.Message, action string, addr soap.Addressing) wsdl.Key {
+	k := wsdl.Key{Version: msg.Version, SOAPAction: action, WSAAction: addr.Action}
+	if msg.Payload.Valid() {
+		k.Body = msg.Payload.Name()
+	}
+	return k
 }
 
 // partition takes the partition key from the envelope and picks d.part.

@@ -4,19 +4,27 @@
 //
 // # The request path
 //
-// A POST to /services/{name} is admitted by the service's dispatch stage
-// (queueing.Stage; refused at once with HTTP 503, Retry-After and a SOAP
-// Receiver/Server fault with the wsgw:Busy subcode). Inside the stage the
-// request's Content-Type is checked (SOAP 1.1 text/xml + SOAPAction, SOAP
-// 1.2 application/soap+xml; otherwise 415), the envelope is read once by the
-// guarded reader (soap.ReadMessage, bounded by Config.Limits), headers
-// targeted at the gateway are checked for mustUnderstand, WS-Addressing
-// headers are read, and the operation is found in the WSDL dispatch table by
-// SOAPAction, wsa:Action and body element QName. The partition key is taken
-// from the envelope by the service's XPath expression, the partition chosen
-// by rendezvous hashing and a replica by power-of-two-choices
-// (gateway/cluster). The original request bytes are forwarded (never
-// re-serialised) and the reply streamed back unchanged.
+// A POST to /services/{name} (matched before the router) has its body
+// read first, on its connection's goroutine, under Config.Clients (body.go:
+// deadlines, a minimum body rate, a memory bound, connections per client
+// address), into one buffer of the body's size. Then the gateway's read
+// stage (queueing.Stage) checks the Content-Type (SOAP 1.1 text/xml +
+// SOAPAction, SOAP 1.2 application/soap+xml; otherwise 415), indexes the
+// envelope in place with the guarded reader (soap.ReadMessageBytes,
+// bounded by Config.Limits), checks headers targeted at the gateway for
+// mustUnderstand, reads WS-Addressing headers and finds the operation in
+// the WSDL dispatch table by SOAPAction, wsa:Action and body element QName.
+// The partition key is taken from the envelope by the service's XPath
+// expression and the partition chosen by rendezvous hashing. The request
+// then enters that partition's dispatch stage, whose concurrency limit is
+// learned from the partition's round trips (queueing.Limiter; stages.go),
+// where a replica is picked by power-of-two-choices (gateway/cluster) and
+// the original request bytes are forwarded (never re-serialised, never
+// copied) over package upstream's keep-alive connections; the reply is
+// streamed back unchanged. A stage that cannot take a request refuses it
+// at once with HTTP 503, Retry-After and a SOAP Receiver/Server fault with
+// the wsgw:Busy subcode. Each request is logged at level info (the access
+// log, accesslog.go) unless Config.AccessLogOff.
 //
 // # mustUnderstand
 //
@@ -43,9 +51,14 @@
 // 1.1, UsernameToken Profile 1.1) against Config.Security's users; a TLS
 // client certificate the listener verified (Config.TLS.ClientCAFiles) is
 // an identity too. The operation's rule (or the service's) must allow one
-// of the caller's identities. The consumed Security header is removed from
-// what is forwarded unless ForwardSecurityHeader says to pass it on
-// (choice: removed by default; reliable requests keep it for now). A
+// of the caller's identities; so must the rule of every operation one of
+// the request's keys (wsa:Action, SOAPAction, body element) names on its
+// own, should the keys disagree, since the backend may dispatch on any
+// one of them; a reliable message passes the rule of the operation it
+// carries, a CreateSequence (or another message the driver answers
+// itself) the service's. The consumed Security header is removed from
+// what is forwarded, and from what the reliable driver stores, unless
+// ForwardSecurityHeader says to pass it on (choice: removed by default). A
 // service without a security section leaves wsse:Security to the backend,
 // as before.
 //
@@ -56,7 +69,14 @@
 // ReloadTLS (SIGHUP in wsgw serve) swaps certificate, key and client CAs
 // for new handshakes; open connections go on. Config.BackendTLS and
 // EgressTLS give the CA bundle and client certificate for https backends
-// and for consumers and callbacks (tls.go).
+// and for consumers and callbacks (tls.go). The egress certificate goes
+// to whatever https address a client names that the egress allow-list
+// admits (with the system roots: any host with a public certificate), so
+// it is refused when it is the backends' identity (choice): a stranger
+// could otherwise have the gateway deliver, as itself, what the stranger
+// wrote to an endpoint that trusts the gateway. The certificate itself
+// tells such a host only who the gateway is; TLS's signatures bind it to
+// that one handshake.
 //
 // # Failover and retries
 //
@@ -76,10 +96,12 @@
 // Content-Type until the envelope is read), with the code and HTTP status
 // of its subcode's row in soap's table:
 //
-//	wsgw:Busy                 Receiver  503 + Retry-After  stage queue full or queueing delay over target
+//	wsgw:Busy                 Receiver  503 + Retry-After  stage queue full, queueing delay over target, over a
+//	                                                       partition's adaptive limit, bodies being read at their memory
 //	wsgw:UnsupportedMediaType Sender    415                not a SOAP media type, or the envelope's version differs
 //	wsgw:MalformedMessage     Sender    400 (1.1: 500)     not well-formed, DOCTYPE, bad envelope
-//	wsgw:LimitExceeded        Sender    400 (1.1: 500)     over Config.Limits (a declared Content-Length too)
+//	wsgw:LimitExceeded        Sender    400 (1.1: 500)     over Config.Limits (a declared Content-Length too);
+//	                                    408                a body slower than Clients.MinBodyRate
 //	MustUnderstand            -         500                a mandatory header block for the gateway not understood
 //	VersionMismatch           -         500                a SOAP version the service's bindings do not take
 //	wsa:ActionNotSupported    Sender    400 (1.1: 500)     wsa:Action present and no operation matches

@@ -8,11 +8,11 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptrace"
-	"sync/atomic"
 	"time"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/gateway/upstream"
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -57,6 +57,7 @@ func replyFailed(resp *http.Response) bool {
 // was relayed).
 func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) (string, bool) {
 	v := d.msg.Version
+	stage := s.parts[d.part]
 	var tried []*cluster.Replica
 	var last tryResult
 	g.budget.request()
@@ -71,10 +72,13 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 			break
 		}
 		tried = append(tried, rep)
+		d.replica = rep.Name()
 		g.metrics.tries.WithLabelValues(s.cfg.Name, triesKind(attempt)).Inc()
 		done := rep.Begin()
 		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)
+		began := time.Now()
 		last = g.try(tctx, r, d, rep)
+		observeTry(ctx, stage, &last, time.Since(began))
 		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
 			outcome, abort := g.relay(tctx, w, last.resp)
 			cancel()
@@ -101,6 +105,21 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		}
 	}
 	return g.failed(w, d, &last)
+}
+
+// observeTry reports a try's round trip (to the reply's head) to the
+// partition's stage, whose adaptive limit learns from it: a reply is a
+// sample; a timeout, or a reply saying the replica failed, a drop. A
+// try that never reached the backend, or whose client went away, says
+// nothing of the backend's load.
+func observeTry(ctx context.Context, st *queueing.Stage, t *tryResult, rtt time.Duration) {
+	switch {
+	case ctx.Err() != nil:
+	case t.resp != nil:
+		st.Observe(rtt, replyFailed(t.resp))
+	case t.timedOut || t.err != nil && errors.Is(t.err, context.DeadlineExceeded):
+		st.Observe(rtt, true)
+	}
 }
 
 // mayRetry reports whether the request may be tried again after last.
@@ -131,36 +150,24 @@ func (g *Gateway) failed(w http.ResponseWriter, d *decision, last *tryResult) (s
 	return outcomeUnavailable, false
 }
 
-// try sends d's request to rep once. The request body is a new reader over
-// the bytes read from the client: they are never copied.
+// try sends d's request to rep once, over the gateway's upstream client
+// (package upstream: the request written and its reply read on this
+// goroutine). The body is the bytes read from the client: they are never
+// copied.
 func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cluster.Replica) tryResult {
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteHeaders: func() { wrote.Store(true) },
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rep.URL(), d.out.Reader())
-	if err != nil {
-		return tryResult{err: fmt.Errorf("building request: %w", err)}
-	}
-	req.Header = outboundHeader(r, g.trusted)
-	req.ContentLength = d.out.Len()
-	// net/http resends a request on a reused connection that broke when
-	// it deems the request replayable, which an Idempotency-Key header
-	// makes a POST. A non-idempotent operation is sent once: without
-	// GetBody it is not replayable.
-	req.GetBody = nil
-	if d.opCfg.Idempotent {
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(d.out.Reader()), nil }
-	}
-	resp, err := g.client.Do(req)
+	// A request on a reused connection that broke before any reply byte
+	// is sent once more on a new connection only when replayable: a
+	// non-idempotent operation is sent once.
+	resp, err := g.upstream.Do(ctx, &upstream.Request{URL: rep.URL(), Header: outboundHeader(r, g.trusted),
+		Body: d.out, Replayable: d.opCfg.Idempotent})
 	if err != nil {
 		// Nothing reached the backend when the dial failed or when no
-		// header was written; with a reused keep-alive connection a failure
-		// after WroteHeaders may be after the backend got the request.
-		return tryResult{err: err, sent: wrote.Load() && !isDialError(err),
+		// byte was written; with a reused keep-alive connection a failure
+		// after writing may be after the backend got the request.
+		return tryResult{err: err, sent: resp.Sent && !isDialError(err),
 			timedOut: errors.Is(err, context.DeadlineExceeded)}
 	}
-	return tryResult{resp: resp, sent: true}
+	return tryResult{resp: resp.Response, sent: true}
 }
 
 func isDialError(err error) bool {
@@ -183,7 +190,13 @@ func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.R
 	}
 	stripHopByHop(h)
 	w.WriteHeader(resp.StatusCode)
-	fw := &flushWriter{w: w, rc: http.NewResponseController(w)}
+	// A reply of unknown length may be a stream: each piece is flushed as
+	// it arrives. One of known length goes out in as few writes as the
+	// server's buffer allows.
+	fw := &flushWriter{w: w}
+	if resp.ContentLength < 0 {
+		fw.rc = http.NewResponseController(w)
+	}
 	buf := g.bufs.Get().(*[]byte)
 	defer g.bufs.Put(buf)
 	_, err := io.CopyBuffer(fw, resp.Body, *buf)
@@ -215,17 +228,18 @@ func triesKind(attempt int) string {
 	return "retry"
 }
 
-// flushWriter flushes after every write so that a streamed reply reaches
-// the client as it arrives; err records the first write error.
+// flushWriter flushes after every write when rc is set, so that a
+// streamed reply reaches the client as it arrives; err records the first
+// write error.
 type flushWriter struct {
 	w   io.Writer
-	rc  *http.ResponseController
+	rc  *http.ResponseController // nil: no flush
 	err error
 }
 
 func (f *flushWriter) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
-	if err == nil {
+	if err == nil && f.rc != nil {
 		err = f.rc.Flush()
 	}
 	if err != nil && f.err == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/wsgw/wsgw/gateway/upstream"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -54,7 +55,9 @@ type Gateway struct {
 	metrics  *metrics
 	limits   xmldoc.Limits
 	trusted  []netip.Prefix
-	read     *queueing.Stage // reads and decides; see handleSOAP
+	read     *queueing.Stage   // reads and decides; see handleSOAP
+	stages   []*queueing.Stage // every stage, read first; see stages.go
+	wsn      *queueing.Stage   // the broker's; nil without a broker
 	services []*service
 	byName   map[string]*service
 	// client forwards requests; healthClient runs health checks. They share
@@ -62,14 +65,17 @@ type Gateway struct {
 	client       *http.Client
 	healthClient *http.Client
 	transport    *http.Transport
+	upstream     *upstream.Client // forwards requests on the request path (forward.go)
 	budget       *retryBudget
-	bufs         sync.Pool // *[]byte copy buffers for relaying replies
+	bufs         sync.Pool   // *[]byte copy buffers for relaying replies
+	bodies       *bodyReader // reads request bodies under Config.Clients; see body.go
 	handler      http.Handler
 	adminHandler http.Handler     // the admin endpoints (admin.go)
 	adminLn      net.Listener     // Options.AdminListener
 	adminToken   adminToken       // the token /admin and /metrics need (admin_config.go)
 	broker       *wsnotify.Broker // nil without Config.Broker; see broker.go
 	node         *natsnode.Node   // Options.Cluster; see cluster.go
+	brokerParts  *brokerParts     // its durable queue and reliable driver (one node)
 	tls          *tlsFiles        // the TLS material; see tls.go
 	sec          *security        // nil when no service has a security section; see security.go
 	rel          *reliables       // the reliable services' drivers; see reliable.go
@@ -105,12 +111,13 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		g.trusted = append(g.trusted, p)
 	}
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	g.bodies = &bodyReader{lim: g.cfg.Clients, now: time.Now}
 	if err := g.loadTLS(); err != nil {
 		return nil, err
 	}
 	g.newClients()
 	var err error
-	if g.read, err = queueing.NewStage(g.cfg.ReadStage); err != nil {
+	if g.read, err = g.newStage(g.cfg.ReadStage); err != nil {
 		return nil, fielderr.At(fielderr.Path{}.Field("ReadStage"), err)
 	}
 	for i, sc := range g.cfg.Services {
@@ -145,7 +152,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 			}
 		}
 	}
-	if err := g.openBroker(opts.DB); err != nil {
+	if err := g.openBroker(ctx, opts.DB, opts.Now); err != nil {
 		g.Close()
 		return nil, err
 	}
@@ -173,6 +180,7 @@ func (g *Gateway) newClients() {
 		DisableCompression:    true,
 		TLSClientConfig:       g.tls.backend,
 	}
+	g.upstream = upstream.New(upstream.Options{Dialer: d, TLS: g.tls.backend})
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	g.client = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
 	g.healthClient = &http.Client{Transport: g.transport, CheckRedirect: noRedirect}
@@ -246,6 +254,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	g.serving.Store(true)
+	ln = newLimitListener(ln, g.cfg.Clients.MaxConnsPerAddr)
 	go func() { errc <- g.serve(srv, ln) }() // tls.go
 	g.log.Info("serving", "addr", ln.Addr().String(), "public", g.cfg.PublicURL)
 	select {
@@ -273,28 +282,20 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// newServer returns the http.Server with timeouts: headers within 10s, a
-// whole request within 60s; the write side is bounded by the per-try
-// timeouts of forwarding.
+// newServer returns the http.Server with timeouts: headers within
+// Clients.HeaderTimeout, a whole request within HeaderTimeout +
+// BodyTimeout (a body to /services/ is held to its minimum rate too,
+// body.go); the write side is bounded by the per-try timeouts of
+// forwarding.
 func (g *Gateway) newServer() *http.Server {
+	c := g.cfg.Clients
 	return &http.Server{
 		Handler:           g.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
+		ReadHeaderTimeout: c.HeaderTimeout,
+		ReadTimeout:       c.HeaderTimeout + c.BodyTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
-	}
-}
-
-// closeStages stops the read stage and every service's dispatch stage,
-// letting admitted work finish.
-func (g *Gateway) closeStages() {
-	if g.read != nil {
-		g.read.Close()
-	}
-	for _, s := range g.services {
-		s.close()
 	}
 }
 
@@ -310,6 +311,7 @@ func (g *Gateway) Close() error {
 		g.closeStages()
 		if g.transport != nil {
 			g.transport.CloseIdleConnections()
+			g.upstream.CloseIdleConnections()
 		}
 		g.closeReliable()
 		g.closeErr = g.closeBroker()

@@ -40,7 +40,12 @@ func stripHopByHop(h http.Header) {
 // included), and X-Forwarded-For/-Proto/-Host describing the client's hop.
 // Content-Length is set by the transport from the body.
 func outboundHeader(r *http.Request, trusted []netip.Prefix) http.Header {
-	h := r.Header.Clone()
+	// A new map sharing the client's value slices, which neither side
+	// changes: the fields this hop sets get new slices.
+	h := make(http.Header, len(r.Header)+3)
+	for k, vs := range r.Header {
+		h[k] = vs
+	}
 	stripHopByHop(h)
 	h.Del("Content-Length")
 	h.Del("Expect") // answered by this server, not the backend's business

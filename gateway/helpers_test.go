@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/queueing"
 )
 
 const quoteNS = "urn:wsgw:test:quote"
@@ -228,7 +229,7 @@ type testGateway struct {
 }
 
 // startGateway builds a gateway from cfg and serves it until the test ends.
-func startGateway(t *testing.T, cfg Config) *testGateway {
+func startGateway(t testing.TB, cfg Config) *testGateway {
 	t.Helper()
 	g, stop := serveGateway(t, cfg)
 	t.Cleanup(func() {
@@ -241,7 +242,7 @@ func startGateway(t *testing.T, cfg Config) *testGateway {
 
 // serveGateway builds a gateway from cfg and serves it on a loopback port;
 // stop ends Serve, waits for it and returns its error. stop is idempotent.
-func serveGateway(t *testing.T, cfg Config) (*testGateway, func() error) {
+func serveGateway(t testing.TB, cfg Config) (*testGateway, func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -275,7 +276,7 @@ func serveGateway(t *testing.T, cfg Config) (*testGateway, func() error) {
 	return &testGateway{Gateway: g, url: "http://" + ln.Addr().String()}, stop
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -398,4 +399,18 @@ func servedBy(body string) (string, error) {
 // subcode returns the wsgw or wsa subcode local name of a fault reply ("" if none).
 func hasSubcode(body, local string) bool {
 	return strings.Contains(body, ":"+local+"<") || strings.Contains(body, ":"+local+" ")
+}
+
+// dispatchStats sums the stats of the dispatch stages of service name's
+// partitions.
+func (g *testGateway) dispatchStats(name string) queueing.StageStats {
+	var sum queueing.StageStats
+	for _, st := range g.byName[name].parts {
+		s := st.Stats()
+		sum.Queued += s.Queued
+		sum.Running += s.Running
+		sum.Admitted += s.Admitted
+		sum.Rejected += s.Rejected
+	}
+	return sum
 }

@@ -208,9 +208,8 @@ func TestGateway_OverloadRefusedWithBusy(t *testing.T) {
 	<-slow.arrived // the worker is busy at the backend
 	wg.Add(1)
 	go send(1)
-	stage := g.byName["StockQuote"].stage
 	checkfor.Until(t, 5*time.Second, func() error {
-		if q := stage.Stats().Queued; q != 1 {
+		if q := g.dispatchStats("StockQuote").Queued; q != 1 {
 			return fmt.Errorf("got %d queued, want 1", q)
 		}
 		return nil
@@ -262,7 +261,8 @@ func TestGateway_MetricsExposed(t *testing.T) {
 	for _, want := range []string{
 		`wsgw_requests_total{operation="GetQuote",outcome="ok",service="StockQuote"} 1`,
 		`wsgw_request_duration_seconds_bucket{operation="GetQuote",service="StockQuote"`,
-		`wsgw_stage_queued{stage="dispatch/StockQuote"} 0`,
+		`wsgw_stage_queued{stage="dispatch/StockQuote/p0"} 0`,
+		`wsgw_stage_limit{stage="dispatch/StockQuote/p0"} 64`,
 		`wsgw_replica_in_flight{partition="p0",replica="r0",service="StockQuote"} 0`,
 		`wsgw_replica_healthy{partition="p0",replica="r0",service="StockQuote"}`,
 		`wsgw_replica_breaker_state{partition="p0",replica="r0",service="StockQuote",state="closed"} 1`,

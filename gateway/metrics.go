@@ -74,6 +74,8 @@ var (
 		"Tasks waiting in a stage's queue.", []string{"stage"}, nil)
 	descStageRunning = prometheus.NewDesc("wsgw_stage_running",
 		"Tasks running in a stage's workers.", []string{"stage"}, nil)
+	descStageLimit = prometheus.NewDesc("wsgw_stage_limit",
+		"Workers a stage may run now: its configured workers, or its adaptive concurrency limit.", []string{"stage"}, nil)
 	descStageAdmitted = prometheus.NewDesc("wsgw_stage_admitted_total",
 		"Tasks a stage admitted.", []string{"stage"}, nil)
 	descStageRejected = prometheus.NewDesc("wsgw_stage_rejected_total",
@@ -95,16 +97,17 @@ type stateCollector struct{ g *Gateway }
 var _ prometheus.Collector = (*stateCollector)(nil)
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descStageQueued, descStageRunning, descStageAdmitted,
+	for _, d := range []*prometheus.Desc{descStageQueued, descStageRunning, descStageLimit, descStageAdmitted,
 		descStageRejected, descReplicaHealthy, descReplicaEjected, descReplicaBreaker, descReplicaInFlight} {
 		ch <- d
 	}
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
-	collectStage(ch, c.g.read)
+	for _, st := range c.g.stages {
+		collectStage(ch, st)
+	}
 	for _, s := range c.g.services {
-		collectStage(ch, s.stage)
 		for _, p := range s.cluster.Partitions() {
 			for _, r := range p.Replicas() {
 				rs := r.State()
@@ -122,6 +125,7 @@ func collectStage(ch chan<- prometheus.Metric, st *queueing.Stage) {
 	n, s := st.Name(), st.Stats()
 	ch <- prometheus.MustNewConstMetric(descStageQueued, prometheus.GaugeValue, float64(s.Queued), n)
 	ch <- prometheus.MustNewConstMetric(descStageRunning, prometheus.GaugeValue, float64(s.Running), n)
+	ch <- prometheus.MustNewConstMetric(descStageLimit, prometheus.GaugeValue, float64(s.Limit), n)
 	ch <- prometheus.MustNewConstMetric(descStageAdmitted, prometheus.CounterValue, float64(s.Admitted), n)
 	ch <- prometheus.MustNewConstMetric(descStageRejected, prometheus.CounterValue, float64(s.Rejected), n)
 }

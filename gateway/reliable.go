@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -51,7 +50,9 @@ type ReliableConfig struct {
 	// are not processed.
 	Require bool
 	// Incomplete is the WS-RM IncompleteSequenceBehavior: "NoDiscard"
-	// (default), "DiscardFollowingFirstGap" or "DiscardEntireSequence".
+	// (default), "DiscardFollowingFirstGap" (which delivers in order, as
+	// InOrder: what follows a gap waits for it) or "DiscardEntireSequence"
+	// (which delivers nothing of a sequence before it is complete).
 	Incomplete string
 	// SequenceExpires caps sequence lifetimes; IdleTimeout ends idle ones.
 	// Zero: no limit.
@@ -63,7 +64,10 @@ type ReliableConfig struct {
 	// MaxHeldBytes bounds the payload bytes held back for ordering across
 	// the service's sequences (zero: 64 MiB); MaxKeep how long an ended
 	// sequence or group is remembered to recognise late duplicates (zero:
-	// 24h). See wsreliable.Config.
+	// 24h). With BackendRM, MaxKeep is also how long a message the backend
+	// acknowledged is remembered until its delivery is settled, so it
+	// must outlast a delivery's retry (the retry backoff's cap plus the
+	// timeout and 10s; Validate says so). See wsreliable.Config.
 	MaxHeldBytes int64
 	MaxKeep      time.Duration
 	// Retry governs delivery to the backend.
@@ -93,7 +97,7 @@ var (
 	incompletes = map[string]wsreliable.Incomplete{"": wsreliable.NoDiscard, "NoDiscard": wsreliable.NoDiscard, "DiscardFollowingFirstGap": wsreliable.DiscardFollowingFirstGap, "DiscardEntireSequence": wsreliable.DiscardEntireSequence}
 )
 
-func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path) {
+func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *ServiceConfig) {
 	if _, ok := assurances[c.Assurance]; !ok {
 		l.Add(path.Field("Assurance"), "%q: want ExactlyOnce, AtLeastOnce or AtMostOnce", c.Assurance)
 	}
@@ -101,19 +105,28 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path) {
 		l.Add(path.Field("Incomplete"), "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
 	}
 	retry := path.Field("Retry")
+	// With BackendRM an acknowledged message is remembered (MaxKeep) until
+	// its delivery is settled, which a retry may take up to MinKeep to do.
+	minKeep := time.Duration(0)
+	if c.BackendRM && c.Retry.Backoff >= 0 && c.Retry.MaxBackoff >= 0 && c.Retry.Timeout >= 0 && s.Timeout >= 0 {
+		minKeep = c.driverConfig(s, "").MinKeep()
+	}
 	for _, f := range []struct { // in field order
-		path     fielderr.Path
-		negative bool
+		path fielderr.Path
+		bad  bool
+		why  string
 	}{
-		{path.Field("SequenceExpires"), c.SequenceExpires < 0}, {path.Field("IdleTimeout"), c.IdleTimeout < 0},
-		{path.Field("MaxSequences"), c.MaxSequences < 0}, {path.Field("MaxHeld"), c.MaxHeld < 0},
-		{path.Field("MaxQueue"), c.MaxQueue < 0}, {path.Field("MaxHeldBytes"), c.MaxHeldBytes < 0},
-		{path.Field("MaxKeep"), c.MaxKeep < 0},
-		{retry.Field("Backoff"), c.Retry.Backoff < 0}, {retry.Field("MaxBackoff"), c.Retry.MaxBackoff < 0},
-		{retry.Field("Timeout"), c.Retry.Timeout < 0},
+		{path.Field("SequenceExpires"), c.SequenceExpires < 0, "negative"}, {path.Field("IdleTimeout"), c.IdleTimeout < 0, "negative"},
+		{path.Field("MaxSequences"), c.MaxSequences < 0, "negative"}, {path.Field("MaxHeld"), c.MaxHeld < 0, "negative"},
+		{path.Field("MaxQueue"), c.MaxQueue < 0, "negative"}, {path.Field("MaxHeldBytes"), c.MaxHeldBytes < 0, "negative"},
+		{path.Field("MaxKeep"), c.MaxKeep < 0, "negative"},
+		{path.Field("MaxKeep"), c.MaxKeep > 0 && c.MaxKeep < minKeep, fmt.Sprintf("%v is shorter than a delivery's retry "+
+			"interval with backend_rm (%v): a message acknowledged after its attempt gave up could be sent again", c.MaxKeep, minKeep)},
+		{retry.Field("Backoff"), c.Retry.Backoff < 0, "negative"}, {retry.Field("MaxBackoff"), c.Retry.MaxBackoff < 0, "negative"},
+		{retry.Field("Timeout"), c.Retry.Timeout < 0, "negative"},
 	} {
-		if f.negative {
-			l.Add(f.path, "negative")
+		if f.bad {
+			l.Add(f.path, "%s", f.why)
 		}
 	}
 	l.Nest(path.Field("Egress"), c.Egress.Validate())
@@ -234,7 +247,7 @@ func (g *Gateway) closeReliable() {
 // serveReliable hands d's request to the service's driver and writes its
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
-	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header)
+	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header, d.consumed...)
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}
@@ -269,7 +282,7 @@ const maxReplyBytes = 4 << 20
 
 // Deliver implements driver.Backend.
 func (b *clusterBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
-	d, _, err := b.s.decide(hdr, bytes.NewReader(msg), int64(len(msg)))
+	d, _, err := b.s.decide(hdr, msg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", driver.ErrRejected, err)
 	}

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,7 +30,7 @@ var _ driver.Backend = (*rmBackend)(nil)
 
 // Deliver implements driver.Backend.
 func (b *rmBackend) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]byte, int, error) {
-	dec, _, err := b.s.decide(hdr, bytes.NewReader(msg), int64(len(msg)))
+	dec, _, err := b.s.decide(hdr, msg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", driver.ErrRejected, err)
 	}

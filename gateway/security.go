@@ -1,12 +1,18 @@
 package gateway
 
 import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsdl"
+	"github.com/wsgw/wsgw/wsreliable"
+	"github.com/wsgw/wsgw/wsreliable/driver"
 	"github.com/wsgw/wsgw/wssecurity"
 )
 
@@ -151,46 +157,122 @@ func (g *Gateway) authorize(s *service, r *http.Request, d *decision) error {
 	} else if sec.RequireClientCertificate {
 		return relate(soap.NewFault(v, soap.WSSEFailedAuthentication, "this service requires a verified TLS client certificate"), d.addr)
 	}
-	if err := allowed(v, s.cfg.Name, d.op.Name, sec, ids); err != nil {
+	if err := allowed(v, s.cfg.Name, s.ruledOperations(r, d), sec, ids); err != nil {
 		s.log.Info("access refused", "operation", d.op.Name, "identities", identityNames(ids))
 		return relate(err, d.addr)
 	}
-	if h != nil && !sec.ForwardSecurityHeader && !d.reliable {
-		d.out = forwardedPayload(d.msg, s.understood, h.Block.Element)
+	if h != nil && !sec.ForwardSecurityHeader {
+		d.consumed = append(d.consumed, h.Block.Element)
+		if !d.reliable {
+			d.out = forwardedPayload(d.msg, s.understood, d.consumed...)
+		}
 	}
 	return nil
 }
 
-// allowed applies the operation's rule (or the service's) to the caller's
-// identities: one that the rule allows is enough.
-func allowed(v soap.Version, service, op string, sec *ServiceSecurity, ids []wssecurity.Identity) error {
-	rule, ok := sec.Operations[op]
-	if !ok {
-		rule = sec.Allow
-	}
-	if rule.IsZero() {
+// ruledOperations returns the operations whose rules d's request must
+// pass. It is the operation the gateway dispatched it to, and every
+// operation named by a key (wsa:Action, SOAPAction, body element) that
+// does not name that one: the backend may dispatch on any single key, and
+// Lookup lets some disagreement through (an unknown wsa:Action under
+// Unmatched "forward", a body under an operation whose input body is
+// empty), so a caller must not reach, through disagreeing keys, an
+// operation whose rule refuses it (choice: refuse rather than guess which
+// key the backend reads). A reliable request is dispatched by its driver
+// later, with the same keys: the operation they pick together stands for
+// it; one whose body is the protocol's own (CreateSequence, MakeConnection,
+// none) is answered by the driver, reaches no operation and passes the
+// service's rule.
+func (s *service) ruledOperations(r *http.Request, d *decision) []string {
+	if d.reliable && !carriesPayload(d.msg) {
 		return nil
 	}
-	for _, id := range ids {
-		if rule.Allows(id) {
-			return nil
+	_, action, _ := soap.ParseContentType(r.Header) // decide checked it
+	k := dispatchKey(d.msg, action, d.addr)
+	var ops []string
+	op := d.op
+	if d.reliable {
+		if op, _ = s.dispatch.Lookup(k); op == nil && s.cfg.Unmatched == UnmatchedForward {
+			op = s.unmatched // delivered under Unmatched "forward"
 		}
 	}
-	if len(ids) == 0 {
-		return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
-			"operation %s of service %s needs an authenticated caller (a wsse:UsernameToken or a client certificate)", op, service))
+	if op != nil {
+		ops = append(ops, op.Name)
 	}
-	return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
-		"%s may not call operation %s of service %s", identityNames(ids), op, service))
+	for _, named := range s.dispatch.Named(k) {
+		if op != nil && slices.ContainsFunc(named, func(n *wsdl.Operation) bool { return n.Name == op.Name }) {
+			continue
+		}
+		for _, n := range named {
+			if !slices.Contains(ops, n.Name) {
+				ops = append(ops, n.Name)
+			}
+		}
+	}
+	return ops
+}
+
+// carriesPayload reports whether a reliable request carries a body its
+// driver delivers: one that is not WS-RM's, WS-MakeConnection's or wsgw's
+// reply pickup (wsreliable, driver.NSReplyRequest).
+func carriesPayload(m *soap.Message) bool {
+	if !m.Payload.Valid() {
+		return false
+	}
+	switch m.Payload.Name().Space {
+	case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, driver.NSReplyRequest:
+		return false
+	}
+	return true
+}
+
+// allowed applies the rule of each of ops (an operation's own, else the
+// service's; the service's when ops is empty) to the caller's identities:
+// for each rule, one identity that it allows is enough.
+func allowed(v soap.Version, service string, ops []string, sec *ServiceSecurity, ids []wssecurity.Identity) error {
+	if len(ops) == 0 {
+		ops = []string{""}
+	}
+	for _, op := range ops {
+		rule, ok := sec.Operations[op]
+		if !ok {
+			rule = sec.Allow
+		}
+		if rule.IsZero() || slices.ContainsFunc(ids, rule.Allows) {
+			continue
+		}
+		what := "operation " + op + " of service " + service
+		if op == "" {
+			what = "service " + service
+		}
+		if len(ids) == 0 {
+			return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
+				"%s needs an authenticated caller (a wsse:UsernameToken or a client certificate)", what))
+		}
+		return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
+			"%s may not call %s", identityNames(ids), what))
+	}
+	return nil
 }
 
 // clientSubject returns the subject of the client certificate the TLS
-// layer verified (against Config.TLS.ClientCAFiles).
+// layer verified (against Config.TLS.ClientCAFiles): every attribute of
+// its distinguished name as encoded, in the RFC 4514 string form (last
+// RDN first, multi-valued RDNs joined by '+'), which is what openssl
+// prints with -nameopt RFC2253. Not x509.Certificate.Subject.String():
+// pkix.Name keeps one CommonName (the last) and one SerialNumber, and
+// orders the attributes it knows its own way, so that a subject with a
+// second CN, a user's, would be taken for that user.
 func clientSubject(r *http.Request) (string, bool) {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
 		return "", false
 	}
-	return r.TLS.VerifiedChains[0][0].Subject.String(), true
+	var rdns pkix.RDNSequence
+	rest, err := asn1.Unmarshal(r.TLS.VerifiedChains[0][0].RawSubject, &rdns)
+	if err != nil || len(rest) > 0 {
+		return "", false // x509 parsed it; no identity if this cannot
+	}
+	return rdns.String(), true
 }
 
 func identityNames(ids []wssecurity.Identity) string {

@@ -12,13 +12,21 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/wsgw/wsgw/queueing"
-	"github.com/wsgw/wsgw/soap"
 )
 
-// routes builds the HTTP front.
+// routes builds the HTTP front. POST /services/{name}, the request path,
+// is matched before the router: chi's route context and path value cost
+// allocations on every request.
 func (g *Gateway) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Post("/services/{name}", g.handleSOAP)
+	front := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if name, ok := strings.CutPrefix(req.URL.Path, "/services/"); ok && req.Method == http.MethodPost &&
+			name != "" && !strings.Contains(name, "/") {
+			g.handleSOAP(w, req, name)
+			return
+		}
+		r.ServeHTTP(w, req)
+	})
 	r.Get("/services/{name}", g.handleGet)
 	r.Get("/healthz", g.handleHealthz)
 	r.Get("/readyz", g.handleReadyz)
@@ -27,15 +35,14 @@ func (g *Gateway) routes() http.Handler {
 		r.Get("/", toAdmin)
 	}
 	if g.broker != nil {
-		r.Handle("/wsn/*", g.broker.Handler())
+		r.Handle("/wsn/*", g.staged(g.wsn, g.broker.Handler()))
 	}
-	return r
+	return front
 }
 
 // serviceFor returns the service the request names, or writes a 404 fault
 // and returns nil.
-func (g *Gateway) serviceFor(w http.ResponseWriter, r *http.Request) *service {
-	name := chi.URLParam(r, "name")
+func (g *Gateway) serviceFor(w http.ResponseWriter, r *http.Request, name string) *service {
 	if s := g.byName[name]; s != nil {
 		return s
 	}
@@ -43,44 +50,59 @@ func (g *Gateway) serviceFor(w http.ResponseWriter, r *http.Request) *service {
 	return nil
 }
 
-// handleSOAP is the request path for POST /services/{name}, two stages
-// joined by bounded queues (SEDA): the gateway's read stage reads and
-// checks the envelope and decides where it goes; the service's dispatch
-// stage forwards it. Either stage refuses work it cannot take at once with
-// 503, Retry-After and a wsgw:Busy fault. Reading in its own stage keeps a
-// slow client from holding a slot of a cluster's stage, and bounds the
-// memory of requests being read to the read stage's workers times
-// Limits.MaxBytes.
-func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request) {
-	s := g.serviceFor(w, r)
+// handleSOAP is the request path for POST /services/{name}: the body is
+// read on the connection's goroutine under the client limits (body.go),
+// then two stages joined by bounded queues (SEDA): the gateway's read
+// stage reads and checks the envelope and decides where it goes; the
+// dispatch stage of the partition it goes to forwards it (or, for the
+// reliable driver, the service's reliable stage). Either stage refuses work
+// it cannot take at once with 503, Retry-After and a wsgw:Busy fault. A
+// slow client holds no worker: its body is read before any stage.
+func (g *Gateway) handleSOAP(w http.ResponseWriter, r *http.Request, name string) {
+	s := g.serviceFor(w, r, name)
 	if s == nil {
 		return
 	}
 	start := time.Now()
+	sw := g.accessWriter(w)
+	if sw != nil {
+		w = sw
+	}
 	var d *decision
 	var outcome string
 	var abort bool
-	err := g.read.Do(r.Context(), func(context.Context) {
-		d, outcome = g.readRequest(s, w, r)
-	})
-	if err == nil && d != nil {
-		err = s.stage.Do(r.Context(), func(ctx context.Context) {
-			if d.reliable || s.cfg.Reliable != nil && s.cfg.Reliable.Require {
-				outcome = g.serveReliable(ctx, s, w, r, d) // reliable.go
-				return
-			}
-			outcome, abort = g.forward(ctx, s, w, r, d)
+	body, err := g.bodies.read(w, r, s.limits.MaxBytes)
+	switch {
+	case errors.Is(err, errBodyMemory):
+		err = &queueing.BusyError{Stage: "read", Reason: err.Error(), RetryAfter: time.Second}
+	case err != nil:
+		writeFault(w, err, guessVersion(r.Header))
+		outcome = outcomeClientFault
+	default:
+		err = g.read.Do(r.Context(), func(context.Context) {
+			d, outcome = g.readRequest(s, w, r, body)
 		})
+	}
+	if err == nil && d != nil {
+		if d.reliable || s.cfg.Reliable != nil && s.cfg.Reliable.Require {
+			err = s.reliable.Do(r.Context(), func(ctx context.Context) {
+				outcome = g.serveReliable(ctx, s, w, r, d) // reliable.go
+			})
+		} else {
+			err = s.parts[d.part].Do(r.Context(), func(ctx context.Context) {
+				outcome, abort = g.forward(ctx, s, w, r, d)
+			})
+		}
 	}
 	var op string
 	if d != nil {
 		op = d.op.Name
 	}
-	if err != nil {
+	if err != nil && outcome == "" {
 		outcome = g.refused(w, r, d, err)
 	}
 	g.metrics.observe(s.cfg.Name, op, outcome, start)
-	s.log.Debug("request", "operation", op, "outcome", outcome, "took", time.Since(start))
+	g.accessLog(s, d, sw, outcome, start) // accesslog.go
 	if abort {
 		// A reply broke off after its header was relayed: abort the
 		// client's response rather than end it as if it were complete.
@@ -110,20 +132,11 @@ func (g *Gateway) refused(w http.ResponseWriter, r *http.Request, d *decision, e
 	return outcomeBusy
 }
 
-// readRequest reads and checks the request and decides where it goes. On
-// a fault it answers the client and returns a nil decision with the
-// outcome label.
-func (g *Gateway) readRequest(s *service, w http.ResponseWriter, r *http.Request) (*decision, string) {
-	if r.ContentLength > s.limits.MaxBytes { // refused before reading
-		writeFault(w, soap.NewFault(0, soap.FaultLimitExceeded, fmt.Sprintf(
-			"the request has %d bytes; the limit is %d", r.ContentLength, s.limits.MaxBytes)), guessVersion(r.Header))
-		return nil, outcomeClientFault
-	}
-	// The guarded reader stops at MaxBytes itself; MaxBytesReader (one
-	// byte more, so that the reader's own limit error comes first) also
-	// tells the server not to reuse a connection with an unread body.
-	body := http.MaxBytesReader(w, r.Body, s.limits.MaxBytes+1)
-	d, v, err := s.decide(r.Header, body, r.ContentLength)
+// readRequest reads and checks the request body and decides where it
+// goes. On a fault it answers the client and returns a nil decision with
+// the outcome label.
+func (g *Gateway) readRequest(s *service, w http.ResponseWriter, r *http.Request, body []byte) (*decision, string) {
+	d, v, err := s.decide(r.Header, body)
 	if err == nil {
 		err = g.authorize(s, r, d) // security.go
 	}

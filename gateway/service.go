@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"sync"
 
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/internal/fielderr"
@@ -31,9 +30,9 @@ type service struct {
 	understands map[xml.Name]bool
 	keys        *xmldoc.XPath // the partition key; nil without one
 	cluster     *cluster.Cluster
-	stage       *queueing.Stage
+	parts       map[*cluster.Partition]*queueing.Stage // each partition's dispatch stage; see stages.go
+	reliable    *queueing.Stage                        // the reliable driver's stage; nil when not reliable
 	pubs        *pubCache
-	closeOnce   sync.Once
 }
 
 // newService loads the WSDL of cfg (already defaulted and validated) and
@@ -72,8 +71,8 @@ func newService(ctx context.Context, cfg ServiceConfig, path fielderr.Path, g *G
 	if s.cluster, err = cluster.New(cfg.Cluster, g.healthClient, s.log); err != nil {
 		return nil, fielderr.At(path.Field("Cluster"), err)
 	}
-	if s.stage, err = queueing.NewStage(cfg.Stage); err != nil {
-		return nil, fielderr.At(path.Field("Stage"), err)
+	if err := g.newServiceStages(s, path); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -138,6 +137,3 @@ func serviceName(defs *wsdl.Definitions, name string) (string, error) {
 	}
 	return defs.Services[0].Name.Local, nil
 }
-
-// close stops the service's stage.
-func (s *service) close() { s.closeOnce.Do(s.stage.Close) }

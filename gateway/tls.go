@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -34,7 +35,10 @@ type TLSConfig struct {
 // ClientTLSConfig is how the gateway connects to https peers: backends
 // (Config.BackendTLS) or the consumers and callbacks clients name
 // (Config.EgressTLS). The zero value verifies against the system roots and
-// sends no certificate.
+// sends no certificate. An egress certificate is presented to every https
+// address clients name that the egress allow-list admits and that asks
+// for one (with CAFiles, only to hosts those CAs vouch for); it may not be
+// the backends' identity (validateEgressIdentity).
 type ClientTLSConfig struct {
 	// CAFiles replace the system roots when set (a private PKI).
 	CAFiles []string
@@ -275,6 +279,29 @@ func validateClientTLS(l *fielderr.List, path fielderr.Path, c *ClientTLSConfig)
 		if _, err := loadKeyPair(c.CertFile, c.KeyFile); err != nil {
 			l.Add(path.Field("CertFile"), "%v", err)
 		}
+	}
+}
+
+// validateEgressIdentity refuses an egress client certificate that is
+// the backends' identity (the same subject from the same issuer as
+// BackendTLS's certificate), at path. Clients choose where egress goes
+// (consumers, ReplyTo, AcksTo, callbacks) within the allow-list; with the
+// backends' identity they could have the gateway send, as itself, what
+// they write (a raw notification) to any https endpoint that trusts the
+// gateway (choice: refuse, rather than trust the allow-list to keep every
+// such endpoint out). Files that do not load are reported elsewhere.
+func validateEgressIdentity(l *fielderr.List, path fielderr.Path, backend, egress *ClientTLSConfig) {
+	if backend == nil || egress == nil || backend.CertFile == "" || egress.CertFile == "" {
+		return
+	}
+	b, errB := loadKeyPair(backend.CertFile, backend.KeyFile)
+	e, errE := loadKeyPair(egress.CertFile, egress.KeyFile)
+	if errB != nil || errE != nil || b.Leaf == nil || e.Leaf == nil {
+		return
+	}
+	if bytes.Equal(b.Leaf.RawSubject, e.Leaf.RawSubject) && bytes.Equal(b.Leaf.RawIssuer, e.Leaf.RawIssuer) {
+		l.Add(path, "the same client identity (subject and issuer) as BackendTLS's certificate, %s: the gateway would "+
+			"present to addresses its clients choose the identity its backends trust; use a certificate of its own", e.Leaf.Subject)
 	}
 }
 

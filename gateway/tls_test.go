@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -206,6 +207,9 @@ func TestTLS_Validate(t *testing.T) {
 	ca := testpki.NewCA(t, dir, "root")
 	a := ca.Server(t, dir, "a")
 	b := ca.Server(t, dir, "b")
+	// Two certificates of one client identity: clients choose where
+	// egress goes, so the backends' identity must not go there.
+	gwA, gwB := ca.Client(t, dir, "gateway"), ca.Client(t, t.TempDir(), "gateway")
 	cases := []validateCase{
 		{"key of another certificate", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"TLS.CertFile: certificate"}},
 		{"missing file", Config{TLS: &TLSConfig{CertFile: dir + "/none.pem", KeyFile: a.KeyFile}}, []string{"TLS.CertFile: reading certificate"}},
@@ -217,6 +221,9 @@ func TestTLS_Validate(t *testing.T) {
 		{"bad version", Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, MinVersion: "1.0"}}, []string{"TLS.MinVersion"}},
 		{"client cert without key", Config{BackendTLS: &ClientTLSConfig{CertFile: a.CertFile}}, []string{"BackendTLS: the certificate and key files go together"}},
 		{"egress pair mismatch", Config{EgressTLS: &ClientTLSConfig{CertFile: a.CertFile, KeyFile: b.KeyFile}}, []string{"EgressTLS.CertFile"}},
+		{"egress with the backends' identity", Config{BackendTLS: &ClientTLSConfig{CertFile: gwA.CertFile, KeyFile: gwA.KeyFile},
+			EgressTLS: &ClientTLSConfig{CertFile: gwB.CertFile, KeyFile: gwB.KeyFile}},
+			[]string{"EgressTLS.CertFile: the same client identity (subject and issuer) as BackendTLS's certificate"}},
 	}
 	wantValidateErrors(t, cases)
 	good := Config{TLS: &TLSConfig{CertFile: a.CertFile, KeyFile: a.KeyFile, ClientCAFiles: []string{ca.File}, ClientAuth: ClientAuthOptional}}
@@ -295,5 +302,57 @@ func wantValidateErrors(t *testing.T, cases []validateCase) {
 				t.Errorf("%s: got\n%v\nwant %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+// A client CA removed by a reload no longer admits its clients, also on a
+// resumed TLS session: the session ticket from before the reload carries
+// a certificate the CAs now in force do not verify.
+func TestTLS_ReloadedClientCAsEndResumedSessions(t *testing.T) {
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "root")
+	old := testpki.NewCA(t, dir, "old")
+	srv := ca.Server(t, dir, "gw")
+	clientCAs := dir + "/client-cas.pem"
+	writeFile(t, clientCAs, append(append([]byte{}, ca.CertPEM...), old.CertPEM...))
+	g := startTLSGateway(t, Config{TLS: &TLSConfig{CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFiles: []string{clientCAs}}})
+
+	c := httpsClient(ca, old.Client(t, dir, "partner"))
+	tr := c.Transport.(*http.Transport)
+	tr.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	get := func() (*http.Response, error) {
+		resp, err := c.Get(g.url + "/healthz")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		tr.CloseIdleConnections() // the next request makes a new connection
+		return resp, err
+	}
+	if _, err := get(); err != nil {
+		t.Fatalf("first connection: %v", err)
+	}
+	// The session resumes while the old CA is in force.
+	if resp, err := get(); err != nil || !resp.TLS.DidResume {
+		t.Fatalf("second connection: got (%v, %v), want a resumed session", resp, err)
+	}
+
+	writeFile(t, clientCAs, ca.CertPEM) // the old CA is dropped
+	if err := g.ReloadTLS(); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := get(); err == nil {
+		t.Errorf("after the old CA was dropped: got %d (resumed %v), want the handshake refused", resp.StatusCode, resp.TLS.DidResume)
+	}
+	// A client of the CA still in force goes on.
+	if _, err := httpsClient(ca, ca.Client(t, dir, "alice")).Get(g.url + "/healthz"); err != nil {
+		t.Errorf("client of the remaining CA: %v", err)
+	}
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -91,10 +91,13 @@ func (c *Config) Validate() error {
 		s.validate(&l, path, sc)
 	}
 	validateBroker(&l, root.Field("Broker"), c)
+	l.Nest(root.Field("BrokerStage"), c.BrokerStage.Validate())
+	c.Clients.validate(&l, root.Field("Clients"))
 	validateTLS(&l, root.Field("TLS"), c.TLS)                    // tls.go
 	validateSecurity(&l, root.Field("Security"), c.Security, sc) // security.go
 	validateClientTLS(&l, root.Field("BackendTLS"), c.BackendTLS)
 	validateClientTLS(&l, root.Field("EgressTLS"), c.EgressTLS)
+	validateEgressIdentity(&l, root.Field("EgressTLS").Field("CertFile"), c.BackendTLS, c.EgressTLS)
 	validateAdmin(&l, root.Field("Admin"), c) // admin_config.go
 	return validationError(&l)
 }
@@ -145,6 +148,7 @@ func (s *ServiceConfig) validate(l *fielderr.List, path fielderr.Path, sc securi
 	if s.Stage.QueueLen < 0 {
 		l.Add(path.Field("Stage").Field("QueueLen"), "negative")
 	}
+	l.Nest(path.Field("ReliableStage"), s.ReliableStage.Validate())
 	if s.Timeout < 0 {
 		l.Add(path.Field("Timeout"), "negative")
 	}
@@ -154,7 +158,7 @@ func (s *ServiceConfig) validate(l *fielderr.List, path fielderr.Path, sc securi
 		}
 	}
 	if s.Reliable != nil {
-		s.Reliable.validate(l, path.Field("Reliable"))
+		s.Reliable.validate(l, path.Field("Reliable"), s)
 	}
 	if s.Security != nil {
 		s.Security.validate(l, path.Field("Security"), sc)

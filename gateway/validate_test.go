@@ -222,3 +222,29 @@ func TestConfigValidate_KeyXPathDoesNotCompile(t *testing.T) {
 		}
 	}
 }
+
+// With backend_rm, a message the backend acknowledged after its delivery
+// attempt gave up is remembered for MaxKeep, until the queue's retry of
+// the delivery settles it. A MaxKeep shorter than that retry can take
+// would let the retry send the message again: Validate refuses it, at the
+// key the operator wrote.
+func TestConfigValidate_MaxKeepShorterThanBackendRMRetry(t *testing.T) {
+	c := validConfig()
+	c.Services[0].Reliable = &ReliableConfig{BackendRM: true, MaxKeep: time.Minute}
+	var got []string
+	for _, e := range fielderr.All(c.Validate()) {
+		got = append(got, e.Field())
+	}
+	if want := []string{"Services[0].Reliable.MaxKeep"}; !slices.Equal(got, want) {
+		t.Fatalf("backend_rm with MaxKeep 1m and the default 5m backoff: got errors at %q, want %q", got, want)
+	}
+	c.Services[0].Reliable.Retry.MaxBackoff = 10 * time.Second
+	c.Services[0].Timeout = 5 * time.Second
+	if err := c.Validate(); err != nil {
+		t.Fatalf("MaxKeep 1m over a 10s backoff and 5s timeout: got %v, want nil", err)
+	}
+	c.Services[0].Reliable = &ReliableConfig{MaxKeep: time.Minute}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("MaxKeep 1m without backend_rm (no acknowledged messages to remember): got %v, want nil", err)
+	}
+}

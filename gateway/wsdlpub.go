@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/wsgw/wsgw/wsdl"
 )
 
@@ -112,7 +114,7 @@ func validHost(h string) bool {
 // handleGet serves GET /services/{name}: ?wsdl, ?wsdl=N and ?xsd=N from the
 // publication, otherwise a short description of the service.
 func (g *Gateway) handleGet(w http.ResponseWriter, r *http.Request) {
-	s := g.serviceFor(w, r)
+	s := g.serviceFor(w, r, chi.URLParam(r, "name"))
 	if s == nil {
 		return
 	}

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -503,4 +505,70 @@ func orderLog(gatewayURL, customer string) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// TestGSOAP_DurableWSRMConsumerExactlyOnceInOrder: a WS-RM 1.2
+// destination the project did not write (gSOAP's wsrm plugin,
+// testdata/gsoap/consumer.c) subscribes with wsrmp:RMAssertion
+// ExactlyOnce InOrder; the broker (demo gateway) delivers every
+// notification over one sequence, each number once, in order.
+func TestGSOAP_DurableWSRMConsumerExactlyOnceInOrder(t *testing.T) {
+	requireGSOAP(t)
+	d := startDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	if out, err := exec.CommandContext(ctx, "sh", "testdata/gsoap/build_consumer.sh", dir).CombinedOutput(); err != nil {
+		t.Fatalf("building the gSOAP consumer: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close() // the consumer binds it (SO_REUSEADDR)
+	lines, stderr, _ := startLines(t, exec.CommandContext(ctx, filepath.Join(dir, "consumer"), port), "the gSOAP consumer")
+	sub := wsnPost(t, d.URL+"/wsn/NotificationBroker", `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>http://127.0.0.1:`+port+`/</wsa:Address></wsnt:ConsumerReference>`+
+		`<wsnt:SubscriptionPolicy><wsrmp:RMAssertion xmlns:wsrmp="http://docs.oasis-open.org/ws-rx/wsrmp/200702" xmlns:wsp="http://www.w3.org/ns/ws-policy"><wsp:Policy>`+
+		`<wsrmp:DeliveryAssurance><wsp:Policy><wsrmp:ExactlyOnce/><wsrmp:InOrder/></wsp:Policy></wsrmp:DeliveryAssurance></wsp:Policy></wsrmp:RMAssertion></wsnt:SubscriptionPolicy></wsnt:Subscribe>`)
+	if !strings.Contains(sub, `protocol="ws-rm-1.2"`) {
+		t.Fatalf("Subscribe: got %s, want a WS-RM grant", sub)
+	}
+	const n = 10
+	for i := range n {
+		wsnPost(t, d.URL+"/wsn/NotificationBroker", fmt.Sprintf(`<wsnt:Notify><wsnt:NotificationMessage><wsnt:Message><q:Reading xmlns:q="urn:wsgw:interop:readings">r%d</q:Reading></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`, i))
+	}
+	readingRE := regexp.MustCompile(`>(r\d+)<`)
+	seqs := map[string]bool{}
+	var got []string
+	timeout := time.After(45 * time.Second)
+	for len(got) < n {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the gSOAP consumer ended\n%s", stderr.String())
+			}
+			f := strings.SplitN(l, " ", 4)
+			if len(f) < 4 || f[0] != "notify" {
+				continue
+			}
+			seqs[f[1]] = true
+			if want := strconv.Itoa(len(got) + 1); f[2] != want {
+				t.Fatalf("message number %s, want %s (each once, in order): %q", f[2], want, l)
+			}
+			if m := readingRE.FindStringSubmatch(f[3]); m != nil {
+				got = append(got, m[1])
+			}
+		case <-timeout:
+			t.Fatalf("got %q after 45s, want r0..r%d\n%s", got, n-1, stderr.String())
+		}
+	}
+	for i, r := range got {
+		if r != fmt.Sprintf("r%d", i) {
+			t.Fatalf("got %q, want r0..r%d in order", got, n-1)
+		}
+	}
+	if len(seqs) != 1 {
+		t.Fatalf("got sequences %v, want one", seqs)
+	}
 }

@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -189,4 +190,114 @@ func httpGet(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestZeep_DurableConsumerGetsEverythingInOrder: a consumer the project
+// did not write (testdata/wsn_consumer.py: zeep reads each request as the
+// Notify of the broker's WSDL) subscribes durably (wsgw's Delivery
+// extension: at least once over plain HTTP); it is down for its first
+// requests, and still gets every notification, in order, each with its
+// Wsgw-Delivery-Id.
+func TestZeep_DurableConsumerGetsEverythingInOrder(t *testing.T) {
+	requireZeep(t)
+	d := startDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	lines, stderr, first := startLines(t, exec.CommandContext(ctx, python, "testdata/wsn_consumer.py", d.Broker.WSDL, "3"), "the zeep consumer")
+	consumerURL, _ := strings.CutPrefix(first, "listening ")
+	sub := wsnPost(t, d.URL+"/wsn/NotificationBroker", `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>`+consumerURL+`</wsa:Address></wsnt:ConsumerReference>`+
+		`<wsnt:SubscriptionPolicy><d:Delivery xmlns:d="urn:wsgw:delivery:1"/></wsnt:SubscriptionPolicy></wsnt:Subscribe>`)
+	if !strings.Contains(sub, `durable="true"`) {
+		t.Fatalf("Subscribe: got %s, want a durable grant", sub)
+	}
+	const n = 10
+	for i := range n {
+		wsnPost(t, d.URL+"/wsn/NotificationBroker", fmt.Sprintf(`<wsnt:Notify><wsnt:NotificationMessage><wsnt:Message><q:Reading xmlns:q="urn:wsgw:interop:readings">r%d</q:Reading></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`, i))
+	}
+	var got, ids []string
+	timeout := time.After(40 * time.Second)
+	for len(got) < n {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the zeep consumer ended\n%s", stderr.String())
+			}
+			var rec struct {
+				ID       string   `json:"id"`
+				Payloads []string `json:"payloads"`
+			}
+			if err := json.Unmarshal([]byte(l), &rec); err != nil {
+				t.Fatalf("consumer line %q: %v", l, err)
+			}
+			got = append(got, rec.Payloads...)
+			ids = append(ids, rec.ID)
+		case <-timeout:
+			t.Fatalf("got %q after 40s, want r0..r%d\n%s", got, n-1, stderr.String())
+		}
+	}
+	for i, p := range got {
+		if want := fmt.Sprintf("r%d", i); p != want {
+			t.Fatalf("got %q, want r0..r%d in order", got, n-1)
+		}
+	}
+	for _, id := range ids {
+		if !strings.HasPrefix(id, "wsn:") {
+			t.Fatalf("got delivery ids %q, want each wsn:<subscription>#<n>", ids)
+		}
+	}
+}
+
+// wsnPost posts payload in a SOAP 1.1 envelope declaring wsnt and wsa,
+// and returns the reply body; a status other than 200 or 202 fails t.
+func wsnPost(t *testing.T, url, payload string) string {
+	t.Helper()
+	body := `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsnt="` + wsntNS + `" xmlns:wsa="` + wsaNS + `"><s:Body>` + payload + `</s:Body></s:Envelope>`
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `""`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST %s: HTTP %d\n%s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// startLines starts cmd (what, in messages), its stdin a pipe that stays
+// open until the test ends (then cmd is killed), and returns its stdout
+// lines after the first, its stderr, and that first line, which it waits
+// for (the process says it is ready).
+func startLines(t *testing.T, cmd *exec.Cmd, what string) (lines <-chan string, stderr *bytes.Buffer, first string) {
+	t.Helper()
+	if _, err := cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr = &bytes.Buffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck // killed
+	ch := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+		close(ch)
+	}()
+	select {
+	case first = <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not start\n%s", what, stderr.String())
+	}
+	return ch, stderr, first
 }

@@ -13,8 +13,9 @@ import (
 
 // Message is one queued message.
 //
-// On Enqueue the caller sets Body and, optionally, Group and ExpiresAt; the
-// queue sets ID, EnqueuedAt and Attempts. On Lease every field is filled.
+// On Enqueue the caller sets Body and, optionally, Group, ExpiresAt and
+// Keep; the queue sets ID, EnqueuedAt and Attempts. On Lease every field
+// but Keep is filled.
 type Message struct {
 	// ID identifies the message within its queue; assigned on Enqueue,
 	// increasing in enqueue order, never 0, never reused.
@@ -34,10 +35,29 @@ type Message struct {
 	// drops a message whose DedupKey it took within its window. Others
 	// ignore it. Used on Enqueue only.
 	DedupKey string
+	// Keep, when not zero, bounds Group once the message has joined it:
+	// while the group holds more messages or more body bytes than Keep
+	// allows, its oldest message that is not leased goes to the dead
+	// letters with ReasonOverflow (a group keeps at least its newest
+	// message, whatever its size). Used on Enqueue only.
+	Keep GroupLimit
 	// EnqueuedAt is when the queue accepted the message.
 	EnqueuedAt time.Time
 	// Attempts counts deliveries: 1 on the first Lease, 2 on the second...
 	Attempts int
+}
+
+// GroupLimit bounds what a group keeps. A zero field is no bound.
+type GroupLimit struct {
+	Messages int   // messages in the group
+	Bytes    int64 // bytes of their bodies
+}
+
+// GroupInfo describes what a queue holds of a group.
+type GroupInfo struct {
+	Messages int   // live messages (ready, leased, delayed, waiting their turn)
+	Bytes    int64 // bytes of their bodies
+	Held     bool
 }
 
 // Lease is a message handed to a consumer until Deadline. Unless the
@@ -52,12 +72,13 @@ type Lease struct {
 const (
 	ReasonExpired     = "expired"
 	ReasonMaxAttempts = "max attempts"
+	ReasonOverflow    = "overflow" // over its group's Keep
 )
 
 // DeadLetter is a message the queue gave up on.
 type DeadLetter struct {
 	Message
-	Reason string // ReasonExpired or ReasonMaxAttempts
+	Reason string // ReasonExpired, ReasonMaxAttempts, ReasonOverflow, or a caller's (Abandon)
 	DeadAt time.Time
 }
 

@@ -19,6 +19,12 @@ type StageConfig struct {
 	// work (CoDel-style: refused once the oldest waiter has waited longer
 	// than TargetDelay); 0 means 100ms, negative disables the check.
 	TargetDelay time.Duration
+	// Limiter, when set and not Disabled, makes the worker count adaptive
+	// (Limiter): between Limiter.Min and Workers, learned from the round
+	// trips the stage's user reports with Observe; the queue is then also
+	// bounded to what the limit drains soon (LimiterConfig.QueueFactor).
+	// Nil: Workers is fixed.
+	Limiter *LimiterConfig
 }
 
 const (
@@ -38,6 +44,7 @@ const (
 	ReasonQueueFull = "queue full"
 	ReasonDelay     = "queueing delay over target"
 	ReasonClosed    = "stage closed"
+	ReasonLimit     = "over the adaptive concurrency limit"
 )
 
 // Validate reports every invalid field of c as *fielderr.Error values
@@ -46,6 +53,9 @@ func (c StageConfig) Validate() error {
 	var l fielderr.List
 	if c.Workers < 0 {
 		l.Add(fielderr.Path{}.Field("Workers"), "%d is negative", c.Workers)
+	}
+	if c.Limiter != nil {
+		l.Nest(fielderr.Path{}.Field("Limiter"), c.Limiter.Validate())
 	}
 	return l.Err()
 }
@@ -92,7 +102,8 @@ type Stage struct {
 	retryAfter time.Duration
 	now        func() time.Time // the clock; tests replace it
 
-	mu      sync.Mutex // guards running, waiters, closed, drained
+	mu      sync.Mutex // guards running, waiters, closed, drained, lim
+	lim     *Limiter   // nil: cfg.Workers slots
 	running int        // slots held (tasks running or granted a slot)
 	waiters waitList   // callers waiting for a slot, oldest first
 	closed  bool
@@ -110,6 +121,9 @@ func NewStage(cfg StageConfig) (*Stage, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Stage{cfg: cfg, now: time.Now, drained: make(chan struct{})}
+	if cfg.Limiter != nil && !cfg.Limiter.Disabled {
+		s.lim = NewLimiter(*cfg.Limiter, cfg.Workers)
+	}
 	s.retryAfter = retryAfterNoTarget
 	if cfg.TargetDelay > 0 {
 		s.retryAfter = retryAfterFactor * cfg.TargetDelay
@@ -143,7 +157,7 @@ func (s *Stage) acquire(ctx context.Context) error {
 		s.mu.Unlock()
 		return s.refuse(ReasonClosed)
 	}
-	if s.running < s.cfg.Workers && s.waiters.len == 0 {
+	if s.running < s.workersLocked() && s.waiters.len == 0 {
 		s.running++
 		s.mu.Unlock()
 		s.admitted.Add(1)
@@ -152,6 +166,10 @@ func (s *Stage) acquire(ctx context.Context) error {
 	if s.waiters.len >= s.cfg.QueueLen {
 		s.mu.Unlock()
 		return s.refuse(ReasonQueueFull)
+	}
+	if s.lim != nil && s.waiters.len >= s.lim.QueueLen() {
+		s.mu.Unlock()
+		return s.refuse(ReasonLimit)
 	}
 	now := s.now()
 	if s.cfg.TargetDelay > 0 && s.waiters.len > 0 && now.Sub(s.waiters.head.since) > s.cfg.TargetDelay {
@@ -182,16 +200,58 @@ func (s *Stage) acquire(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// release gives the caller's slot to the oldest waiter, or frees it.
+// release gives the caller's slot to the oldest waiter, or frees it (when
+// no one waits, or an adaptive limit shrank below the slots held).
 func (s *Stage) release() {
 	s.mu.Lock()
-	if w := s.waiters.popFront(); w != nil {
-		w.granted = true
-		close(w.ready)
-	} else {
+	if s.running > s.workersLocked() || s.waiters.len == 0 {
 		s.running--
+		s.grantLocked()
 		s.signalDrainedLocked()
+	} else {
+		s.grantOneLocked()
 	}
+	s.mu.Unlock()
+}
+
+// workersLocked returns the slots the stage may hand out now. s.mu must
+// be held.
+func (s *Stage) workersLocked() int {
+	if s.lim != nil {
+		return min(s.lim.Limit(), s.cfg.Workers)
+	}
+	return s.cfg.Workers
+}
+
+// grantLocked hands free slots to waiters, oldest first. s.mu must be
+// held.
+func (s *Stage) grantLocked() {
+	for s.waiters.len > 0 && s.running < s.workersLocked() {
+		s.running++
+		s.grantOneLocked()
+	}
+}
+
+// grantOneLocked hands a slot already counted in running to the oldest
+// waiter. s.mu must be held and a waiter must be queued.
+func (s *Stage) grantOneLocked() {
+	w := s.waiters.popFront()
+	w.granted = true
+	close(w.ready)
+}
+
+// Observe reports the round trip of one task that ran in the stage (for
+// the gateway: a backend's time to reply), and whether it was dropped (a
+// timeout or a failure for want of capacity), to the stage's adaptive
+// limit. It must be called before the task's Do returns, so that the task
+// counts among those in flight. Without a limiter it does nothing.
+func (s *Stage) Observe(rtt time.Duration, dropped bool) {
+	if s.lim == nil {
+		return
+	}
+	s.mu.Lock()
+	s.lim.Observe(s.now(), rtt, s.running, dropped)
+	s.grantLocked()
 	s.mu.Unlock()
 }
 
@@ -216,6 +276,7 @@ func (s *Stage) refuse(reason string) error {
 type StageStats struct {
 	Queued   int    // callers waiting for a worker
 	Running  int    // worker slots in use
+	Limit    int    // worker slots allowed now (Workers, or the adaptive limit)
 	Admitted uint64 // Do calls admitted (run at once or queued), ever
 	Rejected uint64 // Do calls refused with *BusyError, ever
 	Canceled uint64 // admitted calls whose ctx ended before fn ran, ever
@@ -224,7 +285,7 @@ type StageStats struct {
 // Stats returns a snapshot of the stage's counters.
 func (s *Stage) Stats() StageStats {
 	s.mu.Lock()
-	st := StageStats{Queued: s.waiters.len, Running: s.running}
+	st := StageStats{Queued: s.waiters.len, Running: s.running, Limit: s.workersLocked()}
 	s.mu.Unlock()
 	st.Admitted = s.admitted.Load()
 	st.Rejected = s.rejected.Load()

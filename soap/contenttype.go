@@ -24,13 +24,23 @@ import (
 //     requires it. An empty value (`SOAPAction: ""` or `SOAPAction:`) is
 //     accepted and returns "": the intent is not given by the header.
 //     A value without quotes (BP 1.1 R1109 requires them) is accepted as is.
+//   - A Content-Type or SOAPAction field given twice, or a media type
+//     parameter given twice, is refused as unsupported media (415) or
+//     malformed (400): the gateway and the backend it forwards to could
+//     each read another action from it.
 func ParseContentType(h http.Header) (v Version, action string, err error) {
+	if len(h.Values("Content-Type")) > 1 {
+		return 0, "", unsupportedMedia(0, "more than one Content-Type field (RFC 9110, 5.3: it is not a list)")
+	}
 	ct := h.Get("Content-Type")
+	if v, ok := plainContentType(ct); ok {
+		return finishContentType(h, v, nil)
+	}
 	mt, params, perr := mime.ParseMediaType(ct)
 	if errors.Is(perr, mime.ErrInvalidMediaParameter) {
 		// Toolkits send unquoted URIs (action=urn:x), which RFC 2045
 		// forbids: accept them.
-		params, perr = lenientParams(ct), nil
+		params, perr = lenientParams(ct)
 	}
 	switch {
 	case perr != nil:
@@ -45,12 +55,42 @@ func ParseContentType(h http.Header) (v Version, action string, err error) {
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return v, "", unsupportedMedia(v, "charset "+cs+" is not supported; send utf-8")
 	}
+	return finishContentType(h, v, params)
+}
+
+// plainContentTypes are the Content-Type values toolkits send most, with
+// no parameter but charset=utf-8, which ParseContentType recognises
+// without the allocations of a full media type parse.
+var plainContentTypes = [...]struct {
+	ct string
+	v  Version
+}{
+	{MediaType11 + "; charset=utf-8", V11}, {MediaType11 + ";charset=utf-8", V11}, {MediaType11, V11},
+	{MediaType12 + "; charset=utf-8", V12}, {MediaType12 + ";charset=utf-8", V12}, {MediaType12, V12},
+}
+
+func plainContentType(ct string) (Version, bool) {
+	for _, p := range plainContentTypes {
+		if len(ct) == len(p.ct) && strings.EqualFold(ct, p.ct) {
+			return p.v, true
+		}
+	}
+	return 0, false
+}
+
+// finishContentType returns the action of a request of version v with the
+// media type parameters params.
+func finishContentType(h http.Header, v Version, params map[string]string) (Version, string, error) {
 	if v == V12 {
 		return v, params["action"], nil
 	}
 	vals, ok := h[http.CanonicalHeaderKey("SOAPAction")]
-	if !ok || len(vals) == 0 {
-		f := NewFault(v, FaultMalformedMessage, "SOAP 1.1 request without a SOAPAction header (SOAP 1.1 note 6.1.1); send SOAPAction: \"\" when there is no action")
+	if !ok || len(vals) != 1 {
+		reason := "SOAP 1.1 request without a SOAPAction header (SOAP 1.1 note 6.1.1); send SOAPAction: \"\" when there is no action"
+		if len(vals) > 1 {
+			reason = "SOAP 1.1 request with more than one SOAPAction header (SOAP 1.1 note 6.1.1: one intent)"
+		}
+		f := NewFault(v, FaultMalformedMessage, reason)
 		f.Status = http.StatusBadRequest
 		return v, "", f
 	}
@@ -69,8 +109,10 @@ func unquote(s string) string {
 }
 
 // lenientParams splits the parameters of a media type on ';' without
-// RFC 2045 token rules; names are lower-cased, values unquoted.
-func lenientParams(ct string) map[string]string {
+// RFC 2045 token rules; names are lower-cased, values unquoted. A name
+// given twice is an error, as mime.ParseMediaType makes it: which one a
+// receiver takes is anybody's guess.
+func lenientParams(ct string) (map[string]string, error) {
 	params := map[string]string{}
 	parts := strings.Split(ct, ";")
 	for _, p := range parts[1:] {
@@ -79,9 +121,12 @@ func lenientParams(ct string) map[string]string {
 			continue
 		}
 		k = strings.ToLower(strings.TrimSpace(k))
-		if _, dup := params[k]; !dup && k != "" {
+		if _, dup := params[k]; dup {
+			return nil, errors.New("parameter " + k + " given twice")
+		}
+		if k != "" {
 			params[k] = unquote(strings.TrimSpace(v))
 		}
 	}
-	return params
+	return params, nil
 }

@@ -71,3 +71,30 @@ func TestParseContentType_Refuses(t *testing.T) {
 		}
 	}
 }
+
+// What names the action must name one: a Content-Type or SOAPAction field
+// given twice, or an action parameter given twice, could be read one way
+// by the gateway and another by the backend it forwards to, and is refused.
+func TestParseContentType_RefusesRepeats(t *testing.T) {
+	tests := []struct {
+		name   string
+		h      http.Header
+		status int
+	}{
+		{"two SOAPAction fields", http.Header{"Content-Type": {"text/xml"}, "Soapaction": {`"urn:get"`, `"urn:set"`}}, 400},
+		{"two Content-Type fields", http.Header{"Content-Type": {`application/soap+xml; action="urn:get"`, `application/soap+xml; action="urn:set"`}}, 415},
+		{"two action parameters, unquoted", http.Header{"Content-Type": {"application/soap+xml; action=urn:get; action=urn:set"}}, 415},
+		{"two action parameters, one quoted", http.Header{"Content-Type": {`application/soap+xml; action=urn:get; ACTION="urn:set"`}}, 415},
+	}
+	for _, tt := range tests {
+		v, action, err := ParseContentType(tt.h)
+		var f *Fault
+		if !errors.As(err, &f) {
+			t.Errorf("%s: got %v %q %v, want a fault", tt.name, v, action, err)
+			continue
+		}
+		if got := f.HTTPStatus(f.VersionOr(0)); got != tt.status {
+			t.Errorf("%s: got status %d, want %d", tt.name, got, tt.status)
+		}
+	}
+}

@@ -45,16 +45,9 @@ func ReadMessage(r io.Reader, lim xmldoc.Limits) (*Message, error) {
 // HTTP Content-Length; negative when unknown), which sizes the reader's
 // buffer once instead of growing it. The size is a hint, not a limit.
 func ReadMessageSized(r io.Reader, size int64, lim xmldoc.Limits) (*Message, error) {
-	sn := &sniffer{r: r}
-	var doc *xmldoc.Doc
-	var err error
-	if size >= 0 {
-		doc, err = xmldoc.ParseSized(sn, size, lim)
-	} else {
-		doc, err = xmldoc.Parse(sn, lim)
-	}
+	doc, input, err := xmldoc.ReadSized(r, size, lim)
 	if err != nil {
-		return nil, readFault(err, sn.version())
+		return nil, readFault(err, sniffVersion(input))
 	}
 	m, f := checkEnvelope(doc)
 	if f != nil {

@@ -3,8 +3,11 @@ package soap
 import (
 	"bytes"
 	"errors"
+	"mime"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -82,5 +85,53 @@ func FuzzReadAddressing(f *testing.F) {
 		}
 		_, err = ReadAddressing(m)
 		checkFaultErr(t, err)
+	})
+}
+
+// FuzzParseContentType feeds Content-Type and SOAPAction values (a second
+// SOAPAction line when soapAction2 is not empty) to ParseContentType: no
+// input may panic, every error is a *Fault, and an accepted request names
+// a SOAP version and, with a repeated field or parameter, is never
+// accepted.
+func FuzzParseContentType(f *testing.F) {
+	for _, s := range [][3]string{
+		{"text/xml; charset=utf-8", `"urn:a"`, ""},
+		{`application/soap+xml; charset=utf-8; action="urn:b"`, "", ""},
+		{"application/soap+xml;action=urn:c;x=a:b", "", ""},
+		{"application/soap+xml; action=urn:get; action=urn:set", "", ""},
+		{"text/xml", `"urn:get"`, `"urn:set"`},
+		{"Text/XML; CHARSET=\"UTF-8\"", `urn:x`, ""},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, ct, soapAction, soapAction2 string) {
+		h := http.Header{"Content-Type": {ct}, "Soapaction": {soapAction}}
+		if soapAction2 != "" {
+			h["Soapaction"] = append(h["Soapaction"], soapAction2)
+		}
+		v, _, err := ParseContentType(h)
+		if err != nil {
+			checkFaultErr(t, err)
+			return
+		}
+		if v != V11 && v != V12 {
+			t.Fatalf("accepted %q with version %v", ct, v)
+		}
+		if v == V11 && soapAction2 != "" {
+			t.Fatalf("accepted two SOAPAction fields %q, %q", soapAction, soapAction2)
+		}
+		if _, params, err := mime.ParseMediaType(ct); err == nil && len(params) > 0 {
+			return // a strict parse: mime refuses repeats itself
+		}
+		seen := map[string]bool{}
+		for _, p := range strings.Split(ct, ";")[1:] {
+			k, _, ok := strings.Cut(p, "=")
+			if k = strings.ToLower(strings.TrimSpace(k)); ok && k != "" {
+				if seen[k] {
+					t.Fatalf("accepted %q, which repeats parameter %s", ct, k)
+				}
+				seen[k] = true
+			}
+		}
 	})
 }

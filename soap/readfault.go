@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"io"
 	"strconv"
 
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -34,25 +33,9 @@ func readFault(err error, v Version) *Fault {
 	return f.WithCause(err)
 }
 
-// sniffLen bounds the prefix of the input kept to learn the envelope
-// version when the guarded reader refuses the input.
+// sniffLen bounds the prefix of a refused input read to learn the
+// envelope version.
 const sniffLen = 4096
-
-// sniffer passes reads through and keeps the first sniffLen bytes.
-type sniffer struct {
-	r    io.Reader
-	head []byte
-}
-
-func (s *sniffer) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if room := sniffLen - len(s.head); room > 0 && n > 0 {
-		s.head = append(s.head, p[:min(n, room)]...)
-	}
-	return n, err
-}
-
-func (s *sniffer) version() Version { return sniffVersion(s.head) }
 
 // sniffVersion returns the SOAP version named by the root start tag in the
 // first sniffLen bytes of b, or 0. It only tokenizes up to the root start

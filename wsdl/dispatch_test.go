@@ -171,6 +171,38 @@ func TestDispatch_Lookup(t *testing.T) {
 
 var errMismatch = errors.New("mismatch")
 
+// Named says what each key names alone, also where Lookup tolerates the
+// keys' disagreement (a body under Ping, whose input body is empty; a
+// wsa:Action naming nothing).
+func TestDispatch_Named(t *testing.T) {
+	tb := quoteDispatch(t)
+	q := "http://example.com/q"
+	body := func(l string) xml.Name { return xml.Name{Space: q, Local: l} }
+	tests := []struct {
+		name string
+		k    Key
+		want string // the names of each key's operations, keys joined by ";"
+	}{
+		{"every key", Key{Version: soap.V11, WSAAction: "urn:ping", SOAPAction: `"` + q + `/GetQuote"`, Body: body("SetQuote")}, "Ping;GetQuote;SetQuote"},
+		{"unknown wsa:Action", Key{Version: soap.V11, WSAAction: "urn:nothing", Body: body("SetQuote")}, "SetQuote"},
+		{"unknown SOAPAction and body", Key{Version: soap.V12, SOAPAction: "urn:bogus", Body: body("Nothing")}, ""},
+		{"any version", Key{Body: body("GetQuote")}, "GetQuote"},
+		{"bad version", Key{Version: 7, Body: body("GetQuote")}, ""},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, ops := range tb.Named(tt.k) {
+			got = append(got, names(ops))
+		}
+		if g := strings.Join(got, ";"); g != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, g, tt.want)
+		}
+	}
+	if op, err := tb.Lookup(Key{Version: soap.V11, WSAAction: "urn:ping", Body: body("SetQuote")}); err != nil || op.Name != "Ping" {
+		t.Errorf("Lookup of Ping's action with SetQuote's body: got (%v, %v), want Ping", op, err)
+	}
+}
+
 func TestMismatchError_Names(t *testing.T) {
 	tb := quoteDispatch(t)
 	_, err := tb.Lookup(Key{Version: soap.V11, WSAAction: "urn:set",

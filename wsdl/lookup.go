@@ -133,3 +133,33 @@ func names(ops []*Operation) string {
 	}
 	return strings.Join(out, ",")
 }
+
+// Named returns, for each key of k that names operations on its own (of
+// k.Version, all when 0), the operations it names, in key order:
+// wsa:Action, SOAPAction (quotes stripped), body QName. Lookup picks one
+// operation from the keys together and tolerates some disagreement (a
+// SOAPAction naming nothing, a body under an operation whose Body is
+// zero); Named tells a caller what a receiver dispatching on one key
+// alone would pick, for checks that must hold whichever key it uses.
+func (t *Dispatch) Named(k Key) [][]*Operation {
+	if int(k.Version) >= len(t.idx) {
+		return nil
+	}
+	ix := &t.idx[k.Version]
+	var out [][]*Operation
+	add := func(ops []*Operation) {
+		if len(ops) > 0 {
+			out = append(out, ops)
+		}
+	}
+	if k.WSAAction != "" {
+		add(ix.action[k.WSAAction])
+	}
+	if sa := strings.Trim(strings.TrimSpace(k.SOAPAction), `"`); sa != "" {
+		add(ix.soapAction[sa])
+	}
+	if k.Body.Local != "" {
+		add(ix.body[k.Body])
+	}
+	return out
+}

@@ -38,6 +38,17 @@ type Options struct {
 	// follows it, hands push deliveries off and leaves demand-based
 	// publishing to the leader (shared.go). Nil: this node alone.
 	Shared *Shared
+	// Queue keeps the deliveries of durable subscriptions (durable.go);
+	// nil: no subscription can be durable (UnsupportedPolicyRequestFault).
+	Queue Queue
+	// RM sends to consumers whose policy asks for WS-RM 1.2; nil: such a
+	// policy is an UnsupportedPolicyRequestFault.
+	RM RMSource
+	// RMDestination takes the WS-RM 1.2 requests sent to the broker
+	// endpoint (a publisher's Notify inside a sequence: publish.go); nil:
+	// they are refused like any request with a mustUnderstand header the
+	// broker does not know.
+	RMDestination RMDestination
 }
 
 // Broker is a WS-Notification 1.3 NotificationBroker.
@@ -51,6 +62,9 @@ type Broker struct {
 	topics  *topic.TopicSet
 	index   *topic.Index // topic filters of subscriptions (own lock)
 	disp    *delivery.Dispatcher
+	queue   Queue         // durable subscriptions' deliveries; nil: none
+	rm      RMSource      // WS-RM consumers; nil: none
+	rmDest  RMDestination // publishers' sequences; nil: none
 	metrics *metrics
 	demand  chan struct{} // capacity 1: registrations need reconciling
 	cluster *Shared       // nil: the store is this node's alone
@@ -74,6 +88,8 @@ type Broker struct {
 	running sync.Mutex // held by Run
 
 	leading bool // this node held the lead at the last reconciliation (the demand goroutine's)
+
+	dlMu sync.Mutex // serialises moveDeadLetters: a dead letter is moved once
 
 	maxDeadLetters atomic.Int64 // bound of the dead-letter list; the oldest are deleted beyond it
 
@@ -109,6 +125,7 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	b := &Broker{
 		cfg: cfg, log: opts.Logger, now: opts.Now,
 		st: st, cluster: opts.Shared,
+		queue: opts.Queue, rm: opts.RM, rmDest: opts.RMDestination,
 		policy: policy, topics: ts, index: topic.NewIndex(),
 		demand: make(chan struct{}, 1),
 		subs:   map[string]*subscription{}, noTopic: map[string]struct{}{},
@@ -146,6 +163,9 @@ func (b *Broker) Run(ctx context.Context) error {
 	if b.cluster != nil {
 		wg.Go(func() { b.follow(ctx) })
 		wg.Go(func() { b.runTake(ctx) })
+	}
+	if b.queue != nil {
+		wg.Go(func() { b.runDurable(ctx) })
 	}
 	// Demand reconciliation calls publishers (up to demandCallTimeout each):
 	// a goroutine of its own, so that a slow publisher does not hold up

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/internal/fielderr"
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
 	"github.com/wsgw/wsgw/wsnotify/topic"
@@ -56,6 +57,90 @@ type Config struct {
 	Limits xmldoc.Limits
 	// SweepInterval is the period of the expiry sweep; default 5s.
 	SweepInterval time.Duration
+	// Durable configures durable subscriptions (reliable pub-sub: a
+	// durable queue per subscription, Options.Queue).
+	Durable DurableConfig
+}
+
+// DurableConfig configures durable subscriptions: those whose
+// SubscriptionPolicy asks for reliable delivery (wsrmp:RMAssertion, or
+// wsgw's Delivery extension), or every push subscription with All. The
+// retention bounds are the most a subscription is granted, and what it is
+// granted when it names none.
+type DurableConfig struct {
+	// All makes every push subscription durable: at least once over plain
+	// HTTP, unless its policy asks for WS-RM. Default false.
+	All bool
+	// MaxAge is how long a message is kept for a consumer that does not
+	// take it; default 24h.
+	MaxAge time.Duration
+	// MaxMessages bounds the messages kept per subscription; default 100,000.
+	MaxMessages int
+	// MaxBytes bounds the bytes kept per subscription; default 64 MiB.
+	MaxBytes int64
+	// MaxAttempts gives a message up (to the dead letters) after that many
+	// deliveries when the subscription names no number; 0 (default): never,
+	// a message leaves by its retention only.
+	MaxAttempts int
+	// Workers bounds the durable deliveries in flight (each to another
+	// subscription); default 16.
+	Workers int
+	// Timeout bounds one delivery attempt; default 10s.
+	Timeout time.Duration
+	// Backoff is the delay before a failed delivery is tried again;
+	// default 500ms doubling to 30s, 20% jitter. It is the longest a
+	// consumer that comes back waits for its backlog.
+	Backoff queueing.Backoff
+	// MarkTTL is how long a Notify handed over by the broker's WS-RM
+	// destination is remembered, so that it is published once; default 24h.
+	MarkTTL time.Duration
+}
+
+// withDefaults returns c with zero fields defaulted.
+func (c DurableConfig) withDefaults() DurableConfig {
+	if c.MaxAge <= 0 {
+		c.MaxAge = 24 * time.Hour
+	}
+	if c.MaxMessages <= 0 {
+		c.MaxMessages = 100_000
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = 64 << 20
+	}
+	if c.Workers <= 0 {
+		c.Workers = 16
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.Backoff.Base == 0 {
+		c.Backoff.Base = 500 * time.Millisecond
+	}
+	if c.Backoff.Max == 0 {
+		c.Backoff.Max = 30 * time.Second
+	}
+	c.Backoff = c.Backoff.WithDefaults()
+	if c.MarkTTL <= 0 {
+		c.MarkTTL = 24 * time.Hour
+	}
+	return c
+}
+
+// validate reports c's problems under path.
+func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
+	for _, f := range []struct {
+		name string
+		bad  bool
+	}{
+		{"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
+		{"MaxAttempts", c.MaxAttempts < 0}, {"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
+		{"MarkTTL", c.MarkTTL < 0},
+	} {
+		if f.bad {
+			l.Add(path.Field(f.name), "must not be negative")
+		}
+	}
+	l.Nest(path.Field("Backoff"), c.Backoff.Validate())
 }
 
 // TopicsConfig is the topic set of the broker.
@@ -91,6 +176,7 @@ func (c Config) withDefaults() Config {
 		c.SweepInterval = 5 * time.Second
 	}
 	c.Delivery = c.Delivery.WithDefaults()
+	c.Durable = c.Durable.withDefaults()
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
 }
@@ -116,6 +202,7 @@ func (c Config) Validate() error {
 		l.Add(root.Field("DefaultTermination"), "%v exceeds MaxTermination %v", c.DefaultTermination, c.MaxTermination)
 	}
 	l.Nest(root.Field("Egress"), c.Egress.Validate())
+	c.Durable.validate(&l, root.Field("Durable"))
 	return l.Err()
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
+	"github.com/wsgw/wsgw/wsreliable"
 )
 
 // consumerData is the broker's part of a delivery target.
@@ -30,6 +31,12 @@ type sender struct{ b *Broker }
 var _ delivery.Sender = (*sender)(nil)
 
 func (s *sender) Send(ctx context.Context, id string, t delivery.Target, batch []*delivery.Msg) error {
+	return s.b.postNotify(ctx, id, t, batch, "")
+}
+
+// postNotify posts batch to t.URL in one request, with deliveryID in the
+// Wsgw-Delivery-Id header when not "" (a durable delivery).
+func (b *Broker) postNotify(ctx context.Context, id string, t delivery.Target, batch []*delivery.Msg, deliveryID string) error {
 	cd, _ := t.Data.(consumerData)
 	v := cd.soap
 	if v == 0 {
@@ -40,20 +47,10 @@ func (s *sender) Send(ctx context.Context, id string, t delivery.Target, batch [
 	env.WriteString("<s:Header><wsa:Action>" + actNotify + "</wsa:Action><wsa:To>" + esc(t.URL) + "</wsa:To>")
 	// wsa:From names this broker, so that a delivery reaching the broker
 	// itself is recognised (notifyOp), raw ones included.
-	env.WriteString("<wsa:From><wsa:Address>" + esc(s.b.url(pathBroker)) + "</wsa:Address></wsa:From>")
+	env.WriteString("<wsa:From><wsa:Address>" + esc(b.url(pathBroker)) + "</wsa:Address></wsa:From>")
 	writeRefParams(&env, cd.refParams)
 	env.WriteString("</s:Header><s:Body>")
-	if t.Raw {
-		for _, m := range batch {
-			env.Write(m.Payload)
-		}
-	} else {
-		env.WriteString("<wsnt:Notify>")
-		for _, m := range batch {
-			env.Write(s.b.notificationMessage(id, m))
-		}
-		env.WriteString("</wsnt:Notify>")
-	}
+	b.writeNotifyBody(&env, id, t.Raw, batch, false)
 	env.WriteString("</s:Body></s:Envelope>")
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, &env)
 	if err != nil {
@@ -65,9 +62,12 @@ func (s *sender) Send(ctx context.Context, id string, t delivery.Target, batch [
 		req.Header.Set("Content-Type", soap.V11.ContentType())
 		req.Header.Set("SOAPAction", `"`+actNotify+`"`)
 	}
+	if deliveryID != "" {
+		req.Header.Set(wsreliable.DeliveryIDHeader, deliveryID)
+	}
 	start := time.Now()
-	defer func() { s.b.metrics.latency.Observe(time.Since(start).Seconds()) }()
-	resp, err := s.b.client.Do(req)
+	defer func() { b.metrics.latency.Observe(time.Since(start).Seconds()) }()
+	resp, err := b.client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -79,10 +79,32 @@ func (s *sender) Send(ctx context.Context, id string, t delivery.Target, batch [
 	return nil
 }
 
+// writeNotifyBody writes the Body content that delivers batch for
+// subscription id: a wsnt:Notify (its prefixes declared by the caller's
+// envelope, or on it when declare), or the bare payloads (raw).
+func (b *Broker) writeNotifyBody(w *bytes.Buffer, id string, raw bool, batch []*delivery.Msg, declare bool) {
+	if raw {
+		for _, m := range batch {
+			w.Write(m.Payload)
+		}
+		return
+	}
+	if declare {
+		w.WriteString(`<wsnt:Notify xmlns:wsnt="` + NSB + `" xmlns:wsa="` + soap.WSANS + `">`)
+	} else {
+		w.WriteString("<wsnt:Notify>")
+	}
+	for _, m := range batch {
+		w.Write(b.notificationMessage(id, m))
+	}
+	w.WriteString("</wsnt:Notify>")
+}
+
 // deadLetter is the record of a batch given up after MaxAttempts.
 type deadLetter struct {
 	Subscription string    `json:"subscription"`
 	Consumer     string    `json:"consumer"`
+	Reason       string    `json:"reason,omitempty"` // a durable delivery's (queueing.DeadLetter.Reason)
 	Error        string    `json:"error"`
 	Time         time.Time `json:"time"`
 	Messages     [][]byte  `json:"messages"`

@@ -54,11 +54,12 @@
 //     counted (Notify is one-way); a malformed Notify gets a Sender fault.
 //   - The retained current message of a topic is the payload of the last
 //     message published on it.
-//   - Queues are in memory and bounded; a message arriving at a full queue
-//     is dropped and counted. Subscriptions, registrations, pull points and
-//     their messages, current messages and dead letters are in the Store
-//     and survive a restart; in-flight queue contents do not (until reliable
-//     delivery is bridged to wsreliable).
+//   - A best-effort subscription's queue is in memory and bounded; a
+//     message arriving at a full queue is dropped and counted, and what
+//     the queue holds is lost with the process. Subscriptions,
+//     registrations, pull points and their messages, current messages and
+//     dead letters are in the Store and survive a restart; so do the
+//     queues of durable subscriptions (below).
 //   - Delivery queues are per subscription (package delivery): a consumer
 //     with several subscriptions has several queues, each bounded; the
 //     number of subscriptions per consumer endpoint (scheme, host, port) is bounded too
@@ -71,6 +72,106 @@
 //   - An empty InitialTerminationTime is not a valid time:
 //     UnacceptableInitialTerminationTimeFault; absent or xsi:nil takes
 //     Config.DefaultTermination.
+//
+// # Durable subscriptions (reliable pub-sub)
+//
+// WS-BaseNotification promises nothing about delivery, and WS-RM and
+// WS-Reliability are point to point: a queue in front of a bus keeps what
+// reaches whoever is subscribed now, not what is owed to whoever is meant
+// to receive. A durable subscription is the named, lasting statement of
+// a desired receiver: the broker keeps, for it, every message it matches,
+// in a queue of its own, until the consumer has it or the subscription's
+// retention gives it up. It extends WS-BaseNotification 1.3 as follows.
+//
+// Negotiation (policy.go, policy_durable.go). SubscriptionPolicy (4.2) is
+// xsd:any; the broker recognises:
+//
+//   - wsnt:UseRaw (4.2);
+//   - wsrmp:RMAssertion of WS-RM Policy 1.2 (OASIS Standard, 2 February
+//     2009; 2.2 normative outline: an optional nested wsp:Policy holding
+//     wsrmp:DeliveryAssurance with one of ExactlyOnce, AtLeastOnce,
+//     AtMostOnce and an optional InOrder): the consumer is a WS-RM 1.2 RM
+//     Destination and asks for that assurance. The policy is attached to
+//     the subscription, the subject the consumer's endpoint would carry it
+//     on in WS-RM Policy 1.2, 2.3. (choice) AtMostOnce, or no assurance,
+//     is granted ExactlyOnce; SequenceSTR and SequenceTransportSecurity
+//     are UnsupportedPolicyRequestFault.
+//   - wsgwd:Delivery (namespace urn:wsgw:delivery:1), wsgw's extension for
+//     what no standard names: Retention (maxAge as xsd:duration,
+//     maxMessages, maxBytes: what is kept for a consumer that does not
+//     take it) and DeadLetter (maxAttempts: deliveries before a message is
+//     given up; 0, the default, never). Alone it asks for a durable
+//     subscription delivered over plain HTTP.
+//
+// A policy element of another namespace is UnrecognizedPolicyRequestFault,
+// as before; a recognised one the broker cannot honour (a pull point
+// consumer, no durable queue or RM source, a malformed value)
+// UnsupportedPolicyRequestFault. DurableConfig.All makes every push
+// subscription durable (at least once over plain HTTP unless its policy
+// asks for WS-RM). SubscribeResponse states what was granted in a
+// wsgwd:Delivery element after its standard content (b-2.xsd allows
+// xsd:any namespace="##other" there): durable, protocol (ws-rm-1.2 or
+// http), assurance, inOrder (always true), the Retention and DeadLetter
+// values granted (each at most the broker's DurableConfig bound). A
+// best-effort subscription's response has no such element, as another
+// broker's would not.
+//
+// What is kept, and for how long. From the moment a Notify is answered
+// (HTTP 202: the Notify is one-way, 3.2), each notification it carries is
+// on disk in the queue of every durable subscription it matched, synced
+// (one sync serves the Notify's deliveries to all durable subscriptions
+// and those of concurrent Notifies). It stays there until the consumer
+// has it, or it is given up to the broker's dead-letter list: older than
+// maxAge, beyond maxMessages or maxBytes (the oldest go first, so the
+// newest are kept), or after maxAttempts deliveries; each is counted
+// (wsgw_wsn_durable_dead_letters_total by reason) and listed with its
+// subscription, reason and content. A paused subscription (6.3) keeps
+// what it is sent, within the same retention, and ResumeSubscription
+// (6.4) delivers it oldest first; a consumer that is down keeps its
+// backlog, retried with backoff (DurableConfig.Backoff, whose maximum is
+// the longest a consumer that comes back waits), and holds no worker
+// while it waits, so others are not delayed. Unsubscribe (6.2) and the
+// end of the subscription (its termination time, 6.1) delete the queue
+// and what it holds. Everything survives a crash of the process
+// (kill -9) and a restart.
+//
+// What "delivered" means, per assurance. Every durable subscription is
+// delivered in order, one message at a time: a message is sent only once
+// the one before it is delivered or given up.
+//
+//   - WS-RM ExactlyOnce: each message is sent over WS-RM 1.2 on the
+//     subscription's own outbound sequence (WS-RM 1.2, 3.4-3.7; the
+//     broker is the RM Source), numbered once per delivery id (a
+//     redelivery waits for the same message number), and delivered when
+//     the destination's SequenceAcknowledgement covers it (3.9). The
+//     sequence's state survives a crash, so the message is retransmitted
+//     under its number, never sent as a new one; the destination's
+//     duplicate detection (2.4) completes exactly once. The one case a
+//     message can reach the destination twice is a sequence the broker
+//     gives up (its retransmissions exhausted, a fault) after the
+//     destination got the message but before its acknowledgement came
+//     back: the message goes again on a new sequence, with the same
+//     Wsgw-Delivery-Id header for the destination to drop it.
+//   - WS-RM AtLeastOnce: the same mechanism; the broker promises no more
+//     than at least once.
+//   - Plain (http): at least once. One message per Notify request, with
+//     the header Wsgw-Delivery-Id naming it (the subscription and the
+//     message's queue id, the same on every attempt); delivered when the
+//     consumer answers 2xx. A crash after the consumer answered and
+//     before the broker recorded it sends the message again, under the
+//     same id.
+//
+// Publisher to broker. A publisher can send its Notify to the broker
+// endpoint inside a WS-RM 1.2 sequence (publish.go): the broker's RM
+// destination stores each message before acknowledging it and hands the
+// Notifies to the broker once, in order, so publisher -> broker ->
+// consumer is reliable end to end.
+//
+// The durable queue is declared here (Queue, durable.go): one FIFO group
+// per subscription of one queue; storage/badgerstore.SubscriptionQueue
+// implements it on badgerq (its doc says why one queue with groups), and
+// NATS JetStream can (a work-queue stream, a subject per subscription,
+// MaxAckPending 1 per subject for the order; Nats-Msg-Id the mark).
 //
 // # Storage
 //
@@ -118,7 +219,9 @@
 //
 // # API
 //
-// Open(Store, Config, Options) loads the broker and starts nothing;
+// Open(Store, Config, Options) loads the broker and starts nothing
+// (Options.Queue, RM and RMDestination make durable subscriptions and WS-RM
+// publishers possible);
 // Handler is mounted by the gateway; Run(ctx) delivers, sweeps expired
 // resources and reconciles demand-based publishers until ctx ends, and
 // stops every goroutine it started before it returns; Close releases

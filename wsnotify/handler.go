@@ -20,6 +20,7 @@ type request struct {
 	v   soap.Version
 	id  string // resource id from the path; "" for the broker endpoints
 	now time.Time
+	rm  bool // a WS-RM request for the RM destination (publish.go)
 }
 
 // storeCtx is the context of the request's store calls. (choice) It is
@@ -78,6 +79,10 @@ func (b *Broker) endpoint(ops map[xml.Name]op) http.HandlerFunc {
 			f.WriteHTTP(w, f.Version)
 			return
 		}
+		if req.rm {
+			b.serveRM(w, r, req.msg)
+			return
+		}
 		fn, ok := ops[req.msg.Payload.Name()]
 		if !ok {
 			n := req.msg.Payload.Name()
@@ -125,6 +130,9 @@ func (b *Broker) readRequest(r *http.Request) (*request, *soap.Fault) {
 		return nil, asFault(err, v)
 	}
 	v = m.Version
+	if b.isRM(r, m) {
+		return &request{r: r, msg: m, v: v, rm: true}, nil
+	}
 	understood := func(n xml.Name) bool { return soap.IsAddressingHeader(n) }
 	if err := m.CheckMustUnderstand(true, understood); err != nil {
 		return nil, asFault(err, v)

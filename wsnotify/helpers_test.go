@@ -32,16 +32,28 @@ import (
 // SOURCES.md).
 const samples = "testdata/"
 
-// clock is a settable test clock.
+// clock is a settable test clock; one that follows runs with real time
+// (for the durable queue's backoff), moved by Add.
 type clock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
+	mu     sync.Mutex // guards t, off
+	t      time.Time
+	follow bool
+	off    time.Duration
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.follow {
+		return time.Now().Add(c.off)
+	}
+	return c.t
+}
+
 func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
+	c.off += d
 	c.mu.Unlock()
 }
 
@@ -66,6 +78,10 @@ type env struct {
 	clock *clock
 	cfg   Config
 	stop  func()
+	// durable: the broker gets a durable queue and a WS-RM driver (its
+	// RM source and destination) over the same DB (durable_env_test.go).
+	durable bool
+	queue   *badgerstore.SubscriptionQueue
 }
 
 func testConfig() Config {
@@ -105,7 +121,12 @@ func (e *env) start(cfg Config) {
 		cfg.PublicURL = e.base
 	}
 	e.cfg = cfg
-	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}})
+	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}}
+	var rd *durableParts
+	if e.durable {
+		rd = e.openDurable(db, &opts)
+	}
+	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +135,20 @@ func (e *env) start(cfg Config) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
+	if rd != nil {
+		rd.run(ctx, b)
+	}
 	e.db, e.b, e.srv = db, b, srv
-	e.stop = func() { cancel(); <-done; srv.Close(); b.Close(); db.Close() }
+	e.stop = func() {
+		cancel()
+		<-done
+		if rd != nil {
+			rd.close()
+		}
+		srv.Close()
+		b.Close()
+		db.Close()
+	}
 }
 
 func (e *env) close() {

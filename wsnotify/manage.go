@@ -71,33 +71,40 @@ func (b *Broker) resumeOp(req *request) (string, []byte, error) {
 }
 
 // setPaused pauses or resumes (6.3, 6.4): a paused subscription keeps its
-// messages in its bounded queue and Resume delivers them.
+// messages in its bounded queue (a durable one in the durable queue,
+// within its retention) and Resume delivers them, oldest first.
 func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 	s, err := b.lookupSub(req)
 	if err != nil {
 		return "", nil, err
 	}
+	fault, what := fResumeFailed, "resuming"
+	if paused {
+		fault, what = fPauseFailed, "pausing"
+	}
+	failed := func(part string, err error) error {
+		f := wsnFault(fault, req.now, what+" "+part+" failed", "")
+		f.Cause = err
+		return f
+	}
 	if err := b.updateSub(req.storeCtx(), s, func(r *subRecord) { r.Paused = paused }); errors.Is(err, errSubGone) {
 		return "", nil, wsnFault(fResourceUnknown, req.now, "no such subscription", "")
 	} else if err != nil {
-		fault, what := fResumeFailed, "resuming"
-		if paused {
-			fault, what = fPauseFailed, "pausing"
-		}
-		f := wsnFault(fault, req.now, what+" the subscription failed", "")
-		f.Cause = err
-		return "", nil, f
+		return "", nil, failed("the subscription", err)
 	}
 	b.kickDemand()
+	if s.durable != nil {
+		if err := b.queue.Hold(req.storeCtx(), paused, req.id); err != nil {
+			return "", nil, failed("the durable queue", err)
+		}
+	}
 	if paused {
 		b.disp.Pause(req.id)
 		return actPauseResp, []byte("<wsnt:PauseSubscriptionResponse/>"), nil
 	}
 	b.disp.Resume(req.id)
 	if err := b.releaseHeld(req.storeCtx(), s); err != nil {
-		f := wsnFault(fResumeFailed, req.now, "delivering the messages kept while paused failed", "")
-		f.Cause = err
-		return "", nil, f
+		return "", nil, failed("delivering the messages kept while paused", err)
 	}
 	return actResumeResp, []byte("<wsnt:ResumeSubscriptionResponse/>"), nil
 }

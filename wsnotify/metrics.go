@@ -14,8 +14,13 @@ type metrics struct {
 	failed        prometheus.Counter
 	dropped       prometheus.Counter
 	dead          prometheus.Counter
-	// latency is the time of one delivery attempt (a POST to a consumer).
+	// latency is the time of one delivery attempt (a POST to a consumer,
+	// or a durable delivery over WS-RM until its acknowledgement).
 	latency prometheus.Histogram
+
+	durableQueued    prometheus.Counter
+	durableDelivered prometheus.Counter
+	durableDead      *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
@@ -31,14 +36,20 @@ func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
 		delivered:     c("deliveries_total", "Messages delivered to consumers."),
 		failed:        c("delivery_attempts_failed_total", "Failed delivery attempts (each retried or dead-lettered)."),
 		dropped:       c("messages_dropped_total", "Messages dropped at a full consumer queue or pull point."),
-		dead:          c("dead_letters_total", "Messages dead-lettered after the configured attempts."),
+		dead:          c("dead_letters_total", "Messages dead-lettered (given up), durable ones included."),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "wsgw", Subsystem: "wsn", Name: "delivery_duration_seconds",
-			Help:    "Time of one delivery attempt to a consumer (a POST of a batch), failed ones included.",
+			Help:    "Time of one delivery attempt to a consumer (a POST of a batch, or a durable delivery over WS-RM until acknowledged), failed ones included.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}),
+
+		durableQueued:    c("durable_enqueued_total", "Deliveries stored in durable subscriptions' queues."),
+		durableDelivered: c("durable_delivered_total", "Durable deliveries acknowledged by their consumers."),
+		durableDead: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "wsgw", Subsystem: "wsn",
+			Name: "durable_dead_letters_total", Help: "Durable deliveries given up, by reason (overflow, expired, max attempts)."}, []string{"reason"}),
 	}
 	subs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "wsgw", Subsystem: "wsn", Name: "subscriptions", Help: "Live subscriptions."},
 		func() float64 { b.mu.RLock(); defer b.mu.RUnlock(); return float64(len(b.subs)) })
-	m.cs = []prometheus.Collector{m.notifications, m.unsupported, m.subscribes, m.expired, m.delivered, m.failed, m.dropped, m.dead, m.latency, subs}
+	m.cs = []prometheus.Collector{m.notifications, m.unsupported, m.subscribes, m.expired, m.delivered, m.failed, m.dropped, m.dead, m.latency, subs,
+		m.durableQueued, m.durableDelivered, m.durableDead}
 	if reg != nil {
 		for _, col := range m.cs {
 			reg.MustRegister(col)

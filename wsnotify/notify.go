@@ -38,14 +38,20 @@ func (b *Broker) notifyOp(req *request) (string, []byte, error) {
 		b.log.Debug("wsnotify: a delivery of this broker came back to it; not published again")
 		return "", nil, nil
 	}
+	return "", nil, b.acceptNotify(req.storeCtx(), req, "")
+}
+
+// acceptNotify publishes the Notify of req (see notifyOp); mark, when not
+// "", is recorded with its durable deliveries (publish.go).
+func (b *Broker) acceptNotify(ctx context.Context, req *request, mark string) error {
 	ns, err := b.parseNotify(req)
 	if err != nil {
-		return "", nil, err
+		return err
 	}
 	if b.cfg.RequireRegistration {
 		for _, n := range ns {
 			if !b.publisherRegistered(n) {
-				return "", nil, wsnFault(fRegistrationRejected, req.now, "Notify from an unregistered publisher ("+truncate(n.producer, 256)+")", "")
+				return wsnFault(fRegistrationRejected, req.now, "Notify from an unregistered publisher ("+truncate(n.producer, 256)+")", "")
 			}
 		}
 	}
@@ -55,10 +61,7 @@ func (b *Broker) notifyOp(req *request) (string, []byte, error) {
 		}
 		return n.fromSelf
 	})
-	if err := b.publish(req.storeCtx(), ns, req.now); err != nil {
-		return "", nil, err
-	}
-	return "", nil, nil
+	return b.publish(ctx, ns, req.now, mark)
 }
 
 // parseNotify reads the NotificationMessages of a wsnt:Notify body.
@@ -136,10 +139,11 @@ func writeTopic(w *bytes.Buffer, p topic.Path) {
 }
 
 // publish retains each message as its topic's current message and hands it
-// to every matching subscription: a delivery queue, or a pull point's
-// store.
-func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time) error {
-	var batch writeBatch
+// to every matching subscription: a delivery queue, the durable queue, or
+// a pull point's store. mark, when not "", is recorded with the durable
+// deliveries (publish.go).
+func (b *Broker) publish(ctx context.Context, ns []*notification, now time.Time, mark string) error {
+	batch := writeBatch{mark: mark}
 	var ids []string
 	var hb *handoffBatch
 	if b.cluster != nil {
@@ -181,6 +185,10 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 	for _, id := range ids {
 		s := b.subs[id]
 		if s == nil || !s.rec.Termination.After(now) || !b.filtersMatch(s, n) {
+			continue
+		}
+		if s.durable != nil {
+			batch.durable = append(batch.durable, durableMessage(s, n.msg, now))
 			continue
 		}
 		if s.rec.PullPoint != "" {

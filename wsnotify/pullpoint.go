@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage"
 )
@@ -37,11 +38,13 @@ type current struct {
 	payload []byte
 }
 
-// writeBatch is what one Notify persists: current messages and pull-point
-// messages.
+// writeBatch is what one Notify persists: current messages, durable
+// subscriptions' deliveries and pull-point messages.
 type writeBatch struct {
 	current []current
 	curIdx  map[string]int // topic -> index in current
+	durable []queueing.Message
+	mark    string // the Notify's delivery id, when a WS-RM sequence brought it (publish.go)
 	pp      []ppItem
 }
 
@@ -59,13 +62,17 @@ func (wb *writeBatch) setCurrent(t string, payload []byte) {
 	wb.current = append(wb.current, current{t, payload})
 }
 
-// writeBatch stores wb: the current messages, then the pull-point and
-// held messages in one Append.
+// writeBatch stores wb: the current messages, the durable deliveries
+// (with the mark) in one synced Append, then the pull-point and held
+// messages in one Append.
 func (b *Broker) writeBatch(ctx context.Context, wb *writeBatch) error {
 	for _, c := range wb.current {
 		if _, err := b.st.Put(ctx, kindCurrent, c.topic, c.payload); err != nil {
 			return fmt.Errorf("storing the current message of %s: %w", c.topic, err)
 		}
+	}
+	if err := b.appendDurable(ctx, wb); err != nil {
+		return err
 	}
 	if len(wb.pp) == 0 {
 		return nil

@@ -1,6 +1,7 @@
 package wsnotify
 
 import (
+	"context"
 	"sort"
 )
 
@@ -14,8 +15,12 @@ type Stats struct {
 	Registrations int // publisher registrations
 	// Queues are the subscriptions' delivery queues (pull-point
 	// subscriptions have none: their messages are stored in the pull
-	// point); Queued the notifications waiting in them.
+	// point); Queued the notifications waiting in them, durable ones
+	// included.
 	Queues, Queued int
+	// Durable counts the durable subscriptions; DurableQueued the
+	// notifications their queues keep.
+	Durable, DurableQueued int
 	// Topics counts the subscriptions by topic filter, ordered by Filter.
 	Topics []TopicStats
 }
@@ -37,14 +42,14 @@ type TopicStats struct {
 // queue's length after, never both.
 func (b *Broker) Stats() Stats {
 	type sub struct {
-		id, filter    string
-		paused, queue bool
+		id, filter             string
+		paused, queue, durable bool
 	}
 	b.mu.RLock()
 	st := Stats{Subscriptions: len(b.subs), PullPoints: len(b.pps), Registrations: len(b.regs)}
 	subs := make([]sub, 0, len(b.subs))
 	for id, s := range b.subs {
-		subs = append(subs, sub{id: id, filter: topicFilter(s), paused: s.rec.Paused, queue: s.rec.PullPoint == ""})
+		subs = append(subs, sub{id: id, filter: topicFilter(s), paused: s.rec.Paused, queue: s.rec.PullPoint == "", durable: s.durable != nil})
 	}
 	b.mu.RUnlock()
 
@@ -62,6 +67,12 @@ func (b *Broker) Stats() Stats {
 		}
 		if s.queue {
 			n := b.disp.Len(s.id)
+			if s.durable {
+				gi, _ := b.queue.Group(context.Background(), s.id) // (choice) a failed read counts nothing
+				n = gi.Messages
+				st.Durable++
+				st.DurableQueued += n
+			}
 			ts.Queued += n
 			st.Queued += n
 			st.Queues++

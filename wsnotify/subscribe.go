@@ -1,6 +1,7 @@
 package wsnotify
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -34,11 +35,13 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	if rec.Termination, err = b.termination(p.Child(NSB, "InitialTerminationTime"), now, fUnacceptableInitialTime); err != nil {
 		return "", nil, err
 	}
+	var pol subPolicy
 	if sp := p.Child(NSB, "SubscriptionPolicy"); sp.Valid() {
-		if rec.UseRaw, err = parsePolicy(sp, now); err != nil {
+		if pol, err = parsePolicy(sp, now); err != nil {
 			return "", nil, err
 		}
 	}
+	rec.UseRaw = pol.useRaw
 	s, err := compileSub(rec, now)
 	if err != nil {
 		return "", nil, err
@@ -51,14 +54,21 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	if err := b.checkConsumer(req, &s.rec); err != nil {
 		return "", nil, err
 	}
+	if s.durable, err = b.grantDurable(pol, s.rec.PullPoint != "", now); err != nil {
+		return "", nil, err
+	}
+	s.rec.Durable = s.durable
 	if err := b.createSub(req.storeCtx(), s, now); err != nil {
 		return "", nil, err
 	}
 	b.log.Debug("wsnotify: subscribed", "id", rec.ID, "consumer", rec.Consumer)
-	body := "<wsnt:SubscribeResponse>" + eprXML("wsnt:SubscriptionReference", b.url(pathSubscriptions+rec.ID)) +
+	var body bytes.Buffer
+	body.WriteString("<wsnt:SubscribeResponse>" + eprXML("wsnt:SubscriptionReference", b.url(pathSubscriptions+rec.ID)) +
 		"<wsnt:CurrentTime>" + xsdTime(now) + "</wsnt:CurrentTime>" +
-		"<wsnt:TerminationTime>" + xsdTime(rec.Termination) + "</wsnt:TerminationTime></wsnt:SubscribeResponse>"
-	return actSubscribeResp, []byte(body), nil
+		"<wsnt:TerminationTime>" + xsdTime(rec.Termination) + "</wsnt:TerminationTime>")
+	writeGranted(&body, &s.rec)
+	body.WriteString("</wsnt:SubscribeResponse>")
+	return actSubscribeResp, body.Bytes(), nil
 }
 
 // checkConsumer admits the consumer address: one of this broker's pull
@@ -116,23 +126,6 @@ func (b *Broker) createSub(ctx context.Context, s *subscription, now time.Time) 
 	b.metrics.subscribes.Inc()
 	b.kickDemand()
 	return nil
-}
-
-// parsePolicy reads wsnt:SubscriptionPolicy (b-2.xsd, 4.2): UseRaw is the
-// one policy; another b-2 element is an UnsupportedPolicyRequestFault, an
-// element of another namespace an UnrecognizedPolicyRequestFault.
-func parsePolicy(sp xmldoc.Element, now time.Time) (useRaw bool, err error) {
-	for c := sp.FirstChild(); c.Valid(); c = c.NextSibling() {
-		switch n := c.Name(); {
-		case n == bn("UseRaw"):
-			useRaw = true
-		case n.Space == NSB:
-			return false, wsnFault(fUnsupportedPolicy, now, "policy "+n.Local+" not supported", qnameElem("UnsupportedPolicy", n))
-		default:
-			return false, wsnFault(fUnrecognizedPolicy, now, "policy "+clark(n.Space, n.Local)+" not recognized", qnameElem("UnrecognizedPolicy", n))
-		}
-	}
-	return useRaw, nil
 }
 
 // termination reads an (Initial)TerminationTime element: absent or

@@ -34,6 +34,9 @@ type subRecord struct {
 	Paused      bool         `json:"paused,omitempty"`
 	UseRaw      bool         `json:"useRaw,omitempty"`
 	PullPoint   string       `json:"pullPoint,omitempty"` // consumer is this broker's pull point
+	// Durable is what a durable subscription was granted (policy_durable.go);
+	// nil: best effort, in memory.
+	Durable *durableRecord `json:"durable,omitempty"`
 }
 
 // exprRecord is a filter expression with its dialect and the namespace
@@ -53,6 +56,8 @@ type subscription struct {
 	topic   *topic.Expr
 	content *xpathFilter
 	props   *xpathFilter
+	// durable is rec.Durable, which never changes: read without a lock.
+	durable *durableRecord
 
 	// gone is set (under Broker.mu) when the subscription is removed, so
 	// that a late updateSub gives up.
@@ -69,7 +74,7 @@ func (r *exprRecord) resolver() topic.Resolver {
 // compile compiles rec's filters; the error is the fault a Subscribe with
 // these filters gets.
 func compileSub(rec subRecord, now time.Time) (*subscription, error) {
-	s := &subscription{rec: rec}
+	s := &subscription{rec: rec, durable: rec.Durable}
 	if t := rec.Topic; t != nil {
 		e, err := topic.Parse(t.Dialect, t.Expr, t.resolver())
 		if err != nil {
@@ -121,7 +126,7 @@ func (b *Broker) addLocked(s *subscription) {
 		b.noTopic[id] = struct{}{}
 	}
 	b.consumers[consumerKey(&s.rec)]++
-	if s.rec.PullPoint == "" {
+	if s.rec.PullPoint == "" && s.durable == nil {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
 }
@@ -170,6 +175,9 @@ func (b *Broker) deleteSub(ctx context.Context, id string, rev uint64) error {
 	}
 	if s.rec.PullPoint != "" {
 		return b.deleteHeld(ctx, id)
+	}
+	if s.durable != nil {
+		return b.dropDurable(ctx, id)
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ func (b *Broker) sweep(ctx context.Context) {
 			b.log.Error("wsnotify: deleting expired registration", "id", id, "err", err)
 		}
 	}
+	b.moveDeadLetters(ctx)
 	b.kickDemand()
 }
 
@@ -47,7 +48,7 @@ func (b *Broker) load(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, load := range []func(context.Context) error{
-		b.loadPullPoints, b.loadTopics, b.loadSubs, b.loadHeld, b.loadOrphans, b.loadRegs,
+		b.loadPullPoints, b.loadTopics, b.loadSubs, b.loadHeld, b.loadDurable, b.loadOrphans, b.loadRegs,
 	} {
 		if err := load(ctx); err != nil {
 			return err

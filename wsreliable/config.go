@@ -94,6 +94,8 @@ type Config struct {
 	InOrder bool
 	// Incomplete is announced in CreateSequenceResponse and applied to the
 	// messages held back when a sequence is closed, terminated or expires.
+	// DiscardFollowingFirstGap holds back what follows a gap, as InOrder
+	// does (it must never be delivered if the gap stays);
 	// DiscardEntireSequence holds every message of a sequence until it is
 	// complete (so a sequence longer than MaxHeld cannot complete). Zero:
 	// NoDiscard.
@@ -109,7 +111,10 @@ type Config struct {
 	// CreateSequence is refused and a new WS-Reliability group gets
 	// MessageProcessingFailure. It bounds separately the ended ones kept to
 	// recognise late duplicates: beyond it the one due to be forgotten
-	// first is forgotten at once. Zero: 10000.
+	// first is forgotten at once. It bounds as well the WS-MakeConnection
+	// anonymous addresses with messages waiting for a MakeConnection
+	// (pending.go): beyond it the oldest address's are dropped. Zero:
+	// 10000.
 	MaxGroups int
 	// MaxKeep caps how long an ended group is kept to recognise late
 	// duplicates, whatever ExpiryTime a WS-Reliability sender chose, and
@@ -165,8 +170,9 @@ type Config struct {
 	SendWindow int
 	// MaxBacklog bounds the messages an outbound sequence holds (sent or
 	// waiting); a Submit beyond it fails at once (FateFailed). It bounds as
-	// well the acknowledged tokens waiting for Forget: beyond, the oldest
-	// is forgotten. Zero: 10000.
+	// well the acknowledged tokens waiting for Forget: beyond, a Submit of
+	// a new token fails at once too (none is forgotten early: its
+	// caller's retry would send the message again). Zero: 10000.
 	MaxBacklog int
 	// OutboundIdle closes and terminates an outbound sequence that has
 	// nothing unacknowledged and had no Submit for this long (WS-RM 1.2,

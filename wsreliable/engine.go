@@ -2,6 +2,7 @@ package wsreliable
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -34,8 +35,9 @@ type Engine struct {
 	// heldBytes is the payload size of every held message (MaxHeldBytes).
 	heldBytes int64
 
-	// pending holds messages for WS-MakeConnection anonymous addresses.
-	pending map[string][]Outbound
+	// pending holds messages for WS-MakeConnection anonymous addresses
+	// (pending.go).
+	pending pendingQueues
 
 	// inFlight maps the Token of each unacknowledged outbound message to
 	// it; acked holds the acknowledged tokens not yet forgotten (with when
@@ -48,8 +50,11 @@ type Engine struct {
 	ackedScope map[string]string
 
 	// releasing are the groups with held messages deliverable now that did
-	// not fit in the current Ready (MaxRelease); Ready releases more.
+	// not fit in the current Ready (MaxRelease, room); Ready releases more.
 	releasing map[string]bool
+	// room is how many more deliveries the driver's delivery queue takes
+	// (SetDeliveryRoom; math.MaxInt until told).
+	room int
 
 	rd        Ready
 	rdBytes   int64 // payload bytes delivered or held in rd (MaxReleaseBytes)
@@ -67,11 +72,28 @@ func New(cfg Config) (*Engine, error) {
 	return &Engine{
 		cfg: cfg.withDefaults(), in: map[string]*inGroup{}, out: map[string]*outSeq{},
 		outByTo: map[string]string{}, outByID: map[string]string{},
-		pending: map[string][]Outbound{}, dirtyIn: map[string]bool{},
+		pending: newPendingQueues(), dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
 		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, ackedScope: map[string]string{}, releasing: map[string]bool{},
+		room: math.MaxInt,
 	}, nil
 }
+
+// SetDeliveryRoom tells the engine that the driver's delivery queue takes
+// at most n more deliveries now (its bound less what it holds); each
+// delivery the engine makes then uses one. Held messages are released
+// only while there is room (the rest follow once the driver reports more,
+// as with MaxRelease); a message that would be delivered at once is not
+// accepted without room, as one beyond the hold-back bound is not (WS-RM:
+// not acknowledged, the sender retries; WS-Reliability:
+// MessageProcessingFailure). So a Ready's deliveries always fit the
+// queue: a queue that refused them would fail the whole write, and the
+// step with it, again and again. Until the first call the room is
+// unbounded.
+func (e *Engine) SetDeliveryRoom(n int) { e.room = max(n, 0) }
+
+// DeliveryRoom returns the room left (SetDeliveryRoom).
+func (e *Engine) DeliveryRoom() int { return e.room }
 
 // Now returns the time of the last Tick.
 func (e *Engine) Now() time.Time { return e.now }
@@ -148,7 +170,8 @@ func (e *Engine) Duplicate(m Message) bool {
 
 // HasReady reports whether Ready has anything to do.
 func (e *Engine) HasReady() bool {
-	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut)+len(e.releasing) > 0 || e.metaDirty
+	return !e.rd.Empty() || len(e.dirtyIn)+len(e.dirtyOut) > 0 || e.metaDirty ||
+		len(e.releasing) > 0 && e.room > 0 // held messages to release, and room for them
 }
 
 // Ready returns what the driver must do now (see the Ready type for the
@@ -229,21 +252,3 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
-
-// queuePending keeps o for a MakeConnection from o.To. A newer copy of the
-// same thing (an ack of the same group, a retransmission) replaces the
-// older; at most MaxHeld wait per address, the oldest dropped beyond
-// (acks are regenerated, messages retransmitted).
-func (e *Engine) queuePending(o Outbound) {
-	q := e.pending[o.To]
-	for i := range q {
-		if q[i].Kind == o.Kind && q[i].Group == o.Group && q[i].Number == o.Number && q[i].Local == o.Local {
-			q[i] = o
-			return
-		}
-	}
-	if len(q) >= e.cfg.MaxHeld {
-		q = q[1:]
-	}
-	e.pending[o.To] = append(q, o)
-}

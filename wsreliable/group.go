@@ -2,6 +2,7 @@ package wsreliable
 
 import (
 	"bytes"
+	"math"
 	"slices"
 	"time"
 )
@@ -114,12 +115,17 @@ func (e *Engine) opensGapBeyondBound(g *inGroup, n uint64) bool {
 // size is the message's payload size: a message that would be held is
 // refused as well when the engine's held payloads would exceed
 // MaxHeldBytes.
+//
+// A message that would be delivered at once needs room in the delivery
+// queue instead (SetDeliveryRoom).
 func (e *Engine) canAccept(g *inGroup, n uint64, size int) bool {
 	if e.opensGapBeyondBound(g, n) {
 		return false
 	}
-	return (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) ||
-		len(g.held) < e.cfg.MaxHeld && e.heldBytes+int64(size) <= e.cfg.MaxHeldBytes
+	if (!g.Ordered && !g.HoldAll) || (n == g.Next && !g.HoldAll) {
+		return e.room > 0
+	}
+	return len(g.held) < e.cfg.MaxHeld && e.heldBytes+int64(size) <= e.cfg.MaxHeldBytes
 }
 
 // acceptControl records n, a message with nothing to deliver (WS-RM
@@ -244,14 +250,18 @@ func (e *Engine) releaseMore() {
 }
 
 // readyFull reports whether the Ready has no room for more released
-// messages (MaxRelease, MaxReleaseBytes).
+// messages (MaxRelease, MaxReleaseBytes), or the delivery queue none
+// (SetDeliveryRoom).
 func (e *Engine) readyFull() bool {
-	return len(e.rd.Deliver) >= e.cfg.MaxRelease || e.rdBytes >= e.cfg.MaxReleaseBytes
+	return len(e.rd.Deliver) >= e.cfg.MaxRelease || e.rdBytes >= e.cfg.MaxReleaseBytes || e.room <= 0
 }
 
 func (e *Engine) deliver(g *inGroup, n uint64, payload []byte) {
 	e.rd.Deliver = append(e.rd.Deliver, Delivery{Proto: g.Proto, Group: g.ID, Number: n, Payload: payload})
 	e.rdBytes += int64(len(payload))
+	if e.room > 0 && e.room != math.MaxInt {
+		e.room--
+	}
 }
 
 // setMeta makes meta (when given) g's Meta.
@@ -322,21 +332,6 @@ func (e *Engine) dropOffered(g *inGroup) {
 	}
 }
 
-// dropPending removes what waits for a MakeConnection from addr about
-// group (nothing is owed once the group is forgotten).
-func (e *Engine) dropPending(addr, group string) {
-	q, ok := e.pending[addr]
-	if !ok {
-		return
-	}
-	q = slices.DeleteFunc(q, func(o Outbound) bool { return o.Group == group })
-	if len(q) == 0 {
-		delete(e.pending, addr)
-		return
-	}
-	e.pending[addr] = q
-}
-
 // ack returns g's acknowledgement (WS-RM 1.2 3.9 semantics; February 2005
 // has no Final, so only a 1.2 sequence's is).
 func (g *inGroup) ack() Ack {
@@ -347,10 +342,23 @@ func (g *inGroup) ack() Ack {
 	return a
 }
 
+// addFault records c for n (the latest fault of a number replaces an
+// earlier one: a sender resending a refused message fills nothing up).
 func (g *inGroup) addFault(n uint64, c FaultCode) {
+	for i := range g.Faults {
+		if g.Faults[i].Range == (Range{n, n}) {
+			g.Faults[i].Code = c
+			return
+		}
+	}
 	if len(g.Faults) < maxFaults {
 		g.Faults = append(g.Faults, RangeFault{Range{n, n}, c})
 	}
+}
+
+// clearFaults forgets the faults recorded for n.
+func (g *inGroup) clearFaults(n uint64) {
+	g.Faults = slices.DeleteFunc(g.Faults, func(f RangeFault) bool { return f.Range.Lower <= n && n <= f.Range.Upper })
 }
 
 func minKey[V any](m map[uint64]V) uint64 {

@@ -1,6 +1,8 @@
 package wsreliable
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +54,80 @@ func (s RangeSet) AddRange(r Range) RangeSet {
 	}
 	out = append(out, r)
 	return append(out, s[i:]...)
+}
+
+// NewRangeSet returns the set of every number in ranges (any order,
+// overlapping or not; a range with Lower > Upper is empty), in O(n log n):
+// adding n ranges one by one with AddRange copies the set each time, which
+// a peer sending thousands of ranges would turn into quadratic work.
+func NewRangeSet(ranges ...Range) RangeSet {
+	rs := make(RangeSet, 0, len(ranges))
+	for _, r := range ranges {
+		if r.Lower <= r.Upper {
+			rs = append(rs, r)
+		}
+	}
+	slices.SortFunc(rs, func(a, b Range) int { return cmp.Compare(a.Lower, b.Lower) })
+	out := rs[:0]
+	for _, r := range rs {
+		if n := len(out); n > 0 && (out[n-1].Upper == ^uint64(0) || r.Lower <= out[n-1].Upper+1) {
+			out[n-1].Upper = max(out[n-1].Upper, r.Upper)
+			continue
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// Union returns the numbers in s or t, in O(len(s)+len(t)) plus sorting.
+func (s RangeSet) Union(t RangeSet) RangeSet {
+	return NewRangeSet(append(slices.Clone(s), t...)...)
+}
+
+// Intersect returns the numbers in both s and t, in O(len(s)+len(t)).
+func (s RangeSet) Intersect(t RangeSet) RangeSet {
+	var out RangeSet
+	for i, j := 0, 0; i < len(s) && j < len(t); {
+		lo, hi := max(s[i].Lower, t[j].Lower), min(s[i].Upper, t[j].Upper)
+		if lo <= hi {
+			out = append(out, Range{lo, hi})
+		}
+		if s[i].Upper < t[j].Upper {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// Subtract returns the numbers in s and not in t, in O(len(s)+len(t)).
+func (s RangeSet) Subtract(t RangeSet) RangeSet {
+	var out RangeSet
+	j := 0
+	for _, r := range s {
+		for j < len(t) && t[j].Upper < r.Lower {
+			j++
+		}
+		lo, covered := r.Lower, false
+		for k := j; k < len(t) && t[k].Lower <= r.Upper; k++ {
+			if t[k].Lower > lo {
+				out = append(out, Range{lo, t[k].Lower - 1})
+			}
+			if t[k].Upper >= r.Upper {
+				covered = true
+				break
+			}
+			lo = t[k].Upper + 1
+		}
+		if !covered {
+			out = append(out, Range{lo, r.Upper})
+		}
+	}
+	return out
 }
 
 // Max returns the highest number in s, 0 when s is empty.

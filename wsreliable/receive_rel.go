@@ -30,8 +30,11 @@ func (e *Engine) relMessage(m Message) {
 	switch {
 	case dup && g.DupElim:
 		// Duplicate: acknowledged, not delivered again.
-	case dup:
+	case dup && e.room > 0:
 		e.deliver(g, m.Number, m.Payload) // no DuplicateElimination asked
+	case dup:
+		// No room in the delivery queue: this copy is not delivered
+		// (an earlier one was).
 	case !e.canAccept(g, m.Number, len(m.Payload)):
 		e.relAnswer(m, g, MessageProcessingFailure)
 		return
@@ -42,6 +45,10 @@ func (e *Engine) relMessage(m Message) {
 		if m.Last {
 			g.Last, g.HasLast = m.Number, true
 		}
+		// A fault recorded for this number refused an earlier copy (no
+		// room, bad parameters): the message is taken now, and a Poll
+		// must say so, not report the old refusal.
+		g.clearFaults(m.Number)
 		e.accept(g, m.Number, m.Payload, m.Expiry)
 		e.relComplete(g)
 	}
@@ -159,7 +166,7 @@ func (e *Engine) onPoll(ev PollRequest) {
 		return
 	}
 	var acks []Ack
-	for _, ref := range ev.Refs {
+	for _, ref := range mergePollRefs(ev.Refs) {
 		g := e.in[ref.Group]
 		if g == nil || g.Proto != Rel {
 			continue
@@ -174,58 +181,54 @@ func (e *Engine) onPoll(ev PollRequest) {
 	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPoll, Proto: Rel, Acks: acks})
 }
 
-func pollAck(g *inGroup, asked RangeSet) Ack {
-	a := Ack{Proto: Rel, Group: g.ID, NonSequence: g.NonSeq}
-	inAsked := func(n uint64) bool { return len(asked) == 0 || asked.Contains(n) }
-	failed := RangeSet{}
-	for _, f := range g.Faults {
-		if inAsked(f.Range.Lower) {
-			a.Faults = append(a.Faults, f)
-			failed = failed.AddRange(f.Range)
+// mergePollRefs returns refs with one entry per group, in the order of
+// their first mention, asking for every range asked of it (everything,
+// when one of them asks for the whole group). A group named again would
+// otherwise be answered again, whole: a PollRequest naming one group with
+// many gaps thousands of times would make an answer thousands of times
+// its size.
+func mergePollRefs(refs []PollRef) []PollRef {
+	var out []PollRef
+	at := map[string]int{}
+	var ranges [][]Range
+	whole := map[string]bool{}
+	for _, r := range refs {
+		i, seen := at[r.Group]
+		if !seen {
+			i = len(out)
+			at[r.Group] = i
+			out = append(out, PollRef{Group: r.Group})
+			ranges = append(ranges, nil)
 		}
-	}
-	for _, r := range g.Received {
-		for _, q := range intersect(r, asked) {
-			for _, piece := range subtract(q, failed) {
-				a.Ranges = a.Ranges.AddRange(piece)
-			}
+		if len(r.Ranges) == 0 {
+			whole[r.Group] = true
 		}
+		ranges[i] = append(ranges[i], r.Ranges...)
 	}
-	return a
-}
-
-// intersect returns r ∩ s (r itself when s is empty: no restriction).
-func intersect(r Range, s RangeSet) []Range {
-	if len(s) == 0 {
-		return []Range{r}
-	}
-	var out []Range
-	for _, q := range s {
-		lo, hi := max(r.Lower, q.Lower), min(r.Upper, q.Upper)
-		if lo <= hi {
-			out = append(out, Range{lo, hi})
+	for i := range out {
+		if !whole[out[i].Group] {
+			out[i].Ranges = NewRangeSet(ranges[i]...)
 		}
 	}
 	return out
 }
 
-// subtract returns r minus s.
-func subtract(r Range, s RangeSet) []Range {
-	var out []Range
-	lo := r.Lower
-	for _, q := range s {
-		if q.Upper < lo || q.Lower > r.Upper {
-			continue
+func pollAck(g *inGroup, asked RangeSet) Ack {
+	a := Ack{Proto: Rel, Group: g.ID, NonSequence: g.NonSeq}
+	inAsked := func(n uint64) bool { return len(asked) == 0 || asked.Contains(n) }
+	var failed []Range
+	for _, f := range g.Faults {
+		if inAsked(f.Range.Lower) {
+			a.Faults = append(a.Faults, f)
+			failed = append(failed, f.Range)
 		}
-		if q.Lower > lo {
-			out = append(out, Range{lo, q.Lower - 1})
-		}
-		if q.Upper >= r.Upper {
-			return out
-		}
-		lo = q.Upper + 1
 	}
-	return append(out, Range{lo, r.Upper})
+	received := g.Received
+	if len(asked) > 0 {
+		received = received.Intersect(asked)
+	}
+	a.Ranges = received.Subtract(NewRangeSet(failed...))
+	return a
 }
 
 // onProcessingFailed records an application failure of a delivered

@@ -40,7 +40,11 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	}
 	g := e.newGroup(ev.NewID, p, ev.Meta)
 	g.AcksTo = ev.AcksTo
-	g.Ordered = e.cfg.InOrder
+	// DiscardFollowingFirstGap (WS-RM 1.2, 3.4): what lies beyond the
+	// first gap of an incomplete sequence is discarded, that is, never
+	// processed: it cannot be delivered before the gap fills, which is
+	// in-order delivery (everything delivered is the gap-free prefix).
+	g.Ordered = e.cfg.InOrder || e.cfg.Incomplete == DiscardFollowingFirstGap
 	g.DupElim = e.cfg.Assurance != AtLeastOnce
 	grant := e.cfg.SequenceExpires
 	if ev.Expires > 0 && (grant == 0 || ev.Expires < grant) {
@@ -97,9 +101,12 @@ func (e *Engine) rmMessage(m Message) {
 	case !dup && g.State == closed:
 		e.fault(m.Ref, p, &Fault{Code: SequenceClosed, Group: g.ID})
 		return
-	case dup:
+	case dup && e.room > 0:
 		e.deliver(g, m.Number, m.Payload) // AtLeastOnce: every copy
 		g.LastActive = e.now
+	case dup:
+		// AtLeastOnce, no room in the delivery queue: this copy is not
+		// delivered (an earlier one was).
 	case e.opensGapBeyondBound(g, m.Number):
 		// Not accepted, not acknowledged: the sender retransmits later.
 	case m.Control:
@@ -233,29 +240,25 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 		e.fault(ev.Ref, RM, &Fault{Code: MissingSelection})
 		return
 	}
-	q := e.pending[ev.Address]
-	if len(q) == 0 {
+	o, ok, more := e.pending.take(ev.Address)
+	if !ok {
 		e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM})
 		return
 	}
-	o := q[0]
-	if len(q) == 1 {
-		delete(e.pending, ev.Address)
-	} else {
-		e.pending[ev.Address] = q[1:]
-	}
-	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM, Group: o.Group, Pending: &o, MorePending: len(q) > 1})
+	e.reply(Reply{Ref: ev.Ref, Kind: ReplyPending, Proto: RM, Group: o.Group, Pending: &o, MorePending: more})
 }
 
 // acceptOffer creates the outbound sequence a CreateSequence offered
 // (WS-RM 1.2, 3.4 Offer): it is open at once, with the offered Identifier.
-// It carries the gateway's messages to the offering endpoint.
+// It carries the gateway's messages to the offering endpoint, and is the
+// client's (Offered): Submit never picks it, whatever its Endpoint, since
+// its Identifier is the client's choice and the client acknowledges it (a
+// client offering a destination's address as Endpoint would otherwise get
+// the gateway's messages for that destination on a sequence the client
+// controls, and could acknowledge them unsent).
 func (e *Engine) acceptOffer(group, id, endpoint string, meta []byte) {
 	s := &outSeq{Local: e.newLocal(), To: endpoint, ID: id, Of: group, State: sending, Next: 1, Meta: bytes.Clone(meta),
-		unacked: map[uint64]*outMsg{}}
+		Offered: true, unacked: map[uint64]*outMsg{}}
 	e.out[s.Local], e.outByID[id] = s, s.Local
-	if endpoint != "" && e.outByTo[endpoint] == "" {
-		e.outByTo[endpoint] = s.Local
-	}
 	e.dirtyOut[s.Local] = true
 }

@@ -129,7 +129,7 @@ func (e *Engine) load(records []Record, restore bool) error {
 	for _, local := range sortedKeys(l.seqs) {
 		s := l.seqs[local]
 		e.out[local] = s
-		if dest := destKey(s.To, s.Key); !s.Finish && s.To != "" && e.outByTo[dest] == "" { // an offer without Endpoint has no address
+		if dest := destKey(s.To, s.Key); !s.Finish && !s.Offered && s.To != "" && e.outByTo[dest] == "" {
 			e.outByTo[dest] = s.Local
 		}
 		if s.ID != "" {
@@ -162,6 +162,10 @@ func (e *Engine) loadRecord(l *loaded, r Record, restore bool) error {
 	case strings.HasPrefix(k, "out/"):
 		s := &outSeq{unacked: map[uint64]*outMsg{}}
 		if err = json.Unmarshal(r.Value, s); err == nil && e.out[s.Local] == nil {
+			// Records written before Offered existed: a sequence
+			// Submit made numbered its first message at once, so
+			// one with nothing numbered is an offered one.
+			s.Offered = s.Offered || s.Next == 1
 			l.seqs[s.Local] = s
 		}
 	case strings.HasPrefix(k, "outm/"):

@@ -171,6 +171,7 @@ func decodePoll(e xmldoc.Element, ctx DecodeContext) (Event, FaultCode, string) 
 		if ref.Group == "" {
 			return nil, InvalidPollRequest, "RefToMessageIds needs a groupId."
 		}
+		var ranges []Range
 		for _, sr := range childrenNamed(r, NSRel, "SequenceNumRange") {
 			from, _ := sr.Attr("", "from")
 			to, _ := sr.Attr("", "to")
@@ -179,8 +180,9 @@ func decodePoll(e xmldoc.Element, ctx DecodeContext) (Event, FaultCode, string) 
 			if !ok1 || !ok2 || f > t {
 				return nil, InvalidPollRequest, "SequenceNumRange needs from <= to."
 			}
-			ref.Ranges = ref.Ranges.AddRange(Range{f, t})
+			ranges = append(ranges, Range{f, t})
 		}
+		ref.Ranges = NewRangeSet(ranges...)
 		p.Refs = append(p.Refs, ref)
 	}
 	if len(p.Refs) == 0 {

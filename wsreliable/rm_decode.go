@@ -203,6 +203,7 @@ func decodeRMAck(m *soap.Message, e xmldoc.Element, ver *rmVersion) (Ack, error)
 	if a.Group == "" {
 		return a, malformed(m, "SequenceAcknowledgement without Identifier")
 	}
+	var ranges []Range
 	for _, r := range childrenNamed(e, ver.ns, "AcknowledgementRange") {
 		lo, ok1 := r.Attr("", "Lower")
 		hi, ok2 := r.Attr("", "Upper")
@@ -215,8 +216,9 @@ func decodeRMAck(m *soap.Message, e xmldoc.Element, ver *rmVersion) (Ack, error)
 		if !ok1 || !ok2 || !ok3 || !ok4 || l == 0 || l > u {
 			return a, malformed(m, "AcknowledgementRange needs 1 <= Lower <= Upper")
 		}
-		a.Ranges = a.Ranges.AddRange(Range{l, u})
+		ranges = append(ranges, Range{l, u})
 	}
+	a.Ranges = NewRangeSet(ranges...)
 	for _, n := range childrenNamed(e, ver.ns, "Nack") {
 		v, ok := parseUint(text(n))
 		if !ok || v == 0 {

@@ -102,12 +102,8 @@ func (e *Engine) Release(in func(scope string) bool) Released {
 			delete(e.outByTo, dest)
 		}
 		delete(e.outByID, s.ID)
-		for addr, q := range e.pending {
-			if q = slices.DeleteFunc(q, func(o Outbound) bool { return o.Local == local }); len(q) == 0 {
-				delete(e.pending, addr)
-			} else {
-				e.pending[addr] = q
-			}
+		for _, addr := range sortedKeys(e.pending.byAddr) {
+			e.pending.set(addr, slices.DeleteFunc(e.pending.byAddr[addr], func(o Outbound) bool { return o.Local == local }))
 		}
 	}
 	for _, token := range sortedKeys(e.ackedScope) {

@@ -151,6 +151,11 @@ func (r *scriptRunner) run(cmd string) []string {
 	case "drop":
 		r.drop = true
 		return []string{"ok"}
+	case "room":
+		// The driver's delivery queue takes n more deliveries.
+		n, _ := strconv.Atoi(args.pos(0))
+		r.e.SetDeliveryRoom(n)
+		return r.process()
 	case "crash":
 		r.e = nil
 		delete(r.nodes, r.node)

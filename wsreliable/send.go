@@ -3,6 +3,7 @@ package wsreliable
 import (
 	"bytes"
 	"container/heap"
+	"slices"
 	"time"
 )
 
@@ -35,6 +36,11 @@ type outSeq struct {
 	Meta []byte `json:"meta,omitempty"`
 	// Of is the inbound group whose CreateSequence offered the sequence.
 	Of string `json:"of,omitempty"`
+	// Offered: the sequence a client's CreateSequence offered (WS-RM 1.2,
+	// 3.4 Offer), its Identifier the client's choice. Submit never uses
+	// it (its To is the client's, not a destination of the gateway's),
+	// and only it takes acknowledgements that come in a request.
+	Offered bool `json:"offered,omitempty"`
 
 	unacked map[uint64]*outMsg
 	attempt int       // CreateSequence or CloseSequence tries
@@ -84,6 +90,13 @@ func (e *Engine) onSubmit(ev Submit) {
 	s := e.out[e.outByTo[dest]]
 	if s != nil && !s.Finish && len(s.unacked) >= e.cfg.MaxBacklog {
 		fate.Kind, fate.Reason = FateFailed, "backlog full"
+		e.rd.Fates = append(e.rd.Fates, fate)
+		return
+	}
+	if len(e.acked) >= e.cfg.MaxBacklog {
+		// Forgetting an acknowledged token early would let its
+		// caller's retry send the message again: a new one waits.
+		fate.Kind, fate.Reason = FateFailed, "too many acknowledged messages waiting to be settled"
 		e.rd.Fates = append(e.rd.Fates, fate)
 		return
 	}
@@ -154,10 +167,19 @@ func (e *Engine) onCreated(ev Created) {
 // onAckReceived applies a SequenceAcknowledgement (3.9) to an outbound
 // sequence: acknowledged messages are released; Nacks resent at once; an
 // ack for a number never sent is InvalidAcknowledgement (4.5).
+//
+// An acknowledgement that came in a request (Ref set) is a client's: it
+// may be about a sequence the client's Offer made, never about one of the
+// gateway's sequences to its destinations, whose acknowledgements come
+// on the answers to what the gateway sends (its CreateSequence gives the
+// anonymous AcksTo), with no Ref. Taking it would let anyone who learns
+// or guesses a destination's Identifier mark messages acknowledged that
+// the destination never received: UnknownSequence (choice: to the
+// client, that sequence is not one it can acknowledge).
 func (e *Engine) onAckReceived(ev AckReceived) {
 	p := ev.Proto.orRM()
 	s := e.out[e.outByID[ev.Group]]
-	if s == nil {
+	if s == nil || ev.Ref != 0 && !s.Offered {
 		e.fault(ev.Ref, p, &Fault{Code: UnknownSequence, Group: ev.Group})
 		return
 	}
@@ -170,9 +192,7 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 		}
 		return
 	}
-	for _, r := range ev.Ranges {
-		s.Acked = s.Acked.AddRange(r)
-	}
+	s.Acked = s.Acked.Union(ev.Ranges)
 	for _, n := range sortedNums(s.unacked) {
 		if m := s.unacked[n]; s.Acked.Contains(n) {
 			delete(s.unacked, n)
@@ -180,7 +200,9 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 			e.tokenAcked(s, m)
 		}
 	}
-	for _, n := range ev.Nacks {
+	// Each number once, however often the peer names it (a Nack list is
+	// the peer's to make as long as it likes).
+	for _, n := range slices.Compact(slices.Sorted(slices.Values(ev.Nacks))) {
 		if m := s.unacked[n]; m != nil && !m.due.IsZero() {
 			e.transmit(s, m)
 		}
@@ -305,17 +327,15 @@ func (e *Engine) tickOut(s *outSeq) {
 	}
 }
 
-// tokenAcked remembers the token of m, acknowledged on s, until Forget
-// or MaxKeep (at most MaxBacklog tokens: beyond, the one due first is
-// forgotten early), and reports it.
+// tokenAcked remembers the token of m, acknowledged on s, until Forget or
+// MaxKeep, and reports it. (The tokens remembered are bounded by refusing
+// new Submits beyond MaxBacklog of them, never by forgetting one early.)
 func (e *Engine) tokenAcked(s *outSeq, m *outMsg) {
 	delete(e.inFlight, m.Token)
 	until := e.now.Add(e.cfg.MaxKeep)
 	e.ackToken(m.Token, until, s.scope())
 	e.rd.Persist = append(e.rd.Persist, tokenRecord(m.Token, until, s.scope()))
 	e.rd.Fates = append(e.rd.Fates, Fate{Token: m.Token, Kind: FateAcknowledged, To: e.out[m.Local].To, Local: m.Local, Number: m.Number})
-	for len(e.acked) > e.cfg.MaxBacklog && e.popToken(time.Time{}) {
-	}
 }
 
 // onForget forgets an acknowledged token.
@@ -334,12 +354,12 @@ func (e *Engine) forgetTokensDue() {
 	}
 }
 
-// popToken forgets the acknowledged token due first, if due by now (any,
-// when now is zero), and reports whether it forgot one.
+// popToken forgets the acknowledged token due first, if due by now, and
+// reports whether it forgot one.
 func (e *Engine) popToken(now time.Time) bool {
 	for len(e.ackedQ) > 0 {
 		top := e.ackedQ[0]
-		if !now.IsZero() && now.Before(top.at) {
+		if now.Before(top.at) {
 			return false
 		}
 		heap.Pop(&e.ackedQ)
@@ -371,6 +391,10 @@ type OutboundSequence struct {
 	Unacked int
 	// Finishing: closing and terminating once all is acknowledged.
 	Finishing bool
+	// Offered: the sequence a client's CreateSequence offered (To is the
+	// client's Offer Endpoint); it lives as long as the client's sequence
+	// and is never finished by Finish.
+	Offered bool
 }
 
 // OutboundSequences returns the engine's outbound sequences, by Local.
@@ -378,7 +402,8 @@ func (e *Engine) OutboundSequences() []OutboundSequence {
 	out := make([]OutboundSequence, 0, len(e.out))
 	for _, local := range sortedKeys(e.out) {
 		s := e.out[local]
-		out = append(out, OutboundSequence{Local: s.Local, To: s.To, Key: s.Key, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish})
+		out = append(out, OutboundSequence{Local: s.Local, To: s.To, Key: s.Key, ID: s.ID, Unacked: len(s.unacked), Finishing: s.Finish,
+			Offered: s.Offered})
 	}
 	return out
 }

@@ -14,13 +14,16 @@
 //   - OASIS Web Services Security UsernameToken Profile 1.1, 1 February
 //     2006: 3.1 (Username, Password of Type PasswordText or PasswordDigest,
 //     Nonce, Created; Password_Digest = Base64(SHA-1(nonce + created +
-//     password)); a nonce cache bounded by a freshness period).
+//     password)), the nonce hashed as its decoded octets, created as its
+//     text; a nonce cache bounded by a freshness period).
 //   - WS-I Basic Security Profile 1.1: the receiver's checks R4201 (a
-//     Password has a Type), R4212 (the digest formula, the nonce decoded),
-//     R4220/R4221 (a Nonce has EncodingType Base64Binary), R4222, R4223,
-//     R4225 (at most one Password, Created, Nonce), R3203, R3221, R3222,
-//     R3224, R3227 (a Timestamp has one Created, then at most one Expires,
-//     nothing else; one Timestamp per header), R3217/R3223 (times in UTC).
+//     Password has a Type), R4212 (the digest formula), R4220/R4221 (a
+//     Nonce has EncodingType Base64Binary), R4222, R4223, R4225 (at most
+//     one Password, Created, Nonce), R3203, R3221, R3222, R3224, R3227 (a
+//     Timestamp has one Created, then at most one Expires, nothing else;
+//     one Timestamp per header), R3213/R3215 (seconds below 60), R3217/R3223
+//     (times in UTC; a time with another zone offset is converted, choice,
+//     see Freshness below).
 //
 // # Faults
 //
@@ -43,8 +46,11 @@
 //	                               used up; Receiver, 503 with Retry-After
 //
 // A failed authentication gives the spec's fault string only, the same for
-// an unknown user and a wrong password, and takes as long (an unknown user
-// is checked against a dummy hash).
+// an unknown user and a wrong password, and takes as long: an unknown user,
+// and a user with no password hash, are checked against a dummy argon2id
+// hash with HashPassword's parameters. A user whose hash is bcrypt, or
+// argon2id with other parameters, takes that hash's time (choice: one
+// dummy; keep a users file to one kind of hash to make all times alike).
 //
 // # Choices
 //
@@ -79,5 +85,7 @@
 //   - Identity. A UsernameToken proves the user it names; a TLS client
 //     certificate (verified by the TLS layer) proves the user whose Subjects
 //     list its subject, else an identity named by the subject. Rule allows
-//     by user, group or subject.
+//     by user, group or subject; the identity of a certificate no user
+//     lists by subject only, so that a subject spelt like a user's name
+//     is not that user.
 package wssecurity

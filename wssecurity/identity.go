@@ -29,6 +29,9 @@ type Identity struct {
 	Method Method
 	// Subject is the certificate subject (ByCertificate only).
 	Subject string
+	// Unlisted: a certificate no user lists; Name is its subject, no
+	// user's name, and rules match it by Subjects only.
+	Unlisted bool
 }
 
 // Rule allows callers by user name, group or certificate subject. The zero
@@ -42,12 +45,14 @@ type Rule struct {
 // IsZero reports whether r names nobody, so allows every identity.
 func (r Rule) IsZero() bool { return len(r.Users) == 0 && len(r.Groups) == 0 && len(r.Subjects) == 0 }
 
-// Allows reports whether id is allowed by r.
+// Allows reports whether id is allowed by r: by its user name (not for
+// an Unlisted certificate, whose subject could be spelt like a user's
+// name), a group or, for a certificate, its subject.
 func (r Rule) Allows(id Identity) bool {
 	if r.IsZero() {
 		return true
 	}
-	if slices.Contains(r.Users, id.Name) || id.Method == ByCertificate && slices.Contains(r.Subjects, id.Subject) {
+	if !id.Unlisted && slices.Contains(r.Users, id.Name) || id.Method == ByCertificate && slices.Contains(r.Subjects, id.Subject) {
 		return true
 	}
 	for _, g := range id.Groups {

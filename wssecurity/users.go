@@ -26,9 +26,11 @@ type User struct {
 	// DigestSecret checks PasswordDigest, and PasswordText when the user
 	// has no PasswordHash. Empty: no PasswordDigest for this user.
 	DigestSecret string
-	// Subjects are client certificate subjects (the RFC 2253 form of
-	// x509.Certificate.Subject.String(), e.g. "CN=alice,O=Example") that
-	// authenticate as this user over mTLS.
+	// Subjects are client certificate subjects that authenticate as this
+	// user over mTLS: every attribute of the distinguished name in the
+	// RFC 4514 string form, last RDN first, e.g. "CN=alice,O=Example"
+	// (pkix.RDNSequence.String of the raw subject; what openssl x509
+	// -noout -subject -nameopt RFC2253 prints for the usual attributes).
 	Subjects []string
 }
 
@@ -136,7 +138,7 @@ func (u *Users) CertificateIdentity(subject string) Identity {
 			return Identity{Name: us.Name, Groups: us.Groups, Method: ByCertificate, Subject: subject}
 		}
 	}
-	return Identity{Name: subject, Method: ByCertificate, Subject: subject}
+	return Identity{Name: subject, Method: ByCertificate, Subject: subject, Unlisted: true}
 }
 
 // Any reports whether some user satisfies f.

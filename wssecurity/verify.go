@@ -251,30 +251,40 @@ func (v *Verifier) authenticate(us *user, ut *UsernameToken, now time.Time) bool
 		ok := checkDigest(ut, secret)
 		return ok && us != nil && us.DigestSecret != ""
 	}
-	switch {
-	case us == nil:
+	if us == nil {
 		v.dummy.check(ut.Password)
 		return false
-	case us.hash == nil:
-		// Compared as SHA-256 sums, so that the time does not tell the
-		// secret's length either.
-		got, want := sha256.Sum256([]byte(ut.Password)), sha256.Sum256([]byte(us.DigestSecret))
-		return us.DigestSecret != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1
 	}
-	k := v.passwords.sum(us.Name, ut.Password, us.PasswordHash)
+	credential := us.PasswordHash
+	if us.hash == nil {
+		credential = "digest secret\x00" + us.DigestSecret // a changed secret no longer hits the cache
+	}
+	k := v.passwords.sum(us.Name, ut.Password, credential)
 	if v.passwords.hit(k, now) {
 		return true
 	}
-	if !us.hash.check(ut.Password) {
-		return false
+	var ok bool
+	if us.hash != nil {
+		ok = us.hash.check(ut.Password)
+	} else {
+		// A user without a hash (a digest secret, or subjects only) takes
+		// the dummy hash's time too, as an unknown user and a user with
+		// a hash do, so that a refusal's time does not tell the name
+		// exists. The secret is compared as SHA-256 sums, so that the
+		// time does not tell its length either.
+		v.dummy.check(ut.Password)
+		got, want := sha256.Sum256([]byte(ut.Password)), sha256.Sum256([]byte(us.DigestSecret))
+		ok = us.DigestSecret != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1
 	}
-	v.passwords.put(k, now)
-	return true
+	if ok {
+		v.passwords.put(k, now)
+	}
+	return ok
 }
 
 // checkDigest compares ut's digest with Base64(SHA-1(nonce + created +
-// secret)) (UsernameToken Profile 1.1, 3.1; WS-I BSP 1.1 R4212: the nonce
-// decoded, created as sent) in constant time.
+// secret)) (UsernameToken Profile 1.1, 3.1: the nonce's decoded octets,
+// created's text as sent; WS-I BSP 1.1 R4212) in constant time.
 func checkDigest(ut *UsernameToken, secret string) bool {
 	return subtle.ConstantTimeCompare(PasswordDigestOf(ut.Nonce, ut.created, secret), ut.digest) == 1
 }

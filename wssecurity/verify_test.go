@@ -198,6 +198,9 @@ func TestParse_HeaderStructure(t *testing.T) {
 		{"expires before created", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00Z</wsu:Created><wsu:Expires>2026-12-01T09:00:00Z</wsu:Expires></wsu:Timestamp>`)}, soap.WSSEInvalidSecurity},
 		{"created without zone", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00</wsu:Created></wsu:Timestamp>`)}, soap.WSSEInvalidSecurity},
 		{"created with offset", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00+00:00</wsu:Created></wsu:Timestamp>`)}, xml.Name{}},
+		{"leap second", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-31T23:59:60Z</wsu:Created></wsu:Timestamp>`)}, soap.WSSEInvalidSecurity}, // R3213
+		{"token created leap second", [][]byte{sec("", `<wsse:UsernameToken><wsse:Username>a</wsse:Username><wsu:Created>2026-12-31T23:59:60Z</wsu:Created></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
+		{"fractional seconds", [][]byte{sec("", `<wsu:Timestamp><wsu:Created>2026-12-01T10:00:00.123456789Z</wsu:Created></wsu:Timestamp>`)}, xml.Name{}}, // R3220 is a SHOULD NOT
 		{"no username", [][]byte{sec("", `<wsse:UsernameToken><wsse:Password Type="`+PasswordText+`">p</wsse:Password></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
 		{"two passwords", [][]byte{sec("", `<wsse:UsernameToken><wsse:Username>a</wsse:Username><wsse:Password Type="`+PasswordText+`">p</wsse:Password><wsse:Password Type="`+PasswordText+`">q</wsse:Password></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
 		{"unknown password type", [][]byte{sec("", `<wsse:UsernameToken><wsse:Username>a</wsse:Username><wsse:Password Type="wsse:PasswordText">p</wsse:Password></wsse:UsernameToken>`)}, soap.WSSEInvalidSecurityToken},
@@ -291,7 +294,7 @@ func TestPasswordHash_Argon2id(t *testing.T) {
 
 func TestRule_Allows(t *testing.T) {
 	alice := Identity{Name: "alice", Groups: []string{"traders"}, Method: ByUsernameToken}
-	cert := Identity{Name: "CN=svc,O=Example", Method: ByCertificate, Subject: "CN=svc,O=Example"}
+	cert := Identity{Name: "CN=svc,O=Example", Method: ByCertificate, Subject: "CN=svc,O=Example", Unlisted: true}
 	for _, tc := range []struct {
 		r    Rule
 		id   Identity
@@ -303,12 +306,28 @@ func TestRule_Allows(t *testing.T) {
 		{Rule{Groups: []string{"traders"}}, alice, true},
 		{Rule{Groups: []string{"admins"}}, alice, false},
 		{Rule{Subjects: []string{"CN=svc,O=Example"}}, cert, true},
-		{Rule{Subjects: []string{"alice"}}, alice, false}, // a subject rule needs a certificate
-		{Rule{Users: []string{"CN=svc,O=Example"}}, cert, true},
+		{Rule{Subjects: []string{"alice"}}, alice, false},        // a subject rule needs a certificate
+		{Rule{Users: []string{"CN=svc,O=Example"}}, cert, false}, // no user lists the certificate
 	} {
 		if got := tc.r.Allows(tc.id); got != tc.want {
 			t.Errorf("%+v allows %+v: got %v, want %v", tc.r, tc.id, got, tc.want)
 		}
+	}
+}
+
+// A certificate no user lists is no user, even one whose name is spelt
+// like its subject: a user rule does not admit it.
+func TestRule_UnlistedCertificateIsNoUser(t *testing.T) {
+	us, err := NewUsers([]User{{Name: "CN=svc,O=Example", PasswordHash: hashOf(t, "secret")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := us.CertificateIdentity("CN=svc,O=Example")
+	if (Rule{Users: []string{"CN=svc,O=Example"}}).Allows(id) {
+		t.Errorf("a user rule allows the unlisted certificate %+v: got true, want false", id)
+	}
+	if !(Rule{Subjects: []string{"CN=svc,O=Example"}}).Allows(id) {
+		t.Errorf("a subject rule refuses the certificate %+v: got false, want true", id)
 	}
 }
 

@@ -11,7 +11,10 @@ import (
 
 const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--concurrency C] [--amqp URL] [--data DIR] [--json]
        wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--json]
-       wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--json]
+       wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--external URL --backend URL] [--json]
+       wsgw bench overload [--slots N] [--service D] [--steps 0.5,1,2,4,8] [--step D] [--nginx PATH] [--external URL --backend URL] [--svg FILE] [--json]
+       wsgw bench slowbody [--requests N] [--size BYTES] [--concurrency C] [--attacks 64,100,1000] [--gap D] [--external URL] [--json]
+       wsgw bench backend [--listen ADDR] [--slots N] [--service D]
 
 Measures wsgw on this machine, side by side with a peer where there is one,
 and reports the ratios wsgw/peer (package bench documents what is measured).
@@ -33,7 +36,27 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             gateway, through nginx (--nginx, started on 127.0.0.1 with a
             generated configuration and stopped after), and directly. When
             --nginx does not exist only wsgw and direct are measured and the
-            report says so.
+            report says so. With --external URL (a service URL, e.g.
+            http://127.0.0.1:8080/services/StockQuote, of a separately
+            started wsgw serve forwarding to --backend URL, a separately
+            started wsgw bench backend) clients and gateway run in
+            different processes over real sockets.
+  overload  past capacity: a backend of --slots slots of --service each
+            (default 4 x 5ms, about 800/s; its capacity measured first),
+            loads of --steps times that capacity offered open-loop for
+            --step each, through wsgw and nginx: goodput, refusals (503),
+            failures, p50/p99 of the answered requests; --svg writes a plot
+            of goodput and p99 against the offered load. --external and
+            --backend as for proxy (the backend then sets the capacity).
+  slowbody  slow clients against the others: C keep-alive clients send N
+            GetQuote requests alone, then again while each of --attacks
+            connections (from 127.0.0.2) sends a request header and one body
+            byte every --gap, reopening what the gateway closes; reports the
+            others' p99 under attack over their p99 alone (goal: within 2x).
+            The in-process gateway has the default client limits.
+  backend   serves the stock-quote backend on --listen (with --slots and
+            --service: of bounded capacity) until interrupted, for
+            --external runs; prints its URL.
 
 Exit status: 0 when the run completed, 1 when it failed, 2 for bad usage.
 `
@@ -50,6 +73,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return benchWSRM(ctx, args[1:], stdout, stderr)
 	case "proxy":
 		return benchProxy(ctx, args[1:], stdout, stderr)
+	case "overload":
+		return benchOverload(ctx, args[1:], stdout, stderr) // bench_overload.go
+	case "slowbody":
+		return benchSlowBody(ctx, args[1:], stdout, stderr) // bench_overload.go
+	case "backend":
+		return benchBackend(ctx, args[1:], stdout, stderr) // bench_overload.go
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
@@ -152,7 +181,13 @@ func benchWSRM(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
-func writeReport(w io.Writer, rep bench.Report, asJSON bool) error {
+// report is a benchmark report that can be written as text or JSON.
+type report interface {
+	WriteText(io.Writer) error
+	WriteJSON(io.Writer) error
+}
+
+func writeReport(w io.Writer, rep report, asJSON bool) error {
 	if asJSON {
 		return rep.WriteJSON(w)
 	}
@@ -168,26 +203,29 @@ func benchProxy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.IntVar(&l.Size, "size", 1024, "bytes per request envelope (padded)")
 	fs.IntVar(&l.Concurrency, "concurrency", 16, "concurrent keep-alive clients, each waiting for its response")
 	fs.StringVar(&nginx, "nginx", "/usr/sbin/nginx", `nginx binary run as the peer ("" or missing: not measured)`)
+	var popts bench.ProxyOptions
+	fs.StringVar(&popts.External, "external", "", "service URL of a separately started wsgw serve (needs --backend)")
+	fs.StringVar(&popts.Backend, "backend", "", "URL of a separately started wsgw bench backend")
 	fs.BoolVar(&asJSON, "json", false, "write the report as JSON")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
+	if popts.External != "" && popts.Backend == "" {
+		fmt.Fprintln(stderr, "wsgw bench proxy: --external needs --backend")
+		return 2
+	}
+	popts.Nginx = nginx
 	if err := l.Validate(); err != nil {
 		fmt.Fprintf(stderr, "wsgw bench proxy: %v\n", err)
 		return 2
 	}
 	fmt.Fprintln(stderr, "wsgw bench proxy: measuring direct, wsgw, then nginx...")
-	rep, err := bench.Proxy(ctx, l, bench.ProxyOptions{Nginx: nginx})
+	rep, err := bench.Proxy(ctx, l, popts)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsgw bench proxy:", err)
 		return 1
 	}
-	if asJSON {
-		err = rep.WriteJSON(stdout)
-	} else {
-		err = rep.WriteText(stdout)
-	}
-	if err != nil {
+	if err := writeReport(stdout, rep, asJSON); err != nil {
 		fmt.Fprintln(stderr, "wsgw bench proxy: writing the report:", err)
 		return 1
 	}

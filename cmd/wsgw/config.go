@@ -41,12 +41,18 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		ShutdownTimeout: time.Duration(fc.ShutdownTimeout),
 		Limits:          fc.Limits.toXMLDoc(),
 		ReadStage:       fc.ReadStage.toQueueing(),
+		BrokerStage:     fc.BrokerStage.toQueueing(),
 		Broker:          fc.Broker.toWSNotify(),
 		TLS:             fc.TLS.toGateway(baseDir),
 		BackendTLS:      fc.BackendTLS.toGateway(baseDir),
 		EgressTLS:       fc.EgressTLS.toGateway(baseDir),
 		Security:        fc.Security.toGateway(),
 		Admin:           fc.Admin.toGateway(baseDir),
+		Clients: gateway.ClientLimits{HeaderTimeout: time.Duration(fc.Clients.HeaderTimeout),
+			BodyTimeout: time.Duration(fc.Clients.BodyTimeout), MinBodyRate: int64(fc.Clients.MinBodyRate),
+			BodyGrace: time.Duration(fc.Clients.BodyGrace), BodyMemory: int64(fc.Clients.BodyMemory),
+			MaxConnsPerAddr: fc.Clients.MaxConnsPerAddr},
+		AccessLogOff: fc.AccessLog != nil && !*fc.AccessLog,
 	}
 	for _, s := range fc.Services {
 		cfg.Services = append(cfg.Services, s.toGateway(baseDir))
@@ -67,7 +73,8 @@ func (s *fileService) toGateway(baseDir string) gateway.ServiceConfig {
 			Namespaces: s.Key.Namespaces,
 			Missing:    s.Key.Missing,
 		},
-		Stage:             s.Stage.toQueueing(),
+		Stage:             s.Stage.toAdaptive(),
+		ReliableStage:     s.ReliableStage.toQueueing(),
 		Cluster:           s.Cluster.toGateway(),
 		UnderstoodHeaders: s.UnderstoodHeaders,
 		Reliable:          s.Reliable.toGateway(),
@@ -123,4 +130,18 @@ func resolveWSDL(wsdl, baseDir string) string {
 
 func (s fileStage) toQueueing() queueing.StageConfig {
 	return queueing.StageConfig{Workers: s.Workers, QueueLen: s.QueueLen, TargetDelay: time.Duration(s.TargetDelay)}
+}
+
+// toAdaptive is a partition stage's configuration, with its adaptive
+// limit (nil, the gateway's default, when the file sets none of it).
+func (s fileStage) toAdaptive() queueing.StageConfig {
+	c := s.toQueueing()
+	a := s.Limiter
+	if a == (fileLimiter{}) {
+		return c
+	}
+	c.Limiter = &queueing.LimiterConfig{Disabled: a.Disabled, Initial: a.Initial, Min: a.Min, Slack: time.Duration(a.Slack),
+		QueueFactor: a.QueueFactor, ProbeInterval: time.Duration(a.ProbeInterval), ProbeLimit: a.ProbeLimit,
+		ProbeSamples: a.ProbeSamples}
+	return c
 }

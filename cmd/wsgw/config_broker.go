@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
@@ -27,6 +28,36 @@ type fileBroker struct {
 	RequireRegistration         bool         `yaml:"require_registration"`
 	Limits                      fileLimits   `yaml:"limits"`
 	SweepInterval               duration     `yaml:"sweep_interval"`
+	Durable                     fileDurable  `yaml:"durable"`
+}
+
+// fileDurable is `broker.durable:`, durable subscriptions (wsnotify.DurableConfig).
+type fileDurable struct {
+	All         bool        `yaml:"all"`
+	MaxAge      duration    `yaml:"max_age"`
+	MaxMessages int         `yaml:"max_messages"`
+	MaxBytes    int64       `yaml:"max_bytes"`
+	MaxAttempts int         `yaml:"max_attempts"`
+	Workers     int         `yaml:"workers"`
+	Timeout     duration    `yaml:"timeout"`
+	Backoff     fileBackoff `yaml:"backoff"`
+	MarkTTL     duration    `yaml:"mark_ttl"`
+}
+
+// fileBackoff is a redelivery backoff (queueing.Backoff).
+type fileBackoff struct {
+	Base   duration `yaml:"base"`
+	Max    duration `yaml:"max"`
+	Jitter float64  `yaml:"jitter"`
+}
+
+func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
+	return wsnotify.DurableConfig{
+		All: d.All, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
+		MaxAttempts: d.MaxAttempts, Workers: d.Workers, Timeout: time.Duration(d.Timeout),
+		Backoff: queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
+		MarkTTL: time.Duration(d.MarkTTL),
+	}
 }
 
 type fileTopics struct {
@@ -89,6 +120,7 @@ func (b *fileBroker) toWSNotify() *wsnotify.Config {
 		RequireRegistration: b.RequireRegistration,
 		Limits:              b.Limits.toXMLDoc(),
 		SweepInterval:       time.Duration(b.SweepInterval),
+		Durable:             b.Durable.toWSNotify(),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
@@ -36,6 +37,9 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 		RequireRegistration: true,
 		Limits:              xmldoc.Limits{MaxBytes: 1 << 20, MaxDepth: 40, MaxElements: 1000, MaxAttrs: 20, MaxNameLen: 100, MaxTextLen: 64 << 10},
 		SweepInterval:       2 * time.Second,
+		Durable: wsnotify.DurableConfig{All: true, MaxAge: 12 * time.Hour, MaxMessages: 5000, MaxBytes: 1 << 20,
+			MaxAttempts: 20, Workers: 8, Timeout: 3 * time.Second,
+			Backoff: queueing.Backoff{Base: 250 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.1}, MarkTTL: 6 * time.Hour},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)

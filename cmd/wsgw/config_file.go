@@ -20,6 +20,9 @@ type fileConfig struct {
 	Log             fileLog       `yaml:"log"`
 	Limits          fileLimits    `yaml:"limits"`
 	ReadStage       fileStage     `yaml:"read_stage"`
+	BrokerStage     fileStage     `yaml:"broker_stage"`
+	Clients         fileClients   `yaml:"clients"`
+	AccessLog       *bool         `yaml:"access_log"` // the access log at info; default true
 	Services        []fileService `yaml:"services"`
 	Broker          *fileBroker   `yaml:"broker"`  // config_broker.go
 	Cluster         *fileNode     `yaml:"cluster"` // config_cluster.go
@@ -41,6 +44,15 @@ type fileLog struct {
 	Format string `yaml:"format"` // text (default) or json
 }
 
+type fileClients struct {
+	HeaderTimeout   duration `yaml:"header_timeout"`
+	BodyTimeout     duration `yaml:"body_timeout"`
+	MinBodyRate     byteSize `yaml:"min_body_rate"` // bytes per second
+	BodyGrace       duration `yaml:"body_grace"`
+	BodyMemory      byteSize `yaml:"body_memory"`
+	MaxConnsPerAddr int      `yaml:"max_conns_per_addr"`
+}
+
 type fileLimits struct {
 	MaxBytes    byteSize `yaml:"max_bytes"`
 	MaxDepth    int      `yaml:"max_depth"`
@@ -60,9 +72,11 @@ type fileService struct {
 	Operations  map[string]fileOperation `yaml:"operations"`
 	Unmatched   string                   `yaml:"unmatched"`
 	Stage       fileStage                `yaml:"stage"`
-	Cluster     fileCluster              `yaml:"cluster"`
-	Reliable    *fileReliable            `yaml:"reliable"` // config_reliable.go
-	Security    *fileServiceSecurity     `yaml:"security"` // config_security.go
+	// ReliableStage is the stage of a reliable service's driver.
+	ReliableStage fileStage            `yaml:"reliable_stage"`
+	Cluster       fileCluster          `yaml:"cluster"`
+	Reliable      *fileReliable        `yaml:"reliable"` // config_reliable.go
+	Security      *fileServiceSecurity `yaml:"security"` // config_security.go
 
 	UnderstoodHeaders []string `yaml:"understood_headers"`
 }
@@ -82,6 +96,20 @@ type fileStage struct {
 	Workers     int      `yaml:"workers"`
 	QueueLen    int      `yaml:"queue_len"`
 	TargetDelay duration `yaml:"target_delay"`
+	// Limiter is the adaptive concurrency limit of a service's
+	// partition stages (ignored elsewhere).
+	Limiter fileLimiter `yaml:"adaptive"`
+}
+
+type fileLimiter struct {
+	Disabled      bool     `yaml:"disabled"`
+	Initial       int      `yaml:"initial"`
+	Min           int      `yaml:"min"`
+	Slack         duration `yaml:"slack"`
+	QueueFactor   float64  `yaml:"queue_factor"`
+	ProbeInterval duration `yaml:"probe_interval"`
+	ProbeLimit    int      `yaml:"probe_limit"`
+	ProbeSamples  int      `yaml:"probe_samples"`
 }
 
 type fileCluster struct {

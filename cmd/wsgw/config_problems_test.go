@@ -110,10 +110,16 @@ func TestExplainConfig_TLSAndSecurityKeys(t *testing.T) {
 // wssecurity.User.
 func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 	checkMirror(t, reflect.TypeFor[gateway.Config](), reflect.TypeFor[fileConfig](), map[string]bool{
-		"ReadStage.Name":          true, // defaulted by the gateway
-		"Services[].Stage.Name":   true,
-		"Services[].Cluster.Name": true,
-		"Security.Users":          true, // from the users file (loadUsers)
+		"ReadStage.Name":                   true, // defaulted by the gateway
+		"Services[].Stage.Name":            true,
+		"Services[].Cluster.Name":          true,
+		"Security.Users":                   true, // from the users file (loadUsers)
+		"Services[].ReliableStage.Name":    true,
+		"BrokerStage.Name":                 true,
+		"ReadStage.Limiter":                true, // only a partition's stage learns a limit
+		"BrokerStage.Limiter":              true,
+		"Services[].ReliableStage.Limiter": true,
+		"AccessLogOff":                     true, // access_log
 	})
 	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
 	checkMirror(t, reflect.TypeFor[natsnode.Config](), reflect.TypeFor[fileNode](), nil)

@@ -13,6 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/wsgw/wsgw/examples/demo"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -63,7 +64,8 @@ type runningDemo struct {
 
 // startDemo opens the store and starts the demo; it serves until ctx ends.
 func startDemo(ctx context.Context, opts demoOptions) (*runningDemo, error) {
-	db, err := openStore(opts.DataDir, opts.Logger)
+	// The demo hosts the broker and reliable services.
+	db, err := openStore(opts.DataDir, badgerstore.Uses{Broker: true, Reliable: 1}, opts.Logger)
 	if err != nil {
 		return nil, err
 	}

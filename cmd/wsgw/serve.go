@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -60,12 +61,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 
-	db, err := openStore(dataDir, log)
-	if err != nil {
-		fmt.Fprintln(stderr, "wsgw:", err)
-		return 1
+	// A node without a broker or a reliable service keeps nothing: it
+	// opens no store (nor does a clustered node with a broker only).
+	var db *badger.DB
+	if uses := storeUses(cfg, fc.Cluster != nil); uses.Any() {
+		if db, err = openStore(dataDir, uses, log); err != nil {
+			fmt.Fprintln(stderr, "wsgw:", err)
+			return 1
+		}
+		defer db.Close()
 	}
-	defer db.Close()
 
 	// The cluster is joined before anything listens: a node that cannot
 	// reach its quorum serves nothing.

@@ -95,8 +95,9 @@ func (g *servedGateway) stop(t *testing.T) int {
 func TestServe_StartsAndStopsOnCancel(t *testing.T) {
 	backend := httptest.NewServer(temperature.NewBackend("r0", nil))
 	defer backend.Close()
+	dataDir := filepath.Join(t.TempDir(), "data")
 	cfg := "listen: 127.0.0.1:0\n" +
-		"data_dir: " + filepath.Join(t.TempDir(), "data") + "\n" +
+		"data_dir: " + dataDir + "\n" +
 		"services:\n" +
 		"  - name: Temperature\n" +
 		"    wsdl: " + backend.URL + "/?wsdl\n" +
@@ -104,8 +105,12 @@ func TestServe_StartsAndStopsOnCancel(t *testing.T) {
 		"      partitions:\n" +
 		"        - replicas: [" + backend.URL + "]\n"
 	g := startServe(t, cfg)
-	if !strings.Contains(g.stderr.String(), "store opened") {
-		t.Errorf("stderr %q: want the store's path logged", g.stderr.String())
+	// A plain service keeps nothing: no store is opened.
+	if strings.Contains(g.stderr.String(), "store opened") {
+		t.Errorf("stderr %q: want no store opened for a plain service", g.stderr.String())
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Errorf("data dir %s: got %v, want it not made", dataDir, err)
 	}
 	if code := g.stop(t); code != 0 {
 		t.Errorf("exit code: got %d, want 0; stderr %s", code, g.stderr.String())

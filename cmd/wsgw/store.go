@@ -7,23 +7,35 @@ import (
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/wsgw/wsgw/gateway"
+	"github.com/wsgw/wsgw/storage/badgerstore"
 )
 
 // openStore opens the node's one badger store in dir, creating it when
-// needed. The parts that persist get it from here, each under its own key
-// prefix (ARCHITECTURE.md, "One store").
-func openStore(dir string, log *slog.Logger) (*badger.DB, error) {
-	// SyncWrites: a write is on disk when its commit returns, which is
-	// what "acknowledged" means for every part that persists (db.Sync
-	// alone can miss a memtable that badger has just rotated).
-	opts := badger.DefaultOptions(dir).WithSyncWrites(true).
-		WithLogger(badgerLogger{log.With("component", "badger")})
+// needed, with memory sized to the parts that use it (badgerstore.Options).
+// The parts that persist get it from here, each under its own key prefix
+// (ARCHITECTURE.md, "One store").
+func openStore(dir string, uses badgerstore.Uses, log *slog.Logger) (*badger.DB, error) {
+	opts := badgerstore.Options(dir, uses).WithLogger(badgerLogger{log.With("component", "badger")})
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening store in %s: %w", dir, err)
 	}
-	log.Info("store opened", "dir", dir)
+	log.Info("store opened", "dir", dir, "memtable", opts.MemTableSize, "blockCache", opts.BlockCacheSize)
 	return db, nil
+}
+
+// storeUses says which parts of cfg keep records in the node's badger
+// store; a clustered node's broker keeps them in the cluster.
+func storeUses(cfg gateway.Config, clustered bool) badgerstore.Uses {
+	u := badgerstore.Uses{Broker: cfg.Broker != nil && !clustered}
+	for _, s := range cfg.Services {
+		if s.Reliable != nil {
+			u.Reliable++
+		}
+	}
+	return u
 }
 
 // badgerLogger adapts slog to badger's logger. Badger's info messages are

@@ -60,17 +60,24 @@ type Leaf struct {
 // Server issues a server certificate for 127.0.0.1, ::1 and localhost,
 // subject CN=cn,O=wsgw-test, written to dir as cn.pem and cn-key.pem.
 func (ca *CA) Server(t testing.TB, dir, cn string) *Leaf {
-	return ca.issue(t, dir, cn, x509.ExtKeyUsageServerAuth)
+	return ca.issue(t, dir, cn, template(cn).Subject, x509.ExtKeyUsageServerAuth)
 }
 
 // Client issues a client certificate with subject CN=cn,O=wsgw-test.
 func (ca *CA) Client(t testing.TB, dir, cn string) *Leaf {
-	return ca.issue(t, dir, cn, x509.ExtKeyUsageClientAuth)
+	return ca.issue(t, dir, cn, template(cn).Subject, x509.ExtKeyUsageClientAuth)
 }
 
-func (ca *CA) issue(t testing.TB, dir, cn string, usage x509.ExtKeyUsage) *Leaf {
+// ClientSubject issues a client certificate with subject, written to dir
+// as file.pem and file-key.pem.
+func (ca *CA) ClientSubject(t testing.TB, dir, file string, subject pkix.Name) *Leaf {
+	return ca.issue(t, dir, file, subject, x509.ExtKeyUsageClientAuth)
+}
+
+func (ca *CA) issue(t testing.TB, dir, cn string, subject pkix.Name, usage x509.ExtKeyUsage) *Leaf {
 	t.Helper()
 	tmpl := template(cn)
+	tmpl.Subject = subject
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{usage}
 	if usage == x509.ExtKeyUsageServerAuth {

@@ -2,6 +2,7 @@ package badgerq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,6 +66,9 @@ func (b *batch) nack(seq uint64, delay time.Duration) error {
 	}
 	if b.outOfAttempts(m) {
 		return b.deadLetter(seq, m, queueing.ReasonMaxAttempts)
+	}
+	if held, err := b.heldGroup(m); err != nil || held {
+		return errors.Join(err, b.unready(seq, m)) // promoted again when the group is let go
 	}
 	if delay < 0 {
 		delay = b.q.opts.Backoff.Delay(int(m.attempts), b.q.rnd.Float64())

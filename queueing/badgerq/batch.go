@@ -50,18 +50,19 @@ func (b *batch) getMeta(key []byte) (meta, bool, error) {
 	return m, err == nil, err
 }
 
-// insertLive stores a live message's meta and indexes (not its body): a
-// grouped message enters the ready index only if its group was empty.
-func (b *batch) insertLive(seq uint64, m meta) error {
+// insertLive stores a live message's meta and indexes (not its body,
+// whose size is size): a grouped message enters the ready index only if
+// its group was empty and is not held.
+func (b *batch) insertLive(seq uint64, m meta, size int) error {
 	k := b.q.k
 	m.flags = flagReady
 	m.visibleAt = b.now
 	if m.group != "" {
-		first, err := b.joinGroup(m.group, seq)
+		g, first, err := b.joinGroup(m.group, seq, size)
 		if err != nil {
 			return err
 		}
-		if !first {
+		if !first || g.held {
 			m.flags = 0
 		}
 	}

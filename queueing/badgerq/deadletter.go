@@ -99,7 +99,11 @@ func (b *batch) redrive(ids []uint64) (int, error) {
 		}
 		b.dead--
 		m := meta{enqueuedAt: metas[i].enqueuedAt, group: metas[i].group}
-		if err := b.insertLive(seq, m); err != nil {
+		size, err := b.bodySize(seq)
+		if err != nil {
+			return 0, err
+		}
+		if err := b.insertLive(seq, m, size); err != nil {
 			return 0, err
 		}
 	}

@@ -19,7 +19,8 @@
 //	P r <visibleAt> <seq>     ready index: one key per deliverable message,
 //	                          ordered by (visible-at, seq)
 //	P g <len><group> <seq>    group members, in ID order
-//	P G <len><group>          group record: member count, lowest member
+//	P G <len><group>          group record: member count, lowest member,
+//	                          bytes of the members' bodies, held flag
 //	P x <expiresAt> <seq>     expiry index, for messages with an expiry
 //	P d <seq>                 dead letter: meta plus reason and dead-at
 //	                          (the body stays at P b <seq>)
@@ -36,6 +37,16 @@
 // time, keeping its place) when that one is acked or dead-lettered. So a
 // group's next message is never leased while an earlier one is leased or
 // waiting for redelivery, and groups proceed in parallel.
+//
+// A group is also a consumer's queue of its own (groups.go): Hold holds a
+// group (none of its members is in the ready index; a leased one finishes
+// its lease) and lets it go again, oldest member first; a message enqueued
+// with Keep bounds its group by messages and body bytes, the oldest member
+// not leased going to the dead letters (ReasonOverflow) in the enqueue's
+// transaction; DropGroup deletes a group's messages; Abandon dead-letters
+// a leased message with the caller's reason. Many groups cost nothing in
+// memory (nothing per group is kept there) and share the queue's group
+// commit: one sync serves the enqueues of many groups.
 //
 // No index of the messages is kept in memory: memory is bounded by the
 // batch sizes, not by the queue's length. The committer keeps a "floor" per

@@ -73,11 +73,16 @@ func (b *batch) enqueue(msgs []queueing.Message) ([]uint64, error) {
 		}
 		seq := n + 1 // IDs start at 1
 		m := meta{enqueuedAt: b.now, expiresAt: unixNano(msg.ExpiresAt), group: msg.Group}
-		if err := b.insertLive(seq, m); err != nil {
+		if err := b.insertLive(seq, m, len(msg.Body)); err != nil {
 			return nil, err
 		}
 		if err := b.txn.Set(b.q.k.body(seq), msg.Body); err != nil {
 			return nil, err
+		}
+		if msg.Group != "" && msg.Keep != (queueing.GroupLimit{}) {
+			if err := b.trimGroup(msg.Group, msg.Keep); err != nil {
+				return nil, err
+			}
 		}
 		ids[i] = seq
 	}
@@ -87,7 +92,7 @@ func (b *batch) enqueue(msgs []queueing.Message) ([]uint64, error) {
 func cloneBodies(msgs []queueing.Message) []queueing.Message {
 	out := make([]queueing.Message, len(msgs))
 	for i, m := range msgs {
-		out[i] = queueing.Message{Body: bytes.Clone(m.Body), Group: m.Group, ExpiresAt: m.ExpiresAt}
+		out[i] = queueing.Message{Body: bytes.Clone(m.Body), Group: m.Group, ExpiresAt: m.ExpiresAt, Keep: m.Keep}
 	}
 	return out
 }

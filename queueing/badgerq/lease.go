@@ -2,6 +2,7 @@ package badgerq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -97,6 +98,9 @@ func (b *batch) leaseOne(c readyKey, visibility time.Duration) (l queueing.Lease
 		return l, false, b.deadLetter(seq, m, queueing.ReasonExpired)
 	case b.outOfAttempts(m):
 		return l, false, b.deadLetter(seq, m, queueing.ReasonMaxAttempts)
+	}
+	if held, err := b.heldGroup(m); err != nil || held {
+		return l, false, errors.Join(err, b.unready(seq, m)) // a lease released into a held group
 	}
 	body, _, err := b.get(k.body(seq))
 	if err != nil {

@@ -57,10 +57,16 @@ const (
 	minBufCap     = 4 << 10
 	maxEmptyReads = 100
 	// The index starts at this many elements per KiB of input when its size
-	// is known (a SOAP request has some 10 to 40), within maxInitialElems;
-	// growth then extrapolates from what has been read.
+	// is known (a SOAP request has some 10 to 40 in its first KiB), within
+	// maxInitialElems (and attributes within maxInitialAttrs); growth then
+	// extrapolates from what has been read. (choice) The start is small: a
+	// large request is mostly content (a document, base64 data), and an
+	// index guessed from its size would cost more than the request itself;
+	// one that is mostly elements pays one regrowth, sized by
+	// extrapolation.
 	initialElemsPerKiB = 12
-	maxInitialElems    = 4096
+	maxInitialElems    = 64
+	maxInitialAttrs    = 16
 	predefinedDecl     = 0 // decls[0] binds the xml prefix (Namespaces 3)
 )
 
@@ -72,10 +78,8 @@ const (
 // When r has a Len method (bytes.Reader, strings.Reader, bytes.Buffer) the
 // buffer is sized from it once.
 func Parse(r io.Reader, lim Limits) (*Doc, error) {
-	if l, ok := r.(interface{ Len() int }); ok {
-		return parseReader(r, int64(l.Len()), true, lim)
-	}
-	return parseReader(r, 0, false, lim)
+	d, _, err := ReadSized(r, -1, lim)
+	return d, err
 }
 
 // ParseSized is Parse with the expected input size (such as an HTTP
@@ -83,13 +87,28 @@ func Parse(r io.Reader, lim Limits) (*Doc, error) {
 // size is not trusted: a longer input is still read up to lim.MaxBytes, and
 // at most maxSizeHint bytes are reserved on its word.
 func ParseSized(r io.Reader, size int64, lim Limits) (*Doc, error) {
+	d, _, err := parseReader(r, min(size, maxSizeHint), false, lim)
+	return d, err
+}
+
+// ReadSized is ParseSized that also returns the bytes it read, on error
+// too (then up to where the reader stopped): a caller answering a refused
+// document can look at its start without keeping a copy of every input.
+// size is negative when unknown. On success input is the Doc's Raw.
+func ReadSized(r io.Reader, size int64, lim Limits) (d *Doc, input []byte, err error) {
+	if size < 0 {
+		if l, ok := r.(interface{ Len() int }); ok {
+			return parseReader(r, int64(l.Len()), true, lim)
+		}
+		size = 0
+	}
 	return parseReader(r, min(size, maxSizeHint), false, lim)
 }
 
 // maxSizeHint bounds what ParseSized reserves before the bytes arrive.
 const maxSizeHint = 1 << 20
 
-func parseReader(r io.Reader, size int64, exact bool, lim Limits) (*Doc, error) {
+func parseReader(r io.Reader, size int64, exact bool, lim Limits) (*Doc, []byte, error) {
 	lim = lim.WithDefaults()
 	var p parser
 	c := int64(minBufCap)
@@ -102,7 +121,8 @@ func parseReader(r io.Reader, size int64, exact bool, lim Limits) (*Doc, error) 
 	if exact {
 		p.total = p.hint
 	}
-	return p.run()
+	d, err := p.run()
+	return d, p.buf, err
 }
 
 // ParseBytes indexes b without copying it; b must not be modified afterwards.
@@ -132,7 +152,7 @@ func (p *parser) run() (d *Doc, err error) {
 		}
 	}()
 	n := max(0, min(max(p.hint, cap(p.buf))>>10*initialElemsPerKiB+16, maxInitialElems, p.lim.MaxElements))
-	p.d = &Doc{elems: make([]elem, 0, n), attrs: make([]attr, 0, n)}
+	p.d = &Doc{elems: make([]elem, 0, n), attrs: make([]attr, 0, min(n, maxInitialAttrs))}
 	p.d.decls = append(make([]nsDecl, 0, 8), nsDecl{prefix: "xml", uri: xmlNS, uriSet: true, prev: -1, shadow: -1})
 	p.stack = p.stackBuf[:0]
 	p.defaultNS = -1

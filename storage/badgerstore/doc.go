@@ -14,6 +14,14 @@
 //	              gateway/broker.go)
 //	rm/{service}/ a reliable service's driver: its records, and its
 //	              durable queue under rm/{service}/q/ (queueing/badgerq)
+//	wsnq/         the broker's durable subscriptions: one badgerq queue
+//	              (wsnq/q/), a group per subscription, and the marks of
+//	              Notifies published from WS-RM sequences (wsnq/m/);
+//	              SubscriptionQueue, wsnotify.Queue (subqueue.go says why
+//	              one queue)
+//	wsn-rm/       the broker endpoint's reliable messaging driver (WS-RM
+//	              publishers, and the RM source of durable WS-RM
+//	              subscriptions): Reliable with that prefix
 //
 // The reliable driver's store is described with it (reliable*.go).
 //

@@ -45,6 +45,9 @@ type ReliableOptions struct {
 	Queue queueing.Options
 	// ReplyTTL is how long a kept reply waits for its pickup. Zero: 24h.
 	ReplyTTL time.Duration
+	// Prefix of the store's keys; default "rm/<name>/" (the broker's
+	// driver, which is no service, has "wsn-rm/").
+	Prefix string
 }
 
 // OpenReliable opens the store of the reliable service name in db (opened
@@ -57,7 +60,10 @@ func OpenReliable(ctx context.Context, db *badger.DB, name string, opts Reliable
 		opts.ReplyTTL = 24 * time.Hour
 	}
 	opts.Queue = opts.Queue.WithDefaults()
-	r := &Reliable{db: db, prefix: []byte("rm/" + name + "/"), replyTTL: opts.ReplyTTL, now: opts.Queue.Now}
+	if opts.Prefix == "" {
+		opts.Prefix = "rm/" + name + "/"
+	}
+	r := &Reliable{db: db, prefix: []byte(opts.Prefix), replyTTL: opts.ReplyTTL, now: opts.Queue.Now}
 	if err := r.dropLegacy(); err != nil {
 		return nil, fmt.Errorf("opening the store of %s: %w", name, err)
 	}

@@ -14,9 +14,9 @@
 //
 // Bounds: a queue holds at most Config.QueueLen messages (PausedLen while
 // paused); a message arriving at a full queue is dropped and counted
-// (Hooks.Dropped). Queues are in memory; a subscription that asks for
-// reliable delivery will get a durable queue (a later bridge to
-// wsreliable).
+// (Hooks.Dropped). Queues are in memory: they serve best-effort
+// subscriptions. A durable subscription's deliveries go through the
+// broker's durable queue instead (wsnotify.Queue, wsnotify's doc).
 //
 // The package knows nothing of SOAP: Sender encodes and posts a batch.
 package delivery

@@ -16,60 +16,13 @@ import (
 const idlePoll = 100 * time.Millisecond
 
 // consume leases deliveries and hands them to the backend until ctx ends,
-// Workers at a time: a finished delivery frees its slot at once, so one
-// slow group holds one slot only. The queue leases at most one message of
-// a group at a time, so each group is delivered in order.
+// Workers at a time (queueing.Consume: a finished delivery frees its slot
+// at once, so one slow group holds one slot only). The queue leases at
+// most one message of a group at a time, so each group is delivered in
+// order.
 func (d *Driver) consume(ctx context.Context) {
-	slots := d.cfg.Workers
-	freed := make(chan struct{}, slots)
-	busy := 0
-	defer func() {
-		for ; busy > 0; busy-- {
-			<-freed
-		}
-	}()
-	for ctx.Err() == nil {
-		for drained := false; !drained; {
-			select {
-			case <-freed:
-				busy--
-			default:
-				drained = true
-			}
-		}
-		if busy == slots {
-			select {
-			case <-freed:
-				busy--
-			case <-ctx.Done():
-			}
-			continue
-		}
-		ready := d.store.Ready()
-		leases, err := d.store.Lease(ctx, slots-busy, 0)
-		if err != nil && ctx.Err() == nil {
-			d.log.Error("leasing deliveries", "err", err)
-		}
-		for _, l := range leases {
-			busy++
-			go func() {
-				d.deliverOne(ctx, l)
-				freed <- struct{}{}
-			}()
-		}
-		if len(leases) > 0 {
-			continue
-		}
-		t := time.NewTimer(idlePoll)
-		select {
-		case <-ctx.Done():
-		case <-ready:
-		case <-freed:
-			busy--
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	queueing.Consume(ctx, d.store, d.cfg.Workers, idlePoll, d.deliverOne,
+		func(err error) { d.log.Error("leasing deliveries", "err", err) })
 }
 
 // deliverOne delivers one leased message and settles it: acked (the

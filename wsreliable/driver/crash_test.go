@@ -1,7 +1,6 @@
 package driver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -11,18 +10,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
+	"github.com/wsgw/wsgw/internal/childproc"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/storage/badgerstore"
@@ -77,17 +76,17 @@ func TestDriver_CrashLosesNothingAcknowledged(t *testing.T) {
 
 	begin := time.Now()
 	for k := range kills {
-		child := startCrashChild(t, env, &addr)
+		child := childproc.Start(t, "TestDriver_CrashChild", env, &addr)
 		// Kill at a random moment, now and then before it even listens.
 		wait := time.Duration(100+rand.IntN(800)) * time.Millisecond
 		if k%5 == 4 {
 			wait = time.Duration(rand.IntN(30)) * time.Millisecond
 		}
-		child.killAfter(t, wait)
+		killAfter(child, wait)
 		addr.Store("")
 	}
-	final := startCrashChild(t, env, &addr)
-	defer final.kill()
+	final := childproc.Start(t, "TestDriver_CrashChild", env, &addr)
+	defer final.Kill()
 	close(stop)
 	finished := make(chan struct{})
 	go func() { clients.Wait(); close(finished) }()
@@ -118,6 +117,15 @@ func TestDriver_CrashLosesNothingAcknowledged(t *testing.T) {
 		}
 	}
 	rmTwice, plainTwice := dest.twice(), plain.twice()
+	// Both services deliver in order (InOrder): each client sequence's
+	// messages first reach its backend in number order, whatever the
+	// crashes repeated.
+	destOrders, _ := dest.state()
+	for name, orders := range map[string][]string{"Plain": plain.orders(), "RM": destOrders} {
+		if bad := outOfOrder(orders); len(bad) > 0 {
+			t.Errorf("%s backend: messages first received after a later one of their sequence: got %v, want none", name, bad)
+		}
+	}
 	t.Logf("%d kills in %v; %d messages acknowledged; lost %d; backend_rm deliveries under one delivery ID as two messages: %d; plain backend delivery IDs received more than once: %d (of %d)",
 		kills, time.Since(begin).Round(time.Millisecond), len(want), lost, rmTwice, plainTwice, plain.count())
 	if lost != 0 {
@@ -128,48 +136,11 @@ func TestDriver_CrashLosesNothingAcknowledged(t *testing.T) {
 	}
 }
 
-// crashChild is a running child process.
-type crashChild struct {
-	cmd  *exec.Cmd
-	once sync.Once
-}
-
-// startCrashChild starts the child; once it listens, addr holds its
-// address.
-func startCrashChild(t *testing.T, env []string, addr *atomic.Value) *crashChild {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDriver_CrashChild$")
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the child: %v", err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				addr.Store(a)
-			}
-		}
-	}()
-	return &crashChild{cmd: cmd}
-}
-
-func (c *crashChild) killAfter(t *testing.T, d time.Duration) {
-	t.Helper()
-	time.Sleep(d) // the crash's moment: any will do, a random one is wanted
-	c.kill()
-}
-
-func (c *crashChild) kill() {
-	c.once.Do(func() {
-		c.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck // it may have died already
-		c.cmd.Wait()                          //nolint:errcheck // killed
-	})
+// killAfter kills c after d: the crash's moment (any will do, a random
+// one is wanted).
+func killAfter(c *childproc.Child, d time.Duration) {
+	time.Sleep(d)
+	c.Kill()
 }
 
 // TestDriver_CrashChild is the child of TestDriver_CrashLosesNothingAcknowledged:
@@ -322,11 +293,32 @@ func runCrashClient(t *testing.T, addr *atomic.Value, service string, client int
 
 var ackRangeRE = regexp.MustCompile(`Upper="(\d+)" Lower="(\d+)"`)
 
+// outOfOrder returns the order ids ("<service>-c<client>-s<seq>-<n>") of
+// orders that come after a higher n of the same client sequence.
+func outOfOrder(orders []string) []string {
+	var bad []string
+	highest := map[string]int{}
+	for _, id := range orders {
+		i := strings.LastIndex(id, "-")
+		n, err := strconv.Atoi(id[i+1:])
+		if err != nil {
+			return []string{id}
+		}
+		if seq := id[:i]; n < highest[seq] {
+			bad = append(bad, id)
+		} else {
+			highest[seq] = n
+		}
+	}
+	return bad
+}
+
 // plainRecorder records the order ids and delivery IDs it receives.
 type plainRecorder struct {
-	mu  sync.Mutex      // guards the maps
-	ids map[string]int  // delivery ID -> times received
-	got map[string]bool // order ids
+	mu    sync.Mutex      // guards the fields below
+	ids   map[string]int  // delivery ID -> times received
+	got   map[string]bool // order ids
+	order []string        // order ids, first arrivals, in arrival order
 }
 
 func newPlainRecorder() *plainRecorder {
@@ -338,13 +330,20 @@ func (p *plainRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.ids[r.Header.Get(DeliveryIDHeader)]++
-	if m := orderRE.FindSubmatch(b); m != nil {
+	if m := orderRE.FindSubmatch(b); m != nil && !p.got[string(m[1])] {
 		p.got[string(m[1])] = true
+		p.order = append(p.order, string(m[1]))
 	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
 func (p *plainRecorder) has(id string) bool { p.mu.Lock(); defer p.mu.Unlock(); return p.got[id] }
+
+func (p *plainRecorder) orders() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.order)
+}
 
 func (p *plainRecorder) count() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.ids) }
 
@@ -359,4 +358,11 @@ func (p *plainRecorder) twice() int {
 		}
 	}
 	return n
+}
+
+func TestOutOfOrder_FindsLateLowerNumbers(t *testing.T) {
+	got := outOfOrder([]string{"RM-c1-s0-1", "RM-c1-s0-3", "RM-c3-s0-1", "RM-c1-s0-2", "RM-c1-s1-1", "RM-c1-s0-4"})
+	if want := []string{"RM-c1-s0-2"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
 }

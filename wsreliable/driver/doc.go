@@ -76,7 +76,10 @@
 // (MaxQueue) has no room for is refused alone before the engine sees it: a
 // Receiver fault, 503 with Retry-After (for WS-RM the message stays
 // unacknowledged, for WS-Reliability the sender resends it); the other
-// requests of its batch proceed and nothing is reloaded.
+// requests of its batch proceed and nothing is reloaded. The engine is
+// told the queue's room before each step (wsreliable.Engine.
+// SetDeliveryRoom): held messages a filled gap or an ended sequence
+// releases wait in the engine for room rather than fail the write.
 //
 // # Store-and-forward
 //
@@ -132,8 +135,9 @@
 // CloseSequence, TerminateSequence) are POSTed through Options.Client and
 // their answers fed back to the engine: a CreateSequenceResponse is
 // Created (any other fault to a CreateSequence: refused), the
-// SequenceAcknowledgement headers of any answer AckReceived, a WS-RM fault
-// PeerFault. Nothing is retried here: retransmission is the engine's, at
+// SequenceAcknowledgement headers of any answer AckReceived (a fault's
+// too: the application's fault to a message the destination took), a
+// WS-RM fault PeerFault. Nothing is retried here: retransmission is the engine's, at
 // Tick. With Config.BackendRM the Backend sends the stored deliveries over
 // WS-RM with SubmitRM, which submits the message with the delivery ID as
 // the engine's token and returns once the engine reports it acknowledged:

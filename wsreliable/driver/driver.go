@@ -124,6 +124,10 @@ func (c Config) Validate() error {
 		l.Add(root.Field("Name"), "empty")
 	}
 	l.Nest(root.Field("Engine"), c.Engine.Validate())
+	if keep := c.Engine.MaxKeep; c.BackendRM && keep > 0 && keep < c.MinKeep() {
+		l.Add(root.Field("Engine").Field("MaxKeep"), "%v is shorter than a delivery's retry interval (%v): "+
+			"a message acknowledged after its attempt gave up could be sent to the backend again", keep, c.MinKeep())
+	}
 	l.Nest(root.Field("Backoff"), c.Backoff.Validate())
 	neg("DeliveryTimeout", c.DeliveryTimeout < 0)
 	neg("Workers", c.Workers < 0)
@@ -132,6 +136,18 @@ func (c Config) Validate() error {
 	neg("TickInterval", c.TickInterval < 0)
 	neg("OutboundIdle", c.OutboundIdle < 0)
 	return l.Err()
+}
+
+// MinKeep is the shortest Engine.MaxKeep a BackendRM driver takes
+// (Validate): an acknowledged token must be remembered until its delivery
+// is settled, and a delivery whose attempt gave up before the
+// acknowledgement came is retried only after the queue's backoff (at
+// most Backoff.Max) or, when its settling failed, its visibility timeout.
+// A token forgotten before would be sent again under a new number.
+// (MaxKeep zero means 24h, or DupWindow when longer.)
+func (c Config) MinKeep() time.Duration {
+	q := c.QueueOptions(nil)
+	return q.Backoff.Max + q.VisibilityTimeout
 }
 
 // Options are the driver's collaborators.
@@ -256,8 +272,9 @@ func (d *Driver) restore() error {
 	if err := eng.Restore(recs); err != nil {
 		return err
 	}
-	eng.Tick(d.opts.Now())
 	d.eng = eng
+	d.setRoom()
+	eng.Tick(d.opts.Now())
 	return nil
 }
 

@@ -32,7 +32,10 @@ type routed struct {
 // request is never forwarded again: when its shard is not here (it moved
 // since), or when it has no holder (being moved), it is refused (busy:
 // the client retries and finds it).
-func (d *Driver) route(ctx context.Context, msg *soap.Message, hdr http.Header, evs []wsreliable.Event, forwarded bool) routed {
+//
+// The holder gets the request without the consumed header blocks (see
+// HandleRequestDone): they were checked here, and must not be stored there.
+func (d *Driver) route(ctx context.Context, msg *soap.Message, hdr http.Header, evs []wsreliable.Event, consumed []xmldoc.Element, forwarded bool) routed {
 	scope := routeScope(evs)
 	if scope == "" {
 		return routed{shard: -1}
@@ -49,7 +52,9 @@ func (d *Driver) route(ctx context.Context, msg *soap.Message, hdr http.Header, 
 	if forwarded || holder == "" || holder == d.cl.Node() || !slices.Contains(v.Live, holder) {
 		return routed{answer: busyMessage(msg.Version, errMoved.Error())}
 	}
-	req := HTTPMessage{Header: http.Header{}, Body: msg.Doc.Raw()}
+	req := HTTPMessage{Header: http.Header{}, Body: withoutHeaders(msg, func(h soap.HeaderBlock) bool {
+		return slices.Contains(consumed, h.Element)
+	})}
 	for _, k := range forwardedHeaders {
 		if vs := hdr.Values(k); len(vs) > 0 {
 			req.Header[k] = vs
@@ -75,7 +80,7 @@ func (d *Driver) serveForwarded(ctx context.Context) {
 			return HTTPMessage{Status: status, Header: h, Body: body}
 		}
 		done := func(bool) {}
-		status, h, body := d.handle(ctx, msg, req.Header, &done, true)
+		status, h, body := d.handle(ctx, msg, req.Header, &done, nil, true)
 		return HTTPMessage{Status: status, Header: h, Body: body}
 	})
 	if err != nil && ctx.Err() == nil {

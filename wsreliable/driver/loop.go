@@ -64,22 +64,38 @@ func (d *Driver) loop(ctx, lctx context.Context) {
 		case q := <-d.queries:
 			q()
 		}
-		if closing != nil && len(d.eng.OutboundSequences()) == 0 {
+		if closing != nil && d.outboundOpen() == 0 {
 			return
 		}
 	}
 }
 
-// finishOutbound steps Finish for every outbound sequence and reports
-// whether there was any.
+// finishOutbound steps Finish for every outbound sequence to a
+// destination and reports whether there was any. (The sequences clients
+// offered are theirs: they end with the clients' own sequences.)
 func (d *Driver) finishOutbound(ctx context.Context) bool {
 	seqs := d.eng.OutboundSequences()
 	d.eng.Tick(d.opts.Now())
+	n := 0
 	for _, s := range seqs {
-		d.eng.Step(wsreliable.Finish{To: s.To, Key: s.Key}) //nolint:errcheck // a known event type
+		if !s.Offered {
+			d.eng.Step(wsreliable.Finish{To: s.To, Key: s.Key}) //nolint:errcheck // a known event type
+			n++
+		}
 	}
 	d.step(ctx, nil)
-	return len(seqs) > 0
+	return n > 0
+}
+
+// outboundOpen counts the outbound sequences to destinations.
+func (d *Driver) outboundOpen() int {
+	n := 0
+	for _, s := range d.eng.OutboundSequences() {
+		if !s.Offered {
+			n++
+		}
+	}
+	return n
 }
 
 // maxStepBytes bounds the message payloads stepped before one Ready: its
@@ -128,9 +144,8 @@ func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 		}
 		return
 	}
+	d.setRoom()
 	d.eng.Tick(d.opts.Now())
-	waiting, _ := d.store.Len()
-	room := d.qopts.MaxLength - waiting
 	for _, r := range batch {
 		if d.cl != nil && r.shard >= 0 && !d.shards.holds(r.shard) {
 			r.err = errMoved // its shard moved since it was routed here
@@ -138,13 +153,12 @@ func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 		}
 		// A request whose messages would not fit in the delivery queue is
 		// refused alone, before the engine accepts anything of it (the
-		// client retries it); the rest of the batch goes on.
-		n := d.newMessages(r)
-		if n > room {
+		// client retries it); the rest of the batch goes on. (The room
+		// left is the engine's: held messages it released took some.)
+		if n := d.newMessages(r); n > 0 && n > d.eng.DeliveryRoom() {
 			r.err = errQueueFull
 			continue
 		}
-		room -= n
 		for _, ev := range r.evs {
 			d.eng.Step(ev) //nolint:errcheck // events come from the codecs
 		}
@@ -179,14 +193,23 @@ func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 	}
 }
 
+// setRoom tells the engine how many deliveries the queue takes now: it
+// releases held messages only within that, so that a Ready's deliveries
+// never fail the write of its records (the consumer only frees room
+// meanwhile).
+func (d *Driver) setRoom() {
+	waiting, _ := d.store.Len()
+	d.eng.SetDeliveryRoom(d.qopts.MaxLength - waiting)
+}
+
 // errQueueFull refuses a request whose messages the delivery queue has no
 // room for.
 var errQueueFull = errors.New("the delivery queue is full")
 
 // newMessages counts r's reliable messages that are not duplicates the
 // engine drops: at most as many deliveries. (Held messages a gap-filling
-// message releases are not counted: those are stored already; if they do
-// not fit, the step fails as any storage error does.)
+// message releases are not counted: they are stored already, and the
+// engine releases them only within the room it was told of.)
 func (d *Driver) newMessages(r *request) int {
 	n := 0
 	for _, ev := range r.evs {

@@ -227,13 +227,19 @@ func answerEvents(o wsreliable.Outbound, m *soap.Message) []wsreliable.Event {
 		return nil
 	}
 	if _, isFault := m.Fault(); isFault {
+		// A fault answering a sequence message (the application's, for
+		// one) may carry the destination's acknowledgement of it: it
+		// counts, first. Ignored, the message would be retransmitted
+		// until given up, then submitted again on a new sequence: the
+		// backend would get it twice.
+		out := acksOnly(ackHeaders(m))
 		if pf, ok := wsreliable.DecodePeerFault(m); ok && pf.Group != "" {
-			return []wsreliable.Event{pf}
+			return append(out, pf)
 		}
 		if o.Kind == wsreliable.OutCreate {
-			return []wsreliable.Event{wsreliable.Created{Local: o.Local, Refused: true}}
+			return append(out, wsreliable.Created{Local: o.Local, Refused: true})
 		}
-		return nil
+		return out
 	}
 	evs, _ := wsreliable.DecodeRM(m, wsreliable.DecodeContext{}) // a body it does not know: no body event
 	if evs == nil && m.Payload.Valid() {
@@ -252,6 +258,18 @@ func answerEvents(o wsreliable.Outbound, m *soap.Message) []wsreliable.Event {
 		case wsreliable.AckReceived:
 			ev.Ref = 0
 			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// acksOnly returns the acknowledgements of evs, as answers (no Ref).
+func acksOnly(evs []wsreliable.Event) []wsreliable.Event {
+	var out []wsreliable.Event
+	for _, ev := range evs {
+		if a, ok := ev.(wsreliable.AckReceived); ok {
+			a.Ref = 0
+			out = append(out, a)
 		}
 	}
 	return out

@@ -54,3 +54,25 @@ func TestDriver_BackendRMAckedThenTerminatedOnStop(t *testing.T) {
 		t.Errorf("RM requests: got %v, want [create close terminate]", calls)
 	}
 }
+
+// A destination whose application answers a message with a fault still
+// acknowledges it, in the fault's headers: the delivery is settled, not
+// retransmitted until given up and then sent again on a new sequence.
+func TestDriver_BackendRMAckInFaultSettles(t *testing.T) {
+	peer := newRMDest()
+	peer.appFault = true
+	srv := httptest.NewServer(peer)
+	defer srv.Close()
+	sub := &rmSubmitter{to: srv.URL}
+	d, stop := startRMDriver(t, Config{Name: "Orders", BackendRM: true, Backoff: testBackoff, TickInterval: 10 * time.Millisecond,
+		Engine: wsreliable.Config{RetransmitBase: 10 * time.Millisecond, RetransmitMax: 20 * time.Millisecond, MaxRetransmits: 3}},
+		sub, srv.Client())
+	defer stop()
+	sub.d = d
+	seq := createSequence(t, d)
+	send(t, d, seq, 1)
+	waitSettled(t, d)
+	if got, _ := peer.state(); !slices.Equal(got, []string{"1"}) || peer.twice() != 0 {
+		t.Fatalf("orders the destination received as new messages: got %v (%d delivery IDs as two messages), want [1] once", got, peer.twice())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,7 +137,9 @@ func TestSubmitRM_CancelledBeforeTheLoopTakesIt(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- d.SubmitRM(ctx, wsreliable.Submit{Token: "d1", To: "http://peer/", Action: "urn:a", Payload: []byte("<a/>")}, soap.V11) }()
+	go func() {
+		errc <- d.SubmitRM(ctx, wsreliable.Submit{Token: "d1", To: "http://peer/", Action: "urn:a", Payload: []byte("<a/>")}, soap.V11)
+	}()
 	checkfor.True(t, 5*time.Second, "SubmitRM waiting", func() bool {
 		d.ob.mu.Lock()
 		defer d.ob.mu.Unlock()
@@ -164,5 +167,31 @@ func TestSubmitRM_CancelledBeforeTheLoopTakesIt(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("the second SubmitRM's Submit: not handed to the loop")
+	}
+}
+
+// A destination that answers a sequence message with a fault (the
+// application's) acknowledges the message in the same answer: the
+// acknowledgement counts. Ignored, the message would be retransmitted
+// until given up and then sent again on a new sequence.
+func TestAnswerEvents_AckInFaultAnswerCounts(t *testing.T) {
+	ack := `<wsrm:SequenceAcknowledgement><wsrm:Identifier>urn:seq</wsrm:Identifier><wsrm:AcknowledgementRange Lower="1" Upper="2"/></wsrm:SequenceAcknowledgement>`
+	o := wsreliable.Outbound{Kind: wsreliable.OutMessage, Group: "urn:seq", Number: 2}
+	m := answer(t, ack, `<s:Fault><faultcode>s:Client</faultcode><faultstring>no such order</faultstring></s:Fault>`)
+	got := answerEvents(o, m)
+	want := []wsreliable.Event{wsreliable.AckReceived{Proto: wsreliable.RM, Group: "urn:seq", Ranges: wsreliable.RangeSet{{Lower: 1, Upper: 2}}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("application fault with an acknowledgement: got %#v, want %#v", got, want)
+	}
+	f := (&wsreliable.Fault{Code: wsreliable.SequenceTerminated, Group: "urn:seq"}).SOAP(soap.V11)
+	f.Header = append(f.Header, strings.Replace(ack, "<wsrm:SequenceAcknowledgement>",
+		`<wsrm:SequenceAcknowledgement xmlns:wsrm="`+wsreliable.NSRM+`">`, 1)...)
+	if m, err := soap.ReadMessageBytes(f.Marshal(soap.V11), xmldoc.Limits{}); err != nil {
+		t.Fatal(err)
+	} else {
+		want = append(want, wsreliable.PeerFault{Group: "urn:seq", Code: wsreliable.SequenceTerminated})
+		if got := answerEvents(o, m); !reflect.DeepEqual(got, want) {
+			t.Errorf("RM fault with an acknowledgement: got %#v, want %#v (the acknowledgement first)", got, want)
+		}
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -117,18 +119,26 @@ func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
 // strippedEnvelope returns msg's bytes without the WS-RM (both versions),
 // WS-MC and WS-Reliability header blocks targeted at this node: they are
 // the gateway's business, not the backend's (which would fault on
-// mustUnderstand="1"). Other bytes are kept as received.
-func strippedEnvelope(msg *soap.Message) []byte {
+// mustUnderstand="1"); and without the consumed blocks (see
+// HandleRequestDone). Other bytes are kept as received.
+func strippedEnvelope(msg *soap.Message, consumed []xmldoc.Element) []byte {
+	return withoutHeaders(msg, func(h soap.HeaderBlock) bool {
+		switch h.Name.Space {
+		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
+			return h.Targeted(true)
+		}
+		return slices.Contains(consumed, h.Element)
+	})
+}
+
+// withoutHeaders returns msg's bytes without the header blocks drop
+// reports, every other byte as received.
+func withoutHeaders(msg *soap.Message, drop func(soap.HeaderBlock) bool) []byte {
 	raw := msg.Doc.Raw()
 	out := make([]byte, 0, len(raw))
 	from := 0
 	for _, h := range msg.Headers {
-		switch h.Name.Space {
-		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
-		default:
-			continue
-		}
-		if !h.Targeted(true) {
+		if !drop(h) {
 			continue
 		}
 		start, end := h.Element.Span()

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -48,15 +49,21 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 // carries is deleted only when done(true) is called; done(false) keeps it
 // for the next pickup, and so does a done never called, after
 // Config.DeliveryTimeout (pickup is at least once, see takeReply).
-func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header) (status int, h http.Header, body []byte, done func(written bool)) {
+//
+// consumed are header blocks of msg the caller processed and that must
+// be neither stored nor delivered (the gateway's checked wsse:Security
+// header, whose password would otherwise sit in the queue and reach the
+// backend).
+func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header, consumed ...xmldoc.Element) (status int, h http.Header, body []byte, done func(written bool)) {
 	done = func(bool) {}
-	status, h, body = d.handle(ctx, msg, hdr, &done, false)
+	status, h, body = d.handle(ctx, msg, hdr, &done, consumed, false)
 	return status, h, body, done
 }
 
 // handle is HandleRequest; a stored reply's lease settles through *done.
+// consumed are header blocks the caller processed (HandleRequestDone);
 // forwarded says that another node sent the request here (forward.go).
-func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool), forwarded bool) (int, http.Header, []byte) {
+func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool), consumed []xmldoc.Element, forwarded bool) (int, http.Header, []byte) {
 	v := msg.Version
 	if IsReplyRequest(msg) {
 		return d.replyRequest(ctx, msg, done)
@@ -66,7 +73,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		return relatedFault(err, v, addr)
 	}
 	ref := d.nextRef.Add(1)
-	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg))
+	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg, consumed))
 	dc := wsreliable.DecodeContext{Ref: ref, NewID: d.newID(), Payload: payload, Meta: groupMeta(v, addr.NS)}
 	var evs []wsreliable.Event
 	switch {
@@ -116,7 +123,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		if err := d.cl.Available(); err != nil {
 			return busyAnswer(v, "this node cannot store messages now ("+err.Error()+")")
 		}
-		rt := d.route(ctx, msg, hdr, evs, forwarded)
+		rt := d.route(ctx, msg, hdr, evs, consumed, forwarded)
 		if a := rt.answer; a != nil {
 			return a.Status, a.Header, a.Body
 		}

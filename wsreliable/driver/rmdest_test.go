@@ -19,7 +19,10 @@ import (
 // delivery ID (Wsgw-Delivery-Id) of every new (sequence, number), and the
 // RM requests it answers.
 type rmDest struct {
-	acks     chan struct{} // nil: acknowledge at once
+	acks chan struct{} // nil: acknowledge at once
+	// appFault answers every sequence message with an application fault
+	// (carrying the acknowledgement, as a destination does).
+	appFault bool
 	gotFirst chan struct{} // closed when the first message arrives
 	closed   chan struct{} // closed when the first CloseSequence arrives
 	onceMsg  sync.Once
@@ -69,6 +72,9 @@ func (p *rmDest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			p.onceMsg.Do(func() { close(p.gotFirst) })
 			hdr = p.ackLocked(ev.Group, "")
+			if p.appFault {
+				body = `<s:Fault><faultcode>s:Client</faultcode><faultstring>order refused</faultstring></s:Fault>`
+			}
 		case wsreliable.Close:
 			p.calls = append(p.calls, "close")
 			p.onceCl.Do(func() { close(p.closed) })

@@ -28,3 +28,22 @@ func TestConfig_ValidateReportsFieldPathsInOrder(t *testing.T) {
 		}
 	}
 }
+
+// With BackendRM, an Engine.MaxKeep shorter than a delivery's retry
+// interval would forget an acknowledged token before its delivery is
+// settled, and the retry would send the message again.
+func TestConfig_MaxKeepShorterThanRetryRefused(t *testing.T) {
+	cfg := Config{Name: "Orders", BackendRM: true, Engine: wsreliable.Config{MaxKeep: time.Minute}}
+	var got []string
+	for _, e := range fielderr.All(cfg.Validate()) {
+		got = append(got, e.Field())
+	}
+	if want := []string{"Engine.MaxKeep"}; !slices.Equal(got, want) {
+		t.Fatalf("MaxKeep 1m, retries up to 5m apart: got errors at %q, want %q", got, want)
+	}
+	cfg.Backoff.Max = 10 * time.Second
+	cfg.DeliveryTimeout = 5 * time.Second
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("MaxKeep 1m, retries up to %v apart: got %v, want nil", cfg.MinKeep(), err)
+	}
+}

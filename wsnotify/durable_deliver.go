@@ -1,0 +1,248 @@
+package wsnotify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
+	"github.com/wsgw/wsgw/wsnotify/delivery"
+	"github.com/wsgw/wsgw/wsreliable"
+)
+
+// Durable subscriptions' deliveries (issue 10): each matching Notify puts
+// one message in the subscription's group of the durable Queue, synced
+// before the Notify is answered; Run leases them, Durable.Workers at a
+// time and one per subscription at a time (so each subscription is
+// delivered in order), and sends each as one request: over WS-RM 1.2
+// through the RM source (the subscription's own sequence, the delivery id
+// as the Submit token), or as a plain Notify with the delivery id in the
+// Wsgw-Delivery-Id header. A delivery acknowledged is acked in the queue;
+// one that failed waits out the backoff holding no worker; a message over
+// its subscription's retention or attempts goes to the dead letters,
+// which the sweep moves to the broker's dead-letter list.
+
+// idlePoll is how often an idle durable consumer looks for messages whose
+// backoff ran out (those close no Ready channel).
+const idlePoll = 100 * time.Millisecond
+
+// durableMessage is the durable queue message that delivers m to s: the
+// content s receives (the NotificationMessage's without its
+// SubscriptionReference, or the raw payload), bounded by s's retention.
+func durableMessage(s *subscription, m *delivery.Msg, now time.Time) queueing.Message {
+	body := m.Wrapped
+	if s.rec.UseRaw {
+		body = m.Payload
+	}
+	d := s.durable
+	return queueing.Message{Group: s.rec.ID, Body: body, ExpiresAt: now.Add(d.MaxAge),
+		Keep: queueing.GroupLimit{Messages: d.MaxMessages, Bytes: d.MaxBytes}}
+}
+
+// appendDurable stores wb's durable deliveries and its mark, synced.
+func (b *Broker) appendDurable(ctx context.Context, wb *writeBatch) error {
+	if b.queue == nil || (len(wb.durable) == 0 && wb.mark == "") {
+		return nil
+	}
+	err := b.queue.Append(ctx, wb.durable, wb.mark)
+	if errors.Is(err, queueing.ErrQueueFull) {
+		f := soap.Receiver("the durable queue is full: Notify again later")
+		f.Cause = err
+		return f
+	}
+	if err != nil {
+		return fmt.Errorf("storing durable deliveries: %w", err)
+	}
+	b.metrics.durableQueued.Add(float64(len(wb.durable)))
+	return nil
+}
+
+// deliveryID is the stable id of a durable delivery: the subscription and
+// the queue's message id (which a redelivery keeps).
+func deliveryID(sub string, msg uint64) string {
+	return "wsn:" + sub + "#" + strconv.FormatUint(msg, 10)
+}
+
+// runDurable delivers the durable queue until ctx ends.
+func (b *Broker) runDurable(ctx context.Context) {
+	queueing.Consume(ctx, b.queue, b.cfg.Durable.Workers, idlePoll, b.deliverDurable,
+		func(err error) { b.log.Error("wsnotify: leasing durable deliveries", "err", err) })
+}
+
+// deliverDurable makes one attempt at leased message l and settles it.
+func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
+	b.mu.RLock()
+	s := b.subs[l.Group]
+	var rec subRecord
+	if s != nil {
+		rec = s.rec
+	}
+	b.mu.RUnlock()
+	switch {
+	case s == nil || s.durable == nil:
+		// Ended: its group is being dropped (deleteSub, loadDurable).
+		b.settle(ctx, "acking a delivery of an ended subscription", b.queue.Ack(ctx, l.ID))
+		return
+	case rec.Paused:
+		// Paused after the lease: the held group keeps it.
+		b.settle(ctx, "returning a delivery of a paused subscription", b.queue.Nack(ctx, l.ID, 0))
+		return
+	}
+	id := deliveryID(rec.ID, l.ID)
+	tctx, cancel := context.WithTimeout(ctx, b.cfg.Durable.Timeout)
+	err := b.sendDurable(tctx, &rec, s.durable, id, l.Body)
+	cancel()
+	if ctx.Err() != nil {
+		return // shutting down: the lease runs out, the message is delivered again
+	}
+	if err == nil {
+		if b.settle(ctx, "acking a durable delivery", b.queue.Ack(ctx, l.ID)) {
+			b.metrics.delivered.Inc()
+			b.metrics.durableDelivered.Inc()
+			if s.durable.RM {
+				b.rm.Forget(ctx, id)
+			}
+		}
+		return
+	}
+	b.metrics.failed.Inc()
+	b.log.Debug("wsnotify: durable delivery failed", "subscription", rec.ID, "delivery", id, "attempt", l.Attempts, "err", err)
+	if max := s.durable.MaxAttempts; max > 0 && l.Attempts >= max {
+		if b.settle(ctx, "giving up a durable delivery", b.queue.Abandon(ctx, l.ID, queueing.ReasonMaxAttempts)) {
+			b.moveDeadLetters(ctx)
+		}
+		return
+	}
+	b.settle(ctx, "returning a durable delivery", b.queue.Nack(ctx, l.ID, b.cfg.Durable.Backoff.Delay(l.Attempts, rand.Float64())))
+}
+
+// settle logs err (what failed) and reports whether there was none. A
+// message left leased is delivered again when its lease runs out.
+func (b *Broker) settle(ctx context.Context, what string, err error) bool {
+	if err != nil && ctx.Err() == nil {
+		b.log.Error("wsnotify: "+what, "err", err)
+	}
+	return err == nil
+}
+
+// sendDurable sends body, the delivery id of subscription rec, to its
+// consumer once: over WS-RM 1.2 when d.RM (returning once the consumer
+// acknowledged it), else as a plain Notify.
+func (b *Broker) sendDurable(ctx context.Context, rec *subRecord, d *durableRecord, id string, body []byte) error {
+	batch := []*delivery.Msg{{Wrapped: body, Payload: body}}
+	if !d.RM {
+		return b.postNotify(ctx, rec.ID, b.target(rec), batch, id)
+	}
+	var payload bytes.Buffer
+	b.writeNotifyBody(&payload, rec.ID, rec.UseRaw, batch, true)
+	v := rec.SOAP
+	if v == 0 {
+		v = soap.V11
+	}
+	start := time.Now()
+	defer func() { b.metrics.latency.Observe(time.Since(start).Seconds()) }() // postNotify observes the plain ones
+	return b.rm.SubmitRM(ctx, wsreliable.Submit{Token: id, To: rec.Consumer, Key: rec.ID, Action: actNotify, Payload: payload.Bytes()}, v)
+}
+
+// dropDurable deletes the durable queue of subscription id (it ended).
+func (b *Broker) dropDurable(ctx context.Context, id string) error {
+	if _, err := b.queue.DropGroup(ctx, id); err != nil {
+		return fmt.Errorf("dropping the durable queue of %s: %w", id, err)
+	}
+	return nil
+}
+
+// loadDurable brings the durable queue in step with the subscriptions
+// (a crash between a record's write and the queue's): groups of ended
+// subscriptions are dropped, paused ones held, the others let go. b.mu
+// must be held (Open).
+func (b *Broker) loadDurable(ctx context.Context) error {
+	if b.queue == nil {
+		return nil
+	}
+	var stale []string
+	err := b.queue.Groups(ctx, func(g string) error {
+		if s := b.subs[g]; s == nil || s.durable == nil {
+			stale = append(stale, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, g := range stale {
+		if err := b.dropDurable(ctx, g); err != nil {
+			return err
+		}
+	}
+	var held, going []string
+	for id, s := range b.subs {
+		switch {
+		case s.durable == nil:
+		case s.rec.Paused:
+			held = append(held, id)
+		default:
+			going = append(going, id)
+		}
+	}
+	if err := b.queue.Hold(ctx, true, held...); err != nil {
+		return err
+	}
+	return b.queue.Hold(ctx, false, going...)
+}
+
+// moveDeadLetters moves what the durable queue gave up into the broker's
+// dead-letter list, counted by reason. A crash between the append and the
+// delete lists them twice, never not at all.
+func (b *Broker) moveDeadLetters(ctx context.Context) {
+	if b.queue == nil {
+		return
+	}
+	b.dlMu.Lock()
+	defer b.dlMu.Unlock()
+	for range 100 { // at most 10,000 a sweep
+		dls, err := b.queue.DeadLetters(ctx, 0, 100)
+		if err != nil || len(dls) == 0 {
+			if err != nil && ctx.Err() == nil {
+				b.log.Error("wsnotify: reading durable dead letters", "err", err)
+			}
+			return
+		}
+		adds := make([]storage.Add, 0, len(dls))
+		ids := make([]uint64, 0, len(dls))
+		for _, d := range dls {
+			b.mu.RLock()
+			consumer := ""
+			if s := b.subs[d.Group]; s != nil {
+				consumer = s.rec.Consumer
+			}
+			b.mu.RUnlock()
+			val, err := json.Marshal(deadLetter{Subscription: d.Group, Consumer: consumer, Reason: d.Reason,
+				Error: "durable delivery given up: " + d.Reason, Time: d.DeadAt, Messages: [][]byte{d.Body}})
+			if err != nil {
+				continue
+			}
+			adds = append(adds, storage.Add{List: deadLetters, Value: val, Bound: storage.Bound{Max: int(b.maxDeadLetters.Load())}})
+			ids = append(ids, d.ID)
+		}
+		if _, err := b.st.Append(ctx, adds...); err != nil {
+			b.log.Error("wsnotify: storing durable dead letters", "err", err)
+			return
+		}
+		for _, d := range dls {
+			b.metrics.dead.Inc()
+			b.metrics.durableDead.WithLabelValues(d.Reason).Inc()
+		}
+		if err := b.queue.DeleteDeadLetters(ctx, ids...); err != nil {
+			b.log.Error("wsnotify: deleting moved dead letters", "err", err)
+			return
+		}
+	}
+}
