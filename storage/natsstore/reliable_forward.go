@@ -41,13 +41,21 @@ func (r *Reliable) Forward(ctx context.Context, node string, req driver.HTTPMess
 	if err != nil {
 		return driver.HTTPMessage{}, fmt.Errorf("natsstore: forwarding to %s: an answer without status", node)
 	}
-	h := http.Header{}
-	for k, vs := range resp.Header {
-		if k != statusHeader {
-			h[k] = vs
+	h := httpHeader(resp.Header)
+	h.Del(statusHeader)
+	return driver.HTTPMessage{Status: status, Header: h, Body: resp.Data}, nil
+}
+
+// httpHeader returns h as an http.Header, its keys canonical (NATS keeps
+// a header's case as sent; http.Header.Get looks for the canonical one).
+func httpHeader(h nats.Header) http.Header {
+	out := http.Header{}
+	for k, vs := range h {
+		for _, v := range vs {
+			out.Add(k, v)
 		}
 	}
-	return driver.HTTPMessage{Status: status, Header: h, Body: resp.Data}, nil
+	return out
 }
 
 // Serve implements driver.Forwarder: each request is answered on a
@@ -72,7 +80,7 @@ func (r *Reliable) Serve(ctx context.Context, fn func(context.Context, driver.HT
 				return
 			}
 			defer func() { <-sem }()
-			ans := fn(ctx, driver.HTTPMessage{Header: http.Header(m.Header), Body: m.Data})
+			ans := fn(ctx, driver.HTTPMessage{Header: httpHeader(m.Header), Body: m.Data})
 			out := nats.NewMsg(m.Reply)
 			for k, vs := range ans.Header {
 				out.Header[k] = vs

@@ -57,7 +57,7 @@ func (d *Driver) route(ctx context.Context, msg *soap.Message, hdr http.Header, 
 	})}
 	for _, k := range forwardedHeaders {
 		if vs := hdr.Values(k); len(vs) > 0 {
-			req.Header[k] = vs
+			req.Header[http.CanonicalHeaderKey(k)] = vs
 		}
 	}
 	fctx, cancel := context.WithTimeout(ctx, d.cfg.DeliveryTimeout)
