@@ -19,7 +19,7 @@ import (
 
 // clusterGateways serves cfg at one gateway per node, returning their
 // base URLs; each stops when the test ends.
-func clusterGateways(t *testing.T, cfg Config, nodes []*natsnode.Node) []string {
+func clusterGateways(t testing.TB, cfg Config, nodes []*natsnode.Node) []string {
 	t.Helper()
 	urls := make([]string, len(nodes))
 	for i, n := range nodes {
