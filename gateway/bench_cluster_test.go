@@ -2,20 +2,25 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/storage/natsnode/natstest"
 	"github.com/wsgw/wsgw/storage/natsstore"
 	"github.com/wsgw/wsgw/wsreliable"
+	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
 
@@ -24,8 +29,9 @@ import (
 // store taking deliveries, each synced, and on JetStream replicated,
 // before it returns) and WS-RM throughput end to end (messages of
 // concurrent sequences acknowledged by the gateways and delivered to the
-// backend). Figures are only comparable when measured in one run on a
-// quiet machine:
+// backend), and notify fan-out (Notifies sent to the nodes in turn,
+// delivered to every subscription). Figures are only comparable when
+// measured in one run on a quiet machine:
 //
 //	go test -run '^$' -bench 'BenchmarkCluster' -benchtime 2000x ./gateway/
 
@@ -158,4 +164,100 @@ func benchWSRM(b *testing.B, lb *logBackend, urls []string) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkClusterNotifyFanout sends b.N Notifies (benchSenders at a
+// time, to the nodes in turn) on a topic with benchSubscriptions
+// subscriptions, made at the nodes in turn, and waits until the consumer
+// has every notification.
+func BenchmarkClusterNotifyFanout(b *testing.B) {
+	bc := wsnotify.Config{Egress: egress.Loopback()}
+	b.Run("badger_1node", func(b *testing.B) {
+		db := openTestDB(b, b.TempDir())
+		b.Cleanup(func() { db.Close() })
+		addr, stop := serveAt(b, Config{Broker: &bc}, Options{DB: db}, "127.0.0.1:0")
+		b.Cleanup(stop)
+		benchFanout(b, []string{"http://" + addr})
+	})
+	b.Run("jetstream_R3_3nodes", func(b *testing.B) {
+		benchFanout(b, clusterGateways(b, Config{Broker: &bc}, natstest.Cluster(b, 3)))
+	})
+}
+
+const benchSubscriptions = 10
+
+// benchFanout subscribes and notifies at urls.
+func benchFanout(b *testing.B, urls []string) {
+	var got atomic.Int64
+	consumer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) //nolint:errcheck // counted only
+		got.Add(1)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	b.Cleanup(consumer.Close)
+	h := http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "Soapaction": {`""`}}
+	post := func(url, payload string) (response, error) {
+		return doE(http.MethodPost, url+"/wsn/NotificationBroker", h, wsnEnvelope(payload))
+	}
+	for i := range benchSubscriptions {
+		r, err := post(urls[i%len(urls)], `<wsnt:Subscribe><wsnt:ConsumerReference><wsa:Address>`+consumer.URL+
+			`</wsa:Address></wsnt:ConsumerReference><wsnt:Filter><wsnt:TopicExpression Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple">tns:quotes</wsnt:TopicExpression></wsnt:Filter></wsnt:Subscribe>`)
+		if err != nil || r.status != http.StatusOK {
+			b.Fatalf("Subscribe: %v %d %s", err, r.status, r.body)
+		}
+	}
+	notify := `<wsnt:Notify><wsnt:NotificationMessage><wsnt:Topic Dialect="http://docs.oasis-open.org/wsn/t-1/TopicExpression/Simple">tns:quotes</wsnt:Topic>` +
+		`<wsnt:Message><q xmlns="urn:msg">ACME 42</q></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`
+	// every node knows every subscription: a Notify at each reaches all
+	for _, u := range urls {
+		checkfor.Until(b, time.Minute, func() error {
+			before := got.Load()
+			if r, err := post(u, notify); err != nil || r.status != http.StatusAccepted {
+				return fmt.Errorf("Notify: %v %d %s", err, r.status, r.body)
+			}
+			return checkforWithin(5*time.Second, func() bool { return got.Load()-before >= benchSubscriptions })
+		})
+	}
+	base := got.Load()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for w := range benchSenders {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if r, err := post(urls[(int(i)+w)%len(urls)], notify); err != nil || r.status != http.StatusAccepted {
+					b.Errorf("Notify: %v %d %s", err, r.status, r.body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := int64(b.N) * benchSubscriptions
+	checkfor.Until(b, 2*time.Minute, func() error {
+		if n := got.Load() - base; n < want {
+			return fmt.Errorf("consumer got %d of %d notifications", n, want)
+		}
+		return nil
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "notifies/s")
+	b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+// checkforWithin polls cond until it holds (nil) or within ends (an
+// error), for a condition checked inside another checkfor.Until.
+func checkforWithin(within time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return errors.New("not within " + within.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling, bounded by within
+	}
+	return nil
 }
