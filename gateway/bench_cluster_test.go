@@ -19,8 +19,8 @@ import (
 	"github.com/wsgw/wsgw/storage/badgerstore"
 	"github.com/wsgw/wsgw/storage/natsnode/natstest"
 	"github.com/wsgw/wsgw/storage/natsstore"
-	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsnotify"
+	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
 
