@@ -21,13 +21,22 @@ import (
 // base URLs; each stops when the test ends.
 func clusterGateways(t testing.TB, cfg Config, nodes []*natsnode.Node) []string {
 	t.Helper()
+	urls, _ := stoppableGateways(t, cfg, nodes)
+	return urls
+}
+
+// stoppableGateways is clusterGateways, with each gateway's stop (the
+// node stays up).
+func stoppableGateways(t testing.TB, cfg Config, nodes []*natsnode.Node) ([]string, []func()) {
+	t.Helper()
 	urls := make([]string, len(nodes))
+	stops := make([]func(), len(nodes))
 	for i, n := range nodes {
 		addr, stop := serveAt(t, cfg, Options{Cluster: n}, "127.0.0.1:0")
 		t.Cleanup(stop)
-		urls[i] = "http://" + addr
+		urls[i], stops[i] = "http://"+addr, stop
 	}
-	return urls
+	return urls, stops
 }
 
 // rmHeader is the wsrm:Sequence header of message n of seq.
@@ -102,6 +111,44 @@ func TestReliableCluster_SequenceContinuesAtEveryNode(t *testing.T) {
 	b.mu.Unlock()
 	if len(ids) != len(want) {
 		t.Fatalf("backend deliveries: got %d (%v), want %d: none sent twice", len(ids), ids, len(want))
+	}
+}
+
+// TestReliableCluster_SequenceGoesOnWhenItsNodeStops creates a sequence
+// at the first gateway (which names it after a shard it holds), stops
+// that gateway after three messages, and sends the rest to the other
+// two: they take its shards over from the records, and the backend
+// receives every message once, in order.
+func TestReliableCluster_SequenceGoesOnWhenItsNodeStops(t *testing.T) {
+	b := newLogBackend(t)
+	nodes := natstest.Cluster(t, 3)
+	urls, stops := stoppableGateways(t, Config{Services: []ServiceConfig{reliableQuote(b)}}, nodes)
+
+	seq := clusterSequence(t, urls[0]+"/services/Quotes")
+	var want []string
+	for n := 1; n <= 9; n++ {
+		if n == 4 {
+			stops[0]()
+		}
+		url := urls[(n-1)/3] + "/services/Quotes" // 1-3 at the first, 4-6 at the second, 7-9 at the third
+		sym := fmt.Sprintf("S%d", n)
+		want = append(want, sym)
+		r := busyRetried(t, url, rmHeader(seq, n), setQuote(sym))
+		if got, wantAck := ackRanges(r.body), fmt.Sprintf("1-%d", n); r.status != http.StatusOK || got != wantAck {
+			t.Fatalf("message %d at %s: got %d, ack %q, want 200, ack %q: %s", n, url, r.status, got, wantAck, r.body)
+		}
+	}
+	checkfor.Until(t, 30*time.Second, func() error { return b.onceByID(want) })
+	checkfor.Until(t, 15*time.Second, func() error {
+		for _, u := range urls[1:] {
+			if n := reliableMetric(t, u, "queue_depth", "Quotes"); n != 0 {
+				return fmt.Errorf("%s: queue depth %v, want 0", u, n)
+			}
+		}
+		return nil
+	})
+	if err := b.onceByID(want); err != nil {
+		t.Fatal(err)
 	}
 }
 
