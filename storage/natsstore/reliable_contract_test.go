@@ -16,9 +16,10 @@ import (
 )
 
 // reliableOptions are the tests' store options: short lease and
-// heartbeat times, a long call timeout (a loaded machine fsyncs slowly).
+// heartbeat times, a long call timeout (a loaded machine fsyncs slowly),
+// 4 shards (each shard is a consumer: on R3 a Raft group to make).
 func reliableOptions(n *natsnode.Node, service string, qo queueing.Options) natsstore.ReliableOptions {
-	return natsstore.ReliableOptions{Service: service, Node: n.Name(), Replicas: n.Replicas(), Queue: qo,
+	return natsstore.ReliableOptions{Service: service, Node: n.Name(), Replicas: n.Replicas(), Queue: qo, Shards: 4,
 		Timeout: time.Minute, AckWait: time.Second, Heartbeat: 200 * time.Millisecond, NodeTTL: 2 * time.Second}
 }
 

@@ -87,8 +87,15 @@ func (r *Reliable) TakeReply(ctx context.Context, box string, lease time.Duratio
 	return "", nil, false, nil
 }
 
-// boxKeys lists the keys of box's replies, oldest first.
+// boxKeys lists the keys of box's replies, oldest first. The listing is
+// a watch, which may be placed on a replica behind the leader: it starts
+// once the replicas have caught up (caughtUp), so that it lists every
+// reply kept before (a reply acknowledged a moment ago and missing from
+// the list would be picked up only at the next try).
 func (r *Reliable) boxKeys(ctx context.Context, box string) ([]string, error) {
+	if err := r.caughtUp(ctx, r.mailbox); err != nil {
+		return nil, err
+	}
 	l, err := r.mailbox.ListKeysFiltered(ctx, encodeKey(box)+".*")
 	if err != nil {
 		if errors.Is(err, jetstream.ErrNoKeysFound) {
