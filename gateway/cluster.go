@@ -41,6 +41,6 @@ func (g *Gateway) sharedBrokerStore() (*natsstore.BrokerStore, error) {
 func (g *Gateway) sharedReliableStore(ctx context.Context, cfg driver.Config, now func() time.Time, log *slog.Logger) (*natsstore.Reliable, error) {
 	return natsstore.OpenReliable(ctx, g.node.Conn(), natsstore.ReliableOptions{
 		Service: cfg.Name, Node: g.node.Name(), Replicas: g.node.Replicas(),
-		Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL, Logger: log.Info,
+		Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL, Logger: log.Warn, // it logs failures only
 	})
 }
