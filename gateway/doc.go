@@ -17,7 +17,9 @@
 // The partition key is taken from the envelope by the service's XPath
 // expression and the partition chosen by rendezvous hashing. The request
 // then enters that partition's dispatch stage, whose concurrency limit is
-// learned from the partition's round trips (queueing.Limiter; stages.go),
+// learned from the partition's round trips, each operation's (and its
+// faults') against its own no-load round trip (queueing.Limiter;
+// forward.go observeTry),
 // where a replica is picked by power-of-two-choices (gateway/cluster) and
 // the original request bytes are forwarded (never re-serialised, never
 // copied) over package upstream's keep-alive connections; the reply is

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"time"
 
@@ -78,9 +77,12 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)
 		began := time.Now()
 		last = g.try(tctx, r, d, rep)
-		observeTry(ctx, stage, &last, time.Since(began))
+		observeTry(ctx, stage, d, &last, time.Since(began))
 		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
-			outcome, abort := g.relay(tctx, w, last.resp)
+			// The client's context, not the try's: the try's deadline
+			// breaking the body off is the replica's timeout.
+			deadline, _ := tctx.Deadline()
+			outcome, abort := g.relay(ctx, w, last.resp, deadline)
 			cancel()
 			done(outcome)
 			return relayLabel(outcome, abort), abort
@@ -111,14 +113,25 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 // partition's stage, whose adaptive limit learns from it: a reply is a
 // sample; a timeout, or a reply saying the replica failed, a drop. A
 // try that never reached the backend, or whose client went away, says
-// nothing of the backend's load.
-func observeTry(ctx context.Context, st *queueing.Stage, t *tryResult, rtt time.Duration) {
+// nothing of the backend's load. The sample's class is the operation, and
+// for a reply that is not a success (a SOAP fault) the operation's faults:
+// each costs the backend its own time (a fault from a backend whose
+// database is down comes fast), and the limiter measures each class
+// against its own no-load round trip.
+func observeTry(ctx context.Context, st *queueing.Stage, d *decision, t *tryResult, rtt time.Duration) {
+	var class string
+	if d.op != nil {
+		class = d.op.Name
+	}
 	switch {
 	case ctx.Err() != nil:
 	case t.resp != nil:
-		st.Observe(rtt, replyFailed(t.resp))
+		if t.resp.StatusCode >= 300 {
+			class += " (fault)" // an operation's name is an NCName: no space
+		}
+		st.Observe(class, rtt, replyFailed(t.resp))
 	case t.timedOut || t.err != nil && errors.Is(t.err, context.DeadlineExceeded):
-		st.Observe(rtt, true)
+		st.Observe(class, rtt, true)
 	}
 }
 
@@ -161,25 +174,35 @@ func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cl
 	resp, err := g.upstream.Do(ctx, &upstream.Request{URL: rep.URL(), Header: outboundHeader(r, g.trusted),
 		Body: d.out, Replayable: d.opCfg.Idempotent})
 	if err != nil {
-		// Nothing reached the backend when the dial failed or when no
-		// byte was written; with a reused keep-alive connection a failure
-		// after writing may be after the backend got the request.
-		return tryResult{err: err, sent: resp.Sent && !isDialError(err),
+		// Nothing reached the backend when no byte was written (a dial
+		// that failed writes none); a failure after writing may be after
+		// the backend got the request. Sent covers every connection the
+		// try used: a dial that fails on the replay of a request sent on
+		// a reused connection leaves it true.
+		return tryResult{err: err, sent: resp.Sent,
 			timedOut: errors.Is(err, context.DeadlineExceeded)}
 	}
 	return tryResult{resp: resp.Response, sent: true}
 }
 
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
 // relay streams resp to w unchanged but for hop-by-hop headers, flushing
 // as data arrives. It returns the replica's outcome and whether the
-// client's response must be aborted.
-func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.Response) (cluster.Outcome, bool) {
+// client's response must be aborted. ctx is the client's request's: its
+// end is the client going away; the try's deadline ends resp's body reads
+// with an error wrapping context.DeadlineExceeded (package upstream).
+// Writing to the client must end by deadline (the try's) too: a client that
+// stops reading a reply larger than the socket buffers would otherwise
+// hold the stage's worker, and the backend's connection, for as long as
+// it keeps its connection open.
+func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.Response, deadline time.Time) (o cluster.Outcome, abort bool) {
 	defer resp.Body.Close()
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(deadline) //nolint:errcheck // a writer without deadlines: the server's own timeouts
+	defer func() {
+		if !abort { // the connection lives on: no deadline for its next replies
+			rc.SetWriteDeadline(time.Time{}) //nolint:errcheck // as above
+		}
+	}()
 	outcome := cluster.Success
 	if replyFailed(resp) {
 		outcome = cluster.Failed
@@ -195,7 +218,7 @@ func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.R
 	// server's buffer allows.
 	fw := &flushWriter{w: w}
 	if resp.ContentLength < 0 {
-		fw.rc = http.NewResponseController(w)
+		fw.rc = rc
 	}
 	buf := g.bufs.Get().(*[]byte)
 	defer g.bufs.Put(buf)

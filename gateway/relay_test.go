@@ -1,11 +1,16 @@
 package gateway
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wsgw/wsgw/gateway/cluster"
+	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
@@ -109,5 +114,77 @@ func TestGateway_RefusesOversizedRequest(t *testing.T) {
 	}
 	if n := b.calls.Load(); n != 0 {
 		t.Errorf("got %d requests at the backend, want 0", n)
+	}
+}
+
+// A replica whose reply stalls in the middle of its body until the try's
+// timeout has timed out: it counts against the replica (here its breaker,
+// opened by one failure), and the client's reply is broken off. It was
+// counted as a success: the relay took the try's own deadline for the
+// client going away.
+func TestGateway_ReplyStalledPastTimeoutCountsAgainstReplica(t *testing.T) {
+	b := newBackend(t, "p0/r0")
+	b.stream = make(chan struct{})
+	t.Cleanup(func() { close(b.stream) })
+	svc := quoteService("StockQuote", partitionOf(b))
+	svc.Timeout = 200 * time.Millisecond
+	svc.Cluster.Breaker = cluster.BreakerConfig{MinRequests: 1}
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/services/StockQuote",
+		strings.NewReader(envelope(v11, "", getQuote("STALL"))))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `"`+quoteNS+`/GetQuote"`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil {
+		t.Errorf("got a whole reply, want it broken off")
+	}
+	rep := g.byName["StockQuote"].cluster.Partitions()[0].Replicas()[0]
+	checkfor.True(t, 5*time.Second, "breaker open", func() bool { return rep.State().Breaker == "open" })
+}
+
+// A backend replying with a status code outside 100-599 (RFC 9110, 15)
+// gets the client a SOAP fault: the try failed. Relayed, a code below 100
+// made the handler panic in WriteHeader and the client lost its
+// connection with no answer.
+func TestGateway_InvalidBackendStatusIsAFault(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					io.WriteString(nc, "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n")
+				}
+			}()
+		}
+	}()
+	svc := quoteService("StockQuote", cluster.PartitionConfig{Replicas: []string{"http://" + ln.Addr().String()}})
+	svc.Cluster.Health = cluster.HealthConfig{}
+	g := startGateway(t, Config{Services: []ServiceConfig{svc}})
+	r, err := postE(g.url+"/services/StockQuote", v11, "GetQuote", envelope(v11, "", getQuote("ODD")))
+	if err != nil {
+		t.Fatalf("got %v, want a SOAP fault", err)
+	}
+	if r.status < 500 || !strings.Contains(r.body, "Fault") {
+		t.Errorf("got %d:\n%s\nwant a 5xx SOAP fault", r.status, r.body)
 	}
 }

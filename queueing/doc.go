@@ -23,11 +23,13 @@
 //
 // A stage may also have an adaptive worker count (StageConfig.Limiter): a
 // concurrency limit learned from the round trips its user reports with
-// Observe, Vegas-style (Limiter documents the rule), the modern form of
-// SEDA's response-time controller (Welsh and Culler, "Adaptive Overload
-// Control for Busy Internet Servers", USITS 2003), which adjusted each
-// stage's admission from its 90th-percentile response time. The limit
-// keeps a backend's queue short, so the latency of admitted work stays
+// Observe, each of a class (requests of one cost) measured against its
+// class's no-load round trip, Vegas-style (Limiter documents the rule),
+// the modern form of SEDA's response-time controller (Welsh and Culler,
+// "Adaptive Overload Control for Busy Internet Servers", USITS 2003),
+// which adjusted each stage's admission from its 90th-percentile response
+// time. The limit keeps a backend's queue short, so the latency of
+// admitted work stays
 // near the backend's own; the stage's queue is then bounded to what the
 // limit drains within a fraction of a round trip, and callers beyond it are
 // refused at once ("over the adaptive concurrency limit"). The limiter

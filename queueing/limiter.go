@@ -26,10 +26,11 @@ type LimiterConfig struct {
 	// (at least 1): a queue the limit drains within QueueFactor round
 	// trips. Default 0.5; the stage's QueueLen still caps it.
 	QueueFactor float64
-	// ProbeInterval is how often the no-load round trip is measured anew,
-	// with the limit held at ProbeLimit until ProbeSamples samples taken
-	// at that concurrency came back; default 30s, negative: never (the
-	// no-load round trip is then the lowest ever seen).
+	// ProbeInterval is how often the no-load round trip is measured anew
+	// (once the round trips show a queue), with the limit held at
+	// ProbeLimit until ProbeSamples samples taken at that concurrency came
+	// back; default 30s, negative: never (the no-load round trip is then
+	// the lowest ever seen).
 	ProbeInterval time.Duration
 	ProbeLimit    int // default 2
 	ProbeSamples  int // default 16
@@ -46,6 +47,11 @@ const (
 	// dropFactor scales the limit down after a window with a drop (a
 	// timeout or a failed try): multiplicative decrease.
 	dropFactor = 0.9
+	// maxClasses bounds the classes whose no-load round trips are kept;
+	// samples of further classes share overflowClass. (choice) 256: a
+	// class is an operation of one service (twice: answers and faults).
+	maxClasses    = 256
+	overflowClass = "\x00overflow"
 )
 
 // Validate reports every invalid field of c as *fielderr.Error values
@@ -108,7 +114,18 @@ func (c LimiterConfig) withDefaults(ceiling int) LimiterConfig {
 // rtt of a window of samples and the no-load round trip rtt0 (plus
 // Slack), the requests queued downstream are estimated as
 // L*(1-(rtt0+slack)/rtt) (Little's law: L requests in flight, of which
-// L*(rtt0+slack)/rtt are being served). With g = max(1, log10 L),
+// L*(rtt0+slack)/rtt are being served).
+//
+// Each sample has a class (for the gateway: the operation, and whether
+// the reply was a fault), and each class its own no-load round trip: over
+// a window, (rtt0+slack)/rtt is the sum of the samples' classes' no-load
+// round trips (plus slack each) over the sum of their round trips. A
+// single no-load round trip, the lowest of any request, took a backend's
+// cheap requests (a fast operation, fast faults while its database was
+// down) as the measure of its costly ones, saw a queue that was not there,
+// and held the limit at a few requests (about 4 whatever the backend's
+// capacity) for as long as cheap requests came (a probe measured the same
+// lowest). With g = max(1, log10 L),
 // alpha = 3g and beta = 6g:
 //
 //   - queue <= g: L += beta (nothing queues: grow fast);
@@ -121,12 +138,19 @@ func (c LimiterConfig) withDefaults(ceiling int) LimiterConfig {
 //     is (the load, not the backend, set the round trip).
 //
 // A window is max(L, 4) samples: about one round trip of the whole
-// limit. The no-load round trip is the lowest sample seen since the last
-// probe; every ProbeInterval the limit is held at ProbeLimit until
-// ProbeSamples samples taken at that concurrency have come back, and their
-// lowest becomes the no-load round trip (as Envoy's adaptive concurrency
+// limit. A class's no-load round trip is its lowest sample seen since the
+// last probe; every ProbeInterval the limit is held at ProbeLimit until
+// ProbeSamples samples taken at that concurrency have come back, and the
+// lowest of each class becomes its no-load round trip, classes the probe
+// did not see being relearnt from scratch (as Envoy's adaptive concurrency
 // filter re-measures its minRTT), so that a backend that became slower for
-// good is not held to its old speed.
+// good is not held to its old speed. A probe that is due waits for a
+// window whose round trips showed a queue of alpha or more, the only
+// windows in which a no-load round trip too low (the backend slower for
+// good; one too high is lowered by the next sample) holds the limit back:
+// holding the limit at ProbeLimit refuses nearly every request while the
+// probe lasts, which below capacity refused requests nothing else would
+// (1.1% of them at half a backend's capacity, probes every 30s).
 //
 // A Limiter is deterministic: it owns no goroutine and reads no clock;
 // time comes with each Observe. It is not safe for concurrent use: the
@@ -136,18 +160,25 @@ type Limiter struct {
 	max   int
 	limit float64
 
-	noLoad time.Duration // lowest round trip since the last probe; 0 before any
+	noLoad map[string]time.Duration // class -> lowest round trip since the last probe
 
 	winN       int
-	winSum     time.Duration
+	win        map[string]classWindow // the window's samples by class
 	winDrop    bool
 	winMaxBusy int
 
 	started   bool
 	nextProbe time.Time
+	queued    bool // the last window's round trips showed a queue of alpha or more
 	probing   bool
 	probeN    int
-	probeMin  time.Duration
+	probeMin  map[string]time.Duration // class -> lowest round trip of the probe
+}
+
+// classWindow is a window's samples of one class.
+type classWindow struct {
+	n   int
+	sum time.Duration
 }
 
 // NewLimiter returns a limiter between cfg.Min and ceiling (the stage's
@@ -155,7 +186,9 @@ type Limiter struct {
 func NewLimiter(cfg LimiterConfig, ceiling int) *Limiter {
 	ceiling = max(ceiling, 1)
 	cfg = cfg.withDefaults(ceiling)
-	return &Limiter{cfg: cfg, max: ceiling, limit: float64(cfg.Initial)}
+	return &Limiter{cfg: cfg, max: ceiling, limit: float64(cfg.Initial),
+		noLoad: make(map[string]time.Duration), win: make(map[string]classWindow),
+		probeMin: make(map[string]time.Duration)}
 }
 
 // Limit returns the concurrency allowed now.
@@ -171,35 +204,54 @@ func (l *Limiter) QueueLen() int {
 	return max(1, int(math.Ceil(float64(l.Limit())*l.cfg.QueueFactor)))
 }
 
-// NoLoadRTT returns the no-load round trip the limiter measures against,
-// 0 before the first sample.
-func (l *Limiter) NoLoadRTT() time.Duration { return l.noLoad }
+// NoLoadRTT returns the no-load round trip of class the limiter measures
+// against, 0 before the class's first sample.
+func (l *Limiter) NoLoadRTT(class string) time.Duration { return l.noLoad[l.classOf(class)] }
 
-// Observe records one finished request: its round trip, how many requests
-// were in flight as it finished (itself included), and whether it was
-// dropped (timed out or failed for want of capacity). now is the current
-// time.
-func (l *Limiter) Observe(now time.Time, rtt time.Duration, inflight int, dropped bool) {
+// classOf returns the class under which class's samples are kept: class,
+// or overflowClass once maxClasses classes are known.
+func (l *Limiter) classOf(class string) string {
+	if _, ok := l.noLoad[class]; ok || len(l.noLoad) < maxClasses {
+		return class
+	}
+	return overflowClass
+}
+
+// Observe records one finished request: its class (requests of a class
+// cost the backend about the same; "" for all when nothing tells them
+// apart), its round trip, how many requests were in flight as it finished
+// (itself included), and whether it was dropped (timed out or failed for
+// want of capacity). now is the current time.
+func (l *Limiter) Observe(now time.Time, class string, rtt time.Duration, inflight int, dropped bool) {
 	if !l.started {
 		l.started = true
 		l.nextProbe = now.Add(l.cfg.ProbeInterval)
 	}
+	class = l.classOf(class)
 	if l.probing {
-		l.observeProbe(now, rtt, inflight, dropped)
+		l.observeProbe(now, class, rtt, inflight, dropped)
 		return
 	}
-	if !dropped && rtt > 0 && (l.noLoad == 0 || rtt < l.noLoad) {
-		l.noLoad = rtt
+	if nl, ok := l.noLoad[class]; !ok || !dropped && rtt > 0 && (nl == 0 || rtt < nl) {
+		if dropped || rtt <= 0 {
+			l.noLoad[class] = 0 // known, no no-load round trip yet
+		} else {
+			l.noLoad[class] = rtt
+		}
 	}
 	l.winN++
-	l.winSum += rtt
+	w := l.win[class]
+	w.n++
+	w.sum += rtt
+	l.win[class] = w
 	l.winDrop = l.winDrop || dropped
 	l.winMaxBusy = max(l.winMaxBusy, inflight)
 	if l.winN >= max(int(l.limit), minWindow) {
 		l.update()
 	}
-	if l.cfg.ProbeInterval > 0 && !now.Before(l.nextProbe) {
-		l.probing, l.probeN, l.probeMin = true, 0, 0
+	if l.cfg.ProbeInterval > 0 && !now.Before(l.nextProbe) && l.queued {
+		l.probing, l.probeN = true, 0
+		clear(l.probeMin)
 	}
 }
 
@@ -207,16 +259,29 @@ func (l *Limiter) Observe(now time.Time, rtt time.Duration, inflight int, droppe
 func (l *Limiter) update() {
 	lim := l.limit
 	g := max(1, math.Log10(lim))
+	l.queued = false
 	switch {
 	case l.winDrop:
 		lim *= dropFactor
 	case float64(l.winMaxBusy)*2 < lim:
 		// Application-limited: the round trips say nothing of a higher
 		// limit.
-	case l.noLoad > 0 && l.winSum > 0:
-		rtt := float64(l.winSum) / float64(l.winN)
-		served := lim * float64(l.noLoad+l.cfg.Slack) / rtt
+	default:
+		// rtt0/rtt over the window's samples of classes whose no-load
+		// round trip is known.
+		var base, sum time.Duration
+		for class, w := range l.win {
+			if nl := l.noLoad[class]; nl > 0 {
+				base += time.Duration(w.n) * (nl + l.cfg.Slack)
+				sum += w.sum
+			}
+		}
+		if base <= 0 || sum <= 0 {
+			break
+		}
+		served := lim * float64(base) / float64(sum)
 		queue := lim - served
+		l.queued = queue >= 3*g
 		switch {
 		case queue <= g:
 			lim += 6 * g
@@ -230,25 +295,31 @@ func (l *Limiter) update() {
 		}
 	}
 	l.limit = min(max(lim, float64(l.cfg.Min)), float64(l.max))
-	l.winN, l.winSum, l.winDrop, l.winMaxBusy = 0, 0, false, 0
+	l.resetWindow()
+}
+
+func (l *Limiter) resetWindow() {
+	l.winN, l.winDrop, l.winMaxBusy = 0, false, 0
+	clear(l.win)
 }
 
 // observeProbe takes samples at the probe concurrency; the requests
 // admitted before the probe began, which finish with more in flight, do
 // not count.
-func (l *Limiter) observeProbe(now time.Time, rtt time.Duration, inflight int, dropped bool) {
+func (l *Limiter) observeProbe(now time.Time, class string, rtt time.Duration, inflight int, dropped bool) {
 	if dropped || inflight > l.cfg.ProbeLimit {
 		return
 	}
-	if l.probeN == 0 || rtt < l.probeMin {
-		l.probeMin = rtt
+	if m, ok := l.probeMin[class]; !ok || rtt < m {
+		l.probeMin[class] = rtt
 	}
 	l.probeN++
 	if l.probeN < l.cfg.ProbeSamples {
 		return
 	}
-	l.noLoad = l.probeMin
+	l.noLoad, l.probeMin = l.probeMin, l.noLoad
+	clear(l.probeMin)
 	l.probing = false
 	l.nextProbe = now.Add(l.cfg.ProbeInterval)
-	l.winN, l.winSum, l.winDrop, l.winMaxBusy = 0, 0, false, 0
+	l.resetWindow()
 }

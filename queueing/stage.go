@@ -240,17 +240,18 @@ func (s *Stage) grantOneLocked() {
 	close(w.ready)
 }
 
-// Observe reports the round trip of one task that ran in the stage (for
-// the gateway: a backend's time to reply), and whether it was dropped (a
-// timeout or a failure for want of capacity), to the stage's adaptive
-// limit. It must be called before the task's Do returns, so that the task
-// counts among those in flight. Without a limiter it does nothing.
-func (s *Stage) Observe(rtt time.Duration, dropped bool) {
+// Observe reports the round trip of one task of class that ran in the
+// stage (for the gateway: a backend's time to reply to an operation), and
+// whether it was dropped (a timeout or a failure for want of capacity),
+// to the stage's adaptive limit (Limiter.Observe says what a class is).
+// It must be called before the task's Do returns, so that the task counts
+// among those in flight. Without a limiter it does nothing.
+func (s *Stage) Observe(class string, rtt time.Duration, dropped bool) {
 	if s.lim == nil {
 		return
 	}
 	s.mu.Lock()
-	s.lim.Observe(s.now(), rtt, s.running, dropped)
+	s.lim.Observe(s.now(), class, rtt, s.running, dropped)
 	s.grantLocked()
 	s.mu.Unlock()
 }

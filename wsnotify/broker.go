@@ -67,15 +67,18 @@ type Broker struct {
 	rmDest  RMDestination // publishers' sequences; nil: none
 	metrics *metrics
 	demand  chan struct{} // capacity 1: registrations need reconciling
-	cluster *Shared       // nil: the store is this node's alone
+	// directKick (capacity 1): channels came or went (direct_send.go).
+	directKick chan struct{}
+	cluster    *Shared // nil: the store is this node's alone
 
-	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans
+	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans, channels (and their fields, see channel)
 	subs      map[string]*subscription
 	noTopic   map[string]struct{} // subscriptions without a topic filter
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration
 	pps       map[string]*ppRecord
-	orphans   []orphan // publisher subscriptions of deleted registrations, to end (orphan.go)
+	orphans   []orphan            // publisher subscriptions of deleted registrations, to end (orphan.go)
+	channels  map[string]*channel // direct channels by topic (direct_channel.go)
 
 	propsMu  sync.Mutex // guards propsDoc
 	propsDoc *propsCache
@@ -108,6 +111,11 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	if sh := opts.Shared; sh != nil && (sh.Handoff == nil || sh.Leader == nil || sh.Handoff.Shards() <= 0) {
 		return nil, errors.New("wsnotify: Options.Shared needs a Handoff with shards and a Leader")
 	}
+	if opts.Shared != nil && cfg.Direct != nil {
+		// A direct channel's sender, recovery log and slot are one node's
+		// (direct_channel.go); the cluster does not follow them yet.
+		return nil, errors.New("wsnotify: Config.Direct (direct paths) and Options.Shared (a cluster) cannot be used together yet")
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("validating wsnotify config: %w", err)
 	}
@@ -127,8 +135,8 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 		st: st, cluster: opts.Shared,
 		queue: opts.Queue, rm: opts.RM, rmDest: opts.RMDestination,
 		policy: policy, topics: ts, index: topic.NewIndex(),
-		demand: make(chan struct{}, 1),
-		subs:   map[string]*subscription{}, noTopic: map[string]struct{}{},
+		demand: make(chan struct{}, 1), directKick: make(chan struct{}, 1), channels: map[string]*channel{},
+		subs: map[string]*subscription{}, noTopic: map[string]struct{}{},
 		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*ppRecord{},
 	}
 	b.maxDeadLetters.Store(maxDeadLetters)
@@ -151,15 +159,17 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 }
 
 // Run delivers notifications, sweeps expired subscriptions and
-// registrations and keeps demand-based publisher subscriptions in step,
-// until ctx is done. With Options.Shared it also follows the store and
-// takes the deliveries handed to this node (shared.go).
+// registrations, keeps demand-based publisher subscriptions in step and
+// runs the broker's senders of its direct channels, until ctx is done.
+// With Options.Shared it also follows the store and takes the deliveries
+// handed to this node (shared.go).
 func (b *Broker) Run(ctx context.Context) error {
 	b.running.Lock()
 	defer b.running.Unlock()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); b.disp.Run(ctx) }()
+	go func() { defer wg.Done(); b.runDirect(ctx) }()
 	if b.cluster != nil {
 		wg.Go(func() { b.follow(ctx) })
 		wg.Go(func() { b.runTake(ctx) })

@@ -57,6 +57,11 @@ type Config struct {
 	Limits xmldoc.Limits
 	// SweepInterval is the period of the expiry sweep; default 5s.
 	SweepInterval time.Duration
+	// Direct, when set, lets subscribers and registered publishers
+	// negotiate direct paths (direct_config.go); nil: a Subscribe that
+	// requires one gets UnsupportedPolicyRequestFault, one that does not
+	// is delivered over HTTP.
+	Direct *DirectConfig
 	// Durable configures durable subscriptions (reliable pub-sub: a
 	// durable queue per subscription, Options.Queue).
 	Durable DurableConfig
@@ -176,6 +181,10 @@ func (c Config) withDefaults() Config {
 		c.SweepInterval = 5 * time.Second
 	}
 	c.Delivery = c.Delivery.WithDefaults()
+	if c.Direct != nil {
+		d := c.Direct.withDefaults()
+		c.Direct = &d
+	}
 	c.Durable = c.Durable.withDefaults()
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
@@ -202,6 +211,9 @@ func (c Config) Validate() error {
 		l.Add(root.Field("DefaultTermination"), "%v exceeds MaxTermination %v", c.DefaultTermination, c.MaxTermination)
 	}
 	l.Nest(root.Field("Egress"), c.Egress.Validate())
+	if c.Direct != nil {
+		c.Direct.validate(&l, root.Field("Direct"))
+	}
 	c.Durable.validate(&l, root.Field("Durable"))
 	return l.Err()
 }

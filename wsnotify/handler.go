@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
 // request is one SOAP request to a broker endpoint.
@@ -36,10 +37,10 @@ type op func(*request) (action string, body []byte, err error)
 // Handler returns the broker's HTTP handler; it serves paths under /wsn/:
 //
 //	/wsn/NotificationBroker      Notify, Subscribe, GetCurrentMessage, RegisterPublisher; GET ?wsdl, ?wsdl=N, ?xsd=N
-//	/wsn/subscriptions/{id}      Renew, Unsubscribe, PauseSubscription, ResumeSubscription
+//	/wsn/subscriptions/{id}      Renew, Unsubscribe, PauseSubscription, ResumeSubscription; wsgwd:Recover (direct paths)
 //	/wsn/CreatePullPoint         CreatePullPoint
 //	/wsn/pullpoints/{id}         GetMessages, DestroyPullPoint, Notify
-//	/wsn/registrations/{id}      DestroyRegistration
+//	/wsn/registrations/{id}      DestroyRegistration; Notify (a registration granted direct paths)
 //	/wsn/xml.xsd                 GET: the xml: schema the WSDL's bf-2.xsd imports
 //
 // Operations are chosen by the QName of the body's first element, whatever
@@ -52,13 +53,13 @@ func (b *Broker) Handler() http.Handler {
 	}))
 	mux.Handle(pathSubscriptions+"{id}", b.endpoint(map[xml.Name]op{
 		qRenew: b.renewOp, qUnsubscribe: b.unsubscribeOp,
-		qPauseSubscription: b.pauseOp, qResumeSubscription: b.resumeOp,
+		qPauseSubscription: b.pauseOp, qResumeSubscription: b.resumeOp, direct.NameRecover: b.recoverOp,
 	}))
 	mux.Handle(pathCreatePullPoint, b.endpoint(map[xml.Name]op{qCreatePullPoint: b.createPullPointOp}))
 	mux.Handle(pathPullPoints+"{id}", b.endpoint(map[xml.Name]op{
 		qGetMessages: b.getMessagesOp, qDestroyPullPoint: b.destroyPullPointOp, qNotify: b.pullPointNotifyOp,
 	}))
-	mux.Handle(pathRegistrations+"{id}", b.endpoint(map[xml.Name]op{qDestroyRegistration: b.destroyRegistrationOp}))
+	mux.Handle(pathRegistrations+"{id}", b.endpoint(map[xml.Name]op{qDestroyRegistration: b.destroyRegistrationOp, qNotify: b.registrationNotifyOp}))
 	mux.HandleFunc("GET "+pathXMLSchema, serveXMLSchema)
 	return mux
 }

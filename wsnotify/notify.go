@@ -20,9 +20,12 @@ type notification struct {
 	hasTopic bool
 	producer string // ProducerReference address, "" when absent
 	fromSelf bool   // its SubscriptionReference is one of this broker's: a delivery come back
-	msg      *delivery.Msg
-	doc      *xmldoc.Doc // the payload parsed on its own, for content filters (lazily)
-	docErr   bool
+	// onChannel: it was sent on its topic's direct channel (by the broker,
+	// or by a publisher's agent): direct subscribers have it.
+	onChannel bool
+	msg       *delivery.Msg
+	doc       *xmldoc.Doc // the payload parsed on its own, for content filters (lazily)
+	docErr    bool
 }
 
 // notifyOp is the broker's NotificationConsumer Notify (WS-BaseNotification
@@ -32,10 +35,7 @@ type notification struct {
 // RequireRegistration is set, gets a Sender fault and nothing of it is
 // published.
 func (b *Broker) notifyOp(req *request) (string, []byte, error) {
-	if f := req.wsa.From; f != nil && f.Address == b.url(pathBroker) {
-		// A delivery of this broker come back to it (a subscription whose
-		// consumer is the broker): publishing it again would loop.
-		b.log.Debug("wsnotify: a delivery of this broker came back to it; not published again")
+	if b.cameBack(req) {
 		return "", nil, nil
 	}
 	return "", nil, b.acceptNotify(req.storeCtx(), req, "")
@@ -55,13 +55,31 @@ func (b *Broker) acceptNotify(ctx context.Context, req *request, mark string) er
 			}
 		}
 	}
-	ns = slices.DeleteFunc(ns, func(n *notification) bool {
+	ns = b.dropReturned(ns)
+	b.sendOnChannels(ns)
+	return b.publish(ctx, ns, req.now, mark)
+}
+
+// cameBack reports whether req is a delivery of this broker come back to
+// it (a subscription whose consumer is the broker): publishing it again
+// would loop.
+func (b *Broker) cameBack(req *request) bool {
+	if f := req.wsa.From; f != nil && f.Address == b.url(pathBroker) {
+		b.log.Debug("wsnotify: a delivery of this broker came back to it; not published again")
+		return true
+	}
+	return false
+}
+
+// dropReturned removes the messages this broker delivered that came back
+// to it.
+func (b *Broker) dropReturned(ns []*notification) []*notification {
+	return slices.DeleteFunc(ns, func(n *notification) bool {
 		if n.fromSelf {
 			b.log.Debug("wsnotify: a message this broker delivered came back to it; not published again")
 		}
 		return n.fromSelf
 	})
-	return b.publish(ctx, ns, req.now, mark)
 }
 
 // parseNotify reads the NotificationMessages of a wsnt:Notify body.
@@ -186,6 +204,9 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 		s := b.subs[id]
 		if s == nil || !s.rec.Termination.After(now) || !b.filtersMatch(s, n) {
 			continue
+		}
+		if n.onChannel && s.rec.Direct != nil {
+			continue // the channel carried it to the subscriber's agent
 		}
 		if s.durable != nil {
 			batch.durable = append(batch.durable, durableMessage(s, n.msg, now))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/soap/xmldoc"
+	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
 // SubscriptionPolicy negotiation (WS-BaseNotification 1.3, 4.2: the
@@ -16,13 +17,16 @@ import (
 // how it is read into the subPolicy being built. What was granted is
 // written, after the standard content of SubscribeResponse (b-2.xsd:
 // xsd:any namespace="##other" after TerminationTime), by one function,
-// writeGranted, from what the subscription keeps (its record). A later
-// policy (the direct multicast path of issue 11) adds a row, a field of
-// subPolicy and its granted element, and nothing else changes.
+// writeGranted, from what the subscription keeps (its record). Each
+// policy is a row, a field of subPolicy and its granted element: UseRaw,
+// the durable delivery policies (policy_durable.go) and the direct path
+// (direct_policy.go).
 
 // subPolicy is what a SubscriptionPolicy asked for, once read.
 type subPolicy struct {
 	useRaw bool
+	// direct: wsgwd:Direct, the direct path (direct_policy.go).
+	direct *direct.Request
 	// rm: wsrmp:RMAssertion (WS-RM Policy 1.2): delivery over WS-RM 1.2.
 	rm *rmAsk
 	// delivery: the wsgw Delivery extension: a durable queue and its
@@ -42,6 +46,7 @@ var policyElems = []policyElem{
 	{bn("UseRaw"), func(_ xmldoc.Element, p *subPolicy, _ time.Time) error { p.useRaw = true; return nil }},
 	{xml.Name{Space: NSRMP, Local: "RMAssertion"}, readRMAssertion},
 	{qDelivery, readDelivery},
+	{direct.NameDirect, readDirectPolicy},
 }
 
 // WS-Policy namespaces whose Policy and All elements are taken as plain
@@ -105,8 +110,9 @@ func unsupportedPolicy(n xml.Name, now time.Time, reason string) error {
 // writeGranted writes, after the standard content of SubscribeResponse,
 // the extension elements stating what rec was granted: the one place that
 // does.
-func writeGranted(w *bytes.Buffer, rec *subRecord) {
+func (b *Broker) writeGranted(w *bytes.Buffer, rec *subRecord) {
 	if d := rec.Durable; d != nil {
 		d.writeGranted(w)
 	}
+	b.writeGrantedChannel(w, rec.Direct)
 }

@@ -26,6 +26,9 @@ type regRecord struct {
 	// publishing), one per registered topic (one without a filter when the
 	// registration names no topic).
 	PubSubs []pubSub `json:"pubSubs,omitempty"`
+	// Direct is what a registration that asked for the direct path was
+	// granted (direct_policy.go).
+	Direct *regDirect `json:"direct,omitempty"`
 }
 
 type pubSub struct {
@@ -78,6 +81,10 @@ func (b *Broker) registerPublisherOp(req *request) (string, []byte, error) {
 	if rec.Termination, err = b.termination(p.Child(NSBR, "InitialTerminationTime"), now, fUnacceptableInitialTime); err != nil {
 		return "", nil, err
 	}
+	dreq, err := b.readRegDirect(p, now)
+	if err != nil {
+		return "", nil, err
+	}
 	r, err := compileReg(rec, now)
 	if err != nil {
 		return "", nil, err
@@ -87,15 +94,22 @@ func (b *Broker) registerPublisherOp(req *request) (string, []byte, error) {
 			return "", nil, topicFault(err, now)
 		}
 	}
-	if err := b.checkPublisher(req, &rec); err != nil {
+	if err := b.checkPublisher(req, &r.rec); err != nil {
 		return "", nil, err
+	}
+	if dreq != nil {
+		release, err := b.grantRegDirect(req.storeCtx(), dreq, r, now)
+		if err != nil {
+			return "", nil, err
+		}
+		defer release()
 	}
 	if err := b.createReg(req.storeCtx(), r, now); err != nil {
 		return "", nil, err
 	}
 	body := "<wsn-br:RegisterPublisherResponse>" +
 		eprXML("wsn-br:PublisherRegistrationReference", b.url(pathRegistrations+rec.ID)) +
-		eprXML("wsn-br:ConsumerReference", b.url(pathBroker)) + "</wsn-br:RegisterPublisherResponse>"
+		b.registrationConsumerXML(&r.rec) + "</wsn-br:RegisterPublisherResponse>"
 	return actRegisterResp, []byte(body), nil
 }
 

@@ -84,6 +84,7 @@ const (
 	kindOrphan    = "orphan" // a publisher subscription still to end (orphan, JSON), by {reg}-{id}
 	kindPullPoint = "pp"     // pull point record (ppRecord, JSON), by id
 	kindCurrent   = "cur"    // the current message of a topic (payload), by topic.Path.String
+	kindChannel   = "dch"    // a direct channel (channelRecord, JSON), by topic.Path.String
 
 	listPullPoint = "ppm"  // a pull point's NotificationMessages, by pull point id
 	listHeld      = "held" // what a paused pull-point subscription keeps for Resume, by subscription id

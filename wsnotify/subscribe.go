@@ -58,6 +58,14 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 		return "", nil, err
 	}
 	s.rec.Durable = s.durable
+	ch, err := b.grantDirect(req.storeCtx(), pol.direct, s, now)
+	if err != nil {
+		return "", nil, err
+	}
+	if ch != nil {
+		defer b.releaseChannel(ch)
+		s.rec.Direct = &directGrant{Topic: ch.rec.Topic}
+	}
 	if err := b.createSub(req.storeCtx(), s, now); err != nil {
 		return "", nil, err
 	}
@@ -66,7 +74,7 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	body.WriteString("<wsnt:SubscribeResponse>" + eprXML("wsnt:SubscriptionReference", b.url(pathSubscriptions+rec.ID)) +
 		"<wsnt:CurrentTime>" + xsdTime(now) + "</wsnt:CurrentTime>" +
 		"<wsnt:TerminationTime>" + xsdTime(rec.Termination) + "</wsnt:TerminationTime>")
-	writeGranted(&body, &s.rec)
+	b.writeGranted(&body, &s.rec)
 	body.WriteString("</wsnt:SubscribeResponse>")
 	return actSubscribeResp, body.Bytes(), nil
 }

@@ -37,6 +37,9 @@ type subRecord struct {
 	// Durable is what a durable subscription was granted (policy_durable.go);
 	// nil: best effort, in memory.
 	Durable *durableRecord `json:"durable,omitempty"`
+	// Direct is the channel a direct subscription was granted
+	// (direct_policy.go); nil: delivered over HTTP only.
+	Direct *directGrant `json:"direct,omitempty"`
 }
 
 // exprRecord is a filter expression with its dialect and the namespace

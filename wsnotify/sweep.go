@@ -40,6 +40,7 @@ func (b *Broker) sweep(ctx context.Context) {
 		}
 	}
 	b.moveDeadLetters(ctx)
+	b.sweepChannels(ctx)
 	b.kickDemand()
 }
 
@@ -48,7 +49,7 @@ func (b *Broker) load(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, load := range []func(context.Context) error{
-		b.loadPullPoints, b.loadTopics, b.loadSubs, b.loadHeld, b.loadDurable, b.loadOrphans, b.loadRegs,
+		b.loadPullPoints, b.loadTopics, b.loadSubs, b.loadHeld, b.loadDurable, b.loadOrphans, b.loadRegs, b.loadChannels,
 	} {
 		if err := load(ctx); err != nil {
 			return err

@@ -15,6 +15,7 @@ const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--c
        wsgw bench overload [--slots N] [--service D] [--steps 0.5,1,2,4,8] [--step D] [--nginx PATH] [--external URL --backend URL] [--svg FILE] [--json]
        wsgw bench slowbody [--requests N] [--size BYTES] [--concurrency C] [--attacks 64,100,1000] [--gap D] [--external URL] [--json]
        wsgw bench backend [--listen ADDR] [--slots N] [--service D]
+       wsgw bench direct [--messages N] [--size BYTES] [--concurrency C] [--subscribers 1,10,50] [--loss 0.01,0.05,0.2] [--receivers R] [--loss-messages N] [--data DIR] [--json]
 
 Measures wsgw on this machine, side by side with a peer where there is one,
 and reports the ratios wsgw/peer (package bench documents what is measured).
@@ -57,6 +58,20 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
   backend   serves the stock-quote backend on --listen (with --slots and
             --service: of bounded capacity) until interrupted, for
             --external runs; prints its URL.
+  direct    issue 11's measures, in this process on loopback. Paths: N
+            Notifies of BYTES bytes from C publishers, for each
+            --subscribers count, through the broker (HTTP to the broker,
+            HTTP to each subscriber; a badger store in --data) and through
+            the direct path (HTTP to the send agent's handler, UDP, a
+            receive agent per subscriber posting to its consumer):
+            notifications/s until every subscriber has every one, p50/p99
+            publish-to-consumer latency. The direct path runs in unicast
+            fan-out (one copy per receiver; loopback has no multicast), so
+            it understates multicast's gain at many subscribers. Repair:
+            for each --loss rate, --loss-messages notifications to
+            --receivers receivers, each behind a seeded lossy relay on real
+            UDP sockets: repair bytes / data bytes, NAKs per lost data
+            datagram, sequences given up (gap events).
 
 Exit status: 0 when the run completed, 1 when it failed, 2 for bad usage.
 `
@@ -79,6 +94,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return benchSlowBody(ctx, args[1:], stdout, stderr) // bench_overload.go
 	case "backend":
 		return benchBackend(ctx, args[1:], stdout, stderr) // bench_overload.go
+	case "direct":
+		return benchDirect(ctx, args[1:], stdout, stderr) // bench_direct.go
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0

@@ -8,27 +8,29 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
+	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
 // fileBroker is the `broker:` section: present (even as `broker: {}`), the
 // gateway hosts the WS-Notification broker under /wsn/. It maps every
 // field of wsnotify.Config; README.md documents each key.
 type fileBroker struct {
-	PublicURL                   string       `yaml:"public_url"`
-	Topics                      fileTopics   `yaml:"topics"`
-	DefaultTermination          duration     `yaml:"default_termination"`
-	MaxTermination              duration     `yaml:"max_termination"`
-	MaxSubscriptions            int          `yaml:"max_subscriptions"`
-	MaxSubscriptionsPerConsumer int          `yaml:"max_subscriptions_per_consumer"`
-	Delivery                    fileDelivery `yaml:"delivery"`
-	MaxPullPoints               int          `yaml:"max_pull_points"`
-	MaxPullPointMessages        int          `yaml:"max_pull_point_messages"`
-	MaxRegistrations            int          `yaml:"max_registrations"`
-	Egress                      fileEgress   `yaml:"egress"`
-	RequireRegistration         bool         `yaml:"require_registration"`
-	Limits                      fileLimits   `yaml:"limits"`
-	SweepInterval               duration     `yaml:"sweep_interval"`
-	Durable                     fileDurable  `yaml:"durable"`
+	PublicURL                   string            `yaml:"public_url"`
+	Topics                      fileTopics        `yaml:"topics"`
+	DefaultTermination          duration          `yaml:"default_termination"`
+	MaxTermination              duration          `yaml:"max_termination"`
+	MaxSubscriptions            int               `yaml:"max_subscriptions"`
+	MaxSubscriptionsPerConsumer int               `yaml:"max_subscriptions_per_consumer"`
+	Delivery                    fileDelivery      `yaml:"delivery"`
+	MaxPullPoints               int               `yaml:"max_pull_points"`
+	MaxPullPointMessages        int               `yaml:"max_pull_point_messages"`
+	MaxRegistrations            int               `yaml:"max_registrations"`
+	Egress                      fileEgress        `yaml:"egress"`
+	RequireRegistration         bool              `yaml:"require_registration"`
+	Limits                      fileLimits        `yaml:"limits"`
+	SweepInterval               duration          `yaml:"sweep_interval"`
+	Durable                     fileDurable       `yaml:"durable"`
+	Direct                      *fileBrokerDirect `yaml:"direct"`
 }
 
 // fileDurable is `broker.durable:`, durable subscriptions (wsnotify.DurableConfig).
@@ -57,6 +59,36 @@ func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 		MaxAttempts: d.MaxAttempts, Workers: d.Workers, Timeout: time.Duration(d.Timeout),
 		Backoff: queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
 		MarkTTL: time.Duration(d.MarkTTL),
+	}
+}
+
+// fileBrokerDirect is `broker.direct`: present, subscribers and registered
+// publishers may negotiate direct paths (wsnotify.DirectConfig).
+type fileBrokerDirect struct {
+	Address       string   `yaml:"address"`
+	Interface     string   `yaml:"interface"`
+	Transport     string   `yaml:"transport"`
+	Groups        string   `yaml:"groups"`
+	TTL           int      `yaml:"ttl"`
+	Port          int      `yaml:"port"`
+	MaxChannels   int      `yaml:"max_channels"`
+	MaxPublishers int      `yaml:"max_publishers"`
+	LogMessages   int      `yaml:"log_messages"`
+	LogBytes      byteSize `yaml:"log_bytes"`
+	MTU           int      `yaml:"mtu"`
+	MaxRate       byteSize `yaml:"max_rate"`
+	Window        duration `yaml:"window"`
+	RTT           duration `yaml:"rtt"`
+}
+
+func (d *fileBrokerDirect) toWSNotify() *wsnotify.DirectConfig {
+	if d == nil {
+		return nil
+	}
+	return &wsnotify.DirectConfig{
+		Address: d.Address, Interface: d.Interface, Transport: direct.Transport(d.Transport), Groups: d.Groups, TTL: d.TTL,
+		Port: d.Port, MaxChannels: d.MaxChannels, MaxPublishers: d.MaxPublishers, LogMessages: d.LogMessages,
+		LogBytes: int64(d.LogBytes), MTU: d.MTU, MaxRate: int64(d.MaxRate), Window: time.Duration(d.Window), RTT: time.Duration(d.RTT),
 	}
 }
 
@@ -120,6 +152,7 @@ func (b *fileBroker) toWSNotify() *wsnotify.Config {
 		RequireRegistration: b.RequireRegistration,
 		Limits:              b.Limits.toXMLDoc(),
 		SweepInterval:       time.Duration(b.SweepInterval),
+		Direct:              b.Direct.toWSNotify(),
 		Durable:             b.Durable.toWSNotify(),
 	}
 }

@@ -37,6 +37,9 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 		RequireRegistration: true,
 		Limits:              xmldoc.Limits{MaxBytes: 1 << 20, MaxDepth: 40, MaxElements: 1000, MaxAttrs: 20, MaxNameLen: 100, MaxTextLen: 64 << 10},
 		SweepInterval:       2 * time.Second,
+		Direct: &wsnotify.DirectConfig{Address: "10.1.2.1", Interface: "eth1", Transport: "multicast", Groups: "239.192.0.0/16",
+			TTL: 2, Port: 7500, MaxChannels: 32, MaxPublishers: 8, LogMessages: 5000, LogBytes: 8 << 20, MTU: 1400, MaxRate: 20 << 20,
+			Window: 10 * time.Second, RTT: 5 * time.Millisecond},
 		Durable: wsnotify.DurableConfig{All: true, MaxAge: 12 * time.Hour, MaxMessages: 5000, MaxBytes: 1 << 20,
 			MaxAttempts: 20, Workers: 8, Timeout: 3 * time.Second,
 			Backoff: queueing.Backoff{Base: 250 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.1}, MarkTTL: 6 * time.Hour},
@@ -90,5 +93,23 @@ func TestLoadConfig_BrokerErrorsNamePaths(t *testing.T) {
 	err = cfg.Validate()
 	if got := fc.explainConfig(err); err == nil || !strings.HasPrefix(got, "  broker.egress.cidrs[0]: ") {
 		t.Errorf("Validate: got %q, want an error at broker.egress.cidrs[0]", got)
+	}
+}
+
+// TestLoadConfig_BrokerDirectProblemsAtKeys: problems of broker.direct
+// are named by their keys, with their lines.
+func TestLoadConfig_BrokerDirectProblemsAtKeys(t *testing.T) {
+	path := writeDirectConfig(t, "wsgw.yaml", "listen: 127.0.0.1:1\nbroker:\n  direct:\n    groups: 10.0.0.0/8\n    ttl: 0\n    mtu: 100\n")
+	fc, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	msg := fc.explainConfig(cfg.Validate())
+	for _, want := range []string{"broker.direct.address: \"\": want an IPv4 unicast address", "broker.direct.groups: \"10.0.0.0/8\" is not an IPv4 multicast range (CIDR) (line 4",
+		"broker.direct.mtu: 100 is outside 576..65507 (line 6"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("got\n%s\nwant it to contain %q", msg, want)
+		}
 	}
 }

@@ -33,8 +33,11 @@ func TestDirect_ReadmeDocumentsEveryKey(t *testing.T) {
 			if strings.Contains(section, "`"+prefix+"*`") {
 				continue
 			}
-			if f.Type.Kind() == reflect.Struct {
-				walk(key+".", f.Type)
+			if ft := f.Type; ft.Kind() == reflect.Struct || ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct {
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				walk(key+".", ft)
 				continue
 			}
 			if !strings.Contains(section, "`"+key+"`") {

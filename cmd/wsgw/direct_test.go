@@ -19,6 +19,9 @@ import (
 	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
+// testDirectKey is the channel key of the agents' tests.
+const testDirectKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 func writeDirectConfig(t *testing.T, name, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
@@ -44,7 +47,7 @@ func TestDirect_ConfigErrorsNameKeys(t *testing.T) {
 	if code := run(context.Background(), []string{"direct", "send", "--config", cfg}, &stdout, &stderr); code != 2 {
 		t.Fatalf("got exit %d, want 2; stderr: %s", code, stderr.String())
 	}
-	for _, want := range []string{"session: required", "group: 224.0.0.1 is outside the allowed ranges", "ttl: 300 is outside"} {
+	for _, want := range []string{"session: required", "key: required", "group: 224.0.0.1 is outside the allowed ranges", "ttl: 300 is outside"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("got %q, want it to contain %q", stderr.String(), want)
 		}
@@ -112,7 +115,7 @@ func TestDirect_UnicastAgentsOnLoopback(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sendCfg := writeDirectConfig(t, "send.yaml", "session: 77\ntransport: unicast\nsend:\n  listen: 127.0.0.1:0\n  control: 127.0.0.1:0\n  egress: {cidrs: [loopback]}\n")
+	sendCfg := writeDirectConfig(t, "send.yaml", "session: 77\nkey: "+testDirectKey+"\ntransport: unicast\nsend:\n  listen: 127.0.0.1:0\n  control: 127.0.0.1:0\n  egress: {cidrs: [loopback]}\n")
 	var sendOut, sendErr, recvOut, recvErr syncBuffer
 	done := make(chan int, 2)
 	go func() { done <- run(ctx, []string{"direct", "send", "--config", sendCfg}, &sendOut, &sendErr) }()
@@ -121,7 +124,7 @@ func TestDirect_UnicastAgentsOnLoopback(t *testing.T) {
 		m = sendReady.FindStringSubmatch(sendOut.String())
 		return m != nil
 	})
-	recvCfg := writeDirectConfig(t, "recv.yaml", fmt.Sprintf("session: 77\ntransport: unicast\nrecv:\n  sender: %s\n  listen: 127.0.0.1:0\n  consumer: %s/notify\n", m[2], srv.URL))
+	recvCfg := writeDirectConfig(t, "recv.yaml", fmt.Sprintf("session: 77\nkey: "+testDirectKey+"\ntransport: unicast\nrecv:\n  sender: %s\n  listen: 127.0.0.1:0\n  consumer: %s/notify\n", m[2], srv.URL))
 	go func() { done <- run(ctx, []string{"direct", "recv", "--config", recvCfg}, &recvOut, &recvErr) }()
 	checkfor.True(t, 10*time.Second, "the receive agent to start", func() bool { return recvReady.MatchString(recvOut.String()) })
 	checkfor.True(t, 10*time.Second, "the receiver to join", func() bool {

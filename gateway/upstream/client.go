@@ -73,8 +73,11 @@ func New(o Options) *Client {
 // Request is one request to forward: a POST of Body to URL.
 type Request struct {
 	URL string // http or https URL of the backend endpoint
-	// Header is written as it is, less Host and Content-Length (set from
-	// URL and Body) and fields whose value holds CR or LF.
+	// Header is written as it is, less Host, Content-Length and
+	// Transfer-Encoding in any case (the client frames the request from
+	// URL and Body), fields whose name is not a token and values that are
+	// not valid field values (CR, LF, NUL and other controls; RFC 9110,
+	// 5.5).
 	Header http.Header
 	Body   [][]byte // written in order, never copied
 	// Replayable allows a second try on a new connection when a reused one
@@ -101,12 +104,14 @@ func (c *Client) Do(ctx context.Context, req *Request) (Response, error) {
 	for _, b := range req.Body {
 		n += int64(len(b))
 	}
+	sent := false // over every attempt
 	for attempt := 0; ; attempt++ {
 		cn, err := c.conn(ctx, t, attempt > 0)
 		if err != nil {
-			return Response{}, err
+			return Response{Sent: sent}, err
 		}
-		resp, sent, err := cn.exchange(ctx, t, req, n)
+		resp, wrote, err := cn.exchange(ctx, t, req, n)
+		sent = sent || wrote
 		if err == nil {
 			return Response{Response: resp, Sent: true}, nil
 		}
@@ -293,7 +298,7 @@ func (cn *conn) exchange(ctx context.Context, t *target, req *Request, n int64) 
 		}
 		return nil, sent, fmt.Errorf("reading reply: %w", err)
 	}
-	resp.Body = &body{rc: resp.Body, cn: cn, stop: stop, keep: !resp.Close && werr == nil}
+	resp.Body = &body{rc: resp.Body, cn: cn, ctx: ctx, stop: stop, keep: !resp.Close && werr == nil}
 	return resp, sent, nil
 }
 
@@ -305,11 +310,11 @@ func (cn *conn) writeRequest(t *target, req *Request, n int64) error {
 	bw.Write(strconv.AppendInt(num[:0], n, 10))
 	bw.WriteString("\r\n")
 	for k, vs := range req.Header {
-		if k == "Host" || k == "Content-Length" {
+		if !writable(k) {
 			continue
 		}
 		for _, v := range vs {
-			if strings.ContainsAny(v, "\r\n") {
+			if !validValue(v) {
 				continue
 			}
 			bw.WriteString(k)
@@ -323,6 +328,28 @@ func (cn *conn) writeRequest(t *target, req *Request, n int64) error {
 		bw.Write(b)
 	}
 	return bw.Flush()
+}
+
+// writable reports whether a header field named k may be written from
+// Request.Header: a valid field name (a token, RFC 9110, 5.1: no CR, LF,
+// colon or space to inject a field with) that is, in any case, none of
+// Host, Content-Length and Transfer-Encoding. The client writes Host and
+// frames the request with its own Content-Length alone: a second
+// Content-Length, or a Transfer-Encoding beside it (RFC 9112, 6.2: "A
+// sender MUST NOT send a Content-Length header field in any message that
+// contains a Transfer-Encoding header field"), gives the backend two
+// framings of one request, what request smuggling is made of (RFC 9112,
+// 11.2).
+func writable(k string) bool {
+	if !validName(k) {
+		return false
+	}
+	switch {
+	case strings.EqualFold(k, "Host"), strings.EqualFold(k, "Content-Length"),
+		strings.EqualFold(k, "Transfer-Encoding"):
+		return false
+	}
+	return true
 }
 
 // errSwitched is a 101 reply: the request asked for no upgrade, and a
@@ -343,6 +370,11 @@ func (cn *conn) readResponse() (*http.Response, error) {
 			return nil, fmt.Errorf("reply header over %d bytes: %w", cn.c.maxHeader, err)
 		case err != nil:
 			return nil, err
+		case resp.StatusCode < 100 || resp.StatusCode > 599:
+			// "All valid status codes are within the range of 100 to
+			// 599, inclusive" (RFC 9110, 15); net/http reads any three
+			// digits, and its server panics on a WriteHeader below 100.
+			return nil, fmt.Errorf("backend replied with status %d, outside 100-599 (RFC 9110, 15)", resp.StatusCode)
 		case resp.StatusCode == http.StatusSwitchingProtocols:
 			return nil, errSwitched
 		case resp.StatusCode >= 100 && resp.StatusCode < 200:
@@ -358,8 +390,9 @@ func (cn *conn) close() { cn.nc.Close() }
 type body struct {
 	rc   io.ReadCloser
 	cn   *conn
-	stop func() bool // unregisters the context's AfterFunc
-	keep bool        // the reply allows reuse
+	ctx  context.Context // the exchange's: its end breaks reads off
+	stop func() bool     // unregisters the context's AfterFunc
+	keep bool            // the reply allows reuse
 	eof  bool
 	done bool
 }
@@ -369,8 +402,12 @@ func (b *body) Read(p []byte) (int, error) {
 		return 0, errors.New("upstream: read on a closed body")
 	}
 	n, err := b.rc.Read(p)
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		b.eof = true
+	case err != nil && b.ctx.Err() != nil:
+		// The past deadline set as the context ended: say why.
+		err = fmt.Errorf("%w (%v)", b.ctx.Err(), err)
 	}
 	return n, err
 }

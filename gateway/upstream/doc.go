@@ -20,6 +20,9 @@
 //     after a non-blocking peek proves the peer has not closed it (an
 //     idle connection has nothing to read; RFC 9112, 9.3.1 lets a server
 //     close an idle connection at any time), or dialled (TLS for https).
+//     For TLS the peek also reads, with a past deadline, what the TLS
+//     layer holds: bytes after a reply's end or a close_notify can sit
+//     there, unseen by the socket.
 //   - The request head (request line, Host, Content-Length, the given
 //     fields) and the body slices go out through one buffered writer: one
 //     write for a small request.
@@ -35,8 +38,8 @@
 //     say) and closes is heard: after a write that failed, the reply is
 //     still read (RFC 9112, 9.5), and the connection then closed.
 //   - The context's end (deadline or cancellation) sets a past deadline on
-//     the connection, which breaks off any read or write in progress; the
-//     error then wraps the context's.
+//     the connection, which breaks off any read or write in progress, the
+//     reply body's included; the error then wraps the context's.
 //   - Response.Sent says whether any byte of the request was written: a
 //     request that never left may go to another replica whatever its
 //     operation. A request marked Replayable that finds a reused

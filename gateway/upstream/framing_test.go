@@ -123,9 +123,111 @@ func TestClient_PartialReplyIsNotReplayed(t *testing.T) {
 	}
 }
 
+func TestClient_SentSurvivesAFailedReplay(t *testing.T) {
+	var b *rawBackend
+	b = newRawBackend(t, func(b *rawBackend, n int, nc net.Conn, br *bufio.Reader) {
+		for i := 0; ; i++ {
+			if _, _, err := b.readRequest(br); err != nil {
+				return
+			}
+			if i == 1 {
+				b.ln.Close() // no new connection will be taken
+				return       // and this one closes with no reply byte
+			}
+			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	c := New(Options{})
+	defer c.CloseIdleConnections()
+	if _, _, err := do(c, b.url(), true, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	_, resp, err := do(c, b.url(), true, []byte("two"))
+	if err == nil || !resp.Sent {
+		t.Errorf("got err %v sent=%v, want an error and sent=true (the backend read the request)", err, resp.Sent)
+	}
+}
+
 func status(resp Response) int {
 	if resp.Response == nil {
 		return 0
 	}
 	return resp.StatusCode
+}
+
+// A status code outside 100-599 is not a reply (RFC 9110, 15): relayed, a
+// code below 100 made the gateway's handler panic in WriteHeader.
+func TestClient_InvalidStatusCodeIsAnError(t *testing.T) {
+	for _, code := range []string{"000", "099", "600", "999"} {
+		t.Run(code, func(t *testing.T) {
+			b := newRawBackend(t, func(b *rawBackend, _ int, nc net.Conn, br *bufio.Reader) {
+				if _, _, err := b.readRequest(br); err != nil {
+					return
+				}
+				io.WriteString(nc, "HTTP/1.1 "+code+" Odd\r\nContent-Length: 0\r\n\r\n")
+				io.Copy(io.Discard, br)
+			})
+			c := New(Options{})
+			defer c.CloseIdleConnections()
+			_, resp, err := do(c, b.url(), false, []byte("x"))
+			if err == nil || !strings.Contains(err.Error(), "status") {
+				t.Errorf("got status %d, err %v; want an error about the status", status(resp), err)
+			}
+		})
+	}
+}
+
+// Request.Header cannot frame the request a second time nor inject a
+// field: names of any case that frame it, names that are not tokens and
+// values with controls are left out (RFC 9110, 5.1 and 5.5; RFC 9112, 6.2).
+func TestClient_HeaderCannotReframeOrInject(t *testing.T) {
+	got := make(chan *http.Request, 1)
+	b := newRawBackend(t, func(b *rawBackend, _ int, nc net.Conn, br *bufio.Reader) {
+		req, body, err := b.readRequest(br)
+		if err != nil {
+			got <- nil
+			return
+		}
+		req.Body = io.NopCloser(strings.NewReader(string(body)))
+		got <- req
+		io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	c := New(Options{})
+	defer c.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.Do(ctx, &Request{URL: b.url(), Body: [][]byte{[]byte("hello")}, Header: http.Header{
+		"content-length":    {"0"},
+		"Transfer-Encoding": {"chunked"},
+		"host":              {"elsewhere"},
+		"X-Bad\r\nInjected": {"1"},
+		"X-Nul":             {"a\x00b"},
+		"X-Split":           {"a\r\nInjected: 2"},
+		"X-Ok":              {"fine\tvalue"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	req := <-got
+	if req == nil {
+		t.Fatal("the backend could not read the request")
+	}
+	body, _ := io.ReadAll(req.Body)
+	if string(body) != "hello" || req.ContentLength != 5 || len(req.TransferEncoding) != 0 {
+		t.Errorf("got body %q, Content-Length %d, Transfer-Encoding %q; want %q, 5, none",
+			body, req.ContentLength, req.TransferEncoding, "hello")
+	}
+	if req.Host == "elsewhere" {
+		t.Errorf("got Host %q, want the URL's", req.Host)
+	}
+	for _, k := range []string{"Injected", "X-Nul", "X-Split"} {
+		if v, ok := req.Header[k]; ok {
+			t.Errorf("got %s: %q, want no such field", k, v)
+		}
+	}
+	if v := req.Header.Get("X-Ok"); v != "fine\tvalue" {
+		t.Errorf("got X-Ok %q, want %q", v, "fine\tvalue")
+	}
 }

@@ -2,11 +2,14 @@ package upstream
 
 import (
 	"bufio"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/wsgw/wsgw/internal/testpki"
 )
 
 // rawBackend is a backend written byte by byte: serve runs for each
@@ -14,6 +17,8 @@ import (
 // over it. It counts the requests the tests' serve funcs report reading.
 type rawBackend struct {
 	ln       net.Listener
+	scheme   string       // http or https
+	client   *tls.Config  // for https: trusts the backend's certificate
 	conns    atomic.Int32 // accepted
 	requests atomic.Int32 // read by serve (it calls readRequest)
 	wg       sync.WaitGroup
@@ -25,7 +30,29 @@ func newRawBackend(t *testing.T, serve func(b *rawBackend, n int, nc net.Conn, b
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &rawBackend{ln: ln}
+	b := &rawBackend{ln: ln, scheme: "http"}
+	return b.start(t, serve)
+}
+
+// newRawTLSBackend is newRawBackend over TLS (serve's nc is a *tls.Conn);
+// b.client is the TLS configuration a client needs to trust it.
+func newRawTLSBackend(t *testing.T, serve func(b *rawBackend, n int, nc net.Conn, br *bufio.Reader)) *rawBackend {
+	t.Helper()
+	dir := t.TempDir()
+	ca := testpki.NewCA(t, dir, "upstream")
+	leaf := ca.Server(t, dir, "backend")
+	cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Records of up to 16 KiB from the first byte, as nginx's default
+	// ssl_buffer_size writes them.
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert},
+		DynamicRecordSizingDisabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &rawBackend{ln: ln, scheme: "https", client: &tls.Config{RootCAs: ca.Pool()}}
 	return b.start(t, serve)
 }
 
@@ -51,7 +78,7 @@ func (b *rawBackend) start(t *testing.T, serve func(b *rawBackend, n int, nc net
 	return b
 }
 
-func (b *rawBackend) url() string { return "http://" + b.ln.Addr().String() + "/" }
+func (b *rawBackend) url() string { return b.scheme + "://" + b.ln.Addr().String() + "/" }
 
 // readRequest reads one request (head and body) from br and counts it.
 func (b *rawBackend) readRequest(br *bufio.Reader) (*http.Request, []byte, error) {

@@ -22,7 +22,7 @@ func (u Uses) Any() bool { return u.Broker || u.Reliable > 0 }
 //
 // (choice) The records of the broker and of reliable messaging are small
 // and short-lived, written once and read back soon: an 8 MiB memtable
-// (64 MiB with a reliable service, whose durable queue commits batches of
+// (64 MiB with a reliable service or the broker, whose durable queues commit batches of
 // up to 4.5 MiB), two of them, 8 MiB of block cache per part that uses
 // the store, two compactors. Values over 64 KiB (large SOAP messages) go to the value
 // log, so that a batch of them stays within a transaction's limit (15% of
@@ -35,10 +35,11 @@ func Options(dir string, u Uses) badger.Options {
 	}
 	parts = max(parts, 1)
 	memtable := int64(8 << 20)
-	if u.Reliable > 0 {
+	if u.Reliable > 0 || u.Broker {
 		// A durable queue's full batch (queueing/badgerq's defaults:
 		// about 4.5 MiB estimated) must fit half a transaction, which is
-		// 15% of the memtable: badger's default 64 MiB is the least.
+		// 15% of the memtable: badger's default 64 MiB is the least. The
+		// broker has one too (its durable subscriptions' queue).
 		memtable = 64 << 20
 	}
 	return badger.DefaultOptions(dir).

@@ -89,6 +89,7 @@ func (m Mode) String() string {
 // its comment.
 type SenderConfig struct {
 	Session uint64 // required, non-zero
+	Key     []byte // required: the channel's key, KeySize random bytes (mac.go)
 	Epoch   uint32 // grows at each restart of the session (the driver picks it, e.g. from the clock)
 	Mode    Mode
 	// To is the wsa:To of data datagrams, e.g. "soap.udp://239.192.0.17:7400".
@@ -128,6 +129,7 @@ type SenderConfig struct {
 // ReceiverConfig configures a Receiver.
 type ReceiverConfig struct {
 	Session uint64 // the session to follow; 0 follows the first one heard
+	Key     []byte // required: the channel's key, KeySize bytes
 	Rand    Rand   // required
 	// MaxNAKs is how many times one sequence is asked for before it is
 	// reported as a gap; default 5.
@@ -187,6 +189,9 @@ func (c SenderConfig) Validate() error {
 	if c.Session == 0 {
 		add("Session", "required (non-zero)")
 	}
+	if err := checkKey(c.Key); err != nil {
+		add("Key", "%v", err)
+	}
 	if c.Mode > Unicast {
 		add("Mode", "unknown mode %d", c.Mode)
 	}
@@ -244,6 +249,9 @@ func (c ReceiverConfig) withDefaults() ReceiverConfig {
 func (c ReceiverConfig) Validate() error {
 	var l fielderr.List
 	add := func(name, f string, a ...any) { l.Add(fielderr.Path{}.Field(name), f, a...) }
+	if err := checkKey(c.Key); err != nil {
+		add("Key", "%v", err)
+	}
 	if c.Rand == nil {
 		add("Rand", "required")
 	}

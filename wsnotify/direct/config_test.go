@@ -11,9 +11,9 @@ import (
 // negative values were: a WindowBytes of 1 TiB or a unicast fan-out to
 // 100,000 receivers was accepted.
 func TestConfig_EveryLimitBounded(t *testing.T) {
-	s := SenderConfig{Session: 1, Mode: Unicast, WindowBytes: 1 << 40, MaxQueueBytes: 1 << 40, Window: 48 * time.Hour,
+	s := SenderConfig{Session: 1, Key: testKey, Mode: Unicast, WindowBytes: 1 << 40, MaxQueueBytes: 1 << 40, Window: 48 * time.Hour,
 		MaxReceivers: 100000, DemoteHold: 30 * 24 * time.Hour, PeerTimeout: 48 * time.Hour, MaxRepairQueue: 1 << 30}
-	r := ReceiverConfig{Rand: fixedRand(0), MaxBufferBytes: 1 << 40, MaxPending: 1 << 30, MaxNAKs: 1 << 20, RepairWait: 1e9}
+	r := ReceiverConfig{Key: testKey, Rand: fixedRand(0), MaxBufferBytes: 1 << 40, MaxPending: 1 << 30, MaxNAKs: 1 << 20, RepairWait: 1e9}
 	for _, tc := range []struct {
 		err  error
 		want []string

@@ -43,6 +43,7 @@ func (r *Receiver) wait(seq uint64, ms *miss, state missState, at time.Time) {
 	if len(r.due) > 2*len(r.missing)+64 {
 		r.due = r.due[:0]
 		for s, m := range r.missing {
+			r.steps++
 			if m.state != backingOff {
 				r.due = append(r.due, deadline{at: m.deadline, seq: s})
 			}
@@ -54,6 +55,7 @@ func (r *Receiver) wait(seq uint64, ms *miss, state missState, at time.Time) {
 // nextDue returns the earliest live wait, dropping stale entries before it.
 func (r *Receiver) nextDue() (deadline, bool) {
 	for len(r.due) > 0 {
+		r.steps++
 		d := r.due[0]
 		if ms := r.missing[d.seq]; ms != nil && ms.state != backingOff && ms.deadline.Equal(d.at) {
 			return d, true

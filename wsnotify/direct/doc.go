@@ -76,6 +76,19 @@
 //   - (choice) Unicast fan-out copies every group datagram to each joined
 //     receiver (at most 64); repair works unchanged, and the caps count
 //     every copy.
-//   - (choice) No authentication of datagrams yet: receivers accept only
-//     datagrams from the sender's address (package driver).
+//   - (choice) Every datagram carries a tag, HMAC-SHA256 under the
+//     channel's 256-bit key truncated to 128 bits (RFC 2104; mac.go): a
+//     datagram whose tag does not verify is dropped and counted before it
+//     is decoded, by receivers and senders alike. The key is part of the
+//     engines' configuration and the tag is made and checked in the wire
+//     codec (Codec), so the engines stay deterministic. The key is shared
+//     by a channel's senders and receivers: it keeps out whoever was not
+//     given the channel, not a party to it.
+//   - (choice) A channel may carry several sessions (the broker's own
+//     sender and each registered publisher's agent): Sessions follows
+//     each, learning its sender's address from its datagrams.
+//   - (choice) Close ends a session with a final heartbeat whose trail
+//     passes everything numbered: receivers report what they lack as a
+//     gap at once (GapClosed), published notifications never sent
+//     included.
 package direct

@@ -20,12 +20,12 @@ func FuzzDecode(f *testing.F) {
 		&Demote{Header: h, Reason: DemoteLoss, Hold: time.Minute, Lead: 40},
 		&Join{Header: h, Leave: true},
 	} {
-		f.Add(EncodeControl(p))
+		f.Add(encodeControl(p))
 	}
 	f.Add(appendData(nil, "soap.udp://239.1.1.1:7400", &Data{Header: h, Seq: 5, Frags: 1, Body: []byte(`<wsnt:Notify xmlns:wsnt="` + NSNotification + `"/>`)}))
 	f.Add(appendData(nil, "x", &Data{Header: h, Seq: 6, Frag: 1, Frags: 3, Repair: true, Body: []byte("chunk")}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := Decode(b)
+		p, err := decodePacket(b)
 		if err != nil {
 			return
 		}
@@ -33,9 +33,9 @@ func FuzzDecode(f *testing.F) {
 		if d, ok := p.(*Data); ok {
 			again = appendData(nil, "x", d)
 		} else {
-			again = EncodeControl(p)
+			again = encodeControl(p)
 		}
-		q, err := Decode(again)
+		q, err := decodePacket(again)
 		if err != nil {
 			t.Fatalf("re-encoded %T does not decode: %v", p, err)
 		}
@@ -66,7 +66,7 @@ func FuzzReceiver(f *testing.F) {
 			if d, ok := p.(*Data); ok {
 				enc = appendData(nil, "x", d)
 			} else {
-				enc = EncodeControl(p)
+				enc = encodeControl(p)
 			}
 			b = append(b, byte(len(enc)>>8), byte(len(enc)), 10)
 			b = append(b, enc...)
@@ -80,7 +80,7 @@ func FuzzReceiver(f *testing.F) {
 		&Demote{Header: h, Reason: DemoteOutside, Hold: time.Second}, &Data{Header: Header{Session: 9, Epoch: 2}, Seq: 1 << 40, Frags: 1, Body: notify}))
 	f.Add(seed(&Data{Header: h, Seq: 1, Frags: 1, Body: notify}, &Heartbeat{Header: h, Lead: 1<<64 - 1}))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, err := NewReceiver(ReceiverConfig{Session: 9, Rand: rand.New(rand.NewPCG(1, 2)), MaxPending: 64, MaxBufferBytes: 4096, MaxMessageBytes: 1024})
+		r, err := NewReceiver(ReceiverConfig{Session: 9, Key: testKey, Rand: rand.New(rand.NewPCG(1, 2)), MaxPending: 64, MaxBufferBytes: 4096, MaxMessageBytes: 1024})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func FuzzReceiver(f *testing.F) {
 			n = min(n, len(in))
 			now = now.Add(step)
 			r.Tick(now)
-			if p, err := Decode(in[:n]); err == nil {
+			if p, err := decodePacket(in[:n]); err == nil {
 				r.Step(netip.AddrPort{}, p)
 			}
 			in = in[n:]

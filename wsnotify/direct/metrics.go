@@ -7,6 +7,7 @@ import "time"
 type SenderMetrics struct {
 	Published      int64 // notifications accepted by Publish
 	QueueFull      int64 // Publish answered ErrFull
+	Abandoned      int64 // datagrams published and never sent: Close came first
 	DataPackets    int64
 	DataBytes      int64
 	RepairPackets  int64

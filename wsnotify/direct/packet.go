@@ -65,13 +65,16 @@ type Data struct {
 
 // Heartbeat advertises the sender's repair window [Trail, Lead] (Lead 0:
 // nothing sent yet; Trail = Lead+1: the window is empty) and the timing
-// parameters receivers use for their NAK back-off (RFC 5740, 5.3).
+// parameters receivers use for their NAK back-off (RFC 5740, 5.3). A Final
+// heartbeat is the last of the session (Sender.Close): nothing below its
+// Trail will be sent or repaired.
 type Heartbeat struct {
 	Header
 	Trail, Lead uint64
 	RTT         time.Duration
 	Backoff     float64 // the back-off factor K
 	GroupSize   uint32
+	Final       bool
 }
 
 // NAK asks for the sequence numbers in Ranges.

@@ -23,10 +23,12 @@ func (r Ready) Empty() bool {
 // Delivery is one notification, whole: the wsnt:Notify element as the
 // publisher's agent sent it (namespace bindings it inherited from the
 // datagram's envelope added). Seq is the sequence number of its first
-// datagram.
+// datagram in the session's epoch.
 type Delivery struct {
-	Seq    uint64
-	Notify []byte
+	Session uint64
+	Epoch   uint32
+	Seq     uint64
+	Notify  []byte
 }
 
 // GapReason says why sequence numbers were given up.
@@ -40,9 +42,10 @@ const (
 	GapOverflow                         // the receiver's buffer or pending limit was reached
 	GapRestart                          // the sender restarted the session (a new epoch)
 	GapMalformed                        // fragments that do not make a notification
+	GapClosed                           // the sender closed the session (its last heartbeat) before sending or repairing them
 )
 
-var gapNames = [...]string{"", "unrecovered", "window", "demoted", "overflow", "restart", "malformed"}
+var gapNames = [...]string{"", "unrecovered", "window", "demoted", "overflow", "restart", "malformed", "closed"}
 
 func (r GapReason) String() string {
 	if int(r) < len(gapNames) && r != 0 {
@@ -52,17 +55,22 @@ func (r GapReason) String() string {
 }
 
 // Gap is an explicit loss: the datagrams From..To (sequence numbers of the
-// epoch Epoch) will not be delivered. Notifications wholly or
-// partly in it are lost; the receiver recovers them over HTTP.
+// session's epoch Epoch) will not be delivered. Notifications wholly or
+// partly in it are lost: those whose first datagram is in it (the gap
+// starts at the first datagram of a notification it takes down); the
+// receiver's agent recovers them over HTTP.
 type Gap struct {
+	Session  uint64
 	Epoch    uint32
 	From, To uint64
 	Reason   GapReason
 }
 
-// Demotion tells the driver that the sender ignores this receiver's NAKs
-// until Until: losses become gaps at once, to be recovered over HTTP.
+// Demotion tells the driver that the sender of Session ignores this
+// receiver's NAKs until Until: losses become gaps at once, to be recovered
+// over HTTP.
 type Demotion struct {
-	Reason DemoteReason
-	Until  time.Time
+	Session uint64
+	Reason  DemoteReason
+	Until   time.Time
 }

@@ -19,6 +19,7 @@ import (
 // Tick is due.
 type Receiver struct {
 	cfg     ReceiverConfig
+	codec   *Codec
 	now     time.Time
 	started bool
 	synced  bool
@@ -49,6 +50,10 @@ type Receiver struct {
 
 	m  ReceiverMetrics
 	rd Ready
+	// steps counts the iterations of every loop over the receiver's
+	// tables (missing, buffered, lost, waits): the work a datagram or a
+	// tick costs, which tests bound instead of timing it.
+	steps int64
 }
 
 type missState uint8
@@ -79,8 +84,12 @@ func NewReceiver(cfg ReceiverConfig) (*Receiver, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	codec, err := NewCodec(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
 	return &Receiver{
-		cfg: cfg, hdr: Header{Session: cfg.Session},
+		cfg: cfg, codec: codec, hdr: Header{Session: cfg.Session},
 		buf: map[uint64]*Data{}, missing: map[uint64]*miss{}, lost: map[uint64]GapReason{},
 		rtt: cfg.RTT, backoff: cfg.Backoff, groupSize: float64(cfg.GroupSize),
 	}, nil
@@ -242,6 +251,7 @@ func (r *Receiver) extend(to uint64) {
 		r.skipTo(to-uint64(r.cfg.MaxPending)+1, GapOverflow)
 	}
 	for seq := r.top + 1; seq <= to; seq++ {
+		r.steps++
 		r.m.Missed++
 		r.seen++
 		if r.now.Before(r.demotedUntil) {
@@ -264,6 +274,7 @@ func (r *Receiver) giveUpLowest(why GapReason) bool {
 		return false
 	}
 	for seq := max(r.next, r.missLow); seq <= r.top; seq++ {
+		r.steps++
 		if _, ok := r.missing[seq]; ok {
 			delete(r.missing, seq)
 			r.lost[seq] = why
@@ -299,7 +310,10 @@ func (r *Receiver) onHeartbeat(h *Heartbeat) {
 		r.cycleAt = time.Time{}
 		r.startCycle()
 	}
-	if h.Trail > r.next {
+	switch {
+	case h.Final && h.Trail > r.next:
+		r.skipTo(h.Trail, GapClosed)
+	case h.Trail > r.next:
 		r.skipTo(h.Trail, GapWindow)
 	}
 	r.extend(h.Lead)
@@ -315,6 +329,7 @@ func (r *Receiver) onConfirm(ranges []Range, wait time.Duration) {
 	for _, rg := range ranges {
 		lo, hi := max(rg.From, r.next), min(rg.To, r.top)
 		for seq := lo; seq <= hi && budget > 0; seq++ {
+			r.steps++
 			budget--
 			ms := r.missing[seq]
 			if ms == nil {
@@ -344,12 +359,13 @@ func (r *Receiver) onDemote(d *Demote) {
 	}
 	r.m.Demotions++
 	for seq := range r.missing {
+		r.steps++
 		r.lost[seq] = GapDemoted
 	}
 	clear(r.missing)
 	r.due = r.due[:0]
 	r.cycleAt = time.Time{}
-	r.rd.Demoted = append(r.rd.Demoted, Demotion{Reason: d.Reason, Until: r.demotedUntil})
+	r.rd.Demoted = append(r.rd.Demoted, Demotion{Session: r.hdr.Session, Reason: d.Reason, Until: r.demotedUntil})
 }
 
 // Tick advances the engine's clock (never backwards) and runs what is due:
@@ -366,7 +382,7 @@ func (r *Receiver) Tick(now time.Time) {
 		r.started, r.joinAt = true, r.now
 	}
 	if r.hdr.Session != 0 && r.cfg.JoinInterval > 0 && !r.now.Before(r.joinAt) {
-		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindJoin, Bytes: EncodeControl(&Join{Header: r.hdr})})
+		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindJoin, Bytes: r.codec.EncodeControl(&Join{Header: r.hdr})})
 		r.joinAt = r.now.Add(r.cfg.JoinInterval)
 	}
 	for {
@@ -374,6 +390,7 @@ func (r *Receiver) Tick(now time.Time) {
 		if !ok || r.now.Before(d.at) {
 			break
 		}
+		r.steps++
 		heap.Pop(&r.due)
 		seq, ms := d.seq, r.missing[d.seq]
 		ms.tries++
@@ -397,6 +414,7 @@ func (r *Receiver) Tick(now time.Time) {
 func (r *Receiver) sendNAKs() {
 	var seqs []uint64
 	for seq, ms := range r.missing {
+		r.steps++
 		if ms.state == backingOff {
 			seqs = append(seqs, seq)
 		}
@@ -418,10 +436,16 @@ func (r *Receiver) sendNAKs() {
 			n++
 		}
 		seqs = seqs[n:]
-		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindNAK, Bytes: EncodeControl(&NAK{Header: r.hdr, Ranges: rs})})
+		r.rd.Send = append(r.rd.Send, Datagram{To: Dest{Kind: ToSender}, Kind: KindNAK, Bytes: r.codec.EncodeControl(&NAK{Header: r.hdr, Ranges: rs})})
 		r.m.NAKsSent++
 		r.m.NAKedSeqs += int64(n)
 	}
+}
+
+// Idle reports whether the receiver waits for nothing: no sequence
+// missing, nothing buffered or half reassembled, nothing to hand over.
+func (r *Receiver) Idle() bool {
+	return len(r.missing)+len(r.buf)+len(r.lost) == 0 && !r.asm.active && r.rd.Empty()
 }
 
 // Next is when Tick next has something to do (zero: nothing scheduled).
@@ -447,6 +471,7 @@ func (r *Receiver) Next() time.Time {
 // of are reported in the gap too.
 func (r *Receiver) skipTo(seq uint64, why GapReason) {
 	for s := range r.missing {
+		r.steps++
 		if s < seq {
 			delete(r.missing, s)
 			r.lost[s] = why
@@ -465,6 +490,7 @@ func (r *Receiver) skipTo(seq uint64, why GapReason) {
 // deliver resolves sequences from next on while they are received or lost.
 func (r *Receiver) deliver() {
 	for r.next <= r.top {
+		r.steps++
 		if d := r.buf[r.next]; d != nil {
 			delete(r.buf, r.next)
 			r.bufBytes -= bufCost(d)
@@ -531,7 +557,7 @@ func (r *Receiver) take(d *Data) {
 }
 
 func (r *Receiver) deliverOne(seq uint64, notify []byte, seqs int64) {
-	r.rd.Deliver = append(r.rd.Deliver, Delivery{Seq: seq, Notify: notify})
+	r.rd.Deliver = append(r.rd.Deliver, Delivery{Session: r.hdr.Session, Epoch: r.hdr.Epoch, Seq: seq, Notify: notify})
 	r.m.Delivered++
 	r.m.DeliveredSeqs += seqs
 }
@@ -560,7 +586,7 @@ func (r *Receiver) gapRange(from, to uint64, why GapReason) {
 		return
 	}
 	r.flushGap()
-	r.gap = &Gap{Epoch: r.hdr.Epoch, From: from, To: to, Reason: why}
+	r.gap = &Gap{Session: r.hdr.Session, Epoch: r.hdr.Epoch, From: from, To: to, Reason: why}
 }
 
 func (r *Receiver) flushGap() {

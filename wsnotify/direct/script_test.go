@@ -50,6 +50,7 @@ type scriptNet struct {
 	byAddr   map[netip.AddrPort]string
 	losses   []*lossRule
 	overhear bool
+	codec    *Codec
 }
 
 type lossRule struct {
@@ -60,7 +61,7 @@ type lossRule struct {
 }
 
 func newScriptNet(t *testing.T) *scriptNet {
-	n := &scriptNet{t: t, now: scriptEpoch, rs: map[string]*Receiver{}, addr: map[string]netip.AddrPort{}, byAddr: map[netip.AddrPort]string{}}
+	n := &scriptNet{t: t, codec: newTestCodec(t), now: scriptEpoch, rs: map[string]*Receiver{}, addr: map[string]netip.AddrPort{}, byAddr: map[netip.AddrPort]string{}}
 	n.newSender(args{})
 	return n
 }
@@ -123,7 +124,7 @@ func (n *scriptNet) run(cmd string) []string {
 }
 
 func (n *scriptNet) newSender(a args) error {
-	cfg := SenderConfig{Session: 0xabc, Epoch: uint32(max(1, a.int("epoch"))), To: "soap.udp://239.1.1.1:7400",
+	cfg := SenderConfig{Session: 0xabc, Key: testKey, Epoch: uint32(max(1, a.int("epoch"))), To: "soap.udp://239.1.1.1:7400",
 		MTU: a.int("mtu"), Window: a.dur("window"), WindowBytes: a.int("windowbytes"),
 		RTT: a.dur("rtt"), GroupSize: a.int("groupsize"), MaxRate: int64(a.int("maxrate")), MaxBurst: int64(a.int("maxburst")),
 		RepairFloor: int64(a.int("repairfloor")), RepairBurst: int64(a.int("repairburst")), MaxQueueBytes: a.int("maxqueue"),
@@ -148,7 +149,7 @@ func (n *scriptNet) newSender(a args) error {
 func (n *scriptNet) newReceiver(a args) error {
 	name := a.pos(0)
 	u, _ := strconv.ParseFloat(a["u"], 64)
-	r, err := NewReceiver(ReceiverConfig{Session: 0xabc, Rand: fixedRand(u), MaxNAKs: a.int("maxnaks"),
+	r, err := NewReceiver(ReceiverConfig{Session: 0xabc, Key: testKey, Rand: fixedRand(u), MaxNAKs: a.int("maxnaks"),
 		MaxPending: a.int("maxpending"), JoinInterval: a.dur("join")})
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func (n *scriptNet) publish(a args) error {
 		if pad := a.int("bytes") - len(body) - len("</wsnt:Notify>"); pad > 0 {
 			body += "<p>" + strings.Repeat("x", max(0, pad-7)) + "</p>"
 		}
-		if err := n.s.Publish([]byte(body + "</wsnt:Notify>")); err != nil {
+		if _, err := n.s.Publish([]byte(body + "</wsnt:Notify>")); err != nil {
 			return err
 		}
 	}
@@ -227,7 +228,7 @@ func (n *scriptNet) process() []string {
 }
 
 func (n *scriptNet) route(from string, d Datagram) []string {
-	p, err := Decode(d.Bytes)
+	p, err := n.codec.Decode(d.Bytes)
 	if err != nil {
 		n.t.Fatalf("%s sent an undecodable %v datagram: %v", from, d.Kind, err)
 	}

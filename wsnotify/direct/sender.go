@@ -12,6 +12,19 @@ import (
 // wait for the rate limit: the publisher should retry later.
 var ErrFull = errors.New("direct: send queue full")
 
+// ErrClosed is Publish's answer once the session is closed (Close).
+var ErrClosed = errors.New("direct: session closed")
+
+// Position is where a notification went in its session: the epoch and the
+// sequence number of its first datagram, and how many datagrams it took.
+// A receiver's Gap names sequence numbers; the notifications lost in it
+// are those whose Seq is in it.
+type Position struct {
+	Header
+	Seq   uint64
+	Frags uint16
+}
+
 // maxNAKSeqs bounds the sequence numbers one NAK can ask for (choice): a
 // receiver never asks for more in one datagram, and a sender looks at no
 // more, whatever a NAK's ranges say.
@@ -27,8 +40,10 @@ const maxNAKSeqs = 1024
 // the next Tick is due.
 type Sender struct {
 	cfg     SenderConfig
+	codec   *Codec
 	now     time.Time
 	started bool
+	closed  bool
 
 	nextSeq            uint64
 	queue              []*frame // numbered, waiting for the rate limit
@@ -101,8 +116,12 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	codec, err := NewCodec(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
 	return &Sender{
-		cfg: cfg, nextSeq: 1, trail: 1, hbIvl: cfg.HeartbeatMin,
+		cfg: cfg, codec: codec, nextSeq: 1, trail: 1, hbIvl: cfg.HeartbeatMin,
 		dataOver: dataOverhead(cfg.To, false), fragOver: dataOverhead(cfg.To, true),
 		repairs: map[uint64]*repairState{}, peers: map[netip.AddrPort]*peer{},
 	}, nil
@@ -114,11 +133,15 @@ func (s *Sender) hdr() Header { return Header{Session: s.cfg.Session, Epoch: s.c
 func (s *Sender) Window() (trail, lead uint64) { return s.trail, s.lead }
 
 // Publish numbers notify (a wsnt:Notify element), fragments it to the MTU
-// and queues it for sending. It answers ErrFull when the queue is full and
-// an error for a notification over MaxMessageBytes.
-func (s *Sender) Publish(notify []byte) error {
+// and queues it for sending; it returns the notification's position. It
+// answers ErrFull when the queue is full, ErrClosed after Close, and an
+// error for a notification over MaxMessageBytes.
+func (s *Sender) Publish(notify []byte) (Position, error) {
+	if s.closed {
+		return Position{}, ErrClosed
+	}
 	if len(notify) == 0 || len(notify) > s.cfg.MaxMessageBytes {
-		return fmt.Errorf("direct: a notification of %d bytes (at most %d)", len(notify), s.cfg.MaxMessageBytes)
+		return Position{}, fmt.Errorf("direct: a notification of %d bytes (at most %d)", len(notify), s.cfg.MaxMessageBytes)
 	}
 	var frames []*frame
 	if len(notify)+s.dataOver <= s.cfg.MTU {
@@ -127,7 +150,7 @@ func (s *Sender) Publish(notify []byte) error {
 		chunk := (s.cfg.MTU - s.fragOver) / 4 * 3
 		n := (len(notify) + chunk - 1) / chunk
 		if n > 0xffff {
-			return fmt.Errorf("direct: a notification of %d bytes needs %d fragments (at most 65535)", len(notify), n)
+			return Position{}, fmt.Errorf("direct: a notification of %d bytes needs %d fragments (at most 65535)", len(notify), n)
 		}
 		for i := range n {
 			b := notify[i*chunk : min(len(notify), (i+1)*chunk)]
@@ -140,8 +163,9 @@ func (s *Sender) Publish(notify []byte) error {
 	}
 	if s.queueBytes+size > s.cfg.MaxQueueBytes {
 		s.m.QueueFull++
-		return ErrFull
+		return Position{}, ErrFull
 	}
+	pos := Position{Header: s.hdr(), Seq: s.nextSeq, Frags: uint16(len(frames))}
 	for _, f := range frames {
 		f.seq = s.nextSeq
 		s.nextSeq++
@@ -150,7 +174,43 @@ func (s *Sender) Publish(notify []byte) error {
 	s.queueBytes += size
 	s.m.Published++
 	s.pump()
-	return nil
+	return pos, nil
+}
+
+// Idle reports whether the sender has nothing left to do for what was
+// published: no datagram waits for the rate limit, no NAK is being
+// gathered, no repair or NCF waits for its budget.
+func (s *Sender) Idle() bool {
+	return len(s.queue)+len(s.dueQ)+len(s.repairQ)+len(s.ncfQ)+len(s.ctlQ) == 0
+}
+
+// closingHeartbeats is how many copies of the final heartbeat Close sends
+// (choice: a lost one would leave receivers waiting for repairs that
+// will not come until their NAKs run out).
+const closingHeartbeats = 3
+
+// Close ends the session: what was published and not sent yet is
+// dropped (counted in Abandoned), and a final heartbeat whose trail is
+// past everything numbered tells receivers that nothing below it will be
+// sent or repaired, so they report what they lack as a gap (GapClosed) at
+// once. The final heartbeats go whatever the rate limit (three datagrams
+// of ~50 bytes). Afterwards Publish answers ErrClosed and Tick and Step
+// do nothing.
+func (s *Sender) Close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.m.Abandoned += int64(len(s.queue))
+	s.queue, s.queueBytes = nil, 0
+	s.ctlQ, s.ncfQ, s.repairQ, s.dueQ = nil, nil, nil, nil
+	b := s.codec.EncodeControl(&Heartbeat{Header: s.hdr(), Trail: s.nextSeq, Lead: s.nextSeq - 1,
+		RTT: s.cfg.RTT, Backoff: s.cfg.Backoff, GroupSize: uint32(s.groupSize()), Final: true})
+	for range closingHeartbeats {
+		n := s.emit(Dest{Kind: ToGroup}, KindHeartbeat, b)
+		s.m.ControlPackets++
+		s.m.ControlBytes += int64(n)
+	}
 }
 
 // Step feeds one packet received from a receiver at from (a NAK or a Join;
@@ -158,6 +218,9 @@ func (s *Sender) Publish(notify []byte) error {
 // a Join, about membership only, may come from a receiver that has not
 // heard the session yet.
 func (s *Sender) Step(from netip.AddrPort, p Packet) {
+	if s.closed {
+		return
+	}
 	if h := p.header(); h.Session != s.cfg.Session || h.Epoch != s.cfg.Epoch && p.Kind() != KindJoin {
 		s.m.Foreign++
 		return
@@ -179,6 +242,9 @@ func (s *Sender) Step(from netip.AddrPort, p Packet) {
 func (s *Sender) Tick(now time.Time) {
 	if now.After(s.now) {
 		s.now = now
+	}
+	if s.closed {
+		return
 	}
 	if !s.started {
 		s.started = true
@@ -218,8 +284,11 @@ func (s *Sender) heartbeat() {
 	s.hbAt, s.hbLast = s.now.Add(s.hbIvl), s.now
 }
 
-// Next is when Tick next has something to do.
+// Next is when Tick next has something to do (zero: nothing, once closed).
 func (s *Sender) Next() time.Time {
+	if s.closed {
+		return time.Time{}
+	}
 	next := s.hbAt
 	earlier := func(t time.Time) {
 		if !t.IsZero() && t.Before(next) {
@@ -283,7 +352,7 @@ const maxQueuedControl = 1024
 // queueCtl queues a heartbeat or a demotion; it waits only for the rate
 // limit.
 func (s *Sender) queueCtl(to Dest, p Packet) {
-	c := outCtl{to: to, kind: p.Kind(), bytes: EncodeControl(p)}
+	c := outCtl{to: to, kind: p.Kind(), bytes: s.codec.EncodeControl(p)}
 	if c.kind == KindHeartbeat {
 		for i := range s.ctlQ {
 			if s.ctlQ[i].kind == KindHeartbeat {
@@ -305,7 +374,7 @@ func (s *Sender) queueNCF(p *NCF) {
 		s.m.NCFsDropped++
 		return
 	}
-	s.ncfQ = append(s.ncfQ, outCtl{to: Dest{Kind: ToGroup}, kind: KindNCF, bytes: EncodeControl(p)})
+	s.ncfQ = append(s.ncfQ, outCtl{to: Dest{Kind: ToGroup}, kind: KindNCF, bytes: s.codec.EncodeControl(p)})
 }
 
 // pump sends what the rate limit allows (RFC 3208, 5.1.1: one rate over
@@ -353,7 +422,7 @@ func (s *Sender) sendData() {
 	s.queue = s.queue[1:]
 	s.queueBytes -= f.size
 	f.sentAt = s.now
-	b := appendData(make([]byte, 0, f.size), s.cfg.To, s.data(f, false))
+	b := s.codec.AppendData(make([]byte, 0, f.size), s.cfg.To, s.data(f, false))
 	n := s.emit(Dest{Kind: ToGroup}, KindData, b)
 	s.total.take(n)
 	s.repair.earn(s.cfg.RepairFraction * float64(n))
@@ -379,7 +448,7 @@ func (s *Sender) sendRepair(seq uint64) {
 		s.m.RepairsDropped++
 		return
 	}
-	b := appendData(make([]byte, 0, f.size), s.cfg.To, s.data(f, true))
+	b := s.codec.AppendData(make([]byte, 0, f.size), s.cfg.To, s.data(f, true))
 	n := s.emit(Dest{Kind: ToGroup}, KindData, b)
 	s.total.take(n)
 	s.repair.take(n)

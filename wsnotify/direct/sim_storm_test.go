@@ -251,7 +251,11 @@ func TestSim_LossFigures(t *testing.T) {
 			cfg := SenderConfig{}
 			sm := newSim(t, 4, n, cfg, ReceiverConfig{}, lossyLinks(loss, 1))
 			sm.checkCaps(cfg)
-			sm.runUntil(sm.now.Add(10*time.Second), sm.publisher(count, 2*time.Millisecond, 300))
+			// 20 s: at 20% loss the repair budget (a quarter of the data
+			// rate) is still working through the repairs 10 s in, and a
+			// receiver waiting for a confirmed repair has neither the
+			// notification nor a gap yet.
+			sm.runUntil(sm.now.Add(20*time.Second), sm.publisher(count, 2*time.Millisecond, 300))
 			complete := sm.checkAll(count)
 			f := sm.figures()
 			m := sm.s.Metrics()

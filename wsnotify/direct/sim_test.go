@@ -81,6 +81,7 @@ type sim struct {
 	pub                                    func(time.Time) time.Time
 	lost, lostData, naksSent               int64
 	lostSeqs                               map[uint64]bool // data sequences lost by at least one receiver
+	codec                                  *Codec
 }
 
 func newSim(t testing.TB, seed uint64, n int, scfg SenderConfig, rcfg ReceiverConfig, link func(i int) linkModel) *sim {
@@ -88,6 +89,8 @@ func newSim(t testing.TB, seed uint64, n int, scfg SenderConfig, rcfg ReceiverCo
 		index: map[netip.AddrPort]int{}, decoded: map[*byte]Packet{}, start: scriptEpoch,
 		timerAt: make([]time.Time, n+1), isTouched: make([]bool, n), lostSeqs: map[uint64]bool{}}
 	scfg.Session, rcfg.Session = 0x5111, 0x5111
+	scfg.Key, rcfg.Key = testKey, testKey
+	sm.codec = newTestCodec(t)
 	scfg.Epoch = 1
 	s, err := NewSender(scfg)
 	if err != nil {
@@ -130,7 +133,7 @@ func (sm *sim) decode(b []byte) Packet {
 	if p, ok := sm.decoded[&b[0]]; ok {
 		return p
 	}
-	p, err := Decode(b)
+	p, err := sm.codec.Decode(b)
 	if err != nil {
 		sm.t.Fatalf("undecodable datagram: %v", err)
 	}
@@ -205,7 +208,7 @@ func (sm *sim) drain(i int) {
 				continue
 			}
 		}
-		p, err := Decode(d.Bytes)
+		p, err := sm.codec.Decode(d.Bytes)
 		if err != nil {
 			sm.t.Fatal(err)
 		}
@@ -322,7 +325,7 @@ func (sm *sim) publisher(count int, every time.Duration, size int) func(time.Tim
 			body += fmt.Sprintf("<p>%0*d</p>", pad, 0)
 		}
 		body += fmt.Sprintf("<n>%08d</n></wsnt:Notify>", k)
-		if err := sm.s.Publish([]byte(body)); err != nil {
+		if _, err := sm.s.Publish([]byte(body)); err != nil {
 			sm.t.Fatalf("publish %d: %v", k, err)
 		}
 		return now.Add(every)

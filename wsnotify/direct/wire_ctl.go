@@ -12,21 +12,22 @@ import (
 // binary datagrams (choice: they are never read by SOAP software, and a
 // fixed layout is cheap to check). Every field is big-endian.
 //
-//	0      2        3     4          12       16
-//	| "WD" | version | kind | session | epoch | body...
+//	0      2        3     4          12       16       16+n
+//	| "WD" | version | kind | session | epoch | body... | tag (16)
 //
 // Bodies:
 //
-//	heartbeat: trail u64, lead u64 (<= MaxSeq), rtt µs u32, backoff K×100 u16, group size u32
+//	heartbeat: trail u64, lead u64 (<= MaxSeq), rtt µs u32, backoff K×100 u16, group size u32, flags u8 (bit 0: final)
 //	nak:       count u16, then count × (from u64, to u64), 0 < from <= to <= MaxSeq
 //	ncf:       wait ms u32, then the ranges as in a nak
 //	demote:    reason u8, hold ms u32, lead u64 (<= MaxSeq)
 //	join:      flags u8 (bit 0: leave)
 //
-// A datagram with trailing bytes, an unknown version or kind, or a field
-// out of range is refused whole.
+// The tag is the datagram's HMAC (mac.go). Version 2 added the tag and
+// the heartbeat's flags. A datagram with trailing bytes, an unknown
+// version or kind, or a field out of range is refused whole.
 const (
-	ctlVersion   = 1
+	ctlVersion   = 2
 	ctlHeaderLen = 16
 	// MaxRanges bounds the ranges of one NAK or NCF.
 	MaxRanges = 64
@@ -48,8 +49,9 @@ func appendHeader(b []byte, k Kind, h Header) []byte {
 	return binary.BigEndian.AppendUint32(b, h.Epoch)
 }
 
-// EncodeControl encodes a control packet (any kind but Data).
-func EncodeControl(p Packet) []byte {
+// encodeControl encodes a control packet (any kind but Data) without its
+// tag (Codec.EncodeControl adds it).
+func encodeControl(p Packet) []byte {
 	b := appendHeader(make([]byte, 0, 64), p.Kind(), p.header())
 	switch p := p.(type) {
 	case *Heartbeat:
@@ -58,6 +60,11 @@ func EncodeControl(p Packet) []byte {
 		b = binary.BigEndian.AppendUint32(b, clampU32(p.RTT.Microseconds()))
 		b = binary.BigEndian.AppendUint16(b, uint16(min(math.Round(p.Backoff*100), math.MaxUint16)))
 		b = binary.BigEndian.AppendUint32(b, p.GroupSize)
+		var f byte
+		if p.Final {
+			f = 1
+		}
+		b = append(b, f)
 	case *NAK:
 		b = appendRanges(b, p.Ranges)
 	case *NCF:
@@ -93,13 +100,14 @@ func appendRanges(b []byte, rs []Range) []byte {
 	return b
 }
 
-// IsControl reports whether b starts like a control packet (and not like
+// isControl reports whether b starts like a control packet (and not like
 // an XML data datagram).
-func IsControl(b []byte) bool { return len(b) >= 2 && b[0] == ctlMagic[0] && b[1] == ctlMagic[1] }
+func isControl(b []byte) bool { return len(b) >= 2 && b[0] == ctlMagic[0] && b[1] == ctlMagic[1] }
 
-// DecodeControl decodes a control packet. b is untrusted input.
-func DecodeControl(b []byte) (Packet, error) {
-	if len(b) < ctlHeaderLen || !IsControl(b) {
+// decodeControl decodes a control packet whose tag has been checked and
+// removed. b is untrusted input.
+func decodeControl(b []byte) (Packet, error) {
+	if len(b) < ctlHeaderLen || !isControl(b) {
 		return nil, malformed("not a control packet")
 	}
 	if b[2] != ctlVersion {
@@ -114,6 +122,13 @@ func DecodeControl(b []byte) (Packet, error) {
 		hb.RTT = time.Duration(r.u32()) * time.Microsecond
 		hb.Backoff = float64(r.u16()) / 100
 		hb.GroupSize = r.u32()
+		switch f := r.u8(); {
+		case r.bad:
+		case f > 1:
+			return nil, malformed("heartbeat flags %#x", f)
+		default:
+			hb.Final = f == 1
+		}
 		if !r.bad && hb.Lead > MaxSeq {
 			return nil, malformed("heartbeat lead %d beyond %d", hb.Lead, uint64(MaxSeq))
 		}

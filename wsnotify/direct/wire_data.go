@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/xml"
+	"fmt"
 	"math"
 	"strconv"
 
@@ -59,20 +60,9 @@ func appendData(b []byte, to string, d *Data) []byte {
 	b = strconv.AppendUint(b, uint64(d.Epoch), 10)
 	b = append(b, ':')
 	b = strconv.AppendUint(b, d.Seq, 10)
-	b = append(b, `</wsa:MessageID><wsgwd:Seq session="`...)
-	b = appendSession(b, d.Session)
-	b = append(b, `" epoch="`...)
-	b = strconv.AppendUint(b, uint64(d.Epoch), 10)
-	b = append(b, `" seq="`...)
-	b = strconv.AppendUint(b, d.Seq, 10)
-	b = append(b, `" frag="`...)
-	b = strconv.AppendUint(b, uint64(d.Frag), 10)
-	b = append(b, `" frags="`...)
-	b = strconv.AppendUint(b, uint64(d.Frags), 10)
-	if d.Repair {
-		b = append(b, `" repair="true`...)
-	}
-	b = append(b, `"/>`+envBody...)
+	b = append(b, `</wsa:MessageID><wsgwd:Seq`...)
+	b = appendSeqAttrs(b, d.Session, d.Epoch, d.Seq, d.Frag, d.Frags, d.Repair)
+	b = append(b, envBody...)
 	if d.Frags > 1 {
 		b = append(b, fragEl...)
 		b = base64.StdEncoding.AppendEncode(b, d.Body)
@@ -81,6 +71,25 @@ func appendData(b []byte, to string, d *Data) []byte {
 		b = append(b, d.Body...)
 	}
 	return append(b, envEnd...)
+}
+
+// appendSeqAttrs appends the attributes of a wsgwd:Seq element and closes
+// it.
+func appendSeqAttrs(b []byte, session uint64, epoch uint32, seq uint64, frag, frags uint16, repair bool) []byte {
+	b = append(b, ` session="`...)
+	b = appendSession(b, session)
+	b = append(b, `" epoch="`...)
+	b = strconv.AppendUint(b, uint64(epoch), 10)
+	b = append(b, `" seq="`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, `" frag="`...)
+	b = strconv.AppendUint(b, uint64(frag), 10)
+	b = append(b, `" frags="`...)
+	b = strconv.AppendUint(b, uint64(frags), 10)
+	if repair {
+		b = append(b, `" repair="true`...)
+	}
+	return append(b, `"/>`...)
 }
 
 func appendSession(b []byte, s uint64) []byte {
@@ -101,7 +110,7 @@ func appendEscaped(b []byte, s string) []byte {
 // largest header values (so that any sequence number fits the MTU).
 func dataOverhead(to string, fragmented bool) int {
 	d := &Data{Header: Header{Epoch: math.MaxUint32}, Seq: math.MaxUint64, Frag: math.MaxUint16, Frags: 1, Repair: true}
-	n := len(appendData(nil, to, d))
+	n := len(appendData(nil, to, d)) + dataTagLen
 	if fragmented {
 		n += len(fragEl) + len(fragEnd)
 	}
@@ -114,9 +123,9 @@ var dataLimits = xmldoc.Limits{MaxBytes: 65507, MaxDepth: 32, MaxElements: 4096,
 
 var seqName = xml.Name{Space: NS, Local: "Seq"}
 
-// DecodeData decodes a data datagram. b is untrusted input; the returned
-// Body shares nothing with b.
-func DecodeData(b []byte) (*Data, error) {
+// decodeData decodes a data datagram whose tag has been checked and
+// removed. b is untrusted input; the returned Body shares nothing with b.
+func decodeData(b []byte) (*Data, error) {
 	m, err := soap.ReadMessageBytes(b, dataLimits)
 	if err != nil {
 		return nil, malformed("data envelope: %v", err)
@@ -133,21 +142,9 @@ func DecodeData(b []byte) (*Data, error) {
 	if !seq.Valid() {
 		return nil, malformed("no wsgwd:Seq header")
 	}
-	d := &Data{}
-	p := attrParser{e: seq}
-	d.Session = p.hex64("session")
-	d.Epoch = uint32(p.uint("epoch", math.MaxUint32))
-	d.Seq = p.uint("seq", MaxSeq)
-	d.Frag = uint16(p.uint("frag", math.MaxUint16))
-	d.Frags = uint16(p.uint("frags", math.MaxUint16))
-	if r, ok := seq.Attr("", "repair"); ok {
-		d.Repair = r == "true" || r == "1"
-	}
-	if p.err != "" {
-		return nil, malformed("wsgwd:Seq: %s", p.err)
-	}
-	if d.Seq == 0 || d.Frags == 0 || d.Frag >= d.Frags {
-		return nil, malformed("wsgwd:Seq seq=%d frag=%d frags=%d", d.Seq, d.Frag, d.Frags)
+	d, err := parseSeq(seq)
+	if err != nil {
+		return nil, malformed("%v", err)
 	}
 	body := m.Payload
 	if !body.Valid() || body.NextSibling().Valid() {
@@ -164,6 +161,27 @@ func DecodeData(b []byte) (*Data, error) {
 		d.Body = body.Standalone(soap.NS11, soap.NS12)
 	default:
 		return nil, malformed("Body element {%s}%s with frags=%d", n.Space, n.Local, d.Frags)
+	}
+	return d, nil
+}
+
+// parseSeq reads a wsgwd:Seq element into the header fields of a Data.
+func parseSeq(e xmldoc.Element) (*Data, error) {
+	d := &Data{}
+	p := attrParser{e: e}
+	d.Session = p.hex64("session")
+	d.Epoch = uint32(p.uint("epoch", math.MaxUint32))
+	d.Seq = p.uint("seq", MaxSeq)
+	d.Frag = uint16(p.uint("frag", math.MaxUint16))
+	d.Frags = uint16(p.uint("frags", math.MaxUint16))
+	if r, ok := e.Attr("", "repair"); ok {
+		d.Repair = r == "true" || r == "1"
+	}
+	if p.err != "" {
+		return nil, fmt.Errorf("wsgwd:Seq: %s", p.err)
+	}
+	if d.Seq == 0 || d.Frags == 0 || d.Frag >= d.Frags {
+		return nil, fmt.Errorf("wsgwd:Seq seq=%d frag=%d frags=%d", d.Seq, d.Frag, d.Frags)
 	}
 	return d, nil
 }
@@ -214,10 +232,11 @@ func (p *attrParser) hex64(name string) uint64 {
 	return v
 }
 
-// Decode decodes any datagram: a control packet or a data envelope.
-func Decode(b []byte) (Packet, error) {
-	if IsControl(b) {
-		return DecodeControl(b)
+// decodePacket decodes any datagram without its tag (Codec.Decode checks
+// and removes it): a control packet or a data envelope.
+func decodePacket(b []byte) (Packet, error) {
+	if isControl(b) {
+		return decodeControl(b)
 	}
-	return DecodeData(b)
+	return decodeData(b)
 }

@@ -22,14 +22,14 @@ type recorder struct {
 	err error
 }
 
-func (r *recorder) Publish(b []byte) error {
+func (r *recorder) Publish(b []byte) (direct.Position, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
-		return r.err
+		return direct.Position{}, r.err
 	}
 	r.got = append(r.got, b)
-	return nil
+	return direct.Position{Header: direct.Header{Session: 1, Epoch: 1}, Seq: uint64(len(r.got)), Frags: 1}, nil
 }
 
 const notify12 = `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><e:Body>` +
@@ -47,7 +47,7 @@ func post(t *testing.T, url, ct, body string) *http.Response {
 
 func TestPublishHandler_AcceptsNotify(t *testing.T) {
 	rec := &recorder{}
-	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	srv := httptest.NewServer(PublishHandler(&Router{All: rec}, xmldoc.Limits{}, nil))
 	defer srv.Close()
 	resp := post(t, srv.URL, soap.MediaType12, notify12)
 	if resp.StatusCode != http.StatusAccepted {
@@ -61,7 +61,7 @@ func TestPublishHandler_AcceptsNotify(t *testing.T) {
 
 func TestPublishHandler_Faults(t *testing.T) {
 	rec := &recorder{}
-	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	srv := httptest.NewServer(PublishHandler(&Router{All: rec}, xmldoc.Limits{}, nil))
 	defer srv.Close()
 	notNotify := strings.Replace(notify12, "wsnt:Notify", "wsnt:Subscribe", 2)
 	resp := post(t, srv.URL, soap.MediaType12, notNotify)
@@ -112,7 +112,7 @@ func TestPoster_PostsOrdinaryNotify(t *testing.T) {
 // envelope's", and every receiver got an undecodable datagram.
 func TestPublishHandler_KeepsPrefixesTheNotifyUses(t *testing.T) {
 	rec := &recorder{}
-	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	srv := httptest.NewServer(PublishHandler(&Router{All: rec}, xmldoc.Limits{}, nil))
 	defer srv.Close()
 	body := `<soapenv:Envelope xmlns:soapenv="` + soap.NS11 + `"><soapenv:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2">` +
 		`<wsnt:NotificationMessage><wsnt:Message><soapenv:Fault><faultcode>soapenv:Server</faultcode></soapenv:Fault></wsnt:Message>` +
@@ -147,7 +147,7 @@ func TestPublishHandler_KeepsPrefixesTheNotifyUses(t *testing.T) {
 // Notify sent on.
 func TestPublishHandler_MustUnderstand(t *testing.T) {
 	rec := &recorder{}
-	srv := httptest.NewServer(PublishHandler(rec, xmldoc.Limits{}, nil))
+	srv := httptest.NewServer(PublishHandler(&Router{All: rec}, xmldoc.Limits{}, nil))
 	defer srv.Close()
 	withHeader := func(h string) string {
 		return strings.Replace(notify12, "<e:Body>", `<e:Header>`+h+`</e:Header><e:Body>`, 1)

@@ -14,10 +14,13 @@ import (
 	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
-// Poster posts delivered notifications to one consumer, in order, from
-// a bounded queue. A notification it cannot post (queue full, or the
-// consumer failing Attempts times) is counted and logged, never dropped
-// silently.
+// Poster posts what a receiver hands over to one consumer, in order, from
+// a bounded queue: each notification as an ordinary wsnt:Notify, and, for
+// each gap, what its Recovery gets back from the broker, where the gap
+// was (the deliveries after it wait meanwhile: order over latency,
+// bounded by the recovery's own timeout). A notification it cannot post
+// (the queue full, or the consumer failing Attempts times) and a gap it
+// cannot recover whole are counted and logged, never dropped silently.
 type Poster struct {
 	URL      string
 	Version  soap.Version // envelope version; default SOAP 1.1
@@ -25,12 +28,27 @@ type Poster struct {
 	Attempts int          // tries per notification; default 3
 	Backoff  time.Duration
 	Log      *slog.Logger
+	// Recovery, when set, recovers gaps over HTTP and takes what the
+	// broker delivers to the subscription's pull point (Poll).
+	Recovery *Recovery
+	// Poll is how often the pull point is emptied when nothing else
+	// happens (Recovery set); default 1 s.
+	Poll time.Duration
 
-	q                         chan direct.Delivery
-	posted, failed, overflown atomic.Int64
+	out outbox[item]
+
+	posted, failed                             atomic.Int64
+	gapsRecovered, gapsUnrecovered, fromBroker atomic.Int64
 }
 
-// NewPoster returns a poster with a queue of queueLen notifications.
+// item is one thing to hand the consumer: a delivery or a gap.
+type item struct {
+	d *direct.Delivery
+	g *direct.Gap
+}
+
+// NewPoster returns a poster with a queue of queueLen notifications and
+// gaps.
 func NewPoster(url string, v soap.Version, client *http.Client, queueLen int, log *slog.Logger) *Poster {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -39,71 +57,114 @@ func NewPoster(url string, v soap.Version, client *http.Client, queueLen int, lo
 		v = soap.V11
 	}
 	return &Poster{URL: url, Version: v, Client: client, Attempts: 3, Backoff: 100 * time.Millisecond, Log: log,
-		q: make(chan direct.Delivery, max(1, queueLen))}
+		Poll: time.Second, out: newOutbox[item](queueLen)}
 }
 
 // Deliver queues d (driver.Handlers.Deliver); it never blocks.
-func (p *Poster) Deliver(d direct.Delivery) {
-	select {
-	case p.q <- d:
-	default:
-		p.overflown.Add(1)
-		p.Log.Warn("direct: consumer too slow; notification not posted", "seq", d.Seq, "consumer", p.URL)
+func (p *Poster) Deliver(d direct.Delivery) { p.put(item{d: &d}) }
+
+// Gap queues g (driver.Handlers.Gap), to be recovered where it is in the
+// order; it never blocks.
+func (p *Poster) Gap(g direct.Gap) { p.put(item{g: &g}) }
+
+func (p *Poster) put(it item) {
+	if p.out.put(it) {
+		return
 	}
+	if it.g != nil {
+		p.gapsUnrecovered.Add(1)
+	}
+	p.Log.Warn("direct: consumer too slow (or the agent stopping); not posted", "consumer", p.URL, "gap", it.g != nil)
 }
 
-// Run posts until ctx ends.
+// Close ends the input: Run then posts what is queued and returns.
+func (p *Poster) Close() { p.out.close() }
+
+// Run posts until Close and the queue is empty, or until ctx ends.
 func (p *Poster) Run(ctx context.Context) {
+	var poll <-chan time.Time
+	if p.Recovery != nil && p.Poll > 0 {
+		t := time.NewTicker(p.Poll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case d := <-p.q:
-			p.post(ctx, d)
+		case it, ok := <-p.out.q:
+			switch {
+			case !ok:
+				return
+			case it.d != nil:
+				p.post(ctx, it.d.Notify, fmt.Sprintf("%016x:%d:%d", it.d.Session, it.d.Epoch, it.d.Seq))
+			default:
+				p.recover(ctx, *it.g)
+			}
+		case <-poll:
+			p.takePullPoint(ctx)
 		}
 	}
 }
 
-func (p *Poster) post(ctx context.Context, d direct.Delivery) {
-	var err error
-	for i := range max(1, p.Attempts) {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(p.Backoff << (i - 1)):
-			}
-		}
-		if err = p.postOnce(ctx, d.Notify); err == nil {
-			p.posted.Add(1)
+// recover has the broker put what g lost into the pull point, and posts
+// it; without a Recovery the gap is counted and logged.
+func (p *Poster) recover(ctx context.Context, g direct.Gap) {
+	if p.Recovery == nil {
+		p.gapsUnrecovered.Add(1)
+		p.Log.Warn("direct: notifications lost (no broker to recover them from)",
+			"session", fmt.Sprintf("%016x", g.Session), "epoch", g.Epoch, "from", g.From, "to", g.To, "reason", g.Reason.String())
+		return
+	}
+	n, complete, err := p.Recovery.Recover(ctx, g)
+	p.takePullPoint(ctx)
+	if err != nil || !complete {
+		p.gapsUnrecovered.Add(1)
+		p.Log.Warn("direct: a gap not recovered whole from the broker", "session", fmt.Sprintf("%016x", g.Session), "epoch", g.Epoch,
+			"from", g.From, "to", g.To, "reason", g.Reason.String(), "recovered", n, "err", err)
+		return
+	}
+	p.gapsRecovered.Add(1)
+}
+
+// takePullPoint posts what the subscription's pull point holds (recovered
+// notifications, and what the broker delivered over HTTP), oldest first.
+func (p *Poster) takePullPoint(ctx context.Context) {
+	if p.Recovery == nil {
+		return
+	}
+	for range maxTakes {
+		msgs, err := p.Recovery.Take(ctx)
+		if err != nil {
+			p.Log.Warn("direct: taking the pull point's messages", "err", err)
 			return
 		}
+		if len(msgs) == 0 {
+			return
+		}
+		p.fromBroker.Add(int64(len(msgs)))
+		p.post(ctx, wrapNotify(msgs), "pull point")
 	}
-	p.failed.Add(1)
-	p.Log.Warn("direct: posting a notification failed", "seq", d.Seq, "consumer", p.URL, "err", err)
+}
+
+// maxTakes bounds the GetMessages of one emptying of the pull point
+// (choice: the queue's deliveries are not held up longer; the rest comes
+// at the next poll).
+const maxTakes = 16
+
+func (p *Poster) post(ctx context.Context, notify []byte, what string) {
+	if err := retry(ctx, p.Attempts, p.Backoff, func() error { return p.postOnce(ctx, notify) }); err != nil {
+		p.failed.Add(1)
+		p.Log.Warn("direct: posting a notification failed", "what", what, "consumer", p.URL, "err", err)
+		return
+	}
+	p.posted.Add(1)
 }
 
 // postOnce posts one wsnt:Notify in an envelope as the broker's deliveries
 // are (WS-BaseNotification 1.3, 3.2; WS-Addressing Action and To).
 func (p *Poster) postOnce(ctx context.Context, notify []byte) error {
-	var env bytes.Buffer
-	env.WriteString(`<s:Envelope xmlns:s="` + p.Version.Namespace() + `" xmlns:wsa="` + soap.WSANS + `"><s:Header><wsa:Action>` +
-		direct.ActionNotify + `</wsa:Action><wsa:To>`)
-	xmlEscape(&env, p.URL)
-	env.WriteString(`</wsa:To></s:Header><s:Body>`)
-	env.Write(notify)
-	env.WriteString(`</s:Body></s:Envelope>`)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.URL, &env)
-	if err != nil {
-		return err
-	}
-	if p.Version == soap.V12 {
-		req.Header.Set("Content-Type", soap.MediaType12+`; charset=utf-8; action="`+direct.ActionNotify+`"`)
-	} else {
-		req.Header.Set("Content-Type", soap.V11.ContentType())
-		req.Header.Set("SOAPAction", `"`+direct.ActionNotify+`"`)
-	}
-	resp, err := p.Client.Do(req)
+	resp, err := postEnvelope(ctx, p.Client, p.URL, p.Version, direct.ActionNotify, nil, notify)
 	if err != nil {
 		return err
 	}
@@ -117,14 +178,22 @@ func (p *Poster) postOnce(ctx context.Context, notify []byte) error {
 
 // PosterCounters are a poster's counts.
 type PosterCounters struct {
-	Posted    int64 `json:"posted"`
+	Posted    int64 `json:"posted"`    // Notify requests the consumer took
 	Failed    int64 `json:"failed"`    // the consumer refused or failed every attempt
-	Overflown int64 `json:"overflown"` // the queue was full
+	Overflown int64 `json:"overflown"` // the queue was full (or closed)
+	// GapsRecovered and GapsUnrecovered count the gaps the broker's log
+	// covered whole, and the others (or all gaps, without a broker).
+	GapsRecovered   int64 `json:"gaps_recovered"`
+	GapsUnrecovered int64 `json:"gaps_unrecovered"`
+	// FromBroker counts the NotificationMessages taken from the pull
+	// point: recovered ones and those the broker delivered over HTTP.
+	FromBroker int64 `json:"from_broker"`
 }
 
 // Counters returns the counts so far.
 func (p *Poster) Counters() PosterCounters {
-	return PosterCounters{Posted: p.posted.Load(), Failed: p.failed.Load(), Overflown: p.overflown.Load()}
+	return PosterCounters{Posted: p.posted.Load(), Failed: p.failed.Load(), Overflown: p.out.overflown.Load(),
+		GapsRecovered: p.gapsRecovered.Load(), GapsUnrecovered: p.gapsUnrecovered.Load(), FromBroker: p.fromBroker.Load()}
 }
 
 func xmlEscape(b *bytes.Buffer, s string) {
@@ -136,6 +205,8 @@ func xmlEscape(b *bytes.Buffer, s string) {
 			b.WriteString("&lt;")
 		case '>':
 			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
 		default:
 			b.WriteByte(c)
 		}

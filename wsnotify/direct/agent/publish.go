@@ -13,21 +13,33 @@ import (
 	"github.com/wsgw/wsgw/wsnotify/direct/driver"
 )
 
-// Publisher takes a wsnt:Notify element (driver.Sender).
-type Publisher interface{ Publish(notify []byte) error }
+// Publisher takes a wsnt:Notify element and says where it went on its
+// channel (driver.Sender).
+type Publisher interface {
+	Publish(notify []byte) (direct.Position, error)
+}
 
 var _ Publisher = (*driver.Sender)(nil)
 
-var notifyName = xml.Name{Space: direct.NSNotification, Local: "Notify"}
+var (
+	notifyName              = xml.Name{Space: direct.NSNotification, Local: "Notify"}
+	notificationMessageName = xml.Name{Space: direct.NSNotification, Local: "NotificationMessage"}
+)
+
+// Sink takes the wsnt:Notify of a publisher's request (Router).
+type Sink interface {
+	Take(notify xmldoc.Element) error
+}
 
 // PublishHandler accepts POSTed SOAP 1.1 or 1.2 envelopes whose body is a
-// wsnt:Notify and publishes the Notify element (with the namespace
-// bindings it inherits from the envelope) on p: HTTP 202. Notify is
-// one-way, so nothing else is answered. A request that is not a Notify gets
-// a Sender fault in its own SOAP version, one with a mandatory header other
-// than WS-Addressing a MustUnderstand fault; a full send queue a Receiver
-// fault wsgw:Busy with HTTP 503 and Retry-After.
-func PublishHandler(p Publisher, lim xmldoc.Limits, log *slog.Logger) http.Handler {
+// wsnt:Notify and hands the Notify (with the namespace bindings it
+// inherits from the envelope) to s: HTTP 202. Notify is one-way, so
+// nothing else is answered. A request that is not a Notify gets a Sender
+// fault in its own SOAP version, one with a mandatory header other than
+// WS-Addressing a MustUnderstand fault; a full send queue (or a closed
+// channel: the agent is stopping) a Receiver fault wsgw:Busy with HTTP
+// 503 and Retry-After.
+func PublishHandler(s Sink, lim xmldoc.Limits, log *slog.Logger) http.Handler {
 	lim = lim.WithDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -59,10 +71,10 @@ func PublishHandler(p Publisher, lim xmldoc.Limits, log *slog.Logger) http.Handl
 			soap.Sender("the body must be one wsnt:Notify (WS-BaseNotification 1.3, 3.2)").WriteHTTP(w, m.Version)
 			return
 		}
-		switch err := p.Publish(m.Payload.Standalone(soap.NS11, soap.NS12)); {
+		switch err := s.Take(m.Payload); {
 		case err == nil:
 			w.WriteHeader(http.StatusAccepted)
-		case errors.Is(err, direct.ErrFull), errors.Is(err, driver.ErrNotRunning):
+		case errors.Is(err, direct.ErrFull), errors.Is(err, direct.ErrClosed), errors.Is(err, driver.ErrNotRunning):
 			f := soap.NewFault(m.Version, soap.FaultBusy, "the direct path's send queue is full; retry later")
 			f.Status = http.StatusServiceUnavailable
 			w.Header().Set("Retry-After", "1")

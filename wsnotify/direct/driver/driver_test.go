@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,52 +15,25 @@ import (
 
 // TestDriver_UnicastLoopback runs a sender and a receiver in unicast
 // fan-out mode on real sockets on loopback: the receiver joins, and gets
-// every notification in order.
+// every notification in order; cancelling stops both.
 func TestDriver_UnicastLoopback(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	loop := func(a netip.Addr) bool { return a.IsLoopback() }
-	s, err := NewSender(direct.SenderConfig{Session: 42, Epoch: 1}, NetConfig{Unicast: true, Allow: loop,
-		Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 2)
-	go func() { done <- s.Run(ctx) }()
-	saddr, err := s.Addr(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var got []string
-	rc, err := NewReceiver(direct.ReceiverConfig{Session: 42, JoinInterval: 50 * time.Millisecond},
-		NetConfig{Unicast: true, Sender: saddr, Listen: netip.MustParseAddrPort("127.0.0.1:0")},
-		Handlers{Deliver: func(d direct.Delivery) { mu.Lock(); got = append(got, string(d.Notify)); mu.Unlock() }}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- rc.Run(ctx) }()
-	checkfor.True(t, 5*time.Second, "the receiver to join", func() bool {
-		m, _ := s.Metrics()
-		return len(m.Receivers) == 1
-	})
+	p := newPair(t, direct.SenderConfig{})
 	const n = 20
 	for i := range n {
-		if err := s.Publish(fmt.Appendf(nil, `<wsnt:Notify xmlns:wsnt="%s"><n>%d</n></wsnt:Notify>`, direct.NSNotification, i)); err != nil {
+		if _, err := p.s.Publish(notifyN(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	checkfor.True(t, 5*time.Second, "20 deliveries", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == n })
-	mu.Lock()
-	for i, g := range got {
-		if want := fmt.Sprintf(`<wsnt:Notify xmlns:wsnt="%s"><n>%d</n></wsnt:Notify>`, direct.NSNotification, i); g != want {
+	checkfor.True(t, 5*time.Second, "20 deliveries", func() bool { got, _ := p.state(); return got == n })
+	p.mu.Lock()
+	for i, g := range p.got {
+		if want := string(notifyN(i)); g != want {
 			t.Errorf("delivery %d: got %s, want %s", i, g, want)
 		}
 	}
-	mu.Unlock()
-	cancel()
-	for range 2 {
-		if err := <-done; err != context.Canceled {
+	p.mu.Unlock()
+	for _, err := range p.stop() {
+		if err != context.Canceled {
 			t.Errorf("got Run error %v, want context.Canceled", err)
 		}
 	}
@@ -72,7 +44,7 @@ func TestNewSender_ValidatesWithPaths(t *testing.T) {
 	if err == nil {
 		t.Fatal("got no error, want the session, group and TTL refused")
 	}
-	for _, want := range []string{"Engine.Session: required", "Net.Group: 224.0.0.1 is outside the allowed ranges", "Net.TTL: 300"} {
+	for _, want := range []string{"Engine.Session: required", "Engine.Key: required", "Net.Group: 224.0.0.1 is outside the allowed ranges", "Net.TTL: 300"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("got %q, want it to contain %q", err, want)
 		}
@@ -89,7 +61,7 @@ func TestSender_UnicastAnswersOnlyAllowedAddresses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	only := netip.MustParseAddr("127.0.0.1")
-	s, err := NewSender(direct.SenderConfig{Session: 42, Epoch: 1}, NetConfig{Unicast: true, Allow: func(a netip.Addr) bool { return a == only },
+	s, err := NewSender(direct.SenderConfig{Session: 42, Key: testKey, Epoch: 1}, NetConfig{Unicast: true, Allow: func(a netip.Addr) bool { return a == only },
 		Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +77,8 @@ func TestSender_UnicastAnswersOnlyAllowedAddresses(t *testing.T) {
 		t.Skipf("no 127.0.0.2 on this host: %v", err)
 	}
 	defer c.Close()
-	nak := direct.EncodeControl(&direct.NAK{Header: direct.Header{Session: 42, Epoch: 1}, Ranges: []direct.Range{{From: 7, To: 7}}})
+	codec, _ := direct.NewCodec(testKey)
+	nak := codec.EncodeControl(&direct.NAK{Header: direct.Header{Session: 42, Epoch: 1}, Ranges: []direct.Range{{From: 7, To: 7}}})
 	if _, err := c.WriteToUDPAddrPort(nak, saddr); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +98,7 @@ func TestSender_UnicastAnswersOnlyAllowedAddresses(t *testing.T) {
 // of accepting a notification that can no longer be sent.
 func TestSender_PublishAfterRunEnded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := NewSender(direct.SenderConfig{Session: 42, Epoch: 1}, NetConfig{Unicast: true, Allow: func(netip.Addr) bool { return true },
+	s, err := NewSender(direct.SenderConfig{Session: 42, Key: testKey, Epoch: 1}, NetConfig{Unicast: true, Allow: func(netip.Addr) bool { return true },
 		Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +111,7 @@ func TestSender_PublishAfterRunEnded(t *testing.T) {
 	cancel()
 	<-done
 	notify := fmt.Appendf(nil, `<wsnt:Notify xmlns:wsnt="%s"/>`, direct.NSNotification)
-	if err := s.Publish(notify); err != ErrNotRunning {
+	if _, err := s.Publish(notify); err != ErrNotRunning {
 		t.Errorf("got %v, want ErrNotRunning", err)
 	}
 }

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -33,6 +34,10 @@ type runner struct {
 	c     atomic.Pointer[conn]
 	bound chan struct{} // closed once the socket is open
 	wake  chan struct{}
+	// codec checks the tag of each datagram read and decodes it (the
+	// engine has its own for what it writes: a Codec is not safe for
+	// concurrent use).
+	codec *direct.Codec
 	// accept filters datagrams before the engine sees them.
 	accept func(from netip.AddrPort, p direct.Packet) bool
 	// allowPeer, when set, must accept every unicast destination (ToPeer)
@@ -42,14 +47,18 @@ type runner struct {
 	// outside the lock.
 	handle func(direct.Ready)
 
-	readDrops, badPackets, writeErrs, egressRefused atomic.Int64
+	readDrops, badPackets, badTags, writeErrs, egressRefused atomic.Int64
 }
 
-func newRunner(eng engine, cfg NetConfig, log *slog.Logger) *runner {
+func newRunner(eng engine, key []byte, cfg NetConfig, log *slog.Logger) (*runner, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &runner{eng: eng, cfg: cfg.withDefaults(), log: log, bound: make(chan struct{}), wake: make(chan struct{}, 1)}
+	codec, err := direct.NewCodec(key)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{eng: eng, codec: codec, cfg: cfg.withDefaults(), log: log, bound: make(chan struct{}), wake: make(chan struct{}, 1)}, nil
 }
 
 // run owns the socket c until ctx ends.
@@ -82,7 +91,12 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case p := <-in:
-			pkt, err := direct.Decode(p.b)
+			pkt, err := r.codec.Decode(p.b)
+			if errors.Is(err, direct.ErrUnauthenticated) {
+				r.badTags.Add(1)
+				r.log.Debug("direct: a datagram whose tag does not verify", "from", p.from)
+				continue
+			}
 			if err != nil {
 				r.badPackets.Add(1)
 				r.log.Debug("direct: undecodable datagram", "from", p.from, "err", err)
@@ -116,11 +130,8 @@ func (r *runner) do(f func()) {
 	for _, rd := range rds {
 		for _, d := range rd.Send {
 			to := d.To.Addr
-			switch d.To.Kind {
-			case direct.ToGroup:
+			if d.To.Kind == direct.ToGroup {
 				to = r.cfg.Group
-			case direct.ToSender:
-				to = r.cfg.Sender
 			}
 			if c == nil {
 				continue
@@ -160,7 +171,8 @@ func (r *runner) addr(ctx context.Context) (netip.AddrPort, error) {
 // Counters of the driver itself.
 type Counters struct {
 	ReadDrops   int64 `json:"read_drops"`   // datagrams dropped: the engine loop was behind
-	BadPackets  int64 `json:"bad_packets"`  // undecodable, or from an address not accepted
+	BadTags     int64 `json:"bad_tags"`     // datagrams whose tag does not verify under the channel's key
+	BadPackets  int64 `json:"bad_packets"`  // authentic but undecodable, or from an address not accepted
 	WriteErrors int64 `json:"write_errors"` // datagrams the socket refused
 	// EgressRefused counts datagrams not written: the egress allow-list
 	// refuses their destination.
@@ -168,6 +180,6 @@ type Counters struct {
 }
 
 func (r *runner) counters() Counters {
-	return Counters{ReadDrops: r.readDrops.Load(), BadPackets: r.badPackets.Load(), WriteErrors: r.writeErrs.Load(),
+	return Counters{ReadDrops: r.readDrops.Load(), BadTags: r.badTags.Load(), BadPackets: r.badPackets.Load(), WriteErrors: r.writeErrs.Load(),
 		EgressRefused: r.egressRefused.Load()}
 }

@@ -25,10 +25,10 @@ type NetConfig struct {
 	AllowedGroups []netip.Prefix
 	// Listen is the local address: the sender's control address (NAKs and
 	// Joins come here; default 0.0.0.0:0), or the receiver's socket
-	// (default 0.0.0.0 on the group's port; unicast mode: any port).
+	// (default the group and its port, which takes that group's datagrams
+	// only and lets several receivers of it share the port; unicast mode:
+	// any address and port).
 	Listen netip.AddrPort
-	// Sender is the sender's control address (receiver side).
-	Sender netip.AddrPort
 	// Unicast: no multicast; the sender copies each datagram to each
 	// receiver that joined.
 	Unicast bool
@@ -59,7 +59,8 @@ func (c NetConfig) withDefaults() NetConfig {
 }
 
 // validate reports every invalid field as *fielderr.Error values; sender
-// says which side is configured.
+// says which side is configured (a receiver learns its senders from its
+// engine's configuration and their datagrams).
 func (c NetConfig) validate(sender bool) error {
 	var l fielderr.List
 	var root fielderr.Path
@@ -88,9 +89,6 @@ func (c NetConfig) validate(sender bool) error {
 	}
 	if c.TTL < 0 || c.TTL > 255 {
 		add(root.Field("TTL"), "%d is outside 0..255", c.TTL)
-	}
-	if !sender && (!c.Sender.IsValid() || c.Sender.Port() == 0) {
-		add(root.Field("Sender"), "required: the sender's control address, host:port")
 	}
 	if sender && c.Unicast && c.Allow == nil {
 		add(root.Field("Allow"), "required in unicast mode (the egress allow-list of receivers)")

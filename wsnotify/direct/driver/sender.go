@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/wsnotify/direct"
@@ -32,7 +33,9 @@ func NewSender(cfg direct.SenderConfig, nc NetConfig, log *slog.Logger) (*Sender
 		return nil, err
 	}
 	s := &Sender{eng: eng, cfg: nc.withDefaults()}
-	s.r = newRunner(eng, nc, log)
+	if s.r, err = newRunner(eng, cfg.Key, nc, log); err != nil {
+		return nil, err
+	}
 	if allow := s.cfg.Allow; allow != nil {
 		s.r.accept = func(from netip.AddrPort, _ direct.Packet) bool { return allow(from.Addr()) }
 		s.r.allowPeer = allow
@@ -53,19 +56,68 @@ func (s *Sender) Run(ctx context.Context) error {
 // after it has returned.
 var ErrNotRunning = errors.New("direct: the sender is not running")
 
-// Publish sends a wsnt:Notify element (direct.ErrFull: the send queue is
-// full, retry later). It is safe for concurrent use.
-func (s *Sender) Publish(notify []byte) error {
+// Publish sends a wsnt:Notify element and returns its position in the
+// session (direct.ErrFull: the send queue is full, retry later;
+// direct.ErrClosed: Shutdown has closed the session). It is safe for
+// concurrent use.
+func (s *Sender) Publish(notify []byte) (direct.Position, error) {
 	if s.r.c.Load() == nil {
-		return ErrNotRunning
+		return direct.Position{}, ErrNotRunning
 	}
+	var pos direct.Position
 	err := ErrNotRunning
 	s.r.do(func() {
 		if !s.r.stopped {
-			err = s.eng.Publish(notify)
+			pos, err = s.eng.Publish(notify)
 		}
 	})
 	s.r.poke()
+	return pos, err
+}
+
+// drainPoll is how often Shutdown looks at the engine while it waits.
+const drainPoll = 5 * time.Millisecond
+
+// Shutdown ends the session in order: it waits, until ctx ends, for what
+// was published to be sent and for the repairs receivers ask for to be
+// made (the engine idle for linger: late NAKs still come), then closes
+// the session, whose final heartbeats are written before it returns:
+// receivers then report anything they lack, notifications published and
+// not sent included, as a gap at once. Publish answers direct.ErrClosed
+// from then on. It returns ctx's error when ctx ended the wait (the rest
+// was abandoned), nil otherwise. Run keeps running until its own context
+// ends.
+func (s *Sender) Shutdown(ctx context.Context, linger time.Duration) error {
+	var err error
+	if s.r.c.Load() != nil {
+		t := time.NewTicker(drainPoll)
+		defer t.Stop()
+		var idleSince time.Time
+	wait:
+		for {
+			s.r.mu.Lock()
+			idle, stopped := s.eng.Idle(), s.r.stopped
+			s.r.mu.Unlock()
+			now := s.cfg.Now()
+			switch {
+			case stopped:
+				break wait
+			case !idle:
+				idleSince = time.Time{}
+			case idleSince.IsZero():
+				idleSince = now
+			case now.Sub(idleSince) >= linger:
+				break wait
+			}
+			select {
+			case <-ctx.Done():
+				err = ctx.Err()
+				break wait
+			case <-t.C:
+			}
+		}
+	}
+	s.r.do(func() { s.eng.Close() })
 	return err
 }
 
