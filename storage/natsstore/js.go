@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -146,4 +148,31 @@ func replicasCurrent(c *jetstream.ClusterInfo) bool {
 		}
 	}
 	return true
+}
+
+// listening waits until a publish on subject reaches its stream, or ctx
+// ends. A stream just made has a leader before every server knows that
+// it listens on its subjects: a publish through a server that does not
+// know yet gets no response, and of values published at once some may be
+// stored and others not (a gap in a list). The probe is a publish that
+// expects a last sequence the stream cannot have: the stream answers it
+// (wrong last sequence) and stores nothing.
+func (s *jsBase) listening(ctx context.Context, subject string) error {
+	for {
+		_, err := s.js.Publish(ctx, subject, nil, jetstream.WithExpectLastSequence(math.MaxUint64))
+		if err == nil {
+			return fmt.Errorf("natsstore: the probe of %s was stored", subject)
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("natsstore: no stream answers on %s: %w", subject, err)
+		}
+		if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
+			return nil // the stream answered
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("natsstore: no stream answers on %s: %w", subject, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -88,6 +88,9 @@ func (s *BrokerStore) list(ctx context.Context, kind string, b *storage.Bound) (
 		cur.MaxMsgsPerSubject, cur.Discard, cur.DiscardNewPerSubject = cfg.MaxMsgsPerSubject, cfg.Discard, cfg.DiscardNewPerSubject
 		st, err = s.js.UpdateStream(ctx, cur)
 	}
+	if err == nil && !ok {
+		err = s.listening(ctx, s.listSubject(storage.List{Kind: kind}))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: opening stream %s: %w", cfg.Name, err)
 	}
