@@ -74,7 +74,9 @@ func validateBrokerSecurity(l *fielderr.List, path fielderr.Path, c *Config, sc 
 // broker's egress policy. (choice) A cluster's broker has neither yet:
 // both are on the node's badger, which the other nodes do not share, so
 // a durable policy is UnsupportedPolicyRequestFault there until the
-// queue and the driver's store have JetStream implementations.
+// durable subscription queue has a JetStream implementation (the
+// driver's store has one, natsstore.Reliable, which reliable services
+// use on a cluster: reliable.go).
 func (g *Gateway) openBroker(ctx context.Context, db *badger.DB, now func() time.Time) error {
 	if g.cfg.Broker == nil {
 		return nil

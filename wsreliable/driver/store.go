@@ -23,7 +23,11 @@ type Journal interface {
 	Records(ctx context.Context) ([]wsreliable.Record, error)
 	// Commit writes recs (a nil Value deletes the key) and enqueues
 	// deliveries, in order, as one atomic write. It fails with
-	// queueing.ErrQueueFull, writing nothing, when the queue has no room.
+	// queueing.ErrQueueFull, writing no record, when the queue has no
+	// room. A delivery's DedupKey is its wsreliable.Delivery.ID: a store
+	// that cannot write records and deliveries at once writes the
+	// deliveries first and drops one whose DedupKey it has taken already
+	// (doc.go, "Several nodes").
 	Commit(ctx context.Context, recs []wsreliable.Record, deliveries []queueing.Message) error
 }
 
