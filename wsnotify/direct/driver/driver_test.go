@@ -2,9 +2,11 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,33 @@ func TestSender_PublishAfterRunEnded(t *testing.T) {
 	notify := fmt.Appendf(nil, `<wsnt:Notify xmlns:wsnt="%s"/>`, direct.NSNotification)
 	if _, err := s.Publish(notify); err != ErrNotRunning {
 		t.Errorf("got %v, want ErrNotRunning", err)
+	}
+}
+
+// TestDriver_ReadBufferDefault: both sides' sockets get DefaultReadBuffer
+// (Linux reports twice the size set), past net.core.rmem_max when the
+// process may. Before, they kept the system's default (212,992 bytes),
+// about 100 datagrams: a receiver not scheduled for a few milliseconds lost
+// the rest of a burst, and every loss cost a NAK round and held the
+// deliveries after it back.
+func TestDriver_ReadBufferDefault(t *testing.T) {
+	p := newPair(t, direct.SenderConfig{})
+	defer p.stop()
+	for name, r := range map[string]*runner{"sender": p.s.r, "receiver": p.rc.r} {
+		var c *conn
+		checkfor.True(t, 5*time.Second, name+"'s socket", func() bool { c = r.c.Load(); return c != nil })
+		got, err := readBuffer(c.pc.(*net.UDPConn))
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Skip("the receive buffer is not readable here")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if os.Geteuid() != 0 && got < DefaultReadBuffer {
+			t.Skipf("got a %s receive buffer of %d bytes: net.core.rmem_max is lower and only root may exceed it", name, got)
+		}
+		if got < DefaultReadBuffer {
+			t.Errorf("got a %s receive buffer of %d bytes, want at least %d", name, got, DefaultReadBuffer)
+		}
 	}
 }
