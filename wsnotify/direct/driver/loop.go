@@ -30,6 +30,10 @@ type runner struct {
 	stopped bool // run has returned: nothing more is sent
 	cfg     NetConfig
 	log     *slog.Logger
+	// wmu is held while a Ready is carried out: taken before mu is
+	// released, it keeps the datagrams on the wire (and the deliveries) in
+	// the order the engine made them when several goroutines publish.
+	wmu sync.Mutex
 
 	c     atomic.Pointer[conn]
 	bound chan struct{} // closed once the socket is open
@@ -115,7 +119,8 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 	}
 }
 
-// do ticks the engine, runs f on it and carries out what it asks.
+// do ticks the engine, runs f on it and carries out what it asks, after
+// what earlier calls asked (wmu).
 func (r *runner) do(f func()) {
 	r.mu.Lock()
 	r.eng.Tick(r.cfg.Now())
@@ -125,7 +130,9 @@ func (r *runner) do(f func()) {
 		rds = append(rds, r.eng.Ready())
 		r.eng.Advance()
 	}
+	r.wmu.Lock()
 	r.mu.Unlock()
+	defer r.wmu.Unlock()
 	c := r.c.Load()
 	for _, rd := range rds {
 		for _, d := range rd.Send {
