@@ -219,3 +219,59 @@ func TestSender_ConcurrentPublishesLeaveInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestSender_FanOutInOneWrite: in unicast fan-out mode a notification's
+// copies to every joined receiver leave in one system call (sendmmsg),
+// and every receiver gets its copy. Before, each copy was a sendmsg of its
+// own: 50 receivers, 50 calls per datagram.
+func TestSender_FanOutInOneWrite(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := NewSender(direct.SenderConfig{Session: 42, Key: testKey, Epoch: 1},
+		NetConfig{Unicast: true, Allow: func(a netip.Addr) bool { return a.IsLoopback() }, Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Run(ctx) //nolint:errcheck // ends with ctx
+	saddr, err := s.Addr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, _ := direct.NewCodec(testKey)
+	const receivers = 20
+	var cs []*net.UDPConn
+	for range receivers {
+		c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.WriteToUDPAddrPort(codec.EncodeControl(&direct.Join{Header: direct.Header{Session: 42, Epoch: 1}}), saddr); err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	checkfor.True(t, 5*time.Second, "the joins", func() bool { m, _ := s.Metrics(); return len(m.Receivers) == receivers })
+	// One Publish, one Ready of 20 copies: one call (and perhaps one more:
+	// the loop's timer may write a heartbeat meanwhile).
+	before := s.r.writeCalls.Load()
+	if _, err := s.Publish(notifyN(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.r.writeCalls.Load() - before; got < 1 || got > 2 {
+		t.Errorf("got %d write calls for a notification to %d receivers, want 1 (2 with a heartbeat)", got, receivers)
+	}
+	buf := make([]byte, 65536)
+	for i, c := range cs {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second)) //nolint:errcheck // a deadline, not a wait
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				t.Fatalf("receiver %d: got no data datagram: %v", i, err)
+			}
+			if p, err := codec.Decode(buf[:n]); err == nil && p.Kind() == direct.KindData {
+				break
+			}
+		}
+	}
+}

@@ -167,11 +167,6 @@ func listen(cfg NetConfig, addr netip.AddrPort, join bool) (*conn, error) {
 	return c, nil
 }
 
-func (c *conn) write(b []byte, to netip.AddrPort) error {
-	_, err := c.p.WriteTo(b, nil, net.UDPAddrFromAddrPort(to))
-	return err
-}
-
 // packet is a datagram read from the socket.
 type packet struct {
 	from netip.AddrPort
