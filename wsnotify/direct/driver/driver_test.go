@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,5 +274,49 @@ func TestSender_FanOutInOneWrite(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestConn_ReadsQueuedDatagramsInFewCalls: datagrams queued on the socket
+// are read several a system call (recvmmsg), each whole and from its
+// source. Before, one recvmsg per datagram.
+func TestConn_ReadsQueuedDatagramsInFewCalls(t *testing.T) {
+	nc := NetConfig{Unicast: true}.withDefaults()
+	c, err := listen(nc, netip.MustParseAddrPort("127.0.0.1:0"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := c.pc.LocalAddr().(*net.UDPAddr)
+	src, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	const n = 3 * readBatch
+	for i := range n {
+		if _, err := src.WriteToUDP(notifyN(i), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := make(chan packet, n)
+	var reads atomic.Int64
+	go c.readLoop(in, func() { t.Error("got a datagram dropped, want none") }, &reads)
+	for i := range n {
+		var p packet
+		select {
+		case p = <-in:
+		case <-time.After(10 * time.Second): // a bound on a failing test, not a synchronisation
+			t.Fatalf("got %d datagrams, want %d", i, n)
+		}
+		if want := string(notifyN(i)); string(p.b) != want || p.from != src.LocalAddr().(*net.UDPAddr).AddrPort() {
+			t.Fatalf("datagram %d: got %q from %v, want %q from %v", i, p.b, p.from, want, src.LocalAddr())
+		}
+	}
+	// n queued datagrams: n/readBatch calls, and the one now waiting.
+	if got := reads.Load(); got > n/readBatch+1 {
+		t.Errorf("got %d read calls for %d queued datagrams, want at most %d", got, n, n/readBatch+1)
+	}
+	c.pc.Close()
+	for range in { //nolint:revive // until the loop closes in
 	}
 }

@@ -55,7 +55,7 @@ type runner struct {
 	handle func(direct.Ready)
 
 	readDrops, badPackets, badTags, writeErrs, egressRefused atomic.Int64
-	writeCalls                                               atomic.Int64 // system calls that wrote datagrams
+	writeCalls, readCalls                                    atomic.Int64 // system calls that wrote and read datagrams
 }
 
 func newRunner(eng engine, key []byte, cfg NetConfig, log *slog.Logger) (*runner, error) {
@@ -74,7 +74,7 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 	r.c.Store(c)
 	close(r.bound)
 	in := make(chan packet, 1024)
-	go c.readLoop(in, func() { r.readDrops.Add(1) })
+	go c.readLoop(in, func() { r.readDrops.Add(1) }, &r.readCalls)
 	defer func() {
 		r.mu.Lock()
 		r.stopped = true

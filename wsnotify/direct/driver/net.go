@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -173,11 +174,20 @@ type packet struct {
 	b    []byte
 }
 
-// readLoop reads datagrams into in until the socket is closed.
-func (c *conn) readLoop(in chan<- packet, dropped func()) {
-	buf := make([]byte, 65536)
+// readBatch is how many datagrams one system call may read (choice:
+// recvmmsg on Linux; 8 buffers of the largest datagram, 512 KiB a socket).
+const readBatch = 8
+
+// readLoop reads datagrams into in until the socket is closed, as many a
+// system call as are queued (up to readBatch); reads counts the calls.
+func (c *conn) readLoop(in chan<- packet, dropped func(), reads *atomic.Int64) {
+	ms := make([]ipv4.Message, readBatch)
+	for i := range ms {
+		ms[i].Buffers = [][]byte{make([]byte, 65536)}
+	}
 	for {
-		n, _, src, err := c.p.ReadFrom(buf)
+		reads.Add(1)
+		n, err := c.p.ReadBatch(ms, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				close(in)
@@ -185,15 +195,17 @@ func (c *conn) readLoop(in chan<- packet, dropped func()) {
 			}
 			continue
 		}
-		ua, ok := src.(*net.UDPAddr)
-		if !ok {
-			continue
-		}
-		p := packet{from: ua.AddrPort(), b: append([]byte(nil), buf[:n]...)}
-		select {
-		case in <- p:
-		default:
-			dropped()
+		for _, m := range ms[:n] {
+			ua, ok := m.Addr.(*net.UDPAddr)
+			if !ok {
+				continue
+			}
+			p := packet{from: ua.AddrPort(), b: append([]byte(nil), m.Buffers[0][:m.N]...)}
+			select {
+			case in <- p:
+			default:
+				dropped()
+			}
 		}
 	}
 }
