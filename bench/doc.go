@@ -33,7 +33,10 @@
 // messages padded to Load.Size bytes; a message is acknowledged when the
 // HTTP reply carries a SequenceAcknowledgement covering it, which the
 // gateway sends once the message is on disk (wsreliable/driver). The run
-// also reports when the backend had every message. It has no peer. Like
+// also reports when the backend had every message. Its peer (cmd/wsgw)
+// is the raw durable queue that path writes to, Durable with the same load
+// measured right before in the same run: issue 12's goal is WS-RM
+// throughput at least half of it. Like
 // examples/demo, this package wires a gateway and is imported by cmd/wsgw
 // only.
 //

@@ -114,7 +114,7 @@ func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Co
 	bp := &brokerParts{}
 	g.brokerParts = bp
 	q, err := badgerstore.OpenSubscriptionQueue(ctx, db, badgerstore.SubscriptionQueueOptions{
-		Prefix: brokerQueuePrefix, MarkTTL: bc.Durable.MarkTTL, Queue: queueing.Options{Now: now}})
+		Prefix: brokerQueuePrefix, MarkTTL: bc.Durable.MarkTTL, Queue: durableQueueOptions(bc.Durable, now)})
 	if err != nil {
 		return nil, fmt.Errorf("opening the durable subscription queue: %w", err)
 	}
@@ -139,6 +139,17 @@ func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Co
 	}
 	bp.driver = d
 	return bp, nil
+}
+
+// durableQueueOptions are the options of the durable subscription queue:
+// it takes every message the broker keeps for a durable subscription
+// (Durable.MaxMessageBytes; the broker gives up larger ones itself), and
+// every durable subscription at its retention (Durable.QueueLength).
+func durableQueueOptions(d wsnotify.DurableConfig, now func() time.Time) queueing.Options {
+	d = d.WithDefaults()
+	def := queueing.Options{}.WithDefaults()
+	return queueing.Options{Now: now, MaxMessageBytes: d.MaxMessageBytes,
+		MaxBatchBytes: max(def.MaxBatchBytes, d.MaxMessageBytes), MaxLength: d.QueueLength(def.MaxBatch)}
 }
 
 // Key prefixes of the broker's durable subscriptions and of its reliable

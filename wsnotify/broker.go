@@ -71,8 +71,9 @@ type Broker struct {
 	directKick chan struct{}
 	cluster    *Shared // nil: the store is this node's alone
 
-	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans, channels (and their fields, see channel)
+	mu        sync.RWMutex // guards subs, noTopic, consumers, durables, regs, pps, orphans, channels (and their fields, see channel)
 	subs      map[string]*subscription
+	durables  int                 // subscriptions of subs that are durable
 	noTopic   map[string]struct{} // subscriptions without a topic filter
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration

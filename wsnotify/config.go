@@ -76,6 +76,13 @@ type DurableConfig struct {
 	// All makes every push subscription durable: at least once over plain
 	// HTTP, unless its policy asks for WS-RM. Default false.
 	All bool
+	// MaxSubscriptions bounds the durable subscriptions; a Subscribe
+	// beyond it is a SubscribeCreationFailedFault. Default 1000. With
+	// MaxMessages and MaxBytes it bounds what the durable queue holds
+	// (QueueLength messages; MaxSubscriptions*MaxBytes bytes, 64 GiB by
+	// default), so consumers that are down, each at its retention, never
+	// fill the queue for the others.
+	MaxSubscriptions int
 	// MaxAge is how long a message is kept for a consumer that does not
 	// take it; default 24h.
 	MaxAge time.Duration
@@ -87,6 +94,13 @@ type DurableConfig struct {
 	// deliveries when the subscription names no number; 0 (default): never,
 	// a message leaves by its retention only.
 	MaxAttempts int
+	// MaxMessageBytes bounds a notification kept for a durable
+	// subscription (what it receives: the NotificationMessage's content,
+	// or the raw payload); a larger one goes to the subscription's dead
+	// letters at once (reason TooLarge) and the Notify is published to the
+	// others. Default 256 KiB. The durable queue must take messages of
+	// this size (the gateway sizes it so).
+	MaxMessageBytes int
 	// Workers bounds the durable deliveries in flight (each to another
 	// subscription); default 16.
 	Workers int
@@ -101,8 +115,11 @@ type DurableConfig struct {
 	MarkTTL time.Duration
 }
 
-// withDefaults returns c with zero fields defaulted.
-func (c DurableConfig) withDefaults() DurableConfig {
+// WithDefaults returns c with zero fields defaulted.
+func (c DurableConfig) WithDefaults() DurableConfig {
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = 1000
+	}
 	if c.MaxAge <= 0 {
 		c.MaxAge = 24 * time.Hour
 	}
@@ -111,6 +128,9 @@ func (c DurableConfig) withDefaults() DurableConfig {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = 64 << 20
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = 256 << 10
 	}
 	if c.Workers <= 0 {
 		c.Workers = 16
@@ -131,14 +151,28 @@ func (c DurableConfig) withDefaults() DurableConfig {
 	return c
 }
 
+// QueueLength is the length the durable queue needs (its MaxLength), c
+// defaulted: every durable subscription at its retention
+// (MaxSubscriptions*MaxMessages), and room for one write of the queue
+// (batch: its MaxBatch), whose messages join their subscriptions' queues
+// before the oldest over the retention leave for the dead letters. With
+// it, a Notify is never refused for want of room however long consumers
+// are down (queueing.ErrQueueFull, a Receiver fault to the publisher,
+// which all durable subscriptions would share).
+func (c DurableConfig) QueueLength(batch int) int {
+	c = c.WithDefaults()
+	return c.MaxSubscriptions*c.MaxMessages + batch
+}
+
 // validate reports c's problems under path.
 func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
 	for _, f := range []struct {
 		name string
 		bad  bool
 	}{
-		{"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
-		{"MaxAttempts", c.MaxAttempts < 0}, {"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
+		{"MaxSubscriptions", c.MaxSubscriptions < 0}, {"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
+		{"MaxAttempts", c.MaxAttempts < 0}, {"MaxMessageBytes", c.MaxMessageBytes < 0},
+		{"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
 		{"MarkTTL", c.MarkTTL < 0},
 	} {
 		if f.bad {
@@ -185,7 +219,7 @@ func (c Config) withDefaults() Config {
 		d := c.Direct.withDefaults()
 		c.Direct = &d
 	}
-	c.Durable = c.Durable.withDefaults()
+	c.Durable = c.Durable.WithDefaults()
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
 }

@@ -123,7 +123,12 @@
 // and those of concurrent Notifies). It stays there until the consumer
 // has it, or it is given up to the broker's dead-letter list: older than
 // maxAge, beyond maxMessages or maxBytes (the oldest go first, so the
-// newest are kept), or after maxAttempts deliveries; each is counted
+// newest are kept; the durable queue holds every durable subscription,
+// at most DurableConfig.MaxSubscriptions, at its retention, so consumers
+// that stay down never fill it for the others), after maxAttempts
+// deliveries, or at once when it is larger than
+// DurableConfig.MaxMessageBytes (reason "too large": the Notify still
+// reaches the other subscriptions); each is counted
 // (wsgw_wsn_durable_dead_letters_total by reason) and listed with its
 // subscription, reason and content. A paused subscription (6.3) keeps
 // what it is sent, within the same retention, and ResumeSubscription

@@ -64,6 +64,33 @@ func (b *Broker) appendDurable(ctx context.Context, wb *writeBatch) error {
 	return nil
 }
 
+// ReasonTooLarge is the reason of the dead letter of a notification over
+// Durable.MaxMessageBytes, given up for a durable subscription when it
+// was published.
+const ReasonTooLarge = "too large"
+
+// storeTooBig stores the dead letters of notifications too large for
+// their durable subscriptions, synced with the rest of the Notify.
+func (b *Broker) storeTooBig(ctx context.Context, dls []deadLetter) error {
+	if len(dls) == 0 {
+		return nil
+	}
+	adds := make([]storage.Add, 0, len(dls))
+	for _, d := range dls {
+		val, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("encoding a dead letter: %w", err)
+		}
+		adds = append(adds, storage.Add{List: deadLetters, Value: val, Bound: storage.Bound{Max: int(b.maxDeadLetters.Load())}})
+	}
+	if _, err := b.st.Append(ctx, adds...); err != nil {
+		return fmt.Errorf("storing dead letters: %w", err)
+	}
+	b.metrics.dead.Add(float64(len(dls)))
+	b.metrics.durableDead.WithLabelValues(ReasonTooLarge).Add(float64(len(dls)))
+	return nil
+}
+
 // deliveryID is the stable id of a durable delivery: the subscription and
 // the queue's message id (which a redelivery keeps).
 func deliveryID(sub string, msg uint64) string {
@@ -72,8 +99,28 @@ func deliveryID(sub string, msg uint64) string {
 
 // runDurable delivers the durable queue until ctx ends.
 func (b *Broker) runDurable(ctx context.Context) {
-	queueing.Consume(ctx, b.queue, b.cfg.Durable.Workers, idlePoll, b.deliverDurable,
+	l := leaser{Queue: b.queue, visibility: leaseTime(b.cfg.Durable.Timeout)}
+	queueing.Consume(ctx, l, b.cfg.Durable.Workers, idlePoll, b.deliverDurable,
 		func(err error) { b.log.Error("wsnotify: leasing durable deliveries", "err", err) })
+}
+
+// leaseTime is how long a durable delivery is leased: an attempt takes up
+// to timeout, and its settling (an ack, a nack) some time after, so the
+// lease never runs out while the attempt is in flight, which would lease
+// the message again and send it twice at once, the second copy possibly
+// overtaking the first (choice: twice the timeout and 30s more; a lease
+// left by a crash is released when the queue is opened again).
+func leaseTime(timeout time.Duration) time.Duration { return 2*timeout + 30*time.Second }
+
+// leaser leases from the durable queue for visibility, whatever the
+// queue's default lease is.
+type leaser struct {
+	Queue
+	visibility time.Duration
+}
+
+func (l leaser) Lease(ctx context.Context, n int, _ time.Duration) ([]queueing.Lease, error) {
+	return l.Queue.Lease(ctx, n, l.visibility)
 }
 
 // deliverDurable makes one attempt at leased message l and settles it.
@@ -86,9 +133,11 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
 	}
 	b.mu.RUnlock()
 	switch {
-	case s == nil || s.durable == nil:
-		// Ended: its group is being dropped (deleteSub, loadDurable).
-		b.settle(ctx, "acking a delivery of an ended subscription", b.queue.Ack(ctx, l.ID))
+	case s == nil:
+		b.settleUnknown(ctx, l)
+		return
+	case s.durable == nil: // not a durable subscription's: nothing delivers it
+		b.settle(ctx, "acking a delivery of a subscription that is not durable", b.queue.Ack(ctx, l.ID))
 		return
 	case rec.Paused:
 		// Paused after the lease: the held group keeps it.
@@ -121,6 +170,25 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
 		return
 	}
 	b.settle(ctx, "returning a durable delivery", b.queue.Nack(ctx, l.ID, b.cfg.Durable.Backoff.Delay(l.Attempts, rand.Float64())))
+}
+
+// settleUnknown settles leased message l of a subscription the broker
+// does not hold: acked when its record is gone (the subscription ended:
+// its group is being dropped, by deleteSub or loadDurable, or the message
+// joined it after), else returned for later, since the subscription is
+// coming back (a sweep's delete that a Renew won, deleteSub then
+// reloadSub) or is being created, and its message must not be lost.
+func (b *Broker) settleUnknown(ctx context.Context, l queueing.Lease) {
+	_, err := b.st.Get(ctx, kindSub, l.Group)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		b.settle(ctx, "acking a delivery of an ended subscription", b.queue.Ack(ctx, l.ID))
+	default:
+		if err != nil && ctx.Err() == nil {
+			b.log.Error("wsnotify: reading the subscription of a durable delivery", "subscription", l.Group, "err", err)
+		}
+		b.settle(ctx, "returning a delivery of a subscription not loaded", b.queue.Nack(ctx, l.ID, b.cfg.Durable.Backoff.Delay(l.Attempts, rand.Float64())))
+	}
 }
 
 // settle logs err (what failed) and reports whether there was none. A

@@ -53,7 +53,23 @@ func (bb *brokerBackend) Deliver(ctx context.Context, msg []byte, hdr http.Heade
 // move forward.
 func newDurableEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
+	return newDurableEnvBatch(t, cfg, 0)
+}
+
+// newDurableEnvBatch is newDurableEnv with the durable queue's MaxBatch
+// (0: its default), the queue sized as the gateway sizes it
+// (DurableConfig.QueueLength).
+func newDurableEnvBatch(t testing.TB, cfg Config, batch int) *env {
+	t.Helper()
+	return newDurableEnvWith(t, cfg, func(e *env) { e.queueBatch = batch })
+}
+
+// newDurableEnvWith is newDurableEnv with set applied to the env before
+// it starts.
+func newDurableEnvWith(t testing.TB, cfg Config, set func(*env)) *env {
+	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), clock: &clock{follow: true}, durable: true}
+	set(e)
 	if cfg.Durable.Backoff.Base == 0 {
 		cfg.Durable.Backoff = queueing.Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond}
 	}
@@ -68,8 +84,13 @@ func newDurableEnv(t testing.TB, cfg Config) *env {
 func (e *env) openDurable(db *badger.DB, opts *Options) *durableParts {
 	t := e.t
 	ctx := context.Background()
+	batch := e.queueBatch
+	if batch == 0 {
+		batch = queueing.Options{}.WithDefaults().MaxBatch
+	}
 	q, err := badgerstore.OpenSubscriptionQueue(ctx, db, badgerstore.SubscriptionQueueOptions{
-		Queue: queueing.Options{Now: e.clock.Now, SweepInterval: 20 * time.Millisecond}})
+		Queue: queueing.Options{Now: e.clock.Now, SweepInterval: 20 * time.Millisecond,
+			MaxBatch: batch, MaxLength: e.cfg.Durable.QueueLength(batch)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,6 +169,7 @@ func (b *Broker) syncSub(r storage.Record) {
 		if s.rev != r.Rev {
 			paused := s.rec.Paused
 			s.rec, s.rev = rec, r.Rev
+			s.gen++
 			if rec.PullPoint == "" && paused != rec.Paused {
 				if rec.Paused {
 					b.disp.Pause(r.Key)

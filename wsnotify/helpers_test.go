@@ -80,8 +80,11 @@ type env struct {
 	stop  func()
 	// durable: the broker gets a durable queue and a WS-RM driver (its
 	// RM source and destination) over the same DB (durable_env_test.go).
-	durable bool
-	queue   *badgerstore.SubscriptionQueue
+	durable    bool
+	queueBatch int // the durable queue's MaxBatch; 0: its default
+	// wrap, when set, wraps the broker's store (to make writes fail).
+	wrap  func(Store) Store
+	queue *badgerstore.SubscriptionQueue
 }
 
 func testConfig() Config {
@@ -126,7 +129,11 @@ func (e *env) start(cfg Config) {
 	if e.durable {
 		rd = e.openDurable(db, &opts)
 	}
-	b, err := Open(badgerstore.NewBroker(db, "wsn/"), cfg, opts)
+	var st Store = badgerstore.NewBroker(db, "wsn/")
+	if e.wrap != nil {
+		st = e.wrap(st)
+	}
+	b, err := Open(st, cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

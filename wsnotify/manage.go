@@ -70,6 +70,26 @@ func (b *Broker) resumeOp(req *request) (string, []byte, error) {
 	return b.setPaused(req, false)
 }
 
+// holdDurable holds durable subscription s's queue or lets it go, as its
+// record says, until the record says the same after the Hold: a Pause
+// and a Resume at the same time may write the record in one order and
+// the queue in the other, and whichever holds last corrects it.
+func (b *Broker) holdDurable(ctx context.Context, s *subscription, id string) error {
+	paused := func() bool { b.mu.RLock(); defer b.mu.RUnlock(); return s.rec.Paused }
+	want := paused()
+	for range maxCASAttempts {
+		if err := b.queue.Hold(ctx, want, id); err != nil {
+			return err
+		}
+		now := paused()
+		if now == want {
+			return nil
+		}
+		want = now
+	}
+	return nil
+}
+
 // setPaused pauses or resumes (6.3, 6.4): a paused subscription keeps its
 // messages in its bounded queue (a durable one in the durable queue,
 // within its retention) and Resume delivers them, oldest first.
@@ -94,7 +114,7 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 	}
 	b.kickDemand()
 	if s.durable != nil {
-		if err := b.queue.Hold(req.storeCtx(), paused, req.id); err != nil {
+		if err := b.holdDurable(req.storeCtx(), s, req.id); err != nil {
 			return "", nil, failed("the durable queue", err)
 		}
 	}
@@ -124,7 +144,7 @@ const maxCASAttempts = 8
 func (b *Broker) updateSub(ctx context.Context, s *subscription, change func(*subRecord)) error {
 	for range maxCASAttempts {
 		b.mu.RLock()
-		gone, rec, rev := s.gone, s.rec, s.rev
+		gone, rec, rev, gen := s.gone, s.rec, s.rev, s.gen
 		b.mu.RUnlock()
 		if gone {
 			return errSubGone
@@ -134,8 +154,9 @@ func (b *Broker) updateSub(ctx context.Context, s *subscription, change func(*su
 		switch {
 		case err == nil:
 			b.mu.Lock()
-			if s.rev == rev { // else a later write is in memory already
+			if s.gen == gen { // else a later write is in memory already
 				s.rec, s.rev = rec, newRev
+				s.gen++
 			}
 			b.mu.Unlock()
 			return nil
@@ -156,8 +177,9 @@ func (b *Broker) updateSub(ctx context.Context, s *subscription, change func(*su
 			return fmt.Errorf("decoding subscription %s: %w", rec.ID, err)
 		}
 		b.mu.Lock()
-		if s.rev == rev {
+		if s.gen == gen {
 			s.rec, s.rev = cur, stored.Rev
+			s.gen++
 		}
 		b.mu.Unlock()
 	}

@@ -53,7 +53,7 @@ func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
 		durableQueued:    c("durable_enqueued_total", "Deliveries stored in durable subscriptions' queues."),
 		durableDelivered: c("durable_delivered_total", "Durable deliveries acknowledged by their consumers."),
 		durableDead: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "wsgw", Subsystem: "wsn",
-			Name: "durable_dead_letters_total", Help: "Durable deliveries given up, by reason (overflow, expired, max attempts)."}, []string{"reason"}),
+			Name: "durable_dead_letters_total", Help: "Durable deliveries given up, by reason (overflow, expired, max attempts, too large)."}, []string{"reason"}),
 	}
 	subs := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "wsgw", Subsystem: "wsn", Name: "subscriptions", Help: "Live subscriptions."},
 		func() float64 { b.mu.RLock(); defer b.mu.RUnlock(); return float64(len(b.subs)) })

@@ -3,6 +3,7 @@ package wsnotify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -209,7 +210,13 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 			continue // the channel carried it to the subscriber's agent
 		}
 		if s.durable != nil {
-			batch.durable = append(batch.durable, durableMessage(s, n.msg, now))
+			if m := durableMessage(s, n.msg, now); len(m.Body) <= b.cfg.Durable.MaxMessageBytes {
+				batch.durable = append(batch.durable, m)
+			} else {
+				batch.tooBig = append(batch.tooBig, deadLetter{Subscription: id, Consumer: s.rec.Consumer, Reason: ReasonTooLarge,
+					Error: fmt.Sprintf("durable delivery given up: %d bytes, over the %d a durable subscription keeps", len(m.Body), b.cfg.Durable.MaxMessageBytes),
+					Time:  now, Messages: [][]byte{m.Body}})
+			}
 			continue
 		}
 		if s.rec.PullPoint != "" {

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -67,4 +70,47 @@ func TestPublisher_DeliverPublishesOncePerDeliveryID(t *testing.T) {
 	if _, _, err := e.b.Deliver(context.Background(), []byte(envelope(soap.V11, `<x:Other xmlns:x="urn:x"/>`)), hdr); !errors.Is(err, ErrRejected) {
 		t.Fatalf("Deliver of a body that is not Notify: got %v, want ErrRejected", err)
 	}
+}
+
+// failOnce fails the first Append that stores a pull point's message, as
+// a crash at that moment would leave it: not stored.
+type failOnce struct {
+	Store
+	armed atomic.Bool
+}
+
+func (f *failOnce) Append(ctx context.Context, adds ...storage.Add) (int, error) {
+	for _, a := range adds {
+		if a.List.Kind == listPullPoint && f.armed.CompareAndSwap(true, false) {
+			return 0, errors.New("injected failure")
+		}
+	}
+	return f.Store.Append(ctx, adds...)
+}
+
+// TestPublisher_RepeatAfterAFailedWriteReachesPullPoints: the driver hands
+// a Notify over again when the first publish failed; a part that failed
+// (here the pull point's write, as a crash would) gets it the second
+// time: the mark that makes a repeat a no-op is written last.
+func TestPublisher_RepeatAfterAFailedWriteReachesPullPoints(t *testing.T) {
+	fs := &failOnce{}
+	e := newDurableEnvWith(t, testConfig(), func(e *env) { e.wrap = func(s Store) Store { fs.Store = s; return fs } })
+	c := newRecorder(t)
+	e.subscribeID(soap.V11, subscribeXML(c.URL, simpleTopic("tns:t"), deliveryPolicy("", "")))
+	pp := e.post(pathCreatePullPoint, soap.V11, `<wsnt:CreatePullPoint xmlns:wsnt="`+NSB+`"/>`).address("PullPoint")
+	e.subscribeID(soap.V11, subscribeXML(pp, simpleTopic("tns:t"), ""))
+	msg := []byte(envelope(soap.V11, notifyXML("tns:t", "<m:n>pp-0</m:n>")))
+	hdr := http.Header{wsreliable.DeliveryIDHeader: {"rm:urn:s#1"}}
+	fs.armed.Store(true)
+	if _, _, err := e.b.Deliver(context.Background(), msg, hdr); err == nil {
+		t.Fatal("Deliver with the pull point's write failing: got nil, want an error")
+	}
+	if _, st, err := e.b.Deliver(context.Background(), msg, hdr); err != nil || st != http.StatusAccepted {
+		t.Fatalf("Deliver again: got %d, %v, want 202", st, err)
+	}
+	got := e.post(strings.TrimPrefix(pp, e.base), soap.V11, `<wsnt:GetMessages xmlns:wsnt="`+NSB+`"/>`)
+	if !strings.Contains(string(got.body), "pp-0") {
+		t.Fatalf("GetMessages after the repeat: got\n%s\nwant message pp-0", got.body)
+	}
+	receives(t, c, "the durable consumer", []string{"pp-0"})
 }

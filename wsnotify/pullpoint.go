@@ -44,7 +44,8 @@ type writeBatch struct {
 	current []current
 	curIdx  map[string]int // topic -> index in current
 	durable []queueing.Message
-	mark    string // the Notify's delivery id, when a WS-RM sequence brought it (publish.go)
+	tooBig  []deadLetter // durable deliveries over Durable.MaxMessageBytes
+	mark    string       // the Notify's delivery id, when a WS-RM sequence brought it (publish.go)
 	pp      []ppItem
 }
 
@@ -62,25 +63,36 @@ func (wb *writeBatch) setCurrent(t string, payload []byte) {
 	wb.current = append(wb.current, current{t, payload})
 }
 
-// writeBatch stores wb: the current messages, the durable deliveries
-// (with the mark) in one synced Append, then the pull-point and held
-// messages in one Append.
+// writeBatch stores wb: the current messages, the pull-point and held
+// messages in one Append, the dead letters of durable deliveries too
+// large, then the durable deliveries with the mark in one synced Append.
+// The mark goes last: a Notify handed over again after a failure (a
+// crash) between two of these writes is not taken for published
+// (publish.go), and whatever was not written gets it then.
 func (b *Broker) writeBatch(ctx context.Context, wb *writeBatch) error {
 	for _, c := range wb.current {
 		if _, err := b.st.Put(ctx, kindCurrent, c.topic, c.payload); err != nil {
 			return fmt.Errorf("storing the current message of %s: %w", c.topic, err)
 		}
 	}
-	if err := b.appendDurable(ctx, wb); err != nil {
+	if err := b.writePullPoints(ctx, wb.pp); err != nil {
 		return err
 	}
-	if len(wb.pp) == 0 {
+	if err := b.storeTooBig(ctx, wb.tooBig); err != nil {
+		return err
+	}
+	return b.appendDurable(ctx, wb)
+}
+
+// writePullPoints stores the pull-point and held messages of a Notify.
+func (b *Broker) writePullPoints(ctx context.Context, pp []ppItem) error {
+	if len(pp) == 0 {
 		return nil
 	}
 	b.ppMu.Lock()
 	defer b.ppMu.Unlock()
 	var adds []storage.Add
-	for _, it := range wb.pp {
+	for _, it := range pp {
 		if s := it.held; s != nil {
 			b.mu.RLock()
 			gone, paused := s.gone, s.rec.Paused

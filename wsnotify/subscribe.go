@@ -112,6 +112,9 @@ func (b *Broker) createSub(ctx context.Context, s *subscription, now time.Time) 
 	case b.consumers[consumerKey(&s.rec)] >= b.cfg.MaxSubscriptionsPerConsumer:
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the consumer has its maximum of %d subscriptions", b.cfg.MaxSubscriptionsPerConsumer), "")
+	case s.durable != nil && b.durables >= b.cfg.Durable.MaxSubscriptions:
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the broker holds its maximum of %d durable subscriptions", b.cfg.Durable.MaxSubscriptions), "")
 	case s.rec.PullPoint != "" && b.pps[s.rec.PullPoint] == nil: // destroyed since checkConsumer
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, "no such pull point: "+truncate(s.rec.Consumer, 256), "")

@@ -54,8 +54,13 @@ type exprRecord struct {
 // revision in the store (mutable fields guarded by Broker.mu), and its
 // compiled filters (immutable).
 type subscription struct {
-	rec     subRecord
-	rev     uint64
+	rec subRecord
+	rev uint64
+	// gen counts the writes of rec in memory (under Broker.mu): updateSub
+	// applies its write only if none came between its read and its
+	// store write. (Revisions cannot tell: they are content hashes, so a
+	// Pause and a Resume give the record its first revision again.)
+	gen     uint64
 	topic   *topic.Expr
 	content *xpathFilter
 	props   *xpathFilter
@@ -129,6 +134,9 @@ func (b *Broker) addLocked(s *subscription) {
 		b.noTopic[id] = struct{}{}
 	}
 	b.consumers[consumerKey(&s.rec)]++
+	if s.durable != nil {
+		b.durables++
+	}
 	if s.rec.PullPoint == "" && s.durable == nil {
 		b.disp.Add(id, b.target(&s.rec), s.rec.Paused)
 	}
@@ -142,6 +150,9 @@ func (b *Broker) removeLocked(id string) *subscription {
 	}
 	delete(b.subs, id)
 	s.gone = true
+	if s.durable != nil {
+		b.durables--
+	}
 	b.index.Remove(id)
 	delete(b.noTopic, id)
 	if k := consumerKey(&s.rec); b.consumers[k] <= 1 {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 
 	"github.com/wsgw/wsgw/bench"
 )
 
 const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--concurrency C] [--amqp URL] [--data DIR] [--json]
-       wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--json]
+       wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--cpuprofile FILE] [--json]
        wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--external URL --backend URL] [--json]
        wsgw bench overload [--slots N] [--service D] [--steps 0.5,1,2,4,8] [--step D] [--nginx PATH] [--external URL --backend URL] [--svg FILE] [--json]
        wsgw bench slowbody [--requests N] [--size BYTES] [--concurrency C] [--attacks 64,100,1000] [--gap D] [--external URL] [--json]
@@ -30,7 +32,11 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             C WS-RM 1.2 sequences sending N SetQuote messages (envelopes of
             BYTES bytes) to the stock-quote example service, reliable, each
             acknowledged when a SequenceAcknowledgement covering it comes
-            back (stored on disk). No peer.
+            back (stored on disk). The peer is the raw durable queue that
+            path writes to, measured right before in the same run: the same
+            load as wsgw bench durable (badgerq, SyncWrites, same --data).
+            --cpuprofile writes a CPU profile of the WS-RM run (go tool
+            pprof).
   proxy     request/response: N GetQuote requests (SOAP 1.1 envelopes of
             BYTES bytes, e.g. 1024 or 102400) from C keep-alive clients on
             loopback to the stock-quote backend, through an in-process
@@ -106,11 +112,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 type benchFlags struct {
-	load      bench.Load
-	amqp      string
-	queueType string
-	data      string
-	json      bool
+	load       bench.Load
+	amqp       string
+	queueType  string
+	data       string
+	cpuProfile string
+	json       bool
 }
 
 // parseBenchFlags returns the flags of benchmark name (with the AMQP peer's
@@ -126,6 +133,9 @@ func parseBenchFlags(name string, withPeer bool, args []string, stdout, stderr i
 		fs.StringVar(&f.queueType, "amqp-queue-type", "", `x-queue-type of the peer's queue: "" (classic) or "quorum"`)
 	}
 	fs.StringVar(&f.data, "data", "", "directory in which the fresh badger store is made (and removed); default the temporary directory")
+	if name == "wsrm" {
+		fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the WS-RM run to FILE")
+	}
 	fs.BoolVar(&f.json, "json", false, "write the report as JSON")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return nil, code
@@ -178,14 +188,31 @@ func benchWSRM(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code >= 0 {
 		return code
 	}
+	// The peer first: the raw durable queue the WS-RM path writes to, with
+	// the same load on the same disk, so that the ratio compares the two
+	// in one run of a shared machine.
+	fmt.Fprintln(stderr, "wsgw bench wsrm: measuring the raw durable queue (badgerq)...")
+	raw, err := bench.Durable(ctx, f.load, f.data)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw bench wsrm: raw queue:", err)
+		return 1
+	}
 	fmt.Fprintln(stderr, "wsgw bench wsrm: measuring the gateway's WS-RM path...")
-	res, err := bench.WSRM(ctx, f.load, f.data)
+	stopProfile, err := startCPUProfile(f.cpuProfile)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsgw bench wsrm:", err)
 		return 1
 	}
-	rep := bench.Report{Benchmark: "wsrm", Load: f.load, Wsgw: res.Result,
-		PeerNote: "none for this benchmark; compare with wsgw bench durable"}
+	res, err := bench.WSRM(ctx, f.load, f.data)
+	if perr := stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "wsgw bench wsrm:", err)
+		return 1
+	}
+	raw.System = "raw badgerq durable enqueue, same load (wsgw bench durable)"
+	rep := bench.Report{Benchmark: "wsrm", Load: f.load, Wsgw: res.Result, Peer: &raw}
 	if res.Delivered > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("backend: every message delivered %.2fs after the first send", res.Delivered.Seconds()))
 	} else {
@@ -196,6 +223,26 @@ func benchWSRM(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
+}
+
+// startCPUProfile starts writing a CPU profile to path ("": none) and
+// returns the function that stops it.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("creating the CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting the CPU profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 // report is a benchmark report that can be written as text or JSON.

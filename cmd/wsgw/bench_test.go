@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -93,12 +94,17 @@ func TestBench_DurableWithPeer(t *testing.T) {
 
 func TestBench_WSRM(t *testing.T) {
 	var stdout, stderr bytes.Buffer
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
 	code := run(context.Background(), []string{"bench", "wsrm", "--messages", "20", "--concurrency", "2",
-		"--data", t.TempDir()}, &stdout, &stderr)
+		"--data", t.TempDir(), "--cpuprofile", prof}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("got exit %d, stderr %q; want 0", code, stderr.String())
 	}
-	for _, want := range []string{"wsgw bench wsrm: 20 messages", "throughput (msgs/s)", "every message delivered", "peer: not measured (none for this benchmark"} {
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("got CPU profile %v, %v; want a non-empty file", fi, err)
+	}
+	for _, want := range []string{"wsgw bench wsrm: 20 messages", "throughput (msgs/s)", "every message delivered",
+		"peer: raw badgerq durable enqueue", "ratio wsgw/peer: throughput"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("got\n%s\nwant it to contain %q", stdout.String(), want)
 		}

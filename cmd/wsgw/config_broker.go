@@ -35,15 +35,17 @@ type fileBroker struct {
 
 // fileDurable is `broker.durable:`, durable subscriptions (wsnotify.DurableConfig).
 type fileDurable struct {
-	All         bool        `yaml:"all"`
-	MaxAge      duration    `yaml:"max_age"`
-	MaxMessages int         `yaml:"max_messages"`
-	MaxBytes    int64       `yaml:"max_bytes"`
-	MaxAttempts int         `yaml:"max_attempts"`
-	Workers     int         `yaml:"workers"`
-	Timeout     duration    `yaml:"timeout"`
-	Backoff     fileBackoff `yaml:"backoff"`
-	MarkTTL     duration    `yaml:"mark_ttl"`
+	All              bool        `yaml:"all"`
+	MaxSubscriptions int         `yaml:"max_subscriptions"`
+	MaxAge           duration    `yaml:"max_age"`
+	MaxMessages      int         `yaml:"max_messages"`
+	MaxBytes         int64       `yaml:"max_bytes"`
+	MaxAttempts      int         `yaml:"max_attempts"`
+	MaxMessageBytes  byteSize    `yaml:"max_message_bytes"`
+	Workers          int         `yaml:"workers"`
+	Timeout          duration    `yaml:"timeout"`
+	Backoff          fileBackoff `yaml:"backoff"`
+	MarkTTL          duration    `yaml:"mark_ttl"`
 }
 
 // fileBackoff is a redelivery backoff (queueing.Backoff).
@@ -55,8 +57,8 @@ type fileBackoff struct {
 
 func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 	return wsnotify.DurableConfig{
-		All: d.All, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
-		MaxAttempts: d.MaxAttempts, Workers: d.Workers, Timeout: time.Duration(d.Timeout),
+		All: d.All, MaxSubscriptions: d.MaxSubscriptions, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
+		MaxAttempts: d.MaxAttempts, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, Timeout: time.Duration(d.Timeout),
 		Backoff: queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
 		MarkTTL: time.Duration(d.MarkTTL),
 	}

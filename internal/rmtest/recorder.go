@@ -144,3 +144,6 @@ func (r *Recorder) DeliveryIDs() []string {
 	}
 	return out
 }
+
+// Calls counts the requests received, those answered 503 (down) included.
+func (r *Recorder) Calls() int { r.mu.Lock(); defer r.mu.Unlock(); return r.calls }

@@ -24,6 +24,28 @@ func (q *Queue) Ack(ctx context.Context, ids ...uint64) error {
 	return nil
 }
 
+// AckLazy deletes the messages ids as Ack does, but returns once the
+// deletes are applied, before they are on disk: they are committed with
+// the queue's next durable change (an Enqueue, an Ack, any call that
+// returns once on disk), or by themselves within a few milliseconds
+// (lazyFlushDelay) when none comes. Changes reach the disk in the order
+// they were made, so once a later durable call returns, the lazy ack is on
+// disk too. A crash before loses the ack: the message is delivered again
+// (with a lease of its own: at least once). The next message of its group
+// is leased at once, without waiting for a sync. Group and DeadLetters
+// read what is on disk, and may not show a lazy ack for that time.
+func (q *Queue) AckLazy(ctx context.Context, ids ...uint64) error {
+	if len(ids) > q.opts.MaxBatch {
+		return fmt.Errorf("acking %d messages, max %d: %w", len(ids), q.opts.MaxBatch, queueing.ErrTooLarge)
+	}
+	ids = append([]uint64(nil), ids...)
+	o := newOp(ctx, opCost(len(ids), 0), false, func(b *batch) error { return b.ack(ids) })
+	if err := q.submit(ctx, o); err != nil {
+		return fmt.Errorf("acking: %w", err)
+	}
+	return nil
+}
+
 func (b *batch) ack(ids []uint64) error {
 	for _, seq := range ids {
 		m, found, err := b.getMeta(b.q.k.meta(seq))

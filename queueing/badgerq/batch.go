@@ -8,23 +8,93 @@ import (
 )
 
 // batch is one committer transaction and the counters as they will be if
-// it commits. Used by the committer goroutine only.
+// it commits. Used by the committer goroutine only. A batch of lazy ops
+// only is kept open as the queue's held transaction, and the next batches
+// apply their ops to it, until a durable op (or lazyFlushDelay) commits
+// it: every op sees the writes of the ops before it, committed or not.
 type batch struct {
 	q       *Queue
-	txn     *badger.Txn
+	txn     *writeTxn
 	now     int64 // unix ns, one clock reading per batch
 	length  int64
 	dead    int64
 	readied bool // a ready-index key visible now was written
+
+	diskLength, diskDead int64 // the counters on disk, when txn began
+	cost                 int64 // estimated bytes of the ops applied (opCost)
+	// mustCommit: the lazy ops applied wrote what readers outside the
+	// committer see (dead letters), so the batch is committed at once.
+	mustCommit bool
+}
+
+// writeTxn is a batch's transaction; it keeps every write made, in order,
+// so that the writes of a held transaction's answered lazy ops can be
+// committed again when a later batch applied to it fails (salvage).
+type writeTxn struct {
+	*badger.Txn
+	writes []txnWrite
+}
+
+// txnWrite is one write of a writeTxn (the slices are badger's too: the
+// callers never modify them).
+type txnWrite struct {
+	key, val  []byte
+	del       bool
+	expiresAt uint64 // badger's absolute expiry, unix seconds; 0: none
+}
+
+func (t *writeTxn) dirty() bool { return len(t.writes) > 0 }
+
+func (t *writeTxn) Set(key, val []byte) error {
+	return t.note(t.Txn.Set(key, val), txnWrite{key: key, val: val})
+}
+
+func (t *writeTxn) Delete(key []byte) error {
+	return t.note(t.Txn.Delete(key), txnWrite{key: key, del: true})
+}
+
+func (t *writeTxn) SetEntry(e *badger.Entry) error {
+	return t.note(t.Txn.SetEntry(e), txnWrite{key: e.Key, val: e.Value, expiresAt: e.ExpiresAt})
+}
+
+func (t *writeTxn) note(err error, w txnWrite) error {
+	if err == nil {
+		t.writes = append(t.writes, w)
+	}
+	return err
+}
+
+// replay makes writes in t.
+func (t *writeTxn) replay(writes []txnWrite) error {
+	for _, w := range writes {
+		var err error
+		switch {
+		case w.del:
+			err = t.Delete(w.key)
+		case w.expiresAt != 0:
+			e := badger.NewEntry(w.key, w.val)
+			e.ExpiresAt = w.expiresAt
+			err = t.SetEntry(e)
+		default:
+			err = t.Set(w.key, w.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (q *Queue) newBatch() *batch {
+	l, d := q.length.Load(), q.dead.Load()
 	return &batch{
-		q:      q,
-		txn:    q.db.NewTransaction(true),
-		now:    q.now(),
-		length: q.length.Load(),
-		dead:   q.dead.Load(),
+		q:          q,
+		txn:        &writeTxn{Txn: q.db.NewTransaction(true)},
+		now:        q.now(),
+		length:     l,
+		dead:       d,
+		diskLength: l,
+		diskDead:   d,
 	}
 }
 
@@ -117,6 +187,7 @@ func (b *batch) deadLetter(seq uint64, m meta, reason string) error {
 		return err
 	}
 	b.dead++
+	b.mustCommit = true // DeadLetters and Group read snapshots
 	if b.dead <= int64(b.q.opts.MaxDeadLetters) {
 		return nil
 	}

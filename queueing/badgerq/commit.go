@@ -11,11 +11,14 @@ import (
 
 // op is one call waiting for the committer.
 type op struct {
-	ctx     context.Context      // the caller's; an op whose ctx ended is skipped
-	apply   func(b *batch) error // runs inside the batch's transaction
-	cost    int64                // estimated transaction bytes, see opCost
-	durable bool                 // reply only after a sync to disk
-	done    chan error           // buffered 1; receives the outcome once
+	ctx   context.Context      // the caller's; an op whose ctx ended is skipped
+	apply func(b *batch) error // runs inside the batch's transaction
+	cost  int64                // estimated transaction bytes, see opCost
+	// durable: reply only after a sync to disk. Otherwise the op is lazy:
+	// it is answered once applied, and its writes are committed with the
+	// next durable op's, or within lazyFlushDelay (see held).
+	durable bool
+	done    chan error // buffered 1; receives the outcome once
 }
 
 func newOp(ctx context.Context, cost int64, durable bool, apply func(b *batch) error) *op {
@@ -33,6 +36,21 @@ func isOpError(err error) bool {
 		errors.Is(err, queueing.ErrNotFound)
 }
 
+// lazyFlushDelay bounds how long the writes of lazy ops (Lease, AckLazy,
+// the sweep) wait in the held transaction for a durable op to carry them
+// to disk before the committer commits them by themselves. (choice: 10ms,
+// a few syncs' time; a shorter delay costs a sync per few deliveries when
+// nothing is enqueued, a longer one only widens what a crash loses, which
+// is redelivered.)
+const lazyFlushDelay = 10 * time.Millisecond
+
+// maxHeldWrites bounds the writes of the held transaction: past it, the
+// batch that crossed it is committed rather than held. Each iterator badger
+// opens in a transaction copies and sorts all its pending writes, and the
+// committer opens a few per Lease and Ack. (choice: 256 writes, about 20
+// leased and acked messages per sync when nothing else commits.)
+const maxHeldWrites = 256
+
 // run is the committer: it owns every write to the queue's keys.
 func (q *Queue) run() {
 	defer close(q.stopped)
@@ -42,15 +60,29 @@ func (q *Queue) run() {
 		defer t.Stop()
 		tick = t.C
 	}
+	flush := time.NewTimer(time.Hour)
+	flush.Stop()
+	defer flush.Stop()
 	for {
+		var flushC <-chan time.Time
+		if q.held != nil {
+			flushC = flush.C
+		}
+		wasHeld := q.held != nil
 		select {
 		case o := <-q.ops:
 			q.commit(q.gather(o))
 		case <-tick:
 			q.commit([]*op{q.sweepOp()})
+		case <-flushC:
+			q.flushHeld()
 		case <-q.closing:
 			q.drain()
+			q.flushHeld()
 			return
+		}
+		if q.held != nil && !wasHeld {
+			flush.Reset(q.flushDelay)
 		}
 	}
 }
@@ -88,9 +120,12 @@ func (q *Queue) gather(first *op) []*op {
 // transaction as a whole fails before committing (too big, say), each op
 // is retried in a transaction of its own.
 func (q *Queue) commit(ops []*op) {
+	if q.held != nil && q.held.cost+opsCost(ops) > q.maxCost {
+		q.flushHeld() // the batch goes on in a transaction of its own
+	}
 	errs, committed, err := q.commitTxn(ops)
 	if err != nil {
-		q.floors.reset()
+		q.failed()
 	}
 	switch {
 	case err == nil:
@@ -108,12 +143,36 @@ func (q *Queue) commit(ops []*op) {
 	}
 }
 
-// commitTxn runs ops in one transaction, commits it and, if any op asks
-// for durability, syncs once. It returns each op's own error; err fails all
-// of them, committed tells whether the transaction committed before err.
+func opsCost(ops []*op) int64 {
+	var c int64
+	for _, o := range ops {
+		c += o.cost
+	}
+	return c
+}
+
+// commitTxn applies ops to the held transaction (or a new one) and, if
+// any of them is durable (or lazy writes must be seen at once, see
+// batch.mustCommit), commits it and syncs once; else it keeps the
+// transaction as the held one, its ops answered. It returns each op's own
+// error; err fails all of them, committed tells whether the transaction
+// committed (or was kept) before err.
 func (q *Queue) commitTxn(ops []*op) (errs []error, committed bool, err error) {
-	b := q.newBatch()
-	defer b.txn.Discard()
+	b := q.held
+	q.held = nil
+	var mark heldMark // what the held ops wrote, answered already
+	if b == nil {
+		b = q.newBatch()
+	} else {
+		mark = heldMark{held: true, writes: len(b.txn.writes), length: b.length, dead: b.dead}
+		b.now, b.readied = q.now(), false
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			b.txn.Discard()
+		}
+	}()
 	errs = make([]error, len(ops))
 	durable := false
 	for i, o := range ops {
@@ -123,18 +182,87 @@ func (q *Queue) commitTxn(ops []*op) (errs []error, committed bool, err error) {
 		}
 		e := o.apply(b)
 		if e != nil && !isOpError(e) {
+			if mark.held {
+				e = errors.Join(e, q.salvage(b, mark))
+			}
 			return nil, false, e
 		}
 		errs[i] = e
 		durable = durable || (e == nil && o.durable)
+		b.cost += o.cost
 	}
-	if b.length != q.length.Load() || b.dead != q.dead.Load() {
+	if !durable && !b.mustCommit && len(b.txn.writes) < maxHeldWrites {
+		if !b.txn.dirty() {
+			return errs, true, nil // nothing to hold
+		}
+		keep = true
+		q.held = b
+		q.length.Store(b.length)
+		if b.readied {
+			q.signal() // a Lease, through the committer, sees the held writes
+		}
+		return errs, true, nil
+	}
+	if err := q.commitBatch(b); err != nil {
+		return nil, !errors.Is(err, errNotCommitted), err
+	}
+	return errs, true, nil
+}
+
+// heldMark is where the held transaction's answered lazy ops ended, when
+// a batch is applied to it.
+type heldMark struct {
+	held         bool
+	writes       int
+	length, dead int64
+}
+
+// salvage commits, in a transaction of their own, the writes that b's
+// held part made (its lazy ops, answered already), when a batch applied to
+// b failed: they are not lost with it (a lost lazy ack would be delivered
+// again while its consumer was told it was done).
+func (q *Queue) salvage(b *batch, mark heldMark) error {
+	s := q.newBatch()
+	defer s.txn.Discard()
+	s.diskLength, s.diskDead = b.diskLength, b.diskDead
+	s.length, s.dead = mark.length, mark.dead
+	if err := s.txn.replay(b.txn.writes[:mark.writes]); err != nil {
+		return fmt.Errorf("salvaging lazy writes: %w", err)
+	}
+	if err := q.commitBatch(s); err != nil {
+		return fmt.Errorf("salvaging lazy writes: %w", err)
+	}
+	return nil
+}
+
+// flushHeld commits the held transaction, if any, and syncs it: the lazy
+// writes it carries are then on disk.
+func (q *Queue) flushHeld() {
+	b := q.held
+	if b == nil {
+		return
+	}
+	q.held = nil
+	defer b.txn.Discard()
+	if err := q.commitBatch(b); err != nil {
+		q.failed()
+		q.flushErr = errors.Join(q.flushErr, fmt.Errorf("committing lazy writes: %w", err))
+	}
+}
+
+// errNotCommitted wraps a commit that failed before anything was written.
+var errNotCommitted = errors.New("not committed")
+
+// commitBatch writes b's counters, commits its transaction and syncs it.
+// An error wrapping errNotCommitted left nothing written.
+func (q *Queue) commitBatch(b *batch) error {
+	if b.length != b.diskLength || b.dead != b.diskDead {
 		if err := b.txn.Set(q.k.counts(), encodeCounts(b.length, b.dead)); err != nil {
-			return nil, false, fmt.Errorf("writing counts: %w", err)
+			return fmt.Errorf("writing counts: %w: %w", errNotCommitted, err)
 		}
 	}
 	if err := b.txn.Commit(); err != nil {
-		return nil, false, fmt.Errorf("committing: %w", err)
+		return fmt.Errorf("committing: %w: %w", errNotCommitted, err)
 	}
 	q.length.Store(b.length)
 	q.dead.Store(b.dead)
@@ -142,13 +270,22 @@ func (q *Queue) commitTxn(ops []*op) (errs []error, committed bool, err error) {
 	if b.readied {
 		defer q.signal() // after the sync: Lease sees what was signalled
 	}
-	if durable {
-		q.syncs.Add(1) // by this Sync, or by the commit if the DB syncs writes
-	}
-	if durable && !q.syncWrites {
+	q.syncs.Add(1) // by this Sync, or by the commit if the DB syncs writes
+	if !q.syncWrites {
 		if err := q.db.Sync(); err != nil {
-			return nil, true, fmt.Errorf("syncing: %w", err)
+			return fmt.Errorf("syncing: %w", err)
 		}
 	}
-	return errs, true, nil
+	return nil
+}
+
+// failed resets what the committer keeps in memory after a transaction
+// failed: the floors (they may reflect its deletes) and the counters,
+// read again from disk (the failed transaction may have carried lazy
+// writes already answered: they are lost, as at a crash).
+func (q *Queue) failed() {
+	q.floors.reset()
+	if err := q.loadCounts(); err != nil {
+		q.flushErr = errors.Join(q.flushErr, fmt.Errorf("reloading counts: %w", err))
+	}
 }

@@ -25,7 +25,10 @@ const crashDirEnv = "WSGW_BADGERQ_CRASH_DIR"
 // acks under load with SIGKILL at random moments, restarting it on the
 // same DB, then checks that every Enqueue that returned nil is present
 // unless acked, that no acked message came back, and that the extra
-// writes of EnqueueWith were committed exactly with their messages.
+// writes of EnqueueWith were committed exactly with their messages. One
+// consumer acks with AckLazy and then enqueues: a lazy ack followed by a
+// durable call that returned counts as acked (changes reach the disk in
+// order); one without may come back.
 func TestQueue_CrashKeepsAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
@@ -35,8 +38,9 @@ func TestQueue_CrashKeepsAcknowledged(t *testing.T) {
 		runAndKill(t, dir, round)
 	}
 	log := readCrashLogs(t, dir)
-	if len(log.enqueued) == 0 || len(log.acked) == 0 {
-		t.Fatalf("got %d enqueued, %d acked by the children, want some of each", len(log.enqueued), len(log.acked))
+	if len(log.enqueued) == 0 || len(log.acked) == 0 || len(log.lazy) == 0 {
+		t.Fatalf("got %d enqueued, %d acked, %d acked lazily by the children, want some of each",
+			len(log.enqueued), len(log.acked), len(log.lazy))
 	}
 	got, markers := drainAfterCrash(t, filepath.Join(dir, "db"))
 	checkMarkers(t, got, log, markers)
@@ -56,7 +60,14 @@ func TestQueue_CrashKeepsAcknowledged(t *testing.T) {
 			t.Errorf("message %d: acked, but delivered after restart", id)
 		}
 	}
-	t.Logf("%d enqueued, %d acked, %d delivered after the crashes", len(log.enqueued), len(log.acked), len(got))
+	back := 0
+	for id := range log.lazy {
+		if _, present := got[id]; present {
+			back++
+		}
+	}
+	t.Logf("%d enqueued, %d acked (%d lazily), %d delivered after the crashes (%d of them acked lazily, no durable call after)",
+		len(log.enqueued), len(log.acked), len(log.lazy), len(got), back)
 }
 
 func runAndKill(t *testing.T, dir string, round int) {
@@ -150,7 +161,8 @@ func TestQueue_CrashChild(t *testing.T) {
 			}
 		}()
 	}
-	for range 2 {
+	for c := range 2 {
+		lazy := c == 1 // acks with AckLazy, then makes it durable with an Enqueue
 		go func() {
 			for {
 				ls, err := q.Lease(ctx, 8, time.Hour)
@@ -167,8 +179,27 @@ func TestQueue_CrashChild(t *testing.T) {
 				for _, l := range ls {
 					write("I %d %s", l.ID, l.Body)
 				}
-				if err := q.Ack(ctx, ids(ls)...); err != nil {
-					return
+				if lazy {
+					if err := q.AckLazy(ctx, ids(ls)...); err != nil {
+						return
+					}
+					for _, l := range ls {
+						write("L %d", l.ID)
+					}
+					// Changes reach the disk in order: once this durable
+					// Enqueue returns, the lazy acks are on disk too.
+					m := queueing.Message{Body: fmt.Appendf(nil, "%d-after-%d", os.Getpid(), len(ls))}
+					id, err := q.Enqueue(ctx, m)
+					if err != nil {
+						write("X %v", err)
+						return
+					}
+					write("E %d %s", id, m.Body)
+				}
+				if !lazy {
+					if err := q.Ack(ctx, ids(ls)...); err != nil {
+						return
+					}
 				}
 				for _, l := range ls {
 					write("A %d", l.ID)
@@ -184,12 +215,14 @@ type crashLog struct {
 	enqueued map[uint64]string
 	leased   map[string]bool // bodies of messages an Ack was called for
 	acking   map[uint64]bool // an Ack was called
-	acked    map[uint64]bool // an Ack returned nil
+	acked    map[uint64]bool // an Ack returned nil (an AckLazy, and a durable call after it)
+	lazy     map[uint64]bool // an AckLazy returned nil
 }
 
 func readCrashLogs(t *testing.T, dir string) crashLog {
 	t.Helper()
-	l := crashLog{enqueued: map[uint64]string{}, leased: map[string]bool{}, acking: map[uint64]bool{}, acked: map[uint64]bool{}}
+	l := crashLog{enqueued: map[uint64]string{}, leased: map[string]bool{}, acking: map[uint64]bool{}, acked: map[uint64]bool{},
+		lazy: map[uint64]bool{}}
 	files, _ := filepath.Glob(filepath.Join(dir, "log-*"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -212,6 +245,10 @@ func readCrashLogs(t *testing.T, dir string) crashLog {
 			case strings.HasPrefix(line, "A "):
 				if n, _ := fmt.Sscanf(line, "A %d", &id); n == 1 {
 					l.acked[id] = true
+				}
+			case strings.HasPrefix(line, "L "):
+				if n, _ := fmt.Sscanf(line, "L %d", &id); n == 1 {
+					l.lazy[id] = true
 				}
 			case strings.HasPrefix(line, "X "):
 				t.Errorf("child: %s", line)

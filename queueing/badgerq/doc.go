@@ -65,12 +65,32 @@
 // Every change (Enqueue, Lease, Ack, Nack, Redrive, the sweep) goes through
 // one committer goroutine per queue, started by Open and stopped by Close.
 // It takes every call waiting for it, applies them in one badger
-// transaction and, if any of them needs durability (all but Lease and the
-// sweep), syncs once before replying to any of them: group commit. A call
-// that returns nil is on disk. One that fails with a queueing error
-// (ErrQueueFull, ErrTooLarge, ErrNotFound, ErrClosed) had no effect; after
-// a context error, or a failed sync, the outcome is unknown. Batches are
-// atomic: an EnqueueBatch is stored whole or not at all.
+// transaction and, if any of them needs durability (all but Lease, AckLazy
+// and the sweep), commits it and syncs once before replying to any of
+// them: group commit. A durable call that returns nil is on disk. One that
+// fails with a queueing error (ErrQueueFull, ErrTooLarge, ErrNotFound,
+// ErrClosed) had no effect; after a context error, or a failed sync, the
+// outcome is unknown. Batches are atomic: an EnqueueBatch is stored whole
+// or not at all.
+//
+// The other calls are lazy: a batch of lazy calls only is answered once
+// applied, and its transaction is held open; the next batches apply their
+// calls to it (each call sees every change made before it, committed or
+// not) until one with a durable call commits and syncs the lot, or the
+// committer commits it by itself after lazyFlushDelay (10ms) without one,
+// or Close does. So changes reach the disk in the order they were made:
+// once a durable call returns, every change made before it is on disk too.
+// A batch that fails after lazy calls were applied to its transaction does
+// not take their changes with it: they are committed apart first. A crash
+// loses the lazy changes not yet committed: a lease, which is void
+// after a crash anyway (the process that owns the queue releases every
+// lease at start, ReleaseLeases), or an AckLazy, whose message is then
+// delivered again (at least once). A lazy call that dead-letters a
+// message (an expired one met by Lease or the sweep) commits at once, so
+// that DeadLetters and Group, which read what is committed, show it.
+// Without this, each lease cost a sync of its own (badger syncs every
+// commit with SyncWrites), and a consumer's acks did too: the delivery
+// side of a queue took most of the syncs its producers waited behind.
 //
 // # Writes of the caller's own, in the queue's transaction
 //
@@ -95,9 +115,8 @@
 // that window can lose them (a killed process loses nothing: its writes
 // are in the page cache). Measured on the development VM (bench_test.go),
 // both modes cost the same, one fsync per group commit (0.2 to 3 ms there,
-// depending on the shared disk's load); SyncWrites true also syncs
-// lease-only transactions. Sequential Enqueue runs at one message per
-// fsync; 64 concurrent callers share each fsync about 31 ways.
+// depending on the shared disk's load). Sequential Enqueue runs at one
+// message per fsync; 64 concurrent callers share each fsync about 31 ways.
 //
 // IDs come from a badger sequence, are increasing in commit order and are
 // never reused, also after a crash. Delivery is at least once: a message

@@ -134,11 +134,12 @@ func (b *batch) dropGroup(group string, limit int) (n int, more bool, err error)
 }
 
 // Group returns what the queue holds of group (zero when it has nothing).
-// It reads a snapshot and does not go through the committer.
+// It reads a snapshot of what is committed and does not go through the
+// committer: an AckLazy shows within lazyFlushDelay.
 func (q *Queue) Group(ctx context.Context, group string) (queueing.GroupInfo, error) {
 	var gi queueing.GroupInfo
 	err := q.db.View(func(txn *badger.Txn) error {
-		b := &batch{q: q, txn: txn}
+		b := &batch{q: q, txn: &writeTxn{Txn: txn}}
 		g, err := b.getGroup(group)
 		gi = queueing.GroupInfo{Messages: int(g.count), Bytes: int64(g.bytes), Held: g.held}
 		return err

@@ -10,9 +10,13 @@ import (
 )
 
 // Lease hands out up to n visible messages (at most MaxBatch, and no more
-// once their bodies reach MaxBatchBytes), oldest first, each until now+visibility (0 means Options.VisibilityTimeout). It
-// returns at once, with no messages if none is visible. Expired messages
-// and messages out of attempts met on the way go to the dead letters.
+// once their bodies reach MaxBatchBytes), oldest first, each until
+// now+visibility (0 means Options.VisibilityTimeout). It returns at once,
+// with no messages if none is visible. Expired messages and messages out
+// of attempts met on the way go to the dead letters. A lease is lazy (see
+// the package documentation): not synced; after a crash the message is
+// visible again, at once if the lease was not committed, and its attempt
+// may not be counted.
 func (q *Queue) Lease(ctx context.Context, n int, visibility time.Duration) ([]queueing.Lease, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("leasing %d messages: n must be positive", n)

@@ -45,6 +45,15 @@ type Queue struct {
 
 	rnd    *rand.Rand // used by the committer only (backoff jitter)
 	floors floors     // used by the committer only
+	// held is the transaction of lazy ops applied and answered but not
+	// yet committed (commitTxn); used by the committer only.
+	held *batch
+	// flushDelay is lazyFlushDelay (tests set it before their first call);
+	// read by the committer.
+	flushDelay time.Duration
+	// flushErr is what committing held writes by themselves failed with;
+	// written by the committer, read by Close after it stopped.
+	flushErr error
 }
 
 // Open opens the queue stored under prefix in db, starting its committer;
@@ -67,6 +76,7 @@ func Open(db *badger.DB, prefix string, opts queueing.Options) (*Queue, error) {
 		opts:       opts.WithDefaults(),
 		syncWrites: db.Opts().SyncWrites,
 		maxOps:     1024,
+		flushDelay: lazyFlushDelay,
 		closing:    make(chan struct{}),
 		stopped:    make(chan struct{}),
 		sig:        make(chan struct{}),
@@ -125,7 +135,7 @@ func (q *Queue) Close() error {
 	q.closeOnce.Do(func() {
 		close(q.closing)
 		<-q.stopped
-		err = q.seq.Release()
+		err = errors.Join(q.flushErr, q.seq.Release())
 	})
 	return err
 }
