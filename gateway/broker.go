@@ -142,6 +142,7 @@ func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Co
 	}
 	pol.TLSClientConfig = g.tls.egress
 	dcfg := brokerDriverConfig(bc, g.cfg.withDefaults().PublicURL)
+	boundByStore(db, &dcfg, now, g.log)
 	store, err := badgerstore.OpenReliable(ctx, db, dcfg.Name, badgerstore.ReliableOptions{
 		Queue: dcfg.QueueOptions(now), Prefix: brokerRMPrefix})
 	if err != nil {

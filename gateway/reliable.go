@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"sync"
@@ -217,12 +218,7 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 		}
 		pol.TLSClientConfig = g.tls.egress
 		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name, s.limits.MaxBytes)
-		// A store that keeps messages in its tree (an in-memory one) takes
-		// what one write takes: reliable messages are bounded by that.
-		if most := badgerq.LargestMessage(db, cfg.QueueOptions(now)) - driver.StoredMetaBytes; cfg.MaxMessageBytes > most {
-			s.log.Info("reliable messages are bounded by what the store takes in one write", "max_bytes", most)
-			cfg.MaxMessageBytes = most
-		}
+		boundByStore(db, &cfg, now, s.log)
 		var backend driver.Backend = &clusterBackend{g: g, s: s}
 		client := pol.Client(nil, cfg.DeliveryTimeout)
 		rmb := &rmBackend{s: s}
@@ -459,4 +455,19 @@ func (rel *reliables) oldestAge(name string) (time.Duration, error) {
 		return 0, err
 	}
 	return max(rel.now().Sub(at), 0), nil
+}
+
+// boundByStore lowers cfg.MaxMessageBytes to what db takes in one write
+// when db keeps messages in its tree (an in-memory store): reliable
+// messages are bounded by that. A nil db (a cluster's store) bounds
+// nothing here.
+func boundByStore(db *badger.DB, cfg *driver.Config, now func() time.Time, log *slog.Logger) {
+	if db == nil {
+		return
+	}
+	qo := cfg.QueueOptions(now) // cfg defaulted
+	if most := badgerq.LargestMessage(db, qo) - driver.StoredMetaBytes; qo.MaxMessageBytes-driver.StoredMetaBytes > most {
+		log.Info("reliable messages are bounded by what the store takes in one write", "max_bytes", most)
+		cfg.MaxMessageBytes = most
+	}
 }
