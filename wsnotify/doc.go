@@ -135,7 +135,12 @@
 // (6.4) delivers it oldest first; a consumer that is down keeps its
 // backlog, retried with backoff (DurableConfig.Backoff, whose maximum is
 // the longest a consumer that comes back waits), and holds no worker
-// while it waits, so others are not delayed. Unsubscribe (6.2) and the
+// while it waits, so others are not delayed: a WS-RM delivery holds a
+// worker (DurableConfig.Workers) only to hand the message to the RM
+// source, its acknowledgement is awaited apart, one per subscription
+// (the engine retransmitting meanwhile), so consumers that are down or
+// never answer leave the workers to the others; a plain delivery holds
+// its worker for the HTTP attempt (DurableConfig.Timeout at most). Unsubscribe (6.2) and the
 // end of the subscription (its termination time, 6.1) delete the queue
 // and what it holds. Everything survives a crash of the process
 // (kill -9) and a restart.
