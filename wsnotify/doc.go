@@ -100,8 +100,16 @@
 //     what no standard names: Retention (maxAge as xsd:duration,
 //     maxMessages, maxBytes: what is kept for a consumer that does not
 //     take it) and DeadLetter (maxAttempts: deliveries before a message is
-//     given up; 0, the default, never). Alone it asks for a durable
-//     subscription delivered over plain HTTP.
+//     given up; 0, the default, never; at most
+//     DurableConfig.MaxAttemptsLimit). Alone it asks for a durable
+//     subscription delivered over plain HTTP. (choice) A maxAge under a
+//     second is granted a second. An element or attribute the extension
+//     does not define is UnsupportedPolicyRequestFault (4.2 of
+//     WS-BaseNotification 1.3 names it for a policy the producer does not
+//     support), its UnsupportedPolicy QNames naming the unknown elements
+//     (and for an unknown attribute the element carrying it), its
+//     Description each of them: a misspelt value is not granted the
+//     defaults without a word.
 //
 // A policy element of another namespace is UnrecognizedPolicyRequestFault,
 // as before; a recognised one the broker cannot honour (a pull point

@@ -41,6 +41,7 @@ type fileDurable struct {
 	MaxMessages      int         `yaml:"max_messages"`
 	MaxBytes         int64       `yaml:"max_bytes"`
 	MaxAttempts      int         `yaml:"max_attempts"`
+	MaxAttemptsLimit int         `yaml:"max_attempts_limit"`
 	MaxMessageBytes  byteSize    `yaml:"max_message_bytes"`
 	Workers          int         `yaml:"workers"`
 	Timeout          duration    `yaml:"timeout"`
@@ -58,7 +59,7 @@ type fileBackoff struct {
 func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 	return wsnotify.DurableConfig{
 		All: d.All, MaxSubscriptions: d.MaxSubscriptions, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
-		MaxAttempts: d.MaxAttempts, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, Timeout: time.Duration(d.Timeout),
+		MaxAttempts: d.MaxAttempts, MaxAttemptsLimit: d.MaxAttemptsLimit, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, Timeout: time.Duration(d.Timeout),
 		Backoff: queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
 		MarkTTL: time.Duration(d.MarkTTL),
 	}
