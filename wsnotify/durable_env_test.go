@@ -117,6 +117,9 @@ func (e *env) openDurable(db *badger.DB, opts *Options) *durableParts {
 		t.Fatal(err)
 	}
 	opts.Queue, opts.RM, opts.RMDestination = q, d, d
+	if e.wrapQueue != nil {
+		opts.Queue = e.wrapQueue(q)
+	}
 	e.queue = q
 	return &durableParts{queue: q, store: store, d: d, be: be, done: make(chan struct{})}
 }

@@ -84,6 +84,8 @@ type env struct {
 	queueBatch int // the durable queue's MaxBatch; 0: its default
 	// rmRetransmits is the RM source's MaxRetransmits; 0: 50.
 	rmRetransmits int
+	// wrapQueue, when set, wraps the broker's durable queue.
+	wrapQueue func(Queue) Queue
 	// wrap, when set, wraps the broker's store (to make writes fail).
 	wrap  func(Store) Store
 	queue *badgerstore.SubscriptionQueue
