@@ -7,16 +7,25 @@
 // is reachable only when the configuration names it ("Untrusted
 // addresses" in ARCHITECTURE.md).
 //
-// Two checks apply the same policy:
+// Two checks apply the same policy, with one rule for host names
+// (allowedAddrs): a name not allowed by name is allowed only when every
+// address it resolves to lies in an allowed network.
 //
 //   - Policy.Check refuses an address early, with a reason a client can
-//     read (it resolves a host name once, to tell "does not resolve" and
-//     "resolves to a refused address" apart).
-//   - The dialer of Policy.Transport checks the IP address it actually
-//     connects to, after resolution (net.Dialer.Control), so that a DNS
-//     answer that changes between Check and the request (DNS rebinding)
-//     cannot reach a refused address. Proxies from the environment are
-//     never used and redirects are never followed, for the same reason.
+//     read: the gateway checks every address a client gives (a consumer or
+//     publisher reference, an AcksTo, ReplyTo, FaultTo or Offer endpoint)
+//     when the request arrives, so that nothing is acknowledged that could
+//     never be sent.
+//   - Policy.DialContext (the dialer of Policy.Transport) applies the same
+//     rule when it connects: it resolves the name once and dials only the
+//     addresses it checked (and checks the IP actually connected to once
+//     more, in net.Dialer.Control), so a name with one refused address is
+//     refused at dial time too, and a DNS answer that changes between Check
+//     and the request (DNS rebinding) cannot reach a refused address.
+//     Proxies from the environment are never used and redirects are never
+//     followed, for the same reason; Policy.Client refuses a URL with user
+//     information (http://user:password@host/), which would send the
+//     credentials in an Authorization header.
 //
 // An address is allowed when its scheme is allowed, its port is allowed
 // (any port when Config.Ports is empty), and either its host name is one of

@@ -69,7 +69,7 @@ type Policy struct {
 	hosts   []string // lower case; "*.x" entries are suffix matches
 	schemes []string
 	ports   []int
-	// Resolver used by Check; net.DefaultResolver when nil.
+	// Resolver used by Check and DialContext; net.DefaultResolver when nil.
 	Resolver Resolver
 	// TLSClientConfig is the TLS configuration of Transport (CA bundle,
 	// client certificate); nil: the system roots and no client
@@ -181,8 +181,10 @@ func (p *Policy) CheckContext(ctx context.Context, rawURL string) error {
 	if err != nil || !u.IsAbs() || u.Host == "" {
 		return refuse("not an absolute http(s) URL")
 	}
+	// A refusal names the address without its password.
+	refuse = func(why string) error { return &RefusedError{Address: u.Redacted(), Reason: why} }
 	if u.User != nil {
-		return refuse("user information in the URL is not allowed")
+		return refuse(errUserinfo)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if !slices.Contains(p.schemes, scheme) {
@@ -196,36 +198,45 @@ func (p *Policy) CheckContext(ctx context.Context, rawURL string) error {
 		return refuse(fmt.Sprintf("port %d not allowed", port))
 	}
 	host := u.Hostname()
-	if a, err := netip.ParseAddr(host); err == nil {
-		if !p.AllowsIP(a) {
-			return refuse(fmt.Sprintf("address %s is not in an allowed network", a))
-		}
+	if _, err := netip.ParseAddr(host); err != nil && p.AllowsHost(host) {
 		return nil
 	}
-	if p.AllowsHost(host) {
-		return nil
-	}
-	if len(p.nets) == 0 {
-		return refuse(fmt.Sprintf("host %q not allowed", host))
-	}
-	return p.checkResolved(ctx, host, refuse)
+	_, err = p.allowedAddrs(ctx, host, refuse)
+	return err
 }
 
-func (p *Policy) checkResolved(ctx context.Context, host string, refuse func(string) error) error {
+// errUserinfo is the reason a URL with user information is refused.
+const errUserinfo = "user information in the URL is not allowed"
+
+// allowedAddrs is the one rule for a host not allowed by name, applied by
+// Check at arrival and by DialContext at dial time: an IP literal must lie
+// in an allowed network; a name is resolved (Resolver) and every address
+// it resolves to must, or the name is refused whole. It returns the
+// addresses, or refuse's error saying why.
+func (p *Policy) allowedAddrs(ctx context.Context, host string, refuse func(string) error) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !p.AllowsIP(a) {
+			return nil, refuse(fmt.Sprintf("address %s is not in an allowed network", a))
+		}
+		return []netip.Addr{a}, nil
+	}
+	if len(p.nets) == 0 {
+		return nil, refuse(fmt.Sprintf("host %q not allowed", host))
+	}
 	var r Resolver = net.DefaultResolver
 	if p.Resolver != nil {
 		r = p.Resolver
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil || len(addrs) == 0 {
-		return refuse(fmt.Sprintf("host %q does not resolve", host))
+		return nil, refuse(fmt.Sprintf("host %q does not resolve", host))
 	}
 	for _, a := range addrs {
 		if !p.AllowsIP(a) {
-			return refuse(fmt.Sprintf("host %q resolves to %s, not in an allowed network", host, a.Unmap()))
+			return nil, refuse(fmt.Sprintf("host %q resolves to %s, not in an allowed network", host, a.Unmap()))
 		}
 	}
-	return nil
+	return addrs, nil
 }
 
 func urlPort(u *url.URL, scheme string) (int, error) {

@@ -59,6 +59,8 @@ func TestPolicy_Check(t *testing.T) {
 			t.Errorf("Check(%q) = %v, want allowed", tt.url, err)
 		case tt.why != "" && (err == nil || !strings.Contains(err.Error(), tt.why) || !errors.Is(err, ErrRefused)):
 			t.Errorf("Check(%q) = %v, want refusal containing %q", tt.url, err, tt.why)
+		case err != nil && strings.Contains(err.Error(), ":pw@"):
+			t.Errorf("Check(%q) = %v, which shows the password", tt.url, err)
 		}
 	}
 }

@@ -73,7 +73,7 @@ func TestAdmin_ReliableQueueAgeAndSequences(t *testing.T) {
 	if got, _ := getAdminState(t, base).cell("rel/Quotes/queue", "oldest waiting", 1); got != "1m30s" {
 		t.Fatalf("oldest waiting on the page: got %q, want 1m30s", got)
 	}
-	for col, want := range map[int]string{0: shownID(c.seq), 1: "wsrm", 2: "open", 3: "1", 4: "1", 5: "0", 7: "1m30s", 8: "never"} {
+	for col, want := range map[int]string{0: shownID(c.seq), 1: "wsrm", 2: "open", 3: "1", 4: "1", 5: "0", 7: "1m30s", 8: "23h58m30s"} { // 8: within the default lifetime, 24h
 		if got, ok := getAdminState(t, base).cell("rel/Quotes/sequences", rowKeyOf(c.seq), col); got != want {
 			t.Fatalf("sequence %s column %d: got %q (row found: %v), want %q", c.seq, col, got, ok, want)
 		}

@@ -51,6 +51,18 @@ func validateBroker(l *fielderr.List, path fielderr.Path, c *Config) {
 	l.Nest(path, bc.Validate())
 }
 
+// validateBrokerSecurity reports the problems of the broker's security
+// section (at path), and one without a broker.
+func validateBrokerSecurity(l *fielderr.List, path fielderr.Path, c *Config, sc securityCheck) {
+	switch {
+	case c.BrokerSecurity == nil:
+	case c.Broker == nil:
+		l.Add(path, "there is no broker (Broker) to secure")
+	default:
+		c.BrokerSecurity.validate(l, path, sc)
+	}
+}
+
 // openBroker opens the broker when the configuration has one: over the
 // cluster's shared store (Options.Cluster; cluster.go), or over db. On
 // one node it gets what makes its subscriptions durable (issue 10): the
@@ -62,7 +74,9 @@ func validateBroker(l *fielderr.List, path fielderr.Path, c *Config) {
 // broker's egress policy. (choice) A cluster's broker has neither yet:
 // both are on the node's badger, which the other nodes do not share, so
 // a durable policy is UnsupportedPolicyRequestFault there until the
-// queue and the driver's store have JetStream implementations.
+// durable subscription queue has a JetStream implementation (the
+// driver's store has one, natsstore.Reliable, which reliable services
+// use on a cluster: reliable.go).
 func (g *Gateway) openBroker(ctx context.Context, db *badger.DB, now func() time.Time) error {
 	if g.cfg.Broker == nil {
 		return nil
@@ -75,7 +89,10 @@ func (g *Gateway) openBroker(ctx context.Context, db *badger.DB, now func() time
 		// Consumers may be https, with the egress CA bundle and client
 		// certificate.
 		TLSClientConfig: g.tls.egress,
-		Now:             now,
+		// Callers named as services name them, with the broker's
+		// access rules (broker_security.go).
+		Guard: newBrokerGuard(g, g.cfg.BrokerSecurity),
+		Now:   now,
 	}
 	var st wsnotify.Store
 	switch {
@@ -125,6 +142,7 @@ func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Co
 	}
 	pol.TLSClientConfig = g.tls.egress
 	dcfg := brokerDriverConfig(bc, g.cfg.withDefaults().PublicURL)
+	boundByStore(db, &dcfg, now, g.log)
 	store, err := badgerstore.OpenReliable(ctx, db, dcfg.Name, badgerstore.ReliableOptions{
 		Queue: dcfg.QueueOptions(now), Prefix: brokerRMPrefix})
 	if err != nil {

@@ -28,6 +28,11 @@ type Config struct {
 	// (broker.go); it needs Options.DB. Its PublicURL defaults to the
 	// gateway's, its Limits to the gateway's. Nil: no broker.
 	Broker *wsnotify.Config
+	// BrokerSecurity, with Broker, checks the broker's callers: who may
+	// call which operation, publish on and receive from which topic
+	// (broker_security.go). Nil: anyone may (each caller within the
+	// broker's per-caller bounds).
+	BrokerSecurity *BrokerSecurity
 	// BrokerStage is the stage of the broker's endpoints (/wsn/); Name
 	// defaults to "wsn".
 	BrokerStage queueing.StageConfig

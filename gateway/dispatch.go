@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -28,6 +29,8 @@ type decision struct {
 	// reliable: the request goes to the service's reliable messaging
 	// driver (reliable.go); out, key and part are not set.
 	reliable bool
+	// caller sent the request (security.go, callerOf); set by authorize.
+	caller caller.ID
 	// consumed are header blocks the gateway processed that go no
 	// further (the checked wsse:Security header, security.go): out leaves
 	// them out, and the reliable driver stores them not.

@@ -58,11 +58,22 @@
 // own, should the keys disagree, since the backend may dispatch on any
 // one of them; a reliable message passes the rule of the operation it
 // carries, a CreateSequence (or another message the driver answers
-// itself) the service's. The consumed Security header is removed from
-// what is forwarded, and from what the reliable driver stores, unless
-// ForwardSecurityHeader says to pass it on (choice: removed by default). A
+// itself) the rule ReliableOperations gives it, else the service's. The
+// consumed Security header is removed from what is forwarded, and from
+// what the reliable driver stores (so that no password is kept at rest),
+// unless ForwardSecurityHeader says to pass it on (choice: removed by
+// default). A
 // service without a security section leaves wsse:Security to the backend,
-// as before.
+// as before. The broker's operations and
+// topics obey Config.BrokerSecurity (broker_security.go), through the
+// broker's wsnotify.Guard.
+//
+// Every request has one caller (callerOf, package caller): its first
+// authenticated identity, else its client address (behind trusted
+// proxies, from X-Forwarded-For). The reliable drivers and the broker
+// bound what each caller creates (sequences and groups; subscriptions,
+// pull points, registrations) and store the caller with it, so that no
+// stranger can use up what others need, also after a restart.
 //
 // # TLS
 //

@@ -33,8 +33,9 @@ type Options struct {
 	// Config.Broker is set or a service is Reliable.
 	DB *badger.DB
 	// Now is the clock of the reliable services' protocol state (sequence
-	// and group expiry, idle limits, retransmissions, delivery retries).
-	// Default time.Now; tests inject their own.
+	// and group expiry, idle limits, retransmissions, delivery retries) and
+	// of the failed authentications' recovery (authlimit.go). Default
+	// time.Now; tests inject their own.
 	Now func() time.Time
 	// AdminListener is where Serve serves the admin endpoints when
 	// Config.Admin.Listen is set; nil: Serve listens on that address.
@@ -54,6 +55,7 @@ type Gateway struct {
 	reg      *prometheus.Registry
 	metrics  *metrics
 	limits   xmldoc.Limits
+	now      func() time.Time // Options.Now
 	trusted  []netip.Prefix
 	read     *queueing.Stage   // reads and decides; see handleSOAP
 	stages   []*queueing.Stage // every stage, read first; see stages.go
@@ -102,6 +104,9 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 	if g.log == nil {
 		g.log = slog.Default()
 	}
+	if g.now = opts.Now; g.now == nil {
+		g.now = time.Now
+	}
 	if g.reg == nil {
 		g.reg = prometheus.NewRegistry()
 		g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -139,11 +144,11 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.metrics = m
+	g.node = opts.Cluster
 	if err := g.openReliable(ctx, opts.DB, opts.Now); err != nil {
 		g.Close()
 		return nil, err
 	}
-	g.node = opts.Cluster
 	if g.node != nil {
 		for _, c := range g.node.Collectors() {
 			if err := g.reg.Register(c); err != nil {

@@ -88,6 +88,30 @@ func remoteIP(r *http.Request) netip.Addr {
 	return a.Unmap()
 }
 
+// clientIP returns the IP of the request's client: its peer's, or, when
+// the peer is a trusted proxy, the nearest address of X-Forwarded-For
+// that is not a trusted proxy (each proxy appends its peer's).
+func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	ip := remoteIP(r)
+	if !isTrusted(ip, trusted) {
+		return ip
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return ip // a chain we cannot read: the proxy is the client
+		}
+		if ip = a.Unmap(); !isTrusted(ip, trusted) {
+			return ip
+		}
+	}
+	return ip
+}
+
 func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
 	if !ip.IsValid() {
 		return false

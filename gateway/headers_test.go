@@ -102,3 +102,28 @@ func TestPublicBase_HonoursOnlyTrustedProxies(t *testing.T) {
 		t.Errorf("trusted, bad host: got %q, want %q", got, want)
 	}
 }
+
+// The client of a request is its peer, unless the peer is a trusted
+// proxy: then the nearest X-Forwarded-For address that is not one. A
+// client's own X-Forwarded-For claims nothing.
+func TestClientIP_TrustedProxies(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, tt := range []struct{ peer, xff, want string }{
+		{"192.0.2.7:1", "", "192.0.2.7"},
+		{"192.0.2.7:1", "198.51.100.1", "192.0.2.7"}, // not a proxy: its claim is ignored
+		{"10.0.0.1:1", "198.51.100.1", "198.51.100.1"},
+		{"10.0.0.1:1", "198.51.100.1, 10.0.0.2", "198.51.100.1"},
+		{"10.0.0.1:1", "203.0.113.9, 198.51.100.1, 10.0.0.2", "198.51.100.1"}, // the leftmost is the client's claim
+		{"10.0.0.1:1", "bogus", "10.0.0.1"},
+		{"10.0.0.1:1", "", "10.0.0.1"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.RemoteAddr = tt.peer
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := clientIP(r, trusted); got.String() != tt.want {
+			t.Errorf("peer %s, X-Forwarded-For %q: got %s, want %s", tt.peer, tt.xff, got, tt.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"sync"
@@ -13,12 +14,15 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/gateway/cluster"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/queueing"
+	"github.com/wsgw/wsgw/queueing/badgerq"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage/badgerstore"
+	"github.com/wsgw/wsgw/storage/natsstore"
 	"github.com/wsgw/wsgw/wsdl"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
@@ -54,13 +58,17 @@ type ReliableConfig struct {
 	// InOrder: what follows a gap waits for it) or "DiscardEntireSequence"
 	// (which delivers nothing of a sequence before it is complete).
 	Incomplete string
-	// SequenceExpires caps sequence lifetimes; IdleTimeout ends idle ones.
-	// Zero: no limit.
+	// SequenceExpires caps the lifetime of sequences and groups (zero:
+	// 24h); IdleTimeout ends those without traffic for that long (zero:
+	// 10m). See wsreliable.Config.
 	SequenceExpires, IdleTimeout time.Duration
-	// MaxSequences bounds open sequences/groups (zero: 10000); MaxHeld a
-	// sequence's messages held back for ordering (zero: 1024); MaxQueue the
-	// messages waiting for delivery (zero: 1,000,000).
-	MaxSequences, MaxHeld, MaxQueue int
+	// MaxSequences bounds open sequences/groups (zero: 10000),
+	// MaxSequencesPerCaller those of one caller (zero: 100; the caller is
+	// the authenticated identity, else the client address: callerOf);
+	// MaxHeld a sequence's messages held back for ordering (zero: 1024);
+	// MaxQueue the messages waiting for delivery (zero: 1,000,000). A
+	// reliable message may be as large as the gateway's Limits.MaxBytes.
+	MaxSequences, MaxSequencesPerCaller, MaxHeld, MaxQueue int
 	// MaxHeldBytes bounds the payload bytes held back for ordering across
 	// the service's sequences (zero: 64 MiB); MaxKeep how long an ended
 	// sequence or group is remembered to recognise late duplicates (zero:
@@ -109,7 +117,7 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 	// its delivery is settled, which a retry may take up to MinKeep to do.
 	minKeep := time.Duration(0)
 	if c.BackendRM && c.Retry.Backoff >= 0 && c.Retry.MaxBackoff >= 0 && c.Retry.Timeout >= 0 && s.Timeout >= 0 {
-		minKeep = c.driverConfig(s, "").MinKeep()
+		minKeep = c.driverConfig(s, "", 0).MinKeep()
 	}
 	for _, f := range []struct { // in field order
 		path fielderr.Path
@@ -117,7 +125,8 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 		why  string
 	}{
 		{path.Field("SequenceExpires"), c.SequenceExpires < 0, "negative"}, {path.Field("IdleTimeout"), c.IdleTimeout < 0, "negative"},
-		{path.Field("MaxSequences"), c.MaxSequences < 0, "negative"}, {path.Field("MaxHeld"), c.MaxHeld < 0, "negative"},
+		{path.Field("MaxSequences"), c.MaxSequences < 0, "negative"},
+		{path.Field("MaxSequencesPerCaller"), c.MaxSequencesPerCaller < 0, "negative"}, {path.Field("MaxHeld"), c.MaxHeld < 0, "negative"},
 		{path.Field("MaxQueue"), c.MaxQueue < 0, "negative"}, {path.Field("MaxHeldBytes"), c.MaxHeldBytes < 0, "negative"},
 		{path.Field("MaxKeep"), c.MaxKeep < 0, "negative"},
 		{path.Field("MaxKeep"), c.MaxKeep > 0 && c.MaxKeep < minKeep, fmt.Sprintf("%v is shorter than a delivery's retry "+
@@ -132,8 +141,9 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 	l.Nest(path.Field("Egress"), c.Egress.Validate())
 }
 
-// driverConfig maps c to the driver's configuration.
-func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string) driver.Config {
+// driverConfig maps c to the driver's configuration; a message may be as
+// large as the gateway's requests (maxBytes).
+func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string, maxBytes int64) driver.Config {
 	timeout := c.Retry.Timeout
 	if timeout == 0 {
 		timeout = s.Timeout
@@ -142,9 +152,9 @@ func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string) driver.Conf
 		Name: s.Name, Self: self,
 		Engine: wsreliable.Config{Assurance: assurances[c.Assurance], InOrder: c.InOrder,
 			Incomplete: incompletes[c.Incomplete], SequenceExpires: c.SequenceExpires,
-			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxHeld: c.MaxHeld,
-			MaxHeldBytes: c.MaxHeldBytes, MaxKeep: c.MaxKeep},
-		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue,
+			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxGroupsPerCaller: c.MaxSequencesPerCaller,
+			MaxHeld: c.MaxHeld, MaxHeldBytes: c.MaxHeldBytes, MaxKeep: c.MaxKeep},
+		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue, MaxMessageBytes: int(maxBytes),
 		Backoff:   queueing.Backoff{Base: c.Retry.Backoff, Max: c.Retry.MaxBackoff},
 		BackendRM: c.BackendRM,
 	}
@@ -162,20 +172,36 @@ func (s *service) isReliable(msg *soap.Message) bool {
 // reliables are the drivers of the reliable services and their stores.
 type reliables struct {
 	byName map[string]*driver.Driver
-	stores []*badgerstore.Reliable
-	queues map[string]*badgerstore.Reliable // the stores by service, for the oldest message's age
-	now    func() time.Time                 // the drivers' clock
+	stores []reliableStore
+	queues map[string]reliableStore // the stores by service, for the oldest message's age
+	now    func() time.Time         // the drivers' clock
 }
 
+// reliableStore is a reliable service's store: on the node's badger
+// (badgerstore.Reliable) or, with Options.Cluster, on JetStream
+// (natsstore.Reliable, cluster.go).
+type reliableStore interface {
+	driver.Store
+	// Oldest is when the oldest delivery waiting was enqueued.
+	Oldest(ctx context.Context) (time.Time, bool, error)
+	Close() error
+}
+
+var (
+	_ reliableStore = (*badgerstore.Reliable)(nil)
+	_ reliableStore = (*natsstore.Reliable)(nil)
+)
+
 // openReliable builds a driver per reliable service, over its store in
-// db; it starts none (Run runs them). db is the node's store; it must be
-// set when any service is reliable. now is the drivers' clock (nil:
-// time.Now).
+// db, or with Options.Cluster on the cluster's JetStream (cluster.go); it
+// starts none (Run runs them). db is the node's store; it must be set
+// when any service is reliable and there is no cluster. now is the
+// drivers' clock (nil: time.Now).
 func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() time.Time) error {
 	if now == nil {
 		now = time.Now
 	}
-	rel := &reliables{byName: map[string]*driver.Driver{}, queues: map[string]*badgerstore.Reliable{}, now: now}
+	rel := &reliables{byName: map[string]*driver.Driver{}, queues: map[string]reliableStore{}, now: now}
 	g.rel = rel
 	for i, s := range g.services {
 		rc := s.cfg.Reliable
@@ -183,30 +209,43 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 			continue
 		}
 		path := fielderr.Path{}.Field("Services").Index(i).Field("Reliable")
-		if db == nil {
-			return fielderr.Errorf(path, "a reliable service needs the node's store (gateway.Options.DB)")
+		if db == nil && g.node == nil {
+			return fielderr.Errorf(path, "a reliable service needs the node's store (gateway.Options.DB) or a cluster (Options.Cluster)")
 		}
 		pol, err := egress.New(rc.Egress)
 		if err != nil {
 			return fielderr.Under(path.Field("Egress"), err)
 		}
 		pol.TLSClientConfig = g.tls.egress
-		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name)
+		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name, s.limits.MaxBytes)
+		boundByStore(db, &cfg, now, s.log)
 		var backend driver.Backend = &clusterBackend{g: g, s: s}
 		client := pol.Client(nil, cfg.DeliveryTimeout)
 		rmb := &rmBackend{s: s}
 		if rc.BackendRM {
 			backend, client = rmb, replicaClient(g, s, client)
 		}
-		store, err := badgerstore.OpenReliable(ctx, db, s.cfg.Name,
-			badgerstore.ReliableOptions{Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL})
-		if err != nil {
-			return fielderr.At(path, err)
+		log := s.log.With("component", "reliable")
+		dopts := driver.Options{Backend: backend, Client: client, Egress: pol, Logger: log, Now: now}
+		var store reliableStore
+		if g.node != nil {
+			ns, err := g.sharedReliableStore(ctx, cfg, now, log)
+			if err != nil {
+				return fielderr.At(path, err)
+			}
+			store, dopts.Cluster = ns, ns
+		} else {
+			bs, err := badgerstore.OpenReliable(ctx, db, s.cfg.Name,
+				badgerstore.ReliableOptions{Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL})
+			if err != nil {
+				return fielderr.At(path, err)
+			}
+			store = bs
 		}
 		rel.stores = append(rel.stores, store)
 		rel.queues[s.cfg.Name] = store
-		d, err := driver.New(cfg, driver.Options{Store: store, Backend: backend,
-			Client: client, Egress: pol, Logger: s.log.With("component", "reliable"), Now: now})
+		dopts.Store = store
+		d, err := driver.New(cfg, dopts)
 		if err != nil {
 			return fielderr.At(path, err)
 		}
@@ -247,7 +286,8 @@ func (g *Gateway) closeReliable() {
 // serveReliable hands d's request to the service's driver and writes its
 // answer. It returns the outcome label.
 func (g *Gateway) serveReliable(ctx context.Context, s *service, w http.ResponseWriter, r *http.Request, d *decision) string {
-	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(ctx, d.msg, r.Header, d.consumed...)
+	// The driver bounds the sequences and groups of each caller.
+	status, h, body, done := g.rel.byName[s.cfg.Name].HandleRequestDone(caller.NewContext(ctx, d.caller), d.msg, r.Header, d.consumed...)
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}
@@ -415,4 +455,19 @@ func (rel *reliables) oldestAge(name string) (time.Duration, error) {
 		return 0, err
 	}
 	return max(rel.now().Sub(at), 0), nil
+}
+
+// boundByStore lowers cfg.MaxMessageBytes to what db takes in one write
+// when db keeps messages in its tree (an in-memory store): reliable
+// messages are bounded by that. A nil db (a cluster's store) bounds
+// nothing here.
+func boundByStore(db *badger.DB, cfg *driver.Config, now func() time.Time, log *slog.Logger) {
+	if db == nil {
+		return
+	}
+	qo := cfg.QueueOptions(now) // cfg defaulted
+	if most := badgerq.LargestMessage(db, qo) - driver.StoredMetaBytes; qo.MaxMessageBytes-driver.StoredMetaBytes > most {
+		log.Info("reliable messages are bounded by what the store takes in one write", "max_bytes", most)
+		cfg.MaxMessageBytes = most
+	}
 }

@@ -39,7 +39,7 @@ type logBackend struct {
 
 var symbolRE = regexp.MustCompile(`<q:Symbol>([^<]*)</q:Symbol>`)
 
-func newLogBackend(t *testing.T) *logBackend {
+func newLogBackend(t testing.TB) *logBackend {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -81,12 +81,21 @@ func (b *logBackend) handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "RM header leaked to the backend", http.StatusBadRequest)
 		return
 	}
+	if strings.Contains(string(body), "UsernameToken") {
+		http.Error(w, "the caller's Security header leaked to the backend", http.StatusBadRequest)
+		return
+	}
 	m := symbolRE.FindSubmatch(body)
 	if m == nil {
 		http.Error(w, "no symbol", http.StatusBadRequest)
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	if string(m[1]) == "FAULT" { // a backend fault, for where faults go
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>FAULT refused</faultstring></soap:Fault></soap:Body></soap:Envelope>`)
+		return
+	}
 	if strings.Contains(string(body), "GetQuote") {
 		fmt.Fprintf(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><q:GetQuoteResponse xmlns:q="%s"><q:Price>42</q:Price><q:Symbol>%s</q:Symbol></q:GetQuoteResponse></soap:Body></soap:Envelope>`, quoteNS, m[1])
 		return
@@ -125,7 +134,7 @@ func reliableQuote(b *logBackend) ServiceConfig {
 	return s
 }
 
-func openTestDB(t *testing.T, dir string) *badger.DB {
+func openTestDB(t testing.TB, dir string) *badger.DB {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsdl"
@@ -23,6 +24,9 @@ import (
 type SecurityConfig struct {
 	Users []wssecurity.User
 	wssecurity.Config
+	// FailedAuth bounds the failed authentications of each client address
+	// (authlimit.go).
+	FailedAuth FailedAuthLimit
 }
 
 // ServiceSecurity is what a service requires of its callers. With a
@@ -44,8 +48,14 @@ type ServiceSecurity struct {
 	// nobody beyond the Require fields (require a token or a certificate
 	// to let any authenticated caller in).
 	Allow wssecurity.Rule
-	// Operations replace Allow for the operations they name.
+	// Operations replace Allow for the operations they name. A reliable
+	// service's sequence messages obey the rule of the operation they
+	// carry, as plain requests do.
 	Operations map[string]wssecurity.Rule
+	// ReliableOperations replace Allow, on a reliable service, for the
+	// reliable messaging requests they name (ReliableOperationNames):
+	// who may CreateSequence, say.
+	ReliableOperations map[string]wssecurity.Rule
 	// ForwardSecurityHeader passes the wsse:Security header the gateway
 	// checked on to the backend; false (the default) removes it, as the
 	// gateway consumed it (choice: a backend that trusts the gateway has
@@ -62,14 +72,15 @@ const (
 // security is the gateway's verifier; nil when no service has a security
 // section.
 type security struct {
-	v *wssecurity.Verifier
+	v       *wssecurity.Verifier
+	limiter *authLimiter // failed authentications per client address
 }
 
 // newSecurity builds the verifier and checks that every operation a
 // security section names exists (New).
 func (g *Gateway) newSecurity() error {
 	var l fielderr.List
-	secured := false
+	secured := g.cfg.BrokerSecurity != nil
 	for i, s := range g.services {
 		sec := s.cfg.Security
 		if sec == nil {
@@ -99,7 +110,7 @@ func (g *Gateway) newSecurity() error {
 	if err != nil {
 		return fielderr.At(path, err)
 	}
-	g.sec = &security{v: v}
+	g.sec = &security{v: v, limiter: newAuthLimiter(g.cfg.Security.FailedAuth, g.now)}
 	return nil
 }
 
@@ -116,6 +127,7 @@ func (g *Gateway) SetUsers(users []wssecurity.User) error {
 			s.Security.validate(&l, fielderr.Path{}.Field("Services").Index(i).Field("Security"), sc)
 		}
 	}
+	validateBrokerSecurity(&l, fielderr.Path{}.Field("BrokerSecurity"), &cfg, sc)
 	if err := validationError(&l); err != nil {
 		return err
 	}
@@ -130,34 +142,32 @@ func (g *Gateway) SetUsers(users []wssecurity.User) error {
 	return nil
 }
 
-// authorize checks d's request against its service's security section and
-// drops the consumed Security header from what is forwarded. Faults are
-// WS-Security 1.1's (wssecurity), related to the request's WS-Addressing
-// properties.
+// authorize checks d's request against its service's security section,
+// names its caller (d.caller: callerOf) and drops the consumed Security
+// header from what is forwarded (and from what the reliable driver
+// stores). Faults are WS-Security 1.1's (wssecurity), related to the
+// request's WS-Addressing properties.
 func (g *Gateway) authorize(s *service, r *http.Request, d *decision) error {
 	sec := s.cfg.Security
 	if sec == nil {
+		d.caller = g.callerOf(r, nil)
 		return nil
 	}
 	v := d.msg.Version
-	h, err := wssecurity.Parse(d.msg)
+	h, ids, err := g.authenticate(r, d.msg, sec)
 	if err != nil {
 		return relate(err, d.addr)
 	}
-	tokenID, err := g.sec.v.Verify(v, h, policyOf(sec))
+	d.caller = g.callerOf(r, ids)
+	if d.reliable && !carriesPayload(d.msg) {
+		// A reliable messaging request the driver answers itself
+		// (reliable_security.go).
+		name, rule := s.reliableRule(d.msg)
+		err = allowedBy(v, "operation "+name+" of service "+s.cfg.Name, rule, ids)
+	} else {
+		err = allowed(v, s.cfg.Name, s.ruledOperations(r, d), sec, ids)
+	}
 	if err != nil {
-		return relate(err, d.addr)
-	}
-	ids := make([]wssecurity.Identity, 0, 2)
-	if tokenID != nil {
-		ids = append(ids, *tokenID)
-	}
-	if subject, ok := clientSubject(r); ok {
-		ids = append(ids, g.sec.v.Users().CertificateIdentity(subject))
-	} else if sec.RequireClientCertificate {
-		return relate(soap.NewFault(v, soap.WSSEFailedAuthentication, "this service requires a verified TLS client certificate"), d.addr)
-	}
-	if err := allowed(v, s.cfg.Name, s.ruledOperations(r, d), sec, ids); err != nil {
 		s.log.Info("access refused", "operation", d.op.Name, "identities", identityNames(ids))
 		return relate(err, d.addr)
 	}
@@ -168,6 +178,55 @@ func (g *Gateway) authorize(s *service, r *http.Request, d *decision) error {
 		}
 	}
 	return nil
+}
+
+// authenticate verifies m's wsse:Security header (a UsernameToken in it
+// is always verified, required or not) and the client certificate of r
+// against sec, and returns the header (nil without one) and the caller's
+// identities: the token's, then the certificate's.
+func (g *Gateway) authenticate(r *http.Request, m *soap.Message, sec *ServiceSecurity) (*wssecurity.Header, []wssecurity.Identity, error) {
+	v := m.Version
+	h, err := wssecurity.Parse(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A client address over its failed authentications is refused before
+	// the password is hashed (authlimit.go).
+	var from caller.ID
+	if h != nil && h.UsernameToken != nil {
+		if ip := clientIP(r, g.trusted); ip.IsValid() {
+			from = caller.Address(ip)
+		}
+		if !g.sec.limiter.allow(from) {
+			return nil, nil, soap.NewFault(v, soap.WSSEFailedAuthentication,
+				"too many failed authentications from this client address; try again later")
+		}
+	}
+	tokenID, err := g.sec.v.Verify(v, h, policyOf(sec))
+	if err != nil {
+		if h != nil && h.UsernameToken != nil {
+			g.sec.limiter.failed(from)
+		}
+		return nil, nil, err
+	}
+	ids := make([]wssecurity.Identity, 0, 2)
+	if tokenID != nil {
+		ids = append(ids, *tokenID)
+	}
+	if subject, ok := clientSubject(r); ok {
+		ids = append(ids, g.sec.v.Users().CertificateIdentity(subject))
+	} else if sec.RequireClientCertificate {
+		return nil, nil, soap.NewFault(v, soap.WSSEFailedAuthentication, "this endpoint requires a verified TLS client certificate")
+	}
+	return h, ids, nil
+}
+
+// rule is the rule of operation op: its own, else Allow.
+func (sec *ServiceSecurity) rule(op string) wssecurity.Rule {
+	if r, ok := sec.Operations[op]; ok {
+		return r
+	}
+	return sec.Allow
 }
 
 // ruledOperations returns the operations whose rules d's request must
@@ -181,8 +240,8 @@ func (g *Gateway) authorize(s *service, r *http.Request, d *decision) error {
 // key the backend reads). A reliable request is dispatched by its driver
 // later, with the same keys: the operation they pick together stands for
 // it; one whose body is the protocol's own (CreateSequence, MakeConnection,
-// none) is answered by the driver, reaches no operation and passes the
-// service's rule.
+// none) is answered by the driver, reaches no operation and obeys
+// reliableRule instead.
 func (s *service) ruledOperations(r *http.Request, d *decision) []string {
 	if d.reliable && !carriesPayload(d.msg) {
 		return nil
@@ -234,25 +293,69 @@ func allowed(v soap.Version, service string, ops []string, sec *ServiceSecurity,
 		ops = []string{""}
 	}
 	for _, op := range ops {
-		rule, ok := sec.Operations[op]
-		if !ok {
-			rule = sec.Allow
-		}
-		if rule.IsZero() || slices.ContainsFunc(ids, rule.Allows) {
-			continue
-		}
 		what := "operation " + op + " of service " + service
 		if op == "" {
 			what = "service " + service
 		}
-		if len(ids) == 0 {
-			return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
-				"%s needs an authenticated caller (a wsse:UsernameToken or a client certificate)", what))
+		if err := allowedBy(v, what, sec.rule(op), ids); err != nil {
+			return err
 		}
-		return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf(
-			"%s may not call %s", identityNames(ids), what))
 	}
 	return nil
+}
+
+// allowedBy applies rule to the caller's identities: one that the rule
+// allows is enough. what names what is asked ("operation X of service
+// Y").
+func allowedBy(v soap.Version, what string, rule wssecurity.Rule, ids []wssecurity.Identity) error {
+	if rule.IsZero() || slices.ContainsFunc(ids, rule.Allows) {
+		return nil
+	}
+	if len(ids) == 0 {
+		return soap.NewFault(v, soap.WSSEFailedAuthentication, what+" needs an authenticated caller (a wsse:UsernameToken or a client certificate)")
+	}
+	return soap.NewFault(v, soap.WSSEFailedAuthentication, fmt.Sprintf("%s may not call %s", identityNames(ids), what))
+}
+
+// callerOf is the one notion of who sends a request (package caller): the
+// first identity authenticated (the UsernameToken's user, else the
+// client certificate's subject), else the client's address (behind
+// trusted proxies, the nearest address X-Forwarded-For names that is not
+// one of them). Per-caller bounds of reliable sequences and broker
+// resources count by it, and it is stored with what the request creates.
+func (g *Gateway) callerOf(r *http.Request, ids []wssecurity.Identity) caller.ID {
+	if len(ids) > 0 {
+		if id := ids[0]; id.Method == wssecurity.ByCertificate {
+			return caller.Certificate(id.Subject)
+		}
+		return caller.User(ids[0].Name)
+	}
+	if ip := clientIP(r, g.trusted); ip.IsValid() {
+		return caller.Address(ip)
+	}
+	return ""
+}
+
+// identityOf is the identity a caller stands for, for rules applied after
+// the request (a subscription's deliveries): a user as the users file has
+// them now, a certificate subject through the users that list it; none
+// for a client address or a user no longer there.
+func (g *Gateway) identityOf(who caller.ID) ([]wssecurity.Identity, bool) {
+	if g.sec == nil {
+		return nil, false
+	}
+	users := g.sec.v.Users()
+	if name, ok := who.UserName(); ok {
+		u, found := users.Lookup(name)
+		if !found {
+			return nil, false
+		}
+		return []wssecurity.Identity{{Name: u.Name, Groups: u.Groups, Method: wssecurity.ByUsernameToken}}, true
+	}
+	if subject, ok := who.Subject(); ok {
+		return []wssecurity.Identity{users.CertificateIdentity(subject)}, true
+	}
+	return nil, false
 }
 
 // clientSubject returns the subject of the client certificate the TLS
@@ -313,6 +416,13 @@ func newSecurityCheck(c *Config) securityCheck {
 // its bounds (wssecurity.Config, whose fields it promotes) and its users.
 func validateSecurity(l *fielderr.List, path fielderr.Path, s SecurityConfig, sc securityCheck) {
 	l.Nest(path, s.Config.Validate())
+	fa := path.Field("FailedAuth")
+	if s.FailedAuth.Recovery < 0 {
+		l.Add(fa.Field("Recovery"), "negative")
+	}
+	if s.FailedAuth.MaxAddresses < 0 {
+		l.Add(fa.Field("MaxAddresses"), "negative")
+	}
 	l.Nest(path.Field("Users"), sc.usersErr)
 }
 
@@ -344,6 +454,14 @@ func (sec *ServiceSecurity) validate(l *fielderr.List, path fielderr.Path, sc se
 	validateRule(l, path.Field("Allow"), sec.Allow, users, pol, sc.clientCAs)
 	for _, name := range sortedKeys(sec.Operations) {
 		validateRule(l, path.Field("Operations").Key(name), sec.Operations[name], users, pol, sc.clientCAs)
+	}
+	for _, name := range sortedKeys(sec.ReliableOperations) {
+		at := path.Field("ReliableOperations").Key(name)
+		if !validReliableOperation(name) {
+			l.Add(at, "%q: want one of %v", name, ReliableOperationNames)
+			continue
+		}
+		validateRule(l, at, sec.ReliableOperations[name], users, pol, sc.clientCAs)
 	}
 }
 

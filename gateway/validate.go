@@ -91,6 +91,7 @@ func (c *Config) Validate() error {
 		s.validate(&l, path, sc)
 	}
 	validateBroker(&l, root.Field("Broker"), c)
+	validateBrokerSecurity(&l, root.Field("BrokerSecurity"), c, sc) // broker.go
 	l.Nest(root.Field("BrokerStage"), c.BrokerStage.Validate())
 	c.Clients.validate(&l, root.Field("Clients"))
 	validateTLS(&l, root.Field("TLS"), c.TLS)                    // tls.go
@@ -162,6 +163,9 @@ func (s *ServiceConfig) validate(l *fielderr.List, path fielderr.Path, sc securi
 	}
 	if s.Security != nil {
 		s.Security.validate(l, path.Field("Security"), sc)
+		if len(s.Security.ReliableOperations) > 0 && s.Reliable == nil {
+			l.Add(path.Field("Security").Field("ReliableOperations"), "the service is not reliable (no reliable section)")
+		}
 	}
 }
 

@@ -29,6 +29,12 @@ type Message struct {
 	// ExpiresAt, when not zero, is the time after which the message is not
 	// delivered any more; it is moved to the dead letters with ReasonExpired.
 	ExpiresAt time.Time
+	// DedupKey, when set, names the message for a queue that drops
+	// repeats (one that cannot enqueue atomically with other writes, and
+	// takes a message again after a crash between the two): such a queue
+	// drops a message whose DedupKey it took within its window. Others
+	// ignore it. Used on Enqueue only.
+	DedupKey string
 	// Keep, when not zero, bounds Group once the message has joined it:
 	// while the group holds more messages or more body bytes than Keep
 	// allows, its oldest message that is not leased goes to the dead
@@ -103,7 +109,11 @@ type Options struct {
 	// MaxBatch bounds the messages of one EnqueueBatch and of one Lease;
 	// 0 means 1000.
 	MaxBatch int
-	// MaxBatchBytes bounds the bodies of one EnqueueBatch; 0 means 4 MiB.
+	// MaxBatchBytes bounds the bodies of one EnqueueBatch and of one
+	// Lease; 0 means 4 MiB. An implementation may count a body it stores
+	// apart by what it costs the batch instead (badgerq: a body in
+	// badger's value log, by its pointer), so that a message may be larger
+	// than MaxBatchBytes where the implementation says so.
 	MaxBatchBytes int
 	// MaxAttempts is the number of deliveries after which a message that is
 	// nacked or whose lease runs out goes to the dead letters with
@@ -162,10 +172,6 @@ func (o Options) Validate() error {
 		}
 	}
 	neg("MaxMessageBytes", o.MaxMessageBytes)
-	if d := o.WithDefaults(); d.MaxMessageBytes > d.MaxBatchBytes {
-		l.Add(root.Field("MaxMessageBytes"), "must not exceed MaxBatchBytes (%d), got %d",
-			d.MaxBatchBytes, d.MaxMessageBytes)
-	}
 	neg("MaxLength", o.MaxLength)
 	neg("MaxBatch", o.MaxBatch)
 	neg("MaxBatchBytes", o.MaxBatchBytes)

@@ -2,7 +2,6 @@ package queueing_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -45,12 +44,5 @@ func TestOptions_ZeroValueIsValid(t *testing.T) {
 	d := queueing.Options{}.WithDefaults()
 	if d.MaxAttempts != 10 || d.Backoff.Base != time.Second || d.Now == nil {
 		t.Errorf("got defaults %+v, want MaxAttempts 10, Backoff.Base 1s, a clock", d)
-	}
-}
-
-func TestOptions_MessageLargerThanBatchIsInvalid(t *testing.T) {
-	err := queueing.Options{MaxMessageBytes: 8 << 20}.Validate()
-	if err == nil || !strings.Contains(err.Error(), "MaxMessageBytes") {
-		t.Fatalf("got %v, want an error about MaxMessageBytes over the default MaxBatchBytes", err)
 	}
 }

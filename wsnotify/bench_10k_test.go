@@ -92,6 +92,7 @@ func benchDelivery(b *testing.B, consumers, inflight int) {
 	cfg.Delivery.QueueLen = 1 << 14
 	cfg.Delivery.Timeout = 30 * time.Second
 	cfg.MaxSubscriptionsPerConsumer = consumers
+	cfg.MaxSubscriptionsPerCaller = consumers // one benchmark client subscribes them all
 	e := newEnv(b, cfg, "")
 	for i := range consumers {
 		consumer := fmt.Sprintf("%s/c%d", urls[i%len(urls)], i)

@@ -70,6 +70,7 @@ func BenchmarkNotifyFewMatch(b *testing.B) {
 	cfg := testConfig()
 	cfg.MaxSubscriptions = subs + 1
 	cfg.MaxSubscriptionsPerConsumer = subs + 1
+	cfg.MaxSubscriptionsPerCaller = subs + 1
 	e := newEnv(b, cfg, "")
 	defer e.close()
 	var before, after runtime.MemStats

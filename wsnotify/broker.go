@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/egress"
 	"github.com/wsgw/wsgw/wsdl"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
@@ -38,6 +39,9 @@ type Options struct {
 	// follows it, hands push deliveries off and leaves demand-based
 	// publishing to the leader (shared.go). Nil: this node alone.
 	Shared *Shared
+	// Guard names callers and applies access rules (guard.go); nil: the
+	// caller is the client's address, and anyone may do anything.
+	Guard Guard
 	// Queue keeps the deliveries of durable subscriptions (durable.go);
 	// nil: no subscription can be durable (UnsupportedPolicyRequestFault).
 	Queue Queue
@@ -62,6 +66,7 @@ type Broker struct {
 	topics  *topic.TopicSet
 	index   *topic.Index // topic filters of subscriptions (own lock)
 	disp    *delivery.Dispatcher
+	guard   Guard         // nil: no access rules
 	queue   Queue         // durable subscriptions' deliveries; nil: none
 	rm      RMSource      // WS-RM consumers; nil: none
 	rmDest  RMDestination // publishers' sequences; nil: none
@@ -71,15 +76,17 @@ type Broker struct {
 	directKick chan struct{}
 	cluster    *Shared // nil: the store is this node's alone
 
-	mu        sync.RWMutex // guards subs, noTopic, consumers, durables, regs, pps, orphans, channels (and their fields, see channel)
+	mu        sync.RWMutex // guards subs, noTopic, consumers, regs, pps, orphans, callers, durables, channels (and their fields, see channel)
 	subs      map[string]*subscription
-	durables  int                 // subscriptions of subs that are durable
 	noTopic   map[string]struct{} // subscriptions without a topic filter
 	consumers map[string]int      // consumerKey -> subscriptions
 	regs      map[string]*registration
 	pps       map[string]*ppRecord
-	orphans   []orphan            // publisher subscriptions of deleted registrations, to end (orphan.go)
-	channels  map[string]*channel // direct channels by topic (direct_channel.go)
+	// callers counts what each caller created (the per-caller bounds).
+	callers  struct{ subs, pps, regs, durable caller.Counts }
+	durables int                 // durable subscriptions (DurableConfig.MaxSubscriptions)
+	orphans  []orphan            // publisher subscriptions of deleted registrations, to end (orphan.go)
+	channels map[string]*channel // direct channels by topic (direct_channel.go)
 
 	propsMu  sync.Mutex // guards propsDoc
 	propsDoc *propsCache
@@ -134,12 +141,13 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 	b := &Broker{
 		cfg: cfg, log: opts.Logger, now: opts.Now,
 		st: st, cluster: opts.Shared,
+		policy: policy, topics: ts, index: topic.NewIndex(), guard: opts.Guard,
 		queue: opts.Queue, rm: opts.RM, rmDest: opts.RMDestination,
-		policy: policy, topics: ts, index: topic.NewIndex(),
 		demand: make(chan struct{}, 1), directKick: make(chan struct{}, 1), channels: map[string]*channel{},
 		subs: map[string]*subscription{}, noTopic: map[string]struct{}{},
 		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*ppRecord{},
 	}
+	b.callers.subs, b.callers.pps, b.callers.regs, b.callers.durable = caller.Counts{}, caller.Counts{}, caller.Counts{}, caller.Counts{}
 	b.maxDeadLetters.Store(maxDeadLetters)
 	if b.log == nil {
 		b.log = slog.Default()
@@ -194,7 +202,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	}()
 	tick := time.NewTicker(b.cfg.SweepInterval)
 	defer tick.Stop()
-	b.kickDemand()
+	b.sweep(ctx) // what expired while the broker was down; kicks demand
 	for {
 		select {
 		case <-ctx.Done():

@@ -1,7 +1,6 @@
 package wsnotify
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -36,16 +35,33 @@ type Config struct {
 	// the requests one Notify makes to one server), or the same pull point;
 	// default 1000.
 	MaxSubscriptionsPerConsumer int
+	// MaxSubscriptionsPerCaller bounds the subscriptions one caller
+	// created (the caller Options.Guard names; without a guard, the
+	// client's address: package caller); default 1000.
+	MaxSubscriptionsPerCaller int
 	// Delivery bounds per-consumer queues, workers and retries (see
 	// delivery.Config for its defaults).
 	Delivery delivery.Config
 	// MaxPullPoints bounds the pull points; default 10,000.
 	MaxPullPoints int
+	// MaxPullPointsPerCaller bounds the pull points one caller created;
+	// default 100.
+	MaxPullPointsPerCaller int
+	// PullPointLifetime ends a pull point this long after its creation
+	// (a pull point has no termination time a client could set or renew);
+	// default MaxTermination.
+	PullPointLifetime time.Duration
+	// PullPointIdleTimeout ends a pull point whose messages nobody took
+	// (GetMessages) for this long; default 1h.
+	PullPointIdleTimeout time.Duration
 	// MaxPullPointMessages bounds the messages one pull point keeps; further
 	// messages are dropped and counted. Default 10,000.
 	MaxPullPointMessages int
 	// MaxRegistrations bounds publisher registrations; default 10,000.
 	MaxRegistrations int
+	// MaxRegistrationsPerCaller bounds the registrations one caller
+	// created; default 100.
+	MaxRegistrationsPerCaller int
 	// Egress decides which consumer and publisher addresses the broker may
 	// send to. The zero value allows none (only pull points work).
 	Egress egress.Config
@@ -118,6 +134,12 @@ type DurableConfig struct {
 	// MarkTTL is how long a Notify handed over by the broker's WS-RM
 	// destination is remembered, so that it is published once; default 24h.
 	MarkTTL time.Duration
+	// MaxSubscriptionsPerCaller bounds the durable subscriptions of one
+	// caller (default 10): each keeps up to MaxMessages and MaxBytes on
+	// disk, so what one caller can make the broker keep is bounded by
+	// MaxSubscriptionsPerCaller times MaxBytes (640 MiB by default).
+	// Beyond: SubscribeCreationFailedFault.
+	MaxSubscriptionsPerCaller int
 }
 
 // WithDefaults returns c with zero fields defaulted.
@@ -156,6 +178,9 @@ func (c DurableConfig) WithDefaults() DurableConfig {
 	if c.MarkTTL <= 0 {
 		c.MarkTTL = 24 * time.Hour
 	}
+	if c.MaxSubscriptionsPerCaller <= 0 {
+		c.MaxSubscriptionsPerCaller = 10
+	}
 	return c
 }
 
@@ -178,7 +203,7 @@ func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
 		name string
 		bad  bool
 	}{
-		{"MaxSubscriptions", c.MaxSubscriptions < 0}, {"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
+		{"MaxSubscriptions", c.MaxSubscriptions < 0}, {"MaxSubscriptionsPerCaller", c.MaxSubscriptionsPerCaller < 0}, {"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
 		{"MaxAttempts", c.MaxAttempts < 0}, {"MaxAttemptsLimit", c.MaxAttemptsLimit < 0}, {"MaxMessageBytes", c.MaxMessageBytes < 0},
 		{"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
 		{"MarkTTL", c.MarkTTL < 0},
@@ -219,9 +244,18 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.MaxSubscriptions, 1_000_000)
 	def(&c.MaxSubscriptionsPerConsumer, 1000)
+	def(&c.MaxSubscriptionsPerCaller, 1000)
 	def(&c.MaxPullPoints, 10_000)
+	def(&c.MaxPullPointsPerCaller, 100)
+	if c.PullPointLifetime <= 0 {
+		c.PullPointLifetime = c.MaxTermination
+	}
+	if c.PullPointIdleTimeout <= 0 {
+		c.PullPointIdleTimeout = time.Hour
+	}
 	def(&c.MaxPullPointMessages, 10_000)
 	def(&c.MaxRegistrations, 10_000)
+	def(&c.MaxRegistrationsPerCaller, 100)
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 5 * time.Second
 	}
@@ -248,7 +282,7 @@ func (c Config) Validate() error {
 		l.Add(topics, "a fixed topic set needs at least one topic")
 	}
 	for i, s := range c.Topics.Topics {
-		if _, err := parseClarkTopic(s); err != nil {
+		if _, err := topic.ParseClark(s); err != nil {
 			l.Add(topics.Index(i), "%w", err)
 		}
 	}
@@ -263,23 +297,10 @@ func (c Config) Validate() error {
 	return l.Err()
 }
 
-// parseClarkTopic parses "{ns}a/b/c".
-func parseClarkTopic(s string) (topic.Path, error) {
-	ns := ""
-	if strings.HasPrefix(s, "{") {
-		end := strings.IndexByte(s, '}')
-		if end < 0 {
-			return topic.Path{}, fmt.Errorf("%q: unclosed {namespace}", s)
-		}
-		ns, s = s[1:end], s[end+1:]
-	}
-	return topic.NewPath(ns, strings.Split(s, "/")...)
-}
-
 func (c Config) topicSet() (*topic.TopicSet, error) {
 	var paths []topic.Path
 	for _, s := range c.Topics.Topics {
-		p, err := parseClarkTopic(s)
+		p, err := topic.ParseClark(s)
 		if err != nil {
 			return nil, err
 		}

@@ -29,6 +29,9 @@ func (b *Broker) getCurrentMessageOp(req *request) (string, []byte, error) {
 	if b.topics.Fixed() && !b.topics.Contains(p) {
 		return "", nil, wsnFault(fTopicNotSupported, req.now, "topic "+p.String()+" is not in the topic set", "")
 	}
+	if err := b.allowTopic(req, TopicReceive, p); err != nil {
+		return "", nil, err
+	}
 	cur, err := b.st.Get(req.storeCtx(), kindCurrent, p.String())
 	if errors.Is(err, storage.ErrNotFound) {
 		return "", nil, wsnFault(fNoCurrentMessage, req.now, "no message has been published on "+p.String(), "")

@@ -69,6 +69,30 @@
 //     payloads and reference parameters re-sent in another envelope are
 //     self-contained fragments carrying every inherited declaration, so
 //     QName-valued content keeps its meaning (nsscope.go).
+//   - Nothing a stranger can use up: every resource a request creates is
+//     bounded in all and per caller (MaxSubscriptionsPerCaller,
+//     MaxPullPointsPerCaller, MaxRegistrationsPerCaller, and
+//     Durable.MaxSubscriptionsPerCaller for durable subscriptions, whose
+//     queues are bounded each, so a caller's share of the disk is too; a
+//     publisher's WS-RM sequences by the RM destination's engine; the caller is
+//     the one Options.Guard names, else the client's address, package
+//     caller), stored with the resource so that the counts are rebuilt
+//     after a restart. At a bound the caller gets the operation's fault
+//     (SubscribeCreationFailedFault, UnableToCreatePullPointFault,
+//     PublisherRegistrationRejectedFault) and others are not affected.
+//     Subscriptions and registrations live until their termination time
+//     (at most MaxTermination; without a Renew, DefaultTermination: a
+//     subscription nobody renews is idle); pull points, which have no
+//     termination time, end PullPointLifetime after their creation or
+//     PullPointIdleTimeout after their messages were last taken. The sweep
+//     removes what ended, also at start (after a restart).
+//   - Access (Options.Guard, guard.go): the host names the caller of each
+//     request and may refuse an operation, a Notify on a topic, a
+//     Subscribe or GetCurrentMessage on a concrete topic; a subscription
+//     whose expression may select several topics is delivered only the
+//     messages of topics its caller may receive.
+//   - A request whose Content-Length is over Limits.MaxBytes is refused
+//     before its body is read.
 //   - An empty InitialTerminationTime is not a valid time:
 //     UnacceptableInitialTerminationTimeFault; absent or xsi:nil takes
 //     Config.DefaultTermination.

@@ -27,17 +27,17 @@ import (
 //	wsnt:UnrecognizedPolicyRequestFault        Sender    Subscribe: a policy outside the b-2 namespace
 //	wsnt:UnsupportedPolicyRequestFault         Sender    Subscribe: a b-2 policy other than UseRaw
 //	wsnt:NotifyMessageNotSupportedFault        -         never: every message can be wrapped in Notify
-//	wsnt:SubscribeCreationFailedFault          Sender    Subscribe: consumer refused (egress), over a bound, store failure (Receiver)
+//	wsnt:SubscribeCreationFailedFault          Sender    Subscribe: consumer refused (egress), over a bound (in all, per consumer, per caller), store failure (Receiver)
 //	wsnt:NoCurrentMessageOnTopicFault          Sender    GetCurrentMessage
 //	wsnt:MultipleTopicsSpecifiedFault          Sender    GetCurrentMessage: the expression is not one concrete topic
 //	wsnt:UnableToGetMessagesFault              Receiver  GetMessages: bad MaximumNumber (Sender) or store failure
 //	wsnt:UnableToDestroyPullPointFault         Receiver  DestroyPullPoint: store failure
-//	wsnt:UnableToCreatePullPointFault          Receiver  CreatePullPoint: over MaxPullPoints or store failure
+//	wsnt:UnableToCreatePullPointFault          Receiver  CreatePullPoint: over MaxPullPoints or store failure; Sender: over MaxPullPointsPerCaller
 //	wsnt:UnacceptableTerminationTimeFault      Sender    Renew (MinimumTime, MaximumTime)
 //	wsnt:UnableToDestroySubscriptionFault      Receiver  Unsubscribe: store failure
 //	wsnt:PauseFailedFault                      Receiver  PauseSubscription: store failure
 //	wsnt:ResumeFailedFault                     Receiver  ResumeSubscription: store failure
-//	wsn-br:PublisherRegistrationRejectedFault  Sender    RegisterPublisher (demand without publisher, publisher refused by egress); Notify from an unregistered publisher when RequireRegistration
+//	wsn-br:PublisherRegistrationRejectedFault  Sender    RegisterPublisher (demand without publisher, publisher refused by egress, over MaxRegistrationsPerCaller); Notify from an unregistered publisher when RequireRegistration
 //	wsn-br:PublisherRegistrationFailedFault    Receiver  RegisterPublisher: over a bound or store failure
 //	wsn-br:ResourceNotDestroyedFault           Receiver  DestroyRegistration: store failure
 var (

@@ -108,8 +108,9 @@ func (b *Broker) heldRev(kind, key string) (uint64, bool) {
 			return s.rev, true
 		}
 	case kindPullPoint:
-		_, ok := b.pps[key]
-		return 0, ok
+		if pp := b.pps[key]; pp != nil {
+			return pp.rev, true
+		}
 	case kindReg:
 		if r := b.regs[key]; r != nil {
 			return r.rev, true
@@ -122,7 +123,7 @@ func (b *Broker) heldRev(kind, key string) (uint64, bool) {
 // the change's revision is the one held already.
 func (b *Broker) applyChange(ctx context.Context, kind string, c storage.Change) {
 	rev, ok := b.heldRev(kind, c.Key)
-	if ok && (rev == c.Rev || kind == kindPullPoint) { // a pull point record never changes
+	if ok && rev == c.Rev {
 		return
 	}
 	r, err := b.st.Get(ctx, kind, c.Key)
@@ -138,16 +139,7 @@ func (b *Broker) applyChange(ctx context.Context, kind string, c storage.Change)
 	case kindSub:
 		b.syncSub(r)
 	case kindPullPoint:
-		var rec ppRecord
-		if err := json.Unmarshal(r.Value, &rec); err != nil {
-			b.log.Error("wsnotify: decoding pull point", "id", r.Key, "err", err)
-			return
-		}
-		b.mu.Lock()
-		if b.pps[r.Key] == nil {
-			b.pps[r.Key] = &rec
-		}
-		b.mu.Unlock()
+		b.syncPP(r) // pullpoint.go
 	case kindReg:
 		b.syncReg(r)
 	}
@@ -211,7 +203,7 @@ func (b *Broker) syncReg(r storage.Record) {
 	if cur := b.regs[r.Key]; cur != nil {
 		cur.rec, cur.rev = rec, r.Rev
 	} else {
-		b.regs[r.Key] = reg
+		b.addRegLocked(reg)
 	}
 	b.mu.Unlock()
 	b.kickDemand()
@@ -225,9 +217,9 @@ func (b *Broker) forget(kind, key string) {
 	case kindSub:
 		b.removeLocked(key)
 	case kindPullPoint:
-		delete(b.pps, key)
+		b.removePPLocked(key)
 	case kindReg:
-		delete(b.regs, key)
+		b.removeRegLocked(key)
 	}
 	b.mu.Unlock()
 	b.kickDemand()

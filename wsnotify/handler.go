@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/wsnotify/direct"
 )
@@ -21,7 +23,14 @@ type request struct {
 	v   soap.Version
 	id  string // resource id from the path; "" for the broker endpoints
 	now time.Time
-	rm  bool // a WS-RM request for the RM destination (publish.go)
+	// caller sent the request (Guard.Admit): what it creates counts
+	// against the caller's bounds.
+	caller caller.ID
+	rm     bool // a WS-RM request for the RM destination (publish.go)
+	// topicsChecked: the caller's rights on the topics of its Notify were
+	// checked when it arrived in a WS-RM sequence (publish.go), and
+	// Deliver publishes it later without its caller.
+	topicsChecked bool
 }
 
 // storeCtx is the context of the request's store calls. (choice) It is
@@ -81,13 +90,17 @@ func (b *Broker) endpoint(ops map[xml.Name]op) http.HandlerFunc {
 			return
 		}
 		if req.rm {
-			b.serveRM(w, r, req.msg)
+			b.serveRM(w, req) // publish.go
 			return
 		}
 		fn, ok := ops[req.msg.Payload.Name()]
 		if !ok {
 			n := req.msg.Payload.Name()
 			writeFault(w, req, soap.NewFault(req.v, soap.FaultOperationNotFound, "no operation "+clark(n.Space, n.Local)+" at "+r.URL.Path))
+			return
+		}
+		if err := b.admit(req); err != nil { // guard.go
+			writeFault(w, req, asFault(err, req.v))
 			return
 		}
 		action, body, err := b.call(fn, req)
@@ -126,15 +139,24 @@ func (b *Broker) readRequest(r *http.Request) (*request, *soap.Fault) {
 	if err != nil {
 		return nil, asFault(err, v)
 	}
+	// A body declared over the limit is refused before any of it is read,
+	// as the gateway's services do.
+	if limit := b.cfg.Limits.WithDefaults().MaxBytes; r.ContentLength > limit {
+		return nil, asFault(soap.NewFault(0, soap.FaultLimitExceeded, fmt.Sprintf(
+			"the request has %d bytes; the limit is %d", r.ContentLength, limit)), v)
+	}
 	m, err := soap.ReadMessageSized(r.Body, r.ContentLength, b.cfg.Limits)
 	if err != nil {
 		return nil, asFault(err, v)
 	}
 	v = m.Version
 	if b.isRM(r, m) {
-		return &request{r: r, msg: m, v: v, rm: true}, nil
+		a, _ := soap.ReadAddressing(m) // the RM destination checks it; here, to relate a refusal
+		return &request{r: r, msg: m, raw: m.Doc.Raw(), wsa: a, v: v, now: b.now(), rm: true}, nil
 	}
-	understood := func(n xml.Name) bool { return soap.IsAddressingHeader(n) }
+	understood := func(n xml.Name) bool {
+		return soap.IsAddressingHeader(n) || b.guard != nil && b.guard.Understood(n)
+	}
 	if err := m.CheckMustUnderstand(true, understood); err != nil {
 		return nil, asFault(err, v)
 	}

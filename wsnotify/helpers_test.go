@@ -77,6 +77,7 @@ type env struct {
 	base  string // http://127.0.0.1:port
 	clock *clock
 	cfg   Config
+	guard Guard // Options.Guard; nil for none
 	stop  func()
 	// durable: the broker gets a durable queue and a WS-RM driver (its
 	// RM source and destination) over the same DB (durable_env_test.go).
@@ -128,7 +129,7 @@ func (e *env) start(cfg Config) {
 		cfg.PublicURL = e.base
 	}
 	e.cfg = cfg
-	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}}
+	opts := Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now, Resolver: fakeResolver{}, Guard: e.guard}
 	var rd *durableParts
 	if e.durable {
 		rd = e.openDurable(db, &opts)

@@ -49,6 +49,13 @@ func (b *Broker) acceptNotify(ctx context.Context, req *request, mark string) er
 	if err != nil {
 		return err
 	}
+	for _, n := range ns {
+		if n.hasTopic {
+			if err := b.allowTopic(req, TopicNotify, n.topic); err != nil {
+				return err
+			}
+		}
+	}
 	if b.cfg.RequireRegistration {
 		for _, n := range ns {
 			if !b.publisherRegistered(n) {
@@ -203,7 +210,7 @@ func (b *Broker) fanOut(n *notification, now time.Time, ids []string, batch *wri
 	}
 	for _, id := range ids {
 		s := b.subs[id]
-		if s == nil || !s.rec.Termination.After(now) || !b.filtersMatch(s, n) {
+		if s == nil || !s.rec.Termination.After(now) || n.hasTopic && !b.receives(s, n.topic) || !b.filtersMatch(s, n) {
 			continue
 		}
 		if n.onChannel && s.rec.Direct != nil {

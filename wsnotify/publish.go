@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
@@ -65,7 +66,8 @@ func (b *Broker) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]by
 			return nil, http.StatusAccepted, nil // published before a crash
 		}
 	}
-	req := &request{msg: m, raw: m.Doc.Raw(), v: m.Version, now: b.now()}
+	// The caller's rights on its topics were checked at arrival (serveRM).
+	req := &request{msg: m, raw: m.Doc.Raw(), v: m.Version, now: b.now(), topicsChecked: true}
 	if err := b.acceptNotify(ctx, req, mark); err != nil {
 		var f *soap.Fault
 		if errors.As(err, &f) && f.Code == soap.CodeSender {
@@ -77,15 +79,66 @@ func (b *Broker) Deliver(ctx context.Context, msg []byte, hdr http.Header) ([]by
 }
 
 // serveRM hands a WS-RM request on the broker endpoint to the RM
-// destination and writes its answer.
-func (b *Broker) serveRM(w http.ResponseWriter, r *http.Request, m *soap.Message) {
-	status, h, body, done := b.rmDest.HandleRequestDone(r.Context(), m, r.Header)
+// destination and writes its answer. The request obeys the broker's access
+// rules first, as any other (Guard): the WS-RM requests by their names
+// (rmOperation), a sequence message as the Notify it carries, with the
+// caller's right to publish on each of its topics checked now, before it
+// is stored and acknowledged (a refused Notify is never acknowledged, so
+// no later delivery can fail on it). The caller goes with the request to
+// the driver, which bounds the sequences of each caller and ties each
+// sequence to its creator; the guard's consumed headers (wsse:Security)
+// are not stored (so that no password is kept at rest).
+func (b *Broker) serveRM(w http.ResponseWriter, req *request) {
+	r, m := req.r, req.msg
+	if err := b.admitAs(req, rmOperation(m)); err != nil {
+		writeFault(w, req, asFault(err, req.v))
+		return
+	}
+	if m.Payload.Name() == qNotify {
+		if err := b.allowNotifyTopics(req); err != nil {
+			writeFault(w, req, asFault(err, req.v))
+			return
+		}
+	}
+	status, h, body, done := b.rmDest.HandleRequestDone(caller.NewContext(r.Context(), req.caller), m, r.Header, b.consumed(req)...)
 	for k, vs := range h {
 		w.Header()[k] = vs
 	}
 	w.WriteHeader(status)
 	_, err := w.Write(body)
 	done(err == nil)
+}
+
+// rmOperation names the operation a WS-RM request to the broker endpoint
+// is for the access rules: the operation its body carries (Notify, or a
+// WS-RM request: CreateSequence, CloseSequence, TerminateSequence), else
+// "AckRequested" (WS-RM 1.2, 3.8: acknowledgement headers alone).
+func rmOperation(m *soap.Message) string {
+	if m.Payload.Valid() {
+		return m.Payload.Name().Local
+	}
+	return "AckRequested"
+}
+
+// allowNotifyTopics checks the caller's right to publish on the topic of
+// each message of req's Notify (Guard.AllowTopic). A Notify that does
+// not parse is left to Deliver, which rejects it.
+func (b *Broker) allowNotifyTopics(req *request) error {
+	if b.guard == nil {
+		return nil
+	}
+	ns, err := b.parseNotify(req)
+	if err != nil {
+		return nil
+	}
+	for _, n := range ns {
+		if n.hasTopic {
+			if err := b.allowTopic(req, TopicNotify, n.topic); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // isRM reports whether m is a WS-RM request the broker's RM destination

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage"
@@ -19,11 +21,73 @@ import (
 // be the ConsumerReference of a subscription; its messages are stored in
 // the pull point's list (listPullPoint) until GetMessages takes them, at
 // most MaxPullPointMessages: a message for a full pull point is dropped
-// and counted.
+// and counted. A pull point has no termination time a client could set
+// or renew: it ends PullPointLifetime after its creation, or once nobody
+// took its messages for PullPointIdleTimeout (swept, also after a
+// restart).
 
+// ppRecord is a pull point; its fields other than seen and rev are
+// persisted, and guarded by Broker.mu once it is live.
 type ppRecord struct {
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
+	// Caller created it (MaxPullPointsPerCaller).
+	Caller caller.ID `json:"caller,omitempty"`
+	// Used is when its messages were last taken, as stored: it lags
+	// seen by less than a quarter of PullPointIdleTimeout (touchPP).
+	Used time.Time `json:"used,omitzero"`
+
+	seen time.Time // when its messages were last taken
+	rev  uint64    // the stored record's revision
+}
+
+// endsAt is when pp ends (b.mu held): its lifetime, or its idle timeout
+// after it was last used.
+func (b *Broker) endsAt(pp *ppRecord) time.Time {
+	last := pp.Created
+	for _, t := range []time.Time{pp.Used, pp.seen} {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return minTime(pp.Created.Add(b.cfg.PullPointLifetime), last.Add(b.cfg.PullPointIdleTimeout))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// touchPP records that pp's messages were taken at now, and stores it
+// when the stored time is a quarter of the idle timeout old: the idle
+// timeout holds after a restart without a write per GetMessages. A
+// record changed or deleted meanwhile is left as it is.
+func (b *Broker) touchPP(ctx context.Context, pp *ppRecord, now time.Time) {
+	b.mu.Lock()
+	pp.seen = now
+	stored := pp.Used
+	if stored.IsZero() {
+		stored = pp.Created
+	}
+	if now.Sub(stored) < b.cfg.PullPointIdleTimeout/4 {
+		b.mu.Unlock()
+		return
+	}
+	rec := *pp
+	rec.Used = now
+	b.mu.Unlock()
+	rev, err := updateJSON(ctx, b.st, kindPullPoint, rec.ID, rec, rec.rev)
+	if err != nil {
+		b.log.Debug("wsnotify: storing a pull point's last use", "id", rec.ID, "err", err)
+		return
+	}
+	b.mu.Lock()
+	if pp.rev == rec.rev {
+		pp.Used, pp.rev = now, rev
+	}
+	b.mu.Unlock()
 }
 
 type ppItem struct {
@@ -146,33 +210,47 @@ func (b *Broker) appendLocked(ctx context.Context, adds []storage.Add) error {
 	return err
 }
 
+// lookupPP returns the live pull point of the request's path, or
+// ResourceUnknownFault (also for one past its end, not swept yet).
 func (b *Broker) lookupPP(req *request) (*ppRecord, error) {
 	b.mu.RLock()
 	pp := b.pps[req.id]
+	live := pp != nil && b.endsAt(pp).After(req.now)
 	b.mu.RUnlock()
-	if pp == nil {
+	if !live {
 		return nil, wsnFault(fResourceUnknown, req.now, "no such pull point", "")
 	}
 	return pp, nil
 }
 
 func (b *Broker) createPullPointOp(req *request) (string, []byte, error) {
-	rec := ppRecord{ID: newID(), Created: req.now}
+	rec := &ppRecord{ID: newID(), Created: req.now, Caller: req.caller}
 	b.mu.Lock()
-	if len(b.pps) >= b.cfg.MaxPullPoints {
+	switch {
+	case len(b.pps) >= b.cfg.MaxPullPoints:
 		b.mu.Unlock()
 		return "", nil, wsnFault(fUnableToCreatePullPoint, req.now, fmt.Sprintf("the broker holds its maximum of %d pull points", b.cfg.MaxPullPoints), "")
+	case b.callers.pps.Full(rec.Caller, b.cfg.MaxPullPointsPerCaller):
+		b.mu.Unlock()
+		f := wsnFault(fUnableToCreatePullPoint, req.now, fmt.Sprintf("the caller holds its maximum of %d pull points", b.cfg.MaxPullPointsPerCaller), "")
+		f.Code = soap.CodeSender // the caller's doing, not the broker's
+		return "", nil, f
 	}
-	b.pps[rec.ID] = &rec
+	b.addPPLocked(rec)
+	stored := *rec
 	b.mu.Unlock()
-	if _, err := createJSON(req.storeCtx(), b.st, kindPullPoint, rec.ID, rec); err != nil {
+	rev, err := createJSON(req.storeCtx(), b.st, kindPullPoint, rec.ID, stored)
+	if err != nil {
 		b.mu.Lock()
-		delete(b.pps, rec.ID)
+		b.removePPLocked(rec.ID)
 		b.mu.Unlock()
 		f := wsnFault(fUnableToCreatePullPoint, req.now, "storing the pull point failed", "")
 		f.Cause = err
 		return "", nil, f
 	}
+	b.mu.Lock()
+	rec.rev = rev
+	b.mu.Unlock()
 	body := "<wsnt:CreatePullPointResponse>" + eprXML("wsnt:PullPoint", b.url(pathPullPoints+rec.ID)) + "</wsnt:CreatePullPointResponse>"
 	return actCreatePullPointResp, []byte(body), nil
 }
@@ -201,6 +279,7 @@ func (b *Broker) getMessagesOp(req *request) (string, []byte, error) {
 		f.Cause = err
 		return "", nil, f
 	}
+	b.touchPP(req.storeCtx(), pp, req.now)
 	var w bytes.Buffer
 	w.WriteString("<wsnt:GetMessagesResponse>")
 	for _, m := range msgs {
@@ -244,11 +323,59 @@ func (b *Broker) destroyPullPointOp(req *request) (string, []byte, error) {
 	return actDestroyPPResp, []byte("<wsnt:DestroyPullPointResponse/>"), nil
 }
 
+// expirePullPoint destroys pull point id if it has ended by now: its
+// record is deleted only if it is still the revision seen, so that a use
+// meanwhile (touchPP, here or on another node sharing the store) wins and
+// is loaded back.
+func (b *Broker) expirePullPoint(ctx context.Context, id string, now time.Time) error {
+	b.mu.RLock()
+	pp := b.pps[id]
+	due := pp != nil && !b.endsAt(pp).After(now)
+	var rev uint64
+	if due {
+		rev = pp.rev
+	}
+	b.mu.RUnlock()
+	if !due {
+		return nil
+	}
+	err := b.st.Delete(ctx, kindPullPoint, id, rev)
+	if errors.Is(err, storage.ErrConflict) {
+		r, err := b.st.Get(ctx, kindPullPoint, id)
+		if err != nil {
+			return err
+		}
+		b.syncPP(r)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return b.destroyPullPoint(ctx, id)
+}
+
+// syncPP makes the stored record r of a pull point the one in memory.
+func (b *Broker) syncPP(r storage.Record) {
+	rec := &ppRecord{}
+	if err := json.Unmarshal(r.Value, rec); err != nil {
+		b.log.Error("wsnotify: decoding pull point", "id", r.Key, "err", err)
+		return
+	}
+	rec.ID, rec.rev = r.Key, r.Rev
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cur := b.pps[r.Key]; cur != nil {
+		cur.Used, cur.rev = rec.Used, rec.rev
+		return
+	}
+	b.addPPLocked(rec)
+}
+
 // destroyPullPoint deletes pull point id, its messages and the
 // subscriptions that deliver to it.
 func (b *Broker) destroyPullPoint(ctx context.Context, id string) error {
 	b.mu.Lock()
-	delete(b.pps, id)
+	b.removePPLocked(id)
 	var subs []string
 	for sid, s := range b.subs {
 		if s.rec.PullPoint == id {
@@ -292,11 +419,12 @@ func (b *Broker) pullPointNotifyOp(req *request) (string, []byte, error) {
 // b.mu must be held (Open).
 func (b *Broker) loadPullPoints(ctx context.Context) error {
 	err := b.st.Scan(ctx, kindPullPoint, func(r storage.Record) error {
-		var rec ppRecord
-		if err := json.Unmarshal(r.Value, &rec); err != nil {
+		rec := &ppRecord{}
+		if err := json.Unmarshal(r.Value, rec); err != nil {
 			return fmt.Errorf("decoding pull point %s: %w", r.Key, err)
 		}
-		b.pps[r.Key] = &rec
+		rec.ID, rec.rev = r.Key, r.Rev
+		b.addPPLocked(rec)
 		return nil
 	})
 	if err != nil {
@@ -329,4 +457,18 @@ func (b *Broker) dropStaleLists(ctx context.Context, kind string, live func(id s
 		}
 	}
 	return nil
+}
+
+// addPPLocked makes pp live, counted for its caller. b.mu must be held.
+func (b *Broker) addPPLocked(pp *ppRecord) {
+	b.pps[pp.ID] = pp
+	b.callers.pps.Add(pp.Caller, 1)
+}
+
+// removePPLocked undoes addPPLocked. b.mu must be held.
+func (b *Broker) removePPLocked(id string) {
+	if pp := b.pps[id]; pp != nil {
+		delete(b.pps, id)
+		b.callers.pps.Add(pp.Caller, -1)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/topic"
 )
@@ -22,6 +23,8 @@ type regRecord struct {
 	Demand      bool         `json:"demand,omitempty"`
 	Created     time.Time    `json:"created"`
 	Termination time.Time    `json:"termination"`
+	// Caller created the registration (MaxRegistrationsPerCaller).
+	Caller caller.ID `json:"caller,omitempty"`
 	// PubSubs are the broker's subscriptions at the publisher (demand-based
 	// publishing), one per registered topic (one without a filter when the
 	// registration names no topic).
@@ -63,7 +66,7 @@ func compileReg(rec regRecord, now time.Time) (*registration, error) {
 
 func (b *Broker) registerPublisherOp(req *request) (string, []byte, error) {
 	p, now := req.msg.Payload, req.now
-	rec := regRecord{ID: newID(), Created: now}
+	rec := regRecord{ID: newID(), Created: now, Caller: req.caller}
 	if pr := p.Child(NSBR, "PublisherReference"); pr.Valid() {
 		rec.Publisher, rec.RefParams = readEPR(req.raw, pr)
 	}
@@ -92,6 +95,11 @@ func (b *Broker) registerPublisherOp(req *request) (string, []byte, error) {
 	for _, e := range r.topics {
 		if err := b.topics.CheckSubscribe(e); err != nil {
 			return "", nil, topicFault(err, now)
+		}
+		if p, ok := e.Topic(); ok {
+			if err := b.allowTopic(req, TopicNotify, p); err != nil {
+				return "", nil, err
+			}
 		}
 	}
 	if err := b.checkPublisher(req, &r.rec); err != nil {
@@ -130,17 +138,21 @@ func (b *Broker) checkPublisher(req *request, rec *regRecord) error {
 
 func (b *Broker) createReg(ctx context.Context, r *registration, now time.Time) error {
 	b.mu.Lock()
-	if len(b.regs) >= b.cfg.MaxRegistrations {
+	switch {
+	case len(b.regs) >= b.cfg.MaxRegistrations:
 		b.mu.Unlock()
 		return wsnFault(fRegistrationFailed, now, fmt.Sprintf("the broker holds its maximum of %d registrations", b.cfg.MaxRegistrations), "")
+	case b.callers.regs.Full(r.rec.Caller, b.cfg.MaxRegistrationsPerCaller):
+		b.mu.Unlock()
+		return wsnFault(fRegistrationRejected, now, fmt.Sprintf("the caller holds its maximum of %d registrations", b.cfg.MaxRegistrationsPerCaller), "")
 	}
 	rec := r.rec
-	b.regs[rec.ID] = r
+	b.addRegLocked(r)
 	b.mu.Unlock()
 	rev, err := createJSON(ctx, b.st, kindReg, rec.ID, rec)
 	if err != nil {
 		b.mu.Lock()
-		delete(b.regs, rec.ID)
+		b.removeRegLocked(rec.ID)
 		b.mu.Unlock()
 		f := wsnFault(fRegistrationFailed, now, "storing the registration failed", "")
 		f.Cause = err
@@ -172,8 +184,7 @@ func (b *Broker) destroyRegistrationOp(req *request) (string, []byte, error) {
 // ended by the demand reconciler.
 func (b *Broker) deleteReg(ctx context.Context, id string) error {
 	b.mu.Lock()
-	r := b.regs[id]
-	delete(b.regs, id)
+	r := b.removeRegLocked(id)
 	var pubSubs []pubSub
 	if r != nil {
 		pubSubs = r.rec.PubSubs
@@ -224,7 +235,24 @@ func (b *Broker) loadRegs(ctx context.Context) error {
 			return nil
 		}
 		reg.rev = r.Rev
-		b.regs[r.Key] = reg
+		b.addRegLocked(reg)
 		return nil
 	})
+}
+
+// addRegLocked makes r live, counted for its caller. b.mu must be held.
+func (b *Broker) addRegLocked(r *registration) {
+	b.regs[r.rec.ID] = r
+	b.callers.regs.Add(r.rec.Caller, 1)
+}
+
+// removeRegLocked undoes addRegLocked and returns the registration (nil
+// when there was none). b.mu must be held.
+func (b *Broker) removeRegLocked(id string) *registration {
+	r := b.regs[id]
+	if r != nil {
+		delete(b.regs, id)
+		b.callers.regs.Add(r.rec.Caller, -1)
+	}
+	return r
 }

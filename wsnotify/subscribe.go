@@ -17,7 +17,7 @@ import (
 // Filter, InitialTerminationTime and SubscriptionPolicy of the request.
 func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	p, raw, now := req.msg.Payload, req.raw, req.now
-	rec := subRecord{ID: newID(), SOAP: req.v, Created: now}
+	rec := subRecord{ID: newID(), SOAP: req.v, Created: now, Caller: req.caller}
 	cr := p.Child(NSB, "ConsumerReference")
 	if !cr.Valid() {
 		return "", nil, wsnFault(fSubscribeCreationFailed, now, "ConsumerReference is required", "")
@@ -49,6 +49,13 @@ func (b *Broker) subscribeOp(req *request) (string, []byte, error) {
 	if s.topic != nil {
 		if err := b.topics.CheckSubscribe(s.topic); err != nil {
 			return "", nil, topicFault(err, now)
+		}
+		// One concrete topic is checked now; an expression that may
+		// select several is checked per message delivered (fanOut).
+		if p, ok := s.topic.Topic(); ok {
+			if err := b.allowTopic(req, TopicReceive, p); err != nil {
+				return "", nil, err
+			}
 		}
 	}
 	if err := b.checkConsumer(req, &s.rec); err != nil {
@@ -112,9 +119,15 @@ func (b *Broker) createSub(ctx context.Context, s *subscription, now time.Time) 
 	case b.consumers[consumerKey(&s.rec)] >= b.cfg.MaxSubscriptionsPerConsumer:
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the consumer has its maximum of %d subscriptions", b.cfg.MaxSubscriptionsPerConsumer), "")
+	case b.callers.subs.Full(s.rec.Caller, b.cfg.MaxSubscriptionsPerCaller):
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the caller holds its maximum of %d subscriptions", b.cfg.MaxSubscriptionsPerCaller), "")
 	case s.durable != nil && b.durables >= b.cfg.Durable.MaxSubscriptions:
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the broker holds its maximum of %d durable subscriptions", b.cfg.Durable.MaxSubscriptions), "")
+	case s.durable != nil && b.callers.durable.Full(s.rec.Caller, b.cfg.Durable.MaxSubscriptionsPerCaller):
+		b.mu.Unlock()
+		return wsnFault(fSubscribeCreationFailed, now, fmt.Sprintf("the caller holds its maximum of %d durable subscriptions", b.cfg.Durable.MaxSubscriptionsPerCaller), "")
 	case s.rec.PullPoint != "" && b.pps[s.rec.PullPoint] == nil: // destroyed since checkConsumer
 		b.mu.Unlock()
 		return wsnFault(fSubscribeCreationFailed, now, "no such pull point: "+truncate(s.rec.Consumer, 256), "")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/delivery"
@@ -34,6 +35,10 @@ type subRecord struct {
 	Paused      bool         `json:"paused,omitempty"`
 	UseRaw      bool         `json:"useRaw,omitempty"`
 	PullPoint   string       `json:"pullPoint,omitempty"` // consumer is this broker's pull point
+	// Caller created the subscription: it counts against the caller's
+	// MaxSubscriptionsPerCaller, and what it may receive is the caller's
+	// (Guard.AllowTopic).
+	Caller caller.ID `json:"caller,omitempty"`
 	// Durable is what a durable subscription was granted (policy_durable.go);
 	// nil: best effort, in memory.
 	Durable *durableRecord `json:"durable,omitempty"`
@@ -134,7 +139,9 @@ func (b *Broker) addLocked(s *subscription) {
 		b.noTopic[id] = struct{}{}
 	}
 	b.consumers[consumerKey(&s.rec)]++
+	b.callers.subs.Add(s.rec.Caller, 1)
 	if s.durable != nil {
+		b.callers.durable.Add(s.rec.Caller, 1)
 		b.durables++
 	}
 	if s.rec.PullPoint == "" && s.durable == nil {
@@ -150,15 +157,17 @@ func (b *Broker) removeLocked(id string) *subscription {
 	}
 	delete(b.subs, id)
 	s.gone = true
-	if s.durable != nil {
-		b.durables--
-	}
 	b.index.Remove(id)
 	delete(b.noTopic, id)
 	if k := consumerKey(&s.rec); b.consumers[k] <= 1 {
 		delete(b.consumers, k)
 	} else {
 		b.consumers[k]--
+	}
+	b.callers.subs.Add(s.rec.Caller, -1)
+	if s.durable != nil {
+		b.callers.durable.Add(s.rec.Caller, -1)
+		b.durables--
 	}
 	b.disp.Remove(id)
 	return s

@@ -4,13 +4,19 @@ import "context"
 
 // sweep removes subscriptions and registrations past their termination
 // time (WS-BaseNotification 1.3, 6.1: a subscription ends at its
-// TerminationTime), with their delivery queues, and retries demand
+// TerminationTime), with their delivery queues, and pull points past
+// their lifetime or idle timeout, with their messages, and retries demand
 // reconciliation.
 func (b *Broker) sweep(ctx context.Context) {
 	now := b.now()
 	var subs []*subscription
-	var regs []string
+	var regs, pps []string
 	b.mu.RLock()
+	for id, pp := range b.pps {
+		if !b.endsAt(pp).After(now) {
+			pps = append(pps, id)
+		}
+	}
 	for _, s := range b.subs {
 		if !s.rec.Termination.After(now) {
 			subs = append(subs, s)
@@ -37,6 +43,11 @@ func (b *Broker) sweep(ctx context.Context) {
 	for _, id := range regs {
 		if err := b.deleteReg(ctx, id); err != nil {
 			b.log.Error("wsnotify: deleting expired registration", "id", id, "err", err)
+		}
+	}
+	for _, id := range pps {
+		if err := b.expirePullPoint(ctx, id, now); err != nil {
+			b.log.Error("wsnotify: deleting expired pull point", "id", id, "err", err)
 		}
 	}
 	b.moveDeadLetters(ctx)

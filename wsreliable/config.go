@@ -1,6 +1,7 @@
 package wsreliable
 
 import (
+	"strings"
 	"time"
 
 	"github.com/wsgw/wsgw/internal/fielderr"
@@ -83,6 +84,17 @@ func (b Incomplete) String() string {
 	return [...]string{"NoDiscard", "DiscardFollowingFirstGap", "DiscardEntireSequence"}[b]
 }
 
+// Default lifetimes of inbound groups (Config.SequenceExpires,
+// Config.IdleTimeout). (choice) Ten minutes of idleness is WCF's
+// reliable-session InactivityTimeout; a day bounds what an unused sequence
+// holds.
+const (
+	DefaultSequenceExpires = 24 * time.Hour
+	DefaultIdleTimeout     = 10 * time.Minute
+	// DefaultMaxGroupsPerCaller is Config.MaxGroupsPerCaller's default.
+	DefaultMaxGroupsPerCaller = 100
+)
+
 // Config is the engine's per-service configuration. Every zero value is a
 // usable default, given in each field's comment.
 type Config struct {
@@ -99,12 +111,15 @@ type Config struct {
 	// complete (so a sequence longer than MaxHeld cannot complete). Zero:
 	// NoDiscard.
 	Incomplete Incomplete
-	// SequenceExpires is the longest lifetime granted to inbound WS-RM
-	// sequences (CreateSequenceResponse/Expires); a shorter Expires asked
-	// for is granted. Zero: no limit.
+	// SequenceExpires is the longest lifetime of an inbound group: granted
+	// to WS-RM sequences (CreateSequenceResponse/Expires; a shorter Expires
+	// asked for is granted), the lifetime of a WS-Reliability group that
+	// asks none (groupExpiryTime) and the cap of one that asks longer.
+	// Zero: 24h.
 	SequenceExpires time.Duration
-	// IdleTimeout terminates an inbound WS-RM sequence with no traffic for
-	// this long. Zero: never.
+	// IdleTimeout ends an inbound group with no traffic for this long: a
+	// WS-RM sequence is terminated, a WS-Reliability group that asks no
+	// shorter groupMaxIdleDuration aborted. Zero: 10m.
 	IdleTimeout time.Duration
 	// MaxGroups bounds the open inbound groups and sequences; beyond it
 	// CreateSequence is refused and a new WS-Reliability group gets
@@ -115,6 +130,11 @@ type Config struct {
 	// (pending.go): beyond it the oldest address's are dropped. Zero:
 	// 10000.
 	MaxGroups int
+	// MaxGroupsPerCaller bounds the open inbound groups and sequences one
+	// caller (CreateSequence.Caller, Message.Caller) holds, with the same
+	// answers as MaxGroups, so that one caller cannot take every place of
+	// MaxGroups from the others. Zero: 100.
+	MaxGroupsPerCaller int
 	// MaxKeep caps how long an ended group is kept to recognise late
 	// duplicates, whatever ExpiryTime a WS-Reliability sender chose, and
 	// how long an acknowledged Submit token waits for its Forget.
@@ -178,6 +198,11 @@ type Config struct {
 	// 3.5, 3.6); the next Submit to its destination creates a new one.
 	// Zero: never.
 	OutboundIdle time.Duration
+	// LocalPrefix begins the engine's names of its outbound sequences, so
+	// that engines sharing records (several nodes; one adopts what
+	// another made: scope.go) never name two sequences alike: each node
+	// gives its own name. Letters, digits, '-', '_' and '.'. Zero: none.
+	LocalPrefix string
 }
 
 // Validate reports every invalid field as *fielderr.Error values (paths
@@ -204,6 +229,7 @@ func (c Config) Validate() error {
 	negD("SequenceExpires", c.SequenceExpires)
 	negD("IdleTimeout", c.IdleTimeout)
 	negN("MaxGroups", int64(c.MaxGroups))
+	negN("MaxGroupsPerCaller", int64(c.MaxGroupsPerCaller))
 	negD("MaxKeep", c.MaxKeep)
 	negN("MaxHeld", int64(c.MaxHeld))
 	negN("MaxHeldBytes", c.MaxHeldBytes)
@@ -219,6 +245,11 @@ func (c Config) Validate() error {
 	negN("SendWindow", int64(c.SendWindow))
 	negN("MaxBacklog", int64(c.MaxBacklog))
 	negD("OutboundIdle", c.OutboundIdle)
+	if strings.IndexFunc(c.LocalPrefix, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.", r))
+	}) >= 0 {
+		l.Add(root.Field("LocalPrefix"), "%q: only letters, digits, '-', '_' and '.' are allowed", c.LocalPrefix)
+	}
 	return l.Err()
 }
 
@@ -229,6 +260,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.MaxGroups, 10000)
+	def(&c.MaxGroupsPerCaller, DefaultMaxGroupsPerCaller)
 	def(&c.MaxHeld, 1024)
 	def(&c.MaxRetransmits, 20)
 	def(&c.SendWindow, 64)
@@ -242,6 +274,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxMessageNumber == 0 {
 		c.MaxMessageNumber = 1<<63 - 1
+	}
+	if c.SequenceExpires == 0 {
+		c.SequenceExpires = DefaultSequenceExpires
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	if c.DupWindow == 0 {
 		c.DupWindow = time.Hour

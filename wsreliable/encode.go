@@ -59,6 +59,11 @@ type EncodeContext struct {
 	// MessageID is the wsa:MessageID to give a message the gateway sends
 	// ("" for none).
 	MessageID string
+	// To is the wsa:To of an answer sent to the request's reply or fault
+	// endpoint rather than on its HTTP response (WS-Addressing 1.0 Core
+	// 3.4: the [destination] of a reply is that endpoint's address); ""
+	// for an answer on the response.
+	To string
 }
 
 // namespaces returns the namespaces a message about protocol p is written
@@ -84,6 +89,9 @@ func EncodeReplies(ctx EncodeContext, replies []Reply) (status int, body []byte)
 				// WithAddressing adds with RelatesTo.
 				if a := faultAction(r.Fault); a != "" {
 					f.Header = append(f.Header, `<wsa:Action xmlns:wsa="`+ctx.Request.NS+`">`+a+`</wsa:Action>`...)
+				}
+				if ctx.To != "" {
+					f.Header = append(f.Header, `<wsa:To xmlns:wsa="`+ctx.Request.NS+`">`+escape(ctx.To)+`</wsa:To>`...)
 				}
 				f = f.WithAddressing(ctx.Request)
 			}
@@ -130,7 +138,7 @@ func EncodeReplies(ctx EncodeContext, replies []Reply) (status int, body []byte)
 		return http.StatusAccepted, nil
 	}
 	if action != "" {
-		hdr.WriteString(wsaHeaders(action, ctx.Request.MessageID, ""))
+		hdr.WriteString(wsaHeaders(action, ctx.Request.MessageID, ctx.To))
 	}
 	return http.StatusOK, envelope(ctx.Version, ns, hdr.String(), bdy.String())
 }

@@ -90,16 +90,18 @@ func (e *Engine) popEnded(now time.Time) bool {
 	return false
 }
 
-// addOpen records id as an open group.
-func (e *Engine) addOpen(id string) {
-	if i, found := slices.BinarySearch(e.openIDs, id); !found {
-		e.openIDs = slices.Insert(e.openIDs, i, id)
+// addOpen records g as an open group, counted for its caller.
+func (e *Engine) addOpen(g *inGroup) {
+	if i, found := slices.BinarySearch(e.openIDs, g.ID); !found {
+		e.openIDs = slices.Insert(e.openIDs, i, g.ID)
+		e.callers.Add(g.Caller, 1)
 	}
 }
 
-// removeOpen records that id is no longer open.
-func (e *Engine) removeOpen(id string) {
-	if i, found := slices.BinarySearch(e.openIDs, id); found {
+// removeOpen records that g is no longer open.
+func (e *Engine) removeOpen(g *inGroup) {
+	if i, found := slices.BinarySearch(e.openIDs, g.ID); found {
 		e.openIDs = slices.Delete(e.openIDs, i, i+1)
+		e.callers.Add(g.Caller, -1)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/wsgw/wsgw/caller"
 )
 
 // Engine is the deterministic reliable messaging engine: the receiving side
@@ -25,6 +27,8 @@ type Engine struct {
 	// the ended ones, by when they are to be forgotten.
 	openIDs []string
 	endedQ  endedHeap
+	// callers counts the open groups of each caller (MaxGroupsPerCaller).
+	callers caller.Counts
 	out     map[string]*outSeq // outbound sequences, by local name
 	// outByTo maps a destination (destKey: To and the Submit's Key) to the
 	// local name of its current sequence; outByID a peer-chosen Identifier
@@ -45,6 +49,9 @@ type Engine struct {
 	inFlight map[string]*outMsg
 	acked    map[string]time.Time
 	ackedQ   endedHeap
+	// ackedScope is the scope of each acknowledged token that has one
+	// (Record.Scope).
+	ackedScope map[string]string
 
 	// releasing are the groups with held messages deliverable now that did
 	// not fit in the current Ready (MaxRelease, room); Ready releases more.
@@ -71,8 +78,9 @@ func New(cfg Config) (*Engine, error) {
 		outByTo: map[string]string{}, outByID: map[string]string{},
 		pending: newPendingQueues(), dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
-		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, releasing: map[string]bool{},
-		room: math.MaxInt,
+		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, ackedScope: map[string]string{}, releasing: map[string]bool{},
+		callers: caller.Counts{},
+		room:    math.MaxInt,
 	}, nil
 }
 

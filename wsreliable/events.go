@@ -1,6 +1,10 @@
 package wsreliable
 
-import "time"
+import (
+	"time"
+
+	"github.com/wsgw/wsgw/caller"
+)
 
 // Event is an input to Engine.Step. Every event that came in on a request
 // carries the driver's Ref for it; the answer to that request is the Reply
@@ -57,6 +61,9 @@ type Message struct {
 	// Reply and Outbound about it, also after a restart. A message for a
 	// group the engine refuses leaves nothing behind.
 	Meta []byte
+	// Caller is who sent the message: a WS-Reliability group it creates
+	// counts against the caller's MaxGroupsPerCaller.
+	Caller caller.ID
 
 	// WS-Reliability 1.1 only.
 	Expiry       time.Time     // ExpiryTime (required by the schema)
@@ -86,21 +93,26 @@ type CreateSequence struct {
 	// Meta is stored with the new sequence (and the offered one): see
 	// Message.Meta.
 	Meta []byte
+	// Caller is who asks: the sequence counts against its
+	// MaxGroupsPerCaller while it is open.
+	Caller caller.ID
 }
 
 // AckRequest is a WS-RM AckRequested header (1.2, 3.8; February 2005,
 // 3.3) for Group, sent without a message of that sequence.
 type AckRequest struct {
-	Ref   uint64
-	Proto Protocol // zero: RM
-	Group string
+	Ref    uint64
+	Proto  Protocol // zero: RM
+	Group  string
+	Caller caller.ID // who asks (rmGroup: only the creator may)
 }
 
 // Close is a WS-RM 1.2 CloseSequence (3.5).
 type Close struct {
 	Ref           uint64
 	Group         string
-	LastMsgNumber uint64 // 0: absent
+	LastMsgNumber uint64    // 0: absent
+	Caller        caller.ID // who asks (rmGroup: only the creator may)
 }
 
 // Terminate is a WS-RM TerminateSequence (1.2, 3.6; February 2005, 3.5).
@@ -108,7 +120,8 @@ type Terminate struct {
 	Ref           uint64
 	Proto         Protocol // zero: RM
 	Group         string
-	LastMsgNumber uint64 // 0: absent (always, in February 2005)
+	LastMsgNumber uint64    // 0: absent (always, in February 2005)
+	Caller        caller.ID // who asks (rmGroup: only the creator may)
 }
 
 // PollRef names the messages of one group a WS-Reliability PollRequest

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"math"
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/wsgw/wsgw/caller"
 )
 
 // groupState is the life of an inbound group or sequence.
@@ -53,7 +56,12 @@ type inGroup struct {
 	AcksTo string `json:"acksTo,omitempty"` // WS-RM
 	Offer  string `json:"offer,omitempty"`  // WS-RM offered sequence accepted
 
-	Expires    time.Time     `json:"expires,omitzero"`    // group expiry
+	Expires time.Time `json:"expires,omitzero"` // group expiry
+	// OwnExpiry: a WS-Reliability group's Expires is the engine's bound
+	// (SequenceExpires), not the groupExpiryTime its sender asked, which
+	// is Asked (zero: none); its later messages must carry Asked.
+	OwnExpiry  bool          `json:"ownExpiry,omitempty"`
+	Asked      time.Time     `json:"asked,omitzero"`
 	MaxIdle    time.Duration `json:"maxIdle,omitempty"`   // idle termination
 	LastActive time.Time     `json:"lastActive,omitzero"` // last message
 	// KeepUntil: a WS-Reliability group's last ExpiryTime (duplicate
@@ -73,6 +81,9 @@ type inGroup struct {
 	Flush bool `json:"flush,omitempty"`
 	// Meta is the driver's data about the group (Message.Meta).
 	Meta []byte `json:"meta,omitempty"`
+	// Caller created the group: it counts against the caller's
+	// MaxGroupsPerCaller while open (rebuilt by Restore).
+	Caller caller.ID `json:"caller,omitempty"`
 
 	held map[uint64]heldMsg // ordered hold-back buffer (restored from records)
 }
@@ -87,19 +98,28 @@ type heldMsg struct {
 
 const maxFaults = 64
 
-func (e *Engine) newGroup(id string, p Protocol, meta []byte) *inGroup {
-	g := &inGroup{ID: id, Proto: p, held: map[uint64]heldMsg{}, LastActive: e.now, Meta: bytes.Clone(meta)}
+func (e *Engine) newGroup(id string, p Protocol, meta []byte, who caller.ID) *inGroup {
+	g := &inGroup{ID: id, Proto: p, held: map[uint64]heldMsg{}, LastActive: e.now, Meta: bytes.Clone(meta), Caller: who}
 	if p.isRM() {
 		g.Base, g.Next = 1, 1
 	}
 	e.in[id] = g
-	e.addOpen(id)
+	e.addOpen(g)
 	e.dirtyIn[id] = true
 	return g
 }
 
-// activeGroups counts groups not ended.
-func (e *Engine) activeGroups() int { return len(e.openIDs) }
+// roomFor says why a new group of who would exceed MaxGroups or
+// MaxGroupsPerCaller; "" when there is room.
+func (e *Engine) roomFor(who caller.ID) string {
+	switch {
+	case len(e.openIDs) >= e.cfg.MaxGroups:
+		return "too many sequences"
+	case e.callers.Full(who, e.cfg.MaxGroupsPerCaller):
+		return "too many sequences of this caller (at most " + strconv.Itoa(e.cfg.MaxGroupsPerCaller) + ")"
+	}
+	return ""
+}
 
 // opensGapBeyondBound reports whether accepting n would open a gap beyond
 // MaxHeld in g's received set (which is persisted whole with each message:
@@ -208,7 +228,7 @@ func (e *Engine) drain(g *inGroup) {
 		}
 		h := g.held[n]
 		e.unhold(g, n)
-		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n), Scope: g.ID})
 		e.deliver(g, n, h.Payload)
 		g.Next = n + 1
 		e.dirtyIn[g.ID] = true
@@ -275,7 +295,7 @@ func (e *Engine) setMeta(g *inGroup, meta []byte) {
 // dropHeld discards the hold-back buffer (a gap that will never fill).
 func (e *Engine) dropHeld(g *inGroup) {
 	for _, n := range sortedNums(g.held) {
-		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n), Scope: g.ID})
 	}
 	e.clearHeld(g)
 	e.dirtyIn[g.ID] = true
@@ -289,7 +309,7 @@ func (e *Engine) end(g *inGroup, reason FaultCode, keepUntil time.Time) {
 		e.dropHeld(g)
 	}
 	if g.State != ended {
-		e.removeOpen(g.ID)
+		e.removeOpen(g)
 	}
 	g.State, g.Reason = ended, reason
 	if keepUntil.Before(e.now) {
@@ -310,7 +330,7 @@ func (e *Engine) forget(g *inGroup) {
 	e.dropHeld(g)
 	delete(e.in, g.ID)
 	delete(e.dirtyIn, g.ID)
-	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID)})
+	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID), Scope: g.ID})
 	e.dropPending(g.AcksTo, g.ID)
 	e.dropPending(g.ReplyTo, g.ID)
 	e.dropOffered(g)

@@ -3,6 +3,8 @@ package wsreliable
 import (
 	"slices"
 	"time"
+
+	"github.com/wsgw/wsgw/caller"
 )
 
 // Group describes an inbound WS-RM sequence or WS-Reliability group, for
@@ -22,7 +24,9 @@ type Group struct {
 	// Held counts the messages accepted and held back for ordering.
 	Held       int
 	LastActive time.Time
-	Expires    time.Time // zero: no expiry
+	Expires    time.Time
+	// Caller created the group (Config.MaxGroupsPerCaller).
+	Caller caller.ID
 }
 
 // Groups returns at most max of the engine's inbound groups, the open
@@ -54,7 +58,7 @@ func (e *Engine) Groups(max int) ([]Group, int) {
 
 func (g *inGroup) info() Group {
 	gi := Group{ID: g.ID, Proto: g.Proto, State: [...]string{open: "open", closed: "closed", ended: "ended"}[g.State],
-		Held: len(g.held), LastActive: g.LastActive, Expires: g.Expires}
+		Held: len(g.held), LastActive: g.LastActive, Expires: g.Expires, Caller: g.Caller}
 	for _, r := range g.Received {
 		gi.Received += r.Upper - r.Lower + 1
 	}

@@ -1,5 +1,7 @@
 package wsreliable
 
+import "time"
+
 // relMessage handles a WS-Reliability 1.1 message with a Request header:
 // checks, then duplicate elimination, ordering, group termination by last
 // message, and the acknowledgement by reply pattern.
@@ -14,7 +16,7 @@ func (e *Engine) relMessage(m Message) {
 	}
 	g := e.in[m.Group]
 	if g == nil {
-		if e.activeGroups() >= e.cfg.MaxGroups {
+		if e.roomFor(m.Caller) != "" {
 			e.relAnswer(m, nil, MessageProcessingFailure)
 			return
 		}
@@ -85,22 +87,43 @@ func relGroupCheck(g *inGroup, m Message) FaultCode {
 		return InvalidMessageParameters
 	case g.HasLast && (m.Number > g.Last || m.Last && m.Number != g.Last):
 		return InvalidMessageParameters
-	case !m.GroupExpiry.IsZero() && !g.Expires.IsZero() && !m.GroupExpiry.Equal(g.Expires):
+	case !m.GroupExpiry.IsZero() && !g.askedExpiry().IsZero() && !m.GroupExpiry.Equal(g.askedExpiry()):
 		return InvalidMessageParameters
 	}
 	return NoFault
 }
 
+// newRelGroup creates m's group. Its lifetime is the groupExpiryTime and
+// groupMaxIdleDuration asked, within SequenceExpires and IdleTimeout
+// (choice: WS-Reliability has no way to refuse them, so a group asking
+// longer is aborted at the engine's bound: its later messages get
+// GroupAborted); without them, the engine's.
 func (e *Engine) newRelGroup(m Message) *inGroup {
-	g := e.newGroup(m.Group, Rel, m.Meta)
+	g := e.newGroup(m.Group, Rel, m.Meta, m.Caller)
 	g.Ordered = m.Ordered
 	// MessageOrder implies duplicate elimination: a copy delivered twice
 	// would break the order.
 	g.DupElim = m.DupElim || m.Ordered
 	g.NonSeq = m.NoSequenceNum
-	g.Expires = m.GroupExpiry
-	g.MaxIdle = m.GroupMaxIdle
+	g.Expires = e.now.Add(e.cfg.SequenceExpires)
+	if !m.GroupExpiry.IsZero() && m.GroupExpiry.Before(g.Expires) {
+		g.Expires = m.GroupExpiry
+	} else {
+		g.OwnExpiry, g.Asked = true, m.GroupExpiry
+	}
+	g.MaxIdle = e.cfg.IdleTimeout
+	if m.GroupMaxIdle > 0 && m.GroupMaxIdle < g.MaxIdle {
+		g.MaxIdle = m.GroupMaxIdle
+	}
 	return g
+}
+
+// askedExpiry is the groupExpiryTime g's sender gave (zero: none).
+func (g *inGroup) askedExpiry() time.Time {
+	if g.OwnExpiry {
+		return g.Asked
+	}
+	return g.Expires
 }
 
 // relComplete ends a group whose last message arrived and every number

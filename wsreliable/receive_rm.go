@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/soap"
 )
 
@@ -28,8 +29,8 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	case ev.NewID == "" || e.in[ev.NewID] != nil:
 		refuse("identifier not unique")
 		return
-	case e.activeGroups() >= e.cfg.MaxGroups:
-		refuse("too many sequences")
+	case e.roomFor(ev.Caller) != "":
+		refuse(e.roomFor(ev.Caller))
 		return
 	case ev.AcksTo == soap.WSANone:
 		refuse("AcksTo is the none address")
@@ -38,7 +39,7 @@ func (e *Engine) onCreate(ev CreateSequence) {
 		refuse("offered identifier not unique")
 		return
 	}
-	g := e.newGroup(ev.NewID, p, ev.Meta)
+	g := e.newGroup(ev.NewID, p, ev.Meta, ev.Caller)
 	g.AcksTo = ev.AcksTo
 	// DiscardFollowingFirstGap (WS-RM 1.2, 3.4): what lies beyond the
 	// first gap of an incomplete sequence is discarded, that is, never
@@ -47,27 +48,35 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	g.Ordered = e.cfg.InOrder || e.cfg.Incomplete == DiscardFollowingFirstGap
 	g.DupElim = e.cfg.Assurance != AtLeastOnce
 	grant := e.cfg.SequenceExpires
-	if ev.Expires > 0 && (grant == 0 || ev.Expires < grant) {
+	if ev.Expires > 0 && ev.Expires < grant {
 		grant = ev.Expires
 	}
-	if grant > 0 {
-		g.Expires = e.now.Add(grant)
-	}
+	g.Expires = e.now.Add(grant)
 	g.MaxIdle = e.cfg.IdleTimeout
 	g.HoldAll = e.cfg.Incomplete == DiscardEntireSequence
 	if ev.Offer != "" {
 		g.Offer = ev.Offer
-		e.acceptOffer(ev.Offer, ev.OfferEndpoint, ev.Meta)
+		e.acceptOffer(g.ID, ev.Offer, ev.OfferEndpoint, ev.Meta)
 	}
 	e.reply(Reply{Ref: ev.Ref, Kind: ReplyCreated, Proto: p, Group: g.ID, Expires: grant,
 		Incomplete: e.cfg.Incomplete, AcceptOffer: ev.Offer != ""})
 }
 
-// rmGroup finds the open-or-ended WS-RM sequence id of version p, or
-// answers the fault: a sequence of the other version is unknown to p.
-func (e *Engine) rmGroup(ref uint64, id string, p Protocol) *inGroup {
+// rmGroup finds the open-or-ended WS-RM sequence id of version p for who,
+// or answers the fault: a sequence of the other version is unknown to p,
+// and so is one an authenticated caller created to anyone else. WS-RM 1.2,
+// 5.1.3 (Sequence Spoofing Threats: a sequence's messages, Close,
+// Terminate and AckRequested must come from the party that created it)
+// and 5.2 (binding a sequence to the security context it was created
+// in): the sequence is bound to its creator's identity. (choice)
+// UnknownSequence (4.3) rather than an access fault, so that a stranger
+// learns nothing of other callers' sequences, not even that they exist.
+// (choice) A sequence created by an unauthenticated caller (known by its
+// address only) is not bound: a client may come back from another
+// address, and an address proves nothing a stranger could not repeat.
+func (e *Engine) rmGroup(ref uint64, id string, p Protocol, who caller.ID) *inGroup {
 	g := e.in[id]
-	if g == nil || g.Proto != p {
+	if g == nil || g.Proto != p || g.Caller.Authenticated() && who != g.Caller {
 		e.fault(ref, p, &Fault{Code: UnknownSequence, Group: id})
 		return nil
 	}
@@ -78,7 +87,7 @@ func (e *Engine) rmGroup(ref uint64, id string, p Protocol) *inGroup {
 // February 2005, 3.1).
 func (e *Engine) rmMessage(m Message) {
 	p := m.Proto
-	g := e.rmGroup(m.Ref, m.Group, p)
+	g := e.rmGroup(m.Ref, m.Group, p, m.Caller)
 	if g == nil {
 		return
 	}
@@ -164,7 +173,7 @@ func (e *Engine) queueAckTo(g *inGroup) {
 
 // onAckRequest handles AckRequested (1.2, 3.8; February 2005, 3.3).
 func (e *Engine) onAckRequest(ev AckRequest) {
-	if g := e.rmGroup(ev.Ref, ev.Group, ev.Proto.orRM()); g != nil {
+	if g := e.rmGroup(ev.Ref, ev.Group, ev.Proto.orRM(), ev.Caller); g != nil {
 		e.rmAck(ev.Ref, g)
 	}
 }
@@ -173,7 +182,7 @@ func (e *Engine) onAckRequest(ev AckRequest) {
 // the Final acknowledgement. An ordered sequence's held messages can no
 // longer be delivered in order and are discarded (Incomplete).
 func (e *Engine) onClose(ev Close) {
-	g := e.rmGroup(ev.Ref, ev.Group, RM)
+	g := e.rmGroup(ev.Ref, ev.Group, RM, ev.Caller)
 	if g == nil {
 		return
 	}
@@ -196,7 +205,7 @@ func (e *Engine) onClose(ev Close) {
 // message).
 func (e *Engine) onTerminate(ev Terminate) {
 	p := ev.Proto.orRM()
-	g := e.rmGroup(ev.Ref, ev.Group, p)
+	g := e.rmGroup(ev.Ref, ev.Group, p, ev.Caller)
 	if g == nil {
 		return
 	}
@@ -250,15 +259,14 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 
 // acceptOffer creates the outbound sequence a CreateSequence offered
 // (WS-RM 1.2, 3.4 Offer): it is open at once, with the offered Identifier.
-// It is the client's (Offered): Submit never picks it, whatever its
-// Endpoint, since its Identifier is the client's choice and the client
-// acknowledges it (a client offering a destination's address as Endpoint
-// would otherwise get the gateway's messages for that destination on a
-// sequence the client controls, and could acknowledge them unsent).
-func (e *Engine) acceptOffer(id, endpoint string, meta []byte) {
-	e.nextLocal++
-	e.metaDirty = true
-	s := &outSeq{Local: "s" + u64(e.nextLocal), To: endpoint, ID: id, State: sending, Next: 1, Meta: bytes.Clone(meta),
+// It carries the gateway's messages to the offering endpoint, and is the
+// client's (Offered): Submit never picks it, whatever its Endpoint, since
+// its Identifier is the client's choice and the client acknowledges it (a
+// client offering a destination's address as Endpoint would otherwise get
+// the gateway's messages for that destination on a sequence the client
+// controls, and could acknowledge them unsent).
+func (e *Engine) acceptOffer(group, id, endpoint string, meta []byte) {
+	s := &outSeq{Local: e.newLocal(), To: endpoint, ID: id, Of: group, State: sending, Next: 1, Meta: bytes.Clone(meta),
 		Offered: true, unacked: map[uint64]*outMsg{}}
 	e.out[s.Local], e.outByID[id] = s, s.Local
 	e.dirtyOut[s.Local] = true

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wsgw/wsgw/caller"
 )
 
 // event builds the engine event of a script command.
@@ -12,21 +14,21 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	switch name {
 	case "create":
 		return CreateSequence{Ref: ref, Proto: a.rm(), NewID: a["id"], AcksTo: a["acksto"], Offer: a["offer"],
-			OfferEndpoint: a["offerto"], Expires: a.dur("expires"), Meta: meta}, nil
+			OfferEndpoint: a["offerto"], Expires: a.dur("expires"), Meta: meta, Caller: caller.ID(a["caller"])}, nil
 	case "send":
 		// last: WS-RM February 2005 LastMessage; control: its empty-bodied
 		// message of the LastMessage action.
 		return Message{Ref: ref, Proto: a.rm(), Group: a["seq"], Number: a.u64("n"),
 			Payload: []byte(a["data"]), AckRequested: a.has("ackreq"), Meta: meta,
-			Last: a.has("last") || a.has("control"), Control: a.has("control")}, nil
+			Last: a.has("last") || a.has("control"), Control: a.has("control"), Caller: caller.ID(a["caller"])}, nil
 	case "rel":
 		return r.relEvent(ref, a)
 	case "ackreq":
-		return AckRequest{Ref: ref, Proto: a.rm(), Group: a["seq"]}, nil
+		return AckRequest{Ref: ref, Proto: a.rm(), Group: a["seq"], Caller: caller.ID(a["caller"])}, nil
 	case "close":
-		return Close{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
+		return Close{Ref: ref, Group: a["seq"], LastMsgNumber: a.u64("last"), Caller: caller.ID(a["caller"])}, nil
 	case "terminate":
-		return Terminate{Ref: ref, Proto: a.rm(), Group: a["seq"], LastMsgNumber: a.u64("last")}, nil
+		return Terminate{Ref: ref, Proto: a.rm(), Group: a["seq"], LastMsgNumber: a.u64("last"), Caller: caller.ID(a["caller"])}, nil
 	case "poll":
 		p := PollRequest{Ref: ref, ReplyTo: a["replyto"], Meta: meta}
 		for _, g := range strings.Fields(a["group"]) {
@@ -83,7 +85,8 @@ func (r *scriptRunner) relEvent(ref uint64, a args) (Event, error) {
 	m := Message{Ref: ref, Proto: Rel, Group: a["group"], Number: a.u64("n"), Last: a.has("last"),
 		NoSequenceNum: a.has("nonseq"), AckRequested: a.has("ack"), Payload: []byte(a["data"]),
 		Expiry: at("expiry"), GroupExpiry: at("gexpiry"), GroupMaxIdle: a.dur("idle"),
-		ReplyTo: a["replyto"], DupElim: a.has("dup"), Ordered: a.has("ordered"), Meta: a.bytes("meta")}
+		ReplyTo: a["replyto"], DupElim: a.has("dup"), Ordered: a.has("ordered"), Meta: a.bytes("meta"),
+		Caller: caller.ID(a["caller"])}
 	switch a["pattern"] {
 	case "", "Response":
 	case "Callback":

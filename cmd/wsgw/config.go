@@ -43,6 +43,7 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		ReadStage:       fc.ReadStage.toQueueing(),
 		BrokerStage:     fc.BrokerStage.toQueueing(),
 		Broker:          fc.Broker.toWSNotify(),
+		BrokerSecurity:  fc.Broker.security(),
 		TLS:             fc.TLS.toGateway(baseDir),
 		BackendTLS:      fc.BackendTLS.toGateway(baseDir),
 		EgressTLS:       fc.EgressTLS.toGateway(baseDir),

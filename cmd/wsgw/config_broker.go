@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
@@ -15,28 +16,66 @@ import (
 // gateway hosts the WS-Notification broker under /wsn/. It maps every
 // field of wsnotify.Config; README.md documents each key.
 type fileBroker struct {
-	PublicURL                   string            `yaml:"public_url"`
-	Topics                      fileTopics        `yaml:"topics"`
-	DefaultTermination          duration          `yaml:"default_termination"`
-	MaxTermination              duration          `yaml:"max_termination"`
-	MaxSubscriptions            int               `yaml:"max_subscriptions"`
-	MaxSubscriptionsPerConsumer int               `yaml:"max_subscriptions_per_consumer"`
-	Delivery                    fileDelivery      `yaml:"delivery"`
-	MaxPullPoints               int               `yaml:"max_pull_points"`
-	MaxPullPointMessages        int               `yaml:"max_pull_point_messages"`
-	MaxRegistrations            int               `yaml:"max_registrations"`
-	Egress                      fileEgress        `yaml:"egress"`
-	RequireRegistration         bool              `yaml:"require_registration"`
-	Limits                      fileLimits        `yaml:"limits"`
-	SweepInterval               duration          `yaml:"sweep_interval"`
-	Durable                     fileDurable       `yaml:"durable"`
-	Direct                      *fileBrokerDirect `yaml:"direct"`
+	PublicURL                   string       `yaml:"public_url"`
+	Topics                      fileTopics   `yaml:"topics"`
+	DefaultTermination          duration     `yaml:"default_termination"`
+	MaxTermination              duration     `yaml:"max_termination"`
+	MaxSubscriptions            int          `yaml:"max_subscriptions"`
+	MaxSubscriptionsPerConsumer int          `yaml:"max_subscriptions_per_consumer"`
+	MaxSubscriptionsPerCaller   int          `yaml:"max_subscriptions_per_caller"`
+	Delivery                    fileDelivery `yaml:"delivery"`
+	MaxPullPoints               int          `yaml:"max_pull_points"`
+	MaxPullPointsPerCaller      int          `yaml:"max_pull_points_per_caller"`
+	PullPointLifetime           duration     `yaml:"pull_point_lifetime"`
+	PullPointIdleTimeout        duration     `yaml:"pull_point_idle_timeout"`
+	MaxPullPointMessages        int          `yaml:"max_pull_point_messages"`
+	MaxRegistrations            int          `yaml:"max_registrations"`
+	MaxRegistrationsPerCaller   int          `yaml:"max_registrations_per_caller"`
+	Egress                      fileEgress   `yaml:"egress"`
+	RequireRegistration         bool         `yaml:"require_registration"`
+	Limits                      fileLimits   `yaml:"limits"`
+	SweepInterval               duration     `yaml:"sweep_interval"`
+	// Security is gateway.Config.BrokerSecurity, kept here where it
+	// belongs in the file (config_problems.go maps its paths).
+	Security *fileBrokerSecurity `yaml:"security"`
+	Durable  fileDurable         `yaml:"durable"`
+	Direct   *fileBrokerDirect   `yaml:"direct"`
+}
+
+// fileBrokerSecurity is broker.security (gateway.BrokerSecurity).
+type fileBrokerSecurity struct {
+	RequireUsernameToken     bool                `yaml:"require_username_token"`
+	RequireTimestamp         bool                `yaml:"require_timestamp"`
+	RequireClientCertificate bool                `yaml:"require_client_certificate"`
+	PasswordTypes            []string            `yaml:"password_types"`
+	Allow                    fileRule            `yaml:"allow"`
+	Operations               map[string]fileRule `yaml:"operations"`
+	Topics                   []fileTopicRule     `yaml:"topics"`
+}
+
+type fileTopicRule struct {
+	Topic   string   `yaml:"topic"`
+	Notify  fileRule `yaml:"notify"`
+	Receive fileRule `yaml:"receive"`
+}
+
+// toGateway maps the section; nil stays nil (no broker security).
+func (s *fileBrokerSecurity) toGateway() *gateway.BrokerSecurity {
+	if s == nil {
+		return nil
+	}
+	bs := &gateway.BrokerSecurity{RequireUsernameToken: s.RequireUsernameToken, RequireTimestamp: s.RequireTimestamp,
+		RequireClientCertificate: s.RequireClientCertificate, PasswordTypes: s.PasswordTypes,
+		Allow: s.Allow.toRule(), Operations: toRules(s.Operations)}
+	for _, r := range s.Topics {
+		bs.Topics = append(bs.Topics, gateway.TopicRule{Topic: r.Topic, Notify: r.Notify.toRule(), Receive: r.Receive.toRule()})
+	}
+	return bs
 }
 
 // fileDurable is `broker.durable:`, durable subscriptions (wsnotify.DurableConfig).
 type fileDurable struct {
 	All              bool        `yaml:"all"`
-	MaxSubscriptions int         `yaml:"max_subscriptions"`
 	MaxAge           duration    `yaml:"max_age"`
 	MaxMessages      int         `yaml:"max_messages"`
 	MaxBytes         int64       `yaml:"max_bytes"`
@@ -47,6 +86,10 @@ type fileDurable struct {
 	Timeout          duration    `yaml:"timeout"`
 	Backoff          fileBackoff `yaml:"backoff"`
 	MarkTTL          duration    `yaml:"mark_ttl"`
+	// MaxSubscriptions, MaxSubscriptionsPerCaller bound durable
+	// subscriptions in all and per caller.
+	MaxSubscriptions          int `yaml:"max_subscriptions"`
+	MaxSubscriptionsPerCaller int `yaml:"max_subscriptions_per_caller"`
 }
 
 // fileBackoff is a redelivery backoff (queueing.Backoff).
@@ -58,10 +101,11 @@ type fileBackoff struct {
 
 func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 	return wsnotify.DurableConfig{
-		All: d.All, MaxSubscriptions: d.MaxSubscriptions, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
+		All: d.All, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
 		MaxAttempts: d.MaxAttempts, MaxAttemptsLimit: d.MaxAttemptsLimit, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, Timeout: time.Duration(d.Timeout),
-		Backoff: queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
-		MarkTTL: time.Duration(d.MarkTTL),
+		Backoff:          queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
+		MarkTTL:          time.Duration(d.MarkTTL),
+		MaxSubscriptions: d.MaxSubscriptions, MaxSubscriptionsPerCaller: d.MaxSubscriptionsPerCaller,
 	}
 }
 
@@ -136,6 +180,7 @@ func (b *fileBroker) toWSNotify() *wsnotify.Config {
 		MaxTermination:              time.Duration(b.MaxTermination),
 		MaxSubscriptions:            b.MaxSubscriptions,
 		MaxSubscriptionsPerConsumer: b.MaxSubscriptionsPerConsumer,
+		MaxSubscriptionsPerCaller:   b.MaxSubscriptionsPerCaller,
 		Delivery: delivery.Config{
 			QueueLen:    b.Delivery.QueueLen,
 			PausedLen:   b.Delivery.PausedLen,
@@ -146,9 +191,13 @@ func (b *fileBroker) toWSNotify() *wsnotify.Config {
 			MaxBackoff:  time.Duration(b.Delivery.MaxBackoff),
 			Timeout:     time.Duration(b.Delivery.Timeout),
 		},
-		MaxPullPoints:        b.MaxPullPoints,
-		MaxPullPointMessages: b.MaxPullPointMessages,
-		MaxRegistrations:     b.MaxRegistrations,
+		MaxPullPoints:             b.MaxPullPoints,
+		MaxPullPointsPerCaller:    b.MaxPullPointsPerCaller,
+		PullPointLifetime:         time.Duration(b.PullPointLifetime),
+		PullPointIdleTimeout:      time.Duration(b.PullPointIdleTimeout),
+		MaxPullPointMessages:      b.MaxPullPointMessages,
+		MaxRegistrations:          b.MaxRegistrations,
+		MaxRegistrationsPerCaller: b.MaxRegistrationsPerCaller,
 		Egress: egress.Config{
 			CIDRs: b.Egress.CIDRs, Hosts: b.Egress.Hosts, Schemes: b.Egress.Schemes, Ports: b.Egress.Ports,
 		},
@@ -169,4 +218,12 @@ func (l fileLimits) toXMLDoc() xmldoc.Limits {
 		MaxNameLen:  l.MaxNameLen,
 		MaxTextLen:  int(l.MaxTextLen),
 	}
+}
+
+// security is broker.security; none without a broker section.
+func (b *fileBroker) security() *gateway.BrokerSecurity {
+	if b == nil {
+		return nil
+	}
+	return b.Security.toGateway()
 }

@@ -26,7 +26,23 @@ import (
 //
 //	services[0].reliable.max_queue: negative (line 12, column 7)
 func (fc *fileConfig) explainConfig(err error) string {
-	return explainProblems(reflect.TypeFor[fileConfig](), fc.doc, err)
+	return explainProblems(reflect.TypeFor[fileConfig](), fc.doc, movedInFile(err))
+}
+
+// movedInFile returns err's problems with the paths of the gateway fields
+// the file keeps elsewhere rewritten to where they are: BrokerSecurity is
+// broker.security (fileBroker.Security).
+func movedInFile(err error) error {
+	var l fielderr.List
+	for _, p := range fielderr.All(err) {
+		if len(p.Path) > 0 && p.Path[0].Kind == fielderr.FieldStep && p.Path[0].Name == "BrokerSecurity" {
+			q := *p
+			q.Path = append(fielderr.Path{}.Field("Broker").Field("Security"), p.Path[1:]...)
+			p = &q
+		}
+		l.Nest(nil, p)
+	}
+	return l.Err()
 }
 
 // explainProblems renders the problems of err for a file whose root type

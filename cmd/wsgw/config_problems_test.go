@@ -88,17 +88,35 @@ func TestExplainConfig_AbsentKeyAndNoDocument(t *testing.T) {
 // The TLS and security sections map like the rest, promoted fields
 // (security's bounds are wssecurity.Config's) included.
 func TestExplainConfig_TLSAndSecurityKeys(t *testing.T) {
+	want := "  tls: the certificate and key files are both required (line 1, column 1)\n" +
+		"  security.max_age: negative (line 4, column 3)"
+	if got := explainDoc(t, "tls:\n  cert_file: a.pem\nsecurity:\n  max_age: -1s\n"); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// explainDoc validates the configuration file doc and explains its
+// problems (explainConfig).
+func explainDoc(t *testing.T, doc string) string {
+	t.Helper()
 	fc := &fileConfig{}
-	doc := "tls:\n  cert_file: a.pem\nsecurity:\n  max_age: -1s\n"
 	var err error
 	if fc.doc, err = decodeDocument([]byte(doc), fc); err != nil {
 		t.Fatal(err)
 	}
 	cfg := fc.toGateway(".")
-	want := "  tls: the certificate and key files are both required (line 1, column 1)\n" +
-		"  security.max_age: negative (line 4, column 3)"
-	if got := fc.explainConfig(cfg.Validate()); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
+	return fc.explainConfig(cfg.Validate())
+}
+
+// The broker's security section is the gateway's BrokerSecurity, kept
+// under broker.security in the file: its problems are named there.
+func TestExplainConfig_BrokerSecurityKeys(t *testing.T) {
+	got := explainDoc(t, "broker:\n  security:\n    operations:\n      Publish: {}\n    topics:\n      - topic: \"{unclosed\"\n")
+	for _, want := range []string{`broker.security.operations[Publish]: "Publish": want one of`, "(line 4, column 7)",
+		"broker.security.topics[0].topic: ", "(line 6, column 9)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got\n%s\nwant %q in it", got, want)
+		}
 	}
 }
 
@@ -120,7 +138,9 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 		"BrokerStage.Limiter":              true,
 		"Services[].ReliableStage.Limiter": true,
 		"AccessLogOff":                     true, // access_log
+		"BrokerSecurity":                   true, // broker.security: checked below
 	})
+	checkMirror(t, reflect.TypeFor[gateway.BrokerSecurity](), reflect.TypeFor[fileBrokerSecurity](), nil)
 	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
 	checkMirror(t, reflect.TypeFor[natsnode.Config](), reflect.TypeFor[fileNode](), nil)
 }

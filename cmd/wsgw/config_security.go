@@ -39,6 +39,11 @@ type fileSecurity struct {
 	MaxSkew              duration `yaml:"max_skew"`
 	MaxNonces            int      `yaml:"max_nonces"`
 	MaxNoncesPerIdentity int      `yaml:"max_nonces_per_identity"`
+	FailedAuth           struct {
+		Burst        int      `yaml:"burst"`
+		Recovery     duration `yaml:"recovery"`
+		MaxAddresses int      `yaml:"max_addresses"`
+	} `yaml:"failed_auth"`
 }
 
 // fileServiceSecurity is services[].security (gateway.ServiceSecurity).
@@ -49,6 +54,7 @@ type fileServiceSecurity struct {
 	PasswordTypes            []string            `yaml:"password_types"` // text, digest
 	Allow                    fileRule            `yaml:"allow"`
 	Operations               map[string]fileRule `yaml:"operations"`
+	ReliableOperations       map[string]fileRule `yaml:"reliable_operations"`
 	ForwardSecurityHeader    bool                `yaml:"forward_security_header"`
 }
 
@@ -94,7 +100,9 @@ func (t *fileClientTLS) toGateway(baseDir string) *gateway.ClientTLSConfig {
 
 func (s *fileSecurity) toGateway() gateway.SecurityConfig {
 	return gateway.SecurityConfig{Config: wssecurity.Config{MaxAge: time.Duration(s.MaxAge), MaxSkew: time.Duration(s.MaxSkew),
-		MaxNonces: s.MaxNonces, MaxNoncesPerIdentity: s.MaxNoncesPerIdentity}}
+		MaxNonces: s.MaxNonces, MaxNoncesPerIdentity: s.MaxNoncesPerIdentity},
+		FailedAuth: gateway.FailedAuthLimit{Burst: s.FailedAuth.Burst, Recovery: time.Duration(s.FailedAuth.Recovery),
+			MaxAddresses: s.FailedAuth.MaxAddresses}}
 }
 
 func (s *fileServiceSecurity) toGateway() *gateway.ServiceSecurity {
@@ -103,14 +111,21 @@ func (s *fileServiceSecurity) toGateway() *gateway.ServiceSecurity {
 	}
 	ss := &gateway.ServiceSecurity{RequireUsernameToken: s.RequireUsernameToken, RequireTimestamp: s.RequireTimestamp,
 		RequireClientCertificate: s.RequireClientCertificate, PasswordTypes: s.PasswordTypes,
-		Allow: s.Allow.toRule(), ForwardSecurityHeader: s.ForwardSecurityHeader}
-	if s.Operations != nil {
-		ss.Operations = make(map[string]wssecurity.Rule, len(s.Operations))
-		for name, r := range s.Operations {
-			ss.Operations[name] = r.toRule()
-		}
-	}
+		Allow: s.Allow.toRule(), Operations: toRules(s.Operations), ReliableOperations: toRules(s.ReliableOperations),
+		ForwardSecurityHeader: s.ForwardSecurityHeader}
 	return ss
+}
+
+// toRules maps rules by name; nil stays nil.
+func toRules(m map[string]fileRule) map[string]wssecurity.Rule {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]wssecurity.Rule, len(m))
+	for name, r := range m {
+		out[name] = r.toRule()
+	}
+	return out
 }
 
 func (r fileRule) toRule() wssecurity.Rule {

@@ -39,12 +39,22 @@ func TestLoadConfig_SecurityEveryKey(t *testing.T) {
 			CertFile: "/etc/wsgw/gw-client.pem", KeyFile: "/etc/wsgw/gw-client-key.pem"},
 		EgressTLS: &gateway.ClientTLSConfig{CAFiles: []string{"/etc/ssl/consumers-ca.pem"}},
 		Security: gateway.SecurityConfig{Config: wssecurity.Config{MaxAge: 2 * time.Minute, MaxSkew: 30 * time.Second,
-			MaxNonces: 5000, MaxNoncesPerIdentity: 100}},
+			MaxNonces: 5000, MaxNoncesPerIdentity: 100},
+			FailedAuth: gateway.FailedAuthLimit{Burst: 5, Recovery: time.Minute, MaxAddresses: 2000}},
 	}
 	sec := &gateway.ServiceSecurity{RequireUsernameToken: true, RequireTimestamp: true, RequireClientCertificate: true,
-		PasswordTypes: []string{"digest"},
-		Allow:         wssecurity.Rule{Users: []string{"alice"}, Groups: []string{"traders"}, Subjects: []string{"CN=partner,O=Example"}},
-		Operations:    map[string]wssecurity.Rule{"SetQuote": {Groups: []string{"admins"}}}, ForwardSecurityHeader: true}
+		PasswordTypes:      []string{"digest"},
+		Allow:              wssecurity.Rule{Users: []string{"alice"}, Groups: []string{"traders"}, Subjects: []string{"CN=partner,O=Example"}},
+		Operations:         map[string]wssecurity.Rule{"SetQuote": {Groups: []string{"admins"}}},
+		ReliableOperations: map[string]wssecurity.Rule{"CreateSequence": {Groups: []string{"rm"}}}, ForwardSecurityHeader: true}
+	bsec := &gateway.BrokerSecurity{RequireUsernameToken: true, RequireTimestamp: true, RequireClientCertificate: true,
+		PasswordTypes: []string{"text"}, Allow: wssecurity.Rule{Groups: []string{"wsn"}},
+		Operations: map[string]wssecurity.Rule{"RegisterPublisher": {Users: []string{"feed"}}},
+		Topics: []gateway.TopicRule{{Topic: "{urn:example:quotes}stock", Notify: wssecurity.Rule{Users: []string{"feed"}},
+			Receive: wssecurity.Rule{Groups: []string{"traders"}, Subjects: []string{"CN=partner,O=Example"}}}}}
+	if !reflect.DeepEqual(got.BrokerSecurity, bsec) {
+		t.Errorf("broker.security: got %+v, want %+v", got.BrokerSecurity, bsec)
+	}
 	if !reflect.DeepEqual(got.TLS, want.TLS) || !reflect.DeepEqual(got.BackendTLS, want.BackendTLS) ||
 		!reflect.DeepEqual(got.EgressTLS, want.EgressTLS) || !reflect.DeepEqual(got.Security, want.Security) {
 		t.Errorf("got\n%+v %+v %+v %+v\nwant\n%+v %+v %+v %+v", got.TLS, got.BackendTLS, got.EgressTLS, got.Security,

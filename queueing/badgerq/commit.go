@@ -26,8 +26,25 @@ func newOp(ctx context.Context, cost int64, durable bool, apply func(b *batch) e
 }
 
 // opCost estimates the transaction bytes of an op on items messages with
-// bodies of bodyBytes: each message writes or deletes a few keys.
+// bodies of bodyBytes (as valueCost counts them): each message writes or
+// deletes a few keys.
 func opCost(items int, bodyBytes int64) int64 { return bodyBytes + 512*int64(items) }
+
+// valueCost is what a value of n bytes costs a transaction, as badger
+// counts it (Entry.estimateSize): n when it is stored in the tree, a
+// pointer when it is at or over the DB's ValueThreshold and goes to the
+// value log. So large messages do not make a transaction too big; many
+// small ones are bounded by MaxBatchBytes.
+func (q *Queue) valueCost(n int) int64 {
+	if int64(n) >= q.valueThreshold {
+		return valuePointerCost
+	}
+	return int64(n)
+}
+
+// valuePointerCost is a value-log pointer and its metas (badger: 12 + 2),
+// rounded up.
+const valuePointerCost = 16
 
 // isOpError tells an error that fails one op (which then wrote nothing)
 // from one that fails the whole transaction.

@@ -104,6 +104,16 @@
 // One EnqueueWith is bounded by what one badger transaction takes
 // (DB.MaxBatchSize) rather than by MaxBatchBytes.
 //
+// # Large messages
+//
+// Sizes are counted as badger counts a transaction: a body or write value
+// at or over the DB's ValueThreshold goes to the value log and costs the
+// transaction a pointer; smaller ones are in the tree and count whole.
+// MaxBatchBytes bounds what one EnqueueBatch puts in the tree, so a
+// message may be larger than MaxBatchBytes (up to MaxMessageBytes) when it
+// goes to the value log; Open refuses a MaxMessageBytes over MaxBatchBytes
+// when such a message would stay in the tree.
+//
 // Open the DB with SyncWrites true. Then each committed transaction is
 // synced by badger itself, and since the queue commits one transaction per
 // group, that is one sync per group. With SyncWrites false the queue calls

@@ -53,10 +53,10 @@ func (q *Queue) checkBatch(msgs []queueing.Message) (int64, error) {
 			return 0, fmt.Errorf("enqueuing message %d of %d bytes, max %d: %w",
 				i, len(m.Body), q.opts.MaxMessageBytes, queueing.ErrTooLarge)
 		}
-		size += int64(len(m.Body))
+		size += q.valueCost(len(m.Body))
 	}
 	if size > int64(q.opts.MaxBatchBytes) {
-		return 0, fmt.Errorf("enqueuing batch of %d bytes, max %d: %w", size, q.opts.MaxBatchBytes, queueing.ErrTooLarge)
+		return 0, fmt.Errorf("enqueuing batch of %d bytes (in the tree), max %d: %w", size, q.opts.MaxBatchBytes, queueing.ErrTooLarge)
 	}
 	return size, nil
 }

@@ -27,6 +27,9 @@ type Queue struct {
 	syncWrites bool  // the DB syncs on every commit; no extra Sync needed
 	maxOps     int   // ops gathered into one transaction
 	maxCost    int64 // estimated bytes gathered into one transaction (opCost)
+	// valueThreshold is the DB's: values this large go to the value log
+	// (valueCost).
+	valueThreshold int64
 
 	ops       chan *op
 	closing   chan struct{} // closed by Close: no new ops
@@ -86,9 +89,14 @@ func Open(db *badger.DB, prefix string, opts queueing.Options) (*Queue, error) {
 		rnd:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	q.maxCost = db.MaxBatchSize() / 2
+	q.valueThreshold = db.Opts().ValueThreshold
 	if need := opCost(q.opts.MaxBatch, int64(q.opts.MaxBatchBytes)); need > q.maxCost {
 		return nil, fmt.Errorf("opening queue %q: a full batch (%d bytes estimated) does not fit a badger transaction (%d); lower MaxBatch or MaxBatchBytes, or raise the DB's MemTableSize",
 			prefix, need, q.maxCost)
+	}
+	if q.opts.MaxMessageBytes > q.opts.MaxBatchBytes && q.valueThreshold > int64(q.opts.MaxBatchBytes) {
+		return nil, fmt.Errorf("opening queue %q: a message of MaxMessageBytes (%d) is over MaxBatchBytes (%d) and under the DB's ValueThreshold (%d): it would fit no batch; lower MaxMessageBytes or the ValueThreshold",
+			prefix, q.opts.MaxMessageBytes, q.opts.MaxBatchBytes, q.valueThreshold)
 	}
 	q.ops = make(chan *op, q.maxOps)
 	if err := q.loadCounts(); err != nil {
@@ -213,4 +221,16 @@ func (q *Queue) submit(ctx context.Context, o *op) error {
 			return queueing.ErrClosed
 		}
 	}
+}
+
+// LargestMessage returns the largest message body a queue with opts on db
+// can take: MaxBatchBytes when the DB keeps bodies that large in its tree
+// (below its ValueThreshold; an in-memory DB keeps them all there), else
+// MaxMessageBytes (larger bodies go to the value log, see doc.go).
+func LargestMessage(db *badger.DB, opts queueing.Options) int {
+	opts = opts.WithDefaults()
+	if db.Opts().ValueThreshold > int64(opts.MaxBatchBytes) {
+		return min(opts.MaxMessageBytes, opts.MaxBatchBytes)
+	}
+	return opts.MaxMessageBytes
 }

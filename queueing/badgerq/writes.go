@@ -42,7 +42,7 @@ func (q *Queue) EnqueueWith(ctx context.Context, msgs []queueing.Message, writes
 			return nil, fmt.Errorf("enqueuing message %d of %d bytes, max %d: %w",
 				i, len(m.Body), q.opts.MaxMessageBytes, queueing.ErrTooLarge)
 		}
-		size += int64(len(m.Body))
+		size += q.valueCost(len(m.Body))
 	}
 	writes, wsize, err := q.cloneWrites(writes)
 	if err != nil {
@@ -106,7 +106,7 @@ func (q *Queue) cloneWrites(writes []Write) ([]Write, int64, error) {
 		if w.Value != nil {
 			out[i].Value = append([]byte{}, w.Value...)
 		}
-		size += int64(len(w.Key) + len(w.Value))
+		size += int64(len(w.Key)) + q.valueCost(len(w.Value))
 	}
 	return out, size, nil
 }

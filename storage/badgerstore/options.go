@@ -39,7 +39,8 @@ func Options(dir string, u Uses) badger.Options {
 		// A durable queue's full batch (queueing/badgerq's defaults:
 		// about 4.5 MiB estimated) must fit half a transaction, which is
 		// 15% of the memtable: badger's default 64 MiB is the least. The
-		// broker has one too (its durable subscriptions' queue).
+		// broker has one too (its durable subscriptions' queue, and the
+		// reliable driver of publishers' WS-RM sequences).
 		memtable = 64 << 20
 	}
 	return badger.DefaultOptions(dir).

@@ -29,6 +29,20 @@ func NewPath(namespace string, names ...string) (Path, error) {
 	return p, nil
 }
 
+// ParseClark parses a topic path in Clark notation, "{ns}root/child"
+// (the form Path.String writes).
+func ParseClark(s string) (Path, error) {
+	ns := ""
+	if strings.HasPrefix(s, "{") {
+		end := strings.IndexByte(s, '}')
+		if end < 0 {
+			return Path{}, fmt.Errorf("%q: unclosed {namespace}", s)
+		}
+		ns, s = s[1:end], s[end+1:]
+	}
+	return NewPath(ns, strings.Split(s, "/")...)
+}
+
 // Validate reports why p is not a topic path, or nil.
 func (p Path) Validate() error {
 	if len(p.Names) == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsreliable"
 )
 
@@ -44,6 +45,12 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 	if l.Attempts > 1 {
 		d.redelivered.Add(1)
 	}
+	if d.cl != nil {
+		// A SubmitRM of it goes on the outbound sequence of its shard,
+		// which moves with the shard (cluster.go).
+		d.keys.Store(meta.ID, d.cl.ShardScope(d.cl.ShardOf(l.Group)))
+		defer d.keys.Delete(meta.ID)
+	}
 	tctx, cancel := context.WithTimeout(ctx, d.cfg.DeliveryTimeout)
 	reply, status, err := d.opts.Backend.Deliver(tctx, s.Envelope, s.header(meta.ID))
 	cancel()
@@ -59,10 +66,11 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 		d.nack(ctx, l, meta)
 		return
 	}
+	to := s.replyTo(isFault(reply, status))
 	box := ""
 	switch {
-	case strings.HasPrefix(s.ReplyTo, wsreliable.MCAnonymousPrefix):
-		box = s.ReplyTo
+	case strings.HasPrefix(to, wsreliable.MCAnonymousPrefix):
+		box = to
 	case meta.Proto == wsreliable.Rel:
 		box = relReplyAddress(meta.Group, meta.Number) // relreply.go
 	}
@@ -74,10 +82,35 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 		return // redelivered when its lease runs out
 	}
 	d.delivered.Add(1)
-	if s.ReplyTo != "" && !strings.HasPrefix(s.ReplyTo, wsreliable.MCAnonymousPrefix) && len(reply) > 0 {
-		d.post(ctx, s.ReplyTo, guessVersion(s.ContentType), reply, "")
+	if sentTo(to) && len(reply) > 0 {
+		d.post(ctx, to, guessVersion(s.ContentType), reply, "")
 	}
 	d.settled(ctx, meta)
+}
+
+// replyTo is where the backend's reply to s goes (WS-Addressing 1.0 Core
+// 3.4): a fault to the request's [fault endpoint] when it gave one, else
+// (and any other reply) to its [reply endpoint]; "" for anonymous (the
+// HTTP response, answered long ago: nothing to send).
+func (s stored) replyTo(fault bool) string {
+	if fault && s.FaultTo != "" {
+		return s.FaultTo
+	}
+	return s.ReplyTo
+}
+
+// isFault reports whether a backend reply is a SOAP fault: a Fault body,
+// or without a readable envelope an HTTP error status (SOAP 1.1 and 1.2
+// HTTP bindings send faults with 500, or 400 for a SOAP 1.2 Sender).
+func isFault(reply []byte, status int) bool {
+	if len(reply) == 0 {
+		return false
+	}
+	if m, err := soap.ReadMessageBytes(reply, xmldoc.Limits{MaxBytes: int64(len(reply)) + 1}); err == nil {
+		_, ok := m.Fault()
+		return ok
+	}
+	return status >= 400
 }
 
 // replyBody is the reply worth keeping: a body, other than a 202.

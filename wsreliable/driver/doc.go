@@ -15,7 +15,10 @@
 // version the client spoke; WS-MakeConnection 1.1; WS-Reliability 1.1), refuses client addresses the egress
 // allow-list refuses (refusal.go), hands the events to the loop, and
 // returns the HTTP answer once every record the answer depends on is on
-// disk.
+// disk. The caller the gateway names in ctx (package caller) goes with
+// each CreateSequence and message to the engine, which bounds the open
+// sequences and groups per caller (wsreliable.Config.MaxGroupsPerCaller).
+// A message over Config.MaxMessageBytes is refused with a Sender fault.
 //
 // # Storage seams
 //
@@ -29,12 +32,7 @@
 //	Mailbox  TakeReply,            kept replies, picked up at least once
 //	         SettleReply
 //
-// Every method returns once its writes are durable (synced), except a
-// lease and an ack without a reply, which are synced with the store's next
-// write or within milliseconds (a lease is void after a crash; a lost ack
-// means one more delivery, see Store-and-forward); the store's writes
-// reach the disk in order, so Commit's Forget record, say, is never on
-// disk without the ack before it. The engine's
+// Every method returns once its writes are durable (synced). The engine's
 // records are never read by the driver: what it needs comes typed from
 // Ready (Fates for SubmitRM, Meta for the SOAP version of a group) and
 // from Engine.OutboundSequences.
@@ -93,10 +91,8 @@
 // with the stored envelope (the RM headers removed) and its original
 // Content-Type and SOAPAction, plus the header Wsgw-Delivery-Id (the
 // delivery's ID, so a backend can drop the one repeat this package cannot
-// rule out: a crash after the backend answered and before the ack was on
-// disk; an ack without a reply is synced lazily, with the store's next
-// write or within milliseconds, which widens that window by as much).
-// Every message of a group (sequence) is in one queue group, so
+// rule out: a crash after the backend answered and before the ack was
+// written). Every message of a group (sequence) is in one queue group, so
 // a group is delivered in order, one message at a time, while groups
 // proceed in parallel. A failed delivery is nacked with the queue's
 // backoff and dead-lettered after the queue's MaxAttempts; one the backend
@@ -123,8 +119,14 @@
 // (HandleRequestDone); an answer that failed, or was never reported within
 // DeliveryTimeout (a crash), leaves the reply for the next MakeConnection.
 // A ReplyTo that is a real address gets the reply POSTed there through the
-// egress allow-list. An anonymous ReplyTo gets nothing: the request was
-// answered (acknowledged) long before the backend saw it.
+// egress allow-list; a fault goes to the request's FaultTo instead when it
+// gave one (WS-Addressing 1.0 Core 3.4; a FaultTo of none drops it). An
+// anonymous ReplyTo gets nothing: the request was answered (acknowledged)
+// long before the backend saw it. The answer to a CreateSequence,
+// CloseSequence or TerminateSequence whose ReplyTo (FaultTo, for a fault)
+// is a real address is POSTed there, and the request answered 202
+// (replyto.go). Every such address is checked against the allow-list when
+// the request arrives (refusal.go): what the gateway takes, it can send.
 //
 // WS-Reliability 1.1 has no message to fetch a business reply: its
 // PollRequest returns acknowledgements only. The backend's reply to a

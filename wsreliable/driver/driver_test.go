@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/internal/checkfor"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -54,13 +55,19 @@ const rmEnv = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" x
 
 func call(t *testing.T, d *Driver, header, body string) (int, string) {
 	t.Helper()
+	return callAs(t, d, "", header, body)
+}
+
+// callAs is call from caller who (as the gateway names it in the context).
+func callAs(t *testing.T, d *Driver, who caller.ID, header, body string) (int, string) {
+	t.Helper()
 	raw := fmt.Sprintf(rmEnv, header, body)
-	m, err := soap.ReadMessageBytes([]byte(raw), xmldoc.Limits{})
+	m, err := soap.ReadMessageBytes([]byte(raw), xmldoc.Limits{MaxBytes: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "Soapaction": {`"urn:order"`}}
-	st, _, b := d.HandleRequest(context.Background(), m, h)
+	st, _, b := d.HandleRequest(caller.NewContext(context.Background(), who), m, h)
 	return st, string(b)
 }
 

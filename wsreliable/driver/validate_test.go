@@ -15,9 +15,9 @@ import (
 func TestConfig_ValidateReportsFieldPathsInOrder(t *testing.T) {
 	cfg := Config{Engine: wsreliable.Config{MaxHeld: -1, IdleTimeout: -1},
 		Backoff: queueing.Backoff{Max: -1}, DeliveryTimeout: -time.Second, Workers: -1, MaxQueue: -1,
-		ReplyTTL: -1, TickInterval: -1, OutboundIdle: -1}
+		MaxMessageBytes: -1, ReplyTTL: -1, TickInterval: -1, OutboundIdle: -1}
 	want := []string{"Name", "Engine.IdleTimeout", "Engine.MaxHeld", "Backoff.Max", "DeliveryTimeout",
-		"Workers", "MaxQueue", "ReplyTTL", "TickInterval", "OutboundIdle"}
+		"Workers", "MaxQueue", "MaxMessageBytes", "ReplyTTL", "TickInterval", "OutboundIdle"}
 	for range 20 {
 		var got []string
 		for _, e := range fielderr.All(cfg.Validate()) {
