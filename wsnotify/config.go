@@ -110,6 +110,11 @@ type DurableConfig struct {
 	// deliveries when the subscription names no number; 0 (default): never,
 	// a message leaves by its retention only.
 	MaxAttempts int
+	// MaxAttemptsLimit is the most maxAttempts a subscription is granted
+	// (a larger one asked is granted this); default 1000. It bounds what
+	// subscriptions ask, not MaxAttempts (whose 0, never, stays the
+	// operator's choice); MaxAttempts above it is a configuration error.
+	MaxAttemptsLimit int
 	// MaxMessageBytes bounds a notification kept for a durable
 	// subscription (what it receives: the NotificationMessage's content,
 	// or the raw payload); a larger one goes to the subscription's dead
@@ -150,6 +155,9 @@ func (c DurableConfig) WithDefaults() DurableConfig {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = 64 << 20
+	}
+	if c.MaxAttemptsLimit <= 0 {
+		c.MaxAttemptsLimit = 1000
 	}
 	if c.MaxMessageBytes <= 0 {
 		c.MaxMessageBytes = 256 << 10
@@ -196,13 +204,16 @@ func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
 		bad  bool
 	}{
 		{"MaxSubscriptions", c.MaxSubscriptions < 0}, {"MaxSubscriptionsPerCaller", c.MaxSubscriptionsPerCaller < 0}, {"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
-		{"MaxAttempts", c.MaxAttempts < 0}, {"MaxMessageBytes", c.MaxMessageBytes < 0},
+		{"MaxAttempts", c.MaxAttempts < 0}, {"MaxAttemptsLimit", c.MaxAttemptsLimit < 0}, {"MaxMessageBytes", c.MaxMessageBytes < 0},
 		{"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
 		{"MarkTTL", c.MarkTTL < 0},
 	} {
 		if f.bad {
 			l.Add(path.Field(f.name), "must not be negative")
 		}
+	}
+	if d := c.WithDefaults(); c.MaxAttempts > 0 && c.MaxAttempts > d.MaxAttemptsLimit {
+		l.Add(path.Field("MaxAttempts"), "must not be over MaxAttemptsLimit (%d)", d.MaxAttemptsLimit)
 	}
 	l.Nest(path.Field("Backoff"), c.Backoff.Validate())
 }

@@ -88,3 +88,23 @@ func TestBroker_WSDLHasOwnAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestConfig_MaxAttemptsWithinItsLimit(t *testing.T) {
+	for _, tc := range []struct {
+		d    DurableConfig
+		want []string
+	}{
+		{DurableConfig{MaxAttempts: 1001}, []string{"Durable.MaxAttempts"}},
+		{DurableConfig{MaxAttempts: 20, MaxAttemptsLimit: 10}, []string{"Durable.MaxAttempts"}},
+		{DurableConfig{MaxAttemptsLimit: -1}, []string{"Durable.MaxAttemptsLimit"}},
+		{DurableConfig{MaxAttempts: 1000}, nil},
+	} {
+		var got []string
+		for _, e := range fielderr.All(Config{PublicURL: "https://gw.example.com/", Durable: tc.d}.Validate()) {
+			got = append(got, e.Field())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: got fields %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}

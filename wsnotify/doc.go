@@ -124,8 +124,16 @@
 //     what no standard names: Retention (maxAge as xsd:duration,
 //     maxMessages, maxBytes: what is kept for a consumer that does not
 //     take it) and DeadLetter (maxAttempts: deliveries before a message is
-//     given up; 0, the default, never). Alone it asks for a durable
-//     subscription delivered over plain HTTP.
+//     given up; 0, the default, never; at most
+//     DurableConfig.MaxAttemptsLimit). Alone it asks for a durable
+//     subscription delivered over plain HTTP. (choice) A maxAge under a
+//     second is granted a second. An element or attribute the extension
+//     does not define is UnsupportedPolicyRequestFault (4.2 of
+//     WS-BaseNotification 1.3 names it for a policy the producer does not
+//     support), its UnsupportedPolicy QNames naming the unknown elements
+//     (and for an unknown attribute the element carrying it), its
+//     Description each of them: a misspelt value is not granted the
+//     defaults without a word.
 //
 // A policy element of another namespace is UnrecognizedPolicyRequestFault,
 // as before; a recognised one the broker cannot honour (a pull point
@@ -159,7 +167,12 @@
 // (6.4) delivers it oldest first; a consumer that is down keeps its
 // backlog, retried with backoff (DurableConfig.Backoff, whose maximum is
 // the longest a consumer that comes back waits), and holds no worker
-// while it waits, so others are not delayed. Unsubscribe (6.2) and the
+// while it waits, so others are not delayed: a WS-RM delivery holds a
+// worker (DurableConfig.Workers) only to hand the message to the RM
+// source, its acknowledgement is awaited apart, one per subscription
+// (the engine retransmitting meanwhile), so consumers that are down or
+// never answer leave the workers to the others; a plain delivery holds
+// its worker for the HTTP attempt (DurableConfig.Timeout at most). Unsubscribe (6.2) and the
 // end of the subscription (its termination time, 6.1) delete the queue
 // and what it holds. Everything survives a crash of the process
 // (kill -9) and a restart.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wsgw/wsgw/queueing"
@@ -98,9 +99,14 @@ func deliveryID(sub string, msg uint64) string {
 }
 
 // runDurable delivers the durable queue until ctx ends.
+// WS-RM attempts wait for the acknowledgement on goroutines of their own
+// (rmWaits), which runDurable waits for before it returns.
 func (b *Broker) runDurable(ctx context.Context) {
+	var rmWaits sync.WaitGroup
+	defer rmWaits.Wait()
 	l := leaser{Queue: b.queue, visibility: leaseTime(b.cfg.Durable.Timeout)}
-	queueing.Consume(ctx, l, b.cfg.Durable.Workers, idlePoll, b.deliverDurable,
+	queueing.Consume(ctx, l, b.cfg.Durable.Workers, idlePoll,
+		func(ctx context.Context, l queueing.Lease) { b.deliverDurable(ctx, l, &rmWaits) },
 		func(err error) { b.log.Error("wsnotify: leasing durable deliveries", "err", err) })
 }
 
@@ -123,8 +129,17 @@ func (l leaser) Lease(ctx context.Context, n int, _ time.Duration) ([]queueing.L
 	return l.Queue.Lease(ctx, n, l.visibility)
 }
 
-// deliverDurable makes one attempt at leased message l and settles it.
-func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
+// deliverDurable makes one attempt at leased message l and settles it. A
+// plain attempt holds the worker that runs it until the consumer answers
+// (Durable.Timeout at most); a WS-RM attempt only hands the message to
+// the RM source, and waits for the acknowledgement (the engine
+// retransmitting) on a goroutine of rmWaits, so consumers that are down
+// or never answer hold no worker: the others are delivered meanwhile
+// (issue 10: "without delaying others"). Those goroutines are at most one
+// per WS-RM subscription (DurableConfig.MaxSubscriptions): the queue
+// leases a group's messages one at a time, so a subscription has one
+// attempt in flight.
+func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease, rmWaits *sync.WaitGroup) {
 	b.mu.RLock()
 	s := b.subs[l.Group]
 	var rec subRecord
@@ -144,9 +159,20 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
 		b.settle(ctx, "returning a delivery of a paused subscription", b.queue.Nack(ctx, l.ID, 0))
 		return
 	}
+	if s.durable.RM {
+		rmWaits.Go(func() { b.attemptDurable(ctx, l, &rec, s.durable) })
+		return
+	}
+	b.attemptDurable(ctx, l, &rec, s.durable)
+}
+
+// attemptDurable sends leased message l to subscription rec, granted d,
+// within Durable.Timeout, and settles it: acked when delivered, else
+// returned for a later attempt after the backoff, or given up.
+func (b *Broker) attemptDurable(ctx context.Context, l queueing.Lease, rec *subRecord, d *durableRecord) {
 	id := deliveryID(rec.ID, l.ID)
 	tctx, cancel := context.WithTimeout(ctx, b.cfg.Durable.Timeout)
-	err := b.sendDurable(tctx, &rec, s.durable, id, l.Body)
+	err := b.sendDurable(tctx, rec, d, id, l.Body)
 	cancel()
 	if ctx.Err() != nil {
 		return // shutting down: the lease runs out, the message is delivered again
@@ -155,7 +181,7 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
 		if b.settle(ctx, "acking a durable delivery", b.queue.Ack(ctx, l.ID)) {
 			b.metrics.delivered.Inc()
 			b.metrics.durableDelivered.Inc()
-			if s.durable.RM {
+			if d.RM {
 				b.rm.Forget(ctx, id)
 			}
 		}
@@ -163,7 +189,7 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease) {
 	}
 	b.metrics.failed.Inc()
 	b.log.Debug("wsnotify: durable delivery failed", "subscription", rec.ID, "delivery", id, "attempt", l.Attempts, "err", err)
-	if max := s.durable.MaxAttempts; max > 0 && l.Attempts >= max {
+	if max := d.MaxAttempts; max > 0 && l.Attempts >= max {
 		if b.settle(ctx, "giving up a durable delivery", b.queue.Abandon(ctx, l.ID, queueing.ReasonMaxAttempts)) {
 			b.moveDeadLetters(ctx)
 		}

@@ -94,8 +94,12 @@ func (e *env) openDurable(db *badger.DB, opts *Options) *durableParts {
 	if err != nil {
 		t.Fatal(err)
 	}
+	retransmits := e.rmRetransmits
+	if retransmits == 0 {
+		retransmits = 50
+	}
 	cfg := driver.Config{Name: "wsn", BackendRM: true, MaxAttempts: -1,
-		Engine:          wsreliable.Config{InOrder: true, RetransmitBase: 20 * time.Millisecond, RetransmitMax: 200 * time.Millisecond, MaxRetransmits: 50},
+		Engine:          wsreliable.Config{InOrder: true, RetransmitBase: 20 * time.Millisecond, RetransmitMax: 200 * time.Millisecond, MaxRetransmits: retransmits},
 		Backoff:         queueing.Backoff{Base: 10 * time.Millisecond, Max: 50 * time.Millisecond},
 		DeliveryTimeout: 2 * time.Second, TickInterval: 10 * time.Millisecond}
 	store, err := badgerstore.OpenReliable(ctx, db, "wsn", badgerstore.ReliableOptions{Queue: cfg.QueueOptions(nil), Prefix: "wsn-rm/"})
@@ -113,6 +117,9 @@ func (e *env) openDurable(db *badger.DB, opts *Options) *durableParts {
 		t.Fatal(err)
 	}
 	opts.Queue, opts.RM, opts.RMDestination = q, d, d
+	if e.wrapQueue != nil {
+		opts.Queue = e.wrapQueue(q)
+	}
 	e.queue = q
 	return &durableParts{queue: q, store: store, d: d, be: be, done: make(chan struct{})}
 }

@@ -83,6 +83,10 @@ type env struct {
 	// RM source and destination) over the same DB (durable_env_test.go).
 	durable    bool
 	queueBatch int // the durable queue's MaxBatch; 0: its default
+	// rmRetransmits is the RM source's MaxRetransmits; 0: 50.
+	rmRetransmits int
+	// wrapQueue, when set, wraps the broker's durable queue.
+	wrapQueue func(Queue) Queue
 	// wrap, when set, wraps the broker's store (to make writes fail).
 	wrap  func(Store) Store
 	queue *badgerstore.SubscriptionQueue

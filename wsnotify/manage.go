@@ -73,19 +73,41 @@ func (b *Broker) resumeOp(req *request) (string, []byte, error) {
 // holdDurable holds durable subscription s's queue or lets it go, as its
 // record says, until the record says the same after the Hold: a Pause
 // and a Resume at the same time may write the record in one order and
-// the queue in the other, and whichever holds last corrects it.
+// the queue in the other, and whichever holds last corrects it. An
+// Unsubscribe (or expiry) may have dropped the queue before the Hold,
+// which then wrote a held group of nothing: when s is gone after the
+// Hold and its record deleted, the group is dropped again (when the
+// record is still there, the delete's own drop comes after this Hold; a
+// delete that lost to a Renew reloads the subscription, whose queue
+// stays).
 func (b *Broker) holdDurable(ctx context.Context, s *subscription, id string) error {
-	paused := func() bool { b.mu.RLock(); defer b.mu.RUnlock(); return s.rec.Paused }
-	want := paused()
+	state := func() (paused, gone bool) { b.mu.RLock(); defer b.mu.RUnlock(); return s.rec.Paused, s.gone }
+	want, _ := state()
 	for range maxCASAttempts {
 		if err := b.queue.Hold(ctx, want, id); err != nil {
 			return err
 		}
-		now := paused()
+		now, gone := state()
+		if gone {
+			return b.dropIfEnded(ctx, id)
+		}
 		if now == want {
 			return nil
 		}
 		want = now
+	}
+	return nil
+}
+
+// dropIfEnded drops the durable queue of subscription id when its record
+// is gone (it ended).
+func (b *Broker) dropIfEnded(ctx context.Context, id string) error {
+	_, err := b.st.Get(ctx, kindSub, id)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return b.dropDurable(ctx, id)
+	case err != nil:
+		return fmt.Errorf("reading subscription %s: %w", id, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,8 +115,16 @@ type deliveryAsk struct {
 
 // readDelivery reads the Delivery extension. A value that is not what the
 // attribute's type says is an UnsupportedPolicyRequestFault naming the
-// element; values over the broker's bounds are granted at the bound.
+// element; values over the broker's bounds are granted at the bound, a
+// maxAge under a second is granted a second (choice: no delivery attempt
+// is shorter). An element or attribute the extension does not define (a
+// misspelt maxAge, say) is an UnsupportedPolicyRequestFault too, listing
+// them (checkDelivery), rather than the broker's defaults granted without
+// a word.
 func readDelivery(e xmldoc.Element, p *subPolicy, now time.Time) error {
+	if err := checkDelivery(e, now); err != nil {
+		return err
+	}
 	ask := &deliveryAsk{}
 	bad := func(attr, v string) error {
 		return unsupportedPolicy(qDelivery, now, fmt.Sprintf("Delivery: %s=%q is not valid", attr, truncate(v, 64)))
@@ -140,7 +149,7 @@ func readDelivery(e xmldoc.Element, p *subPolicy, now time.Time) error {
 				if err != nil || !t.After(now) {
 					return bad("maxAge", v)
 				}
-				ask.maxAge = t.Sub(now)
+				ask.maxAge = max(t.Sub(now), time.Second)
 			}
 			if err := posInt(c, "maxMessages", func(n int64) { ask.maxMessages = int(min(n, 1<<31)) }); err != nil {
 				return err
@@ -156,6 +165,66 @@ func readDelivery(e xmldoc.Element, p *subPolicy, now time.Time) error {
 	}
 	p.delivery = ask
 	return nil
+}
+
+// deliveryAttrs are the elements of the Delivery extension and the
+// (unqualified) attributes each defines.
+var deliveryAttrs = map[string][]string{
+	"Delivery":   nil,
+	"Retention":  {"maxAge", "maxMessages", "maxBytes"},
+	"DeadLetter": {"maxAttempts"},
+}
+
+// maxUnsupportedListed bounds what one fault lists.
+const maxUnsupportedListed = 16
+
+// checkDelivery refuses what Delivery element e holds that the extension
+// does not define: other children, children of Retention or DeadLetter,
+// other attributes. The UnsupportedPolicyRequestFault (b-2.xsd: a list of
+// UnsupportedPolicy QNames) names each unknown element, and for an
+// unknown attribute the element that carries it (an attribute has no
+// QName of its own there); its Description names them all (at most
+// maxUnsupportedListed).
+func checkDelivery(e xmldoc.Element, now time.Time) error {
+	var names []xml.Name
+	var what []string
+	add := func(n xml.Name, w string) {
+		if len(what) == maxUnsupportedListed {
+			return
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+		what = append(what, w)
+	}
+	attrs := func(c xmldoc.Element) {
+		known := deliveryAttrs[c.Name().Local]
+		for _, a := range c.Attrs() {
+			if a.Name.Space != "" || !slices.Contains(known, a.Name.Local) {
+				add(c.Name(), "attribute "+clark(a.Name.Space, a.Name.Local)+" of "+c.Name().Local)
+			}
+		}
+	}
+	attrs(e)
+	for c := e.FirstChild(); c.Valid(); c = c.NextSibling() {
+		n := c.Name()
+		if _, ok := deliveryAttrs[n.Local]; n.Space != NSDelivery || !ok || n == qDelivery {
+			add(n, "element "+clark(n.Space, n.Local))
+			continue
+		}
+		attrs(c)
+		for cc := c.FirstChild(); cc.Valid(); cc = cc.NextSibling() {
+			add(cc.Name(), "element "+clark(cc.Name().Space, cc.Name().Local)+" in "+n.Local)
+		}
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	var list strings.Builder
+	for _, n := range names {
+		list.WriteString(qnameElem("UnsupportedPolicy", n))
+	}
+	return wsnFault(fUnsupportedPolicy, now, "Delivery: not supported: "+strings.Join(what, ", "), list.String())
 }
 
 // durableRecord is what a durable subscription was granted; it is kept in
@@ -217,7 +286,7 @@ func (b *Broker) grantDurable(p subPolicy, forPullPoint bool, now time.Time) (*d
 		d.MaxMessages = int(lower(int64(a.maxMessages), int64(c.MaxMessages)))
 		d.MaxBytes = lower(a.maxBytes, c.MaxBytes)
 		if a.maxAttempts > 0 {
-			d.MaxAttempts = a.maxAttempts
+			d.MaxAttempts = min(a.maxAttempts, c.MaxAttemptsLimit)
 		}
 	}
 	return d, nil
@@ -235,7 +304,7 @@ func (d *durableRecord) writeGranted(w *bytes.Buffer) {
 	w.WriteString(`</wsgwd:Delivery>`)
 }
 
-// xsdDuration writes d as an xsd:duration in whole seconds.
+// xsdDuration writes d as an xsd:duration in seconds ("PT1.5S").
 func xsdDuration(d time.Duration) string {
-	return "PT" + strconv.FormatInt(int64(d/time.Second), 10) + "S"
+	return "PT" + strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "S"
 }

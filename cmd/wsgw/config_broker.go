@@ -75,16 +75,17 @@ func (s *fileBrokerSecurity) toGateway() *gateway.BrokerSecurity {
 
 // fileDurable is `broker.durable:`, durable subscriptions (wsnotify.DurableConfig).
 type fileDurable struct {
-	All             bool        `yaml:"all"`
-	MaxAge          duration    `yaml:"max_age"`
-	MaxMessages     int         `yaml:"max_messages"`
-	MaxBytes        int64       `yaml:"max_bytes"`
-	MaxAttempts     int         `yaml:"max_attempts"`
-	MaxMessageBytes byteSize    `yaml:"max_message_bytes"`
-	Workers         int         `yaml:"workers"`
-	Timeout         duration    `yaml:"timeout"`
-	Backoff         fileBackoff `yaml:"backoff"`
-	MarkTTL         duration    `yaml:"mark_ttl"`
+	All              bool        `yaml:"all"`
+	MaxAge           duration    `yaml:"max_age"`
+	MaxMessages      int         `yaml:"max_messages"`
+	MaxBytes         int64       `yaml:"max_bytes"`
+	MaxAttempts      int         `yaml:"max_attempts"`
+	MaxAttemptsLimit int         `yaml:"max_attempts_limit"`
+	MaxMessageBytes  byteSize    `yaml:"max_message_bytes"`
+	Workers          int         `yaml:"workers"`
+	Timeout          duration    `yaml:"timeout"`
+	Backoff          fileBackoff `yaml:"backoff"`
+	MarkTTL          duration    `yaml:"mark_ttl"`
 	// MaxSubscriptions, MaxSubscriptionsPerCaller bound durable
 	// subscriptions in all and per caller.
 	MaxSubscriptions          int `yaml:"max_subscriptions"`
@@ -101,7 +102,7 @@ type fileBackoff struct {
 func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 	return wsnotify.DurableConfig{
 		All: d.All, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
-		MaxAttempts: d.MaxAttempts, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, Timeout: time.Duration(d.Timeout),
+		MaxAttempts: d.MaxAttempts, MaxAttemptsLimit: d.MaxAttemptsLimit, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, Timeout: time.Duration(d.Timeout),
 		Backoff:          queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
 		MarkTTL:          time.Duration(d.MarkTTL),
 		MaxSubscriptions: d.MaxSubscriptions, MaxSubscriptionsPerCaller: d.MaxSubscriptionsPerCaller,

@@ -297,11 +297,13 @@ func (q *Queue) commitBatch(b *batch) error {
 }
 
 // failed resets what the committer keeps in memory after a transaction
-// failed: the floors (they may reflect its deletes) and the counters,
+// failed: the floors (they may reflect its deletes), the sweep's resume
+// key, and the counters,
 // read again from disk (the failed transaction may have carried lazy
 // writes already answered: they are lost, as at a crash).
 func (q *Queue) failed() {
 	q.floors.reset()
+	q.sweepFrom = nil
 	if err := q.loadCounts(); err != nil {
 		q.flushErr = errors.Join(q.flushErr, fmt.Errorf("reloading counts: %w", err))
 	}

@@ -48,6 +48,9 @@ type Queue struct {
 
 	rnd    *rand.Rand // used by the committer only (backoff jitter)
 	floors floors     // used by the committer only
+	// sweepFrom is the expiry-index key the next sweep starts at; nil:
+	// the front (sweep.go). Used by the committer only.
+	sweepFrom []byte
 	// held is the transaction of lazy ops applied and answered but not
 	// yet committed (commitTxn); used by the committer only.
 	held *batch
