@@ -118,6 +118,7 @@ type fileBrokerDirect struct {
 	TTL           int      `yaml:"ttl"`
 	Port          int      `yaml:"port"`
 	MaxChannels   int      `yaml:"max_channels"`
+	MaxPerCaller  int      `yaml:"max_channels_per_caller"`
 	MaxPublishers int      `yaml:"max_publishers"`
 	LogMessages   int      `yaml:"log_messages"`
 	LogBytes      byteSize `yaml:"log_bytes"`
@@ -133,7 +134,7 @@ func (d *fileBrokerDirect) toWSNotify() *wsnotify.DirectConfig {
 	}
 	return &wsnotify.DirectConfig{
 		Address: d.Address, Interface: d.Interface, Transport: direct.Transport(d.Transport), Groups: d.Groups, TTL: d.TTL,
-		Port: d.Port, MaxChannels: d.MaxChannels, MaxPublishers: d.MaxPublishers, LogMessages: d.LogMessages,
+		Port: d.Port, MaxChannels: d.MaxChannels, MaxChannelsPerCaller: d.MaxPerCaller, MaxPublishers: d.MaxPublishers, LogMessages: d.LogMessages,
 		LogBytes: int64(d.LogBytes), MTU: d.MTU, MaxRate: int64(d.MaxRate), Window: time.Duration(d.Window), RTT: time.Duration(d.RTT),
 	}
 }

@@ -43,7 +43,7 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 		Limits:              xmldoc.Limits{MaxBytes: 1 << 20, MaxDepth: 40, MaxElements: 1000, MaxAttrs: 20, MaxNameLen: 100, MaxTextLen: 64 << 10},
 		SweepInterval:       2 * time.Second,
 		Direct: &wsnotify.DirectConfig{Address: "10.1.2.1", Interface: "eth1", Transport: "multicast", Groups: "239.192.0.0/16",
-			TTL: 2, Port: 7500, MaxChannels: 32, MaxPublishers: 8, LogMessages: 5000, LogBytes: 8 << 20, MTU: 1400, MaxRate: 20 << 20,
+			TTL: 2, Port: 7500, MaxChannels: 32, MaxChannelsPerCaller: 4, MaxPublishers: 8, LogMessages: 5000, LogBytes: 8 << 20, MTU: 1400, MaxRate: 20 << 20,
 			Window: 10 * time.Second, RTT: 5 * time.Millisecond},
 		Durable: wsnotify.DurableConfig{All: true, MaxAge: 12 * time.Hour, MaxMessages: 5000, MaxBytes: 1 << 20,
 			MaxAttempts: 20, MaxMessageBytes: 512 << 10, Workers: 8, Timeout: 3 * time.Second,
