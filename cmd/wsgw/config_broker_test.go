@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
@@ -56,6 +57,27 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 	cfg := fc.toGateway("/etc/wsgw")
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("Validate: got %v, want nil", err)
+	}
+	wantRel := gateway.ReliableLimits{SequenceExpires: 2 * time.Hour, IdleTimeout: 5 * time.Minute, MaxSequences: 300, MaxSequencesPerCaller: 7}
+	if cfg.BrokerReliable != wantRel {
+		t.Errorf("broker.reliable: got %+v, want %+v", cfg.BrokerReliable, wantRel)
+	}
+}
+
+// TestLoadConfig_BrokerReliableProblemsAtKeys: problems of
+// broker.reliable are named by its keys, with their lines.
+func TestLoadConfig_BrokerReliableProblemsAtKeys(t *testing.T) {
+	path := writeDirectConfig(t, "wsgw.yaml", "listen: 127.0.0.1:1\nbroker:\n  reliable:\n    idle_timeout: -1s\n    max_sequences_per_caller: -2\n")
+	fc, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	msg := fc.explainConfig(cfg.Validate())
+	for _, want := range []string{"broker.reliable.idle_timeout: negative (line 4", "broker.reliable.max_sequences_per_caller: negative (line 5"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("got\n%s\nwant it to contain %q", msg, want)
+		}
 	}
 }
 
