@@ -41,6 +41,9 @@ type DirectPath struct {
 	// process, on loopback, a badger store in a temporary directory),
 	// which POSTs it to each subscriber.
 	Broker Result
+	// BrokerConns and DirectConns are the TCP connections the consumers
+	// accepted on each path (each deliverer keeps its connections alive).
+	BrokerConns, DirectConns int64
 	// Direct: the publisher POSTs each Notify to its send agent's HTTP
 	// handler; the sender sends it over UDP (Transport); a receive agent
 	// per subscriber (its driver and its poster) POSTs it to its consumer.
@@ -83,7 +86,7 @@ func DirectPaths(ctx context.Context, l Load, subs []int, dataDir string) ([]Dir
 		if err != nil {
 			return out, fmt.Errorf("direct path, %d subscribers: %w", n, err)
 		}
-		out = append(out, DirectPath{Subscribers: n, Broker: b, Direct: d, Transport: transport})
+		out = append(out, DirectPath{Subscribers: n, Broker: b.Result, Direct: d.Result, Transport: transport, BrokerConns: b.conns, DirectConns: d.conns})
 	}
 	return out, nil
 }
@@ -101,6 +104,7 @@ type collector struct {
 	total  int
 	done   chan struct{}
 	want   int
+	conns  atomic.Int64 // connections accepted
 }
 
 var numberRE = regexp.MustCompile(`<n>(\d+)</n>`)
@@ -112,7 +116,12 @@ func newCollector(messages, subs int) (*collector, error) {
 	}
 	c := &collector{url: "http://" + ln.Addr().String() + "/c/", sentAt: make([]atomic.Int64, messages+1),
 		got: make([]int, subs), done: make(chan struct{}), want: messages * subs}
-	c.srv = &http.Server{Handler: http.HandlerFunc(c.serve), ReadHeaderTimeout: 10 * time.Second}
+	c.srv = &http.Server{Handler: http.HandlerFunc(c.serve), ReadHeaderTimeout: 10 * time.Second,
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				c.conns.Add(1)
+			}
+		}}
 	go c.srv.Serve(ln) //nolint:errcheck // ends with Close
 	return c, nil
 }
@@ -231,15 +240,22 @@ func publishNotifies(ctx context.Context, l Load, url string, c *collector) (Res
 	return r, nil
 }
 
-func brokerPath(ctx context.Context, l Load, n int, dataDir string) (res Result, err error) {
+// pathResult is one path's measure and the connections its consumers
+// accepted.
+type pathResult struct {
+	Result
+	conns int64
+}
+
+func brokerPath(ctx context.Context, l Load, n int, dataDir string) (res pathResult, err error) {
 	dir, err := os.MkdirTemp(dataDir, "wsgw-bench-direct-")
 	if err != nil {
-		return Result{}, err
+		return pathResult{}, err
 	}
 	defer os.RemoveAll(dir)
 	db, err := badger.Open(badgerstore.Options(dir, badgerstore.Uses{Broker: true}).WithLogger(nil))
 	if err != nil {
-		return Result{}, err
+		return pathResult{}, err
 	}
 	defer func() {
 		if cerr := db.Close(); err == nil && cerr != nil {
@@ -248,13 +264,13 @@ func brokerPath(ctx context.Context, l Load, n int, dataDir string) (res Result,
 	}()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return Result{}, err
+		return pathResult{}, err
 	}
 	base := "http://" + ln.Addr().String()
 	b, err := wsnotify.Open(badgerstore.NewBroker(db, "wsn/"), wsnotify.Config{PublicURL: base, Egress: egress.Config{CIDRs: []string{"loopback"}}}, wsnotify.Options{})
 	if err != nil {
 		ln.Close()
-		return Result{}, err
+		return pathResult{}, err
 	}
 	defer b.Close()
 	runCtx, stop := context.WithCancel(ctx)
@@ -265,7 +281,7 @@ func brokerPath(ctx context.Context, l Load, n int, dataDir string) (res Result,
 	defer srv.Close()
 	c, err := newCollector(l.Messages, n)
 	if err != nil {
-		return Result{}, err
+		return pathResult{}, err
 	}
 	defer c.close()
 	brokerURL := base + "/wsn/NotificationBroker"
@@ -274,12 +290,12 @@ func brokerPath(ctx context.Context, l Load, n int, dataDir string) (res Result,
 		sub := `<wsnt:Subscribe xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa="` + soap.WSANS + `"><wsnt:ConsumerReference><wsa:Address>` +
 			c.url + strconv.Itoa(i) + `</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe>`
 		if err := post(ctx, client, brokerURL, "http://docs.oasis-open.org/wsn/bw-2/NotificationProducer/SubscribeRequest", sub); err != nil {
-			return Result{}, fmt.Errorf("Subscribe: %w", err)
+			return pathResult{}, fmt.Errorf("Subscribe: %w", err)
 		}
 	}
 	r, err := publishNotifies(ctx, l, brokerURL, c)
 	r.System = "broker over HTTP"
-	return r, err
+	return pathResult{r, c.conns.Load()}, err
 }
 
 // benchKey is a fresh channel key.
@@ -343,40 +359,44 @@ func waitJoined(ctx context.Context, s *driver.Sender, n int) error {
 	}
 }
 
-func directPath(ctx context.Context, l Load, n int) (Result, string, error) {
+func directPath(ctx context.Context, l Load, n int) (pathResult, string, error) {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	key := benchKey()
 	s, control, err := newUnicastSender(ctx, key)
 	if err != nil {
-		return Result{}, "", err
+		return pathResult{}, "", err
 	}
 	c, err := newCollector(l.Messages, n)
 	if err != nil {
-		return Result{}, "", err
+		return pathResult{}, "", err
 	}
 	defer c.close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	for i := range n {
+		// Each receive agent has a client of its own, as separate agents
+		// (processes, hosts) have. Before, n posters shared one transport
+		// keeping 4 idle connections: most posts opened a connection.
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+		defer client.CloseIdleConnections()
 		p := agent.NewPoster(c.url+strconv.Itoa(i), soap.V11, client, 4096, nil)
 		go p.Run(ctx)
 		if _, err := newUnicastReceiver(ctx, key, uint64(i), control, driver.Handlers{Deliver: p.Deliver, Gap: p.Gap}); err != nil {
-			return Result{}, "", err
+			return pathResult{}, "", err
 		}
 	}
 	if err := waitJoined(ctx, s, n); err != nil {
-		return Result{}, "", err
+		return pathResult{}, "", err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return Result{}, "", err
+		return pathResult{}, "", err
 	}
 	srv := &http.Server{Handler: agent.PublishHandler(&agent.Router{All: s}, xmldoc.Limits{}, nil), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	defer srv.Close()
 	r, err := publishNotifies(ctx, l, "http://"+ln.Addr().String()+"/", c)
 	r.System = "direct path (send agent, UDP, receive agents)"
-	return r, "unicast fan-out on loopback (one copy per receiver; multicast sends one)", err
+	return pathResult{r, c.conns.Load()}, "unicast fan-out on loopback (one copy per receiver; multicast sends one)", err
 }
 
 // DirectRepair measures repair under loss: a sender in unicast fan-out mode

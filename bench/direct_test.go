@@ -36,3 +36,20 @@ func TestDirectRepair_LossesRepairedOrReported(t *testing.T) {
 		t.Errorf("got %+v, want losses, NAKs, repairs, every notification delivered or in a gap", r)
 	}
 }
+
+// TestDirectPaths_ReceiveAgentsKeepTheirConnections: each receive agent
+// keeps its connection to its consumer alive, as a separate agent would:
+// the consumers accept at most one connection per subscriber on the
+// direct path. Before, the subscribers' posters shared one transport that
+// kept 4 idle connections, so most posts to 10 consumers opened a new
+// one, a cost the broker path (one pool of 16 per consumer) did not pay.
+func TestDirectPaths_ReceiveAgentsKeepTheirConnections(t *testing.T) {
+	const subs = 10
+	res, err := DirectPaths(context.Background(), Load{Messages: 200, Size: 300, Concurrency: 4}, []int{subs}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[0].DirectConns; got < 1 || got > subs {
+		t.Errorf("got %d connections accepted on the direct path, want 1..%d", got, subs)
+	}
+}

@@ -74,7 +74,9 @@ func validateBrokerSecurity(l *fielderr.List, path fielderr.Path, c *Config, sc 
 // broker's egress policy. (choice) A cluster's broker has neither yet:
 // both are on the node's badger, which the other nodes do not share, so
 // a durable policy is UnsupportedPolicyRequestFault there until the
-// queue and the driver's store have JetStream implementations.
+// durable subscription queue has a JetStream implementation (the
+// driver's store has one, natsstore.Reliable, which reliable services
+// use on a cluster: reliable.go).
 func (g *Gateway) openBroker(ctx context.Context, db *badger.DB, now func() time.Time) error {
 	if g.cfg.Broker == nil {
 		return nil
@@ -140,6 +142,7 @@ func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Co
 	}
 	pol.TLSClientConfig = g.tls.egress
 	dcfg := brokerDriverConfig(bc, g.cfg.BrokerReliable, g.cfg.withDefaults().PublicURL)
+	boundByStore(db, &dcfg, now, g.log)
 	store, err := badgerstore.OpenReliable(ctx, db, dcfg.Name, badgerstore.ReliableOptions{
 		Queue: dcfg.QueueOptions(now), Prefix: brokerRMPrefix})
 	if err != nil {

@@ -144,11 +144,11 @@ func New(ctx context.Context, cfg Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.metrics = m
+	g.node = opts.Cluster
 	if err := g.openReliable(ctx, opts.DB, opts.Now); err != nil {
 		g.Close()
 		return nil, err
 	}
-	g.node = opts.Cluster
 	if g.node != nil {
 		for _, c := range g.node.Collectors() {
 			if err := g.reg.Register(c); err != nil {

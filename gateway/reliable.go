@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/wsgw/wsgw/queueing/badgerq"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage/badgerstore"
+	"github.com/wsgw/wsgw/storage/natsstore"
 	"github.com/wsgw/wsgw/wsdl"
 	"github.com/wsgw/wsgw/wsreliable"
 	"github.com/wsgw/wsgw/wsreliable/driver"
@@ -199,20 +201,36 @@ func (s *service) isReliable(msg *soap.Message) bool {
 // reliables are the drivers of the reliable services and their stores.
 type reliables struct {
 	byName map[string]*driver.Driver
-	stores []*badgerstore.Reliable
-	queues map[string]*badgerstore.Reliable // the stores by service, for the oldest message's age
-	now    func() time.Time                 // the drivers' clock
+	stores []reliableStore
+	queues map[string]reliableStore // the stores by service, for the oldest message's age
+	now    func() time.Time         // the drivers' clock
 }
 
+// reliableStore is a reliable service's store: on the node's badger
+// (badgerstore.Reliable) or, with Options.Cluster, on JetStream
+// (natsstore.Reliable, cluster.go).
+type reliableStore interface {
+	driver.Store
+	// Oldest is when the oldest delivery waiting was enqueued.
+	Oldest(ctx context.Context) (time.Time, bool, error)
+	Close() error
+}
+
+var (
+	_ reliableStore = (*badgerstore.Reliable)(nil)
+	_ reliableStore = (*natsstore.Reliable)(nil)
+)
+
 // openReliable builds a driver per reliable service, over its store in
-// db; it starts none (Run runs them). db is the node's store; it must be
-// set when any service is reliable. now is the drivers' clock (nil:
-// time.Now).
+// db, or with Options.Cluster on the cluster's JetStream (cluster.go); it
+// starts none (Run runs them). db is the node's store; it must be set
+// when any service is reliable and there is no cluster. now is the
+// drivers' clock (nil: time.Now).
 func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() time.Time) error {
 	if now == nil {
 		now = time.Now
 	}
-	rel := &reliables{byName: map[string]*driver.Driver{}, queues: map[string]*badgerstore.Reliable{}, now: now}
+	rel := &reliables{byName: map[string]*driver.Driver{}, queues: map[string]reliableStore{}, now: now}
 	g.rel = rel
 	for i, s := range g.services {
 		rc := s.cfg.Reliable
@@ -220,8 +238,8 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 			continue
 		}
 		path := fielderr.Path{}.Field("Services").Index(i).Field("Reliable")
-		if db == nil {
-			return fielderr.Errorf(path, "a reliable service needs the node's store (gateway.Options.DB)")
+		if db == nil && g.node == nil {
+			return fielderr.Errorf(path, "a reliable service needs the node's store (gateway.Options.DB) or a cluster (Options.Cluster)")
 		}
 		pol, err := egress.New(rc.Egress)
 		if err != nil {
@@ -229,27 +247,34 @@ func (g *Gateway) openReliable(ctx context.Context, db *badger.DB, now func() ti
 		}
 		pol.TLSClientConfig = g.tls.egress
 		cfg := rc.driverConfig(&s.cfg, g.cfg.PublicURL+"/services/"+s.cfg.Name, s.limits.MaxBytes)
-		// A store that keeps messages in its tree (an in-memory one) takes
-		// what one write takes: reliable messages are bounded by that.
-		if most := badgerq.LargestMessage(db, cfg.QueueOptions(now)) - driver.StoredMetaBytes; cfg.MaxMessageBytes > most {
-			s.log.Info("reliable messages are bounded by what the store takes in one write", "max_bytes", most)
-			cfg.MaxMessageBytes = most
-		}
+		boundByStore(db, &cfg, now, s.log)
 		var backend driver.Backend = &clusterBackend{g: g, s: s}
 		client := pol.Client(nil, cfg.DeliveryTimeout)
 		rmb := &rmBackend{s: s}
 		if rc.BackendRM {
 			backend, client = rmb, replicaClient(g, s, client)
 		}
-		store, err := badgerstore.OpenReliable(ctx, db, s.cfg.Name,
-			badgerstore.ReliableOptions{Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL})
-		if err != nil {
-			return fielderr.At(path, err)
+		log := s.log.With("component", "reliable")
+		dopts := driver.Options{Backend: backend, Client: client, Egress: pol, Logger: log, Now: now}
+		var store reliableStore
+		if g.node != nil {
+			ns, err := g.sharedReliableStore(ctx, cfg, now, log)
+			if err != nil {
+				return fielderr.At(path, err)
+			}
+			store, dopts.Cluster = ns, ns
+		} else {
+			bs, err := badgerstore.OpenReliable(ctx, db, s.cfg.Name,
+				badgerstore.ReliableOptions{Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL})
+			if err != nil {
+				return fielderr.At(path, err)
+			}
+			store = bs
 		}
 		rel.stores = append(rel.stores, store)
 		rel.queues[s.cfg.Name] = store
-		d, err := driver.New(cfg, driver.Options{Store: store, Backend: backend,
-			Client: client, Egress: pol, Logger: s.log.With("component", "reliable"), Now: now})
+		dopts.Store = store
+		d, err := driver.New(cfg, dopts)
 		if err != nil {
 			return fielderr.At(path, err)
 		}
@@ -459,4 +484,19 @@ func (rel *reliables) oldestAge(name string) (time.Duration, error) {
 		return 0, err
 	}
 	return max(rel.now().Sub(at), 0), nil
+}
+
+// boundByStore lowers cfg.MaxMessageBytes to what db takes in one write
+// when db keeps messages in its tree (an in-memory store): reliable
+// messages are bounded by that. A nil db (a cluster's store) bounds
+// nothing here.
+func boundByStore(db *badger.DB, cfg *driver.Config, now func() time.Time, log *slog.Logger) {
+	if db == nil {
+		return
+	}
+	qo := cfg.QueueOptions(now) // cfg defaulted
+	if most := badgerq.LargestMessage(db, qo) - driver.StoredMetaBytes; qo.MaxMessageBytes-driver.StoredMetaBytes > most {
+		log.Info("reliable messages are bounded by what the store takes in one write", "max_bytes", most)
+		cfg.MaxMessageBytes = most
+	}
 }

@@ -19,7 +19,7 @@ import (
 // serveAt serves a gateway with opts (a discarding logger unless it has
 // one) on addr ("127.0.0.1:0" for any port); it returns the address, to
 // serve again there after stop.
-func serveAt(t *testing.T, cfg Config, opts Options, addr string) (string, func()) {
+func serveAt(t testing.TB, cfg Config, opts Options, addr string) (string, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

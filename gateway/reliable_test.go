@@ -39,7 +39,7 @@ type logBackend struct {
 
 var symbolRE = regexp.MustCompile(`<q:Symbol>([^<]*)</q:Symbol>`)
 
-func newLogBackend(t *testing.T) *logBackend {
+func newLogBackend(t testing.TB) *logBackend {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func reliableQuote(b *logBackend) ServiceConfig {
 	return s
 }
 
-func openTestDB(t *testing.T, dir string) *badger.DB {
+func openTestDB(t testing.TB, dir string) *badger.DB {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(dir).WithSyncWrites(true).WithLogger(nil))
 	if err != nil {

@@ -29,6 +29,12 @@ type Message struct {
 	// ExpiresAt, when not zero, is the time after which the message is not
 	// delivered any more; it is moved to the dead letters with ReasonExpired.
 	ExpiresAt time.Time
+	// DedupKey, when set, names the message for a queue that drops
+	// repeats (one that cannot enqueue atomically with other writes, and
+	// takes a message again after a crash between the two): such a queue
+	// drops a message whose DedupKey it took within its window. Others
+	// ignore it. Used on Enqueue only.
+	DedupKey string
 	// Keep, when not zero, bounds Group once the message has joined it:
 	// while the group holds more messages or more body bytes than Keep
 	// allows, its oldest message that is not leased goes to the dead

@@ -1,6 +1,7 @@
 package wsreliable
 
 import (
+	"strings"
 	"time"
 
 	"github.com/wsgw/wsgw/internal/fielderr"
@@ -197,6 +198,11 @@ type Config struct {
 	// 3.5, 3.6); the next Submit to its destination creates a new one.
 	// Zero: never.
 	OutboundIdle time.Duration
+	// LocalPrefix begins the engine's names of its outbound sequences, so
+	// that engines sharing records (several nodes; one adopts what
+	// another made: scope.go) never name two sequences alike: each node
+	// gives its own name. Letters, digits, '-', '_' and '.'. Zero: none.
+	LocalPrefix string
 }
 
 // Validate reports every invalid field as *fielderr.Error values (paths
@@ -239,6 +245,11 @@ func (c Config) Validate() error {
 	negN("SendWindow", int64(c.SendWindow))
 	negN("MaxBacklog", int64(c.MaxBacklog))
 	negD("OutboundIdle", c.OutboundIdle)
+	if strings.IndexFunc(c.LocalPrefix, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.", r))
+	}) >= 0 {
+		l.Add(root.Field("LocalPrefix"), "%q: only letters, digits, '-', '_' and '.' are allowed", c.LocalPrefix)
+	}
 	return l.Err()
 }
 

@@ -49,6 +49,9 @@ type Engine struct {
 	inFlight map[string]*outMsg
 	acked    map[string]time.Time
 	ackedQ   endedHeap
+	// ackedScope is the scope of each acknowledged token that has one
+	// (Record.Scope).
+	ackedScope map[string]string
 
 	// releasing are the groups with held messages deliverable now that did
 	// not fit in the current Ready (MaxRelease, room); Ready releases more.
@@ -75,7 +78,7 @@ func New(cfg Config) (*Engine, error) {
 		outByTo: map[string]string{}, outByID: map[string]string{},
 		pending: newPendingQueues(), dirtyIn: map[string]bool{},
 		dirtyOut: map[string]bool{}, ackTo: map[string]bool{},
-		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, releasing: map[string]bool{},
+		inFlight: map[string]*outMsg{}, acked: map[string]time.Time{}, ackedScope: map[string]string{}, releasing: map[string]bool{},
 		callers: caller.Counts{},
 		room:    math.MaxInt,
 	}, nil

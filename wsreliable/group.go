@@ -238,7 +238,7 @@ func (e *Engine) drain(g *inGroup) {
 		}
 		h := g.held[n]
 		e.unhold(g, n)
-		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n), Scope: g.ID})
 		e.deliver(g, n, h.Payload)
 		g.Next = n + 1
 		e.dirtyIn[g.ID] = true
@@ -305,7 +305,7 @@ func (e *Engine) setMeta(g *inGroup, meta []byte) {
 // dropHeld discards the hold-back buffer (a gap that will never fill).
 func (e *Engine) dropHeld(g *inGroup) {
 	for _, n := range sortedNums(g.held) {
-		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+		e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n), Scope: g.ID})
 	}
 	e.clearHeld(g)
 	e.dirtyIn[g.ID] = true
@@ -340,7 +340,7 @@ func (e *Engine) forget(g *inGroup) {
 	e.dropHeld(g)
 	delete(e.in, g.ID)
 	delete(e.dirtyIn, g.ID)
-	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID)})
+	e.rd.Persist = append(e.rd.Persist, Record{Key: inKey(g.ID), Scope: g.ID})
 	e.dropPending(g.AcksTo, g.ID)
 	e.dropPending(g.ReplyTo, g.ID)
 	e.dropOffered(g)

@@ -33,6 +33,12 @@ func (r Ready) Empty() bool {
 type Record struct {
 	Key   string
 	Value []byte
+	// Scope says what the record belongs to, for a driver that keeps the
+	// records of several engines apart (scope.go): an inbound group's
+	// identifier, the Key of an outbound sequence and of the tokens sent
+	// on it (the offering group's identifier for an offered sequence), or
+	// "" for what is the engine's own. Restore and Adopt do not need it.
+	Scope string
 }
 
 // ReplyKind says what answers a request.

@@ -41,7 +41,7 @@ func (e *Engine) expireHeld(g *inGroup) {
 		h := g.held[n]
 		if !h.Expiry.IsZero() && !e.now.Before(h.Expiry) {
 			e.unhold(g, n)
-			e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n)})
+			e.rd.Persist = append(e.rd.Persist, Record{Key: heldKey(g.ID, n), Scope: g.ID})
 			g.addFault(n, MessageProcessingFailure)
 			e.dirtyIn[g.ID] = true
 		}

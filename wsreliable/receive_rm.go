@@ -56,7 +56,7 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	g.HoldAll = e.cfg.Incomplete == DiscardEntireSequence
 	if ev.Offer != "" {
 		g.Offer = ev.Offer
-		e.acceptOffer(ev.Offer, ev.OfferEndpoint, ev.Meta, ev.Caller)
+		e.acceptOffer(g.ID, ev.Offer, ev.OfferEndpoint, ev.Meta, ev.Caller)
 	}
 	e.reply(Reply{Ref: ev.Ref, Kind: ReplyCreated, Proto: p, Group: g.ID, Expires: grant,
 		Incomplete: e.cfg.Incomplete, AcceptOffer: ev.Offer != ""})
@@ -259,18 +259,17 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 
 // acceptOffer creates the outbound sequence a CreateSequence offered
 // (WS-RM 1.2, 3.4 Offer): it is open at once, with the offered Identifier.
-// It is the client's (Offered): Submit never picks it, whatever its
-// Endpoint, since its Identifier is the client's choice and the client
-// acknowledges it (a client offering a destination's address as Endpoint
-// would otherwise get the gateway's messages for that destination on a
-// sequence the client controls, and could acknowledge them unsent).
+// It carries the gateway's messages to the offering endpoint, and is the
+// client's (Offered): Submit never picks it, whatever its Endpoint, since
+// its Identifier is the client's choice and the client acknowledges it (a
+// client offering a destination's address as Endpoint would otherwise get
+// the gateway's messages for that destination on a sequence the client
+// controls, and could acknowledge them unsent).
 //
 // The offered sequence is its creator's, as the sequence offering it
 // (who: rmGroup, foreign): only who acknowledges it (onAckReceived).
-func (e *Engine) acceptOffer(id, endpoint string, meta []byte, who caller.ID) {
-	e.nextLocal++
-	e.metaDirty = true
-	s := &outSeq{Local: "s" + u64(e.nextLocal), To: endpoint, ID: id, State: sending, Next: 1, Meta: bytes.Clone(meta),
+func (e *Engine) acceptOffer(group, id, endpoint string, meta []byte, who caller.ID) {
+	s := &outSeq{Local: e.newLocal(), To: endpoint, ID: id, Of: group, State: sending, Next: 1, Meta: bytes.Clone(meta),
 		Offered: true, Caller: who, unacked: map[uint64]*outMsg{}}
 	e.out[s.Local], e.outByID[id] = s, s.Local
 	e.dirtyOut[s.Local] = true

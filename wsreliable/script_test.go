@@ -99,6 +99,11 @@ type scriptRunner struct {
 	e     *Engine
 	now   time.Time
 	store map[string][]byte // what the driver persisted
+	// scopes are the stored records' scopes; nodes the engines of the
+	// nodes sharing store, node the current one (script_nodes_test.go).
+	scopes map[string]string
+	nodes  map[string]*Engine
+	node   string
 	// delivered is the application's log, across crashes.
 	delivered map[string][]uint64
 	// pause: a Ready of the next command is lost (crash before persisting
@@ -110,7 +115,8 @@ type scriptRunner struct {
 }
 
 func newScriptRunner(t *testing.T) *scriptRunner {
-	r := &scriptRunner{t: t, now: scriptEpoch, store: map[string][]byte{}, delivered: map[string][]uint64{}}
+	r := &scriptRunner{t: t, now: scriptEpoch, store: map[string][]byte{}, delivered: map[string][]uint64{},
+		scopes: map[string]string{}, nodes: map[string]*Engine{}}
 	r.start()
 	return r
 }
@@ -152,6 +158,7 @@ func (r *scriptRunner) run(cmd string) []string {
 		return r.process()
 	case "crash":
 		r.e = nil
+		delete(r.nodes, r.node)
 		return []string{fmt.Sprintf("ok (%d records on disk)", len(r.store))}
 	case "restart":
 		return r.restart()
@@ -159,6 +166,8 @@ func (r *scriptRunner) run(cmd string) []string {
 		return r.deliveredLog()
 	case "duplicate":
 		return r.run(r.last)
+	case "node", "adopt", "release", "records":
+		return r.nodeCommand(name, args) // script_nodes_test.go
 	}
 	ev, err := r.event(name, args)
 	if err != nil {
@@ -201,7 +210,9 @@ func (r *scriptRunner) restart() []string {
 	r.start()
 	recs := make([]Record, 0, len(r.store))
 	for _, k := range sortedKeys(r.store) {
-		recs = append(recs, Record{Key: k, Value: r.store[k]})
+		if key, ok := r.ownKey(k); ok {
+			recs = append(recs, Record{Key: key, Value: r.store[k]})
+		}
 	}
 	if err := r.e.Restore(recs); err != nil {
 		return []string{"error: " + err.Error()}
@@ -274,11 +285,13 @@ func (r *scriptRunner) persist(recs []Record) []string {
 	parts := make([]string, len(recs))
 	for i, rec := range recs {
 		k := strings.ReplaceAll(rec.Key, "\n", "#")
+		sk := r.storeKey(rec)
 		if rec.Value == nil {
-			delete(r.store, rec.Key)
+			delete(r.store, sk)
+			delete(r.scopes, sk)
 			parts[i] = "-" + k
 		} else {
-			r.store[rec.Key] = rec.Value
+			r.store[sk], r.scopes[sk] = rec.Value, rec.Scope
 			parts[i] = "+" + k
 		}
 	}

@@ -36,6 +36,8 @@ type outSeq struct {
 	LastSubmit time.Time `json:"lastSubmit,omitzero"`
 	// Meta is the driver's data about the sequence (Submit.Meta).
 	Meta []byte `json:"meta,omitempty"`
+	// Of is the inbound group whose CreateSequence offered the sequence.
+	Of string `json:"of,omitempty"`
 	// Offered: the sequence a client's CreateSequence offered (WS-RM 1.2,
 	// 3.4 Offer), its Identifier the client's choice. Submit never uses
 	// it (its To is the client's, not a destination of the gateway's),
@@ -104,9 +106,7 @@ func (e *Engine) onSubmit(ev Submit) {
 		return
 	}
 	if s == nil || s.Finish {
-		e.nextLocal++
-		e.metaDirty = true
-		s = &outSeq{Local: "s" + u64(e.nextLocal), To: ev.To, Key: ev.Key, Next: 1, Meta: bytes.Clone(ev.Meta), unacked: map[uint64]*outMsg{}}
+		s = &outSeq{Local: e.newLocal(), To: ev.To, Key: ev.Key, Next: 1, Meta: bytes.Clone(ev.Meta), unacked: map[uint64]*outMsg{}}
 		e.out[s.Local], e.outByTo[dest] = s, s.Local
 		e.sendCreate(s)
 	}
@@ -115,7 +115,7 @@ func (e *Engine) onSubmit(ev Submit) {
 	s.LastSubmit = e.now
 	s.unacked[m.Number] = m
 	e.inFlight[m.Token] = m
-	e.rd.Persist = append(e.rd.Persist, outMsgRecord(m))
+	e.rd.Persist = append(e.rd.Persist, outMsgRecord(m, s.scope()))
 	fate.Kind, fate.Local, fate.Number = FateNumbered, s.Local, m.Number
 	e.rd.Fates = append(e.rd.Fates, fate)
 	e.dirtyOut[s.Local] = true
@@ -204,8 +204,8 @@ func (e *Engine) onAckReceived(ev AckReceived) {
 	for _, n := range sortedNums(s.unacked) {
 		if m := s.unacked[n]; s.Acked.Contains(n) {
 			delete(s.unacked, n)
-			e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n)})
-			e.tokenAcked(m)
+			e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n), Scope: s.scope()})
+			e.tokenAcked(s, m)
 		}
 	}
 	// Each number once, however often the peer names it (a Nack list is
@@ -262,7 +262,7 @@ func (e *Engine) terminateSeq(s *outSeq) {
 
 func (e *Engine) removeSeq(s *outSeq) {
 	for _, n := range sortedNums(s.unacked) {
-		e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n)})
+		e.rd.Persist = append(e.rd.Persist, Record{Key: outMsgKey(s.Local, n), Scope: s.scope()})
 		delete(e.inFlight, s.unacked[n].Token)
 	}
 	delete(e.out, s.Local)
@@ -271,7 +271,7 @@ func (e *Engine) removeSeq(s *outSeq) {
 		delete(e.outByTo, dest)
 	}
 	delete(e.outByID, s.ID)
-	e.rd.Persist = append(e.rd.Persist, Record{Key: outKey(s.Local)})
+	e.rd.Persist = append(e.rd.Persist, Record{Key: outKey(s.Local), Scope: s.scope()})
 }
 
 // failSeq reports every unacknowledged message as failed and drops s.
@@ -335,23 +335,24 @@ func (e *Engine) tickOut(s *outSeq) {
 	}
 }
 
-// tokenAcked remembers the token of m, acknowledged, until Forget or
+// tokenAcked remembers the token of m, acknowledged on s, until Forget or
 // MaxKeep, and reports it. (The tokens remembered are bounded by refusing
 // new Submits beyond MaxBacklog of them, never by forgetting one early.)
-func (e *Engine) tokenAcked(m *outMsg) {
+func (e *Engine) tokenAcked(s *outSeq, m *outMsg) {
 	delete(e.inFlight, m.Token)
 	until := e.now.Add(e.cfg.MaxKeep)
-	e.acked[m.Token] = until
-	heap.Push(&e.ackedQ, endedEntry{at: until, id: m.Token})
-	e.rd.Persist = append(e.rd.Persist, tokenRecord(m.Token, until))
+	e.ackToken(m.Token, until, s.scope())
+	e.rd.Persist = append(e.rd.Persist, tokenRecord(m.Token, until, s.scope()))
 	e.rd.Fates = append(e.rd.Fates, Fate{Token: m.Token, Kind: FateAcknowledged, To: e.out[m.Local].To, Local: m.Local, Number: m.Number})
 }
 
 // onForget forgets an acknowledged token.
 func (e *Engine) onForget(ev Forget) {
 	if _, ok := e.acked[ev.Token]; ok {
+		scope := e.ackedScope[ev.Token]
 		delete(e.acked, ev.Token)
-		e.rd.Persist = append(e.rd.Persist, Record{Key: tokenKey(ev.Token)})
+		delete(e.ackedScope, ev.Token)
+		e.rd.Persist = append(e.rd.Persist, Record{Key: tokenKey(ev.Token), Scope: scope})
 	}
 }
 

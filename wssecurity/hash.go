@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -128,9 +129,21 @@ func parseArgon2id(s string) (*passwordHash, error) {
 	return h, nil
 }
 
+// hashSlots bounds the password hashes computed at once to the CPUs
+// (at least 2): each argon2id check holds its memory parameter (19 MiB
+// for HashPassword's, up to 256 MiB) for its whole run, so requests
+// carrying passwords, right or wrong, from however many addresses
+// (the failed-authentication limit is per address) could otherwise make
+// the process hold one such buffer per request in flight. Hashing is
+// CPU-bound: more at once than CPUs would not finish sooner. The others
+// wait their turn, bounded by the stages that admitted their requests.
+var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
 // check reports whether password matches h, in time independent of where
-// they differ.
+// they differ. It waits for one of hashSlots.
 func (h *passwordHash) check(password string) bool {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
 	if h.bcrypt != nil {
 		return bcrypt.CompareHashAndPassword(h.bcrypt, []byte(password)) == nil
 	}

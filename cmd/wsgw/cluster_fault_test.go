@@ -27,19 +27,27 @@ import (
 
 // The fault test: three `wsgw serve` processes (this test binary running
 // serve, TestServe_ClusterChild) form an embedded JetStream cluster (R3)
-// and host one broker. A client that fails over between the nodes makes
-// subscriptions and sends Notifies without pause while the test kills a
-// random node with SIGKILL at random points and starts it again, several
-// times. It prints what was acknowledged and lost, and fails when a
-// subscription is lost, when a Notify after the last restart does not
-// reach every subscription exactly once, or when the survivors take more
-// than faultMaxTakeover to deliver again.
+// and host one broker and two reliable services. A client that fails over
+// between the nodes makes subscriptions and sends Notifies without pause,
+// and others send WS-RM sequences (cluster_fault_rm_test.go), while the
+// test kills a random node with SIGKILL at random points and starts it
+// again, several times. It prints what was acknowledged and lost, and
+// fails when a subscription is lost, when a Notify after the last restart
+// does not reach every subscription exactly once, when an acknowledged
+// WS-RM message is lost, or delivered twice to the WS-RM backend, when a
+// sequence does not go on after the last restart, or when the survivors
+// take more than faultMaxTakeover to deliver again.
 
 const (
 	childConfigEnv   = "WSGW_SERVE_CHILD_CONFIG"
 	faultKillsEnv    = "WSGW_FAULT_KILLS" // kills of the long variant (default 3)
 	faultSubs        = 4
 	faultMaxTakeover = 30 * time.Second
+	// faultMaxTakeoverRM bounds it for WS-RM messages: over backend_rm,
+	// what the dead node had sent unacknowledged is sent again by the
+	// survivor on the WS-RM retransmission schedule (wsreliable.Config:
+	// 2s, doubled per try), and the in-order destination waits for it.
+	faultMaxTakeoverRM = 60 * time.Second
 )
 
 // TestServe_ClusterChild is a `wsgw serve` child process of the fault test.
@@ -208,8 +216,9 @@ func faultSubscribe(t *testing.T, c *faultClient, consumer string) string {
 	return string(ref)
 }
 
-// startFaultCluster writes the three nodes' configs and starts them.
-func startFaultCluster(t *testing.T) []*faultNode {
+// startFaultCluster writes the three nodes' configs, with services (a
+// YAML services section, or ""), and starts them.
+func startFaultCluster(t *testing.T, services string) []*faultNode {
 	dir := t.TempDir()
 	httpPorts := natstest.FreePorts(t, 3)
 	routes := natstest.FreePorts(t, 3)
@@ -238,7 +247,7 @@ cluster:
     listen: 127.0.0.1:0
     cluster_listen: 127.0.0.1:%d
     routes: [%s]
-`, n.addr, filepath.Join(dir, n.name), n.name, routes[i], strings.Join(peers, ", "))
+%s`, n.addr, filepath.Join(dir, n.name), n.name, routes[i], strings.Join(peers, ", "), services)
 		if err := os.WriteFile(n.cfgPath, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +283,9 @@ func TestServe_ClusterFaultKillNodes(t *testing.T) {
 		kills = v
 	}
 	consumer := newFaultConsumer(t)
-	nodes := startFaultCluster(t)
+	backend := newFaultRMBackend(t)
+	dest := startFaultDest(t, backend.URL)
+	nodes := startFaultCluster(t, faultRMServices(t, backend.URL, dest.addr))
 	client := &faultClient{nodes: nodes, http: &http.Client{Timeout: 5 * time.Second}}
 
 	refs := make([]string, faultSubs)
@@ -306,6 +317,21 @@ func TestServe_ClusterFaultKillNodes(t *testing.T) {
 	)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	// WS-RM sequences without pause too (cluster_fault_rm_test.go), each
+	// sender with a client of its own
+	var plain, rm []*faultRMSender
+	for i := range 4 {
+		s := &faultRMSender{c: &faultClient{nodes: nodes, http: &http.Client{Timeout: 5 * time.Second}},
+			service: "Orders", name: fmt.Sprintf("p%d", i), acked: map[string]time.Time{}}
+		if i >= 2 {
+			s.service, s.name = "OrdersRM", fmt.Sprintf("r%d", i)
+			rm = append(rm, s)
+		} else {
+			plain = append(plain, s)
+		}
+		s.c.next.Store(int64(i))
+		wg.Go(func() { s.run(stop) })
+	}
 	wg.Go(func() {
 		for i := 0; ; i++ {
 			select {
@@ -390,6 +416,36 @@ func TestServe_ClusterFaultKillNodes(t *testing.T) {
 		kills, len(acked), refused.Load(), client.failovers.Load())
 	t.Logf("fault test: deliveries of acknowledged notifications lost at consumers: %d of %d; delivered twice: %d", lost, len(acked)*faultSubs, twice)
 	t.Logf("fault test: subscriptions lost: %d (Renew of %d subscriptions at each of 3 nodes); survivors took over within %v", subsLost, faultSubs, takeover.Round(time.Millisecond))
+	for _, x := range []struct {
+		name    string
+		path    string
+		senders []*faultRMSender
+	}{{"Orders (plain backend)", "/plain", plain}, {"OrdersRM (backend_rm)", "/rm", rm}} {
+		r := faultRMCount(backend, x.path, x.senders, killTimes, 30*time.Second)
+		t.Logf("fault test, WS-RM to %s: %d messages acknowledged; lost: %d; delivered twice under one delivery id: %d; delivered again under another delivery id: %d; sequences given up on a fault: %d; survivors took over within %v",
+			x.name, r.acked, r.lost, r.sameIDTwice, r.otherIDTwice, r.faults, r.takeover.Round(time.Millisecond))
+		for _, snd := range x.senders {
+			after := 0
+			for _, at := range snd.ackedOrders() {
+				if at.After(killTimes[len(killTimes)-1]) {
+					after++
+				}
+			}
+			t.Logf("fault test, WS-RM sender %s: %d acknowledged, %d after the last kill", snd.name, len(snd.ackedOrders()), after)
+			if after == 0 {
+				t.Errorf("WS-RM sender %s to %s: no message acknowledged after the last kill, want the sequences to go on", snd.name, x.name)
+			}
+		}
+		if r.lost > 0 {
+			t.Errorf("WS-RM to %s: %d acknowledged messages lost, want 0", x.name, r.lost)
+		}
+		if x.path == "/rm" && r.sameIDTwice+r.otherIDTwice > 0 {
+			t.Errorf("WS-RM to %s: %d messages delivered twice, want 0", x.name, r.sameIDTwice+r.otherIDTwice)
+		}
+		if r.takeover > faultMaxTakeoverRM {
+			t.Errorf("WS-RM to %s: took %v to deliver again after a kill, want at most %v", x.name, r.takeover, faultMaxTakeoverRM)
+		}
+	}
 	if subsLost > 0 {
 		t.Errorf("%d Renews failed after the kills, want 0 subscriptions lost", subsLost)
 	}

@@ -99,7 +99,6 @@ func (c *consumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-func (c *consumer) count() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.got) }
 
 var (
 	sendReady = regexp.MustCompile(`publishers on (http://\S+/), control udp (\S+),`)
@@ -151,12 +150,10 @@ func TestDirect_UnicastAgentsOnLoopback(t *testing.T) {
 			t.Fatalf("publish %d: got HTTP %d, want 202", i, resp.StatusCode)
 		}
 	}
-	checkfor.True(t, 10*time.Second, "5 notifications at the consumer", func() bool { return cons.count() == n })
-	for i, g := range cons.got {
-		if !strings.Contains(g, fmt.Sprintf("<n>%d</n>", i)) {
-			t.Errorf("notification %d: got %s, want <n>%d</n>, in order", i, g, i)
-		}
-	}
+	// The receive agent may post notifications that queued up together
+	// in one Notify: the consumer's messages are counted, not requests.
+	checkfor.True(t, 10*time.Second, "5 notifications at the consumer", func() bool { return len(cons.numbers()) >= n })
+	wantNumbers(t, "consumer", cons.numbers(), 0, n-1)
 	cancel()
 	for range 2 {
 		if code := <-done; code != 0 {

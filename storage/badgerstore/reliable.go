@@ -30,8 +30,7 @@ import (
 // (badgerq.EnqueueWith), so an engine's records and the deliveries they
 // cause are one atomic, synced write; a kept reply is written in the
 // transaction that acks its delivery (badgerq.AckWith). Every method
-// returns once its writes are synced, but Lease and a reply-less Ack,
-// which are lazy (badgerq: synced with the next write, in order).
+// returns once its writes are synced.
 type Reliable struct {
 	db       *badger.DB
 	prefix   []byte
@@ -142,14 +141,10 @@ func (r *Reliable) Len() (waiting, dead int) {
 func (r *Reliable) Oldest(ctx context.Context) (time.Time, bool, error) { return r.q.Oldest(ctx) }
 
 // Ack removes delivery id and keeps reply (when not nil) in box, in one
-// transaction, synced. Without a reply the ack is lazy (badgerq AckLazy):
-// it returns before it is synced, and is on disk once any later write of
-// the store returned (a Commit, an ack with a reply), or within
-// milliseconds; a crash before delivers the message again. (A kept reply
-// is synced at once: TakeReply reads what is committed.)
+// transaction, synced.
 func (r *Reliable) Ack(ctx context.Context, id uint64, box string, reply []byte) error {
 	if reply == nil {
-		return r.q.AckLazy(ctx, id)
+		return r.q.Ack(ctx, id)
 	}
 	k := r.key("r/", fmt.Sprintf("%s\x00%020d", box, id))
 	return r.q.AckWith(ctx, []uint64{id}, []badgerq.Write{{Key: k, Value: reply, TTL: r.replyTTL}})

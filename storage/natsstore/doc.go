@@ -1,8 +1,10 @@
 // Package natsstore keeps the WS-Notification broker's state in NATS
 // JetStream (wsnotify.Store, and the delivery handoff wsnotify.Handoff),
-// so that several gateway nodes share one broker. storage/badgerstore is
-// the one-node store; storage/natsnode runs or reaches the JetStream
-// cluster.
+// so that several gateway nodes share one broker, and the state of
+// reliable services (Reliable: wsreliable/driver.Store and
+// driver.Cluster), so that several nodes run one service.
+// storage/badgerstore is the one-node store; storage/natsnode runs or
+// reaches the JetStream cluster.
 //
 // # Layout
 //
@@ -38,6 +40,38 @@
 //     leader, one request per entry; DeleteThrough and Drop purge the
 //     subject; IDs are the subjects the stream holds.
 //   - The delivery handoff: work-queue stream P_Q (handoff.go).
+//
+// # Reliable services
+//
+// Reliable (reliable*.go) names everything of a service after P =
+// "rm_" + the service's name ('-' and '.' escaped), with
+// ReliableOptions.Replicas:
+//
+//   - Engine records: KV bucket P_rec, each write conditioned on the
+//     revision this node last saw (compare-and-set), the records of one
+//     Commit one atomic batch (reliable_records.go). A record belongs to
+//     a shard (FNV-1a of its scope modulo ReliableOptions.Shards) or to
+//     the node that wrote it.
+//   - Shard holders: keys "o.{shard}" of P_rec, changed by conditioned
+//     writes only (Claim, Release); heartbeats: bucket P_hb, one key per
+//     node with a per-message TTL (reliable_members.go). The driver moves
+//     shards to the node rendezvous hashing picks among the live ones.
+//   - Deliveries: work-queue stream P_Q, subject P.q.{shard}, the
+//     delivery ID as Nats-Msg-Id within a de-duplication window of at
+//     least ten minutes (a Commit publishes its deliveries before its
+//     records; repeated after a failure, a delivery is dropped as a
+//     duplicate), bounded by the queue's MaxLength (DiscardNew). Each
+//     shard has one durable consumer with MaxAckPending 1, pulled by its
+//     holder only (reliable_queue.go).
+//   - Dead letters: stream P_D, after the queue's MaxAttempts deliveries;
+//     kept replies: bucket P_mb (reliable_mailbox.go).
+//   - Requests for a sequence whose shard another node holds go to it on
+//     subject P.fwd.{node} (reliable_forward.go).
+//
+// A node whose heartbeat has not been written for NodeTTL (no quorum)
+// is not Available: the driver refuses reliable messages busy, and since
+// every write needs a quorum's acknowledgement, nothing it acknowledges
+// is unreplicated.
 //
 // # Durability
 //

@@ -149,21 +149,3 @@ func (s *BrokerStore) Take(ctx context.Context, fn func(storage.Work)) error {
 	<-ctx.Done()
 	return nil
 }
-
-// ensureConsumer makes or updates consumer cfg on st, each attempt
-// bounded by attemptTimeout (see there), until ctx ends.
-func (s *BrokerStore) ensureConsumer(ctx context.Context, st jetstream.Stream, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
-	for {
-		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
-		c, err := st.CreateOrUpdateConsumer(actx, cfg)
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return c, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}

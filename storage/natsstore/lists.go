@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wsgw/wsgw/storage"
@@ -86,6 +88,9 @@ func (s *BrokerStore) list(ctx context.Context, kind string, b *storage.Bound) (
 		cur.MaxMsgsPerSubject, cur.Discard, cur.DiscardNewPerSubject = cfg.MaxMsgsPerSubject, cfg.Discard, cfg.DiscardNewPerSubject
 		st, err = s.js.UpdateStream(ctx, cur)
 	}
+	if err == nil && !ok {
+		err = s.listening(ctx, s.listSubject(storage.List{Kind: kind}))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: opening stream %s: %w", cfg.Name, err)
 	}
@@ -126,34 +131,68 @@ func (s *BrokerStore) Append(ctx context.Context, adds ...storage.Add) (dropped 
 			dropped += n
 		}
 	}
+	for {
+		full, errs, err := s.publishAdds(ctx, adds)
+		dropped += full
+		if err != nil {
+			return dropped, err
+		}
+		if len(errs) == len(adds) && allNoResponders(errs) {
+			// Nobody stored any value: the stream, just made, has no
+			// server listening yet. Publishing all again keeps the order.
+			select {
+			case <-ctx.Done():
+				return dropped, fmt.Errorf("natsstore: appending: %w (last attempt: %v)", ctx.Err(), errs[0])
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		if len(errs) > 0 {
+			return dropped, fmt.Errorf("natsstore: appending %d of %d values failed: %w", len(errs), len(adds), errors.Join(errs...))
+		}
+		return dropped, nil
+	}
+}
+
+// publishAdds publishes adds in order and waits for every answer: it
+// returns how many a full DropNew list refused, and the other failures.
+func (s *BrokerStore) publishAdds(ctx context.Context, adds []storage.Add) (full int, errs []error, err error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(adds))
 	for _, a := range adds {
 		// (choice) No retry of a publish nobody answered: a retry would
-		// land after the values published behind it.
+		// land after the values published behind it (Append publishes all
+		// again only when none was stored).
 		f, err := s.js.PublishAsync(s.listSubject(a.List), a.Value, jetstream.WithRetryAttempts(0))
 		if err != nil {
-			return dropped, fmt.Errorf("natsstore: appending to %s: %w", s.listSubject(a.List), err)
+			return full, nil, fmt.Errorf("natsstore: appending to %s: %w", s.listSubject(a.List), err)
 		}
 		futures = append(futures, f)
 	}
-	var errs []error
 	for _, f := range futures {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
 			if isFullList(err) {
-				dropped++
+				full++
 				continue
 			}
 			errs = append(errs, err)
 		case <-ctx.Done():
-			return dropped, fmt.Errorf("natsstore: appending: %w", ctx.Err())
+			return full, nil, fmt.Errorf("natsstore: appending: %w", ctx.Err())
 		}
 	}
-	if len(errs) > 0 {
-		return dropped, fmt.Errorf("natsstore: appending %d of %d values failed: %w", len(errs), len(adds), errors.Join(errs...))
+	return full, errs, nil
+}
+
+// allNoResponders: every publish found no stream listening (nothing was
+// stored).
+func allNoResponders(errs []error) bool {
+	for _, err := range errs {
+		if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, jetstream.ErrNoStreamResponse) {
+			return false
+		}
 	}
-	return dropped, nil
+	return true
 }
 
 // isFullList: the stream refused a value for a full DropNew list.

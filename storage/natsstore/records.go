@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -240,42 +239,4 @@ func (s *BrokerStore) Watch(ctx context.Context, kind string, fn func(storage.Ch
 			fn(c)
 		}
 	}
-}
-
-// caughtUp waits until every replica of kv's stream that is not offline
-// has every message its leader has, or ctx ends (then it goes on: the
-// watch will catch up). A watch or scan is an ordered consumer, which
-// JetStream places on any replica of the stream, one that has just
-// restarted included: started on a replica behind the leader, its
-// "initial values" would lack writes that were acknowledged before it
-// (a quorum has them, that replica not yet).
-func (s *BrokerStore) caughtUp(ctx context.Context, kv jetstream.KeyValue) error {
-	name := "KV_" + kv.Bucket()
-	for {
-		st, err := s.js.Stream(ctx, name)
-		if err != nil {
-			return fmt.Errorf("natsstore: reading stream %s: %w", name, err)
-		}
-		c := st.CachedInfo().Cluster
-		if c == nil || replicasCurrent(c) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func replicasCurrent(c *jetstream.ClusterInfo) bool {
-	if c.Leader == "" {
-		return false
-	}
-	for _, p := range c.Replicas {
-		if !p.Offline && (!p.Current || p.Lag > 0) {
-			return false
-		}
-	}
-	return true
 }

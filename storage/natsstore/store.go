@@ -3,7 +3,6 @@ package natsstore
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"regexp"
 	"sync"
@@ -61,8 +60,8 @@ func (o Options) withDefaults() Options {
 // and, with Handoff, the broker's delivery handoff. Buckets and streams
 // are made on first use.
 type BrokerStore struct {
-	js jetstream.JetStream
-	o  Options
+	jsBase
+	o Options
 
 	mu      sync.Mutex // guards buckets, lists; held while one is made
 	buckets map[string]jetstream.KeyValue
@@ -77,7 +76,7 @@ func NewBroker(js jetstream.JetStream, o Options) (*BrokerStore, error) {
 	if !prefixRE.MatchString(o.Prefix) {
 		return nil, fmt.Errorf("natsstore: prefix %q: want letters and digits", o.Prefix)
 	}
-	return &BrokerStore{js: js, o: o, buckets: map[string]jetstream.KeyValue{}, lists: map[string]*listStream{}}, nil
+	return &BrokerStore{jsBase: jsBase{js: js, replicas: o.Replicas}, o: o, buckets: map[string]jetstream.KeyValue{}, lists: map[string]*listStream{}}, nil
 }
 
 // call bounds a call's context by the store's timeout.
@@ -140,79 +139,3 @@ func (s *BrokerStore) bucket(ctx context.Context, kind string) (jetstream.KeyVal
 	s.buckets[kind] = kv
 	return kv, nil
 }
-
-// bucketConfig is the stream of KV bucket name as nats.go makes one
-// (jetstream.KeyValueConfig{History: 1, LimitMarkerTTL: markerTTL}), on
-// file storage with the store's replicas and direct gets off.
-func (s *BrokerStore) bucketConfig(name string) jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:                   "KV_" + name,
-		Subjects:               []string{"$KV." + name + ".>"},
-		MaxMsgsPerSubject:      1,
-		MaxBytes:               -1,
-		MaxMsgSize:             -1,
-		MaxMsgs:                -1,
-		MaxConsumers:           -1,
-		Storage:                jetstream.FileStorage,
-		Replicas:               s.o.Replicas,
-		AllowRollup:            true,
-		DenyDelete:             true,
-		Duplicates:             2 * time.Minute,
-		Discard:                jetstream.DiscardNew,
-		AllowMsgTTL:            true,
-		SubjectDeleteMarkerTTL: markerTTL,
-	}
-}
-
-// attemptTimeout bounds one attempt to make or find a stream or consumer.
-// (choice) JetStream does not always answer a create of a stream that
-// another node is creating at the same moment (a cluster whose nodes start
-// together): the attempt times out and the next one finds the stream.
-const attemptTimeout = 2 * time.Second
-
-// ensureStream returns stream cfg.Name, made with cfg when there is none,
-// once it has a leader. Attempts that time out, or that JetStream refuses
-// for want of current peers (a node starting or catching up), are made
-// again until ctx ends. A stream that exists is returned whatever its
-// configuration: the caller checks what it needs.
-func (s *BrokerStore) ensureStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	var last error
-	for {
-		st, err := s.attempt(ctx, func(actx context.Context) (jetstream.Stream, error) {
-			st, err := s.js.Stream(actx, cfg.Name)
-			if errors.Is(err, jetstream.ErrStreamNotFound) {
-				st, err = s.js.CreateStream(actx, cfg)
-			}
-			return st, err
-		})
-		if err == nil {
-			if c := st.CachedInfo().Cluster; c == nil || c.Leader != "" {
-				return st, nil
-			}
-			err = errors.New("no leader yet")
-		}
-		var apiErr *jetstream.APIError
-		retriable := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) ||
-			errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeNoPeers || err.Error() == "no leader yet"
-		if !retriable {
-			return nil, err
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// attempt runs fn with a context bounded by attemptTimeout within ctx.
-func (s *BrokerStore) attempt(ctx context.Context, fn func(context.Context) (jetstream.Stream, error)) (jetstream.Stream, error) {
-	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
-	defer cancel()
-	return fn(actx)
-}
-
-// errCodeNoPeers is JetStream's JSClusterNoPeersErrF: "no suitable peers
-// for placement" (nats.go has no constant for it).
-const errCodeNoPeers jetstream.ErrorCode = 10005

@@ -45,6 +45,12 @@ func (d *Driver) deliverOne(ctx context.Context, l queueing.Lease) {
 	if l.Attempts > 1 {
 		d.redelivered.Add(1)
 	}
+	if d.cl != nil {
+		// A SubmitRM of it goes on the outbound sequence of its shard,
+		// which moves with the shard (cluster.go).
+		d.keys.Store(meta.ID, d.cl.ShardScope(d.cl.ShardOf(l.Group)))
+		defer d.keys.Delete(meta.ID)
+	}
 	tctx, cancel := context.WithTimeout(ctx, d.cfg.DeliveryTimeout)
 	reply, status, err := d.opts.Backend.Deliver(tctx, s.Envelope, s.header(meta.ID))
 	cancel()

@@ -32,12 +32,7 @@
 //	Mailbox  TakeReply,            kept replies, picked up at least once
 //	         SettleReply
 //
-// Every method returns once its writes are durable (synced), except a
-// lease and an ack without a reply, which are synced with the store's next
-// write or within milliseconds (a lease is void after a crash; a lost ack
-// means one more delivery, see Store-and-forward); the store's writes
-// reach the disk in order, so Commit's Forget record, say, is never on
-// disk without the ack before it. The engine's
+// Every method returns once its writes are durable (synced). The engine's
 // records are never read by the driver: what it needs comes typed from
 // Ready (Fates for SubmitRM, Meta for the SOAP version of a group) and
 // from Engine.OutboundSequences.
@@ -96,10 +91,8 @@
 // with the stored envelope (the RM headers removed) and its original
 // Content-Type and SOAPAction, plus the header Wsgw-Delivery-Id (the
 // delivery's ID, so a backend can drop the one repeat this package cannot
-// rule out: a crash after the backend answered and before the ack was on
-// disk; an ack without a reply is synced lazily, with the store's next
-// write or within milliseconds, which widens that window by as much).
-// Every message of a group (sequence) is in one queue group, so
+// rule out: a crash after the backend answered and before the ack was
+// written). Every message of a group (sequence) is in one queue group, so
 // a group is delivered in order, one message at a time, while groups
 // proceed in parallel. A failed delivery is nacked with the queue's
 // backoff and dead-lettered after the queue's MaxAttempts; one the backend

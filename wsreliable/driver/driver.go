@@ -181,6 +181,10 @@ type Options struct {
 	Egress Egress
 	Logger *slog.Logger     // default slog.Default()
 	Now    func() time.Time // default time.Now
+	// Cluster, when set, shares the service with the other nodes that run
+	// it over the same Store (cluster.go; doc.go, "Several nodes"). nil:
+	// this node holds everything.
+	Cluster Cluster
 }
 
 // Stats are the driver's counters.
@@ -201,8 +205,19 @@ type Driver struct {
 	store Store
 	qopts queueing.Options // the queue's options, defaults applied (its bounds)
 
-	// eng is touched by the loop goroutine only (and by New before it).
-	eng *wsreliable.Engine
+	// eng is touched by the loop goroutine only (and by New before it);
+	// broken (loop only) says that it could not be restored after a failed
+	// step: it steps nothing until a restore succeeds.
+	eng      *wsreliable.Engine
+	broken   bool
+	repairAt time.Time // the next restore of a broken engine (loop only)
+
+	// cl is Options.Cluster (nil on one node); shards are the shards the
+	// engine holds; keys the Submit Key of each delivery being delivered
+	// (delivery ID -> Key: the outbound sequence of its shard).
+	cl     Cluster
+	shards *shardSet
+	keys   sync.Map
 
 	reqs chan *request
 	// events are engine events from the driver's other goroutines (Submit,
@@ -221,6 +236,7 @@ type Driver struct {
 
 	accepted, delivered, redelivered, dead atomic.Uint64
 	done                                   chan struct{} // closed when Run returns
+	loopDone                               chan struct{} // closed when the loop returns
 }
 
 // New restores the service's engine from opts.Store. It starts nothing:
@@ -241,14 +257,23 @@ func New(cfg Config, opts Options) (*Driver, error) {
 	}
 	d := &Driver{cfg: cfg, opts: opts, log: opts.Logger, store: opts.Store, qopts: cfg.QueueOptions(opts.Now),
 		reqs: make(chan *request, 256), events: make(chan wsreliable.Event, 64), queries: make(chan func()),
-		sem: make(chan struct{}, 32), done: make(chan struct{}), ob: newOutbound()}
+		sem: make(chan struct{}, 32), done: make(chan struct{}), loopDone: make(chan struct{}), ob: newOutbound(), cl: opts.Cluster}
+	if d.cl != nil {
+		d.shards = &shardSet{held: make([]bool, d.cl.Shards())}
+		if d.cfg.Engine.LocalPrefix == "" {
+			// the node's outbound sequences move to other nodes with
+			// their shards: each node names its own apart
+			d.cfg.Engine.LocalPrefix = d.cl.Node() + "."
+		}
+	}
 	if err := d.restore(); err != nil {
 		return nil, fmt.Errorf("driver %s: %w", cfg.Name, err)
 	}
 	return d, nil
 }
 
-// restore builds a new engine from the stored records; SubmitRM's waiters
+// restore builds a new engine from the stored records (with a Cluster:
+// this node's own and those of the shards it holds); SubmitRM's waiters
 // fail (their callers retry: a token still in flight keeps its number).
 func (d *Driver) restore() error {
 	eng, err := wsreliable.New(d.cfg.Engine)
@@ -273,16 +298,31 @@ func (d *Driver) restore() error {
 // BackendRM the loop then closes the outbound sequences (loop.go), and
 // the sends doing it (the TerminateSequence last) get outboundCloseTimeout
 // more to finish.
+//
+// With Options.Cluster it runs the cluster's membership, takes and gives
+// up shards (owner.go) and answers the requests other nodes forward
+// (forward.go); the outbound sequences are not closed when Run ends: the
+// nodes that take the shards go on with them.
 func (d *Driver) Run(ctx context.Context) error {
 	defer close(d.done)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.consume(ctx) })
+	if d.cl != nil {
+		wg.Go(func() {
+			if err := d.cl.Run(ctx); err != nil {
+				d.log.Error("cluster membership stopped", "err", err)
+			}
+		})
+		wg.Go(func() { d.own(ctx) })
+		wg.Go(func() { d.serveForwarded(ctx) })
+	}
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	if !d.cfg.BackendRM {
+	if !d.cfg.BackendRM || d.cl != nil {
 		lctx = ctx
 	}
 	d.loop(ctx, lctx)
-	if d.cfg.BackendRM {
+	close(d.loopDone)
+	if d.cfg.BackendRM && d.cl == nil {
 		sent := make(chan struct{})
 		go func() { d.sends.Wait(); close(sent) }()
 		t := time.NewTimer(outboundCloseTimeout)

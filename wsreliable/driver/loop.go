@@ -53,8 +53,10 @@ func (d *Driver) loop(ctx, lctx context.Context) {
 			}
 			d.step(lctx, batch)
 		case ev := <-d.events:
-			d.eng.Tick(d.opts.Now())
-			d.eng.Step(ev) //nolint:errcheck // a known event type
+			if !d.broken { // else lost: acknowledgements come again, Submits are retried
+				d.eng.Tick(d.opts.Now())
+				d.eng.Step(ev) //nolint:errcheck // a known event type
+			}
 			d.step(lctx, nil)
 		case <-t.C:
 			d.eng.Tick(d.opts.Now())
@@ -135,9 +137,20 @@ func (r *request) payloadBytes() int {
 // stepPart feeds batch to the engine, carries out what it asks, and
 // answers every request of batch.
 func (d *Driver) stepPart(ctx context.Context, batch []*request) {
+	if d.broken && !d.repair() {
+		for _, r := range batch {
+			r.err = errUnavailable
+			r.done <- nil
+		}
+		return
+	}
 	d.setRoom()
 	d.eng.Tick(d.opts.Now())
 	for _, r := range batch {
+		if d.cl != nil && r.shard >= 0 && !d.shards.holds(r.shard) {
+			r.err = errMoved // its shard moved since it was routed here
+			continue
+		}
 		// A request whose messages would not fit in the delivery queue is
 		// refused alone, before the engine accepts anything of it (the
 		// client retries it); the rest of the batch goes on. (The room
@@ -165,7 +178,11 @@ func (d *Driver) stepPart(ctx context.Context, batch []*request) {
 	if err != nil {
 		d.log.Error("storing reliable messaging state; restoring the engine", "err", err)
 		if rerr := d.restore(); rerr != nil {
-			d.log.Error("restoring the engine", "err", rerr)
+			// The engine is ahead of the store: it must not answer
+			// anything (a retransmission of a message it took and could
+			// not store would be acknowledged as a duplicate).
+			d.log.Error("restoring the engine; refusing requests until it is", "err", rerr)
+			d.broken = true
 		}
 	}
 	for _, r := range batch {
@@ -211,7 +228,7 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
 		// No queue ExpiresAt: the queue would dead-letter an expired
 		// message unseen; the consumer drops it and tells its sender
 		// (deliverOne).
-		msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group}
+		msgs[i] = queueing.Message{Body: encodeDelivery(dl), Group: dl.Proto.String() + ":" + dl.Group, DedupKey: dl.ID()}
 	}
 	if len(rd.Persist)+len(msgs) > 0 {
 		if err := d.store.Commit(ctx, rd.Persist, msgs); err != nil {
@@ -224,4 +241,25 @@ func (d *Driver) apply(ctx context.Context, rd wsreliable.Ready) error {
 	}
 	d.ob.settle(rd.Fates, d.log)
 	return nil
+}
+
+// repairInterval spaces the attempts to restore a broken engine (each
+// may wait for the store's timeout).
+const repairInterval = time.Second
+
+// repair restores the engine after a failed restore (a store that lost
+// its quorum answers again), at most every repairInterval, and reports
+// whether it is whole again.
+func (d *Driver) repair() bool {
+	now := time.Now()
+	if now.Before(d.repairAt) {
+		return false
+	}
+	d.repairAt = now.Add(repairInterval)
+	if err := d.restore(); err != nil {
+		return false
+	}
+	d.broken = false
+	d.log.Info("engine restored; taking requests again")
+	return true
 }

@@ -112,10 +112,15 @@ func (ob *outbound) reset() {
 // message of that token is in flight, calling again waits for it rather
 // than sending it again, and once it is acknowledged a call returns nil
 // at once, until the delivery is settled (Forget: the driver's consumer
-// does it for its own deliveries, another caller with Forget).
+// does it for its own deliveries, another caller with Forget). With
+// Options.Cluster, a delivery the consumer is delivering goes on the
+// sequence of its shard (m.Key set), which moves with the shard.
 func (d *Driver) SubmitRM(ctx context.Context, m wsreliable.Submit, v soap.Version) error {
 	id := m.Token
 	m.Meta = groupMeta(v, soap.WSANS) // WS-RM 1.2 runs over WS-Addressing 1.0
+	if k, ok := d.keys.Load(id); ok && m.Key == "" {
+		m.Key = k.(string) // the sequence of the delivery's shard (Options.Cluster)
+	}
 	w, fresh := d.ob.wait(id)
 	if fresh {
 		select {

@@ -128,19 +128,24 @@ func decodeDelivery(b []byte) (deliveryMeta, stored, error) {
 // mustUnderstand="1"); and without the consumed blocks (see
 // HandleRequestDone). Other bytes are kept as received.
 func strippedEnvelope(msg *soap.Message, consumed []xmldoc.Element) []byte {
+	return withoutHeaders(msg, func(h soap.HeaderBlock) bool {
+		switch h.Name.Space {
+		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
+			return h.Targeted(true)
+		}
+		return slices.Contains(consumed, h.Element)
+	})
+}
+
+// withoutHeaders returns msg's bytes without the header blocks drop
+// reports, every other byte as received.
+func withoutHeaders(msg *soap.Message, drop func(soap.HeaderBlock) bool) []byte {
 	raw := msg.Doc.Raw()
 	out := make([]byte, 0, len(raw))
 	from := 0
 	for _, h := range msg.Headers {
-		switch h.Name.Space {
-		case wsreliable.NSRM, wsreliable.NSRM200502, wsreliable.NSMC, wsreliable.NSRel:
-			if !h.Targeted(true) {
-				continue
-			}
-		default:
-			if !slices.Contains(consumed, h.Element) {
-				continue
-			}
+		if !drop(h) {
+			continue
 		}
 		start, end := h.Element.Span()
 		out = append(out, raw[from:start]...)

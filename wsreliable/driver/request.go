@@ -16,11 +16,12 @@ import (
 
 // request is one HTTP request's events on their way through the loop.
 type request struct {
-	ref  uint64
-	v    soap.Version // the request's SOAP version
-	evs  []wsreliable.Event
-	done chan []wsreliable.Reply // buffered: the loop never blocks on it
-	err  error                   // set by the loop before done is sent to
+	ref   uint64
+	v     soap.Version // the request's SOAP version
+	shard int          // the shard its sequence is in (Options.Cluster); -1 for none
+	evs   []wsreliable.Event
+	done  chan []wsreliable.Reply // buffered: the loop never blocks on it
+	err   error                   // set by the loop before done is sent to
 }
 
 // Handles reports whether m is for the driver: WS-RM (1.2 or February
@@ -56,12 +57,14 @@ func (d *Driver) HandleRequest(ctx context.Context, msg *soap.Message, hdr http.
 // backend).
 func (d *Driver) HandleRequestDone(ctx context.Context, msg *soap.Message, hdr http.Header, consumed ...xmldoc.Element) (status int, h http.Header, body []byte, done func(written bool)) {
 	done = func(bool) {}
-	status, h, body = d.handle(ctx, msg, hdr, &done, consumed)
+	status, h, body = d.handle(ctx, msg, hdr, &done, consumed, false)
 	return status, h, body, done
 }
 
 // handle is HandleRequest; a stored reply's lease settles through *done.
-func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool), consumed []xmldoc.Element) (int, http.Header, []byte) {
+// consumed are header blocks the caller processed (HandleRequestDone);
+// forwarded says that another node sent the request here (forward.go).
+func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header, done *func(bool), consumed []xmldoc.Element, forwarded bool) (int, http.Header, []byte) {
 	v := msg.Version
 	if IsReplyRequest(msg) {
 		return d.replyRequest(ctx, msg, done)
@@ -72,7 +75,7 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 	}
 	ref := d.nextRef.Add(1)
 	payload := encodeEnvelope(hdr, addr, strippedEnvelope(msg, consumed))
-	dc := wsreliable.DecodeContext{Ref: ref, NewID: newID(), Payload: payload, Meta: groupMeta(v, addr.NS)}
+	dc := wsreliable.DecodeContext{Ref: ref, NewID: d.newID(), Payload: payload, Meta: groupMeta(v, addr.NS)}
 	var evs []wsreliable.Event
 	switch {
 	case wsreliable.IsRM(msg):
@@ -140,7 +143,17 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 			}
 		}
 	}
-	r := &request{ref: ref, v: v, evs: evs, done: make(chan []wsreliable.Reply, 1)}
+	r := &request{ref: ref, v: v, shard: -1, evs: evs, done: make(chan []wsreliable.Reply, 1)}
+	if d.cl != nil {
+		if err := d.cl.Available(); err != nil {
+			return busyAnswer(v, "this node cannot store messages now ("+err.Error()+")")
+		}
+		rt := d.route(ctx, msg, hdr, evs, consumed, forwarded)
+		if a := rt.answer; a != nil {
+			return a.Status, a.Header, a.Body
+		}
+		r.shard = rt.shard
+	}
 	select {
 	case d.reqs <- r:
 	case <-ctx.Done():
@@ -156,12 +169,16 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 	case <-d.done: // Run ended before it got to the request
 		return busyAnswer(v, "shutting down")
 	}
-	if errors.Is(r.err, errQueueFull) {
+	switch {
+	case errors.Is(r.err, errQueueFull):
 		return busyAnswer(v, "the delivery queue is full")
-	}
-	if r.err != nil {
+	case errors.Is(r.err, errMoved), errors.Is(r.err, errUnavailable):
+		return busyAnswer(v, r.err.Error())
+	case r.err != nil:
+		// Nothing of it is acknowledged (a store without its quorum
+		// times out): the client sends it again.
 		d.log.Error("reliable request failed", "err", r.err)
-		return faultAnswer(soap.Receiver("The message could not be stored; retry it later."), v)
+		return busyAnswer(v, "the message could not be stored")
 	}
 	return d.answerTo(ctx, v, addr, evs, replies) // replyto.go
 }
@@ -254,6 +271,23 @@ func busyAnswer(v soap.Version, why string) (int, http.Header, []byte) {
 		st = http.StatusServiceUnavailable
 	}
 	return st, h, body
+}
+
+// newID returns a fresh sequence Identifier; with Options.Cluster one of
+// a shard this node holds, when it holds any (so that the sequence's
+// messages come to this node: choice), tried at most 64 times.
+func (d *Driver) newID() string {
+	id := newID()
+	if d.cl == nil {
+		return id
+	}
+	for range 64 {
+		if d.shards.holds(d.cl.ShardOf(id)) {
+			break
+		}
+		id = newID()
+	}
+	return id
 }
 
 // newID returns a fresh sequence Identifier (RFC 9562 version 4 UUID URN).

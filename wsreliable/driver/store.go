@@ -11,11 +11,9 @@ import (
 // The driver's durable state is behind the interfaces below, which it
 // declares for what it needs (storage/badgerstore implements them on one
 // badger DB; doc.go maps them onto NATS JetStream). Every method returns
-// only once what it changed is durable, except Queue.Lease and a
-// reply-less Queue.Ack, which may be made durable later; the store's
-// changes reach the disk in the order they were made, so they are durable
-// once any later method returned. The driver never reads the engine's
-// records: they go from Ready to Commit and from Records to Restore.
+// only once what it changed is durable. The driver never reads the
+// engine's records: they go from Ready to Commit and from Records to
+// Restore.
 
 // Journal keeps the engine's records with the deliveries they cause.
 type Journal interface {
@@ -23,7 +21,11 @@ type Journal interface {
 	Records(ctx context.Context) ([]wsreliable.Record, error)
 	// Commit writes recs (a nil Value deletes the key) and enqueues
 	// deliveries, in order, as one atomic write. It fails with
-	// queueing.ErrQueueFull, writing nothing, when the queue has no room.
+	// queueing.ErrQueueFull, writing no record, when the queue has no
+	// room. A delivery's DedupKey is its wsreliable.Delivery.ID: a store
+	// that cannot write records and deliveries at once writes the
+	// deliveries first and drops one whose DedupKey it has taken already
+	// (doc.go, "Several nodes").
 	Commit(ctx context.Context, recs []wsreliable.Record, deliveries []queueing.Message) error
 }
 
@@ -38,12 +40,7 @@ type Queue interface {
 	// visible (not those whose redelivery delay runs out).
 	Ready() <-chan struct{}
 	// Ack removes delivery id and, when reply is not nil, keeps it in the
-	// mailbox box for a later pickup (Mailbox), in one atomic write,
-	// durable on return. Without a reply it may return before durable
-	// (see above): a crash before delivers the message again, which the
-	// delivery's ID (plain backends: at least once) or the engine's
-	// acknowledged token (BackendRM: its Forget is durable only after the
-	// ack) covers.
+	// mailbox box for a later pickup (Mailbox), in one atomic write.
 	Ack(ctx context.Context, id uint64, box string, reply []byte) error
 	// Nack returns delivery id for redelivery after delay (negative: the
 	// queue's backoff); after its last attempt it goes to the dead letters.

@@ -2,9 +2,11 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -162,5 +164,79 @@ func TestPublishHandler_MustUnderstand(t *testing.T) {
 		direct.ActionNotify+`</a:Action>`))
 	if resp.StatusCode != http.StatusAccepted || len(rec.got) != 1 {
 		t.Errorf("got HTTP %d and %d published, want 202 and 1 for a mustUnderstand wsa:Action", resp.StatusCode, len(rec.got))
+	}
+}
+
+// notifyK is notification k as a receiver hands it over: a Notify of one
+// NotificationMessage whose message uses a prefix the Notify declares.
+func notifyK(k int) []byte {
+	return fmt.Appendf(nil, `<wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:m="urn:m"><wsnt:NotificationMessage>`+
+		`<wsnt:Message><m:n>%d</m:n></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`, k)
+}
+
+// TestPoster_BatchesQueuedNotifications: while the consumer takes the
+// first Notify, the notifications queued behind it go together in the
+// next one, in order, each NotificationMessage keeping its namespace
+// bindings; a gap ends a batch (what follows it is posted after it is
+// handled), and a Notify that is not NotificationMessages only goes on
+// its own. Before, every notification was a request of its own, one after
+// the other: a consumer had as many round trips as notifications.
+func TestPoster_BatchesQueuedNotifications(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var got [][]string // per request, the message texts ("<x/>" for a foreign child)
+	consumer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, err := soap.ReadMessage(r.Body, xmldoc.Limits{})
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		var req []string
+		for nm := m.Payload.FirstChild(); nm.Valid(); nm = nm.NextSibling() {
+			if nm.Name() != notificationMessageName {
+				req = append(req, "<"+nm.Name().Local+"/>")
+				continue
+			}
+			n := nm.Child(direct.NSNotification, "Message").Child("urn:m", "n")
+			if !n.Valid() {
+				req = append(req, "unbound")
+				continue
+			}
+			req = append(req, n.Text())
+		}
+		mu.Lock()
+		got = append(got, req)
+		first := len(got) == 1
+		mu.Unlock()
+		if first {
+			<-release
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer consumer.Close()
+	p := NewPoster(consumer.URL, soap.V11, consumer.Client(), 64, nil)
+	p.MaxBatch = 3
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	p.Deliver(direct.Delivery{Seq: 1, Notify: notifyK(1)})
+	checkfor.True(t, 5*time.Second, "the consumer to take the first Notify", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+	for k := 2; k <= 6; k++ { // 2, 3, 4 | 5, 6
+		p.Deliver(direct.Delivery{Seq: uint64(k), Notify: notifyK(k)})
+	}
+	p.Gap(direct.Gap{From: 7, To: 7})
+	p.Deliver(direct.Delivery{Seq: 8, Notify: notifyK(8)})
+	p.Deliver(direct.Delivery{Seq: 9, Notify: []byte(`<wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><x/></wsnt:Notify>`)})
+	p.Deliver(direct.Delivery{Seq: 10, Notify: notifyK(10)})
+	close(release)
+	want := [][]string{{"1"}, {"2", "3", "4"}, {"5", "6"}, {"8"}, {"<x/>"}, {"10"}}
+	checkfor.True(t, 5*time.Second, "every notification posted", func() bool { return p.Counters().Posted == 9 })
+	mu.Lock()
+	defer mu.Unlock()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got requests %q, want %q", got, want)
+	}
+	if c := p.Counters(); c.Requests != 6 || c.Batched != 5 || c.GapsUnrecovered != 1 {
+		t.Errorf("got %+v, want 6 requests, 5 notifications batched, 1 gap unrecovered", c)
 	}
 }

@@ -11,13 +11,16 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/soap"
+	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify/direct"
 )
 
 // Poster posts what a receiver hands over to one consumer, in order, from
-// a bounded queue: each notification as an ordinary wsnt:Notify, and, for
-// each gap, what its Recovery gets back from the broker, where the gap
-// was (the deliveries after it wait meanwhile: order over latency,
+// a bounded queue: the notifications as ordinary wsnt:Notify requests
+// (those that queued up while the last one was posted go together in
+// one, in order, up to MaxBatch), and, for each gap, what its Recovery
+// gets back from the broker, where the gap was (a gap ends a batch; the
+// deliveries after it wait meanwhile: order over latency,
 // bounded by the recovery's own timeout). A notification it cannot post
 // (the queue full, or the consumer failing Attempts times) and a gap it
 // cannot recover whole are counted and logged, never dropped silently.
@@ -34,10 +37,17 @@ type Poster struct {
 	// Poll is how often the pull point is emptied when nothing else
 	// happens (Recovery set); default 1 s.
 	Poll time.Duration
+	// MaxBatch bounds the notifications posted in one Notify, and
+	// MaxBatchBytes their bytes (at least one goes whatever its size):
+	// those that queued up while the last Notify was posted go together,
+	// in order; defaults 64 and 1 MiB (choice: the broker's deliveries
+	// batch likewise, wsnotify/delivery).
+	MaxBatch      int
+	MaxBatchBytes int
 
 	out outbox[item]
 
-	posted, failed                             atomic.Int64
+	posted, failed, requests, batched          atomic.Int64
 	gapsRecovered, gapsUnrecovered, fromBroker atomic.Int64
 }
 
@@ -57,7 +67,7 @@ func NewPoster(url string, v soap.Version, client *http.Client, queueLen int, lo
 		v = soap.V11
 	}
 	return &Poster{URL: url, Version: v, Client: client, Attempts: 3, Backoff: 100 * time.Millisecond, Log: log,
-		Poll: time.Second, out: newOutbox[item](queueLen)}
+		Poll: time.Second, MaxBatch: 64, MaxBatchBytes: 1 << 20, out: newOutbox[item](queueLen)}
 }
 
 // Deliver queues d (driver.Handlers.Deliver); it never blocks.
@@ -88,23 +98,108 @@ func (p *Poster) Run(ctx context.Context) {
 		defer t.Stop()
 		poll = t.C
 	}
+	var held *item // taken from the queue while gathering a batch, not in it
 	for {
-		select {
-		case <-ctx.Done():
+		it, ok := item{}, true
+		if held != nil {
+			it, held = *held, nil
+		} else {
+			select {
+			case <-ctx.Done():
+				return
+			case it, ok = <-p.out.q:
+			case <-poll:
+				p.takePullPoint(ctx)
+				continue
+			}
+		}
+		switch {
+		case !ok:
 			return
+		case it.g != nil:
+			p.recover(ctx, *it.g)
+			continue
+		}
+		batch, next, closed := p.gather(it.d)
+		p.postBatch(ctx, batch)
+		if closed {
+			return
+		}
+		held = next
+	}
+}
+
+// gather takes the deliveries queued behind first, up to MaxBatch
+// notifications and MaxBatchBytes, without waiting: what queued up while
+// the last Notify was posted goes in the next one. It returns the batch,
+// the item taken that ends it (a gap, or a delivery over a bound; nil
+// when the queue was empty), and whether the queue is closed and empty.
+func (p *Poster) gather(first *direct.Delivery) (batch []*direct.Delivery, next *item, closed bool) {
+	batch = append(batch, first)
+	size := len(first.Notify)
+	for len(batch) < p.MaxBatch {
+		select {
 		case it, ok := <-p.out.q:
 			switch {
 			case !ok:
-				return
-			case it.d != nil:
-				p.post(ctx, it.d.Notify, fmt.Sprintf("%016x:%d:%d", it.d.Session, it.d.Epoch, it.d.Seq))
-			default:
-				p.recover(ctx, *it.g)
+				return batch, nil, true
+			case it.d == nil || size+len(it.d.Notify) > p.MaxBatchBytes:
+				return batch, &it, false
 			}
-		case <-poll:
-			p.takePullPoint(ctx)
+			batch = append(batch, it.d)
+			size += len(it.d.Notify)
+		default:
+			return batch, nil, false
 		}
 	}
+	return batch, nil, false
+}
+
+// postBatch posts the deliveries of batch, in order, in one Notify
+// (WS-BaseNotification 1.3, 3.2: a Notify carries one or more
+// NotificationMessages, a consumer takes them in document order); when
+// one of them is not a Notify of NotificationMessages only, each goes in
+// a Notify of its own (choice: nothing is dropped or altered to batch).
+func (p *Poster) postBatch(ctx context.Context, batch []*direct.Delivery) {
+	first, last := batch[0], batch[len(batch)-1]
+	what := fmt.Sprintf("%016x:%d:%d", first.Session, first.Epoch, first.Seq)
+	if len(batch) == 1 {
+		p.post(ctx, first.Notify, what, 1)
+		return
+	}
+	if merged, ok := mergeNotifies(batch); ok {
+		p.batched.Add(int64(len(batch)))
+		p.post(ctx, merged, fmt.Sprintf("%s..%016x:%d:%d", what, last.Session, last.Epoch, last.Seq), int64(len(batch)))
+		return
+	}
+	for _, d := range batch {
+		p.post(ctx, d.Notify, fmt.Sprintf("%016x:%d:%d", d.Session, d.Epoch, d.Seq), 1)
+	}
+}
+
+// mergeNotifies makes one wsnt:Notify of the NotificationMessages of the
+// deliveries' Notifies, in order, each standalone (the namespace bindings
+// its Notify gave it kept); false when one is not a wsnt:Notify of
+// NotificationMessages only.
+func mergeNotifies(batch []*direct.Delivery) ([]byte, bool) {
+	var msgs [][]byte
+	for _, d := range batch {
+		doc, err := xmldoc.ParseBytes(d.Notify, xmldoc.Limits{MaxBytes: int64(len(d.Notify))})
+		if err != nil {
+			return nil, false
+		}
+		root := doc.Root()
+		if root.Name() != notifyName || !root.FirstChild().Valid() {
+			return nil, false
+		}
+		for nm := root.FirstChild(); nm.Valid(); nm = nm.NextSibling() {
+			if nm.Name() != notificationMessageName {
+				return nil, false
+			}
+			msgs = append(msgs, nm.Standalone())
+		}
+	}
+	return wrapNotify(msgs), true
 }
 
 // recover has the broker put what g lost into the pull point, and posts
@@ -143,7 +238,7 @@ func (p *Poster) takePullPoint(ctx context.Context) {
 			return
 		}
 		p.fromBroker.Add(int64(len(msgs)))
-		p.post(ctx, wrapNotify(msgs), "pull point")
+		p.post(ctx, wrapNotify(msgs), "pull point", 1)
 	}
 }
 
@@ -152,13 +247,16 @@ func (p *Poster) takePullPoint(ctx context.Context) {
 // at the next poll).
 const maxTakes = 16
 
-func (p *Poster) post(ctx context.Context, notify []byte, what string) {
+// post posts notify, which carries n notifications (a pull point's
+// messages count as one).
+func (p *Poster) post(ctx context.Context, notify []byte, what string, n int64) {
+	p.requests.Add(1)
 	if err := retry(ctx, p.Attempts, p.Backoff, func() error { return p.postOnce(ctx, notify) }); err != nil {
-		p.failed.Add(1)
+		p.failed.Add(n)
 		p.Log.Warn("direct: posting a notification failed", "what", what, "consumer", p.URL, "err", err)
 		return
 	}
-	p.posted.Add(1)
+	p.posted.Add(n)
 }
 
 // postOnce posts one wsnt:Notify in an envelope as the broker's deliveries
@@ -178,8 +276,14 @@ func (p *Poster) postOnce(ctx context.Context, notify []byte) error {
 
 // PosterCounters are a poster's counts.
 type PosterCounters struct {
-	Posted    int64 `json:"posted"`    // Notify requests the consumer took
-	Failed    int64 `json:"failed"`    // the consumer refused or failed every attempt
+	// Posted counts the notifications the consumer took (the messages of
+	// one GetMessages from the pull point count as one), Failed those it
+	// refused or failed every attempt at; Requests the Notify requests
+	// made, Batched the notifications that went with others in one.
+	Posted    int64 `json:"posted"`
+	Failed    int64 `json:"failed"`
+	Requests  int64 `json:"requests"`
+	Batched   int64 `json:"batched"`
 	Overflown int64 `json:"overflown"` // the queue was full (or closed)
 	// GapsRecovered and GapsUnrecovered count the gaps the broker's log
 	// covered whole, and the others (or all gaps, without a broker).
@@ -192,7 +296,7 @@ type PosterCounters struct {
 
 // Counters returns the counts so far.
 func (p *Poster) Counters() PosterCounters {
-	return PosterCounters{Posted: p.posted.Load(), Failed: p.failed.Load(), Overflown: p.out.overflown.Load(),
+	return PosterCounters{Posted: p.posted.Load(), Failed: p.failed.Load(), Requests: p.requests.Load(), Batched: p.batched.Load(), Overflown: p.out.overflown.Load(),
 		GapsRecovered: p.gapsRecovered.Load(), GapsUnrecovered: p.gapsUnrecovered.Load(), FromBroker: p.fromBroker.Load()}
 }
 

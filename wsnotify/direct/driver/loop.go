@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/ipv4"
 
 	"github.com/wsgw/wsgw/wsnotify/direct"
 )
@@ -30,6 +33,10 @@ type runner struct {
 	stopped bool // run has returned: nothing more is sent
 	cfg     NetConfig
 	log     *slog.Logger
+	// wmu is held while a Ready is carried out: taken before mu is
+	// released, it keeps the datagrams on the wire (and the deliveries) in
+	// the order the engine made them when several goroutines publish.
+	wmu sync.Mutex
 
 	c     atomic.Pointer[conn]
 	bound chan struct{} // closed once the socket is open
@@ -48,6 +55,7 @@ type runner struct {
 	handle func(direct.Ready)
 
 	readDrops, badPackets, badTags, writeErrs, egressRefused atomic.Int64
+	writeCalls, readCalls                                    atomic.Int64 // system calls that wrote and read datagrams
 }
 
 func newRunner(eng engine, key []byte, cfg NetConfig, log *slog.Logger) (*runner, error) {
@@ -66,7 +74,7 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 	r.c.Store(c)
 	close(r.bound)
 	in := make(chan packet, 1024)
-	go c.readLoop(in, func() { r.readDrops.Add(1) })
+	go c.readLoop(in, func() { r.readDrops.Add(1) }, &r.readCalls)
 	defer func() {
 		r.mu.Lock()
 		r.stopped = true
@@ -115,7 +123,8 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 	}
 }
 
-// do ticks the engine, runs f on it and carries out what it asks.
+// do ticks the engine, runs f on it and carries out what it asks, after
+// what earlier calls asked (wmu).
 func (r *runner) do(f func()) {
 	r.mu.Lock()
 	r.eng.Tick(r.cfg.Now())
@@ -125,30 +134,59 @@ func (r *runner) do(f func()) {
 		rds = append(rds, r.eng.Ready())
 		r.eng.Advance()
 	}
+	r.wmu.Lock()
 	r.mu.Unlock()
+	defer r.wmu.Unlock()
 	c := r.c.Load()
 	for _, rd := range rds {
-		for _, d := range rd.Send {
-			to := d.To.Addr
-			if d.To.Kind == direct.ToGroup {
-				to = r.cfg.Group
-			}
-			if c == nil {
-				continue
-			}
-			if d.To.Kind == direct.ToPeer && r.allowPeer != nil && !r.allowPeer(to.Addr()) {
-				r.egressRefused.Add(1)
-				continue
-			}
-			if err := c.write(d.Bytes, to); err != nil {
-				r.writeErrs.Add(1)
-				r.log.Debug("direct: writing a datagram", "to", to, "kind", d.Kind, "err", err)
-			}
+		if c != nil {
+			r.write(c, rd.Send)
 		}
 		if r.handle != nil && len(rd.Deliver)+len(rd.Gaps)+len(rd.Demoted) > 0 {
 			r.handle(rd)
 		}
 	}
+}
+
+// writeBatch bounds the datagrams of one system call (choice; Linux's
+// sendmmsg takes at most UIO_MAXIOV, 1024).
+const writeBatch = 256
+
+// write writes ds to their destinations, as few system calls as it can
+// (sendmmsg on Linux: a unicast fan-out copies each datagram to every
+// receiver, one call for them all instead of one each).
+func (r *runner) write(c *conn, ds []direct.Datagram) {
+	ms := make([]ipv4.Message, 0, min(len(ds), writeBatch))
+	kinds := make([]direct.Kind, 0, cap(ms))
+	flush := func() {
+		for sent := 0; sent < len(ms); {
+			r.writeCalls.Add(1)
+			n, err := c.p.WriteBatch(ms[sent:], 0)
+			sent += n
+			if sent < len(ms) && (err != nil || n == 0) { // the datagram at sent failed: skip it
+				r.writeErrs.Add(1)
+				r.log.Debug("direct: writing a datagram", "to", ms[sent].Addr, "kind", kinds[sent], "err", err)
+				sent++
+			}
+		}
+		ms, kinds = ms[:0], kinds[:0]
+	}
+	for _, d := range ds {
+		to := d.To.Addr
+		if d.To.Kind == direct.ToGroup {
+			to = r.cfg.Group
+		}
+		if d.To.Kind == direct.ToPeer && r.allowPeer != nil && !r.allowPeer(to.Addr()) {
+			r.egressRefused.Add(1)
+			continue
+		}
+		ms = append(ms, ipv4.Message{Buffers: [][]byte{d.Bytes}, Addr: net.UDPAddrFromAddrPort(to)})
+		kinds = append(kinds, d.Kind)
+		if len(ms) == writeBatch {
+			flush()
+		}
+	}
+	flush()
 }
 
 func (r *runner) poke() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -39,9 +40,25 @@ type NetConfig struct {
 	// from anywhere may be answered with a Demote to its source (smaller
 	// than the NAK).
 	Allow func(netip.Addr) bool
+	// ReadBuffer is the socket's receive buffer in bytes (SO_RCVBUF);
+	// default DefaultReadBuffer. The kernel caps it at net.core.rmem_max
+	// unless the process may exceed it (Linux: CAP_NET_ADMIN, SO_RCVBUFFORCE).
+	ReadBuffer int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
+
+// DefaultReadBuffer is the default receive buffer (choice): 4 MiB holds
+// about 2,000 datagrams of an MTU of 1,200 on Linux (each costs about
+// twice its size in the buffer), a burst of 8 ms at 1 Gbit/s, while the
+// loop is not scheduled. The system's default (212,992 bytes on Linux)
+// held about 100: on a busy host a receiver lost 4.5% of a burst of
+// datagrams to a full buffer before reading them, and every loss is a
+// NAK, a repair and the deliveries after it held back meanwhile.
+const DefaultReadBuffer = 4 << 20
+
+// maxReadBuffer bounds ReadBuffer (choice).
+const maxReadBuffer = 256 << 20
 
 var defaultGroups = []netip.Prefix{netip.MustParsePrefix("239.0.0.0/8")}
 
@@ -54,6 +71,9 @@ func (c NetConfig) withDefaults() NetConfig {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.ReadBuffer == 0 {
+		c.ReadBuffer = DefaultReadBuffer
 	}
 	return c
 }
@@ -87,6 +107,9 @@ func (c NetConfig) validate(sender bool) error {
 			add(root.Field("AllowedGroups").Index(i), "%v is not an IPv4 multicast range", p)
 		}
 	}
+	if c.ReadBuffer < 0 || c.ReadBuffer > maxReadBuffer {
+		add(root.Field("ReadBuffer"), "%d is outside 0..%d", c.ReadBuffer, maxReadBuffer)
+	}
 	if c.TTL < 0 || c.TTL > 255 {
 		add(root.Field("TTL"), "%d is outside 0..255", c.TTL)
 	}
@@ -108,6 +131,11 @@ func listen(cfg NetConfig, addr netip.AddrPort, join bool) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %v: %w", addr, err)
 	}
+	if err := pc.(*net.UDPConn).SetReadBuffer(cfg.ReadBuffer); err != nil {
+		pc.Close()
+		return nil, fmt.Errorf("setting the receive buffer: %w", err)
+	}
+	forceReadBuffer(pc.(*net.UDPConn), cfg.ReadBuffer)
 	c := &conn{pc: pc, p: ipv4.NewPacketConn(pc), cfg: cfg}
 	if cfg.Unicast {
 		return c, nil
@@ -140,22 +168,26 @@ func listen(cfg NetConfig, addr netip.AddrPort, join bool) (*conn, error) {
 	return c, nil
 }
 
-func (c *conn) write(b []byte, to netip.AddrPort) error {
-	_, err := c.p.WriteTo(b, nil, net.UDPAddrFromAddrPort(to))
-	return err
-}
-
 // packet is a datagram read from the socket.
 type packet struct {
 	from netip.AddrPort
 	b    []byte
 }
 
-// readLoop reads datagrams into in until the socket is closed.
-func (c *conn) readLoop(in chan<- packet, dropped func()) {
-	buf := make([]byte, 65536)
+// readBatch is how many datagrams one system call may read (choice:
+// recvmmsg on Linux; 8 buffers of the largest datagram, 512 KiB a socket).
+const readBatch = 8
+
+// readLoop reads datagrams into in until the socket is closed, as many a
+// system call as are queued (up to readBatch); reads counts the calls.
+func (c *conn) readLoop(in chan<- packet, dropped func(), reads *atomic.Int64) {
+	ms := make([]ipv4.Message, readBatch)
+	for i := range ms {
+		ms[i].Buffers = [][]byte{make([]byte, 65536)}
+	}
 	for {
-		n, _, src, err := c.p.ReadFrom(buf)
+		reads.Add(1)
+		n, err := c.p.ReadBatch(ms, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				close(in)
@@ -163,15 +195,17 @@ func (c *conn) readLoop(in chan<- packet, dropped func()) {
 			}
 			continue
 		}
-		ua, ok := src.(*net.UDPAddr)
-		if !ok {
-			continue
-		}
-		p := packet{from: ua.AddrPort(), b: append([]byte(nil), buf[:n]...)}
-		select {
-		case in <- p:
-		default:
-			dropped()
+		for _, m := range ms[:n] {
+			ua, ok := m.Addr.(*net.UDPAddr)
+			if !ok {
+				continue
+			}
+			p := packet{from: ua.AddrPort(), b: append([]byte(nil), m.Buffers[0][:m.N]...)}
+			select {
+			case in <- p:
+			default:
+				dropped()
+			}
 		}
 	}
 }
