@@ -141,7 +141,7 @@ func (g *Gateway) openDurable(ctx context.Context, db *badger.DB, bc wsnotify.Co
 		return nil, fmt.Errorf("egress: %w", err)
 	}
 	pol.TLSClientConfig = g.tls.egress
-	dcfg := brokerDriverConfig(bc, g.cfg.withDefaults().PublicURL)
+	dcfg := brokerDriverConfig(bc, g.cfg.BrokerReliable, g.cfg.withDefaults().PublicURL)
 	boundByStore(db, &dcfg, now, g.log)
 	store, err := badgerstore.OpenReliable(ctx, db, dcfg.Name, badgerstore.ReliableOptions{
 		Queue: dcfg.QueueOptions(now), Prefix: brokerRMPrefix})
@@ -202,11 +202,14 @@ func (bb *brokerBackend) Deliver(ctx context.Context, msg []byte, hdr http.Heade
 
 // brokerDriverConfig is the configuration of the broker's reliable
 // messaging driver: publishers' sequences delivered exactly once and in
-// order (WS-RM 1.2, 2.4), and the outbound sequences of WS-RM consumers.
-func brokerDriverConfig(bc wsnotify.Config, public string) driver.Config {
+// order (WS-RM 1.2, 2.4) within lim, and the outbound sequences of WS-RM
+// consumers.
+func brokerDriverConfig(bc wsnotify.Config, lim ReliableLimits, public string) driver.Config {
+	eng := wsreliable.Config{Assurance: wsreliable.ExactlyOnce, InOrder: true}
+	lim.engine(&eng)
 	return driver.Config{
 		Name: "wsn", Self: public + "/wsn/NotificationBroker",
-		Engine:    wsreliable.Config{Assurance: wsreliable.ExactlyOnce, InOrder: true},
+		Engine:    eng,
 		BackendRM: true, DeliveryTimeout: bc.Durable.Timeout,
 	}
 }

@@ -33,6 +33,10 @@ type Config struct {
 	// (broker_security.go). Nil: anyone may (each caller within the
 	// broker's per-caller bounds).
 	BrokerSecurity *BrokerSecurity
+	// BrokerReliable bounds the WS-RM sequences publishers open to the
+	// broker (its RM destination; broker.go), as a reliable service's
+	// are bounded; zero fields take the same defaults.
+	BrokerReliable ReliableLimits
 	// BrokerStage is the stage of the broker's endpoints (/wsn/); Name
 	// defaults to "wsn".
 	BrokerStage queueing.StageConfig

@@ -187,7 +187,7 @@ func TestReliable_RelGroupsBoundedPerCallerAcrossRestart(t *testing.T) {
 	db := openTestDB(t, dir)
 	defer func() { db.Close() }()
 	svc := reliableQuote(b)
-	svc.Reliable = &ReliableConfig{Egress: egress.Loopback(), MaxSequencesPerCaller: 2}
+	svc.Reliable = &ReliableConfig{Egress: egress.Loopback(), ReliableLimits: ReliableLimits{MaxSequencesPerCaller: 2}}
 	cfg := Config{Services: []ServiceConfig{svc}}
 	addr, stop := serveAt(t, cfg, Options{DB: db}, "127.0.0.1:0")
 	url := "http://" + addr + "/services/Quotes"

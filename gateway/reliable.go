@@ -58,17 +58,13 @@ type ReliableConfig struct {
 	// InOrder: what follows a gap waits for it) or "DiscardEntireSequence"
 	// (which delivers nothing of a sequence before it is complete).
 	Incomplete string
-	// SequenceExpires caps the lifetime of sequences and groups (zero:
-	// 24h); IdleTimeout ends those without traffic for that long (zero:
-	// 10m). See wsreliable.Config.
-	SequenceExpires, IdleTimeout time.Duration
-	// MaxSequences bounds open sequences/groups (zero: 10000),
-	// MaxSequencesPerCaller those of one caller (zero: 100; the caller is
-	// the authenticated identity, else the client address: callerOf);
-	// MaxHeld a sequence's messages held back for ordering (zero: 1024);
-	// MaxQueue the messages waiting for delivery (zero: 1,000,000). A
-	// reliable message may be as large as the gateway's Limits.MaxBytes.
-	MaxSequences, MaxSequencesPerCaller, MaxHeld, MaxQueue int
+	// ReliableLimits bound the clients' sequences and groups.
+	ReliableLimits
+	// MaxHeld bounds a sequence's messages held back for ordering (zero:
+	// 1024); MaxQueue the messages waiting for delivery (zero:
+	// 1,000,000). A reliable message may be as large as the gateway's
+	// Limits.MaxBytes.
+	MaxHeld, MaxQueue int
 	// MaxHeldBytes bounds the payload bytes held back for ordering across
 	// the service's sequences (zero: 64 MiB); MaxKeep how long an ended
 	// sequence or group is remembered to recognise late duplicates (zero:
@@ -92,6 +88,41 @@ type ReliableConfig struct {
 	BackendRM bool
 }
 
+// ReliableLimits bound the sequences and groups clients open to an RM
+// destination of the gateway: a reliable service's (ReliableConfig) or
+// the broker's, for publishers (Config.BrokerReliable). One set, so that
+// every RM destination is bounded the same way (issue 13).
+type ReliableLimits struct {
+	// SequenceExpires caps the lifetime of sequences and groups (zero:
+	// 24h); IdleTimeout ends those without traffic for that long (zero:
+	// 10m). See wsreliable.Config.
+	SequenceExpires, IdleTimeout time.Duration
+	// MaxSequences bounds open sequences/groups (zero: 10000),
+	// MaxSequencesPerCaller those of one caller (zero: 100; the caller is
+	// the authenticated identity, else the client address: callerOf).
+	MaxSequences, MaxSequencesPerCaller int
+}
+
+// validate reports negative limits at path, in field order.
+func (c ReliableLimits) validate(l *fielderr.List, path fielderr.Path) {
+	for _, f := range []struct {
+		name string
+		bad  bool
+	}{
+		{"SequenceExpires", c.SequenceExpires < 0}, {"IdleTimeout", c.IdleTimeout < 0},
+		{"MaxSequences", c.MaxSequences < 0}, {"MaxSequencesPerCaller", c.MaxSequencesPerCaller < 0},
+	} {
+		if f.bad {
+			l.Add(path.Field(f.name), "negative")
+		}
+	}
+}
+
+// engine sets c in the engine's configuration.
+func (c ReliableLimits) engine(e *wsreliable.Config) {
+	e.SequenceExpires, e.IdleTimeout, e.MaxGroups, e.MaxGroupsPerCaller = c.SequenceExpires, c.IdleTimeout, c.MaxSequences, c.MaxSequencesPerCaller
+}
+
 // ReliableRetry governs store-and-forward delivery.
 type ReliableRetry struct {
 	MaxAttempts int           // deliveries before dead-lettering; zero: 10, negative: unlimited
@@ -112,6 +143,7 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 	if _, ok := incompletes[c.Incomplete]; !ok {
 		l.Add(path.Field("Incomplete"), "%q: want NoDiscard, DiscardFollowingFirstGap or DiscardEntireSequence", c.Incomplete)
 	}
+	c.ReliableLimits.validate(l, path)
 	retry := path.Field("Retry")
 	// With BackendRM an acknowledged message is remembered (MaxKeep) until
 	// its delivery is settled, which a retry may take up to MinKeep to do.
@@ -124,9 +156,7 @@ func (c *ReliableConfig) validate(l *fielderr.List, path fielderr.Path, s *Servi
 		bad  bool
 		why  string
 	}{
-		{path.Field("SequenceExpires"), c.SequenceExpires < 0, "negative"}, {path.Field("IdleTimeout"), c.IdleTimeout < 0, "negative"},
-		{path.Field("MaxSequences"), c.MaxSequences < 0, "negative"},
-		{path.Field("MaxSequencesPerCaller"), c.MaxSequencesPerCaller < 0, "negative"}, {path.Field("MaxHeld"), c.MaxHeld < 0, "negative"},
+		{path.Field("MaxHeld"), c.MaxHeld < 0, "negative"},
 		{path.Field("MaxQueue"), c.MaxQueue < 0, "negative"}, {path.Field("MaxHeldBytes"), c.MaxHeldBytes < 0, "negative"},
 		{path.Field("MaxKeep"), c.MaxKeep < 0, "negative"},
 		{path.Field("MaxKeep"), c.MaxKeep > 0 && c.MaxKeep < minKeep, fmt.Sprintf("%v is shorter than a delivery's retry "+
@@ -148,12 +178,11 @@ func (c *ReliableConfig) driverConfig(s *ServiceConfig, self string, maxBytes in
 	if timeout == 0 {
 		timeout = s.Timeout
 	}
+	eng := wsreliable.Config{Assurance: assurances[c.Assurance], InOrder: c.InOrder,
+		Incomplete: incompletes[c.Incomplete], MaxHeld: c.MaxHeld, MaxHeldBytes: c.MaxHeldBytes, MaxKeep: c.MaxKeep}
+	c.ReliableLimits.engine(&eng)
 	return driver.Config{
-		Name: s.Name, Self: self,
-		Engine: wsreliable.Config{Assurance: assurances[c.Assurance], InOrder: c.InOrder,
-			Incomplete: incompletes[c.Incomplete], SequenceExpires: c.SequenceExpires,
-			IdleTimeout: c.IdleTimeout, MaxGroups: c.MaxSequences, MaxGroupsPerCaller: c.MaxSequencesPerCaller,
-			MaxHeld: c.MaxHeld, MaxHeldBytes: c.MaxHeldBytes, MaxKeep: c.MaxKeep},
+		Name: s.Name, Self: self, Engine: eng,
 		MaxAttempts: c.Retry.MaxAttempts, DeliveryTimeout: timeout, MaxQueue: c.MaxQueue, MaxMessageBytes: int(maxBytes),
 		Backoff:   queueing.Backoff{Base: c.Retry.Backoff, Max: c.Retry.MaxBackoff},
 		BackendRM: c.BackendRM,

@@ -92,6 +92,7 @@ func (c *Config) Validate() error {
 	}
 	validateBroker(&l, root.Field("Broker"), c)
 	validateBrokerSecurity(&l, root.Field("BrokerSecurity"), c, sc) // broker.go
+	c.BrokerReliable.validate(&l, root.Field("BrokerReliable"))
 	l.Nest(root.Field("BrokerStage"), c.BrokerStage.Validate())
 	c.Clients.validate(&l, root.Field("Clients"))
 	validateTLS(&l, root.Field("TLS"), c.TLS)                    // tls.go

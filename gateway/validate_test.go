@@ -150,8 +150,8 @@ func TestConfigValidate_SameOrderEveryRun(t *testing.T) {
 		s.Operations[name] = OperationConfig{Timeout: -1}
 	}
 	s.Key.Namespaces = map[string]string{"q": "urn:wsgw:test:quote", "z": "", "y": "", "x": ""}
-	s.Reliable = &ReliableConfig{Assurance: "Sometimes", Incomplete: "Never", SequenceExpires: -1, IdleTimeout: -1,
-		MaxSequences: -1, MaxHeld: -1, MaxQueue: -1, MaxHeldBytes: -1, MaxKeep: -1,
+	s.Reliable = &ReliableConfig{Assurance: "Sometimes", Incomplete: "Never", ReliableLimits: ReliableLimits{SequenceExpires: -1, IdleTimeout: -1,
+		MaxSequences: -1}, MaxHeld: -1, MaxQueue: -1, MaxHeldBytes: -1, MaxKeep: -1,
 		Retry:  ReliableRetry{Backoff: -1, MaxBackoff: -1, Timeout: -1},
 		Egress: egress.Config{CIDRs: []string{"a", "b"}, Ports: []int{0}}}
 	want := []string{

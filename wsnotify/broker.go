@@ -83,7 +83,7 @@ type Broker struct {
 	regs      map[string]*registration
 	pps       map[string]*ppRecord
 	// callers counts what each caller created (the per-caller bounds).
-	callers  struct{ subs, pps, regs, durable caller.Counts }
+	callers  struct{ subs, pps, regs, durable, channels caller.Counts }
 	durables int                 // durable subscriptions (DurableConfig.MaxSubscriptions)
 	orphans  []orphan            // publisher subscriptions of deleted registrations, to end (orphan.go)
 	channels map[string]*channel // direct channels by topic (direct_channel.go)
@@ -147,7 +147,7 @@ func Open(st Store, cfg Config, opts Options) (*Broker, error) {
 		subs: map[string]*subscription{}, noTopic: map[string]struct{}{},
 		consumers: map[string]int{}, regs: map[string]*registration{}, pps: map[string]*ppRecord{},
 	}
-	b.callers.subs, b.callers.pps, b.callers.regs, b.callers.durable = caller.Counts{}, caller.Counts{}, caller.Counts{}, caller.Counts{}
+	b.callers.subs, b.callers.pps, b.callers.regs, b.callers.durable, b.callers.channels = caller.Counts{}, caller.Counts{}, caller.Counts{}, caller.Counts{}, caller.Counts{}
 	b.maxDeadLetters.Store(maxDeadLetters)
 	if b.log == nil {
 		b.log = slog.Default()

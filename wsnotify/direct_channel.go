@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/storage"
 	"github.com/wsgw/wsgw/wsnotify/direct"
 	"github.com/wsgw/wsgw/wsnotify/direct/driver"
@@ -33,6 +34,8 @@ type channelRecord struct {
 	Key     []byte    `json:"key"`
 	Epoch   uint32    `json:"epoch"` // of the broker's sender's last start (grows at each start)
 	Created time.Time `json:"created"`
+	// Caller is who created it (MaxChannelsPerCaller).
+	Caller caller.ID `json:"caller,omitempty"`
 }
 
 // channel is a live channel. rec, rev, sender and pending are guarded by
@@ -78,18 +81,31 @@ func randomUint64() uint64 {
 	}
 }
 
-var errNoSlot = errors.New("every channel slot is taken (broker.direct.max_channels)")
+// noChannel says why no new channel could be made: every slot is taken,
+// or the caller created its maximum of channels. Either way the request
+// falls back to HTTP, or is refused when it requires the direct path.
+type noChannel string
 
-// channelFor returns the channel of topic key t, creating it (in a free
-// slot, with a new key and session, stored before it is returned) when
-// there is none. The channel is held for the caller (the sweep keeps it)
-// until it calls releaseChannel.
-func (b *Broker) channelFor(ctx context.Context, t string, now time.Time) (*channel, error) {
+func (e noChannel) Error() string { return string(e) }
+
+var errNoSlot = noChannel("every channel slot is taken (broker.direct.max_channels)")
+
+// channelFor returns the channel of topic key t, creating it for who (in a
+// free slot, with a new key and session, stored before it is returned)
+// when there is none. The channel is held for the caller (the sweep keeps
+// it) until it calls releaseChannel. Joining an existing channel is not
+// bounded per caller: only the channels a caller creates count
+// (MaxChannelsPerCaller), as they hold the slots (choice).
+func (b *Broker) channelFor(ctx context.Context, t string, who caller.ID, now time.Time) (*channel, error) {
 	b.mu.Lock()
 	if ch := b.channels[t]; ch != nil {
 		ch.pending++
 		b.mu.Unlock()
 		return ch, nil
+	}
+	if max := b.cfg.Direct.MaxChannelsPerCaller; b.callers.channels.Full(who, max) {
+		b.mu.Unlock()
+		return nil, noChannel(fmt.Sprintf("the caller created its maximum of %d channels (broker.direct.max_channels_per_caller)", max))
 	}
 	slot := b.freeSlotLocked()
 	if slot < 0 {
@@ -98,14 +114,16 @@ func (b *Broker) channelFor(ctx context.Context, t string, now time.Time) (*chan
 	}
 	key := make([]byte, direct.KeySize)
 	rand.Read(key) //nolint:errcheck // never fails
-	ch := &channel{rec: channelRecord{Topic: t, Slot: slot, Session: randomUint64(), Key: key, Created: now}, log: b.newRecoveryLog(), pending: 1}
+	ch := &channel{rec: channelRecord{Topic: t, Slot: slot, Session: randomUint64(), Key: key, Created: now, Caller: who}, log: b.newRecoveryLog(), pending: 1}
 	b.channels[t] = ch // holds the slot while the record is stored
+	b.callers.channels.Add(who, 1)
 	b.mu.Unlock()
 	rev, err := createJSON(ctx, b.st, kindChannel, t, ch.rec)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil {
 		delete(b.channels, t)
+		b.callers.channels.Add(who, -1)
 		return nil, fmt.Errorf("storing the channel of %s: %w", t, err)
 	}
 	ch.rev = rev
@@ -200,6 +218,7 @@ func (b *Broker) loadChannels(ctx context.Context) error {
 			return nil
 		}
 		b.channels[rec.Topic] = &channel{rec: rec, rev: r.Rev, log: b.newRecoveryLog()}
+		b.callers.channels.Add(rec.Caller, 1)
 		return nil
 	})
 	if err != nil {
@@ -245,6 +264,7 @@ func (b *Broker) sweepChannels(ctx context.Context) {
 		if !used[t] && ch.pending == 0 {
 			gone = append(gone, ch)
 			delete(b.channels, t)
+			b.callers.channels.Add(ch.rec.Caller, -1)
 		}
 	}
 	b.mu.Unlock()

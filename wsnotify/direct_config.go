@@ -39,6 +39,10 @@ type DirectConfig struct {
 	// MaxChannels bounds the channels (one per topic); default 64, at
 	// most 1024 (choice: few groups, as switches and NICs hold few).
 	MaxChannels int
+	// MaxChannelsPerCaller bounds the channels one caller created (its
+	// subscriptions and registrations made them; joining a channel that
+	// exists is free), so that no caller takes every slot; default 8.
+	MaxChannelsPerCaller int
 	// MaxPublishers bounds the registered publishers sending on one
 	// channel (each in a session of its own); default 16.
 	MaxPublishers int
@@ -86,6 +90,7 @@ func (c DirectConfig) withDefaults() DirectConfig {
 	def(&c.TTL, 1)
 	def(&c.Port, 7400)
 	def(&c.MaxChannels, 64)
+	def(&c.MaxChannelsPerCaller, 8)
 	def(&c.MaxPublishers, 16)
 	def(&c.LogMessages, 10_000)
 	def(&c.MTU, direct.DefaultMTU)
@@ -126,6 +131,7 @@ func (c DirectConfig) validate(l *fielderr.List, path fielderr.Path) {
 	bound("TTL", int64(c.TTL), 1, 255)
 	bound("Port", int64(c.Port), 1, 65535)
 	bound("MaxChannels", int64(c.MaxChannels), 1, maxDirectChannels)
+	bound("MaxChannelsPerCaller", int64(c.MaxChannelsPerCaller), 1, maxDirectChannels)
 	bound("MaxPublishers", int64(c.MaxPublishers), 1, maxDirectPublishers)
 	bound("LogMessages", int64(c.LogMessages), 1, maxLogMessages)
 	bound("LogBytes", c.LogBytes, 1, maxLogBytes)

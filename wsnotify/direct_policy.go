@@ -101,8 +101,9 @@ func (b *Broker) grantDirect(ctx context.Context, req *direct.Request, s *subscr
 	if why == "" {
 		t, _ := s.topic.Topic()
 		var err error
-		switch ch, err = b.channelFor(ctx, t.String(), now); {
-		case errors.Is(err, errNoSlot):
+		var no noChannel
+		switch ch, err = b.channelFor(ctx, t.String(), s.rec.Caller, now); {
+		case errors.As(err, &no):
 			why = err.Error()
 		case err != nil:
 			f := wsnFault(fSubscribeCreationFailed, now, "storing the direct channel failed", "")
@@ -169,8 +170,8 @@ func (b *Broker) grantRegDirect(ctx context.Context, req *direct.Request, r *reg
 		if !ok {
 			continue
 		}
-		ch, err := b.channelFor(ctx, t.String(), now)
-		if errors.Is(err, errNoSlot) {
+		ch, err := b.channelFor(ctx, t.String(), r.rec.Caller, now)
+		if no := noChannel(""); errors.As(err, &no) {
 			continue
 		}
 		if err != nil {

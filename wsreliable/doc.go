@@ -156,6 +156,12 @@
 // TerminateSequence or AckRequested for it gets UnknownSequence (choice:
 // not an access fault, so that nothing tells a stranger the sequence
 // exists); one created by a client address alone is not bound (rmGroup).
+// The same rule (foreign) binds the sequence a CreateSequence offered
+// (another caller's SequenceAcknowledgement for it gets UnknownSequence)
+// and a WS-Reliability 1.1 group: another caller's message to it gets
+// InvalidMessageId (wsrm:FaultCodeEnum; choice: the fault of a groupId
+// that names no group of the caller's, as for a groupId used by a WS-RM
+// sequence), and a PollRequest about it leaves it out, as unknown.
 //
 // WS-RM: acknowledgements go in the reply when AcksTo is anonymous, to
 // AcksTo otherwise (one per Ready), or wait for MakeConnection when AcksTo

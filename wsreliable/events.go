@@ -140,6 +140,9 @@ type PollRequest struct {
 	ReplyTo string
 	// Meta is handed back on the answer sent to ReplyTo.
 	Meta []byte
+	// Caller is who asks: another authenticated caller's groups are
+	// answered as unknown (foreign).
+	Caller caller.ID
 }
 
 // MakeConnection is a WS-MakeConnection 1.1 MakeConnection (3.1) for the
@@ -211,6 +214,9 @@ type AckReceived struct {
 	Nacks  []uint64
 	None   bool
 	Final  bool
+	// Caller is who sent it, when it came in a request (Ref set): an
+	// offered sequence takes acknowledgements from its creator only.
+	Caller caller.ID
 }
 
 // PeerFault reports a WS-RM fault received about an outbound sequence

@@ -98,6 +98,16 @@ type heldMsg struct {
 
 const maxFaults = 64
 
+// foreign reports whether who may not use what owner created: one rule
+// for WS-RM sequences (rmGroup), WS-Reliability groups (relMessage,
+// onPoll) and offered sequences' acknowledgements (onAckReceived). What
+// an authenticated caller created is bound to it (WS-RM 1.2, 5.1.3 and
+// 5.2: bound to the security context it was created in); WS-Reliability
+// 1.1 names no binding, and the same one is used (choice). What an
+// address-only caller created is not bound: an address proves nothing a
+// stranger could not repeat, and a client may come back from another.
+func foreign(owner, who caller.ID) bool { return owner.Authenticated() && who != owner }
+
 func (e *Engine) newGroup(id string, p Protocol, meta []byte, who caller.ID) *inGroup {
 	g := &inGroup{ID: id, Proto: p, held: map[uint64]heldMsg{}, LastActive: e.now, Meta: bytes.Clone(meta), Caller: who}
 	if p.isRM() {

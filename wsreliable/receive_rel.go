@@ -15,6 +15,13 @@ func (e *Engine) relMessage(m Message) {
 		return
 	}
 	g := e.in[m.Group]
+	if g != nil && foreign(g.Caller, m.Caller) {
+		// Another caller's group: as a groupId that names no group of
+		// this protocol (relGroupCheck), InvalidMessageId, answered in
+		// the reply and recorded nowhere (the group is left untouched).
+		e.relAnswer(m, nil, InvalidMessageID)
+		return
+	}
 	if g == nil {
 		if e.roomFor(m.Caller) != "" {
 			e.relAnswer(m, nil, MessageProcessingFailure)
@@ -182,7 +189,8 @@ func (e *Engine) relAnswer(m Message, g *inGroup, code FaultCode) {
 // onPoll answers a PollRequest: for each group asked about, the numbers
 // received in the ranges asked and the faults recorded there. A group the
 // engine does not know (never received, or forgotten) is left out: the
-// sender has no acknowledgement and resends.
+// sender has no acknowledgement and resends. So is another caller's
+// group (foreign): a stranger learns nothing of it.
 func (e *Engine) onPoll(ev PollRequest) {
 	if len(ev.Refs) == 0 {
 		e.fault(ev.Ref, Rel, &Fault{Code: InvalidPollRequest})
@@ -191,8 +199,8 @@ func (e *Engine) onPoll(ev PollRequest) {
 	var acks []Ack
 	for _, ref := range mergePollRefs(ev.Refs) {
 		g := e.in[ref.Group]
-		if g == nil || g.Proto != Rel {
-			continue
+		if g == nil || g.Proto != Rel || foreign(g.Caller, ev.Caller) {
+			continue // unknown, or another caller's: as unknown
 		}
 		acks = append(acks, pollAck(g, ref.Ranges))
 	}

@@ -56,7 +56,7 @@ func (e *Engine) onCreate(ev CreateSequence) {
 	g.HoldAll = e.cfg.Incomplete == DiscardEntireSequence
 	if ev.Offer != "" {
 		g.Offer = ev.Offer
-		e.acceptOffer(g.ID, ev.Offer, ev.OfferEndpoint, ev.Meta)
+		e.acceptOffer(g.ID, ev.Offer, ev.OfferEndpoint, ev.Meta, ev.Caller)
 	}
 	e.reply(Reply{Ref: ev.Ref, Kind: ReplyCreated, Proto: p, Group: g.ID, Expires: grant,
 		Incomplete: e.cfg.Incomplete, AcceptOffer: ev.Offer != ""})
@@ -76,7 +76,7 @@ func (e *Engine) onCreate(ev CreateSequence) {
 // address, and an address proves nothing a stranger could not repeat.
 func (e *Engine) rmGroup(ref uint64, id string, p Protocol, who caller.ID) *inGroup {
 	g := e.in[id]
-	if g == nil || g.Proto != p || g.Caller.Authenticated() && who != g.Caller {
+	if g == nil || g.Proto != p || foreign(g.Caller, who) {
 		e.fault(ref, p, &Fault{Code: UnknownSequence, Group: id})
 		return nil
 	}
@@ -265,9 +265,12 @@ func (e *Engine) onMakeConnection(ev MakeConnection) {
 // client offering a destination's address as Endpoint would otherwise get
 // the gateway's messages for that destination on a sequence the client
 // controls, and could acknowledge them unsent).
-func (e *Engine) acceptOffer(group, id, endpoint string, meta []byte) {
+//
+// The offered sequence is its creator's, as the sequence offering it
+// (who: rmGroup, foreign): only who acknowledges it (onAckReceived).
+func (e *Engine) acceptOffer(group, id, endpoint string, meta []byte, who caller.ID) {
 	s := &outSeq{Local: e.newLocal(), To: endpoint, ID: id, Of: group, State: sending, Next: 1, Meta: bytes.Clone(meta),
-		Offered: true, unacked: map[uint64]*outMsg{}}
+		Offered: true, Caller: who, unacked: map[uint64]*outMsg{}}
 	e.out[s.Local], e.outByID[id] = s, s.Local
 	e.dirtyOut[s.Local] = true
 }

@@ -30,7 +30,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 	case "terminate":
 		return Terminate{Ref: ref, Proto: a.rm(), Group: a["seq"], LastMsgNumber: a.u64("last"), Caller: caller.ID(a["caller"])}, nil
 	case "poll":
-		p := PollRequest{Ref: ref, ReplyTo: a["replyto"], Meta: meta}
+		p := PollRequest{Ref: ref, ReplyTo: a["replyto"], Meta: meta, Caller: caller.ID(a["caller"])}
 		for _, g := range strings.Fields(a["group"]) {
 			id, rs, _ := strings.Cut(g, "@")
 			set, ok := ParseRangeSet(rs)
@@ -58,7 +58,7 @@ func (r *scriptRunner) event(name string, a args) (Event, error) {
 		if !ok {
 			return nil, fmt.Errorf("bad ranges %q", a["ranges"])
 		}
-		ev := AckReceived{Ref: ref, Proto: a.rm(), Group: a["seq"], Ranges: set, Final: a.has("final")}
+		ev := AckReceived{Ref: ref, Proto: a.rm(), Group: a["seq"], Ranges: set, Final: a.has("final"), Caller: caller.ID(a["caller"])}
 		if n := a.u64("nack"); n != 0 {
 			ev.Nacks = []uint64{n}
 		}

@@ -5,6 +5,8 @@ import (
 	"container/heap"
 	"slices"
 	"time"
+
+	"github.com/wsgw/wsgw/caller"
 )
 
 // outState is the life of an outbound sequence.
@@ -41,6 +43,9 @@ type outSeq struct {
 	// it (its To is the client's, not a destination of the gateway's),
 	// and only it takes acknowledgements that come in a request.
 	Offered bool `json:"offered,omitempty"`
+	// Caller created the offered sequence (the CreateSequence's caller):
+	// only it may acknowledge it (foreign).
+	Caller caller.ID `json:"caller,omitempty"`
 
 	unacked map[uint64]*outMsg
 	attempt int       // CreateSequence or CloseSequence tries
@@ -175,11 +180,14 @@ func (e *Engine) onCreated(ev Created) {
 // anonymous AcksTo), with no Ref. Taking it would let anyone who learns
 // or guesses a destination's Identifier mark messages acknowledged that
 // the destination never received: UnknownSequence (choice: to the
-// client, that sequence is not one it can acknowledge).
+// client, that sequence is not one it can acknowledge). An offered
+// sequence created by an authenticated caller is acknowledged by that
+// caller only (WS-RM 1.2, 5.1.3 and 5.2, as rmGroup): another caller's
+// acknowledgement gets UnknownSequence and changes nothing.
 func (e *Engine) onAckReceived(ev AckReceived) {
 	p := ev.Proto.orRM()
 	s := e.out[e.outByID[ev.Group]]
-	if s == nil || ev.Ref != 0 && !s.Offered {
+	if s == nil || ev.Ref != 0 && (!s.Offered || foreign(s.Caller, ev.Caller)) {
 		e.fault(ev.Ref, p, &Fault{Code: UnknownSequence, Group: ev.Group})
 		return
 	}

@@ -1,6 +1,7 @@
 package wssecurity
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -39,6 +40,9 @@ type Users struct {
 	byName    map[string]*user
 	bySubject map[string]*user
 	groups    map[string]bool
+	// dummy is checked for a password whose user is unknown or has no
+	// hash, so that it takes as long as a known user's (dummyOf).
+	dummy *passwordHash
 }
 
 type user struct {
@@ -104,7 +108,26 @@ func NewUsers(list []User) (*Users, error) {
 	if err := l.Err(); err != nil {
 		return nil, err
 	}
+	u.dummy = u.dummyOf()
 	return u, nil
+}
+
+// dummyOf returns the hash checked for a password whose user is unknown
+// or has no hash: the hash of the first user (by name) who has one, so
+// that such a refusal costs what checking that user's password costs and
+// its time does not tell the name is unknown (choice: the users' own
+// cost, not HashPassword's; a users file of cheap hashes gets a cheap
+// dummy, and making the dummy costs nothing). Its result is discarded.
+// Without any hashed user, an argon2id of HashPassword's parameters
+// (every password check then takes its time).
+func (u *Users) dummyOf() *passwordHash {
+	for _, name := range slices.Sorted(maps.Keys(u.byName)) {
+		if h := u.byName[name].hash; h != nil {
+			return h
+		}
+	}
+	return &passwordHash{salt: make([]byte, argonSaltLen), key: make([]byte, argonKeyLen),
+		memory: argonMemory, time: argonTime, lanes: argonThreads}
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -104,7 +104,6 @@ type Verifier struct {
 	users     atomic.Pointer[Users]
 	nonces    *nonceCache
 	passwords *passCache
-	dummy     *passwordHash // checked for unknown users, so they take as long
 }
 
 // NewVerifier returns a verifier over users (nil: nobody). now is the clock
@@ -119,11 +118,6 @@ func NewVerifier(cfg Config, users *Users, now func() time.Time) (*Verifier, err
 	}
 	v := &Verifier{cfg: cfg, now: now, nonces: newNonceCache(cfg.MaxNonces, cfg.MaxNoncesPerIdentity),
 		passwords: newPassCache(passCacheMax, passCacheTTL)}
-	dummy, err := HashPassword("wsgw: no such user")
-	if err != nil {
-		return nil, err
-	}
-	v.dummy, _ = parsePasswordHash(dummy)
 	v.SetUsers(users)
 	return v, nil
 }
@@ -220,7 +214,7 @@ func (v *Verifier) checkToken(ver soap.Version, ut *UsernameToken, p Policy, now
 	}
 	users := v.users.Load()
 	us := users.byName[ut.Username]
-	if !v.authenticate(us, ut, now) {
+	if !v.authenticate(users, us, ut, now) {
 		return nil, failedAuthentication(ver)
 	}
 	if ut.Nonce != nil {
@@ -241,8 +235,8 @@ func (v *Verifier) checkToken(ver soap.Version, ut *UsernameToken, p Policy, now
 }
 
 // authenticate checks ut's password against us (nil for an unknown user,
-// which is checked against a dummy so that it takes as long).
-func (v *Verifier) authenticate(us *user, ut *UsernameToken, now time.Time) bool {
+// which is checked against users' dummy so that it takes as long).
+func (v *Verifier) authenticate(users *Users, us *user, ut *UsernameToken, now time.Time) bool {
 	if ut.PasswordType == Digest {
 		secret := "wsgw: no such user"
 		if us != nil {
@@ -252,7 +246,7 @@ func (v *Verifier) authenticate(us *user, ut *UsernameToken, now time.Time) bool
 		return ok && us != nil && us.DigestSecret != ""
 	}
 	if us == nil {
-		v.dummy.check(ut.Password)
+		users.dummy.check(ut.Password)
 		return false
 	}
 	credential := us.PasswordHash
@@ -272,7 +266,7 @@ func (v *Verifier) authenticate(us *user, ut *UsernameToken, now time.Time) bool
 		// a hash do, so that a refusal's time does not tell the name
 		// exists. The secret is compared as SHA-256 sums, so that the
 		// time does not tell its length either.
-		v.dummy.check(ut.Password)
+		users.dummy.check(ut.Password)
 		got, want := sha256.Sum256([]byte(ut.Password)), sha256.Sum256([]byte(us.DigestSecret))
 		ok = us.DigestSecret != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1
 	}

@@ -44,6 +44,7 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		BrokerStage:     fc.BrokerStage.toQueueing(),
 		Broker:          fc.Broker.toWSNotify(),
 		BrokerSecurity:  fc.Broker.security(),
+		BrokerReliable:  fc.Broker.reliable(),
 		TLS:             fc.TLS.toGateway(baseDir),
 		BackendTLS:      fc.BackendTLS.toGateway(baseDir),
 		EgressTLS:       fc.EgressTLS.toGateway(baseDir),

@@ -38,8 +38,11 @@ type fileBroker struct {
 	// Security is gateway.Config.BrokerSecurity, kept here where it
 	// belongs in the file (config_problems.go maps its paths).
 	Security *fileBrokerSecurity `yaml:"security"`
-	Durable  fileDurable         `yaml:"durable"`
-	Direct   *fileBrokerDirect   `yaml:"direct"`
+	// Reliable is gateway.Config.BrokerReliable: the bounds of publishers'
+	// WS-RM sequences to the broker (config_problems.go maps its paths).
+	Reliable FileReliableLimits `yaml:"reliable"`
+	Durable  fileDurable        `yaml:"durable"`
+	Direct   *fileBrokerDirect  `yaml:"direct"`
 }
 
 // fileBrokerSecurity is broker.security (gateway.BrokerSecurity).
@@ -112,20 +115,21 @@ func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 // fileBrokerDirect is `broker.direct`: present, subscribers and registered
 // publishers may negotiate direct paths (wsnotify.DirectConfig).
 type fileBrokerDirect struct {
-	Address       string   `yaml:"address"`
-	Interface     string   `yaml:"interface"`
-	Transport     string   `yaml:"transport"`
-	Groups        string   `yaml:"groups"`
-	TTL           int      `yaml:"ttl"`
-	Port          int      `yaml:"port"`
-	MaxChannels   int      `yaml:"max_channels"`
-	MaxPublishers int      `yaml:"max_publishers"`
-	LogMessages   int      `yaml:"log_messages"`
-	LogBytes      byteSize `yaml:"log_bytes"`
-	MTU           int      `yaml:"mtu"`
-	MaxRate       byteSize `yaml:"max_rate"`
-	Window        duration `yaml:"window"`
-	RTT           duration `yaml:"rtt"`
+	Address              string   `yaml:"address"`
+	Interface            string   `yaml:"interface"`
+	Transport            string   `yaml:"transport"`
+	Groups               string   `yaml:"groups"`
+	TTL                  int      `yaml:"ttl"`
+	Port                 int      `yaml:"port"`
+	MaxChannels          int      `yaml:"max_channels"`
+	MaxChannelsPerCaller int      `yaml:"max_channels_per_caller"`
+	MaxPublishers        int      `yaml:"max_publishers"`
+	LogMessages          int      `yaml:"log_messages"`
+	LogBytes             byteSize `yaml:"log_bytes"`
+	MTU                  int      `yaml:"mtu"`
+	MaxRate              byteSize `yaml:"max_rate"`
+	Window               duration `yaml:"window"`
+	RTT                  duration `yaml:"rtt"`
 }
 
 func (d *fileBrokerDirect) toWSNotify() *wsnotify.DirectConfig {
@@ -134,7 +138,7 @@ func (d *fileBrokerDirect) toWSNotify() *wsnotify.DirectConfig {
 	}
 	return &wsnotify.DirectConfig{
 		Address: d.Address, Interface: d.Interface, Transport: direct.Transport(d.Transport), Groups: d.Groups, TTL: d.TTL,
-		Port: d.Port, MaxChannels: d.MaxChannels, MaxPublishers: d.MaxPublishers, LogMessages: d.LogMessages,
+		Port: d.Port, MaxChannels: d.MaxChannels, MaxChannelsPerCaller: d.MaxChannelsPerCaller, MaxPublishers: d.MaxPublishers, LogMessages: d.LogMessages,
 		LogBytes: int64(d.LogBytes), MTU: d.MTU, MaxRate: int64(d.MaxRate), Window: time.Duration(d.Window), RTT: time.Duration(d.RTT),
 	}
 }
@@ -218,6 +222,14 @@ func (l fileLimits) toXMLDoc() xmldoc.Limits {
 		MaxNameLen:  l.MaxNameLen,
 		MaxTextLen:  int(l.MaxTextLen),
 	}
+}
+
+// reliable is broker.reliable; zero without a broker section.
+func (b *fileBroker) reliable() gateway.ReliableLimits {
+	if b == nil {
+		return gateway.ReliableLimits{}
+	}
+	return b.Reliable.toGateway()
 }
 
 // security is broker.security; none without a broker section.

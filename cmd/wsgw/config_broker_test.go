@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wsgw/wsgw/egress"
+	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap/xmldoc"
 	"github.com/wsgw/wsgw/wsnotify"
@@ -43,7 +44,7 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 		Limits:              xmldoc.Limits{MaxBytes: 1 << 20, MaxDepth: 40, MaxElements: 1000, MaxAttrs: 20, MaxNameLen: 100, MaxTextLen: 64 << 10},
 		SweepInterval:       2 * time.Second,
 		Direct: &wsnotify.DirectConfig{Address: "10.1.2.1", Interface: "eth1", Transport: "multicast", Groups: "239.192.0.0/16",
-			TTL: 2, Port: 7500, MaxChannels: 32, MaxPublishers: 8, LogMessages: 5000, LogBytes: 8 << 20, MTU: 1400, MaxRate: 20 << 20,
+			TTL: 2, Port: 7500, MaxChannels: 32, MaxChannelsPerCaller: 4, MaxPublishers: 8, LogMessages: 5000, LogBytes: 8 << 20, MTU: 1400, MaxRate: 20 << 20,
 			Window: 10 * time.Second, RTT: 5 * time.Millisecond},
 		Durable: wsnotify.DurableConfig{All: true, MaxAge: 12 * time.Hour, MaxMessages: 5000, MaxBytes: 1 << 20,
 			MaxAttempts: 20, MaxAttemptsLimit: 200, MaxMessageBytes: 512 << 10, Workers: 8, Timeout: 3 * time.Second,
@@ -56,6 +57,27 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 	cfg := fc.toGateway("/etc/wsgw")
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("Validate: got %v, want nil", err)
+	}
+	wantRel := gateway.ReliableLimits{SequenceExpires: 2 * time.Hour, IdleTimeout: 5 * time.Minute, MaxSequences: 300, MaxSequencesPerCaller: 7}
+	if cfg.BrokerReliable != wantRel {
+		t.Errorf("broker.reliable: got %+v, want %+v", cfg.BrokerReliable, wantRel)
+	}
+}
+
+// TestLoadConfig_BrokerReliableProblemsAtKeys: problems of
+// broker.reliable are named by its keys, with their lines.
+func TestLoadConfig_BrokerReliableProblemsAtKeys(t *testing.T) {
+	path := writeDirectConfig(t, "wsgw.yaml", "listen: 127.0.0.1:1\nbroker:\n  reliable:\n    idle_timeout: -1s\n    max_sequences_per_caller: -2\n")
+	fc, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	msg := fc.explainConfig(cfg.Validate())
+	for _, want := range []string{"broker.reliable.idle_timeout: negative (line 4", "broker.reliable.max_sequences_per_caller: negative (line 5"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("got\n%s\nwant it to contain %q", msg, want)
+		}
 	}
 }
 

@@ -78,7 +78,7 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, errs *[]error) {
 				*errs = append(*errs, fmt.Errorf("%s: repeated key%s", kpath, position(k)))
 			default:
 				seen[k.Value] = true
-				decodeNode(val, v.Field(idx), kpath, errs)
+				decodeNode(val, v.FieldByIndex(idx), kpath, errs)
 			}
 		}
 	case reflect.Slice:
@@ -121,13 +121,19 @@ func decodeNode(n *yaml.Node, v reflect.Value, path string, errs *[]error) {
 	}
 }
 
-// yamlFields maps yaml tag names to field indexes of struct type t.
-func yamlFields(t reflect.Type) map[string]int {
-	m := make(map[string]int, t.NumField())
+// yamlFields maps yaml tag names to field index paths of struct type t;
+// a field tagged ",inline" contributes its own fields at this level.
+func yamlFields(t reflect.Type) map[string][]int {
+	m := make(map[string][]int, t.NumField())
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		if name != "" && name != "-" {
-			m[name] = i
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		switch {
+		case name == "" && opts == "inline" && t.Field(i).Type.Kind() == reflect.Struct:
+			for k, idx := range yamlFields(t.Field(i).Type) {
+				m[k] = append([]int{i}, idx...)
+			}
+		case name != "" && name != "-":
+			m[name] = []int{i}
 		}
 	}
 	return m

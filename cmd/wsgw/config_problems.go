@@ -31,13 +31,15 @@ func (fc *fileConfig) explainConfig(err error) string {
 
 // movedInFile returns err's problems with the paths of the gateway fields
 // the file keeps elsewhere rewritten to where they are: BrokerSecurity is
-// broker.security (fileBroker.Security).
+// broker.security (fileBroker.Security), BrokerReliable broker.reliable
+// (fileBroker.Reliable).
 func movedInFile(err error) error {
+	moved := map[string]string{"BrokerSecurity": "Security", "BrokerReliable": "Reliable"}
 	var l fielderr.List
 	for _, p := range fielderr.All(err) {
-		if len(p.Path) > 0 && p.Path[0].Kind == fielderr.FieldStep && p.Path[0].Name == "BrokerSecurity" {
+		if len(p.Path) > 0 && p.Path[0].Kind == fielderr.FieldStep && moved[p.Path[0].Name] != "" {
 			q := *p
-			q.Path = append(fielderr.Path{}.Field("Broker").Field("Security"), p.Path[1:]...)
+			q.Path = append(fielderr.Path{}.Field("Broker").Field(moved[p.Path[0].Name]), p.Path[1:]...)
 			p = &q
 		}
 		l.Nest(nil, p)

@@ -139,8 +139,10 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 		"Services[].ReliableStage.Limiter": true,
 		"AccessLogOff":                     true, // access_log
 		"BrokerSecurity":                   true, // broker.security: checked below
+		"BrokerReliable":                   true, // broker.reliable: checked below
 	})
 	checkMirror(t, reflect.TypeFor[gateway.BrokerSecurity](), reflect.TypeFor[fileBrokerSecurity](), nil)
+	checkMirror(t, reflect.TypeFor[gateway.ReliableLimits](), reflect.TypeFor[FileReliableLimits](), nil)
 	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
 	checkMirror(t, reflect.TypeFor[natsnode.Config](), reflect.TypeFor[fileNode](), nil)
 }

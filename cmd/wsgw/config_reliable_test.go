@@ -47,7 +47,8 @@ func TestLoadConfig_ReliableEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = &gateway.ReliableConfig{Assurance: "AtLeastOnce", Require: true, Incomplete: "DiscardEntireSequence",
-		SequenceExpires: time.Hour, IdleTimeout: 10 * time.Minute, MaxSequences: 5, MaxSequencesPerCaller: 4, MaxHeld: 6, MaxQueue: 7,
+		ReliableLimits: gateway.ReliableLimits{SequenceExpires: time.Hour, IdleTimeout: 10 * time.Minute, MaxSequences: 5, MaxSequencesPerCaller: 4},
+		MaxHeld:        6, MaxQueue: 7,
 		MaxHeldBytes: 1 << 20, MaxKeep: 2 * time.Hour,
 		Retry:  gateway.ReliableRetry{MaxAttempts: 3, Backoff: time.Second, MaxBackoff: time.Minute, Timeout: 5 * time.Second},
 		Egress: egress.Config{CIDRs: []string{"10.0.0.0/8"}, Hosts: []string{"cb.example.com"}, Schemes: []string{"https"}, Ports: []int{443}}}

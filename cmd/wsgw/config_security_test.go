@@ -248,3 +248,24 @@ func TestServe_TLSAndUsersReloadOnSIGHUP(t *testing.T) {
 		t.Errorf("exit code: got %d, want 0; stderr %s", code, stderr.String())
 	}
 }
+
+// TestLoadConfig_SecurityFailedAuthProblemsAtKeys: negative
+// security.failed_auth.recovery and max_addresses are problems named by
+// their keys and lines; a negative burst is allowed (no limit).
+func TestLoadConfig_SecurityFailedAuthProblemsAtKeys(t *testing.T) {
+	path := writeDirectConfig(t, "wsgw.yaml", "listen: 127.0.0.1:1\nsecurity:\n  failed_auth:\n    burst: -1\n    recovery: -1s\n    max_addresses: -5\n")
+	fc, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	msg := fc.explainConfig(cfg.Validate())
+	for _, want := range []string{"security.failed_auth.recovery: negative (line 5", "security.failed_auth.max_addresses: negative (line 6"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("got\n%s\nwant it to contain %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "burst") {
+		t.Errorf("got\n%s\nwant no problem with burst (negative: no limit)", msg)
+	}
+}

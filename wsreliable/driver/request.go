@@ -106,6 +106,12 @@ func (d *Driver) handle(ctx context.Context, msg *soap.Message, hdr http.Header,
 		case wsreliable.Terminate:
 			ev.Caller = who
 			evs[i] = ev
+		case wsreliable.AckReceived:
+			ev.Caller = who
+			evs[i] = ev
+		case wsreliable.PollRequest:
+			ev.Caller = who
+			evs[i] = ev
 		case wsreliable.Message:
 			ev.Caller = who
 			if !ev.Expiry.IsZero() { // WS-Reliability: not delivered after it
