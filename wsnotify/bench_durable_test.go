@@ -55,6 +55,7 @@ func benchDurable(b *testing.B, n int, durable bool) {
 	defer srv.Close()
 	cfg := testConfig()
 	cfg.MaxSubscriptionsPerConsumer = 2 * n
+	cfg.MaxSubscriptionsPerCaller, cfg.Durable.MaxSubscriptionsPerCaller = 2*n, 2*n // one caller makes them all
 	cfg.Delivery.Workers, cfg.Delivery.QueueLen = 32, 1<<20
 	cfg.Durable.Workers = 32
 	var e *env
