@@ -99,7 +99,6 @@ func (c *consumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-
 var (
 	sendReady = regexp.MustCompile(`publishers on (http://\S+/), control udp (\S+),`)
 	recvReady = regexp.MustCompile(`wsgw direct recv: udp (\S+),`)
