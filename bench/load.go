@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,7 @@ func drive(ctx context.Context, l Load, send sendFunc) (Result, error) {
 		body := make([]byte, l.Size)
 		rand.Read(body)
 		wg.Go(func() {
+			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "client"))) // profiles: -tagfocus side=client
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(l.Messages) || ctx.Err() != nil {
