@@ -72,7 +72,7 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		}
 		tried = append(tried, rep)
 		d.replica = rep.Name()
-		g.metrics.tries.WithLabelValues(s.cfg.Name, triesKind(attempt)).Inc()
+		g.metrics.try(s.cfg.Name, attempt)
 		done := rep.Begin()
 		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)
 		began := time.Now()
@@ -207,11 +207,7 @@ func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.R
 	if replyFailed(resp) {
 		outcome = cluster.Failed
 	}
-	h := w.Header()
-	for k, vs := range resp.Header {
-		h[k] = vs
-	}
-	stripHopByHop(h)
+	copyEndToEnd(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
 	// A reply of unknown length may be a stream: each piece is flushed as
 	// it arrives. One of known length goes out in as few writes as the
