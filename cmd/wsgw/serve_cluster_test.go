@@ -46,13 +46,13 @@ func TestServe_ClusterThatCannotStartServesNothing(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	unused := natstest.FreePorts(t, 2)
+	refused := natstest.RefusedAddrs(t, 2)
 	for _, tc := range []struct {
 		name, clusterName, storeDir string
 		routes                      []string
 		want                        []string
 	}{
-		{"peers unreachable", "wsgw", t.TempDir(), []string{fmt.Sprintf("127.0.0.1:%d", unused[0]), fmt.Sprintf("127.0.0.1:%d", unused[1])},
+		{"peers unreachable", "wsgw", t.TempDir(), refused,
 			[]string{"no JetStream quorum", "unreachable"}},
 		{"cluster name refused", "other", t.TempDir(), []string{peers[1].Embedded.ClusterListen, peers[2].Embedded.ClusterListen},
 			[]string{"no JetStream quorum", "cluster name mismatch"}},
