@@ -1,0 +1,161 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsgw/wsgw/internal/udprelay"
+	"github.com/wsgw/wsgw/internal/udpstat"
+	"github.com/wsgw/wsgw/wsnotify/direct"
+	"github.com/wsgw/wsgw/wsnotify/direct/driver"
+)
+
+// DirectLoss is one loss rate of the repair measure.
+type DirectLoss struct {
+	Loss      float64 // the fraction of the datagrams to each receiver dropped
+	Receivers int
+	// DataBytes and RepairBytes are what the sender sent (every copy of
+	// its unicast fan-out); Ratio is RepairBytes / DataBytes.
+	DataBytes, RepairBytes int64
+	Ratio                  float64
+	// LossEvents are the data datagrams (originals and repairs) the relays
+	// dropped towards a receiver; NAKs the NAKs the receivers sent,
+	// NAKsPerLoss their quotient.
+	LossEvents, NAKs int64
+	NAKsPerLoss      float64
+	// KernelDrops are the datagrams the kernel dropped at this process's
+	// sockets (relays, receivers, sender) during the run: losses the seed
+	// did not make, which also cost NAKs and repairs (-1: not readable).
+	KernelDrops int64
+	// RelayBuffers is what the kernel granted each relay socket (Linux
+	// reports twice the size asked for).
+	RelayBuffers udprelay.Granted
+	// Gaps are the sequences given up (explicit gap events), over all
+	// receivers; Complete is whether every receiver had every
+	// notification delivered or in a gap.
+	Gaps     int64
+	Complete bool
+	// Network says where the loss was made.
+	Network string
+}
+
+// RepairOptions is what DirectRepair measures.
+type RepairOptions struct {
+	Losses              []float64 // loss rates, each a run
+	Receivers, Messages int
+	Size                int   // bytes per Notify (about)
+	MaxRate             int64 // the sender's rate ceiling, bytes/s of every copy; default 1 GiB/s
+}
+
+// DirectRepair measures repair under loss: a sender in unicast fan-out mode
+// and receivers each behind a lossy relay on loopback (internal/udprelay,
+// seeded), o.Messages notifications published as fast as the sender takes
+// them, for each loss rate.
+func DirectRepair(ctx context.Context, o RepairOptions) ([]DirectLoss, error) {
+	if o.MaxRate == 0 {
+		o.MaxRate = 1 << 30
+	}
+	var out []DirectLoss
+	for _, loss := range o.Losses {
+		r, err := directRepair(ctx, o, loss)
+		if err != nil {
+			return out, fmt.Errorf("loss %v: %w", loss, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLoss, error) {
+	receivers, messages := o.Receivers, o.Messages
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	key := benchKey()
+	s, err := newSender(HubConfig{Key: key, MaxRate: o.MaxRate})
+	if err != nil {
+		return DirectLoss{}, err
+	}
+	go s.Run(ctx) //nolint:errcheck // ends with ctx
+	control, err := s.Addr(ctx)
+	if err != nil {
+		return DirectLoss{}, err
+	}
+	res := DirectLoss{Loss: loss, Receivers: receivers, Network: "real UDP sockets on loopback, loss made by a seeded relay in front of each receiver (internal/udprelay)"}
+	var lossEvents atomic.Int64
+	var rs []*driver.Receiver
+	for i := range receivers {
+		rng := rand.New(rand.NewPCG(uint64(i)+1, 7))
+		relay, err := udprelay.New(control, func(b []byte) bool {
+			if rng.Float64() >= loss {
+				return false
+			}
+			if len(b) > 0 && b[0] == '<' { // a data datagram (an envelope); control ones begin "WD"
+				lossEvents.Add(1)
+			}
+			return true
+		})
+		if err != nil {
+			return DirectLoss{}, err
+		}
+		go relay.Run(ctx)
+		if g, err := relay.Buffers(); err == nil && (res.RelayBuffers == udprelay.Granted{} || g.Read < res.RelayBuffers.Read) {
+			res.RelayBuffers = g
+		}
+		r, err := newReceiver(ctx, DirectOptions{}, key, uint64(i), relay.Addr(), driver.Handlers{Deliver: func(direct.Delivery) {}, Gap: func(direct.Gap) {}})
+		if err != nil {
+			return DirectLoss{}, err
+		}
+		rs = append(rs, r)
+	}
+	if err := waitSenderJoined(ctx, s, receivers); err != nil {
+		return DirectLoss{}, err
+	}
+	drops, derr := udpstat.Drops()
+	for k := 1; k <= messages; k++ {
+		for {
+			_, err := s.Publish([]byte(notifyBody(k, o.Size)))
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, direct.ErrFull) {
+				return DirectLoss{}, err
+			}
+			time.Sleep(time.Millisecond) // the send queue is full: the sender's pace
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		res.Complete, res.NAKs, res.Gaps = true, 0, 0
+		for _, r := range rs {
+			m, _ := r.Metrics()
+			res.NAKs += m.Total.NAKsSent
+			res.Gaps += m.Total.GapSeqs
+			if m.Total.DeliveredSeqs+m.Total.GapSeqs < int64(messages) {
+				res.Complete = false
+			}
+		}
+		if res.Complete || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if after, aerr := udpstat.Drops(); derr == nil && aerr == nil {
+		res.KernelDrops = after - drops
+	} else {
+		res.KernelDrops = -1
+	}
+	sm, _ := s.Metrics()
+	res.DataBytes, res.RepairBytes = sm.DataBytes, sm.RepairBytes
+	if res.DataBytes > 0 {
+		res.Ratio = float64(res.RepairBytes) / float64(res.DataBytes)
+	}
+	res.LossEvents = lossEvents.Load()
+	if res.LossEvents > 0 {
+		res.NAKsPerLoss = float64(res.NAKs) / float64(res.LossEvents)
+	}
+	return res, nil
+}
