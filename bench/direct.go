@@ -81,8 +81,9 @@ type DirectPath struct {
 // PathRun is one run of one path.
 type PathRun struct {
 	Result
-	// Conns are the TCP connections the consumers accepted (each
-	// deliverer keeps its connections alive).
+	// Conns are the TCP connections the consumers accepted since the path
+	// was set up, warm-up included (each deliverer keeps its connections
+	// alive).
 	Conns int64
 	// HubCPU is the CPU time the hub's process used during the run (-1:
 	// not measured, the hub ran in this process); HubCPUPerNotification
@@ -96,11 +97,17 @@ type PathRun struct {
 	// direct path the receive agents) used during the run.
 	RestCPU time.Duration
 	// DataBytes and RepairBytes are what the direct path's sender sent
-	// during the run.
-	DataBytes, RepairBytes int64
+	// during the run, NAKs the NAKs it received, QueueFull the Publishes
+	// it refused (a full send queue: the publisher was answered 503 and
+	// posted again).
+	DataBytes, RepairBytes, NAKs, QueueFull int64
 }
 
-// DirectPaths runs o through both paths for each subscriber count.
+// DirectPaths runs o through both paths for each subscriber count: both
+// are set up, each is run at saturation, then each is paced at
+// o.PacedFraction of the lower of the two saturation throughputs (a rate
+// both can take: above a path's capacity its latency only measures how
+// long the run was).
 func DirectPaths(ctx context.Context, o DirectOptions) ([]DirectPath, error) {
 	if o.StartHub == nil {
 		o.StartHub = StartHubInProcess
@@ -110,16 +117,59 @@ func DirectPaths(ctx context.Context, o DirectOptions) ([]DirectPath, error) {
 	}
 	var out []DirectPath
 	for _, n := range o.Subscribers {
-		p := DirectPath{Subscribers: n}
-		if err := brokerPath(ctx, o, &p); err != nil {
-			return out, fmt.Errorf("broker path, %d subscribers: %w", n, err)
-		}
-		if err := directPath(ctx, o, &p); err != nil {
-			return out, fmt.Errorf("direct path, %d subscribers: %w", n, err)
+		p, err := directPaths(ctx, o, n)
+		if err != nil {
+			return out, fmt.Errorf("%d subscribers: %w", n, err)
 		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+func directPaths(ctx context.Context, o DirectOptions, n int) (DirectPath, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	dp := DirectPath{Subscribers: n}
+	b, err := setupBroker(ctx, o, n)
+	if err != nil {
+		return dp, fmt.Errorf("broker path: %w", err)
+	}
+	defer b.close()
+	d, err := setupDirect(ctx, o, n)
+	if err != nil {
+		return dp, fmt.Errorf("direct path: %w", err)
+	}
+	defer d.close()
+	dp.Transport = d.transport
+	drops, derr := udpstat.Drops()
+	defer func() {
+		if after, aerr := udpstat.Drops(); derr == nil && aerr == nil {
+			dp.KernelDrops = after - drops
+		} else {
+			dp.KernelDrops = -1
+		}
+	}()
+	sat := pace{Messages: o.Load.Messages, Concurrency: o.Load.Concurrency}
+	if dp.Broker, err = b.measure(ctx, o.Load, sat); err != nil {
+		return dp, fmt.Errorf("broker path: %w", err)
+	}
+	if dp.Direct, err = d.measure(ctx, o.Load, sat); err != nil {
+		return dp, fmt.Errorf("direct path: %w", err)
+	}
+	dp.Broker.System, dp.Direct.System = "broker over HTTP", "direct path (send agent, UDP, receive agents)"
+	if o.PacedFraction <= 0 {
+		return dp, nil
+	}
+	dp.OfferedRate = o.PacedFraction * min(dp.Broker.Throughput, dp.Direct.Throughput)
+	paced := pace{Messages: o.PacedMessages, Concurrency: o.PacedConcurrency, Rate: dp.OfferedRate}
+	if dp.BrokerPaced, err = b.measure(ctx, o.Load, paced); err != nil {
+		return dp, fmt.Errorf("broker path, paced: %w", err)
+	}
+	if dp.DirectPaced, err = d.measure(ctx, o.Load, paced); err != nil {
+		return dp, fmt.Errorf("direct path, paced: %w", err)
+	}
+	dp.BrokerPaced.System, dp.DirectPaced.System = "broker over HTTP, paced", "direct path, paced"
+	return dp, nil
 }
 
 // collector is the subscribers' consumers: one HTTP server on loopback,
@@ -303,27 +353,48 @@ func publishNotifies(ctx context.Context, l Load, p pace, url string, c *collect
 	return r, nil
 }
 
-// measure runs p through url and reads the hub's CPU and counters around
-// it.
-func measure(ctx context.Context, l Load, p pace, url, stats string, c *collector) (PathRun, error) {
-	before, err := hubStats(ctx, stats)
+// path is one path set up: where publishers post, its hub's counters,
+// its subscribers' consumers.
+type path struct {
+	url, stats string
+	c          *collector
+	transport  string
+	closers    []func()
+}
+
+func (p *path) close() {
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		p.closers[i]()
+	}
+}
+
+// measure runs pc through the path, after a first Notify (not measured)
+// that every subscriber must get: the path is set up end to end (a
+// multicast receiver has heard the session; connections to the
+// consumers are open). The hub's CPU and counters are read around it.
+func (p *path) measure(ctx context.Context, l Load, pc pace) (PathRun, error) {
+	if _, err := publishNotifies(ctx, l, pace{Messages: 1, Concurrency: 1}, p.url, p.c); err != nil {
+		return PathRun{}, fmt.Errorf("warming up: %w", err)
+	}
+	before, err := hubStats(ctx, p.stats)
 	if err != nil {
 		return PathRun{}, err
 	}
-	conns, rest := c.conns.Load(), ProcessCPU()
-	r, err := publishNotifies(ctx, l, p, url, c)
+	rest := ProcessCPU()
+	r, err := publishNotifies(ctx, l, pc, p.url, p.c)
 	if err != nil {
 		return PathRun{}, err
 	}
-	after, err := hubStats(ctx, stats)
+	after, err := hubStats(ctx, p.stats)
 	if err != nil {
 		return PathRun{}, err
 	}
-	run := PathRun{Result: r, Conns: c.conns.Load() - conns, RestCPU: ProcessCPU() - rest, HubCPU: -1,
-		DataBytes: after.DataBytes - before.DataBytes, RepairBytes: after.RepairBytes - before.RepairBytes}
+	run := PathRun{Result: r, Conns: p.c.conns.Load(), RestCPU: ProcessCPU() - rest, HubCPU: -1,
+		DataBytes: after.DataBytes - before.DataBytes, RepairBytes: after.RepairBytes - before.RepairBytes,
+		NAKs: after.NAKsReceived - before.NAKsReceived, QueueFull: after.QueueFull - before.QueueFull}
 	if before.CPU >= 0 && after.CPU >= 0 {
 		run.HubCPU = after.CPU - before.CPU
-		run.HubCPUPerNotification = run.HubCPU / time.Duration(p.Messages)
+		run.HubCPUPerNotification = run.HubCPU / time.Duration(pc.Messages)
 		if run.HubCPUPerNotification > 0 {
 			run.HubSustainable = float64(time.Second) / float64(run.HubCPUPerNotification)
 		}
@@ -331,53 +402,32 @@ func measure(ctx context.Context, l Load, p pace, url, stats string, c *collecto
 	return run, nil
 }
 
-// runs measures one path at saturation, then (o.PacedFraction > 0) at
-// the offered rate of dp (the broker path's run sets it).
-func runs(ctx context.Context, o DirectOptions, url, stats string, c *collector, sat, paced *PathRun, dp *DirectPath) error {
-	// A first Notify, not measured, that every subscriber must get: the
-	// paths are set up end to end (a multicast receiver has heard the
-	// session; connections to the consumers are open).
-	if _, err := publishNotifies(ctx, o.Load, pace{Messages: 1, Concurrency: 1}, url, c); err != nil {
-		return fmt.Errorf("warming up: %w", err)
-	}
-	var err error
-	if *sat, err = measure(ctx, o.Load, pace{Messages: o.Load.Messages, Concurrency: o.Load.Concurrency}, url, stats, c); err != nil {
-		return err
-	}
-	if o.PacedFraction <= 0 {
-		return nil
-	}
-	if dp.OfferedRate == 0 {
-		dp.OfferedRate = o.PacedFraction * sat.Throughput
-	}
-	*paced, err = measure(ctx, o.Load, pace{Messages: o.PacedMessages, Concurrency: o.PacedConcurrency, Rate: dp.OfferedRate}, url, stats, c)
-	return err
-}
-
-func brokerPath(ctx context.Context, o DirectOptions, dp *DirectPath) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+func setupBroker(ctx context.Context, o DirectOptions, n int) (p *path, err error) {
+	p = &path{}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
 	hub, stop, err := o.StartHub(ctx, HubConfig{Role: RoleBroker, DataDir: o.DataDir})
 	if err != nil {
-		return err
+		return p, err
 	}
-	defer stop() //nolint:errcheck // the measure is taken
-	c, err := newCollector(dp.Subscribers)
-	if err != nil {
-		return err
+	p.closers = append(p.closers, func() { stop() }) //nolint:errcheck // the measure is taken
+	p.url, p.stats = hub.URL, hub.Stats
+	if p.c, err = newCollector(n); err != nil {
+		return p, err
 	}
-	defer c.close()
+	p.closers = append(p.closers, p.c.close)
 	client := &http.Client{}
-	for i := range dp.Subscribers {
+	for i := range n {
 		sub := `<wsnt:Subscribe xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa="` + soap.WSANS + `"><wsnt:ConsumerReference><wsa:Address>` +
-			c.url + strconv.Itoa(i) + `</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe>`
+			p.c.url + strconv.Itoa(i) + `</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe>`
 		if err := post(ctx, client, hub.URL, "http://docs.oasis-open.org/wsn/bw-2/NotificationProducer/SubscribeRequest", sub); err != nil {
-			return fmt.Errorf("Subscribe: %w", err)
+			return p, fmt.Errorf("Subscribe: %w", err)
 		}
 	}
-	err = runs(ctx, o, hub.URL, hub.Stats, c, &dp.Broker, &dp.BrokerPaced, dp)
-	dp.Broker.System, dp.BrokerPaced.System = "broker over HTTP", "broker over HTTP, paced"
-	return err
+	return p, nil
 }
 
 // benchKey is a fresh channel key.
@@ -436,55 +486,52 @@ func waitSenderJoined(ctx context.Context, s *driver.Sender, n int) error {
 	}
 }
 
-func directPath(ctx context.Context, o DirectOptions, dp *DirectPath) error {
+func setupDirect(ctx context.Context, o DirectOptions, n int) (p *path, err error) {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	p = &path{closers: []func(){cancel}}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
 	key := benchKey()
 	hub, stop, err := o.StartHub(ctx, HubConfig{Role: RoleSender, Key: key, Multicast: o.Multicast, Group: o.Group, Interface: o.Interface, MaxRate: o.MaxRate})
 	if err != nil {
-		return err
+		return p, err
 	}
-	defer stop() //nolint:errcheck // the measure is taken
-	c, err := newCollector(dp.Subscribers)
-	if err != nil {
-		return err
+	p.closers = append(p.closers, func() { stop() }) //nolint:errcheck // the measure is taken
+	p.url, p.stats = hub.URL, hub.Stats
+	if p.c, err = newCollector(n); err != nil {
+		return p, err
 	}
-	defer c.close()
-	for i := range dp.Subscribers {
+	p.closers = append(p.closers, p.c.close)
+	for i := range n {
 		// Each receive agent has a client of its own, as separate agents
 		// (processes, hosts) have. Before, n posters shared one transport
 		// keeping 4 idle connections: most posts opened a connection.
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
-		defer client.CloseIdleConnections()
-		p := agent.NewPoster(c.url+strconv.Itoa(i), soap.V11, client, 4096, nil)
-		go p.Run(ctx)
-		r, err := newReceiver(ctx, o, key, uint64(i), hub.Control, driver.Handlers{Deliver: p.Deliver, Gap: p.Gap})
+		p.closers = append(p.closers, client.CloseIdleConnections)
+		pst := agent.NewPoster(p.c.url+strconv.Itoa(i), soap.V11, client, 4096, nil)
+		go pst.Run(ctx)
+		r, err := newReceiver(ctx, o, key, uint64(i), hub.Control, driver.Handlers{Deliver: pst.Deliver, Gap: pst.Gap})
 		if err != nil {
-			return err
+			return p, err
 		}
 		if _, err := r.Addr(ctx); err != nil { // its socket is open (and joined to the group)
-			return err
+			return p, err
 		}
 	}
 	// Multicast receivers of one host share the group's port, so their
 	// Joins come from one address: the sender counts one receiver. The
-	// warm-up Notify (runs) tells when each hears the session instead.
+	// warm-up Notify (measure) tells when each hears the session instead.
 	if !o.Multicast {
-		if err := waitJoined(ctx, hub.Stats, dp.Subscribers); err != nil {
-			return err
+		if err := waitJoined(ctx, hub.Stats, n); err != nil {
+			return p, err
 		}
 	}
-	drops, derr := udpstat.Drops()
-	err = runs(ctx, o, hub.URL, hub.Stats, c, &dp.Direct, &dp.DirectPaced, dp)
-	if after, aerr := udpstat.Drops(); derr == nil && aerr == nil {
-		dp.KernelDrops = after - drops
-	} else {
-		dp.KernelDrops = -1
-	}
-	dp.Direct.System, dp.DirectPaced.System = "direct path (send agent, UDP, receive agents)", "direct path, paced"
-	dp.Transport = "unicast fan-out on loopback (one copy per receiver)"
+	p.transport = "unicast fan-out on loopback (one copy per receiver)"
 	if o.Multicast {
-		dp.Transport = fmt.Sprintf("multicast to %s on %s (one datagram per fragment, copied by the kernel)", o.Group, o.Interface)
+		p.transport = fmt.Sprintf("multicast to %s on %s (one datagram per fragment, copied by the kernel)", o.Group, o.Interface)
 	}
-	return err
+	return p, nil
 }

@@ -66,6 +66,7 @@ type HubStats struct {
 	Joined                 int
 	DataBytes, RepairBytes int64
 	NAKsReceived           int64
+	QueueFull              int64 // Publishes answered ErrFull (the agent answered 503)
 	MaxRate                int64
 }
 
@@ -148,7 +149,7 @@ func RunHub(ctx context.Context, cfg HubConfig, cpu func() time.Duration, ready 
 		addr.URL = base + "/"
 		stats = func() HubStats {
 			m, _ := s.Metrics()
-			st := HubStats{CPU: cpu(), DataBytes: m.DataBytes, RepairBytes: m.RepairBytes, NAKsReceived: m.NAKsReceived, MaxRate: cfg.MaxRate}
+			st := HubStats{CPU: cpu(), DataBytes: m.DataBytes, RepairBytes: m.RepairBytes, NAKsReceived: m.NAKsReceived, QueueFull: m.QueueFull, MaxRate: cfg.MaxRate}
 			for _, p := range m.Receivers {
 				if p.Joined {
 					st.Joined++

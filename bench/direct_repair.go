@@ -34,6 +34,11 @@ type DirectLoss struct {
 	// RelayBuffers is what the kernel granted each relay socket (Linux
 	// reports twice the size asked for).
 	RelayBuffers udprelay.Granted
+	// RepairsDropped are repairs the sender did not make (the storm cap:
+	// repairs at most a fraction of the data rate, its queue bound) and
+	// NAKsBelowWindow the ranges asked for after they left the window:
+	// what turns a loss into a gap.
+	RepairsDropped, NAKsBelowWindow int64
 	// Gaps are the sequences given up (explicit gap events), over all
 	// receivers; Complete is whether every receiver had every
 	// notification delivered or in a gap.
@@ -150,6 +155,7 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 	}
 	sm, _ := s.Metrics()
 	res.DataBytes, res.RepairBytes = sm.DataBytes, sm.RepairBytes
+	res.RepairsDropped, res.NAKsBelowWindow = sm.RepairsDropped, sm.NAKsBelowWindow
 	if res.DataBytes > 0 {
 		res.Ratio = float64(res.RepairBytes) / float64(res.DataBytes)
 	}

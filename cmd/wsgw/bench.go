@@ -72,8 +72,8 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             publishers each waiting for its answer) notifications/s until
             every subscriber has every one and p50/p99 publish-to-consumer
             latency; then both paths paced open-loop at --paced-fraction of
-            the broker's saturation throughput (the same offered rate; latency
-            from when each Notify was due). --transport multicast (the
+            the lower of the two saturation throughputs (the same offered
+            rate; latency from when each Notify was due). --transport multicast (the
             default as root) runs everything in a network namespace it makes
             (lo only, multicast on; deleted at the end, on failure and on
             SIGINT/SIGTERM): the sender sends each datagram once to

@@ -38,7 +38,7 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&transport, "transport", defTransport, "the direct path's transport: multicast (in a network namespace of its own; needs root and ip) or unicast (fan-out on loopback)")
 	fs.StringVar(&hubs, "hubs", "process", "where the broker and the send agent run: process (each its own, CPU measured) or inprocess")
 	fs.Int64Var(&o.MaxRate, "rate", 1<<30, "the direct sender's rate ceiling, bytes/s of everything it sends (every unicast copy counted)")
-	fs.Float64Var(&o.PacedFraction, "paced-fraction", 0.5, "the paced runs offer this fraction of the broker path's measured throughput to both paths; 0 skips them")
+	fs.Float64Var(&o.PacedFraction, "paced-fraction", 0.5, "the paced runs offer both paths this fraction of the lower of their saturation throughputs; 0 skips them")
 	fs.IntVar(&o.PacedMessages, "paced-messages", 1000, "Notifies of each paced run")
 	fs.StringVar(&losses, "loss", "0.01,0.05,0.2", "loss rates of the repair measure")
 	fs.IntVar(&ro.Receivers, "receivers", 10, "receivers of the repair measure")
@@ -153,12 +153,13 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 				cpuPer(r.run.HubCPU, r.run.HubCPUPerNotification), round(r.run.RestCPU/time.Duration(max(1, r.run.Load.Messages))), r.drops)
 		}
 		if p.Broker.Throughput > 0 && p.Broker.P99 > 0 {
-			fmt.Fprintf(w, "%-5d ratios direct/broker: throughput %.2f, p50 %.2f, p99 %.2f\n", p.Subscribers,
-				p.Direct.Throughput/p.Broker.Throughput, float64(p.Direct.P50)/float64(p.Broker.P50), float64(p.Direct.P99)/float64(p.Broker.P99))
+			fmt.Fprintf(w, "%-5d ratios direct/broker: throughput %.2f, p50 %.2f, p99 %.2f (sender: %d NAKs taken, %d Notifies answered 503)\n", p.Subscribers,
+				p.Direct.Throughput/p.Broker.Throughput, float64(p.Direct.P50)/float64(p.Broker.P50), float64(p.Direct.P99)/float64(p.Broker.P99),
+				p.Direct.NAKs, p.Direct.QueueFull)
 		}
 	}
 	if o.PacedFraction > 0 {
-		fmt.Fprintf(w, "\nPaced: %d Notifies offered open-loop to both paths at %.0f%% of the broker path's saturation throughput; latency from when each was due\n",
+		fmt.Fprintf(w, "\nPaced: %d Notifies offered open-loop to both paths at %.0f%% of the lower of their saturation throughputs; latency from when each was due\n",
 			o.PacedMessages, 100*o.PacedFraction)
 		fmt.Fprintf(w, "%-5s %10s %-7s %10s %10s %10s\n", "subs", "offered/s", "path", "achieved/s", "p50", "p99")
 		for _, p := range paths {
@@ -193,9 +194,9 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 
 func writeDirectRepair(w io.Writer, ro bench.RepairOptions, reps []bench.DirectLoss) {
 	fmt.Fprintf(w, "\nRepair under loss: %d receivers, %d notifications of %d bytes, rate ceiling %.0f MiB/s\n", ro.Receivers, ro.Messages, ro.Size, float64(ro.MaxRate)/(1<<20))
-	fmt.Fprintf(w, "%-6s %12s %12s %12s %10s %13s %8s\n", "loss", "repair/data", "loss events", "NAKs/loss", "gap seqs", "kernel drops", "complete")
+	fmt.Fprintf(w, "%-6s %12s %12s %10s %9s %15s %13s %13s %8s\n", "loss", "repair/data", "loss events", "NAKs/loss", "gap seqs", "repairs capped", "below window", "kernel drops", "complete")
 	for _, r := range reps {
-		fmt.Fprintf(w, "%-6v %12.3f %12d %12.3f %10d %13d %8v\n", r.Loss, r.Ratio, r.LossEvents, r.NAKsPerLoss, r.Gaps, r.KernelDrops, r.Complete)
+		fmt.Fprintf(w, "%-6v %12.3f %12d %10.3f %9d %15d %13d %13d %8v\n", r.Loss, r.Ratio, r.LossEvents, r.NAKsPerLoss, r.Gaps, r.RepairsDropped, r.NAKsBelowWindow, r.KernelDrops, r.Complete)
 	}
 	if len(reps) > 0 {
 		fmt.Fprintf(w, "network: %s; relay socket buffers granted: %d B receive, %d B send (Linux reports twice the size asked)\n",
