@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +44,10 @@ type DirectLoss struct {
 	// Gaps are the sequences given up (explicit gap events), over all
 	// receivers; Complete is whether every receiver had every
 	// notification delivered or in a gap.
-	Gaps     int64
+	Gaps int64
+	// GapsBy is the sequences given up by reason (direct.GapReason):
+	// unrecovered (MaxNAKs asked, no repair), window, demoted...
+	GapsBy   map[string]int64
 	Complete bool
 	// Network says where the loss was made.
 	Network string
@@ -91,6 +96,13 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 	}
 	res := DirectLoss{Loss: loss, Receivers: receivers, Network: "real UDP sockets on loopback, loss made by a seeded relay in front of each receiver (internal/udprelay)"}
 	var lossEvents atomic.Int64
+	var gapsMu sync.Mutex
+	gapsBy := map[string]int64{} // guarded by gapsMu: every receiver's loop adds
+	onGap := func(g direct.Gap) {
+		gapsMu.Lock()
+		defer gapsMu.Unlock()
+		gapsBy[g.Reason.String()] += int64(g.To - g.From + 1)
+	}
 	var rs []*driver.Receiver
 	for i := range receivers {
 		rng := rand.New(rand.NewPCG(uint64(i)+1, 7))
@@ -110,7 +122,7 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 		if g, err := relay.Buffers(); err == nil && (res.RelayBuffers == udprelay.Granted{} || g.Read < res.RelayBuffers.Read) {
 			res.RelayBuffers = g
 		}
-		r, err := newReceiver(ctx, DirectOptions{}, key, uint64(i), relay.Addr(), driver.Handlers{Deliver: func(direct.Delivery) {}, Gap: func(direct.Gap) {}})
+		r, err := newReceiver(ctx, DirectOptions{}, key, uint64(i), relay.Addr(), driver.Handlers{Deliver: func(direct.Delivery) {}, Gap: onGap})
 		if err != nil {
 			return DirectLoss{}, err
 		}
@@ -153,6 +165,9 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 	} else {
 		res.KernelDrops = -1
 	}
+	gapsMu.Lock()
+	res.GapsBy = maps.Clone(gapsBy)
+	gapsMu.Unlock()
 	sm, _ := s.Metrics()
 	res.DataBytes, res.RepairBytes = sm.DataBytes, sm.RepairBytes
 	res.RepairsDropped, res.NAKsBelowWindow = sm.RepairsDropped, sm.NAKsBelowWindow

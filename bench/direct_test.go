@@ -46,6 +46,16 @@ func TestDirectRepair_LossesRepairedOrReported(t *testing.T) {
 	if !r.Complete || r.LossEvents == 0 || r.NAKs == 0 || r.RepairBytes == 0 || r.DataBytes == 0 {
 		t.Errorf("got %+v, want losses, NAKs, repairs, every notification delivered or in a gap", r)
 	}
+	var byReason int64
+	for _, n := range r.GapsBy {
+		byReason += n
+	}
+	if byReason != r.Gaps {
+		t.Errorf("got %d gap sequences by reason (%v), want the %d given up", byReason, r.GapsBy, r.Gaps)
+	}
+	if r.KernelDrops < 0 || r.RelayBuffers.Read == 0 {
+		t.Errorf("got kernel drops %d, relay buffers %+v, want both read", r.KernelDrops, r.RelayBuffers)
+	}
 }
 
 // TestDirectPaths_ReceiveAgentsKeepTheirConnections: each receive agent

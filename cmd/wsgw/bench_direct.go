@@ -161,13 +161,14 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 	if o.PacedFraction > 0 {
 		fmt.Fprintf(w, "\nPaced: %d Notifies offered open-loop to both paths at %.0f%% of the lower of their saturation throughputs; latency from when each was due\n",
 			o.PacedMessages, 100*o.PacedFraction)
-		fmt.Fprintf(w, "%-5s %10s %-7s %10s %10s %10s\n", "subs", "offered/s", "path", "achieved/s", "p50", "p99")
+		fmt.Fprintf(w, "%-5s %10s %-7s %10s %10s %10s %12s\n", "subs", "offered/s", "path", "achieved/s", "p50", "p99", "hub CPU/n")
 		for _, p := range paths {
 			for _, r := range []struct {
 				name string
 				run  bench.PathRun
 			}{{"broker", p.BrokerPaced}, {"direct", p.DirectPaced}} {
-				fmt.Fprintf(w, "%-5d %10.0f %-7s %10.0f %10v %10v\n", p.Subscribers, p.OfferedRate, r.name, r.run.Throughput, round(r.run.P50), round(r.run.P99))
+				fmt.Fprintf(w, "%-5d %10.0f %-7s %10.0f %10v %10v %12s\n", p.Subscribers, p.OfferedRate, r.name, r.run.Throughput, round(r.run.P50), round(r.run.P99),
+					cpuPer(r.run.HubCPU, r.run.HubCPUPerNotification))
 			}
 			if p.BrokerPaced.P50 > 0 && p.BrokerPaced.P99 > 0 {
 				fmt.Fprintf(w, "%-5d ratios direct/broker: p50 %.2f, p99 %.2f\n", p.Subscribers,
@@ -197,6 +198,11 @@ func writeDirectRepair(w io.Writer, ro bench.RepairOptions, reps []bench.DirectL
 	fmt.Fprintf(w, "%-6s %12s %12s %10s %9s %15s %13s %13s %8s\n", "loss", "repair/data", "loss events", "NAKs/loss", "gap seqs", "repairs capped", "below window", "kernel drops", "complete")
 	for _, r := range reps {
 		fmt.Fprintf(w, "%-6v %12.3f %12d %10.3f %9d %15d %13d %13d %8v\n", r.Loss, r.Ratio, r.LossEvents, r.NAKsPerLoss, r.Gaps, r.RepairsDropped, r.NAKsBelowWindow, r.KernelDrops, r.Complete)
+	}
+	for _, r := range reps {
+		if len(r.GapsBy) > 0 {
+			fmt.Fprintf(w, "gap seqs at %v loss by reason: %v\n", r.Loss, r.GapsBy)
+		}
 	}
 	if len(reps) > 0 {
 		fmt.Fprintf(w, "network: %s; relay socket buffers granted: %d B receive, %d B send (Linux reports twice the size asked)\n",
