@@ -93,6 +93,10 @@ type PathRun struct {
 	// a measured throughput.
 	HubCPU, HubCPUPerNotification time.Duration
 	HubSustainable                float64
+	// Posts are the requests the consumers took during the run: fewer
+	// than Subscribers × Messages when the deliverers (the broker, the
+	// receive agents) put several notifications in one Notify.
+	Posts int64
 	// RestCPU is what this process (publishers, consumers, and on the
 	// direct path the receive agents) used during the run.
 	RestCPU time.Duration
@@ -179,6 +183,7 @@ type collector struct {
 	srv   *http.Server
 	url   string
 	conns atomic.Int64 // connections accepted
+	posts atomic.Int64 // requests taken
 	mu    sync.Mutex   // guards the fields below
 	// sentAt is when each notification of the current run was sent (or
 	// due, paced), in unix nanoseconds.
@@ -223,6 +228,7 @@ func (c *collector) reset(messages int) {
 func (c *collector) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	now := time.Now()
+	c.posts.Add(1)
 	i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/c/"))
 	w.WriteHeader(http.StatusAccepted)
 	if err != nil || i < 0 || i >= len(c.got) {
@@ -380,7 +386,7 @@ func (p *path) measure(ctx context.Context, l Load, pc pace) (PathRun, error) {
 	if err != nil {
 		return PathRun{}, err
 	}
-	rest := ProcessCPU()
+	rest, posts := ProcessCPU(), p.c.posts.Load()
 	r, err := publishNotifies(ctx, l, pc, p.url, p.c)
 	if err != nil {
 		return PathRun{}, err
@@ -389,7 +395,7 @@ func (p *path) measure(ctx context.Context, l Load, pc pace) (PathRun, error) {
 	if err != nil {
 		return PathRun{}, err
 	}
-	run := PathRun{Result: r, Conns: p.c.conns.Load(), RestCPU: ProcessCPU() - rest, HubCPU: -1,
+	run := PathRun{Result: r, Conns: p.c.conns.Load(), Posts: p.c.posts.Load() - posts, RestCPU: ProcessCPU() - rest, HubCPU: -1,
 		DataBytes: after.DataBytes - before.DataBytes, RepairBytes: after.RepairBytes - before.RepairBytes,
 		NAKs: after.NAKsReceived - before.NAKsReceived, QueueFull: after.QueueFull - before.QueueFull}
 	if before.CPU >= 0 && after.CPU >= 0 {

@@ -142,15 +142,15 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 	fmt.Fprintf(w, "direct transport: %s\n", paths[0].Transport)
 	fmt.Fprintf(w, "direct sender's rate ceiling: %.0f MiB/s (every copy counted)\n", float64(o.MaxRate)/(1<<20))
 	fmt.Fprintf(w, "\nSaturation: %d Notifies of %d bytes, %d publishers each waiting for its answer\n", o.Load.Messages, o.Load.Size, o.Load.Concurrency)
-	fmt.Fprintf(w, "%-5s %-7s %10s %10s %10s %12s %12s %9s\n", "subs", "path", "notif/s", "p50", "p99", "hub CPU/n", "rest CPU/n", "drops")
+	fmt.Fprintf(w, "%-5s %-7s %10s %10s %10s %12s %12s %9s %8s\n", "subs", "path", "notif/s", "p50", "p99", "hub CPU/n", "rest CPU/n", "drops", "n/post")
 	for _, p := range paths {
 		for _, r := range []struct {
 			name  string
 			run   bench.PathRun
 			drops string
 		}{{"broker", p.Broker, ""}, {"direct", p.Direct, strconv.FormatInt(p.KernelDrops, 10)}} {
-			fmt.Fprintf(w, "%-5d %-7s %10.0f %10v %10v %12s %12v %9s\n", p.Subscribers, r.name, r.run.Throughput, round(r.run.P50), round(r.run.P99),
-				cpuPer(r.run.HubCPU, r.run.HubCPUPerNotification), round(r.run.RestCPU/time.Duration(max(1, r.run.Load.Messages))), r.drops)
+			fmt.Fprintf(w, "%-5d %-7s %10.0f %10v %10v %12s %12v %9s %8.1f\n", p.Subscribers, r.name, r.run.Throughput, round(r.run.P50), round(r.run.P99),
+				cpuPer(r.run.HubCPU, r.run.HubCPUPerNotification), round(r.run.RestCPU/time.Duration(max(1, r.run.Load.Messages))), r.drops, perPost(r.run, p.Subscribers))
 		}
 		if p.Broker.Throughput > 0 && p.Broker.P99 > 0 {
 			fmt.Fprintf(w, "%-5d ratios direct/broker: throughput %.2f, p50 %.2f, p99 %.2f (sender: %d NAKs taken, %d Notifies answered 503)\n", p.Subscribers,
@@ -161,14 +161,14 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 	if o.PacedFraction > 0 {
 		fmt.Fprintf(w, "\nPaced: %d Notifies offered open-loop to both paths at %.0f%% of the lower of their saturation throughputs; latency from when each was due\n",
 			o.PacedMessages, 100*o.PacedFraction)
-		fmt.Fprintf(w, "%-5s %10s %-7s %10s %10s %10s %12s\n", "subs", "offered/s", "path", "achieved/s", "p50", "p99", "hub CPU/n")
+		fmt.Fprintf(w, "%-5s %10s %-7s %10s %10s %10s %12s %8s\n", "subs", "offered/s", "path", "achieved/s", "p50", "p99", "hub CPU/n", "n/post")
 		for _, p := range paths {
 			for _, r := range []struct {
 				name string
 				run  bench.PathRun
 			}{{"broker", p.BrokerPaced}, {"direct", p.DirectPaced}} {
-				fmt.Fprintf(w, "%-5d %10.0f %-7s %10.0f %10v %10v %12s\n", p.Subscribers, p.OfferedRate, r.name, r.run.Throughput, round(r.run.P50), round(r.run.P99),
-					cpuPer(r.run.HubCPU, r.run.HubCPUPerNotification))
+				fmt.Fprintf(w, "%-5d %10.0f %-7s %10.0f %10v %10v %12s %8.1f\n", p.Subscribers, p.OfferedRate, r.name, r.run.Throughput, round(r.run.P50), round(r.run.P99),
+					cpuPer(r.run.HubCPU, r.run.HubCPUPerNotification), perPost(r.run, p.Subscribers))
 			}
 			if p.BrokerPaced.P50 > 0 && p.BrokerPaced.P99 > 0 {
 				fmt.Fprintf(w, "%-5d ratios direct/broker: p50 %.2f, p99 %.2f\n", p.Subscribers,
@@ -208,6 +208,14 @@ func writeDirectRepair(w io.Writer, ro bench.RepairOptions, reps []bench.DirectL
 		fmt.Fprintf(w, "network: %s; relay socket buffers granted: %d B receive, %d B send (Linux reports twice the size asked)\n",
 			reps[0].Network, reps[0].RelayBuffers.Read, reps[0].RelayBuffers.Write)
 	}
+}
+
+// perPost is the notifications a consumer got per request in run.
+func perPost(run bench.PathRun, subs int) float64 {
+	if run.Posts == 0 {
+		return 0
+	}
+	return float64(run.Load.Messages*subs) / float64(run.Posts)
 }
 
 // cpuPer formats a hub's CPU per notification ("-": not measured).
