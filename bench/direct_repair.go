@@ -41,10 +41,13 @@ type DirectLoss struct {
 	// NAKsBelowWindow the ranges asked for after they left the window:
 	// what turns a loss into a gap.
 	RepairsDropped, NAKsBelowWindow int64
-	// Gaps are the sequences given up (explicit gap events), over all
-	// receivers; Complete is whether every receiver had every
-	// notification delivered or in a gap.
-	Gaps int64
+	// Sequences are the sequence numbers the sender sent (a notification
+	// is one or more); Delivered and Gaps the sequences delivered and given
+	// up (explicit gap events), over all receivers; Complete is whether
+	// every receiver had every sequence delivered or in a gap (within a
+	// minute).
+	Sequences, Delivered int64
+	Gaps                 int64
 	// GapsBy is the sequences given up by reason (direct.GapReason):
 	// unrecovered (MaxNAKs asked, no repair), window, demoted...
 	GapsBy   map[string]int64
@@ -81,7 +84,7 @@ func DirectRepair(ctx context.Context, o RepairOptions) ([]DirectLoss, error) {
 }
 
 func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLoss, error) {
-	receivers, messages := o.Receivers, o.Messages
+	receivers := o.Receivers
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	key := benchKey()
@@ -132,7 +135,7 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 		return DirectLoss{}, err
 	}
 	drops, derr := udpstat.Drops()
-	for k := 1; k <= messages; k++ {
+	for k := 1; k <= o.Messages; k++ {
 		for {
 			_, err := s.Publish([]byte(notifyBody(k, o.Size)))
 			if err == nil {
@@ -144,14 +147,21 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 			time.Sleep(time.Millisecond) // the send queue is full: the sender's pace
 		}
 	}
+	// Every receiver is done when each sequence number sent is delivered
+	// or in a gap. Before, this compared sequences with notifications
+	// (each is several datagrams): the measure ended with the receivers
+	// about half way, and their gaps and NAKs were those of half a run.
+	sm, _ := s.Metrics()
+	res.Sequences = sm.DataPackets
 	deadline := time.Now().Add(time.Minute)
 	for {
-		res.Complete, res.NAKs, res.Gaps = true, 0, 0
+		res.Complete, res.NAKs, res.Gaps, res.Delivered = true, 0, 0, 0
 		for _, r := range rs {
 			m, _ := r.Metrics()
 			res.NAKs += m.Total.NAKsSent
 			res.Gaps += m.Total.GapSeqs
-			if m.Total.DeliveredSeqs+m.Total.GapSeqs < int64(messages) {
+			res.Delivered += m.Total.DeliveredSeqs
+			if m.Total.DeliveredSeqs+m.Total.GapSeqs < res.Sequences {
 				res.Complete = false
 			}
 		}
@@ -168,7 +178,7 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 	gapsMu.Lock()
 	res.GapsBy = maps.Clone(gapsBy)
 	gapsMu.Unlock()
-	sm, _ := s.Metrics()
+	sm, _ = s.Metrics()
 	res.DataBytes, res.RepairBytes = sm.DataBytes, sm.RepairBytes
 	res.RepairsDropped, res.NAKsBelowWindow = sm.RepairsDropped, sm.NAKsBelowWindow
 	if res.DataBytes > 0 {

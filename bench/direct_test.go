@@ -46,6 +46,9 @@ func TestDirectRepair_LossesRepairedOrReported(t *testing.T) {
 	if !r.Complete || r.LossEvents == 0 || r.NAKs == 0 || r.RepairBytes == 0 || r.DataBytes == 0 {
 		t.Errorf("got %+v, want losses, NAKs, repairs, every notification delivered or in a gap", r)
 	}
+	if r.Sequences < 200 || r.Delivered+r.Gaps != 3*r.Sequences {
+		t.Errorf("got %d sequences delivered and %d in gaps over 3 receivers, want 3 × the %d sent (at least 200)", r.Delivered, r.Gaps, r.Sequences)
+	}
 	var byReason int64
 	for _, n := range r.GapsBy {
 		byReason += n

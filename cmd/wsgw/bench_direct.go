@@ -195,9 +195,10 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 
 func writeDirectRepair(w io.Writer, ro bench.RepairOptions, reps []bench.DirectLoss) {
 	fmt.Fprintf(w, "\nRepair under loss: %d receivers, %d notifications of %d bytes, rate ceiling %.0f MiB/s\n", ro.Receivers, ro.Messages, ro.Size, float64(ro.MaxRate)/(1<<20))
-	fmt.Fprintf(w, "%-6s %12s %12s %10s %9s %15s %13s %13s %8s\n", "loss", "repair/data", "loss events", "NAKs/loss", "gap seqs", "repairs capped", "below window", "kernel drops", "complete")
+	fmt.Fprintf(w, "%-6s %12s %12s %10s %15s %15s %13s %13s %8s\n", "loss", "repair/data", "loss events", "NAKs/loss", "gap seqs/all", "repairs capped", "below window", "kernel drops", "complete")
 	for _, r := range reps {
-		fmt.Fprintf(w, "%-6v %12.3f %12d %10.3f %9d %15d %13d %13d %8v\n", r.Loss, r.Ratio, r.LossEvents, r.NAKsPerLoss, r.Gaps, r.RepairsDropped, r.NAKsBelowWindow, r.KernelDrops, r.Complete)
+		fmt.Fprintf(w, "%-6v %12.3f %12d %10.3f %15s %15d %13d %13d %8v\n", r.Loss, r.Ratio, r.LossEvents, r.NAKsPerLoss,
+			fmt.Sprintf("%d/%d", r.Gaps, r.Sequences*int64(r.Receivers)), r.RepairsDropped, r.NAKsBelowWindow, r.KernelDrops, r.Complete)
 	}
 	for _, r := range reps {
 		if len(r.GapsBy) > 0 {

@@ -54,7 +54,7 @@ type runner struct {
 	// outside the lock.
 	handle func(direct.Ready)
 
-	readDrops, badPackets, badTags, writeErrs, egressRefused atomic.Int64
+	readWaits, badPackets, badTags, writeErrs, egressRefused atomic.Int64
 	writeCalls, readCalls                                    atomic.Int64 // system calls that wrote and read datagrams
 	stepRounds                                               atomic.Int64 // engine rounds that stepped datagrams
 }
@@ -75,7 +75,7 @@ func (r *runner) run(ctx context.Context, c *conn) error {
 	r.c.Store(c)
 	close(r.bound)
 	in := make(chan packet, 1024)
-	go c.readLoop(in, func() { r.readDrops.Add(1) }, &r.readCalls)
+	go c.readLoop(in, &r.readWaits, &r.readCalls)
 	defer func() {
 		r.mu.Lock()
 		r.stopped = true
@@ -269,7 +269,10 @@ func (r *runner) addr(ctx context.Context) (netip.AddrPort, error) {
 
 // Counters of the driver itself.
 type Counters struct {
-	ReadDrops   int64 `json:"read_drops"`   // datagrams dropped: the engine loop was behind
+	// ReadWaits counts the datagrams the reader held until the engine loop
+	// took them (it was behind; the socket's buffer held what came
+	// meanwhile).
+	ReadWaits   int64 `json:"read_waits"`
 	BadTags     int64 `json:"bad_tags"`     // datagrams whose tag does not verify under the channel's key
 	BadPackets  int64 `json:"bad_packets"`  // authentic but undecodable, or from an address not accepted
 	WriteErrors int64 `json:"write_errors"` // datagrams the socket refused
@@ -279,6 +282,6 @@ type Counters struct {
 }
 
 func (r *runner) counters() Counters {
-	return Counters{ReadDrops: r.readDrops.Load(), BadTags: r.badTags.Load(), BadPackets: r.badPackets.Load(), WriteErrors: r.writeErrs.Load(),
+	return Counters{ReadWaits: r.readWaits.Load(), BadTags: r.badTags.Load(), BadPackets: r.badPackets.Load(), WriteErrors: r.writeErrs.Load(),
 		EgressRefused: r.egressRefused.Load()}
 }
