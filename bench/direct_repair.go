@@ -62,6 +62,12 @@ type RepairOptions struct {
 	Receivers, Messages int
 	Size                int   // bytes per Notify (about)
 	MaxRate             int64 // the sender's rate ceiling, bytes/s of every copy; default 1 GiB/s
+	// Rate is the notifications/s published, 0 as fast as the sender takes
+	// them. The repair budget is earned as data is sent (a fraction of it)
+	// into a bucket of bounded depth: a burst published at once earns a
+	// bucket's worth, and the repairs of its losses then wait for the
+	// floor rate, past the window; a steady rate earns as it goes.
+	Rate float64
 }
 
 // DirectRepair measures repair under loss: a sender in unicast fan-out mode
@@ -135,7 +141,15 @@ func directRepair(ctx context.Context, o RepairOptions, loss float64) (DirectLos
 		return DirectLoss{}, err
 	}
 	drops, derr := udpstat.Drops()
+	start := time.Now()
 	for k := 1; k <= o.Messages; k++ {
+		if o.Rate > 0 {
+			select {
+			case <-time.After(time.Until(start.Add(time.Duration(float64(k-1) / o.Rate * float64(time.Second))))):
+			case <-ctx.Done():
+				return DirectLoss{}, ctx.Err()
+			}
+		}
 		for {
 			_, err := s.Publish([]byte(notifyBody(k, o.Size)))
 			if err == nil {

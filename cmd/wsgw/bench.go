@@ -17,7 +17,7 @@ const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--c
        wsgw bench overload [--slots N] [--service D] [--steps 0.5,1,2,4,8] [--step D] [--nginx PATH] [--external URL --backend URL] [--svg FILE] [--json]
        wsgw bench slowbody [--requests N] [--size BYTES] [--concurrency C] [--attacks 64,100,1000] [--gap D] [--external URL] [--json]
        wsgw bench backend [--listen ADDR] [--slots N] [--service D]
-       wsgw bench direct [--messages N] [--size BYTES] [--concurrency C] [--subscribers 1,10,50] [--transport multicast|unicast] [--hubs process|inprocess] [--rate BYTES/S] [--paced-fraction F] [--paced-messages N] [--loss 0.01,0.05,0.2] [--receivers R] [--loss-messages N] [--data DIR] [--json]
+       wsgw bench direct [--messages N] [--size BYTES] [--concurrency C] [--subscribers 1,10,50] [--transport multicast|unicast] [--hubs process|inprocess] [--rate BYTES/S] [--paced-fraction F] [--paced-messages N] [--loss 0.01,0.05,0.2] [--receivers R] [--loss-messages N] [--loss-rate N/S] [--data DIR] [--json]
 
 Measures wsgw on this machine, side by side with a peer where there is one,
 and reports the ratios wsgw/peer (package bench documents what is measured).
@@ -83,7 +83,8 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             notification, and the notifications/s one CPU of that hub could
             sustain at that cost (a projection). --rate is the sender's rate
             ceiling (every copy counted). Repair: for each --loss rate,
-            --loss-messages notifications to --receivers receivers in
+            --loss-messages notifications at --loss-rate a second to
+            --receivers receivers in
             unicast fan-out, each behind a seeded lossy relay on real UDP
             sockets: repair bytes / data bytes, NAKs per lost data datagram,
             sequences given up (gap events), datagrams the kernel dropped.

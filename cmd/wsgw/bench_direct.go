@@ -43,6 +43,7 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&losses, "loss", "0.01,0.05,0.2", "loss rates of the repair measure")
 	fs.IntVar(&ro.Receivers, "receivers", 10, "receivers of the repair measure")
 	fs.IntVar(&ro.Messages, "loss-messages", 2000, "notifications of each loss rate")
+	fs.Float64Var(&ro.Rate, "loss-rate", 500, "notifications/s published in the repair measure; 0: as fast as the sender takes them")
 	fs.StringVar(&o.DataDir, "data", "", "directory of the broker's temporary badger store; default the temporary directory")
 	fs.BoolVar(&asJSON, "json", false, "write the report as JSON")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
@@ -69,8 +70,8 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		ro.Losses = append(ro.Losses, p)
 	}
-	if ro.Receivers < 1 || ro.Receivers > 1000 || ro.Messages < 1 {
-		return bad("--receivers must be 1..1000 and --loss-messages at least 1")
+	if ro.Receivers < 1 || ro.Receivers > 1000 || ro.Messages < 1 || ro.Rate < 0 {
+		return bad("--receivers must be 1..1000, --loss-messages at least 1 and --loss-rate at least 0")
 	}
 	if o.MaxRate < 1<<20 {
 		return bad("--rate: %d bytes/s, want at least 1 MiB/s", o.MaxRate)
@@ -194,7 +195,12 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 }
 
 func writeDirectRepair(w io.Writer, ro bench.RepairOptions, reps []bench.DirectLoss) {
-	fmt.Fprintf(w, "\nRepair under loss: %d receivers, %d notifications of %d bytes, rate ceiling %.0f MiB/s\n", ro.Receivers, ro.Messages, ro.Size, float64(ro.MaxRate)/(1<<20))
+	pace := "as fast as the sender takes them"
+	if ro.Rate > 0 {
+		pace = fmt.Sprintf("%.0f/s", ro.Rate)
+	}
+	fmt.Fprintf(w, "\nRepair under loss: %d receivers, %d notifications of %d bytes published %s, rate ceiling %.0f MiB/s\n",
+		ro.Receivers, ro.Messages, ro.Size, pace, float64(ro.MaxRate)/(1<<20))
 	fmt.Fprintf(w, "%-6s %12s %12s %10s %15s %15s %13s %13s %8s\n", "loss", "repair/data", "loss events", "NAKs/loss", "gap seqs/all", "repairs capped", "below window", "kernel drops", "complete")
 	for _, r := range reps {
 		fmt.Fprintf(w, "%-6v %12.3f %12d %10.3f %15s %15d %13d %13d %8v\n", r.Loss, r.Ratio, r.LossEvents, r.NAKsPerLoss,
