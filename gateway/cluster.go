@@ -59,18 +59,27 @@ type ClusterTimings struct {
 	// deliveries are split into, 1 to 1024; default 16. Every node must
 	// use the same: a store made with another number is refused.
 	Shards int
-	// Heartbeat is how often a node says it is alive (default 1s);
-	// NodeTimeout how long one that said nothing is taken for alive
-	// (default 4s, at least two heartbeats).
+	// Heartbeat is how often a node says it is alive (default 1s, at
+	// least 100ms); NodeTimeout how long one that said nothing is taken
+	// for alive (default 4s, at least 1s and two heartbeats; rounded up to
+	// whole seconds, as JetStream counts a heartbeat's TTL).
 	Heartbeat, NodeTimeout time.Duration
 	// Lease is how long a delivery stays with a node that stopped
-	// extending it (default 5s, at least 1s).
+	// extending it (default 5s, at least 1s). Every node must use the
+	// same: each sets it on the shared consumers (JetStream's AckWait)
+	// when it opens them, and a node whose lease is longer extends its
+	// deliveries (every Lease/3) too rarely for a shorter one.
 	Lease time.Duration
 }
 
 // maxShards bounds ClusterTimings.Shards (choice: each shard is a
 // consumer per node and a key range to take over).
 const maxShards = 1024
+
+// minHeartbeat bounds ClusterTimings.Heartbeat from below (choice: each
+// heartbeat is a replicated write, and one that cannot be written within
+// a heartbeat is given up).
+const minHeartbeat = 100 * time.Millisecond
 
 // validate reports c's problems at path, in field order.
 func (c ClusterTimings) validate(l *fielderr.List, path fielderr.Path) {
@@ -80,13 +89,18 @@ func (c ClusterTimings) validate(l *fielderr.List, path fielderr.Path) {
 	case c.Shards > maxShards:
 		l.Add(path.Field("Shards"), "%d: at most %d", c.Shards, maxShards)
 	}
-	if c.Heartbeat < 0 {
+	switch {
+	case c.Heartbeat < 0:
 		l.Add(path.Field("Heartbeat"), "negative")
+	case c.Heartbeat > 0 && c.Heartbeat < minHeartbeat:
+		l.Add(path.Field("Heartbeat"), "%v: at least %v", c.Heartbeat, minHeartbeat)
 	}
 	hb := cmp.Or(max(c.Heartbeat, 0), natsstore.DefaultHeartbeat)
 	switch {
 	case c.NodeTimeout < 0:
 		l.Add(path.Field("NodeTimeout"), "negative")
+	case c.NodeTimeout > 0 && c.NodeTimeout < time.Second:
+		l.Add(path.Field("NodeTimeout"), "%v: at least 1s (a heartbeat lives this long, as a JetStream per-message TTL: whole seconds, at least one)", c.NodeTimeout)
 	case cmp.Or(c.NodeTimeout, natsstore.DefaultNodeTTL) < 2*hb:
 		l.Add(path.Field("NodeTimeout"), "%v: at least two heartbeats (%v), or a live node is taken for dead", cmp.Or(c.NodeTimeout, natsstore.DefaultNodeTTL), 2*hb)
 	}

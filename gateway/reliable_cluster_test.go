@@ -248,7 +248,17 @@ func TestConfigValidate_ClusterTimings(t *testing.T) {
 	if err := hb3.Validate(); err == nil || !strings.Contains(err.Error(), "ClusterReliable.NodeTimeout: 4s") {
 		t.Errorf("a 3s heartbeat with the default 4s node timeout: got %v, want the node timeout refused", err)
 	}
-	ok := Config{ClusterReliable: ClusterTimings{Shards: 1, Heartbeat: 100 * time.Millisecond, NodeTimeout: 200 * time.Millisecond, Lease: time.Second}}
+	// A heartbeat lives NodeTimeout as a JetStream per-message TTL, whole
+	// seconds and at least one: a shorter node timeout is refused, not
+	// turned silently into a second; a heartbeat under 100ms is refused.
+	short := Config{ClusterReliable: ClusterTimings{Heartbeat: 50 * time.Millisecond, NodeTimeout: 500 * time.Millisecond}}
+	err = short.Validate()
+	for _, w := range []string{"ClusterReliable.Heartbeat: 50ms: at least 100ms", "ClusterReliable.NodeTimeout: 500ms: at least 1s"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("got %v, want %q", err, w)
+		}
+	}
+	ok := Config{ClusterReliable: ClusterTimings{Shards: 1, Heartbeat: 100 * time.Millisecond, NodeTimeout: time.Second, Lease: time.Second}}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("timings within bounds: got %v, want nil", err)
 	}

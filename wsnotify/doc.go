@@ -172,7 +172,12 @@
 // source, its acknowledgement is awaited apart, one per subscription
 // (the engine retransmitting meanwhile), so consumers that are down or
 // never answer leave the workers to the others; a plain delivery holds
-// its worker for the HTTP attempt (DurableConfig.Timeout at most). Unsubscribe (6.2) and the
+// its worker for the HTTP attempt (DurableConfig.Timeout at most), and
+// one caller's plain deliveries hold at most
+// DurableConfig.WorkersPerCaller workers (its others wait, unattempted:
+// Settler.Defer; (choice) a bound per caller, not per set of callers:
+// Workers/WorkersPerCaller callers whose consumers never answer still
+// hold every worker, each attempt for Timeout). Unsubscribe (6.2) and the
 // end of the subscription (its termination time, 6.1) delete the queue
 // and what it holds. Everything survives a crash of the process
 // (kill -9) and a restart.

@@ -158,8 +158,8 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease, rmWaits *
 		b.settle(ctx, "acking a delivery of a subscription that is not durable", b.queue.Ack(ctx, l.ID))
 		return
 	case rec.Paused:
-		// Paused after the lease: the held group keeps it.
-		b.settle(ctx, "returning a delivery of a paused subscription", b.queue.Nack(ctx, l.ID, 0))
+		// Paused after the lease: the held group keeps it, unattempted.
+		b.settle(ctx, "returning a delivery of a paused subscription", b.queue.Defer(ctx, l.ID, 0))
 		return
 	}
 	if s.durable.RM {

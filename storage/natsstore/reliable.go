@@ -70,7 +70,9 @@ type ReliableOptions struct {
 	AckWait time.Duration
 	// Heartbeat is how often the node writes its heartbeat, NodeTTL how
 	// long one lives: a node that wrote none for NodeTTL is taken for
-	// dead, and its shards for the others'. Defaults 1s and 4s.
+	// dead, and its shards for the others'. Defaults 1s and 4s. The
+	// heartbeat's TTL is NodeTTL rounded up to whole seconds, at least 1s
+	// (JetStream's per-message TTL).
 	Heartbeat, NodeTTL time.Duration
 	// Duplicates is the delivery stream's de-duplication window (a
 	// delivery stored again within it under the same ID is dropped);

@@ -153,7 +153,7 @@ func (r *Reliable) Run(ctx context.Context) error {
 func (r *Reliable) beat(ctx context.Context) {
 	bctx, cancel := context.WithTimeout(ctx, r.o.Heartbeat)
 	defer cancel()
-	_, err := r.js.Publish(bctx, "$KV."+r.beats.Bucket()+"."+r.o.Node, []byte(r.o.Node), jetstream.WithMsgTTL(r.o.NodeTTL))
+	_, err := r.js.Publish(bctx, "$KV."+r.beats.Bucket()+"."+r.o.Node, []byte(r.o.Node), jetstream.WithMsgTTL(heartbeatTTL(r.o.NodeTTL)))
 	if err != nil {
 		if ctx.Err() == nil {
 			r.log("writing the heartbeat", "err", err)
@@ -163,6 +163,14 @@ func (r *Reliable) beat(ctx context.Context) {
 	r.m.mu.Lock()
 	r.m.lastBeat = time.Now()
 	r.m.mu.Unlock()
+}
+
+// heartbeatTTL is the per-message TTL of a heartbeat: NodeTTL rounded up
+// to whole seconds. JetStream counts a TTL in whole seconds, at least one:
+// it refuses a shorter one (the node would never be available) and cuts a
+// fraction off (1.5s would live 1s, closer to the heartbeat than asked).
+func heartbeatTTL(nodeTTL time.Duration) time.Duration {
+	return max(time.Second, (nodeTTL + time.Second - 1).Truncate(time.Second))
 }
 
 // follow watches keys of kv and hands every entry to fn (nil for a key

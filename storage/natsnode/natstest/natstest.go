@@ -47,7 +47,15 @@ func RefusedAddrs(t testing.TB, n int) []string {
 	t.Helper()
 	var addrs []string
 	for range n {
-		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		// SOCK_CLOEXEC is Linux's only: close-on-exec set under ForkLock,
+		// as package net does where it lacks it, so the package builds
+		// on every GOOS (it did before RefusedAddrs).
+		syscall.ForkLock.RLock()
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err == nil {
+			syscall.CloseOnExec(fd)
+		}
+		syscall.ForkLock.RUnlock()
 		if err != nil {
 			t.Fatal(err)
 		}
