@@ -40,7 +40,7 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.Int64Var(&o.MaxRate, "rate", 1<<30, "the direct sender's rate ceiling, bytes/s of everything it sends (every unicast copy counted)")
 	fs.Float64Var(&o.PacedFraction, "paced-fraction", 0.5, "the paced runs offer both paths this fraction of the lower of their saturation throughputs; 0 skips them")
 	fs.IntVar(&o.PacedMessages, "paced-messages", 1000, "Notifies of each paced run")
-	fs.StringVar(&losses, "loss", "0.01,0.05,0.2", "loss rates of the repair measure")
+	fs.StringVar(&losses, "loss", "0.01,0.05,0.2", "loss rates of the repair measure; empty skips it")
 	fs.IntVar(&ro.Receivers, "receivers", 10, "receivers of the repair measure")
 	fs.IntVar(&ro.Messages, "loss-messages", 2000, "notifications of each loss rate")
 	fs.Float64Var(&ro.Rate, "loss-rate", 500, "notifications/s published in the repair measure; 0: as fast as the sender takes them")
@@ -63,7 +63,7 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		o.Subscribers = append(o.Subscribers, n)
 	}
-	for _, f := range strings.Split(losses, ",") {
+	for _, f := range strings.FieldsFunc(losses, func(r rune) bool { return r == ',' }) {
 		p, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || p < 0 || p >= 1 {
 			return bad("--loss: %q is not a fraction in [0, 1)", f)
@@ -112,11 +112,13 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "wsgw bench direct:", err)
 		return 1
 	}
-	fmt.Fprintln(stderr, "wsgw bench direct: repair under loss...")
-	reps, err := bench.DirectRepair(ctx, ro)
-	if err != nil {
-		fmt.Fprintln(stderr, "wsgw bench direct:", err)
-		return 1
+	var reps []bench.DirectLoss
+	if len(ro.Losses) > 0 {
+		fmt.Fprintln(stderr, "wsgw bench direct: repair under loss...")
+		if reps, err = bench.DirectRepair(ctx, ro); err != nil {
+			fmt.Fprintln(stderr, "wsgw bench direct:", err)
+			return 1
+		}
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
@@ -131,7 +133,9 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 0
 	}
 	writeDirectPaths(stdout, o, paths)
-	writeDirectRepair(stdout, ro, reps)
+	if len(reps) > 0 {
+		writeDirectRepair(stdout, ro, reps)
+	}
 	return 0
 }
 
