@@ -28,11 +28,14 @@ type engine interface {
 // runner is the loop shared by both sides: it ticks the engine at its
 // Next, steps the datagrams the reader hands it, and carries out Ready.
 type runner struct {
-	mu      sync.Mutex // guards eng (the engine is not safe for concurrent use) and stopped
+	mu      sync.Mutex // guards eng (the engine is not safe for concurrent use), stopped and armed
 	eng     engine
 	stopped bool // run has returned: nothing more is sent
-	cfg     NetConfig
-	log     *slog.Logger
+	// armed is the engine's Next when the loop last set its timer (zero:
+	// none): a call that makes Next earlier must wake the loop (soonerPoke).
+	armed time.Time
+	cfg   NetConfig
+	log   *slog.Logger
 	// wmu is held while a Ready is carried out: taken before mu is
 	// released, it keeps the datagrams on the wire (and the deliveries) in
 	// the order the engine made them when several goroutines publish.
@@ -105,6 +108,7 @@ func (r *runner) loop(ctx context.Context, in <-chan packet) error {
 	for {
 		r.mu.Lock()
 		next := r.eng.Next()
+		r.armed = next
 		r.mu.Unlock()
 		wait := time.Hour
 		if !next.IsZero() {
@@ -248,6 +252,16 @@ func (r *runner) write(c *conn, ds []direct.Datagram) {
 		}
 	}
 	flush()
+}
+
+// soonerPoke wakes the loop when the engine's Next is now earlier than
+// the time its timer was set for (the caller holds mu). A Publish mostly
+// moves Next later (the next heartbeat is due HeartbeatMin after the last
+// data), so the loop sleeps on instead of waking for every notification.
+func (r *runner) soonerPoke() {
+	if next := r.eng.Next(); !next.IsZero() && (r.armed.IsZero() || next.Before(r.armed)) {
+		r.poke()
+	}
 }
 
 func (r *runner) poke() {
