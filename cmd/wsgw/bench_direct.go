@@ -187,14 +187,15 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 	}
 	fmt.Fprintf(w, "\nHub CPU projection (saturation runs): CPU time of the hub's own process per notification, and the notifications/s\n")
 	fmt.Fprintf(w, "one CPU of that hub could sustain at that cost (1 s / CPU per notification; a projection, not a measured throughput)\n")
-	fmt.Fprintf(w, "%-5s %14s %14s %16s %16s %8s\n", "subs", "broker CPU/n", "sender CPU/n", "broker notif/s", "sender notif/s", "ratio")
+	fmt.Fprintf(w, "system time (sys): the kernel's share, which on one host includes delivering the hub's packets to the local receivers\n")
+	fmt.Fprintf(w, "%-5s %14s %14s %16s %16s %8s %11s %11s\n", "subs", "broker CPU/n", "sender CPU/n", "broker notif/s", "sender notif/s", "ratio", "broker sys", "sender sys")
 	for _, p := range paths {
 		ratio := 0.0
 		if p.Broker.HubSustainable > 0 {
 			ratio = p.Direct.HubSustainable / p.Broker.HubSustainable
 		}
-		fmt.Fprintf(w, "%-5d %14v %14v %16.0f %16.0f %8.1f\n", p.Subscribers, round(p.Broker.HubCPUPerNotification), round(p.Direct.HubCPUPerNotification),
-			p.Broker.HubSustainable, p.Direct.HubSustainable, ratio)
+		fmt.Fprintf(w, "%-5d %14v %14v %16.0f %16.0f %8.1f %11s %11s\n", p.Subscribers, round(p.Broker.HubCPUPerNotification), round(p.Direct.HubCPUPerNotification),
+			p.Broker.HubSustainable, p.Direct.HubSustainable, ratio, share(p.Broker.HubSysCPU, p.Broker.HubCPU), share(p.Direct.HubSysCPU, p.Direct.HubCPU))
 	}
 }
 
@@ -247,4 +248,12 @@ func round(d time.Duration) time.Duration {
 	default:
 		return d.Round(100 * time.Nanosecond)
 	}
+}
+
+// share is part/whole as a percentage ("-" without a whole).
+func share(part, whole time.Duration) string {
+	if whole <= 0 || part < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(part)/float64(whole))
 }
