@@ -6,3 +6,6 @@ import "time"
 
 // ProcessCPU is -1: not measured here.
 func ProcessCPU() time.Duration { return -1 }
+
+// ProcessSysCPU is -1: not measured here.
+func ProcessSysCPU() time.Duration { return -1 }

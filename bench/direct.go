@@ -93,6 +93,12 @@ type PathRun struct {
 	// a measured throughput.
 	HubCPU, HubCPUPerNotification time.Duration
 	HubSustainable                float64
+	// HubSysCPU is the system part of HubCPU: on one host it includes the
+	// kernel's delivery of what the hub sends on loopback to the local
+	// receivers' sockets (the send agent's multicast datagrams to every
+	// receive agent's, the broker's TCP segments to every consumer's),
+	// which a hub of a deployment leaves to the receivers' hosts.
+	HubSysCPU time.Duration
 	// Posts are the requests the consumers took during the run: fewer
 	// than Subscribers × Messages when the deliverers (the broker, the
 	// receive agents) put several notifications in one Notify.
@@ -400,6 +406,7 @@ func (p *path) measure(ctx context.Context, l Load, pc pace) (PathRun, error) {
 		NAKs: after.NAKsReceived - before.NAKsReceived, QueueFull: after.QueueFull - before.QueueFull}
 	if before.CPU >= 0 && after.CPU >= 0 {
 		run.HubCPU = after.CPU - before.CPU
+		run.HubSysCPU = after.SysCPU - before.SysCPU
 		run.HubCPUPerNotification = run.HubCPU / time.Duration(pc.Messages)
 		if run.HubCPUPerNotification > 0 {
 			run.HubSustainable = float64(time.Second) / float64(run.HubCPUPerNotification)

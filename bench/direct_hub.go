@@ -62,6 +62,8 @@ type HubStats struct {
 	// CPU is the user and system time of the hub's process, -1 when the
 	// hub shares its process (StartHubInProcess: not measurable apart).
 	CPU time.Duration
+	// SysCPU is the system part of CPU (-1 when CPU is).
+	SysCPU time.Duration
 	// Sender only.
 	Joined                 int
 	DataBytes, RepairBytes int64
@@ -99,8 +101,10 @@ func ignoreCanceled(err error) error {
 // RunHub runs the hub of cfg until ctx ends; ready is told where it is
 // once it serves. cpu, when set, is the process's CPU time so far.
 func RunHub(ctx context.Context, cfg HubConfig, cpu func() time.Duration, ready func(HubAddr)) error {
+	sys := ProcessSysCPU
 	if cpu == nil {
 		cpu = func() time.Duration { return -1 }
+		sys = cpu
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -133,7 +137,7 @@ func RunHub(ctx context.Context, cfg HubConfig, cpu func() time.Duration, ready 
 		go b.Run(ctx) //nolint:errcheck // ends with ctx
 		mux.Handle("/", b.Handler())
 		addr.URL = base + "/wsn/NotificationBroker"
-		stats = func() HubStats { return HubStats{CPU: cpu()} }
+		stats = func() HubStats { return HubStats{CPU: cpu(), SysCPU: sys()} }
 	case RoleSender:
 		s, err := newSender(cfg)
 		if err != nil {
@@ -149,7 +153,7 @@ func RunHub(ctx context.Context, cfg HubConfig, cpu func() time.Duration, ready 
 		addr.URL = base + "/"
 		stats = func() HubStats {
 			m, _ := s.Metrics()
-			st := HubStats{CPU: cpu(), DataBytes: m.DataBytes, RepairBytes: m.RepairBytes, NAKsReceived: m.NAKsReceived, QueueFull: m.QueueFull, MaxRate: cfg.MaxRate}
+			st := HubStats{CPU: cpu(), SysCPU: sys(), DataBytes: m.DataBytes, RepairBytes: m.RepairBytes, NAKsReceived: m.NAKsReceived, QueueFull: m.QueueFull, MaxRate: cfg.MaxRate}
 			for _, p := range m.Receivers {
 				if p.Joined {
 					st.Joined++

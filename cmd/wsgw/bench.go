@@ -92,7 +92,9 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             --receivers receivers in
             unicast fan-out, each behind a seeded lossy relay on real UDP
             sockets: repair bytes / data bytes, NAKs per lost data datagram,
-            sequences given up (gap events), datagrams the kernel dropped.
+            sequences given up (gap events), datagrams the kernel dropped;
+            --loss '' skips it. With WSGW_BENCH_HUB_CPUPROFILE=DIR each hub
+            writes a CPU profile of its run to DIR/hub-<role>-<pid>.pprof.
 
 Exit status: 0 when the run completed, 1 when it failed, 2 for bad usage.
 `

@@ -40,7 +40,7 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.Int64Var(&o.MaxRate, "rate", 1<<30, "the direct sender's rate ceiling, bytes/s of everything it sends (every unicast copy counted)")
 	fs.Float64Var(&o.PacedFraction, "paced-fraction", 0.5, "the paced runs offer both paths this fraction of the lower of their saturation throughputs; 0 skips them")
 	fs.IntVar(&o.PacedMessages, "paced-messages", 1000, "Notifies of each paced run")
-	fs.StringVar(&losses, "loss", "0.01,0.05,0.2", "loss rates of the repair measure")
+	fs.StringVar(&losses, "loss", "0.01,0.05,0.2", "loss rates of the repair measure; empty skips it")
 	fs.IntVar(&ro.Receivers, "receivers", 10, "receivers of the repair measure")
 	fs.IntVar(&ro.Messages, "loss-messages", 2000, "notifications of each loss rate")
 	fs.Float64Var(&ro.Rate, "loss-rate", 500, "notifications/s published in the repair measure; 0: as fast as the sender takes them")
@@ -63,7 +63,7 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		o.Subscribers = append(o.Subscribers, n)
 	}
-	for _, f := range strings.Split(losses, ",") {
+	for _, f := range strings.FieldsFunc(losses, func(r rune) bool { return r == ',' }) {
 		p, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || p < 0 || p >= 1 {
 			return bad("--loss: %q is not a fraction in [0, 1)", f)
@@ -112,11 +112,13 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "wsgw bench direct:", err)
 		return 1
 	}
-	fmt.Fprintln(stderr, "wsgw bench direct: repair under loss...")
-	reps, err := bench.DirectRepair(ctx, ro)
-	if err != nil {
-		fmt.Fprintln(stderr, "wsgw bench direct:", err)
-		return 1
+	var reps []bench.DirectLoss
+	if len(ro.Losses) > 0 {
+		fmt.Fprintln(stderr, "wsgw bench direct: repair under loss...")
+		if reps, err = bench.DirectRepair(ctx, ro); err != nil {
+			fmt.Fprintln(stderr, "wsgw bench direct:", err)
+			return 1
+		}
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
@@ -131,7 +133,9 @@ func benchDirect(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 0
 	}
 	writeDirectPaths(stdout, o, paths)
-	writeDirectRepair(stdout, ro, reps)
+	if len(reps) > 0 {
+		writeDirectRepair(stdout, ro, reps)
+	}
 	return 0
 }
 
@@ -183,14 +187,15 @@ func writeDirectPaths(w io.Writer, o bench.DirectOptions, paths []bench.DirectPa
 	}
 	fmt.Fprintf(w, "\nHub CPU projection (saturation runs): CPU time of the hub's own process per notification, and the notifications/s\n")
 	fmt.Fprintf(w, "one CPU of that hub could sustain at that cost (1 s / CPU per notification; a projection, not a measured throughput)\n")
-	fmt.Fprintf(w, "%-5s %14s %14s %16s %16s %8s\n", "subs", "broker CPU/n", "sender CPU/n", "broker notif/s", "sender notif/s", "ratio")
+	fmt.Fprintf(w, "system time (sys): the kernel's share, which on one host includes delivering the hub's packets to the local receivers\n")
+	fmt.Fprintf(w, "%-5s %14s %14s %16s %16s %8s %11s %11s\n", "subs", "broker CPU/n", "sender CPU/n", "broker notif/s", "sender notif/s", "ratio", "broker sys", "sender sys")
 	for _, p := range paths {
 		ratio := 0.0
 		if p.Broker.HubSustainable > 0 {
 			ratio = p.Direct.HubSustainable / p.Broker.HubSustainable
 		}
-		fmt.Fprintf(w, "%-5d %14v %14v %16.0f %16.0f %8.1f\n", p.Subscribers, round(p.Broker.HubCPUPerNotification), round(p.Direct.HubCPUPerNotification),
-			p.Broker.HubSustainable, p.Direct.HubSustainable, ratio)
+		fmt.Fprintf(w, "%-5d %14v %14v %16.0f %16.0f %8.1f %11s %11s\n", p.Subscribers, round(p.Broker.HubCPUPerNotification), round(p.Direct.HubCPUPerNotification),
+			p.Broker.HubSustainable, p.Direct.HubSustainable, ratio, share(p.Broker.HubSysCPU, p.Broker.HubCPU), share(p.Direct.HubSysCPU, p.Direct.HubCPU))
 	}
 }
 
@@ -243,4 +248,12 @@ func round(d time.Duration) time.Duration {
 	default:
 		return d.Round(100 * time.Nanosecond)
 	}
+}
+
+// share is part/whole as a percentage ("-" without a whole).
+func share(part, whole time.Duration) string {
+	if whole <= 0 || part < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(part)/float64(whole))
 }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -163,6 +165,14 @@ func benchDirectHub(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "wsgw bench direct-hub: want one argument, the hub's configuration as JSON")
 		return 2
 	}
+	if dir := os.Getenv(hubProfileEnv); dir != "" {
+		stop, err := startHubProfile(dir, cfg.Role)
+		if err != nil {
+			fmt.Fprintln(stderr, "wsgw bench direct-hub:", err)
+			return 1
+		}
+		defer stop()
+	}
 	err := bench.RunHub(ctx, cfg, bench.ProcessCPU, func(a bench.HubAddr) {
 		j, _ := json.Marshal(a)
 		fmt.Fprintln(stdout, string(j))
@@ -172,4 +182,22 @@ func benchDirectHub(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 1
 	}
 	return 0
+}
+
+// hubProfileEnv names a directory: when set, each hub of bench direct
+// writes a CPU profile of its whole run there, hub-<role>-<pid>.pprof
+// (`go tool pprof`), to see where a hub's CPU per notification goes.
+const hubProfileEnv = "WSGW_BENCH_HUB_CPUPROFILE"
+
+// startHubProfile starts the CPU profile of this hub; stop writes it.
+func startHubProfile(dir, role string) (stop func(), err error) {
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("hub-%s-%d.pprof", role, os.Getpid())))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/soap/xmldoc"
@@ -100,7 +102,13 @@ func appendSession(b []byte, s uint64) []byte {
 	return b
 }
 
+// appendEscaped appends s escaped as xml.EscapeText does; a string that
+// needs no escaping (a URI without '&' and the like) is appended as it is,
+// without the buffer EscapeText needs (it is called for every datagram).
 func appendEscaped(b []byte, s string) []byte {
+	if utf8.ValidString(s) && !strings.ContainsAny(s, "&<>\"'\t\n\r") {
+		return append(b, s...)
+	}
 	var w bytes.Buffer
 	xml.EscapeText(&w, []byte(s)) //nolint:errcheck // bytes.Buffer never fails
 	return append(b, w.Bytes()...)

@@ -28,15 +28,26 @@ type engine interface {
 // runner is the loop shared by both sides: it ticks the engine at its
 // Next, steps the datagrams the reader hands it, and carries out Ready.
 type runner struct {
-	mu      sync.Mutex // guards eng (the engine is not safe for concurrent use) and stopped
+	mu      sync.Mutex // guards eng (the engine is not safe for concurrent use), stopped and armed
 	eng     engine
 	stopped bool // run has returned: nothing more is sent
-	cfg     NetConfig
-	log     *slog.Logger
+	// armed is the engine's Next when the loop last set its timer (zero:
+	// none): a call that makes Next earlier must wake the loop (soonerPoke).
+	armed time.Time
+	cfg   NetConfig
+	log   *slog.Logger
 	// wmu is held while a Ready is carried out: taken before mu is
 	// released, it keeps the datagrams on the wire (and the deliveries) in
-	// the order the engine made them when several goroutines publish.
+	// the order the engine made them when several goroutines publish. It
+	// also guards the buffers of write.
 	wmu sync.Mutex
+	// write's buffers, reused from call to call (wmu): the messages of one
+	// system call, their kinds and their one-buffer Buffers.
+	ms    []ipv4.Message
+	kinds []direct.Kind
+	bufs  [][]byte
+	// groupAddr is cfg.Group as write needs it (nil in unicast mode).
+	groupAddr *net.UDPAddr
 
 	c     atomic.Pointer[conn]
 	bound chan struct{} // closed once the socket is open
@@ -67,7 +78,12 @@ func newRunner(eng engine, key []byte, cfg NetConfig, log *slog.Logger) (*runner
 	if err != nil {
 		return nil, err
 	}
-	return &runner{eng: eng, codec: codec, cfg: cfg.withDefaults(), log: log, bound: make(chan struct{}), wake: make(chan struct{}, 1)}, nil
+	r := &runner{eng: eng, codec: codec, cfg: cfg.withDefaults(), log: log, bound: make(chan struct{}), wake: make(chan struct{}, 1),
+		ms: make([]ipv4.Message, 0, writeBatch), kinds: make([]direct.Kind, 0, writeBatch), bufs: make([][]byte, writeBatch)}
+	if r.cfg.Group.IsValid() {
+		r.groupAddr = net.UDPAddrFromAddrPort(r.cfg.Group)
+	}
+	return r, nil
 }
 
 // run owns the socket c until ctx ends.
@@ -105,6 +121,7 @@ func (r *runner) loop(ctx context.Context, in <-chan packet) error {
 	for {
 		r.mu.Lock()
 		next := r.eng.Next()
+		r.armed = next
 		r.mu.Unlock()
 		wait := time.Hour
 		if !next.IsZero() {
@@ -215,10 +232,10 @@ const writeBatch = 256
 
 // write writes ds to their destinations, as few system calls as it can
 // (sendmmsg on Linux: a unicast fan-out copies each datagram to every
-// receiver, one call for them all instead of one each).
+// receiver, one call for them all instead of one each). The caller holds
+// wmu (the buffers are the runner's).
 func (r *runner) write(c *conn, ds []direct.Datagram) {
-	ms := make([]ipv4.Message, 0, min(len(ds), writeBatch))
-	kinds := make([]direct.Kind, 0, cap(ms))
+	ms, kinds := r.ms[:0], r.kinds[:0]
 	flush := func() {
 		for sent := 0; sent < len(ms); {
 			r.writeCalls.Add(1)
@@ -230,24 +247,44 @@ func (r *runner) write(c *conn, ds []direct.Datagram) {
 				sent++
 			}
 		}
+		clear(ms) // drop the datagrams' references until the next call
+		clear(r.bufs[:len(ms)])
 		ms, kinds = ms[:0], kinds[:0]
 	}
 	for _, d := range ds {
-		to := d.To.Addr
-		if d.To.Kind == direct.ToGroup {
-			to = r.cfg.Group
+		var to net.Addr
+		if d.To.Kind == direct.ToGroup && r.groupAddr != nil {
+			to = r.groupAddr
+		} else {
+			a := d.To.Addr
+			if d.To.Kind == direct.ToGroup {
+				a = r.cfg.Group
+			}
+			if d.To.Kind == direct.ToPeer && r.allowPeer != nil && !r.allowPeer(a.Addr()) {
+				r.egressRefused.Add(1)
+				continue
+			}
+			to = net.UDPAddrFromAddrPort(a)
 		}
-		if d.To.Kind == direct.ToPeer && r.allowPeer != nil && !r.allowPeer(to.Addr()) {
-			r.egressRefused.Add(1)
-			continue
-		}
-		ms = append(ms, ipv4.Message{Buffers: [][]byte{d.Bytes}, Addr: net.UDPAddrFromAddrPort(to)})
+		i := len(ms)
+		r.bufs[i] = d.Bytes
+		ms = append(ms, ipv4.Message{Buffers: r.bufs[i : i+1 : i+1], Addr: to})
 		kinds = append(kinds, d.Kind)
 		if len(ms) == writeBatch {
 			flush()
 		}
 	}
 	flush()
+}
+
+// soonerPoke wakes the loop when the engine's Next is now earlier than
+// the time its timer was set for (the caller holds mu). A Publish mostly
+// moves Next later (the next heartbeat is due HeartbeatMin after the last
+// data), so the loop sleeps on instead of waking for every notification.
+func (r *runner) soonerPoke() {
+	if next := r.eng.Next(); !next.IsZero() && (r.armed.IsZero() || next.Before(r.armed)) {
+		r.poke()
+	}
 }
 
 func (r *runner) poke() {

@@ -69,9 +69,9 @@ func (s *Sender) Publish(notify []byte) (direct.Position, error) {
 	s.r.do(func() {
 		if !s.r.stopped {
 			pos, err = s.eng.Publish(notify)
+			s.r.soonerPoke()
 		}
 	})
-	s.r.poke()
 	return pos, err
 }
 

@@ -165,3 +165,65 @@ func TestSender_ShutdownSendsWhatWasAccepted(t *testing.T) {
 		})
 	}
 }
+
+// TestSender_RateLimitedPublishWakesTheLoop: a Publish that the rate limit
+// holds back makes the engine's Next earlier than the time the loop sleeps
+// until (heartbeats and demotion intervals a minute apart here, a
+// receiver that joined once and sends nothing more to wake it), so it
+// wakes the loop, which sends the rest as the budget refills.
+func TestSender_RateLimitedPublishWakesTheLoop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := NewSender(direct.SenderConfig{Session: 42, Key: testKey, Epoch: 1, MaxRate: 20000, MaxBurst: 2000,
+		HeartbeatMin: time.Minute, HeartbeatMax: time.Minute, DemoteInterval: time.Minute},
+		NetConfig{Unicast: true, Allow: func(a netip.Addr) bool { return a.IsLoopback() }, Listen: netip.MustParseAddrPort("127.0.0.1:0")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	saddr, err := s.Addr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	codec, err := direct.NewCodec(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.WriteToUDPAddrPort(codec.EncodeControl(&direct.Join{Header: direct.Header{Session: 42, Epoch: 1}}), saddr); err != nil {
+		t.Fatal(err)
+	}
+	checkfor.True(t, 5*time.Second, "the receiver to join", func() bool { m, _ := s.Metrics(); return len(m.Receivers) == 1 })
+	// ~600-byte datagrams at 20 KB/s: 20 take about half a second.
+	const n = 20
+	for i := range n {
+		if _, err := s.Publish(notifyN(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seqs := map[uint64]bool{}
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			k, _, err := rc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if p, err := codec.Decode(buf[:k]); err == nil {
+				if d, ok := p.(*direct.Data); ok {
+					mu.Lock()
+					seqs[d.Seq] = true
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+	checkfor.True(t, 10*time.Second, "every notification sent", func() bool { mu.Lock(); defer mu.Unlock(); return len(seqs) == n })
+}
