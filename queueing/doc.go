@@ -24,7 +24,9 @@
 // A stage may also have an adaptive worker count (StageConfig.Limiter): a
 // concurrency limit learned from the round trips its user reports with
 // Observe, each of a class (requests of one cost) measured against its
-// class's no-load round trip, Vegas-style (Limiter documents the rule),
+// class's no-load round trip, in the gradient form of TCP Vegas (Limiter
+// documents the rule: the round trip is held within 1.5 times the no-load
+// one plus slack, so that a backend's own queue stays short),
 // the modern form of SEDA's response-time controller (Welsh and Culler,
 // "Adaptive Overload Control for Busy Internet Servers", USITS 2003),
 // which adjusted each stage's admission from its 90th-percentile response
