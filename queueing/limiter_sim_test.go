@@ -127,15 +127,17 @@ func maxRTT(rtts []time.Duration) time.Duration {
 // Stage admits them. Its state (the clock, the servers, requests in
 // flight and queued) carries over from one offer to the next.
 type openLoop struct {
-	lim      *Limiter
-	service  time.Duration
-	overhead time.Duration
-	jitter   float64
-	rng      *rand.Rand
-	now      time.Time
-	free     []time.Time
-	done     doneHeap    // admitted = when the request arrived at the stage
-	queue    []time.Time // arrival times of the requests waiting for the limit
+	lim        *Limiter
+	service    time.Duration
+	overhead   time.Duration
+	jitter     float64
+	stall      time.Duration // added to one request in stallEvery, at random
+	stallEvery int
+	rng        *rand.Rand
+	now        time.Time
+	free       []time.Time
+	done       doneHeap    // admitted = when the request arrived at the stage
+	queue      []time.Time // arrival times of the requests waiting for the limit
 }
 
 // loadResult is one offer's outcome.
@@ -160,6 +162,9 @@ func (o *openLoop) start(arrived time.Time) {
 	service := o.service
 	if o.jitter > 0 {
 		service = time.Duration(float64(service) * (1 + o.jitter*(2*o.rng.Float64()-1)))
+	}
+	if o.stallEvery > 0 && o.rng.IntN(o.stallEvery) == 0 {
+		service += o.stall
 	}
 	end := serve(o.free, o.now.Add(o.overhead/2), service).Add(o.overhead - o.overhead/2)
 	heap.Push(&o.done, finish{at: end, admitted: o.now, arrived: arrived})

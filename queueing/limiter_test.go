@@ -106,6 +106,22 @@ func TestLimiter_OverloadKeepsGoodputAndAdmittedLatency(t *testing.T) {
 	}
 }
 
+// Stalls (a request in 100 takes 20ms more: a GC pause, a starved CPU)
+// raise some windows' round trips well past the band: the limit dips by
+// at most half per window and grows back, and the backend stays busy.
+func TestLimiter_StallsDoNotCollapseTheLimit(t *testing.T) {
+	lim := NewLimiter(LimiterConfig{}, 64)
+	o := newOpenLoop(lim, 4, 5*time.Millisecond)
+	o.overhead, o.jitter = 500*time.Microsecond, 0.3
+	o.stall, o.stallEvery = 20*time.Millisecond, 100
+	capacity := 4 / (0.005 + 0.020/100) // requests per second, stalls counted
+	o.offer(50, time.Second)
+	r := o.offer(4*capacity, 10*time.Second)
+	if r.goodput() < 0.9*capacity {
+		t.Errorf("got goodput %.0f/s (limit %d), want at least 0.9 of the capacity %.0f/s", r.goodput(), lim.Limit(), capacity)
+	}
+}
+
 // A limit far above the backend's capacity comes down, halving at most
 // per window: one window of round trips queued many times over does not
 // take it to the floor at once.
