@@ -141,7 +141,13 @@ func (c LimiterConfig) withDefaults(ceiling int) LimiterConfig {
 //   - 1+T/2 < r <= 1+T: L stays (the backend is busy, its queue short);
 //   - r > 1+T: L goes down to L(1+T/2)/r, the middle of the band, at most
 //     halving per window (Gradient2 bounds its gradient at 0.5 so that
-//     one noisy window cannot collapse the limit);
+//     one noisy window cannot collapse the limit); but in a window in which
+//     never more than one was in flight, so that none queued behind
+//     another, the round trips grew without a queue (a slower path to the
+//     backend, a starved host): each class's lowest round trip of the
+//     window becomes its no-load one, and L stays (without this, +10ms of
+//     travel to a 4-slot backend held L at 1 and the goodput at 8% of
+//     capacity until the next probe, 30s later);
 //   - a window with a drop (timeout, failed try): L *= 0.9;
 //   - a window in which fewer than L/2 were ever in flight moves L halfway
 //     to twice the most in flight, not below a quarter of the ceiling
@@ -216,8 +222,9 @@ type Limiter struct {
 
 // classWindow is a window's samples of one class.
 type classWindow struct {
-	n   int
-	sum time.Duration
+	n      int
+	sum    time.Duration
+	lowest time.Duration
 }
 
 // NewLimiter returns a limiter between cfg.Min and ceiling (the stage's
@@ -284,6 +291,9 @@ func (l *Limiter) Observe(now time.Time, class string, rtt time.Duration, inflig
 	}
 	l.winN++
 	w := l.win[class]
+	if w.n == 0 || rtt < w.lowest {
+		w.lowest = rtt
+	}
 	w.n++
 	w.sum += rtt
 	l.win[class] = w
@@ -320,6 +330,12 @@ func (l *Limiter) update(now time.Time) {
 		switch {
 		case r <= low:
 			lim = max(lim+1, min(2*lim, lim*low/r))
+		case r > high && l.winMaxBusy <= 1:
+			// A lone request queues behind nothing: the round trips
+			// grew without a queue (a slower path, a starved host),
+			// and are the no-load ones now.
+			l.relearnFromWindow()
+			l.queued = false
 		case r > high:
 			lim = max(lim/2, lim*low/r)
 		}
@@ -343,6 +359,16 @@ func (l *Limiter) ratio() float64 {
 		return 0
 	}
 	return float64(sum) / float64(base)
+}
+
+// relearnFromWindow makes the lowest round trip of each class in the
+// window its no-load round trip, as a probe would have.
+func (l *Limiter) relearnFromWindow() {
+	for class, w := range l.win {
+		if w.n > 0 && w.lowest > 0 {
+			l.noLoad[class] = w.lowest
+		}
+	}
 }
 
 func (l *Limiter) resetWindow(now time.Time) {

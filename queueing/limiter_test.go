@@ -122,6 +122,28 @@ func TestLimiter_StallsDoNotCollapseTheLimit(t *testing.T) {
 	}
 }
 
+// The path to the backend gets slower for good (+10ms of travel each way
+// together; the backend's 4 slots unchanged): the round trips exceed the
+// old no-load one many times over, and the limit falls to one request, at
+// which nothing queues; that window's round trips become the no-load one,
+// and the limit grows back to what keeps the slots busy, without waiting
+// for a probe (off here). Before, the limit stayed at 1: 8% of capacity.
+func TestLimiter_RelearnsWhenThePathSlows(t *testing.T) {
+	lim := NewLimiter(LimiterConfig{ProbeInterval: -1}, 64)
+	o := newOpenLoop(lim, 4, 5*time.Millisecond)
+	o.overhead, o.jitter = 500*time.Microsecond, 0.3
+	const capacity = 800.0
+	o.offer(50, time.Second)
+	o.offer(capacity, 3*time.Second)
+	o.overhead = 10 * time.Millisecond
+	for i, want := range []float64{0.85, 0.95} {
+		if r := o.offer(2*capacity, 3*time.Second); r.goodput() < want*capacity {
+			t.Errorf("step %d at 2x after the path slowed: got goodput %.0f/s (limit %d, no-load round trip %v), want at least %.0f/s",
+				i, r.goodput(), lim.Limit(), lim.NoLoadRTT(""), want*capacity)
+		}
+	}
+}
+
 // A limit far above the backend's capacity comes down, halving at most
 // per window: one window of round trips queued many times over does not
 // take it to the floor at once.
