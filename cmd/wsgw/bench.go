@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/wsgw/wsgw/bench"
@@ -13,7 +15,7 @@ import (
 
 const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--concurrency C] [--amqp URL] [--data DIR] [--json]
        wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--cpuprofile FILE] [--json]
-       wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--external URL --backend URL] [--json]
+       wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--external URL --backend URL] [--cpuprofile FILE] [--memprofile FILE] [--json]
        wsgw bench overload [--slots N] [--service D] [--steps 0.5,1,2,4,8] [--step D] [--nginx PATH] [--external URL --backend URL] [--svg FILE] [--json]
        wsgw bench slowbody [--requests N] [--size BYTES] [--concurrency C] [--attacks 64,100,1000] [--gap D] [--external URL] [--json]
        wsgw bench backend [--listen ADDR] [--slots N] [--service D]
@@ -47,7 +49,10 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             http://127.0.0.1:8080/services/StockQuote, of a separately
             started wsgw serve forwarding to --backend URL, a separately
             started wsgw bench backend) clients and gateway run in
-            different processes over real sockets.
+            different processes over real sockets. --cpuprofile and
+            --memprofile write a CPU and an allocation profile of the wsgw
+            side's measured run (this process: the in-process gateway, its
+            clients and the backend; go tool pprof).
   overload  past capacity: a backend of --slots slots of --service each
             (default 4 x 5ms, about 800/s; its capacity measured first),
             loads of --steps times that capacity offered open-loop for
@@ -257,6 +262,31 @@ func startCPUProfile(path string) (stop func() error, err error) {
 	}, nil
 }
 
+// startProfiles starts a CPU profile to cpuPath ("": none) and, when
+// memPath is not "", notes the allocations so far; stop writes the CPU
+// profile, the allocation profile to memPath and what came before to
+// memPath+".base" (go tool pprof -sample_index=alloc_space
+// -diff_base=memPath.base memPath: the run's allocations alone).
+func startProfiles(cpuPath, memPath string) (stop func() error, err error) {
+	stopCPU, err := startCPUProfile(cpuPath)
+	if err != nil || memPath == "" {
+		return stopCPU, err
+	}
+	var base bytes.Buffer
+	runtime.GC() // the profile counts allocations up to the last GC
+	if err := pprof.Lookup("allocs").WriteTo(&base, 0); err != nil {
+		return nil, errors.Join(err, stopCPU())
+	}
+	return func() error {
+		err := stopCPU()
+		runtime.GC()
+		var run bytes.Buffer
+		werr := pprof.Lookup("allocs").WriteTo(&run, 0)
+		return errors.Join(err, werr, os.WriteFile(memPath, run.Bytes(), 0o644),
+			os.WriteFile(memPath+".base", base.Bytes(), 0o644))
+	}, nil
+}
+
 // report is a benchmark report that can be written as text or JSON.
 type report interface {
 	WriteText(io.Writer) error
@@ -282,9 +312,18 @@ func benchProxy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var popts bench.ProxyOptions
 	fs.StringVar(&popts.External, "external", "", "service URL of a separately started wsgw serve (needs --backend)")
 	fs.StringVar(&popts.Backend, "backend", "", "URL of a separately started wsgw bench backend")
+	var cpuProfile, memProfile string
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the wsgw side's measured run to FILE")
+	fs.StringVar(&memProfile, "memprofile", "", "write an allocation profile of the wsgw side's measured run to FILE")
 	fs.BoolVar(&asJSON, "json", false, "write the report as JSON")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
+	}
+	if memProfile != "" {
+		runtime.MemProfileRate = 4096 // (choice) fine enough for a request's allocations; set before the run allocates
+	}
+	if cpuProfile != "" || memProfile != "" {
+		popts.AroundWsgw = func() (func() error, error) { return startProfiles(cpuProfile, memProfile) }
 	}
 	if popts.External != "" && popts.Backend == "" {
 		fmt.Fprintln(stderr, "wsgw bench proxy: --external needs --backend")
