@@ -24,16 +24,17 @@
 // A stage may also have an adaptive worker count (StageConfig.Limiter): a
 // concurrency limit learned from the round trips its user reports with
 // Observe, each of a class (requests of one cost) measured against its
-// class's no-load round trip, Vegas-style (Limiter documents the rule),
-// the modern form of SEDA's response-time controller (Welsh and Culler,
-// "Adaptive Overload Control for Busy Internet Servers", USITS 2003),
-// which adjusted each stage's admission from its 90th-percentile response
-// time. The limit keeps a backend's queue short, so the latency of
-// admitted work stays
-// near the backend's own; the stage's queue is then bounded to what the
-// limit drains within a fraction of a round trip, and callers beyond it are
-// refused at once ("over the adaptive concurrency limit"). The limiter
-// reads no clock and starts no goroutine: the stage hands it the time.
+// class's no-load round trip, in the gradient form of TCP Vegas (Limiter
+// documents the rule: the round trip is held within 1.5 times the no-load
+// one plus slack), the modern form of SEDA's response-time controller
+// (Welsh and Culler, "Adaptive Overload Control for Busy Internet
+// Servers", USITS 2003), which adjusted each stage's admission from its
+// 90th-percentile response time. The limit keeps a backend's queue short,
+// so the latency of admitted work stays near the backend's own; the
+// stage's queue is then bounded to what the limit drains within a
+// fraction of a round trip, and callers beyond it are refused at once
+// ("over the adaptive concurrency limit"). The limiter reads no clock and
+// starts no goroutine: the stage hands it the time.
 //
 // A refusal is a *BusyError with a RetryAfter hint of a few times the
 // delay target (4x; 1s when the delay check is disabled), which the

@@ -144,7 +144,7 @@ func (s fileStage) toAdaptive() queueing.StageConfig {
 		return c
 	}
 	c.Limiter = &queueing.LimiterConfig{Disabled: a.Disabled, Initial: a.Initial, Min: a.Min, Slack: time.Duration(a.Slack),
-		QueueFactor: a.QueueFactor, ProbeInterval: time.Duration(a.ProbeInterval), ProbeLimit: a.ProbeLimit,
+		Tolerance: a.Tolerance, QueueFactor: a.QueueFactor, ProbeInterval: time.Duration(a.ProbeInterval), ProbeLimit: a.ProbeLimit,
 		ProbeSamples: a.ProbeSamples}
 	return c
 }

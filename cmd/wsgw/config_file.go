@@ -106,6 +106,7 @@ type fileLimiter struct {
 	Initial       int      `yaml:"initial"`
 	Min           int      `yaml:"min"`
 	Slack         duration `yaml:"slack"`
+	Tolerance     float64  `yaml:"tolerance"`
 	QueueFactor   float64  `yaml:"queue_factor"`
 	ProbeInterval duration `yaml:"probe_interval"`
 	ProbeLimit    int      `yaml:"probe_limit"`

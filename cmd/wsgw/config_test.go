@@ -49,7 +49,9 @@ func TestLoadConfig_Full(t *testing.T) {
 					"GetQuote": {Idempotent: true, Timeout: 2 * time.Second},
 					"SetQuote": {},
 				},
-				Stage:             queueing.StageConfig{Workers: 8, QueueLen: 32, TargetDelay: 50 * time.Millisecond},
+				Stage: queueing.StageConfig{Workers: 8, QueueLen: 32, TargetDelay: 50 * time.Millisecond,
+					Limiter: &queueing.LimiterConfig{Initial: 4, Min: 2, Slack: 500 * time.Microsecond, Tolerance: 0.3,
+						QueueFactor: 0.5, ProbeInterval: time.Minute, ProbeLimit: 3, ProbeSamples: 20}},
 				UnderstoodHeaders: []string{"{urn:example:auth}Token"},
 				Cluster: cluster.Config{
 					Partitions: []cluster.PartitionConfig{
