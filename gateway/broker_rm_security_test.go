@@ -213,3 +213,43 @@ func TestBroker_PublisherSequencesBoundedPerCallerAcrossRestart(t *testing.T) {
 	url, _ = brokerGatewayIn(t, dir, wsnotify.Config{Egress: egress.Loopback()}, nil)
 	check("after a restart")
 }
+
+// broker.reliable reaches the broker's driver: with one sequence per
+// caller and a one-second idle timeout, a publisher's second sequence is
+// refused for its share, and once its first has been idle past the
+// timeout the sweep ends it (a message on it gets SequenceTerminated,
+// WS-RM 1.2, 4.3) and frees the share for a new one.
+func TestBroker_PublisherSequenceIdleExpiryFreesTheShare(t *testing.T) {
+	db := openTestDB(t, filepath.Join(t.TempDir(), "db"))
+	t.Cleanup(func() { db.Close() })
+	bc := wsnotify.Config{Egress: egress.Loopback()}
+	cfg := Config{Broker: &bc, BrokerReliable: ReliableLimits{IdleTimeout: time.Second, MaxSequencesPerCaller: 1}}
+	addr, stop := serveAt(t, cfg, Options{DB: db}, "127.0.0.1:0")
+	t.Cleanup(stop)
+	url := "http://" + addr + "/wsn/NotificationBroker"
+	create := func() response {
+		t.Helper()
+		return rmFrom(t, "127.0.0.1", url, `<wsa:Action>`+wsreliable.ActionCreateSequence+`</wsa:Action>`,
+			`<wsrm:CreateSequence><wsrm:AcksTo><wsa:Address>`+wsaNS+`/anonymous</wsa:Address></wsrm:AcksTo></wsrm:CreateSequence>`)
+	}
+	first := create()
+	m := identRE.FindStringSubmatch(first.body)
+	if first.status != http.StatusOK || m == nil {
+		t.Fatalf("first sequence: got %d %s", first.status, first.body)
+	}
+	if r := create(); !strings.Contains(r.body, "CreateSequenceRefused") {
+		t.Fatalf("second sequence at a share of 1: got %d %s, want CreateSequenceRefused", r.status, r.body)
+	}
+	checkfor.Until(t, 30*time.Second, func() error {
+		if r := create(); r.status != http.StatusOK {
+			return fmt.Errorf("a new sequence after the first one idled: got %d %s", r.status, r.body)
+		}
+		return nil
+	})
+	r := rmFrom(t, "127.0.0.1", url, fmt.Sprintf(`<wsa:Action>%s</wsa:Action><wsrm:Sequence><wsrm:Identifier>%s</wsrm:Identifier>`+
+		`<wsrm:MessageNumber>1</wsrm:MessageNumber></wsrm:Sequence>`, actWSNNotify, m[1]),
+		`<wsnt:Notify><wsnt:NotificationMessage><wsnt:Message><m:x xmlns:m="urn:m">late</m:x></wsnt:Message></wsnt:NotificationMessage></wsnt:Notify>`)
+	if !strings.Contains(r.body, "wsrm:SequenceTerminated") {
+		t.Fatalf("a message on the expired sequence: got %d %s, want SequenceTerminated", r.status, r.body)
+	}
+}

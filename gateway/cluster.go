@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
 
+	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/storage/natsstore"
 	"github.com/wsgw/wsgw/wsreliable/driver"
 )
@@ -39,8 +41,59 @@ func (g *Gateway) sharedBrokerStore() (*natsstore.BrokerStore, error) {
 // cfg on the node's JetStream, with the node's replicas; it is also the
 // driver's driver.Cluster.
 func (g *Gateway) sharedReliableStore(ctx context.Context, cfg driver.Config, now func() time.Time, log *slog.Logger) (*natsstore.Reliable, error) {
+	t := g.cfg.ClusterReliable
 	return natsstore.OpenReliable(ctx, g.node.Conn(), natsstore.ReliableOptions{
 		Service: cfg.Name, Node: g.node.Name(), Replicas: g.node.Replicas(),
 		Queue: cfg.QueueOptions(now), ReplyTTL: cfg.ReplyTTL, Logger: log.Warn, // it logs failures only
+		Shards: t.Shards, Heartbeat: t.Heartbeat, NodeTTL: t.NodeTimeout, AckWait: t.Lease,
 	})
+}
+
+// ClusterTimings tune how the nodes of a cluster share a reliable
+// service's work (natsstore.Reliable); zero fields take its defaults. A
+// dead node's sequences are taken over after NodeTimeout, its leased
+// deliveries after Lease: shorter is a faster takeover and more traffic
+// (heartbeats, lease extensions every Lease/3).
+type ClusterTimings struct {
+	// Shards is the number of shards each service's sequences and
+	// deliveries are split into, 1 to 1024; default 16. Every node must
+	// use the same: a store made with another number is refused.
+	Shards int
+	// Heartbeat is how often a node says it is alive (default 1s);
+	// NodeTimeout how long one that said nothing is taken for alive
+	// (default 4s, at least two heartbeats).
+	Heartbeat, NodeTimeout time.Duration
+	// Lease is how long a delivery stays with a node that stopped
+	// extending it (default 5s, at least 1s).
+	Lease time.Duration
+}
+
+// maxShards bounds ClusterTimings.Shards (choice: each shard is a
+// consumer per node and a key range to take over).
+const maxShards = 1024
+
+// validate reports c's problems at path, in field order.
+func (c ClusterTimings) validate(l *fielderr.List, path fielderr.Path) {
+	switch {
+	case c.Shards < 0:
+		l.Add(path.Field("Shards"), "negative")
+	case c.Shards > maxShards:
+		l.Add(path.Field("Shards"), "%d: at most %d", c.Shards, maxShards)
+	}
+	if c.Heartbeat < 0 {
+		l.Add(path.Field("Heartbeat"), "negative")
+	}
+	hb := cmp.Or(max(c.Heartbeat, 0), natsstore.DefaultHeartbeat)
+	switch {
+	case c.NodeTimeout < 0:
+		l.Add(path.Field("NodeTimeout"), "negative")
+	case cmp.Or(c.NodeTimeout, natsstore.DefaultNodeTTL) < 2*hb:
+		l.Add(path.Field("NodeTimeout"), "%v: at least two heartbeats (%v), or a live node is taken for dead", cmp.Or(c.NodeTimeout, natsstore.DefaultNodeTTL), 2*hb)
+	}
+	switch {
+	case c.Lease < 0:
+		l.Add(path.Field("Lease"), "negative")
+	case c.Lease > 0 && c.Lease < time.Second:
+		l.Add(path.Field("Lease"), "%v: at least 1s", c.Lease)
+	}
 }

@@ -37,6 +37,9 @@ type Config struct {
 	// broker (its RM destination; broker.go), as a reliable service's
 	// are bounded; zero fields take the same defaults.
 	BrokerReliable ReliableLimits
+	// ClusterReliable tunes how the nodes of a cluster share reliable
+	// services' work (cluster.go); ignored without Options.Cluster.
+	ClusterReliable ClusterTimings
 	// BrokerStage is the stage of the broker's endpoints (/wsn/); Name
 	// defaults to "wsn".
 	BrokerStage queueing.StageConfig

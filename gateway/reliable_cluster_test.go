@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -205,4 +206,50 @@ func TestReliableCluster_NoQuorumRefusesBusy(t *testing.T) {
 		t.Fatalf("message 2 with the quorum back: got %d, ack %q, want 200, ack 1-2: %s", r.status, ackRanges(r.body), r.body)
 	}
 	checkfor.Until(t, 30*time.Second, func() error { return b.onceByID([]string{"S1", "S2"}) })
+}
+
+// Config.ClusterReliable reaches the service's JetStream store: the shard
+// count it names is the one the store's delivery stream is made with.
+func TestReliableCluster_TimingsReachTheStore(t *testing.T) {
+	b := newLogBackend(t)
+	node := natstest.Single(t)
+	cfg := Config{Services: []ServiceConfig{reliableQuote(b)},
+		ClusterReliable: ClusterTimings{Shards: 4, Heartbeat: 500 * time.Millisecond, NodeTimeout: 2 * time.Second, Lease: 2 * time.Second}}
+	url := clusterGateways(t, cfg, []*natsnode.Node{node})[0] + "/services/Quotes"
+	seq := clusterSequence(t, url)
+	if r := busyRetried(t, url, rmHeader(seq, 1), setQuote("S1")); r.status != http.StatusOK {
+		t.Fatalf("message 1: got %d %s, want 200", r.status, r.body)
+	}
+	b.waitLog(t, "S1")
+	s, err := node.JetStream().Stream(context.Background(), "rm_Quotes_Q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.Metadata["wsgw_shards"]; got != "4" {
+		t.Fatalf("the delivery stream's shards: got %q, want \"4\"", got)
+	}
+}
+
+// ClusterTimings out of bounds are refused at their paths.
+func TestConfigValidate_ClusterTimings(t *testing.T) {
+	cfg := Config{ClusterReliable: ClusterTimings{Shards: 2000, Heartbeat: time.Second, NodeTimeout: time.Second, Lease: 100 * time.Millisecond}}
+	err := cfg.Validate()
+	want := []string{
+		"ClusterReliable.Shards: 2000: at most 1024",
+		"ClusterReliable.NodeTimeout: 1s: at least two heartbeats (2s)",
+		"ClusterReliable.Lease: 100ms: at least 1s",
+	}
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("got %v, want %q", err, w)
+		}
+	}
+	hb3 := Config{ClusterReliable: ClusterTimings{Heartbeat: 3 * time.Second}}
+	if err := hb3.Validate(); err == nil || !strings.Contains(err.Error(), "ClusterReliable.NodeTimeout: 4s") {
+		t.Errorf("a 3s heartbeat with the default 4s node timeout: got %v, want the node timeout refused", err)
+	}
+	ok := Config{ClusterReliable: ClusterTimings{Shards: 1, Heartbeat: 100 * time.Millisecond, NodeTimeout: 200 * time.Millisecond, Lease: time.Second}}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("timings within bounds: got %v, want nil", err)
+	}
 }

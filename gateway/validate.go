@@ -93,6 +93,7 @@ func (c *Config) Validate() error {
 	validateBroker(&l, root.Field("Broker"), c)
 	validateBrokerSecurity(&l, root.Field("BrokerSecurity"), c, sc) // broker.go
 	c.BrokerReliable.validate(&l, root.Field("BrokerReliable"))
+	c.ClusterReliable.validate(&l, root.Field("ClusterReliable")) // cluster.go
 	l.Nest(root.Field("BrokerStage"), c.BrokerStage.Validate())
 	c.Clients.validate(&l, root.Field("Clients"))
 	validateTLS(&l, root.Field("TLS"), c.TLS)                    // tls.go

@@ -57,21 +57,24 @@ type Options struct {
 
 // Broker is a WS-Notification 1.3 NotificationBroker.
 type Broker struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	st      Store
-	policy  *egress.Policy
-	client  *http.Client
-	topics  *topic.TopicSet
-	index   *topic.Index // topic filters of subscriptions (own lock)
-	disp    *delivery.Dispatcher
-	guard   Guard         // nil: no access rules
-	queue   Queue         // durable subscriptions' deliveries; nil: none
-	rm      RMSource      // WS-RM consumers; nil: none
-	rmDest  RMDestination // publishers' sequences; nil: none
-	metrics *metrics
-	demand  chan struct{} // capacity 1: registrations need reconciling
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	st     Store
+	policy *egress.Policy
+	client *http.Client
+	topics *topic.TopicSet
+	index  *topic.Index // topic filters of subscriptions (own lock)
+	disp   *delivery.Dispatcher
+	guard  Guard    // nil: no access rules
+	queue  Queue    // durable subscriptions' deliveries; nil: none
+	rm     RMSource // WS-RM consumers; nil: none
+	// plainSlots bounds each caller's plain durable attempts in flight
+	// (DurableConfig.WorkersPerCaller; durable_deliver.go).
+	plainSlots callerSlots
+	rmDest     RMDestination // publishers' sequences; nil: none
+	metrics    *metrics
+	demand     chan struct{} // capacity 1: registrations need reconciling
 	// directKick (capacity 1): channels came or went (direct_send.go).
 	directKick chan struct{}
 	cluster    *Shared // nil: the store is this node's alone

@@ -125,6 +125,13 @@ type DurableConfig struct {
 	// Workers bounds the durable deliveries in flight (each to another
 	// subscription); default 16.
 	Workers int
+	// WorkersPerCaller bounds the plain (not WS-RM) deliveries in flight
+	// to the subscriptions of one caller; default Workers/2, at least 1.
+	// A plain attempt holds its worker until the consumer answers (Timeout
+	// at most), so consumers that never answer could otherwise hold every
+	// worker: one caller's subscriptions take at most this many, and the
+	// others' are delivered meanwhile. (WS-RM attempts hold no worker.)
+	WorkersPerCaller int
 	// Timeout bounds one delivery attempt; default 10s.
 	Timeout time.Duration
 	// Backoff is the delay before a failed delivery is tried again;
@@ -164,6 +171,9 @@ func (c DurableConfig) WithDefaults() DurableConfig {
 	}
 	if c.Workers <= 0 {
 		c.Workers = 16
+	}
+	if c.WorkersPerCaller <= 0 {
+		c.WorkersPerCaller = max(1, c.Workers/2)
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
@@ -205,7 +215,7 @@ func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
 	}{
 		{"MaxSubscriptions", c.MaxSubscriptions < 0}, {"MaxSubscriptionsPerCaller", c.MaxSubscriptionsPerCaller < 0}, {"MaxAge", c.MaxAge < 0}, {"MaxMessages", c.MaxMessages < 0}, {"MaxBytes", c.MaxBytes < 0},
 		{"MaxAttempts", c.MaxAttempts < 0}, {"MaxAttemptsLimit", c.MaxAttemptsLimit < 0}, {"MaxMessageBytes", c.MaxMessageBytes < 0},
-		{"Workers", c.Workers < 0}, {"Timeout", c.Timeout < 0},
+		{"Workers", c.Workers < 0}, {"WorkersPerCaller", c.WorkersPerCaller < 0}, {"Timeout", c.Timeout < 0},
 		{"MarkTTL", c.MarkTTL < 0},
 	} {
 		if f.bad {
@@ -214,6 +224,9 @@ func (c DurableConfig) validate(l *fielderr.List, path fielderr.Path) {
 	}
 	if d := c.WithDefaults(); c.MaxAttempts > 0 && c.MaxAttempts > d.MaxAttemptsLimit {
 		l.Add(path.Field("MaxAttempts"), "must not be over MaxAttemptsLimit (%d)", d.MaxAttemptsLimit)
+	}
+	if d := c.WithDefaults(); c.WorkersPerCaller > d.Workers {
+		l.Add(path.Field("WorkersPerCaller"), "must not be over Workers (%d)", d.Workers)
 	}
 	l.Nest(path.Field("Backoff"), c.Backoff.Validate())
 }

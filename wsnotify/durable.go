@@ -46,6 +46,9 @@ type Settler interface {
 	Nack(ctx context.Context, id uint64, delay time.Duration) error
 	// Abandon moves a leased message to the dead letters with reason.
 	Abandon(ctx context.Context, id uint64, reason string) error
+	// Defer returns a leased message not attempted (a fairness bound held
+	// it back) after delay: its lease does not count as an attempt.
+	Defer(ctx context.Context, id uint64, delay time.Duration) error
 }
 
 // Groups acts on a subscription's queue as a whole.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wsgw/wsgw/caller"
 	"github.com/wsgw/wsgw/queueing"
 	"github.com/wsgw/wsgw/soap"
 	"github.com/wsgw/wsgw/storage"
@@ -26,7 +27,9 @@ import (
 // through the RM source (the subscription's own sequence, the delivery id
 // as the Submit token), or as a plain Notify with the delivery id in the
 // Wsgw-Delivery-Id header. A delivery acknowledged is acked in the queue;
-// one that failed waits out the backoff holding no worker; a message over
+// one that failed waits out the backoff holding no worker; the plain
+// attempts of one caller's subscriptions hold at most
+// Durable.WorkersPerCaller workers (more wait, unattempted: Defer); a message over
 // its subscription's retention or attempts goes to the dead letters,
 // which the sweep moves to the broker's dead-letter list.
 
@@ -163,7 +166,53 @@ func (b *Broker) deliverDurable(ctx context.Context, l queueing.Lease, rmWaits *
 		rmWaits.Go(func() { b.attemptDurable(ctx, l, &rec, s.durable) })
 		return
 	}
+	if !b.plainSlots.take(rec.Caller, b.cfg.Durable.WorkersPerCaller) {
+		// This caller's subscriptions hold their share of the workers
+		// (consumers that are slow or never answer): the message waits,
+		// unattempted, and the others' are delivered meanwhile.
+		if b.settle(ctx, "deferring a durable delivery", b.queue.Defer(ctx, l.ID, deferDelay(b.cfg.Durable.Timeout))) {
+			b.metrics.durableDeferred.Inc()
+		}
+		return
+	}
+	defer b.plainSlots.give(rec.Caller)
 	b.attemptDurable(ctx, l, &rec, s.durable)
+}
+
+// deferDelay is how long a delivery held back by its caller's share waits
+// before it is leased again: a slot of that caller frees within timeout
+// (choice: a quarter of it, between 100ms and 1s, so that a caller's
+// waiting messages cost a few queue writes a second at most).
+func deferDelay(timeout time.Duration) time.Duration {
+	return min(max(timeout/4, 100*time.Millisecond), time.Second)
+}
+
+// callerSlots counts the plain durable attempts in flight per caller
+// (DurableConfig.WorkersPerCaller). Subscriptions without a caller are
+// not counted.
+type callerSlots struct {
+	mu   sync.Mutex
+	held caller.Counts
+}
+
+// take takes one of who's max slots, reporting whether there was one.
+func (c *callerSlots) take(who caller.ID, max int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held.Full(who, max) {
+		return false
+	}
+	if c.held == nil {
+		c.held = caller.Counts{}
+	}
+	c.held.Add(who, 1)
+	return true
+}
+
+func (c *callerSlots) give(who caller.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.held.Add(who, -1)
 }
 
 // attemptDurable sends leased message l to subscription rec, granted d,

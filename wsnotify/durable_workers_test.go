@@ -82,3 +82,43 @@ func TestDurable_BlackholedRMConsumersDoNotStarveOthers(t *testing.T) {
 		t.Fatalf("got %d failed attempts, want 0 (the blackholed ones still waiting)", got)
 	}
 }
+
+// TestDurable_OneCallersBlackholesHoldItsShareOnly: with two workers and
+// one per caller, a caller whose two plain durable consumers never answer
+// (each attempt ends only by the hour-long Timeout) holds one worker; the
+// other caller's consumer gets its messages, while no blackholed attempt
+// has ended and the held-back one has not been counted as an attempt.
+func TestDurable_OneCallersBlackholesHoldItsShareOnly(t *testing.T) {
+	cfg := testConfig()
+	cfg.Durable.Workers = 2
+	cfg.Durable.WorkersPerCaller = 1
+	cfg.Durable.Timeout = time.Hour
+	e := newDurableEnv(t, cfg)
+	holes := []*blackhole{newBlackhole(t), newBlackhole(t)}
+	for _, h := range holes {
+		if r := e.postFrom("127.0.0.2", pathBroker, subscribeXML(h.URL, simpleTopic("tns:t"), deliveryPolicy("", ""))); r.status != 200 {
+			t.Fatalf("the stranger's Subscribe: got %d %s", r.status, r.body)
+		}
+	}
+	fast := newRecorder(t)
+	if r := e.postFrom("127.0.0.3", pathBroker, subscribeXML(fast.URL, simpleTopic("tns:b"), deliveryPolicy("", ""))); r.status != 200 {
+		t.Fatalf("the other caller's Subscribe: got %d %s", r.status, r.body)
+	}
+	// The blackholed subscriptions' messages are the oldest: leased first.
+	e.notifyN("a", 0, 3)
+	checkfor.True(t, waitTimeout, "a blackholed consumer's first request", func() bool { return holes[0].count()+holes[1].count() > 0 })
+	const n = 10
+	for i := range n {
+		e.post(pathBroker, soap.V11, notifyXML("tns:b", fmt.Sprintf("<m:n>b-%d</m:n>", i)))
+	}
+	receives(t, fast, "the other caller's consumer", want("b", 0, n))
+	if got := holes[0].count() + holes[1].count(); got != 1 {
+		t.Errorf("requests to the stranger's consumers: got %d, want 1 (its share of one worker)", got)
+	}
+	if got := count(e.b.metrics.failed); got != 0 {
+		t.Fatalf("got %d failed attempts, want 0 (the blackholed one still waiting)", got)
+	}
+	if got := count(e.b.metrics.durableDeferred); got == 0 {
+		t.Errorf("deferred deliveries: got 0, want the stranger's second consumer's held back")
+	}
+}

@@ -24,6 +24,7 @@ type metrics struct {
 
 	durableQueued    prometheus.Counter
 	durableDelivered prometheus.Counter
+	durableDeferred  prometheus.Counter
 	durableDead      *prometheus.CounterVec
 }
 
@@ -52,6 +53,7 @@ func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
 
 		durableQueued:    c("durable_enqueued_total", "Deliveries stored in durable subscriptions' queues."),
 		durableDelivered: c("durable_delivered_total", "Durable deliveries acknowledged by their consumers."),
+		durableDeferred:  c("durable_deferred_total", "Durable deliveries held back, unattempted, because their caller's subscriptions held their share of the workers."),
 		durableDead: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "wsgw", Subsystem: "wsn",
 			Name: "durable_dead_letters_total", Help: "Durable deliveries given up, by reason (overflow, expired, max attempts, too large)."}, []string{"reason"}),
 	}
@@ -60,7 +62,7 @@ func newMetrics(reg prometheus.Registerer, b *Broker) *metrics {
 	channels := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "wsgw", Subsystem: "wsn", Name: "direct_channels", Help: "Direct channels."},
 		func() float64 { b.mu.RLock(); defer b.mu.RUnlock(); return float64(len(b.channels)) })
 	m.cs = []prometheus.Collector{m.notifications, m.unsupported, m.subscribes, m.expired, m.delivered, m.failed, m.dropped, m.dead, m.latency, subs,
-		m.durableQueued, m.durableDelivered, m.durableDead,
+		m.durableQueued, m.durableDelivered, m.durableDeferred, m.durableDead,
 		m.directSent, m.directFallback, m.directLogged, m.directRecovered, channels, newDirectCollector(b)}
 	if reg != nil {
 		for _, col := range m.cs {

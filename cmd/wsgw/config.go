@@ -45,6 +45,7 @@ func (fc *fileConfig) toGateway(baseDir string) gateway.Config {
 		Broker:          fc.Broker.toWSNotify(),
 		BrokerSecurity:  fc.Broker.security(),
 		BrokerReliable:  fc.Broker.reliable(),
+		ClusterReliable: fc.Cluster.reliable(),
 		TLS:             fc.TLS.toGateway(baseDir),
 		BackendTLS:      fc.BackendTLS.toGateway(baseDir),
 		EgressTLS:       fc.EgressTLS.toGateway(baseDir),

@@ -86,6 +86,7 @@ type fileDurable struct {
 	MaxAttemptsLimit int         `yaml:"max_attempts_limit"`
 	MaxMessageBytes  byteSize    `yaml:"max_message_bytes"`
 	Workers          int         `yaml:"workers"`
+	WorkersPerCaller int         `yaml:"workers_per_caller"`
 	Timeout          duration    `yaml:"timeout"`
 	Backoff          fileBackoff `yaml:"backoff"`
 	MarkTTL          duration    `yaml:"mark_ttl"`
@@ -105,7 +106,7 @@ type fileBackoff struct {
 func (d fileDurable) toWSNotify() wsnotify.DurableConfig {
 	return wsnotify.DurableConfig{
 		All: d.All, MaxAge: time.Duration(d.MaxAge), MaxMessages: d.MaxMessages, MaxBytes: d.MaxBytes,
-		MaxAttempts: d.MaxAttempts, MaxAttemptsLimit: d.MaxAttemptsLimit, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, Timeout: time.Duration(d.Timeout),
+		MaxAttempts: d.MaxAttempts, MaxAttemptsLimit: d.MaxAttemptsLimit, MaxMessageBytes: int(d.MaxMessageBytes), Workers: d.Workers, WorkersPerCaller: d.WorkersPerCaller, Timeout: time.Duration(d.Timeout),
 		Backoff:          queueing.Backoff{Base: time.Duration(d.Backoff.Base), Max: time.Duration(d.Backoff.Max), Jitter: d.Backoff.Jitter},
 		MarkTTL:          time.Duration(d.MarkTTL),
 		MaxSubscriptions: d.MaxSubscriptions, MaxSubscriptionsPerCaller: d.MaxSubscriptionsPerCaller,

@@ -47,7 +47,7 @@ func TestLoadConfig_BrokerEveryKey(t *testing.T) {
 			TTL: 2, Port: 7500, MaxChannels: 32, MaxChannelsPerCaller: 4, MaxPublishers: 8, LogMessages: 5000, LogBytes: 8 << 20, MTU: 1400, MaxRate: 20 << 20,
 			Window: 10 * time.Second, RTT: 5 * time.Millisecond},
 		Durable: wsnotify.DurableConfig{All: true, MaxAge: 12 * time.Hour, MaxMessages: 5000, MaxBytes: 1 << 20,
-			MaxAttempts: 20, MaxAttemptsLimit: 200, MaxMessageBytes: 512 << 10, Workers: 8, Timeout: 3 * time.Second,
+			MaxAttempts: 20, MaxAttemptsLimit: 200, MaxMessageBytes: 512 << 10, Workers: 8, WorkersPerCaller: 3, Timeout: 3 * time.Second,
 			Backoff: queueing.Backoff{Base: 250 * time.Millisecond, Max: 10 * time.Second, Jitter: 0.1}, MarkTTL: 6 * time.Hour,
 			MaxSubscriptions: 500, MaxSubscriptionsPerCaller: 4},
 	}

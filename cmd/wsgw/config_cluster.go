@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/internal/fielderr"
 	"github.com/wsgw/wsgw/storage/natsnode"
 )
@@ -24,6 +25,27 @@ type fileNode struct {
 	AssumeSyncAlways bool          `yaml:"assume_sync_always"`
 	Replicas         int           `yaml:"replicas"`
 	StartTimeout     duration      `yaml:"start_timeout"`
+	// Reliable is gateway.Config.ClusterReliable (not natsnode's): how
+	// the nodes share reliable services' work.
+	Reliable fileClusterTimings `yaml:"reliable"`
+}
+
+// fileClusterTimings is gateway.ClusterTimings.
+type fileClusterTimings struct {
+	Shards      int      `yaml:"shards"`
+	Heartbeat   duration `yaml:"heartbeat"`
+	NodeTimeout duration `yaml:"node_timeout"`
+	Lease       duration `yaml:"lease"`
+}
+
+// reliable maps cluster.reliable; no cluster section: the zero value.
+func (c *fileNode) reliable() gateway.ClusterTimings {
+	if c == nil {
+		return gateway.ClusterTimings{}
+	}
+	r := c.Reliable
+	return gateway.ClusterTimings{Shards: r.Shards, Heartbeat: time.Duration(r.Heartbeat),
+		NodeTimeout: time.Duration(r.NodeTimeout), Lease: time.Duration(r.Lease)}
 }
 
 type fileEmbedded struct {

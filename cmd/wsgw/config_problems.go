@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -32,14 +33,19 @@ func (fc *fileConfig) explainConfig(err error) string {
 // movedInFile returns err's problems with the paths of the gateway fields
 // the file keeps elsewhere rewritten to where they are: BrokerSecurity is
 // broker.security (fileBroker.Security), BrokerReliable broker.reliable
-// (fileBroker.Reliable).
+// (fileBroker.Reliable), ClusterReliable cluster.reliable
+// (fileNode.Reliable).
 func movedInFile(err error) error {
-	moved := map[string]string{"BrokerSecurity": "Security", "BrokerReliable": "Reliable"}
+	moved := map[string]fielderr.Path{
+		"BrokerSecurity":  fielderr.Path{}.Field("Broker").Field("Security"),
+		"BrokerReliable":  fielderr.Path{}.Field("Broker").Field("Reliable"),
+		"ClusterReliable": fielderr.Path{}.Field("Cluster").Field("Reliable"),
+	}
 	var l fielderr.List
 	for _, p := range fielderr.All(err) {
-		if len(p.Path) > 0 && p.Path[0].Kind == fielderr.FieldStep && moved[p.Path[0].Name] != "" {
+		if len(p.Path) > 0 && p.Path[0].Kind == fielderr.FieldStep && moved[p.Path[0].Name] != nil {
 			q := *p
-			q.Path = append(fielderr.Path{}.Field("Broker").Field(moved[p.Path[0].Name]), p.Path[1:]...)
+			q.Path = append(slices.Clone(moved[p.Path[0].Name]), p.Path[1:]...)
 			p = &q
 		}
 		l.Nest(nil, p)

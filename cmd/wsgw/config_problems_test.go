@@ -140,11 +140,13 @@ func TestFileFormat_MirrorsGatewayFieldNames(t *testing.T) {
 		"AccessLogOff":                     true, // access_log
 		"BrokerSecurity":                   true, // broker.security: checked below
 		"BrokerReliable":                   true, // broker.reliable: checked below
+		"ClusterReliable":                  true, // cluster.reliable: checked below
 	})
 	checkMirror(t, reflect.TypeFor[gateway.BrokerSecurity](), reflect.TypeFor[fileBrokerSecurity](), nil)
 	checkMirror(t, reflect.TypeFor[gateway.ReliableLimits](), reflect.TypeFor[FileReliableLimits](), nil)
 	checkMirror(t, reflect.TypeFor[wssecurity.User](), reflect.TypeFor[fileUser](), nil)
 	checkMirror(t, reflect.TypeFor[natsnode.Config](), reflect.TypeFor[fileNode](), nil)
+	checkMirror(t, reflect.TypeFor[gateway.ClusterTimings](), reflect.TypeFor[fileClusterTimings](), nil)
 }
 
 // checkMirror fails t for each field of lib (and of the types inside it)

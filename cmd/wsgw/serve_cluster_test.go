@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgw/wsgw/gateway"
 	"github.com/wsgw/wsgw/storage/natsnode/natstest"
 )
 
@@ -46,13 +47,13 @@ func TestServe_ClusterThatCannotStartServesNothing(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	unused := natstest.FreePorts(t, 2)
+	refused := natstest.RefusedAddrs(t, 2)
 	for _, tc := range []struct {
 		name, clusterName, storeDir string
 		routes                      []string
 		want                        []string
 	}{
-		{"peers unreachable", "wsgw", t.TempDir(), []string{fmt.Sprintf("127.0.0.1:%d", unused[0]), fmt.Sprintf("127.0.0.1:%d", unused[1])},
+		{"peers unreachable", "wsgw", t.TempDir(), refused,
 			[]string{"no JetStream quorum", "unreachable"}},
 		{"cluster name refused", "other", t.TempDir(), []string{peers[1].Embedded.ClusterListen, peers[2].Embedded.ClusterListen},
 			[]string{"no JetStream quorum", "cluster name mismatch"}},
@@ -110,6 +111,33 @@ func TestExampleCluster_ConfigsValidate(t *testing.T) {
 		}
 		if r := fc.Cluster.Embedded.Routes; len(r) != 2 || fc.Cluster.Replicas != 3 {
 			t.Fatalf("n%d.yaml: routes %q replicas %d, want the 2 other nodes and 3", i, r, fc.Cluster.Replicas)
+		}
+	}
+}
+
+// TestLoadConfig_ClusterReliableAtKeys: cluster.reliable maps onto
+// gateway.Config.ClusterReliable, and its problems are named by its keys,
+// with their lines.
+func TestLoadConfig_ClusterReliableAtKeys(t *testing.T) {
+	path := writeDirectConfig(t, "wsgw.yaml", "listen: 127.0.0.1:1\ncluster:\n  node_name: a\n  reliable:\n    shards: 8\n    heartbeat: 500ms\n    node_timeout: 3s\n    lease: 2s\n")
+	fc, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := gateway.ClusterTimings{Shards: 8, Heartbeat: 500 * time.Millisecond, NodeTimeout: 3 * time.Second, Lease: 2 * time.Second}
+	if got := fc.toGateway(".").ClusterReliable; got != want {
+		t.Errorf("cluster.reliable: got %+v, want %+v", got, want)
+	}
+	path = writeDirectConfig(t, "bad.yaml", "listen: 127.0.0.1:1\ncluster:\n  node_name: a\n  reliable:\n    shards: 5000\n    heartbeat: 3s\n    lease: 10ms\n")
+	if fc, err = loadConfig(path); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fc.toGateway(".")
+	msg := fc.explainConfig(cfg.Validate())
+	for _, w := range []string{"cluster.reliable.shards: 5000: at most 1024 (line 5", "cluster.reliable.node_timeout: 4s: at least two heartbeats (6s)",
+		"cluster.reliable.lease: 10ms: at least 1s (line 7"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("got\n%s\nwant it to contain %q", msg, w)
 		}
 	}
 }

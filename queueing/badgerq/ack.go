@@ -72,14 +72,30 @@ func (b *batch) ack(ids []uint64) error {
 // A message that has had MaxAttempts deliveries goes to the dead letters
 // instead. It fails with queueing.ErrNotFound if id is not leased.
 func (q *Queue) Nack(ctx context.Context, id uint64, delay time.Duration) error {
-	o := newOp(ctx, opCost(1, 0), true, func(b *batch) error { return b.nack(id, delay) })
+	o := newOp(ctx, opCost(1, 0), true, func(b *batch) error { return b.nack(id, delay, false) })
 	if err := q.submit(ctx, o); err != nil {
 		return fmt.Errorf("nacking %d: %w", id, err)
 	}
 	return nil
 }
 
-func (b *batch) nack(seq uint64, delay time.Duration) error {
+// Defer returns the leased message id unattempted, visible again after
+// delay (negative: at once): its lease is not counted as a delivery, so
+// it neither brings MaxAttempts nearer nor lengthens its backoff. It is
+// for a consumer that leased a message and held it back without trying
+// it (a fairness bound). It fails with queueing.ErrNotFound if id is not
+// leased.
+func (q *Queue) Defer(ctx context.Context, id uint64, delay time.Duration) error {
+	o := newOp(ctx, opCost(1, 0), true, func(b *batch) error { return b.nack(id, max(delay, 0), true) })
+	if err := q.submit(ctx, o); err != nil {
+		return fmt.Errorf("deferring %d: %w", id, err)
+	}
+	return nil
+}
+
+// nack returns leased message seq; unattempted gives its lease's attempt
+// back (Defer).
+func (b *batch) nack(seq uint64, delay time.Duration, unattempted bool) error {
 	k := b.q.k
 	m, found, err := b.getMeta(k.meta(seq))
 	if err != nil {
@@ -88,7 +104,10 @@ func (b *batch) nack(seq uint64, delay time.Duration) error {
 	if !found || !m.leased() {
 		return queueing.ErrNotFound
 	}
-	if b.outOfAttempts(m) {
+	if unattempted && m.attempts > 0 {
+		m.attempts--
+	}
+	if !unattempted && b.outOfAttempts(m) {
 		return b.deadLetter(seq, m, queueing.ReasonMaxAttempts)
 	}
 	if held, err := b.heldGroup(m); err != nil || held {

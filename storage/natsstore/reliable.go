@@ -81,13 +81,18 @@ type ReliableOptions struct {
 	Logger func(msg string, args ...any)
 }
 
+// The defaults of ReliableOptions that operators may tune (the gateway's
+// ClusterTimings).
 const (
-	defaultShards     = 16
+	DefaultShards    = 16
+	DefaultAckWait   = 5 * time.Second
+	DefaultHeartbeat = time.Second
+	DefaultNodeTTL   = 4 * time.Second
+)
+
+const (
 	minDuplicates     = 10 * time.Minute
 	defaultReplyTTL   = 24 * time.Hour
-	defaultAckWait    = 5 * time.Second
-	defaultHeartbeat  = time.Second
-	defaultNodeTTL    = 4 * time.Second
 	defaultRelTimeout = 10 * time.Second
 )
 
@@ -98,7 +103,7 @@ func (o ReliableOptions) withDefaults() ReliableOptions {
 		o.Replicas = 1
 	}
 	if o.Shards <= 0 {
-		o.Shards = defaultShards
+		o.Shards = DefaultShards
 	}
 	o.Queue = o.Queue.WithDefaults()
 	if o.ReplyTTL <= 0 {
@@ -108,13 +113,13 @@ func (o ReliableOptions) withDefaults() ReliableOptions {
 		o.Timeout = defaultRelTimeout
 	}
 	if o.AckWait <= 0 {
-		o.AckWait = defaultAckWait
+		o.AckWait = DefaultAckWait
 	}
 	if o.Heartbeat <= 0 {
-		o.Heartbeat = defaultHeartbeat
+		o.Heartbeat = DefaultHeartbeat
 	}
 	if o.NodeTTL <= 0 {
-		o.NodeTTL = defaultNodeTTL
+		o.NodeTTL = DefaultNodeTTL
 	}
 	o.Duplicates = max(o.Duplicates, minDuplicates)
 	if o.Logger == nil {

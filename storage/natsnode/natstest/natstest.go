@@ -12,6 +12,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +37,31 @@ func FreePorts(t testing.TB, n int) []int {
 		ln.Close()
 	}
 	return ports
+}
+
+// RefusedAddrs returns n loopback addresses that refuse connections for
+// as long as t runs: each port is bound by a socket that never listens, so
+// no other listener (of this test or of a test running beside it) can take
+// it the way it can take a port FreePorts has let go of.
+func RefusedAddrs(t testing.TB, n int) []string {
+	t.Helper()
+	var addrs []string
+	for range n {
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { syscall.Close(fd) })
+		if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			t.Fatal(err)
+		}
+		sa, err := syscall.Getsockname(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port))
+	}
+	return addrs
 }
 
 // ClusterConfigs returns the configs of an embedded cluster of n nodes
