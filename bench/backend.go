@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"time"
 
 	"github.com/wsgw/wsgw/examples/stockquote"
@@ -47,7 +48,9 @@ func StartBackend(addr string, c Capacity) (*Backend, error) {
 		h = limited(h, c)
 	}
 	b := &Backend{URL: "http://" + ln.Addr().String(), srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
-	go b.srv.Serve(ln) //nolint:errcheck // ends with Close
+	go pprof.Do(context.Background(), pprof.Labels("side", "backend"), func(context.Context) { // profiles: -tagfocus side=backend
+		b.srv.Serve(ln) //nolint:errcheck // ends with Close
+	})
 	return b, nil
 }
 

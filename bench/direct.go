@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	crand "crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,103 +17,192 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
-	"github.com/wsgw/wsgw/egress"
-	"github.com/wsgw/wsgw/internal/udprelay"
+	"github.com/wsgw/wsgw/internal/udpstat"
 	"github.com/wsgw/wsgw/soap"
-	"github.com/wsgw/wsgw/soap/xmldoc"
-	"github.com/wsgw/wsgw/storage/badgerstore"
-	"github.com/wsgw/wsgw/wsnotify"
 	"github.com/wsgw/wsgw/wsnotify/direct"
 	"github.com/wsgw/wsgw/wsnotify/direct/agent"
 	"github.com/wsgw/wsgw/wsnotify/direct/driver"
 )
 
+// DirectOptions is what DirectPaths measures.
+type DirectOptions struct {
+	Load        Load  // the saturation runs: Load.Concurrency publishers, each waiting for its answer
+	Subscribers []int // subscriber counts
+	DataDir     string
+	// Multicast: the direct path's sender sends each datagram once to Group
+	// on Interface and the kernel copies it to every receiver; otherwise
+	// it sends a copy to each receiver (unicast fan-out on loopback).
+	// Multicast needs an interface with multicast on and a route to the
+	// group (`wsgw bench direct` makes a network namespace of its own).
+	Multicast bool
+	Group     string
+	Interface string
+	// MaxRate is the direct path's rate ceiling in bytes/s (everything the
+	// sender sends, every unicast copy counted).
+	MaxRate int64
+	// PacedFraction: each path is also run open-loop at this fraction of
+	// the broker path's measured throughput (the same offered rate for
+	// both), PacedMessages notifications, from PacedConcurrency
+	// publishers; 0 skips the paced runs.
+	PacedFraction    float64
+	PacedMessages    int
+	PacedConcurrency int
+	// StartHub starts each path's hub (the broker, the send agent);
+	// default StartHubInProcess, whose CPU is not measured.
+	StartHub StartHub
+}
+
 // DirectPath is one subscriber count of the direct-path benchmark: the
 // same Notifies through a broker's HTTP fan-out and through the direct
-// path (issue 11's two measures).
+// path (issue 11's two measures), at saturation and at one offered rate.
 type DirectPath struct {
 	Subscribers int
-	// Broker: the publisher POSTs each Notify to a wsgw broker (in this
-	// process, on loopback, a badger store in a temporary directory),
-	// which POSTs it to each subscriber.
-	Broker Result
-	// BrokerConns and DirectConns are the TCP connections the consumers
-	// accepted on each path (each deliverer keeps its connections alive).
-	BrokerConns, DirectConns int64
-	// Direct: the publisher POSTs each Notify to its send agent's HTTP
-	// handler; the sender sends it over UDP (Transport); a receive agent
-	// per subscriber (its driver and its poster) POSTs it to its consumer.
-	Direct Result
+	// Broker: the publisher POSTs each Notify to a wsgw broker (its hub,
+	// on loopback, a badger store in a temporary directory), which POSTs
+	// it to each subscriber's consumer. Direct: the publisher POSTs each
+	// Notify to the send agent (its hub); the sender sends it over UDP
+	// (Transport); a receive agent per subscriber (its driver and its
+	// poster, in this process) POSTs it to its consumer.
+	Broker, Direct PathRun
+	// OfferedRate is the notifications/s of the paced runs (PacedFraction
+	// of Broker's throughput); BrokerPaced and DirectPaced their figures,
+	// latency measured from when each Notify was due (so a path that falls
+	// behind the rate shows it).
+	OfferedRate              float64
+	BrokerPaced, DirectPaced PathRun
 	// Transport says how the direct path's datagrams went.
 	Transport string
+	// KernelDrops are the datagrams the kernel dropped at the receivers'
+	// sockets during the direct runs (internal/udpstat): losses nobody
+	// made on purpose, each repaired by a NAK.
+	KernelDrops int64
 }
 
-// DirectLoss is one loss rate of the repair measure.
-type DirectLoss struct {
-	Loss      float64 // the fraction of the datagrams to each receiver dropped
-	Receivers int
-	// DataBytes and RepairBytes are what the sender sent (every copy of
-	// its unicast fan-out); Ratio is RepairBytes / DataBytes.
-	DataBytes, RepairBytes int64
-	Ratio                  float64
-	// LossEvents are the data datagrams (originals and repairs) dropped
-	// towards a receiver; NAKs the NAKs the receivers sent, NAKsPerLoss
-	// their quotient.
-	LossEvents, NAKs int64
-	NAKsPerLoss      float64
-	// Gaps are the sequences given up (explicit gap events), over all
-	// receivers; Complete is whether every receiver had every
-	// notification delivered or in a gap.
-	Gaps     int64
-	Complete bool
-	// Network says where the loss was made.
-	Network string
+// PathRun is one run of one path.
+type PathRun struct {
+	Result
+	// Conns are the TCP connections the consumers accepted since the path
+	// was set up, warm-up included (each deliverer keeps its connections
+	// alive).
+	Conns int64
+	// HubCPU is the CPU time the hub's process used during the run (-1:
+	// not measured, the hub ran in this process); HubCPUPerNotification
+	// its quotient by the notifications; HubSustainable = 1 s /
+	// HubCPUPerNotification, the notifications/s one CPU of the hub could
+	// take at this subscriber count: a projection from its CPU cost, not
+	// a measured throughput.
+	HubCPU, HubCPUPerNotification time.Duration
+	HubSustainable                float64
+	// Posts are the requests the consumers took during the run: fewer
+	// than Subscribers × Messages when the deliverers (the broker, the
+	// receive agents) put several notifications in one Notify.
+	Posts int64
+	// RestCPU is what this process (publishers, consumers, and on the
+	// direct path the receive agents) used during the run.
+	RestCPU time.Duration
+	// DataBytes and RepairBytes are what the direct path's sender sent
+	// during the run, NAKs the NAKs it received, QueueFull the Publishes
+	// it refused (a full send queue: the publisher was answered 503 and
+	// posted again).
+	DataBytes, RepairBytes, NAKs, QueueFull int64
 }
 
-// DirectPaths runs l through both paths for each subscriber count in subs.
-func DirectPaths(ctx context.Context, l Load, subs []int, dataDir string) ([]DirectPath, error) {
+// DirectPaths runs o through both paths for each subscriber count: both
+// are set up, each is run at saturation, then each is paced at
+// o.PacedFraction of the lower of the two saturation throughputs (a rate
+// both can take: above a path's capacity its latency only measures how
+// long the run was).
+func DirectPaths(ctx context.Context, o DirectOptions) ([]DirectPath, error) {
+	if o.StartHub == nil {
+		o.StartHub = StartHubInProcess
+	}
+	if o.MaxRate == 0 {
+		o.MaxRate = 1 << 30
+	}
 	var out []DirectPath
-	for _, n := range subs {
-		b, err := brokerPath(ctx, l, n, dataDir)
+	for _, n := range o.Subscribers {
+		p, err := directPaths(ctx, o, n)
 		if err != nil {
-			return out, fmt.Errorf("broker path, %d subscribers: %w", n, err)
+			return out, fmt.Errorf("%d subscribers: %w", n, err)
 		}
-		d, transport, err := directPath(ctx, l, n)
-		if err != nil {
-			return out, fmt.Errorf("direct path, %d subscribers: %w", n, err)
-		}
-		out = append(out, DirectPath{Subscribers: n, Broker: b.Result, Direct: d.Result, Transport: transport, BrokerConns: b.conns, DirectConns: d.conns})
+		out = append(out, p)
 	}
 	return out, nil
+}
+
+func directPaths(ctx context.Context, o DirectOptions, n int) (DirectPath, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	dp := DirectPath{Subscribers: n}
+	b, err := setupBroker(ctx, o, n)
+	if err != nil {
+		return dp, fmt.Errorf("broker path: %w", err)
+	}
+	defer b.close()
+	d, err := setupDirect(ctx, o, n)
+	if err != nil {
+		return dp, fmt.Errorf("direct path: %w", err)
+	}
+	defer d.close()
+	dp.Transport = d.transport
+	drops, derr := udpstat.Drops()
+	defer func() {
+		if after, aerr := udpstat.Drops(); derr == nil && aerr == nil {
+			dp.KernelDrops = after - drops
+		} else {
+			dp.KernelDrops = -1
+		}
+	}()
+	sat := pace{Messages: o.Load.Messages, Concurrency: o.Load.Concurrency}
+	if dp.Broker, err = b.measure(ctx, o.Load, sat); err != nil {
+		return dp, fmt.Errorf("broker path: %w", err)
+	}
+	if dp.Direct, err = d.measure(ctx, o.Load, sat); err != nil {
+		return dp, fmt.Errorf("direct path: %w", err)
+	}
+	dp.Broker.System, dp.Direct.System = "broker over HTTP", "direct path (send agent, UDP, receive agents)"
+	if o.PacedFraction <= 0 {
+		return dp, nil
+	}
+	dp.OfferedRate = o.PacedFraction * min(dp.Broker.Throughput, dp.Direct.Throughput)
+	paced := pace{Messages: o.PacedMessages, Concurrency: o.PacedConcurrency, Rate: dp.OfferedRate}
+	if dp.BrokerPaced, err = b.measure(ctx, o.Load, paced); err != nil {
+		return dp, fmt.Errorf("broker path, paced: %w", err)
+	}
+	if dp.DirectPaced, err = d.measure(ctx, o.Load, paced); err != nil {
+		return dp, fmt.Errorf("direct path, paced: %w", err)
+	}
+	dp.BrokerPaced.System, dp.DirectPaced.System = "broker over HTTP, paced", "direct path, paced"
+	return dp, nil
 }
 
 // collector is the subscribers' consumers: one HTTP server on loopback,
 // /c/{i} for subscriber i, recording when each notification <n>k</n>
 // arrives.
 type collector struct {
-	srv    *http.Server
-	url    string
-	sentAt []atomic.Int64 // unix nanoseconds, by notification
-	mu     sync.Mutex
+	srv   *http.Server
+	url   string
+	conns atomic.Int64 // connections accepted
+	posts atomic.Int64 // requests taken
+	mu    sync.Mutex   // guards the fields below
+	// sentAt is when each notification of the current run was sent (or
+	// due, paced), in unix nanoseconds.
+	sentAt []atomic.Int64
 	lat    []time.Duration
 	got    []int // deliveries per subscriber
 	total  int
 	done   chan struct{}
 	want   int
-	conns  atomic.Int64 // connections accepted
 }
 
 var numberRE = regexp.MustCompile(`<n>(\d+)</n>`)
 
-func newCollector(messages, subs int) (*collector, error) {
+func newCollector(subs int) (*collector, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	c := &collector{url: "http://" + ln.Addr().String() + "/c/", sentAt: make([]atomic.Int64, messages+1),
-		got: make([]int, subs), done: make(chan struct{}), want: messages * subs}
+	c := &collector{url: "http://" + ln.Addr().String() + "/c/", got: make([]int, subs)}
 	c.srv = &http.Server{Handler: http.HandlerFunc(c.serve), ReadHeaderTimeout: 10 * time.Second,
 		ConnState: func(_ net.Conn, s http.ConnState) {
 			if s == http.StateNew {
@@ -126,9 +213,22 @@ func newCollector(messages, subs int) (*collector, error) {
 	return c, nil
 }
 
+// reset starts a run of messages notifications.
+func (c *collector) reset(messages int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sentAt = make([]atomic.Int64, messages+1)
+	c.lat = nil
+	clear(c.got)
+	c.total = 0
+	c.done = make(chan struct{})
+	c.want = messages * len(c.got)
+}
+
 func (c *collector) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	now := time.Now()
+	c.posts.Add(1)
 	i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/c/"))
 	w.WriteHeader(http.StatusAccepted)
 	if err != nil || i < 0 || i >= len(c.got) {
@@ -192,24 +292,43 @@ func post(ctx context.Context, client *http.Client, url, action, body string) er
 	}
 }
 
-// publishNotifies posts l.Messages Notifies to url from l.Concurrency
-// publishers, noting when each was sent, and waits until every subscriber
-// has every one (or a minute has passed without all of them).
-func publishNotifies(ctx context.Context, l Load, url string, c *collector) (Result, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: l.Concurrency}}
+// pace is how a run offers its Notifies: as fast as Concurrency
+// publishers are answered (Rate 0), or open-loop at Rate notifications/s,
+// each due at start + (k-1)/Rate and its latency measured from then.
+type pace struct {
+	Messages, Concurrency int
+	Rate                  float64
+}
+
+// publishNotifies posts the Notifies of p to url, noting when each was
+// sent (or due), and waits until every subscriber has every one (or a
+// minute has passed without all of them).
+func publishNotifies(ctx context.Context, l Load, p pace, url string, c *collector) (Result, error) {
+	c.reset(p.Messages)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: p.Concurrency}}
 	defer client.CloseIdleConnections()
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	errc := make(chan error, l.Concurrency)
+	errc := make(chan error, p.Concurrency)
 	start := time.Now()
-	for range l.Concurrency {
+	for range p.Concurrency {
 		wg.Go(func() {
 			for {
 				k := int(next.Add(1))
-				if k > l.Messages {
+				if k > p.Messages {
 					return
 				}
-				c.sentAt[k].Store(time.Now().UnixNano())
+				at := time.Now()
+				if p.Rate > 0 {
+					at = start.Add(time.Duration(float64(k-1) / p.Rate * float64(time.Second)))
+					select {
+					case <-time.After(time.Until(at)):
+					case <-ctx.Done():
+						errc <- ctx.Err()
+						return
+					}
+				}
+				c.sentAt[k].Store(at.UnixNano())
 				if err := post(ctx, client, url, direct.ActionNotify, notifyBody(k, l.Size)); err != nil {
 					errc <- err
 					return
@@ -235,67 +354,86 @@ func publishNotifies(ctx context.Context, l Load, url string, c *collector) (Res
 	elapsed := time.Since(start)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := newResult(l, elapsed, c.lat)
-	r.Throughput = float64(l.Messages) / elapsed.Seconds() // notifications/s, each to every subscriber
+	r := newResult(Load{Messages: p.Messages, Size: l.Size, Concurrency: p.Concurrency}, elapsed, c.lat)
+	r.Throughput = float64(p.Messages) / elapsed.Seconds() // notifications/s, each to every subscriber
 	return r, nil
 }
 
-// pathResult is one path's measure and the connections its consumers
-// accepted.
-type pathResult struct {
-	Result
-	conns int64
+// path is one path set up: where publishers post, its hub's counters,
+// its subscribers' consumers.
+type path struct {
+	url, stats string
+	c          *collector
+	transport  string
+	closers    []func()
 }
 
-func brokerPath(ctx context.Context, l Load, n int, dataDir string) (res pathResult, err error) {
-	dir, err := os.MkdirTemp(dataDir, "wsgw-bench-direct-")
-	if err != nil {
-		return pathResult{}, err
+func (p *path) close() {
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		p.closers[i]()
 	}
-	defer os.RemoveAll(dir)
-	db, err := badger.Open(badgerstore.Options(dir, badgerstore.Uses{Broker: true}).WithLogger(nil))
-	if err != nil {
-		return pathResult{}, err
+}
+
+// measure runs pc through the path, after a first Notify (not measured)
+// that every subscriber must get: the path is set up end to end (a
+// multicast receiver has heard the session; connections to the
+// consumers are open). The hub's CPU and counters are read around it.
+func (p *path) measure(ctx context.Context, l Load, pc pace) (PathRun, error) {
+	if _, err := publishNotifies(ctx, l, pace{Messages: 1, Concurrency: 1}, p.url, p.c); err != nil {
+		return PathRun{}, fmt.Errorf("warming up: %w", err)
 	}
+	before, err := hubStats(ctx, p.stats)
+	if err != nil {
+		return PathRun{}, err
+	}
+	rest, posts := ProcessCPU(), p.c.posts.Load()
+	r, err := publishNotifies(ctx, l, pc, p.url, p.c)
+	if err != nil {
+		return PathRun{}, err
+	}
+	after, err := hubStats(ctx, p.stats)
+	if err != nil {
+		return PathRun{}, err
+	}
+	run := PathRun{Result: r, Conns: p.c.conns.Load(), Posts: p.c.posts.Load() - posts, RestCPU: ProcessCPU() - rest, HubCPU: -1,
+		DataBytes: after.DataBytes - before.DataBytes, RepairBytes: after.RepairBytes - before.RepairBytes,
+		NAKs: after.NAKsReceived - before.NAKsReceived, QueueFull: after.QueueFull - before.QueueFull}
+	if before.CPU >= 0 && after.CPU >= 0 {
+		run.HubCPU = after.CPU - before.CPU
+		run.HubCPUPerNotification = run.HubCPU / time.Duration(pc.Messages)
+		if run.HubCPUPerNotification > 0 {
+			run.HubSustainable = float64(time.Second) / float64(run.HubCPUPerNotification)
+		}
+	}
+	return run, nil
+}
+
+func setupBroker(ctx context.Context, o DirectOptions, n int) (p *path, err error) {
+	p = &path{}
 	defer func() {
-		if cerr := db.Close(); err == nil && cerr != nil {
-			err = cerr
+		if err != nil {
+			p.close()
 		}
 	}()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	hub, stop, err := o.StartHub(ctx, HubConfig{Role: RoleBroker, DataDir: o.DataDir})
 	if err != nil {
-		return pathResult{}, err
+		return p, err
 	}
-	base := "http://" + ln.Addr().String()
-	b, err := wsnotify.Open(badgerstore.NewBroker(db, "wsn/"), wsnotify.Config{PublicURL: base, Egress: egress.Config{CIDRs: []string{"loopback"}}}, wsnotify.Options{})
-	if err != nil {
-		ln.Close()
-		return pathResult{}, err
+	p.closers = append(p.closers, func() { stop() }) //nolint:errcheck // the measure is taken
+	p.url, p.stats = hub.URL, hub.Stats
+	if p.c, err = newCollector(n); err != nil {
+		return p, err
 	}
-	defer b.Close()
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go b.Run(runCtx) //nolint:errcheck // ends with runCtx
-	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	defer srv.Close()
-	c, err := newCollector(l.Messages, n)
-	if err != nil {
-		return pathResult{}, err
-	}
-	defer c.close()
-	brokerURL := base + "/wsn/NotificationBroker"
+	p.closers = append(p.closers, p.c.close)
 	client := &http.Client{}
 	for i := range n {
 		sub := `<wsnt:Subscribe xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2" xmlns:wsa="` + soap.WSANS + `"><wsnt:ConsumerReference><wsa:Address>` +
-			c.url + strconv.Itoa(i) + `</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe>`
-		if err := post(ctx, client, brokerURL, "http://docs.oasis-open.org/wsn/bw-2/NotificationProducer/SubscribeRequest", sub); err != nil {
-			return pathResult{}, fmt.Errorf("Subscribe: %w", err)
+			p.c.url + strconv.Itoa(i) + `</wsa:Address></wsnt:ConsumerReference></wsnt:Subscribe>`
+		if err := post(ctx, client, hub.URL, "http://docs.oasis-open.org/wsn/bw-2/NotificationProducer/SubscribeRequest", sub); err != nil {
+			return p, fmt.Errorf("Subscribe: %w", err)
 		}
 	}
-	r, err := publishNotifies(ctx, l, brokerURL, c)
-	r.System = "broker over HTTP"
-	return pathResult{r, c.conns.Load()}, err
+	return p, nil
 }
 
 // benchKey is a fresh channel key.
@@ -307,26 +445,21 @@ func benchKey() []byte {
 
 var loopback = netip.MustParseAddrPort("127.0.0.1:0")
 
-// newUnicastSender starts a sender of session 1 in unicast fan-out mode on
-// loopback, with a rate ceiling that is not what is measured (1 GiB/s).
-func newUnicastSender(ctx context.Context, key []byte) (*driver.Sender, netip.AddrPort, error) {
-	s, err := driver.NewSender(direct.SenderConfig{Session: 1, Key: key, Epoch: 1, MaxRate: 1 << 30, MaxBurst: 1 << 20},
-		driver.NetConfig{Unicast: true, Listen: loopback, Allow: func(a netip.Addr) bool { return a.IsLoopback() }}, nil)
-	if err != nil {
-		return nil, netip.AddrPort{}, err
+// newReceiver starts a receiver of session 1 whose NAKs and Join go to
+// control: unicast on loopback, or joined to o's group.
+func newReceiver(ctx context.Context, o DirectOptions, key []byte, seed uint64, control netip.AddrPort, h driver.Handlers) (*driver.Receiver, error) {
+	nc := driver.NetConfig{Unicast: true, Listen: loopback}
+	if o.Multicast {
+		g, err := netip.ParseAddrPort(o.Group)
+		if err != nil {
+			return nil, fmt.Errorf("group: %w", err)
+		}
+		nc = driver.NetConfig{Group: g, Interface: o.Interface}
 	}
-	go s.Run(ctx) //nolint:errcheck // ends with ctx
-	addr, err := s.Addr(ctx)
-	return s, addr, err
-}
-
-// newUnicastReceiver starts a receiver of session 1 whose NAKs and Join go
-// to control.
-func newUnicastReceiver(ctx context.Context, key []byte, seed uint64, control netip.AddrPort, h driver.Handlers) (*driver.Receiver, error) {
 	r, err := driver.NewReceiver(direct.SessionsConfig{
 		Receiver: direct.ReceiverConfig{Key: key, Rand: rand.New(rand.NewPCG(seed, 1))},
 		Senders:  []direct.Peer{{Session: 1, Control: control}},
-	}, driver.NetConfig{Unicast: true, Listen: loopback}, h, nil)
+	}, nc, h, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -334,8 +467,8 @@ func newUnicastReceiver(ctx context.Context, key []byte, seed uint64, control ne
 	return r, nil
 }
 
-// waitJoined waits until n receivers joined s.
-func waitJoined(ctx context.Context, s *driver.Sender, n int) error {
+// waitSenderJoined waits until n receivers joined s.
+func waitSenderJoined(ctx context.Context, s *driver.Sender, n int) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		m, _ := s.Metrics()
@@ -359,133 +492,52 @@ func waitJoined(ctx context.Context, s *driver.Sender, n int) error {
 	}
 }
 
-func directPath(ctx context.Context, l Load, n int) (pathResult, string, error) {
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
+func setupDirect(ctx context.Context, o DirectOptions, n int) (p *path, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	p = &path{closers: []func(){cancel}}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
 	key := benchKey()
-	s, control, err := newUnicastSender(ctx, key)
+	hub, stop, err := o.StartHub(ctx, HubConfig{Role: RoleSender, Key: key, Multicast: o.Multicast, Group: o.Group, Interface: o.Interface, MaxRate: o.MaxRate})
 	if err != nil {
-		return pathResult{}, "", err
+		return p, err
 	}
-	c, err := newCollector(l.Messages, n)
-	if err != nil {
-		return pathResult{}, "", err
+	p.closers = append(p.closers, func() { stop() }) //nolint:errcheck // the measure is taken
+	p.url, p.stats = hub.URL, hub.Stats
+	if p.c, err = newCollector(n); err != nil {
+		return p, err
 	}
-	defer c.close()
+	p.closers = append(p.closers, p.c.close)
 	for i := range n {
 		// Each receive agent has a client of its own, as separate agents
 		// (processes, hosts) have. Before, n posters shared one transport
 		// keeping 4 idle connections: most posts opened a connection.
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
-		defer client.CloseIdleConnections()
-		p := agent.NewPoster(c.url+strconv.Itoa(i), soap.V11, client, 4096, nil)
-		go p.Run(ctx)
-		if _, err := newUnicastReceiver(ctx, key, uint64(i), control, driver.Handlers{Deliver: p.Deliver, Gap: p.Gap}); err != nil {
-			return pathResult{}, "", err
-		}
-	}
-	if err := waitJoined(ctx, s, n); err != nil {
-		return pathResult{}, "", err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return pathResult{}, "", err
-	}
-	srv := &http.Server{Handler: agent.PublishHandler(&agent.Router{All: s}, xmldoc.Limits{}, nil), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	defer srv.Close()
-	r, err := publishNotifies(ctx, l, "http://"+ln.Addr().String()+"/", c)
-	r.System = "direct path (send agent, UDP, receive agents)"
-	return pathResult{r, c.conns.Load()}, "unicast fan-out on loopback (one copy per receiver; multicast sends one)", err
-}
-
-// DirectRepair measures repair under loss: a sender in unicast fan-out mode
-// and receivers each behind a lossy relay on loopback (internal/udprelay,
-// seeded), messages notifications of size bytes published as fast as the
-// sender takes them, for each loss rate.
-func DirectRepair(ctx context.Context, losses []float64, receivers, messages, size int) ([]DirectLoss, error) {
-	var out []DirectLoss
-	for _, loss := range losses {
-		r, err := directRepair(ctx, loss, receivers, messages, size)
+		p.closers = append(p.closers, client.CloseIdleConnections)
+		pst := agent.NewPoster(p.c.url+strconv.Itoa(i), soap.V11, client, 4096, nil)
+		go pst.Run(ctx)
+		r, err := newReceiver(ctx, o, key, uint64(i), hub.Control, driver.Handlers{Deliver: pst.Deliver, Gap: pst.Gap})
 		if err != nil {
-			return out, fmt.Errorf("loss %v: %w", loss, err)
+			return p, err
 		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func directRepair(ctx context.Context, loss float64, receivers, messages, size int) (DirectLoss, error) {
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	key := benchKey()
-	s, control, err := newUnicastSender(ctx, key)
-	if err != nil {
-		return DirectLoss{}, err
-	}
-	var lossEvents atomic.Int64
-	var rs []*driver.Receiver
-	for i := range receivers {
-		rng := rand.New(rand.NewPCG(uint64(i)+1, 7))
-		relay, err := udprelay.New(control, func(b []byte) bool {
-			if rng.Float64() >= loss {
-				return false
-			}
-			if len(b) > 0 && b[0] == '<' { // a data datagram (an envelope); control ones begin "WD"
-				lossEvents.Add(1)
-			}
-			return true
-		})
-		if err != nil {
-			return DirectLoss{}, err
-		}
-		go relay.Run(ctx)
-		r, err := newUnicastReceiver(ctx, key, uint64(i), relay.Addr(), driver.Handlers{Deliver: func(direct.Delivery) {}, Gap: func(direct.Gap) {}})
-		if err != nil {
-			return DirectLoss{}, err
-		}
-		rs = append(rs, r)
-	}
-	if err := waitJoined(ctx, s, receivers); err != nil {
-		return DirectLoss{}, err
-	}
-	for k := 1; k <= messages; k++ {
-		for {
-			_, err := s.Publish([]byte(notifyBody(k, size)))
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, direct.ErrFull) {
-				return DirectLoss{}, err
-			}
-			time.Sleep(time.Millisecond) // the send queue is full: the sender's pace
+		if _, err := r.Addr(ctx); err != nil { // its socket is open (and joined to the group)
+			return p, err
 		}
 	}
-	res := DirectLoss{Loss: loss, Receivers: receivers, Network: "real UDP sockets on loopback, loss made by a seeded relay in front of each receiver (internal/udprelay)"}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		res.Complete, res.NAKs, res.Gaps = true, 0, 0
-		for _, r := range rs {
-			m, _ := r.Metrics()
-			res.NAKs += m.Total.NAKsSent
-			res.Gaps += m.Total.GapSeqs
-			if m.Total.DeliveredSeqs+m.Total.GapSeqs < int64(messages) {
-				res.Complete = false
-			}
+	// Multicast receivers of one host share the group's port, so their
+	// Joins come from one address: the sender counts one receiver. The
+	// warm-up Notify (measure) tells when each hears the session instead.
+	if !o.Multicast {
+		if err := waitJoined(ctx, hub.Stats, n); err != nil {
+			return p, err
 		}
-		if res.Complete || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	sm, _ := s.Metrics()
-	res.DataBytes, res.RepairBytes = sm.DataBytes, sm.RepairBytes
-	if res.DataBytes > 0 {
-		res.Ratio = float64(res.RepairBytes) / float64(res.DataBytes)
+	p.transport = "unicast fan-out on loopback (one copy per receiver)"
+	if o.Multicast {
+		p.transport = fmt.Sprintf("multicast to %s on %s (one datagram per fragment, copied by the kernel)", o.Group, o.Interface)
 	}
-	res.LossEvents = lossEvents.Load()
-	if res.LossEvents > 0 {
-		res.NAKsPerLoss = float64(res.NAKs) / float64(res.LossEvents)
-	}
-	return res, nil
+	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,25 +54,28 @@ func drive(ctx context.Context, l Load, send sendFunc) (Result, error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
-	for p := range l.Concurrency {
-		body := make([]byte, l.Size)
-		rand.Read(body)
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(l.Messages) || ctx.Err() != nil {
-					return
+	// The producers inherit the label (profiles: -tagfocus side=client).
+	pprof.Do(ctx, pprof.Labels("side", "client"), func(context.Context) {
+		for p := range l.Concurrency {
+			body := make([]byte, l.Size)
+			rand.Read(body)
+			wg.Go(func() {
+				for {
+					i := next.Add(1) - 1
+					if i >= int64(l.Messages) || ctx.Err() != nil {
+						return
+					}
+					binary.BigEndian.PutUint64(body, uint64(i))
+					t0 := time.Now()
+					if err := send(ctx, p, body); err != nil {
+						cancel(fmt.Errorf("sending message %d: %w", i, err))
+						return
+					}
+					lat[i] = time.Since(t0)
 				}
-				binary.BigEndian.PutUint64(body, uint64(i))
-				t0 := time.Now()
-				if err := send(ctx, p, body); err != nil {
-					cancel(fmt.Errorf("sending message %d: %w", i, err))
-					return
-				}
-				lat[i] = time.Since(t0)
-			}
-		})
-	}
+			})
+		}
+	})
 	wg.Wait()
 	elapsed := time.Since(start)
 	if err := context.Cause(ctx); err != nil {

@@ -196,7 +196,7 @@ func newLoadClient(conns int) *http.Client {
 // overloadSide measures target unloaded, then at every step.
 func overloadSide(ctx context.Context, target string, capacity float64, o OverloadOptions) (OverloadSide, error) {
 	var side OverloadSide
-	unloaded, err := proxyRun(ctx, Load{Messages: 500, Size: o.Size, Concurrency: 1}, target)
+	unloaded, err := proxyRun(ctx, Load{Messages: 500, Size: o.Size, Concurrency: 1}, target, nil)
 	if err != nil {
 		return side, fmt.Errorf("unloaded run: %w", err)
 	}

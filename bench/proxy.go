@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -28,6 +29,10 @@ type ProxyOptions struct {
 	// Backend is the URL of a separately started backend (`wsgw bench
 	// backend`); "": one in this process. External needs it.
 	Backend string
+	// AroundWsgw, when set, is called just before the wsgw side's measured
+	// run (after its warm-up) and the function it returns just after:
+	// the command starts and stops its profiles there.
+	AroundWsgw func() (stop func() error, err error)
 }
 
 // proxyWarmup is how many requests each side gets, unmeasured, before its
@@ -63,7 +68,7 @@ func Proxy(ctx context.Context, l Load, opts ProxyOptions) (ProxyReport, error) 
 	backendAddr := strings.TrimPrefix(backendURL, "http://")
 
 	var err error
-	rep.Direct, err = proxyRun(ctx, l, backendURL+"/")
+	rep.Direct, err = proxyRun(ctx, l, backendURL+"/", nil)
 	if err != nil {
 		return rep, fmt.Errorf("direct: %w", err)
 	}
@@ -81,7 +86,7 @@ func Proxy(ctx context.Context, l Load, opts ProxyOptions) (ProxyReport, error) 
 		rep.Wsgw.System = "wsgw gateway in this process (WSDL dispatch, envelope checks, key XPath //q:Symbol; 1 partition, 1 replica)"
 	}
 	system := rep.Wsgw.System
-	rep.Wsgw, err = proxyRun(ctx, l, target)
+	rep.Wsgw, err = proxyRun(ctx, l, target, opts.AroundWsgw)
 	if err != nil {
 		return rep, fmt.Errorf("wsgw: %w", err)
 	}
@@ -103,8 +108,9 @@ func Proxy(ctx context.Context, l Load, opts ProxyOptions) (ProxyReport, error) 
 	return rep, nil
 }
 
-// proxyRun warms target up and then measures l against it.
-func proxyRun(ctx context.Context, l Load, target string) (Result, error) {
+// proxyRun warms target up and then measures l against it, inside around
+// when it is not nil.
+func proxyRun(ctx context.Context, l Load, target string, around func() (func() error, error)) (Result, error) {
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConnsPerHost: l.Concurrency, DisableCompression: true,
 	}, Timeout: time.Minute}
@@ -125,7 +131,18 @@ func proxyRun(ctx context.Context, l Load, target string) (Result, error) {
 	if _, err := drive(ctx, warm, send); err != nil {
 		return Result{}, fmt.Errorf("warm-up: %w", err)
 	}
-	return drive(ctx, l, send)
+	if around == nil {
+		return drive(ctx, l, send)
+	}
+	stop, err := around()
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := drive(ctx, l, send)
+	if serr := stop(); serr != nil && err == nil {
+		err = serr
+	}
+	return res, err
 }
 
 // getQuoteEnvelope is a SOAP 1.1 GetQuote of symbol, padded with a Note
@@ -183,7 +200,9 @@ func startGatewayWith(ctx context.Context, backendURL string, clients gateway.Cl
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- g.Serve(runCtx, ln) }()
+	go pprof.Do(runCtx, pprof.Labels("side", "gateway"), func(runCtx context.Context) { // profiles: -tagfocus side=gateway
+		done <- g.Serve(runCtx, ln)
+	})
 	return &runningGateway{url: "http://" + addr, stop: func() {
 		cancel()
 		<-done

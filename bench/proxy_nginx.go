@@ -57,7 +57,7 @@ func nginxRun(ctx context.Context, l Load, binary, backendAddr string) (Result, 
 		return Result{}, err
 	}
 	defer n.stop()
-	res, err := proxyRun(ctx, l, "http://"+n.addr+"/")
+	res, err := proxyRun(ctx, l, "http://"+n.addr+"/", nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("nginx run: %w%s", err, n.errorLog())
 	}

@@ -74,7 +74,7 @@ func SlowBody(ctx context.Context, o SlowBodyOptions) (SlowBodyReport, error) {
 		target = gw.url + "/services/StockQuote"
 	}
 	var err error
-	if rep.Baseline, err = proxyRun(ctx, o.Load, target); err != nil {
+	if rep.Baseline, err = proxyRun(ctx, o.Load, target, nil); err != nil {
 		return rep, fmt.Errorf("baseline: %w", err)
 	}
 	for _, n := range o.Attacks {
@@ -84,7 +84,7 @@ func SlowBody(ctx context.Context, o SlowBodyOptions) (SlowBodyReport, error) {
 		for range n {
 			wg.Go(func() { attack(actx, target, o.Gap, &opened) })
 		}
-		res, err := proxyRun(ctx, o.Load, target)
+		res, err := proxyRun(ctx, o.Load, target, nil)
 		stop()
 		wg.Wait()
 		if err != nil {

@@ -239,7 +239,7 @@ type rateReader struct {
 func (rd *rateReader) Read(p []byte) (int, error) {
 	k, err := rd.r.Read(p)
 	rd.n += int64(k)
-	if k > 0 {
+	if k > 0 && err == nil { // at the end (net/http returns EOF with the last bytes) no read is left to bound
 		rd.deadline(rd.n)
 	}
 	return k, err

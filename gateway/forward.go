@@ -72,18 +72,21 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 		}
 		tried = append(tried, rep)
 		d.replica = rep.Name()
-		g.metrics.tries.WithLabelValues(s.cfg.Name, triesKind(attempt)).Inc()
+		g.metrics.try(s.cfg.Name, attempt)
 		done := rep.Begin()
-		tctx, cancel := context.WithTimeout(ctx, d.opCfg.Timeout)
 		began := time.Now()
-		last = g.try(tctx, r, d, rep)
+		// The try's timeout is a deadline on the backend connection
+		// (upstream.Request.Deadline), not a context of its own.
+		deadline := began.Add(d.opCfg.Timeout)
+		if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+			deadline = dl
+		}
+		last = g.try(ctx, r, d, rep, deadline)
 		observeTry(ctx, stage, d, &last, time.Since(began))
 		if last.resp != nil && (!replyFailed(last.resp) || !g.mayRetry(s, d, &last, attempt)) {
-			// The client's context, not the try's: the try's deadline
-			// breaking the body off is the replica's timeout.
-			deadline, _ := tctx.Deadline()
+			// The try's deadline breaking the body off is the replica's
+			// timeout; ctx ending is the client going away.
 			outcome, abort := g.relay(ctx, w, last.resp, deadline)
-			cancel()
 			done(outcome)
 			return relayLabel(outcome, abort), abort
 		}
@@ -93,8 +96,7 @@ func (g *Gateway) forward(ctx context.Context, s *service, w http.ResponseWriter
 			last.err = fmt.Errorf("backend replied %s", last.resp.Status)
 			last.resp = nil
 		}
-		last.timedOut = last.timedOut || (last.err != nil && tctx.Err() != nil && ctx.Err() == nil)
-		cancel()
+		last.timedOut = last.timedOut || (last.err != nil && !time.Now().Before(deadline) && ctx.Err() == nil)
 		if ctx.Err() != nil { // the client went away: says nothing of the replica
 			done(cluster.Canceled)
 			return outcomeAborted, false
@@ -165,14 +167,14 @@ func (g *Gateway) failed(w http.ResponseWriter, d *decision, last *tryResult) (s
 
 // try sends d's request to rep once, over the gateway's upstream client
 // (package upstream: the request written and its reply read on this
-// goroutine). The body is the bytes read from the client: they are never
-// copied.
-func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cluster.Replica) tryResult {
+// goroutine), ending by deadline. The body is the bytes read from the
+// client: they are never copied.
+func (g *Gateway) try(ctx context.Context, r *http.Request, d *decision, rep *cluster.Replica, deadline time.Time) tryResult {
 	// A request on a reused connection that broke before any reply byte
 	// is sent once more on a new connection only when replayable: a
 	// non-idempotent operation is sent once.
 	resp, err := g.upstream.Do(ctx, &upstream.Request{URL: rep.URL(), Header: outboundHeader(r, g.trusted),
-		Body: d.out, Replayable: d.opCfg.Idempotent})
+		Body: d.out, Replayable: d.opCfg.Idempotent, Deadline: deadline})
 	if err != nil {
 		// Nothing reached the backend when no byte was written (a dial
 		// that failed writes none); a failure after writing may be after
@@ -207,11 +209,7 @@ func (g *Gateway) relay(ctx context.Context, w http.ResponseWriter, resp *http.R
 	if replyFailed(resp) {
 		outcome = cluster.Failed
 	}
-	h := w.Header()
-	for k, vs := range resp.Header {
-		h[k] = vs
-	}
-	stripHopByHop(h)
+	copyEndToEnd(w.Header(), resp.Header)
 	w.WriteHeader(resp.StatusCode)
 	// A reply of unknown length may be a stream: each piece is flushed as
 	// it arrives. One of known length goes out in as few writes as the

@@ -14,25 +14,34 @@ import (
 
 // hopByHop are the connection-specific header fields a proxy must not
 // forward (RFC 9110, 7.6.1; RFC 9112, 6.1 for Transfer-Encoding), plus
-// Proxy-Connection and Keep-Alive which old clients still send.
-var hopByHop = []string{
-	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+// Proxy-Connection and Keep-Alive which old clients still send; as
+// canonical keys, the only form http.Header.Del removes.
+var hopByHop = map[string]bool{
+	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
 }
 
-// stripHopByHop removes the hop-by-hop fields from h, and every field the
-// Connection header lists (RFC 9110, 7.6.1).
-func stripHopByHop(h http.Header) {
-	for _, v := range h["Connection"] {
-		for _, name := range strings.Split(v, ",") {
+// delConnectionListed removes from h the fields that Connection header
+// values conn list (RFC 9110, 7.6.1).
+func delConnectionListed(h http.Header, conn []string) {
+	for _, v := range conn {
+		for name := range strings.SplitSeq(v, ",") {
 			if name = textproto.TrimString(name); name != "" {
 				h.Del(name)
 			}
 		}
 	}
-	for _, name := range hopByHop {
-		h.Del(name)
+}
+
+// copyEndToEnd copies src's fields into dst but the hop-by-hop ones and
+// those src's Connection header lists (RFC 9110, 7.6.1), sharing their value slices, which neither side changes.
+func copyEndToEnd(dst, src http.Header) {
+	for k, vs := range src {
+		if !hopByHop[k] {
+			dst[k] = vs
+		}
 	}
+	delConnectionListed(dst, src["Connection"])
 }
 
 // outboundHeader builds the header of the request forwarded to a backend:
@@ -41,38 +50,58 @@ func stripHopByHop(h http.Header) {
 // Content-Length is set by the transport from the body.
 func outboundHeader(r *http.Request, trusted []netip.Prefix) http.Header {
 	// A new map sharing the client's value slices, which neither side
-	// changes: the fields this hop sets get new slices.
+	// changes: the fields this hop sets get new slices. Content-Length is
+	// the transport's; Expect was answered by this server, it is not the
+	// backend's business.
 	h := make(http.Header, len(r.Header)+3)
 	for k, vs := range r.Header {
-		h[k] = vs
+		switch {
+		case hopByHop[k], k == "Content-Length", k == "Expect", k == "X-Forwarded-For":
+		default:
+			h[k] = vs
+		}
 	}
-	stripHopByHop(h)
-	h.Del("Content-Length")
-	h.Del("Expect") // answered by this server, not the backend's business
+	delConnectionListed(h, r.Header["Connection"])
 	ip := remoteIP(r)
 	trustedPeer := isTrusted(ip, trusted)
 	// A chain from a trusted proxy is extended; one from anybody else is
-	// the client's own claim and is replaced by what this hop saw.
-	prior := h.Values("X-Forwarded-For")
-	h.Del("X-Forwarded-For")
+	// the client's own claim and is replaced by what this hop saw. (The
+	// Connection header may list X-Forwarded-For: then there is no chain.)
+	var prior []string
+	if !connectionLists(r.Header["Connection"], "X-Forwarded-For") {
+		prior = r.Header["X-Forwarded-For"]
+	}
 	switch {
 	case !ip.IsValid():
 	case trustedPeer && len(prior) > 0:
-		h.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip.String())
+		h["X-Forwarded-For"] = []string{strings.Join(prior, ", ") + ", " + ip.String()}
 	default:
-		h.Set("X-Forwarded-For", ip.String())
+		h["X-Forwarded-For"] = []string{ip.String()}
 	}
-	if !trustedPeer || h.Get("X-Forwarded-Proto") == "" {
+	if !trustedPeer || len(h["X-Forwarded-Proto"]) == 0 || h["X-Forwarded-Proto"][0] == "" {
 		proto := "http"
 		if r.TLS != nil {
 			proto = "https"
 		}
-		h.Set("X-Forwarded-Proto", proto)
+		h["X-Forwarded-Proto"] = []string{proto}
 	}
-	if !trustedPeer || h.Get("X-Forwarded-Host") == "" {
-		h.Set("X-Forwarded-Host", r.Host)
+	if !trustedPeer || len(h["X-Forwarded-Host"]) == 0 || h["X-Forwarded-Host"][0] == "" {
+		h["X-Forwarded-Host"] = []string{r.Host}
 	}
 	return h
+}
+
+// connectionLists reports whether Connection header values conn list the
+// field named (canonically) name.
+func connectionLists(conn []string, name string) bool {
+	for _, v := range conn {
+		for n := range strings.SplitSeq(v, ",") {
+			if textproto.CanonicalMIMEHeaderKey(textproto.TrimString(n)) == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // remoteIP returns the IP of the request's peer (invalid when unknown).

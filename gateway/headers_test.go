@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-func TestStripHopByHop_RemovesConnectionListedFields(t *testing.T) {
-	h := http.Header{
+func TestCopyEndToEnd_LeavesHopByHopAndConnectionListedFields(t *testing.T) {
+	src := http.Header{
 		"Connection":        {"keep-alive, X-Private"},
 		"Keep-Alive":        {"timeout=5"},
 		"X-Private":         {"secret"},
@@ -20,7 +20,8 @@ func TestStripHopByHop_RemovesConnectionListedFields(t *testing.T) {
 		"Content-Type":      {"text/xml"},
 		"Soapaction":        {`"urn:a"`},
 	}
-	stripHopByHop(h)
+	h := http.Header{}
+	copyEndToEnd(h, src)
 	for _, k := range []string{"Connection", "Keep-Alive", "X-Private", "Transfer-Encoding", "Te", "Upgrade"} {
 		if v := h.Get(k); v != "" {
 			t.Errorf("%s: got %q, want removed", k, v)
@@ -125,5 +126,38 @@ func TestClientIP_TrustedProxies(t *testing.T) {
 		if got := clientIP(r, trusted); got.String() != tt.want {
 			t.Errorf("peer %s, X-Forwarded-For %q: got %s, want %s", tt.peer, tt.xff, got, tt.want)
 		}
+	}
+}
+
+func TestOutboundHeader_LeavesHopByHopAndConnectionListedFields(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "http://gw.example/services/S", nil)
+	r.RemoteAddr = "192.0.2.7:5555"
+	r.Header = http.Header{
+		"Connection":          {"keep-alive, x-private, X-Forwarded-For"},
+		"Keep-Alive":          {"timeout=5"},
+		"X-Private":           {"secret"},
+		"Proxy-Authorization": {"Basic eDp5"},
+		"Te":                  {"trailers"},
+		"X-Forwarded-For":     {"198.51.100.1"},
+		"Content-Type":        {"text/xml"},
+		"Soapaction":          {`"urn:a"`},
+	}
+	trusted := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+	h := outboundHeader(r, trusted)
+	for _, k := range []string{"Connection", "Keep-Alive", "X-Private", "Proxy-Authorization", "Te"} {
+		if v := h.Get(k); v != "" {
+			t.Errorf("%s: got %q, want removed", k, v)
+		}
+	}
+	// The chain the Connection header names is dropped as hop-by-hop: this
+	// hop's peer starts a new one.
+	if got, want := h.Get("X-Forwarded-For"), "192.0.2.7"; got != want {
+		t.Errorf("X-Forwarded-For listed in Connection: got %q, want %q", got, want)
+	}
+	if h.Get("Content-Type") != "text/xml" || h.Get("SOAPAction") != `"urn:a"` {
+		t.Errorf("got %v, want Content-Type and SOAPAction kept", h)
+	}
+	if got := r.Header.Get("X-Private"); got != "secret" {
+		t.Errorf("client's header changed: X-Private got %q, want %q", got, "secret")
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,23 @@ type metrics struct {
 	duration *prometheus.HistogramVec // service, operation
 	tries    *prometheus.CounterVec   // service, result: first, retry
 	budget   prometheus.Counter       // retries refused by the retry budget
+
+	// The series each request touches, resolved once: a vector's
+	// WithLabelValues hashes and validates every label value on every
+	// call. Label values are bounded (services, their WSDL operations,
+	// the outcomes), so are these maps.
+	mu     sync.RWMutex // guards series
+	series map[seriesKey]*series
+}
+
+// seriesKey names the series of one request's labels: a service, an
+// operation and an outcome, or (operation "") a service and a try kind.
+type seriesKey struct{ service, operation, outcome string }
+
+// series are the resolved series of one seriesKey.
+type series struct {
+	counter  prometheus.Counter  // requests_total, or backend_tries_total
+	duration prometheus.Observer // request_duration_seconds; nil for tries
 }
 
 func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
@@ -65,8 +83,40 @@ func (m *metrics) observe(service, operation, outcome string, start time.Time) {
 	if operation == "" {
 		operation = operationUnknownLabel
 	}
-	m.requests.WithLabelValues(service, operation, outcome).Inc()
-	m.duration.WithLabelValues(service, operation).Observe(time.Since(start).Seconds())
+	s := m.lookup(seriesKey{service, operation, outcome})
+	s.counter.Inc()
+	s.duration.Observe(time.Since(start).Seconds())
+}
+
+// try counts one try of a request at a backend; attempt 0 is the first.
+func (m *metrics) try(service string, attempt int) {
+	m.lookup(seriesKey{service: service, outcome: triesKind(attempt)}).counter.Inc()
+}
+
+// lookup returns k's series, resolving them the first time.
+func (m *metrics) lookup(k seriesKey) *series {
+	m.mu.RLock()
+	s := m.series[k]
+	m.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	if k.operation == "" {
+		s = &series{counter: m.tries.WithLabelValues(k.service, k.outcome)}
+	} else {
+		s = &series{counter: m.requests.WithLabelValues(k.service, k.operation, k.outcome),
+			duration: m.duration.WithLabelValues(k.service, k.operation)}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prior := m.series[k]; prior != nil {
+		return prior
+	}
+	if m.series == nil {
+		m.series = make(map[seriesKey]*series)
+	}
+	m.series[k] = s
+	return s
 }
 
 var (

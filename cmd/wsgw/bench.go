@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/wsgw/wsgw/bench"
@@ -13,11 +15,11 @@ import (
 
 const benchUsage = `Usage: wsgw bench durable [--messages N] [--size BYTES] [--concurrency C] [--amqp URL] [--data DIR] [--json]
        wsgw bench wsrm [--messages N] [--size BYTES] [--concurrency C] [--data DIR] [--cpuprofile FILE] [--json]
-       wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--external URL --backend URL] [--json]
+       wsgw bench proxy [--requests N] [--size BYTES] [--concurrency C] [--nginx PATH] [--external URL --backend URL] [--cpuprofile FILE] [--memprofile FILE] [--json]
        wsgw bench overload [--slots N] [--service D] [--steps 0.5,1,2,4,8] [--step D] [--nginx PATH] [--external URL --backend URL] [--svg FILE] [--json]
        wsgw bench slowbody [--requests N] [--size BYTES] [--concurrency C] [--attacks 64,100,1000] [--gap D] [--external URL] [--json]
        wsgw bench backend [--listen ADDR] [--slots N] [--service D]
-       wsgw bench direct [--messages N] [--size BYTES] [--concurrency C] [--subscribers 1,10,50] [--loss 0.01,0.05,0.2] [--receivers R] [--loss-messages N] [--data DIR] [--json]
+       wsgw bench direct [--messages N] [--size BYTES] [--concurrency C] [--subscribers 1,10,50] [--transport multicast|unicast] [--hubs process|inprocess] [--rate BYTES/S] [--paced-fraction F] [--paced-messages N] [--loss 0.01,0.05,0.2] [--receivers R] [--loss-messages N] [--loss-rate N/S] [--data DIR] [--json]
 
 Measures wsgw on this machine, side by side with a peer where there is one,
 and reports the ratios wsgw/peer (package bench documents what is measured).
@@ -47,7 +49,10 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
             http://127.0.0.1:8080/services/StockQuote, of a separately
             started wsgw serve forwarding to --backend URL, a separately
             started wsgw bench backend) clients and gateway run in
-            different processes over real sockets.
+            different processes over real sockets. --cpuprofile and
+            --memprofile write a CPU and an allocation profile of the wsgw
+            side's measured run (this process: the in-process gateway, its
+            clients and the backend; go tool pprof).
   overload  past capacity: a backend of --slots slots of --service each
             (default 4 x 5ms, about 800/s; its capacity measured first),
             loads of --steps times that capacity offered open-loop for
@@ -64,20 +69,30 @@ and reports the ratios wsgw/peer (package bench documents what is measured).
   backend   serves the stock-quote backend on --listen (with --slots and
             --service: of bounded capacity) until interrupted, for
             --external runs; prints its URL.
-  direct    issue 11's measures, in this process on loopback. Paths: N
-            Notifies of BYTES bytes from C publishers, for each
-            --subscribers count, through the broker (HTTP to the broker,
+  direct    issue 11's measures. Paths: for each --subscribers count, N
+            Notifies of BYTES bytes through the broker (HTTP to the broker,
             HTTP to each subscriber; a badger store in --data) and through
-            the direct path (HTTP to the send agent's handler, UDP, a
-            receive agent per subscriber posting to its consumer):
-            notifications/s until every subscriber has every one, p50/p99
-            publish-to-consumer latency. The direct path runs in unicast
-            fan-out (one copy per receiver; loopback has no multicast), so
-            it understates multicast's gain at many subscribers. Repair:
-            for each --loss rate, --loss-messages notifications to
-            --receivers receivers, each behind a seeded lossy relay on real
-            UDP sockets: repair bytes / data bytes, NAKs per lost data
-            datagram, sequences given up (gap events).
+            the direct path (HTTP to the send agent, UDP, a receive agent
+            per subscriber posting to its consumer): at saturation (C
+            publishers each waiting for its answer) notifications/s until
+            every subscriber has every one and p50/p99 publish-to-consumer
+            latency; then both paths paced open-loop at --paced-fraction of
+            the lower of the two saturation throughputs (the same offered
+            rate; latency from when each Notify was due). --transport multicast (the
+            default as root) runs everything in a network namespace it makes
+            (lo only, multicast on; deleted at the end, on failure and on
+            SIGINT/SIGTERM): the sender sends each datagram once to
+            239.255.77.1:7400 and the kernel copies it; unicast sends a copy
+            per receiver on loopback. --hubs process runs the broker and the
+            send agent as processes of their own: the CPU each uses per
+            notification, and the notifications/s one CPU of that hub could
+            sustain at that cost (a projection). --rate is the sender's rate
+            ceiling (every copy counted). Repair: for each --loss rate,
+            --loss-messages notifications at --loss-rate a second to
+            --receivers receivers in
+            unicast fan-out, each behind a seeded lossy relay on real UDP
+            sockets: repair bytes / data bytes, NAKs per lost data datagram,
+            sequences given up (gap events), datagrams the kernel dropped.
 
 Exit status: 0 when the run completed, 1 when it failed, 2 for bad usage.
 `
@@ -102,6 +117,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return benchBackend(ctx, args[1:], stdout, stderr) // bench_overload.go
 	case "direct":
 		return benchDirect(ctx, args[1:], stdout, stderr) // bench_direct.go
+	case "direct-hub":
+		return benchDirectHub(ctx, args[1:], stdout, stderr) // bench_netns.go
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return 0
@@ -245,6 +262,31 @@ func startCPUProfile(path string) (stop func() error, err error) {
 	}, nil
 }
 
+// startProfiles starts a CPU profile to cpuPath ("": none) and, when
+// memPath is not "", notes the allocations so far; stop writes the CPU
+// profile, the allocation profile to memPath and what came before to
+// memPath+".base" (go tool pprof -sample_index=alloc_space
+// -diff_base=memPath.base memPath: the run's allocations alone).
+func startProfiles(cpuPath, memPath string) (stop func() error, err error) {
+	stopCPU, err := startCPUProfile(cpuPath)
+	if err != nil || memPath == "" {
+		return stopCPU, err
+	}
+	var base bytes.Buffer
+	runtime.GC() // the profile counts allocations up to the last GC
+	if err := pprof.Lookup("allocs").WriteTo(&base, 0); err != nil {
+		return nil, errors.Join(err, stopCPU())
+	}
+	return func() error {
+		err := stopCPU()
+		runtime.GC()
+		var run bytes.Buffer
+		werr := pprof.Lookup("allocs").WriteTo(&run, 0)
+		return errors.Join(err, werr, os.WriteFile(memPath, run.Bytes(), 0o644),
+			os.WriteFile(memPath+".base", base.Bytes(), 0o644))
+	}, nil
+}
+
 // report is a benchmark report that can be written as text or JSON.
 type report interface {
 	WriteText(io.Writer) error
@@ -270,9 +312,18 @@ func benchProxy(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var popts bench.ProxyOptions
 	fs.StringVar(&popts.External, "external", "", "service URL of a separately started wsgw serve (needs --backend)")
 	fs.StringVar(&popts.Backend, "backend", "", "URL of a separately started wsgw bench backend")
+	var cpuProfile, memProfile string
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the wsgw side's measured run to FILE")
+	fs.StringVar(&memProfile, "memprofile", "", "write an allocation profile of the wsgw side's measured run to FILE")
 	fs.BoolVar(&asJSON, "json", false, "write the report as JSON")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
+	}
+	if memProfile != "" {
+		runtime.MemProfileRate = 4096 // (choice) fine enough for a request's allocations; set before the run allocates
+	}
+	if cpuProfile != "" || memProfile != "" {
+		popts.AroundWsgw = func() (func() error, error) { return startProfiles(cpuProfile, memProfile) }
 	}
 	if popts.External != "" && popts.Backend == "" {
 		fmt.Fprintln(stderr, "wsgw bench proxy: --external needs --backend")

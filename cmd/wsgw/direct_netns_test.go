@@ -57,6 +57,7 @@ func TestDirectHelperProcess(t *testing.T) {
 	defer stop()
 	switch mode {
 	case "wsgw":
+		selfCommand = helperSelfCommand // bench direct runs itself again
 		os.Exit(run(ctx, args, os.Stdout, os.Stderr))
 	case "consumer": // listen address, file to append each notification's <n> to
 		os.Exit(helperConsumer(ctx, args[0], args[1]))

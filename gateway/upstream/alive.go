@@ -14,8 +14,9 @@ import (
 // RFC 9112, 6.3; a TLS close_notify is something). It peeks without
 // blocking: one recv(MSG_PEEK|MSG_DONTWAIT) system call, and for TLS a
 // read of what the TLS layer already holds. A connection it cannot peek at
-// is taken as alive.
-func (cn *conn) alive() bool {
+// is taken as alive. deadline is the connection's, which the TLS peek
+// puts back.
+func (cn *conn) alive(deadline time.Time) bool {
 	if cn.br.Buffered() > 0 {
 		return false
 	}
@@ -27,7 +28,7 @@ func (cn *conn) alive() bool {
 	if !socketIdle(nc) {
 		return false
 	}
-	return !isTLS || tlsIdle(tc)
+	return !isTLS || tlsIdle(tc, deadline)
 }
 
 // socketIdle reports whether nc's socket has nothing to read and no end
@@ -62,7 +63,8 @@ func socketIdle(nc net.Conn) bool {
 // with a timeout when nothing is held (crypto/tls keeps no timeout as the
 // connection's error), else with a held byte or the close_notify's EOF.
 // Held post-handshake messages (session tickets) are handled on the way.
-func tlsIdle(tc *tls.Conn) bool {
+// The read deadline is then deadline again.
+func tlsIdle(tc *tls.Conn, deadline time.Time) bool {
 	if tc.SetReadDeadline(aLongTimeAgo) != nil {
 		return false
 	}
@@ -72,7 +74,7 @@ func tlsIdle(tc *tls.Conn) bool {
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		return false
 	}
-	return tc.SetReadDeadline(time.Time{}) == nil
+	return tc.SetReadDeadline(deadline) == nil
 }
 
 // isReset reports a connection reset by the peer.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +84,12 @@ type Request struct {
 	// Replayable allows a second try on a new connection when a reused one
 	// turns out dead before any byte of the reply.
 	Replayable bool
+	// Deadline, when not zero, ends the exchange as the end of a context
+	// with that deadline would, the reply body's reads included; the
+	// error then wraps context.DeadlineExceeded. It is set on the
+	// connection itself (net.Conn.SetDeadline): no timer or context per
+	// request, as a context.WithTimeout would cost.
+	Deadline time.Time
 }
 
 // Response is a backend's reply; Body must be read to its end and closed
@@ -106,7 +113,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (Response, error) {
 	}
 	sent := false // over every attempt
 	for attempt := 0; ; attempt++ {
-		cn, err := c.conn(ctx, t, attempt > 0)
+		cn, err := c.conn(ctx, t, attempt > 0, req.Deadline)
 		if err != nil {
 			return Response{Sent: sent}, err
 		}
@@ -118,6 +125,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (Response, error) {
 		cn.close()
 		if ctx.Err() != nil {
 			return Response{Sent: sent}, fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
+		if isDeadline(err) {
+			return Response{Sent: sent}, fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
 		}
 		var dead *deadConnError
 		if attempt == 0 && cn.reused && req.Replayable && errors.As(err, &dead) {
@@ -198,9 +208,14 @@ func (c *Client) target(raw string) (*target, error) {
 	return v.(*target), nil
 }
 
+// isDeadline reports an I/O error of a connection whose deadline passed.
+// Only Request.Deadline, or a context's end, sets one; the caller looks at
+// the context first.
+func isDeadline(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
 // conn returns an idle connection of t proven alive, or a new one (always
-// a new one when fresh).
-func (c *Client) conn(ctx context.Context, t *target, fresh bool) (*conn, error) {
+// a new one when fresh), with deadline (zero: none) set on it.
+func (c *Client) conn(ctx context.Context, t *target, fresh bool, deadline time.Time) (*conn, error) {
 	now := c.now()
 	for !fresh {
 		t.mu.Lock()
@@ -213,11 +228,18 @@ func (c *Client) conn(ctx context.Context, t *target, fresh bool) (*conn, error)
 		t.idle[k-1] = nil
 		t.idle = t.idle[:k-1]
 		t.mu.Unlock()
-		if now.Sub(cn.idleSince) < c.idleTimeout && cn.alive() {
+		// The last exchange's deadline goes, before the peek: a past one
+		// would fail it.
+		if now.Sub(cn.idleSince) < c.idleTimeout && cn.nc.SetDeadline(deadline) == nil && cn.alive(deadline) {
 			cn.reused = true
 			return cn, nil
 		}
 		cn.close()
+	}
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
 	}
 	var nc net.Conn
 	var err error
@@ -229,6 +251,12 @@ func (c *Client) conn(ctx context.Context, t *target, fresh bool) (*conn, error)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !deadline.IsZero() {
+		if err := nc.SetDeadline(deadline); err != nil {
+			nc.Close()
+			return nil, err
+		}
 	}
 	cn := &conn{c: c, t: t, nc: nc}
 	cn.cw = countingWriter{w: nc}
@@ -408,6 +436,8 @@ func (b *body) Read(p []byte) (int, error) {
 	case err != nil && b.ctx.Err() != nil:
 		// The past deadline set as the context ended: say why.
 		err = fmt.Errorf("%w (%v)", b.ctx.Err(), err)
+	case err != nil && isDeadline(err):
+		err = fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
 	}
 	return n, err
 }

@@ -40,6 +40,9 @@
 //   - The context's end (deadline or cancellation) sets a past deadline on
 //     the connection, which breaks off any read or write in progress, the
 //     reply body's included; the error then wraps the context's.
+//     Request.Deadline is set on the connection as it is taken (and
+//     replaces the last exchange's): the same without a timer and a
+//     context per request; the error then wraps context.DeadlineExceeded.
 //   - Response.Sent says whether any byte of the request was written: a
 //     request that never left may go to another replica whatever its
 //     operation. A request marked Replayable that finds a reused

@@ -299,8 +299,8 @@ func TestConn_ReadsQueuedDatagramsInFewCalls(t *testing.T) {
 		}
 	}
 	in := make(chan packet, n)
-	var reads atomic.Int64
-	go c.readLoop(in, func() { t.Error("got a datagram dropped, want none") }, &reads)
+	var reads, waits atomic.Int64
+	go c.readLoop(in, &waits, &reads)
 	for i := range n {
 		var p packet
 		select {
@@ -315,6 +315,48 @@ func TestConn_ReadsQueuedDatagramsInFewCalls(t *testing.T) {
 	// n queued datagrams: n/readBatch calls, and the one now waiting.
 	if got := reads.Load(); got > n/readBatch+1 {
 		t.Errorf("got %d read calls for %d queued datagrams, want at most %d", got, n, n/readBatch+1)
+	}
+	c.pc.Close()
+	for range in { //nolint:revive // until the loop closes in
+	}
+}
+
+// TestConn_ReaderWaitsForTheLoop: when the engine loop is behind (nobody
+// takes from in), the reader waits and the socket's buffer holds what
+// comes meanwhile: every datagram arrives, in order. Before, the reader
+// dropped each datagram in had no room for.
+func TestConn_ReaderWaitsForTheLoop(t *testing.T) {
+	nc := NetConfig{Unicast: true}.withDefaults()
+	c, err := listen(nc, netip.MustParseAddrPort("127.0.0.1:0"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := c.pc.LocalAddr().(*net.UDPAddr)
+	src, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	const n = 3 * readBatch
+	for i := range n {
+		if _, err := src.WriteToUDP(notifyN(i), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := make(chan packet, 1)
+	var reads, waits atomic.Int64
+	go c.readLoop(in, &waits, &reads)
+	checkfor.True(t, 10*time.Second, "the reader to wait for the loop", func() bool { return waits.Load() > 0 })
+	for i := range n {
+		var p packet
+		select {
+		case p = <-in:
+		case <-time.After(10 * time.Second): // a bound on a failing test, not a synchronisation
+			t.Fatalf("got %d datagrams, want %d", i, n)
+		}
+		if want := string(notifyN(i)); string(p.b) != want {
+			t.Fatalf("datagram %d: got %q, want %q (every one, in order)", i, p.b, want)
+		}
 	}
 	c.pc.Close()
 	for range in { //nolint:revive // until the loop closes in
