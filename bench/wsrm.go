@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/wsgw/wsgw/soap/xmldoc"
 )
 
 // WS-ReliableMessaging 1.2 and WS-Addressing 1.0 namespaces, and the
@@ -17,6 +20,7 @@ const (
 	nsRM       = "http://docs.oasis-open.org/ws-rx/wsrm/200702"
 	nsWSA      = "http://www.w3.org/2005/08/addressing"
 	nsSOAP11   = "http://schemas.xmlsoap.org/soap/envelope/"
+	nsSOAP12   = "http://www.w3.org/2003/05/soap-envelope"
 	nsQuote    = "urn:wsgw:examples:stockquote"
 	wsaAnon    = nsWSA + "/anonymous"
 	actionCS   = nsRM + "/CreateSequence"
@@ -115,26 +119,40 @@ func postSOAP(ctx context.Context, client *http.Client, target, action string, e
 }
 
 // acknowledges reports whether reply carries a SequenceAcknowledgement of
-// sequence id whose ranges cover message n (WS-RM 1.2, 3.9).
+// sequence id whose ranges cover message n (WS-RM 1.2, 3.9). The reply is
+// read with the gateway's own parser (soap/xmldoc), not encoding/xml: the
+// producers share the process, and so the CPU, with the gateway they
+// measure, and encoding/xml took about 4% of the run's CPU here.
 func acknowledges(reply []byte, id string, n int) bool {
-	var env struct {
-		Acks []struct {
-			ID     string `xml:"Identifier"`
-			Ranges []struct {
-				Lower int `xml:"Lower,attr"`
-				Upper int `xml:"Upper,attr"`
-			} `xml:"AcknowledgementRange"`
-		} `xml:"Header>SequenceAcknowledgement"`
-	}
-	if xml.Unmarshal(reply, &env) != nil {
+	doc, err := xmldoc.ParseBytes(reply, xmldoc.Limits{})
+	if err != nil {
 		return false
 	}
-	for _, a := range env.Acks {
-		for _, r := range a.Ranges {
-			if a.ID == id && r.Lower <= n && n <= r.Upper {
-				return true
+	env := doc.Root()
+	for _, ns := range []string{nsSOAP11, nsSOAP12} {
+		for h := env.Child(ns, "Header").FirstChild(); h.Valid(); h = h.NextSibling() {
+			if h.Name() != (xml.Name{Space: nsRM, Local: "SequenceAcknowledgement"}) ||
+				strings.TrimSpace(h.Child(nsRM, "Identifier").Text()) != id {
+				continue
+			}
+			for r := h.FirstChild(); r.Valid(); r = r.NextSibling() {
+				if r.Name() == (xml.Name{Space: nsRM, Local: "AcknowledgementRange"}) && inRange(r, n) {
+					return true
+				}
 			}
 		}
 	}
 	return false
+}
+
+// inRange tells whether the AcknowledgementRange r covers n.
+func inRange(r xmldoc.Element, n int) bool {
+	lo, lok := r.Attr("", "Lower")
+	hi, hok := r.Attr("", "Upper")
+	if !lok || !hok {
+		return false
+	}
+	l, lerr := strconv.Atoi(strings.TrimSpace(lo))
+	u, uerr := strconv.Atoi(strings.TrimSpace(hi))
+	return lerr == nil && uerr == nil && l <= n && n <= u
 }

@@ -46,3 +46,26 @@ func TestAcknowledges_Ranges(t *testing.T) {
 		}
 	}
 }
+
+func TestAcknowledges_OnlyWSRMHeaderBlocks(t *testing.T) {
+	for _, c := range []struct {
+		name, reply string
+	}{
+		{"ack in another namespace", fmt.Sprintf(`<s:Envelope xmlns:s="%s" xmlns:r="urn:other"><s:Header><r:SequenceAcknowledgement>`+
+			`<r:Identifier>urn:a</r:Identifier><r:AcknowledgementRange Upper="3" Lower="1"/></r:SequenceAcknowledgement></s:Header><s:Body/></s:Envelope>`, nsSOAP11)},
+		{"ack in the body", fmt.Sprintf(`<s:Envelope xmlns:s="%s" xmlns:r="%s"><s:Header/><s:Body><r:SequenceAcknowledgement>`+
+			`<r:Identifier>urn:a</r:Identifier><r:AcknowledgementRange Upper="3" Lower="1"/></r:SequenceAcknowledgement></s:Body></s:Envelope>`, nsSOAP11, nsRM)},
+		{"range without Lower", fmt.Sprintf(`<s:Envelope xmlns:s="%s" xmlns:r="%s"><s:Header><r:SequenceAcknowledgement>`+
+			`<r:Identifier>urn:a</r:Identifier><r:AcknowledgementRange Upper="3"/></r:SequenceAcknowledgement></s:Header><s:Body/></s:Envelope>`, nsSOAP11, nsRM)},
+		{"not XML", `<s:Envelope`},
+	} {
+		if acknowledges([]byte(c.reply), "urn:a", 2) {
+			t.Errorf("%s: got acknowledged, want not", c.name)
+		}
+	}
+	soap12 := fmt.Sprintf(`<s:Envelope xmlns:s="%s" xmlns:r="%s"><s:Header><r:SequenceAcknowledgement>`+
+		`<r:Identifier> urn:a </r:Identifier><r:AcknowledgementRange Upper="3" Lower="1"/></r:SequenceAcknowledgement></s:Header><s:Body/></s:Envelope>`, nsSOAP12, nsRM)
+	if !acknowledges([]byte(soap12), "urn:a", 2) {
+		t.Errorf("SOAP 1.2 reply: got not acknowledged, want acknowledged")
+	}
+}

@@ -10,7 +10,8 @@ import (
 )
 
 // Ack deletes the messages ids, once on disk. Unknown IDs (already acked,
-// dead-lettered) are ignored. Acking a message whose lease has run out is
+// dead-lettered) are ignored. While producers enqueue, an ack may wait up
+// to ackLinger for their next enqueue, to share its sync (linger). Acking a message whose lease has run out is
 // allowed: at-least-once delivery means the work was done.
 func (q *Queue) Ack(ctx context.Context, ids ...uint64) error {
 	if len(ids) > q.opts.MaxBatch {
@@ -18,6 +19,7 @@ func (q *Queue) Ack(ctx context.Context, ids ...uint64) error {
 	}
 	ids = append([]uint64(nil), ids...)
 	o := newOp(ctx, opCost(len(ids), 0), true, func(b *batch) error { return b.ack(ids) })
+	o.linger = true
 	if err := q.submit(ctx, o); err != nil {
 		return fmt.Errorf("acking: %w", err)
 	}

@@ -18,12 +18,19 @@ type op struct {
 	// it is answered once applied, and its writes are committed with the
 	// next durable op's, or within lazyFlushDelay (see held).
 	durable bool
-	done    chan error // buffered 1; receives the outcome once
+	// linger: a durable op that may wait for a producer's op to share its
+	// sync (an ack; see linger). Only durable ops linger.
+	linger bool
+	done   chan error // buffered 1; receives the outcome once
 }
 
 func newOp(ctx context.Context, cost int64, durable bool, apply func(b *batch) error) *op {
 	return &op{ctx: ctx, apply: apply, cost: cost, durable: durable, done: make(chan error, 1)}
 }
+
+// urgent tells a durable op that does not linger: its caller waits for
+// the sync with nothing to gain from waiting longer (an enqueue).
+func (o *op) urgent() bool { return o.durable && !o.linger }
 
 // opCost estimates the transaction bytes of an op on items messages with
 // bodies of bodyBytes (as valueCost counts them): each message writes or
@@ -88,7 +95,12 @@ func (q *Queue) run() {
 		wasHeld := q.held != nil
 		select {
 		case o := <-q.ops:
-			q.commit(q.gather(o))
+			ops := q.gather(o)
+			if q.mayLinger(ops) {
+				ops = q.linger(ops)
+			}
+			q.commit(ops)
+			q.noteProducers(ops)
 		case <-tick:
 			q.commit([]*op{q.sweepOp()})
 		case <-flushC:
@@ -119,8 +131,12 @@ func (q *Queue) drain() {
 // gather takes first and whatever else is waiting, within bounds. Ops
 // pile up while the previous batch syncs: that is the group commit.
 func (q *Queue) gather(first *op) []*op {
-	ops := []*op{first}
-	cost := first.cost
+	return q.gatherMore([]*op{first})
+}
+
+// gatherMore adds to ops whatever is waiting, within bounds.
+func (q *Queue) gatherMore(ops []*op) []*op {
+	cost := opsCost(ops)
 	for len(ops) < q.maxOps && cost < q.maxCost {
 		select {
 		case o := <-q.ops:
@@ -131,6 +147,75 @@ func (q *Queue) gather(first *op) []*op {
 		}
 	}
 	return ops
+}
+
+// ackLinger bounds how long a batch of acks waits for a producer's
+// enqueue to share its sync (linger). (choice: 5ms, about one commit of
+// a loaded disk's; it ends as soon as an enqueue comes, and only batches
+// that come while producers are active wait.)
+const ackLinger = 5 * time.Millisecond
+
+// mayLinger tells whether ops, just gathered, should wait for more: their
+// durable ops are all acks (none is urgent, at least one is durable), and
+// the last durable batch committed had an urgent op, so producers are
+// active and their next enqueue is due. A consumer acking as it delivers
+// then shares the producers' syncs instead of paying one of its own for
+// every few acks, which their enqueues waited behind (each sync also
+// costs CPU: badger msyncs its whole memtable log). Once producers stop,
+// at most one batch lingers: it commits without an urgent op.
+func (q *Queue) mayLinger(ops []*op) bool {
+	if q.lingerDelay <= 0 || !q.producing {
+		return false
+	}
+	durable := false
+	for _, o := range ops {
+		if o.urgent() {
+			return false
+		}
+		durable = durable || o.durable
+	}
+	return durable
+}
+
+// linger adds to ops the ops that come until an urgent one does (then
+// whatever else is waiting), the batch is full, q.lingerDelay passes, or
+// Close begins. Each op still returns only once its batch is synced: a
+// lingering ack is answered later, never before it is on disk. Lazy ops
+// that come meanwhile (leases) wait with the batch, at most lingerDelay.
+func (q *Queue) linger(ops []*op) []*op {
+	q.lingers.Add(1)
+	t := time.NewTimer(q.lingerDelay)
+	defer t.Stop()
+	cost := opsCost(ops)
+	for len(ops) < q.maxOps && cost < q.maxCost {
+		select {
+		case o := <-q.ops:
+			ops = append(ops, o)
+			cost += o.cost
+			if o.urgent() {
+				return q.gatherMore(ops)
+			}
+		case <-t.C:
+			return ops
+		case <-q.closing:
+			return ops
+		}
+	}
+	return ops
+}
+
+// noteProducers records, after ops were committed, whether producers are
+// active (mayLinger): a batch with a durable op tells, one of lazy ops
+// only does not.
+func (q *Queue) noteProducers(ops []*op) {
+	durable, urgent := false, false
+	for _, o := range ops {
+		durable = durable || o.durable
+		urgent = urgent || o.urgent()
+	}
+	if durable {
+		q.producing = urgent
+	}
 }
 
 // commit applies ops in one transaction and replies to each. If the

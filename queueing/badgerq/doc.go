@@ -92,6 +92,15 @@
 // commit with SyncWrites), and a consumer's acks did too: the delivery
 // side of a queue took most of the syncs its producers waited behind.
 //
+// Acks (Ack, AckWith) stay durable but may linger: while producers are
+// active (the last durable batch committed had an enqueue or another
+// durable call that is not an ack), a batch whose durable calls are all
+// acks waits for the next such call, at most ackLinger (5ms), and commits
+// with it under one sync; lazy calls that come meanwhile wait with it. So
+// a consumer acking as it delivers shares its producers' syncs instead of
+// adding its own between theirs. Once producers stop, at most one batch
+// lingers. An ack still returns only once it is on disk.
+//
 // # Writes of the caller's own, in the queue's transaction
 //
 // EnqueueWith and AckWith apply the caller's key writes (outside the

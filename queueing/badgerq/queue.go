@@ -42,6 +42,7 @@ type Queue struct {
 	commits atomic.Uint64
 	syncs   atomic.Uint64
 	scanned atomic.Uint64 // index keys visited by scans, for tests
+	lingers atomic.Uint64 // batches that lingered (commit.go), for tests
 
 	sigMu sync.Mutex    // guards sig
 	sig   chan struct{} // closed when messages may have become visible
@@ -57,6 +58,12 @@ type Queue struct {
 	// flushDelay is lazyFlushDelay (tests set it before their first call);
 	// read by the committer.
 	flushDelay time.Duration
+	// lingerDelay is ackLinger (tests set it before their first call; 0:
+	// acks never linger); read by the committer.
+	lingerDelay time.Duration
+	// producing: the last durable batch committed had an urgent op
+	// (mayLinger); used by the committer only.
+	producing bool
 	// flushErr is what committing held writes by themselves failed with;
 	// written by the committer, read by Close after it stopped.
 	flushErr error
@@ -77,16 +84,17 @@ func Open(db *badger.DB, prefix string, opts queueing.Options) (*Queue, error) {
 		return nil, fmt.Errorf("opening queue %q: %w", prefix, err)
 	}
 	q := &Queue{
-		db:         db,
-		k:          keys{prefix: []byte(prefix)},
-		opts:       opts.WithDefaults(),
-		syncWrites: db.Opts().SyncWrites,
-		maxOps:     1024,
-		flushDelay: lazyFlushDelay,
-		closing:    make(chan struct{}),
-		stopped:    make(chan struct{}),
-		sig:        make(chan struct{}),
-		rnd:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		db:          db,
+		k:           keys{prefix: []byte(prefix)},
+		opts:        opts.WithDefaults(),
+		syncWrites:  db.Opts().SyncWrites,
+		maxOps:      1024,
+		flushDelay:  lazyFlushDelay,
+		lingerDelay: ackLinger,
+		closing:     make(chan struct{}),
+		stopped:     make(chan struct{}),
+		sig:         make(chan struct{}),
+		rnd:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	q.maxCost = db.MaxBatchSize() / 2
 	q.valueThreshold = db.Opts().ValueThreshold

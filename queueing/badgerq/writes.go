@@ -71,7 +71,7 @@ func (q *Queue) EnqueueWith(ctx context.Context, msgs []queueing.Message, writes
 }
 
 // AckWith acks ids as Ack does and applies writes, atomically in one
-// transaction, and returns once on disk.
+// transaction, and returns once on disk (lingering as Ack may).
 func (q *Queue) AckWith(ctx context.Context, ids []uint64, writes []Write) error {
 	if len(ids) > q.opts.MaxBatch {
 		return fmt.Errorf("acking %d messages, max %d: %w", len(ids), q.opts.MaxBatch, queueing.ErrTooLarge)
@@ -87,6 +87,7 @@ func (q *Queue) AckWith(ctx context.Context, ids []uint64, writes []Write) error
 		}
 		return b.write(writes)
 	})
+	o.linger = true
 	if err := q.submit(ctx, o); err != nil {
 		return fmt.Errorf("acking: %w", err)
 	}
