@@ -154,8 +154,10 @@ func (b *Broker) setPaused(req *request, paused bool) (string, []byte, error) {
 // errSubGone: the subscription was removed after it was looked up.
 var errSubGone = errors.New("subscription removed")
 
-// maxCASAttempts bounds the rounds of a compare-and-set loop.
-const maxCASAttempts = 8
+// maxCASAttempts bounds the rounds of a compare-and-set loop (choice:
+// every write gives a record a new revision, so each of n updates racing
+// on one record may lose up to n-1 rounds; 32 leaves room for a burst).
+const maxCASAttempts = 32
 
 // updateSub applies change to s's record and stores it, conditioned on the
 // revision it was based on. When the stored record changed meanwhile (a

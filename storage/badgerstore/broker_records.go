@@ -2,8 +2,10 @@ package badgerstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -41,8 +43,8 @@ func (s *BrokerStore) Get(ctx context.Context, kind, key string) (storage.Record
 		if err != nil {
 			return err
 		}
-		r.Value, err = item.ValueCopy(nil)
-		r.Rev = revision(r.Value)
+		v, err := item.ValueCopy(nil)
+		r.Value, r.Rev = decodeRecord(item.UserMeta(), v)
 		return err
 	})
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -62,8 +64,33 @@ func currentRev(txn *badger.Txn, k []byte) (uint64, error) {
 		return 0, err
 	}
 	var rev uint64
-	err = item.Value(func(v []byte) error { rev = revision(v); return nil })
+	err = item.Value(func(v []byte) error { _, rev = decodeRecord(item.UserMeta(), v); return nil })
 	return rev, err
+}
+
+// recordMeta marks (badger's user meta) a record stored with its revision
+// before its value: 8 bytes, big-endian. Records written before it have
+// none and their content hash as revision (decodeRecord).
+const recordMeta byte = 1
+
+// decodeRecord returns the value and revision of a stored record.
+func decodeRecord(meta byte, v []byte) (value []byte, rev uint64) {
+	if meta&recordMeta != 0 && len(v) >= 8 {
+		return v[8:], binary.BigEndian.Uint64(v[:8])
+	}
+	return v, revision(v)
+}
+
+// nextRev is the revision of a write over revision cur (0: none): later
+// than cur and than every earlier write of the key, so never one a reader
+// may still hold (the wall clock's nanoseconds, or cur+1 when the clock
+// is behind), never 0.
+func nextRev(cur uint64) uint64 {
+	next := max(uint64(time.Now().UnixNano()), cur+1)
+	if next == 0 {
+		next = 1
+	}
+	return next
 }
 
 // Create stores a new record, or returns storage.ErrExists.
@@ -102,22 +129,25 @@ func (s *BrokerStore) write(ctx context.Context, kind, key string, value []byte,
 	if err != nil {
 		return 0, err
 	}
+	var rev uint64
 	err = s.update(ctx, func(txn *badger.Txn) error {
+		cur, err := currentRev(txn, k)
+		if err != nil {
+			return err
+		}
 		if check != nil {
-			cur, err := currentRev(txn, k)
-			if err != nil {
-				return err
-			}
 			if err := check(cur); err != nil {
 				return err
 			}
 		}
-		return txn.Set(k, value)
+		rev = nextRev(cur)
+		stored := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(value)), rev)
+		return txn.SetEntry(badger.NewEntry(k, append(stored, value...)).WithMeta(recordMeta))
 	})
 	if err != nil {
 		return 0, err
 	}
-	return revision(value), nil
+	return rev, nil
 }
 
 // Delete deletes the record of key; with rev != 0 only if its revision is
@@ -159,7 +189,8 @@ func (s *BrokerStore) Scan(ctx context.Context, kind string, fn func(storage.Rec
 			if err != nil {
 				return fmt.Errorf("reading %s: %w", item.Key(), err)
 			}
-			if err := fn(storage.Record{Key: string(item.Key()[len(pfx):]), Value: v, Rev: revision(v)}); err != nil {
+			v, rev := decodeRecord(item.UserMeta(), v)
+			if err := fn(storage.Record{Key: string(item.Key()[len(pfx):]), Value: v, Rev: rev}); err != nil {
 				return err
 			}
 		}

@@ -53,13 +53,17 @@
 //
 // # Revisions and compare-and-set
 //
-// (choice) A record's revision is the 64-bit xxhash of its value (never
-// 0), not badger's commit timestamp: badger gives a transaction no way to
-// learn the timestamp it committed at, and reading it back after the
-// commit could read another writer's. So an Update conditioned on
-// revision r succeeds exactly when the stored value is still the one r was
-// read with; a value changed and changed back (A, B, A) is not told apart,
-// and need not be: the caller's view is what is stored. Create, Update and
+// (choice) A record's revision is stored before its value (8 bytes,
+// marked by badger's user meta): the wall clock's nanoseconds at the
+// write, or one more than the revision it replaces when the clock is
+// behind, so a key's revisions only grow and a value changed and changed
+// back (A, B, A) gets a revision it never had. (Badger's commit
+// timestamp cannot serve: a transaction has no way to learn it.) Records
+// written before this have their value's 64-bit xxhash as revision, until
+// their next write. So an Update conditioned on revision r succeeds
+// exactly when no write came after the one r was read from, which
+// wsnotify's copies in memory rely on (updateSub: two Renews based on
+// one read must not both succeed). Create, Update and
 // conditional Delete read the key and write it in one transaction, and
 // badger's conflict detection (serializable snapshot isolation) fails the
 // commit when another transaction wrote the key in between; the store then
