@@ -173,9 +173,10 @@
 // (the engine retransmitting meanwhile), so consumers that are down or
 // never answer leave the workers to the others; a plain delivery holds
 // its worker for the HTTP attempt (DurableConfig.Timeout at most), and
-// one caller's plain deliveries hold at most
-// DurableConfig.WorkersPerCaller workers (its others wait, unattempted:
-// Settler.Defer; (choice) a bound per caller, not per set of callers:
+// with DurableConfig.WorkersPerCaller below Workers (not by default: the
+// share is not work-conserving) one caller's plain deliveries hold at
+// most that many workers (its others wait, unattempted: Settler.Defer;
+// (choice) a bound per caller, not per set of callers:
 // Workers/WorkersPerCaller callers whose consumers never answer still
 // hold every worker, each attempt for Timeout). Unsubscribe (6.2) and the
 // end of the subscription (its termination time, 6.1) delete the queue

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/dgraph-io/badger/v4"
@@ -21,8 +22,9 @@ type BrokerStore struct {
 	prefix     string
 	syncWrites bool // the DB syncs every commit itself
 
-	mu    sync.Mutex // guards lists; held across every list write, which it serialises
-	lists map[storage.List]*listState
+	mu      sync.Mutex // guards lists; held across every list write, which it serialises
+	lists   map[storage.List]*listState
+	lastRev atomic.Uint64 // the last revision given (nextRev)
 }
 
 // listState is what the store knows of a list it has touched.

@@ -81,16 +81,21 @@ func decodeRecord(meta byte, v []byte) (value []byte, rev uint64) {
 	return v, revision(v)
 }
 
-// nextRev is the revision of a write over revision cur (0: none): later
-// than cur and than every earlier write of the key, so never one a reader
-// may still hold (the wall clock's nanoseconds, or cur+1 when the clock
-// is behind), never 0.
-func nextRev(cur uint64) uint64 {
-	next := max(uint64(time.Now().UnixNano()), cur+1)
-	if next == 0 {
-		next = 1
+// nextRev is the revision of a write over revision cur (0: none or not
+// read): later than cur and than every revision this store gave before,
+// so never one a reader may still hold: the wall clock's nanoseconds, or
+// one more when the clock is behind; never 0.
+func (s *BrokerStore) nextRev(cur uint64) uint64 {
+	for {
+		last := s.lastRev.Load()
+		next := max(uint64(time.Now().UnixNano()), last+1, cur+1)
+		if next == 0 {
+			next = 1
+		}
+		if s.lastRev.CompareAndSwap(last, next) {
+			return next
+		}
 	}
-	return next
 }
 
 // Create stores a new record, or returns storage.ErrExists.
@@ -131,16 +136,17 @@ func (s *BrokerStore) write(ctx context.Context, kind, key string, value []byte,
 	}
 	var rev uint64
 	err = s.update(ctx, func(txn *badger.Txn) error {
-		cur, err := currentRev(txn, k)
-		if err != nil {
-			return err
-		}
+		var cur uint64 // a blind write reads nothing: concurrent Puts do not conflict
 		if check != nil {
+			var err error
+			if cur, err = currentRev(txn, k); err != nil {
+				return err
+			}
 			if err := check(cur); err != nil {
 				return err
 			}
 		}
-		rev = nextRev(cur)
+		rev = s.nextRev(cur)
 		stored := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(value)), rev)
 		return txn.SetEntry(badger.NewEntry(k, append(stored, value...)).WithMeta(recordMeta))
 	})

@@ -55,8 +55,8 @@
 //
 // (choice) A record's revision is stored before its value (8 bytes,
 // marked by badger's user meta): the wall clock's nanoseconds at the
-// write, or one more than the revision it replaces when the clock is
-// behind, so a key's revisions only grow and a value changed and changed
+// write, or one more than the last this store gave (or than the one it
+// replaces) when the clock is behind, so revisions only grow and a value changed and changed
 // back (A, B, A) gets a revision it never had. (Badger's commit
 // timestamp cannot serve: a transaction has no way to learn it.) Records
 // written before this have their value's 64-bit xxhash as revision, until
