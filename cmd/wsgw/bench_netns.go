@@ -82,7 +82,7 @@ func runInBenchNetns(ctx context.Context, args []string, stdout, stderr io.Write
 	// does), and dies with this process if this one is killed.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 30 * time.Second
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	fmt.Fprintf(stderr, "wsgw bench direct: running in network namespace %s (lo only, multicast on)\n", name)
 	err := cmd.Run()
 	var ee *exec.ExitError
@@ -120,7 +120,7 @@ func startHubProcess(ctx context.Context, cfg bench.HubConfig) (bench.HubAddr, f
 	cmd := exec.Command(path, argv...)
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return bench.HubAddr{}, nil, err
