@@ -237,12 +237,13 @@ func (s *faultRMSender) ackedOrders() map[string]time.Time {
 
 // faultRMResult is what one service's senders counted.
 type faultRMResult struct {
-	acked, lost, sameIDTwice, otherIDTwice, faults int
-	takeover                                       time.Duration
+	acked, lost, late, sameIDTwice, otherIDTwice, faults int
+	takeover                                             time.Duration
 }
 
 // faultRMCount waits up to settle for every acknowledged order of
-// senders to reach path of b, then counts.
+// senders to reach path of b, then counts. What is missing then is waited
+// for twice as long again: what arrives meanwhile is late, the rest lost.
 func faultRMCount(b *faultRMBackend, path string, senders []*faultRMSender, killTimes []time.Time, settle time.Duration) faultRMResult {
 	acked := map[string]time.Time{}
 	var r faultRMResult
@@ -253,16 +254,24 @@ func faultRMCount(b *faultRMBackend, path string, senders []*faultRMSender, kill
 		r.faults += int(s.faults.Load())
 	}
 	r.acked = len(acked)
-	deadline := time.Now().Add(settle)
-	for {
-		missing := 0
+	missing := func() int {
+		n := 0
 		for order := range acked {
 			if len(b.receipts(path, order)) == 0 {
-				missing++
+				n++
 			}
 		}
-		if missing == 0 || time.Now().After(deadline) {
-			r.lost = missing
+		return n
+	}
+	start := time.Now()
+	atSettle := -1
+	for {
+		m := missing()
+		if atSettle < 0 && (m == 0 || time.Since(start) > settle) {
+			atSettle = m
+		}
+		if m == 0 || time.Since(start) > 3*settle {
+			r.lost, r.late = m, atSettle-m
 			break
 		}
 		time.Sleep(100 * time.Millisecond) // a bounded wait for deliveries to settle; what is missing then is counted
