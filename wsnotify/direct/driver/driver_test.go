@@ -277,10 +277,10 @@ func TestSender_FanOutInOneWrite(t *testing.T) {
 	}
 }
 
-// TestConn_ReadsQueuedDatagramsInFewCalls: datagrams queued on the socket
-// are read several a system call (recvmmsg), each whole and from its
-// source. Before, one recvmsg per datagram.
-func TestConn_ReadsQueuedDatagramsInFewCalls(t *testing.T) {
+// queuedDatagrams listens on a unicast loopback socket and queues n
+// datagrams (notifyN(0..n-1)) on it from src, closed when t ends.
+func queuedDatagrams(t *testing.T, n int) (*conn, *net.UDPConn) {
+	t.Helper()
 	nc := NetConfig{Unicast: true}.withDefaults()
 	c, err := listen(nc, netip.MustParseAddrPort("127.0.0.1:0"), false)
 	if err != nil {
@@ -291,13 +291,21 @@ func TestConn_ReadsQueuedDatagramsInFewCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
-	const n = 3 * readBatch
+	t.Cleanup(func() { src.Close() })
 	for i := range n {
 		if _, err := src.WriteToUDP(notifyN(i), to); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return c, src
+}
+
+// TestConn_ReadsQueuedDatagramsInFewCalls: datagrams queued on the socket
+// are read several a system call (recvmmsg), each whole and from its
+// source. Before, one recvmsg per datagram.
+func TestConn_ReadsQueuedDatagramsInFewCalls(t *testing.T) {
+	const n = 3 * readBatch
+	c, src := queuedDatagrams(t, n)
 	in := make(chan packet, n)
 	var reads, waits atomic.Int64
 	go c.readLoop(in, &waits, &reads)
@@ -326,23 +334,8 @@ func TestConn_ReadsQueuedDatagramsInFewCalls(t *testing.T) {
 // comes meanwhile: every datagram arrives, in order. Before, the reader
 // dropped each datagram in had no room for.
 func TestConn_ReaderWaitsForTheLoop(t *testing.T) {
-	nc := NetConfig{Unicast: true}.withDefaults()
-	c, err := listen(nc, netip.MustParseAddrPort("127.0.0.1:0"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	to := c.pc.LocalAddr().(*net.UDPAddr)
-	src, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
 	const n = 3 * readBatch
-	for i := range n {
-		if _, err := src.WriteToUDP(notifyN(i), to); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c, _ := queuedDatagrams(t, n)
 	in := make(chan packet, 1)
 	var reads, waits atomic.Int64
 	go c.readLoop(in, &waits, &reads)
